@@ -1,0 +1,86 @@
+/*
+ * csm-run: run one host with a hard deadline and report exactly how it ended.
+ *
+ *   csm-run <timeout-ms> <nonce> -- <command> [args...]
+ *
+ * docker exec only reports an exit code, which cannot tell "exit 139" from
+ * "killed by SIGSEGV", and a timeout would leave the host's children running.
+ * This puts the host in its own process group, kills the whole group at the
+ * deadline (and after a normal exit, so nothing lingers), and prints one status
+ * line on stderr: "@@csm-status <nonce> {json}". The nonce is fresh per run, so
+ * a host cannot fake the line by accident.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static long ms_since(const struct timespec *t0) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - t0->tv_sec) * 1000L + (now.tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 5 || strcmp(argv[3], "--") != 0) {
+        fprintf(stderr, "usage: csm-run <timeout-ms> <nonce> -- <command> [args...]\n");
+        return 125;
+    }
+    long timeout_ms = atol(argv[1]);
+    const char *nonce = argv[2];
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
+
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "\n@@csm-status %s {\"error\":\"fork: %s\"}\n", nonce, strerror(errno));
+        return 125;
+    }
+    if (pid == 0) {
+        sigprocmask(SIG_UNBLOCK, &chld, NULL);
+        setpgid(0, 0);
+        struct rlimit no_core = {0, 0};
+        setrlimit(RLIMIT_CORE, &no_core);
+        execvp(argv[4], argv + 4);
+        fprintf(stderr, "csm-run: cannot execute %s: %s\n", argv[4], strerror(errno));
+        _exit(127);
+    }
+    setpgid(pid, pid);
+
+    int status = 0, timed_out = 0;
+    for (;;) {
+        pid_t w = waitpid(pid, &status, WNOHANG);
+        if (w == pid) break;
+        long left = timeout_ms - ms_since(&t0);
+        if (left <= 0) {
+            timed_out = 1;
+            kill(-pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            break;
+        }
+        struct timespec ts = {left / 1000, (left % 1000) * 1000000L};
+        sigtimedwait(&chld, NULL, &ts);
+    }
+    /* Children the host left in its group die with it. */
+    kill(-pid, SIGKILL);
+    long ms = ms_since(&t0);
+    fflush(stdout);
+    if (timed_out)
+        fprintf(stderr, "\n@@csm-status %s {\"timeout\":true,\"ms\":%ld}\n", nonce, ms);
+    else if (WIFSIGNALED(status))
+        fprintf(stderr, "\n@@csm-status %s {\"signal\":%d,\"ms\":%ld}\n", nonce, WTERMSIG(status), ms);
+    else
+        fprintf(stderr, "\n@@csm-status %s {\"exit\":%d,\"ms\":%ld}\n", nonce, WEXITSTATUS(status), ms);
+    return 0;
+}

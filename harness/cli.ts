@@ -1,0 +1,120 @@
+import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { REPO_ROOT } from './core/cases.js';
+import { EXIT, FatalError, UsageError } from './core/errors.js';
+import { splitList } from './core/matrix.js';
+import { PLATFORMS } from './core/platforms.js';
+import { ensureEngine } from './edge/engine.js';
+import { readGoVersions } from './edge/images.js';
+import { DEFAULT_REPORTERS, makeReporters, REPORTERS } from './reporters/index.js';
+import { defaultJobs, runMatrix } from './runner.js';
+
+const HELP = `usage: npm run matrix -- [options]
+
+Builds every case's Go libraries with -buildmode=c-shared for every platform,
+compiles the C hosts, runs them (ARM under qemu-user) and prints the matrix.
+
+  --platform LIST   platforms to run (default: all): ${PLATFORMS.map((p) => p.name).join(', ')}
+  --case LIST       cases to run (default: all in cases/ and --cases dirs)
+  --go LIST         Go versions, or "all" (default: the newest): ${readGoVersions().map((g) => g.version).join(', ')}
+  --jobs N          hosts and builds at once (default: number of cores, ${defaultJobs()})
+  --timeout S       per-host time limit in seconds on native platforms (default: each case's
+                    run.timeout, else 30); emulated platforms multiply it
+  --cases DIR       also load cases from DIR (repeatable); DIR is one case or a folder of cases
+  --results DIR     where run directories go (default: results/)
+  --reporter LIST   output formats (default: ${DEFAULT_REPORTERS.join(',')}; known: ${Object.keys(REPORTERS).join(', ')})
+  --rebuild-images  rebuild the toolchain images even if their recipes are unchanged
+  --engine-only     make sure a Docker engine answers (installing and starting one as root on Debian), then exit
+  -h, --help        this text
+
+LIST is comma-separated, and options may repeat. Exit codes: 0 every cell is pass
+or xfail; 1 some cell is fail, xpass or timeout; 2 bad usage or case data;
+3 infrastructure error (engine, image, disk); 130 interrupted.`;
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        platform: { type: 'string', multiple: true },
+        case: { type: 'string', multiple: true },
+        go: { type: 'string', multiple: true },
+        jobs: { type: 'string' },
+        timeout: { type: 'string' },
+        cases: { type: 'string', multiple: true },
+        results: { type: 'string' },
+        reporter: { type: 'string', multiple: true },
+        'rebuild-images': { type: 'boolean' },
+        'engine-only': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.split('\n')[0]} (see --help)`);
+  }
+}
+
+function positiveNumber(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} takes a positive number, not "${v}"`);
+  return n;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const o = parse(argv);
+  if (o.help) {
+    process.stdout.write(`${HELP}\n`);
+    return EXIT.ok;
+  }
+  if (o['engine-only']) {
+    await ensureEngine((l) => process.stderr.write(`cshared-matrix: ${l}\n`));
+    process.stderr.write('cshared-matrix: the Docker engine answers\n');
+    return EXIT.ok;
+  }
+  const jobs = positiveNumber('jobs', o.jobs);
+  const reporters = makeReporters(o.reporter ? splitList(o.reporter) : DEFAULT_REPORTERS);
+
+  // First Ctrl-C: stop cleanly (containers removed, partial results written). Second: leave now.
+  const ac = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) process.exit(EXIT.interrupted);
+    process.stderr.write(`\ncshared-matrix: ${sig}: stopping, removing this run's containers (again to quit at once)\n`);
+    ac.abort();
+    setTimeout(() => process.exit(EXIT.interrupted), 10_000).unref();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const timeout = positiveNumber('timeout', o.timeout);
+  const results = await runMatrix({
+    caseDirs: o.cases?.length ? [join(REPO_ROOT, 'cases'), ...o.cases] : [],
+    cases: splitList(o.case),
+    platforms: splitList(o.platform),
+    go: splitList(o.go),
+    jobs: jobs ? Math.floor(jobs) : defaultJobs(),
+    ...(timeout !== undefined ? { timeout } : {}),
+    resultsDir: o.results ?? join(REPO_ROOT, 'results'),
+    rebuildImages: !!o['rebuild-images'],
+    argv,
+    reporters,
+    signal: ac.signal,
+  });
+  return results.exitCode;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof FatalError) {
+      for (const line of e.message.split('\n')) process.stderr.write(`cshared-matrix: ${line}\n`);
+      process.exit(e.exitCode);
+    }
+    process.stderr.write(`cshared-matrix: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.exit(EXIT.infra);
+  },
+);

@@ -1,0 +1,94 @@
+import { constants } from 'node:os';
+import type { CaseFile, CellObservation, Classification, ExpectationRule, ProcessEnd, Stage } from './types.js';
+import { shortLink } from './expect.js';
+
+const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
+export const signalName = (n: number): string => SIGNAL_NAMES.get(n) ?? `SIG${n}`;
+
+/** The marker lines of harness/c/csm.h. */
+const LOADED = /^csm-loaded\b/m;
+const DONE = /^csm-done (\d+)\/(\d+)\s*$/m;
+const CHECK = /^(ok|not ok) \d+ - (.*)$/gm;
+
+export function describeEnd(end: ProcessEnd): string {
+  switch (end.kind) {
+    case 'exit':
+      return `exited with code ${end.code}`;
+    case 'signal':
+      return `killed by signal ${end.signal} (${end.name})`;
+    case 'timeout':
+      return `timed out after ${(end.afterMs / 1000).toFixed(1)} s and was killed`;
+  }
+}
+
+const tail = (s: string, lines: number): string => s.split('\n').slice(-lines).join('\n');
+
+/** The first line that says what went wrong, for a cell's few words. */
+function headline(stderr: string): string | undefined {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  return (
+    lines.find((l) => /^csm-load-failed /.test(l))?.replace(/^csm-load-failed /, '') ??
+    lines.find((l) => /qemu: uncaught target signal|error while loading|Error relocating|panic:|fatal error:|not found/i.test(l))
+  );
+}
+
+interface Outcome {
+  kind: 'pass' | 'fail' | 'timeout' | 'error';
+  stage: Stage;
+  summary: string;
+  failureText?: string;
+}
+
+/** What happened, before expectations are consulted. */
+export function outcomeOf(obs: CellObservation, pass: CaseFile['pass']): Outcome & { checks: Classification['checks'] } {
+  const none: Classification['checks'] = [];
+  if (obs.infraError) return { kind: 'error', stage: obs.infraError.stage, summary: obs.infraError.message, failureText: obs.infraError.message, checks: none };
+  if (obs.buildFailure) {
+    const b = obs.buildFailure;
+    const text = `${b.stage === 'build' ? 'go build' : 'C compile'} of ${b.what} failed\n${tail(b.log, 60)}`;
+    return { kind: 'fail', stage: b.stage, summary: `${b.stage === 'build' ? 'go build' : 'compile'} ${b.what} failed`, failureText: text, checks: none };
+  }
+  const run = obs.run;
+  if (!run) return { kind: 'error', stage: 'run', summary: 'the host never ran', failureText: 'the host never ran', checks: none };
+
+  const checks = [...run.stdout.matchAll(CHECK)].map((m) => ({ ok: m[1] === 'ok', text: m[2] ?? '' }));
+  // Hosts that do not speak the protocol are taken as loaded once they run at all.
+  const loaded = LOADED.test(run.stdout) || (!/^csm-/m.test(run.stdout) && run.end.kind === 'exit' && run.end.code === 0);
+  const failureText = `${describeEnd(run.end)}\n${run.stderr}\n${run.stdout}`;
+  const stage: Stage = loaded ? 'run' : 'load';
+  const why = headline(run.stderr);
+
+  if (run.end.kind === 'timeout') return { kind: 'timeout', stage, summary: `${stage}: ${describeEnd(run.end)}`, failureText, checks };
+  if (run.end.kind === 'signal' || run.end.code !== 0)
+    return { kind: 'fail', stage, summary: `${stage}: ${why ?? describeEnd(run.end)}`, failureText, checks };
+
+  const missing: string[] = [];
+  const failed = checks.filter((c) => !c.ok);
+  for (const c of failed) missing.push(`not ok - ${c.text}`);
+  for (const p of pass?.stdout ?? []) if (!new RegExp(p, 'm').test(run.stdout)) missing.push(`stdout does not match /${p}/`);
+  const done = DONE.exec(run.stdout);
+  if (/^csm-/m.test(run.stdout) && !done) missing.push('the host exited 0 without printing csm-done');
+  if (missing.length)
+    return { kind: 'fail', stage: 'checks', summary: `checks: ${missing[0]}${missing.length > 1 ? ` (+${missing.length - 1})` : ''}`, failureText: `${missing.join('\n')}\n${failureText}`, checks };
+  return { kind: 'pass', stage: 'checks', summary: checks.length ? `${checks.length} checks` : 'ran', checks };
+}
+
+/**
+ * The verdict: the outcome judged against the expectation ledger. A known bug
+ * that shows up exactly as recorded is xfail; the same bug failing some other
+ * way is a plain fail, so a changed failure mode is never hidden.
+ */
+export function classify(obs: CellObservation, pass: CaseFile['pass'], rule: ExpectationRule | undefined): Classification {
+  const o = outcomeOf(obs, pass);
+  const base = { stage: o.stage, checks: o.checks, failureText: o.failureText };
+  if (o.kind === 'error') return { ...base, verdict: 'error', stageOk: false, summary: o.summary, ...(rule ? { expectation: { ...rule, matched: false, why: 'infrastructure error' } } : {}) };
+  if (!rule) return { ...base, verdict: o.kind, stageOk: o.kind === 'pass', summary: o.summary };
+  const tag = `${rule.label.replace(/\s*\([^)]*\)$/, '')} (${shortLink(rule.link)})`;
+  if (o.kind === 'pass') return { ...base, verdict: 'xpass', stageOk: true, summary: `expected ${tag} did not happen`, expectation: { ...rule, matched: false, why: 'the expected failure did not happen' } };
+  const problems: string[] = [];
+  if (o.kind !== rule.verdict) problems.push(`expected ${rule.verdict}, got ${o.kind}`);
+  if (rule.stage && rule.stage !== o.stage) problems.push(`expected it at ${rule.stage}, got ${o.stage}`);
+  if (!new RegExp(rule.match, 'm').test(o.failureText ?? '')) problems.push(`message does not match /${rule.match}/`);
+  if (problems.length === 0) return { ...base, verdict: 'xfail', stageOk: false, summary: tag, expectation: { ...rule, matched: true } };
+  return { ...base, verdict: o.kind, stageOk: false, summary: `${o.summary} [not as expected: ${problems.join('; ')}]`, expectation: { ...rule, matched: false, why: problems.join('; ') } };
+}

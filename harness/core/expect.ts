@@ -1,0 +1,43 @@
+import semver from 'semver';
+import type { ExpectationRule, OneOrMany, Platform } from './types.js';
+import { isEmulated } from './platforms.js';
+
+export interface CellAxes {
+  platform: Platform;
+  /** The exact Go version that built the cell when known (1.27.4), else the series (1.27). */
+  go: string;
+}
+
+const oneOf = (want: OneOrMany | undefined, have: string | undefined): boolean =>
+  want === undefined || (have !== undefined && (Array.isArray(want) ? want : [want]).includes(have));
+
+function goMatches(range: string | undefined, version: string): boolean {
+  if (range === undefined) return true;
+  const v = semver.coerce(version);
+  return v !== null && semver.satisfies(v, range, { includePrerelease: true });
+}
+
+export function ruleSelects(rule: ExpectationRule, axes: CellAxes): boolean {
+  const { when } = rule;
+  const p = axes.platform;
+  return (
+    oneOf(when.platform, p.name) &&
+    oneOf(when.libc, p.libc) &&
+    oneOf(when.goarch, p.goarch) &&
+    oneOf(when.goarm, p.goarm) &&
+    (when.emulated === undefined || when.emulated === isEmulated(p)) &&
+    goMatches(when.go, axes.go)
+  );
+}
+
+/** The first rule whose selector matches: rules are ordered, most specific first by convention. */
+export function findExpectation(rules: readonly ExpectationRule[] | undefined, axes: CellAxes): ExpectationRule | undefined {
+  return (rules ?? []).find((r) => ruleSelects(r, axes));
+}
+
+/** "https://github.com/golang/go/issues/54805" → "go#54805", for narrow cells. */
+export function shortLink(url: string): string {
+  const m = /github\.com\/([^/]+)\/([^/]+)\/(?:issues|pull)\/(\d+)/.exec(url);
+  if (!m) return url;
+  return m[1] === 'golang' && m[2] === 'go' ? `go#${m[3]}` : `${m[1]}/${m[2]}#${m[3]}`;
+}

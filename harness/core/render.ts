@@ -1,0 +1,114 @@
+import type { CellResult, Verdict } from './types.js';
+import { VERDICTS } from './types.js';
+import type { RunResults } from './results.js';
+import { shortLink } from './expect.js';
+
+export const SYMBOL: Record<Verdict, string> = {
+  pass: '✅',
+  fail: '❌',
+  xfail: '☑️',
+  xpass: '❗',
+  timeout: '⏱️',
+  error: '⚠️',
+};
+
+export const MEANING: Record<Verdict, string> = {
+  pass: 'the host ran and every check passed',
+  fail: 'a build, the load, the run or a check failed, and no expectation covers it',
+  xfail: 'failed exactly as a known upstream bug says it does (the link says which)',
+  xpass: 'a known upstream bug did not show up: it may be fixed, update the expectation',
+  timeout: 'the host ran past its time limit and was killed',
+  error: 'the harness or the engine failed; nothing was learned about Go here',
+};
+
+const clip = (s: string, n: number): string => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
+
+/** A cell's text: a symbol and a few words. */
+export function cellText(c: Pick<CellResult, 'verdict' | 'summary'>, width = 48): string {
+  if (c.verdict === 'pass') return `${SYMBOL.pass} pass`;
+  return `${SYMBOL[c.verdict]} ${c.verdict}: ${clip(c.summary.replace(/\s+/g, ' '), width)}`;
+}
+
+export interface Grid {
+  columns: string[];
+  rows: { name: string; cells: (CellResult | undefined)[] }[];
+}
+
+/** Cases as rows; platforms as columns, one column per platform × Go when several Go versions ran. */
+export function toGrid(r: Pick<RunResults, 'cells'>): Grid {
+  const gos = [...new Set(r.cells.map((c) => c.axes.go))];
+  const plats = [...new Set(r.cells.map((c) => c.axes.platform))];
+  const cases = [...new Set(r.cells.map((c) => c.axes.case))];
+  const cols = plats.flatMap((p) => gos.map((g) => ({ p, g, label: gos.length > 1 ? `${p} go${g}` : p })));
+  const byKey = new Map(r.cells.map((c) => [`${c.axes.case}\0${c.axes.platform}\0${c.axes.go}`, c]));
+  return {
+    columns: cols.map((c) => c.label),
+    rows: cases.map((name) => ({ name, cells: cols.map((col) => byKey.get(`${name}\0${col.p}\0${col.g}`)) })),
+  };
+}
+
+export function countsLine(counts: RunResults['counts']): string {
+  const parts = VERDICTS.map((v) => `${counts[v]} ${v}`);
+  return `${counts.total} cells: ${parts.join(', ')}`;
+}
+
+const esc = (s: string): string => s.replace(/\|/g, '\\|');
+
+export function renderMarkdown(r: RunResults): string {
+  const g = toGrid(r);
+  const gos = [...new Set(r.cells.map((c) => c.axes.goVersion ?? c.axes.go))];
+  const out: string[] = [];
+  out.push(`# cshared-matrix run ${r.run.id}`, '');
+  out.push(`Go ${gos.join(', ')} · ${r.cells.length} cells · ${(r.run.durationMs / 1000).toFixed(1)} s${r.run.interrupted ? ' · **interrupted**' : ''}`, '');
+  out.push(`| case | ${g.columns.map(esc).join(' | ')} |`);
+  out.push(`|---|${g.columns.map(() => '---').join('|')}|`);
+  for (const row of g.rows) out.push(`| ${esc(row.name)} | ${row.cells.map((c) => (c ? esc(cellText(c)) : '·')).join(' | ')} |`);
+  out.push('', `**${countsLine(r.counts)}**`, '');
+  const expected = new Map<string, { label: string; reason?: string }>();
+  for (const c of r.cells) if (c.expectation) expected.set(c.expectation.link, { label: c.expectation.label, ...(c.expectation.reason ? { reason: c.expectation.reason } : {}) });
+  if (expected.size) {
+    out.push('Known upstream bugs in this run:', '');
+    for (const [link, e] of expected) out.push(`- ${e.label}: ${link}${e.reason ? ` — ${e.reason}` : ''}`);
+    out.push('');
+  }
+  out.push('Legend:', '');
+  for (const v of VERDICTS) out.push(`- ${SYMBOL[v]} **${v}**: ${MEANING[v]}`);
+  const bad = r.cells.filter((c) => c.verdict !== 'pass' && c.verdict !== 'xfail');
+  if (bad.length) {
+    out.push('', 'Unexpected cells:', '');
+    for (const c of bad) out.push(`- \`${c.id}\` ${c.verdict} at ${c.stage}: ${c.summary}${c.logs.run ? ` (log: ${c.logs.run})` : ''}`);
+  }
+  const tools = r.images[0]?.tools;
+  if (tools) {
+    out.push('', 'Toolchain:', '');
+    for (const img of r.images) out.push(`- image \`${img.tag}\` (${img.id.slice(7, 19)}): ${Object.entries(img.tools).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** Narrow symbols: terminals draw emoji two columns wide and would break the grid. */
+export const TEXT_SYMBOL: Record<Verdict, string> = { pass: '✓', fail: '✗', xfail: '○', xpass: '!', timeout: '⧖', error: '⚠' };
+
+/** A terminal cell: symbol, verdict, and the upstream issue or the stage that failed. */
+export function compactCellText(c: Pick<CellResult, 'verdict' | 'stage' | 'expectation'>): string {
+  const s = `${TEXT_SYMBOL[c.verdict]} ${c.verdict}`;
+  if (c.verdict === 'pass') return s;
+  if (c.verdict === 'xfail' && c.expectation) return `${s} ${shortLink(c.expectation.link)}`;
+  return `${s} @${c.stage}`;
+}
+
+/** A plain-text grid for terminals: columns padded to their widest cell, details below. */
+export function renderText(r: RunResults): string {
+  const g = toGrid(r);
+  const table = [['case', ...g.columns], ...g.rows.map((row) => [row.name, ...row.cells.map((c) => (c ? compactCellText(c) : '·'))])];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((line) => [...(line[i] ?? '')].length)));
+  const pad = (s: string, w: number) => s + ' '.repeat(Math.max(0, w - [...s].length));
+  const lines = table.map((line) => line.map((s, i) => pad(s, widths[i]!)).join('  ').trimEnd());
+  const notes = new Map<string, string>();
+  for (const c of r.cells) if (c.verdict === 'xfail' && c.expectation) notes.set(shortLink(c.expectation.link), `${c.expectation.label}: ${c.expectation.link}`);
+  if (notes.size) lines.push('', ...[...notes.values()].map((n) => `  ○ ${n}`));
+  const bad = r.cells.filter((c) => c.verdict !== 'pass' && c.verdict !== 'xfail');
+  if (bad.length) lines.push('', ...bad.map((c) => `  ${TEXT_SYMBOL[c.verdict]} ${c.id}: ${c.summary}`));
+  lines.push('', countsLine(r.counts));
+  return lines.join('\n');
+}

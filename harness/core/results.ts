@@ -1,0 +1,54 @@
+import type { CellResult, Platform, Verdict } from './types.js';
+import { VERDICTS } from './types.js';
+import { EXIT } from './errors.js';
+
+export const RESULTS_SCHEMA_VERSION = 1;
+
+export interface ImageInfo {
+  go: string;
+  tag: string;
+  id: string;
+  /** Versions read inside the image: go, gcc, glibc, musl, qemu, cross compilers. */
+  tools: Record<string, string>;
+}
+
+export interface RunResults {
+  schemaVersion: typeof RESULTS_SCHEMA_VERSION;
+  harness: { name: string; version: string };
+  run: {
+    id: string;
+    startedAt: string;
+    finishedAt: string;
+    durationMs: number;
+    command: string;
+    argv: string[];
+    jobs: number;
+    interrupted: boolean;
+    node: string;
+  };
+  images: ImageInfo[];
+  platforms: Platform[];
+  cases: { name: string; dir: string; description: string }[];
+  cells: CellResult[];
+  counts: Record<Verdict, number> & { total: number };
+  exitCode: number;
+}
+
+export function countVerdicts(cells: readonly Pick<CellResult, 'verdict'>[]): RunResults['counts'] {
+  const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
+  for (const c of cells) counts[c.verdict]++;
+  return { ...counts, total: cells.length };
+}
+
+/**
+ * 0: every verdict is pass or xfail. 3: some cell could not be judged (infrastructure),
+ * which outranks 1 because an incomplete run says nothing reliable. 1: fail, xpass or timeout.
+ */
+export function exitCodeFor(counts: RunResults['counts'], interrupted: boolean): number {
+  if (interrupted) return EXIT.interrupted;
+  if (counts.error > 0) return EXIT.infra;
+  if (counts.fail + counts.xpass + counts.timeout > 0) return EXIT.unexpected;
+  return EXIT.ok;
+}
+
+export const isUnexpected = (v: Verdict): boolean => v === 'fail' || v === 'xpass' || v === 'timeout' || v === 'error';

@@ -1,0 +1,157 @@
+// The vocabulary shared by the pure core, the edges and the reporters.
+
+export type Libc = 'glibc' | 'musl';
+
+/** One row of the platform table: everything needed to build for and run on a target. */
+export interface Platform {
+  name: string;
+  goarch: string;
+  /** GOARM, only for GOARCH=arm. */
+  goarm?: string;
+  libc: Libc;
+  /** C compiler inside the toolchain image; also cgo's CC. */
+  cc: string;
+  /** Runner prefix: empty for native, or the qemu-user command with its CPU model and sysroot. */
+  run: string[];
+  /** Emulated platforms are slower; a case's timeout is multiplied by this. */
+  timeoutScale: number;
+  /** The CPU model the host runs on, for the results (qemu -cpu, or the build machine's own). */
+  cpu: string;
+}
+
+export const STAGES = ['build', 'host-compile', 'load', 'run', 'checks'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export const VERDICTS = ['pass', 'fail', 'xfail', 'xpass', 'timeout', 'error'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+/** A selector value: one string or any of several. */
+export type OneOrMany = string | string[];
+
+export interface ExpectationRule {
+  when: {
+    platform?: OneOrMany;
+    libc?: OneOrMany;
+    goarch?: OneOrMany;
+    goarm?: OneOrMany;
+    emulated?: boolean;
+    /** semver range over the Go version. */
+    go?: string;
+  };
+  verdict: 'fail' | 'timeout';
+  stage?: Stage;
+  match: string;
+  link: string;
+  label: string;
+  reason?: string;
+}
+
+export interface GoLibrarySpec {
+  name: string;
+  dir: string;
+}
+
+export interface CLibrarySpec {
+  name: string;
+  sources: string[];
+  cflags?: string[];
+}
+
+/** A case as written in case.json (after validation). */
+export interface CaseFile {
+  description: string;
+  libraries: GoLibrarySpec[];
+  cLibraries?: CLibrarySpec[];
+  host: {
+    sources: string[];
+    link?: string[];
+    dlopen?: string[];
+    cflags?: string[];
+    ldflags?: string[];
+  };
+  run?: {
+    args?: string[];
+    env?: Record<string, string>;
+    timeout?: number;
+  };
+  pass?: { stdout?: string[] };
+  expect?: ExpectationRule[];
+}
+
+/** A loaded case: its file plus where it lives and fingerprints of its sources. */
+export interface CaseSpec extends CaseFile {
+  name: string;
+  /** Absolute directory of the case on the machine running the harness. */
+  dir: string;
+  /** sha256 of each Go library's directory contents, by library name. */
+  libraryHashes: Record<string, string>;
+  /** sha256 of the host's and C libraries' sources (everything in the case dir). */
+  sourceHash: string;
+}
+
+export interface GoToolchain {
+  /** Debian package series, e.g. "1.27". */
+  version: string;
+  /** Debian suite that ships golang-<version>-go. */
+  suite: string;
+}
+
+/** One cell of the matrix before it runs. */
+export interface CellSpec {
+  id: string;
+  caseName: string;
+  platform: Platform;
+  go: GoToolchain;
+}
+
+/** How a host process ended, as reported by the in-container supervisor. */
+export type ProcessEnd =
+  | { kind: 'exit'; code: number }
+  | { kind: 'signal'; signal: number; name: string }
+  | { kind: 'timeout'; afterMs: number };
+
+/** What the edges observed for one cell; classification turns this into a verdict. */
+export interface CellObservation {
+  /** Set when the infrastructure (engine, image, exec) failed: the verdict is "error". */
+  infraError?: { stage: Stage; message: string };
+  /** A build step that failed: Go library build or host/C-library compile. */
+  buildFailure?: { stage: 'build' | 'host-compile'; what: string; log: string };
+  run?: {
+    end: ProcessEnd;
+    stdout: string;
+    stderr: string;
+    durationMs: number;
+  };
+}
+
+export interface Classification {
+  verdict: Verdict;
+  /** The furthest stage the cell reached. */
+  stage: Stage;
+  /** Whether that stage succeeded (true only for a pass, or an xpass). */
+  stageOk: boolean;
+  /** Short text for the matrix cell. */
+  summary: string;
+  /** The text expectations were matched against: how the host ended, then stderr and stdout. */
+  failureText?: string;
+  /** Check lines ("ok 1 - …") the host printed. */
+  checks: { ok: boolean; text: string }[];
+  expectation?: ExpectationRule & { matched: boolean; why?: string };
+}
+
+export interface CellResult extends Classification {
+  id: string;
+  axes: {
+    case: string;
+    platform: string;
+    goarch: string;
+    goarm?: string;
+    libc: Libc;
+    cpu: string;
+    go: string;
+    goVersion?: string;
+  };
+  exit?: { code?: number; signal?: number; signalName?: string; timedOut?: boolean };
+  durationMs: number;
+  logs: Record<string, string>;
+}

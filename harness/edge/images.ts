@@ -1,0 +1,197 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { spawn } from 'node:child_process';
+import { Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import * as tar from 'tar';
+import { REPO_ROOT } from '../core/cases.js';
+import { InfraError } from '../core/errors.js';
+import type { GoToolchain } from '../core/types.js';
+import { aptInstall, onPath } from './host-packages.js';
+
+export const IMAGES_DIR = join(REPO_ROOT, 'images');
+const LABEL = 'org.cshared-matrix.recipe';
+
+export interface BaseRecipe {
+  suite: string;
+  variant: string;
+  architectures: string[];
+  sources: string[];
+  include: string[];
+  dpkgopts?: string[];
+}
+
+export interface BuiltImage {
+  tag: string;
+  id: string;
+  built: boolean;
+  seconds: number;
+}
+
+export function readBaseRecipe(): { recipe: BaseRecipe; text: string } {
+  const text = readFileSync(join(IMAGES_DIR, 'base', 'recipe.json'), 'utf8');
+  return { recipe: JSON.parse(text) as BaseRecipe, text };
+}
+
+export function readGoVersions(): GoToolchain[] {
+  const data = JSON.parse(readFileSync(join(IMAGES_DIR, 'go', 'versions.json'), 'utf8')) as { versions: GoToolchain[] };
+  return data.versions;
+}
+
+const sha = (...parts: string[]): string => {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p).update('\0');
+  return h.digest('hex').slice(0, 16);
+};
+
+/** Tags are content hashes: an unchanged recipe maps to an existing image, a changed one to a new tag. */
+export const baseTag = (recipeText: string): string => `cshared-matrix-base:${sha('base-v1', recipeText)}`;
+export const goTag = (base: string, dockerfile: string, go: GoToolchain): string =>
+  `cshared-matrix-go:${go.version}-${sha('go-v1', base, dockerfile, go.version, go.suite)}`;
+
+/** mmdebstrap's argument list for a recipe. Pure, so it is tested without building. */
+export function mmdebstrapArgs(recipe: BaseRecipe, mirror: string, out: string): string[] {
+  return [
+    `--variant=${recipe.variant}`,
+    `--architectures=${recipe.architectures.join(',')}`,
+    ...(recipe.dpkgopts ?? []).map((o) => `--dpkgopt=${o}`),
+    `--include=${recipe.include.join(',')}`,
+    recipe.suite,
+    out,
+    ...recipe.sources.map((s) => s.replaceAll('{mirror}', mirror)),
+  ];
+}
+
+/** The Debian mirror this host's own apt uses; images are built from the same one. */
+export function hostMirror(): string {
+  if (process.env.CSM_DEBIAN_MIRROR) return process.env.CSM_DEBIAN_MIRROR.replace(/\/$/, '');
+  const texts: string[] = [];
+  const add = (p: string) => existsSync(p) && texts.push(readFileSync(p, 'utf8'));
+  add('/etc/apt/sources.list');
+  if (existsSync('/etc/apt/sources.list.d'))
+    for (const f of readdirSync('/etc/apt/sources.list.d').sort()) if (/\.(list|sources)$/.test(f)) add(join('/etc/apt/sources.list.d', f));
+  for (const t of texts) {
+    for (const m of t.matchAll(/(?:^URIs:\s*|^deb\s+(?:\[[^\]]*\]\s+)?)(\S+)/gm)) {
+      const uri = m[1]!.replace(/\/$/, '');
+      if (/^https?:\/\//.test(uri) && /\/debian$/.test(uri)) return uri;
+    }
+  }
+  throw new InfraError('cannot tell which Debian mirror this host uses; set CSM_DEBIAN_MIRROR to one (e.g. the URI in /etc/apt/sources.list.d)');
+}
+
+async function imageId(docker: Docker, tag: string): Promise<string | undefined> {
+  try {
+    return (await docker.getImage(tag).inspect()).Id;
+  } catch {
+    return undefined;
+  }
+}
+
+function ensureFreeSpace(dir: string, gib: number): void {
+  const s = statfsSync(dir);
+  const free = (s.bavail * s.bsize) / 2 ** 30;
+  if (free < gib) throw new InfraError(`only ${free.toFixed(1)} GiB free in ${dir}; building the toolchain image needs ${gib} GiB: free some space (e.g. docker system prune)`);
+}
+
+function follow(docker: Docker, stream: NodeJS.ReadableStream, onLine: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null, output: { error?: string; errorDetail?: { message?: string } }[]) => {
+        const failed = err?.message ?? output.find((o) => o.error)?.error;
+        if (failed) reject(new InfraError(`image build failed: ${failed.trim()}`));
+        else resolve();
+      },
+      (ev: { stream?: string; status?: string; error?: string }) => {
+        const text = ev.stream ?? ev.status ?? '';
+        for (const line of text.split('\n')) if (line.trim()) onLine(line.trimEnd());
+      },
+    );
+  });
+}
+
+/** Run mmdebstrap, passing its progress lines through as they come. */
+function runMmdebstrap(args: string[], onLine: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('mmdebstrap', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines: string[] = [];
+    for (const s of [child.stdout, child.stderr]) createInterface({ input: s }).on('line', (l) => (lines.push(l), lines.length > 40 && lines.shift(), onLine(l)));
+    child.on('error', (e) => reject(new InfraError(`cannot run mmdebstrap: ${e.message}`)));
+    child.on('exit', (code) => {
+      if (code === 0) return resolve();
+      const text = lines.join('\n');
+      const hint = /No space left/i.test(text) ? 'the disk is full; free space and retry' : 'the lines above say why';
+      reject(new InfraError(`mmdebstrap exited with code ${code}: ${lines.filter((l) => /^E:/.test(l)).pop() ?? lines.pop() ?? ''} (${hint})`));
+    });
+  });
+}
+
+export async function ensureBaseImage(docker: Docker, say: (line: string) => void, opts: { rebuild?: boolean } = {}): Promise<BuiltImage> {
+  const { recipe, text } = readBaseRecipe();
+  const tag = baseTag(text);
+  const existing = await imageId(docker, tag);
+  if (existing && !opts.rebuild) return { tag, id: existing, built: false, seconds: 0 };
+
+  const t0 = Date.now();
+  say(`building ${tag} from images/base/recipe.json (mmdebstrap, then import; a few minutes)`);
+  if (!(await onPath('mmdebstrap'))) await aptInstall(['mmdebstrap'], (l) => say(`  ${l}`));
+  const work = '/var/tmp/cshared-matrix';
+  mkdirSync(work, { recursive: true });
+  ensureFreeSpace(work, 6);
+  const tarball = join(work, `${tag.replace(/[:/]/g, '-')}.${process.pid}.tar`);
+  try {
+    const mirror = hostMirror();
+    let last = Date.now();
+    await runMmdebstrap(mmdebstrapArgs(recipe, mirror, tarball), (line) => {
+      // mmdebstrap's I: lines are its phases; dpkg's per-package lines would flood a CI log.
+      if (/^[IEW]:/.test(line) || Date.now() - last > 15000) {
+        last = Date.now();
+        say(`  [mmdebstrap ${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}`);
+      }
+    });
+    say(`  importing the rootfs into the engine as ${tag}`);
+    const [repo, version] = tag.split(':') as [string, string];
+    const stream = await docker.importImage(createReadStream(tarball) as unknown as string, {
+      repo,
+      tag: version,
+      changes: [`LABEL ${LABEL}=${tag}`, 'CMD ["/bin/bash"]'],
+    } as object);
+    await follow(docker, stream, () => undefined);
+  } finally {
+    rmSync(tarball, { force: true });
+  }
+  const id = await imageId(docker, tag);
+  if (!id) throw new InfraError(`the engine did not keep the imported image ${tag}`);
+  const seconds = (Date.now() - t0) / 1000;
+  say(`  ${tag} ready in ${seconds.toFixed(0)} s`);
+  return { tag, id, built: true, seconds };
+}
+
+export async function ensureGoImage(docker: Docker, base: BuiltImage, go: GoToolchain, say: (line: string) => void, opts: { rebuild?: boolean } = {}): Promise<BuiltImage> {
+  const dockerfile = readFileSync(join(IMAGES_DIR, 'go', 'Dockerfile'), 'utf8');
+  const tag = goTag(base.tag, dockerfile, go);
+  const existing = await imageId(docker, tag);
+  if (existing && !opts.rebuild && !base.built) return { tag, id: existing, built: false, seconds: 0 };
+
+  const t0 = Date.now();
+  say(`building ${tag}: golang-${go.version}-go from ${go.suite}`);
+  const context = tar.c({ cwd: join(IMAGES_DIR, 'go'), portable: true }, ['Dockerfile']);
+  const stream = await docker.buildImage(Readable.from(context) as unknown as NodeJS.ReadableStream, {
+    t: tag,
+    buildargs: { BASE: base.tag, GO: go.version, SUITE: go.suite, MIRROR: hostMirror() },
+    labels: { [LABEL]: tag },
+    rm: true,
+    forcerm: true,
+    pull: false,
+  } as Docker.ImageBuildOptions);
+  await follow(docker, stream, (line) => {
+    if (/^(Step |Setting up golang|go version|Successfully|E: )/.test(line)) say(`  [go ${go.version} ${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}`);
+  });
+  const id = await imageId(docker, tag);
+  if (!id) throw new InfraError(`building ${tag} finished but the engine has no such image`);
+  const seconds = (Date.now() - t0) / 1000;
+  say(`  ${tag} ready in ${seconds.toFixed(0)} s`);
+  return { tag, id, built: true, seconds };
+}

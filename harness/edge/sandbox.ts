@@ -1,0 +1,275 @@
+import { hostname } from 'node:os';
+import { Readable, Writable } from 'node:stream';
+import type Docker from 'dockerode';
+import { InfraError } from '../core/errors.js';
+
+/**
+ * Containers and the volume of one run. Cases may come from untrusted bug
+ * reports, so every container has no network, no capabilities, no new
+ * privileges, and memory/pid/CPU limits; hosts additionally run as nobody on a
+ * read-only root with the build volume mounted read-only. Everything carries
+ * the run's labels, so close() and the stale sweep find it all.
+ */
+
+export interface Limits {
+  buildMemoryMiB: number;
+  buildPids: number;
+  runMemoryMiB: number;
+  runPids: number;
+  runCpus: number;
+}
+
+export const DEFAULT_LIMITS: Limits = { buildMemoryMiB: 4096, buildPids: 4096, runMemoryMiB: 1024, runPids: 256, runCpus: 1 };
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** The harness gave up waiting (the in-container supervisor should have ended it first). */
+  deadlineHit: boolean;
+  truncated: boolean;
+}
+
+const LABEL = 'cshared-matrix.run';
+
+class Capture extends Writable {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  dropped = 0;
+  constructor(private readonly limit: number) {
+    super();
+  }
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    const room = this.limit - this.size;
+    if (room > 0) {
+      const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
+      this.chunks.push(part);
+      this.size += part.length;
+    }
+    this.dropped += Math.max(0, chunk.length - Math.max(0, room));
+    done();
+  }
+  text(): string {
+    const s = Buffer.concat(this.chunks).toString('utf8');
+    return this.dropped ? `${s}\n[cshared-matrix: ${this.dropped} more bytes of output dropped]` : s;
+  }
+}
+
+export class Session {
+  readonly volume: string;
+  private readonly labels: Record<string, string>;
+  private readonly containers = new Set<Docker.Container>();
+  private readonly builders = new Map<string, Promise<Docker.Container>>();
+  private readonly pools = new Map<string, SlotPool>();
+  private closed = false;
+
+  constructor(
+    readonly docker: Docker,
+    readonly runId: string,
+    readonly limits: Limits = DEFAULT_LIMITS,
+  ) {
+    this.volume = `cshared-matrix-${runId}`;
+    this.labels = { [LABEL]: runId, 'cshared-matrix.pid': String(process.pid), 'cshared-matrix.host': hostname() };
+  }
+
+  async open(): Promise<void> {
+    await this.docker.createVolume({ Name: this.volume, Labels: this.labels });
+  }
+
+  private async create(image: string, role: 'build' | 'run'): Promise<Docker.Container> {
+    if (this.closed) throw new InfraError('the run is shutting down');
+    const l = this.limits;
+    const build = role === 'build';
+    const c = await this.docker.createContainer({
+      Image: image,
+      Cmd: ['sleep', 'infinity'],
+      Labels: { ...this.labels, 'cshared-matrix.role': role },
+      WorkingDir: build ? '/work' : '/tmp',
+      User: build ? '0:0' : '65534:65534',
+      Env: ['HOME=/tmp', 'LC_ALL=C.UTF-8'],
+      NetworkDisabled: true,
+      HostConfig: {
+        NetworkMode: 'none',
+        Init: true,
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges'],
+        Memory: (build ? l.buildMemoryMiB : l.runMemoryMiB) * 2 ** 20,
+        MemorySwap: (build ? l.buildMemoryMiB : l.runMemoryMiB) * 2 ** 20,
+        PidsLimit: build ? l.buildPids : l.runPids,
+        ...(build ? {} : { NanoCpus: Math.round(l.runCpus * 1e9) }),
+        ReadonlyRootfs: !build,
+        Tmpfs: { '/tmp': `rw,exec,nosuid,nodev,size=${build ? 1024 : 64}m` },
+        Mounts: [{ Type: 'volume', Source: this.volume, Target: '/work', ReadOnly: !build }],
+        Ulimits: [{ Name: 'core', Soft: 0, Hard: 0 }],
+        AutoRemove: false,
+      },
+    });
+    this.containers.add(c);
+    await c.start();
+    return c;
+  }
+
+  /** One long-lived build container per image; builds exec into it. */
+  builder(image: string): Promise<Docker.Container> {
+    let b = this.builders.get(image);
+    if (!b) {
+      b = this.create(image, 'build');
+      this.builders.set(image, b);
+    }
+    return b;
+  }
+
+  /** Run slots per image: at most `size` hosts of that image run at once. */
+  pool(image: string, size: number): SlotPool {
+    let p = this.pools.get(image);
+    if (!p) {
+      p = new SlotPool(size, () => this.create(image, 'run'), (c) => this.discard(c));
+      this.pools.set(image, p);
+    }
+    return p;
+  }
+
+  async discard(c: Docker.Container): Promise<void> {
+    this.containers.delete(c);
+    await c.remove({ force: true, v: true }).catch(() => undefined);
+  }
+
+  /** Unpack a tar stream (node-tar's Pack is a minipass, hence Readable.from) at `path` in the container. */
+  async putArchive(c: Docker.Container, tarStream: AsyncIterable<Buffer>, path: string): Promise<void> {
+    await c.putArchive(Readable.from(tarStream) as unknown as string, { path });
+  }
+
+  async exec(
+    c: Docker.Container,
+    cmd: string[],
+    opts: { env?: string[]; workdir?: string; deadlineMs: number; maxOutput?: number },
+  ): Promise<ExecResult> {
+    const exec = await c.exec({ Cmd: cmd, Env: opts.env ?? [], WorkingDir: opts.workdir ?? '/', AttachStdout: true, AttachStderr: true, AttachStdin: false, Tty: false });
+    const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream & { destroy(): void };
+    const out = new Capture(opts.maxOutput ?? 1 << 20);
+    const err = new Capture(opts.maxOutput ?? 1 << 20);
+    this.docker.modem.demuxStream(stream, out, err);
+    let deadlineHit = false;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        deadlineHit = true;
+        stream.destroy();
+        resolve();
+      }, opts.deadlineMs);
+      const finish = () => (clearTimeout(timer), resolve());
+      stream.on('end', finish);
+      stream.on('close', finish);
+      stream.on('error', (e: Error) => (clearTimeout(timer), deadlineHit ? resolve() : reject(new InfraError(`exec stream failed: ${e.message}`))));
+    });
+    let exitCode = -1;
+    if (!deadlineHit) {
+      // The stream can end a moment before the engine records the exit code.
+      for (let i = 0; i < 50; i++) {
+        const info = await exec.inspect();
+        if (!info.Running && info.ExitCode !== null) {
+          exitCode = info.ExitCode;
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    return { exitCode, stdout: out.text(), stderr: err.text(), deadlineHit, truncated: out.dropped + err.dropped > 0 };
+  }
+
+  /** Remove every container and the volume of this run. Safe to call twice, and from a signal handler. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.containers];
+    this.containers.clear();
+    await Promise.all(all.map((c) => c.remove({ force: true, v: true }).catch(() => undefined)));
+    // A container removed a moment ago can still hold the volume; retry briefly.
+    for (let i = 0; i < 20; i++) {
+      try {
+        await this.docker.getVolume(this.volume).remove();
+        return;
+      } catch (e) {
+        if ((e as { statusCode?: number }).statusCode === 404) return;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+}
+
+/** A fixed number of run containers; a slot whose host outlived the deadline is replaced, never reused. */
+export class SlotPool {
+  private idle: Docker.Container[] = [];
+  private live = 0;
+  private waiters: ((c: Docker.Container) => void)[] = [];
+  constructor(
+    private readonly size: number,
+    private readonly make: () => Promise<Docker.Container>,
+    private readonly drop: (c: Docker.Container) => Promise<void>,
+  ) {}
+
+  async acquire(): Promise<Docker.Container> {
+    const c = this.idle.pop();
+    if (c) return c;
+    if (this.live < this.size) {
+      this.live++;
+      try {
+        return await this.make();
+      } catch (e) {
+        this.live--;
+        throw e;
+      }
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  release(c: Docker.Container): void {
+    const w = this.waiters.shift();
+    if (w) w(c);
+    else this.idle.push(c);
+  }
+
+  /** Throw a slot away (its process tree may still be alive) and put a fresh one in its place. */
+  async replace(c: Docker.Container): Promise<void> {
+    await this.drop(c);
+    this.live--;
+    const w = this.waiters.shift();
+    if (w) {
+      this.live++;
+      this.make().then(w, () => (this.live--, undefined));
+    }
+  }
+}
+
+const pidAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Remove what runs on this host left behind when they died without cleaning up (kill -9, power loss). */
+export async function sweepStale(docker: Docker): Promise<number> {
+  const mine = (labels: Record<string, string> | undefined) =>
+    !!labels && !!labels[LABEL] && labels['cshared-matrix.host'] === hostname() && !pidAlive(Number(labels['cshared-matrix.pid']));
+  let n = 0;
+  for (const info of await docker.listContainers({ all: true, filters: { label: [LABEL] } }))
+    if (mine(info.Labels)) {
+      await docker.getContainer(info.Id).remove({ force: true, v: true }).catch(() => undefined);
+      n++;
+    }
+  const vols = (await docker.listVolumes({ filters: { label: [LABEL] } })).Volumes ?? [];
+  for (const v of vols)
+    if (mine(v.Labels ?? undefined)) {
+      await docker.getVolume(v.Name).remove().catch(() => undefined);
+      n++;
+    }
+  return n;
+}
+
+/** Everything the harness created that is still in the engine (for tests and `--check-clean`). */
+export async function leftovers(docker: Docker): Promise<string[]> {
+  const cs = await docker.listContainers({ all: true, filters: { label: [LABEL] } });
+  const vs = (await docker.listVolumes({ filters: { label: [LABEL] } })).Volumes ?? [];
+  return [...cs.map((c) => `container ${c.Names.join(',')}`), ...vs.map((v) => `volume ${v.Name}`)];
+}

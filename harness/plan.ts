@@ -1,0 +1,95 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CaseSpec, GoLibrarySpec, Platform } from './core/types.js';
+
+/**
+ * Where things live in the run volume (mounted at /work), and the commands that
+ * build them. Paths are keyed by content hash, so two cases with the same Go
+ * library source share one build per platform and Go version.
+ */
+export const VOL = '/work';
+export const CSM_DIR = `${VOL}/csm`;
+export const SUPERVISOR = `${CSM_DIR}/csm-run`;
+
+export const srcDir = (c: CaseSpec): string => `${VOL}/src/${c.name}`;
+const outRoot = (go: string, p: Platform) => `${VOL}/out/go${go}/${p.name}`;
+
+export const goLibKey = (c: CaseSpec, lib: GoLibrarySpec, p: Platform, go: string): string =>
+  `go${go}/${p.name}/${lib.name}-${c.libraryHashes[lib.name]!.slice(0, 12)}`;
+export const goLibDir = (c: CaseSpec, lib: GoLibrarySpec, p: Platform, go: string): string =>
+  `${outRoot(go, p)}/golib/${lib.name}-${c.libraryHashes[lib.name]!.slice(0, 12)}`;
+export const cLibDir = (c: CaseSpec, name: string, p: Platform, go: string): string => `${outRoot(go, p)}/case/${c.name}/clib/${name}`;
+export const hostPath = (c: CaseSpec, p: Platform, go: string): string => `${outRoot(go, p)}/case/${c.name}/host`;
+
+/** Directory of every library of the case by name, Go and C alike. */
+export function libraryDirs(c: CaseSpec, p: Platform, go: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const l of c.libraries) m.set(l.name, goLibDir(c, l, p, go));
+  for (const l of c.cLibraries ?? []) m.set(l.name, cLibDir(c, l.name, p, go));
+  return m;
+}
+
+export function buildEnv(p: Platform): string[] {
+  return [
+    'CGO_ENABLED=1',
+    'GOTOOLCHAIN=local',
+    'GOPROXY=off',
+    'GOFLAGS=-buildvcs=false',
+    'GOOS=linux',
+    `GOARCH=${p.goarch}`,
+    ...(p.goarm ? [`GOARM=${p.goarm}`] : []),
+    `CC=${p.cc}`,
+    'HOME=/root',
+    'GOCACHE=/root/.cache/go-build',
+  ];
+}
+
+/** `mkdir -p OUT && exec CMD…`: outputs land in fresh directories without a second exec. */
+export const inDir = (out: string, cmd: string[]): string[] => ['/bin/sh', '-c', 'mkdir -p "$0" && exec "$@"', out, ...cmd];
+
+/**
+ * go build for one library. Without a go.mod the package's files are named,
+ * exactly as bug reports do (`go build -buildmode=c-shared main.go`).
+ */
+export function goBuildCmd(c: CaseSpec, lib: GoLibrarySpec, out: string): string[] {
+  const dir = join(c.dir, lib.dir);
+  const names = readdirSync(dir);
+  const targets = names.includes('go.mod') ? ['.'] : names.filter((n) => n.endsWith('.go') && !n.endsWith('_test.go')).sort();
+  return inDir(out, ['go', 'build', '-buildmode=c-shared', '-trimpath', '-o', `${out}/lib${lib.name}.so`, ...targets]);
+}
+
+export function cLibCmd(p: Platform, sources: string[], cflags: string[], out: string, name: string): string[] {
+  return inDir(out, [p.cc, '-shared', '-fPIC', '-O2', '-o', `${out}/lib${name}.so`, ...sources, `-I${CSM_DIR}`, ...cflags]);
+}
+
+export function hostCompileCmd(c: CaseSpec, p: Platform, go: string): string[] {
+  const dirs = libraryDirs(c, p, go);
+  const out = hostPath(c, p, go);
+  const includes = [`-I${CSM_DIR}`, '-I.', ...c.libraries.map((l) => `-I${dirs.get(l.name)!}`)];
+  // An rpath per linked library: linked hosts need no LD_LIBRARY_PATH.
+  const link = (c.host.link ?? []).flatMap((n) => [`-L${dirs.get(n)!}`, `-l${n}`, `-Wl,-rpath,${dirs.get(n)!}`]);
+  return inDir(out.replace(/\/host$/, ''), [p.cc, '-O1', '-g', '-o', out, ...c.host.sources, ...includes, ...(c.host.cflags ?? []), ...link, '-ldl', '-lpthread', ...(c.host.ldflags ?? [])]);
+}
+
+/** The environment a host sees: the case's own, plus CSM_LIB_<NAME> for every library. */
+export function hostEnv(c: CaseSpec, p: Platform, go: string): string[] {
+  const env = Object.entries(c.run?.env ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const l of c.libraries) env.push(`CSM_LIB_${l.name.toUpperCase()}=${goLibDir(c, l, p, go)}/lib${l.name}.so`);
+  for (const l of c.cLibraries ?? []) env.push(`CSM_LIB_${l.name.toUpperCase()}=${cLibDir(c, l.name, p, go)}/lib${l.name}.so`);
+  env.push(`CSM_PLATFORM=${p.name}`, `CSM_CASE=${c.name}`, `CSM_GO=${go}`);
+  return env;
+}
+
+export const runCmd = (c: CaseSpec, p: Platform, go: string, timeoutMs: number, nonce: string): string[] => [
+  SUPERVISOR,
+  String(timeoutMs),
+  nonce,
+  '--',
+  ...p.run,
+  hostPath(c, p, go),
+  ...(c.run?.args ?? []),
+];
+
+/** The shell line a person can paste to redo a step by hand. */
+export const shellLine = (env: string[], cmd: string[]): string =>
+  [...env, ...cmd].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');

@@ -1,0 +1,19 @@
+import { UsageError } from '../core/errors.js';
+import { JsonReporter } from './json.js';
+import { MarkdownReporter } from './markdown.js';
+import type { Reporter } from './reporter.js';
+import { TerminalReporter } from './terminal.js';
+
+export const REPORTERS: Record<string, () => Reporter> = {
+  terminal: () => new TerminalReporter(),
+  json: () => new JsonReporter(),
+  markdown: () => new MarkdownReporter(),
+};
+
+export const DEFAULT_REPORTERS = ['terminal', 'json', 'markdown'];
+
+export function makeReporters(names: string[]): Reporter[] {
+  const unknown = names.filter((n) => !(n in REPORTERS));
+  if (unknown.length) throw new UsageError(`unknown reporter ${unknown.join(', ')}; known: ${Object.keys(REPORTERS).join(', ')}`);
+  return names.map((n) => REPORTERS[n]!());
+}

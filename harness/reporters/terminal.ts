@@ -1,0 +1,82 @@
+import { relative } from 'node:path';
+import logUpdate from 'log-update';
+import { chalk } from 'zx';
+import type { RunResults } from '../core/results.js';
+import { renderText, TEXT_SYMBOL } from '../core/render.js';
+import type { CellResult, CellSpec, Stage, Verdict } from '../core/types.js';
+import type { Reporter, RunInfo } from './reporter.js';
+
+const COLOR: Record<Verdict, (s: string) => string> = {
+  pass: chalk.green,
+  xfail: chalk.cyan,
+  fail: chalk.red,
+  xpass: chalk.magenta,
+  timeout: chalk.yellow,
+  error: chalk.yellow,
+};
+
+/**
+ * Live progress on a TTY (cells done, what is running, failures so far); one
+ * plain line per cell elsewhere, so CI logs stay readable. Prints the matrix at the end.
+ */
+export class TerminalReporter implements Reporter {
+  private readonly live: boolean;
+  private total = 0;
+  private done = 0;
+  private readonly running = new Map<string, Stage>();
+  private readonly failures: string[] = [];
+  private readonly t0 = Date.now();
+
+  constructor(private readonly out: NodeJS.WriteStream = process.stdout) {
+    this.live = !!out.isTTY && !process.env.CI && process.env.TERM !== 'dumb';
+    if (process.env.NO_COLOR || !out.isTTY) chalk.level = 0;
+  }
+
+  private print(line: string): void {
+    if (this.live) logUpdate.clear();
+    this.out.write(`${line}\n`);
+    if (this.live) this.render();
+  }
+
+  private render(): void {
+    if (!this.live || !this.total) return;
+    const secs = ((Date.now() - this.t0) / 1000).toFixed(0);
+    const running = [...this.running].slice(0, 4).map(([id, st]) => `${id} (${st})`).join(', ');
+    const fails = this.failures.length ? chalk.red(` · unexpected: ${this.failures.length}`) : '';
+    logUpdate(`[${this.done}/${this.total}] ${secs}s${fails}${running ? ` · running: ${running}` : ''}`);
+  }
+
+  onLog(line: string): void {
+    this.print(chalk.dim(line));
+  }
+
+  onBegin(info: RunInfo): void {
+    this.total = info.cells.length;
+    this.print(`running ${info.cells.length} cells with ${info.jobs} jobs → ${relative(process.cwd(), info.runDir) || info.runDir}`);
+  }
+
+  onStep(cell: CellSpec, stage: Stage): void {
+    this.running.set(cell.id, stage);
+    this.render();
+  }
+
+  onCellEnd(r: CellResult): void {
+    this.done++;
+    this.running.delete(r.id);
+    const unexpected = r.verdict !== 'pass' && r.verdict !== 'xfail';
+    if (unexpected) this.failures.push(r.id);
+    if (!this.live || unexpected) {
+      const v = COLOR[r.verdict](`${TEXT_SYMBOL[r.verdict]} ${r.verdict.padEnd(7)}`);
+      const ms = r.durationMs ? ` ${(r.durationMs / 1000).toFixed(2)}s` : '';
+      this.print(`${v} ${r.id}${ms}${r.verdict === 'pass' ? '' : `  ${r.summary}`}`);
+    } else this.render();
+  }
+
+  onEnd(results: RunResults, runDir: string): void {
+    if (this.live) logUpdate.clear();
+    const where = relative(process.cwd(), runDir) || runDir;
+    this.out.write(`\n${renderText(results)}\n\n`);
+    this.out.write(`results: ${where}/results.json, ${where}/matrix.md, logs in ${where}/logs (${(results.run.durationMs / 1000).toFixed(1)} s)\n`);
+    if (results.run.interrupted) this.out.write(chalk.yellow('interrupted: the results above cover only the cells that finished\n'));
+  }
+}

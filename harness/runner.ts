@@ -1,0 +1,343 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import type Docker from 'dockerode';
+import pLimit from 'p-limit';
+import * as tar from 'tar';
+import { classify, signalName } from './core/classify.js';
+import { DEFAULT_CASES_DIR, loadCases, REPO_ROOT } from './core/cases.js';
+import { FatalError, InfraError } from './core/errors.js';
+import { findExpectation } from './core/expect.js';
+import { expandMatrix, pick, pickGo } from './core/matrix.js';
+import { PLATFORMS } from './core/platforms.js';
+import { countVerdicts, exitCodeFor, RESULTS_SCHEMA_VERSION, type ImageInfo, type RunResults } from './core/results.js';
+import type { CaseSpec, CellObservation, CellResult, CellSpec, GoToolchain, ProcessEnd, Stage } from './core/types.js';
+import { ensureEngine } from './edge/engine.js';
+import { pointLatest, writeAtomic } from './edge/files.js';
+import { ensureBaseImage, ensureGoImage, readGoVersions, type BuiltImage } from './edge/images.js';
+import { DEFAULT_LIMITS, Session, sweepStale, type ExecResult } from './edge/sandbox.js';
+import * as plan from './plan.js';
+import { multiplex, type Reporter } from './reporters/reporter.js';
+
+export interface RunOptions {
+  caseDirs: string[];
+  cases: string[];
+  platforms: string[];
+  go: string[];
+  jobs: number;
+  /** Seconds; overrides every case's run.timeout (emulated platforms still scale it). */
+  timeout?: number;
+  resultsDir: string;
+  rebuildImages: boolean;
+  argv: string[];
+  reporters: Reporter[];
+  /** Set by the CLI's signal handler. */
+  signal?: AbortSignal;
+}
+
+const HARNESS_VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+export const newRunId = (now = new Date()): string => `${now.toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z')}-${randomBytes(2).toString('hex')}`;
+
+const TOOLS_SCRIPT = `
+v() { dpkg-query -W -f='\${Version}' "$1" 2>/dev/null || echo missing; }
+echo "go=$(go version | cut -d' ' -f3 | sed 's/^go//')"
+echo "gcc=$(gcc -dumpfullversion)"
+echo "glibc=$(v libc6:amd64)"
+echo "musl=$(v musl:amd64)"
+echo "qemu=$(qemu-arm --version | head -1 | sed 's/^qemu-arm version //')"
+echo "gcc-armhf=$(arm-linux-gnueabihf-gcc -dumpfullversion)"
+echo "gcc-armel=$(arm-linux-gnueabi-gcc -dumpfullversion)"
+echo "glibc-armhf=$(v libc6-armhf-cross)"
+echo "musl-armhf=$(v musl:armhf)"
+echo "musl-armel=$(v musl:armel)"
+`;
+
+/** Run the matrix end to end. Throws FatalError for problems that stop the run before any cell. */
+export async function runMatrix(opts: RunOptions): Promise<RunResults> {
+  const t0 = Date.now();
+  const startedAt = new Date(t0).toISOString();
+  const rep = multiplex(opts.reporters);
+  const say = (l: string) => rep.onLog(l);
+
+  // Pure part first: bad input is reported before anything touches the engine.
+  const allCases = loadCases(opts.caseDirs.length ? opts.caseDirs : [DEFAULT_CASES_DIR]);
+  const cases = pick('case', allCases, (c) => c.name, opts.cases);
+  const platforms = pick('platform', PLATFORMS, (p) => p.name, opts.platforms);
+  const gos = pickGo(readGoVersions(), opts.go);
+  const cells = expandMatrix(cases, platforms, gos);
+  const caseByName = new Map(cases.map((c) => [c.name, c]));
+
+  const runId = newRunId();
+  const resultsDir = resolve(opts.resultsDir);
+  const runDir = join(resultsDir, runId);
+  mkdirSync(join(runDir, 'logs'), { recursive: true });
+
+  const docker = await ensureEngine(say);
+  const swept = await sweepStale(docker);
+  if (swept) say(`removed ${swept} containers/volumes left by earlier runs that died`);
+
+  const base = await ensureBaseImage(docker, say, { rebuild: opts.rebuildImages });
+  const images = new Map<string, BuiltImage>();
+  for (const go of gos) images.set(go.version, await ensureGoImage(docker, base, go, say, { rebuild: opts.rebuildImages }));
+
+  const session = new Session(docker, runId, DEFAULT_LIMITS);
+  const results: CellResult[] = [];
+  const imageInfos: ImageInfo[] = [];
+  let interrupted = false;
+  const onAbort = () => {
+    interrupted = true;
+    void session.close();
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+  try {
+    if (opts.signal?.aborted) throw new FatalError('interrupted before the run started', 130);
+    await session.open();
+    const ctx = new RunContext(session, runDir, opts, caseByName, images, rep);
+    for (const go of gos) imageInfos.push(await ctx.prepare(go));
+    rep.onBegin({ runId, runDir, cells, jobs: opts.jobs });
+    await Promise.all(
+      cells.map(async (cell) => {
+        const r = await ctx.runCell(cell);
+        if (interrupted) return; // cells cut short by Ctrl-C are not results
+        results.push(r);
+        rep.onCellEnd(r);
+      }),
+    );
+  } catch (e) {
+    if (!interrupted) throw e;
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    await session.close();
+  }
+
+  const order = new Map(cells.map((c, i) => [c.id, i]));
+  results.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  const counts = countVerdicts(results);
+  const out: RunResults = {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    harness: { name: 'cshared-matrix', version: HARNESS_VERSION },
+    run: {
+      id: runId,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      durationMs: Date.now() - t0,
+      command: ['npm run matrix --', ...opts.argv].join(' '),
+      argv: opts.argv,
+      jobs: opts.jobs,
+      interrupted,
+      node: process.version,
+    },
+    images: imageInfos,
+    platforms,
+    cases: cases.map((c) => ({ name: c.name, dir: c.dir, description: c.description })),
+    cells: results,
+    counts,
+    exitCode: exitCodeFor(counts, interrupted),
+  };
+  await rep.onEnd(out, runDir);
+  pointLatest(resultsDir, runId);
+  return out;
+}
+
+/** Everything one run shares: the session, memoized builds, the job limit. */
+class RunContext {
+  private readonly limit;
+  private readonly builds = new Map<string, Promise<{ ok: boolean; log: string; logPath: string } | { infra: string }>>();
+  private readonly nonce = randomBytes(8).toString('hex');
+  private readonly goVersions = new Map<string, string>();
+  private uploaded?: Promise<void>;
+
+  constructor(
+    private readonly session: Session,
+    private readonly runDir: string,
+    private readonly opts: RunOptions,
+    private readonly cases: Map<string, CaseSpec>,
+    private readonly images: Map<string, BuiltImage>,
+    private readonly rep: Required<Reporter>,
+  ) {
+    this.limit = pLimit(Math.max(1, opts.jobs));
+  }
+
+  private image(go: string): BuiltImage {
+    return this.images.get(go)!;
+  }
+
+  /** Sources go into the shared volume once; every image's builder sees them. */
+  async prepare(go: GoToolchain): Promise<ImageInfo> {
+    const img = this.image(go.version);
+    const builder = await this.session.builder(img.tag);
+    this.uploaded ??= (async () => {
+      await this.session.putArchive(builder, tar.c({ cwd: join(REPO_ROOT, 'harness', 'c'), portable: true, prefix: 'csm' }, ['csm.h', 'csm-run.c']), plan.VOL);
+      for (const c of this.cases.values()) await this.session.putArchive(builder, tar.c({ cwd: c.dir, portable: true, prefix: `src/${c.name}` }, ['.']), plan.VOL);
+      // Static, so the supervisor runs in any image or user-supplied rootfs.
+      const r = await this.session.exec(builder, ['gcc', '-O2', '-static', '-o', plan.SUPERVISOR, `${plan.CSM_DIR}/csm-run.c`], { deadlineMs: 120_000 });
+      if (r.exitCode !== 0) throw new InfraError(`cannot compile the run supervisor in ${img.tag}: ${r.stderr.trim()}`);
+    })();
+    await this.uploaded;
+    const t = await this.session.exec(builder, ['/bin/sh', '-c', TOOLS_SCRIPT], { deadlineMs: 60_000 });
+    const tools = Object.fromEntries(
+      t.stdout
+        .split('\n')
+        .map((l) => l.split('='))
+        .filter((kv): kv is [string, string] => kv.length >= 2 && !!kv[0])
+        .map(([k, ...v]) => [k, v.join('=').trim()]),
+    );
+    this.goVersions.set(go.version, tools.go ?? go.version);
+    return { go: go.version, tag: img.tag, id: img.id, tools };
+  }
+
+  private logPath(...parts: string[]): string {
+    return join('logs', ...parts);
+  }
+
+  private writeLog(rel: string, text: string): void {
+    writeAtomic(join(this.runDir, rel), text);
+  }
+
+  /** One build step, memoized by key; its log is written once and shared by every cell that needs it. */
+  private build(key: string, logRel: string, go: string, cmd: string[], env: string[], workdir: string): ReturnType<RunContext['buildOnce']> {
+    let b = this.builds.get(key);
+    if (!b) {
+      b = this.buildOnce(logRel, go, cmd, env, workdir);
+      this.builds.set(key, b);
+    }
+    return b;
+  }
+
+  private async buildOnce(logRel: string, go: string, cmd: string[], env: string[], workdir: string): Promise<{ ok: boolean; log: string; logPath: string } | { infra: string }> {
+    let r: ExecResult;
+    const t0 = Date.now();
+    try {
+      const builder = await this.session.builder(this.image(go).tag);
+      r = await this.limit(() => this.session.exec(builder, cmd, { env, workdir, deadlineMs: 15 * 60_000 }));
+    } catch (e) {
+      return { infra: (e as Error).message };
+    }
+    if (r.deadlineHit) return { infra: `build step did not finish within 15 minutes: ${cmd.join(' ')}` };
+    const log = `$ cd ${workdir} && ${plan.shellLine(env, cmd)}\n${r.stdout}${r.stderr}\n[exit ${r.exitCode}, ${((Date.now() - t0) / 1000).toFixed(2)} s]\n`;
+    this.writeLog(logRel, log);
+    return { ok: r.exitCode === 0, log: `${r.stdout}${r.stderr}`, logPath: logRel };
+  }
+
+  async runCell(cell: CellSpec): Promise<CellResult> {
+    const c = this.cases.get(cell.caseName)!;
+    const p = cell.platform;
+    const go = cell.go.version;
+    const cellLogs = this.logPath(`go${go}`, p.name, c.name);
+    const logs: Record<string, string> = {};
+    const t0 = Date.now();
+    let obs: CellObservation = {};
+    let end: ProcessEnd | undefined;
+    let reached: Stage = 'build';
+
+    const step = async (stage: Stage, key: string, logRel: string, cmd: string[], env: string[], what: string, logName: string, workdir = plan.srcDir(c)): Promise<boolean> => {
+      reached = stage;
+      this.rep.onStep(cell, stage);
+      const b = await this.build(key, logRel, go, cmd, env, workdir);
+      if ('infra' in b) {
+        obs = { infraError: { stage, message: b.infra } };
+        return false;
+      }
+      logs[logName] = b.logPath;
+      if (!b.ok) obs = { buildFailure: { stage: stage as 'build' | 'host-compile', what, log: b.log } };
+      return b.ok;
+    };
+
+    try {
+      let ok = true;
+      for (const lib of c.libraries) {
+        if (!ok) break;
+        const out = plan.goLibDir(c, lib, p, go);
+        const key = plan.goLibKey(c, lib, p, go);
+        ok = await step('build', key, this.logPath('builds', `${key}.log`), plan.goBuildCmd(c, lib, out), plan.buildEnv(p), `lib${lib.name}.so`, `build-${lib.name}`, `${plan.srcDir(c)}/${lib.dir}`);
+      }
+      for (const cl of c.cLibraries ?? []) {
+        if (!ok) break;
+        const out = plan.cLibDir(c, cl.name, p, go);
+        ok = await step('host-compile', `clib:${go}/${p.name}/${c.name}/${cl.name}`, join(cellLogs, `compile-lib${cl.name}.log`), plan.cLibCmd(p, cl.sources, cl.cflags ?? [], out, cl.name), [], `lib${cl.name}.so`, `compile-${cl.name}`);
+      }
+      if (ok) ok = await step('host-compile', `host:${go}/${p.name}/${c.name}`, join(cellLogs, 'compile.log'), plan.hostCompileCmd(c, p, go), [], 'the host', 'compile');
+      if (ok) {
+        reached = 'load';
+        this.rep.onStep(cell, 'run');
+        const run = await this.runHost(c, cell);
+        logs.run = run.logPath;
+        if ('infra' in run) obs = { infraError: { stage: 'run', message: run.infra } };
+        else {
+          end = run.end;
+          obs = { run: { end: run.end, stdout: run.stdout, stderr: run.stderr, durationMs: run.ms } };
+        }
+      }
+    } catch (e) {
+      obs = { infraError: { stage: reached, message: (e as Error).message } };
+    }
+
+    const goVersion = this.goVersions.get(go) ?? go;
+    const rule = findExpectation(c.expect, { platform: p, go: goVersion });
+    const verdict = classify(obs, c.pass, rule);
+    return {
+      id: cell.id,
+      axes: { case: c.name, platform: p.name, goarch: p.goarch, ...(p.goarm ? { goarm: p.goarm } : {}), libc: p.libc, cpu: p.cpu, go, goVersion },
+      ...verdict,
+      ...(end ? { exit: end.kind === 'exit' ? { code: end.code } : end.kind === 'signal' ? { signal: end.signal, signalName: end.name } : { timedOut: true } } : {}),
+      durationMs: obs.run?.durationMs ?? Date.now() - t0,
+      logs,
+    };
+  }
+
+  private async runHost(c: CaseSpec, cell: CellSpec): Promise<{ end: ProcessEnd; stdout: string; stderr: string; ms: number; logPath: string } | { infra: string; logPath: string }> {
+    const p = cell.platform;
+    const go = cell.go.version;
+    const timeoutMs = Math.round((this.opts.timeout ?? c.run?.timeout ?? 30) * p.timeoutScale * 1000);
+    const env = plan.hostEnv(c, p, go);
+    const cmd = plan.runCmd(c, p, go, timeoutMs, this.nonce);
+    const logPath = this.logPath(`go${go}`, p.name, c.name, 'run.log');
+    const pool = this.session.pool(this.image(go).tag, Math.max(1, this.opts.jobs));
+    const attempt = async () => {
+      const slot = await pool.acquire();
+      let healthy = false;
+      try {
+        // Grace beyond the supervisor's own deadline: the harness only steps in if the supervisor itself is stuck.
+        const r = await this.session.exec(slot, cmd, { env, workdir: '/tmp', deadlineMs: timeoutMs + 20_000, maxOutput: 256 << 10 });
+        healthy = !r.deadlineHit;
+        return r;
+      } finally {
+        if (healthy) pool.release(slot);
+        else await pool.replace(slot);
+      }
+    };
+    let r: ExecResult;
+    try {
+      r = await this.limit(attempt);
+    } catch (e) {
+      const msg = `running the host failed in the engine: ${(e as Error).message}`;
+      this.writeLog(logPath, msg);
+      return { infra: msg, logPath };
+    }
+    const marker = new RegExp(`\\n?@@csm-status ${this.nonce} (\\{.*\\})\\s*$`);
+    const m = marker.exec(r.stderr);
+    const stderr = m ? r.stderr.slice(0, m.index) : r.stderr;
+    let end: ProcessEnd | undefined;
+    let ms = 0;
+    if (m) {
+      const s = JSON.parse(m[1]!) as { exit?: number; signal?: number; timeout?: boolean; ms?: number; error?: string };
+      ms = s.ms ?? 0;
+      if (s.timeout) end = { kind: 'timeout', afterMs: ms };
+      else if (s.signal !== undefined) end = { kind: 'signal', signal: s.signal, name: signalName(s.signal) };
+      else if (s.exit !== undefined) end = { kind: 'exit', code: s.exit };
+    } else if (r.deadlineHit) end = { kind: 'timeout', afterMs: timeoutMs + 20_000 };
+    const log = [
+      `$ ${plan.shellLine(env, cmd)}`,
+      `[${end ? JSON.stringify(end) : `no status from the supervisor (exec exit ${r.exitCode})`}]`,
+      '--- stdout', r.stdout, '--- stderr', stderr, '',
+    ].join('\n');
+    this.writeLog(logPath, log);
+    if (!end) return { infra: `the run supervisor reported nothing (exec exit ${r.exitCode}): ${stderr.trim().split('\n').pop() ?? ''}`, logPath };
+    return { end, stdout: r.stdout, stderr, ms, logPath };
+  }
+}
+
+export const defaultJobs = (): number => Math.max(1, cpus().length);
