@@ -21,6 +21,8 @@ compiles the C hosts, runs them (ARM under qemu-user) and prints the matrix.
   --timeout S       per-host time limit in seconds on native platforms (default: each case's
                     run.timeout, else 30); emulated platforms multiply it
   --cases DIR       also load cases from DIR (repeatable); DIR is one case or a folder of cases
+  --platforms FILE  add platform rows from a JSON file (repeatable): an array of
+                    {name, goarch, goarm?, libc, cc, run: [qemu…], timeoutScale, cpu}
   --results DIR     where run directories go (default: results/)
   --reporter LIST   output formats (default: ${DEFAULT_REPORTERS.join(',')}; known: ${Object.keys(REPORTERS).join(', ')})
   --rebuild-images  rebuild the toolchain images even if their recipes are unchanged
@@ -44,6 +46,7 @@ function parse(argv: string[]) {
         jobs: { type: 'string' },
         timeout: { type: 'string' },
         cases: { type: 'string', multiple: true },
+        platforms: { type: 'string', multiple: true },
         results: { type: 'string' },
         reporter: { type: 'string', multiple: true },
         'rebuild-images': { type: 'boolean' },
@@ -93,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
   const timeout = positiveNumber('timeout', o.timeout);
   const results = await runMatrix({
     caseDirs: o.cases?.length ? [join(REPO_ROOT, 'cases'), ...o.cases] : [],
+    platformFiles: o.platforms ?? [],
     cases: splitList(o.case),
     platforms: splitList(o.platform),
     go: splitList(o.go),

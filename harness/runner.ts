@@ -6,11 +6,11 @@ import type Docker from 'dockerode';
 import pLimit from 'p-limit';
 import * as tar from 'tar';
 import { classify, signalName } from './core/classify.js';
-import { DEFAULT_CASES_DIR, loadCases, REPO_ROOT } from './core/cases.js';
-import { FatalError, InfraError } from './core/errors.js';
+import { DEFAULT_CASES_DIR, loadCases, REPO_ROOT, validateAgainst } from './core/cases.js';
+import { FatalError, InfraError, UsageError } from './core/errors.js';
 import { findExpectation } from './core/expect.js';
 import { expandMatrix, pick, pickGo } from './core/matrix.js';
-import { PLATFORMS } from './core/platforms.js';
+import { parsePlatformRows, PLATFORMS } from './core/platforms.js';
 import { countVerdicts, exitCodeFor, RESULTS_SCHEMA_VERSION, type ImageInfo, type RunResults } from './core/results.js';
 import type { CaseSpec, CellObservation, CellResult, CellSpec, GoToolchain, ProcessEnd, Stage } from './core/types.js';
 import { ensureEngine } from './edge/engine.js';
@@ -22,6 +22,8 @@ import { multiplex, type Reporter } from './reporters/reporter.js';
 
 export interface RunOptions {
   caseDirs: string[];
+  /** JSON files of extra platform rows. */
+  platformFiles?: string[];
   cases: string[];
   platforms: string[];
   go: string[];
@@ -37,6 +39,14 @@ export interface RunOptions {
 }
 
 const HARNESS_VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
 
 export const newRunId = (now = new Date()): string => `${now.toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z')}-${randomBytes(2).toString('hex')}`;
 
@@ -64,7 +74,8 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
   // Pure part first: bad input is reported before anything touches the engine.
   const allCases = loadCases(opts.caseDirs.length ? opts.caseDirs : [DEFAULT_CASES_DIR]);
   const cases = pick('case', allCases, (c) => c.name, opts.cases);
-  const platforms = pick('platform', PLATFORMS, (p) => p.name, opts.platforms);
+  const table = [...PLATFORMS, ...(opts.platformFiles ?? []).flatMap((f) => parsePlatformRows(f, readText(f), validateAgainst))];
+  const platforms = pick('platform', table, (p) => p.name, opts.platforms);
   const gos = pickGo(readGoVersions(), opts.go);
   const cells = expandMatrix(cases, platforms, gos);
   const caseByName = new Map(cases.map((c) => [c.name, c]));

@@ -168,3 +168,10 @@ export function loadCases(dirs: string[]): CaseSpec[] {
   if (problems.length) throw new UsageError(problems.join('\n'));
   return cases;
 }
+
+/** Validate against any small schema; returns "<pointer>: <problem>" lines. */
+export function validateAgainst(schema: object, data: unknown): string[] {
+  const ajv = new Ajv({ allErrors: true, strict: true });
+  const check = ajv.compile(schema);
+  return check(data) ? [] : (check.errors ?? []).map((e) => describeSchemaError('', e).replace(/^: /, '').replace(/^\//, '/'));
+}

@@ -59,15 +59,18 @@ export function outcomeOf(obs: CellObservation, pass: CaseFile['pass']): Outcome
   const why = headline(run.stderr);
 
   if (run.end.kind === 'timeout') return { kind: 'timeout', stage, summary: `${stage}: ${describeEnd(run.end)}`, failureText, checks };
-  if (run.end.kind === 'signal' || run.end.code !== 0)
+  const done = DONE.exec(run.stdout);
+  // A host that printed csm-done finished its run; a non-zero exit then just reports failed checks.
+  const finished = run.end.kind === 'exit' && !!done;
+  if (!finished && (run.end.kind === 'signal' || run.end.code !== 0))
     return { kind: 'fail', stage, summary: `${stage}: ${why ?? describeEnd(run.end)}`, failureText, checks };
 
   const missing: string[] = [];
   const failed = checks.filter((c) => !c.ok);
   for (const c of failed) missing.push(`not ok - ${c.text}`);
   for (const p of pass?.stdout ?? []) if (!new RegExp(p, 'm').test(run.stdout)) missing.push(`stdout does not match /${p}/`);
-  const done = DONE.exec(run.stdout);
   if (/^csm-/m.test(run.stdout) && !done) missing.push('the host exited 0 without printing csm-done');
+  if (!missing.length && run.end.kind === 'exit' && run.end.code !== 0) missing.push(`${describeEnd(run.end)} after csm-done`);
   if (missing.length)
     return { kind: 'fail', stage: 'checks', summary: `checks: ${missing[0]}${missing.length > 1 ? ` (+${missing.length - 1})` : ''}`, failureText: `${missing.join('\n')}\n${failureText}`, checks };
   return { kind: 'pass', stage: 'checks', summary: checks.length ? `${checks.length} checks` : 'ran', checks };

@@ -1,4 +1,5 @@
 import type { Platform } from './types.js';
+import { UsageError } from './errors.js';
 
 /**
  * The platform table. Adding a row adds a platform: the build, run and
@@ -30,3 +31,42 @@ export const PLATFORMS: readonly Platform[] = [
 ];
 
 export const isEmulated = (p: Platform): boolean => p.run.length > 0;
+
+const ROW_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'goarch', 'libc', 'cc', 'run', 'timeoutScale', 'cpu'],
+  properties: {
+    name: { type: 'string', pattern: '^[a-z0-9][a-z0-9_.-]*$' },
+    goarch: { type: 'string', minLength: 1 },
+    goarm: { type: 'string', pattern: '^[5-7]$' },
+    libc: { enum: ['glibc', 'musl'] },
+    cc: { type: 'string', minLength: 1 },
+    run: { type: 'array', items: { type: 'string', minLength: 1 } },
+    timeoutScale: { type: 'number', exclusiveMinimum: 0 },
+    cpu: { type: 'string', minLength: 1 },
+  },
+} as const;
+
+/**
+ * Extra rows from a user's JSON file (`--platforms FILE`): an array of rows shaped
+ * like the table above. Names must not collide with the built-in rows.
+ */
+export function parsePlatformRows(file: string, text: string, validate: (schema: object, data: unknown) => string[]): Platform[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${file}: not valid JSON: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(data)) throw new UsageError(`${file}: /: must be an array of platform rows`);
+  const problems = data.flatMap((row, i) => validate(ROW_SCHEMA, row).map((p) => `${file}: /${i}${p}`));
+  const rows = data as Platform[];
+  const names = new Set(PLATFORMS.map((p) => p.name));
+  rows.forEach((r, i) => {
+    if (names.has(r.name)) problems.push(`${file}: /${i}/name: platform "${r.name}" already exists`);
+    names.add(r.name);
+  });
+  if (problems.length) throw new UsageError(problems.join('\n'));
+  return rows;
+}

@@ -1,0 +1,141 @@
+// Through the real engine: the same code path as `npm run matrix`, run as a
+// subprocess so exit codes and printed output are what a user would get.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { $ } from 'zx';
+import type { RunResults } from '../../harness/core/results.js';
+import { ensureEngine } from '../../harness/edge/engine.js';
+import { leftovers } from '../../harness/edge/sandbox.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const fixtures = join(root, 'test', 'fixtures');
+const resultsDir = mkdtempSync(join(tmpdir(), 'csm-it-'));
+t.teardown(() => rmSync(resultsDir, { recursive: true, force: true }));
+
+const latest = () => (existsSync(join(resultsDir, 'latest')) ? readlinkSync(join(resultsDir, 'latest')) : undefined);
+
+async function matrix(...args: string[]) {
+  const before = latest();
+  const p = await $({ cwd: root, nothrow: true, quiet: !process.env.CSM_TEST_VERBOSE, env: { ...process.env, CI: '1' } })`npx tsx harness/cli.ts --results ${resultsDir} ${args}`;
+  if (latest() === before) return { code: p.exitCode, out: p.stdout + p.stderr, results: undefined, cell: () => undefined };
+  const results = JSON.parse(readFileSync(join(resultsDir, 'latest', 'results.json'), 'utf8')) as RunResults;
+  const cell = (id: string) => {
+    const c = results.cells.find((x) => x.id === id);
+    if (!c) throw new Error(`no cell ${id} in ${results.cells.map((x) => x.id).join(', ')}`);
+    return c;
+  };
+  return { code: p.exitCode, out: p.stdout + p.stderr, results, cell };
+}
+
+/** For runs that must have produced results. */
+async function ran(...args: string[]) {
+  const r = await matrix(...args);
+  if (!r.results) throw new Error(`the run wrote no results (exit ${r.code}):\n${r.out.slice(-3000)}`);
+  return r as typeof r & { results: RunResults; cell: (id: string) => RunResults['cells'][number] };
+}
+
+const docker = await ensureEngine((l) => t.comment(l));
+const go = JSON.parse(readFileSync(join(root, 'images', 'go', 'versions.json'), 'utf8')).versions.at(-1).version as string;
+
+t.test('link and dlopen on all six platforms match the measured ground truth', async (t) => {
+  const r = await ran('--case', 'link,dlopen');
+  t.equal(r.code, 0, `exit 0 when every verdict is as expected\n${r.out.slice(-3000)}`);
+  t.equal(r.results.cells.length, 12);
+  t.same(r.results.counts, { pass: 6, fail: 0, xfail: 6, xpass: 0, timeout: 0, error: 0, total: 12 });
+  t.match(r.results.images[0]?.tools.go, new RegExp(`^${go.replace('.', '\\.')}\\.\\d+$`), 'the exact Go version is read from the image');
+
+  for (const p of ['amd64-glibc', 'arm7-glibc', 'arm5-glibc'])
+    for (const c of ['link', 'dlopen']) {
+      const cell = r.cell(`${c}/${p}/go${go}`);
+      t.equal(cell.verdict, 'pass', `${cell.id} passes`);
+      t.equal(cell.stage, 'checks');
+      t.same(cell.exit, { code: 0 });
+      t.ok(cell.checks.length >= 4 && cell.checks.every((k) => k.ok), `${cell.id} ran its checks`);
+    }
+  for (const p of ['amd64-musl', 'arm7-musl', 'arm5-musl']) {
+    const linked = r.cell(`link/${p}/go${go}`);
+    t.equal(linked.verdict, 'xfail', `${linked.id}: linked host crashes in Go's runtime init`);
+    t.equal(linked.exit?.signal, 11);
+    t.equal(linked.expectation?.link, 'https://github.com/golang/go/issues/13492');
+    t.match(linked.failureText, /^killed by signal 11 \(SIGSEGV\)/);
+    t.match(linked.summary, /go#13492/);
+
+    const opened = r.cell(`dlopen/${p}/go${go}`);
+    t.equal(opened.verdict, 'xfail', `${opened.id}: dlopen refuses initial-exec TLS`);
+    t.equal(opened.stage, 'load');
+    t.equal(opened.expectation?.link, 'https://github.com/golang/go/issues/54805');
+    t.match(opened.failureText, /Error relocating \/work\/out\/.*libhello\.so: .*initial-exec TLS resolves to dynamic definition/);
+  }
+  if (p_isEmulatedMessage(r.cell(`link/arm7-musl/go${go}`).failureText))
+    t.pass('under qemu the crash reads "qemu: uncaught target signal 11"');
+  else t.fail('the arm musl crash should come from qemu');
+
+  const md = readFileSync(join(resultsDir, 'latest', 'matrix.md'), 'utf8');
+  t.match(md, /\| case \| amd64-glibc \| amd64-musl \| arm7-glibc \| arm5-glibc \| arm7-musl \| arm5-musl \|/);
+  t.match(md, /xfail: IE TLS \(go#54805\)/);
+  t.match(r.out, /12 cells: 6 pass, 0 fail, 6 xfail/, 'the matrix is printed at the end');
+  t.same(await leftovers(docker), [], 'no container or volume outlives the run');
+});
+
+function p_isEmulatedMessage(text: string | undefined): boolean {
+  return /qemu: uncaught target signal 11 \(Segmentation fault\)/.test(text ?? '');
+}
+
+t.test('the CPU model is real: GOARM=7 code dies with SIGILL on arm926', async (t) => {
+  const r = await ran('--platforms', join(fixtures, 'platforms-v7-on-v5.json'), '--cases', join(fixtures, 'cases'), '--case', 'sigill-probe', '--platform', 'arm7-glibc,arm7-on-arm926');
+  t.equal(r.code, 0, r.out.slice(-3000));
+  t.equal(r.cell(`sigill-probe/arm7-glibc/go${go}`).verdict, 'pass');
+  const v5 = r.cell(`sigill-probe/arm7-on-arm926/go${go}`);
+  t.equal(v5.verdict, 'xfail');
+  t.equal(v5.exit?.signal, 4);
+  t.match(v5.failureText, /qemu: uncaught target signal 4 \(Illegal instruction\)/);
+  t.notMatch(r.out, /building cshared-matrix-(base|go)/, 'a second run reuses the images');
+});
+
+t.test('hosts run without root, capabilities, network or writable files', async (t) => {
+  const r = await ran('--cases', join(fixtures, 'cases'), '--case', 'sandbox-probe', '--platform', 'amd64-glibc,arm7-glibc');
+  t.equal(r.code, 0, r.out.slice(-3000));
+  for (const id of [`sandbox-probe/amd64-glibc/go${go}`, `sandbox-probe/arm7-glibc/go${go}`]) {
+    const c = r.cell(id);
+    t.equal(c.verdict, 'pass', `${id}: ${c.checks.filter((k) => !k.ok).map((k) => k.text).join('; ')}`);
+    t.equal(c.checks.length, 7);
+  }
+  t.same(await leftovers(docker), []);
+});
+
+t.test('a failing check is a fail at the checks stage, and the run exits 1', async (t) => {
+  const r = await ran('--cases', join(fixtures, 'cases'), '--case', 'fail-probe', '--platform', 'amd64-glibc');
+  t.equal(r.code, 1);
+  const c = r.cell(`fail-probe/amd64-glibc/go${go}`);
+  t.equal(c.verdict, 'fail');
+  t.equal(c.stage, 'checks');
+  t.same(c.exit, { code: 1 });
+  t.same(c.checks, [
+    { ok: true, text: 'Mul(6, 7) == 42' },
+    { ok: false, text: 'Mul(2, 2) == 5 (deliberately false)' },
+  ]);
+  t.match(c.summary, /not ok - Mul\(2, 2\) == 5/);
+});
+
+t.test('bad input stops before anything is built, with one line naming the thing', async (t) => {
+  const unknown = await matrix('--case', 'no-such-case');
+  t.equal(unknown.code, 2);
+  t.equal(unknown.results, undefined, 'no run directory for a usage error');
+  t.match(unknown.out, /cshared-matrix: unknown case "no-such-case"; known: .*link/);
+
+  const dir = mkdtempSync(join(tmpdir(), 'csm-bad-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'typo'));
+  writeFileSync(join(dir, 'typo', 'case.json'), JSON.stringify({ description: 'x', libraries: [{ name: 'a', dir: '.' }], host: { sources: ['h.c'] }, run: { timeout: 'ten' } }));
+  mkdirSync(join(dir, 'missing'));
+  writeFileSync(join(dir, 'missing', 'case.json'), JSON.stringify({ description: 'x', libraries: [{ name: 'a', dir: '.' }], host: { sources: ['h.c'] } }));
+  const bad = await matrix('--cases', dir);
+  t.equal(bad.code, 2);
+  t.match(bad.out, /cshared-matrix: .*typo\/case\.json: \/run\/timeout: must be number/);
+  t.match(bad.out, /cshared-matrix: .*missing\/case\.json: \/host\/sources\/0: file "h\.c" does not exist/);
+
+  const engineOnly = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli.ts --engine-only`;
+  t.equal(engineOnly.exitCode, 0, 'the engine check used by .ci/run answers');
+});
