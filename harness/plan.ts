@@ -91,5 +91,12 @@ export const runCmd = (c: CaseSpec, p: Platform, go: string, timeoutMs: number, 
 ];
 
 /** The shell line a person can paste to redo a step by hand. */
+const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
 export const shellLine = (env: string[], cmd: string[]): string =>
-  [...env, ...cmd].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+  [
+    ...env.map((kv) => {
+      const i = kv.indexOf('=');
+      return `${kv.slice(0, i)}=${quote(kv.slice(i + 1))}`;
+    }),
+    ...cmd.map(quote),
+  ].join(' ');

@@ -40,7 +40,7 @@ export function describeSchemaError(file: string, e: ErrorObject): string {
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'additionalProperties':
-      return `${file}: ${field}: unknown field "${String(p.additionalProperty)}" (see cases/case.schema.json)`;
+      return `${file}: ${field}: unknown field "${String(p.additionalProperty)}"${file.endsWith('case.json') ? ' (see cases/case.schema.json)' : ''}`;
     case 'required':
       return `${file}: ${field}: missing required field "${String(p.missingProperty)}"`;
     case 'enum':
@@ -108,11 +108,12 @@ function hashTree(root: string, rel = ''): string {
 
 function classifyPath(caseDir: string, rel: string): 'file' | 'dir' | 'missing' | 'escapes' {
   const abs = resolve(caseDir, rel);
-  if (!abs.startsWith(caseDir + sep)) return 'escapes';
+  if (abs !== caseDir && !abs.startsWith(caseDir + sep)) return 'escapes';
   if (!existsSync(abs)) return 'missing';
   // A symlink may point anywhere on this machine; the sources that reach the sandbox must stay inside the case.
   const real = realpathSync(abs);
-  if (!real.startsWith(realpathSync(caseDir) + sep)) return 'escapes';
+  const realCase = realpathSync(caseDir);
+  if (real !== realCase && !real.startsWith(realCase + sep)) return 'escapes';
   return statSync(real).isDirectory() ? 'dir' : 'file';
 }
 

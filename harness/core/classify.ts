@@ -2,7 +2,9 @@ import { constants } from 'node:os';
 import type { CaseFile, CellObservation, Classification, ExpectationRule, ProcessEnd, Stage } from './types.js';
 import { shortLink } from './expect.js';
 
-const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
+// Several names share a number (SIGABRT/SIGIOT, SIGIO/SIGPOLL); the first listed is the usual one.
+const SIGNAL_NAMES = new Map<number, string>();
+for (const [name, n] of Object.entries(constants.signals)) if (!SIGNAL_NAMES.has(n)) SIGNAL_NAMES.set(n, name);
 export const signalName = (n: number): string => SIGNAL_NAMES.get(n) ?? `SIG${n}`;
 
 /** The marker lines of harness/c/csm.h. */

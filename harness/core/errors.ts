@@ -24,11 +24,13 @@ export class FatalError extends Error {
 export class UsageError extends FatalError {
   constructor(message: string) {
     super(message, EXIT.usage);
+    this.name = 'UsageError';
   }
 }
 
 export class InfraError extends FatalError {
   constructor(message: string) {
     super(message, EXIT.infra);
+    this.name = 'InfraError';
   }
 }

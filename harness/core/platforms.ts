@@ -60,7 +60,8 @@ export function parsePlatformRows(file: string, text: string, validate: (schema:
     throw new UsageError(`${file}: not valid JSON: ${(e as Error).message}`);
   }
   if (!Array.isArray(data)) throw new UsageError(`${file}: /: must be an array of platform rows`);
-  const problems = data.flatMap((row, i) => validate(ROW_SCHEMA, row).map((p) => `${file}: /${i}${p}`));
+  const problems = data.flatMap((row, i) => validate(ROW_SCHEMA, row).map((p) => `${file}: /${i}${p.replace(/^\/(?=:)/, '')}`));
+  if (problems.length) throw new UsageError(problems.join('\n'));
   const rows = data as Platform[];
   const names = new Set(PLATFORMS.map((p) => p.name));
   rows.forEach((r, i) => {

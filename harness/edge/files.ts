@@ -7,9 +7,9 @@ import { InfraError } from '../core/errors.js';
  * a full disk leaves the previous file in place and says so in one line.
  */
 export function writeAtomic(path: string, content: string): void {
-  mkdirSync(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
+    mkdirSync(dirname(path), { recursive: true });
     writeFileSync(tmp, content);
     renameSync(tmp, path);
   } catch (e) {

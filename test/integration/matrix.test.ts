@@ -139,3 +139,25 @@ t.test('bad input stops before anything is built, with one line naming the thing
   const engineOnly = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli.ts --engine-only`;
   t.equal(engineOnly.exitCode, 0, 'the engine check used by .ci/run answers');
 });
+
+t.test('Ctrl-C mid-run: containers and volume removed, partial results kept and marked, exit 130', async (t) => {
+  const before = latest();
+  // node itself, not npx: the exit status checked is the harness's own.
+  const p = $({ cwd: root, nothrow: true, quiet: true, env: { ...process.env, CI: '1' } })`node --import tsx harness/cli.ts --results ${resultsDir} --case link,dlopen,tls,environ,multi --jobs 1`;
+  // Interrupt once the first cell has finished, so there is something to keep.
+  await new Promise<void>((resolve) => {
+    const onData = (d: Buffer) => /(pass|xfail) +\w+\//.test(String(d)) && (p.stdout.off('data', onData), resolve());
+    p.stdout.on('data', onData);
+  });
+  const sent = Date.now();
+  await $({ nothrow: true })`pkill -INT -f ${'harness/cli.ts --results ' + resultsDir}`;
+  const r = await p;
+  t.ok(Date.now() - sent < 10_000, `stopped within 10 s (${Date.now() - sent} ms)`);
+  t.equal(r.exitCode, 130);
+  t.not(latest(), before, 'a run directory was still written');
+  const res = JSON.parse(readFileSync(join(resultsDir, 'latest', 'results.json'), 'utf8')) as RunResults;
+  t.equal(res.run.interrupted, true);
+  t.ok(res.cells.length > 0 && res.cells.length < 30, `kept the ${res.cells.length} finished cells`);
+  t.ok(res.cells.every((c) => c.verdict !== 'error'), 'cells cut short are left out, not reported as errors');
+  t.same(await leftovers(docker), [], 'nothing of the run is left in the engine');
+});

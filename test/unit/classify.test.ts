@@ -38,6 +38,7 @@ t.test('signalName and describeEnd', async (t) => {
   t.equal(signalName(11), 'SIGSEGV');
   t.equal(signalName(6), 'SIGABRT');
   t.equal(signalName(9), 'SIGKILL');
+  t.equal(signalName(29), 'SIGIO');
   t.equal(signalName(99), 'SIG99');
   t.equal(describeEnd(exit(3)), 'exited with code 3');
   t.equal(describeEnd(SEGV), 'killed by signal 11 (SIGSEGV)');
@@ -135,11 +136,35 @@ t.test('a glibc loader error without the protocol fails at load with that line',
   t.equal(c.summary, `load: ${stderr.trim()}`);
 });
 
-t.test('a non-zero exit after csm-loaded fails at run; no headline → how it ended', async (t) => {
-  const c = classify(run(exit(1), 'csm-loaded hello\nok 1 - x\nnot ok 2 - y\ncsm-done 1/2\n'), link.pass, undefined);
+t.test('a non-zero exit after csm-loaded, before csm-done, fails at run; no headline → how it ended', async (t) => {
+  const c = classify(run(exit(1), 'csm-loaded hello\nok 1 - Add(2, 3) == 5\n'), link.pass, undefined);
   t.equal(c.verdict, 'fail');
   t.equal(c.stage, 'run');
   t.equal(c.summary, 'run: exited with code 1');
+});
+
+t.test('a host that printed csm-done and exited 1 reports its failed checks', async (t) => {
+  const stdout = 'csm-loaded hello\nok 1 - Add(2, 3) == 5\nnot ok 2 - Greet("linker") == "hello, linker"\nok 3 - CountRunes("héllo") == 5\ncsm-done 2/3\n';
+  const c = classify(run(exit(1), stdout), link.pass, undefined);
+  t.equal(c.verdict, 'fail');
+  t.equal(c.stage, 'checks');
+  // the failed check and the csm-done n/n pattern (the unanchored "ok N - Greet" pattern also matches inside "not ok 2 - Greet")
+  t.equal(c.summary, 'checks: not ok - Greet("linker") == "hello, linker" (+1)');
+  t.equal(c.failureText, `not ok - Greet("linker") == "hello, linker"\nstdout does not match /csm-done (\\d+)/\\1\\b/\nexited with code 1\n\n${stdout}`);
+});
+
+t.test('every check ok and csm-done, but a non-zero exit: fail at checks', async (t) => {
+  const c = classify(run(exit(4), LINK_PASS_STDOUT), link.pass, undefined);
+  t.equal(c.verdict, 'fail');
+  t.equal(c.stage, 'checks');
+  t.equal(c.summary, 'checks: exited with code 4 after csm-done');
+});
+
+t.test('a signal after csm-done is still a crash at run', async (t) => {
+  const c = classify(run(SEGV, LINK_PASS_STDOUT, QEMU_SEGV), link.pass, undefined);
+  t.equal(c.verdict, 'fail');
+  t.equal(c.stage, 'run');
+  t.equal(c.summary, 'run: qemu: uncaught target signal 11 (Segmentation fault) - core dumped');
 });
 
 t.test('a signal after csm-loaded fails at run', async (t) => {
@@ -147,7 +172,7 @@ t.test('a signal after csm-loaded fails at run', async (t) => {
   t.equal(c.verdict, 'fail');
   t.equal(c.stage, 'run');
   t.equal(c.summary, 'run: qemu: uncaught target signal 11 (Segmentation fault) - core dumped');
-  t.ok(c.failureText!.startsWith('killed by signal 11 (SIGSEGV)'), c.failureText);
+  t.ok(c.failureText!.startsWith('killed by signal 11 (SIGSEGV)'), String(c.failureText));
   t.equal(c.failureText, `killed by signal 11 (SIGSEGV)\n${QEMU_SEGV}\n${TLS_CRASH_STDOUT}`);
   t.same(c.checks, [{ ok: true, text: 'main thread: executable TLS intact after dlopen' }]);
 });

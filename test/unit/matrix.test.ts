@@ -52,7 +52,7 @@ t.test('newestGo / pickGo', async (t) => {
   t.same(pickGo(GOS, ['go1.24']), [GOS[1]], 'a go prefix is accepted');
   t.same(pickGo(GOS, ['1.27', 'go1.19']), [GOS[0], GOS[2]], 'table order');
   t.throws(() => pickGo(GOS, ['1.99']), new UsageError('unknown Go version "1.99"; known: 1.19, 1.24, 1.27, 1.9'));
-  t.throws(() => pickGo(GOS, ['1.24.3']), { name: 'FatalError', exitCode: 2, message: /unknown Go version "1\.24\.3"/ }, 'a patch version is not a series');
+  t.throws(() => pickGo(GOS, ['1.24.3']), { name: 'UsageError', exitCode: 2, message: /unknown Go version "1\.24\.3"/ }, 'a patch version is not a series');
 });
 
 t.test('cellId', async (t) => {

@@ -1,0 +1,67 @@
+import t from 'tap';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InfraError } from '../../harness/core/errors.js';
+import { pointLatest, writeAtomic } from '../../harness/edge/files.js';
+import { tempDir } from './helpers.js';
+
+t.test('writeAtomic writes the content and leaves no temp file', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'results.json');
+  writeAtomic(file, '{"a":1}\n');
+  t.equal(readFileSync(file, 'utf8'), '{"a":1}\n');
+  t.same(readdirSync(dir), ['results.json']);
+  writeAtomic(file, 'second');
+  t.equal(readFileSync(file, 'utf8'), 'second', 'replaces the old content');
+  t.same(readdirSync(dir), ['results.json']);
+  writeAtomic(file, '');
+  t.equal(readFileSync(file, 'utf8'), '');
+});
+
+t.test('writeAtomic creates missing directories', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'run-1', 'logs', 'builds', 'x.log');
+  writeAtomic(file, 'log ✓\n');
+  t.equal(readFileSync(file, 'utf8'), 'log ✓\n');
+  t.same(readdirSync(join(dir, 'run-1', 'logs', 'builds')), ['x.log']);
+});
+
+t.test('writeAtomic: a failed write leaves the old file and no temp file, and says so in one line', async (t) => {
+  const dir = tempDir(t);
+  const target = join(dir, 'matrix.md');
+  mkdirSync(target); // a directory where the file should go: rename fails
+  writeFileSync(join(target, 'keep'), 'x');
+  let err: unknown;
+  try {
+    writeAtomic(target, 'new');
+  } catch (e) {
+    err = e;
+  }
+  t.type(err, InfraError);
+  t.equal((err as InfraError).exitCode, 3);
+  {
+    const e = err;
+    t.match((e as Error).message, new RegExp(`^cannot write ${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
+    t.notMatch((e as Error).message, /\n/);
+  }
+  t.same(readdirSync(dir), ['matrix.md'], 'no temp file left behind');
+  t.same(readdirSync(target), ['keep']);
+});
+
+t.test('pointLatest', async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(join(dir, 'run-1'));
+  mkdirSync(join(dir, 'run-2'));
+  pointLatest(dir, 'run-1');
+  const latest = join(dir, 'latest');
+  t.ok(lstatSync(latest).isSymbolicLink());
+  t.equal(readlinkSync(latest), 'run-1', 'a relative link to the run id');
+  pointLatest(dir, 'run-2');
+  t.ok(lstatSync(latest).isSymbolicLink());
+  t.equal(readlinkSync(latest), 'run-2', 're-pointed');
+  t.same(readdirSync(dir).sort(), ['latest', 'run-1', 'run-2'], 'no temp link left');
+  writeFileSync(join(dir, 'run-2', 'results.json'), '{}');
+  t.equal(readFileSync(join(latest, 'results.json'), 'utf8'), '{}', 'resolves into the run directory');
+  pointLatest(dir, 'run-2');
+  t.equal(readlinkSync(latest), 'run-2', 'pointing again at the same run is fine');
+});

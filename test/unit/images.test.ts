@@ -1,0 +1,75 @@
+import t from 'tap';
+import { baseTag, goTag, mmdebstrapArgs, readBaseRecipe, readGoVersions, type BaseRecipe } from '../../harness/edge/images.js';
+
+const MIRROR = 'http://deb.debian.org/debian';
+
+t.test('mmdebstrapArgs on a small recipe', async (t) => {
+  const recipe: BaseRecipe = {
+    suite: 'trixie',
+    variant: 'apt',
+    architectures: ['amd64', 'armhf'],
+    sources: ['deb {mirror} trixie main', 'deb [arch=amd64] {mirror} trixie-backports main', 'deb {mirror}-security {mirror}'],
+    include: ['gcc', 'musl:armhf'],
+    dpkgopts: ['path-exclude=/usr/share/man/*'],
+  };
+  t.same(mmdebstrapArgs(recipe, MIRROR, '/var/tmp/base.tar'), [
+    '--variant=apt',
+    '--architectures=amd64,armhf',
+    '--dpkgopt=path-exclude=/usr/share/man/*',
+    '--include=gcc,musl:armhf',
+    'trixie',
+    '/var/tmp/base.tar',
+    `deb ${MIRROR} trixie main`,
+    `deb [arch=amd64] ${MIRROR} trixie-backports main`,
+    `deb ${MIRROR}-security ${MIRROR}`,
+  ]);
+  const { dpkgopts: _d, ...noOpts } = recipe;
+  t.notOk(mmdebstrapArgs(noOpts, MIRROR, '/o').some((a) => a.startsWith('--dpkgopt')), 'no dpkgopts → none');
+});
+
+t.test('mmdebstrapArgs on the real recipe', async (t) => {
+  const { recipe } = readBaseRecipe();
+  const args = mmdebstrapArgs(recipe, MIRROR, '/out.tar');
+  t.notOk(args.some((a) => a.includes('{mirror}')), 'every {mirror} is substituted');
+  const sources = args.slice(args.indexOf('/out.tar') + 1);
+  t.equal(sources.length, recipe.sources.length);
+  t.ok(sources.every((s) => s.includes(MIRROR)), 'every source names the mirror');
+  const include = args.find((a) => a.startsWith('--include='))!.slice('--include='.length).split(',');
+  t.same(include, recipe.include, 'every package, in order');
+  for (const pkg of ['gcc', 'musl-tools', 'musl:armhf', 'musl:armel', 'qemu-user', 'gcc-arm-linux-gnueabi', 'gcc-arm-linux-gnueabihf']) t.ok(include.includes(pkg), pkg);
+  t.ok(args.includes(`--architectures=${recipe.architectures.join(',')}`));
+  t.equal(args[args.indexOf('/out.tar') - 1], recipe.suite);
+});
+
+t.test('baseTag', async (t) => {
+  const { text } = readBaseRecipe();
+  const tag = baseTag(text);
+  t.match(tag, /^cshared-matrix-base:[0-9a-f]{16}$/);
+  t.equal(baseTag(text), tag, 'stable');
+  t.equal(baseTag(`${text}`), tag, 'depends only on the text');
+  t.not(baseTag(text.replace('"gcc",', '"gcc", "make",')), tag, 'a changed recipe → a new tag');
+  t.not(baseTag(`${text} `), tag, 'even one byte');
+});
+
+t.test('goTag', async (t) => {
+  const base = 'cshared-matrix-base:0123456789abcdef';
+  const dockerfile = 'ARG BASE\nFROM ${BASE}\n';
+  const go = { version: '1.27', suite: 'trixie-backports' };
+  const tag = goTag(base, dockerfile, go);
+  t.match(tag, /^cshared-matrix-go:1\.27-[0-9a-f]{16}$/);
+  t.equal(goTag(base, dockerfile, { ...go }), tag, 'stable');
+  t.not(goTag('cshared-matrix-base:fedcba9876543210', dockerfile, go), tag, 'a new base → a new tag');
+  t.not(goTag(base, `${dockerfile}RUN true\n`, go), tag, 'a changed Dockerfile → a new tag');
+  t.not(goTag(base, dockerfile, { ...go, suite: 'trixie' }), tag, 'a changed suite → a new tag');
+  const other = goTag(base, dockerfile, { ...go, version: '1.26' });
+  t.match(other, /^cshared-matrix-go:1\.26-/);
+  t.not(other.split('-').pop(), tag.split('-').pop(), 'a changed version → a new hash');
+  t.not(goTag(base + dockerfile, '', go), goTag(base, dockerfile, go), 'parts are separated, not concatenated');
+});
+
+t.test('readGoVersions: the real table', async (t) => {
+  const v = readGoVersions();
+  t.ok(v.length > 0);
+  t.equal(new Set(v.map((g) => g.version)).size, v.length, 'versions are unique');
+  for (const g of v) t.match(g, { version: /^1\.\d+$/, suite: /^[a-z]+(-backports)?$/ });
+});

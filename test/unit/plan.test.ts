@@ -1,0 +1,252 @@
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { DEFAULT_CASES_DIR, loadCase } from '../../harness/core/cases.js';
+import {
+  buildEnv,
+  cLibCmd,
+  cLibDir,
+  goBuildCmd,
+  goLibDir,
+  goLibKey,
+  hostCompileCmd,
+  hostEnv,
+  hostPath,
+  inDir,
+  libraryDirs,
+  runCmd,
+  shellLine,
+  srcDir,
+} from '../../harness/plan.js';
+import { PLATFORMS } from '../../harness/core/platforms.js';
+import { minimalCaseFile, platform, tempDir, writeCase, writeTree } from './helpers.js';
+
+const cases = Object.fromEntries(['link', 'dlopen', 'environ', 'multi', 'tls'].map((n) => [n, loadCase(join(DEFAULT_CASES_DIR, n))]));
+const link = cases.link!;
+const tls = cases.tls!;
+const multi = cases.multi!;
+const environ = cases.environ!;
+const h12 = (hash: string | undefined) => hash!.slice(0, 12);
+const SH = ['/bin/sh', '-c', 'mkdir -p "$0" && exec "$@"'];
+
+t.test('paths', async (t) => {
+  const p = platform('arm5-musl');
+  const h = h12(tls.libraryHashes.tlsgo);
+  t.equal(srcDir(tls), '/work/src/tls');
+  t.equal(goLibKey(tls, tls.libraries[0]!, p, '1.27'), `go1.27/arm5-musl/tlsgo-${h}`);
+  t.equal(goLibDir(tls, tls.libraries[0]!, p, '1.27'), `/work/out/go1.27/arm5-musl/golib/tlsgo-${h}`);
+  t.equal(cLibDir(tls, 'tlsc', p, '1.27'), '/work/out/go1.27/arm5-musl/case/tls/clib/tlsc');
+  t.equal(hostPath(tls, p, '1.27'), '/work/out/go1.27/arm5-musl/case/tls/host');
+  t.same(
+    [...libraryDirs(tls, p, '1.27')],
+    [
+      ['tlsgo', `/work/out/go1.27/arm5-musl/golib/tlsgo-${h}`],
+      ['tlsc', '/work/out/go1.27/arm5-musl/case/tls/clib/tlsc'],
+    ],
+  );
+  const dl = cases.dlopen!;
+  t.equal(goLibDir(link, link.libraries[0]!, p, '1.27'), goLibDir(dl, dl.libraries[0]!, p, '1.27'), 'identical Go libraries share one output directory');
+  t.not(hostPath(link, p, '1.27'), hostPath(dl, p, '1.27'));
+});
+
+t.test('inDir', async (t) => {
+  t.same(inDir('/out/x', ['cc', '-o', '/out/x/y']), [...SH, '/out/x', 'cc', '-o', '/out/x/y']);
+});
+
+t.test('goBuildCmd: no go.mod → the package files by name', async (t) => {
+  const out = '/work/out/go1.27/amd64-glibc/golib/hello-x';
+  t.same(goBuildCmd(link, link.libraries[0]!, out), [...SH, out, 'go', 'build', '-buildmode=c-shared', '-trimpath', '-o', `${out}/libhello.so`, 'hello.go']);
+
+  const root = tempDir(t);
+  const dir = writeCase(root, 'many');
+  writeTree(dir, { 'golib/b.go': 'package main\n', 'golib/a.go': 'package main\n', 'golib/a_test.go': 'package main\n', 'golib/README.md': 'x', 'golib/notgo.go.txt': 'x' });
+  const c = loadCase(dir);
+  const cmd = goBuildCmd(c, c.libraries[0]!, '/o');
+  t.same(cmd.slice(SH.length + 1), ['go', 'build', '-buildmode=c-shared', '-trimpath', '-o', '/o/libhello.so', 'a.go', 'b.go', 'hello.go'], 'sorted, without _test.go and non-Go files');
+});
+
+t.test('goBuildCmd: a go.mod → "."', async (t) => {
+  const root = tempDir(t);
+  const dir = writeCase(root, 'mod', minimalCaseFile({ libraries: [{ name: 'hello', dir: 'golib' }] }));
+  writeTree(dir, { 'golib/go.mod': 'module example.com/hello\n\ngo 1.19\n', 'golib/extra.go': 'package main\n' });
+  const c = loadCase(dir);
+  t.same(goBuildCmd(c, c.libraries[0]!, '/o').slice(SH.length + 1), ['go', 'build', '-buildmode=c-shared', '-trimpath', '-o', '/o/libhello.so', '.']);
+});
+
+t.test('cLibCmd', async (t) => {
+  const p = platform('arm7-glibc');
+  t.same(cLibCmd(p, ['tlsc.c'], ['-DX=1'], '/o/tlsc', 'tlsc'), [
+    ...SH,
+    '/o/tlsc',
+    'arm-linux-gnueabihf-gcc',
+    '-shared',
+    '-fPIC',
+    '-O2',
+    '-o',
+    '/o/tlsc/libtlsc.so',
+    'tlsc.c',
+    '-I/work/csm',
+    '-DX=1',
+  ]);
+});
+
+t.test('hostCompileCmd', async (t) => {
+  t.test('tls: a linked C library, a dlopened Go library', async (t) => {
+    const p = platform('arm5-musl');
+    const goDir = `/work/out/go1.27/arm5-musl/golib/tlsgo-${h12(tls.libraryHashes.tlsgo)}`;
+    const cDir = '/work/out/go1.27/arm5-musl/case/tls/clib/tlsc';
+    t.same(hostCompileCmd(tls, p, '1.27'), [
+      ...SH,
+      '/work/out/go1.27/arm5-musl/case/tls',
+      'arm-linux-musleabi-gcc',
+      '-O1',
+      '-g',
+      '-o',
+      '/work/out/go1.27/arm5-musl/case/tls/host',
+      'host.c',
+      '-I/work/csm',
+      '-I.',
+      `-I${goDir}`,
+      `-L${cDir}`,
+      '-ltlsc',
+      `-Wl,-rpath,${cDir}`,
+      '-ldl',
+      '-lpthread',
+    ]);
+  });
+
+  t.test('multi: -L/-l/-rpath for each linked library, -I for each Go library', async (t) => {
+    const p = platform('amd64-glibc');
+    const a = `/work/out/go1.26/amd64-glibc/golib/alpha-${h12(multi.libraryHashes.alpha)}`;
+    const b = `/work/out/go1.26/amd64-glibc/golib/beta-${h12(multi.libraryHashes.beta)}`;
+    const cmd = hostCompileCmd(multi, p, '1.26');
+    t.same(cmd.slice(SH.length + 1), [
+      'gcc',
+      '-O1',
+      '-g',
+      '-o',
+      '/work/out/go1.26/amd64-glibc/case/multi/host',
+      'host.c',
+      '-I/work/csm',
+      '-I.',
+      `-I${a}`,
+      `-I${b}`,
+      `-L${a}`,
+      '-lalpha',
+      `-Wl,-rpath,${a}`,
+      `-L${b}`,
+      '-lbeta',
+      `-Wl,-rpath,${b}`,
+      '-ldl',
+      '-lpthread',
+    ]);
+  });
+
+  t.test('host cflags go before the link flags, ldflags last', async (t) => {
+    const root = tempDir(t);
+    const c = loadCase(writeCase(root, 'flags', minimalCaseFile({ host: { sources: ['host.c'], link: ['hello'], cflags: ['-Wall', '-DX'], ldflags: ['-lm'] } })));
+    const cmd = hostCompileCmd(c, platform('amd64-musl'), '1.27');
+    const dir = `/work/out/go1.27/amd64-musl/golib/hello-${h12(c.libraryHashes.hello)}`;
+    t.same(cmd.slice(SH.length + 1), ['musl-gcc', '-O1', '-g', '-o', '/work/out/go1.27/amd64-musl/case/flags/host', 'host.c', '-I/work/csm', '-I.', `-I${dir}`, '-Wall', '-DX', `-L${dir}`, '-lhello', `-Wl,-rpath,${dir}`, '-ldl', '-lpthread', '-lm']);
+  });
+});
+
+t.test('hostEnv', async (t) => {
+  const p = platform('amd64-glibc');
+  t.same(hostEnv(environ, p, '1.27'), [
+    'CSM_GREETING=from-exec',
+    'CSM_REPLACED=original',
+    `CSM_LIB_ENVGO=/work/out/go1.27/amd64-glibc/golib/envgo-${h12(environ.libraryHashes.envgo)}/libenvgo.so`,
+    'CSM_PLATFORM=amd64-glibc',
+    'CSM_CASE=environ',
+    'CSM_GO=1.27',
+  ]);
+  t.same(hostEnv(tls, platform('arm7-musl'), '1.24'), [
+    `CSM_LIB_TLSGO=/work/out/go1.24/arm7-musl/golib/tlsgo-${h12(tls.libraryHashes.tlsgo)}/libtlsgo.so`,
+    'CSM_LIB_TLSC=/work/out/go1.24/arm7-musl/case/tls/clib/tlsc/libtlsc.so',
+    'CSM_PLATFORM=arm7-musl',
+    'CSM_CASE=tls',
+    'CSM_GO=1.24',
+  ]);
+});
+
+t.test('runCmd: supervisor, then the platform runner, then the host', async (t) => {
+  t.same(runCmd(link, platform('arm5-glibc'), '1.27', 120_000, 'n0nce'), [
+    '/work/csm/csm-run',
+    '120000',
+    'n0nce',
+    '--',
+    'qemu-arm',
+    '-cpu',
+    'arm926',
+    '-L',
+    '/usr/arm-linux-gnueabi',
+    '/work/out/go1.27/arm5-glibc/case/link/host',
+  ]);
+  t.same(runCmd(link, platform('amd64-glibc'), '1.27', 30_000, 'n'), ['/work/csm/csm-run', '30000', 'n', '--', '/work/out/go1.27/amd64-glibc/case/link/host'], 'native: no prefix');
+  const withArgs = { ...link, run: { args: ['--verbose', 'x y'] } };
+  t.same(runCmd(withArgs, platform('arm7-musl'), '1.27', 1, 'n').slice(4), ['qemu-arm', '-cpu', 'cortex-a7', '/work/out/go1.27/arm7-musl/case/link/host', '--verbose', 'x y']);
+  for (const p of PLATFORMS) {
+    const cmd = runCmd(link, p, '1.27', 1, 'n');
+    t.same(cmd.slice(4, 4 + p.run.length), p.run, `${p.name}: the prefix is the table's run`);
+  }
+});
+
+t.test('buildEnv', async (t) => {
+  t.same(buildEnv(platform('amd64-glibc')), [
+    'CGO_ENABLED=1',
+    'GOTOOLCHAIN=local',
+    'GOPROXY=off',
+    'GOFLAGS=-buildvcs=false',
+    'GOOS=linux',
+    'GOARCH=amd64',
+    'CC=gcc',
+    'HOME=/root',
+    'GOCACHE=/root/.cache/go-build',
+  ]);
+  t.same(buildEnv(platform('arm5-musl')), [
+    'CGO_ENABLED=1',
+    'GOTOOLCHAIN=local',
+    'GOPROXY=off',
+    'GOFLAGS=-buildvcs=false',
+    'GOOS=linux',
+    'GOARCH=arm',
+    'GOARM=5',
+    'CC=arm-linux-musleabi-gcc',
+    'HOME=/root',
+    'GOCACHE=/root/.cache/go-build',
+  ]);
+  for (const p of PLATFORMS) {
+    const env = buildEnv(p);
+    for (const v of ['CGO_ENABLED=1', 'GOTOOLCHAIN=local', 'GOPROXY=off']) t.ok(env.includes(v), `${p.name}: ${v}`);
+    t.same(
+      env.filter((e) => e.startsWith('GOARM=')),
+      p.goarch === 'arm' ? [`GOARM=${p.goarm}`] : [],
+      `${p.name}: GOARM only on arm`,
+    );
+  }
+});
+
+t.test('shellLine: quoting of arguments', async (t) => {
+  t.equal(shellLine([], ['gcc', '-o', '/work/out/x', '-Wl,-rpath,/a/b', 'a+b@c%d:e=f']), 'gcc -o /work/out/x -Wl,-rpath,/a/b a+b@c%d:e=f', 'safe words stay bare');
+  t.equal(shellLine([], ['/bin/sh', '-c', 'mkdir -p "$0" && exec "$@"']), `/bin/sh -c 'mkdir -p "$0" && exec "$@"'`);
+  t.equal(shellLine([], ['echo', "it's", '', 'a b', '*', '$HOME', '~']), `echo 'it'\\''s' '' 'a b' '*' '$HOME' '~'`);
+  t.equal(shellLine(['CC=gcc', 'GOARM=5'], ['go', 'build']), 'CC=gcc GOARM=5 go build');
+});
+
+t.test('shellLine: a shell given the line gets back the same argv', async (t) => {
+  const argv = ['printf', '[%s]\\n', 'plain', "it's", '', 'a b', '*', '$HOME', '`id`', 'x"y', 'tab\there', 'new\nline', '\\'];
+  const r = spawnSync('/bin/sh', ['-c', shellLine([], argv)], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, argv.slice(2).map((a) => `[${a}]\n`).join(''));
+});
+
+t.test('shellLine: a shell given the line gets the same environment', async (t) => {
+  // hostEnv passes the case's run.env through, and any value may need quoting.
+  const env = ['CSM_GREETING=from exec', "CSM_QUOTE=it's", 'CSM_EMPTY=', 'CSM_PLATFORM=amd64-glibc'];
+  const line = shellLine(env, ['/usr/bin/env']);
+  const r = spawnSync('/bin/sh', ['-c', line], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+  t.equal(r.status, 0, `the pasted line runs: ${line}\n${r.stderr}`);
+  const got = r.stdout.split('\n').filter((l) => l.startsWith('CSM_'));
+  t.same(got.sort(), [...env].sort());
+});

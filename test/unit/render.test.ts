@@ -1,0 +1,219 @@
+import t from 'tap';
+import type { RunResults } from '../../harness/core/results.js';
+import { countVerdicts } from '../../harness/core/results.js';
+import { cellText, compactCellText, countsLine, MEANING, renderMarkdown, renderText, SYMBOL, TEXT_SYMBOL, toGrid } from '../../harness/core/render.js';
+import { PLATFORMS } from '../../harness/core/platforms.js';
+import { VERDICTS, type CellResult, type ExpectationRule } from '../../harness/core/types.js';
+import { cell } from './helpers.js';
+
+const IE_TLS: ExpectationRule = {
+  when: { libc: 'musl' },
+  verdict: 'fail',
+  stage: 'load',
+  match: 'initial-exec TLS resolves to dynamic definition',
+  link: 'https://github.com/golang/go/issues/54805',
+  label: 'IE TLS (go#54805)',
+  reason: "musl's dlopen refuses initial-exec TLS",
+};
+const INIT_ARGV: ExpectationRule = {
+  when: { libc: 'musl' },
+  verdict: 'fail',
+  match: 'signal 11|SIGSEGV',
+  link: 'https://github.com/golang/go/issues/13492',
+  label: 'musl init argv (go#13492)',
+};
+
+const SIGILL = 'run: qemu: uncaught target signal 4 (Illegal instruction) - core dumped';
+
+/** dlopen × 6 and link × 6 on one Go: glibc passes (but link on arm5-glibc fails), musl xfails. */
+function cellsFor(go: string, goVersion?: string): CellResult[] {
+  const out: CellResult[] = [];
+  for (const [caseName, rule] of [
+    ['dlopen', IE_TLS],
+    ['link', INIT_ARGV],
+  ] as const) {
+    for (const p of PLATFORMS) {
+      let c: CellResult;
+      if (p.libc === 'musl')
+        c = cell(caseName, p.name, go, { verdict: 'xfail', stage: 'load', stageOk: false, summary: rule.label, expectation: { ...rule, matched: true } });
+      else if (caseName === 'link' && p.name === 'arm5-glibc')
+        c = cell(caseName, p.name, go, { verdict: 'fail', stage: 'run', stageOk: false, summary: SIGILL, logs: { run: `logs/link/arm5-glibc/go${go}/run.log` } });
+      else c = cell(caseName, p.name, go);
+      if (goVersion) c.axes.goVersion = goVersion;
+      out.push(c);
+    }
+  }
+  return out;
+}
+
+function results(cells: CellResult[], over: Partial<RunResults['run']> = {}): RunResults {
+  const counts = countVerdicts(cells);
+  return {
+    schemaVersion: 1,
+    harness: { name: 'cshared-matrix', version: '0.1.0' },
+    run: {
+      id: '2026-11-26T11-50-59Z-ab12',
+      startedAt: '2026-11-26T11:50:59.000Z',
+      finishedAt: '2026-11-26T11:52:22.400Z',
+      durationMs: 83_400,
+      command: 'npm run matrix',
+      argv: [],
+      jobs: 4,
+      interrupted: false,
+      node: 'v20.20.2',
+      ...over,
+    },
+    images: [{ go: '1.27', tag: 'cshared-matrix-go:1.27-0123456789abcdef', id: 'sha256:0123456789abcdef0123', tools: { go: '1.27.4', gcc: '14.2.0', musl: '1.2.5' } }],
+    platforms: [...PLATFORMS],
+    cases: [],
+    cells,
+    counts,
+    exitCode: 1,
+  };
+}
+
+t.test('cellText', async (t) => {
+  t.equal(cellText({ verdict: 'pass', summary: '3 checks' }), '✅ pass');
+  t.equal(cellText({ verdict: 'xfail', summary: 'IE TLS (go#54805)' }), '☑️ xfail: IE TLS (go#54805)');
+  t.equal(cellText({ verdict: 'fail', summary: 'load: hello:\n  Error   relocating' }), '❌ fail: load: hello: Error relocating', 'whitespace runs collapse');
+  t.equal(cellText({ verdict: 'timeout', summary: 'run: timed out after 120.0 s and was killed' }), '⏱️ timeout: run: timed out after 120.0 s and was killed');
+  t.equal(cellText({ verdict: 'error', summary: 'x' }), '⚠️ error: x');
+  t.equal(cellText({ verdict: 'xpass', summary: 'x' }), '❗ xpass: x');
+
+  const long = 'a'.repeat(60);
+  t.equal(cellText({ verdict: 'fail', summary: long }), `❌ fail: ${'a'.repeat(47)}…`, 'clipped to 48 characters, ellipsis included');
+  t.equal(cellText({ verdict: 'fail', summary: 'a'.repeat(48) }), `❌ fail: ${'a'.repeat(48)}`, 'exactly 48 is not clipped');
+  t.equal(cellText({ verdict: 'fail', summary: long }, 10), `❌ fail: ${'a'.repeat(9)}…`);
+});
+
+t.test('compactCellText', async (t) => {
+  t.equal(compactCellText({ verdict: 'pass', stage: 'checks' }), '✓ pass');
+  t.equal(compactCellText({ verdict: 'xfail', stage: 'load', expectation: { ...IE_TLS, matched: true } }), '○ xfail go#54805');
+  t.equal(compactCellText({ verdict: 'fail', stage: 'run' }), '✗ fail @run');
+  t.equal(compactCellText({ verdict: 'timeout', stage: 'load' }), '⧖ timeout @load');
+  t.equal(compactCellText({ verdict: 'error', stage: 'build' }), '⚠ error @build');
+  t.equal(compactCellText({ verdict: 'xpass', stage: 'checks', expectation: { ...IE_TLS, matched: false } }), '! xpass @checks');
+});
+
+t.test('toGrid with one Go version', async (t) => {
+  const cells = cellsFor('1.27');
+  const g = toGrid({ cells });
+  t.same(g.columns, PLATFORMS.map((p) => p.name));
+  t.same(
+    g.rows.map((r) => r.name),
+    ['dlopen', 'link'],
+  );
+  t.equal(g.rows[1]!.cells[3], cells[6 + 3], 'link × arm5-glibc');
+  t.equal(g.rows[1]!.cells[3]!.verdict, 'fail');
+  t.ok(g.rows.every((r) => r.cells.length === 6 && r.cells.every(Boolean)));
+});
+
+t.test('toGrid with two Go versions: one column per platform × Go', async (t) => {
+  const cells = [...cellsFor('1.26'), ...cellsFor('1.27')];
+  const g = toGrid({ cells });
+  t.same(
+    g.columns,
+    PLATFORMS.flatMap((p) => [`${p.name} go1.26`, `${p.name} go1.27`]),
+  );
+  t.same(
+    g.rows.map((r) => r.name),
+    ['dlopen', 'link'],
+  );
+  t.equal(g.rows[1]!.cells[7]!.id, 'link/arm5-glibc/go1.27');
+  t.equal(g.rows[0]!.cells[0]!.id, 'dlopen/amd64-glibc/go1.26');
+});
+
+t.test('toGrid: a missing cell is undefined', async (t) => {
+  const cells = cellsFor('1.27').filter((c) => c.id !== 'link/arm7-musl/go1.27');
+  const g = toGrid({ cells });
+  t.equal(g.rows[1]!.cells[4], undefined);
+  t.equal(g.rows[0]!.cells[4]!.id, 'dlopen/arm7-musl/go1.27');
+});
+
+t.test('countsLine', async (t) => {
+  t.equal(countsLine(countVerdicts(cellsFor('1.27'))), '12 cells: 5 pass, 1 fail, 6 xfail, 0 xpass, 0 timeout, 0 error');
+});
+
+t.test('renderMarkdown', async (t) => {
+  const r = results(cellsFor('1.27', '1.27.4'));
+  const md = renderMarkdown(r);
+  const lines = md.split('\n');
+  t.equal(lines[0], '# cshared-matrix run 2026-11-26T11-50-59Z-ab12');
+  t.equal(lines[2], 'Go 1.27.4 · 12 cells · 83.4 s');
+  t.equal(lines[4], '| case | amd64-glibc | amd64-musl | arm7-glibc | arm5-glibc | arm7-musl | arm5-musl |');
+  t.equal(lines[5], '|---|---|---|---|---|---|---|');
+  t.equal(lines[6], '| dlopen | ✅ pass | ☑️ xfail: IE TLS (go#54805) | ✅ pass | ✅ pass | ☑️ xfail: IE TLS (go#54805) | ☑️ xfail: IE TLS (go#54805) |');
+  t.equal(
+    lines[7],
+    `| link | ✅ pass | ☑️ xfail: musl init argv (go#13492) | ✅ pass | ❌ fail: ${SIGILL.slice(0, 47)}… | ☑️ xfail: musl init argv (go#13492) | ☑️ xfail: musl init argv (go#13492) |`,
+  );
+  t.ok(md.includes('\n**12 cells: 5 pass, 1 fail, 6 xfail, 0 xpass, 0 timeout, 0 error**\n'), 'the counts line');
+  t.ok(md.includes("\n- IE TLS (go#54805): https://github.com/golang/go/issues/54805 — musl's dlopen refuses initial-exec TLS\n"), 'upstream link with its reason');
+  t.ok(md.includes('\n- musl init argv (go#13492): https://github.com/golang/go/issues/13492\n'), 'upstream link without a reason');
+  t.equal(md.split('https://github.com/golang/go/issues/54805').length - 1, 1, 'each upstream bug listed once');
+  t.ok(md.includes('\nLegend:\n'));
+  for (const v of VERDICTS) t.ok(md.includes(`\n- ${SYMBOL[v]} **${v}**: ${MEANING[v]}`), `legend for ${v}`);
+  t.ok(md.includes(`\n- \`link/arm5-glibc/go1.27\` fail at run: ${SIGILL} (log: logs/link/arm5-glibc/go1.27/run.log)`), 'unexpected cells listed in full');
+  t.ok(md.includes('\n- image `cshared-matrix-go:1.27-0123456789abcdef` (0123456789ab): go 1.27.4, gcc 14.2.0, musl 1.2.5'), 'toolchain');
+  t.ok(md.endsWith('\n'));
+});
+
+t.test('renderMarkdown: interrupted, pipes escaped, no bugs section when no expectation', async (t) => {
+  const cells = [cell('pi|pe', 'amd64-glibc', '1.27', { verdict: 'fail', stage: 'checks', stageOk: false, summary: 'checks: stdout does not match /a|b/' })];
+  const md = renderMarkdown({ ...results(cells, { interrupted: true }), images: [] });
+  t.ok(md.includes(' · **interrupted**'));
+  t.ok(md.includes('| pi\\|pe | ❌ fail: checks: stdout does not match /a\\|b/ |'));
+  t.notOk(md.includes('Known upstream bugs'));
+  t.notOk(md.includes('Toolchain:'));
+});
+
+t.test('renderText', async (t) => {
+  const r = results([...cellsFor('1.26'), ...cellsFor('1.27')]);
+  const text = renderText(r);
+  const lines = text.split('\n');
+  const grid = lines.slice(0, 3);
+  const g = toGrid(r);
+  const table = [['case', ...g.columns], ...g.rows.map((row) => [row.name, ...row.cells.map((c) => compactCellText(c!))])];
+  t.equal(grid[0]!.split(/\s{2,}/)[0], 'case');
+
+  // Column starts, in code points, from the header; every row's cells begin exactly there.
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((l) => [...l[i]!].length)));
+  const starts = widths.map((_, i) => widths.slice(0, i).reduce((a, w) => a + w + 2, 0));
+  grid.forEach((line, li) => {
+    const cps = [...line];
+    table[li]!.forEach((cellStr, ci) => {
+      const at = starts[ci]!;
+      t.equal(cps.slice(at, at + [...cellStr].length).join(''), cellStr, `line ${li} column ${ci} starts at ${at}`);
+      if (ci > 0) t.equal(cps.slice(at - 2, at).join(''), '  ', 'at least two spaces before each column');
+    });
+  });
+  t.equal(
+    grid[0],
+    'case    amd64-glibc go1.26  amd64-glibc go1.27  amd64-musl go1.26  amd64-musl go1.27  arm7-glibc go1.26  arm7-glibc go1.27  arm5-glibc go1.26  arm5-glibc go1.27  arm7-musl go1.26  arm7-musl go1.27  arm5-musl go1.26  arm5-musl go1.27',
+  );
+  t.equal(
+    grid[2],
+    'link    ✓ pass              ✓ pass              ○ xfail go#13492   ○ xfail go#13492   ✓ pass             ✓ pass             ✗ fail @run        ✗ fail @run        ○ xfail go#13492  ○ xfail go#13492  ○ xfail go#13492  ○ xfail go#13492',
+  );
+  t.notMatch(text, /[ ]+\n/, 'no trailing spaces');
+
+  t.equal(lines[3], '');
+  t.equal(lines[4], '  ○ IE TLS (go#54805): https://github.com/golang/go/issues/54805');
+  t.equal(lines[5], '  ○ musl init argv (go#13492): https://github.com/golang/go/issues/13492');
+  t.equal(lines[6], '');
+  t.equal(lines[7], `  ✗ link/arm5-glibc/go1.26: ${SIGILL}`);
+  t.equal(lines[8], `  ✗ link/arm5-glibc/go1.27: ${SIGILL}`);
+  t.equal(lines[9], '');
+  t.equal(lines[10], '24 cells: 10 pass, 2 fail, 12 xfail, 0 xpass, 0 timeout, 0 error');
+  t.equal(lines.length, 11);
+});
+
+t.test('renderText: all passing, with a missing cell', async (t) => {
+  const cells = [cell('a', 'amd64-glibc', '1.27'), cell('a', 'amd64-musl', '1.27'), cell('longer-name', 'amd64-glibc', '1.27')];
+  t.equal(
+    renderText(results(cells)),
+    ['case         amd64-glibc  amd64-musl', 'a            ✓ pass       ✓ pass', 'longer-name  ✓ pass       ·', '', '3 cells: 3 pass, 0 fail, 0 xfail, 0 xpass, 0 timeout, 0 error'].join('\n'),
+  );
+  t.same(Object.keys(TEXT_SYMBOL), [...VERDICTS]);
+  for (const v of VERDICTS) t.equal([...TEXT_SYMBOL[v]].length, 1, `${v}: a one-code-point symbol`);
+});
