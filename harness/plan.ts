@@ -16,6 +16,8 @@ const outRoot = (go: string, p: Platform) => `${VOL}/out/go${go}/${p.name}`;
 
 export const goLibKey = (c: CaseSpec, lib: GoLibrarySpec, p: Platform, go: string): string =>
   `go${go}/${p.name}/${lib.name}-${c.libraryHashes[lib.name]!.slice(0, 12)}`;
+export const libFile = (lib: GoLibrarySpec): string => lib.output ?? `lib${lib.name}.so`;
+
 export const goLibDir = (c: CaseSpec, lib: GoLibrarySpec, p: Platform, go: string): string =>
   `${outRoot(go, p)}/golib/${lib.name}-${c.libraryHashes[lib.name]!.slice(0, 12)}`;
 export const cLibDir = (c: CaseSpec, name: string, p: Platform, go: string): string => `${outRoot(go, p)}/case/${c.name}/clib/${name}`;
@@ -55,7 +57,7 @@ export function goBuildCmd(c: CaseSpec, lib: GoLibrarySpec, out: string): string
   const dir = join(c.dir, lib.dir);
   const names = readdirSync(dir);
   const targets = names.includes('go.mod') ? ['.'] : names.filter((n) => n.endsWith('.go') && !n.endsWith('_test.go')).sort();
-  return inDir(out, ['go', 'build', '-buildmode=c-shared', '-trimpath', '-o', `${out}/lib${lib.name}.so`, ...targets]);
+  return inDir(out, ['go', 'build', '-buildmode=c-shared', '-trimpath', '-o', `${out}/${libFile(lib)}`, ...targets]);
 }
 
 export function cLibCmd(p: Platform, sources: string[], cflags: string[], out: string, name: string): string[] {
@@ -68,16 +70,28 @@ export function hostCompileCmd(c: CaseSpec, p: Platform, go: string): string[] {
   const includes = [`-I${CSM_DIR}`, '-I.', ...c.libraries.map((l) => `-I${dirs.get(l.name)!}`)];
   // An rpath per linked library: linked hosts need no LD_LIBRARY_PATH.
   const link = (c.host.link ?? []).flatMap((n) => [`-L${dirs.get(n)!}`, `-l${n}`, `-Wl,-rpath,${dirs.get(n)!}`]);
-  return inDir(out.replace(/\/host$/, ''), [p.cc, '-O1', '-g', '-o', out, ...c.host.sources, ...includes, ...(c.host.cflags ?? []), ...link, '-ldl', '-lpthread', ...(c.host.ldflags ?? [])]);
+  return inDir(out.replace(/\/host$/, ''), [p.cc, '-O1', '-g', '-o', out, ...(c.host.sources ?? []), ...includes, ...(c.host.cflags ?? []), ...link, '-ldl', '-lpthread', ...(c.host.ldflags ?? [])]);
 }
 
 /** The environment a host sees: the case's own, plus CSM_LIB_<NAME> for every library. */
 export function hostEnv(c: CaseSpec, p: Platform, go: string): string[] {
   const env = Object.entries(c.run?.env ?? {}).map(([k, v]) => `${k}=${v}`);
-  for (const l of c.libraries) env.push(`CSM_LIB_${l.name.toUpperCase()}=${goLibDir(c, l, p, go)}/lib${l.name}.so`);
+  for (const l of c.libraries) env.push(`CSM_LIB_${l.name.toUpperCase()}=${goLibDir(c, l, p, go)}/${libFile(l)}`);
   for (const l of c.cLibraries ?? []) env.push(`CSM_LIB_${l.name.toUpperCase()}=${cLibDir(c, l.name, p, go)}/lib${l.name}.so`);
   env.push(`CSM_PLATFORM=${p.name}`, `CSM_CASE=${c.name}`, `CSM_GO=${go}`);
+  if (c.host.python) env.push(`PYTHONPATH=${CSM_DIR}`, 'PYTHONDONTWRITEBYTECODE=1', 'PYTHONUNBUFFERED=1');
   return env;
+}
+
+/** A Python host runs only where the platform has a Python; a C host needs compiling first. */
+export const isPythonHost = (c: CaseSpec): boolean => c.host.python !== undefined;
+
+/** The directory the host runs in: /tmp, or a library's output directory (`run.cwd`). */
+export function hostCwd(c: CaseSpec, p: Platform, go: string): string {
+  const lib = c.run?.cwd ? c.libraries.find((l) => l.name === c.run?.cwd) : undefined;
+  if (lib) return goLibDir(c, lib, p, go);
+  const clib = c.run?.cwd ? (c.cLibraries ?? []).find((l) => l.name === c.run?.cwd) : undefined;
+  return clib ? cLibDir(c, clib.name, p, go) : '/tmp';
 }
 
 export const runCmd = (c: CaseSpec, p: Platform, go: string, timeoutMs: number, nonce: string): string[] => [
@@ -86,7 +100,7 @@ export const runCmd = (c: CaseSpec, p: Platform, go: string, timeoutMs: number, 
   nonce,
   '--',
   ...p.run,
-  hostPath(c, p, go),
+  ...(c.host.python ? [...(p.python ?? ['python3']), `${srcDir(c)}/${c.host.python}`] : [hostPath(c, p, go)]),
   ...(c.run?.args ?? []),
 ];
 

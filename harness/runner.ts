@@ -182,6 +182,7 @@ class RunContext {
     const builder = await this.session.builder(img.tag);
     this.uploaded ??= (async () => {
       await this.session.putArchive(builder, tar.c({ cwd: join(REPO_ROOT, 'harness', 'c'), portable: true, prefix: 'csm' }, ['csm.h', 'csm-run.c']), plan.VOL);
+      await this.session.putArchive(builder, tar.c({ cwd: join(REPO_ROOT, 'harness', 'py'), portable: true, prefix: 'csm' }, ['csm.py']), plan.VOL);
       for (const c of this.cases.values()) await this.session.putArchive(builder, tar.c({ cwd: c.dir, portable: true, prefix: `src/${c.name}` }, ['.']), plan.VOL);
       // Static, so the supervisor runs in any image or user-supplied rootfs.
       const r = await this.session.exec(builder, ['gcc', '-O2', '-static', '-o', plan.SUPERVISOR, `${plan.CSM_DIR}/csm-run.c`], { deadlineMs: 120_000 });
@@ -270,8 +271,9 @@ class RunContext {
         const out = plan.cLibDir(c, cl.name, p, go);
         ok = await step('host-compile', `clib:${go}/${p.name}/${c.name}/${cl.name}`, join(cellLogs, `compile-lib${cl.name}.log`), plan.cLibCmd(p, cl.sources, cl.cflags ?? [], out, cl.name), [], `lib${cl.name}.so`, `compile-${cl.name}`);
       }
-      if (ok) ok = await step('host-compile', `host:${go}/${p.name}/${c.name}`, join(cellLogs, 'compile.log'), plan.hostCompileCmd(c, p, go), [], 'the host', 'compile');
-      if (ok) {
+      if (ok && !plan.isPythonHost(c)) ok = await step('host-compile', `host:${go}/${p.name}/${c.name}`, join(cellLogs, 'compile.log'), plan.hostCompileCmd(c, p, go), [], 'the host', 'compile');
+      if (ok && plan.isPythonHost(c) && !p.python) obs = { notApplicable: `no Python for ${p.name} in the image` };
+      else if (ok) {
         reached = 'load';
         this.rep.onStep(cell, 'run');
         const run = await this.runHost(c, cell);
@@ -312,7 +314,7 @@ class RunContext {
       let healthy = false;
       try {
         // Grace beyond the supervisor's own deadline: the harness only steps in if the supervisor itself is stuck.
-        const r = await this.session.exec(slot, cmd, { env, workdir: '/tmp', deadlineMs: timeoutMs + 20_000, maxOutput: 256 << 10 });
+        const r = await this.session.exec(slot, cmd, { env, workdir: plan.hostCwd(c, p, go), deadlineMs: timeoutMs + 20_000, maxOutput: 256 << 10 });
         healthy = !r.deadlineHit;
         return r;
       } finally {

@@ -17,7 +17,8 @@ let validator: ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
 function validate(data: unknown): ErrorObject[] {
   if (!validator) {
-    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+    // strictRequired off: host's oneOf names properties declared beside it, which is what oneOf is for.
+    const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
     // Regexes are checked by compiling them below; ajv's own "regex" format would need ajv-formats.
     ajv.addFormat('regex', { validate: (s: string) => isRegex(s) });
     validator = ajv.compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
@@ -43,6 +44,10 @@ export function describeSchemaError(file: string, e: ErrorObject): string {
       return `${file}: ${field}: unknown field "${String(p.additionalProperty)}"${file.endsWith('case.json') ? ' (see cases/case.schema.json)' : ''}`;
     case 'required':
       return `${file}: ${field}: missing required field "${String(p.missingProperty)}"`;
+    case 'oneOf':
+      return field === '/host'
+        ? `${file}: /host: give exactly one of "sources" (a C host) or "python" (a Python host)`
+        : `${file}: ${field}: must match exactly one of its allowed shapes`;
     case 'enum':
       return `${file}: ${field}: must be one of ${JSON.stringify(p.allowedValues)}`;
     default:
@@ -68,7 +73,9 @@ export function crossCheck(file: string, c: CaseFile, exists: (rel: string) => '
   };
   c.libraries.forEach((l, i) => want(l.dir, `/libraries/${i}/dir`, 'dir'));
   (c.cLibraries ?? []).forEach((l, i) => l.sources.forEach((s, j) => want(s, `/cLibraries/${i}/sources/${j}`, 'file')));
-  c.host.sources.forEach((s, j) => want(s, `/host/sources/${j}`, 'file'));
+  (c.host.sources ?? []).forEach((s, j) => want(s, `/host/sources/${j}`, 'file'));
+  if (c.host.python) want(c.host.python, '/host/python', 'file');
+  if (c.run?.cwd && !names.has(c.run.cwd)) problems.push(`${file}: /run/cwd: "${c.run.cwd}" is not a library of this case`);
   for (const key of ['link', 'dlopen'] as const) {
     (c.host[key] ?? []).forEach((n, i) => {
       if (!names.has(n)) problems.push(`${file}: /host/${key}/${i}: "${n}" is not a library of this case (${[...names.keys()].join(', ')})`);

@@ -35,7 +35,7 @@ function headline(stderr: string): string | undefined {
 }
 
 interface Outcome {
-  kind: 'pass' | 'fail' | 'timeout' | 'error';
+  kind: 'pass' | 'fail' | 'timeout' | 'error' | 'na';
   stage: Stage;
   summary: string;
   failureText?: string;
@@ -44,6 +44,7 @@ interface Outcome {
 /** What happened, before expectations are consulted. */
 export function outcomeOf(obs: CellObservation, pass: CaseFile['pass']): Outcome & { checks: Classification['checks'] } {
   const none: Classification['checks'] = [];
+  if (obs.notApplicable) return { kind: 'na', stage: 'run', summary: obs.notApplicable, checks: none };
   if (obs.infraError) return { kind: 'error', stage: obs.infraError.stage, summary: obs.infraError.message, failureText: obs.infraError.message, checks: none };
   if (obs.buildFailure) {
     const b = obs.buildFailure;
@@ -86,6 +87,8 @@ export function outcomeOf(obs: CellObservation, pass: CaseFile['pass']): Outcome
 export function classify(obs: CellObservation, pass: CaseFile['pass'], rule: ExpectationRule | undefined): Classification {
   const o = outcomeOf(obs, pass);
   const base = { stage: o.stage, checks: o.checks, failureText: o.failureText };
+  // Not applicable is not a result: expectations neither match nor miss it.
+  if (o.kind === 'na') return { ...base, verdict: 'na', stageOk: false, summary: o.summary };
   if (o.kind === 'error') return { ...base, verdict: 'error', stageOk: false, summary: o.summary, ...(rule ? { expectation: { ...rule, matched: false, why: 'infrastructure error' } } : {}) };
   if (!rule) return { ...base, verdict: o.kind, stageOk: o.kind === 'pass', summary: o.summary };
   const tag = `${rule.label.replace(/\s*\([^)]*\)$/, '')} (${shortLink(rule.link)})`;

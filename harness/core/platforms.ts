@@ -10,7 +10,7 @@ import { UsageError } from './errors.js';
  * musl rows need no -L: musl:armhf/armel install their loaders in the image's /lib.
  */
 export const PLATFORMS: readonly Platform[] = [
-  { name: 'amd64-glibc', goarch: 'amd64', libc: 'glibc', cc: 'gcc', run: [], timeoutScale: 1, cpu: 'native' },
+  { name: 'amd64-glibc', goarch: 'amd64', libc: 'glibc', cc: 'gcc', run: [], timeoutScale: 1, cpu: 'native', python: ['python3'] },
   { name: 'amd64-musl', goarch: 'amd64', libc: 'musl', cc: 'musl-gcc', run: [], timeoutScale: 1, cpu: 'native' },
   {
     name: 'arm7-glibc', goarch: 'arm', goarm: '7', libc: 'glibc', cc: 'arm-linux-gnueabihf-gcc',
@@ -45,6 +45,7 @@ const ROW_SCHEMA = {
     run: { type: 'array', items: { type: 'string', minLength: 1 } },
     timeoutScale: { type: 'number', exclusiveMinimum: 0 },
     cpu: { type: 'string', minLength: 1 },
+    python: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
   },
 } as const;
 

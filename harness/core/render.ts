@@ -1,6 +1,6 @@
 import type { CellResult, Verdict } from './types.js';
 import { VERDICTS } from './types.js';
-import type { RunResults } from './results.js';
+import { isUnexpected, type RunResults } from './results.js';
 import { shortLink } from './expect.js';
 
 export const SYMBOL: Record<Verdict, string> = {
@@ -10,6 +10,7 @@ export const SYMBOL: Record<Verdict, string> = {
   xpass: '❗',
   timeout: '⏱️',
   error: '⚠️',
+  na: '➖',
 };
 
 export const MEANING: Record<Verdict, string> = {
@@ -19,6 +20,7 @@ export const MEANING: Record<Verdict, string> = {
   xpass: 'a known upstream bug did not show up: it may be fixed, update the expectation',
   timeout: 'the host ran past its time limit and was killed',
   error: 'the harness or the engine failed; nothing was learned about Go here',
+  na: 'not applicable: the cell cannot exist on this platform (e.g. no Python for it in the image)',
 };
 
 const clip = (s: string, n: number): string => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
@@ -73,7 +75,7 @@ export function renderMarkdown(r: RunResults): string {
   }
   out.push('Legend:', '');
   for (const v of VERDICTS) out.push(`- ${SYMBOL[v]} **${v}**: ${MEANING[v]}`);
-  const bad = r.cells.filter((c) => c.verdict !== 'pass' && c.verdict !== 'xfail');
+  const bad = r.cells.filter((c) => isUnexpected(c.verdict));
   if (bad.length) {
     out.push('', 'Unexpected cells:', '');
     for (const c of bad) out.push(`- \`${c.id}\` ${c.verdict} at ${c.stage}: ${c.summary}${c.logs.run ? ` (log: ${c.logs.run})` : ''}`);
@@ -87,7 +89,7 @@ export function renderMarkdown(r: RunResults): string {
 }
 
 /** Narrow symbols: terminals draw emoji two columns wide and would break the grid. */
-export const TEXT_SYMBOL: Record<Verdict, string> = { pass: '✓', fail: '✗', xfail: '○', xpass: '!', timeout: '⧖', error: '⚠' };
+export const TEXT_SYMBOL: Record<Verdict, string> = { pass: '✓', fail: '✗', xfail: '○', xpass: '!', timeout: '⧖', error: '⚠', na: '-' };
 
 /** A terminal cell: symbol, verdict, and the upstream issue or the stage that failed. */
 export function compactCellText(c: Pick<CellResult, 'verdict' | 'stage' | 'expectation'>): string {
@@ -107,7 +109,7 @@ export function renderText(r: RunResults): string {
   const notes = new Map<string, string>();
   for (const c of r.cells) if (c.verdict === 'xfail' && c.expectation) notes.set(shortLink(c.expectation.link), `${c.expectation.label}: ${c.expectation.link}`);
   if (notes.size) lines.push('', ...[...notes.values()].map((n) => `  ○ ${n}`));
-  const bad = r.cells.filter((c) => c.verdict !== 'pass' && c.verdict !== 'xfail');
+  const bad = r.cells.filter((c) => isUnexpected(c.verdict));
   if (bad.length) lines.push('', ...bad.map((c) => `  ${TEXT_SYMBOL[c.verdict]} ${c.id}: ${c.summary}`));
   lines.push('', countsLine(r.counts));
   return lines.join('\n');

@@ -17,12 +17,14 @@ export interface Platform {
   timeoutScale: number;
   /** The CPU model the host runs on, for the results (qemu -cpu, or the build machine's own). */
   cpu: string;
+  /** How to start a Python of this platform inside the image, after the runner prefix; absent: none there. */
+  python?: string[];
 }
 
 export const STAGES = ['build', 'host-compile', 'load', 'run', 'checks'] as const;
 export type Stage = (typeof STAGES)[number];
 
-export const VERDICTS = ['pass', 'fail', 'xfail', 'xpass', 'timeout', 'error'] as const;
+export const VERDICTS = ['pass', 'fail', 'xfail', 'xpass', 'timeout', 'error', 'na'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
 /** A selector value: one string or any of several. */
@@ -49,6 +51,8 @@ export interface ExpectationRule {
 export interface GoLibrarySpec {
   name: string;
   dir: string;
+  /** File name of the built library; default lib<name>.so. */
+  output?: string;
 }
 
 export interface CLibrarySpec {
@@ -63,13 +67,17 @@ export interface CaseFile {
   libraries: GoLibrarySpec[];
   cLibraries?: CLibrarySpec[];
   host: {
-    sources: string[];
+    /** C sources; or else a Python script in `python`. */
+    sources?: string[];
+    python?: string;
     link?: string[];
     dlopen?: string[];
     cflags?: string[];
     ldflags?: string[];
   };
   run?: {
+    /** Run in the output directory of this library (so `./libx.so` works), instead of /tmp. */
+    cwd?: string;
     args?: string[];
     env?: Record<string, string>;
     timeout?: number;
@@ -112,6 +120,8 @@ export type ProcessEnd =
 
 /** What the edges observed for one cell; classification turns this into a verdict. */
 export interface CellObservation {
+  /** The cell cannot exist here (e.g. a Python host where the image has no Python for the platform). */
+  notApplicable?: string;
   /** Set when the infrastructure (engine, image, exec) failed: the verdict is "error". */
   infraError?: { stage: Stage; message: string };
   /** A build step that failed: Go library build or host/C-library compile. */

@@ -267,9 +267,10 @@ export async function sweepStale(docker: Docker): Promise<number> {
   return n;
 }
 
-/** Everything the harness created that is still in the engine (for tests and `--check-clean`). */
-export async function leftovers(docker: Docker): Promise<string[]> {
-  const cs = await docker.listContainers({ all: true, filters: { label: [LABEL] } });
-  const vs = (await docker.listVolumes({ filters: { label: [LABEL] } })).Volumes ?? [];
+/** What the harness created that is still in the engine: for one run, or for every run when none is named. */
+export async function leftovers(docker: Docker, runId?: string): Promise<string[]> {
+  const label = [runId ? `${LABEL}=${runId}` : LABEL];
+  const cs = await docker.listContainers({ all: true, filters: { label } });
+  const vs = (await docker.listVolumes({ filters: { label } })).Volumes ?? [];
   return [...cs.map((c) => `container ${c.Names.join(',')}`), ...vs.map((v) => `volume ${v.Name}`)];
 }

@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import logUpdate from 'log-update';
 import { chalk } from 'zx';
-import type { RunResults } from '../core/results.js';
+import { isUnexpected, type RunResults } from '../core/results.js';
 import { renderText, TEXT_SYMBOL } from '../core/render.js';
 import type { CellResult, CellSpec, Stage, Verdict } from '../core/types.js';
 import type { Reporter, RunInfo } from './reporter.js';
@@ -13,6 +13,7 @@ const COLOR: Record<Verdict, (s: string) => string> = {
   xpass: chalk.magenta,
   timeout: chalk.yellow,
   error: chalk.yellow,
+  na: chalk.dim,
 };
 
 /**
@@ -63,7 +64,7 @@ export class TerminalReporter implements Reporter {
   onCellEnd(r: CellResult): void {
     this.done++;
     this.running.delete(r.id);
-    const unexpected = r.verdict !== 'pass' && r.verdict !== 'xfail';
+    const unexpected = isUnexpected(r.verdict);
     if (unexpected) this.failures.push(r.id);
     if (!this.live || unexpected) {
       const v = COLOR[r.verdict](`${TEXT_SYMBOL[r.verdict]} ${r.verdict.padEnd(7)}`);

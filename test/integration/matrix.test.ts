@@ -76,7 +76,7 @@ t.test('link and dlopen on all six platforms match the measured ground truth', a
   t.match(md, /\| case \| amd64-glibc \| amd64-musl \| arm7-glibc \| arm5-glibc \| arm7-musl \| arm5-musl \|/);
   t.match(md, /xfail: IE TLS \(go#54805\)/);
   t.match(r.out, /12 cells: 6 pass, 0 fail, 6 xfail/, 'the matrix is printed at the end');
-  t.same(await leftovers(docker), [], 'no container or volume outlives the run');
+  t.same(await leftovers(docker, r.results.run.id), [], 'no container or volume outlives the run');
 });
 
 function p_isEmulatedMessage(text: string | undefined): boolean {
@@ -102,7 +102,7 @@ t.test('hosts run without root, capabilities, network or writable files', async 
     t.equal(c.verdict, 'pass', `${id}: ${c.checks.filter((k) => !k.ok).map((k) => k.text).join('; ')}`);
     t.equal(c.checks.length, 7);
   }
-  t.same(await leftovers(docker), []);
+  t.same(await leftovers(docker, r.results.run.id), []);
 });
 
 t.test('a failing check is a fail at the checks stage, and the run exits 1', async (t) => {
@@ -159,5 +159,5 @@ t.test('Ctrl-C mid-run: containers and volume removed, partial results kept and 
   t.equal(res.run.interrupted, true);
   t.ok(res.cells.length > 0 && res.cells.length < 30, `kept the ${res.cells.length} finished cells`);
   t.ok(res.cells.every((c) => c.verdict !== 'error'), 'cells cut short are left out, not reported as errors');
-  t.same(await leftovers(docker), [], 'nothing of the run is left in the engine');
+  t.same(await leftovers(docker, res.run.id), [], 'nothing of the run is left in the engine');
 });

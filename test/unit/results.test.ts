@@ -6,7 +6,7 @@ import { VERDICTS, type Verdict } from '../../harness/core/types.js';
 const cells = (...vs: Verdict[]) => vs.map((verdict) => ({ verdict }));
 
 t.test('countVerdicts', async (t) => {
-  t.same(countVerdicts([]), { pass: 0, fail: 0, xfail: 0, xpass: 0, timeout: 0, error: 0, total: 0 });
+  t.same(countVerdicts([]), { pass: 0, fail: 0, xfail: 0, xpass: 0, timeout: 0, error: 0, na: 0, total: 0 });
   t.same(countVerdicts(cells('pass', 'pass', 'xfail', 'fail', 'error', 'xfail', 'timeout', 'xpass', 'pass')), {
     pass: 3,
     fail: 1,
@@ -14,6 +14,7 @@ t.test('countVerdicts', async (t) => {
     xpass: 1,
     timeout: 1,
     error: 1,
+    na: 0,
     total: 9,
   });
   t.same(Object.keys(countVerdicts([])), [...VERDICTS, 'total'], 'every verdict has a count, in VERDICTS order');
