@@ -25,6 +25,8 @@ compiles the C hosts, runs them (ARM under qemu-user) and prints the matrix.
                     {name, goarch, goarm?, libc, cc, run: [qemu…], timeoutScale, cpu}
   --results DIR     where run directories go (default: results/)
   --reporter LIST   output formats (default: ${DEFAULT_REPORTERS.join(',')}; known: ${Object.keys(REPORTERS).join(', ')})
+  --probes          add two generated load probes per case: dlopen, and linked at build
+                    time; each looks up every export listed in the library's header
   --rebuild-images  rebuild the toolchain images even if their recipes are unchanged
   --engine-only     make sure a Docker engine answers (installing and starting one as root on Debian), then exit
   -h, --help        this text
@@ -50,6 +52,7 @@ function parse(argv: string[]) {
         results: { type: 'string' },
         reporter: { type: 'string', multiple: true },
         'rebuild-images': { type: 'boolean' },
+        probes: { type: 'boolean' },
         'engine-only': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -104,6 +107,7 @@ async function main(argv: string[]): Promise<number> {
     ...(timeout !== undefined ? { timeout } : {}),
     resultsDir: o.results ?? join(REPO_ROOT, 'results'),
     rebuildImages: !!o['rebuild-images'],
+    probes: !!o.probes,
     argv,
     reporters,
     signal: ac.signal,

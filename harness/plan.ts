@@ -11,7 +11,8 @@ export const VOL = '/work';
 export const CSM_DIR = `${VOL}/csm`;
 export const SUPERVISOR = `${CSM_DIR}/csm-run`;
 
-export const srcDir = (c: CaseSpec): string => `${VOL}/src/${c.name}`;
+export const srcDir = (c: CaseSpec): string => `${VOL}/src/${c.sourceOf ?? c.name}`;
+export const PROBE_SOURCE = `${CSM_DIR}/csm-probe.c`;
 const outRoot = (go: string, p: Platform) => `${VOL}/out/go${go}/${p.name}`;
 
 export const goLibKey = (c: CaseSpec, lib: GoLibrarySpec, p: Platform, go: string): string =>
@@ -68,9 +69,17 @@ export function hostCompileCmd(c: CaseSpec, p: Platform, go: string): string[] {
   const dirs = libraryDirs(c, p, go);
   const out = hostPath(c, p, go);
   const includes = [`-I${CSM_DIR}`, '-I.', ...c.libraries.map((l) => `-I${dirs.get(l.name)!}`)];
-  // An rpath per linked library: linked hosts need no LD_LIBRARY_PATH.
-  const link = (c.host.link ?? []).flatMap((n) => [`-L${dirs.get(n)!}`, `-l${n}`, `-Wl,-rpath,${dirs.get(n)!}`]);
-  return inDir(out.replace(/\/host$/, ''), [p.cc, '-O1', '-g', '-o', out, ...(c.host.sources ?? []), ...includes, ...(c.host.cflags ?? []), ...link, '-ldl', '-lpthread', ...(c.host.ldflags ?? [])]);
+  const files = new Map(c.libraries.map((l) => [l.name, libFile(l)]));
+  // An rpath per linked library: linked hosts need no LD_LIBRARY_PATH. A library
+  // named like a bug report's (cc.so) is linked by file name.
+  const link = (c.host.link ?? []).flatMap((n) => {
+    const file = files.get(n) ?? `lib${n}.so`;
+    return [`-L${dirs.get(n)!}`, file === `lib${n}.so` ? `-l${n}` : `-l:${file}`, `-Wl,-rpath,${dirs.get(n)!}`];
+  });
+  // The probe references no symbol at link time; keep the NEEDED entries anyway.
+  const asNeeded = c.probe === 'link' ? ['-Wl,--no-as-needed'] : [];
+  const sources = c.probe ? [PROBE_SOURCE] : (c.host.sources ?? []);
+  return inDir(out.replace(/\/host$/, ''), [p.cc, '-O1', '-g', '-o', out, ...sources, ...includes, ...(c.host.cflags ?? []), ...asNeeded, ...link, '-ldl', '-lpthread', ...(c.host.ldflags ?? [])]);
 }
 
 /** The environment a host sees: the case's own, plus CSM_LIB_<NAME> for every library. */
@@ -101,7 +110,7 @@ export const runCmd = (c: CaseSpec, p: Platform, go: string, timeoutMs: number, 
   '--',
   ...p.run,
   ...(c.host.python ? [...(p.python ?? ['python3']), `${srcDir(c)}/${c.host.python}`] : [hostPath(c, p, go)]),
-  ...(c.run?.args ?? []),
+  ...(c.probe ? [c.probe, ...c.libraries.map((l) => `${goLibDir(c, l, p, go)}/${libFile(l)}`)] : (c.run?.args ?? [])),
 ];
 
 /** The shell line a person can paste to redo a step by hand. */

@@ -11,6 +11,7 @@ import { FatalError, InfraError, UsageError } from './core/errors.js';
 import { findExpectation } from './core/expect.js';
 import { expandMatrix, pick, pickGo } from './core/matrix.js';
 import { parsePlatformRows, PLATFORMS } from './core/platforms.js';
+import { probeCases, readProbeExpectations } from './core/probes.js';
 import { countVerdicts, exitCodeFor, RESULTS_SCHEMA_VERSION, type ImageInfo, type RunResults } from './core/results.js';
 import type { CaseSpec, CellObservation, CellResult, CellSpec, GoToolchain, ProcessEnd, Stage } from './core/types.js';
 import { ensureEngine } from './edge/engine.js';
@@ -34,6 +35,8 @@ export interface RunOptions {
   rebuildImages: boolean;
   argv: string[];
   reporters: Reporter[];
+  /** Add each case's generated dlopen and link-time load probes. */
+  probes?: boolean;
   /** Set by the CLI's signal handler. */
   signal?: AbortSignal;
 }
@@ -73,7 +76,9 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
 
   // Pure part first: bad input is reported before anything touches the engine.
   const allCases = loadCases(opts.caseDirs.length ? opts.caseDirs : [DEFAULT_CASES_DIR]);
-  const cases = pick('case', allCases, (c) => c.name, opts.cases);
+  const picked = pick('case', allCases, (c) => c.name, opts.cases);
+  const probeRules = opts.probes ? readProbeExpectations() : undefined;
+  const cases = probeRules ? picked.flatMap((c) => [c, ...probeCases(c, probeRules)]) : picked;
   const table = [...PLATFORMS, ...(opts.platformFiles ?? []).flatMap((f) => parsePlatformRows(f, readText(f), validateAgainst))];
   const platforms = pick('platform', table, (p) => p.name, opts.platforms);
   const gos = pickGo(readGoVersions(), opts.go);
@@ -181,9 +186,9 @@ class RunContext {
     const img = this.image(go.version);
     const builder = await this.session.builder(img.tag);
     this.uploaded ??= (async () => {
-      await this.session.putArchive(builder, tar.c({ cwd: join(REPO_ROOT, 'harness', 'c'), portable: true, prefix: 'csm' }, ['csm.h', 'csm-run.c']), plan.VOL);
+      await this.session.putArchive(builder, tar.c({ cwd: join(REPO_ROOT, 'harness', 'c'), portable: true, prefix: 'csm' }, ['csm.h', 'csm-run.c', 'csm-probe.c']), plan.VOL);
       await this.session.putArchive(builder, tar.c({ cwd: join(REPO_ROOT, 'harness', 'py'), portable: true, prefix: 'csm' }, ['csm.py']), plan.VOL);
-      for (const c of this.cases.values()) await this.session.putArchive(builder, tar.c({ cwd: c.dir, portable: true, prefix: `src/${c.name}` }, ['.']), plan.VOL);
+      for (const c of this.cases.values()) if (!c.sourceOf) await this.session.putArchive(builder, tar.c({ cwd: c.dir, portable: true, prefix: `src/${c.name}` }, ['.']), plan.VOL);
       // Static, so the supervisor runs in any image or user-supplied rootfs.
       const r = await this.session.exec(builder, ['gcc', '-O2', '-static', '-o', plan.SUPERVISOR, `${plan.CSM_DIR}/csm-run.c`], { deadlineMs: 120_000 });
       if (r.exitCode !== 0) throw new InfraError(`cannot compile the run supervisor in ${img.tag}: ${r.stderr.trim()}`);

@@ -95,6 +95,10 @@ export interface CaseSpec extends CaseFile {
   libraryHashes: Record<string, string>;
   /** sha256 of the host's and C libraries' sources (everything in the case dir). */
   sourceHash: string;
+  /** For a generated case (a probe): the case whose uploaded sources and library builds it shares. */
+  sourceOf?: string;
+  /** Set on generated probe cases: the host is harness/c/csm-probe.c in this mode. */
+  probe?: 'dlopen' | 'link';
 }
 
 export interface GoToolchain {

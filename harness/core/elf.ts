@@ -1,0 +1,413 @@
+/**
+ * ELF facts from GNU readelf's text output, and a one-sentence explanation of a
+ * failed cell from those facts.
+ *
+ * Pure: no Docker, no files. The harness runs ELF_COMMAND inside the toolchain
+ * image (binutils readelf reads x86-64 and ARM ELF alike) and hands the combined
+ * stdout+stderr to parseReadelf.
+ *
+ * The parser keys on readelf's own headings ("Dynamic section at offset",
+ * "Relocation section '…'", "Symbol table '.dynsym'", "Attribute Section: aeabi"…),
+ * so it reads both ELF_COMMAND's output and a plain
+ * `readelf --wide --dynamic --relocs --dyn-syms --notes --program-headers --arch-specific`.
+ */
+
+/** The marker ELF_COMMAND prints before each readelf section ("@@csm-elf dynamic"). */
+export const ELF_MARKER = '@@csm-elf';
+
+/**
+ * One sh script, one readelf call per part, each after a marker line:
+ *  - `--file-header` first, because it is the only part that names the machine and
+ *    the ARM EABI float flags; if it fails (not an ELF file, no such file) the
+ *    script stops with readelf's status and its error is in the text.
+ *  - R_*_RELATIVE relocations are dropped: a Go c-shared library has ~6,000 of them
+ *    (≈700 KB of text) and they say nothing about loading; the section headers still
+ *    give the totals ("contains 6581 entries", RELACOUNT/RELCOUNT).
+ *  - LC_ALL=C keeps readelf's words in English for the parser.
+ */
+const ELF_SCRIPT = [
+  'export LC_ALL=C',
+  'f=$1',
+  `echo "${ELF_MARKER} file-header"`,
+  'readelf --wide --file-header -- "$f" 2>&1 || exit $?',
+  'for s in program-headers dynamic dyn-syms notes arch-specific; do',
+  `  echo "${ELF_MARKER} $s"`,
+  '  readelf --wide "--$s" -- "$f" 2>&1',
+  'done',
+  `echo "${ELF_MARKER} relocs"`,
+  `readelf --wide --relocs -- "$f" 2>&1 | sed -E '/^[0-9a-f]+ +[0-9a-f]+ +R_[A-Z0-9_]+_RELATIVE( |$)/d'`,
+  `echo "${ELF_MARKER} end"`,
+].join('\n');
+
+/** The argv the harness runs (inside the image) for one ELF file. */
+export const ELF_COMMAND = (path: string): string[] => ['sh', '-c', ELF_SCRIPT, 'csm-elf', path];
+
+export type TlsModel = 'initial-exec' | 'general-dynamic' | 'local-dynamic' | 'local-exec';
+
+export interface ElfFacts {
+  /** readelf's Machine: line, verbatim ("ARM", "Advanced Micro Devices X86-64"). */
+  machine?: string;
+  /** ELF type: "DYN", "EXEC". */
+  type?: string;
+  /** DT_FLAGS names (SYMBOLIC, BIND_NOW, STATIC_TLS…), in readelf's order. */
+  flags: string[];
+  /** DT_FLAGS_1 names (NOW, NODELETE, PIE…). */
+  flags1: string[];
+  /** DT_NEEDED, in order. */
+  needed: string[];
+  soname?: string;
+  runpath?: string;
+  rpath?: string;
+  /** PT_INTERP (executables). */
+  interpreter?: string;
+  /**
+   * Every function a host can dlsym: defined (not UND), GLOBAL or WEAK, FUNC or IFUNC
+   * symbols of .dynsym with default or protected visibility, version suffix removed,
+   * sorted and unique. Nothing is filtered: a Go library also lists cgo's plumbing
+   * (crosscall2, _cgo_*, x_cgo_*, _cgoexp_*, threadentry, fatalf); see userExports.
+   */
+  exports: string[];
+  /** Whether a Go build-id note (.note.go.buildid) is present. */
+  go: boolean;
+  tls: {
+    /**
+     * Static-TLS (thread-pointer relative) relocations: x86-64 TPOFF64/TPOFF32,
+     * i386 TLS_TPOFF/TLS_TPOFF32, ARM TLS_TPOFF32, AArch64 TLS_TPREL64. Each one
+     * needs the module in the static TLS block, which only the startup loader or
+     * glibc's surplus can give.
+     */
+    initialExec: number;
+    /** Module-relative relocations naming a symbol (DTPMOD/DTPOFF/TLSDESC against a variable): general-dynamic. */
+    dynamic: number;
+    /**
+     * Module-relative relocations naming no symbol (a DTPMOD for the module itself):
+     * local-dynamic, or general-dynamic on a variable the linker bound locally.
+     */
+    local: number;
+    /**
+     * The access models seen, in this order. Approximate by nature: executables and
+     * relaxed accesses leave no dynamic relocation. x86-64 TPOFF32 (a local-exec
+     * access kept as a text relocation) counts in initialExec but shows as 'local-exec'.
+     */
+    models: TlsModel[];
+    /** PT_TLS, when present: the module's TLS block (memSize is what static TLS must fit). */
+    segment?: { fileSize: number; memSize: number; align: number };
+  };
+  /** ARM build attributes (aeabi File Attributes) and EABI float flags; absent off ARM. */
+  arm?: {
+    /** Tag_CPU_arch: "v7", "v5TE", "v6KZ"… */
+    cpuArch?: string;
+    /** Tag_CPU_name without quotes: "7-A", "5TE". */
+    cpuName?: string;
+    /**
+     * hard: FP arguments in VFP registers (Tag_ABI_VFP_args, or the EABI hard-float flag);
+     * softfp: FP instructions (Tag_FP_arch) but arguments in core registers;
+     * soft: neither.
+     */
+    floatAbi?: 'hard' | 'soft' | 'softfp';
+    /** Tag_FP_arch: "VFPv3-D16"… */
+    fpArch?: string;
+    /** The e_flags words: "Version5 EABI, hard-float ABI". */
+    eabi?: string;
+  };
+  /** readelf's own "readelf: Error: …" / "readelf: Warning: …" lines. */
+  errors: string[];
+}
+
+/** cgo's plumbing among a Go library's exports; userExports leaves it out. */
+export const CGO_INTERNAL = /^(_cgo_|x_cgo_|_cgoexp_|crosscall[12]$|threadentry$|fatalf$)/;
+
+/** The exports a person wrote (//export), for a Go library: exports minus cgo's plumbing. */
+export const userExports = (f: ElfFacts): string[] => f.exports.filter((n) => !CGO_INTERNAL.test(n));
+
+/** Whether the facts are a Go library's: a Go build-id note or cgo's entry point. */
+export const isGoLibrary = (f: ElfFacts): boolean => f.go || f.exports.includes('crosscall2');
+
+type Section = 'other' | 'header' | 'phdrs' | 'dynamic' | 'relocs' | 'dynsym' | 'notes' | 'attrs';
+
+const HEADINGS: [RegExp, (m: RegExpExecArray) => Section][] = [
+  [/^ELF Header:/, () => 'header'],
+  [/^Program Headers:/, () => 'phdrs'],
+  [/^ Section to Segment mapping:/, () => 'other'],
+  [/^Dynamic section at offset/, () => 'dynamic'],
+  [/^Relocation section '/, () => 'relocs'],
+  [/^Symbol table '([^']*)'/, (m) => (m[1] === '.dynsym' ? 'dynsym' : 'other')],
+  [/^Displaying notes found in/, () => 'notes'],
+  [/^Attribute Section: aeabi/, () => 'attrs'],
+  [/^Attribute Section:/, () => 'other'],
+  [new RegExp(`^${ELF_MARKER}\\b`), () => 'other'],
+];
+
+/** TLS relocation types by what they demand of the loader. Names are readelf's. */
+const STATIC_TLS_RELOCS = /^R_(X86_64_TPOFF(64|32)|386_TLS_TPOFF(32)?|ARM_TLS_TPOFF32|AARCH64_TLS_TPREL(64)?)$/;
+const LOCAL_EXEC_RELOCS = /^R_X86_64_TPOFF32$/;
+const DYNAMIC_TLS_RELOCS = /^R_(X86_64_(DTPMOD64|DTPOFF64|TLSDESC)|386_TLS_(DTPMOD32|DTPOFF32|DESC)|ARM_TLS_(DTPMOD32|DTPOFF32|DESC)|AARCH64_TLS_(DTPMOD(64)?|DTPREL(64)?|TLSDESC))$/;
+
+const num = (s: string | undefined): number => (s === undefined ? NaN : s.startsWith('0x') ? parseInt(s, 16) : parseInt(s, 10));
+const bare = (sym: string): string => sym.replace(/\s*\(\d+\)$/, '').replace(/@.*$/, '');
+
+export function parseReadelf(text: string): ElfFacts {
+  const f: ElfFacts = { flags: [], flags1: [], needed: [], exports: [], go: false, tls: { initialExec: 0, dynamic: 0, local: 0, models: [] }, errors: [] };
+  const exports = new Set<string>();
+  const models = new Set<TlsModel>();
+  const attrs = new Map<string, string>();
+  let eflags: string | undefined;
+  let section: Section = 'other';
+
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    const err = /^readelf: (Error|Warning): (.*)$/.exec(line);
+    if (err) {
+      f.errors.push(`${err[1]}: ${err[2]}`);
+      continue;
+    }
+    const heading = HEADINGS.find(([re]) => re.test(line));
+    if (heading) {
+      section = heading[1](heading[0].exec(line) as RegExpExecArray);
+      continue;
+    }
+    let m: RegExpExecArray | null;
+    switch (section) {
+      case 'header':
+        if ((m = /^\s*Machine:\s+(.*?)\s*$/.exec(line))) f.machine = m[1];
+        else if ((m = /^\s*Type:\s+(\S+)/.exec(line))) f.type = m[1];
+        else if ((m = /^\s*Flags:\s+0x[0-9a-f]+,\s*(.*?)\s*$/.exec(line))) eflags = m[1];
+        break;
+      case 'phdrs':
+        if ((m = /^\s*\[Requesting program interpreter: (.*)\]\s*$/.exec(line))) f.interpreter = m[1];
+        else if (/^\s*TLS\s+0x/.test(line)) {
+          // Type Offset VirtAddr PhysAddr FileSiz MemSiz Flg… Align (Flg may be "R E": several words).
+          const w = line.trim().split(/\s+/);
+          f.tls.segment = { fileSize: num(w[4]), memSize: num(w[5]), align: num(w[w.length - 1]) };
+        }
+        break;
+      case 'dynamic': {
+        m = /^\s*0x[0-9a-f]+\s+\((\w+)\)\s+(.*?)\s*$/.exec(line);
+        if (!m) break;
+        const [, tag, value = ''] = m;
+        const bracket = /\[(.*)\]/.exec(value)?.[1];
+        if (tag === 'NEEDED' && bracket !== undefined) f.needed.push(bracket);
+        else if (tag === 'SONAME') f.soname = bracket;
+        else if (tag === 'RUNPATH') f.runpath = bracket;
+        else if (tag === 'RPATH') f.rpath = bracket;
+        else if (tag === 'FLAGS') f.flags.push(...value.split(/\s+/).filter(Boolean));
+        else if (tag === 'FLAGS_1') f.flags1.push(...value.replace(/^Flags:\s*/, '').split(/\s+/).filter(Boolean));
+        break;
+      }
+      case 'relocs': {
+        // Offset Info Type [SymValue Name [+ addend]] | [addend]: a symbol-less
+        // relocation has at most one word (RELA's addend) after its type.
+        m = /^\s*[0-9a-f]+\s+[0-9a-f]+\s+(R_\w+)\s*(.*?)\s*$/.exec(line);
+        if (!m) break;
+        const type = m[1] ?? '';
+        const hasSymbol = /^[0-9a-f]+\s+\S/.test(m[2] ?? '');
+        if (STATIC_TLS_RELOCS.test(type)) {
+          f.tls.initialExec++;
+          models.add(LOCAL_EXEC_RELOCS.test(type) ? 'local-exec' : 'initial-exec');
+        } else if (DYNAMIC_TLS_RELOCS.test(type)) {
+          if (hasSymbol) {
+            f.tls.dynamic++;
+            models.add('general-dynamic');
+          } else {
+            f.tls.local++;
+            models.add('local-dynamic');
+          }
+        }
+        break;
+      }
+      case 'dynsym': {
+        // Num: Value Size Type Bind Vis [other] Ndx Name
+        m = /^\s*\d+:\s+[0-9a-f]+\s+\S+\s+(\S+)\s+(\S+)\s+(\S+)\s+(?:\[[^\]]*\]\s+)?(\S+)\s*(.*)$/.exec(line);
+        if (!m) break;
+        const [, type, bind, vis, ndx, name = ''] = m;
+        if ((type === 'FUNC' || type === 'IFUNC') && (bind === 'GLOBAL' || bind === 'WEAK') && (vis === 'DEFAULT' || vis === 'PROTECTED') && ndx !== 'UND' && name)
+          exports.add(bare(name));
+        break;
+      }
+      case 'notes':
+        if (/^\s+Go\s+0x[0-9a-f]+\s/.test(line)) f.go = true;
+        break;
+      case 'attrs':
+        if ((m = /^\s*(Tag_\w+):\s*(.*?)\s*$/.exec(line)) && m[1] && !attrs.has(m[1])) attrs.set(m[1], m[2] ?? '');
+        break;
+      case 'other':
+        break;
+    }
+  }
+
+  f.exports = [...exports].sort();
+  const ORDER: TlsModel[] = ['initial-exec', 'local-exec', 'general-dynamic', 'local-dynamic'];
+  f.tls.models = ORDER.filter((x) => models.has(x));
+
+  if (f.machine === 'ARM' || attrs.size) {
+    const vfpArgs = attrs.get('Tag_ABI_VFP_args');
+    const fpArch = attrs.get('Tag_FP_arch');
+    const floatAbi: 'hard' | 'soft' | 'softfp' =
+      vfpArgs === 'VFP registers' || (vfpArgs !== 'AAPCS' && /hard-float/.test(eflags ?? ''))
+        ? 'hard'
+        : fpArch !== undefined
+          ? 'softfp'
+          : 'soft';
+    const arm: NonNullable<ElfFacts['arm']> = { floatAbi };
+    const cpuArch = attrs.get('Tag_CPU_arch');
+    const cpuName = attrs.get('Tag_CPU_name')?.replace(/^"(.*)"$/, '$1');
+    if (cpuArch !== undefined) arm.cpuArch = cpuArch;
+    if (cpuName !== undefined) arm.cpuName = cpuName;
+    if (fpArch !== undefined) arm.fpArch = fpArch;
+    if (eflags !== undefined) arm.eabi = eflags;
+    f.arm = arm;
+  }
+  return f;
+}
+
+/** One compact line for a matrix cell's detail. */
+export function summarizeFacts(f: ElfFacts): string {
+  const { tls } = f;
+  const counts = [
+    tls.initialExec && `IE×${tls.initialExec}`,
+    tls.dynamic && `GD×${tls.dynamic}`,
+    tls.local && `LD×${tls.local}`,
+  ].filter(Boolean);
+  const tlsPart = counts.length || tls.segment ? ['TLS', ...counts, ...(tls.segment ? [`${tls.segment.memSize} B`] : [])].join(' ') : '';
+  const arm = f.arm && [f.arm.cpuArch, f.arm.floatAbi && (f.arm.floatAbi === 'softfp' ? 'softfp' : `${f.arm.floatAbi}-float`)].filter(Boolean).join(' ');
+  return [
+    f.flags.length ? `FLAGS ${f.flags.join(' ')}` : '',
+    f.flags1.length ? `FLAGS_1 ${f.flags1.join(' ')}` : '',
+    tlsPart,
+    f.needed.length ? `NEEDED ${f.needed.join(' ')}` : '',
+    f.interpreter ? `INTERP ${f.interpreter}` : '',
+    arm ?? '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
+}
+
+export interface FailureInput {
+  libc: 'glibc' | 'musl';
+  /** The stage that failed (see STAGES in types.ts). */
+  stage: string;
+  failureText: string;
+  library?: ElfFacts;
+  host?: ElfFacts;
+  /** The CPU model the host ran on ("arm926", "cortex-a7", "native"). */
+  cpu: string;
+  goarm?: string;
+}
+
+/** ARM architecture version of a qemu CPU model; undefined when unknown (or "native"). */
+const CPU_LEVELS: [RegExp, number][] = [
+  [/^(max|any)$/, 9],
+  [/^(arm926|arm946|arm1026|pxa2\d\d|pxa25\d|pxa26\d|pxa27\d)/, 5],
+  [/^(arm1136|arm1176|arm11mpcore)/, 6],
+  [/^cortex-(a5|a7|a8|a9|a15|r5)\b/, 7],
+  [/^cortex-a\d/, 8],
+  [/^(ti925t|sa1100|sa1110)/, 4],
+];
+const cpuLevel = (cpu: string): number | undefined => CPU_LEVELS.find(([re]) => re.test(cpu))?.[1];
+const archLevel = (arch: string | undefined): number | undefined => {
+  const m = /^v(\d+)/.exec(arch ?? '');
+  return m ? Number(m[1]) : undefined;
+};
+
+const SIGSEGV = /\bsignal 11\b|SIGSEGV|Segmentation fault/;
+const SIGILL = /\bsignal 4\b|SIGILL|Illegal instruction/;
+const RUNNING = ['load', 'run', 'checks'];
+const LIBC_SONAMES = /^(libc\.so(\.\d+)?|libc\.musl-.*|ld-.*|libdl\.so.*|libpthread\.so.*|libm\.so.*)$/;
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** What made the cell's binaries need a newer CPU than the one it ran on, if anything. */
+function archMismatch(x: FailureInput): { who: string; level: number; why: string; cpuLevel: number } | undefined {
+  const have = cpuLevel(x.cpu);
+  if (have === undefined) return undefined;
+  const goarm = x.goarm ? Number(x.goarm) : undefined;
+  const candidates = [
+    { who: 'library', facts: x.library, goarm },
+    { who: 'host', facts: x.host, goarm: undefined },
+  ];
+  for (const c of candidates) {
+    const tag = c.facts?.arm?.cpuArch;
+    const levels = [archLevel(tag), c.goarm].filter((n): n is number => n !== undefined && !Number.isNaN(n));
+    if (!levels.length) continue;
+    const level = Math.max(...levels);
+    if (level <= have) continue;
+    const why = [tag !== undefined ? `Tag_CPU_arch ${tag}` : '', c.goarm !== undefined ? `GOARM=${c.goarm}` : ''].filter(Boolean).join(', ');
+    return { who: c.who, level, why, cpuLevel: have };
+  }
+  return undefined;
+}
+
+interface Rule {
+  id: string;
+  libc?: FailureInput['libc'];
+  stages: string[];
+  /** Must match the failure text. */
+  text: RegExp;
+  /** Further conditions on the facts. */
+  when?: (x: FailureInput) => boolean;
+  say: (x: FailureInput) => string;
+}
+
+/**
+ * The explanations, first match wins. Each is one sentence for a person reading
+ * under a failed cell; the facts sharpen it when they are known.
+ */
+export const FAILURE_RULES: readonly Rule[] = [
+  {
+    id: 'missing-interpreter',
+    stages: RUNNING,
+    text: /No such file or directory|not found/,
+    when: (x) => !!x.host?.interpreter && x.failureText.includes(x.host.interpreter),
+    say: (x) => `the host's interpreter ${x.host?.interpreter} is not installed where it runs`,
+  },
+  {
+    id: 'musl-initial-exec-tls',
+    libc: 'musl',
+    stages: ['load'],
+    text: /initial-exec TLS/i,
+    say: (x) => {
+      const l = x.library;
+      const why = l ? [l.flags.includes('STATIC_TLS') ? 'DF_STATIC_TLS' : '', l.tls.initialExec ? plural(l.tls.initialExec, 'IE relocation') : ''].filter(Boolean).join(', ') : '';
+      return `library uses initial-exec TLS${why ? ` (${why})` : ''}; musl's dlopen cannot place it`;
+    },
+  },
+  {
+    id: 'glibc-static-tls-surplus',
+    libc: 'glibc',
+    stages: RUNNING,
+    text: /cannot allocate memory in static TLS block/,
+    say: (x) => {
+      const size = x.library?.tls.segment?.memSize;
+      return size !== undefined
+        ? `glibc's static TLS surplus is exhausted: the library needs ${size} bytes of initial-exec TLS (PT_TLS memsz)`
+        : "glibc's static TLS surplus is exhausted: the library's initial-exec TLS does not fit";
+    },
+  },
+  {
+    id: 'arm-arch-mismatch',
+    stages: RUNNING,
+    text: SIGILL,
+    when: (x) => archMismatch(x) !== undefined,
+    say: (x) => {
+      const m = archMismatch(x);
+      return `${m?.who} built for ARM v${m?.level} (${m?.why}) run on a v${m?.cpuLevel} CPU model (${x.cpu}): illegal instruction`;
+    },
+  },
+  {
+    id: 'musl-go-init-args',
+    libc: 'musl',
+    stages: RUNNING,
+    text: SIGSEGV,
+    // A Go library (or unknown), linked in by the host (or unknown): not a dlopen host.
+    when: (x) => (!x.library || isGoLibrary(x.library)) && (!x.host || x.host.needed.some((n) => !LIBC_SONAMES.test(n))),
+    say: () => "host linked against a Go library on musl: musl calls ELF init functions without argc/argv, which Go's runtime init reads (SIGSEGV)",
+  },
+];
+
+/** One sentence explaining a failed cell from the ELF facts, or undefined when no rule applies. */
+export function explainFailure(input: FailureInput): string | undefined {
+  const rule = FAILURE_RULES.find(
+    (r) => (r.libc === undefined || r.libc === input.libc) && r.stages.includes(input.stage) && r.text.test(input.failureText) && (r.when?.(input) ?? true),
+  );
+  return rule?.say(input);
+}

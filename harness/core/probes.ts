@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_CASES_DIR } from './cases.js';
+import type { CaseSpec, ExpectationRule } from './types.js';
+
+export type ProbeMode = 'dlopen' | 'link';
+export const PROBE_MODES: readonly ProbeMode[] = ['dlopen', 'link'];
+
+export interface ProbeExpectations {
+  dlopen: ExpectationRule[];
+  link: ExpectationRule[];
+}
+
+export function readProbeExpectations(file = join(DEFAULT_CASES_DIR, 'probe-expectations.json')): ProbeExpectations {
+  const data = JSON.parse(readFileSync(file, 'utf8')) as Partial<ProbeExpectations>;
+  return { dlopen: data.dlopen ?? [], link: data.link ?? [] };
+}
+
+export const probeName = (caseName: string, mode: ProbeMode): string => `${caseName}+${mode}-probe`;
+
+/**
+ * The probe cells a case gets for free: its Go libraries loaded by the generic
+ * probe host (harness/c/csm-probe.c), once through dlopen and once linked at
+ * build time. They reuse the case's library builds (same sources, same keys).
+ */
+export function probeCases(c: CaseSpec, expectations: ProbeExpectations): CaseSpec[] {
+  return PROBE_MODES.map((mode) => ({
+    ...c,
+    name: probeName(c.name, mode),
+    description: `${mode === 'dlopen' ? 'dlopen' : 'link-time'} load probe of ${c.name}'s Go libraries: load, then look up every export in the generated header`,
+    sourceOf: c.sourceOf ?? c.name,
+    probe: mode,
+    cLibraries: [],
+    host: { sources: [], ...(mode === 'link' ? { link: c.libraries.map((l) => l.name) } : { dlopen: c.libraries.map((l) => l.name) }) },
+    run: { timeout: c.run?.timeout ?? 30 },
+    pass: {},
+    expect: expectations[mode],
+  }));
+}
