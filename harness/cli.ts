@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { REPO_ROOT } from './core/cases.js';
-import { EXIT, FatalError, UsageError } from './core/errors.js';
+import { EXIT, UsageError } from './core/errors.js';
+import { abortOnSignals, positiveNumber, runCli } from './cli-common.js';
 import { splitList } from './core/matrix.js';
 import { PLATFORMS } from './core/platforms.js';
 import { ensureEngine } from './edge/engine.js';
@@ -62,12 +63,6 @@ function parse(argv: string[]) {
   }
 }
 
-function positiveNumber(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} takes a positive number, not "${v}"`);
-  return n;
-}
 
 async function main(argv: string[]): Promise<number> {
   const o = parse(argv);
@@ -83,18 +78,7 @@ async function main(argv: string[]): Promise<number> {
   const jobs = positiveNumber('jobs', o.jobs);
   const reporters = makeReporters(o.reporter ? splitList(o.reporter) : DEFAULT_REPORTERS);
 
-  // First Ctrl-C: stop cleanly (containers removed, partial results written). Second: leave now.
-  const ac = new AbortController();
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) process.exit(EXIT.interrupted);
-    process.stderr.write(`\ncshared-matrix: ${sig}: stopping, removing this run's containers (again to quit at once)\n`);
-    ac.abort();
-    setTimeout(() => process.exit(EXIT.interrupted), 10_000).unref();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const signal = abortOnSignals();
 
   const timeout = positiveNumber('timeout', o.timeout);
   const results = await runMatrix({
@@ -110,19 +94,9 @@ async function main(argv: string[]): Promise<number> {
     probes: !!o.probes,
     argv,
     reporters,
-    signal: ac.signal,
+    signal,
   });
   return results.exitCode;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    if (e instanceof FatalError) {
-      for (const line of e.message.split('\n')) process.stderr.write(`cshared-matrix: ${line}\n`);
-      process.exit(e.exitCode);
-    }
-    process.stderr.write(`cshared-matrix: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
-    process.exit(EXIT.infra);
-  },
-);
+runCli(main);

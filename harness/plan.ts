@@ -72,14 +72,14 @@ export function hostCompileCmd(c: CaseSpec, p: Platform, go: string): string[] {
   const files = new Map(c.libraries.map((l) => [l.name, libFile(l)]));
   // An rpath per linked library: linked hosts need no LD_LIBRARY_PATH. A library
   // named like a bug report's (cc.so) is linked by file name.
-  const link = (c.host.link ?? []).flatMap((n) => {
+  const link = (c.host?.link ?? []).flatMap((n) => {
     const file = files.get(n) ?? `lib${n}.so`;
     return [`-L${dirs.get(n)!}`, file === `lib${n}.so` ? `-l${n}` : `-l:${file}`, `-Wl,-rpath,${dirs.get(n)!}`];
   });
   // The probe references no symbol at link time; keep the NEEDED entries anyway.
   const asNeeded = c.probe === 'link' ? ['-Wl,--no-as-needed'] : [];
-  const sources = c.probe ? [PROBE_SOURCE] : (c.host.sources ?? []);
-  return inDir(out.replace(/\/host$/, ''), [p.cc, '-O1', '-g', '-o', out, ...sources, ...includes, ...(c.host.cflags ?? []), ...asNeeded, ...link, '-ldl', '-lpthread', ...(c.host.ldflags ?? [])]);
+  const sources = c.probe ? [PROBE_SOURCE] : (c.host?.sources ?? []);
+  return inDir(out.replace(/\/host$/, ''), [p.cc, '-O1', '-g', '-o', out, ...sources, ...includes, ...(c.host?.cflags ?? []), ...asNeeded, ...link, '-ldl', '-lpthread', ...(c.host?.ldflags ?? [])]);
 }
 
 /** The environment a host sees: the case's own, plus CSM_LIB_<NAME> for every library. */
@@ -88,12 +88,18 @@ export function hostEnv(c: CaseSpec, p: Platform, go: string): string[] {
   for (const l of c.libraries) env.push(`CSM_LIB_${l.name.toUpperCase()}=${goLibDir(c, l, p, go)}/${libFile(l)}`);
   for (const l of c.cLibraries ?? []) env.push(`CSM_LIB_${l.name.toUpperCase()}=${cLibDir(c, l.name, p, go)}/lib${l.name}.so`);
   env.push(`CSM_PLATFORM=${p.name}`, `CSM_CASE=${c.name}`, `CSM_GO=${go}`);
-  if (c.host.python) env.push(`PYTHONPATH=${CSM_DIR}`, 'PYTHONDONTWRITEBYTECODE=1', 'PYTHONUNBUFFERED=1');
+  if (c.host?.python) env.push(`PYTHONPATH=${CSM_DIR}`, 'PYTHONDONTWRITEBYTECODE=1', 'PYTHONUNBUFFERED=1');
   return env;
 }
 
+/** Every path in the volume a cell's run needs: its libraries, its host, the supervisor. */
+export function artifactPaths(c: CaseSpec, p: Platform, go: string): string[] {
+  const host = c.host?.python ? srcDir(c) : hostPath(c, p, go).replace(/\/host$/, '');
+  return [...new Set([...libraryDirs(c, p, go).values(), host, CSM_DIR])];
+}
+
 /** A Python host runs only where the platform has a Python; a C host needs compiling first. */
-export const isPythonHost = (c: CaseSpec): boolean => c.host.python !== undefined;
+export const isPythonHost = (c: CaseSpec): boolean => c.host?.python !== undefined;
 
 /** The directory the host runs in: /tmp, or a library's output directory (`run.cwd`). */
 export function hostCwd(c: CaseSpec, p: Platform, go: string): string {
@@ -109,7 +115,7 @@ export const runCmd = (c: CaseSpec, p: Platform, go: string, timeoutMs: number, 
   nonce,
   '--',
   ...p.run,
-  ...(c.host.python ? [...(p.python ?? ['python3']), `${srcDir(c)}/${c.host.python}`] : [hostPath(c, p, go)]),
+  ...(c.host?.python ? [...(p.python ?? ['python3']), `${srcDir(c)}/${c.host?.python}`] : [hostPath(c, p, go)]),
   ...(c.probe ? [c.probe, ...c.libraries.map((l) => `${goLibDir(c, l, p, go)}/${libFile(l)}`)] : (c.run?.args ?? [])),
 ];
 

@@ -16,7 +16,8 @@ import { countVerdicts, exitCodeFor, RESULTS_SCHEMA_VERSION, type ImageInfo, typ
 import type { CaseSpec, CellObservation, CellResult, CellSpec, GoToolchain, ProcessEnd, Stage } from './core/types.js';
 import { ensureEngine } from './edge/engine.js';
 import { pointLatest, writeAtomic } from './edge/files.js';
-import { ensureBaseImage, ensureGoImage, readGoVersions, type BuiltImage } from './edge/images.js';
+import { ensureBaseImage, ensureGoImage, ensureRootfsImage, readGoVersions, type BuiltImage } from './edge/images.js';
+import { exportBundle } from './edge/bundle.js';
 import { DEFAULT_LIMITS, Session, sweepStale, type ExecResult } from './edge/sandbox.js';
 import * as plan from './plan.js';
 import { multiplex, type Reporter } from './reporters/reporter.js';
@@ -37,6 +38,10 @@ export interface RunOptions {
   reporters: Reporter[];
   /** Add each case's generated dlopen and link-time load probes. */
   probes?: boolean;
+  /** Keep a self-contained, rerunnable bundle for every cell that did not pass. */
+  bundles?: boolean;
+  /** A root filesystem tarball to run the hosts in (builds still use the toolchain image). */
+  rootfs?: string;
   /** Set by the CLI's signal handler. */
   signal?: AbortSignal;
 }
@@ -82,7 +87,9 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
   const table = [...PLATFORMS, ...(opts.platformFiles ?? []).flatMap((f) => parsePlatformRows(f, readText(f), validateAgainst))];
   const platforms = pick('platform', table, (p) => p.name, opts.platforms);
   const gos = pickGo(readGoVersions(), opts.go);
-  const cells = expandMatrix(cases, platforms, gos);
+  // A case without a host contributes only its probes.
+  const cells = expandMatrix(cases.filter((c) => c.host || c.probe), platforms, gos);
+  if (!cells.length) throw new UsageError('nothing to run: the selected cases have no host (add --probes to load their libraries with the generic probe)');
   const caseByName = new Map(cases.map((c) => [c.name, c]));
 
   const runId = newRunId();
@@ -98,6 +105,8 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
   const images = new Map<string, BuiltImage>();
   for (const go of gos) images.set(go.version, await ensureGoImage(docker, base, go, say, { rebuild: opts.rebuildImages }));
 
+  const rootfs = opts.rootfs ? await ensureRootfsImage(docker, opts.rootfs, say) : undefined;
+
   const session = new Session(docker, runId, DEFAULT_LIMITS);
   const results: CellResult[] = [];
   const imageInfos: ImageInfo[] = [];
@@ -111,7 +120,7 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
   try {
     if (opts.signal?.aborted) throw new FatalError('interrupted before the run started', 130);
     await session.open();
-    const ctx = new RunContext(session, runDir, opts, caseByName, images, rep);
+    const ctx = new RunContext(session, runDir, opts, caseByName, images, rep, rootfs);
     for (const go of gos) imageInfos.push(await ctx.prepare(go));
     rep.onBegin({ runId, runDir, cells, jobs: opts.jobs });
     await Promise.all(
@@ -173,6 +182,7 @@ class RunContext {
     private readonly cases: Map<string, CaseSpec>,
     private readonly images: Map<string, BuiltImage>,
     private readonly rep: Required<Reporter>,
+    private readonly rootfs?: BuiltImage,
   ) {
     this.limit = pLimit(Math.max(1, opts.jobs));
   }
@@ -180,6 +190,13 @@ class RunContext {
   private image(go: string): BuiltImage {
     return this.images.get(go)!;
   }
+
+  /** Hosts run in the user's rootfs when one is given, else in the toolchain image. */
+  private runImage(go: string): BuiltImage {
+    return this.rootfs ?? this.image(go);
+  }
+
+  readonly tools = new Map<string, Record<string, string>>();
 
   /** Sources go into the shared volume once; every image's builder sees them. */
   async prepare(go: GoToolchain): Promise<ImageInfo> {
@@ -203,6 +220,7 @@ class RunContext {
         .map(([k, ...v]) => [k, v.join('=').trim()]),
     );
     this.goVersions.set(go.version, tools.go ?? go.version);
+    this.tools.set(go.version, tools);
     return { go: go.version, tag: img.tag, id: img.id, tools };
   }
 
@@ -277,7 +295,8 @@ class RunContext {
         ok = await step('host-compile', `clib:${go}/${p.name}/${c.name}/${cl.name}`, join(cellLogs, `compile-lib${cl.name}.log`), plan.cLibCmd(p, cl.sources, cl.cflags ?? [], out, cl.name), [], `lib${cl.name}.so`, `compile-${cl.name}`);
       }
       if (ok && !plan.isPythonHost(c)) ok = await step('host-compile', `host:${go}/${p.name}/${c.name}`, join(cellLogs, 'compile.log'), plan.hostCompileCmd(c, p, go), [], 'the host', 'compile');
-      if (ok && plan.isPythonHost(c) && !p.python) obs = { notApplicable: `no Python for ${p.name} in the image` };
+      if (ok && this.rootfs && p.run.length) obs = { notApplicable: `${p.name} runs under qemu-user, which the supplied rootfs does not provide` };
+      else if (ok && plan.isPythonHost(c) && !p.python && !this.rootfs) obs = { notApplicable: `no Python for ${p.name} in the image` };
       else if (ok) {
         reached = 'load';
         this.rep.onStep(cell, 'run');
@@ -296,6 +315,30 @@ class RunContext {
     const goVersion = this.goVersions.get(go) ?? go;
     const rule = findExpectation(c.expect, { platform: p, go: goVersion });
     const verdict = classify(obs, c.pass, rule);
+    if (this.opts.bundles && obs.run && verdict.verdict !== 'pass') {
+      try {
+        const builder = await this.session.builder(this.image(go).tag);
+        const env = plan.hostEnv(c, p, go);
+        const timeoutMs = Math.round((this.opts.timeout ?? c.run?.timeout ?? 30) * p.timeoutScale * 1000);
+        logs.bundle = await exportBundle({
+          session: this.session,
+          builder,
+          runDir: this.runDir,
+          cellId: cell.id,
+          paths: plan.artifactPaths(c, p, go),
+          image: this.runImage(go),
+          tools: this.tools.get(go) ?? {},
+          env,
+          cmd: plan.runCmd(c, p, go, timeoutMs, 'bundle'),
+          cwd: plan.hostCwd(c, p, go),
+          verdict: verdict.verdict,
+          failureText: verdict.failureText ?? '',
+          limits: this.session.limits,
+        });
+      } catch (e) {
+        this.rep.onLog(`could not keep a bundle for ${cell.id}: ${(e as Error).message}`);
+      }
+    }
     return {
       id: cell.id,
       axes: { case: c.name, platform: p.name, goarch: p.goarch, ...(p.goarm ? { goarm: p.goarm } : {}), libc: p.libc, cpu: p.cpu, go, goVersion },
@@ -313,7 +356,7 @@ class RunContext {
     const env = plan.hostEnv(c, p, go);
     const cmd = plan.runCmd(c, p, go, timeoutMs, this.nonce);
     const logPath = this.logPath(`go${go}`, p.name, c.name, 'run.log');
-    const pool = this.session.pool(this.image(go).tag, Math.max(1, this.opts.jobs));
+    const pool = this.session.pool(this.runImage(go).tag, Math.max(1, this.opts.jobs));
     const attempt = async () => {
       const slot = await pool.acquire();
       let healthy = false;

@@ -2,6 +2,7 @@
  * csm-run: run one host with a hard deadline and report exactly how it ended.
  *
  *   csm-run <timeout-ms> <nonce> -- <command> [args...]
+ *   csm-run --idle
  *
  * docker exec only reports an exit code, which cannot tell "exit 139" from
  * "killed by SIGSEGV", and a timeout would leave the host's children running.
@@ -28,6 +29,10 @@ static long ms_since(const struct timespec *t0) {
 }
 
 int main(int argc, char **argv) {
+    /* Keeps a run container alive with nothing from its image: a user-supplied
+     * rootfs may have no sleep, no shell, no libc. */
+    if (argc == 2 && strcmp(argv[1], "--idle") == 0)
+        for (;;) pause();
     if (argc < 5 || strcmp(argv[3], "--") != 0) {
         fprintf(stderr, "usage: csm-run <timeout-ms> <nonce> -- <command> [args...]\n");
         return 125;
@@ -76,11 +81,16 @@ int main(int argc, char **argv) {
     kill(-pid, SIGKILL);
     long ms = ms_since(&t0);
     fflush(stdout);
-    if (timed_out)
+    /* The status line is what the harness reads; the exit code mirrors it the way
+     * shells and timeout(1) do, for people rerunning a bundle by hand. */
+    if (timed_out) {
         fprintf(stderr, "\n@@csm-status %s {\"timeout\":true,\"ms\":%ld}\n", nonce, ms);
-    else if (WIFSIGNALED(status))
+        return 124;
+    }
+    if (WIFSIGNALED(status)) {
         fprintf(stderr, "\n@@csm-status %s {\"signal\":%d,\"ms\":%ld}\n", nonce, WTERMSIG(status), ms);
-    else
-        fprintf(stderr, "\n@@csm-status %s {\"exit\":%d,\"ms\":%ld}\n", nonce, WEXITSTATUS(status), ms);
-    return 0;
+        return 128 + WTERMSIG(status);
+    }
+    fprintf(stderr, "\n@@csm-status %s {\"exit\":%d,\"ms\":%ld}\n", nonce, WEXITSTATUS(status), ms);
+    return WEXITSTATUS(status);
 }

@@ -73,11 +73,11 @@ export function crossCheck(file: string, c: CaseFile, exists: (rel: string) => '
   };
   c.libraries.forEach((l, i) => want(l.dir, `/libraries/${i}/dir`, 'dir'));
   (c.cLibraries ?? []).forEach((l, i) => l.sources.forEach((s, j) => want(s, `/cLibraries/${i}/sources/${j}`, 'file')));
-  (c.host.sources ?? []).forEach((s, j) => want(s, `/host/sources/${j}`, 'file'));
-  if (c.host.python) want(c.host.python, '/host/python', 'file');
+  (c.host?.sources ?? []).forEach((s, j) => want(s, `/host/sources/${j}`, 'file'));
+  if (c.host?.python) want(c.host?.python, '/host/python', 'file');
   if (c.run?.cwd && !names.has(c.run.cwd)) problems.push(`${file}: /run/cwd: "${c.run.cwd}" is not a library of this case`);
   for (const key of ['link', 'dlopen'] as const) {
-    (c.host[key] ?? []).forEach((n, i) => {
+    (c.host?.[key] ?? []).forEach((n, i) => {
       if (!names.has(n)) problems.push(`${file}: /host/${key}/${i}: "${n}" is not a library of this case (${[...names.keys()].join(', ')})`);
     });
   }

@@ -95,7 +95,11 @@ export interface ElfFacts {
   };
   /** ARM build attributes (aeabi File Attributes) and EABI float flags; absent off ARM. */
   arm?: {
-    /** Tag_CPU_arch: "v7", "v5TE", "v6KZ"… */
+    /**
+     * Tag_CPU_arch: "v7", "v5TE", "v6KZ"… In a Go library it comes from the C objects
+     * (runtime/cgo, built by CC), not from Go's code: GOARM leaves no attribute, so a
+     * GOARM=7 library linked by an armel gcc says v5TE.
+     */
     cpuArch?: string;
     /** Tag_CPU_name without quotes: "7-A", "5TE". */
     cpuName?: string;
@@ -114,11 +118,13 @@ export interface ElfFacts {
   errors: string[];
 }
 
-/** cgo's plumbing among a Go library's exports; userExports leaves it out. */
+/** cgo's plumbing among a Go library's exports. */
 export const CGO_INTERNAL = /^(_cgo_|x_cgo_|_cgoexp_|crosscall[12]$|threadentry$|fatalf$)/;
+/** The C runtime's _init/_fini, which musl's crt files leave global (glibc's are hidden). */
+export const CRT_EXPORTS = /^_(init|fini)$/;
 
-/** The exports a person wrote (//export), for a Go library: exports minus cgo's plumbing. */
-export const userExports = (f: ElfFacts): string[] => f.exports.filter((n) => !CGO_INTERNAL.test(n));
+/** The exports a person wrote (//export, or C code): exports minus cgo's plumbing and _init/_fini. */
+export const userExports = (f: ElfFacts): string[] => f.exports.filter((n) => !CGO_INTERNAL.test(n) && !CRT_EXPORTS.test(n));
 
 /** Whether the facts are a Go library's: a Go build-id note or cgo's entry point. */
 export const isGoLibrary = (f: ElfFacts): boolean => f.go || f.exports.includes('crosscall2');
@@ -268,7 +274,8 @@ export function summarizeFacts(f: ElfFacts): string {
     tls.dynamic && `GD×${tls.dynamic}`,
     tls.local && `LD×${tls.local}`,
   ].filter(Boolean);
-  const tlsPart = counts.length || tls.segment ? ['TLS', ...counts, ...(tls.segment ? [`${tls.segment.memSize} B`] : [])].join(' ') : '';
+  const size = tls.segment ? `${tls.segment.memSize} B` : '';
+  const tlsPart = counts.length ? `TLS ${counts.join(' ')}${size ? ` (${size})` : ''}` : size ? `TLS ${size}` : '';
   const arm = f.arm && [f.arm.cpuArch, f.arm.floatAbi && (f.arm.floatAbi === 'softfp' ? 'softfp' : `${f.arm.floatAbi}-float`)].filter(Boolean).join(' ');
   return [
     f.flags.length ? `FLAGS ${f.flags.join(' ')}` : '',
@@ -331,7 +338,8 @@ function archMismatch(x: FailureInput): { who: string; level: number; why: strin
     if (!levels.length) continue;
     const level = Math.max(...levels);
     if (level <= have) continue;
-    const why = [tag !== undefined ? `Tag_CPU_arch ${tag}` : '', c.goarm !== undefined ? `GOARM=${c.goarm}` : ''].filter(Boolean).join(', ');
+    // Name only what asks for that level: a GOARM=7 library built with an armel gcc says v5TE.
+    const why = [archLevel(tag) === level ? `Tag_CPU_arch ${tag}` : '', c.goarm === level ? `GOARM=${c.goarm}` : ''].filter(Boolean).join(', ');
     return { who: c.who, level, why, cpuLevel: have };
   }
   return undefined;

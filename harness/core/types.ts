@@ -66,7 +66,8 @@ export interface CaseFile {
   description: string;
   libraries: GoLibrarySpec[];
   cLibraries?: CLibrarySpec[];
-  host: {
+  /** Absent: the case has only its generated probes. */
+  host?: {
     /** C sources; or else a Python script in `python`. */
     sources?: string[];
     python?: string;

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import * as tar from 'tar';
 import { REPO_ROOT } from '../core/cases.js';
-import { InfraError } from '../core/errors.js';
+import { InfraError, UsageError } from '../core/errors.js';
 import type { GoToolchain } from '../core/types.js';
 import { aptInstall, onPath } from './host-packages.js';
 
@@ -194,4 +194,23 @@ export async function ensureGoImage(docker: Docker, base: BuiltImage, go: GoTool
   const seconds = (Date.now() - t0) / 1000;
   say(`  ${tag} ready in ${seconds.toFixed(0)} s`);
   return { tag, id, built: true, seconds };
+}
+
+/** A user's root filesystem tarball as an image, tagged by the hash of its bytes. */
+export async function ensureRootfsImage(docker: Docker, tarball: string, say: (line: string) => void): Promise<BuiltImage> {
+  if (!existsSync(tarball)) throw new UsageError(`--rootfs ${tarball}: no such file (give a root filesystem tarball, e.g. an Alpine minirootfs)`);
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(tarball)) h.update(chunk as Buffer);
+  const tag = `cshared-matrix-rootfs:${h.digest('hex').slice(0, 16)}`;
+  const existing = await imageId(docker, tag);
+  if (existing) return { tag, id: existing, built: false, seconds: 0 };
+  const t0 = Date.now();
+  say(`importing ${tarball} as ${tag}`);
+  const [repo, version] = tag.split(':') as [string, string];
+  // The tarball may be compressed; the engine's import detects gzip/xz itself.
+  const stream = await docker.importImage(createReadStream(tarball) as unknown as string, { repo, tag: version, changes: [`LABEL ${LABEL}=${tag}`] } as object);
+  await follow(docker, stream, () => undefined);
+  const id = await imageId(docker, tag);
+  if (!id) throw new InfraError(`importing ${tarball} did not produce an image`);
+  return { tag, id, built: true, seconds: (Date.now() - t0) / 1000 };
 }

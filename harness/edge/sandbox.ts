@@ -82,7 +82,8 @@ export class Session {
     const build = role === 'build';
     const c = await this.docker.createContainer({
       Image: image,
-      Cmd: ['sleep', 'infinity'],
+      // Run containers idle on the static supervisor from the volume, so any rootfs works.
+      Cmd: build ? ['sleep', 'infinity'] : ['/work/csm/csm-run', '--idle'],
       Labels: { ...this.labels, 'cshared-matrix.role': role },
       WorkingDir: build ? '/work' : '/tmp',
       User: build ? '0:0' : '65534:65534',

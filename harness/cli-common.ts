@@ -1,0 +1,42 @@
+import { EXIT, FatalError, UsageError } from './core/errors.js';
+
+/**
+ * First Ctrl-C (or SIGTERM): abort cleanly, so containers are removed and the
+ * cells that finished are written. Second: leave at once. Either way within 10 s.
+ */
+export function abortOnSignals(): AbortSignal {
+  const ac = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) process.exit(EXIT.interrupted);
+    process.stderr.write(`\ncshared-matrix: ${sig}: stopping, removing this run's containers (again to quit at once)\n`);
+    ac.abort();
+    setTimeout(() => process.exit(EXIT.interrupted), 10_000).unref();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return ac.signal;
+}
+
+/** Run a command's main: its number is the exit code; a FatalError is one line per problem. */
+export function runCli(main: (argv: string[]) => Promise<number>): void {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      if (e instanceof FatalError) {
+        for (const line of e.message.split('\n')) process.stderr.write(`cshared-matrix: ${line}\n`);
+        process.exit(e.exitCode);
+      }
+      process.stderr.write(`cshared-matrix: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+      process.exit(EXIT.infra);
+    },
+  );
+}
+
+export function positiveNumber(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} takes a positive number, not "${v}"`);
+  return n;
+}

@@ -1,0 +1,74 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { REPO_ROOT } from './core/cases.js';
+import { EXIT, UsageError } from './core/errors.js';
+import { splitList } from './core/matrix.js';
+import { abortOnSignals, positiveNumber, runCli } from './cli-common.js';
+import { DEFAULT_REPORTERS, makeReporters } from './reporters/index.js';
+import { reproduce } from './repro.js';
+import { defaultJobs } from './runner.js';
+
+const HELP = `usage: npm run repro -- <report> [options]
+
+Turns a bug report into a reproduction: extracts the Go sources and the host
+(Python or C) from a Markdown/text file with fenced code blocks, or from a
+directory; builds on every platform; runs the host where it can run and the
+generated load probes everywhere; and prints which cells show the reported
+error, side by side with what each cell really printed. Each failing cell gets
+a bundle that reruns it alone.
+
+  --platform LIST   platforms (default: all)
+  --go LIST         Go versions, or "all" (default: the newest)
+  --rootfs TARBALL  run the hosts inside this root filesystem (e.g. an Alpine
+                    minirootfs with Python); builds still use the toolchain image
+  --jobs N, --timeout S, --results DIR   as for npm run matrix
+
+Exit codes: 0 the reported error reproduced in at least one cell; 1 it did not;
+2 bad usage or a report with no Go code; 3 infrastructure error; 130 interrupted.`;
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        platform: { type: 'string', multiple: true },
+        go: { type: 'string', multiple: true },
+        rootfs: { type: 'string' },
+        jobs: { type: 'string' },
+        timeout: { type: 'string' },
+        results: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.split('\n')[0]} (see --help)`);
+  }
+  const { values: o, positionals } = parsed;
+  if (o.help) {
+    process.stdout.write(`${HELP}\n`);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) throw new UsageError('npm run repro -- <report>: give exactly one report (a .md/.txt file or a directory); see --help');
+  const jobs = positiveNumber('jobs', o.jobs);
+  const timeout = positiveNumber('timeout', o.timeout);
+  const r = await reproduce(positionals[0]!, {
+    platforms: splitList(o.platform),
+    go: splitList(o.go),
+    jobs: jobs ? Math.floor(jobs) : defaultJobs(),
+    ...(timeout !== undefined ? { timeout } : {}),
+    ...(o.rootfs ? { rootfs: o.rootfs } : {}),
+    resultsDir: o.results ?? join(REPO_ROOT, 'results'),
+    rebuildImages: false,
+    argv,
+    reporters: makeReporters(DEFAULT_REPORTERS),
+    signal: abortOnSignals(),
+  });
+  process.stdout.write(`\n${r.text}\n`);
+  if (r.results.run.interrupted) return EXIT.interrupted;
+  if (r.results.counts.error > 0 && r.outcome.reproducedIn === 0) return EXIT.infra;
+  return r.outcome.reproducedIn > 0 ? EXIT.ok : EXIT.unexpected;
+}
+
+runCli(main);

@@ -1,0 +1,103 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
+import { UsageError } from './core/errors.js';
+import { actualErrorLine, findReproduction, parseDirectoryReport, parseMarkdownReport, reportToCase, type ParsedReport, type ReportFile } from './core/report.js';
+import type { RunResults } from './core/results.js';
+import { writeAtomic } from './edge/files.js';
+import { runMatrix, type RunOptions } from './runner.js';
+
+export interface ReproCell {
+  id: string;
+  platform: string;
+  go: string;
+  kind: 'host' | 'dlopen-probe' | 'link-probe';
+  verdict: string;
+  reproduces: boolean;
+  actual: string;
+  bundle?: string;
+}
+
+export interface ReproOutcome {
+  reported: string[];
+  cells: ReproCell[];
+  reproducedIn: number;
+}
+
+function readReport(path: string): { name: string; report: ParsedReport } {
+  const abs = resolve(path);
+  if (!existsSync(abs)) throw new UsageError(`${path}: no such file or directory (give a bug report: a .md/.txt file with fenced code blocks, or a directory of sources)`);
+  const stem = basename(abs).replace(/\.[^.]+$/, '');
+  const name = `repro-${stem.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^[-.]+/, '') || 'report'}`.slice(0, 60);
+  if (statSync(abs).isDirectory()) {
+    const files: ReportFile[] = [];
+    const walk = (dir: string, depth: number) => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name);
+        if (e.isDirectory() && depth < 3 && !e.name.startsWith('.')) walk(p, depth + 1);
+        else if (e.isFile() && statSync(p).size < 1 << 20) files.push({ path: relative(abs, p), content: readFileSync(p, 'utf8') });
+      }
+    };
+    walk(abs, 0);
+    return { name, report: parseDirectoryReport(files) };
+  }
+  return { name, report: parseMarkdownReport(readFileSync(abs, 'utf8')) };
+}
+
+/** Judge every cell of the reproduction run against the reported error. Pure over the results. */
+export function analyse(results: RunResults, reported: string[], caseName: string): ReproOutcome {
+  const cells = results.cells.map((c): ReproCell => {
+    const hit = c.failureText ? findReproduction(reported, c.failureText) : undefined;
+    const kind = c.axes.case === caseName ? 'host' : c.axes.case.endsWith('+dlopen-probe') ? 'dlopen-probe' : 'link-probe';
+    return {
+      id: c.id,
+      platform: c.axes.platform,
+      go: c.axes.goVersion ?? c.axes.go,
+      kind,
+      verdict: c.verdict,
+      reproduces: !!hit,
+      actual: c.verdict === 'pass' ? `loads and runs (${c.summary})` : c.verdict === 'na' ? c.summary : (hit?.line ?? actualErrorLine(c.failureText)),
+      ...(c.logs.bundle ? { bundle: c.logs.bundle } : {}),
+    };
+  });
+  return { reported, cells, reproducedIn: cells.filter((c) => c.reproduces).length };
+}
+
+export function renderRepro(o: ReproOutcome, runDir: string): string {
+  const lines = [`reported: ${o.reported[0] ?? '(the report gives no error text)'}`, ''];
+  const rows = [['cell', 'host', 'verdict', 'reproduces', 'actual'], ...o.cells.map((c) => [`${c.platform} go${c.go}`, c.kind, c.verdict, c.reproduces ? 'YES' : 'no', c.actual])];
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) lines.push(r.map((s, i) => (i < 4 ? s.padEnd(widths[i]!) : s)).join('  '));
+  const where = o.cells.filter((c) => c.reproduces).map((c) => `${c.platform} (${c.kind})`);
+  lines.push('', o.reproducedIn ? `reproduced in ${o.reproducedIn} of ${o.cells.length} cells: ${where.join(', ')}` : `not reproduced in any of ${o.cells.length} cells`);
+  const bundles = o.cells.filter((c) => c.bundle);
+  if (bundles.length) lines.push('', 'rerun a failing cell alone:', ...bundles.map((c) => `  sh ${join(relative(process.cwd(), runDir) || '.', c.bundle!, 'rerun.sh')}   # ${c.id}`));
+  return lines.join('\n');
+}
+
+export async function reproduce(path: string, opts: Omit<RunOptions, 'caseDirs' | 'cases' | 'probes' | 'bundles'>): Promise<{ outcome: ReproOutcome; results: RunResults; runDir: string; text: string }> {
+  const { name, report } = readReport(path);
+  let gen;
+  try {
+    gen = reportToCase(name, report);
+  } catch (e) {
+    throw new UsageError(`${path}: ${(e as Error).message}`);
+  }
+  // The generated case is kept beside the results, so the reproduction can be rerun or edited.
+  const casesDir = join(resolve(opts.resultsDir), '.repro', `${Date.now()}-${process.pid}`);
+  const caseDir = join(casesDir, gen.name);
+  for (const f of gen.files) {
+    mkdirSync(join(caseDir, f.path, '..'), { recursive: true });
+    writeFileSync(join(caseDir, f.path), f.content);
+  }
+  writeFileSync(join(caseDir, 'case.json'), `${JSON.stringify(gen.caseFile, null, 2)}\n`);
+  writeFileSync(join(caseDir, 'report.txt'), `${report.reportedErrors.join('\n')}\n`);
+  opts.reporters.forEach((r) => r.onLog?.(`reproducing ${path}: Go ${report.goFiles.map((f) => f.path).join(', ')} → ${gen.output}; host: ${report.pythonHost ? 'python' : report.cHost ? 'C' : 'none (probes only)'}; case in ${relative(process.cwd(), caseDir)}`));
+
+  const results = await runMatrix({ ...opts, caseDirs: [casesDir], cases: [], probes: true, bundles: true });
+  const runDir = join(resolve(opts.resultsDir), results.run.id);
+  const outcome = analyse(results, report.reportedErrors, gen.name);
+  const text = renderRepro(outcome, runDir);
+  writeAtomic(join(runDir, 'repro.json'), `${JSON.stringify({ source: resolve(path), case: caseDir, ...outcome }, null, 2)}\n`);
+  writeAtomic(join(runDir, 'repro.md'), `# Reproduction of ${basename(path)}\n\n\`\`\`\n${text}\n\`\`\`\n`);
+  return { outcome, results, runDir, text };
+}
