@@ -13,13 +13,14 @@ import { expandMatrix, pick, pickGo } from './core/matrix.js';
 import { parsePlatformRows, PLATFORMS } from './core/platforms.js';
 import { probeCases, readProbeExpectations } from './core/probes.js';
 import { countVerdicts, exitCodeFor, RESULTS_SCHEMA_VERSION, type ImageInfo, type RunResults } from './core/results.js';
-import type { CaseSpec, CellObservation, CellResult, CellSpec, GoToolchain, ProcessEnd, Stage } from './core/types.js';
+import type { CaseSpec, CellObservation, CellResult, CellSpec, ElfSummary, GoToolchain, ProcessEnd, Stage } from './core/types.js';
 import { ensureEngine } from './edge/engine.js';
 import { pointLatest, writeAtomic } from './edge/files.js';
 import { ensureBaseImage, ensureGoImage, ensureRootfsImage, readGoVersions, type BuiltImage } from './edge/images.js';
 import { exportBundle } from './edge/bundle.js';
 import { DEFAULT_LIMITS, Session, sweepStale, type ExecResult } from './edge/sandbox.js';
 import * as plan from './plan.js';
+import { ELF_COMMAND, explainFailure, parseReadelf, summarizeFacts, userExports, type ElfFacts } from './core/elf.js';
 import { multiplex, type Reporter } from './reporters/reporter.js';
 
 export interface RunOptions {
@@ -154,6 +155,7 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
       jobs: opts.jobs,
       interrupted,
       node: process.version,
+      ...(rootfs && opts.rootfs ? { rootfs: { path: resolve(opts.rootfs), tag: rootfs.tag, id: rootfs.id } } : {}),
     },
     images: imageInfos,
     platforms,
@@ -173,6 +175,7 @@ class RunContext {
   private readonly builds = new Map<string, Promise<{ ok: boolean; log: string; logPath: string } | { infra: string }>>();
   private readonly nonce = randomBytes(8).toString('hex');
   private readonly goVersions = new Map<string, string>();
+  private readonly elf = new Map<string, Promise<ElfFacts | undefined>>();
   private uploaded?: Promise<void>;
 
   constructor(
@@ -257,6 +260,34 @@ class RunContext {
     return { ok: r.exitCode === 0, log: `${r.stdout}${r.stderr}`, logPath: logRel };
   }
 
+  /** readelf on a built file, once per file; facts are best-effort and never change a verdict. */
+  private elfFacts(go: string, path: string): Promise<ElfFacts | undefined> {
+    let f = this.elf.get(path);
+    if (!f) {
+      f = (async () => {
+        try {
+          const builder = await this.session.builder(this.image(go).tag);
+          const r = await this.limit(() => this.session.exec(builder, ELF_COMMAND(path), { deadlineMs: 60_000 }));
+          return r.exitCode === 0 ? parseReadelf(r.stdout) : undefined;
+        } catch {
+          return undefined;
+        }
+      })();
+      this.elf.set(path, f);
+    }
+    return f;
+  }
+
+  private async cellElf(c: CaseSpec, p: CellSpec['platform'], go: string): Promise<{ libs: Map<string, ElfFacts>; host?: ElfFacts }> {
+    const libs = new Map<string, ElfFacts>();
+    for (const l of c.libraries) {
+      const f = await this.elfFacts(go, `${plan.goLibDir(c, l, p, go)}/${plan.libFile(l)}`);
+      if (f) libs.set(l.name, f);
+    }
+    const host = plan.isPythonHost(c) ? undefined : await this.elfFacts(go, plan.hostPath(c, p, go));
+    return { libs, ...(host ? { host } : {}) };
+  }
+
   async runCell(cell: CellSpec): Promise<CellResult> {
     const c = this.cases.get(cell.caseName)!;
     const p = cell.platform;
@@ -315,6 +346,22 @@ class RunContext {
     const goVersion = this.goVersions.get(go) ?? go;
     const rule = findExpectation(c.expect, { platform: p, go: goVersion });
     const verdict = classify(obs, c.pass, rule);
+    let elf: CellResult['elf'];
+    let explanation: string | undefined;
+    if (obs.run) {
+      const facts = await this.cellElf(c, p, go);
+      elf = { libraries: Object.fromEntries([...facts.libs].map(([n, f]) => [n, trimFacts(f, true)])), ...(facts.host ? { host: trimFacts(facts.host, false) } : {}) };
+      if (verdict.verdict !== 'pass' && verdict.verdict !== 'na')
+        explanation = explainFailure({
+          libc: p.libc,
+          stage: verdict.stage,
+          failureText: verdict.failureText ?? '',
+          ...(facts.libs.size ? { library: [...facts.libs.values()][0]! } : {}),
+          ...(facts.host ? { host: facts.host } : {}),
+          cpu: p.cpu,
+          ...(p.goarm ? { goarm: p.goarm } : {}),
+        });
+    }
     if (this.opts.bundles && obs.run && verdict.verdict !== 'pass') {
       try {
         const builder = await this.session.builder(this.image(go).tag);
@@ -346,6 +393,8 @@ class RunContext {
       ...(end ? { exit: end.kind === 'exit' ? { code: end.code } : end.kind === 'signal' ? { signal: end.signal, signalName: end.name } : { timedOut: true } } : {}),
       durationMs: obs.run?.durationMs ?? Date.now() - t0,
       logs,
+      ...(elf ? { elf } : {}),
+      ...(explanation ? { explanation } : {}),
     };
   }
 
@@ -399,6 +448,20 @@ class RunContext {
     if (!end) return { infra: `the run supervisor reported nothing (exec exit ${r.exitCode}): ${stderr.trim().split('\n').pop() ?? ''}`, logPath };
     return { end, stdout: r.stdout, stderr, ms, logPath };
   }
+}
+
+function trimFacts(f: ElfFacts, library: boolean): ElfSummary {
+  return {
+    summary: summarizeFacts(f),
+    flags: f.flags,
+    flags1: f.flags1,
+    needed: f.needed,
+    ...(f.soname ? { soname: f.soname } : {}),
+    ...(f.interpreter ? { interpreter: f.interpreter } : {}),
+    tls: { initialExec: f.tls.initialExec, dynamic: f.tls.dynamic, local: f.tls.local, models: [...f.tls.models] },
+    ...(library ? { exports: userExports(f) } : {}),
+    ...(f.arm ? { arm: { ...(f.arm.cpuArch ? { cpuArch: f.arm.cpuArch } : {}), ...(f.arm.floatAbi ? { floatAbi: f.arm.floatAbi } : {}), ...(f.arm.fpArch ? { fpArch: f.arm.fpArch } : {}) } } : {}),
+  };
 }
 
 export const defaultJobs = (): number => Math.max(1, cpus().length);

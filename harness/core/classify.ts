@@ -30,7 +30,7 @@ function headline(stderr: string): string | undefined {
   const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
   return (
     lines.find((l) => /^csm-load-failed /.test(l))?.replace(/^csm-load-failed /, '') ??
-    lines.find((l) => /qemu: uncaught target signal|error while loading|Error relocating|panic:|fatal error:|not found/i.test(l))
+    lines.find((l) => /qemu: uncaught target signal|error while loading|Error relocating|cannot execute|panic:|fatal error:|not found/i.test(l))
   );
 }
 

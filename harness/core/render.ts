@@ -73,6 +73,13 @@ export function renderMarkdown(r: RunResults): string {
     for (const [link, e] of expected) out.push(`- ${e.label}: ${link}${e.reason ? ` — ${e.reason}` : ''}`);
     out.push('');
   }
+  const why = new Map<string, string[]>();
+  for (const c of r.cells) if (c.explanation) why.set(c.explanation, [...(why.get(c.explanation) ?? []), c.id]);
+  if (why.size) {
+    out.push('Why cells failed (from the ELF facts of the built files):', '');
+    for (const [text, ids] of why) out.push(`- ${text} — ${ids.length} cell${ids.length > 1 ? 's' : ''}: ${ids.slice(0, 6).map((i) => `\`${i}\``).join(', ')}${ids.length > 6 ? ', …' : ''}`);
+    out.push('');
+  }
   out.push('Legend:', '');
   for (const v of VERDICTS) out.push(`- ${SYMBOL[v]} **${v}**: ${MEANING[v]}`);
   const bad = r.cells.filter((c) => isUnexpected(c.verdict));
@@ -109,6 +116,8 @@ export function renderText(r: RunResults): string {
   const notes = new Map<string, string>();
   for (const c of r.cells) if (c.verdict === 'xfail' && c.expectation) notes.set(shortLink(c.expectation.link), `${c.expectation.label}: ${c.expectation.link}`);
   if (notes.size) lines.push('', ...[...notes.values()].map((n) => `  ○ ${n}`));
+  const why = [...new Set(r.cells.map((c) => c.explanation).filter((e): e is string => !!e))];
+  if (why.length) lines.push('', 'why:', ...why.map((w) => `  ${w}`));
   const bad = r.cells.filter((c) => isUnexpected(c.verdict));
   if (bad.length) lines.push('', ...bad.map((c) => `  ${TEXT_SYMBOL[c.verdict]} ${c.id}: ${c.summary}`));
   lines.push('', countsLine(r.counts));

@@ -27,7 +27,12 @@ export interface ParsedReport {
 const looksGo = (s: string) => /^\s*package\s+\w+/m.test(s);
 const looksPython = (s: string) => /^\s*(import|from)\s+\w+/m.test(s) && !looksGo(s) && !/#include/.test(s);
 const looksC = (s: string) => /#include\s*[<"]/.test(s) && /\bmain\s*\(/.test(s);
-const ERRORISH = /(error|exception|panic|fatal|segmentation fault|signal \d+|sigsegv|undefined symbol|cannot|not found|traceback)/i;
+const ERRORISH = /(error|exception|panic|fatal|segmentation fault|signal \d+|sigsegv|undefined symbol|cannot|not found)/i;
+/** Lines that frame an error rather than state one: matching them would "reproduce" any traceback. */
+const FRAMING = /^(traceback \(most recent call last\):?|during handling of the above exception.*)$/i;
+/** How specific an error line is: "OSError: Error relocating …" beats a sentence that says "cannot". */
+const specificity = (l: string): number =>
+  (/^[\w.]*(error|exception|panic|fatal)[\w.]*:/i.test(l) ? 4 : 0) + (/error|panic|signal \d+|sigsegv/i.test(l) ? 2 : 0) + (/:\s/.test(l) ? 1 : 0);
 
 /** `//main.go` or `# test.py` as a block's first line names the file, as people paste them. */
 function nameFromFirstLine(text: string, ext: string): string | undefined {
@@ -47,7 +52,11 @@ function errorLines(text: string): string[] {
   return text
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => ERRORISH.test(l) && !/^\s*(\$|#|\/\/)/.test(l) && l.length < 400);
+    .filter((l) => ERRORISH.test(l) && !FRAMING.test(l) && !/^\s*(\$|#|\/\/)/.test(l) && l.length < 400);
+}
+
+function rankErrors(lines: string[]): string[] {
+  return [...new Set(lines)].map((l, i) => ({ l, i })).sort((a, b) => specificity(b.l) - specificity(a.l) || a.i - b.i).map((x) => x.l);
 }
 
 export function parseMarkdownReport(markdown: string): ParsedReport {
@@ -60,7 +69,7 @@ export function parseMarkdownReport(markdown: string): ParsedReport {
       if (t.type === 'code') {
         const { lang = '', text } = t as Tokens.Code;
         const l = lang.toLowerCase();
-        if (l === 'go' || (!l && looksGo(text))) out.goFiles.push({ path: uniqueName(nameFromFirstLine(text, 'go') ?? 'main.go', taken), content: `${text}\n` });
+        if (l === 'go' || l === 'golang' || (!l && looksGo(text))) out.goFiles.push({ path: uniqueName(nameFromFirstLine(text, 'go') ?? 'main.go', taken), content: `${text}\n` });
         else if (l === 'python' || l === 'py' || (!l && looksPython(text))) out.pythonHost ??= { path: 'host.py', content: `${text}\n` };
         else if ((l === 'c' || !l) && looksC(text)) out.cHost ??= { path: 'host.c', content: `${text}\n` };
         else if (/^(sh|bash|console|shell|shell-session|text|txt|)$/.test(l)) {
@@ -71,32 +80,39 @@ export function parseMarkdownReport(markdown: string): ParsedReport {
         const text = (t as Tokens.Paragraph).text ?? '';
         commands.push(...text.split('\n'));
         out.reportedErrors.push(...errorLines(text));
-      } else if ('tokens' in t && Array.isArray((t as { tokens?: unknown }).tokens)) visit((t as { tokens: { type: string }[] }).tokens);
+      } else {
+        // Lists keep their content in items, list items and the rest in tokens ("Steps to reproduce: 1. … 2. …").
+        const inner = t as { tokens?: { type: string }[]; items?: { type: string }[] };
+        if (Array.isArray(inner.items)) visit(inner.items);
+        if (Array.isArray(inner.tokens)) visit(inner.tokens);
+      }
     }
   };
   visit(tokens);
   for (const line of commands) {
-    const m = /go\s+build\b.*?-o\s+(\S+\.so)\b/.exec(line);
+    const m = /go\s+build\b.*?-o[\s=]+["']?([^\s"']+\.so(?:\.\d+)*)["']?/.exec(line);
     if (m) {
       out.output = m[1]!.split('/').pop()!;
       break;
     }
   }
-  out.reportedErrors = [...new Set(out.reportedErrors)];
+  out.reportedErrors = rankErrors(out.reportedErrors);
   return out;
 }
 
 /** A directory report: its .go files, one host (.py or .c), and any .md/.txt for the error text and build line. */
 export function parseDirectoryReport(files: ReportFile[]): ParsedReport {
   const out: ParsedReport = { goFiles: [], reportedErrors: [], ignored: [] };
+  const taken = new Set<string>();
   for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : 1))) {
-    if (f.path.endsWith('.go') && !f.path.endsWith('_test.go')) out.goFiles.push({ path: f.path.split('/').pop()!, content: f.content });
+    if (f.path.endsWith('.go') && !f.path.endsWith('_test.go')) out.goFiles.push({ path: uniqueName(f.path.split('/').pop()!, taken), content: f.content });
     else if (f.path.endsWith('.py')) out.pythonHost ??= { path: 'host.py', content: f.content };
     else if (f.path.endsWith('.c') && looksC(f.content)) out.cHost ??= { path: 'host.c', content: f.content };
     else if (/\.(md|markdown|txt)$/.test(f.path)) {
       const inner = parseMarkdownReport(f.content);
       out.reportedErrors.push(...inner.reportedErrors);
       out.output ??= inner.output;
+      out.reportedErrors = rankErrors(out.reportedErrors);
     } else out.ignored.push(f.path);
   }
   return out;
@@ -129,7 +145,7 @@ export function reportToCase(name: string, r: ParsedReport): GeneratedCase {
   };
   if (r.pythonHost) {
     // A path the reporter had (./cc.so, /usr/src/app/cc.so) becomes the built library beside the host.
-    const content = r.pythonHost.content.replace(/(['"])(?:[^'"\n]*\/)?([^'"/\n]+\.so)\1/g, (m, q: string, file: string) => (file === output ? `${q}./${output}${q}` : m));
+    const content = r.pythonHost.content.replace(/(['"])(?:[^'"\n]*\/)?([^'"/\n]+\.so(?:\.\d+)*)\1/g, (m, q: string, file: string) => (file === output ? `${q}./${output}${q}` : m));
     files.push({ path: 'host.py', content });
     caseFile.host = { python: 'host.py' };
   } else if (r.cHost) {
@@ -177,5 +193,5 @@ export const shortenPaths = (line: string): string => line.replace(/\/work\/(?:[
 export function actualErrorLine(failureText: string | undefined): string {
   if (!failureText) return '';
   const lines = failureText.split('\n').map((l) => l.trim()).filter(Boolean);
-  return shortenPaths(lines.find((l) => /Error relocating|error while loading|OSError|qemu: uncaught|panic:|fatal error|^csm-load-failed/i.test(l)) ?? lines[0] ?? '');
+  return shortenPaths(lines.find((l) => /Error relocating|error while loading|OSError|qemu: uncaught|panic:|fatal error|cannot execute|^csm-load-failed/i.test(l)) ?? lines[0] ?? '');
 }

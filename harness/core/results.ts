@@ -25,6 +25,8 @@ export interface RunResults {
     jobs: number;
     interrupted: boolean;
     node: string;
+    /** The user's root filesystem the hosts ran in (--rootfs). */
+    rootfs?: { path: string; tag: string; id: string };
   };
   images: ImageInfo[];
   platforms: Platform[];

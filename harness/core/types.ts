@@ -154,6 +154,19 @@ export interface Classification {
   expectation?: ExpectationRule & { matched: boolean; why?: string };
 }
 
+/** What readelf says about a built file, trimmed for results.json. */
+export interface ElfSummary {
+  summary: string;
+  flags: string[];
+  flags1: string[];
+  needed: string[];
+  soname?: string;
+  interpreter?: string;
+  tls: { initialExec: number; dynamic: number; local: number; models: string[] };
+  exports?: string[];
+  arm?: { cpuArch?: string; floatAbi?: string; fpArch?: string };
+}
+
 export interface CellResult extends Classification {
   id: string;
   axes: {
@@ -169,4 +182,8 @@ export interface CellResult extends Classification {
   exit?: { code?: number; signal?: number; signalName?: string; timedOut?: boolean };
   durationMs: number;
   logs: Record<string, string>;
+  /** ELF facts of the cell's Go libraries (by name) and of its host. */
+  elf?: { libraries: Record<string, ElfSummary>; host?: ElfSummary };
+  /** Why it failed, in a sentence, from the ELF facts and the failure text. */
+  explanation?: string;
 }

@@ -43,7 +43,7 @@ t.test('link and dlopen on all six platforms match the measured ground truth', a
   const r = await ran('--case', 'link,dlopen');
   t.equal(r.code, 0, `exit 0 when every verdict is as expected\n${r.out.slice(-3000)}`);
   t.equal(r.results.cells.length, 12);
-  t.same(r.results.counts, { pass: 6, fail: 0, xfail: 6, xpass: 0, timeout: 0, error: 0, total: 12 });
+  t.same(r.results.counts, { pass: 6, fail: 0, xfail: 6, xpass: 0, timeout: 0, error: 0, na: 0, total: 12 });
   t.match(r.results.images[0]?.tools.go, new RegExp(`^${go.replace('.', '\\.')}\\.\\d+$`), 'the exact Go version is read from the image');
 
   for (const p of ['amd64-glibc', 'arm7-glibc', 'arm5-glibc'])
@@ -72,6 +72,23 @@ t.test('link and dlopen on all six platforms match the measured ground truth', a
     t.pass('under qemu the crash reads "qemu: uncaught target signal 11"');
   else t.fail('the arm musl crash should come from qemu');
 
+  // ELF facts of the real libraries and hosts, and the explanations built on them.
+  for (const p of ['amd64-glibc', 'amd64-musl', 'arm7-glibc', 'arm5-glibc', 'arm7-musl', 'arm5-musl']) {
+    const elf = r.cell(`link/${p}/go${go}`).elf;
+    const lib = elf?.libraries.hello;
+    t.ok(lib?.flags.includes('STATIC_TLS'), `${p}: a Go c-shared library has DF_STATIC_TLS`);
+    t.ok(lib?.flags1.includes('NODELETE'), `${p}: and DF_1_NODELETE`);
+    t.ok((lib?.tls.initialExec ?? 0) >= 1 && lib?.tls.models.includes('initial-exec'), `${p}: initial-exec TLS relocations`);
+    t.same(lib?.exports, ['Add', 'CountRunes', 'Greet'], `${p}: the //export functions`);
+    t.same(lib?.needed, [p.endsWith('musl') ? 'libc.so' : 'libc.so.6']);
+    t.match(elf?.host?.interpreter, p.endsWith('musl') ? /^\/lib\/ld-musl-/ : /^\/lib(64)?\/ld-linux/, `${p}: host interpreter`);
+  }
+  t.same(r.cell(`link/arm7-glibc/go${go}`).elf?.libraries.hello?.arm, { cpuArch: 'v7', floatAbi: 'hard', fpArch: 'VFPv3-D16' });
+  t.match(r.cell(`link/arm5-glibc/go${go}`).elf?.libraries.hello?.arm, { cpuArch: 'v5TE', floatAbi: 'soft' });
+  t.match(r.cell(`dlopen/amd64-musl/go${go}`).explanation, /initial-exec TLS \(DF_STATIC_TLS, 1 IE relocation\); musl's dlopen cannot place it/);
+  t.match(r.cell(`link/arm5-musl/go${go}`).explanation, /musl calls ELF init functions without argc\/argv/);
+  t.equal(r.cell(`link/amd64-glibc/go${go}`).explanation, undefined, 'a pass needs no explanation');
+
   const md = readFileSync(join(resultsDir, 'latest', 'matrix.md'), 'utf8');
   t.match(md, /\| case \| amd64-glibc \| amd64-musl \| arm7-glibc \| arm5-glibc \| arm7-musl \| arm5-musl \|/);
   t.match(md, /xfail: IE TLS \(go#54805\)/);
@@ -90,6 +107,7 @@ t.test('the CPU model is real: GOARM=7 code dies with SIGILL on arm926', async (
   const v5 = r.cell(`sigill-probe/arm7-on-arm926/go${go}`);
   t.equal(v5.verdict, 'xfail');
   t.equal(v5.exit?.signal, 4);
+  t.match(v5.explanation, /ARM v7 .* v5 CPU model \(arm926\)|v7.*arm926/, 'explained from the ELF attributes and the CPU model');
   t.match(v5.failureText, /qemu: uncaught target signal 4 \(Illegal instruction\)/);
   t.notMatch(r.out, /building cshared-matrix-(base|go)/, 'a second run reuses the images');
 });
