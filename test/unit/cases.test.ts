@@ -88,8 +88,11 @@ t.test('parseCaseFile', async (t) => {
   });
 
   t.test('missing required field', async (t) => {
+    const { description: _description, ...noDescription } = minimalCaseFile();
+    t.same(problemsOf(t, noDescription), ['cases/x/case.json: /: missing required field "description"']);
+    // A case without a host is valid: it has only its generated load probes.
     const { host: _host, ...noHost } = minimalCaseFile();
-    t.same(problemsOf(t, noHost), ['cases/x/case.json: /: missing required field "host"']);
+    t.ok(parseCaseFile('cases/x/case.json', JSON.stringify(noHost)).ok);
     t.same(problemsOf(t, { ...minimalCaseFile(), libraries: [{ name: 'hello' }] }), ['cases/x/case.json: /libraries/0: missing required field "dir"']);
     const rule = { when: {}, verdict: 'fail', match: 'x', link: 'https://example.com/1' };
     t.same(problemsOf(t, { ...minimalCaseFile(), expect: [rule] }), ['cases/x/case.json: /expect/0: missing required field "label"']);
