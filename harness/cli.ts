@@ -28,6 +28,9 @@ compiles the C hosts, runs them (ARM under qemu-user) and prints the matrix.
   --reporter LIST   output formats (default: ${DEFAULT_REPORTERS.join(',')}; known: ${Object.keys(REPORTERS).join(', ')})
   --probes          add two generated load probes per case: dlopen, and linked at build
                     time; each looks up every export listed in the library's header
+  --rebuild         ignore the artifact cache: rebuild every library and host (results are
+                    never cached: every run runs every host)
+  --cache DIR       artifact and Go build cache (default: results/.cache)
   --rebuild-images  rebuild the toolchain images even if their recipes are unchanged
   --engine-only     make sure a Docker engine answers (installing and starting one as root on Debian), then exit
   -h, --help        this text
@@ -53,6 +56,8 @@ function parse(argv: string[]) {
         results: { type: 'string' },
         reporter: { type: 'string', multiple: true },
         'rebuild-images': { type: 'boolean' },
+        rebuild: { type: 'boolean' },
+        cache: { type: 'string' },
         probes: { type: 'boolean' },
         'engine-only': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -91,6 +96,8 @@ async function main(argv: string[]): Promise<number> {
     ...(timeout !== undefined ? { timeout } : {}),
     resultsDir: o.results ?? join(REPO_ROOT, 'results'),
     rebuildImages: !!o['rebuild-images'],
+    rebuild: !!o.rebuild,
+    ...(o.cache ? { cacheDir: o.cache } : {}),
     probes: !!o.probes,
     argv,
     reporters,

@@ -22,7 +22,8 @@ export const libFile = (lib: GoLibrarySpec): string => lib.output ?? `lib${lib.n
 export const goLibDir = (c: CaseSpec, lib: GoLibrarySpec, p: Platform, go: string): string =>
   `${outRoot(go, p)}/golib/${lib.name}-${c.libraryHashes[lib.name]!.slice(0, 12)}`;
 export const cLibDir = (c: CaseSpec, name: string, p: Platform, go: string): string => `${outRoot(go, p)}/case/${c.name}/clib/${name}`;
-export const hostPath = (c: CaseSpec, p: Platform, go: string): string => `${outRoot(go, p)}/case/${c.name}/host`;
+export const hostDir = (c: CaseSpec, p: Platform, go: string): string => `${outRoot(go, p)}/host/${c.name}`;
+export const hostPath = (c: CaseSpec, p: Platform, go: string): string => `${hostDir(c, p, go)}/host`;
 
 /** Directory of every library of the case by name, Go and C alike. */
 export function libraryDirs(c: CaseSpec, p: Platform, go: string): Map<string, string> {
@@ -32,7 +33,7 @@ export function libraryDirs(c: CaseSpec, p: Platform, go: string): Map<string, s
   return m;
 }
 
-export function buildEnv(p: Platform): string[] {
+export function buildEnv(p: Platform, goCache: string): string[] {
   return [
     'CGO_ENABLED=1',
     'GOTOOLCHAIN=local',
@@ -43,12 +44,61 @@ export function buildEnv(p: Platform): string[] {
     ...(p.goarm ? [`GOARM=${p.goarm}`] : []),
     `CC=${p.cc}`,
     'HOME=/root',
-    'GOCACHE=/root/.cache/go-build',
+    `GOCACHE=${goCache}`,
   ];
 }
 
-/** `mkdir -p OUT && exec CMD…`: outputs land in fresh directories without a second exec. */
-export const inDir = (out: string, cmd: string[]): string[] => ['/bin/sh', '-c', 'mkdir -p "$0" && exec "$@"', out, ...cmd];
+export const CACHE_DIR = '/cache';
+export const ELF_BEGIN = '@@csm-elf-begin';
+
+/**
+ * One build step through the artifact cache, in a single exec: on a hit, copy
+ * the cached outputs into place; on a miss, run the command, then store the
+ * outputs with their log and readelf facts. Either way the log comes first on
+ * stdout, then ELF_BEGIN and readelf's output for `target`.
+ * argv: key out target rebuild(0|1) cmd…; needs CSM_ELF_SCRIPT in the environment.
+ */
+const CACHED_STEP = `set -u
+key=$1 out=$2 target=$3 rebuild=$4; shift 4
+c=${CACHE_DIR}/artifacts/$key
+if [ "$rebuild" != 1 ] && [ -f "$c/.ok" ]; then
+  mkdir -p "$out" && cp -a "$c/." "$out/" && rm -f "$out/.ok" "$out/.log" "$out/.elf" || exit 125
+  cat "$c/.log"
+  echo "[cshared-matrix: artifact cache hit $key]"
+  echo ${ELF_BEGIN}
+  cat "$c/.elf"
+  exit 0
+fi
+mkdir -p "$out" || exit 125
+log=$(mktemp) elf=$(mktemp)
+"$@" >"$log" 2>&1
+rc=$?
+cat "$log"
+if [ $rc -ne 0 ]; then rm -f "$log" "$elf"; exit $rc; fi
+sh -c "$CSM_ELF_SCRIPT" csm-elf "$target" >"$elf" 2>&1
+# Publish atomically: a concurrent run sees the old entry or the whole new one.
+tmp="$c.tmp.$$"
+if mkdir -p "$tmp" && cp -a "$out/." "$tmp/" && cp "$log" "$tmp/.log" && cp "$elf" "$tmp/.elf" && touch "$tmp/.ok"; then
+  rm -rf "$c" && mv "$tmp" "$c" || rm -rf "$tmp"
+else
+  rm -rf "$tmp"
+fi
+echo ${ELF_BEGIN}
+cat "$elf"
+rm -f "$log" "$elf"
+`;
+
+export const cachedStep = (key: string, out: string, target: string, rebuild: boolean, cmd: string[]): string[] => [
+  '/bin/sh',
+  '-c',
+  CACHED_STEP,
+  'csm-step',
+  key,
+  out,
+  target,
+  rebuild ? '1' : '0',
+  ...cmd,
+];
 
 /**
  * go build for one library. Without a go.mod the package's files are named,
@@ -58,11 +108,11 @@ export function goBuildCmd(c: CaseSpec, lib: GoLibrarySpec, out: string): string
   const dir = join(c.dir, lib.dir);
   const names = readdirSync(dir);
   const targets = names.includes('go.mod') ? ['.'] : names.filter((n) => n.endsWith('.go') && !n.endsWith('_test.go')).sort();
-  return inDir(out, ['go', 'build', '-buildmode=c-shared', '-trimpath', '-o', `${out}/${libFile(lib)}`, ...targets]);
+  return ['go', 'build', '-buildmode=c-shared', '-trimpath', '-o', `${out}/${libFile(lib)}`, ...targets];
 }
 
 export function cLibCmd(p: Platform, sources: string[], cflags: string[], out: string, name: string): string[] {
-  return inDir(out, [p.cc, '-shared', '-fPIC', '-O2', '-o', `${out}/lib${name}.so`, ...sources, `-I${CSM_DIR}`, ...cflags]);
+  return [p.cc, '-shared', '-fPIC', '-O2', '-o', `${out}/lib${name}.so`, ...sources, `-I${CSM_DIR}`, ...cflags];
 }
 
 export function hostCompileCmd(c: CaseSpec, p: Platform, go: string): string[] {
@@ -79,7 +129,7 @@ export function hostCompileCmd(c: CaseSpec, p: Platform, go: string): string[] {
   // The probe references no symbol at link time; keep the NEEDED entries anyway.
   const asNeeded = c.probe === 'link' ? ['-Wl,--no-as-needed'] : [];
   const sources = c.probe ? [PROBE_SOURCE] : (c.host?.sources ?? []);
-  return inDir(out.replace(/\/host$/, ''), [p.cc, '-O1', '-g', '-o', out, ...sources, ...includes, ...(c.host?.cflags ?? []), ...asNeeded, ...link, '-ldl', '-lpthread', ...(c.host?.ldflags ?? [])]);
+  return [p.cc, '-O1', '-g', '-o', out, ...sources, ...includes, ...(c.host?.cflags ?? []), ...asNeeded, ...link, '-ldl', '-lpthread', ...(c.host?.ldflags ?? [])];
 }
 
 /** The environment a host sees: the case's own, plus CSM_LIB_<NAME> for every library. */
@@ -94,7 +144,7 @@ export function hostEnv(c: CaseSpec, p: Platform, go: string): string[] {
 
 /** Every path in the volume a cell's run needs: its libraries, its host, the supervisor. */
 export function artifactPaths(c: CaseSpec, p: Platform, go: string): string[] {
-  const host = c.host?.python ? srcDir(c) : hostPath(c, p, go).replace(/\/host$/, '');
+  const host = c.host?.python ? srcDir(c) : hostDir(c, p, go);
   return [...new Set([...libraryDirs(c, p, go).values(), host, CSM_DIR])];
 }
 

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { join, resolve } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
 import type Docker from 'dockerode';
 import pLimit from 'p-limit';
 import * as tar from 'tar';
@@ -20,7 +20,8 @@ import { ensureBaseImage, ensureGoImage, ensureRootfsImage, readGoVersions, type
 import { exportBundle } from './edge/bundle.js';
 import { DEFAULT_LIMITS, Session, sweepStale, type ExecResult } from './edge/sandbox.js';
 import * as plan from './plan.js';
-import { ELF_COMMAND, explainFailure, parseReadelf, summarizeFacts, userExports, type ElfFacts } from './core/elf.js';
+import { ELF_SCRIPT, explainFailure, parseReadelf, summarizeFacts, userExports, type ElfFacts } from './core/elf.js';
+import { artifactKey } from './core/cache.js';
 import { multiplex, type Reporter } from './reporters/reporter.js';
 
 export interface RunOptions {
@@ -43,6 +44,10 @@ export interface RunOptions {
   bundles?: boolean;
   /** A root filesystem tarball to run the hosts in (builds still use the toolchain image). */
   rootfs?: string;
+  /** Artifact and Go build cache directory (default results/.cache). */
+  cacheDir?: string;
+  /** Ignore cached artifacts (they are rebuilt and stored again). */
+  rebuild?: boolean;
   /** Set by the CLI's signal handler. */
   signal?: AbortSignal;
 }
@@ -98,6 +103,14 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
   const runDir = join(resultsDir, runId);
   mkdirSync(join(runDir, 'logs'), { recursive: true });
 
+  const phases: Record<string, number> = {};
+  let mark = Date.now();
+  const phase = (name: string) => {
+    const now = Date.now();
+    phases[name] = (phases[name] ?? 0) + (now - mark);
+    mark = now;
+  };
+  phase('load');
   const docker = await ensureEngine(say);
   const swept = await sweepStale(docker);
   if (swept) say(`removed ${swept} containers/volumes left by earlier runs that died`);
@@ -105,13 +118,17 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
   const base = await ensureBaseImage(docker, say, { rebuild: opts.rebuildImages });
   const images = new Map<string, BuiltImage>();
   for (const go of gos) images.set(go.version, await ensureGoImage(docker, base, go, say, { rebuild: opts.rebuildImages }));
+  phase('engine+images');
 
   const rootfs = opts.rootfs ? await ensureRootfsImage(docker, opts.rootfs, say) : undefined;
 
-  const session = new Session(docker, runId, DEFAULT_LIMITS);
+  const cacheDir = resolve(opts.cacheDir ?? join(REPO_ROOT, 'results', '.cache'));
+  mkdirSync(join(cacheDir, 'artifacts'), { recursive: true });
+  const session = new Session(docker, runId, DEFAULT_LIMITS, cacheDir);
   const results: CellResult[] = [];
   const imageInfos: ImageInfo[] = [];
   let interrupted = false;
+  let ctxStats: () => { steps: number; cacheHits: number; ms: number } = () => ({ steps: 0, cacheHits: 0, ms: 0 });
   const onAbort = () => {
     interrupted = true;
     void session.close();
@@ -121,8 +138,12 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
   try {
     if (opts.signal?.aborted) throw new FatalError('interrupted before the run started', 130);
     await session.open();
-    const ctx = new RunContext(session, runDir, opts, caseByName, images, rep, rootfs);
+    const ctx = new RunContext(session, runDir, { ...opts, cacheDir }, caseByName, images, rep, rootfs);
+    ctxStats = () => ctx.stats;
     for (const go of gos) imageInfos.push(await ctx.prepare(go));
+    phase('prepare');
+    await ctx.restoreCached(cells);
+    phase('restore');
     rep.onBegin({ runId, runDir, cells, jobs: opts.jobs });
     await Promise.all(
       cells.map(async (cell) => {
@@ -132,11 +153,13 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
         rep.onCellEnd(r);
       }),
     );
+    phase('cells');
   } catch (e) {
     if (!interrupted) throw e;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     await session.close();
+    phase('cleanup');
   }
 
   const order = new Map(cells.map((c, i) => [c.id, i]));
@@ -155,6 +178,8 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
       jobs: opts.jobs,
       interrupted,
       node: process.version,
+      builds: ctxStats(),
+      phases,
       ...(rootfs && opts.rootfs ? { rootfs: { path: resolve(opts.rootfs), tag: rootfs.tag, id: rootfs.id } } : {}),
     },
     images: imageInfos,
@@ -166,16 +191,37 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
   };
   await rep.onEnd(out, runDir);
   pointLatest(resultsDir, runId);
+  phase('report');
   return out;
+}
+
+interface StepPlan {
+  stage: 'build' | 'host-compile';
+  /** Memo key within the run. */
+  key: string;
+  /** Artifact-cache key across runs. */
+  akey: string;
+  logRel: string;
+  cmd: string[];
+  env: string[];
+  out: string;
+  target: string;
+  workdir: string;
+  what: string;
+  logName: string;
 }
 
 /** Everything one run shares: the session, memoized builds, the job limit. */
 class RunContext {
   private readonly limit;
   private readonly builds = new Map<string, Promise<{ ok: boolean; log: string; logPath: string } | { infra: string }>>();
+  /** readelf facts of every built file, by its path in the volume. */
+  private readonly elfByPath = new Map<string, ElfFacts>();
+  /** The artifact-cache key of every build step, by its memo key (hosts depend on their libraries'). */
+  private readonly harnessCHash = hashFiles(join(REPO_ROOT, 'harness', 'c'));
+  readonly stats = { steps: 0, cacheHits: 0, ms: 0 };
   private readonly nonce = randomBytes(8).toString('hex');
   private readonly goVersions = new Map<string, string>();
-  private readonly elf = new Map<string, Promise<ElfFacts | undefined>>();
   private uploaded?: Promise<void>;
 
   constructor(
@@ -235,56 +281,161 @@ class RunContext {
     writeAtomic(join(this.runDir, rel), text);
   }
 
-  /** One build step, memoized by key; its log is written once and shared by every cell that needs it. */
-  private build(key: string, logRel: string, go: string, cmd: string[], env: string[], workdir: string): ReturnType<RunContext['buildOnce']> {
-    let b = this.builds.get(key);
+  /**
+   * The build steps of a cell, in order: its Go libraries, its C libraries, its
+   * host. Pure given the run: the same inputs always give the same steps and keys,
+   * which is what lets a run restore every cached artifact before it starts.
+   */
+  planSteps(cell: CellSpec): StepPlan[] {
+    const c = this.cases.get(cell.caseName)!;
+    const p = cell.platform;
+    const go = cell.go.version;
+    const imageId = this.image(go).id;
+    const cellLogs = this.logPath(`go${go}`, p.name, c.name);
+    const goCache = `${plan.CACHE_DIR}/go-build/${imageId.replace(/^sha256:/, '').slice(0, 16)}`;
+    const steps: StepPlan[] = [];
+    const add = (st: Omit<StepPlan, 'akey'> & { sources: string[]; deps?: string[] }) => {
+      const akey = artifactKey({ sources: st.sources, imageId, env: st.env, cmd: st.cmd, deps: st.deps ?? [] });
+      steps.push({ ...st, akey });
+      return akey;
+    };
+    const libKeys = c.libraries.map((lib) => {
+      const out = plan.goLibDir(c, lib, p, go);
+      const key = plan.goLibKey(c, lib, p, go);
+      return add({
+        stage: 'build',
+        key,
+        logRel: this.logPath('builds', `${key}.log`),
+        cmd: plan.goBuildCmd(c, lib, out),
+        env: plan.buildEnv(p, goCache),
+        out,
+        target: `${out}/${plan.libFile(lib)}`,
+        workdir: `${plan.srcDir(c)}/${lib.dir}`,
+        sources: [c.libraryHashes[lib.name]!],
+        what: `lib${lib.name}.so`,
+        logName: `build-${lib.name}`,
+      });
+    });
+    const cKeys = (c.cLibraries ?? []).map((cl) => {
+      const out = plan.cLibDir(c, cl.name, p, go);
+      return add({
+        stage: 'host-compile',
+        key: `clib:${go}/${p.name}/${c.name}/${cl.name}`,
+        logRel: join(cellLogs, `compile-lib${cl.name}.log`),
+        cmd: plan.cLibCmd(p, cl.sources, cl.cflags ?? [], out, cl.name),
+        env: [],
+        out,
+        target: `${out}/lib${cl.name}.so`,
+        workdir: plan.srcDir(c),
+        sources: [c.sourceHash, this.harnessCHash],
+        what: `lib${cl.name}.so`,
+        logName: `compile-${cl.name}`,
+      });
+    });
+    if (!plan.isPythonHost(c))
+      add({
+        stage: 'host-compile',
+        key: `host:${go}/${p.name}/${c.name}`,
+        logRel: join(cellLogs, 'compile.log'),
+        cmd: plan.hostCompileCmd(c, p, go),
+        env: [],
+        out: plan.hostDir(c, p, go),
+        target: plan.hostPath(c, p, go),
+        workdir: plan.srcDir(c),
+        sources: [c.sourceHash, this.harnessCHash],
+        // A host embeds its libraries' paths and types: it is rebuilt when they are.
+        deps: [...libKeys, ...cKeys],
+        what: 'the host',
+        logName: 'compile',
+      });
+    return steps;
+  }
+
+  /**
+   * Restore every cached artifact the run needs with one upload into the volume,
+   * instead of one exec per step. The cache is a host directory, so hits are
+   * known without asking the engine.
+   */
+  async restoreCached(cells: readonly CellSpec[]): Promise<void> {
+    if (this.opts.rebuild || !this.opts.cacheDir) return;
+    const entries = join(this.opts.cacheDir, 'artifacts');
+    const hits = new Map<string, StepPlan>();
+    for (const cell of cells)
+      for (const st of this.planSteps(cell)) if (!hits.has(st.key) && existsSync(join(entries, st.akey, '.ok'))) hits.set(st.key, st);
+    if (!hits.size) return;
+    const stage = mkdtempSync(join(tmpdir(), 'csm-restore-'));
+    try {
+      for (const st of hits.values()) {
+        const rel = relative(plan.VOL, st.out);
+        mkdirSync(join(stage, rel, '..'), { recursive: true });
+        symlinkSync(join(entries, st.akey), join(stage, rel));
+      }
+      const builder = await this.session.builder(this.image(cells[0]!.go.version).tag);
+      const pack = tar.c({ cwd: stage, follow: true, portable: true, filter: (path) => !/(^|\/)\.(ok|log|elf)$/.test(path) }, ['out']);
+      await this.session.putArchive(builder, pack, plan.VOL);
+      for (const st of hits.values()) {
+        const dir = join(entries, st.akey);
+        const log = readFileSync(join(dir, '.log'), 'utf8');
+        this.elfByPath.set(st.target, parseReadelf(readFileSync(join(dir, '.elf'), 'utf8')));
+        this.writeLog(st.logRel, `$ cd ${st.workdir} && ${plan.shellLine(st.env, st.cmd)}\n${log}\n[artifact cache hit ${st.akey}]\n`);
+        this.stats.steps++;
+        this.stats.cacheHits++;
+        this.builds.set(st.key, Promise.resolve({ ok: true, log, logPath: st.logRel }));
+      }
+    } finally {
+      rmSync(stage, { recursive: true, force: true });
+    }
+  }
+
+  /** One build step, memoized within the run; its log is written once and shared by every cell that needs it. */
+  private build(st: StepPlan, go: string): ReturnType<RunContext['buildOnce']> {
+    let b = this.builds.get(st.key);
     if (!b) {
-      b = this.buildOnce(logRel, go, cmd, env, workdir);
-      this.builds.set(key, b);
+      b = this.buildOnce(st, go);
+      this.builds.set(st.key, b);
     }
     return b;
   }
 
-  private async buildOnce(logRel: string, go: string, cmd: string[], env: string[], workdir: string): Promise<{ ok: boolean; log: string; logPath: string } | { infra: string }> {
+  private async buildOnce(st: StepPlan, go: string): Promise<{ ok: boolean; log: string; logPath: string } | { infra: string }> {
     let r: ExecResult;
-    const t0 = Date.now();
+    let ms = 0;
+    const cmd = plan.cachedStep(st.akey, st.out, st.target, !!this.opts.rebuild, st.cmd);
+    const env = [...st.env, `CSM_ELF_SCRIPT=${ELF_SCRIPT}`];
     try {
       const builder = await this.session.builder(this.image(go).tag);
-      r = await this.limit(() => this.session.exec(builder, cmd, { env, workdir, deadlineMs: 15 * 60_000 }));
+      r = await this.limit(async () => {
+        const t0 = Date.now();
+        try {
+          return await this.session.exec(builder, cmd, { env, workdir: st.workdir, deadlineMs: 15 * 60_000 });
+        } finally {
+          ms = Date.now() - t0;
+        }
+      });
     } catch (e) {
       return { infra: (e as Error).message };
     }
-    if (r.deadlineHit) return { infra: `build step did not finish within 15 minutes: ${cmd.join(' ')}` };
-    const log = `$ cd ${workdir} && ${plan.shellLine(env, cmd)}\n${r.stdout}${r.stderr}\n[exit ${r.exitCode}, ${((Date.now() - t0) / 1000).toFixed(2)} s]\n`;
-    this.writeLog(logRel, log);
-    return { ok: r.exitCode === 0, log: `${r.stdout}${r.stderr}`, logPath: logRel };
+    if (r.deadlineHit) return { infra: `build step did not finish within 15 minutes: ${st.cmd.join(' ')}` };
+    const at = r.stdout.indexOf(`\n${plan.ELF_BEGIN}\n`);
+    const out = at >= 0 ? r.stdout.slice(0, at + 1) : r.stdout;
+    if (at >= 0) this.elfByPath.set(st.target, parseReadelf(r.stdout.slice(at + plan.ELF_BEGIN.length + 2)));
+    const hit = out.includes('[cshared-matrix: artifact cache hit ');
+    this.stats.steps++;
+    if (hit) this.stats.cacheHits++;
+    this.stats.ms += ms;
+    const log = `$ cd ${st.workdir} && ${plan.shellLine(st.env, st.cmd)}\n${out}${r.stderr}\n[exit ${r.exitCode}, ${(ms / 1000).toFixed(2)} s${hit ? ', from the artifact cache' : ''}]\n`;
+    this.writeLog(st.logRel, log);
+    return { ok: r.exitCode === 0, log: `${out}${r.stderr}`, logPath: st.logRel };
   }
 
-  /** readelf on a built file, once per file; facts are best-effort and never change a verdict. */
-  private elfFacts(go: string, path: string): Promise<ElfFacts | undefined> {
-    let f = this.elf.get(path);
-    if (!f) {
-      f = (async () => {
-        try {
-          const builder = await this.session.builder(this.image(go).tag);
-          const r = await this.limit(() => this.session.exec(builder, ELF_COMMAND(path), { deadlineMs: 60_000 }));
-          return r.exitCode === 0 ? parseReadelf(r.stdout) : undefined;
-        } catch {
-          return undefined;
-        }
-      })();
-      this.elf.set(path, f);
-    }
-    return f;
-  }
-
-  private async cellElf(c: CaseSpec, p: CellSpec['platform'], go: string): Promise<{ libs: Map<string, ElfFacts>; host?: ElfFacts }> {
+  /** readelf facts gathered by the build steps; best-effort, they never change a verdict. */
+  private cellElf(c: CaseSpec, p: CellSpec['platform'], go: string): { libs: Map<string, ElfFacts>; host?: ElfFacts } {
     const libs = new Map<string, ElfFacts>();
     for (const l of c.libraries) {
-      const f = await this.elfFacts(go, `${plan.goLibDir(c, l, p, go)}/${plan.libFile(l)}`);
+      const f = this.elfByPath.get(`${plan.goLibDir(c, l, p, go)}/${plan.libFile(l)}`);
       if (f) libs.set(l.name, f);
     }
-    const host = plan.isPythonHost(c) ? undefined : await this.elfFacts(go, plan.hostPath(c, p, go));
+    const host = plan.isPythonHost(c) ? undefined : this.elfByPath.get(plan.hostPath(c, p, go));
     return { libs, ...(host ? { host } : {}) };
   }
 
@@ -299,33 +450,22 @@ class RunContext {
     let end: ProcessEnd | undefined;
     let reached: Stage = 'build';
 
-    const step = async (stage: Stage, key: string, logRel: string, cmd: string[], env: string[], what: string, logName: string, workdir = plan.srcDir(c)): Promise<boolean> => {
-      reached = stage;
-      this.rep.onStep(cell, stage);
-      const b = await this.build(key, logRel, go, cmd, env, workdir);
-      if ('infra' in b) {
-        obs = { infraError: { stage, message: b.infra } };
-        return false;
-      }
-      logs[logName] = b.logPath;
-      if (!b.ok) obs = { buildFailure: { stage: stage as 'build' | 'host-compile', what, log: b.log } };
-      return b.ok;
-    };
-
     try {
       let ok = true;
-      for (const lib of c.libraries) {
+      for (const st of this.planSteps(cell)) {
         if (!ok) break;
-        const out = plan.goLibDir(c, lib, p, go);
-        const key = plan.goLibKey(c, lib, p, go);
-        ok = await step('build', key, this.logPath('builds', `${key}.log`), plan.goBuildCmd(c, lib, out), plan.buildEnv(p), `lib${lib.name}.so`, `build-${lib.name}`, `${plan.srcDir(c)}/${lib.dir}`);
+        reached = st.stage;
+        this.rep.onStep(cell, st.stage);
+        const b = await this.build(st, go);
+        if ('infra' in b) {
+          obs = { infraError: { stage: st.stage, message: b.infra } };
+          ok = false;
+          break;
+        }
+        logs[st.logName] = b.logPath;
+        if (!b.ok) obs = { buildFailure: { stage: st.stage, what: st.what, log: b.log } };
+        ok = b.ok;
       }
-      for (const cl of c.cLibraries ?? []) {
-        if (!ok) break;
-        const out = plan.cLibDir(c, cl.name, p, go);
-        ok = await step('host-compile', `clib:${go}/${p.name}/${c.name}/${cl.name}`, join(cellLogs, `compile-lib${cl.name}.log`), plan.cLibCmd(p, cl.sources, cl.cflags ?? [], out, cl.name), [], `lib${cl.name}.so`, `compile-${cl.name}`);
-      }
-      if (ok && !plan.isPythonHost(c)) ok = await step('host-compile', `host:${go}/${p.name}/${c.name}`, join(cellLogs, 'compile.log'), plan.hostCompileCmd(c, p, go), [], 'the host', 'compile');
       if (ok && this.rootfs && p.run.length) obs = { notApplicable: `${p.name} runs under qemu-user, which the supplied rootfs does not provide` };
       else if (ok && plan.isPythonHost(c) && !p.python && !this.rootfs) obs = { notApplicable: `no Python for ${p.name} in the image` };
       else if (ok) {
@@ -349,7 +489,7 @@ class RunContext {
     let elf: CellResult['elf'];
     let explanation: string | undefined;
     if (obs.run) {
-      const facts = await this.cellElf(c, p, go);
+      const facts = this.cellElf(c, p, go);
       elf = { libraries: Object.fromEntries([...facts.libs].map(([n, f]) => [n, trimFacts(f, true)])), ...(facts.host ? { host: trimFacts(facts.host, false) } : {}) };
       if (verdict.verdict !== 'pass' && verdict.verdict !== 'na')
         explanation = explainFailure({
@@ -448,6 +588,13 @@ class RunContext {
     if (!end) return { infra: `the run supervisor reported nothing (exec exit ${r.exitCode}): ${stderr.trim().split('\n').pop() ?? ''}`, logPath };
     return { end, stdout: r.stdout, stderr, ms, logPath };
   }
+}
+
+/** One hash over every file of a directory (the harness's C sources: hosts compile against them). */
+function hashFiles(dir: string): string {
+  const h = createHash('sha256');
+  for (const f of readdirSync(dir).sort()) h.update(f).update('\0').update(readFileSync(join(dir, f))).update('\0');
+  return h.digest('hex');
 }
 
 function trimFacts(f: ElfFacts, library: boolean): ElfSummary {

@@ -25,7 +25,7 @@ export const ELF_MARKER = '@@csm-elf';
  *    give the totals ("contains 6581 entries", RELACOUNT/RELCOUNT).
  *  - LC_ALL=C keeps readelf's words in English for the parser.
  */
-const ELF_SCRIPT = [
+export const ELF_SCRIPT = [
   'export LC_ALL=C',
   'f=$1',
   `echo "${ELF_MARKER} file-header"`,

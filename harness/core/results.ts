@@ -25,6 +25,10 @@ export interface RunResults {
     jobs: number;
     interrupted: boolean;
     node: string;
+    /** Build steps this run needed, how many came from the artifact cache, and their summed time. */
+    builds?: { steps: number; cacheHits: number; ms: number };
+    /** Wall milliseconds per phase: load, engine+images, prepare, restore, cells (builds and runs), cleanup. */
+    phases?: Record<string, number>;
     /** The user's root filesystem the hosts ran in (--rootfs). */
     rootfs?: { path: string; tag: string; id: string };
   };

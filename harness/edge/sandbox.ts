@@ -67,6 +67,8 @@ export class Session {
     readonly docker: Docker,
     readonly runId: string,
     readonly limits: Limits = DEFAULT_LIMITS,
+    /** Host directory mounted at /cache in build containers only (artifacts and Go build cache). */
+    readonly cacheDir?: string,
   ) {
     this.volume = `cshared-matrix-${runId}`;
     this.labels = { [LABEL]: runId, 'cshared-matrix.pid': String(process.pid), 'cshared-matrix.host': hostname() };
@@ -100,7 +102,11 @@ export class Session {
         ...(build ? {} : { NanoCpus: Math.round(l.runCpus * 1e9) }),
         ReadonlyRootfs: !build,
         Tmpfs: { '/tmp': `rw,exec,nosuid,nodev,size=${build ? 1024 : 64}m` },
-        Mounts: [{ Type: 'volume', Source: this.volume, Target: '/work', ReadOnly: !build }],
+        Mounts: [
+          { Type: 'volume', Source: this.volume, Target: '/work', ReadOnly: !build },
+          // Hosts never see the cache: a case's run cannot poison another's build.
+          ...(build && this.cacheDir ? [{ Type: 'bind' as const, Source: this.cacheDir, Target: '/cache' }] : []),
+        ],
         Ulimits: [{ Name: 'core', Soft: 0, Hard: 0 }],
         AutoRemove: false,
       },

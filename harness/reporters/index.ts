@@ -1,5 +1,7 @@
 import { UsageError } from '../core/errors.js';
+import { HtmlReporter } from './html.js';
 import { JsonReporter } from './json.js';
+import { JunitReporter } from './junit.js';
 import { MarkdownReporter } from './markdown.js';
 import type { Reporter } from './reporter.js';
 import { TerminalReporter } from './terminal.js';
@@ -8,9 +10,11 @@ export const REPORTERS: Record<string, () => Reporter> = {
   terminal: () => new TerminalReporter(),
   json: () => new JsonReporter(),
   markdown: () => new MarkdownReporter(),
+  junit: () => new JunitReporter(),
+  html: () => new HtmlReporter(),
 };
 
-export const DEFAULT_REPORTERS = ['terminal', 'json', 'markdown'];
+export const DEFAULT_REPORTERS = ['terminal', 'json', 'markdown', 'html'];
 
 export function makeReporters(names: string[]): Reporter[] {
   const unknown = names.filter((n) => !(n in REPORTERS));

@@ -100,6 +100,21 @@ function p_isEmulatedMessage(text: string | undefined): boolean {
   return /qemu: uncaught target signal 11 \(Segmentation fault\)/.test(text ?? '');
 }
 
+t.test('a warm re-run restores every artifact from the cache, and still runs every host', async (t) => {
+  const r = await ran('--case', 'link', '--platform', 'amd64-glibc,arm5-musl');
+  t.equal(r.code, 0, r.out.slice(-3000));
+  const b = r.results.run.builds!;
+  t.ok(b.steps >= 4 && b.cacheHits === b.steps, `every build step came from the cache (${b.cacheHits}/${b.steps})`);
+  t.equal(r.cell(`link/amd64-glibc/go${go}`).verdict, 'pass');
+  t.equal(r.cell(`link/arm5-musl/go${go}`).verdict, 'xfail', 'results are never cached: the host ran and crashed again');
+  t.ok(r.cell(`link/amd64-glibc/go${go}`).checks.length > 0, 'its checks ran in this run');
+  t.ok(r.results.run.phases && r.results.run.phases.cells! >= 0, 'phases are recorded');
+
+  const fresh = await ran('--case', 'link', '--platform', 'amd64-glibc', '--rebuild');
+  t.equal(fresh.results.run.builds!.cacheHits, 0, '--rebuild ignores the cache');
+  t.equal(fresh.cell(`link/amd64-glibc/go${go}`).verdict, 'pass');
+});
+
 t.test('the CPU model is real: GOARM=7 code dies with SIGILL on arm926', async (t) => {
   const r = await ran('--platforms', join(fixtures, 'platforms-v7-on-v5.json'), '--cases', join(fixtures, 'cases'), '--case', 'sigill-probe', '--platform', 'arm7-glibc,arm7-on-arm926');
   t.equal(r.code, 0, r.out.slice(-3000));

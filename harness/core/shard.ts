@@ -1,0 +1,237 @@
+// Splitting a matrix into N shards that can run on N machines and be merged back (core/merge.ts).
+import type { CellSpec } from './types.js';
+import type { RunResults } from './results.js';
+import { UsageError } from './errors.js';
+
+/** Shard k of n, 1-based: "2/3" is the second of three. */
+export interface Shard {
+  k: number;
+  n: number;
+}
+
+/** "K/N" with 1 ≤ K ≤ N → {k, n}; anything else is a usage error. */
+export function parseShard(s: string): Shard {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(s);
+  const k = Number(m?.[1]);
+  const n = Number(m?.[2]);
+  if (!m || !Number.isSafeInteger(k) || !Number.isSafeInteger(n) || k < 1 || n < 1 || k > n) {
+    throw new UsageError(`--shard takes K/N with 1 ≤ K ≤ N, e.g. 2/3; not "${s}"`);
+  }
+  return { k, n };
+}
+
+/** Recorded durations (ms) by cell id, from an earlier run's results.json: the costs for shardCells. */
+export function costsFrom(results: Pick<RunResults, 'cells'>): Map<string, number> {
+  const costs = new Map<string, number>();
+  for (const c of results.cells) if (Number.isFinite(c.durationMs) && c.durationMs >= 0) costs.set(c.id, c.durationMs);
+  return costs;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** The axes a cell belongs to: no shard may hold every cell of one of these. */
+const axesOf = (c: CellSpec): string[] => [`case\0${c.caseName}`, `platform\0${c.platform.name}`, `go\0${c.go.version}`];
+
+/** Cap on the local search's trial moves, so that large matrices still split in well under a second. */
+const SEARCH_BUDGET = 3_000_000;
+
+/**
+ * Split cells into n shards (index i is shard i+1), each shard's cells in input order.
+ *
+ * Deterministic: the split depends only on the set of cell ids, their axes and the
+ * costs, never on the input order, so n machines given the same matrix and the same
+ * costs agree on it without talking to each other.
+ *
+ * Cost of a cell: costs.get(id) (recorded milliseconds); a cell without one gets the
+ * median of the known costs among the cells, or 1 if none is known; every cost is
+ * rounded to a whole number ≥ 1 so that the arithmetic is exact.
+ *
+ * Objectives, in order:
+ *  1. no shard holds every cell of a case, a platform or a Go version that has two or more cells
+ *     (an axis that breaks on one machine still shows up on another);
+ *  2. better: every such axis is spread over min(n, its cell count) shards, so with two shards every
+ *     case, platform and Go version is in both whenever it has two cells;
+ *  3. the most loaded shard is as light as possible (then: loads as even as possible).
+ * Longest-processing-time-first greedy (most expensive cell first, ties by id, to the
+ * shard that gains the most axis coverage, then the lightest, then the lowest index),
+ * improved by a deterministic local search of single moves and pairwise swaps. If an
+ * axis is still not spread, the search also starts from the diagonals of the
+ * case × platform × Go grid (a Latin square) and the better end wins.
+ */
+export function planShards(cells: readonly CellSpec[], n: number, costs?: ReadonlyMap<string, number>): CellSpec[][] {
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`the number of shards must be a whole number ≥ 1, not ${n}`);
+  const sorted = [...cells].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (let i = 1; i < sorted.length; i++) if (sorted[i]!.id === sorted[i - 1]!.id) throw new Error(`shard: cell ${sorted[i]!.id} appears twice`);
+  const shardOf = assign(sorted, n, costs);
+  const byId = new Map(sorted.map((c, i) => [c.id, shardOf[i]!]));
+  const shards: CellSpec[][] = Array.from({ length: n }, () => []);
+  for (const c of cells) shards[byId.get(c.id)!]!.push(c);
+  return shards;
+}
+
+/** The cells of shard k/n, in input order. The n shards partition the cells; see planShards. */
+export function shardCells(cells: readonly CellSpec[], shard: Shard, costs?: ReadonlyMap<string, number>): CellSpec[] {
+  if (!Number.isSafeInteger(shard.k) || shard.k < 1 || shard.k > shard.n) throw new UsageError(`shard ${shard.k}/${shard.n}: K must be between 1 and N`);
+  return planShards(cells, shard.n, costs)[shard.k - 1]!;
+}
+
+/** Shard index (0-based) for each cell of `sorted` (sorted by id). */
+function assign(sorted: readonly CellSpec[], n: number, costs?: ReadonlyMap<string, number>): number[] {
+  const N = sorted.length;
+  const valid = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v) && v >= 0;
+  const known = sorted.map((c) => costs?.get(c.id)).filter(valid);
+  const fallback = known.length ? median(known) : 1;
+  const cost = sorted.map((c) => {
+    const v = costs?.get(c.id);
+    return Math.max(1, Math.round(valid(v) ? v : fallback));
+  });
+  if (n === 1 || N === 0) return sorted.map(() => 0);
+
+  // Axis groups, as small integers.
+  const groupIndex = new Map<string, number>();
+  const groups = sorted.map((c) =>
+    axesOf(c).map((key) => {
+      let g = groupIndex.get(key);
+      if (g === undefined) groupIndex.set(key, (g = groupIndex.size));
+      return g;
+    }),
+  );
+  const G = groupIndex.size;
+  const size = new Int32Array(G);
+  for (const gs of groups) for (const g of gs) size[g]!++;
+  const target = Int32Array.from(size, (s) => Math.min(n, s));
+
+  // State, kept incrementally: shard of each cell, cells per group and shard, shards per group, loads.
+  const shard = new Int32Array(N).fill(-1);
+  const cnt = new Int32Array(G * n);
+  const covered = new Int32Array(G);
+  const load = new Float64Array(n);
+  let monolithic = 0; // groups with ≥ 2 cells, all in one shard
+  let deficit = 0; // Σ target − covered
+  let squares = 0; // Σ load²
+  for (let g = 0; g < G; g++) deficit += target[g]!;
+
+  const groupTerms = (g: number): [number, number] => [size[g]! >= 2 && covered[g] === 1 ? 1 : 0, target[g]! - covered[g]!];
+  /** Put cell i into shard t (out of its current shard, if any), updating every total. */
+  const place = (i: number, t: number) => {
+    const s = shard[i]!;
+    if (s === t) return;
+    for (const g of groups[i]!) {
+      const [m0, d0] = groupTerms(g);
+      if (s >= 0 && --cnt[g * n + s]! === 0) covered[g]!--;
+      if (cnt[g * n + t]!++ === 0) covered[g]!++;
+      const [m1, d1] = groupTerms(g);
+      monolithic += m1 - m0;
+      deficit += d1 - d0;
+    }
+    const c = cost[i]!;
+    if (s >= 0) {
+      squares -= load[s]! ** 2;
+      load[s]! -= c;
+      squares += load[s]! ** 2;
+    }
+    squares -= load[t]! ** 2;
+    load[t]! += c;
+    squares += load[t]! ** 2;
+    shard[i] = t;
+  };
+  const score = (): number[] => {
+    let max = 0;
+    for (let s = 0; s < n; s++) max = Math.max(max, load[s]!);
+    return [monolithic, deficit, max, squares];
+  };
+  const better = (a: number[], b: number[]): boolean => {
+    for (let x = 0; x < a.length; x++) if (a[x] !== b[x]) return a[x]! < b[x]!;
+    return false;
+  };
+
+  /** Greedy, most expensive first: to the shard that gains the most axis coverage, then the lightest. */
+  const greedy = () => {
+    const order = [...sorted.keys()].sort((a, b) => cost[b]! - cost[a]! || a - b);
+    for (const i of order) {
+      let best = 0;
+      let bestGain = -1;
+      for (let s = 0; s < n; s++) {
+        let gain = 0;
+        for (const g of groups[i]!) if (cnt[g * n + s] === 0 && covered[g]! < target[g]!) gain++;
+        if (gain > bestGain || (gain === bestGain && load[s]! < load[best]!)) {
+          best = s;
+          bestGain = gain;
+        }
+      }
+      place(i, best);
+    }
+  };
+  /** Diagonals of the case × platform × Go grid: a Latin square, which spreads every axis even where greedy gets stuck. */
+  const diagonal = () => {
+    const rank = (key: (c: CellSpec) => string) => {
+      const values = [...new Set(sorted.map(key))].sort();
+      return new Map(values.map((v, i) => [v, i]));
+    };
+    const [cr, pr, gr] = [rank((c) => c.caseName), rank((c) => c.platform.name), rank((c) => c.go.version)];
+    sorted.forEach((c, i) => place(i, (cr.get(c.caseName)! + pr.get(c.platform.name)! + gr.get(c.go.version)!) % n));
+  };
+
+  /**
+   * Local search until no move improves or the budget is spent: while some axis is not spread,
+   * apply the best single move or swap; after that (balancing), the first improving one.
+   */
+  const search = () => {
+    let budget = SEARCH_BUDGET;
+    for (;;) {
+      const current = score();
+      let bestScore = current;
+      let bestMove: [number, number, number] | undefined; // [i, t, j]: i to shard t, and j (if ≥ 0) to i's shard
+      // While an axis is not spread, only cells of such axes are worth moving; after that, cells of the heaviest shard.
+      const spread = current[0] === 0 && current[1] === 0;
+      const heaviest = load.indexOf(current[2]!);
+      const candidates: number[] = [];
+      for (let i = 0; i < N; i++) if (spread ? shard[i] === heaviest : groups[i]!.some((g) => covered[g]! < target[g]!)) candidates.push(i);
+      // Once spread, a move of d from the heaviest shard s to t only helps if 0 < d < load[s] − load[t].
+      const helps = (s: number, t: number, d: number) => !spread || (d > 0 && d < load[s]! - load[t]!);
+      for (const i of candidates) {
+        const s = shard[i]!;
+        for (let t = 0; t < n && budget > 0; t++) {
+          if (t === s || !helps(s, t, cost[i]!)) continue;
+          budget--;
+          place(i, t);
+          const sc = score();
+          if (better(sc, bestScore)) [bestScore, bestMove] = [sc, [i, t, -1]];
+          place(i, s);
+          if (spread && bestMove) break;
+        }
+        for (let j = 0; j < N && budget > 0; j++) {
+          const t = shard[j]!;
+          budget--;
+          if (t === s || !helps(s, t, cost[i]! - cost[j]!)) continue;
+          place(i, t);
+          place(j, s);
+          const sc = score();
+          if (better(sc, bestScore)) [bestScore, bestMove] = [sc, [i, t, j]];
+          place(j, t);
+          place(i, s);
+          if (spread && bestMove) break;
+        }
+        if (spread && bestMove) break;
+      }
+      if (!bestMove) return;
+      const [i, t, j] = bestMove;
+      const s = shard[i]!;
+      place(i, t);
+      if (j >= 0) place(j, s);
+    }
+  };
+
+  // Greedy first; if some axis is still not spread, the diagonals too, and the better end wins.
+  greedy();
+  search();
+  const first = { score: score(), shard: [...shard] };
+  if (first.score[0] === 0 && first.score[1] === 0) return first.shard;
+  diagonal();
+  search();
+  return better(score(), first.score) ? [...shard] : first.shard;
+}
