@@ -24,6 +24,7 @@ compiles the C hosts, runs them (ARM under qemu-user) and prints the matrix.
   --cases DIR       also load cases from DIR (repeatable); DIR is one case or a folder of cases
   --platforms FILE  add platform rows from a JSON file (repeatable): an array of
                     {name, goarch, goarm?, libc, cc, run: [qemu…], timeoutScale, cpu}
+  --no-default-cases  leave out the repository's cases/ (use only --cases DIRs)
   --results DIR     where run directories go (default: results/)
   --reporter LIST   output formats (default: ${DEFAULT_REPORTERS.join(',')}; known: ${Object.keys(REPORTERS).join(', ')})
   --probes          add two generated load probes per case: dlopen, and linked at build
@@ -52,6 +53,7 @@ function parse(argv: string[]) {
         jobs: { type: 'string' },
         timeout: { type: 'string' },
         cases: { type: 'string', multiple: true },
+        'no-default-cases': { type: 'boolean' },
         platforms: { type: 'string', multiple: true },
         results: { type: 'string' },
         reporter: { type: 'string', multiple: true },
@@ -87,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
 
   const timeout = positiveNumber('timeout', o.timeout);
   const results = await runMatrix({
-    caseDirs: o.cases?.length ? [join(REPO_ROOT, 'cases'), ...o.cases] : [],
+    caseDirs: [...(o['no-default-cases'] ? [] : [join(REPO_ROOT, 'cases')]), ...(o.cases ?? [])],
     platformFiles: o.platforms ?? [],
     cases: splitList(o.case),
     platforms: splitList(o.platform),

@@ -6,7 +6,7 @@ import type Docker from 'dockerode';
 import pLimit from 'p-limit';
 import * as tar from 'tar';
 import { classify, signalName } from './core/classify.js';
-import { DEFAULT_CASES_DIR, loadCases, REPO_ROOT, validateAgainst } from './core/cases.js';
+import { loadCases, REPO_ROOT, validateAgainst } from './core/cases.js';
 import { FatalError, InfraError, UsageError } from './core/errors.js';
 import { findExpectation } from './core/expect.js';
 import { expandMatrix, pick, pickGo } from './core/matrix.js';
@@ -86,7 +86,8 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
   const say = (l: string) => rep.onLog(l);
 
   // Pure part first: bad input is reported before anything touches the engine.
-  const allCases = loadCases(opts.caseDirs.length ? opts.caseDirs : [DEFAULT_CASES_DIR]);
+  if (!opts.caseDirs.length) throw new UsageError('no case directories: drop --no-default-cases or add --cases DIR');
+  const allCases = loadCases(opts.caseDirs);
   const picked = pick('case', allCases, (c) => c.name, opts.cases);
   const probeRules = opts.probes ? readProbeExpectations() : undefined;
   const cases = probeRules ? picked.flatMap((c) => [c, ...probeCases(c, probeRules)]) : picked;
@@ -128,7 +129,7 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
   const results: CellResult[] = [];
   const imageInfos: ImageInfo[] = [];
   let interrupted = false;
-  let ctxStats: () => { steps: number; cacheHits: number; ms: number } = () => ({ steps: 0, cacheHits: 0, ms: 0 });
+  let ctxStats: () => RunContext['stats'] = () => ({ steps: 0, cacheHits: 0, ms: 0, goBuildMs: 0, compileMs: 0 });
   const onAbort = () => {
     interrupted = true;
     void session.close();
@@ -180,6 +181,7 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
       node: process.version,
       builds: ctxStats(),
       phases,
+      resources: resources(),
       ...(rootfs && opts.rootfs ? { rootfs: { path: resolve(opts.rootfs), tag: rootfs.tag, id: rootfs.id } } : {}),
     },
     images: imageInfos,
@@ -219,7 +221,7 @@ class RunContext {
   private readonly elfByPath = new Map<string, ElfFacts>();
   /** The artifact-cache key of every build step, by its memo key (hosts depend on their libraries'). */
   private readonly harnessCHash = hashFiles(join(REPO_ROOT, 'harness', 'c'));
-  readonly stats = { steps: 0, cacheHits: 0, ms: 0 };
+  readonly stats = { steps: 0, cacheHits: 0, ms: 0, goBuildMs: 0, compileMs: 0 };
   private readonly nonce = randomBytes(8).toString('hex');
   private readonly goVersions = new Map<string, string>();
   private uploaded?: Promise<void>;
@@ -423,6 +425,8 @@ class RunContext {
     this.stats.steps++;
     if (hit) this.stats.cacheHits++;
     this.stats.ms += ms;
+    if (st.stage === 'build') this.stats.goBuildMs += ms;
+    else this.stats.compileMs += ms;
     const log = `$ cd ${st.workdir} && ${plan.shellLine(st.env, st.cmd)}\n${out}${r.stderr}\n[exit ${r.exitCode}, ${(ms / 1000).toFixed(2)} s${hit ? ', from the artifact cache' : ''}]\n`;
     this.writeLog(st.logRel, log);
     return { ok: r.exitCode === 0, log: `${out}${r.stderr}`, logPath: st.logRel };
@@ -588,6 +592,11 @@ class RunContext {
     if (!end) return { infra: `the run supervisor reported nothing (exec exit ${r.exitCode}): ${stderr.trim().split('\n').pop() ?? ''}`, logPath };
     return { end, stdout: r.stdout, stderr, ms, logPath };
   }
+}
+
+function resources(): { userMs: number; systemMs: number; maxRssMiB: number } {
+  const u = process.resourceUsage();
+  return { userMs: Math.round(u.userCPUTime / 1000), systemMs: Math.round(u.systemCPUTime / 1000), maxRssMiB: Math.round(u.maxRSS / 1024) };
 }
 
 /** One hash over every file of a directory (the harness's C sources: hosts compile against them). */

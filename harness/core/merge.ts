@@ -1,17 +1,43 @@
 // Merging the results of several runs (typically the shards of one matrix, core/shard.ts) into one run.
 import { posix } from 'node:path';
-import type { CellResult } from './types.js';
+import { VERDICTS, type CellResult } from './types.js';
 import { countVerdicts, exitCodeFor, RESULTS_SCHEMA_VERSION, type RunResults } from './results.js';
 import { UsageError } from './errors.js';
 
+/** The text of a results.json → the run, checked enough to be merged and diffed; `where` names the file in errors. */
+export function parseRunResults(text: string, where: string): RunResults {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${where}: not JSON: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const r = data as Partial<RunResults> | null;
+  const cellOk = (c: Partial<CellResult> | null) =>
+    typeof c?.id === 'string' && (VERDICTS as readonly string[]).includes(c.verdict ?? '') && typeof c.axes === 'object' && typeof c.logs === 'object';
+  const ok =
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.run?.id === 'string' &&
+    Array.isArray(r.cells) &&
+    r.cells.every(cellOk) &&
+    Array.isArray(r.images) &&
+    Array.isArray(r.platforms) &&
+    Array.isArray(r.cases);
+  if (!ok) throw new UsageError(`${where}: not a cshared-matrix results.json`);
+  if (r.schemaVersion !== RESULTS_SCHEMA_VERSION) throw new UsageError(`${where}: results schema version ${String(r.schemaVersion)}; this harness reads ${RESULTS_SCHEMA_VERSION}`);
+  return r as RunResults;
+}
+
 export interface MergeOptions {
   /**
-   * Where each part's run directory is, relative to the merged run's directory (POSIX
-   * separators), by index. Log paths in results.json are relative to their run directory,
-   * so every relative log path of part i becomes `<logDirs[i]>/<path>` (normalized) and
-   * stays valid from the merged run's directory; absolute paths are kept. Default:
-   * `../<part's run id>`, i.e. the merged run directory is a sibling of the parts' run
-   * directories in one results directory (how the runner names them). "." keeps paths as they are.
+   * Where each part's logs are, relative to the merged run's directory (POSIX separators),
+   * by index. Log paths in results.json are relative to their run's directory; every
+   * relative log path P of part i becomes `<logDirs[i]>/P` (normalized), absolute ones are
+   * kept. The convention (and the default) is `logs/<part's run id>`: the merged run
+   * directory holds a copy of each part's run directory's log files under
+   * logs/<part's run id>/, at the same relative paths (merge-cli copies them), so the
+   * merged run is self-contained. "." keeps the paths as they are.
    */
   logDirs?: readonly string[];
   /** Run id; default "merged-<id>+<id>…" (the parts' ids, in the order given). */
@@ -75,10 +101,35 @@ function blocks<T>(xs: readonly T[], key: (x: T) => string): T[][] {
   return out;
 }
 
+/** Where the merged run keeps a copy of a part's logs, relative to its directory: logs/<part's run id>. */
+export const logDirFor = (part: Pick<RunResults, 'run'>): string => `logs/${part.run.id}`;
+
 /** A log path of a part, as seen from the merged run's directory. */
 export function rebaseLog(dir: string, path: string): string {
   if (dir === '' || dir === '.' || posix.isAbsolute(path)) return path;
   return posix.normalize(posix.join(dir, path));
+}
+
+const RUN_FIELDS = new Set(['id', 'startedAt', 'finishedAt', 'durationMs', 'command', 'argv', 'jobs', 'interrupted', 'node', 'rootfs']);
+
+/**
+ * The other run fields, statistics such as builds, resources and phases: each is a record
+ * of numbers, merged key by key — a max… key (a peak) takes the largest, any other key is
+ * summed over the parts (machine time and counts, not wall time). Anything else is dropped.
+ */
+function mergeStats(runs: readonly RunResults['run'][]): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const run of runs) {
+    for (const [field, value] of Object.entries(run)) {
+      if (RUN_FIELDS.has(field) || typeof value !== 'object' || value === null || Array.isArray(value)) continue;
+      const acc = (out[field] ??= {});
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        if (typeof v !== 'number') continue;
+        acc[k] = acc[k] === undefined ? v : /^max/i.test(k) ? Math.max(acc[k]!, v) : acc[k]! + v;
+      }
+    }
+  }
+  return out;
 }
 
 /**
@@ -88,7 +139,7 @@ export function rebaseLog(dir: string, path: string): string {
  * (their platforms, cases and images lists, and the order of their cells). Counts and
  * exit code are recomputed; images, platforms and cases are unioned. Run: startedAt is
  * the earliest, finishedAt the latest, durationMs the wall-clock span between them, jobs
- * the largest, builds summed, rootfs kept only if every part ran in the same one, and
+ * the largest, statistics merged (mergeStats), rootfs kept only if every part ran in the same one, and
  * interrupted if any part was. Log paths: see MergeOptions.logDirs.
  */
 export function mergeResults(parts: readonly RunResults[], opts: MergeOptions = {}): RunResults {
@@ -108,7 +159,7 @@ export function mergeResults(parts: readonly RunResults[], opts: MergeOptions = 
   const owner = new Map<string, string>();
   const cells: CellResult[] = [];
   parts.forEach((p, i) => {
-    const dir = opts.logDirs?.[i] ?? `../${p.run.id}`;
+    const dir = opts.logDirs?.[i] ?? logDirFor(p);
     for (const c of p.cells) {
       const other = owner.get(c.id);
       if (other !== undefined) throw new UsageError(`cell ${c.id} is in both run ${other} and run ${p.run.id}: merge the shards of one matrix, each once`);
@@ -155,7 +206,6 @@ export function mergeResults(parts: readonly RunResults[], opts: MergeOptions = 
   const startedAt = byTime('startedAt')[0]!.run.startedAt;
   const finishedAt = byTime('finishedAt')[parts.length - 1]!.run.finishedAt;
   const interrupted = parts.some((p) => p.run.interrupted);
-  const withBuilds = parts.filter((p) => p.run.builds);
   const rootfs = parts[0]!.run.rootfs;
   const sameRootfs = parts.every((p) => p.run.rootfs?.id === rootfs?.id);
   const counts = countVerdicts(cells);
@@ -172,13 +222,9 @@ export function mergeResults(parts: readonly RunResults[], opts: MergeOptions = 
       jobs: Math.max(...parts.map((p) => p.run.jobs)),
       interrupted,
       node: [...new Set(parts.map((p) => p.run.node))].join(', '),
-      ...(withBuilds.length
-        ? {
-            builds: withBuilds.reduce((s, p) => ({ steps: s.steps + p.run.builds!.steps, cacheHits: s.cacheHits + p.run.builds!.cacheHits, ms: s.ms + p.run.builds!.ms }), { steps: 0, cacheHits: 0, ms: 0 }),
-          }
-        : {}),
+      ...mergeStats(parts.map((p) => p.run)),
       ...(rootfs && sameRootfs ? { rootfs } : {}),
-    },
+    } as RunResults['run'],
     images,
     platforms,
     cases,

@@ -26,7 +26,9 @@ export interface RunResults {
     interrupted: boolean;
     node: string;
     /** Build steps this run needed, how many came from the artifact cache, and their summed time. */
-    builds?: { steps: number; cacheHits: number; ms: number };
+    builds?: { steps: number; cacheHits: number; ms: number; goBuildMs: number; compileMs: number };
+    /** The harness process itself: CPU time and peak resident memory. */
+    resources?: { userMs: number; systemMs: number; maxRssMiB: number };
     /** Wall milliseconds per phase: load, engine+images, prepare, restore, cells (builds and runs), cleanup. */
     phases?: Record<string, number>;
     /** The user's root filesystem the hosts ran in (--rootfs). */

@@ -45,13 +45,25 @@ export function readLogCapped(runDir: string, rel: string, cap = LOG_CAP_BYTES):
       const n = readSync(fd, buf, 0, len, pos);
       return buf.subarray(0, n).toString('utf8');
     };
-    if (st.size <= cap) return { text: read(0, st.size), bytes: st.size };
+    if (st.size <= cap) return { text: displayText(read(0, st.size)), bytes: st.size };
     const head = Math.min(LOG_HEAD_BYTES, Math.floor(cap / 4));
     const tailLen = cap - head;
-    return { text: `${read(0, head)}\n${read(st.size - tailLen, tailLen)}`, bytes: st.size, omitted: st.size - cap };
+    return { text: displayText(`${read(0, head)}\n${read(st.size - tailLen, tailLen)}`), bytes: st.size, omitted: st.size - cap };
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Terminal output made readable as text: ANSI escape sequences dropped, carriage
+ * returns turned into line ends, other control characters shown as \xNN.
+ */
+export function displayText(s: string): string {
+  return s
+    .replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '')
+    .replace(/\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g, '')
+    .replace(/\r\n?/g, '\n')
+    .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** Read every log the cells name, once per file (build logs are shared between cells). */
@@ -105,8 +117,9 @@ function statusOf(r: RunResults): { cls: string; text: string } {
 function cellNote(c: CellResult): string {
   if (c.verdict === 'pass') return c.summary;
   if (c.verdict === 'xfail' && c.expectation) return shortLink(c.expectation.link);
+  if (c.verdict === 'xpass' && c.expectation) return `${shortLink(c.expectation.link)} did not show`;
   if (c.verdict === 'na') return c.summary;
-  return `@${c.stage}`;
+  return c.summary.startsWith(`${c.stage}:`) ? c.summary : `${c.stage}: ${c.summary}`;
 }
 
 function matrixHtml(r: RunResults): string {
@@ -215,7 +228,7 @@ body{margin:0}
 code,pre,.mono{font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,"Liberation Mono","DejaVu Sans Mono",monospace;font-size:12.5px}
 a{color:var(--link)}
 main{padding:20px 28px 40px;transition:margin-right .15s}
-body.open main{margin-right:min(720px,52vw)}
+body.open main{margin-right:min(660px,46vw)}
 header h1{font-size:20px;margin:0 0 2px}
 header h1 .run{font-weight:400;color:var(--dim);font-size:15px;margin-left:6px}
 h2{font-size:13px;text-transform:uppercase;letter-spacing:.04em;color:var(--dim);margin:0 0 8px}
@@ -240,12 +253,13 @@ h2{font-size:13px;text-transform:uppercase;letter-spacing:.04em;color:var(--dim)
 .counts .total{margin-right:6px;font-size:15px}
 .chip{font:inherit;border:1px solid;border-radius:999px;padding:2px 10px;cursor:pointer}
 .chip b{font-size:14px}
+.chip .sym{margin-right:4px}
 .chip.zero{opacity:.45}
 .chip.active{outline:2px solid var(--c-fg);outline-offset:1px}
 .scroll{overflow-x:auto;padding-bottom:4px}
 table.matrix{border-collapse:separate;border-spacing:4px}
 .matrix th{font-weight:600;text-align:left;vertical-align:bottom;padding:2px 4px}
-.matrix thead th{min-width:120px}
+.matrix thead th{width:150px;max-width:150px;overflow-wrap:anywhere}
 .matrix th.corner{color:var(--dim);font-weight:400}
 .matrix tbody th{white-space:nowrap;padding-right:12px;font-family:ui-monospace,"Liberation Mono","DejaVu Sans Mono",monospace;font-size:13px}
 .matrix .plat{display:block}
@@ -253,7 +267,7 @@ table.matrix{border-collapse:separate;border-spacing:4px}
 .matrix .arch{display:block;font-weight:400;font-size:11.5px;color:var(--dim)}
 .matrix td{padding:0}
 .matrix td.empty{text-align:center;color:var(--dim)}
-.cell{display:block;width:100%;min-width:120px;max-width:220px;text-align:left;font:inherit;border:1px solid;border-radius:6px;padding:5px 9px;cursor:pointer;line-height:1.3}
+.cell{display:block;width:150px;text-align:left;font:inherit;border:1px solid;border-radius:6px;padding:5px 9px;cursor:pointer;line-height:1.3}
 .cell:hover{filter:brightness(.96);box-shadow:0 1px 4px rgba(0,0,0,.15)}
 .cell:focus-visible{outline:2px solid var(--link);outline-offset:1px}
 .cell.selected{outline:3px solid var(--c-fg);outline-offset:1px}
@@ -270,7 +284,7 @@ body.filtering .cell:not(.hit){opacity:.22}
 .legend li{display:contents}
 .swatch{display:inline-block;border:1px solid;border-radius:4px;padding:0 8px;font-weight:600;min-width:86px}
 footer{margin-top:26px;color:var(--dim);font-size:12px}
-#panel{position:fixed;top:0;right:0;bottom:0;width:min(720px,52vw);background:var(--panel);border-left:1px solid var(--line);box-shadow:-6px 0 18px rgba(0,0,0,.12);overflow-y:auto;padding:0 22px 30px;display:none}
+#panel{position:fixed;top:0;right:0;bottom:0;width:min(660px,46vw);background:var(--panel);border-left:1px solid var(--line);box-shadow:-6px 0 18px rgba(0,0,0,.12);overflow-y:auto;padding:0 22px 30px;display:none}
 body.open #panel{display:block}
 @media (max-width:900px){body.open main{margin-right:0}#panel{width:100vw}}
 .ph{position:sticky;top:0;background:var(--panel);padding:16px 0 10px;border-bottom:1px solid var(--line);margin-bottom:12px;z-index:1}
@@ -488,7 +502,7 @@ export interface HtmlData {
 /** The report page: one file, no external requests, the run's data inlined as JSON. */
 export function renderHtml(r: RunResults, logs: Record<string, InlinedLog>): string {
   const data: HtmlData = {
-    cells: r.cells,
+    cells: r.cells.map((c) => (c.failureText ? { ...c, failureText: displayText(c.failureText) } : c)),
     logs,
     cases: Object.fromEntries(r.cases.map((c) => [c.name, c.description])),
     symbols: HTML_SYMBOL,

@@ -14,7 +14,8 @@ export const REPORTERS: Record<string, () => Reporter> = {
   html: () => new HtmlReporter(),
 };
 
-export const DEFAULT_REPORTERS = ['terminal', 'json', 'markdown', 'html'];
+// The terminal goes last: its closing line lists the files the others wrote.
+export const DEFAULT_REPORTERS = ['json', 'markdown', 'html', 'terminal'];
 
 export function makeReporters(names: string[]): Reporter[] {
   const unknown = names.filter((n) => !(n in REPORTERS));

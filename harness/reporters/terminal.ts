@@ -1,4 +1,5 @@
-import { relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import logUpdate from 'log-update';
 import { chalk } from 'zx';
 import { isUnexpected, type RunResults } from '../core/results.js';
@@ -77,7 +78,8 @@ export class TerminalReporter implements Reporter {
     if (this.live) logUpdate.clear();
     const where = relative(process.cwd(), runDir) || runDir;
     this.out.write(`\n${renderText(results)}\n\n`);
-    this.out.write(`results: ${where}/results.json, ${where}/matrix.md, logs in ${where}/logs (${(results.run.durationMs / 1000).toFixed(1)} s)\n`);
+    const files = ['results.json', 'matrix.md', 'report.html', 'junit.xml'].filter((f) => existsSync(join(runDir, f))).map((f) => `${where}/${f}`);
+    this.out.write(`results: ${files.join(', ')}, logs in ${where}/logs (${(results.run.durationMs / 1000).toFixed(1)} s)\n`);
     if (results.run.interrupted) this.out.write(chalk.yellow('interrupted: the results above cover only the cells that finished\n'));
   }
 }

@@ -1,0 +1,65 @@
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { EXIT, UsageError } from './core/errors.js';
+import { diffRuns, renderDiffMarkdown } from './core/diff.js';
+import { parseRunResults } from './core/merge.js';
+import type { RunResults } from './core/results.js';
+import { runCli } from './cli-common.js';
+import { writeAtomic } from './edge/files.js';
+
+const HELP = `usage: tsx harness/diff-cli.ts <old> <new>
+
+Compares two runs cell by cell (each a run directory, e.g. results/latest, or a
+results.json), prints the changes as Markdown and writes diff.md and diff.json
+into the new run's directory.
+
+  regressions    was pass or xfail, now fail, timeout or error
+  fixes          xfail → xpass (an upstream fix probably landed: update the
+                 expectation), fail or timeout → pass
+  other changes  any other change of verdict
+  added/removed  cells in only one of the runs
+
+  -h, --help     this text
+
+Exit codes: 0 no regression; 1 some regression; 2 bad usage or unreadable
+results; 3 the diff could not be written.`;
+
+/** A run directory or its results.json → the run and the run's directory. */
+function readRun(arg: string): { results: RunResults; dir: string } {
+  let file = resolve(arg);
+  let text: string;
+  try {
+    if (statSync(file).isDirectory()) file = join(file, 'results.json');
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`${arg}: ${code === 'ENOENT' ? 'no such run directory or results.json' : `cannot read: ${code ?? (e as Error).message}`}`);
+  }
+  return { results: parseRunResults(text, file), dir: dirname(file) };
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.split('\n')[0]} (see --help)`);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return EXIT.ok;
+  }
+  if (parsed.positionals.length !== 2) throw new UsageError('diff: give exactly two runs, <old> <new> (run directories or results.json files); see --help');
+  const [oldArg, newArg] = parsed.positionals as [string, string];
+  const before = readRun(oldArg);
+  const after = readRun(newArg);
+  const diff = diffRuns(before.results, after.results);
+  const md = renderDiffMarkdown(diff);
+  writeAtomic(join(after.dir, 'diff.json'), `${JSON.stringify(diff, null, 2)}\n`);
+  writeAtomic(join(after.dir, 'diff.md'), md);
+  process.stdout.write(md);
+  return diff.regressions.length ? EXIT.unexpected : EXIT.ok;
+}
+
+runCli(main);

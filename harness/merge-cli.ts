@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { parseArgs } from 'node:util';
+import { REPO_ROOT } from './core/cases.js';
+import { EXIT, InfraError, UsageError } from './core/errors.js';
+import { logDirFor, mergeResults, parseRunResults } from './core/merge.js';
+import type { RunResults } from './core/results.js';
+import { runCli } from './cli-common.js';
+import { pointLatest } from './edge/files.js';
+import { DEFAULT_REPORTERS, makeReporters } from './reporters/index.js';
+import { multiplex } from './reporters/reporter.js';
+
+const HELP = `usage: tsx harness/merge-cli.ts [--results DIR] <run>...
+
+Merges several runs — typically the shards of one matrix (npm run matrix --
+--shard K/N on N machines) — into one new run directory: results.json with the
+cells of every run in matrix order, counts and exit code recomputed, and every
+report format written over it. Each run's log files are copied into the
+merged run as logs/<run id>/<their path in the run>, so the merged run
+directory stands alone. \`latest\` is pointed at the merged run.
+
+  <run>           a run directory (or its results.json); a cell in two runs is an error
+  --results DIR   where the merged run directory goes (default: results/)
+  -h, --help      this text
+
+Exit codes: as for npm run matrix, from the merged cells: 0 every cell is pass
+or xfail; 1 some cell is fail, xpass or timeout; 2 bad usage or unreadable
+results; 3 some cell is error, or the merged run could not be written; 130 a
+run was interrupted.`;
+
+/** A run directory or its results.json → the run and the run's real directory (symlinks such as latest resolved). */
+function readRun(arg: string): { results: RunResults; dir: string } {
+  let file = resolve(arg);
+  let text: string;
+  try {
+    if (statSync(file).isDirectory()) file = join(file, 'results.json');
+    text = readFileSync(file, 'utf8');
+    file = realpathSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`${arg}: ${code === 'ENOENT' ? 'no such run directory or results.json' : `cannot read: ${code ?? (e as Error).message}`}`);
+  }
+  return { results: parseRunResults(text, file), dir: dirname(file) };
+}
+
+/** A directory name: the run id if it is short enough, else a fresh time-stamped one. */
+function mergedRunId(id: string): string {
+  if (id.length <= 200) return id;
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
+  return `merged-${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+/** Copy the log files a run's cells name into the merged run, under logDirFor(run); returns how many were missing. */
+function copyLogs(run: { results: RunResults; dir: string }, runDir: string): number {
+  const dest = join(runDir, logDirFor(run.results));
+  let missing = 0;
+  for (const rel of new Set(run.results.cells.flatMap((c) => Object.values(c.logs)))) {
+    const from = resolve(run.dir, rel);
+    if (isAbsolute(rel) || !from.startsWith(run.dir + sep)) continue; // not in the run directory: nothing to copy
+    const to = join(dest, rel);
+    try {
+      mkdirSync(dirname(to), { recursive: true });
+      copyFileSync(from, to);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'ENOENT' && err.path === from) missing++;
+      else if (err.code === 'ENOSPC') throw new InfraError(`disk full while copying logs to ${dest}; free space and rerun`);
+      else throw new InfraError(`cannot copy ${from} to ${to}: ${err.message}`);
+    }
+  }
+  return missing;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        results: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.split('\n')[0]} (see --help)`);
+  }
+  const { values: o, positionals } = parsed;
+  if (o.help) {
+    process.stdout.write(`${HELP}\n`);
+    return EXIT.ok;
+  }
+  if (!positionals.length) throw new UsageError('merge: give the run directories to merge (e.g. one per shard); see --help');
+  const reporters = makeReporters(DEFAULT_REPORTERS);
+  const runs = positionals.map(readRun);
+
+  const resultsDir = resolve(o.results ?? join(REPO_ROOT, 'results'));
+  mkdirSync(resultsDir, { recursive: true });
+  const realResults = realpathSync(resultsDir);
+  const parts = runs.map((r) => r.results);
+  const runId = mergedRunId(mergeResults(parts).run.id);
+  const runDir = join(realResults, runId);
+  const merged = mergeResults(parts, { id: runId, command: ['npm run merge --', ...argv].join(' '), argv });
+  mkdirSync(runDir, { recursive: true });
+  const missing = runs.reduce((n, r) => n + copyLogs(r, runDir), 0);
+  if (missing) process.stderr.write(`cshared-matrix: ${missing} log file${missing > 1 ? 's' : ''} named in the runs' results ${missing > 1 ? 'are' : 'is'} missing; the reports say so\n`);
+  await multiplex(reporters).onEnd(merged, runDir);
+  pointLatest(realResults, runId);
+  return merged.exitCode;
+}
+
+runCli(main);
