@@ -4,6 +4,10 @@ import { REPO_ROOT } from './core/cases.js';
 import { EXIT, UsageError } from './core/errors.js';
 import { abortOnSignals, positiveNumber, runCli } from './cli-common.js';
 import { splitList } from './core/matrix.js';
+import { diffRuns, renderDiffMarkdown } from './core/diff.js';
+import { parseShard } from './core/shard.js';
+import { readRun } from './edge/runs.js';
+import { writeAtomic } from './edge/files.js';
 import { PLATFORMS } from './core/platforms.js';
 import { ensureEngine } from './edge/engine.js';
 import { readGoVersions } from './edge/images.js';
@@ -29,6 +33,12 @@ compiles the C hosts, runs them (ARM under qemu-user) and prints the matrix.
   --reporter LIST   output formats (default: ${DEFAULT_REPORTERS.join(',')}; known: ${Object.keys(REPORTERS).join(', ')})
   --probes          add two generated load probes per case: dlopen, and linked at build
                     time; each looks up every export listed in the library's header
+  --repeat N        run every host N times; cells whose repetitions disagree are "flaky"
+  --max-failures N  stop starting cells after N unexpected verdicts (the rest are left out)
+  --shard K/N       run part K of N of the matrix (deterministic; merge parts with npm run merge)
+  --shard-costs F   a previous results.json: balance the shards by its recorded durations
+  --docker-host URL the engine to use (like DOCKER_HOST), e.g. tcp://ci-runner-2:2375
+  --baseline DIR    compare with an earlier run at the end: diff.md and diff.json in the run
   --rebuild         ignore the artifact cache: rebuild every library and host (results are
                     never cached: every run runs every host)
   --cache DIR       artifact and Go build cache (default: results/.cache)
@@ -61,6 +71,12 @@ function parse(argv: string[]) {
         rebuild: { type: 'boolean' },
         cache: { type: 'string' },
         probes: { type: 'boolean' },
+        repeat: { type: 'string' },
+        'max-failures': { type: 'string' },
+        shard: { type: 'string' },
+        'shard-costs': { type: 'string' },
+        'docker-host': { type: 'string' },
+        baseline: { type: 'string' },
         'engine-only': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -83,6 +99,11 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const jobs = positiveNumber('jobs', o.jobs);
+  const repeat = positiveNumber('repeat', o.repeat);
+  const maxFailures = positiveNumber('max-failures', o['max-failures']);
+  const shard = o.shard ? parseShard(o.shard) : undefined;
+  if (o['docker-host']) process.env.DOCKER_HOST = o['docker-host'];
+  const baseline = o.baseline ? readRun(o.baseline) : undefined;
   const reporters = makeReporters(o.reporter ? splitList(o.reporter) : DEFAULT_REPORTERS);
 
   const signal = abortOnSignals();
@@ -101,10 +122,21 @@ async function main(argv: string[]): Promise<number> {
     rebuild: !!o.rebuild,
     ...(o.cache ? { cacheDir: o.cache } : {}),
     probes: !!o.probes,
+    ...(repeat ? { repeat: Math.floor(repeat) } : {}),
+    ...(maxFailures ? { maxFailures: Math.floor(maxFailures) } : {}),
+    ...(shard ? { shard } : {}),
+    ...(o['shard-costs'] ? { shardCosts: o['shard-costs'] } : {}),
     argv,
     reporters,
     signal,
   });
+  if (baseline) {
+    const runDir = join(o.results ?? join(REPO_ROOT, 'results'), results.run.id);
+    const diff = diffRuns(baseline.results, results);
+    writeAtomic(join(runDir, 'diff.json'), `${JSON.stringify(diff, null, 2)}\n`);
+    writeAtomic(join(runDir, 'diff.md'), renderDiffMarkdown(diff));
+    process.stdout.write(`\n${renderDiffMarkdown(diff)}`);
+  }
   return results.exitCode;
 }
 

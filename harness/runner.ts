@@ -12,7 +12,9 @@ import { findExpectation } from './core/expect.js';
 import { expandMatrix, pick, pickGo } from './core/matrix.js';
 import { parsePlatformRows, PLATFORMS } from './core/platforms.js';
 import { probeCases, readProbeExpectations } from './core/probes.js';
-import { countVerdicts, exitCodeFor, RESULTS_SCHEMA_VERSION, type ImageInfo, type RunResults } from './core/results.js';
+import { countVerdicts, exitCodeFor, isUnexpected, RESULTS_SCHEMA_VERSION, type ImageInfo, type RunResults } from './core/results.js';
+import { costsFrom, shardCells, type Shard } from './core/shard.js';
+import { parseRunResults } from './core/merge.js';
 import type { CaseSpec, CellObservation, CellResult, CellSpec, ElfSummary, GoToolchain, ProcessEnd, Stage } from './core/types.js';
 import { ensureEngine } from './edge/engine.js';
 import { pointLatest, writeAtomic } from './edge/files.js';
@@ -48,6 +50,14 @@ export interface RunOptions {
   cacheDir?: string;
   /** Ignore cached artifacts (they are rebuilt and stored again). */
   rebuild?: boolean;
+  /** Run every host this many times; disagreeing repetitions make the cell "flaky". */
+  repeat?: number;
+  /** Stop starting cells after this many unexpected verdicts. */
+  maxFailures?: number;
+  /** Run only part k of n of the matrix (deterministic, balanced by cost). */
+  shard?: Shard;
+  /** A previous results.json whose durations balance the shards. */
+  shardCosts?: string;
   /** Set by the CLI's signal handler. */
   signal?: AbortSignal;
 }
@@ -95,8 +105,13 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
   const platforms = pick('platform', table, (p) => p.name, opts.platforms);
   const gos = pickGo(readGoVersions(), opts.go);
   // A case without a host contributes only its probes.
-  const cells = expandMatrix(cases.filter((c) => c.host || c.probe), platforms, gos);
-  if (!cells.length) throw new UsageError('nothing to run: the selected cases have no host (add --probes to load their libraries with the generic probe)');
+  let cells = expandMatrix(cases.filter((c) => c.host || c.probe), platforms, gos);
+  const allCells = cells;
+  if (!allCells.length) throw new UsageError('nothing to run: the selected cases have no host (add --probes to load their libraries with the generic probe)');
+  if (opts.shard) {
+    const costs = opts.shardCosts ? costsFrom(parseRunResults(readText(opts.shardCosts), opts.shardCosts)) : undefined;
+    cells = shardCells(allCells, opts.shard, costs);
+  }
   const caseByName = new Map(cases.map((c) => [c.name, c]));
 
   const runId = newRunId();
@@ -129,6 +144,7 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
   const results: CellResult[] = [];
   const imageInfos: ImageInfo[] = [];
   let interrupted = false;
+  let stoppedEarly = false;
   let ctxStats: () => RunContext['stats'] = () => ({ steps: 0, cacheHits: 0, ms: 0, goBuildMs: 0, compileMs: 0 });
   const onAbort = () => {
     interrupted = true;
@@ -149,11 +165,13 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
     await Promise.all(
       cells.map(async (cell) => {
         const r = await ctx.runCell(cell);
-        if (interrupted) return; // cells cut short by Ctrl-C are not results
+        // Cells cut short by Ctrl-C, or never started after --max-failures, are not results.
+        if (interrupted || !r) return;
         results.push(r);
         rep.onCellEnd(r);
       }),
     );
+    stoppedEarly = ctx.stopped;
     phase('cells');
   } catch (e) {
     if (!interrupted) throw e;
@@ -179,6 +197,8 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
       jobs: opts.jobs,
       interrupted,
       node: process.version,
+      ...(stoppedEarly ? { stoppedEarly } : {}),
+      ...(opts.shard ? { shard: { ...opts.shard, of: allCells.length } } : {}),
       builds: ctxStats(),
       phases,
       resources: resources(),
@@ -222,6 +242,9 @@ class RunContext {
   /** The artifact-cache key of every build step, by its memo key (hosts depend on their libraries'). */
   private readonly harnessCHash = hashFiles(join(REPO_ROOT, 'harness', 'c'));
   readonly stats = { steps: 0, cacheHits: 0, ms: 0, goBuildMs: 0, compileMs: 0 };
+  /** --max-failures reached: no new cell starts. */
+  stopped = false;
+  private unexpected = 0;
   private readonly nonce = randomBytes(8).toString('hex');
   private readonly goVersions = new Map<string, string>();
   private uploaded?: Promise<void>;
@@ -407,6 +430,7 @@ class RunContext {
     try {
       const builder = await this.session.builder(this.image(go).tag);
       r = await this.limit(async () => {
+        if (this.stopped) return { exitCode: -1, stdout: '', stderr: 'not started: --max-failures reached', deadlineHit: false, truncated: false };
         const t0 = Date.now();
         try {
           return await this.session.exec(builder, cmd, { env, workdir: st.workdir, deadlineMs: 15 * 60_000 });
@@ -443,7 +467,8 @@ class RunContext {
     return { libs, ...(host ? { host } : {}) };
   }
 
-  async runCell(cell: CellSpec): Promise<CellResult> {
+  async runCell(cell: CellSpec): Promise<CellResult | undefined> {
+    if (this.stopped) return undefined;
     const c = this.cases.get(cell.caseName)!;
     const p = cell.platform;
     const go = cell.go.version;
@@ -453,11 +478,13 @@ class RunContext {
     let obs: CellObservation = {};
     let end: ProcessEnd | undefined;
     let reached: Stage = 'build';
+    const repetitions: CellObservation[] = [];
 
     try {
       let ok = true;
       for (const st of this.planSteps(cell)) {
         if (!ok) break;
+        if (this.stopped) return undefined;
         reached = st.stage;
         this.rep.onStep(cell, st.stage);
         const b = await this.build(st, go);
@@ -470,17 +497,23 @@ class RunContext {
         if (!b.ok) obs = { buildFailure: { stage: st.stage, what: st.what, log: b.log } };
         ok = b.ok;
       }
+      if (this.stopped) return undefined;
       if (ok && this.rootfs && p.run.length) obs = { notApplicable: `${p.name} runs under qemu-user, which the supplied rootfs does not provide` };
       else if (ok && plan.isPythonHost(c) && !p.python && !this.rootfs) obs = { notApplicable: `no Python for ${p.name} in the image` };
       else if (ok) {
+        if (this.stopped) return undefined;
         reached = 'load';
         this.rep.onStep(cell, 'run');
-        const run = await this.runHost(c, cell);
-        logs.run = run.logPath;
-        if ('infra' in run) obs = { infraError: { stage: 'run', message: run.infra } };
-        else {
-          end = run.end;
-          obs = { run: { end: run.end, stdout: run.stdout, stderr: run.stderr, durationMs: run.ms } };
+        for (let i = 0; i < Math.max(1, this.opts.repeat ?? 1); i++) {
+          const run = await this.runHost(c, cell, i);
+          if ('stopped' in run) return undefined;
+          logs[i ? `run-${i + 1}` : 'run'] = run.logPath;
+          if ('infra' in run) obs = { infraError: { stage: 'run', message: run.infra } };
+          else {
+            end = run.end;
+            obs = { run: { end: run.end, stdout: run.stdout, stderr: run.stderr, durationMs: run.ms } };
+          }
+          repetitions.push(obs);
         }
       }
     } catch (e) {
@@ -489,7 +522,20 @@ class RunContext {
 
     const goVersion = this.goVersions.get(go) ?? go;
     const rule = findExpectation(c.expect, { platform: p, go: goVersion });
-    const verdict = classify(obs, c.pass, rule);
+    let verdict = classify(obs, c.pass, rule);
+    let repeats: CellResult['repeats'];
+    if (repetitions.length > 1) {
+      const all = repetitions.map((o) => classify(o, c.pass, rule));
+      repeats = {};
+      for (const v of all) repeats[v.verdict] = (repeats[v.verdict] ?? 0) + 1;
+      if (Object.keys(repeats).length > 1) {
+        // Disagreeing repetitions are reported, never promoted: show the first that was not a pass.
+        const worst = all.find((v) => v.verdict !== 'pass' && v.verdict !== 'xfail') ?? all[0]!;
+        const counts = Object.entries(repeats).map(([k, n]) => `${n} ${k}`).join(', ');
+        verdict = { ...worst, verdict: 'flaky', summary: `flaky over ${all.length} runs (${counts}): ${worst.summary}` };
+      }
+    }
+    if (isUnexpected(verdict.verdict) && ++this.unexpected >= (this.opts.maxFailures ?? Infinity)) this.stopped = true;
     let elf: CellResult['elf'];
     let explanation: string | undefined;
     if (obs.run) {
@@ -539,18 +585,21 @@ class RunContext {
       logs,
       ...(elf ? { elf } : {}),
       ...(explanation ? { explanation } : {}),
+      ...(repeats ? { repeats } : {}),
     };
   }
 
-  private async runHost(c: CaseSpec, cell: CellSpec): Promise<{ end: ProcessEnd; stdout: string; stderr: string; ms: number; logPath: string } | { infra: string; logPath: string }> {
+  private async runHost(c: CaseSpec, cell: CellSpec, repetition = 0): Promise<{ stopped: true } | { end: ProcessEnd; stdout: string; stderr: string; ms: number; logPath: string } | { infra: string; logPath: string }> {
     const p = cell.platform;
     const go = cell.go.version;
     const timeoutMs = Math.round((this.opts.timeout ?? c.run?.timeout ?? 30) * p.timeoutScale * 1000);
     const env = plan.hostEnv(c, p, go);
     const cmd = plan.runCmd(c, p, go, timeoutMs, this.nonce);
-    const logPath = this.logPath(`go${go}`, p.name, c.name, 'run.log');
+    const logPath = this.logPath(`go${go}`, p.name, c.name, repetition ? `run-${repetition + 1}.log` : 'run.log');
     const pool = this.session.pool(this.runImage(go).tag, Math.max(1, this.opts.jobs));
     const attempt = async () => {
+      // --max-failures: a cell waiting for a slot when the limit is reached never starts.
+      if (this.stopped) return undefined;
       const slot = await pool.acquire();
       let healthy = false;
       try {
@@ -563,9 +612,10 @@ class RunContext {
         else await pool.replace(slot);
       }
     };
-    let r: ExecResult;
+    let r: ExecResult | undefined;
     try {
       r = await this.limit(attempt);
+      if (!r) return { stopped: true };
     } catch (e) {
       const msg = `running the host failed in the engine: ${(e as Error).message}`;
       this.writeLog(logPath, msg);

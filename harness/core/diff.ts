@@ -1,6 +1,6 @@
 // What changed between two runs: regressions, fixes and everything else, cell by cell.
 import type { CellResult, Stage, Verdict } from './types.js';
-import type { RunResults } from './results.js';
+import { isUnexpected, type RunResults } from './results.js';
 import { countsLine, SYMBOL } from './render.js';
 
 export interface DiffEntry {
@@ -22,7 +22,7 @@ export interface DiffEntry {
 export interface RunDiff {
   old: { id: string; startedAt: string; counts: RunResults['counts'] };
   new: { id: string; startedAt: string; counts: RunResults['counts'] };
-  /** Was as expected (pass, xfail), now unexpected: fail, timeout, error. */
+  /** Was as expected (pass, xfail), now unexpected: fail, timeout, error (or flaky); xpass is a fix or another change. */
   regressions: DiffEntry[];
   /** xfail → xpass (an upstream fix probably landed: update the expectation), and fail or timeout → pass. */
   fixes: DiffEntry[];
@@ -39,12 +39,14 @@ export interface RunDiff {
 export type Change = 'unchanged' | 'regression' | 'fix' | 'other';
 
 const EXPECTED: readonly Verdict[] = ['pass', 'xfail'];
-const BROKEN: readonly Verdict[] = ['fail', 'timeout', 'error'];
 
-/** How a cell's verdict moved from one run to the next. */
+/**
+ * How a cell's verdict moved from one run to the next: a regression is expected → unexpected
+ * (pass or xfail → fail, timeout, error, flaky); a fix is xfail → xpass or fail/timeout → pass.
+ */
 export function classifyChange(was: Verdict, now: Verdict): Change {
   if (was === now) return 'unchanged';
-  if (EXPECTED.includes(was) && BROKEN.includes(now)) return 'regression';
+  if (EXPECTED.includes(was) && isUnexpected(now) && now !== 'xpass') return 'regression';
   if ((was === 'xfail' && now === 'xpass') || ((was === 'fail' || was === 'timeout') && now === 'pass')) return 'fix';
   return 'other';
 }
@@ -110,15 +112,16 @@ export function renderDiffMarkdown(d: RunDiff): string {
   const out: string[] = [];
   out.push(`# cshared-matrix diff ${d.old.id} → ${d.new.id}`, '');
   out.push(`- old: ${countsLine(d.old.counts)}`, `- new: ${countsLine(d.new.counts)}`, '');
-  const sections: [string, string, DiffEntry[]][] = [
-    ['Regressions', 'was pass or xfail, now fail, timeout or error', d.regressions],
-    ['Fixes', 'xfail → xpass: an upstream fix probably landed, update the expectation; fail or timeout → pass', d.fixes],
-    ['Other changes', 'any other change of verdict', d.otherChanges],
-    ['Added', 'cells only in the new run', d.added],
-    ['Removed', 'cells only in the old run', d.removed],
+  // [heading, one, many, what it means, entries]
+  const sections: [string, string, string, string, DiffEntry[]][] = [
+    ['Regressions', 'regression', 'regressions', 'was pass or xfail, now fail, timeout, error or flaky', d.regressions],
+    ['Fixes', 'fix', 'fixes', 'xfail → xpass: an upstream fix probably landed, update the expectation; fail or timeout → pass', d.fixes],
+    ['Other changes', 'other change', 'other changes', 'any other change of verdict', d.otherChanges],
+    ['Added', 'added', 'added', 'cells only in the new run', d.added],
+    ['Removed', 'removed', 'removed', 'cells only in the old run', d.removed],
   ];
-  out.push(`**${sections.map(([name, , es]) => `${es.length} ${name.toLowerCase()}`).join(' · ')} · ${d.unchanged} unchanged**`);
-  for (const [name, what, es] of sections) {
+  out.push(`**${sections.map(([, one, many, , es]) => `${es.length} ${es.length === 1 ? one : many}`).join(' · ')} · ${d.unchanged} unchanged**`);
+  for (const [name, , , what, es] of sections) {
     out.push('', `## ${name} (${es.length})`, '', `_${what}_`, '');
     if (es.length) out.push(...table(es));
     else out.push('None.');

@@ -10,6 +10,7 @@ export const SYMBOL: Record<Verdict, string> = {
   xpass: '❗',
   timeout: '⏱️',
   error: '⚠️',
+  flaky: '🔀',
   na: '➖',
 };
 
@@ -20,6 +21,7 @@ export const MEANING: Record<Verdict, string> = {
   xpass: 'a known upstream bug did not show up: it may be fixed, update the expectation',
   timeout: 'the host ran past its time limit and was killed',
   error: 'the harness or the engine failed; nothing was learned about Go here',
+  flaky: 'with --repeat, the repetitions disagreed (the counts say how); never promoted to pass',
   na: 'not applicable: the cell cannot exist on this platform (e.g. no Python for it in the image)',
 };
 
@@ -96,7 +98,7 @@ export function renderMarkdown(r: RunResults): string {
 }
 
 /** Narrow symbols: terminals draw emoji two columns wide and would break the grid. */
-export const TEXT_SYMBOL: Record<Verdict, string> = { pass: '✓', fail: '✗', xfail: '○', xpass: '!', timeout: '⧖', error: '⚠', na: '-' };
+export const TEXT_SYMBOL: Record<Verdict, string> = { pass: '✓', fail: '✗', xfail: '○', xpass: '!', timeout: '⧖', error: '⚠', flaky: '~', na: '-' };
 
 /** A terminal cell: symbol, verdict, and the upstream issue or the stage that failed. */
 export function compactCellText(c: Pick<CellResult, 'verdict' | 'stage' | 'expectation'>): string {

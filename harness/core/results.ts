@@ -31,6 +31,10 @@ export interface RunResults {
     resources?: { userMs: number; systemMs: number; maxRssMiB: number };
     /** Wall milliseconds per phase: load, engine+images, prepare, restore, cells (builds and runs), cleanup. */
     phases?: Record<string, number>;
+    /** --max-failures stopped the run early: cells not started are not in the results. */
+    stoppedEarly?: boolean;
+    /** --shard k/n: this run is one part of a larger matrix. */
+    shard?: { k: number; n: number; of: number };
     /** The user's root filesystem the hosts ran in (--rootfs). */
     rootfs?: { path: string; tag: string; id: string };
   };
@@ -55,8 +59,8 @@ export function countVerdicts(cells: readonly Pick<CellResult, 'verdict'>[]): Ru
 export function exitCodeFor(counts: RunResults['counts'], interrupted: boolean): number {
   if (interrupted) return EXIT.interrupted;
   if (counts.error > 0) return EXIT.infra;
-  if (counts.fail + counts.xpass + counts.timeout > 0) return EXIT.unexpected;
+  if (counts.fail + counts.xpass + counts.timeout + counts.flaky > 0) return EXIT.unexpected;
   return EXIT.ok;
 }
 
-export const isUnexpected = (v: Verdict): boolean => v === 'fail' || v === 'xpass' || v === 'timeout' || v === 'error';
+export const isUnexpected = (v: Verdict): boolean => v === 'fail' || v === 'xpass' || v === 'timeout' || v === 'error' || v === 'flaky';

@@ -24,7 +24,7 @@ export interface Platform {
 export const STAGES = ['build', 'host-compile', 'load', 'run', 'checks'] as const;
 export type Stage = (typeof STAGES)[number];
 
-export const VERDICTS = ['pass', 'fail', 'xfail', 'xpass', 'timeout', 'error', 'na'] as const;
+export const VERDICTS = ['pass', 'fail', 'xfail', 'xpass', 'timeout', 'error', 'flaky', 'na'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
 /** A selector value: one string or any of several. */
@@ -186,4 +186,6 @@ export interface CellResult extends Classification {
   elf?: { libraries: Record<string, ElfSummary>; host?: ElfSummary };
   /** Why it failed, in a sentence, from the ELF facts and the failure text. */
   explanation?: string;
+  /** With --repeat: the verdict of each repetition, counted. */
+  repeats?: Partial<Record<Verdict, number>>;
 }

@@ -74,7 +74,7 @@ export function collectLogs(results: Pick<RunResults, 'cells'>, runDir: string, 
 }
 
 /** Like render's TEXT_SYMBOL, with glyphs that common web fonts (and DejaVu) all have. */
-export const HTML_SYMBOL: Record<Verdict, string> = { pass: '✓', fail: '✗', xfail: '○', xpass: '!', timeout: '◷', error: '⚠', na: '–' };
+export const HTML_SYMBOL: Record<Verdict, string> = { pass: '✓', fail: '✗', xfail: '○', xpass: '!', timeout: '◷', error: '⚠', flaky: '≈', na: '–' };
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 /** For the parts written on the server side: text and attribute values alike. */
@@ -109,7 +109,7 @@ const STATUS: Record<string, { cls: string; text: string }> = {
 function statusOf(r: RunResults): { cls: string; text: string } {
   if (r.run.interrupted) return STATUS.interrupted!;
   if (r.counts.error > 0) return STATUS.infra!;
-  if (r.counts.fail + r.counts.xpass + r.counts.timeout > 0) return STATUS.unexpected!;
+  if (r.counts.fail + r.counts.xpass + r.counts.timeout + r.counts.flaky > 0) return STATUS.unexpected!;
   return STATUS.ok!;
 }
 
@@ -236,7 +236,7 @@ h2{font-size:13px;text-transform:uppercase;letter-spacing:.04em;color:var(--dim)
 .v-pass{--c-bg:var(--pass-bg);--c-fg:var(--pass-fg);--c-bd:var(--pass-bd)}
 .v-fail{--c-bg:var(--fail-bg);--c-fg:var(--fail-fg);--c-bd:var(--fail-bd)}
 .v-xfail{--c-bg:var(--xfail-bg);--c-fg:var(--xfail-fg);--c-bd:var(--xfail-bd)}
-.v-xpass{--c-bg:var(--xpass-bg);--c-fg:var(--xpass-fg);--c-bd:var(--xpass-bd)}
+.v-xpass,.v-flaky{--c-bg:var(--xpass-bg);--c-fg:var(--xpass-fg);--c-bd:var(--xpass-bd)}
 .v-timeout{--c-bg:var(--timeout-bg);--c-fg:var(--timeout-fg);--c-bd:var(--timeout-bd)}
 .v-error{--c-bg:var(--error-bg);--c-fg:var(--error-fg);--c-bd:var(--error-bd)}
 .v-na{--c-bg:var(--na-bg);--c-fg:var(--na-fg);--c-bd:var(--na-bd)}

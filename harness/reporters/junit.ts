@@ -74,7 +74,7 @@ function countsOf(cells: readonly CellResult[]): Counts {
   const n = (f: (c: CellResult) => boolean) => cells.filter(f).length;
   return {
     tests: cells.length,
-    failures: n((c) => c.verdict === 'fail' || c.verdict === 'xpass' || c.verdict === 'timeout'),
+    failures: n((c) => c.verdict === 'fail' || c.verdict === 'xpass' || c.verdict === 'timeout' || c.verdict === 'flaky'),
     errors: n((c) => c.verdict === 'error'),
     skipped: n((c) => c.verdict === 'na'),
   };
@@ -113,6 +113,7 @@ function addCase(suite: XMLBuilder, c: CellResult): void {
     }
     case 'fail':
     case 'xpass':
+    case 'flaky':
       tc.ele('failure', { message, type: c.verdict }).txt(failureBody(c));
       break;
     case 'timeout':

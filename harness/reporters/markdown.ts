@@ -1,12 +1,15 @@
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunResults } from '../core/results.js';
 import { renderMarkdown } from '../core/render.js';
 import { writeAtomic } from '../edge/files.js';
 import type { Reporter } from './reporter.js';
 
-/** matrix.md: cases × platforms, with a legend and counts. */
+/** matrix.md: cases × platforms, with a legend and counts; also the GitHub Actions job summary when there is one. */
 export class MarkdownReporter implements Reporter {
   onEnd(results: RunResults, runDir: string): void {
-    writeAtomic(join(runDir, 'matrix.md'), renderMarkdown(results));
+    const md = renderMarkdown(results);
+    writeAtomic(join(runDir, 'matrix.md'), md);
+    if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, `${md}\n`);
   }
 }

@@ -14,6 +14,7 @@ const COLOR: Record<Verdict, (s: string) => string> = {
   xpass: chalk.magenta,
   timeout: chalk.yellow,
   error: chalk.yellow,
+  flaky: chalk.magenta,
   na: chalk.dim,
 };
 

@@ -131,7 +131,7 @@ t.test('toGrid: a missing cell is undefined', async (t) => {
 });
 
 t.test('countsLine', async (t) => {
-  t.equal(countsLine(countVerdicts(cellsFor('1.27'))), '12 cells: 5 pass, 1 fail, 6 xfail, 0 xpass, 0 timeout, 0 error, 0 na');
+  t.equal(countsLine(countVerdicts(cellsFor('1.27'))), '12 cells: 5 pass, 1 fail, 6 xfail, 0 xpass, 0 timeout, 0 error, 0 flaky, 0 na');
 });
 
 t.test('renderMarkdown', async (t) => {
@@ -147,7 +147,7 @@ t.test('renderMarkdown', async (t) => {
     lines[7],
     `| link | ✅ pass | ☑️ xfail: musl init argv (go#13492) | ✅ pass | ❌ fail: ${SIGILL.slice(0, 47)}… | ☑️ xfail: musl init argv (go#13492) | ☑️ xfail: musl init argv (go#13492) |`,
   );
-  t.ok(md.includes('\n**12 cells: 5 pass, 1 fail, 6 xfail, 0 xpass, 0 timeout, 0 error, 0 na**\n'), 'the counts line');
+  t.ok(md.includes('\n**12 cells: 5 pass, 1 fail, 6 xfail, 0 xpass, 0 timeout, 0 error, 0 flaky, 0 na**\n'), 'the counts line');
   t.ok(md.includes("\n- IE TLS (go#54805): https://github.com/golang/go/issues/54805 — musl's dlopen refuses initial-exec TLS\n"), 'upstream link with its reason');
   t.ok(md.includes('\n- musl init argv (go#13492): https://github.com/golang/go/issues/13492\n'), 'upstream link without a reason');
   t.equal(md.split('https://github.com/golang/go/issues/54805').length - 1, 1, 'each upstream bug listed once');
@@ -204,7 +204,7 @@ t.test('renderText', async (t) => {
   t.equal(lines[7], `  ✗ link/arm5-glibc/go1.26: ${SIGILL}`);
   t.equal(lines[8], `  ✗ link/arm5-glibc/go1.27: ${SIGILL}`);
   t.equal(lines[9], '');
-  t.equal(lines[10], '24 cells: 10 pass, 2 fail, 12 xfail, 0 xpass, 0 timeout, 0 error, 0 na');
+  t.equal(lines[10], '24 cells: 10 pass, 2 fail, 12 xfail, 0 xpass, 0 timeout, 0 error, 0 flaky, 0 na');
   t.equal(lines.length, 11);
 });
 
@@ -212,7 +212,7 @@ t.test('renderText: all passing, with a missing cell', async (t) => {
   const cells = [cell('a', 'amd64-glibc', '1.27'), cell('a', 'amd64-musl', '1.27'), cell('longer-name', 'amd64-glibc', '1.27')];
   t.equal(
     renderText(results(cells)),
-    ['case         amd64-glibc  amd64-musl', 'a            ✓ pass       ✓ pass', 'longer-name  ✓ pass       ·', '', '3 cells: 3 pass, 0 fail, 0 xfail, 0 xpass, 0 timeout, 0 error, 0 na'].join('\n'),
+    ['case         amd64-glibc  amd64-musl', 'a            ✓ pass       ✓ pass', 'longer-name  ✓ pass       ·', '', '3 cells: 3 pass, 0 fail, 0 xfail, 0 xpass, 0 timeout, 0 error, 0 flaky, 0 na'].join('\n'),
   );
   t.same(Object.keys(TEXT_SYMBOL), [...VERDICTS]);
   for (const v of VERDICTS) t.equal([...TEXT_SYMBOL[v]].length, 1, `${v}: a one-code-point symbol`);

@@ -6,7 +6,7 @@ import { VERDICTS, type Verdict } from '../../harness/core/types.js';
 const cells = (...vs: Verdict[]) => vs.map((verdict) => ({ verdict }));
 
 t.test('countVerdicts', async (t) => {
-  t.same(countVerdicts([]), { pass: 0, fail: 0, xfail: 0, xpass: 0, timeout: 0, error: 0, na: 0, total: 0 });
+  t.same(countVerdicts([]), { pass: 0, fail: 0, xfail: 0, xpass: 0, timeout: 0, error: 0, flaky: 0, na: 0, total: 0 });
   t.same(countVerdicts(cells('pass', 'pass', 'xfail', 'fail', 'error', 'xfail', 'timeout', 'xpass', 'pass')), {
     pass: 3,
     fail: 1,
@@ -14,6 +14,7 @@ t.test('countVerdicts', async (t) => {
     xpass: 1,
     timeout: 1,
     error: 1,
+    flaky: 0,
     na: 0,
     total: 9,
   });
@@ -40,6 +41,10 @@ t.test('exitCodeFor', async (t) => {
 t.test('isUnexpected', async (t) => {
   t.same(
     VERDICTS.filter(isUnexpected),
-    ['fail', 'xpass', 'timeout', 'error'],
+    ['fail', 'xpass', 'timeout', 'error', 'flaky'],
   );
+});
+
+t.test('a flaky cell is never promoted: the run exits 1', async (t) => {
+  t.equal(exitCodeFor(countVerdicts(cells('pass', 'flaky')), false), 1);
 });
