@@ -1,11 +1,9 @@
-import { readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXIT, UsageError } from './core/errors.js';
 import { diffRuns, renderDiffMarkdown } from './core/diff.js';
-import { parseRunResults } from './core/merge.js';
-import type { RunResults } from './core/results.js';
 import { runCli } from './cli-common.js';
+import { readRun } from './edge/runs.js';
 import { writeAtomic } from './edge/files.js';
 
 const HELP = `usage: tsx harness/diff-cli.ts <old> <new>
@@ -25,19 +23,6 @@ into the new run's directory.
 Exit codes: 0 no regression; 1 some regression; 2 bad usage or unreadable
 results; 3 the diff could not be written.`;
 
-/** A run directory or its results.json → the run and the run's directory. */
-function readRun(arg: string): { results: RunResults; dir: string } {
-  let file = resolve(arg);
-  let text: string;
-  try {
-    if (statSync(file).isDirectory()) file = join(file, 'results.json');
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`${arg}: ${code === 'ENOENT' ? 'no such run directory or results.json' : `cannot read: ${code ?? (e as Error).message}`}`);
-  }
-  return { results: parseRunResults(text, file), dir: dirname(file) };
-}
 
 async function main(argv: string[]): Promise<number> {
   let parsed;

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from './core/cases.js';
 import { EXIT, InfraError, UsageError } from './core/errors.js';
-import { logDirFor, mergeResults, parseRunResults } from './core/merge.js';
+import { logDirFor, mergeResults, shardGaps } from './core/merge.js';
 import type { RunResults } from './core/results.js';
 import { runCli } from './cli-common.js';
+import { readRun } from './edge/runs.js';
 import { pointLatest } from './edge/files.js';
 import { DEFAULT_REPORTERS, makeReporters } from './reporters/index.js';
 import { multiplex } from './reporters/reporter.js';
@@ -29,20 +30,6 @@ or xfail; 1 some cell is fail, xpass or timeout; 2 bad usage or unreadable
 results; 3 some cell is error, or the merged run could not be written; 130 a
 run was interrupted.`;
 
-/** A run directory or its results.json → the run and the run's real directory (symlinks such as latest resolved). */
-function readRun(arg: string): { results: RunResults; dir: string } {
-  let file = resolve(arg);
-  let text: string;
-  try {
-    if (statSync(file).isDirectory()) file = join(file, 'results.json');
-    text = readFileSync(file, 'utf8');
-    file = realpathSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`${arg}: ${code === 'ENOENT' ? 'no such run directory or results.json' : `cannot read: ${code ?? (e as Error).message}`}`);
-  }
-  return { results: parseRunResults(text, file), dir: dirname(file) };
-}
 
 /** A directory name: the run id if it is short enough, else a fresh time-stamped one. */
 function mergedRunId(id: string): string {
@@ -99,6 +86,8 @@ async function main(argv: string[]): Promise<number> {
   mkdirSync(resultsDir, { recursive: true });
   const realResults = realpathSync(resultsDir);
   const parts = runs.map((r) => r.results);
+  const gaps = shardGaps(parts);
+  if (gaps) process.stderr.write(`cshared-matrix: warning: ${gaps}; the merged run covers only the shards given\n`);
   const runId = mergedRunId(mergeResults(parts).run.id);
   const runDir = join(realResults, runId);
   const merged = mergeResults(parts, { id: runId, command: ['npm run merge --', ...argv].join(' '), argv });

@@ -110,18 +110,21 @@ export function rebaseLog(dir: string, path: string): string {
   return posix.normalize(posix.join(dir, path));
 }
 
-const RUN_FIELDS = new Set(['id', 'startedAt', 'finishedAt', 'durationMs', 'command', 'argv', 'jobs', 'interrupted', 'node', 'rootfs']);
+/** Statistics in the run record (builds, resources, phases): records of numbers. */
+const STAT_FIELDS = ['builds', 'resources', 'phases'];
+/** Flags that hold for the merged run if they held for any part. */
+const FLAG_FIELDS = ['stoppedEarly'];
 
 /**
- * The other run fields, statistics such as builds, resources and phases: each is a record
- * of numbers, merged key by key — a max… key (a peak) takes the largest, any other key is
- * summed over the parts (machine time and counts, not wall time). Anything else is dropped.
+ * The run's statistics, key by key: a max… key (a peak) takes the largest value, any
+ * other is summed over the parts (machine time and counts, not wall time).
  */
 function mergeStats(runs: readonly RunResults['run'][]): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
   for (const run of runs) {
-    for (const [field, value] of Object.entries(run)) {
-      if (RUN_FIELDS.has(field) || typeof value !== 'object' || value === null || Array.isArray(value)) continue;
+    for (const field of STAT_FIELDS) {
+      const value = (run as Record<string, unknown>)[field];
+      if (typeof value !== 'object' || value === null) continue;
       const acc = (out[field] ??= {});
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         if (typeof v !== 'number') continue;
@@ -132,6 +135,32 @@ function mergeStats(runs: readonly RunResults['run'][]): Record<string, Record<s
   return out;
 }
 
+function mergeFlags(runs: readonly RunResults['run'][]): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  for (const f of FLAG_FIELDS) if (runs.some((r) => f in r)) out[f] = runs.some((r) => (r as Record<string, unknown>)[f] === true);
+  return out;
+}
+
+/**
+ * When the parts say they are shards (run.shard = {k, n}): which of the n are missing or
+ * given twice, in one line; undefined when they are complete, or not shards at all.
+ */
+export function shardGaps(parts: readonly Pick<RunResults, 'run'>[]): string | undefined {
+  const shards = parts.map((p) => (p.run as { shard?: { k: number; n: number } }).shard);
+  if (!shards.length || shards.some((s) => !s)) return undefined;
+  const ns = [...new Set(shards.map((s) => s!.n))];
+  if (ns.length > 1) return `the runs are shards of different splits (${shards.map((s) => `${s!.k}/${s!.n}`).join(', ')})`;
+  const n = ns[0]!;
+  const ks = shards.map((s) => s!.k);
+  const missing = Array.from({ length: n }, (_, i) => i + 1).filter((k) => !ks.includes(k));
+  const twice = [...new Set(ks.filter((k, i) => ks.indexOf(k) !== i))];
+  const problems = [
+    ...(missing.length ? [`shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${n}`).join(', ')} missing`] : []),
+    ...(twice.length ? [`shard${twice.length > 1 ? 's' : ''} ${twice.map((k) => `${k}/${n}`).join(', ')} given twice`] : []),
+  ];
+  return problems.length ? problems.join('; ') : undefined;
+}
+
 /**
  * One run from several: the cells of every part (a cell id in two parts is an error
  * naming both runs), in the canonical order — Go version, then case, then platform, as
@@ -139,8 +168,9 @@ function mergeStats(runs: readonly RunResults['run'][]): Record<string, Record<s
  * (their platforms, cases and images lists, and the order of their cells). Counts and
  * exit code are recomputed; images, platforms and cases are unioned. Run: startedAt is
  * the earliest, finishedAt the latest, durationMs the wall-clock span between them, jobs
- * the largest, statistics merged (mergeStats), rootfs kept only if every part ran in the same one, and
- * interrupted if any part was. Log paths: see MergeOptions.logDirs.
+ * the largest, statistics (builds, resources, phases) merged by mergeStats, interrupted
+ * and stoppedEarly if any part was, rootfs kept only if every part ran in the same one;
+ * a part's shard is not carried over (see shardGaps). Log paths: see MergeOptions.logDirs.
  */
 export function mergeResults(parts: readonly RunResults[], opts: MergeOptions = {}): RunResults {
   if (!parts.length) throw new UsageError('nothing to merge: give at least one run');
@@ -223,6 +253,7 @@ export function mergeResults(parts: readonly RunResults[], opts: MergeOptions = 
       interrupted,
       node: [...new Set(parts.map((p) => p.run.node))].join(', '),
       ...mergeStats(parts.map((p) => p.run)),
+      ...mergeFlags(parts.map((p) => p.run)),
       ...(rootfs && sameRootfs ? { rootfs } : {}),
     } as RunResults['run'],
     images,
