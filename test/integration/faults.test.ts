@@ -104,7 +104,8 @@ class HostProcesses {
         continue;
       }
       const x = HostProcesses.RE.exec(cmd);
-      if (!x) continue;
+      // The supervisor names the host in its arguments: it is not one of the host's processes.
+      if (!x || /^\S*\/csm-run /.test(cmd)) continue;
       const key = `${x[2]}/${x[1]}`;
       m.set(key, [...(m.get(key) ?? []), Number(d)]);
     }

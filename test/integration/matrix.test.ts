@@ -43,7 +43,7 @@ t.test('link and dlopen on all six platforms match the measured ground truth', a
   const r = await ran('--case', 'link,dlopen');
   t.equal(r.code, 0, `exit 0 when every verdict is as expected\n${r.out.slice(-3000)}`);
   t.equal(r.results.cells.length, 12);
-  t.same(r.results.counts, { pass: 6, fail: 0, xfail: 6, xpass: 0, timeout: 0, error: 0, na: 0, total: 12 });
+  t.same(r.results.counts, { pass: 6, fail: 0, xfail: 6, xpass: 0, timeout: 0, error: 0, flaky: 0, na: 0, total: 12 });
   t.match(r.results.images[0]?.tools.go, new RegExp(`^${go.replace('.', '\\.')}\\.\\d+$`), 'the exact Go version is read from the image');
 
   for (const p of ['amd64-glibc', 'arm7-glibc', 'arm5-glibc'])
@@ -113,6 +113,39 @@ t.test('a warm re-run restores every artifact from the cache, and still runs eve
   const fresh = await ran('--case', 'link', '--platform', 'amd64-glibc', '--rebuild');
   t.equal(fresh.results.run.builds!.cacheHits, 0, '--rebuild ignores the cache');
   t.equal(fresh.cell(`link/amd64-glibc/go${go}`).verdict, 'pass');
+});
+
+t.test('--repeat: repetitions that disagree make a cell flaky, never pass', async (t) => {
+  const r = await ran('--cases', join(fixtures, 'cases'), '--case', 'flaky-probe', '--platform', 'amd64-glibc', '--repeat', '3', '--jobs', '1');
+  t.equal(r.code, 1, 'flaky is unexpected: exit 1');
+  const c = r.cell(`flaky-probe/amd64-glibc/go${go}`);
+  t.equal(c.verdict, 'flaky');
+  t.same(c.repeats, { pass: 1, fail: 2 });
+  t.match(c.summary, /^flaky over 3 runs \(1 pass, 2 fail\)/);
+  t.ok(c.logs.run && c.logs['run-2'] && c.logs['run-3'], 'a log per repetition');
+});
+
+t.test('two shards merged equal the unsharded run, cell for cell', async (t) => {
+  const whole = await ran('--case', 'link,dlopen,multi');
+  const parts = [];
+  for (const k of [1, 2]) parts.push(await ran('--case', 'link,dlopen,multi', '--shard', `${k}/2`));
+  const [a, b] = parts.map((p) => p.results.cells.map((c) => c.id));
+  t.ok(a!.length > 0 && b!.length > 0, `both shards have cells (${a!.length} + ${b!.length})`);
+  t.same([...a!, ...b!].sort(), whole.results.cells.map((c) => c.id).sort(), 'the shards partition the matrix');
+  t.equal(parts[0]!.results.run.shard?.of, 18);
+  const m = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/merge-cli.ts --results ${resultsDir} ${join(resultsDir, parts[0]!.results.run.id)} ${join(resultsDir, parts[1]!.results.run.id)}`;
+  t.equal(m.exitCode, 0, m.stderr);
+  const merged = JSON.parse(readFileSync(join(resultsDir, 'latest', 'results.json'), 'utf8')) as RunResults;
+  // Two executions, so a stage an expectation leaves unpinned (the musl init crash races main) may differ; verdicts may not.
+  const shape = (cs: RunResults['cells']) =>
+    cs.map((c) => ({ id: c.id, verdict: c.verdict, stage: c.expectation && !c.expectation.stage ? 'unpinned' : c.stage, exit: c.exit, expectation: c.expectation?.link }));
+  t.same(shape(merged.cells), shape(whole.results.cells), 'same cells, same order, same verdicts');
+  t.same(merged.counts, whole.results.counts);
+  t.ok(existsSync(join(resultsDir, 'latest', 'report.html')) && existsSync(join(resultsDir, 'latest', 'matrix.md')), 'every report format for the merged run');
+
+  const d = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/diff-cli.ts ${join(resultsDir, whole.results.run.id)} ${join(resultsDir, 'latest')}`;
+  t.equal(d.exitCode, 0, 'no regression between the unsharded and the merged run');
+  t.match(d.stdout, /Regressions/);
 });
 
 t.test('the CPU model is real: GOARM=7 code dies with SIGILL on arm926', async (t) => {
