@@ -236,6 +236,7 @@ interface StepPlan {
 /** Everything one run shares: the session, memoized builds, the job limit. */
 class RunContext {
   private readonly limit;
+  private readonly runLimit;
   private readonly builds = new Map<string, Promise<{ ok: boolean; log: string; logPath: string } | { infra: string }>>();
   /** readelf facts of every built file, by its path in the volume. */
   private readonly elfByPath = new Map<string, ElfFacts>();
@@ -259,6 +260,9 @@ class RunContext {
     private readonly rootfs?: BuiltImage,
   ) {
     this.limit = pLimit(Math.max(1, opts.jobs));
+    // Hosts run the moment their libraries exist instead of queueing behind every
+    // pending build: a run is milliseconds of one thread, a Go build uses all cores.
+    this.runLimit = pLimit(Math.max(1, opts.jobs));
   }
 
   private image(go: string): BuiltImage {
@@ -614,7 +618,7 @@ class RunContext {
     };
     let r: ExecResult | undefined;
     try {
-      r = await this.limit(attempt);
+      r = await this.runLimit(attempt);
       if (!r) return { stopped: true };
     } catch (e) {
       const msg = `running the host failed in the engine: ${(e as Error).message}`;

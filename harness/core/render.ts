@@ -33,6 +33,11 @@ export function cellText(c: Pick<CellResult, 'verdict' | 'summary'>, width = 48)
   return `${SYMBOL[c.verdict]} ${c.verdict}: ${clip(c.summary.replace(/\s+/g, ' '), width)}`;
 }
 
+function compactMarkdown(c: Pick<CellResult, 'verdict' | 'expectation'>): string {
+  if (c.verdict === 'pass') return SYMBOL.pass;
+  return `${SYMBOL[c.verdict]}${c.verdict === 'xfail' && c.expectation ? ` ${shortLink(c.expectation.link)}` : ` ${c.verdict}`}`;
+}
+
 export interface Grid {
   columns: string[];
   rows: { name: string; cells: (CellResult | undefined)[] }[];
@@ -66,7 +71,9 @@ export function renderMarkdown(r: RunResults): string {
   out.push(`Go ${gos.join(', ')} · ${r.cells.length} cells · ${(r.run.durationMs / 1000).toFixed(1)} s${r.run.interrupted ? ' · **interrupted**' : ''}`, '');
   out.push(`| case | ${g.columns.map(esc).join(' | ')} |`);
   out.push(`|---|${g.columns.map(() => '---').join('|')}|`);
-  for (const row of g.rows) out.push(`| ${esc(row.name)} | ${row.cells.map((c) => (c ? esc(cellText(c)) : '·')).join(' | ')} |`);
+  // Many columns (several Go versions): a symbol and the issue, so the table still fits a page.
+  const text = (c: CellResult) => (g.columns.length > 8 ? compactMarkdown(c) : cellText(c));
+  for (const row of g.rows) out.push(`| ${esc(row.name)} | ${row.cells.map((c) => (c ? esc(text(c)) : '·')).join(' | ')} |`);
   out.push('', `**${countsLine(r.counts)}**`, '');
   const expected = new Map<string, { label: string; reason?: string }>();
   for (const c of r.cells) if (c.expectation) expected.set(c.expectation.link, { label: c.expectation.label, ...(c.expectation.reason ? { reason: c.expectation.reason } : {}) });
