@@ -309,7 +309,9 @@ t.test('the engine restarted mid-run: the cell is an error, exit 3, results writ
   await ensureEngine(say, { waitSeconds: 180 });
   t.comment(`engine back ${Date.now() - t0} ms after SIGTERM`);
 
-  const p = await Promise.race([run.p, sleep(240_000).then(() => undefined)]);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const p = await Promise.race([run.p, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), 240_000)))]);
+  clearTimeout(timer);
   if (!p) throw new Error(`the harness did not finish within 4 minutes of the engine restart:\n${run.lines.map((l) => l.text).join('\n').slice(-3000)}`);
   const out = p.stdout + p.stderr;
   t.equal(p.exitCode, 3, `an infrastructure error exits 3\n${out.slice(-3000)}`);
