@@ -609,7 +609,8 @@ class RunContext {
       try {
         // Grace beyond the supervisor's own deadline: the harness only steps in if the supervisor itself is stuck.
         const r = await this.session.exec(slot, cmd, { env, workdir: plan.hostCwd(c, p, go), deadlineMs: timeoutMs + 20_000, maxOutput: 256 << 10 });
-        healthy = !r.deadlineHit;
+        // A timed-out host may have left processes the supervisor could not see: never reuse its container.
+        healthy = !r.deadlineHit && !/@@csm-status \S+ \{"timeout"/.test(r.stderr);
         return r;
       } finally {
         if (healthy) pool.release(slot);
