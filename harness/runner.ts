@@ -2,7 +2,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import type Docker from 'dockerode';
 import pLimit from 'p-limit';
 import * as tar from 'tar';
 import { classify, signalName } from './core/classify.js';
@@ -476,9 +475,7 @@ class RunContext {
     const c = this.cases.get(cell.caseName)!;
     const p = cell.platform;
     const go = cell.go.version;
-    const cellLogs = this.logPath(`go${go}`, p.name, c.name);
     const logs: Record<string, string> = {};
-    const t0 = Date.now();
     let obs: CellObservation = {};
     let end: ProcessEnd | undefined;
     let reached: Stage = 'build';
@@ -585,7 +582,8 @@ class RunContext {
       axes: { case: c.name, platform: p.name, goarch: p.goarch, ...(p.goarm ? { goarm: p.goarm } : {}), libc: p.libc, cpu: p.cpu, go, goVersion },
       ...verdict,
       ...(end ? { exit: end.kind === 'exit' ? { code: end.code } : end.kind === 'signal' ? { signal: end.signal, signalName: end.name } : { timedOut: true } } : {}),
-      durationMs: obs.run?.durationMs ?? Date.now() - t0,
+      // The host's own run time; a cell whose host never ran (n/a, build failure) has none.
+      durationMs: obs.run?.durationMs ?? 0,
       logs,
       ...(elf ? { elf } : {}),
       ...(explanation ? { explanation } : {}),
