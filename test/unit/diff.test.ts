@@ -5,7 +5,7 @@ import t from 'tap';
 import { classifyChange, diffRuns, renderDiffMarkdown, type RunDiff } from '../../harness/core/diff.js';
 import { EXIT } from '../../harness/core/errors.js';
 import { countVerdicts, exitCodeFor, type RunResults } from '../../harness/core/results.js';
-import { VERDICTS, type CellResult, type ExpectationRule, type Verdict } from '../../harness/core/types.js';
+import { VERDICTS, type CellResult, type ExpectationRule } from '../../harness/core/types.js';
 import { cell, tempDir, writeTree } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
