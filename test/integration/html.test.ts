@@ -8,7 +8,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import t from 'tap';
 import { countVerdicts, type RunResults } from '../../harness/core/results.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';
-import type { CellResult, ElfSummary, ExpectationRule } from '../../harness/core/types.js';
+import { VERDICTS, type CellResult, type ElfSummary, type ExpectationRule } from '../../harness/core/types.js';
 import { displayText, HtmlReporter, LOG_CAP_BYTES, readLogCapped, renderHtml, scriptJson } from '../../harness/reporters/html.js';
 import { DEFAULT_REPORTERS, makeReporters } from '../../harness/reporters/index.js';
 
@@ -269,7 +269,7 @@ t.test('in a headless browser', async (t) => {
     const meta = (await page.locator('.meta').textContent())!;
     for (const s of ['1.26.9, 1.27.4', '2 min 39 s', 'cshared-matrix-go:1.27-555d4c86a73bc6d1', 'qemu 10.0.13', 'npm run matrix']) t.match(meta, s);
     t.match(await page.locator('.status').textContent(), /Incomplete/);
-    t.equal(await page.locator('.legend li').count(), 7);
+    t.equal(await page.locator('.legend li').count(), VERDICTS.length, 'one legend entry per verdict');
     const bg = (sel: string) => page.locator(sel).first().evaluate((el) => getComputedStyle(el).backgroundColor);
     t.not(await bg('.cell.v-pass'), await bg('.cell.v-fail'), 'verdicts have their own colours');
     t.not(await bg('.cell.v-xfail'), await bg('.cell.v-fail'));
