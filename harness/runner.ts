@@ -445,9 +445,10 @@ class RunContext {
       return { infra: (e as Error).message };
     }
     if (r.deadlineHit) return { infra: `build step did not finish within 15 minutes: ${st.cmd.join(' ')}` };
-    const at = r.stdout.indexOf(`\n${plan.ELF_BEGIN}\n`);
-    const out = at >= 0 ? r.stdout.slice(0, at + 1) : r.stdout;
-    if (at >= 0) this.elfByPath.set(st.target, parseReadelf(r.stdout.slice(at + plan.ELF_BEGIN.length + 2)));
+    // The marker opens a line; a silent build puts it on the very first one.
+    const m = new RegExp(`(^|\\n)${plan.ELF_BEGIN}\\n`).exec(r.stdout);
+    const out = m ? r.stdout.slice(0, m.index + m[1]!.length) : r.stdout;
+    if (m) this.elfByPath.set(st.target, parseReadelf(r.stdout.slice(m.index + m[0].length)));
     const hit = out.includes('[cshared-matrix: artifact cache hit ');
     this.stats.steps++;
     if (hit) this.stats.cacheHits++;
