@@ -3,13 +3,12 @@
 import { appendFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import { $ } from 'zx';
 import { REPO_ROOT, loadCases } from './core/cases.js';
 import { EXIT } from './core/errors.js';
 import { PLATFORMS } from './core/platforms.js';
 import type { RunResults } from './core/results.js';
-import { runCli } from './cli-common.js';
+import { parseCommandLine, runCli } from './cli-common.js';
 import { naiveScript } from './naive.js';
 import { writeAtomic } from './edge/files.js';
 import { readGoVersions } from './edge/images.js';
@@ -33,11 +32,10 @@ interface Scenario {
 const sec = (ms: number | undefined) => Math.round((ms ?? 0) / 10) / 100;
 
 async function main(argv: string[]): Promise<number> {
-  const { values: o } = parseArgs({ args: argv, options: { 'skip-naive': { type: 'boolean' }, scale: { type: 'string' }, jobs: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  if (o.help) {
-    process.stdout.write('usage: npm run bench -- [--skip-naive] [--scale N] [--jobs N]\n  cold, warm, one-case-changed and naive runs of the default matrix; --scale N adds a warm run over N× generated cases\n');
-    return EXIT.ok;
-  }
+  const help = 'usage: npm run bench -- [--skip-naive] [--scale N] [--jobs N]\n  cold, warm, one-case-changed and naive runs of the default matrix; --scale N adds a warm run over N× generated cases';
+  const parsed = parseCommandLine(argv, { 'skip-naive': { type: 'boolean' }, scale: { type: 'string' }, jobs: { type: 'string' } }, help);
+  if (!parsed) return EXIT.ok;
+  const o = parsed.values;
   const jobs = Number(o.jobs ?? cpus().length);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const work = join(REPO_ROOT, 'results', 'bench', stamp);

@@ -1,3 +1,4 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EXIT, FatalError, UsageError } from './core/errors.js';
 
 /**
@@ -39,4 +40,27 @@ export function positiveNumber(name: string, v: string | undefined): number | un
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} takes a positive number, not "${v}"`);
   return n;
+}
+
+/**
+ * Every command's argument parsing: node's parseArgs, a bad flag as one usage
+ * line (exit 2), and -h/--help printing the command's text. Returns undefined
+ * when help was printed.
+ */
+type Options = NonNullable<ParseArgsConfig['options']>;
+const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
+
+export function parseCommandLine<const O extends Options>(argv: string[], options: O, help: string, allowPositionals = false) {
+  const config = { args: argv, options: { ...options, ...HELP_OPTION }, allowPositionals, strict: true } as const;
+  let parsed;
+  try {
+    parsed = parseArgs<typeof config>(config);
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.split('\n')[0]} (see --help)`);
+  }
+  if ((parsed.values as { help?: boolean }).help) {
+    process.stdout.write(`${help}\n`);
+    return undefined;
+  }
+  return parsed;
 }

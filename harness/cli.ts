@@ -1,8 +1,7 @@
-import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { REPO_ROOT } from './core/cases.js';
-import { EXIT, UsageError } from './core/errors.js';
-import { abortOnSignals, positiveNumber, runCli } from './cli-common.js';
+import { EXIT } from './core/errors.js';
+import { abortOnSignals, parseCommandLine, positiveNumber, runCli } from './cli-common.js';
 import { splitList } from './core/matrix.js';
 import { diffRuns, renderDiffMarkdown } from './core/diff.js';
 import { parseShard } from './core/shard.js';
@@ -50,49 +49,34 @@ LIST is comma-separated, and options may repeat. Exit codes: 0 every cell is pas
 or xfail; 1 some cell is fail, xpass or timeout; 2 bad usage or case data;
 3 infrastructure error (engine, image, disk); 130 interrupted.`;
 
-function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        platform: { type: 'string', multiple: true },
-        case: { type: 'string', multiple: true },
-        go: { type: 'string', multiple: true },
-        jobs: { type: 'string' },
-        timeout: { type: 'string' },
-        cases: { type: 'string', multiple: true },
-        'no-default-cases': { type: 'boolean' },
-        platforms: { type: 'string', multiple: true },
-        results: { type: 'string' },
-        reporter: { type: 'string', multiple: true },
-        'rebuild-images': { type: 'boolean' },
-        rebuild: { type: 'boolean' },
-        cache: { type: 'string' },
-        probes: { type: 'boolean' },
-        repeat: { type: 'string' },
-        'max-failures': { type: 'string' },
-        shard: { type: 'string' },
-        'shard-costs': { type: 'string' },
-        'docker-host': { type: 'string' },
-        baseline: { type: 'string' },
-        'engine-only': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message.split('\n')[0]} (see --help)`);
-  }
-}
-
+const OPTIONS = {
+  platform: { type: 'string', multiple: true },
+  case: { type: 'string', multiple: true },
+  go: { type: 'string', multiple: true },
+  jobs: { type: 'string' },
+  timeout: { type: 'string' },
+  cases: { type: 'string', multiple: true },
+  'no-default-cases': { type: 'boolean' },
+  platforms: { type: 'string', multiple: true },
+  results: { type: 'string' },
+  reporter: { type: 'string', multiple: true },
+  'rebuild-images': { type: 'boolean' },
+  rebuild: { type: 'boolean' },
+  cache: { type: 'string' },
+  probes: { type: 'boolean' },
+  repeat: { type: 'string' },
+  'max-failures': { type: 'string' },
+  shard: { type: 'string' },
+  'shard-costs': { type: 'string' },
+  'docker-host': { type: 'string' },
+  baseline: { type: 'string' },
+  'engine-only': { type: 'boolean' },
+} as const;
 
 async function main(argv: string[]): Promise<number> {
-  const o = parse(argv);
-  if (o.help) {
-    process.stdout.write(`${HELP}\n`);
-    return EXIT.ok;
-  }
+  const parsed = parseCommandLine(argv, OPTIONS, HELP);
+  if (!parsed) return EXIT.ok;
+  const o = parsed.values;
   if (o['engine-only']) {
     await ensureEngine((l) => process.stderr.write(`cshared-matrix: ${l}\n`));
     process.stderr.write('cshared-matrix: the Docker engine answers\n');

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { EXIT, UsageError } from './core/errors.js';
 import { diffRuns, renderDiffMarkdown } from './core/diff.js';
-import { runCli } from './cli-common.js';
+import { parseCommandLine, runCli } from './cli-common.js';
 import { readRun } from './edge/runs.js';
 import { writeAtomic } from './edge/files.js';
 
@@ -25,16 +24,8 @@ results; 3 the diff could not be written.`;
 
 
 async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message.split('\n')[0]} (see --help)`);
-  }
-  if (parsed.values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return EXIT.ok;
-  }
+  const parsed = parseCommandLine(argv, {}, HELP, true);
+  if (!parsed) return EXIT.ok;
   if (parsed.positionals.length !== 2) throw new UsageError('diff: give exactly two runs, <old> <new> (run directories or results.json files); see --help');
   const [oldArg, newArg] = parsed.positionals as [string, string];
   const before = readRun(oldArg);

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
-import { parseArgs } from 'node:util';
 import { REPO_ROOT } from './core/cases.js';
 import { EXIT, InfraError, UsageError } from './core/errors.js';
 import { logDirFor, mergeResults, shardGaps } from './core/merge.js';
 import type { RunResults } from './core/results.js';
-import { runCli } from './cli-common.js';
+import { parseCommandLine, runCli } from './cli-common.js';
 import { readRun } from './edge/runs.js';
 import { pointLatest } from './edge/files.js';
 import { DEFAULT_REPORTERS, makeReporters } from './reporters/index.js';
@@ -60,24 +59,9 @@ function copyLogs(run: { results: RunResults; dir: string }, runDir: string): nu
 }
 
 async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        results: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message.split('\n')[0]} (see --help)`);
-  }
+  const parsed = parseCommandLine(argv, { results: { type: 'string' } }, HELP, true);
+  if (!parsed) return EXIT.ok;
   const { values: o, positionals } = parsed;
-  if (o.help) {
-    process.stdout.write(`${HELP}\n`);
-    return EXIT.ok;
-  }
   if (!positionals.length) throw new UsageError('merge: give the run directories to merge (e.g. one per shard); see --help');
   const reporters = makeReporters(DEFAULT_REPORTERS);
   const runs = positionals.map(readRun);

@@ -39,7 +39,7 @@ export function naiveScript(cases: readonly CaseSpec[], platforms: readonly Plat
         lines.push(run(['-v "$W:/work"', `-w ${plan.srcDir(c)}`], mk(out, plan.cLibCmd(p, cl.sources, cl.cflags ?? [], out, cl.name))));
       }
       if (!c.host.python) lines.push(run(['-v "$W:/work"', `-w ${plan.srcDir(c)}`], mk(plan.hostDir(c, p, go), plan.hostCompileCmd(c, p, go))));
-      const timeout = Math.round((c.run?.timeout ?? 30) * p.timeoutScale * 1000);
+      const timeout = plan.hostTimeoutMs(c, p);
       lines.push(
         `${run(['-v "$W:/work:ro"', '--user 65534:65534', `-w ${plan.hostCwd(c, p, go)}`, ...plan.hostEnv(c, p, go).map((e) => `-e ${q([e])}`)], plan.runCmd(c, p, go, timeout, 'naive'))} >/dev/null 2>&1`,
         'cells=$((cells+1))',

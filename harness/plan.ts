@@ -159,6 +159,9 @@ export function hostCwd(c: CaseSpec, p: Platform, go: string): string {
   return clib ? cLibDir(c, clib.name, p, go) : '/tmp';
 }
 
+/** A host's time limit: --timeout, else the case's run.timeout, else 30 s; emulated rows scale it. */
+export const hostTimeoutMs = (c: CaseSpec, p: Platform, override?: number): number => Math.round((override ?? c.run?.timeout ?? 30) * p.timeoutScale * 1000);
+
 export const runCmd = (c: CaseSpec, p: Platform, go: string, timeoutMs: number, nonce: string): string[] => [
   SUPERVISOR,
   String(timeoutMs),

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { REPO_ROOT } from './core/cases.js';
 import { EXIT, UsageError } from './core/errors.js';
 import { splitList } from './core/matrix.js';
-import { abortOnSignals, positiveNumber, runCli } from './cli-common.js';
+import { abortOnSignals, parseCommandLine, positiveNumber, runCli } from './cli-common.js';
 import { DEFAULT_REPORTERS, makeReporters } from './reporters/index.js';
 import { reproduce } from './repro.js';
 import { defaultJobs } from './runner.js';
@@ -27,29 +26,16 @@ Exit codes: 0 the reported error reproduced in at least one cell; 1 it did not;
 2 bad usage or a report with no Go code; 3 infrastructure error; 130 interrupted.`;
 
 async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        platform: { type: 'string', multiple: true },
-        go: { type: 'string', multiple: true },
-        rootfs: { type: 'string' },
-        jobs: { type: 'string' },
-        timeout: { type: 'string' },
-        results: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message.split('\n')[0]} (see --help)`);
-  }
+  const parsed = parseCommandLine(argv, {
+    platform: { type: 'string', multiple: true },
+    go: { type: 'string', multiple: true },
+    rootfs: { type: 'string' },
+    jobs: { type: 'string' },
+    timeout: { type: 'string' },
+    results: { type: 'string' },
+  }, HELP, true);
+  if (!parsed) return EXIT.ok;
   const { values: o, positionals } = parsed;
-  if (o.help) {
-    process.stdout.write(`${HELP}\n`);
-    return EXIT.ok;
-  }
   if (positionals.length !== 1) throw new UsageError('npm run repro -- <report>: give exactly one report (a .md/.txt file or a directory); see --help');
   const jobs = positiveNumber('jobs', o.jobs);
   const timeout = positiveNumber('timeout', o.timeout);

@@ -558,7 +558,7 @@ class RunContext {
       try {
         const builder = await this.session.builder(this.image(go).tag);
         const env = plan.hostEnv(c, p, go);
-        const timeoutMs = Math.round((this.opts.timeout ?? c.run?.timeout ?? 30) * p.timeoutScale * 1000);
+        const timeoutMs = plan.hostTimeoutMs(c, p, this.opts.timeout);
         logs.bundle = await exportBundle({
           session: this.session,
           builder,
@@ -595,7 +595,7 @@ class RunContext {
   private async runHost(c: CaseSpec, cell: CellSpec, repetition = 0): Promise<{ stopped: true } | { end: ProcessEnd; stdout: string; stderr: string; ms: number; logPath: string } | { infra: string; logPath: string }> {
     const p = cell.platform;
     const go = cell.go.version;
-    const timeoutMs = Math.round((this.opts.timeout ?? c.run?.timeout ?? 30) * p.timeoutScale * 1000);
+    const timeoutMs = plan.hostTimeoutMs(c, p, this.opts.timeout);
     const env = plan.hostEnv(c, p, go);
     const cmd = plan.runCmd(c, p, go, timeoutMs, this.nonce);
     const logPath = this.logPath(`go${go}`, p.name, c.name, repetition ? `run-${repetition + 1}.log` : 'run.log');

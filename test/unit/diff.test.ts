@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import t from 'tap';
 import { classifyChange, diffRuns, renderDiffMarkdown, type RunDiff } from '../../harness/core/diff.js';
 import { EXIT } from '../../harness/core/errors.js';
-import { countVerdicts, exitCodeFor, type RunResults } from '../../harness/core/results.js';
+import type { RunResults } from '../../harness/core/results.js';
 import { VERDICTS, type CellResult, type ExpectationRule } from '../../harness/core/types.js';
-import { cell, tempDir, writeTree } from './helpers.js';
+import { cell, runResults, tempDir, writeTree } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -21,18 +21,7 @@ const IE_TLS: ExpectationRule & { matched: boolean } = {
 };
 
 function run(id: string, cells: CellResult[]): RunResults {
-  const counts = countVerdicts(cells);
-  return {
-    schemaVersion: 1,
-    harness: { name: 'cshared-matrix', version: '0.1.0' },
-    run: { id, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:01:00.000Z', durationMs: 60_000, command: 'npm run matrix', argv: [], jobs: 2, interrupted: false, node: 'v20' },
-    images: [],
-    platforms: [],
-    cases: [],
-    cells,
-    counts,
-    exitCode: exitCodeFor(counts, false),
-  };
+  return runResults(cells, { run: { id, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:01:00.000Z', durationMs: 60_000, node: 'v20' }, platforms: [] });
 }
 
 const logs = (c: string, p: string) => ({ compile: `logs/go1.27/${p}/${c}/compile.log`, run: `logs/go1.27/${p}/${c}/run.log` });

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Test } from 'tap';
 import { PLATFORMS } from '../../harness/core/platforms.js';
-import type { CaseFile, CaseSpec, CellResult, Platform } from '../../harness/core/types.js';
+import { countVerdicts, exitCodeFor, RESULTS_SCHEMA_VERSION, type RunResults } from '../../harness/core/results.js';
+import type { CaseFile, CaseSpec, CellResult, ExpectationRule, Platform } from '../../harness/core/types.js';
 
 export function platform(name: string): Platform {
   const p = PLATFORMS.find((x) => x.name === name);
@@ -83,3 +84,55 @@ export function cell(caseName: string, platformName: string, go: string, over: P
     ...over,
   };
 }
+
+/**
+ * A RunResults around some cells, with the run's counts computed from them.
+ * Everything a test cares about is an explicit override: run metadata through
+ * `run`, any other top-level field directly.
+ */
+export function runResults(cells: CellResult[], over: Omit<Partial<RunResults>, 'run'> & { run?: Partial<RunResults['run']> } = {}): RunResults {
+  const { run, ...rest } = over;
+  const counts = countVerdicts(cells);
+  return {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    harness: { name: 'cshared-matrix', version: '0.1.0' },
+    run: {
+      id: '2026-11-26T11-50-59Z-ab12',
+      startedAt: '2026-11-26T11:50:59.000Z',
+      finishedAt: '2026-11-26T11:52:22.400Z',
+      durationMs: 83_400,
+      command: 'npm run matrix',
+      argv: [],
+      jobs: 2,
+      interrupted: false,
+      node: 'v20.20.2',
+      ...run,
+    },
+    images: [],
+    platforms: [...PLATFORMS],
+    cases: [],
+    cells,
+    counts,
+    exitCode: exitCodeFor(counts, false),
+    ...rest,
+  };
+}
+
+/** The two musl expectations every C-host case carries, as fixtures. */
+export const IE_TLS_RULE: ExpectationRule = {
+  when: { libc: 'musl' },
+  verdict: 'fail',
+  stage: 'load',
+  match: 'initial-exec TLS resolves to dynamic definition',
+  link: 'https://github.com/golang/go/issues/54805',
+  label: 'IE TLS (go#54805)',
+  reason: "musl's dlopen refuses initial-exec TLS",
+};
+
+export const INIT_ARGV_RULE: ExpectationRule = {
+  when: { libc: 'musl' },
+  verdict: 'fail',
+  match: 'signal 11|SIGSEGV',
+  link: 'https://github.com/golang/go/issues/13492',
+  label: 'musl init argv (go#13492)',
+};

@@ -2,49 +2,18 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import t from 'tap';
-import { countVerdicts, type RunResults } from '../../harness/core/results.js';
-import type { CellResult, ExpectationRule } from '../../harness/core/types.js';
+import type { RunResults } from '../../harness/core/results.js';
+import type { CellResult } from '../../harness/core/types.js';
 import { FAILURE_TAIL_CHARS, JunitReporter, renderJunit, tail, xmlSafe } from '../../harness/reporters/junit.js';
 import { makeReporters, REPORTERS } from '../../harness/reporters/index.js';
-import { PLATFORMS } from '../../harness/core/platforms.js';
-import { cell, tempDir } from './helpers.js';
+import { IE_TLS_RULE, cell, runResults, tempDir } from './helpers.js';
 
-const IE_TLS: ExpectationRule = {
-  when: { libc: 'musl' },
-  verdict: 'fail',
-  stage: 'load',
-  match: 'initial-exec TLS resolves to dynamic definition',
-  link: 'https://github.com/golang/go/issues/54805',
-  label: 'IE TLS (go#54805)',
-  reason: "musl's dlopen refuses initial-exec TLS",
-};
 
 /** Untrusted host output: markup, an ANSI colour, a NUL, a CDATA terminator, a lone surrogate. */
 const NASTY = 'exited with code 2\n<img src=x onerror=alert(1)> & "quotes" \x1b[31mred\x1b[0m \x00nul ]]> end \ud800 \r\nlast line';
 
 function results(cells: CellResult[], over: Partial<RunResults['run']> = {}): RunResults {
-  return {
-    schemaVersion: 1,
-    harness: { name: 'cshared-matrix', version: '0.1.0' },
-    run: {
-      id: '2026-11-26T11-50-59Z-ab12',
-      startedAt: '2026-11-26T11:50:59.000Z',
-      finishedAt: '2026-11-26T11:52:22.400Z',
-      durationMs: 83_400,
-      command: 'npm run matrix',
-      argv: [],
-      jobs: 2,
-      interrupted: false,
-      node: 'v20.20.2',
-      ...over,
-    },
-    images: [],
-    platforms: [...PLATFORMS],
-    cases: [],
-    cells,
-    counts: countVerdicts(cells),
-    exitCode: 1,
-  };
+  return runResults(cells, { run: over, exitCode: 1 });
 }
 
 /** Two Go versions × two platforms × four cases, every verdict at least once. */
@@ -65,10 +34,10 @@ function matrix(): CellResult[] {
       mk(
         'dlopen',
         musl
-          ? { verdict: 'xfail', stage: 'load', stageOk: false, summary: IE_TLS.label, expectation: { ...IE_TLS, matched: true } }
+          ? { verdict: 'xfail', stage: 'load', stageOk: false, summary: IE_TLS_RULE.label, expectation: { ...IE_TLS_RULE, matched: true } }
           : go === '1.27'
             ? { verdict: 'fail', stage: 'run', stageOk: false, summary: 'run: <b>bold</b> & broken', failureText: NASTY, checks: [{ ok: false, text: 'Add(2, 3) == 5' }], explanation: 'library uses <TLS>', logs: { run: 'logs/run.log' } }
-            : { verdict: 'xpass', stage: 'checks', stageOk: true, summary: 'expected IE TLS did not happen', expectation: { ...IE_TLS, matched: false, why: 'the expected failure did not happen' } },
+            : { verdict: 'xpass', stage: 'checks', stageOk: true, summary: 'expected IE TLS did not happen', expectation: { ...IE_TLS_RULE, matched: false, why: 'the expected failure did not happen' } },
       );
       mk('threads', musl ? { verdict: 'timeout', stage: 'run', stageOk: false, summary: 'run: timed out after 30.0 s', failureText: 'timed out\nstill waiting' } : { verdict: 'error', stage: 'build', stageOk: false, summary: 'engine went away', failureText: 'docker: connection reset' });
       mk('python', musl ? { verdict: 'na', stage: 'run', stageOk: false, summary: 'no Python for amd64-musl in the image' } : {});

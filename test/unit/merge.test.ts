@@ -9,7 +9,7 @@ import { countVerdicts, exitCodeFor, type RunResults } from '../../harness/core/
 import { costsFrom, planShards, shardCells } from '../../harness/core/shard.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';
 import type { CellResult, CellSpec } from '../../harness/core/types.js';
-import { cell, fakeCase, tempDir, writeTree } from './helpers.js';
+import { cell, fakeCase, runResults, tempDir, writeTree } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const REAL_RUN = realRun();
@@ -266,7 +266,6 @@ t.test('merge-cli: shard directories → a self-contained merged run, latest poi
 
 /** A run of these cells; it lists their axes in the runner's order: Go versions ascending, cases by name, platforms as in the table. */
 function run(id: string, cells: CellResult[]): RunResults {
-  const counts = countVerdicts(cells);
   const table = PLATFORMS.map((p) => p.name);
   const order = {
     go: (a: string, b: string) => Number(a.split('.')[1]) - Number(b.split('.')[1]),
@@ -274,17 +273,12 @@ function run(id: string, cells: CellResult[]): RunResults {
     platform: (a: string, b: string) => table.indexOf(a) - table.indexOf(b),
   };
   const names = (axis: keyof typeof order) => [...new Set(cells.map((c) => c.axes[axis]))].sort(order[axis]);
-  return {
-    schemaVersion: 1,
-    harness: { name: 'cshared-matrix', version: '0.1.0' },
-    run: { id, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:01:00.000Z', durationMs: 60_000, command: 'npm run matrix', argv: [], jobs: 2, interrupted: false, node: 'v20' },
+  return runResults(cells, {
+    run: { id, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:01:00.000Z', durationMs: 60_000, node: 'v20' },
     images: names('go').map((go) => ({ go, tag: `img:${go}`, id: `sha256:${go}`, tools: {} })),
     platforms: names('platform').map((name) => PLATFORMS.find((p) => p.name === name)!),
     cases: names('case').map((name) => ({ name, dir: `/cases/${name}`, description: name })),
-    cells,
-    counts,
-    exitCode: exitCodeFor(counts, false),
-  };
+  });
 }
 
 /**

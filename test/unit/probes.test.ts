@@ -2,25 +2,9 @@ import t from 'tap';
 import { join } from 'node:path';
 import { DEFAULT_CASES_DIR } from '../../harness/core/cases.js';
 import { PROBE_MODES, probeCases, probeName, readProbeExpectations, type ProbeExpectations } from '../../harness/core/probes.js';
-import type { ExpectationRule } from '../../harness/core/types.js';
-import { fakeCase, tempDir, writeTree } from './helpers.js';
+import { IE_TLS_RULE, INIT_ARGV_RULE, fakeCase, tempDir, writeTree } from './helpers.js';
 
-const DLOPEN_RULE: ExpectationRule = {
-  when: { libc: 'musl' },
-  verdict: 'fail',
-  stage: 'load',
-  match: 'initial-exec TLS resolves to dynamic definition',
-  link: 'https://github.com/golang/go/issues/54805',
-  label: 'IE TLS (go#54805)',
-};
-const LINK_RULE: ExpectationRule = {
-  when: { libc: 'musl' },
-  verdict: 'fail',
-  match: 'signal 11|SIGSEGV',
-  link: 'https://github.com/golang/go/issues/13492',
-  label: 'musl init argv (go#13492)',
-};
-const EXPECTATIONS: ProbeExpectations = { dlopen: [DLOPEN_RULE], link: [LINK_RULE] };
+const EXPECTATIONS: ProbeExpectations = { dlopen: [IE_TLS_RULE], link: [INIT_ARGV_RULE] };
 
 /** A case with two Go libraries, a C library, its own host, run settings and expectations of its own. */
 const multi = fakeCase('multi', {
@@ -32,7 +16,7 @@ const multi = fakeCase('multi', {
   host: { sources: ['host.c'], link: ['alpha', 'helper'], dlopen: ['beta'], cflags: ['-Wall'] },
   run: { cwd: 'alpha', args: ['x'], env: { A: 'b' }, timeout: 90 },
   pass: { stdout: ['csm-done (\\d+)/\\1'] },
-  expect: [{ ...DLOPEN_RULE, label: 'the case own rule' }],
+  expect: [{ ...IE_TLS_RULE, label: 'the case own rule' }],
   libraryHashes: { alpha: 'a'.repeat(64), beta: 'b'.repeat(64) },
   sourceHash: 'c'.repeat(64),
 });
@@ -68,8 +52,8 @@ t.test('probeCases', async (t) => {
   t.same(ln.host, { sources: [], link: ['alpha', 'beta'] }, 'the link probe links every Go library');
   t.match(dl.description, /^dlopen load probe/);
   t.match(ln.description, /^link-time load probe/);
-  t.same(dl.expect, [DLOPEN_RULE], "the dlopen expectations, not the case's own");
-  t.same(ln.expect, [LINK_RULE], 'the link expectations');
+  t.same(dl.expect, [IE_TLS_RULE], "the dlopen expectations, not the case's own");
+  t.same(ln.expect, [INIT_ARGV_RULE], 'the link expectations');
 
   t.test('the case itself is untouched', async (t) => {
     t.equal(multi.name, 'multi');
@@ -129,8 +113,8 @@ t.test('readProbeExpectations', async (t) => {
 
   t.test('a file with one mode only', async (t) => {
     const dir = tempDir(t);
-    writeTree(dir, { 'only-dlopen.json': { dlopen: [DLOPEN_RULE] }, 'empty.json': {} });
-    t.same(readProbeExpectations(join(dir, 'only-dlopen.json')), { dlopen: [DLOPEN_RULE], link: [] });
+    writeTree(dir, { 'only-dlopen.json': { dlopen: [IE_TLS_RULE] }, 'empty.json': {} });
+    t.same(readProbeExpectations(join(dir, 'only-dlopen.json')), { dlopen: [IE_TLS_RULE], link: [] });
     t.same(readProbeExpectations(join(dir, 'empty.json')), { dlopen: [], link: [] });
   });
 

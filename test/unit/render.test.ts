@@ -3,25 +3,9 @@ import type { RunResults } from '../../harness/core/results.js';
 import { countVerdicts } from '../../harness/core/results.js';
 import { cellText, compactCellText, countsLine, MEANING, renderMarkdown, renderText, SYMBOL, TEXT_SYMBOL, toGrid } from '../../harness/core/render.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';
-import { VERDICTS, type CellResult, type ExpectationRule } from '../../harness/core/types.js';
-import { cell } from './helpers.js';
+import { VERDICTS, type CellResult } from '../../harness/core/types.js';
+import { IE_TLS_RULE, INIT_ARGV_RULE, cell, runResults } from './helpers.js';
 
-const IE_TLS: ExpectationRule = {
-  when: { libc: 'musl' },
-  verdict: 'fail',
-  stage: 'load',
-  match: 'initial-exec TLS resolves to dynamic definition',
-  link: 'https://github.com/golang/go/issues/54805',
-  label: 'IE TLS (go#54805)',
-  reason: "musl's dlopen refuses initial-exec TLS",
-};
-const INIT_ARGV: ExpectationRule = {
-  when: { libc: 'musl' },
-  verdict: 'fail',
-  match: 'signal 11|SIGSEGV',
-  link: 'https://github.com/golang/go/issues/13492',
-  label: 'musl init argv (go#13492)',
-};
 
 const SIGILL = 'run: qemu: uncaught target signal 4 (Illegal instruction) - core dumped';
 
@@ -29,8 +13,8 @@ const SIGILL = 'run: qemu: uncaught target signal 4 (Illegal instruction) - core
 function cellsFor(go: string, goVersion?: string): CellResult[] {
   const out: CellResult[] = [];
   for (const [caseName, rule] of [
-    ['dlopen', IE_TLS],
-    ['link', INIT_ARGV],
+    ['dlopen', IE_TLS_RULE],
+    ['link', INIT_ARGV_RULE],
   ] as const) {
     for (const p of PLATFORMS) {
       let c: CellResult;
@@ -47,29 +31,11 @@ function cellsFor(go: string, goVersion?: string): CellResult[] {
 }
 
 function results(cells: CellResult[], over: Partial<RunResults['run']> = {}): RunResults {
-  const counts = countVerdicts(cells);
-  return {
-    schemaVersion: 1,
-    harness: { name: 'cshared-matrix', version: '0.1.0' },
-    run: {
-      id: '2026-11-26T11-50-59Z-ab12',
-      startedAt: '2026-11-26T11:50:59.000Z',
-      finishedAt: '2026-11-26T11:52:22.400Z',
-      durationMs: 83_400,
-      command: 'npm run matrix',
-      argv: [],
-      jobs: 4,
-      interrupted: false,
-      node: 'v20.20.2',
-      ...over,
-    },
+  return runResults(cells, {
+    run: { jobs: 4, ...over },
     images: [{ go: '1.27', tag: 'cshared-matrix-go:1.27-0123456789abcdef', id: 'sha256:0123456789abcdef0123', tools: { go: '1.27.4', gcc: '14.2.0', musl: '1.2.5' } }],
-    platforms: [...PLATFORMS],
-    cases: [],
-    cells,
-    counts,
     exitCode: 1,
-  };
+  });
 }
 
 t.test('cellText', async (t) => {
@@ -88,11 +54,11 @@ t.test('cellText', async (t) => {
 
 t.test('compactCellText', async (t) => {
   t.equal(compactCellText({ verdict: 'pass', stage: 'checks' }), '✓ pass');
-  t.equal(compactCellText({ verdict: 'xfail', stage: 'load', expectation: { ...IE_TLS, matched: true } }), '○ xfail go#54805');
+  t.equal(compactCellText({ verdict: 'xfail', stage: 'load', expectation: { ...IE_TLS_RULE, matched: true } }), '○ xfail go#54805');
   t.equal(compactCellText({ verdict: 'fail', stage: 'run' }), '✗ fail @run');
   t.equal(compactCellText({ verdict: 'timeout', stage: 'load' }), '⧖ timeout @load');
   t.equal(compactCellText({ verdict: 'error', stage: 'build' }), '⚠ error @build');
-  t.equal(compactCellText({ verdict: 'xpass', stage: 'checks', expectation: { ...IE_TLS, matched: false } }), '! xpass @checks');
+  t.equal(compactCellText({ verdict: 'xpass', stage: 'checks', expectation: { ...IE_TLS_RULE, matched: false } }), '! xpass @checks');
 });
 
 t.test('toGrid with one Go version', async (t) => {

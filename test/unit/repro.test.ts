@@ -1,10 +1,10 @@
 import t from 'tap';
 import { join } from 'node:path';
-import { countVerdicts, RESULTS_SCHEMA_VERSION, type RunResults } from '../../harness/core/results.js';
+import type { RunResults } from '../../harness/core/results.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';
 import type { CellResult } from '../../harness/core/types.js';
 import { analyse, renderRepro, type ReproOutcome } from '../../harness/repro.js';
-import { cell } from './helpers.js';
+import { cell, runResults } from './helpers.js';
 
 const CASE = 'repro-alpine-python';
 const ALPINE_ERROR = 'OSError: Error relocating ./cc.so: : initial-exec TLS resolves to dynamic definition in ./cc.so';
@@ -13,18 +13,12 @@ const MUSL_LOAD_FAILED = `csm-load-failed ${MUSL_OUT}: Error relocating ${MUSL_O
 const SHORT_IE = 'Error relocating cc.so: free: initial-exec TLS resolves to dynamic definition in cc.so';
 
 function results(cells: CellResult[]): RunResults {
-  const counts = countVerdicts(cells);
-  return {
-    schemaVersion: RESULTS_SCHEMA_VERSION,
-    harness: { name: 'cshared-matrix', version: '0.1.0' },
-    run: { id: 'r1', startedAt: '2025-01-01T00:00:00.000Z', finishedAt: '2025-01-01T00:01:00.000Z', durationMs: 60_000, command: 'repro', argv: [], jobs: 2, interrupted: false, node: 'v20' },
-    images: [],
+  return runResults(cells, {
+    run: { id: 'r1', startedAt: '2025-01-01T00:00:00.000Z', finishedAt: '2025-01-01T00:01:00.000Z', durationMs: 60_000, command: 'repro', node: 'v20' },
     platforms: PLATFORMS.filter((p) => p.name.startsWith('amd64-')),
     cases: [CASE, `${CASE}+dlopen-probe`, `${CASE}+link-probe`].map((name) => ({ name, dir: `/cases/${name}`, description: name })),
-    cells,
-    counts,
     exitCode: 0,
-  };
+  });
 }
 
 /** host / +dlopen-probe / +link-probe × amd64-glibc / amd64-musl, as the Alpine report gives them. */
