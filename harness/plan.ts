@@ -49,13 +49,36 @@ export function buildEnv(p: Platform, goCache: string): string[] {
 }
 
 export const CACHE_DIR = '/cache';
+
+const imageShort = (imageId: string): string => imageId.replace(/^sha256:/, '').slice(0, 16);
+/** One Go build cache per toolchain image, relative to the cache directory. */
+export const goCacheRel = (imageId: string): string => `go-build/${imageShort(imageId)}`;
+/**
+ * Go builds for one target (image, GOARCH, GOARM) share its compiled standard
+ * library; the C compiler only changes runtime/cgo, which c-shared builds
+ * recompile every time anyway (go#29132).
+ */
+export const stdGroup = (imageId: string, p: Platform): string => `${imageShort(imageId)}-${p.goarch}${p.goarm ? `-v${p.goarm}` : ''}`;
+/** Marks a group whose standard library is already in the Go build cache, so a later run need not warm it up. */
+export const WARM_MARK = '.warm-';
 export const ELF_BEGIN = '@@csm-elf-begin';
+/** Last line of a build step that ran: "@@csm-cpu 0m1.23s 0m0.45s", the user and system CPU its command used. */
+export const CPU_MARK = '@@csm-cpu';
+
+/** Split a build step's stdout into its output and the CPU milliseconds of its command (0 for a cache hit). */
+export function splitCpuMark(stdout: string): { out: string; cpuMs: number } {
+  const m = new RegExp(`(^|\\n)${CPU_MARK} (\\d+)m([\\d.]+)s (\\d+)m([\\d.]+)s\\n?$`).exec(stdout);
+  if (!m) return { out: stdout, cpuMs: 0 };
+  const cpuMs = Math.round((Number(m[2]) * 60 + Number(m[3]) + Number(m[4]) * 60 + Number(m[5])) * 1000);
+  return { out: stdout.slice(0, m.index + m[1]!.length), cpuMs };
+}
 
 /**
  * One build step through the artifact cache, in a single exec: on a hit, copy
  * the cached outputs into place; on a miss, run the command, then store the
  * outputs with their log and readelf facts. Either way the log comes first on
- * stdout, then ELF_BEGIN and readelf's output for `target`.
+ * stdout, then ELF_BEGIN and readelf's output for `target`. A command that ran
+ * ends stdout with CPU_MARK and its CPU time, whether it succeeded or not.
  * argv: key out target rebuild(0|1) cmd…; needs CSM_ELF_SCRIPT in the environment.
  */
 const CACHED_STEP = `set -u
@@ -73,8 +96,12 @@ mkdir -p "$out" || exit 125
 log=$(mktemp) elf=$(mktemp)
 "$@" >"$log" 2>&1
 rc=$?
+# times' second line: the user and system CPU of the shell's children so far, i.e.
+# the command (times must run in this shell, not in a pipeline's subshell).
+times >"$elf"
+cpu=$(sed -n 2p "$elf")
 cat "$log"
-if [ $rc -ne 0 ]; then rm -f "$log" "$elf"; exit $rc; fi
+if [ $rc -ne 0 ]; then echo "${CPU_MARK} $cpu"; rm -f "$log" "$elf"; exit $rc; fi
 sh -c "$CSM_ELF_SCRIPT" csm-elf "$target" >"$elf" 2>&1
 # Publish atomically: a concurrent run sees the old entry or the whole new one.
 tmp="$c.tmp.$$"
@@ -85,7 +112,16 @@ else
 fi
 echo ${ELF_BEGIN}
 cat "$elf"
+echo "${CPU_MARK} $cpu"
 rm -f "$log" "$elf"
+`;
+
+/** Copy cached artifacts into the volume. argv: a list file of "key<TAB>out" lines. */
+export const RESTORE_SCRIPT = `set -u
+tab=$(printf '\\t')
+while IFS=$tab read -r key out; do
+  mkdir -p "$out" && cp -a "${CACHE_DIR}/artifacts/$key/." "$out/" && rm -f "$out/.ok" "$out/.log" "$out/.elf" || exit 1
+done <"$1"
 `;
 
 export const cachedStep = (key: string, out: string, target: string, rebuild: boolean, cmd: string[]): string[] => [
@@ -160,7 +196,26 @@ export function hostCwd(c: CaseSpec, p: Platform, go: string): string {
 }
 
 /** A host's time limit: --timeout, else the case's run.timeout, else 30 s; emulated rows scale it. */
-export const hostTimeoutMs = (c: CaseSpec, p: Platform, override?: number): number => Math.round((override ?? c.run?.timeout ?? 30) * p.timeoutScale * 1000);
+export const hostTimeoutMs = (c: CaseSpec, p: Platform, override?: number, scale = p.timeoutScale): number => Math.round((override ?? c.run?.timeout ?? 30) * scale * 1000);
+
+export const CALIB_SOURCE = `${CSM_DIR}/csm-calib.c`;
+/**
+ * Time harness/c/csm-calib.c natively and under each emulated row's runner,
+ * several times each, printing "<name> <ms>" lines (see core/emulation.ts).
+ */
+export function calibrationScript(rows: readonly Platform[]): string {
+  const q = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+  const lines = [
+    'set -u',
+    `d=${CSM_DIR}/calib; mkdir -p "$d"`,
+    't() { name=$1; shift; s=$(date +%s%N); "$@" >/dev/null 2>&1 || return 0; e=$(date +%s%N); echo "$name $(( (e - s) / 1000000 ))"; }',
+    `gcc -O1 -o "$d/native" ${CALIB_SOURCE} || exit 1`,
+    ...rows.map((p) => `${q(p.cc)} -O1 -o "$d/"${q(p.name)} ${CALIB_SOURCE} || echo "csm-calib: ${p.name}: cannot compile" >&2`),
+    't native "$d/native"; t native "$d/native"; t native "$d/native"',
+    ...rows.map((p) => `for i in 1 2; do t ${q(p.name)} ${p.run.map(q).join(' ')} "$d/"${q(p.name)}; done`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
 
 export const runCmd = (c: CaseSpec, p: Platform, go: string, timeoutMs: number, nonce: string): string[] => [
   SUPERVISOR,

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import * as tar from 'tar';
 import { classify, signalName } from './core/classify.js';
@@ -11,10 +11,10 @@ import { findExpectation } from './core/expect.js';
 import { expandMatrix, pick, pickGo } from './core/matrix.js';
 import { parsePlatformRows, PLATFORMS } from './core/platforms.js';
 import { probeCases, readProbeExpectations } from './core/probes.js';
-import { countVerdicts, exitCodeFor, isUnexpected, RESULTS_SCHEMA_VERSION, type ImageInfo, type RunResults } from './core/results.js';
+import { countVerdicts, exitCodeFor, isUnexpected, RESULTS_SCHEMA_VERSION, type BuildStats, type ImageInfo, type RunResults } from './core/results.js';
 import { costsFrom, shardCells, type Shard } from './core/shard.js';
 import { parseRunResults } from './core/merge.js';
-import type { CaseSpec, CellObservation, CellResult, CellSpec, ElfSummary, GoToolchain, ProcessEnd, Stage } from './core/types.js';
+import type { CaseSpec, CellObservation, CellResult, CellSpec, ElfSummary, GoToolchain, Platform, ProcessEnd, Stage } from './core/types.js';
 import { ensureEngine } from './edge/engine.js';
 import { pointLatest, writeAtomic } from './edge/files.js';
 import { ensureBaseImage, ensureGoImage, ensureRootfsImage, readGoVersions, type BuiltImage } from './edge/images.js';
@@ -23,6 +23,9 @@ import { DEFAULT_LIMITS, Session, sweepStale, type ExecResult } from './edge/san
 import * as plan from './plan.js';
 import { ELF_SCRIPT, explainFailure, parseReadelf, summarizeFacts, userExports, type ElfFacts } from './core/elf.js';
 import { artifactKey } from './core/cache.js';
+import { Scheduler } from './core/scheduler.js';
+import { parseCalibration, slowdownFrom, timeoutScale, type Slowdown } from './core/emulation.js';
+import { isEmulated } from './core/platforms.js';
 import { multiplex, type Reporter } from './reporters/reporter.js';
 
 export interface RunOptions {
@@ -144,7 +147,8 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
   const imageInfos: ImageInfo[] = [];
   let interrupted = false;
   let stoppedEarly = false;
-  let ctxStats: () => RunContext['stats'] = () => ({ steps: 0, cacheHits: 0, ms: 0, goBuildMs: 0, compileMs: 0 });
+  let ctxStats: () => BuildStats = () => ({ steps: 0, cacheHits: 0, ms: 0, goBuildMs: 0, compileMs: 0 });
+  let ctxSlowdowns: () => Map<string, Slowdown> = () => new Map();
   const onAbort = () => {
     interrupted = true;
     void session.close();
@@ -156,8 +160,11 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
     await session.open();
     const ctx = new RunContext(session, runDir, { ...opts, cacheDir }, caseByName, images, rep, rootfs);
     ctxStats = () => ctx.stats;
+    ctxSlowdowns = () => ctx.slowdowns;
     for (const go of gos) imageInfos.push(await ctx.prepare(go));
     phase('prepare');
+    await ctx.calibrate(platforms, gos[0]!);
+    phase('calibrate');
     await ctx.restoreCached(cells);
     phase('restore');
     rep.onBegin({ runId, runDir, cells, jobs: opts.jobs });
@@ -199,6 +206,7 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
       ...(stoppedEarly ? { stoppedEarly } : {}),
       ...(opts.shard ? { shard: { ...opts.shard, of: allCells.length } } : {}),
       builds: ctxStats(),
+      ...(ctxSlowdowns().size ? { emulation: Object.fromEntries(ctxSlowdowns()) } : {}),
       phases,
       resources: resources(),
       ...(rootfs && opts.rootfs ? { rootfs: { path: resolve(opts.rootfs), tag: rootfs.tag, id: rootfs.id } } : {}),
@@ -218,6 +226,8 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
 
 interface StepPlan {
   stage: 'build' | 'host-compile';
+  /** Go builds that share one target's standard library in the Go build cache (see Scheduler). */
+  group?: string;
   /** Memo key within the run. */
   key: string;
   /** Artifact-cache key across runs. */
@@ -234,14 +244,16 @@ interface StepPlan {
 
 /** Everything one run shares: the session, memoized builds, the job limit. */
 class RunContext {
-  private readonly limit;
+  private readonly scheduler: Scheduler;
+  /** Warm groups with a mark in the cache directory. */
+  private readonly marked: Set<string>;
   private readonly runLimit;
   private readonly builds = new Map<string, Promise<{ ok: boolean; log: string; logPath: string } | { infra: string }>>();
   /** readelf facts of every built file, by its path in the volume. */
   private readonly elfByPath = new Map<string, ElfFacts>();
   /** The artifact-cache key of every build step, by its memo key (hosts depend on their libraries'). */
   private readonly harnessCHash = hashFiles(join(REPO_ROOT, 'harness', 'c'));
-  readonly stats = { steps: 0, cacheHits: 0, ms: 0, goBuildMs: 0, compileMs: 0 };
+  readonly stats: Required<BuildStats> = { steps: 0, cacheHits: 0, ms: 0, goBuildMs: 0, compileMs: 0, goBuildCpuMs: 0, compileCpuMs: 0, runCpuMs: 0 };
   /** --max-failures reached: no new cell starts. */
   stopped = false;
   private unexpected = 0;
@@ -258,10 +270,28 @@ class RunContext {
     private readonly rep: Required<Reporter>,
     private readonly rootfs?: BuiltImage,
   ) {
-    this.limit = pLimit(Math.max(1, opts.jobs));
+    this.marked = new Set(this.warmGroups());
+    this.scheduler = new Scheduler(Math.max(1, opts.jobs), this.marked);
     // Hosts run the moment their libraries exist instead of queueing behind every
     // pending build: a run is milliseconds of one thread, a Go build uses all cores.
     this.runLimit = pLimit(Math.max(1, opts.jobs));
+  }
+
+  /** Groups an earlier run left warm in this cache directory. */
+  private warmGroups(): string[] {
+    const dir = this.opts.cacheDir ? join(this.opts.cacheDir, 'go-build') : undefined;
+    if (!dir || this.opts.rebuild || !existsSync(dir)) return [];
+    return readdirSync(dir).filter((f) => f.startsWith(plan.WARM_MARK)).map((f) => f.slice(plan.WARM_MARK.length));
+  }
+
+  private markWarm(group: string): void {
+    if (!this.opts.cacheDir || this.marked.has(group)) return;
+    this.marked.add(group);
+    try {
+      writeFileSync(join(this.opts.cacheDir, 'go-build', `${plan.WARM_MARK}${group}`), '');
+    } catch {
+      // Only scheduling depends on it: a missing mark costs one serial build next run.
+    }
   }
 
   private image(go: string): BuiltImage {
@@ -280,9 +310,18 @@ class RunContext {
     const img = this.image(go.version);
     const builder = await this.session.builder(img.tag);
     this.uploaded ??= (async () => {
-      await this.session.putArchive(builder, tar.c({ cwd: join(REPO_ROOT, 'harness', 'c'), portable: true, prefix: 'csm' }, ['csm.h', 'csm-run.c', 'csm-probe.c']), plan.VOL);
-      await this.session.putArchive(builder, tar.c({ cwd: join(REPO_ROOT, 'harness', 'py'), portable: true, prefix: 'csm' }, ['csm.py']), plan.VOL);
-      for (const c of this.cases.values()) if (!c.sourceOf) await this.session.putArchive(builder, tar.c({ cwd: c.dir, portable: true, prefix: `src/${c.name}` }, ['.']), plan.VOL);
+      // One upload for everything: a request per case cost the engine seconds on large catalogues.
+      // The staging copy keeps a case's symlinks as symlinks: a case never exports a file of this machine.
+      const stage = mkdtempSync(join(tmpdir(), 'csm-sources-'));
+      try {
+        mkdirSync(join(stage, 'csm'));
+        for (const f of ['csm.h', 'csm-run.c', 'csm-probe.c', 'csm-calib.c']) cpSync(join(REPO_ROOT, 'harness', 'c', f), join(stage, 'csm', f));
+        cpSync(join(REPO_ROOT, 'harness', 'py', 'csm.py'), join(stage, 'csm', 'csm.py'));
+        for (const c of this.cases.values()) if (!c.sourceOf) cpSync(c.dir, join(stage, 'src', c.name), { recursive: true, verbatimSymlinks: true });
+        await this.session.putArchive(builder, tar.c({ cwd: stage, portable: true }, ['csm', 'src']), plan.VOL);
+      } finally {
+        rmSync(stage, { recursive: true, force: true });
+      }
       // Static, so the supervisor runs in any image or user-supplied rootfs.
       const r = await this.session.exec(builder, ['gcc', '-O2', '-static', '-o', plan.SUPERVISOR, `${plan.CSM_DIR}/csm-run.c`], { deadlineMs: 120_000 });
       if (r.exitCode !== 0) throw new InfraError(`cannot compile the run supervisor in ${img.tag}: ${r.stderr.trim()}`);
@@ -299,6 +338,56 @@ class RunContext {
     this.goVersions.set(go.version, tools.go ?? go.version);
     this.tools.set(go.version, tools);
     return { go: go.version, tag: img.tag, id: img.id, tools };
+  }
+
+  /** Measured emulation slowdown per emulated platform of this run. */
+  readonly slowdowns = new Map<string, Slowdown>();
+
+  /**
+   * Measure each emulated platform's slowdown on this machine, before any build
+   * competes for the CPU. Kept in the cache directory per machine, image and row,
+   * so only the first run pays for it (about a second per platform).
+   */
+  async calibrate(platforms: readonly Platform[], go: GoToolchain): Promise<void> {
+    const rows = platforms.filter(isEmulated);
+    if (!rows.length) return;
+    const img = this.image(go.version);
+    const file = this.opts.cacheDir ? join(this.opts.cacheDir, 'emulation.json') : undefined;
+    let known: Record<string, Slowdown> = {};
+    try {
+      if (file && existsSync(file)) known = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Slowdown>;
+    } catch {
+      known = {};
+    }
+    const calibHash = hashFiles(join(REPO_ROOT, 'harness', 'c'));
+    const keyOf = (p: Platform) =>
+      createHash('sha256').update(JSON.stringify([img.id, p.cc, p.run, calibHash, cpus()[0]?.model ?? '', cpus().length])).digest('hex').slice(0, 24);
+    const missing = rows.filter((p) => !known[keyOf(p)]);
+    if (missing.length) {
+      const builder = await this.session.builder(img.tag);
+      const r = await this.session.exec(builder, ['/bin/sh', '-c', plan.calibrationScript(missing)], { deadlineMs: 5 * 60_000 });
+      const times = parseCalibration(r.stdout);
+      for (const p of missing) {
+        const s = slowdownFrom(times.get('native') ?? [], times.get(p.name) ?? []);
+        if (s) known[keyOf(p)] = s;
+        else this.rep.onLog(`could not measure ${p.name}'s emulation slowdown; its timeouts use the table's timeoutScale ${p.timeoutScale}`);
+      }
+      if (file)
+        try {
+          writeAtomic(file, `${JSON.stringify(known, null, 2)}\n`);
+        } catch {
+          // Measured again next run.
+        }
+    }
+    for (const p of rows) {
+      const s = known[keyOf(p)];
+      if (s) this.slowdowns.set(p.name, s);
+    }
+  }
+
+  /** A host's time limit on its platform: the case's budget times the platform's measured slowdown. */
+  private timeoutMs(c: CaseSpec, p: Platform): number {
+    return plan.hostTimeoutMs(c, p, this.opts.timeout, timeoutScale(p, this.slowdowns.get(p.name)));
   }
 
   private logPath(...parts: string[]): string {
@@ -320,7 +409,7 @@ class RunContext {
     const go = cell.go.version;
     const imageId = this.image(go).id;
     const cellLogs = this.logPath(`go${go}`, p.name, c.name);
-    const goCache = `${plan.CACHE_DIR}/go-build/${imageId.replace(/^sha256:/, '').slice(0, 16)}`;
+    const goCache = `${plan.CACHE_DIR}/${plan.goCacheRel(imageId)}`;
     const steps: StepPlan[] = [];
     const add = (st: Omit<StepPlan, 'akey'> & { sources: string[]; deps?: string[] }) => {
       const akey = artifactKey({ sources: st.sources, imageId, env: st.env, cmd: st.cmd, deps: st.deps ?? [] });
@@ -342,6 +431,7 @@ class RunContext {
         sources: [c.libraryHashes[lib.name]!],
         what: `lib${lib.name}.so`,
         logName: `build-${lib.name}`,
+        group: plan.stdGroup(imageId, p),
       });
     });
     const cKeys = (c.cLibraries ?? []).map((cl) => {
@@ -380,9 +470,10 @@ class RunContext {
   }
 
   /**
-   * Restore every cached artifact the run needs with one upload into the volume,
-   * instead of one exec per step. The cache is a host directory, so hits are
-   * known without asking the engine.
+   * Restore every cached artifact the run needs in one exec that copies them
+   * from the cache mount into the volume: no exec per step, and no bytes through
+   * this process (a tar upload made the harness's memory grow with the cache).
+   * The cache is a host directory, so hits are known without asking the engine.
    */
   async restoreCached(cells: readonly CellSpec[]): Promise<void> {
     if (this.opts.rebuild || !this.opts.cacheDir) return;
@@ -391,27 +482,24 @@ class RunContext {
     for (const cell of cells)
       for (const st of this.planSteps(cell)) if (!hits.has(st.key) && existsSync(join(entries, st.akey, '.ok'))) hits.set(st.key, st);
     if (!hits.size) return;
-    const stage = mkdtempSync(join(tmpdir(), 'csm-restore-'));
+    // The list goes through the cache mount too: it grows with the matrix, argv does not.
+    const list = `restore-${randomBytes(6).toString('hex')}.list`;
+    writeFileSync(join(this.opts.cacheDir, list), [...hits.values()].map((st) => `${st.akey}\t${st.out}\n`).join(''));
     try {
-      for (const st of hits.values()) {
-        const rel = relative(plan.VOL, st.out);
-        mkdirSync(join(stage, rel, '..'), { recursive: true });
-        symlinkSync(join(entries, st.akey), join(stage, rel));
-      }
       const builder = await this.session.builder(this.image(cells[0]!.go.version).tag);
-      const pack = tar.c({ cwd: stage, follow: true, portable: true, filter: (path) => !/(^|\/)\.(ok|log|elf)$/.test(path) }, ['out']);
-      await this.session.putArchive(builder, pack, plan.VOL);
-      for (const st of hits.values()) {
-        const dir = join(entries, st.akey);
-        const log = readFileSync(join(dir, '.log'), 'utf8');
-        this.elfByPath.set(st.target, parseReadelf(readFileSync(join(dir, '.elf'), 'utf8')));
-        this.writeLog(st.logRel, `$ cd ${st.workdir} && ${plan.shellLine(st.env, st.cmd)}\n${log}\n[artifact cache hit ${st.akey}]\n`);
-        this.stats.steps++;
-        this.stats.cacheHits++;
-        this.builds.set(st.key, Promise.resolve({ ok: true, log, logPath: st.logRel }));
-      }
+      const r = await this.session.exec(builder, ['/bin/sh', '-c', plan.RESTORE_SCRIPT, 'csm-restore', `${plan.CACHE_DIR}/${list}`], { deadlineMs: 10 * 60_000 });
+      if (r.exitCode !== 0) throw new InfraError(`restoring cached artifacts failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').pop() ?? ''}; rerun with --rebuild to bypass the cache`);
     } finally {
-      rmSync(stage, { recursive: true, force: true });
+      rmSync(join(this.opts.cacheDir, list), { force: true });
+    }
+    for (const st of hits.values()) {
+      const dir = join(entries, st.akey);
+      const log = readFileSync(join(dir, '.log'), 'utf8');
+      this.elfByPath.set(st.target, parseReadelf(readFileSync(join(dir, '.elf'), 'utf8')));
+      this.writeLog(st.logRel, `$ cd ${st.workdir} && ${plan.shellLine(st.env, st.cmd)}\n${log}\n[artifact cache hit ${st.akey}]\n`);
+      this.stats.steps++;
+      this.stats.cacheHits++;
+      this.builds.set(st.key, Promise.resolve({ ok: true, log, logPath: st.logRel }));
     }
   }
 
@@ -432,7 +520,8 @@ class RunContext {
     const env = [...st.env, `CSM_ELF_SCRIPT=${ELF_SCRIPT}`];
     try {
       const builder = await this.session.builder(this.image(go).tag);
-      r = await this.limit(async () => {
+      // Host compiles first among ready steps: each is a fraction of a second and unblocks a run.
+      r = await this.scheduler.run({ ...(st.group ? { group: st.group } : {}), priority: st.stage === 'host-compile' ? 1 : 0 }, async () => {
         if (this.stopped) return { exitCode: -1, stdout: '', stderr: 'not started: --max-failures reached', deadlineHit: false, truncated: false };
         const t0 = Date.now();
         try {
@@ -445,16 +534,23 @@ class RunContext {
       return { infra: (e as Error).message };
     }
     if (r.deadlineHit) return { infra: `build step did not finish within 15 minutes: ${st.cmd.join(' ')}` };
+    const { out: stdout, cpuMs } = plan.splitCpuMark(r.stdout);
     // The marker opens a line; a silent build puts it on the very first one.
-    const m = new RegExp(`(^|\\n)${plan.ELF_BEGIN}\\n`).exec(r.stdout);
-    const out = m ? r.stdout.slice(0, m.index + m[1]!.length) : r.stdout;
-    if (m) this.elfByPath.set(st.target, parseReadelf(r.stdout.slice(m.index + m[0].length)));
+    const m = new RegExp(`(^|\\n)${plan.ELF_BEGIN}\\n`).exec(stdout);
+    const out = m ? stdout.slice(0, m.index + m[1]!.length) : stdout;
+    if (m) this.elfByPath.set(st.target, parseReadelf(stdout.slice(m.index + m[0].length)));
     const hit = out.includes('[cshared-matrix: artifact cache hit ');
+    if (st.group && !hit && r.exitCode === 0) this.markWarm(st.group);
     this.stats.steps++;
     if (hit) this.stats.cacheHits++;
     this.stats.ms += ms;
-    if (st.stage === 'build') this.stats.goBuildMs += ms;
-    else this.stats.compileMs += ms;
+    if (st.stage === 'build') {
+      this.stats.goBuildMs += ms;
+      this.stats.goBuildCpuMs += cpuMs;
+    } else {
+      this.stats.compileMs += ms;
+      this.stats.compileCpuMs += cpuMs;
+    }
     const log = `$ cd ${st.workdir} && ${plan.shellLine(st.env, st.cmd)}\n${out}${r.stderr}\n[exit ${r.exitCode}, ${(ms / 1000).toFixed(2)} s${hit ? ', from the artifact cache' : ''}]\n`;
     this.writeLog(st.logRel, log);
     return { ok: r.exitCode === 0, log: `${out}${r.stderr}`, logPath: st.logRel };
@@ -558,7 +654,7 @@ class RunContext {
       try {
         const builder = await this.session.builder(this.image(go).tag);
         const env = plan.hostEnv(c, p, go);
-        const timeoutMs = plan.hostTimeoutMs(c, p, this.opts.timeout);
+        const timeoutMs = this.timeoutMs(c, p);
         logs.bundle = await exportBundle({
           session: this.session,
           builder,
@@ -595,7 +691,7 @@ class RunContext {
   private async runHost(c: CaseSpec, cell: CellSpec, repetition = 0): Promise<{ stopped: true } | { end: ProcessEnd; stdout: string; stderr: string; ms: number; logPath: string } | { infra: string; logPath: string }> {
     const p = cell.platform;
     const go = cell.go.version;
-    const timeoutMs = plan.hostTimeoutMs(c, p, this.opts.timeout);
+    const timeoutMs = this.timeoutMs(c, p);
     const env = plan.hostEnv(c, p, go);
     const cmd = plan.runCmd(c, p, go, timeoutMs, this.nonce);
     const logPath = this.logPath(`go${go}`, p.name, c.name, repetition ? `run-${repetition + 1}.log` : 'run.log');
@@ -607,7 +703,7 @@ class RunContext {
       let healthy = false;
       try {
         // Grace beyond the supervisor's own deadline: the harness only steps in if the supervisor itself is stuck.
-        const r = await this.session.exec(slot, cmd, { env, workdir: plan.hostCwd(c, p, go), deadlineMs: timeoutMs + 20_000, maxOutput: 256 << 10 });
+        const r = await this.session.runHost(slot, cmd, { env, workdir: plan.hostCwd(c, p, go), deadlineMs: timeoutMs + 20_000, maxOutput: 256 << 10 });
         // A timed-out host may have left processes the supervisor could not see: never reuse its container.
         healthy = !r.deadlineHit && !/@@csm-status \S+ \{"timeout"/.test(r.stderr);
         return r;
@@ -631,8 +727,9 @@ class RunContext {
     let end: ProcessEnd | undefined;
     let ms = 0;
     if (m) {
-      const s = JSON.parse(m[1]!) as { exit?: number; signal?: number; timeout?: boolean; ms?: number; error?: string };
+      const s = JSON.parse(m[1]!) as { exit?: number; signal?: number; timeout?: boolean; ms?: number; cpuMs?: number; error?: string };
       ms = s.ms ?? 0;
+      this.stats.runCpuMs += s.cpuMs ?? 0;
       if (s.timeout) end = { kind: 'timeout', afterMs: ms };
       else if (s.signal !== undefined) end = { kind: 'signal', signal: s.signal, name: signalName(s.signal) };
       else if (s.exit !== undefined) end = { kind: 'exit', code: s.exit };

@@ -101,7 +101,15 @@ export function renderMarkdown(r: RunResults): string {
     out.push('', 'Toolchain:', '');
     for (const img of r.images) out.push(`- image \`${img.tag}\` (${img.id.slice(7, 19)}): ${Object.entries(img.tools).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
+  const emu = emulationLine(r);
+  if (emu) out.push('', `Emulation, measured on this machine (host timeouts scale by it): ${emu}`);
   return `${out.join('\n')}\n`;
+}
+
+/** "arm7-glibc 6.2× slower, …": each emulated platform's measured slowdown, or undefined when none was measured. */
+export function emulationLine(r: RunResults): string | undefined {
+  const e = Object.entries(r.run.emulation ?? {});
+  return e.length ? e.map(([name, s]) => `${name} ${s.factor}× slower`).join(', ') : undefined;
 }
 
 /** Narrow symbols: terminals draw emoji two columns wide and would break the grid. */

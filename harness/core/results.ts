@@ -1,3 +1,4 @@
+import type { Slowdown } from './emulation.js';
 import type { CellResult, Platform, Verdict } from './types.js';
 import { VERDICTS } from './types.js';
 import { EXIT } from './errors.js';
@@ -10,6 +11,25 @@ export interface ImageInfo {
   id: string;
   /** Versions read inside the image: go, gcc, glibc, musl, qemu, cross compilers. */
   tools: Record<string, string>;
+}
+
+/**
+ * What the run's steps cost. Wall times (…Ms) include waiting for a busy
+ * machine; CPU times (…CpuMs) are the work itself, and their sum over the cores
+ * is the run's physical floor.
+ */
+export interface BuildStats {
+  steps: number;
+  cacheHits: number;
+  ms: number;
+  goBuildMs: number;
+  compileMs: number;
+  /** CPU the go build commands used (user + system, every process they ran). */
+  goBuildCpuMs?: number;
+  /** CPU the C compiles (hosts and C libraries) used. */
+  compileCpuMs?: number;
+  /** CPU every host run used, emulator included. */
+  runCpuMs?: number;
 }
 
 export interface RunResults {
@@ -26,7 +46,9 @@ export interface RunResults {
     interrupted: boolean;
     node: string;
     /** Build steps this run needed, how many came from the artifact cache, and their summed time. */
-    builds?: { steps: number; cacheHits: number; ms: number; goBuildMs: number; compileMs: number };
+    builds?: BuildStats;
+    /** Measured emulation slowdown per emulated platform; its hosts' timeouts are scaled by it. */
+    emulation?: Record<string, Slowdown>;
     /** The harness process itself: CPU time and peak resident memory. */
     resources?: { userMs: number; systemMs: number; maxRssMiB: number };
     /** Wall milliseconds per phase: load, engine+images, prepare, restore, cells (builds and runs), cleanup. */

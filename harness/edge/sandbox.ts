@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
-import { Readable, Writable } from 'node:stream';
+import { Readable, Writable, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { InfraError } from '../core/errors.js';
+import { encodeRequest, FrameReader, type Frame } from '../core/frames.js';
 
 /**
  * Containers and the volume of one run. Cases may come from untrusted bug
@@ -55,12 +56,93 @@ class Capture extends Writable {
   }
 }
 
+/**
+ * One `csm-run --serve` exec in a run slot, fed one host at a time (the protocol
+ * is described in harness/c/csm-run.c). A run costs a write and a read instead
+ * of an exec's create, start and inspect, which cost the engine as much CPU as
+ * the host itself.
+ */
+class HostServer {
+  private readonly reader = new FrameReader();
+  private pending?: { resolve: (r: ExecResult) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
+  private dead?: string;
+  private diag = '';
+
+  constructor(
+    private readonly stream: Duplex,
+    demux: (stream: Duplex, out: Writable, err: Writable) => void,
+  ) {
+    const out = new Writable({ write: (chunk: Buffer, _e, done) => (this.onData(chunk), done()) });
+    const err = new Writable({ write: (chunk: Buffer, _e, done) => ((this.diag = (this.diag + chunk.toString()).slice(-2000)), done()) });
+    demux(stream, out, err);
+    const end = (why: string) => this.fail(why);
+    stream.on('end', () => end('the host server in the run slot exited'));
+    stream.on('close', () => end('the host server in the run slot exited'));
+    stream.on('error', (e: Error) => end(`the host server's stream failed: ${e.message}`));
+  }
+
+  private fail(why: string): void {
+    this.dead ??= `${why}${this.diag.trim() ? `: ${this.diag.trim().split('\n').pop()}` : ''}`;
+    const p = this.pending;
+    this.pending = undefined;
+    if (p) {
+      clearTimeout(p.timer);
+      p.reject(new InfraError(this.dead));
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    let frames: Frame[];
+    try {
+      frames = this.reader.push(chunk);
+    } catch (e) {
+      return this.fail(`the host server sent something that is not a frame (${(e as Error).message})`);
+    }
+    for (const f of frames) {
+      const p = this.pending;
+      this.pending = undefined;
+      if (!p) return this.fail('the host server answered a request nobody made');
+      clearTimeout(p.timer);
+      const text = (s: string, dropped: number) => `${s}${dropped ? `\n[cshared-matrix: ${dropped} more bytes of output dropped]` : ''}`;
+      p.resolve({ exitCode: 0, stdout: text(f.stdout, f.stdoutDropped), stderr: text(f.stderr, f.stderrDropped), deadlineHit: false, truncated: f.stdoutDropped + f.stderrDropped > 0 });
+    }
+  }
+
+  /** cmd: the supervisor's command line, as for an exec ([csm-run, timeout, nonce, --, host...]). */
+  request(cmd: string[], opts: { env?: string[]; workdir?: string; deadlineMs: number; maxOutput?: number }): Promise<ExecResult> {
+    if (this.dead) return Promise.reject(new InfraError(this.dead));
+    if (this.pending) return Promise.reject(new Error('one host at a time per run slot'));
+    let req: Buffer;
+    try {
+      req = encodeRequest({ cwd: opts.workdir ?? '/', maxOutput: opts.maxOutput ?? 1 << 20, env: opts.env ?? [], args: cmd.slice(1) });
+    } catch (e) {
+      return Promise.reject(new InfraError((e as Error).message));
+    }
+    return new Promise<ExecResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        // The supervisor should have ended the host long before: this slot is not to be trusted again.
+        this.pending = undefined;
+        this.dead = 'the host server missed its deadline';
+        resolve({ exitCode: -1, stdout: '', stderr: '', deadlineHit: true, truncated: false });
+      }, opts.deadlineMs);
+      this.pending = { resolve, reject, timer };
+      this.stream.write(req);
+    });
+  }
+
+  close(): void {
+    this.fail('the run slot was closed');
+    this.stream.destroy();
+  }
+}
+
 export class Session {
   readonly volume: string;
   private readonly labels: Record<string, string>;
   private readonly containers = new Set<Docker.Container>();
   private readonly builders = new Map<string, Promise<Docker.Container>>();
   private readonly pools = new Map<string, SlotPool>();
+  private readonly servers = new Map<Docker.Container, Promise<HostServer>>();
   private closed = false;
 
   constructor(
@@ -136,7 +218,31 @@ export class Session {
     return p;
   }
 
+  /**
+   * Run one host in a run slot through the slot's host server (started on first
+   * use): the same command line, environment and result as an exec of it.
+   */
+  async runHost(slot: Docker.Container, cmd: string[], opts: { env?: string[]; workdir?: string; deadlineMs: number; maxOutput?: number }): Promise<ExecResult> {
+    let s = this.servers.get(slot);
+    if (!s) {
+      s = (async () => {
+        const exec = await slot.exec({ Cmd: [cmd[0]!, '--serve'], WorkingDir: '/tmp', AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false });
+        const stream = (await exec.start({ hijack: true, stdin: true })) as unknown as Duplex;
+        return new HostServer(stream, (st, out, err) => this.docker.modem.demuxStream(st, out, err));
+      })();
+      this.servers.set(slot, s);
+    }
+    return (await s).request(cmd, opts);
+  }
+
+  private stopServer(c: Docker.Container): void {
+    const s = this.servers.get(c);
+    this.servers.delete(c);
+    s?.then((srv) => srv.close(), () => undefined);
+  }
+
   async discard(c: Docker.Container): Promise<void> {
+    this.stopServer(c);
     this.containers.delete(c);
     await c.remove({ force: true, v: true }).catch(() => undefined);
   }
@@ -186,6 +292,7 @@ export class Session {
   /** Remove every container and the volume of this run. Safe to call twice, and from a signal handler. */
   async close(): Promise<void> {
     this.closed = true;
+    for (const c of [...this.servers.keys()]) this.stopServer(c);
     const all = [...this.containers];
     this.containers.clear();
     await Promise.all(all.map((c) => c.remove({ force: true, v: true }).catch(() => undefined)));

@@ -3,7 +3,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { shortLink } from '../core/expect.js';
 import { isUnexpected, type RunResults } from '../core/results.js';
-import { MEANING, countsLine, toGrid } from '../core/render.js';
+import { MEANING, countsLine, emulationLine, toGrid } from '../core/render.js';
 import { VERDICTS, type CellResult, type Verdict } from '../core/types.js';
 import { writeAtomic } from '../edge/files.js';
 import type { Reporter } from './reporter.js';
@@ -170,6 +170,8 @@ function metaHtml(r: RunResults): string {
     ['Command', `<code>${esc(r.run.command)}</code>`],
     ['Harness', `${esc(r.harness.name)} ${esc(r.harness.version)} · Node ${esc(r.run.node)}`],
   ];
+  const emu = emulationLine(r);
+  if (emu) rows.push(['Emulation', `${esc(emu)} <span class="dim">(measured here; emulated timeouts scale by it)</span>`]);
   if (r.run.rootfs) rows.push(['Root fs', `<code>${esc(r.run.rootfs.path)}</code> (${esc(r.run.rootfs.tag)})`]);
   for (const img of r.images) {
     const tools = Object.entries(img.tools).map(([k, v]) => `<span class="tool"><b>${esc(k)}</b> ${esc(v)}</span>`);

@@ -173,7 +173,11 @@ t.test('hangs: a spinning host and a sleeping one with a forked child time out a
   t.equal(results.counts.timeout, 4);
   t.equal(results.counts.pass, 2);
 
-  for (const [platform, limit] of [['amd64-glibc', 2000], ['arm7-glibc', 8000]] as const) {
+  // Emulated hosts get the case's 2 s times the slowdown the run measured for their platform.
+  const arm7 = results.run.emulation?.['arm7-glibc'];
+  t.ok(arm7 && arm7.factor > 0 && arm7.nativeMs > 0 && arm7.emulatedMs > 0, `the run measured arm7-glibc's emulation slowdown: ${JSON.stringify(arm7)}`);
+  const arm7Limit = Math.round(2000 * Math.max(1, arm7?.factor ?? 0));
+  for (const [platform, limit] of [['amd64-glibc', 2000], ['arm7-glibc', arm7Limit]] as const) {
     t.equal(cell(`tiny/${platform}/go${go}`).verdict, 'pass', `${platform}: the rest of the run continues: tiny passes`);
     for (const c of ['hang-spin', 'hang-fork']) {
       const id = `${c}/${platform}/go${go}`;
@@ -182,7 +186,7 @@ t.test('hangs: a spinning host and a sleeping one with a forked child time out a
       t.equal(k.stage, 'run');
       t.same(k.exit, { timedOut: true }, `${id}: exit.timedOut`);
       t.ok(k.durationMs >= limit && k.durationMs < limit + 1500, `${id}: the supervisor killed it at ${limit} ms (run.timeout 2 × ${limit / 2000}): ${k.durationMs} ms`);
-      t.match(k.failureText, new RegExp(`^timed out after ${limit / 1000}\\.\\d s and was killed`));
+      t.match(k.failureText, new RegExp(`^timed out after ${Math.floor(limit / 1000)}\\.\\d s and was killed`));
 
       // Seen from the machine: the host's processes lived as long as the limit, no longer.
       const s = watch.seen.get(`${c}/${platform}`);
@@ -203,7 +207,7 @@ t.test('hangs: a spinning host and a sleeping one with a forked child time out a
 t.test('a host whose child escapes its process group (setsid) leaves nothing running after the deadline', async (t) => {
   const watch = new HostProcesses().start();
   t.teardown(() => watch.stop());
-  // The ARM hang-spin keeps the run going for 8 s after the native cell's deadline.
+  // The ARM hang-spin keeps the run going after the native cell's deadline (2 s × the measured slowdown).
   const run = start(resultsDir, '--case', 'hang-daemon,hang-spin', '--platform', 'amd64-glibc,arm7-glibc', '--jobs', '4');
   t.teardown(() => run.stop());
   const runId = await run.runId();

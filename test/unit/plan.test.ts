@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import { DEFAULT_CASES_DIR, loadCase } from '../../harness/core/cases.js';
 import {
   buildEnv,
+  calibrationScript,
   cLibCmd,
   cLibDir,
   goBuildCmd,
+  goCacheRel,
   goLibDir,
   goLibKey,
   hostCompileCmd,
@@ -15,7 +17,9 @@ import {
   libraryDirs,
   runCmd,
   shellLine,
+  splitCpuMark,
   srcDir,
+  stdGroup,
 } from '../../harness/plan.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';
 import { minimalCaseFile, platform, tempDir, writeCase, writeTree } from './helpers.js';
@@ -239,4 +243,36 @@ t.test('shellLine: a shell given the line gets the same environment', async (t) 
   t.equal(r.status, 0, `the pasted line runs: ${line}\n${r.stderr}`);
   const got = r.stdout.split('\n').filter((l) => l.startsWith('CSM_'));
   t.same(got.sort(), [...env].sort());
+});
+
+t.test('stdGroup: builds that share a standard library, and only those', async (t) => {
+  const row = (n: string) => PLATFORMS.find((p) => p.name === n)!;
+  const img = 'sha256:0123456789abcdef0123';
+  t.equal(stdGroup(img, row('amd64-glibc')), stdGroup(img, row('amd64-musl')), 'the C library only changes runtime/cgo');
+  t.equal(stdGroup(img, row('arm7-glibc')), stdGroup(img, row('arm7-musl')));
+  t.not(stdGroup(img, row('arm7-glibc')), stdGroup(img, row('arm5-glibc')), 'GOARM=5 and GOARM=7 compile different code');
+  t.not(stdGroup(img, row('amd64-glibc')), stdGroup('sha256:ffff', row('amd64-glibc')), 'another Go image is another standard library');
+  t.equal(goCacheRel(img), 'go-build/0123456789abcdef');
+});
+
+t.test('splitCpuMark: the CPU a build step used, and its output without the mark', async (t) => {
+  t.same(splitCpuMark('go: building\n@@csm-elf-begin\nfacts\n@@csm-cpu 0m1.250000s 0m0.500000s\n'), { out: 'go: building\n@@csm-elf-begin\nfacts\n', cpuMs: 1750 });
+  t.same(splitCpuMark('@@csm-cpu 1m2.000s 0m0.000s'), { out: '', cpuMs: 62000 }, 'minutes count, a silent step has only the mark');
+  t.same(splitCpuMark('a cache hit has no mark\n'), { out: 'a cache hit has no mark\n', cpuMs: 0 });
+  t.same(splitCpuMark('@@csm-cpu 0m1.0s 0m1.0s\nprinted later\n').cpuMs, 0, 'only a mark at the very end counts: a build cannot print one mid-log');
+});
+
+t.test('the build step reports the CPU of its command, measured by the shell', async (t) => {
+  // The cache part of the script needs /cache; the CPU mark is shell arithmetic anyone can check.
+  const p = spawnSync('/bin/sh', ['-c', 'sh -c "i=0; while [ \\$i -lt 200000 ]; do i=\\$((i+1)); done"; times >/tmp/csm-times-$$; sed -n 2p /tmp/csm-times-$$; rm -f /tmp/csm-times-$$'], { encoding: 'utf8' });
+  const { cpuMs } = splitCpuMark(`@@csm-cpu ${p.stdout.trim()}\n`);
+  t.ok(cpuMs > 20, `a busy loop in a child shows up as the children's CPU: ${p.stdout.trim()} → ${cpuMs} ms`);
+});
+
+t.test('calibrationScript: valid shell that times every emulated row with its own runner', async (t) => {
+  const rows = PLATFORMS.filter((p) => p.run.length);
+  const script = calibrationScript(rows);
+  t.equal(spawnSync('/bin/sh', ['-n', '-c', script]).status, 0, 'sh -n accepts it');
+  for (const p of rows) t.ok(script.includes(p.run.map((a) => `'${a}'`).join(' ')), `${p.name} runs under ${p.run.join(' ')}`);
+  t.match(script, /t native "\$d\/native"/);
 });
