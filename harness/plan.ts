@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CaseSpec, GoLibrarySpec, Platform } from './core/types.js';
+import type { CaseSpec, GoLibrarySpec, Platform, ProcessEnd } from './core/types.js';
+import { signalName } from './core/classify.js';
 
 /**
  * Where things live in the run volume (mounted at /work), and the commands that
@@ -13,7 +14,8 @@ export const SUPERVISOR = `${CSM_DIR}/csm-run`;
 
 export const srcDir = (c: CaseSpec): string => `${VOL}/src/${c.sourceOf ?? c.name}`;
 export const PROBE_SOURCE = `${CSM_DIR}/csm-probe.c`;
-const outRoot = (go: string, p: Platform) => `${VOL}/out/go${go}/${p.name}`;
+export const OUT_ROOT = `${VOL}/out`;
+const outRoot = (go: string, p: Platform) => `${OUT_ROOT}/go${go}/${p.name}`;
 
 export const goLibKey = (c: CaseSpec, lib: GoLibrarySpec, p: Platform, go: string): string =>
   `go${go}/${p.name}/${lib.name}-${c.libraryHashes[lib.name]!.slice(0, 12)}`;
@@ -116,12 +118,21 @@ echo "${CPU_MARK} $cpu"
 rm -f "$log" "$elf"
 `;
 
-/** Copy cached artifacts into the volume. argv: a list file of "key<TAB>out" lines. */
+/**
+ * Copy cached artifacts into the volume. argv: a list file of "key<TAB>out"
+ * lines, and the volume's output root. One process per artifact (a copy of its
+ * directory), with every parent made first in one mkdir, then the cache's own
+ * bookkeeping files removed in one find: a large matrix restores thousands.
+ */
 export const RESTORE_SCRIPT = `set -u
 tab=$(printf '\\t')
+cut -f2 "$1" | xargs -r -d '\\n' dirname | sort -u | xargs -r -d '\\n' mkdir -p || exit 1
 while IFS=$tab read -r key out; do
-  mkdir -p "$out" && cp -a "${CACHE_DIR}/artifacts/$key/." "$out/" && rm -f "$out/.ok" "$out/.log" "$out/.elf" || exit 1
+  # cp -a into an existing directory would nest the copy inside it.
+  if [ -e "$out" ]; then rm -rf "$out" || exit 1; fi
+  cp -a "${CACHE_DIR}/artifacts/$key" "$out" || exit 1
 done <"$1"
+find "$2" \\( -name .ok -o -name .log -o -name .elf \\) -type f -delete
 `;
 
 export const cachedStep = (key: string, out: string, target: string, rebuild: boolean, cmd: string[]): string[] => [
@@ -237,3 +248,25 @@ export const shellLine = (env: string[], cmd: string[]): string =>
     }),
     ...cmd.map(quote),
   ].join(' ');
+
+/**
+ * Split the supervisor's status line off a command's stderr (see csm-run.c):
+ * how the command ended, its wall and CPU milliseconds. No line, no `end`.
+ */
+export function splitStatus(stderr: string, nonce: string): { stderr: string; end?: ProcessEnd; ms: number; cpuMs: number } {
+  const m = new RegExp(`\\n?@@csm-status ${nonce} (\\{.*\\})\\s*$`).exec(stderr);
+  if (!m) return { stderr, ms: 0, cpuMs: 0 };
+  const rest = stderr.slice(0, m.index);
+  let s: { exit?: number; signal?: number; timeout?: boolean; ms?: number; cpuMs?: number; error?: string };
+  try {
+    s = JSON.parse(m[1]!) as typeof s;
+  } catch {
+    return { stderr, ms: 0, cpuMs: 0 };
+  }
+  const ms = s.ms ?? 0;
+  const cpuMs = s.cpuMs ?? 0;
+  if (s.timeout) return { stderr: rest, end: { kind: 'timeout', afterMs: ms }, ms, cpuMs };
+  if (s.signal !== undefined) return { stderr: rest, end: { kind: 'signal', signal: s.signal, name: signalName(s.signal) }, ms, cpuMs };
+  if (s.exit !== undefined) return { stderr: rest, end: { kind: 'exit', code: s.exit }, ms, cpuMs };
+  return { stderr: rest, ms, cpuMs };
+}

@@ -4,7 +4,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import * as tar from 'tar';
-import { classify, signalName } from './core/classify.js';
+import { classify } from './core/classify.js';
 import { loadCases, REPO_ROOT, validateAgainst } from './core/cases.js';
 import { FatalError, InfraError, UsageError } from './core/errors.js';
 import { findExpectation } from './core/expect.js';
@@ -224,6 +224,8 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
   return out;
 }
 
+const BUILD_DEADLINE_MS = 15 * 60_000;
+
 interface StepPlan {
   stage: 'build' | 'host-compile';
   /** Go builds that share one target's standard library in the Go build cache (see Scheduler). */
@@ -245,6 +247,8 @@ interface StepPlan {
 /** Everything one run shares: the session, memoized builds, the job limit. */
 class RunContext {
   private readonly scheduler: Scheduler;
+  /** Host-server lanes of the builders: one per build the scheduler may run at once. */
+  private readonly lanes: number[];
   /** Warm groups with a mark in the cache directory. */
   private readonly marked: Set<string>;
   private readonly runLimit;
@@ -270,6 +274,7 @@ class RunContext {
     private readonly rep: Required<Reporter>,
     private readonly rootfs?: BuiltImage,
   ) {
+    this.lanes = Array.from({ length: Math.max(1, opts.jobs) }, (_, i) => i);
     this.marked = new Set(this.warmGroups());
     this.scheduler = new Scheduler(Math.max(1, opts.jobs), this.marked);
     // Hosts run the moment their libraries exist instead of queueing behind every
@@ -487,7 +492,7 @@ class RunContext {
     writeFileSync(join(this.opts.cacheDir, list), [...hits.values()].map((st) => `${st.akey}\t${st.out}\n`).join(''));
     try {
       const builder = await this.session.builder(this.image(cells[0]!.go.version).tag);
-      const r = await this.session.exec(builder, ['/bin/sh', '-c', plan.RESTORE_SCRIPT, 'csm-restore', `${plan.CACHE_DIR}/${list}`], { deadlineMs: 10 * 60_000 });
+      const r = await this.session.exec(builder, ['/bin/sh', '-c', plan.RESTORE_SCRIPT, 'csm-restore', `${plan.CACHE_DIR}/${list}`, plan.OUT_ROOT], { deadlineMs: 10 * 60_000 });
       if (r.exitCode !== 0) throw new InfraError(`restoring cached artifacts failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').pop() ?? ''}; rerun with --rebuild to bypass the cache`);
     } finally {
       rmSync(join(this.opts.cacheDir, list), { force: true });
@@ -524,16 +529,24 @@ class RunContext {
       r = await this.scheduler.run({ ...(st.group ? { group: st.group } : {}), priority: st.stage === 'host-compile' ? 1 : 0 }, async () => {
         if (this.stopped) return { exitCode: -1, stdout: '', stderr: 'not started: --max-failures reached', deadlineHit: false, truncated: false };
         const t0 = Date.now();
+        // The scheduler never runs more steps than lanes, so one is always free.
+        const lane = this.lanes.pop()!;
         try {
-          return await this.session.exec(builder, cmd, { env, workdir: st.workdir, deadlineMs: 15 * 60_000 });
+          const res = await this.session.runSupervised(builder, [plan.SUPERVISOR, String(BUILD_DEADLINE_MS), this.nonce, '--', ...cmd], { env, workdir: st.workdir, deadlineMs: BUILD_DEADLINE_MS + 20_000 }, lane);
+          const status = plan.splitStatus(res.stderr, this.nonce);
+          const end = status.end;
+          if (!end && !res.deadlineHit) throw new InfraError(`the build supervisor reported nothing: ${status.stderr.trim().split('\n').pop() ?? ''}`);
+          const exitCode = end?.kind === 'exit' ? end.code : end?.kind === 'signal' ? 128 + end.signal : -1;
+          return { ...res, stderr: status.stderr, exitCode, deadlineHit: res.deadlineHit || end?.kind === 'timeout' };
         } finally {
+          this.lanes.push(lane);
           ms = Date.now() - t0;
         }
       });
     } catch (e) {
       return { infra: (e as Error).message };
     }
-    if (r.deadlineHit) return { infra: `build step did not finish within 15 minutes: ${st.cmd.join(' ')}` };
+    if (r.deadlineHit) return { infra: `build step did not finish within ${BUILD_DEADLINE_MS / 60_000} minutes: ${st.cmd.join(' ')}` };
     const { out: stdout, cpuMs } = plan.splitCpuMark(r.stdout);
     // The marker opens a line; a silent build puts it on the very first one.
     const m = new RegExp(`(^|\\n)${plan.ELF_BEGIN}\\n`).exec(stdout);
@@ -703,7 +716,7 @@ class RunContext {
       let healthy = false;
       try {
         // Grace beyond the supervisor's own deadline: the harness only steps in if the supervisor itself is stuck.
-        const r = await this.session.runHost(slot, cmd, { env, workdir: plan.hostCwd(c, p, go), deadlineMs: timeoutMs + 20_000, maxOutput: 256 << 10 });
+        const r = await this.session.runSupervised(slot, cmd, { env, workdir: plan.hostCwd(c, p, go), deadlineMs: timeoutMs + 20_000, maxOutput: 256 << 10 });
         // A timed-out host may have left processes the supervisor could not see: never reuse its container.
         healthy = !r.deadlineHit && !/@@csm-status \S+ \{"timeout"/.test(r.stderr);
         return r;
@@ -721,19 +734,12 @@ class RunContext {
       this.writeLog(logPath, msg);
       return { infra: msg, logPath };
     }
-    const marker = new RegExp(`\\n?@@csm-status ${this.nonce} (\\{.*\\})\\s*$`);
-    const m = marker.exec(r.stderr);
-    const stderr = m ? r.stderr.slice(0, m.index) : r.stderr;
-    let end: ProcessEnd | undefined;
-    let ms = 0;
-    if (m) {
-      const s = JSON.parse(m[1]!) as { exit?: number; signal?: number; timeout?: boolean; ms?: number; cpuMs?: number; error?: string };
-      ms = s.ms ?? 0;
-      this.stats.runCpuMs += s.cpuMs ?? 0;
-      if (s.timeout) end = { kind: 'timeout', afterMs: ms };
-      else if (s.signal !== undefined) end = { kind: 'signal', signal: s.signal, name: signalName(s.signal) };
-      else if (s.exit !== undefined) end = { kind: 'exit', code: s.exit };
-    } else if (r.deadlineHit) end = { kind: 'timeout', afterMs: timeoutMs + 20_000 };
+    const st = plan.splitStatus(r.stderr, this.nonce);
+    const stderr = st.stderr;
+    let end: ProcessEnd | undefined = st.end;
+    const ms = st.ms;
+    this.stats.runCpuMs += st.cpuMs;
+    if (!end && r.deadlineHit) end = { kind: 'timeout', afterMs: timeoutMs + 20_000 };
     const log = [
       `$ ${plan.shellLine(env, cmd)}`,
       `[${end ? JSON.stringify(end) : `no status from the supervisor (exec exit ${r.exitCode})`}]`,

@@ -142,7 +142,7 @@ export class Session {
   private readonly containers = new Set<Docker.Container>();
   private readonly builders = new Map<string, Promise<Docker.Container>>();
   private readonly pools = new Map<string, SlotPool>();
-  private readonly servers = new Map<Docker.Container, Promise<HostServer>>();
+  private readonly servers = new Map<Docker.Container, Map<number, Promise<HostServer>>>();
   private closed = false;
 
   constructor(
@@ -219,30 +219,42 @@ export class Session {
   }
 
   /**
-   * Run one host in a run slot through the slot's host server (started on first
-   * use): the same command line, environment and result as an exec of it.
+   * Run the supervisor's command line (csm-run <timeout> <nonce> -- cmd…) in a
+   * container through one of its host servers (started on first use): the same
+   * environment, directory and output as an exec of it, without the exec. A
+   * server runs one command at a time; `lane` picks one of several in the same
+   * container (builds run side by side in one builder).
    */
-  async runHost(slot: Docker.Container, cmd: string[], opts: { env?: string[]; workdir?: string; deadlineMs: number; maxOutput?: number }): Promise<ExecResult> {
-    let s = this.servers.get(slot);
+  async runSupervised(c: Docker.Container, cmd: string[], opts: { env?: string[]; workdir?: string; deadlineMs: number; maxOutput?: number }, lane = 0): Promise<ExecResult> {
+    let lanes = this.servers.get(c);
+    if (!lanes) this.servers.set(c, (lanes = new Map()));
+    let s = lanes.get(lane);
     if (!s) {
       s = (async () => {
-        const exec = await slot.exec({ Cmd: [cmd[0]!, '--serve'], WorkingDir: '/tmp', AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false });
+        const exec = await c.exec({ Cmd: [cmd[0]!, '--serve'], WorkingDir: '/tmp', AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false });
         const stream = (await exec.start({ hijack: true, stdin: true })) as unknown as Duplex;
         return new HostServer(stream, (st, out, err) => this.docker.modem.demuxStream(st, out, err));
       })();
-      this.servers.set(slot, s);
+      lanes.set(lane, s);
     }
-    return (await s).request(cmd, opts);
+    const server = await s;
+    const r = await server.request(cmd, opts);
+    // A server that missed its deadline is not reused; the next command on its lane gets a new one.
+    if (r.deadlineHit) {
+      lanes.delete(lane);
+      server.close();
+    }
+    return r;
   }
 
-  private stopServer(c: Docker.Container): void {
-    const s = this.servers.get(c);
+  private stopServers(c: Docker.Container): void {
+    const lanes = this.servers.get(c);
     this.servers.delete(c);
-    s?.then((srv) => srv.close(), () => undefined);
+    for (const s of lanes?.values() ?? []) s.then((srv) => srv.close(), () => undefined);
   }
 
   async discard(c: Docker.Container): Promise<void> {
-    this.stopServer(c);
+    this.stopServers(c);
     this.containers.delete(c);
     await c.remove({ force: true, v: true }).catch(() => undefined);
   }
@@ -292,7 +304,7 @@ export class Session {
   /** Remove every container and the volume of this run. Safe to call twice, and from a signal handler. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const c of [...this.servers.keys()]) this.stopServer(c);
+    for (const c of [...this.servers.keys()]) this.stopServers(c);
     const all = [...this.containers];
     this.containers.clear();
     await Promise.all(all.map((c) => c.remove({ force: true, v: true }).catch(() => undefined)));

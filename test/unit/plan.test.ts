@@ -18,6 +18,7 @@ import {
   runCmd,
   shellLine,
   splitCpuMark,
+  splitStatus,
   srcDir,
   stdGroup,
 } from '../../harness/plan.js';
@@ -275,4 +276,12 @@ t.test('calibrationScript: valid shell that times every emulated row with its ow
   t.equal(spawnSync('/bin/sh', ['-n', '-c', script]).status, 0, 'sh -n accepts it');
   for (const p of rows) t.ok(script.includes(p.run.map((a) => `'${a}'`).join(' ')), `${p.name} runs under ${p.run.join(' ')}`);
   t.match(script, /t native "\$d\/native"/);
+});
+
+t.test("splitStatus: how the supervised command ended, from the supervisor's last stderr line", async (t) => {
+  t.same(splitStatus('warning: x\n\n@@csm-status n0 {"exit":3,"ms":12,"cpuMs":9}\n', 'n0'), { stderr: 'warning: x\n', end: { kind: 'exit', code: 3 }, ms: 12, cpuMs: 9 });
+  t.same(splitStatus('@@csm-status n0 {"signal":11,"ms":5}', 'n0').end, { kind: 'signal', signal: 11, name: 'SIGSEGV' });
+  t.same(splitStatus('\n@@csm-status n0 {"timeout":true,"ms":2000,"cpuMs":1990}\n', 'n0').end, { kind: 'timeout', afterMs: 2000 });
+  t.same(splitStatus('@@csm-status other {"exit":0}\n', 'n0'), { stderr: '@@csm-status other {"exit":0}\n', ms: 0, cpuMs: 0 }, "a line with another run's nonce is the host's own output");
+  t.equal(splitStatus('@@csm-status n0 {"exit":0}\nmore\n', 'n0').end, undefined, 'only the last line counts');
 });
