@@ -164,7 +164,7 @@ async function main(argv: string[]): Promise<number> {
       String(s.maxRssMiB ?? ''),
       s.cacheHits ?? '',
       s.phases ? f2(sec(s.phases['engine+images'])) : '',
-      s.phases ? f2(sec((s.phases.prepare ?? 0) + (s.phases.restore ?? 0))) : '',
+      s.phases ? f2(sec((s.phases.prepare ?? 0) + (s.phases.calibrate ?? 0) + (s.phases.restore ?? 0))) : '',
       s.phases ? f2(sec(s.phases.cells)) : '',
     ]),
   ];

@@ -213,17 +213,24 @@ export const CALIB_SOURCE = `${CSM_DIR}/csm-calib.c`;
 /**
  * Time harness/c/csm-calib.c natively and under each emulated row's runner,
  * several times each, printing "<name> <ms>" lines (see core/emulation.ts).
+ * The native reference runs alone; the emulated rows then run in `streams`
+ * parallel streams, one per core, so calibrating costs a fraction of a second.
  */
-export function calibrationScript(rows: readonly Platform[]): string {
+export function calibrationScript(rows: readonly Platform[], streams = 1): string {
   const q = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+  const n = Math.max(1, Math.min(streams, rows.length));
+  const stream = (k: number) =>
+    rows
+      .filter((_, i) => i % n === k)
+      .map((p) => `${q(p.cc)} -O1 -o "$d/"${q(p.name)} ${CALIB_SOURCE} && for i in 1 2; do t ${q(p.name)} ${p.run.map(q).join(' ')} "$d/"${q(p.name)}; done`);
   const lines = [
     'set -u',
     `d=${CSM_DIR}/calib; mkdir -p "$d"`,
     't() { name=$1; shift; s=$(date +%s%N); "$@" >/dev/null 2>&1 || return 0; e=$(date +%s%N); echo "$name $(( (e - s) / 1000000 ))"; }',
     `gcc -O1 -o "$d/native" ${CALIB_SOURCE} || exit 1`,
-    ...rows.map((p) => `${q(p.cc)} -O1 -o "$d/"${q(p.name)} ${CALIB_SOURCE} || echo "csm-calib: ${p.name}: cannot compile" >&2`),
     't native "$d/native"; t native "$d/native"; t native "$d/native"',
-    ...rows.map((p) => `for i in 1 2; do t ${q(p.name)} ${p.run.map(q).join(' ')} "$d/"${q(p.name)}; done`),
+    ...Array.from({ length: n }, (_, k) => `( ${stream(k).join('; ') || 'true'} ) &`),
+    'wait',
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -163,7 +163,8 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
     ctxSlowdowns = () => ctx.slowdowns;
     for (const go of gos) imageInfos.push(await ctx.prepare(go));
     phase('prepare');
-    await ctx.calibrate(platforms, gos[0]!);
+    // Emulated platforms are n/a in a user's rootfs (no qemu there): nothing to time.
+    if (!rootfs) await ctx.calibrate(platforms, gos[0]!);
     phase('calibrate');
     await ctx.restoreCached(cells);
     phase('restore');
@@ -370,7 +371,7 @@ class RunContext {
     const missing = rows.filter((p) => !known[keyOf(p)]);
     if (missing.length) {
       const builder = await this.session.builder(img.tag);
-      const r = await this.session.exec(builder, ['/bin/sh', '-c', plan.calibrationScript(missing)], { deadlineMs: 5 * 60_000 });
+      const r = await this.session.exec(builder, ['/bin/sh', '-c', plan.calibrationScript(missing, Math.min(this.opts.jobs, cpus().length))], { deadlineMs: 5 * 60_000 });
       const times = parseCalibration(r.stdout);
       for (const p of missing) {
         const s = slowdownFrom(times.get('native') ?? [], times.get(p.name) ?? []);

@@ -197,6 +197,10 @@ static void drain(struct capture *c) {
  * filesystem without a writable /tmp still works. */
 static int serve(void) {
     signal(SIGPIPE, SIG_IGN);
+    /* Hosts run as our user: not dumpable keeps them out of /proc/<pid>/fd, so a
+     * host cannot write frames into the answer stream it shares a server with.
+     * exec() makes each host dumpable again; this process and its forks stay not. */
+    prctl(PR_SET_DUMPABLE, 0);
     for (;;) {
         char *cwd = field(), *maxs = field(), *envs = field();
         if (!cwd || !maxs || !envs) return 0; /* stdin closed: the harness is done with this slot */
