@@ -38,8 +38,8 @@ compiles the C hosts, runs them (ARM under qemu-user) and prints the matrix.
   --shard-costs F   a previous results.json: balance the shards by its recorded durations
   --docker-host URL the engine to use (like DOCKER_HOST), e.g. tcp://ci-runner-2:2375
   --baseline DIR    compare with an earlier run at the end: diff.md and diff.json in the run
-  --rebuild         ignore the artifact cache: rebuild every library and host (results are
-                    never cached: every run runs every host)
+  --rebuild         ignore the artifact cache: rebuild every library and host, and measure the
+                    emulation slowdown again (results are never cached: every run runs every host)
   --cache DIR       artifact and Go build cache (default: results/.cache)
   --rebuild-images  rebuild the toolchain images even if their recipes are unchanged
   --engine-only     make sure a Docker engine answers (installing and starting one as root on Debian), then exit

@@ -361,7 +361,8 @@ class RunContext {
     const file = this.opts.cacheDir ? join(this.opts.cacheDir, 'emulation.json') : undefined;
     let known: Record<string, Slowdown> = {};
     try {
-      if (file && existsSync(file)) known = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Slowdown>;
+      // --rebuild measures again too: a factor taken on a busy machine is not kept forever.
+      if (file && existsSync(file) && !this.opts.rebuild) known = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Slowdown>;
     } catch {
       known = {};
     }
