@@ -23,7 +23,8 @@ compiles the C hosts, runs them (ARM under qemu-user) and prints the matrix.
   --go LIST         Go versions, or "all" (default: the newest): ${readGoVersions().map((g) => g.version).join(', ')}
   --jobs N          hosts and builds at once (default: number of cores, ${defaultJobs()})
   --timeout S       per-host time limit in seconds on native platforms (default: each case's
-                    run.timeout, else 30); emulated platforms multiply it
+                    run.timeout, else 30); emulated platforms multiply it by their slowdown,
+                    measured on this machine
   --cases DIR       also load cases from DIR (repeatable); DIR is one case or a folder of cases
   --platforms FILE  add platform rows from a JSON file (repeatable): an array of
                     {name, goarch, goarm?, libc, cc, run: [qemu…], timeoutScale, cpu}
@@ -42,6 +43,7 @@ compiles the C hosts, runs them (ARM under qemu-user) and prints the matrix.
                     emulation slowdown again (results are never cached: every run runs every host)
   --cache DIR       artifact and Go build cache (default: results/.cache)
   --rebuild-images  rebuild the toolchain images even if their recipes are unchanged
+  --prune-images    first remove toolchain images built from older recipes (for machines that run nightly)
   --engine-only     make sure a Docker engine answers (installing and starting one as root on Debian), then exit
   -h, --help        this text
 
@@ -61,6 +63,7 @@ const OPTIONS = {
   results: { type: 'string' },
   reporter: { type: 'string', multiple: true },
   'rebuild-images': { type: 'boolean' },
+  'prune-images': { type: 'boolean' },
   rebuild: { type: 'boolean' },
   cache: { type: 'string' },
   probes: { type: 'boolean' },
@@ -103,6 +106,7 @@ async function main(argv: string[]): Promise<number> {
     ...(timeout !== undefined ? { timeout } : {}),
     resultsDir: o.results ?? join(REPO_ROOT, 'results'),
     rebuildImages: !!o['rebuild-images'],
+    pruneImages: !!o['prune-images'],
     rebuild: !!o.rebuild,
     ...(o.cache ? { cacheDir: o.cache } : {}),
     probes: !!o.probes,

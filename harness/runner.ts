@@ -17,7 +17,7 @@ import { parseRunResults } from './core/merge.js';
 import type { CaseSpec, CellObservation, CellResult, CellSpec, ElfSummary, GoToolchain, Platform, ProcessEnd, Stage } from './core/types.js';
 import { ensureEngine } from './edge/engine.js';
 import { pointLatest, writeAtomic } from './edge/files.js';
-import { ensureBaseImage, ensureGoImage, ensureRootfsImage, readGoVersions, type BuiltImage } from './edge/images.js';
+import { ensureBaseImage, ensureGoImage, ensureRootfsImage, pruneToolchainImages, readGoVersions, type BuiltImage } from './edge/images.js';
 import { exportBundle } from './edge/bundle.js';
 import { DEFAULT_LIMITS, Session, sweepStale, type ExecResult } from './edge/sandbox.js';
 import * as plan from './plan.js';
@@ -40,6 +40,8 @@ export interface RunOptions {
   timeout?: number;
   resultsDir: string;
   rebuildImages: boolean;
+  /** Remove toolchain images built from older recipes before the run. */
+  pruneImages?: boolean;
   argv: string[];
   reporters: Reporter[];
   /** Add each case's generated dlopen and link-time load probes. */
@@ -133,6 +135,7 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
   const swept = await sweepStale(docker);
   if (swept) say(`removed ${swept} containers/volumes left by earlier runs that died`);
 
+  if (opts.pruneImages) await pruneToolchainImages(docker, say);
   const base = await ensureBaseImage(docker, say, { rebuild: opts.rebuildImages });
   const images = new Map<string, BuiltImage>();
   for (const go of gos) images.set(go.version, await ensureGoImage(docker, base, go, say, { rebuild: opts.rebuildImages }));

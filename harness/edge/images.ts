@@ -51,6 +51,44 @@ export const baseTag = (recipeText: string): string => `cshared-matrix-base:${sh
 export const goTag = (base: string, dockerfile: string, go: GoToolchain): string =>
   `cshared-matrix-go:${go.version}-${sha('go-v1', base, dockerfile, go.version, go.suite)}`;
 
+/** Every toolchain tag the current recipes name: the base, and one Go layer per row of versions.json. */
+export function currentToolchainTags(): string[] {
+  const base = baseTag(readBaseRecipe().text);
+  const dockerfile = readFileSync(join(IMAGES_DIR, 'go', 'Dockerfile'), 'utf8');
+  return [base, ...readGoVersions().map((g) => goTag(base, dockerfile, g))];
+}
+
+/**
+ * Toolchain tags built from recipes that have since changed: every
+ * cshared-matrix-base or -go tag the current recipes do not name. Go layers
+ * come first, since each sits on a base. Pure, so it is tested without an engine.
+ */
+export function supersededTags(existing: readonly string[], current: readonly string[]): string[] {
+  const keep = new Set(current);
+  const old = existing.filter((t) => /^cshared-matrix-(base|go):/.test(t) && !keep.has(t));
+  return [...new Set(old)].sort((a, b) => Number(a.startsWith('cshared-matrix-base:')) - Number(b.startsWith('cshared-matrix-base:')) || a.localeCompare(b));
+}
+
+/**
+ * Remove superseded toolchain images (--prune-images): a nightly machine
+ * otherwise keeps a gigabyte for every recipe change. An image a container
+ * still uses (another run) stays, with a line saying so.
+ */
+export async function pruneToolchainImages(docker: Docker, say: (line: string) => void): Promise<string[]> {
+  const tags = (await docker.listImages()).flatMap((i) => i.RepoTags ?? []);
+  const removed: string[] = [];
+  for (const tag of supersededTags(tags, currentToolchainTags())) {
+    try {
+      await docker.getImage(tag).remove();
+      removed.push(tag);
+    } catch (e) {
+      say(`kept ${tag}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  if (removed.length) say(`removed ${removed.length} superseded toolchain image${removed.length > 1 ? 's' : ''}: ${removed.join(', ')}`);
+  return removed;
+}
+
 /** mmdebstrap's argument list for a recipe. Pure, so it is tested without building. */
 export function mmdebstrapArgs(recipe: BaseRecipe, mirror: string, out: string): string[] {
   return [

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { baseTag, goTag, mmdebstrapArgs, readBaseRecipe, readGoVersions, type BaseRecipe } from '../../harness/edge/images.js';
+import { baseTag, currentToolchainTags, goTag, mmdebstrapArgs, readBaseRecipe, readGoVersions, supersededTags, type BaseRecipe } from '../../harness/edge/images.js';
 
 const MIRROR = 'http://deb.debian.org/debian';
 
@@ -72,4 +72,26 @@ t.test('readGoVersions: the real table', async (t) => {
   t.ok(v.length > 0);
   t.equal(new Set(v.map((g) => g.version)).size, v.length, 'versions are unique');
   for (const g of v) t.match(g, { version: /^1\.\d+$/, suite: /^[a-z]+(-backports)?$/ });
+});
+
+t.test('supersededTags: only toolchain tags the current recipes no longer name, Go layers before their bases', async (t) => {
+  const current = ['cshared-matrix-base:aaaa', 'cshared-matrix-go:1.27-bbbb', 'cshared-matrix-go:1.19-cccc'];
+  const existing = [
+    ...current,
+    'cshared-matrix-base:0ld0',
+    'cshared-matrix-go:1.27-0ld1',
+    'cshared-matrix-go:1.26-0ld2',
+    'cshared-matrix-rootfs:1234',
+    'debian:trixie',
+    'cshared-matrix-go:1.27-0ld1',
+  ];
+  t.same(supersededTags(existing, current), ['cshared-matrix-go:1.26-0ld2', 'cshared-matrix-go:1.27-0ld1', 'cshared-matrix-base:0ld0']);
+  t.same(supersededTags(current, current), [], 'nothing to prune when everything is current');
+});
+
+t.test('currentToolchainTags: the base and one Go layer per versions.json row', async (t) => {
+  const tags = currentToolchainTags();
+  t.equal(tags[0], baseTag(readBaseRecipe().text));
+  t.equal(tags.length, 1 + readGoVersions().length);
+  for (const g of readGoVersions()) t.ok(tags.some((x) => x.startsWith(`cshared-matrix-go:${g.version}-`)), `Go ${g.version}`);
 });
