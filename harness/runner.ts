@@ -9,7 +9,7 @@ import { loadCases, REPO_ROOT, validateAgainst } from './core/cases.js';
 import { FatalError, InfraError, UsageError } from './core/errors.js';
 import { findExpectation } from './core/expect.js';
 import { expandMatrix, pick, pickGo } from './core/matrix.js';
-import { parsePlatformRows, PLATFORMS } from './core/platforms.js';
+import { isEmulated, parsePlatformRows, PLATFORMS } from './core/platforms.js';
 import { probeCases, readProbeExpectations } from './core/probes.js';
 import { countVerdicts, exitCodeFor, isUnexpected, RESULTS_SCHEMA_VERSION, type BuildStats, type ImageInfo, type RunResults } from './core/results.js';
 import { costsFrom, shardCells, type Shard } from './core/shard.js';
@@ -25,7 +25,6 @@ import { ELF_SCRIPT, explainFailure, parseReadelf, summarizeFacts, userExports, 
 import { artifactKey } from './core/cache.js';
 import { Scheduler } from './core/scheduler.js';
 import { parseCalibration, slowdownFrom, timeoutScale, type Slowdown } from './core/emulation.js';
-import { isEmulated } from './core/platforms.js';
 import { multiplex, type Reporter } from './reporters/reporter.js';
 
 export interface RunOptions {
@@ -355,7 +354,7 @@ class RunContext {
   /**
    * Measure each emulated platform's slowdown on this machine, before any build
    * competes for the CPU. Kept in the cache directory per machine, image and row,
-   * so only the first run pays for it (about a second per platform).
+   * so only the first run pays for it (about a second for the four ARM rows).
    */
   async calibrate(platforms: readonly Platform[], go: GoToolchain): Promise<void> {
     const rows = platforms.filter(isEmulated);
@@ -369,9 +368,8 @@ class RunContext {
     } catch {
       known = {};
     }
-    const calibHash = hashFiles(join(REPO_ROOT, 'harness', 'c'));
     const keyOf = (p: Platform) =>
-      createHash('sha256').update(JSON.stringify([img.id, p.cc, p.run, calibHash, cpus()[0]?.model ?? '', cpus().length])).digest('hex').slice(0, 24);
+      createHash('sha256').update(JSON.stringify([img.id, p.cc, p.run, this.harnessCHash, cpus()[0]?.model ?? '', cpus().length])).digest('hex').slice(0, 24);
     const missing = rows.filter((p) => !known[keyOf(p)]);
     if (missing.length) {
       const builder = await this.session.builder(img.tag);

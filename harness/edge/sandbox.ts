@@ -33,6 +33,9 @@ export interface ExecResult {
 
 const LABEL = 'cshared-matrix.run';
 
+/** Output cut at the limit says so, the same way whichever way it was run. */
+const withDropped = (text: string, dropped: number): string => (dropped ? `${text}\n[cshared-matrix: ${dropped} more bytes of output dropped]` : text);
+
 class Capture extends Writable {
   private chunks: Buffer[] = [];
   private size = 0;
@@ -52,13 +55,13 @@ class Capture extends Writable {
   }
   text(): string {
     const s = Buffer.concat(this.chunks).toString('utf8');
-    return this.dropped ? `${s}\n[cshared-matrix: ${this.dropped} more bytes of output dropped]` : s;
+    return withDropped(s, this.dropped);
   }
 }
 
 /**
- * One `csm-run --serve` exec in a run slot, fed one host at a time (the protocol
- * is described in harness/c/csm-run.c). A run costs a write and a read instead
+ * One `csm-run --serve` exec in a run slot or a builder lane, fed one command at
+ * a time (the protocol is described in harness/c/csm-run.c). A run costs a write and a read instead
  * of an exec's create, start and inspect, which cost the engine as much CPU as
  * the host itself.
  */
@@ -76,8 +79,8 @@ class HostServer {
     const err = new Writable({ write: (chunk: Buffer, _e, done) => ((this.diag = (this.diag + chunk.toString()).slice(-2000)), done()) });
     demux(stream, out, err);
     const end = (why: string) => this.fail(why);
-    stream.on('end', () => end('the host server in the run slot exited'));
-    stream.on('close', () => end('the host server in the run slot exited'));
+    stream.on('end', () => end('the host server in the container exited'));
+    stream.on('close', () => end('the host server in the container exited'));
     stream.on('error', (e: Error) => end(`the host server's stream failed: ${e.message}`));
   }
 
@@ -103,15 +106,14 @@ class HostServer {
       this.pending = undefined;
       if (!p) return this.fail('the host server answered a request nobody made');
       clearTimeout(p.timer);
-      const text = (s: string, dropped: number) => `${s}${dropped ? `\n[cshared-matrix: ${dropped} more bytes of output dropped]` : ''}`;
-      p.resolve({ exitCode: 0, stdout: text(f.stdout, f.stdoutDropped), stderr: text(f.stderr, f.stderrDropped), deadlineHit: false, truncated: f.stdoutDropped + f.stderrDropped > 0 });
+      p.resolve({ exitCode: 0, stdout: withDropped(f.stdout, f.stdoutDropped), stderr: withDropped(f.stderr, f.stderrDropped), deadlineHit: false, truncated: f.stdoutDropped + f.stderrDropped > 0 });
     }
   }
 
   /** cmd: the supervisor's command line, as for an exec ([csm-run, timeout, nonce, --, host...]). */
   request(cmd: string[], opts: { env?: string[]; workdir?: string; deadlineMs: number; maxOutput?: number }): Promise<ExecResult> {
     if (this.dead) return Promise.reject(new InfraError(this.dead));
-    if (this.pending) return Promise.reject(new Error('one host at a time per run slot'));
+    if (this.pending) return Promise.reject(new Error('one command at a time per host server'));
     let req: Buffer;
     try {
       req = encodeRequest({ cwd: opts.workdir ?? '/', maxOutput: opts.maxOutput ?? 1 << 20, env: opts.env ?? [], args: cmd.slice(1) });
@@ -131,7 +133,7 @@ class HostServer {
   }
 
   close(): void {
-    this.fail('the run slot was closed');
+    this.fail('the container was closed');
     this.stream.destroy();
   }
 }
