@@ -11,28 +11,15 @@ import { PLATFORMS } from '../../harness/core/platforms.js';
 import { VERDICTS, type CellResult, type ElfSummary, type ExpectationRule } from '../../harness/core/types.js';
 import { displayText, HtmlReporter, LOG_CAP_BYTES, readLogCapped, renderHtml, scriptJson } from '../../harness/reporters/html.js';
 import { DEFAULT_REPORTERS, makeReporters } from '../../harness/reporters/index.js';
+import { IE_TLS_RULE, INIT_ARGV_RULE } from '../unit/helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = '/tmp/cshared-matrix-report.png';
 const OVERVIEW = '/tmp/cshared-matrix-report-overview.png';
 
-const IE_TLS: ExpectationRule = {
-  when: { libc: 'musl' },
-  verdict: 'fail',
-  stage: 'load',
-  match: 'initial-exec TLS resolves to dynamic definition',
-  link: 'https://github.com/golang/go/issues/54805',
-  label: 'IE TLS (go#54805)',
-  reason: "Go c-shared libraries use the initial-exec TLS model (DF_STATIC_TLS); musl's dlopen refuses it",
-};
-const INIT_ARGV: ExpectationRule = {
-  when: { libc: 'musl' },
-  verdict: 'fail',
-  match: 'signal 11|SIGSEGV',
-  link: 'https://github.com/golang/go/issues/13492',
-  label: 'musl init argv (go#13492)',
-  reason: 'musl passes no argc/argv/envp to ELF init functions; the Go runtime reads them during init and crashes',
-};
+// The shared fixtures, with the long reasons whose text this test finds on the page.
+const IE_TLS: ExpectationRule = { ...IE_TLS_RULE, reason: "Go c-shared libraries use the initial-exec TLS model (DF_STATIC_TLS); musl's dlopen refuses it" };
+const INIT_ARGV: ExpectationRule = { ...INIT_ARGV_RULE, reason: 'musl passes no argc/argv/envp to ELF init functions; the Go runtime reads them during init and crashes' };
 
 /** Case output that tries to become markup: it must stay text. */
 const INJECT = '<img src=x onerror="window.__pwned=1"></script><script>window.__pwned=2</script><!--';

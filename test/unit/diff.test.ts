@@ -5,20 +5,12 @@ import t from 'tap';
 import { classifyChange, diffRuns, renderDiffMarkdown, type RunDiff } from '../../harness/core/diff.js';
 import { EXIT } from '../../harness/core/errors.js';
 import type { RunResults } from '../../harness/core/results.js';
-import { VERDICTS, type CellResult, type ExpectationRule } from '../../harness/core/types.js';
-import { cell, runResults, tempDir, writeTree } from './helpers.js';
+import { VERDICTS, type CellResult } from '../../harness/core/types.js';
+import { cell, IE_TLS_RULE, runResults, tempDir, writeTree } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-const IE_TLS: ExpectationRule & { matched: boolean } = {
-  when: { libc: 'musl' },
-  verdict: 'fail',
-  stage: 'load',
-  match: 'initial-exec TLS resolves to dynamic definition',
-  link: 'https://github.com/golang/go/issues/54805',
-  label: 'IE TLS (go#54805)',
-  matched: true,
-};
+const IE_TLS = { ...IE_TLS_RULE, matched: true };
 
 function run(id: string, cells: CellResult[]): RunResults {
   return runResults(cells, { run: { id, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:01:00.000Z', durationMs: 60_000, node: 'v20' }, platforms: [] });
