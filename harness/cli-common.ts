@@ -3,17 +3,23 @@ import { EXIT, FatalError, UsageError } from './core/errors.js';
 
 /**
  * First Ctrl-C (or SIGTERM): abort cleanly, so containers are removed and the
- * cells that finished are written. Second: leave at once. Either way within 10 s.
+ * cells that finished are written. A second one only says that this is under
+ * way: leaving then would strand the run's volume and its results. A third
+ * leaves at once, and so does the process if the cleanup takes over 30 s.
  */
 export function abortOnSignals(): AbortSignal {
   const ac = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;
-    if (signals > 1) process.exit(EXIT.interrupted);
-    process.stderr.write(`\ncshared-matrix: ${sig}: stopping, removing this run's containers (again to quit at once)\n`);
+    if (signals > 2) process.exit(EXIT.interrupted);
+    if (signals === 2) {
+      process.stderr.write(`\ncshared-matrix: ${sig}: still removing this run's containers and writing the finished cells (once more to quit at once and leave them)\n`);
+      return;
+    }
+    process.stderr.write(`\ncshared-matrix: ${sig}: stopping, removing this run's containers\n`);
     ac.abort();
-    setTimeout(() => process.exit(EXIT.interrupted), 10_000).unref();
+    setTimeout(() => process.exit(EXIT.interrupted), 30_000).unref();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -35,12 +41,22 @@ export function runCli(main: (argv: string[]) => Promise<number>): void {
   );
 }
 
-export function positiveNumber(name: string, v: string | undefined): number | undefined {
+export function positiveNumber(name: string, v: string | undefined, max = Infinity): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} takes a positive number, not "${v}"`);
+  if (!v.trim() || !Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} takes a positive number, not "${v}"`);
+  if (n > max) throw new UsageError(`--${name} takes at most ${max}, not "${v}"`);
   return n;
 }
+
+export function positiveInteger(name: string, v: string | undefined): number | undefined {
+  const n = positiveNumber(name, v);
+  if (n !== undefined && !Number.isInteger(n)) throw new UsageError(`--${name} takes a whole number, not "${v}"`);
+  return n;
+}
+
+/** The longest a host may run on a native platform, as in cases/case.schema.json's run.timeout. */
+export const MAX_TIMEOUT_S = 3600;
 
 /**
  * Every command's argument parsing: node's parseArgs, a bad flag as one usage

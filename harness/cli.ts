@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { REPO_ROOT } from './core/cases.js';
 import { EXIT } from './core/errors.js';
-import { abortOnSignals, parseCommandLine, positiveNumber, runCli } from './cli-common.js';
+import { abortOnSignals, MAX_TIMEOUT_S, parseCommandLine, positiveInteger, positiveNumber, runCli } from './cli-common.js';
 import { splitList } from './core/matrix.js';
 import { diffRuns, renderDiffMarkdown } from './core/diff.js';
 import { parseShard } from './core/shard.js';
@@ -85,9 +85,9 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write('cshared-matrix: the Docker engine answers\n');
     return EXIT.ok;
   }
-  const jobs = positiveNumber('jobs', o.jobs);
-  const repeat = positiveNumber('repeat', o.repeat);
-  const maxFailures = positiveNumber('max-failures', o['max-failures']);
+  const jobs = positiveInteger('jobs', o.jobs);
+  const repeat = positiveInteger('repeat', o.repeat);
+  const maxFailures = positiveInteger('max-failures', o['max-failures']);
   const shard = o.shard ? parseShard(o.shard) : undefined;
   if (o['docker-host']) process.env.DOCKER_HOST = o['docker-host'];
   const baseline = o.baseline ? readRun(o.baseline) : undefined;
@@ -95,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
 
   const signal = abortOnSignals();
 
-  const timeout = positiveNumber('timeout', o.timeout);
+  const timeout = positiveNumber('timeout', o.timeout, MAX_TIMEOUT_S);
   const results = await runMatrix({
     caseDirs: [...(o['no-default-cases'] ? [] : [join(REPO_ROOT, 'cases')]), ...(o.cases ?? [])],
     platformFiles: o.platforms ?? [],

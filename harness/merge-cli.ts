@@ -22,12 +22,13 @@ directory stands alone. \`latest\` is pointed at the merged run.
 
   <run>           a run directory (or its results.json); a cell in two runs is an error
   --results DIR   where the merged run directory goes (default: results/)
+  --partial       accept shards that are missing: the merged run still exits by its cells
   -h, --help      this text
 
 Exit codes: as for npm run matrix, from the merged cells: 0 every cell is pass
 or xfail; 1 some cell is fail, xpass or timeout; 2 bad usage or unreadable
-results; 3 some cell is error, or the merged run could not be written; 130 a
-run was interrupted.`;
+results; 3 some cell is error, a shard is missing (without --partial), or the
+merged run could not be written; 130 a run was interrupted.`;
 
 
 /** A directory name: the run id if it is short enough, else a fresh time-stamped one. */
@@ -59,7 +60,7 @@ function copyLogs(run: { results: RunResults; dir: string }, runDir: string): nu
 }
 
 async function main(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(argv, { results: { type: 'string' } }, HELP, true);
+  const parsed = parseCommandLine(argv, { results: { type: 'string' }, partial: { type: 'boolean' } }, HELP, true);
   if (!parsed) return EXIT.ok;
   const { values: o, positionals } = parsed;
   if (!positionals.length) throw new UsageError('merge: give the run directories to merge (e.g. one per shard); see --help');
@@ -71,7 +72,13 @@ async function main(argv: string[]): Promise<number> {
   const realResults = realpathSync(resultsDir);
   const parts = runs.map((r) => r.results);
   const gaps = shardGaps(parts);
-  if (gaps) process.stderr.write(`cshared-matrix: warning: ${gaps}; the merged run covers only the shards given\n`);
+  // A missing shard is an incomplete run, not a green one: written, but exit 3 unless asked for.
+  if (gaps)
+    process.stderr.write(
+      o.partial
+        ? `cshared-matrix: warning: ${gaps}; the merged run covers only the shards given\n`
+        : `cshared-matrix: incomplete: ${gaps}; the merged run is written but covers only the shards given (merge every shard, or pass --partial)\n`,
+    );
   const runId = mergedRunId(mergeResults(parts).run.id);
   const runDir = join(realResults, runId);
   const merged = mergeResults(parts, { id: runId, command: ['npm run merge --', ...argv].join(' '), argv });
@@ -80,7 +87,7 @@ async function main(argv: string[]): Promise<number> {
   if (missing) process.stderr.write(`cshared-matrix: ${missing} log file${missing > 1 ? 's' : ''} named in the runs' results ${missing > 1 ? 'are' : 'is'} missing; the reports say so\n`);
   await multiplex(reporters).onEnd(merged, runDir);
   pointLatest(realResults, runId);
-  return merged.exitCode;
+  return gaps && !o.partial ? Math.max(merged.exitCode === EXIT.interrupted ? 0 : merged.exitCode, EXIT.infra) : merged.exitCode;
 }
 
 runCli(main);

@@ -12,6 +12,32 @@ export const VOL = '/work';
 export const CSM_DIR = `${VOL}/csm`;
 export const SUPERVISOR = `${CSM_DIR}/csm-run`;
 
+/**
+ * Who runs what. The supervisors (csm-run) are root in their containers, with
+ * only the capabilities below; the untrusted part, a host or a build step, runs
+ * as another user with none, so it can neither signal nor trace its supervisor,
+ * nor write anything but its own outputs.
+ */
+export const HOST_USER = '65534:65534';
+/** A run supervisor changes to HOST_USER and kills the host's whole tree. */
+export const RUN_CAPS = ['SETUID', 'SETGID', 'KILL'] as const;
+/** A build wrapper also hands the step its output directory and takes it back (chown, and reading what the step left). */
+export const BUILD_CAPS = ['SETUID', 'SETGID', 'KILL', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER'] as const;
+/** Build lanes share one group, for the Go build cache; each lane has a user of its own. */
+export const BUILD_GID = 20000;
+export const buildUid = (lane: number): number => BUILD_GID + 1 + lane;
+/**
+ * A builder's scratch space: /tmp is a read-only tmpfs (nobody writes there, so no
+ * step can leave anything for another, or fill it for another); the wrapper has
+ * a tmpfs of its own, and so has each lane, as its home and TMPDIR, emptied
+ * before and after every step.
+ */
+export const SCRATCH = '/csm-scratch';
+export const WRAPPER_TMP = `${SCRATCH}/root`;
+export const laneHome = (lane: number): string => `${SCRATCH}/lane-${lane}`;
+/** What a host may write, emptied before and after every host: a cell never sees another's files. */
+export const HOST_SCRATCH = ['/tmp', '/dev/shm'] as const;
+
 export const srcDir = (c: CaseSpec): string => `${VOL}/src/${c.sourceOf ?? c.name}`;
 export const PROBE_SOURCE = `${CSM_DIR}/csm-probe.c`;
 export const OUT_ROOT = `${VOL}/out`;
@@ -45,7 +71,9 @@ export function buildEnv(p: Platform, goCache: string): string[] {
     `GOARCH=${p.goarch}`,
     ...(p.goarm ? [`GOARM=${p.goarm}`] : []),
     `CC=${p.cc}`,
-    'HOME=/root',
+    // A case's go.work or a go env file could change how the next case builds.
+    'GOWORK=off',
+    'GOENV=off',
     `GOCACHE=${goCache}`,
   ];
 }
@@ -81,10 +109,17 @@ export function splitCpuMark(stdout: string): { out: string; cpuMs: number } {
  * outputs with their log and readelf facts. Either way the log comes first on
  * stdout, then ELF_BEGIN and readelf's output for `target`. A command that ran
  * ends stdout with CPU_MARK and its CPU time, whether it succeeded or not.
- * argv: key out target rebuild(0|1) cmd…; needs CSM_ELF_SCRIPT in the environment.
+ *
+ * The script is the harness's, and runs as root with BUILD_CAPS; the command
+ * is the case's, and runs as its lane's user (csm-run --run-as), which owns
+ * only the fresh output directory and the lane's home. When the command
+ * returns, every process of that user is dead; the script takes the outputs
+ * back (root-owned, not writable by any lane), refuses anything but plain
+ * files, and only then reads them and publishes them to the cache.
+ * argv: key out target rebuild uid gid home cmd…; needs CSM_ELF_SCRIPT in the environment.
  */
 const CACHED_STEP = `set -u
-key=$1 out=$2 target=$3 rebuild=$4; shift 4
+key=$1 out=$2 target=$3 rebuild=$4 uid=$5 gid=$6 home=$7; shift 7
 c=${CACHE_DIR}/artifacts/$key
 if [ "$rebuild" != 1 ] && [ -f "$c/.ok" ]; then
   mkdir -p "$out" && cp -a "$c/." "$out/" && rm -f "$out/.ok" "$out/.log" "$out/.elf" || exit 125
@@ -94,14 +129,17 @@ if [ "$rebuild" != 1 ] && [ -f "$c/.ok" ]; then
   cat "$c/.elf"
   exit 0
 fi
-mkdir -p "$out" || exit 125
-log=$(mktemp) elf=$(mktemp)
-"$@" >"$log" 2>&1
+rm -rf "$out" && mkdir -p "$out" && chown "$uid:$gid" "$out" || exit 125
+log=$(mktemp -p ${WRAPPER_TMP}) elf=$(mktemp -p ${WRAPPER_TMP})
+HOME=$home TMPDIR=$home GOPATH=$home/go ${SUPERVISOR} --run-as "$uid:$gid" --fresh "$home" -- "$@" >"$log" 2>&1
 rc=$?
 # times' second line: the user and system CPU of the shell's children so far, i.e.
 # the command (times must run in this shell, not in a pipeline's subshell).
 times >"$elf"
 cpu=$(sed -n 2p "$elf")
+chown -R -h 0:0 "$out" && chmod -R u+rwX,go=rX "$out" || { echo "[cshared-matrix: cannot take back the step's outputs]"; rc=125; }
+odd=$(find "$out" '(' ! -type f ! -type d ')' -o '(' -type f -links +1 ')' | head -n 1)
+if [ -n "$odd" ]; then echo "[cshared-matrix: the step left \${odd#$out/}, which is not a plain file of its own; its outputs are refused]" >>"$log"; rm -rf "$out"; rc=126; fi
 cat "$log"
 if [ $rc -ne 0 ]; then echo "${CPU_MARK} $cpu"; rm -f "$log" "$elf"; exit $rc; fi
 sh -c "$CSM_ELF_SCRIPT" csm-elf "$target" >"$elf" 2>&1
@@ -135,7 +173,7 @@ done <"$1"
 find "$2" \\( -name .ok -o -name .log -o -name .elf \\) -type f -delete
 `;
 
-export const cachedStep = (key: string, out: string, target: string, rebuild: boolean, cmd: string[]): string[] => [
+export const cachedStep = (key: string, out: string, target: string, rebuild: boolean, lane: number, cmd: string[]): string[] => [
   '/bin/sh',
   '-c',
   CACHED_STEP,
@@ -144,7 +182,25 @@ export const cachedStep = (key: string, out: string, target: string, rebuild: bo
   out,
   target,
   rebuild ? '1' : '0',
+  String(buildUid(lane)),
+  String(BUILD_GID),
+  laneHome(lane),
   ...cmd,
+];
+
+/**
+ * Make an image's Go build cache shareable by the lanes: their group, writable
+ * by it, new entries inheriting it. Once per cache directory (a mark says so);
+ * a cache an earlier version left root-only is converted the first time.
+ */
+export const shareGoCache = (dir: string): string[] => [
+  '/bin/sh',
+  '-c',
+  // The lanes must pass through the cache directory (a --cache made by mktemp is 0700) to reach it.
+  `set -e; d=$1; mkdir -p "$d"; chmod go+x ${CACHE_DIR} "$(dirname "$d")"; [ -e "$d/.csm-shared" ] && exit 0
+chgrp -R ${BUILD_GID} "$d"; chmod -R g+rwX "$d"; find "$d" -type d -exec chmod g+s {} +; touch "$d/.csm-shared"`,
+  'csm-share',
+  dir,
 ];
 
 /**
@@ -154,7 +210,8 @@ export const cachedStep = (key: string, out: string, target: string, rebuild: bo
 export function goBuildCmd(c: CaseSpec, lib: GoLibrarySpec, out: string): string[] {
   const dir = join(c.dir, lib.dir);
   const names = readdirSync(dir);
-  const targets = names.includes('go.mod') ? ['.'] : names.filter((n) => n.endsWith('.go') && !n.endsWith('_test.go')).sort();
+  // "./" keeps a file named like a flag (-toolexec=x.go) a file.
+  const targets = names.includes('go.mod') ? ['.'] : names.filter((n) => n.endsWith('.go') && !n.endsWith('_test.go')).sort().map((n) => `./${n}`);
   return ['go', 'build', '-buildmode=c-shared', '-trimpath', '-o', `${out}/${libFile(lib)}`, ...targets];
 }
 
@@ -237,6 +294,9 @@ export function calibrationScript(rows: readonly Platform[], streams = 1): strin
 
 export const runCmd = (c: CaseSpec, p: Platform, go: string, timeoutMs: number, nonce: string): string[] => [
   SUPERVISOR,
+  '--as',
+  HOST_USER,
+  ...HOST_SCRATCH.flatMap((d) => ['--fresh', d]),
   String(timeoutMs),
   nonce,
   '--',
@@ -256,24 +316,45 @@ export const shellLine = (env: string[], cmd: string[]): string =>
     ...cmd.map(quote),
   ].join(' ');
 
+export interface Status {
+  end?: ProcessEnd;
+  ms: number;
+  cpuMs: number;
+  /** False when the supervisor could not empty the host's scratch directories: the slot is not reused. */
+  clean?: boolean;
+  /** The supervisor's own failure (it could not start the host). */
+  error?: string;
+}
+
+function parseStatusJson(json: string): Status | undefined {
+  let s: { exit?: number; signal?: number; timeout?: boolean; ms?: number; cpuMs?: number; error?: string; clean?: boolean };
+  try {
+    s = JSON.parse(json) as typeof s;
+  } catch {
+    return undefined;
+  }
+  const base: Status = { ms: s.ms ?? 0, cpuMs: s.cpuMs ?? 0, ...(s.clean !== undefined ? { clean: s.clean } : {}), ...(s.error ? { error: s.error } : {}) };
+  if (s.timeout) return { ...base, end: { kind: 'timeout', afterMs: base.ms } };
+  if (s.signal !== undefined) return { ...base, end: { kind: 'signal', signal: s.signal, name: signalName(s.signal) } };
+  if (s.exit !== undefined) return { ...base, end: { kind: 'exit', code: s.exit } };
+  return base;
+}
+
 /**
  * Split the supervisor's status line off a command's stderr (see csm-run.c):
  * how the command ended, its wall and CPU milliseconds. No line, no `end`.
+ * For a supervisor run directly (a bundle's rerun.sh); through a host server
+ * the line comes on its own channel (readStatus).
  */
-export function splitStatus(stderr: string, nonce: string): { stderr: string; end?: ProcessEnd; ms: number; cpuMs: number } {
+export function splitStatus(stderr: string, nonce: string): { stderr: string } & Status {
   const m = new RegExp(`\\n?@@csm-status ${nonce} (\\{.*\\})\\s*$`).exec(stderr);
-  if (!m) return { stderr, ms: 0, cpuMs: 0 };
-  const rest = stderr.slice(0, m.index);
-  let s: { exit?: number; signal?: number; timeout?: boolean; ms?: number; cpuMs?: number; error?: string };
-  try {
-    s = JSON.parse(m[1]!) as typeof s;
-  } catch {
-    return { stderr, ms: 0, cpuMs: 0 };
-  }
-  const ms = s.ms ?? 0;
-  const cpuMs = s.cpuMs ?? 0;
-  if (s.timeout) return { stderr: rest, end: { kind: 'timeout', afterMs: ms }, ms, cpuMs };
-  if (s.signal !== undefined) return { stderr: rest, end: { kind: 'signal', signal: s.signal, name: signalName(s.signal) }, ms, cpuMs };
-  if (s.exit !== undefined) return { stderr: rest, end: { kind: 'exit', code: s.exit }, ms, cpuMs };
-  return { stderr: rest, ms, cpuMs };
+  const s = m ? parseStatusJson(m[1]!) : undefined;
+  if (!m || !s) return { stderr, ms: 0, cpuMs: 0 };
+  return { ...s, stderr: stderr.slice(0, m.index) };
+}
+
+/** The status line a host server sent on the supervisor's own channel: the host cannot write there. */
+export function readStatus(channel: string): Status {
+  const m = /@@csm-status \S+ (\{.*\})\s*$/.exec(channel);
+  return (m && parseStatusJson(m[1]!)) || { ms: 0, cpuMs: 0, ...(channel.trim() ? { error: `unreadable status: ${channel.trim().slice(0, 200)}` } : {}) };
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './core/cases.js';
 import { EXIT, UsageError } from './core/errors.js';
 import { splitList } from './core/matrix.js';
-import { abortOnSignals, parseCommandLine, positiveNumber, runCli } from './cli-common.js';
+import { abortOnSignals, MAX_TIMEOUT_S, parseCommandLine, positiveInteger, positiveNumber, runCli } from './cli-common.js';
 import { DEFAULT_REPORTERS, makeReporters } from './reporters/index.js';
 import { reproduce } from './repro.js';
 import { defaultJobs } from './runner.js';
@@ -37,8 +37,8 @@ async function main(argv: string[]): Promise<number> {
   if (!parsed) return EXIT.ok;
   const { values: o, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError('npm run repro -- <report>: give exactly one report (a .md/.txt file or a directory); see --help');
-  const jobs = positiveNumber('jobs', o.jobs);
-  const timeout = positiveNumber('timeout', o.timeout);
+  const jobs = positiveInteger('jobs', o.jobs);
+  const timeout = positiveNumber('timeout', o.timeout, MAX_TIMEOUT_S);
   const r = await reproduce(positionals[0]!, {
     platforms: splitList(o.platform),
     go: splitList(o.go),

@@ -1,9 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
-import * as tar from 'tar';
 import { classify } from './core/classify.js';
 import { loadCases, REPO_ROOT, validateAgainst } from './core/cases.js';
 import { FatalError, InfraError, UsageError } from './core/errors.js';
@@ -19,13 +18,15 @@ import { ensureEngine } from './edge/engine.js';
 import { pointLatest, writeAtomic } from './edge/files.js';
 import { ensureBaseImage, ensureGoImage, ensureRootfsImage, pruneToolchainImages, readGoVersions, type BuiltImage } from './edge/images.js';
 import { exportBundle } from './edge/bundle.js';
+import { prepareVolume, runBuildStep, shareGoCache } from './edge/build-step.js';
 import { DEFAULT_LIMITS, Session, sweepStale, type ExecResult } from './edge/sandbox.js';
 import * as plan from './plan.js';
-import { ELF_SCRIPT, explainFailure, parseReadelf, summarizeFacts, userExports, type ElfFacts } from './core/elf.js';
+import { explainFailure, parseReadelf, summarizeFacts, userExports, type ElfFacts } from './core/elf.js';
 import { artifactKey } from './core/cache.js';
 import { Scheduler } from './core/scheduler.js';
 import { parseCalibration, slowdownFrom, timeoutScale, type Slowdown } from './core/emulation.js';
 import { multiplex, type Reporter } from './reporters/reporter.js';
+import type { LineCounts } from './core/frames.js';
 
 export interface RunOptions {
   caseDirs: string[];
@@ -75,6 +76,19 @@ function readText(file: string): string {
   }
 }
 
+/** The run's directory, or one line saying why --results cannot hold it (exit 2; a full disk is exit 3). */
+function makeRunDir(runDir: string, given: string): void {
+  try {
+    mkdirSync(join(runDir, 'logs'), { recursive: true });
+    accessSync(runDir, constants.W_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    if (code === 'ENOSPC') throw new InfraError(`disk full while creating ${runDir}; free space and rerun`);
+    const why = code === 'ENOTDIR' || code === 'EEXIST' ? 'it is not a directory' : code === 'EROFS' ? 'it is on a read-only file system' : code === 'EACCES' || code === 'EPERM' ? 'it is not writable' : code || (e as Error).message;
+    throw new UsageError(`--results ${given}: cannot create a run directory there (${why}); pass a writable directory`);
+  }
+}
+
 export const newRunId = (now = new Date()): string => `${now.toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z')}-${randomBytes(2).toString('hex')}`;
 
 const TOOLS_SCRIPT = `
@@ -120,7 +134,7 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
   const runId = newRunId();
   const resultsDir = resolve(opts.resultsDir);
   const runDir = join(resultsDir, runId);
-  mkdirSync(join(runDir, 'logs'), { recursive: true });
+  makeRunDir(runDir, opts.resultsDir);
 
   const phases: Record<string, number> = {};
   let mark = Date.now();
@@ -144,7 +158,7 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
 
   const cacheDir = resolve(opts.cacheDir ?? join(REPO_ROOT, 'results', '.cache'));
   mkdirSync(join(cacheDir, 'artifacts'), { recursive: true });
-  const session = new Session(docker, runId, DEFAULT_LIMITS, cacheDir);
+  const session = new Session(docker, runId, DEFAULT_LIMITS, cacheDir, Math.max(1, opts.jobs));
   const results: CellResult[] = [];
   const imageInfos: ImageInfo[] = [];
   let interrupted = false;
@@ -317,24 +331,10 @@ class RunContext {
   async prepare(go: GoToolchain): Promise<ImageInfo> {
     const img = this.image(go.version);
     const builder = await this.session.builder(img.tag);
-    this.uploaded ??= (async () => {
-      // One upload for everything: a request per case cost the engine seconds on large catalogues.
-      // The staging copy keeps a case's symlinks as symlinks: a case never exports a file of this machine.
-      const stage = mkdtempSync(join(tmpdir(), 'csm-sources-'));
-      try {
-        mkdirSync(join(stage, 'csm'));
-        for (const f of ['csm.h', 'csm-run.c', 'csm-probe.c', 'csm-calib.c']) cpSync(join(REPO_ROOT, 'harness', 'c', f), join(stage, 'csm', f));
-        cpSync(join(REPO_ROOT, 'harness', 'py', 'csm.py'), join(stage, 'csm', 'csm.py'));
-        for (const c of this.cases.values()) if (!c.sourceOf) cpSync(c.dir, join(stage, 'src', c.name), { recursive: true, verbatimSymlinks: true });
-        await this.session.putArchive(builder, tar.c({ cwd: stage, portable: true }, ['csm', 'src']), plan.VOL);
-      } finally {
-        rmSync(stage, { recursive: true, force: true });
-      }
-      // Static, so the supervisor runs in any image or user-supplied rootfs.
-      const r = await this.session.exec(builder, ['gcc', '-O2', '-static', '-o', plan.SUPERVISOR, `${plan.CSM_DIR}/csm-run.c`], { deadlineMs: 120_000 });
-      if (r.exitCode !== 0) throw new InfraError(`cannot compile the run supervisor in ${img.tag}: ${r.stderr.trim()}`);
-    })();
+    // One upload for everything: a request per case cost the engine seconds on large catalogues.
+    this.uploaded ??= prepareVolume(this.session, builder, [...this.cases.values()].filter((c) => !c.sourceOf));
     await this.uploaded;
+    if (this.opts.cacheDir) await shareGoCache(this.session, builder, img.id);
     const t = await this.session.exec(builder, ['/bin/sh', '-c', TOOLS_SCRIPT], { deadlineMs: 60_000 });
     const tools = Object.fromEntries(
       t.stdout
@@ -524,8 +524,6 @@ class RunContext {
   private async buildOnce(st: StepPlan, go: string): Promise<{ ok: boolean; log: string; logPath: string } | { infra: string }> {
     let r: ExecResult;
     let ms = 0;
-    const cmd = plan.cachedStep(st.akey, st.out, st.target, !!this.opts.rebuild, st.cmd);
-    const env = [...st.env, `CSM_ELF_SCRIPT=${ELF_SCRIPT}`];
     try {
       const builder = await this.session.builder(this.image(go).tag);
       // Host compiles first among ready steps: each is a fraction of a second and unblocks a run.
@@ -535,12 +533,7 @@ class RunContext {
         // The scheduler never runs more steps than lanes, so one is always free.
         const lane = this.lanes.pop()!;
         try {
-          const res = await this.session.runSupervised(builder, [plan.SUPERVISOR, String(BUILD_DEADLINE_MS), this.nonce, '--', ...cmd], { env, workdir: st.workdir, deadlineMs: BUILD_DEADLINE_MS + 20_000 }, lane);
-          const status = plan.splitStatus(res.stderr, this.nonce);
-          const end = status.end;
-          if (!end && !res.deadlineHit) throw new InfraError(`the build supervisor reported nothing: ${status.stderr.trim().split('\n').pop() ?? ''}`);
-          const exitCode = end?.kind === 'exit' ? end.code : end?.kind === 'signal' ? 128 + end.signal : -1;
-          return { ...res, stderr: status.stderr, exitCode, deadlineHit: res.deadlineHit || end?.kind === 'timeout' };
+          return await runBuildStep(this.session, builder, lane, st, { nonce: this.nonce, rebuild: !!this.opts.rebuild, deadlineMs: BUILD_DEADLINE_MS });
         } finally {
           this.lanes.push(lane);
           ms = Date.now() - t0;
@@ -595,6 +588,7 @@ class RunContext {
     const repetitions: CellObservation[] = [];
 
     try {
+      if (this.lostWhy) throw new InfraError(this.lostWhy);
       let ok = true;
       for (const st of this.planSteps(cell)) {
         if (!ok) break;
@@ -625,7 +619,7 @@ class RunContext {
           if ('infra' in run) obs = { infraError: { stage: 'run', message: run.infra } };
           else {
             end = run.end;
-            obs = { run: { end: run.end, stdout: run.stdout, stderr: run.stderr, durationMs: run.ms } };
+            obs = { run: { end: run.end, stdout: run.stdout, stderr: run.stderr, durationMs: run.ms, ...(run.lines ? { lines: run.lines } : {}) } };
           }
           repetitions.push(obs);
         }
@@ -633,6 +627,7 @@ class RunContext {
     } catch (e) {
       obs = { infraError: { stage: reached, message: (e as Error).message } };
     }
+    if (obs.infraError) obs = { infraError: { ...obs.infraError, message: (await this.engineLoss()) ?? obs.infraError.message } };
 
     const goVersion = this.goVersions.get(go) ?? go;
     const rule = findExpectation(c.expect, { platform: p, go: goVersion });
@@ -704,7 +699,27 @@ class RunContext {
     };
   }
 
-  private async runHost(c: CaseSpec, cell: CellSpec, repetition = 0): Promise<{ stopped: true } | { end: ProcessEnd; stdout: string; stderr: string; ms: number; logPath: string } | { infra: string; logPath: string }> {
+  private lost?: Promise<string | undefined>;
+  /** Set once the engine is known to be gone: no cell starts anything after that. */
+  private lostWhy?: string;
+
+  /**
+   * After an infrastructure error: did the engine itself go away? Then every
+   * unfinished cell says so, in the same words, and the run says it once.
+   * Asked once per run after the first loss; a healthy answer is asked again.
+   */
+  private async engineLoss(): Promise<string | undefined> {
+    const known = await this.lost;
+    if (known) return known;
+    this.lost = this.session.engineLost();
+    const why = await this.lost;
+    if (why && !this.lostWhy) this.rep.onLog(why);
+    if (why) this.lostWhy = why;
+    else this.lost = undefined;
+    return why;
+  }
+
+  private async runHost(c: CaseSpec, cell: CellSpec, repetition = 0): Promise<{ stopped: true } | { end: ProcessEnd; stdout: string; stderr: string; ms: number; logPath: string; lines?: LineCounts } | { infra: string; logPath: string }> {
     const p = cell.platform;
     const go = cell.go.version;
     const timeoutMs = this.timeoutMs(c, p);
@@ -720,8 +735,10 @@ class RunContext {
       try {
         // Grace beyond the supervisor's own deadline: the harness only steps in if the supervisor itself is stuck.
         const r = await this.session.runSupervised(slot, cmd, { env, workdir: plan.hostCwd(c, p, go), deadlineMs: timeoutMs + 20_000, maxOutput: 256 << 10 });
-        // A timed-out host may have left processes the supervisor could not see: never reuse its container.
-        healthy = !r.deadlineHit && !/@@csm-status \S+ \{"timeout"/.test(r.stderr);
+        // A timed-out host may have left processes the supervisor could not see, and a
+        // scratch directory it could not empty would reach the next cell: never reuse such a container.
+        const st = plan.readStatus(r.status ?? '');
+        healthy = !r.deadlineHit && st.end?.kind !== 'timeout' && st.clean !== false;
         return r;
       } finally {
         if (healthy) pool.release(slot);
@@ -737,8 +754,8 @@ class RunContext {
       this.writeLog(logPath, msg);
       return { infra: msg, logPath };
     }
-    const st = plan.splitStatus(r.stderr, this.nonce);
-    const stderr = st.stderr;
+    const st = plan.readStatus(r.status ?? '');
+    const stderr = r.stderr;
     let end: ProcessEnd | undefined = st.end;
     const ms = st.ms;
     this.stats.runCpuMs += st.cpuMs;
@@ -749,8 +766,8 @@ class RunContext {
       '--- stdout', r.stdout, '--- stderr', stderr, '',
     ].join('\n');
     this.writeLog(logPath, log);
-    if (!end) return { infra: `the run supervisor reported nothing (exec exit ${r.exitCode}): ${stderr.trim().split('\n').pop() ?? ''}`, logPath };
-    return { end, stdout: r.stdout, stderr, ms, logPath };
+    if (!end) return { infra: `the run supervisor reported nothing${st.error ? `: ${st.error}` : ''} (exec exit ${r.exitCode}): ${stderr.trim().split('\n').pop() ?? ''}`, logPath };
+    return { end, stdout: r.stdout, stderr, ms, logPath, ...(r.lines ? { lines: r.lines } : {}) };
   }
 }
 

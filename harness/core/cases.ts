@@ -6,12 +6,35 @@ import AjvModule from 'ajv';
 import type { ErrorObject } from 'ajv';
 import type { CaseFile, CaseSpec } from './types.js';
 import { UsageError } from './errors.js';
+import { compilePolicy, flagProblems, type CompiledPolicy, type FlagPolicy } from './flags.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const DEFAULT_CASES_DIR = join(REPO_ROOT, 'cases');
 export const SCHEMA_PATH = join(DEFAULT_CASES_DIR, 'case.schema.json');
+export const FLAG_POLICY_PATH = join(DEFAULT_CASES_DIR, 'flag-policy.json');
+
+let policy: CompiledPolicy | undefined;
+
+/** The flag policy, read once; a broken policy file is one line naming it. */
+export function flagPolicy(file = FLAG_POLICY_PATH): CompiledPolicy {
+  if (policy && file === FLAG_POLICY_PATH) return policy;
+  let data: FlagPolicy;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8')) as FlagPolicy;
+  } catch (e) {
+    throw new UsageError(`${file}: cannot read the flag policy: ${(e as Error).message.split('\n')[0]}`);
+  }
+  let compiled: CompiledPolicy;
+  try {
+    compiled = compilePolicy(file, data);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (file === FLAG_POLICY_PATH) policy = compiled;
+  return compiled;
+}
 
 let validator: ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
@@ -35,10 +58,22 @@ function isRegex(s: string): boolean {
   }
 }
 
+/** The schema's patterns in words (cases/case.schema.json): a person reads the rule, not the regular expression. */
+const PATTERN_WORDS: Record<string, string> = {
+  '^(?!/)(?![-@])(?!.*(^|/)\\.\\.(/|$)).+$': 'must be a relative path inside the case directory: no leading "/", no ".." component, not starting with "-" or "@"',
+  '^[a-z][a-z0-9_]{0,31}$': 'must be a library name: a lower-case letter, then up to 31 lower-case letters, digits or "_"',
+  '^-': 'a flag starts with "-"',
+  '^https?://': 'must be an http(s) link to the upstream issue',
+  '^[A-Za-z0-9_.+-]+\\.so(\\.[0-9]+)*$': 'must be a file name ending in .so (optionally .so.N)',
+};
+
 /** One line per problem: the file, the field as a JSON pointer, and what was expected. */
 export function describeSchemaError(file: string, e: ErrorObject): string {
   const field = e.instancePath || '/';
   const p = e.params as Record<string, unknown>;
+  // A key that breaks propertyNames comes as the key's own error too: say it once, naming the key.
+  const key = (e as ErrorObject & { propertyName?: string }).propertyName;
+  if (key !== undefined && e.keyword !== 'propertyNames') return describeSchemaError(file, { ...e, keyword: 'propertyNames', params: { propertyName: key } });
   switch (e.keyword) {
     case 'additionalProperties':
       return `${file}: ${field}: unknown field "${String(p.additionalProperty)}"${file.endsWith('case.json') ? ' (see cases/case.schema.json)' : ''}`;
@@ -50,6 +85,10 @@ export function describeSchemaError(file: string, e: ErrorObject): string {
         : `${file}: ${field}: must match exactly one of its allowed shapes`;
     case 'enum':
       return `${file}: ${field}: must be one of ${JSON.stringify(p.allowedValues)}`;
+    case 'pattern':
+      return `${file}: ${field}: ${PATTERN_WORDS[String(p.pattern)] ?? e.message ?? `must match ${String(p.pattern)}`}`;
+    case 'propertyNames':
+      return `${file}: ${field}: "${String(p.propertyName)}" is not a valid name here${field.endsWith('/env') ? ' (an environment variable name: letters, digits and _, not starting with a digit)' : ''}`;
     default:
       return `${file}: ${field}: ${e.message ?? 'is invalid'}`;
   }
@@ -93,7 +132,7 @@ export function parseCaseFile(file: string, text: string): { ok: true; value: Ca
     return { ok: false, problems: [`${file}: not valid JSON: ${(e as Error).message}`] };
   }
   const errors = validate(data);
-  if (errors.length) return { ok: false, problems: errors.map((e) => describeSchemaError(file, e)) };
+  if (errors.length) return { ok: false, problems: [...new Set(errors.map((e) => describeSchemaError(file, e)))] };
   return { ok: true, value: data as CaseFile };
 }
 
@@ -124,6 +163,41 @@ function classifyPath(caseDir: string, rel: string): 'file' | 'dir' | 'missing' 
   return statSync(real).isDirectory() ? 'dir' : 'file';
 }
 
+/**
+ * Every symlink in the case must resolve inside it: the whole directory is
+ * copied into the sandbox, and a link to /etc/passwd or to another case would
+ * bring a file of this machine along or let a build read what it should not.
+ */
+function escapingLinks(file: string, caseDir: string, named: ReadonlySet<string>): string[] {
+  const realCase = realpathSync(caseDir);
+  const problems: string[] = [];
+  const walk = (rel: string) => {
+    for (const e of readdirSync(join(caseDir, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isSymbolicLink() && !named.has(r)) {
+        let real: string | undefined;
+        try {
+          real = realpathSync(join(caseDir, r));
+        } catch {
+          real = undefined;
+        }
+        if (!real || (real !== realCase && !real.startsWith(realCase + sep)))
+          problems.push(`${file}: symlink "${r}" points ${real ? `outside the case directory (to ${readlinkSync(join(caseDir, r))})` : 'nowhere'}; copy the file into the case instead`);
+      } else if (e.isDirectory()) walk(r);
+    }
+  };
+  walk('');
+  return problems;
+}
+
+/** The paths case.json names itself: crossCheck already judges those. */
+function namedPaths(c: CaseFile): Set<string> {
+  const norm = (p: string) => p.replace(/^\.\//, '').replace(/\/+$/, '');
+  return new Set(
+    [...c.libraries.map((l) => l.dir), ...(c.cLibraries ?? []).flatMap((l) => l.sources), ...(c.host?.sources ?? []), ...(c.host?.python ? [c.host.python] : [])].map(norm),
+  );
+}
+
 /** Load one case directory (it holds case.json). */
 export function loadCase(dir: string): CaseSpec {
   const caseDir = resolve(dir);
@@ -132,7 +206,7 @@ export function loadCase(dir: string): CaseSpec {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) throw new UsageError(`${file}: case directory name "${name}" must be letters, digits, "-", "_" or "."`);
   const parsed = parseCaseFile(file, readFileSync(join(caseDir, 'case.json'), 'utf8'));
   if (!parsed.ok) throw new UsageError(parsed.problems.join('\n'));
-  const problems = crossCheck(file, parsed.value, (rel) => classifyPath(caseDir, rel));
+  const problems = [...crossCheck(file, parsed.value, (rel) => classifyPath(caseDir, rel)), ...flagProblems(file, parsed.value, flagPolicy()), ...escapingLinks(file, caseDir, namedPaths(parsed.value))];
   if (problems.length) throw new UsageError(problems.join('\n'));
   const libraryHashes: Record<string, string> = {};
   for (const l of parsed.value.libraries) libraryHashes[l.name] = hashTree(join(caseDir, l.dir));
@@ -154,9 +228,14 @@ export function loadCases(dirs: string[]): CaseSpec[] {
       continue;
     }
     if (existsSync(join(abs, 'case.json'))) caseDirs.push(abs);
-    else
-      for (const e of readdirSync(abs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1)))
-        if (e.isDirectory() && existsSync(join(abs, e.name, 'case.json'))) caseDirs.push(join(abs, e.name));
+    else {
+      const found = readdirSync(abs, { withFileTypes: true })
+        .sort((a, b) => (a.name < b.name ? -1 : 1))
+        .filter((e) => e.isDirectory() && existsSync(join(abs, e.name, 'case.json')))
+        .map((e) => join(abs, e.name));
+      if (!found.length) problems.push(`${d}: no case here (neither ${d}/case.json nor a subdirectory with one); point --cases at a case or a folder of cases`);
+      caseDirs.push(...found);
+    }
   }
   const cases: CaseSpec[] = [];
   const seen = new Map<string, string>();

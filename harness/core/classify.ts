@@ -1,6 +1,7 @@
 import { constants } from 'node:os';
 import type { CaseFile, CellObservation, Classification, ExpectationRule, ProcessEnd, Stage } from './types.js';
 import { shortLink } from './expect.js';
+import type { LineCounts } from './frames.js';
 
 // Several names share a number (SIGABRT/SIGIOT, SIGIO/SIGPOLL); the first listed is the usual one.
 const SIGNAL_NAMES = new Map<number, string>();
@@ -8,9 +9,22 @@ for (const [name, n] of Object.entries(constants.signals)) if (!SIGNAL_NAMES.has
 export const signalName = (n: number): string => SIGNAL_NAMES.get(n) ?? `SIG${n}`;
 
 /** The marker lines of harness/c/csm.h. */
-const LOADED = /^csm-loaded\b/m;
-const DONE = /^csm-done (\d+)\/(\d+)\s*$/m;
+const DONE = /^csm-done (\d+)\/(\d+)\s*$/gm;
 const CHECK = /^(ok|not ok) \d+ - (.*)$/gm;
+
+/** The protocol lines of stdout, counted as the host server counts them (csm-run.c) when no count came with the run. */
+export function countLines(stdout: string): LineCounts {
+  const checks = [...stdout.matchAll(CHECK)];
+  const ok = checks.filter((m) => m[1] === 'ok').length;
+  const last = [...stdout.matchAll(DONE)].at(-1);
+  return {
+    ok,
+    notOk: checks.length - ok,
+    csm: (stdout.match(/^csm-/gm) ?? []).length,
+    loaded: (stdout.match(/^csm-loaded\b/gm) ?? []).length,
+    ...(last ? { done: { passed: Number(last[1]), total: Number(last[2]) } } : {}),
+  };
+}
 
 export function describeEnd(end: ProcessEnd): string {
   switch (end.kind) {
@@ -55,14 +69,15 @@ export function outcomeOf(obs: CellObservation, pass: CaseFile['pass']): Outcome
   if (!run) return { kind: 'error', stage: 'run', summary: 'the host never ran', failureText: 'the host never ran', checks: none };
 
   const checks = [...run.stdout.matchAll(CHECK)].map((m) => ({ ok: m[1] === 'ok', text: m[2] ?? '' }));
+  const lines = run.lines ?? countLines(run.stdout);
   // Hosts that do not speak the protocol are taken as loaded once they run at all.
-  const loaded = LOADED.test(run.stdout) || (!/^csm-/m.test(run.stdout) && run.end.kind === 'exit' && run.end.code === 0);
+  const loaded = lines.loaded > 0 || (lines.csm === 0 && run.end.kind === 'exit' && run.end.code === 0);
   const failureText = `${describeEnd(run.end)}\n${run.stderr}\n${run.stdout}`;
   const stage: Stage = loaded ? 'run' : 'load';
   const why = headline(run.stderr);
 
   if (run.end.kind === 'timeout') return { kind: 'timeout', stage, summary: `${stage}: ${describeEnd(run.end)}`, failureText, checks };
-  const done = DONE.exec(run.stdout);
+  const done = lines.done;
   // A host that printed csm-done finished its run; a non-zero exit then just reports failed checks.
   const finished = run.end.kind === 'exit' && !!done;
   if (!finished && (run.end.kind === 'signal' || run.end.code !== 0))
@@ -71,12 +86,18 @@ export function outcomeOf(obs: CellObservation, pass: CaseFile['pass']): Outcome
   const missing: string[] = [];
   const failed = checks.filter((c) => !c.ok);
   for (const c of failed) missing.push(`not ok - ${c.text}`);
+  // Counted over the whole output: failed checks in a dropped middle still count.
+  if (lines.notOk > failed.length) missing.push(`${lines.notOk - failed.length} more not ok lines in the output that was dropped`);
   for (const p of pass?.stdout ?? []) if (!new RegExp(p, 'm').test(run.stdout)) missing.push(`stdout does not match /${p}/`);
-  if (/^csm-/m.test(run.stdout) && !done) missing.push('the host exited 0 without printing csm-done');
+  if (lines.csm > 0 && !done) missing.push('the host exited 0 without printing csm-done');
+  // The host's own tally must agree with the lines it printed: "csm-done 9/9" after two checks is not a pass.
+  if (done && (done.passed !== lines.ok || done.total !== lines.ok + lines.notOk))
+    missing.push(`csm-done says ${done.passed}/${done.total}, but the host printed ${lines.ok + lines.notOk} checks (${lines.ok} ok, ${lines.notOk} not ok)`);
   if (!missing.length && run.end.kind === 'exit' && run.end.code !== 0) missing.push(`${describeEnd(run.end)} after csm-done`);
   if (missing.length)
     return { kind: 'fail', stage: 'checks', summary: `checks: ${missing[0]}${missing.length > 1 ? ` (+${missing.length - 1})` : ''}`, failureText: `${missing.join('\n')}\n${failureText}`, checks };
-  return { kind: 'pass', stage: 'checks', summary: checks.length ? `${checks.length} checks` : 'ran', checks };
+  const counted = lines.ok + lines.notOk;
+  return { kind: 'pass', stage: 'checks', summary: counted ? `${counted} checks` : 'ran', checks };
 }
 
 /**

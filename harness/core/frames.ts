@@ -3,9 +3,13 @@
  * is tested without an engine.
  *
  * Request: NUL-terminated fields: cwd, max-output, env count, env..., argc, argv...
- * Answer:  "@@csm-frame <out> <err> <out-dropped> <err-dropped>\n", then exactly
- *          <out> bytes of stdout and <err> bytes of stderr. Lengths, not markers,
- *          delimit the output, so a host may print anything.
+ * Answer:  "@@csm-frame <out> <err> <out-dropped> <err-dropped> <out-head> <err-head>
+ *          <status> <ok> <not-ok> <csm> <loaded> <done-passed> <done-total>\n", then
+ *          exactly <out> bytes of stdout, <err> bytes of stderr and <status> bytes
+ *          of the supervisor's status line. Lengths, not markers, delimit them, so
+ *          a host may print anything. Each stream keeps its first <x-head> bytes
+ *          and its tail; the dropped bytes were between them. The counts are the
+ *          protocol lines of csm.h over the whole of stdout (-1: no csm-done).
  */
 
 export interface HostRequest {
@@ -16,11 +20,36 @@ export interface HostRequest {
   args: readonly string[];
 }
 
+/** The protocol lines the server counted over a host's whole stdout, however much of it was kept. */
+export interface LineCounts {
+  ok: number;
+  notOk: number;
+  /** Lines starting with "csm-": the host speaks the protocol. */
+  csm: number;
+  loaded: number;
+  /** The last csm-done P/T line, if any. */
+  done?: { passed: number; total: number };
+}
+
 export interface Frame {
+  /** Head and tail; where bytes were dropped between them, a line says how many. */
   stdout: string;
   stderr: string;
   stdoutDropped: number;
   stderrDropped: number;
+  /** The supervisor's status line, from a channel the host never holds. */
+  status: string;
+  lines: LineCounts;
+}
+
+/** The line that stands where a stream's middle was dropped. */
+export const droppedLine = (n: number): string => `[cshared-matrix: ${n} bytes of output dropped here; the first and last parts are kept]`;
+
+function joinKept(bytes: Buffer, head: number, dropped: number): string {
+  if (!dropped) return bytes.toString('utf8');
+  const h = bytes.subarray(0, head).toString('utf8');
+  const t = bytes.subarray(head).toString('utf8');
+  return `${h}${h.endsWith('\n') || !h ? '' : '\n'}${droppedLine(dropped)}\n${t}`;
 }
 
 export function encodeRequest(r: HostRequest): Buffer {
@@ -30,7 +59,7 @@ export function encodeRequest(r: HostRequest): Buffer {
   return Buffer.from(fields.map((f) => `${f}\0`).join(''), 'utf8');
 }
 
-const HEADER = /^@@csm-frame (\d+) (\d+) (\d+) (\d+)$/;
+const HEADER = /^@@csm-frame (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (-?\d+) (-?\d+)$/;
 
 /** Reassembles frames from a byte stream cut anywhere. */
 export class FrameReader {
@@ -43,21 +72,23 @@ export class FrameReader {
     for (;;) {
       const nl = this.buf.indexOf(10);
       if (nl < 0) {
-        if (this.buf.length > 200) throw new Error(`not a frame header: ${JSON.stringify(this.buf.subarray(0, 80).toString())}`);
+        if (this.buf.length > 400) throw new Error(`not a frame header: ${JSON.stringify(this.buf.subarray(0, 80).toString())}`);
         return frames;
       }
       const m = HEADER.exec(this.buf.subarray(0, nl).toString('latin1'));
       if (!m) throw new Error(`not a frame header: ${JSON.stringify(this.buf.subarray(0, Math.min(nl, 80)).toString())}`);
-      const [o, e, od, ed] = m.slice(1).map(Number) as [number, number, number, number];
+      const [o, e, od, ed, oh, eh, sl, ok, notOk, csm, loaded, dp, dt] = m.slice(1).map(Number) as number[] as [number, number, number, number, number, number, number, number, number, number, number, number, number];
       const start = nl + 1;
-      if (this.buf.length < start + o + e) return frames;
+      if (this.buf.length < start + o + e + sl) return frames;
       frames.push({
-        stdout: this.buf.subarray(start, start + o).toString('utf8'),
-        stderr: this.buf.subarray(start + o, start + o + e).toString('utf8'),
+        stdout: joinKept(this.buf.subarray(start, start + o), oh, od),
+        stderr: joinKept(this.buf.subarray(start + o, start + o + e), eh, ed),
         stdoutDropped: od,
         stderrDropped: ed,
+        status: this.buf.subarray(start + o + e, start + o + e + sl).toString('utf8'),
+        lines: { ok, notOk, csm, loaded, ...(dp >= 0 && dt >= 0 ? { done: { passed: dp, total: dt } } : {}) },
       });
-      this.buf = this.buf.subarray(start + o + e);
+      this.buf = this.buf.subarray(start + o + e + sl);
     }
   }
 

@@ -1,3 +1,4 @@
+import type { LineCounts } from './frames.js';
 // The vocabulary shared by the pure core, the edges and the reporters.
 
 export type Libc = 'glibc' | 'musl';
@@ -133,9 +134,12 @@ export interface CellObservation {
   buildFailure?: { stage: 'build' | 'host-compile'; what: string; log: string };
   run?: {
     end: ProcessEnd;
+    /** What was kept of each stream: its head and its tail (see core/frames.ts). */
     stdout: string;
     stderr: string;
     durationMs: number;
+    /** The protocol lines the supervisor counted over the whole of stdout; without them, stdout is parsed. */
+    lines?: LineCounts;
   };
 }
 

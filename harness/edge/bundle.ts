@@ -3,7 +3,7 @@ import { dirname, join, relative } from 'node:path';
 import type Docker from 'dockerode';
 import * as tar from 'tar';
 import type { Verdict } from '../core/types.js';
-import { shellLine } from '../plan.js';
+import { RUN_CAPS, shellLine } from '../plan.js';
 import type { BuiltImage } from './images.js';
 import type { Limits, Session } from './sandbox.js';
 
@@ -46,8 +46,10 @@ export async function exportBundle(b: BundleInput): Promise<string> {
     });
   }
   const docker = [
-    'docker run --rm --network none --cap-drop ALL --security-opt no-new-privileges',
-    `--user 65534:65534 --read-only --tmpfs /tmp:rw,exec,nosuid,size=64m --pids-limit ${b.limits.runPids} --memory ${b.limits.runMemoryMiB}m --cpus ${b.limits.runCpus}`,
+    // The run slot's sandbox (sandbox.ts): the supervisor root with RUN_CAPS, the host nobody with none.
+    `docker run --rm --init --network none --cap-drop ALL ${RUN_CAPS.map((c) => `--cap-add ${c}`).join(' ')} --security-opt no-new-privileges`,
+    `--user 0:0 --read-only --tmpfs /tmp:rw,exec,nosuid,nodev,size=64m --ulimit core=0 --pids-limit ${b.limits.runPids} --memory ${b.limits.runMemoryMiB}m --memory-swap ${b.limits.runMemoryMiB}m --cpus ${b.limits.runCpus}`,
+    `-e HOME=/tmp -e LC_ALL=C.UTF-8`,
     `-v "$here/work:/work:ro" -w ${b.cwd}`,
     ...b.env.map((e) => `-e ${shellLine([], [e])}`),
     '"$image"',

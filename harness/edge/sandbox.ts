@@ -1,15 +1,21 @@
 import { hostname } from 'node:os';
+import { engineAddress } from './engine.js';
 import { Readable, Writable, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { InfraError } from '../core/errors.js';
-import { encodeRequest, FrameReader, type Frame } from '../core/frames.js';
+import { encodeRequest, FrameReader, type Frame, type LineCounts } from '../core/frames.js';
+import { BUILD_CAPS, BUILD_GID, buildUid, laneHome, RUN_CAPS, SUPERVISOR, WRAPPER_TMP } from '../plan.js';
 
 /**
  * Containers and the volume of one run. Cases may come from untrusted bug
- * reports, so every container has no network, no capabilities, no new
- * privileges, and memory/pid/CPU limits; hosts additionally run as nobody on a
- * read-only root with the build volume mounted read-only. Everything carries
- * the run's labels, so close() and the stale sweep find it all.
+ * reports, at build time as much as at run time, so every container has no
+ * network, no new privileges, a read-only root, and memory/pid limits, and
+ * keeps only the few capabilities its supervisor needs to run the untrusted
+ * part as another user (plan.ts: RUN_CAPS, BUILD_CAPS). Hosts run as nobody,
+ * with one CPU and the build volume read-only; build steps run as their lane's
+ * user, each lane with a tmpfs of its own, and write only their own output
+ * directory. Everything carries the run's labels, so close() and the stale
+ * sweep find it all.
  */
 
 export interface Limits {
@@ -29,6 +35,10 @@ export interface ExecResult {
   /** The harness gave up waiting (the in-container supervisor should have ended it first). */
   deadlineHit: boolean;
   truncated: boolean;
+  /** Through a host server: the supervisor's status line, on its own channel. */
+  status?: string;
+  /** Through a host server: the protocol lines of the host's whole stdout. */
+  lines?: LineCounts;
 }
 
 const LABEL = 'cshared-matrix.run';
@@ -106,7 +116,7 @@ class HostServer {
       this.pending = undefined;
       if (!p) return this.fail('the host server answered a request nobody made');
       clearTimeout(p.timer);
-      p.resolve({ exitCode: 0, stdout: withDropped(f.stdout, f.stdoutDropped), stderr: withDropped(f.stderr, f.stderrDropped), deadlineHit: false, truncated: f.stdoutDropped + f.stderrDropped > 0 });
+      p.resolve({ exitCode: 0, stdout: f.stdout, stderr: f.stderr, deadlineHit: false, truncated: f.stdoutDropped + f.stderrDropped > 0, status: f.status, lines: f.lines });
     }
   }
 
@@ -153,6 +163,8 @@ export class Session {
     readonly limits: Limits = DEFAULT_LIMITS,
     /** Host directory mounted at /cache in build containers only (artifacts and Go build cache). */
     readonly cacheDir?: string,
+    /** Build steps a builder runs at once: each lane gets a user and a tmpfs of its own. */
+    readonly lanes = 1,
   ) {
     this.volume = `cshared-matrix-${runId}`;
     this.labels = { [LABEL]: runId, 'cshared-matrix.pid': String(process.pid), 'cshared-matrix.host': hostname() };
@@ -166,26 +178,31 @@ export class Session {
     if (this.closed) throw new InfraError('the run is shutting down');
     const l = this.limits;
     const build = role === 'build';
+    // Each build lane's home and temporary directory is a tmpfs of its own, owned by its user.
+    const laneTmpfs = build ? Object.fromEntries(Array.from({ length: this.lanes }, (_, i) => [laneHome(i), `rw,exec,nosuid,nodev,size=1024m,uid=${buildUid(i)},gid=${BUILD_GID},mode=0700`])) : {};
     const c = await this.docker.createContainer({
       Image: image,
       // Run containers idle on the static supervisor from the volume, so any rootfs works.
-      Cmd: build ? ['sleep', 'infinity'] : ['/work/csm/csm-run', '--idle'],
+      Cmd: build ? ['sleep', 'infinity'] : [SUPERVISOR, '--idle'],
       Labels: { ...this.labels, 'cshared-matrix.role': role },
       WorkingDir: build ? '/work' : '/tmp',
-      User: build ? '0:0' : '65534:65534',
-      Env: ['HOME=/tmp', 'LC_ALL=C.UTF-8'],
+      // The supervisors are root with a few capabilities; what they run is not (csm-run --as, --run-as).
+      User: '0:0',
+      Env: build ? [`HOME=${WRAPPER_TMP}`, `TMPDIR=${WRAPPER_TMP}`, 'LC_ALL=C.UTF-8'] : ['HOME=/tmp', 'LC_ALL=C.UTF-8'],
       NetworkDisabled: true,
       HostConfig: {
         NetworkMode: 'none',
         Init: true,
         CapDrop: ['ALL'],
+        CapAdd: [...(build ? BUILD_CAPS : RUN_CAPS)],
         SecurityOpt: ['no-new-privileges'],
         Memory: (build ? l.buildMemoryMiB : l.runMemoryMiB) * 2 ** 20,
         MemorySwap: (build ? l.buildMemoryMiB : l.runMemoryMiB) * 2 ** 20,
         PidsLimit: build ? l.buildPids : l.runPids,
         ...(build ? {} : { NanoCpus: Math.round(l.runCpus * 1e9) }),
-        ReadonlyRootfs: !build,
-        Tmpfs: { '/tmp': `rw,exec,nosuid,nodev,size=${build ? 1024 : 64}m` },
+        ReadonlyRootfs: true,
+        // A builder's /tmp is read-only: the wrapper and each lane have a tmpfs of their own (plan.ts: SCRATCH).
+        Tmpfs: build ? { '/tmp': 'ro,size=1m', [WRAPPER_TMP]: 'rw,nosuid,nodev,size=256m,mode=0700', ...laneTmpfs } : { '/tmp': 'rw,exec,nosuid,nodev,size=64m' },
         Mounts: [
           { Type: 'volume', Source: this.volume, Target: '/work', ReadOnly: !build },
           // Hosts never see the cache: a case's run cannot poison another's build.
@@ -303,6 +320,11 @@ export class Session {
     return { exitCode, stdout: out.text(), stderr: err.text(), deadlineHit, truncated: out.dropped + err.dropped > 0 };
   }
 
+  /** The engine went away under the run? One line for a person, or undefined (see engineLost). */
+  engineLost(): Promise<string | undefined> {
+    return engineLost(this.docker, [...this.containers].slice(0, 8));
+  }
+
   /** Remove every container and the volume of this run. Safe to call twice, and from a signal handler. */
   async close(): Promise<void> {
     this.closed = true;
@@ -365,6 +387,22 @@ export class SlotPool {
       this.make().then(w, () => (this.live--, undefined));
     }
   }
+}
+
+/**
+ * Whether the engine went away: it does not answer, or it answers but the
+ * given containers of the run are no longer running (it restarted).
+ */
+async function engineLost(docker: Docker, containers: Docker.Container[]): Promise<string | undefined> {
+  const line = (what: string) => `the Docker engine at ${engineAddress()} ${what} during the run; start it again (npm run engine) and rerun`;
+  const within = <T>(p: Promise<T>, ms: number): Promise<T | 'late'> => Promise.race([p, new Promise<'late'>((r) => setTimeout(() => r('late'), ms).unref())]);
+  const ping = await within(docker.ping().then(() => true, () => false), 5000);
+  if (ping !== true) return line('stopped answering');
+  for (const c of containers) {
+    const running = await within(c.inspect().then((i) => i.State.Running, () => false), 5000);
+    if (running !== true) return line("stopped answering (it restarted, and this run's containers stopped)");
+  }
+  return undefined;
 }
 
 const pidAlive = (pid: number): boolean => {

@@ -350,11 +350,15 @@ t.test('the engine restarted mid-run: the cell is an error, exit 3, results writ
   const { results } = readResults(join(dir, runId));
   t.equal(results.exitCode, 3);
   t.ok(results.cells.length === 1, 'the affected cell is in the results');
+  const lost = /the Docker engine at \S+ stopped answering( \(it restarted, and this run's containers stopped\))? during the run; start it again \(npm run engine\) and rerun/;
   for (const c of results.cells) {
     t.equal(c.verdict, 'error', `${c.id}: error, never pass or fail (${c.summary})`);
-    t.match(c.summary, /engine|supervisor/i, `${c.id}: the reason is in the summary`);
+    t.match(c.summary, lost, `${c.id}: the reason names the Docker engine`);
     t.comment(`${c.id}: ${c.verdict}: ${c.summary}`);
   }
+  const said = out.split('\n').filter((l) => lost.test(l) && !/engine-sleeper\//.test(l));
+  t.equal(said.length, 1, `one line says the engine went away:\n${said.join('\n')}`);
+  t.notMatch(out, /the host server in the container exited/, 'no line blames the host server');
   t.same(results.counts, { ...results.counts, pass: 0, fail: 0, error: 1 });
 
   // The dead run's containers and volume (if any survived) go with the next run's stale sweep.

@@ -110,21 +110,27 @@ t.test('parseCaseFile', async (t) => {
   });
 
   t.test('relPath: "..", absolute paths rejected; plain relative paths accepted', async (t) => {
-    const bad = `must match pattern "${RELPATH}"`;
+    const bad = 'must be a relative path inside the case directory: no leading "/", no ".." component, not starting with "-" or "@"';
+    t.notMatch(bad, RELPATH, 'words, not the regular expression');
     t.same(problemsOf(t, { ...minimalCaseFile(), libraries: [{ name: 'hello', dir: '../x' }] }), [`cases/x/case.json: /libraries/0/dir: ${bad}`]);
     t.same(problemsOf(t, { ...minimalCaseFile(), host: { sources: ['/abs/host.c'] } }), [`cases/x/case.json: /host/sources/0: ${bad}`]);
     t.same(problemsOf(t, { ...minimalCaseFile(), host: { sources: ['src/../../host.c'] } }), [`cases/x/case.json: /host/sources/0: ${bad}`]);
     t.same(problemsOf(t, { ...minimalCaseFile(), host: { sources: ['src/..'] } }), [`cases/x/case.json: /host/sources/0: ${bad}`]);
     t.same(problemsOf(t, { ...minimalCaseFile(), cLibraries: [{ name: 'c', sources: ['..'] }] }), [`cases/x/case.json: /cLibraries/0/sources/0: ${bad}`]);
-    for (const ok of ['host.c', 'src/host.c', '..host.c', 'a..b/c.c'])
+    t.same(problemsOf(t, { ...minimalCaseFile(), host: { sources: ['-fplugin=evil.so'] } }), [`cases/x/case.json: /host/sources/0: ${bad}`], 'a source named like a flag would be one on the command line');
+    t.same(problemsOf(t, { ...minimalCaseFile(), host: { sources: ['@flags'] } }), [`cases/x/case.json: /host/sources/0: ${bad}`], 'and one named @file would read flags from it');
+    for (const ok of ['host.c', 'src/host.c', '..host.c', 'a..b/c.c', 'src/-odd.c'])
       t.equal(parseCaseFile('case.json', JSON.stringify({ ...minimalCaseFile(), host: { sources: [ok] } })).ok, true, `"${ok}" is accepted`);
   });
 
   t.test('library names and flags', async (t) => {
     t.same(problemsOf(t, { ...minimalCaseFile(), libraries: [{ name: 'Hello', dir: 'golib' }] }), [
-      'cases/x/case.json: /libraries/0/name: must match pattern "^[a-z][a-z0-9_]{0,31}$"',
+      'cases/x/case.json: /libraries/0/name: must be a library name: a lower-case letter, then up to 31 lower-case letters, digits or "_"',
     ]);
-    t.same(problemsOf(t, { ...minimalCaseFile(), host: { sources: ['host.c'], cflags: ['O2'] } }), ['cases/x/case.json: /host/cflags/0: must match pattern "^-"']);
+    t.same(problemsOf(t, { ...minimalCaseFile(), host: { sources: ['host.c'], cflags: ['O2'] } }), ['cases/x/case.json: /host/cflags/0: a flag starts with "-"']);
+    t.same(problemsOf(t, { ...minimalCaseFile(), run: { env: { 'BAD-KEY': 'x', GOOD: 'y' } } }), [
+      'cases/x/case.json: /run/env: "BAD-KEY" is not a valid name here (an environment variable name: letters, digits and _, not starting with a digit)',
+    ], 'a bad run.env key is named, once');
   });
 
   t.test('every problem is reported, one line each', async (t) => {
@@ -258,6 +264,33 @@ t.test('loadCase', async (t) => {
     t.equal(loadCase(ok).name, 'inside');
   });
 
+  t.test('a symlink inside a library directory that points outside the case is rejected too', async (t) => {
+    const root = tempDir(t);
+    writeFileSync(join(root, 'secret.go'), HELLO_GO);
+    const dir = join(root, 'deep');
+    writeTree(dir, { 'case.json': minimalCaseFile(), 'host.c': 'int main(void){return 0;}\n', 'golib/hello.go': HELLO_GO });
+    symlinkSync(join(root, 'secret.go'), join(dir, 'golib', 'extra.go'));
+    symlinkSync('/etc/passwd', join(dir, 'notes.txt'));
+    t.same(usageError(t, () => loadCase(dir)).message.split('\n'), [
+      `${fileOf(dir)}: symlink "golib/extra.go" points outside the case directory (to ${join(root, 'secret.go')}); copy the file into the case instead`,
+      `${fileOf(dir)}: symlink "notes.txt" points outside the case directory (to /etc/passwd); copy the file into the case instead`,
+    ]);
+  });
+
+  t.test('a case whose flags the policy refuses is rejected before anything is built, naming file, field and flag', async (t) => {
+    const dir = join(tempDir(t), 'attack');
+    writeTree(dir, {
+      'case.json': { ...minimalCaseFile(), host: { sources: ['host.c'], cflags: ['-O2', '-B/work/src/attack/bin/'], ldflags: ['-Wl,-T,evil.ld'] } },
+      'host.c': 'int main(void){return 0;}\n',
+      'golib/hello.go': HELLO_GO,
+    });
+    const e = usageError(t, () => loadCase(dir));
+    t.same(e.message.split('\n'), [
+      `${fileOf(dir)}: /host/cflags/1: flag "-B/work/src/attack/bin/" is not allowed: names a directory the compiler driver runs its programs (cc1, as, ld) from (policy: cases/flag-policy.json)`,
+      `${fileOf(dir)}: /host/ldflags/0: flag "-Wl,-T,evil.ld" is not allowed: a linker script, another dynamic linker or rewritten symbols change what the host runs (policy: cases/flag-policy.json)`,
+    ]);
+  });
+
   t.test('a missing source and a dangling symlink are missing', async (t) => {
     const root = tempDir(t);
     const dir = join(root, 'holes');
@@ -339,9 +372,11 @@ t.test('loadCases', async (t) => {
     }
   });
 
-  t.test('an empty list or an empty directory loads nothing', async (t) => {
+  t.test('an empty list loads nothing; a directory with no case in it is an error naming it', async (t) => {
     t.same(loadCases([]), []);
-    t.same(loadCases([tempDir(t)]), []);
+    const dir = tempDir(t);
+    const e = usageError(t, () => loadCases([dir]));
+    t.equal(e.message, `${dir}: no case here (neither ${dir}/case.json nor a subdirectory with one); point --cases at a case or a folder of cases`);
   });
 });
 

@@ -93,14 +93,15 @@ t.test('exit 0 but a pass.stdout pattern is missing fails at checks', async (t) 
   const c = classify(run(exit(0), stdout), link.pass, undefined);
   t.equal(c.verdict, 'fail');
   t.equal(c.stage, 'checks');
-  t.equal(c.summary, 'checks: stdout does not match /ok \\d+ - Greet\\("linker"\\) == "hello, linker"/');
-  t.match(c.failureText, /^stdout does not match \/ok \\d\+ - Greet/);
+  t.equal(c.summary, 'checks: stdout does not match /ok \\d+ - Greet\\("linker"\\) == "hello, linker"/ (+1)');
+  t.match(c.failureText, /^stdout does not match \/ok \\d\+ - Greet.*\ncsm-done says 3\/3, but the host printed 2 checks \(2 ok, 0 not ok\)\n/);
 });
 
 t.test('the csm-done backreference pattern catches a short count', async (t) => {
   const c = classify(run(exit(0), LINK_PASS_STDOUT.replace('csm-done 3/3', 'csm-done 3/4')), link.pass, undefined);
   t.equal(c.verdict, 'fail');
-  t.equal(c.summary, 'checks: stdout does not match /csm-done (\\d+)/\\1\\b/');
+  t.equal(c.summary, 'checks: stdout does not match /csm-done (\\d+)/\\1\\b/ (+1)');
+  t.match(c.failureText, /\ncsm-done says 3\/4, but the host printed 3 checks \(3 ok, 0 not ok\)\n/, 'and the tally disagrees with the lines');
 });
 
 t.test('exit 0 without csm-done when the protocol is used fails at checks', async (t) => {

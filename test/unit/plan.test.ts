@@ -54,14 +54,14 @@ t.test('paths', async (t) => {
 
 t.test('goBuildCmd: no go.mod → the package files by name', async (t) => {
   const out = '/work/out/go1.27/amd64-glibc/golib/hello-x';
-  t.same(goBuildCmd(link, link.libraries[0]!, out), ['go', 'build', '-buildmode=c-shared', '-trimpath', '-o', `${out}/libhello.so`, 'hello.go']);
+  t.same(goBuildCmd(link, link.libraries[0]!, out), ['go', 'build', '-buildmode=c-shared', '-trimpath', '-o', `${out}/libhello.so`, './hello.go']);
 
   const root = tempDir(t);
   const dir = writeCase(root, 'many');
   writeTree(dir, { 'golib/b.go': 'package main\n', 'golib/a.go': 'package main\n', 'golib/a_test.go': 'package main\n', 'golib/README.md': 'x', 'golib/notgo.go.txt': 'x' });
   const c = loadCase(dir);
   const cmd = goBuildCmd(c, c.libraries[0]!, '/o');
-  t.same(cmd, ['go', 'build', '-buildmode=c-shared', '-trimpath', '-o', '/o/libhello.so', 'a.go', 'b.go', 'hello.go'], 'sorted, without _test.go and non-Go files');
+  t.same(cmd, ['go', 'build', '-buildmode=c-shared', '-trimpath', '-o', '/o/libhello.so', './a.go', './b.go', './hello.go'], 'sorted, without _test.go and non-Go files, each "./"-prefixed so no file name reads as a flag');
 });
 
 t.test('goBuildCmd: a go.mod → "."', async (t) => {
@@ -165,9 +165,12 @@ t.test('hostEnv', async (t) => {
   ]);
 });
 
-t.test('runCmd: supervisor, then the platform runner, then the host', async (t) => {
+const AS_NOBODY = ['--as', '65534:65534', '--fresh', '/tmp', '--fresh', '/dev/shm'];
+
+t.test('runCmd: supervisor (host as nobody, scratch emptied), then the platform runner, then the host', async (t) => {
   t.same(runCmd(link, platform('arm5-glibc'), '1.27', 120_000, 'n0nce'), [
     '/work/csm/csm-run',
+    ...AS_NOBODY,
     '120000',
     'n0nce',
     '--',
@@ -178,12 +181,12 @@ t.test('runCmd: supervisor, then the platform runner, then the host', async (t) 
     '/usr/arm-linux-gnueabi',
     '/work/out/go1.27/arm5-glibc/host/link/host',
   ]);
-  t.same(runCmd(link, platform('amd64-glibc'), '1.27', 30_000, 'n'), ['/work/csm/csm-run', '30000', 'n', '--', '/work/out/go1.27/amd64-glibc/host/link/host'], 'native: no prefix');
+  t.same(runCmd(link, platform('amd64-glibc'), '1.27', 30_000, 'n'), ['/work/csm/csm-run', ...AS_NOBODY, '30000', 'n', '--', '/work/out/go1.27/amd64-glibc/host/link/host'], 'native: no prefix');
   const withArgs = { ...link, run: { args: ['--verbose', 'x y'] } };
-  t.same(runCmd(withArgs, platform('arm7-musl'), '1.27', 1, 'n').slice(4), ['qemu-arm', '-cpu', 'cortex-a7', '/work/out/go1.27/arm7-musl/host/link/host', '--verbose', 'x y']);
+  t.same(runCmd(withArgs, platform('arm7-musl'), '1.27', 1, 'n').slice(4 + AS_NOBODY.length), ['qemu-arm', '-cpu', 'cortex-a7', '/work/out/go1.27/arm7-musl/host/link/host', '--verbose', 'x y']);
   for (const p of PLATFORMS) {
     const cmd = runCmd(link, p, '1.27', 1, 'n');
-    t.same(cmd.slice(4, 4 + p.run.length), p.run, `${p.name}: the prefix is the table's run`);
+    t.same(cmd.slice(4 + AS_NOBODY.length, 4 + AS_NOBODY.length + p.run.length), p.run, `${p.name}: the prefix is the table's run`);
   }
 });
 
@@ -196,7 +199,8 @@ t.test('buildEnv', async (t) => {
     'GOOS=linux',
     'GOARCH=amd64',
     'CC=gcc',
-    'HOME=/root',
+    'GOWORK=off',
+    'GOENV=off',
     'GOCACHE=/cache/go-build/x',
   ]);
   t.same(buildEnv(platform('arm5-musl'), '/cache/go-build/x'), [
@@ -208,12 +212,14 @@ t.test('buildEnv', async (t) => {
     'GOARCH=arm',
     'GOARM=5',
     'CC=arm-linux-musleabi-gcc',
-    'HOME=/root',
+    'GOWORK=off',
+    'GOENV=off',
     'GOCACHE=/cache/go-build/x',
   ]);
   for (const p of PLATFORMS) {
     const env = buildEnv(p, '/cache/go-build/x');
-    for (const v of ['CGO_ENABLED=1', 'GOTOOLCHAIN=local', 'GOPROXY=off']) t.ok(env.includes(v), `${p.name}: ${v}`);
+    for (const v of ['CGO_ENABLED=1', 'GOTOOLCHAIN=local', 'GOPROXY=off', 'GOWORK=off', 'GOENV=off']) t.ok(env.includes(v), `${p.name}: ${v}`);
+    t.notOk(env.some((e) => e.startsWith('HOME=')), `${p.name}: HOME is the lane's, set by the step`);
     t.same(
       env.filter((e) => e.startsWith('GOARM=')),
       p.goarch === 'arm' ? [`GOARM=${p.goarm}`] : [],

@@ -1,0 +1,80 @@
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import * as tar from 'tar';
+import { REPO_ROOT } from '../core/cases.js';
+import { ELF_SCRIPT } from '../core/elf.js';
+import { InfraError } from '../core/errors.js';
+import * as plan from '../plan.js';
+import type { ExecResult, Session } from './sandbox.js';
+
+/**
+ * The build side of the sandbox: what goes into the run volume before any
+ * step, and one build step on one lane of a builder. The runner and the
+ * containment tests use these same functions, so what the tests attack is what
+ * a run does.
+ */
+
+/**
+ * Put the harness's C and Python helpers and every case's sources into the
+ * volume in one upload, then compile the supervisor. The staging copy keeps a
+ * case's symlinks as symlinks (the loader already refused any pointing outside
+ * its case), and afterwards nothing in the volume is writable but by root: a
+ * build step, as its lane's user, reads every case and writes none.
+ */
+export async function prepareVolume(session: Session, builder: Docker.Container, cases: { name: string; dir: string }[]): Promise<void> {
+  const stage = mkdtempSync(join(tmpdir(), 'csm-sources-'));
+  try {
+    mkdirSync(join(stage, 'csm'));
+    for (const f of ['csm.h', 'csm-run.c', 'csm-probe.c', 'csm-calib.c']) cpSync(join(REPO_ROOT, 'harness', 'c', f), join(stage, 'csm', f));
+    cpSync(join(REPO_ROOT, 'harness', 'py', 'csm.py'), join(stage, 'csm', 'csm.py'));
+    for (const c of cases) cpSync(c.dir, join(stage, 'src', c.name), { recursive: true, verbatimSymlinks: true });
+    await session.putArchive(builder, tar.c({ cwd: stage, portable: true }, ['csm', 'src']), plan.VOL);
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+  // Static, so the supervisor runs in any image or user-supplied rootfs.
+  const script = `chmod -R go-w ${plan.VOL}/src ${plan.CSM_DIR} && gcc -O2 -static -o ${plan.SUPERVISOR} ${plan.CSM_DIR}/csm-run.c`;
+  const r = await session.exec(builder, ['/bin/sh', '-c', script], { deadlineMs: 120_000 });
+  if (r.exitCode !== 0) throw new InfraError(`cannot compile the run supervisor: ${r.stderr.trim()}`);
+}
+
+/** Make an image's Go build cache (under /cache) shareable by the lanes' users. */
+export async function shareGoCache(session: Session, builder: Docker.Container, imageId: string): Promise<void> {
+  const g = await session.exec(builder, plan.shareGoCache(`${plan.CACHE_DIR}/${plan.goCacheRel(imageId)}`), { deadlineMs: 10 * 60_000 });
+  if (g.exitCode !== 0) throw new InfraError(`cannot prepare the Go build cache: ${g.stderr.trim().split('\n').pop() ?? ''}`);
+}
+
+export interface BuildStep {
+  /** Artifact-cache key. */
+  akey: string;
+  out: string;
+  target: string;
+  cmd: string[];
+  env: string[];
+  workdir: string;
+}
+
+/**
+ * One build step through the artifact cache (plan.cachedStep), on `lane`: the
+ * command runs as that lane's user and can write only `out` and the lane's
+ * home. The exit code is the command's, 128+N for a signal, -1 at the deadline.
+ */
+export async function runBuildStep(
+  session: Session,
+  builder: Docker.Container,
+  lane: number,
+  step: BuildStep,
+  opts: { nonce: string; rebuild: boolean; deadlineMs: number },
+): Promise<ExecResult> {
+  const cmd = plan.cachedStep(step.akey, step.out, step.target, opts.rebuild, lane, step.cmd);
+  // The wrapper reads the artifact's ELF facts with the harness's own script.
+  const env = [...step.env, `CSM_ELF_SCRIPT=${ELF_SCRIPT}`];
+  const res = await session.runSupervised(builder, [plan.SUPERVISOR, String(opts.deadlineMs), opts.nonce, '--', ...cmd], { env, workdir: step.workdir, deadlineMs: opts.deadlineMs + 20_000 }, lane);
+  const status = plan.readStatus(res.status ?? '');
+  const end = status.end;
+  if (!end && !res.deadlineHit) throw new InfraError(`the build supervisor reported nothing${status.error ? `: ${status.error}` : ''}: ${res.stderr.trim().split('\n').pop() ?? ''}`);
+  const exitCode = end?.kind === 'exit' ? end.code : end?.kind === 'signal' ? 128 + end.signal : -1;
+  return { ...res, exitCode, deadlineHit: res.deadlineHit || end?.kind === 'timeout' };
+}
