@@ -39,6 +39,21 @@
 #include <time.h>
 #include <unistd.h>
 
+/* State and parent of /proc/<pid>; -1 for anything that is not a live process entry. */
+static int proc_stat(const char *pid, char *state, int *ppid) {
+    char path[300], buf[512];
+    if (pid[0] < '0' || pid[0] > '9') return -1;
+    snprintf(path, sizeof path, "/proc/%s/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    /* Field 4 is the parent pid; the command name in field 2 may hold spaces, so parse after its ')'. */
+    char *rp = strrchr(buf, ')');
+    return rp && sscanf(rp + 1, " %c %d", state, ppid) == 2 ? 0 : -1;
+}
+
 /*
  * Kill every process that is still ours. A host can leave its process group
  * (setsid, a daemon); as the child subreaper, every orphan of the host's tree is
@@ -54,19 +69,9 @@ static void kill_descendants(void) {
         if (!d) return;
         struct dirent *e;
         while ((e = readdir(d))) {
-            char path[300], buf[512];
-            if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-            snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-            FILE *f = fopen(path, "r");
-            if (!f) continue;
-            size_t n = fread(buf, 1, sizeof buf - 1, f);
-            fclose(f);
-            buf[n] = 0;
-            /* Field 4 is the parent pid; the command name in field 2 may hold spaces, so parse after its ')'. */
-            char *rp = strrchr(buf, ')');
-            int ppid = 0;
-            char state = 0;
-            if (rp && sscanf(rp + 1, " %c %d", &state, &ppid) == 2 && ppid == self) {
+            char state;
+            int ppid;
+            if (proc_stat(e->d_name, &state, &ppid) == 0 && ppid == self) {
                 kill((pid_t)atoi(e->d_name), SIGKILL);
                 found++;
             }
@@ -158,19 +163,13 @@ static int user_alive(uid_t uid) {
     int found = 0;
     while (!found && (e = readdir(d))) {
         struct stat st;
-        char path[300], buf[256];
+        char path[300], state;
+        int ppid;
         if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
         snprintf(path, sizeof path, "/proc/%s", e->d_name);
         if (stat(path, &st) != 0 || st.st_uid != uid) continue;
         /* A zombie waiting for its parent is dead already. */
-        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f) continue;
-        size_t n = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[n] = 0;
-        char *rp = strrchr(buf, ')');
-        if (rp && rp[1] == ' ' && rp[2] != 'Z') found = 1;
+        if (proc_stat(e->d_name, &state, &ppid) == 0 && state != 'Z') found = 1;
     }
     closedir(d);
     return found;

@@ -235,29 +235,8 @@ t.test('bad input stops before anything is built, with one line naming the thing
   t.equal(engineOnly.exitCode, 0, 'the engine check used by .ci/run answers');
 });
 
-t.test('Ctrl-C twice in a row: still nothing left in the engine, and the finished cells are written', async (t) => {
-  const before = latest();
-  const p = $({ cwd: root, nothrow: true, quiet: true, env: { ...process.env, CI: '1' } })`node --import tsx harness/cli.ts --results ${resultsDir} --case link,dlopen,tls,environ,multi --jobs 1`;
-  await new Promise<void>((resolve) => {
-    const onData = (d: Buffer) => /(pass|xfail) +\w+\//.test(String(d)) && (p.stdout.off('data', onData), resolve());
-    p.stdout.on('data', onData);
-  });
-  const sent = Date.now();
-  await $({ nothrow: true })`pkill -INT -f ${'harness/cli.ts --results ' + resultsDir}`;
-  await new Promise((r) => setTimeout(r, 150));
-  await $({ nothrow: true })`pkill -INT -f ${'harness/cli.ts --results ' + resultsDir}`;
-  const r = await p;
-  t.ok(Date.now() - sent < 15_000, `stopped within 15 s (${Date.now() - sent} ms)`);
-  t.equal(r.exitCode, 130);
-  t.match(r.stderr, /still removing this run's containers/, 'the second Ctrl-C says what is still going on');
-  t.not(latest(), before, 'the run directory got its results');
-  const res = JSON.parse(readFileSync(join(resultsDir, 'latest', 'results.json'), 'utf8')) as RunResults;
-  t.equal(res.run.interrupted, true);
-  t.ok(res.cells.length > 0, `kept the ${res.cells.length} finished cells`);
-  t.same(await leftovers(docker, res.run.id), [], 'no container and no volume of the run is left');
-});
-
-t.test('Ctrl-C mid-run: containers and volume removed, partial results kept and marked, exit 130', async (t) => {
+/** Start a run of five cases on one job and send SIGINT `times` times once its first cell finished. */
+async function interrupted(times: number) {
   const before = latest();
   // node itself, not npx: the exit status checked is the harness's own.
   const p = $({ cwd: root, nothrow: true, quiet: true, env: { ...process.env, CI: '1' } })`node --import tsx harness/cli.ts --results ${resultsDir} --case link,dlopen,tls,environ,multi --jobs 1`;
@@ -267,14 +246,37 @@ t.test('Ctrl-C mid-run: containers and volume removed, partial results kept and 
     p.stdout.on('data', onData);
   });
   const sent = Date.now();
-  await $({ nothrow: true })`pkill -INT -f ${'harness/cli.ts --results ' + resultsDir}`;
+  for (let i = 0; i < times; i++) {
+    if (i) await new Promise((r) => setTimeout(r, 150));
+    await $({ nothrow: true })`pkill -INT -f ${'harness/cli.ts --results ' + resultsDir}`;
+  }
   const r = await p;
-  t.ok(Date.now() - sent < 10_000, `stopped within 10 s (${Date.now() - sent} ms)`);
+  const ms = Date.now() - sent;
+  const wrote = latest() !== before;
+  const res = wrote ? (JSON.parse(readFileSync(join(resultsDir, 'latest', 'results.json'), 'utf8')) as RunResults) : undefined;
+  return { r, ms, res };
+}
+
+t.test('Ctrl-C mid-run: containers and volume removed, partial results kept and marked, exit 130', async (t) => {
+  const { r, ms, res } = await interrupted(1);
+  t.ok(ms < 10_000, `stopped within 10 s (${ms} ms)`);
   t.equal(r.exitCode, 130);
-  t.not(latest(), before, 'a run directory was still written');
-  const res = JSON.parse(readFileSync(join(resultsDir, 'latest', 'results.json'), 'utf8')) as RunResults;
+  t.ok(res, 'a run directory was still written');
+  if (!res) return;
   t.equal(res.run.interrupted, true);
   t.ok(res.cells.length > 0 && res.cells.length < 30, `kept the ${res.cells.length} finished cells`);
   t.ok(res.cells.every((c) => c.verdict !== 'error'), 'cells cut short are left out, not reported as errors');
   t.same(await leftovers(docker, res.run.id), [], 'nothing of the run is left in the engine');
+});
+
+t.test('Ctrl-C twice in a row: still nothing left in the engine, and the finished cells are written', async (t) => {
+  const { r, ms, res } = await interrupted(2);
+  t.ok(ms < 15_000, `stopped within 15 s (${ms} ms)`);
+  t.equal(r.exitCode, 130);
+  t.match(r.stderr, /still removing this run's containers/, 'the second Ctrl-C says what is still going on');
+  t.ok(res, 'the run directory got its results');
+  if (!res) return;
+  t.equal(res.run.interrupted, true);
+  t.ok(res.cells.length > 0, `kept the ${res.cells.length} finished cells`);
+  t.same(await leftovers(docker, res.run.id), [], 'no container and no volume of the run is left');
 });
