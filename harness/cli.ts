@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { REPO_ROOT } from './core/cases.js';
 import { EXIT } from './core/errors.js';
+import { EXIT_CODES_HELP } from './core/results.js';
 import { abortOnSignals, MAX_TIMEOUT_S, parseCommandLine, positiveInteger, positiveNumber, runCli } from './cli-common.js';
 import { splitList } from './core/matrix.js';
 import { diffRuns, renderDiffMarkdown } from './core/diff.js';
@@ -13,7 +14,8 @@ import { readGoVersions } from './edge/images.js';
 import { DEFAULT_REPORTERS, makeReporters, REPORTERS } from './reporters/index.js';
 import { defaultJobs, runMatrix } from './runner.js';
 
-const HELP = `usage: npm run matrix -- [options]
+// A function: it reads images/go/versions.json, whose errors must reach runCli as one line.
+const help = (): string => `usage: npm run matrix -- [options]
 
 Builds every case's Go libraries with -buildmode=c-shared for every platform,
 compiles the C hosts, runs them (ARM under qemu-user) and prints the matrix.
@@ -47,9 +49,8 @@ compiles the C hosts, runs them (ARM under qemu-user) and prints the matrix.
   --engine-only     make sure a Docker engine answers (installing and starting one as root on Debian), then exit
   -h, --help        this text
 
-LIST is comma-separated, and options may repeat. Exit codes: 0 every cell is pass
-or xfail; 1 some cell is fail, xpass or timeout; 2 bad usage or case data;
-3 infrastructure error (engine, image, disk); 130 interrupted.`;
+LIST is comma-separated, and options may repeat.
+${EXIT_CODES_HELP}`;
 
 const OPTIONS = {
   platform: { type: 'string', multiple: true },
@@ -77,7 +78,7 @@ const OPTIONS = {
 } as const;
 
 async function main(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(argv, OPTIONS, HELP);
+  const parsed = parseCommandLine(argv, OPTIONS, help());
   if (!parsed) return EXIT.ok;
   const o = parsed.values;
   if (o['engine-only']) {

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, realpathSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { REPO_ROOT } from './core/cases.js';
 import { EXIT, InfraError, UsageError } from './core/errors.js';
 import { logDirFor, mergeResults, shardGaps } from './core/merge.js';
-import type { RunResults } from './core/results.js';
+import { EXIT_CODES_HELP, type RunResults } from './core/results.js';
 import { parseCommandLine, runCli } from './cli-common.js';
 import { readRun } from './edge/runs.js';
 import { pointLatest } from './edge/files.js';
@@ -20,15 +20,16 @@ report format written over it. Each run's log files are copied into the
 merged run as logs/<run id>/<their path in the run>, so the merged run
 directory stands alone. \`latest\` is pointed at the merged run.
 
-  <run>           a run directory (or its results.json); a cell in two runs is an error
+  <run>           a run directory (or its results.json), or a results root (the --results
+                  DIR of a run: its latest run is taken); a cell in two runs is an error
   --results DIR   where the merged run directory goes (default: results/)
   --partial       accept shards that are missing: the merged run still exits by its cells
   -h, --help      this text
 
-Exit codes: as for npm run matrix, from the merged cells: 0 every cell is pass
-or xfail; 1 some cell is fail, xpass or timeout; 2 bad usage or unreadable
-results; 3 some cell is error, a shard is missing (without --partial), or the
-merged run could not be written; 130 a run was interrupted.`;
+From the merged cells, as for npm run matrix; 2 also means unreadable results,
+and 3 also a missing shard (without --partial) or a merged run that could not
+be written.
+${EXIT_CODES_HELP}`;
 
 
 /** A directory name: the run id if it is short enough, else a fresh time-stamped one. */
@@ -65,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
   const { values: o, positionals } = parsed;
   if (!positionals.length) throw new UsageError('merge: give the run directories to merge (e.g. one per shard); see --help');
   const reporters = makeReporters(DEFAULT_REPORTERS);
-  const runs = positionals.map(readRun);
+  const runs = positionals.map((p) => readRun(p, { root: true }));
 
   const resultsDir = resolve(o.results ?? join(REPO_ROOT, 'results'));
   mkdirSync(resultsDir, { recursive: true });
@@ -79,13 +80,19 @@ async function main(argv: string[]): Promise<number> {
         ? `cshared-matrix: warning: ${gaps}; the merged run covers only the shards given\n`
         : `cshared-matrix: incomplete: ${gaps}; the merged run is written but covers only the shards given (merge every shard, or pass --partial)\n`,
     );
-  const runId = mergedRunId(mergeResults(parts).run.id);
+  const whole = mergeResults(parts, { command: ['npm run merge --', ...argv].join(' '), argv });
+  const runId = mergedRunId(whole.run.id);
   const runDir = join(realResults, runId);
-  const merged = mergeResults(parts, { id: runId, command: ['npm run merge --', ...argv].join(' '), argv });
+  const merged = { ...whole, run: { ...whole.run, id: runId } };
   mkdirSync(runDir, { recursive: true });
   const missing = runs.reduce((n, r) => n + copyLogs(r, runDir), 0);
   if (missing) process.stderr.write(`cshared-matrix: ${missing} log file${missing > 1 ? 's' : ''} named in the runs' results ${missing > 1 ? 'are' : 'is'} missing; the reports say so\n`);
-  await multiplex(reporters).onEnd(merged, runDir);
+  try {
+    await multiplex(reporters).onEnd(merged, runDir);
+  } catch (e) {
+    if (existsSync(join(runDir, 'results.json'))) pointLatest(realResults, runId);
+    throw e;
+  }
   pointLatest(realResults, runId);
   return gaps && !o.partial ? Math.max(merged.exitCode === EXIT.interrupted ? 0 : merged.exitCode, EXIT.infra) : merged.exitCode;
 }

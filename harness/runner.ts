@@ -235,7 +235,13 @@ export async function runMatrix(opts: RunOptions): Promise<RunResults> {
     counts,
     exitCode: exitCodeFor(counts, interrupted),
   };
-  await rep.onEnd(out, runDir);
+  try {
+    await rep.onEnd(out, runDir);
+  } catch (e) {
+    // latest moves only to a run whose results.json was written.
+    if (existsSync(join(runDir, 'results.json'))) pointLatest(resultsDir, runId);
+    throw e;
+  }
   pointLatest(resultsDir, runId);
   phase('report');
   return out;

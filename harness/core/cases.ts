@@ -17,15 +17,25 @@ export const FLAG_POLICY_PATH = join(DEFAULT_CASES_DIR, 'flag-policy.json');
 
 let policy: CompiledPolicy | undefined;
 
+/** A JSON data file of the harness's own; unreadable or broken, it is one line naming it (exit 2). */
+export function readJsonFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${file}: not valid JSON: ${(e as Error).message.split('\n')[0]}; fix or restore the file`);
+  }
+}
+
 /** The flag policy, read once; a broken policy file is one line naming it. */
 export function flagPolicy(file = FLAG_POLICY_PATH): CompiledPolicy {
   if (policy && file === FLAG_POLICY_PATH) return policy;
-  let data: FlagPolicy;
-  try {
-    data = JSON.parse(readFileSync(file, 'utf8')) as FlagPolicy;
-  } catch (e) {
-    throw new UsageError(`${file}: cannot read the flag policy: ${(e as Error).message.split('\n')[0]}`);
-  }
+  const data = readJsonFile(file) as FlagPolicy;
   let compiled: CompiledPolicy;
   try {
     compiled = compilePolicy(file, data);

@@ -255,6 +255,8 @@ export function mergeResults(parts: readonly RunResults[], opts: MergeOptions = 
       ...mergeStats(parts.map((p) => p.run)),
       ...mergeFlags(parts.map((p) => p.run)),
       ...(rootfs && sameRootfs ? { rootfs } : {}),
+      // Each shard measured its own emulated rows; together they are the run's.
+      ...(parts.some((p) => p.run.emulation) ? { emulation: Object.assign({}, ...parts.map((p) => p.run.emulation ?? {})) as NonNullable<RunResults['run']['emulation']> } : {}),
     } as RunResults['run'],
     images,
     platforms,

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_CASES_DIR } from './cases.js';
+import { DEFAULT_CASES_DIR, readJsonFile } from './cases.js';
+import { UsageError } from './errors.js';
 import type { CaseSpec, ExpectationRule } from './types.js';
 
 export type ProbeMode = 'dlopen' | 'link';
@@ -12,7 +12,8 @@ export interface ProbeExpectations {
 }
 
 export function readProbeExpectations(file = join(DEFAULT_CASES_DIR, 'probe-expectations.json')): ProbeExpectations {
-  const data = JSON.parse(readFileSync(file, 'utf8')) as Partial<ProbeExpectations>;
+  const data = readJsonFile(file) as Partial<ProbeExpectations>;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new UsageError(`${file}: must be an object with "dlopen" and "link" rule lists`);
   return { dlopen: data.dlopen ?? [], link: data.link ?? [] };
 }
 

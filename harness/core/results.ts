@@ -78,11 +78,24 @@ export function countVerdicts(cells: readonly Pick<CellResult, 'verdict'>[]): Ru
  * 0: every verdict is pass or xfail. 3: some cell could not be judged (infrastructure),
  * which outranks 1 because an incomplete run says nothing reliable. 1: fail, xpass or timeout.
  */
+/**
+ * The one rule of what fails a run. A failing verdict says something about Go
+ * (fail, xpass, timeout, flaky: exit 1); an error says the run learned nothing
+ * (exit 3, which outranks 1). pass, xfail and na fail nothing. The exit code,
+ * the HTML status and the JUnit failure counts all come from here.
+ */
+export const FAILING: readonly Verdict[] = ['fail', 'xpass', 'timeout', 'flaky'];
+export const isFailing = (v: Verdict): boolean => FAILING.includes(v);
+export const isUnexpected = (v: Verdict): boolean => isFailing(v) || v === 'error';
+
 export function exitCodeFor(counts: RunResults['counts'], interrupted: boolean): number {
   if (interrupted) return EXIT.interrupted;
   if (counts.error > 0) return EXIT.infra;
-  if (counts.fail + counts.xpass + counts.timeout + counts.flaky > 0) return EXIT.unexpected;
+  if (FAILING.some((v) => counts[v] > 0)) return EXIT.unexpected;
   return EXIT.ok;
 }
 
-export const isUnexpected = (v: Verdict): boolean => v === 'fail' || v === 'xpass' || v === 'timeout' || v === 'error' || v === 'flaky';
+/** The exit codes in words, for every command's --help and the README. */
+export const EXIT_CODES_HELP = `Exit codes: 0 every cell is pass, xfail or n/a; 1 some cell is fail, xpass,
+timeout or flaky; 2 bad usage or bad case data; 3 infrastructure error (engine,
+image, disk: some cell is error); 130 interrupted.`;

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import * as tar from 'tar';
-import { REPO_ROOT } from '../core/cases.js';
+import { readJsonFile, REPO_ROOT } from '../core/cases.js';
 import { InfraError, UsageError } from '../core/errors.js';
 import type { GoToolchain } from '../core/types.js';
 import { aptInstall, onPath } from './host-packages.js';
@@ -36,7 +36,9 @@ export function readBaseRecipe(): { recipe: BaseRecipe; text: string } {
 }
 
 export function readGoVersions(): GoToolchain[] {
-  const data = JSON.parse(readFileSync(join(IMAGES_DIR, 'go', 'versions.json'), 'utf8')) as { versions: GoToolchain[] };
+  const file = join(IMAGES_DIR, 'go', 'versions.json');
+  const data = readJsonFile(file) as { versions?: GoToolchain[] };
+  if (!Array.isArray(data?.versions) || !data.versions.length) throw new UsageError(`${file}: must hold {"versions": [{"version": …}, …]} with at least one Go release`);
   return data.versions;
 }
 

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { shortLink } from '../core/expect.js';
-import { isUnexpected, type RunResults } from '../core/results.js';
+import { exitCodeFor, isUnexpected, type RunResults } from '../core/results.js';
+import { EXIT } from '../core/errors.js';
 import { MEANING, countsLine, emulationLine, toGrid } from '../core/render.js';
 import { VERDICTS, type CellResult, type Verdict } from '../core/types.js';
 import { writeAtomic } from '../edge/files.js';
@@ -107,10 +108,8 @@ const STATUS: Record<string, { cls: string; text: string }> = {
 };
 
 function statusOf(r: RunResults): { cls: string; text: string } {
-  if (r.run.interrupted) return STATUS.interrupted!;
-  if (r.counts.error > 0) return STATUS.infra!;
-  if (r.counts.fail + r.counts.xpass + r.counts.timeout + r.counts.flaky > 0) return STATUS.unexpected!;
-  return STATUS.ok!;
+  const code = exitCodeFor(r.counts, r.run.interrupted);
+  return code === EXIT.interrupted ? STATUS.interrupted! : code === EXIT.infra ? STATUS.infra! : code === EXIT.unexpected ? STATUS.unexpected! : STATUS.ok!;
 }
 
 /** The second line of a matrix cell. */

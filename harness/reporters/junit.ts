@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { create } from 'xmlbuilder2';
-import type { RunResults } from '../core/results.js';
+import { isFailing, type RunResults } from '../core/results.js';
 import type { CellResult } from '../core/types.js';
 import { writeAtomic } from '../edge/files.js';
 import type { Reporter } from './reporter.js';
@@ -74,7 +74,7 @@ function countsOf(cells: readonly CellResult[]): Counts {
   const n = (f: (c: CellResult) => boolean) => cells.filter(f).length;
   return {
     tests: cells.length,
-    failures: n((c) => c.verdict === 'fail' || c.verdict === 'xpass' || c.verdict === 'timeout' || c.verdict === 'flaky'),
+    failures: n((c) => isFailing(c.verdict)),
     errors: n((c) => c.verdict === 'error'),
     skipped: n((c) => c.verdict === 'na'),
   };

@@ -317,3 +317,15 @@ function realRun(): RunResults {
   ],
   } as unknown as RunResults;
 }
+
+t.test("merging keeps every shard's measured emulation slowdown", async (t) => {
+  const slow = (factor: number) => ({ factor, nativeMs: 10, emulatedMs: 10 * factor });
+  const a = run('a', []);
+  const b = run('b', []);
+  const m = mergeResults([
+    { ...a, run: { ...a.run, emulation: { 'arm7-glibc': slow(2.1) } } },
+    { ...b, run: { ...b.run, emulation: { 'arm5-glibc': slow(3.7) } } },
+  ] as RunResults[]);
+  t.same(m.run.emulation, { 'arm7-glibc': slow(2.1), 'arm5-glibc': slow(3.7) });
+  t.equal(mergeResults([a, b]).run.emulation, undefined, 'none measured, none merged');
+});

@@ -118,7 +118,24 @@ t.test('readProbeExpectations', async (t) => {
     t.same(readProbeExpectations(join(dir, 'empty.json')), { dlopen: [], link: [] });
   });
 
-  t.test('a missing file throws', async (t) => {
-    t.throws(() => readProbeExpectations(join(tempDir(t), 'nope.json')), { code: 'ENOENT' });
+  t.test('a missing file is one line naming it', async (t) => {
+    const f = join(tempDir(t), 'nope.json');
+    t.throws(() => readProbeExpectations(f), { name: 'UsageError', message: `${f}: cannot read: ENOENT` });
   });
+});
+
+t.test('a broken probe-expectations file is one line naming it', async (t) => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { readProbeExpectations } = await import('../../harness/core/probes.js');
+  const { UsageError } = await import('../../harness/core/errors.js');
+  const dir = mkdtempSync(join(tmpdir(), 'csm-probes-'));
+  const bad = join(dir, 'probe-expectations.json');
+  writeFileSync(bad, '{"dlopen": [');
+  const e = t.throws(() => readProbeExpectations(bad)) as Error;
+  t.ok(e instanceof UsageError, 'exit 2, one line');
+  t.equal(e.message, `${bad}: not valid JSON: Unexpected end of JSON input; fix or restore the file`);
+  writeFileSync(bad, '[]');
+  t.throws(() => readProbeExpectations(bad), { name: 'UsageError', message: `${bad}: must be an object with "dlopen" and "link" rule lists` });
 });
