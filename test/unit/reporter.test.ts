@@ -33,10 +33,12 @@ t.test('at the end every reporter writes, then one line names the failures', asy
   const before = new Recorder();
   const after = new Recorder();
   const rep = multiplex([before, new HtmlReporter(), after, new JunitReporter()]);
-  const e = await rep.onEnd(runResults([]), '/tmp/x').then(
-    () => undefined,
-    (x: unknown) => x as FatalError,
-  );
+  let e: FatalError | undefined;
+  try {
+    await rep.onEnd(runResults([]), '/tmp/x');
+  } catch (x) {
+    e = x as FatalError;
+  }
   t.same(before.seen, ['end']);
   t.same(after.seen, ['end'], 'the reporter after a failing one still wrote');
   t.ok(e instanceof FatalError);
