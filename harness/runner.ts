@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { classify } from './core/classify.js';
 import { loadCases, REPO_ROOT, validateAgainst } from './core/cases.js';
@@ -82,10 +82,26 @@ function makeRunDir(runDir: string, given: string): void {
     mkdirSync(join(runDir, 'logs'), { recursive: true });
     accessSync(runDir, constants.W_OK);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? '';
+    let code = (e as NodeJS.ErrnoException).code ?? '';
     if (code === 'ENOSPC') throw new InfraError(`disk full while creating ${runDir}; free space and rerun`);
+    // A recursive mkdir names the leaf (ENOENT); the reason is with the nearest directory that exists.
+    if (code === 'ENOENT') code = whyNotWritable(dirname(runDir)) ?? code;
     const why = code === 'ENOTDIR' || code === 'EEXIST' ? 'it is not a directory' : code === 'EROFS' ? 'it is on a read-only file system' : code === 'EACCES' || code === 'EPERM' ? 'it is not writable' : code || (e as Error).message;
     throw new UsageError(`--results ${given}: cannot create a run directory there (${why}); pass a writable directory`);
+  }
+}
+
+function whyNotWritable(dir: string): string | undefined {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(d)) {
+      try {
+        accessSync(d, constants.W_OK);
+        return undefined;
+      } catch (e) {
+        return (e as NodeJS.ErrnoException).code;
+      }
+    }
+    if (dirname(d) === d) return undefined;
   }
 }
 

@@ -230,6 +230,17 @@ t.test('bad input stops before anything is built, with one line naming the thing
     t.notMatch(p.stderr, /internal error|\n\s+at /, `${args.join(' ')}: no stack trace`);
     t.equal(p.stderr.trim().split('\n').length, 1, `${args.join(' ')}: one line`);
   }
+  // A read-only mount as --results (root can mount one; CI runs as root).
+  const ro = join(dir, 'ro');
+  mkdirSync(ro);
+  const m = await $({ nothrow: true, quiet: true })`mount -t tmpfs -o ro,size=1m tmpfs ${ro}`;
+  t.equal(m.exitCode, 0, `a read-only tmpfs to write into (mount: ${m.stderr.trim()})`);
+  if (m.exitCode === 0) {
+    const p = await $({ cwd: root, nothrow: true, quiet: true, env: { ...process.env, CI: '1' } })`npx tsx harness/cli.ts --results ${ro} --case link`;
+    await $({ nothrow: true, quiet: true })`umount ${ro}`;
+    t.equal(p.exitCode, 2, `a read-only --results: exit 2\n${p.stderr}`);
+    t.equal(p.stderr.trim(), `cshared-matrix: --results ${ro}: cannot create a run directory there (it is on a read-only file system); pass a writable directory`);
+  }
 
   const engineOnly = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli.ts --engine-only`;
   t.equal(engineOnly.exitCode, 0, 'the engine check used by .ci/run answers');
