@@ -8,7 +8,7 @@ import { REPO_ROOT, loadCases } from './core/cases.js';
 import { EXIT, UsageError } from './core/errors.js';
 import { PLATFORMS } from './core/platforms.js';
 import type { RunResults } from './core/results.js';
-import { parseCommandLine, runCli } from './cli-common.js';
+import { parseCommandLine, positiveInteger, runCli } from './cli-common.js';
 import { naiveScript } from './naive.js';
 import { writeAtomic } from './edge/files.js';
 import { readGoVersions } from './edge/images.js';
@@ -49,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
   if (!parsed) return EXIT.ok;
   const o = parsed.values;
   const cores = cpus().length;
-  const jobs = Number(o.jobs ?? cores);
+  const jobs = positiveInteger('jobs', o.jobs) ?? cores;
   const scale = Number(o.scale ?? 10);
   if (!Number.isInteger(scale) || scale < 0) throw new UsageError(`--scale must be a whole number (0 skips the scaled runs), got "${o.scale}"`);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');

@@ -3,14 +3,15 @@ import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pLimit from 'p-limit';
-import { classify } from './core/classify.js';
+import { judge } from './core/judge.js';
+import { FailureTracker } from './core/failure-tracker.js';
 import { loadCases, REPO_ROOT, validateAgainst } from './core/cases.js';
 import { FatalError, InfraError, UsageError } from './core/errors.js';
 import { findExpectation } from './core/expect.js';
 import { expandMatrix, pick, pickGo } from './core/matrix.js';
 import { isEmulated, parsePlatformRows, PLATFORMS } from './core/platforms.js';
 import { probeCases, readProbeExpectations } from './core/probes.js';
-import { countVerdicts, exitCodeFor, isUnexpected, RESULTS_SCHEMA_VERSION, type BuildStats, type ImageInfo, type RunResults } from './core/results.js';
+import { countVerdicts, exitCodeFor, RESULTS_SCHEMA_VERSION, type BuildStats, type ImageInfo, type RunResults } from './core/results.js';
 import { costsFrom, shardCells, type Shard } from './core/shard.js';
 import { parseRunResults } from './core/merge.js';
 import type { CaseSpec, CellObservation, CellResult, CellSpec, ElfSummary, GoToolchain, Platform, ProcessEnd, Stage } from './core/types.js';
@@ -297,9 +298,11 @@ class RunContext {
   /** The artifact-cache key of every build step, by its memo key (hosts depend on their libraries'). */
   private readonly harnessCHash = hashFiles(join(REPO_ROOT, 'harness', 'c'));
   readonly stats: Required<BuildStats> = { steps: 0, cacheHits: 0, ms: 0, goBuildMs: 0, compileMs: 0, goBuildCpuMs: 0, compileCpuMs: 0, runCpuMs: 0 };
-  /** --max-failures reached: no new cell starts. */
-  stopped = false;
-  private unexpected = 0;
+  private readonly failures: FailureTracker;
+  /** --max-failures reached: no new cell, build or host run starts. */
+  get stopped(): boolean {
+    return this.failures.hasReachedMaxFailures();
+  }
   private readonly nonce = randomBytes(8).toString('hex');
   private readonly goVersions = new Map<string, string>();
   private uploaded?: Promise<void>;
@@ -319,6 +322,7 @@ class RunContext {
     // Hosts run the moment their libraries exist instead of queueing behind every
     // pending build: a run is milliseconds of one thread, a Go build uses all cores.
     this.runLimit = pLimit(Math.max(1, opts.jobs));
+    this.failures = new FailureTracker(opts.maxFailures);
   }
 
   /** Groups an earlier run left warm in this cache directory. */
@@ -653,20 +657,8 @@ class RunContext {
 
     const goVersion = this.goVersions.get(go) ?? go;
     const rule = findExpectation(c.expect, { platform: p, go: goVersion });
-    let verdict = classify(obs, c.pass, rule);
-    let repeats: CellResult['repeats'];
-    if (repetitions.length > 1) {
-      const all = repetitions.map((o) => classify(o, c.pass, rule));
-      repeats = {};
-      for (const v of all) repeats[v.verdict] = (repeats[v.verdict] ?? 0) + 1;
-      if (Object.keys(repeats).length > 1) {
-        // Disagreeing repetitions are reported, never promoted: show the first that was not a pass.
-        const worst = all.find((v) => v.verdict !== 'pass' && v.verdict !== 'xfail') ?? all[0]!;
-        const counts = Object.entries(repeats).map(([k, n]) => `${n} ${k}`).join(', ');
-        verdict = { ...worst, verdict: 'flaky', summary: `flaky over ${all.length} runs (${counts}): ${worst.summary}` };
-      }
-    }
-    if (isUnexpected(verdict.verdict) && ++this.unexpected >= (this.opts.maxFailures ?? Infinity)) this.stopped = true;
+    const { verdict, repeats } = judge(obs, repetitions, c.pass, rule);
+    this.failures.onCellEnd(verdict.verdict);
     let elf: CellResult['elf'];
     let explanation: string | undefined;
     if (obs.run) {
