@@ -3,7 +3,8 @@ import { dirname, join, relative } from 'node:path';
 import type Docker from 'dockerode';
 import * as tar from 'tar';
 import type { Verdict } from '../core/types.js';
-import { RUN_CAPS, shellLine } from '../plan.js';
+import { shellLine } from '../plan.js';
+import { containerSpec, dockerRunFlags } from './container-policy.js';
 import type { BuiltImage } from './images.js';
 import type { Limits, Session } from './sandbox.js';
 
@@ -30,6 +31,9 @@ export interface BundleInput {
  * rerun.sh with the same command and the same sandbox. For attaching to an
  * upstream bug report, or bisecting without the harness.
  */
+/** Stands for the bundle's directory until the line is quoted (a word shellLine leaves bare). */
+const HERE = '@@csm-here@@';
+
 export async function exportBundle(b: BundleInput): Promise<string> {
   const dir = join(b.runDir, 'bundles', b.cellId.replace(/[^A-Za-z0-9_.+-]+/g, '__'));
   for (const path of b.paths) {
@@ -45,12 +49,13 @@ export async function exportBundle(b: BundleInput): Promise<string> {
       stream.pipe(x as unknown as NodeJS.WritableStream);
     });
   }
+  // The run slot's sandbox, from the same definition the harness gives the engine;
+  // the volume's contents come from the bundle's own work/ directory.
+  const spec = containerSpec({ image: b.image.id, role: 'run', limits: b.limits, volume: 'bundle', lanes: 1, labels: {} });
+  const sandbox = shellLine([], dockerRunFlags(spec, `${HERE}/work`)).replaceAll(HERE, '"$here"');
   const docker = [
-    // The run slot's sandbox (sandbox.ts): the supervisor root with RUN_CAPS, the host nobody with none.
-    `docker run --rm --init --network none --cap-drop ALL ${RUN_CAPS.map((c) => `--cap-add ${c}`).join(' ')} --security-opt no-new-privileges`,
-    `--user 0:0 --read-only --tmpfs /tmp:rw,exec,nosuid,nodev,size=64m --ulimit core=0 --pids-limit ${b.limits.runPids} --memory ${b.limits.runMemoryMiB}m --memory-swap ${b.limits.runMemoryMiB}m --cpus ${b.limits.runCpus}`,
-    `-e HOME=/tmp -e LC_ALL=C.UTF-8`,
-    `-v "$here/work:/work:ro" -w ${b.cwd}`,
+    `docker run ${sandbox}`,
+    `-w ${b.cwd}`,
     ...b.env.map((e) => `-e ${shellLine([], [e])}`),
     '"$image"',
     shellLine([], b.cmd),

@@ -4,7 +4,7 @@ import { Readable, Writable, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { InfraError } from '../core/errors.js';
 import { encodeRequest, FrameReader, type Frame, type LineCounts } from '../core/frames.js';
-import { BUILD_CAPS, BUILD_GID, buildUid, laneHome, RUN_CAPS, SUPERVISOR, WRAPPER_TMP } from '../plan.js';
+import { containerSpec, DEFAULT_LIMITS, type Limits } from './container-policy.js';
 
 /**
  * Containers and the volume of one run. Cases may come from untrusted bug
@@ -18,15 +18,7 @@ import { BUILD_CAPS, BUILD_GID, buildUid, laneHome, RUN_CAPS, SUPERVISOR, WRAPPE
  * sweep find it all.
  */
 
-export interface Limits {
-  buildMemoryMiB: number;
-  buildPids: number;
-  runMemoryMiB: number;
-  runPids: number;
-  runCpus: number;
-}
-
-export const DEFAULT_LIMITS: Limits = { buildMemoryMiB: 4096, buildPids: 4096, runMemoryMiB: 1024, runPids: 256, runCpus: 1 };
+export { DEFAULT_LIMITS, type Limits } from './container-policy.js';
 
 export interface ExecResult {
   exitCode: number;
@@ -176,42 +168,9 @@ export class Session {
 
   private async create(image: string, role: 'build' | 'run'): Promise<Docker.Container> {
     if (this.closed) throw new InfraError('the run is shutting down');
-    const l = this.limits;
-    const build = role === 'build';
-    // Each build lane's home and temporary directory is a tmpfs of its own, owned by its user.
-    const laneTmpfs = build ? Object.fromEntries(Array.from({ length: this.lanes }, (_, i) => [laneHome(i), `rw,exec,nosuid,nodev,size=1024m,uid=${buildUid(i)},gid=${BUILD_GID},mode=0700`])) : {};
-    const c = await this.docker.createContainer({
-      Image: image,
-      // Run containers idle on the static supervisor from the volume, so any rootfs works.
-      Cmd: build ? ['sleep', 'infinity'] : [SUPERVISOR, '--idle'],
-      Labels: { ...this.labels, 'cshared-matrix.role': role },
-      WorkingDir: build ? '/work' : '/tmp',
-      // The supervisors are root with a few capabilities; what they run is not (csm-run --as, --run-as).
-      User: '0:0',
-      Env: build ? [`HOME=${WRAPPER_TMP}`, `TMPDIR=${WRAPPER_TMP}`, 'LC_ALL=C.UTF-8'] : ['HOME=/tmp', 'LC_ALL=C.UTF-8'],
-      NetworkDisabled: true,
-      HostConfig: {
-        NetworkMode: 'none',
-        Init: true,
-        CapDrop: ['ALL'],
-        CapAdd: [...(build ? BUILD_CAPS : RUN_CAPS)],
-        SecurityOpt: ['no-new-privileges'],
-        Memory: (build ? l.buildMemoryMiB : l.runMemoryMiB) * 2 ** 20,
-        MemorySwap: (build ? l.buildMemoryMiB : l.runMemoryMiB) * 2 ** 20,
-        PidsLimit: build ? l.buildPids : l.runPids,
-        ...(build ? {} : { NanoCpus: Math.round(l.runCpus * 1e9) }),
-        ReadonlyRootfs: true,
-        // A builder's /tmp is read-only: the wrapper and each lane have a tmpfs of their own (plan.ts: SCRATCH).
-        Tmpfs: build ? { '/tmp': 'ro,size=1m', [WRAPPER_TMP]: 'rw,nosuid,nodev,size=256m,mode=0700', ...laneTmpfs } : { '/tmp': 'rw,exec,nosuid,nodev,size=64m' },
-        Mounts: [
-          { Type: 'volume', Source: this.volume, Target: '/work', ReadOnly: !build },
-          // Hosts never see the cache: a case's run cannot poison another's build.
-          ...(build && this.cacheDir ? [{ Type: 'bind' as const, Source: this.cacheDir, Target: '/cache' }] : []),
-        ],
-        Ulimits: [{ Name: 'core', Soft: 0, Hard: 0 }],
-        AutoRemove: false,
-      },
-    });
+    const c = await this.docker.createContainer(
+      containerSpec({ image, role, limits: this.limits, volume: this.volume, ...(this.cacheDir ? { cacheDir: this.cacheDir } : {}), lanes: this.lanes, labels: this.labels }),
+    );
     this.containers.add(c);
     await c.start();
     return c;
