@@ -341,19 +341,12 @@ function parseStatusJson(json: string): Status | undefined {
 }
 
 /**
- * Split the supervisor's status line off a command's stderr (see csm-run.c):
- * how the command ended, its wall and CPU milliseconds. No line, no `end`.
- * For a supervisor run directly (a bundle's rerun.sh); through a host server
- * the line comes on its own channel (readStatus).
+ * How the supervised command ended (see csm-run.c): its status line, which a
+ * host server sends on the supervisor's own channel, where the host cannot
+ * write. Only a last line counts; none, and there is no `end`. (Run directly,
+ * as a bundle's rerun.sh does, the supervisor prints the same line last on
+ * stderr, for a person.)
  */
-export function splitStatus(stderr: string, nonce: string): { stderr: string } & Status {
-  const m = new RegExp(`\\n?@@csm-status ${nonce} (\\{.*\\})\\s*$`).exec(stderr);
-  const s = m ? parseStatusJson(m[1]!) : undefined;
-  if (!m || !s) return { stderr, ms: 0, cpuMs: 0 };
-  return { ...s, stderr: stderr.slice(0, m.index) };
-}
-
-/** The status line a host server sent on the supervisor's own channel: the host cannot write there. */
 export function readStatus(channel: string): Status {
   const m = /@@csm-status \S+ (\{.*\})\s*$/.exec(channel);
   return (m && parseStatusJson(m[1]!)) || { ms: 0, cpuMs: 0, ...(channel.trim() ? { error: `unreadable status: ${channel.trim().slice(0, 200)}` } : {}) };

@@ -753,22 +753,22 @@ class RunContext {
         // scratch directory it could not empty would reach the next cell: never reuse such a container.
         const st = plan.readStatus(r.status ?? '');
         healthy = !r.deadlineHit && st.end?.kind !== 'timeout' && st.clean !== false;
-        return r;
+        return { r, st };
       } finally {
         if (healthy) pool.release(slot);
         else await pool.replace(slot);
       }
     };
-    let r: ExecResult | undefined;
+    let ran: { r: ExecResult; st: plan.Status } | undefined;
     try {
-      r = await this.runLimit(attempt);
-      if (!r) return { stopped: true };
+      ran = await this.runLimit(attempt);
+      if (!ran) return { stopped: true };
     } catch (e) {
       const msg = `running the host failed in the engine: ${(e as Error).message}`;
       this.writeLog(logPath, msg);
       return { infra: msg, logPath };
     }
-    const st = plan.readStatus(r.status ?? '');
+    const { r, st } = ran;
     const stderr = r.stderr;
     let end: ProcessEnd | undefined = st.end;
     const ms = st.ms;

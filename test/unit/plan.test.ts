@@ -18,7 +18,7 @@ import {
   runCmd,
   shellLine,
   splitCpuMark,
-  splitStatus,
+  readStatus,
   srcDir,
   stdGroup,
 } from '../../harness/plan.js';
@@ -284,10 +284,13 @@ t.test('calibrationScript: valid shell that times every emulated row with its ow
   t.match(script, /t native "\$d\/native"/);
 });
 
-t.test("splitStatus: how the supervised command ended, from the supervisor's last stderr line", async (t) => {
-  t.same(splitStatus('warning: x\n\n@@csm-status n0 {"exit":3,"ms":12,"cpuMs":9}\n', 'n0'), { stderr: 'warning: x\n', end: { kind: 'exit', code: 3 }, ms: 12, cpuMs: 9 });
-  t.same(splitStatus('@@csm-status n0 {"signal":11,"ms":5}', 'n0').end, { kind: 'signal', signal: 11, name: 'SIGSEGV' });
-  t.same(splitStatus('\n@@csm-status n0 {"timeout":true,"ms":2000,"cpuMs":1990}\n', 'n0').end, { kind: 'timeout', afterMs: 2000 });
-  t.same(splitStatus('@@csm-status other {"exit":0}\n', 'n0'), { stderr: '@@csm-status other {"exit":0}\n', ms: 0, cpuMs: 0 }, "a line with another run's nonce is the host's own output");
-  t.equal(splitStatus('@@csm-status n0 {"exit":0}\nmore\n', 'n0').end, undefined, 'only the last line counts');
+t.test("readStatus: how the supervised command ended, from the supervisor's status line", async (t) => {
+  t.same(readStatus('\n@@csm-status n0 {"exit":3,"ms":12,"cpuMs":9,"clean":true}\n'), { end: { kind: 'exit', code: 3 }, ms: 12, cpuMs: 9, clean: true });
+  t.same(readStatus('@@csm-status n0 {"signal":11,"ms":5}').end, { kind: 'signal', signal: 11, name: 'SIGSEGV' });
+  t.same(readStatus('\n@@csm-status n0 {"timeout":true,"ms":2000,"cpuMs":1990}\n').end, { kind: 'timeout', afterMs: 2000 });
+  t.equal(readStatus('@@csm-status n0 {"exit":0,"clean":false}').clean, false, 'a slot that could not be cleaned says so');
+  t.same(readStatus('@@csm-status - {"error":"cannot enter /x: No such file or directory"}'), { ms: 0, cpuMs: 0, error: 'cannot enter /x: No such file or directory' }, "the supervisor's own failure, no end");
+  t.equal(readStatus('@@csm-status n0 {"exit":0}\nmore\n').end, undefined, 'only the last line counts');
+  t.same(readStatus(''), { ms: 0, cpuMs: 0 }, 'no status, no end');
+  t.match(readStatus('garbage').error, /^unreadable status: garbage/);
 });
