@@ -4,11 +4,12 @@ import { appendFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync 
 import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { $ } from 'zx';
-import { REPO_ROOT, loadCases } from './core/cases.js';
+import { REPO_ROOT, loadCases } from './edge/case-files.js';
 import { EXIT, UsageError } from './core/errors.js';
 import { PLATFORMS } from './core/platforms.js';
 import type { RunResults } from './core/results.js';
-import { parseCommandLine, positiveInteger, runCli } from './cli-common.js';
+import { parseCommandLine, runCli } from './cli-common.js';
+import { resolveRunConfig } from './options.js';
 import { naiveScript } from './naive.js';
 import { writeAtomic } from './edge/files.js';
 import { readGoVersions } from './edge/images.js';
@@ -49,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
   if (!parsed) return EXIT.ok;
   const o = parsed.values;
   const cores = cpus().length;
-  const jobs = positiveInteger('jobs', o.jobs) ?? cores;
+  const { jobs } = resolveRunConfig({ ...(o.jobs !== undefined ? { jobs: o.jobs } : {}) }, process.env, REPO_ROOT);
   const scale = Number(o.scale ?? 10);
   if (!Number.isInteger(scale) || scale < 0) throw new UsageError(`--scale must be a whole number (0 skips the scaled runs), got "${o.scale}"`);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');

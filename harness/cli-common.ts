@@ -41,23 +41,6 @@ export function runCli(main: (argv: string[]) => Promise<number>): void {
   );
 }
 
-export function positiveNumber(name: string, v: string | undefined, max = Infinity): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!v.trim() || !Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} takes a positive number, not "${v}"`);
-  if (n > max) throw new UsageError(`--${name} takes at most ${max}, not "${v}"`);
-  return n;
-}
-
-export function positiveInteger(name: string, v: string | undefined): number | undefined {
-  const n = positiveNumber(name, v);
-  if (n !== undefined && !Number.isInteger(n)) throw new UsageError(`--${name} takes a whole number, not "${v}"`);
-  return n;
-}
-
-/** The longest a host may run on a native platform, as in cases/case.schema.json's run.timeout. */
-export const MAX_TIMEOUT_S = 3600;
-
 /**
  * Every command's argument parsing: node's parseArgs, a bad flag as one usage
  * line (exit 2), and -h/--help printing the command's text. Returns undefined

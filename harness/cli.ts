@@ -1,18 +1,18 @@
 import { join } from 'node:path';
-import { REPO_ROOT } from './core/cases.js';
+import { REPO_ROOT } from './edge/repo.js';
 import { EXIT } from './core/errors.js';
 import { EXIT_CODES_HELP } from './core/results.js';
-import { abortOnSignals, MAX_TIMEOUT_S, parseCommandLine, positiveInteger, positiveNumber, runCli } from './cli-common.js';
+import { abortOnSignals, parseCommandLine, runCli } from './cli-common.js';
 import { splitList } from './core/matrix.js';
 import { diffRuns, renderDiffMarkdown } from './core/diff.js';
-import { parseShard } from './core/shard.js';
 import { readRun } from './edge/runs.js';
 import { writeAtomic } from './edge/files.js';
 import { PLATFORMS } from './core/platforms.js';
 import { ensureEngine } from './edge/engine.js';
 import { readGoVersions } from './edge/images.js';
 import { DEFAULT_REPORTERS, makeReporters, REPORTERS } from './reporters/index.js';
-import { defaultJobs, runMatrix } from './runner.js';
+import { defaultJobs, resolveRunConfig } from './options.js';
+import { runMatrix } from './runner.js';
 
 // A function: it reads images/go/versions.json, whose errors must reach runCli as one line.
 const help = (): string => `usage: npm run matrix -- [options]
@@ -81,46 +81,17 @@ async function main(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(argv, OPTIONS, help());
   if (!parsed) return EXIT.ok;
   const o = parsed.values;
+  const cfg = resolveRunConfig(o, process.env, REPO_ROOT);
   if (o['engine-only']) {
-    await ensureEngine((l) => process.stderr.write(`cshared-matrix: ${l}\n`));
+    await ensureEngine((l) => process.stderr.write(`cshared-matrix: ${l}\n`), { address: cfg.engine });
     process.stderr.write('cshared-matrix: the Docker engine answers\n');
     return EXIT.ok;
   }
-  const jobs = positiveInteger('jobs', o.jobs);
-  const repeat = positiveInteger('repeat', o.repeat);
-  const maxFailures = positiveInteger('max-failures', o['max-failures']);
-  const shard = o.shard ? parseShard(o.shard) : undefined;
-  if (o['docker-host']) process.env.DOCKER_HOST = o['docker-host'];
   const baseline = o.baseline ? readRun(o.baseline) : undefined;
   const reporters = makeReporters(o.reporter ? splitList(o.reporter) : DEFAULT_REPORTERS);
-
-  const signal = abortOnSignals();
-
-  const timeout = positiveNumber('timeout', o.timeout, MAX_TIMEOUT_S);
-  const results = await runMatrix({
-    caseDirs: [...(o['no-default-cases'] ? [] : [join(REPO_ROOT, 'cases')]), ...(o.cases ?? [])],
-    platformFiles: o.platforms ?? [],
-    cases: splitList(o.case),
-    platforms: splitList(o.platform),
-    go: splitList(o.go),
-    jobs: jobs ? Math.floor(jobs) : defaultJobs(),
-    ...(timeout !== undefined ? { timeout } : {}),
-    resultsDir: o.results ?? join(REPO_ROOT, 'results'),
-    rebuildImages: !!o['rebuild-images'],
-    pruneImages: !!o['prune-images'],
-    rebuild: !!o.rebuild,
-    ...(o.cache ? { cacheDir: o.cache } : {}),
-    probes: !!o.probes,
-    ...(repeat ? { repeat: Math.floor(repeat) } : {}),
-    ...(maxFailures ? { maxFailures: Math.floor(maxFailures) } : {}),
-    ...(shard ? { shard } : {}),
-    ...(o['shard-costs'] ? { shardCosts: o['shard-costs'] } : {}),
-    argv,
-    reporters,
-    signal,
-  });
+  const results = await runMatrix(cfg, { reporters, argv, signal: abortOnSignals() });
   if (baseline) {
-    const runDir = join(o.results ?? join(REPO_ROOT, 'results'), results.run.id);
+    const runDir = join(cfg.resultsDir, results.run.id);
     const diff = diffRuns(baseline.results, results);
     writeAtomic(join(runDir, 'diff.json'), `${JSON.stringify(diff, null, 2)}\n`);
     writeAtomic(join(runDir, 'diff.md'), renderDiffMarkdown(diff));

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
-import { REPO_ROOT } from './core/cases.js';
+import { REPO_ROOT } from './edge/repo.js';
 import { EXIT, InfraError, UsageError } from './core/errors.js';
 import { logDirFor, mergeResults, shardGaps } from './core/merge.js';
 import { EXIT_CODES_HELP, type RunResults } from './core/results.js';
 import { parseCommandLine, runCli } from './cli-common.js';
+import { resolveRunConfig } from './options.js';
 import { readRun } from './edge/runs.js';
 import { pointLatest } from './edge/files.js';
 import { DEFAULT_REPORTERS, makeReporters } from './reporters/index.js';
@@ -68,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
   const reporters = makeReporters(DEFAULT_REPORTERS);
   const runs = positionals.map((p) => readRun(p, { root: true }));
 
-  const resultsDir = resolve(o.results ?? join(REPO_ROOT, 'results'));
+  const { resultsDir } = resolveRunConfig({ ...(o.results !== undefined ? { results: o.results } : {}) }, process.env, REPO_ROOT);
   mkdirSync(resultsDir, { recursive: true });
   const realResults = realpathSync(resultsDir);
   const parts = runs.map((r) => r.results);

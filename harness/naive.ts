@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { REPO_ROOT } from './core/cases.js';
+import { REPO_ROOT } from './edge/repo.js';
 import type { CaseSpec, Platform } from './core/types.js';
 import * as plan from './plan.js';
 

@@ -1,11 +1,10 @@
 import { join } from 'node:path';
-import { REPO_ROOT } from './core/cases.js';
+import { REPO_ROOT } from './edge/repo.js';
 import { EXIT, UsageError } from './core/errors.js';
-import { splitList } from './core/matrix.js';
-import { abortOnSignals, MAX_TIMEOUT_S, parseCommandLine, positiveInteger, positiveNumber, runCli } from './cli-common.js';
+import { abortOnSignals, parseCommandLine, runCli } from './cli-common.js';
 import { DEFAULT_REPORTERS, makeReporters } from './reporters/index.js';
 import { reproduce } from './repro.js';
-import { defaultJobs } from './runner.js';
+import { resolveRunConfig } from './options.js';
 
 const HELP = `usage: npm run repro -- <report> [options]
 
@@ -37,20 +36,8 @@ async function main(argv: string[]): Promise<number> {
   if (!parsed) return EXIT.ok;
   const { values: o, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError('npm run repro -- <report>: give exactly one report (a .md/.txt file or a directory); see --help');
-  const jobs = positiveInteger('jobs', o.jobs);
-  const timeout = positiveNumber('timeout', o.timeout, MAX_TIMEOUT_S);
-  const r = await reproduce(positionals[0]!, {
-    platforms: splitList(o.platform),
-    go: splitList(o.go),
-    jobs: jobs ? Math.floor(jobs) : defaultJobs(),
-    ...(timeout !== undefined ? { timeout } : {}),
-    ...(o.rootfs ? { rootfs: o.rootfs } : {}),
-    resultsDir: o.results ?? join(REPO_ROOT, 'results'),
-    rebuildImages: false,
-    argv,
-    reporters: makeReporters(DEFAULT_REPORTERS),
-    signal: abortOnSignals(),
-  });
+  const cfg = resolveRunConfig({ ...o, 'no-default-cases': true }, process.env, REPO_ROOT);
+  const r = await reproduce(positionals[0]!, cfg, { reporters: makeReporters(DEFAULT_REPORTERS), argv, signal: abortOnSignals() });
   process.stdout.write(`\n${r.text}\n`);
   if (r.results.run.interrupted) return EXIT.interrupted;
   if (r.results.counts.error > 0 && r.outcome.reproducedIn === 0) return EXIT.infra;

@@ -4,7 +4,8 @@ import { UsageError } from './core/errors.js';
 import { actualErrorLine, findReproduction, parseDirectoryReport, parseMarkdownReport, reportToCase, type ParsedReport, type ReportFile } from './core/report.js';
 import type { RunResults } from './core/results.js';
 import { writeAtomic } from './edge/files.js';
-import { runMatrix, type RunOptions } from './runner.js';
+import type { RunConfig } from './options.js';
+import { runMatrix, type RunIO } from './runner.js';
 
 export interface ReproCell {
   id: string;
@@ -74,7 +75,7 @@ export function renderRepro(o: ReproOutcome, runDir: string): string {
   return lines.join('\n');
 }
 
-export async function reproduce(path: string, opts: Omit<RunOptions, 'caseDirs' | 'cases' | 'probes' | 'bundles'>): Promise<{ outcome: ReproOutcome; results: RunResults; runDir: string; text: string }> {
+export async function reproduce(path: string, opts: RunConfig, io: RunIO): Promise<{ outcome: ReproOutcome; results: RunResults; runDir: string; text: string }> {
   const { name, report } = readReport(path);
   let gen;
   try {
@@ -91,9 +92,9 @@ export async function reproduce(path: string, opts: Omit<RunOptions, 'caseDirs' 
   }
   writeFileSync(join(caseDir, 'case.json'), `${JSON.stringify(gen.caseFile, null, 2)}\n`);
   writeFileSync(join(caseDir, 'report.txt'), `${report.reportedErrors.join('\n')}\n`);
-  opts.reporters.forEach((r) => r.onLog?.(`reproducing ${path}: Go ${report.goFiles.map((f) => f.path).join(', ')} → ${gen.output}; host: ${report.pythonHost ? 'python' : report.cHost ? 'C' : 'none (probes only)'}; case in ${relative(process.cwd(), caseDir)}`));
+  io.reporters.forEach((r) => r.onLog?.(`reproducing ${path}: Go ${report.goFiles.map((f) => f.path).join(', ')} → ${gen.output}; host: ${report.pythonHost ? 'python' : report.cHost ? 'C' : 'none (probes only)'}; case in ${relative(process.cwd(), caseDir)}`));
 
-  const results = await runMatrix({ ...opts, caseDirs: [casesDir], cases: [], probes: true, bundles: true });
+  const results = await runMatrix({ ...opts, caseDirs: [casesDir], cases: [], probes: true, bundles: true }, io);
   const runDir = join(resolve(opts.resultsDir), results.run.id);
   const outcome = analyse(results, report.reportedErrors, gen.name);
   const text = renderRepro(outcome, runDir);

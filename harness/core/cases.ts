@@ -1,62 +1,25 @@
-import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
-import { basename, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import AjvModule from 'ajv';
 import type { ErrorObject } from 'ajv';
-import type { CaseFile, CaseSpec } from './types.js';
-import { UsageError } from './errors.js';
-import { compilePolicy, flagProblems, type CompiledPolicy, type FlagPolicy } from './flags.js';
+import type { CaseFile } from './types.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
 
-export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-export const DEFAULT_CASES_DIR = join(REPO_ROOT, 'cases');
-export const SCHEMA_PATH = join(DEFAULT_CASES_DIR, 'case.schema.json');
-export const FLAG_POLICY_PATH = join(DEFAULT_CASES_DIR, 'flag-policy.json');
+/**
+ * A case file, judged without touching the disk: the schema's errors in words,
+ * cross-checks against a lookup of the case's paths. Reading case directories
+ * is edge/case-files.ts's job.
+ */
 
-let policy: CompiledPolicy | undefined;
+export type SchemaCheck = (data: unknown) => ErrorObject[];
 
-/** A JSON data file of the harness's own; unreadable or broken, it is one line naming it (exit 2). */
-export function readJsonFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${file}: not valid JSON: ${(e as Error).message.split('\n')[0]}; fix or restore the file`);
-  }
-}
-
-/** The flag policy, read once; a broken policy file is one line naming it. */
-export function flagPolicy(file = FLAG_POLICY_PATH): CompiledPolicy {
-  if (policy && file === FLAG_POLICY_PATH) return policy;
-  const data = readJsonFile(file) as FlagPolicy;
-  let compiled: CompiledPolicy;
-  try {
-    compiled = compilePolicy(file, data);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  if (file === FLAG_POLICY_PATH) policy = compiled;
-  return compiled;
-}
-
-let validator: ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
-
-function validate(data: unknown): ErrorObject[] {
-  if (!validator) {
-    // strictRequired off: host's oneOf names properties declared beside it, which is what oneOf is for.
-    const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
-    // Regexes are checked by compiling them below; ajv's own "regex" format would need ajv-formats.
-    ajv.addFormat('regex', { validate: (s: string) => isRegex(s) });
-    validator = ajv.compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
-  }
-  return validator(data) ? [] : (validator.errors ?? []);
+/** The case schema compiled once (edge/case-files.ts reads it). */
+export function caseSchemaCheck(schema: object): SchemaCheck {
+  // strictRequired off: host's oneOf names properties declared beside it, which is what oneOf is for.
+  const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+  // Regexes are checked by compiling them below; ajv's own "regex" format would need ajv-formats.
+  ajv.addFormat('regex', { validate: (s: string) => isRegex(s) });
+  const validator = ajv.compile(schema);
+  return (data) => (validator(data) ? [] : (validator.errors ?? []));
 }
 
 function isRegex(s: string): boolean {
@@ -134,136 +97,29 @@ export function crossCheck(file: string, c: CaseFile, exists: (rel: string) => '
 }
 
 /** Parse and validate one case.json text. Returns the case or the problems, one line each. */
-export function parseCaseFile(file: string, text: string): { ok: true; value: CaseFile } | { ok: false; problems: string[] } {
+export function parseCaseText(file: string, text: string, check: SchemaCheck): { ok: true; value: CaseFile } | { ok: false; problems: string[] } {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
     return { ok: false, problems: [`${file}: not valid JSON: ${(e as Error).message}`] };
   }
-  const errors = validate(data);
+  const errors = check(data);
   if (errors.length) return { ok: false, problems: [...new Set(errors.map((e) => describeSchemaError(file, e)))] };
   return { ok: true, value: data as CaseFile };
 }
 
-function hashTree(root: string, rel = ''): string {
-  const h = createHash('sha256');
-  const walk = (dirRel: string) => {
-    const entries = readdirSync(join(root, dirRel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
-    for (const e of entries) {
-      const r = dirRel ? `${dirRel}/${e.name}` : e.name;
-      const abs = join(root, r);
-      if (e.isSymbolicLink()) h.update(`L ${r}\0${readlinkSync(abs)}\0`);
-      else if (e.isDirectory()) walk(r);
-      else if (e.isFile()) h.update(`F ${r}\0${lstatSync(abs).mode & 0o111 ? 'x' : '-'}`).update(readFileSync(abs)).update('\0');
-    }
-  };
-  walk(rel);
-  return h.digest('hex');
-}
-
-function classifyPath(caseDir: string, rel: string): 'file' | 'dir' | 'missing' | 'escapes' {
-  const abs = resolve(caseDir, rel);
-  if (abs !== caseDir && !abs.startsWith(caseDir + sep)) return 'escapes';
-  if (!existsSync(abs)) return 'missing';
-  // A symlink may point anywhere on this machine; the sources that reach the sandbox must stay inside the case.
-  const real = realpathSync(abs);
-  const realCase = realpathSync(caseDir);
-  if (real !== realCase && !real.startsWith(realCase + sep)) return 'escapes';
-  return statSync(real).isDirectory() ? 'dir' : 'file';
-}
-
-/**
- * Every symlink in the case must resolve inside it: the whole directory is
- * copied into the sandbox, and a link to /etc/passwd or to another case would
- * bring a file of this machine along or let a build read what it should not.
- */
-function escapingLinks(file: string, caseDir: string, named: ReadonlySet<string>): string[] {
-  const realCase = realpathSync(caseDir);
-  const problems: string[] = [];
-  const walk = (rel: string) => {
-    for (const e of readdirSync(join(caseDir, rel), { withFileTypes: true })) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isSymbolicLink() && !named.has(r)) {
-        let real: string | undefined;
-        try {
-          real = realpathSync(join(caseDir, r));
-        } catch {
-          real = undefined;
-        }
-        if (!real || (real !== realCase && !real.startsWith(realCase + sep)))
-          problems.push(`${file}: symlink "${r}" points ${real ? `outside the case directory (to ${readlinkSync(join(caseDir, r))})` : 'nowhere'}; copy the file into the case instead`);
-      } else if (e.isDirectory()) walk(r);
-    }
-  };
-  walk('');
-  return problems;
-}
-
 /** The paths case.json names itself: crossCheck already judges those. */
-function namedPaths(c: CaseFile): Set<string> {
+export function namedPaths(c: CaseFile): Set<string> {
   const norm = (p: string) => p.replace(/^\.\//, '').replace(/\/+$/, '');
   return new Set(
     [...c.libraries.map((l) => l.dir), ...(c.cLibraries ?? []).flatMap((l) => l.sources), ...(c.host?.sources ?? []), ...(c.host?.python ? [c.host.python] : [])].map(norm),
   );
 }
 
-/** Load one case directory (it holds case.json). */
-export function loadCase(dir: string): CaseSpec {
-  const caseDir = resolve(dir);
-  const file = relative(process.cwd(), join(caseDir, 'case.json')) || 'case.json';
-  const name = basename(caseDir);
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) throw new UsageError(`${file}: case directory name "${name}" must be letters, digits, "-", "_" or "."`);
-  const parsed = parseCaseFile(file, readFileSync(join(caseDir, 'case.json'), 'utf8'));
-  if (!parsed.ok) throw new UsageError(parsed.problems.join('\n'));
-  const problems = [...crossCheck(file, parsed.value, (rel) => classifyPath(caseDir, rel)), ...flagProblems(file, parsed.value, flagPolicy()), ...escapingLinks(file, caseDir, namedPaths(parsed.value))];
-  if (problems.length) throw new UsageError(problems.join('\n'));
-  const libraryHashes: Record<string, string> = {};
-  for (const l of parsed.value.libraries) libraryHashes[l.name] = hashTree(join(caseDir, l.dir));
-  return { ...parsed.value, name, dir: caseDir, libraryHashes, sourceHash: hashTree(caseDir) };
-}
-
-/**
- * Load every case under the given directories. A directory is either one case
- * (it holds case.json) or a collection of cases (its subdirectories do).
- * Every problem in every case is reported before anything is built.
- */
-export function loadCases(dirs: string[]): CaseSpec[] {
-  const caseDirs: string[] = [];
-  const problems: string[] = [];
-  for (const d of dirs) {
-    const abs = resolve(d);
-    if (!existsSync(abs) || !statSync(abs).isDirectory()) {
-      problems.push(`${d}: not a directory (--cases takes a directory of cases, or one case directory)`);
-      continue;
-    }
-    if (existsSync(join(abs, 'case.json'))) caseDirs.push(abs);
-    else {
-      const found = readdirSync(abs, { withFileTypes: true })
-        .sort((a, b) => (a.name < b.name ? -1 : 1))
-        .filter((e) => e.isDirectory() && existsSync(join(abs, e.name, 'case.json')))
-        .map((e) => join(abs, e.name));
-      if (!found.length) problems.push(`${d}: no case here (neither ${d}/case.json nor a subdirectory with one); point --cases at a case or a folder of cases`);
-      caseDirs.push(...found);
-    }
-  }
-  const cases: CaseSpec[] = [];
-  const seen = new Map<string, string>();
-  for (const cd of caseDirs) {
-    try {
-      const c = loadCase(cd);
-      const prev = seen.get(c.name);
-      if (prev) problems.push(`${cd}: case name "${c.name}" is already used by ${prev}; rename one directory`);
-      else {
-        seen.set(c.name, cd);
-        cases.push(c);
-      }
-    } catch (e) {
-      problems.push((e as Error).message);
-    }
-  }
-  if (problems.length) throw new UsageError(problems.join('\n'));
-  return cases;
+/** A case directory's name becomes the case's name: it must be safe as a path and a label. */
+export function caseNameProblem(file: string, name: string): string | undefined {
+  return /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name) ? undefined : `${file}: case directory name "${name}" must be letters, digits, "-", "_" or "."`;
 }
 
 /** Validate against any small schema; returns "<pointer>: <problem>" lines. */

@@ -1,5 +1,3 @@
-import { join } from 'node:path';
-import { DEFAULT_CASES_DIR, readJsonFile } from './cases.js';
 import { UsageError } from './errors.js';
 import type { CaseSpec, ExpectationRule } from './types.js';
 
@@ -11,8 +9,9 @@ export interface ProbeExpectations {
   link: ExpectationRule[];
 }
 
-export function readProbeExpectations(file = join(DEFAULT_CASES_DIR, 'probe-expectations.json')): ProbeExpectations {
-  const data = readJsonFile(file) as Partial<ProbeExpectations>;
+/** cases/probe-expectations.json's contents, checked (edge/case-files.ts reads the file). */
+export function checkProbeExpectations(file: string, json: unknown): ProbeExpectations {
+  const data = json as Partial<ProbeExpectations>;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new UsageError(`${file}: must be an object with "dlopen" and "link" rule lists`);
   return { dlopen: data.dlopen ?? [], link: data.link ?? [] };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import * as tar from 'tar';
-import { REPO_ROOT } from '../core/cases.js';
+import { REPO_ROOT } from './repo.js';
 import { ELF_SCRIPT } from '../core/elf.js';
 import { InfraError } from '../core/errors.js';
 import * as plan from '../plan.js';

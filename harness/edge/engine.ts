@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import Docker from 'dockerode';
+import { DEFAULT_ENGINE, engineEndpoint } from '../core/engine-address.js';
 import { InfraError } from '../core/errors.js';
 import { aptInstall, canSelfInstall, onPath } from './host-packages.js';
 
@@ -15,23 +16,36 @@ async function answers(docker: Docker): Promise<boolean> {
   }
 }
 
-/** Where the engine is expected, for messages: DOCKER_HOST or the default socket. */
-export const engineAddress = (): string => process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+/** The engine a command talks to when it is not told (tests, tools): DOCKER_HOST, else the default socket. */
+export const engineAddressFromEnv = (env: NodeJS.ProcessEnv = process.env): string => env.DOCKER_HOST || DEFAULT_ENGINE;
+
+const addresses = new WeakMap<Docker, string>();
+
+/** The address a client was made for, for messages ("the Docker engine at … stopped answering"). */
+export const engineAddressOf = (docker: Docker): string => addresses.get(docker) ?? DEFAULT_ENGINE;
+
+function clientFor(address: string): Docker {
+  const docker = new Docker(engineEndpoint(address));
+  addresses.set(docker, address);
+  return docker;
+}
 
 /**
- * Return a client for a Docker engine that answers. On a root Debian machine
- * with none, install docker.io and start dockerd; anywhere else, say what is
- * missing in one line. `.ci/run`, `npm test` and `npm run matrix` all come here.
+ * Return a client for the Docker engine at `address` that answers. On a root
+ * Debian machine with none at the default socket, install docker.io and start
+ * dockerd; anywhere else, say what is missing in one line. `.ci/run`,
+ * `npm test` and `npm run matrix` all come here.
  */
-export async function ensureEngine(say: (line: string) => void, opts: { waitSeconds?: number } = {}): Promise<Docker> {
-  const docker = new Docker();
+export async function ensureEngine(say: (line: string) => void, opts: { address?: string; waitSeconds?: number } = {}): Promise<Docker> {
+  const address = opts.address ?? engineAddressFromEnv();
+  const docker = clientFor(address);
   if (await answers(docker)) return docker;
-  if (process.env.DOCKER_HOST)
-    throw new InfraError(`no Docker engine answers at DOCKER_HOST=${process.env.DOCKER_HOST}; start that engine or unset DOCKER_HOST`);
+  if (address !== DEFAULT_ENGINE)
+    throw new InfraError(`no Docker engine answers at ${address}; start that engine, or leave out --docker-host and DOCKER_HOST to use the local one`);
   if (!canSelfInstall())
-    throw new InfraError(`no Docker engine answers at ${engineAddress()}; start one (e.g. sudo dockerd) or point DOCKER_HOST at one`);
+    throw new InfraError(`no Docker engine answers at ${address}; start one (e.g. sudo dockerd) or point --docker-host at one`);
 
-  say(`no Docker engine answers at ${engineAddress()}`);
+  say(`no Docker engine answers at ${address}`);
   if (!(await onPath('dockerd'))) {
     say("installing Debian's docker.io");
     await aptInstall(['docker.io'], (l) => say(`  ${l}`));

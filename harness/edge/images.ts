@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import * as tar from 'tar';
-import { readJsonFile, REPO_ROOT } from '../core/cases.js';
+import { readJsonFile, REPO_ROOT } from './repo.js';
 import { InfraError, UsageError } from '../core/errors.js';
 import type { GoToolchain } from '../core/types.js';
 import { aptInstall, onPath } from './host-packages.js';

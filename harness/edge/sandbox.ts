@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { engineAddress } from './engine.js';
+import { engineAddressOf } from './engine.js';
 import { Readable, Writable, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { InfraError } from '../core/errors.js';
@@ -353,7 +353,7 @@ export class SlotPool {
  * given containers of the run are no longer running (it restarted).
  */
 async function engineLost(docker: Docker, containers: Docker.Container[]): Promise<string | undefined> {
-  const line = (what: string) => `the Docker engine at ${engineAddress()} ${what} during the run; start it again (npm run engine) and rerun`;
+  const line = (what: string) => `the Docker engine at ${engineAddressOf(docker)} ${what} during the run; start it again (npm run engine) and rerun`;
   const within = <T>(p: Promise<T>, ms: number): Promise<T | 'late'> => Promise.race([p, new Promise<'late'>((r) => setTimeout(() => r('late'), ms).unref())]);
   const ping = await within(docker.ping().then(() => true, () => false), 5000);
   if (ping !== true) return line('stopped answering');

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { $ } from 'zx';
-import { loadCase } from '../../harness/core/cases.js';
+import { loadCase } from '../../harness/edge/case-files.js';
 import type { RunResults } from '../../harness/core/results.js';
 import { prepareVolume, runBuildStep, shareGoCache } from '../../harness/edge/build-step.js';
 import { ensureEngine } from '../../harness/edge/engine.js';

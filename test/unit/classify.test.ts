@@ -1,6 +1,6 @@
 import t from 'tap';
 import { join } from 'node:path';
-import { DEFAULT_CASES_DIR, loadCase } from '../../harness/core/cases.js';
+import { DEFAULT_CASES_DIR, loadCase } from '../../harness/edge/case-files.js';
 import { classify, describeEnd, outcomeOf, signalName } from '../../harness/core/classify.js';
 import { findExpectation } from '../../harness/core/expect.js';
 import type { CellObservation, ExpectationRule, ProcessEnd } from '../../harness/core/types.js';

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { DEFAULT_CASES_DIR, loadCase } from '../../harness/core/cases.js';
+import { DEFAULT_CASES_DIR, loadCase } from '../../harness/edge/case-files.js';
 import {
   buildEnv,
   calibrationScript,

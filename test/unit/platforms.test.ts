@@ -2,7 +2,8 @@ import t from 'tap';
 import type { Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, validateAgainst } from '../../harness/core/cases.js';
+import { validateAgainst } from '../../harness/core/cases.js';
+import { REPO_ROOT } from '../../harness/edge/repo.js';
 import { EXIT, UsageError } from '../../harness/core/errors.js';
 import { isEmulated, parsePlatformRows, PLATFORMS } from '../../harness/core/platforms.js';
 

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { join } from 'node:path';
-import { DEFAULT_CASES_DIR } from '../../harness/core/cases.js';
-import { PROBE_MODES, probeCases, probeName, readProbeExpectations, type ProbeExpectations } from '../../harness/core/probes.js';
+import { DEFAULT_CASES_DIR } from '../../harness/edge/case-files.js';
+import { PROBE_MODES, probeCases, probeName, type ProbeExpectations } from '../../harness/core/probes.js';
+import { readProbeExpectations } from '../../harness/edge/case-files.js';
 import { IE_TLS_RULE, INIT_ARGV_RULE, fakeCase, tempDir, writeTree } from './helpers.js';
 
 const EXPECTATIONS: ProbeExpectations = { dlopen: [IE_TLS_RULE], link: [INIT_ARGV_RULE] };
@@ -128,7 +129,7 @@ t.test('a broken probe-expectations file is one line naming it', async (t) => {
   const { mkdtempSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
-  const { readProbeExpectations } = await import('../../harness/core/probes.js');
+  const { readProbeExpectations } = await import('../../harness/edge/case-files.js');
   const { UsageError } = await import('../../harness/core/errors.js');
   const dir = mkdtempSync(join(tmpdir(), 'csm-probes-'));
   const bad = join(dir, 'probe-expectations.json');

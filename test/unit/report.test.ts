@@ -2,7 +2,8 @@ import t from 'tap';
 import type { Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crossCheck, parseCaseFile } from '../../harness/core/cases.js';
+import { crossCheck } from '../../harness/core/cases.js';
+import { parseCaseFile } from '../../harness/edge/case-files.js';
 import {
   actualErrorLine,
   errorSignature,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import AjvModule from 'ajv';
 import t from 'tap';
 import { $ } from 'zx';
-import { REPO_ROOT } from '../../harness/core/cases.js';
+import { REPO_ROOT } from '../../harness/edge/case-files.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
 const schemaPath = join(REPO_ROOT, 'harness', 'results.schema.json');

@@ -1,0 +1,123 @@
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DEFAULT_ENGINE, engineEndpoint } from './core/engine-address.js';
+import { UsageError } from './core/errors.js';
+import { splitList } from './core/matrix.js';
+import { parseShard } from './core/shard.js';
+import type { MatrixSelection } from './run/load.js';
+
+/**
+ * Options resolved once, at the edge: every command (matrix, repro, bench,
+ * merge) turns its parsed flags and the environment into one RunConfig here,
+ * with every number validated and every directory absolute, and passes it
+ * down. Nothing below reads process.env or a flag again. Pure: unit-tested.
+ */
+
+/** The flags as node's parseArgs gives them (every one optional). */
+export interface RunValues {
+  platform?: string[];
+  case?: string[];
+  go?: string[];
+  jobs?: string;
+  timeout?: string;
+  cases?: string[];
+  'no-default-cases'?: boolean;
+  platforms?: string[];
+  results?: string;
+  cache?: string;
+  rebuild?: boolean;
+  'rebuild-images'?: boolean;
+  'prune-images'?: boolean;
+  probes?: boolean;
+  repeat?: string;
+  'max-failures'?: string;
+  shard?: string;
+  'shard-costs'?: string;
+  'docker-host'?: string;
+  rootfs?: string;
+}
+
+export interface RunConfig extends MatrixSelection {
+  jobs: number;
+  /** Seconds; overrides every case's run.timeout (emulated platforms still scale it). */
+  timeout?: number;
+  /** Every host runs this many times; disagreeing repetitions make the cell "flaky". */
+  repeat: number;
+  /** Stop starting cells after this many unexpected verdicts. */
+  maxFailures?: number;
+  /** Absolute: where run directories go. */
+  resultsDir: string;
+  /** --results as the user wrote it, for messages. */
+  resultsArg: string;
+  /** Absolute: the artifact and Go build cache. */
+  cacheDir: string;
+  /** Ignore cached artifacts (they are rebuilt and stored again) and measure the emulation again. */
+  rebuild: boolean;
+  rebuildImages: boolean;
+  /** Remove toolchain images built from older recipes before the run. */
+  pruneImages: boolean;
+  /** Keep a self-contained, rerunnable bundle for every cell that did not pass. */
+  bundles: boolean;
+  /** A root filesystem tarball to run the hosts in (builds still use the toolchain image). */
+  rootfs?: string;
+  /** The Docker engine's address (as DOCKER_HOST spells it). */
+  engine: string;
+}
+
+/** The longest a host may run on a native platform, as in cases/case.schema.json's run.timeout. */
+export const MAX_TIMEOUT_S = 3600;
+
+export const defaultJobs = (): number => Math.max(1, cpus().length);
+
+export function positiveNumber(name: string, v: string | undefined, max = Infinity): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!v.trim() || !Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} takes a positive number, not "${v}"`);
+  if (n > max) throw new UsageError(`--${name} takes at most ${max}, not "${v}"`);
+  return n;
+}
+
+export function positiveInteger(name: string, v: string | undefined): number | undefined {
+  const n = positiveNumber(name, v);
+  if (n !== undefined && !Number.isInteger(n)) throw new UsageError(`--${name} takes a whole number, not "${v}"`);
+  return n;
+}
+
+/** --docker-host, else DOCKER_HOST, else the local socket; checked here so a typo is exit 2, not an engine error. */
+export function engineFrom(values: Pick<RunValues, 'docker-host'>, env: Record<string, string | undefined>): string {
+  const given = values['docker-host'] ?? (env.DOCKER_HOST || undefined);
+  if (given === undefined) return DEFAULT_ENGINE;
+  engineEndpoint(given, values['docker-host'] !== undefined ? '--docker-host' : 'DOCKER_HOST');
+  return given;
+}
+
+/** The parsed flags and the environment → one RunConfig. `repoRoot` holds the default cases/ and results/. */
+export function resolveRunConfig(values: RunValues, env: Record<string, string | undefined>, repoRoot: string): RunConfig {
+  const timeout = positiveNumber('timeout', values.timeout, MAX_TIMEOUT_S);
+  const maxFailures = positiveInteger('max-failures', values['max-failures']);
+  const resultsArg = values.results ?? join(repoRoot, 'results');
+  const shard = values.shard ? parseShard(values.shard) : undefined;
+  return {
+    caseDirs: [...(values['no-default-cases'] ? [] : [join(repoRoot, 'cases')]), ...(values.cases ?? [])],
+    platformFiles: values.platforms ?? [],
+    cases: splitList(values.case),
+    platforms: splitList(values.platform),
+    go: splitList(values.go),
+    probes: !!values.probes,
+    ...(shard ? { shard } : {}),
+    ...(values['shard-costs'] ? { shardCosts: values['shard-costs'] } : {}),
+    jobs: positiveInteger('jobs', values.jobs) ?? defaultJobs(),
+    ...(timeout !== undefined ? { timeout } : {}),
+    repeat: positiveInteger('repeat', values.repeat) ?? 1,
+    ...(maxFailures !== undefined ? { maxFailures } : {}),
+    resultsDir: resolve(resultsArg),
+    resultsArg,
+    cacheDir: resolve(values.cache ?? join(repoRoot, 'results', '.cache')),
+    rebuild: !!values.rebuild,
+    rebuildImages: !!values['rebuild-images'],
+    pruneImages: !!values['prune-images'],
+    bundles: false,
+    ...(values.rootfs ? { rootfs: values.rootfs } : {}),
+    engine: engineFrom(values, env),
+  };
+}

@@ -1,0 +1,64 @@
+import type { Slowdown } from '../core/emulation.js';
+import { countVerdicts, exitCodeFor, RESULTS_SCHEMA_VERSION, type BuildStats, type ImageInfo, type RunResults } from '../core/results.js';
+import type { Shard } from '../core/shard.js';
+import type { CaseSpec, CellResult, CellSpec, Platform } from '../core/types.js';
+
+/** What a finished (or interrupted) run knows; assembleResults turns it into results.json. Pure. */
+export interface RunRecord {
+  harnessVersion: string;
+  runId: string;
+  startedAt: Date;
+  finishedAt: Date;
+  argv: string[];
+  jobs: number;
+  interrupted: boolean;
+  stoppedEarly: boolean;
+  node: string;
+  shard?: Shard;
+  /** The cells of the whole matrix (a shard's total), and this run's, in matrix order. */
+  allCells: number;
+  cells: readonly CellSpec[];
+  results: readonly CellResult[];
+  builds: BuildStats;
+  slowdowns: ReadonlyMap<string, Slowdown>;
+  phases: Record<string, number>;
+  resources: { userMs: number; systemMs: number; maxRssMiB: number };
+  rootfs?: { path: string; tag: string; id: string };
+  images: ImageInfo[];
+  platforms: Platform[];
+  cases: readonly CaseSpec[];
+}
+
+export function assembleResults(r: RunRecord): RunResults {
+  const order = new Map(r.cells.map((c, i) => [c.id, i]));
+  const cells = [...r.results].sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  const counts = countVerdicts(cells);
+  return {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    harness: { name: 'cshared-matrix', version: r.harnessVersion },
+    run: {
+      id: r.runId,
+      startedAt: r.startedAt.toISOString(),
+      finishedAt: r.finishedAt.toISOString(),
+      durationMs: r.finishedAt.getTime() - r.startedAt.getTime(),
+      command: ['npm run matrix --', ...r.argv].join(' '),
+      argv: r.argv,
+      jobs: r.jobs,
+      interrupted: r.interrupted,
+      node: r.node,
+      ...(r.stoppedEarly ? { stoppedEarly: true } : {}),
+      ...(r.shard ? { shard: { ...r.shard, of: r.allCells } } : {}),
+      builds: r.builds,
+      ...(r.slowdowns.size ? { emulation: Object.fromEntries(r.slowdowns) } : {}),
+      phases: r.phases,
+      resources: r.resources,
+      ...(r.rootfs ? { rootfs: r.rootfs } : {}),
+    },
+    images: r.images,
+    platforms: r.platforms,
+    cases: r.cases.map((c) => ({ name: c.name, dir: c.dir, description: c.description })),
+    cells,
+    counts,
+    exitCode: exitCodeFor(counts, r.interrupted),
+  };
+}

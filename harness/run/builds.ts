@@ -1,0 +1,188 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseReadelf, type ElfFacts } from '../core/elf.js';
+import { InfraError } from '../core/errors.js';
+import type { BuildStats } from '../core/results.js';
+import { Scheduler } from '../core/scheduler.js';
+import { runBuildStep } from '../edge/build-step.js';
+import type { ExecResult, Session } from '../edge/sandbox.js';
+import * as plan from '../plan.js';
+import type { StepPlan } from '../steps.js';
+import type { RunLogs } from './run-logs.js';
+
+export const BUILD_DEADLINE_MS = 15 * 60_000;
+
+/**
+ * How one build step ended. `failed` is the case's own doing (a compile
+ * error): the cell's verdict. `infra` is the harness's or the engine's: the
+ * cell is an error. `skipped`: --max-failures was reached before it started.
+ */
+export type BuildOutcome =
+  | { kind: 'built'; log: string; logPath: string }
+  | { kind: 'failed'; log: string; logPath: string }
+  | { kind: 'infra'; message: string }
+  | { kind: 'skipped' };
+
+export interface BuildsConfig {
+  session: Session;
+  logs: RunLogs;
+  jobs: number;
+  /** Artifact and Go build cache directory on this machine. */
+  cacheDir: string;
+  rebuild: boolean;
+  /** The run's supervisor nonce: a host cannot forge the status it frames. */
+  nonce: string;
+  /** --max-failures reached: no new step starts. */
+  stopped: () => boolean;
+}
+
+/**
+ * Every build step of a run: memoized (cells that share a library share its
+ * build), scheduled on the builders' lanes (see Scheduler), through the
+ * artifact cache, with the Go build cache's warm groups marked for the next
+ * run. It keeps each artifact's readelf facts and the run's build statistics.
+ */
+export class Builds {
+  private readonly scheduler: Scheduler;
+  /** Lanes of the builders: one per build the scheduler may run at once. */
+  private readonly lanes: number[];
+  private readonly marked: Set<string>;
+  private readonly memo = new Map<string, Promise<BuildOutcome>>();
+  private readonly elfByPath = new Map<string, ElfFacts>();
+  readonly stats: Required<BuildStats> = { steps: 0, cacheHits: 0, ms: 0, goBuildMs: 0, compileMs: 0, goBuildCpuMs: 0, compileCpuMs: 0, runCpuMs: 0 };
+
+  constructor(private readonly cfg: BuildsConfig) {
+    this.lanes = Array.from({ length: Math.max(1, cfg.jobs) }, (_, i) => i);
+    this.marked = new Set(warmGroups(cfg.cacheDir, cfg.rebuild));
+    this.scheduler = new Scheduler(Math.max(1, cfg.jobs), this.marked);
+  }
+
+  /** readelf facts of a built file, by its path in the volume; best-effort, they never change a verdict. */
+  facts(path: string): ElfFacts | undefined {
+    return this.elfByPath.get(path);
+  }
+
+  /** One build step, memoized within the run; its log is written once and shared by every cell that needs it. */
+  build(st: StepPlan, builderImage: string): Promise<BuildOutcome> {
+    let b = this.memo.get(st.key);
+    if (!b) {
+      b = this.buildOnce(st, builderImage);
+      this.memo.set(st.key, b);
+    }
+    return b;
+  }
+
+  /**
+   * Restore every cached artifact the run needs in one exec that copies them
+   * from the cache mount into the volume: no exec per step, and no bytes through
+   * this process (a tar upload made the harness's memory grow with the cache).
+   * The cache is a host directory, so hits are known without asking the engine.
+   */
+  async restore(steps: Iterable<StepPlan>, builderImage: string): Promise<void> {
+    if (this.cfg.rebuild) return;
+    const entries = join(this.cfg.cacheDir, 'artifacts');
+    const hits = new Map<string, StepPlan>();
+    for (const st of steps) if (!hits.has(st.key) && existsSync(join(entries, st.akey, '.ok'))) hits.set(st.key, st);
+    if (!hits.size) return;
+    await this.copyFromCache([...hits.values()], builderImage);
+    for (const st of hits.values()) {
+      const dir = join(entries, st.akey);
+      const log = readFileSync(join(dir, '.log'), 'utf8');
+      this.elfByPath.set(st.target, parseReadelf(readFileSync(join(dir, '.elf'), 'utf8')));
+      this.cfg.logs.write(st.logRel, `$ cd ${st.workdir} && ${plan.shellLine(st.env, st.cmd)}\n${log}\n[artifact cache hit ${st.akey}]\n`);
+      this.stats.steps++;
+      this.stats.cacheHits++;
+      this.memo.set(st.key, Promise.resolve({ kind: 'built', log, logPath: st.logRel }));
+    }
+  }
+
+  private async copyFromCache(hits: StepPlan[], builderImage: string): Promise<void> {
+    // The list goes through the cache mount too: it grows with the matrix, argv does not.
+    const list = `restore-${randomBytes(6).toString('hex')}.list`;
+    writeFileSync(join(this.cfg.cacheDir, list), hits.map((st) => `${st.akey}\t${st.out}\n`).join(''));
+    try {
+      const builder = await this.cfg.session.builder(builderImage);
+      const r = await this.cfg.session.exec(builder, ['/bin/sh', '-c', plan.RESTORE_SCRIPT, 'csm-restore', `${plan.CACHE_DIR}/${list}`, plan.OUT_ROOT], { deadlineMs: 10 * 60_000 });
+      if (r.exitCode !== 0) throw new InfraError(`restoring cached artifacts failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').pop() ?? ''}; rerun with --rebuild to bypass the cache`);
+    } finally {
+      rmSync(join(this.cfg.cacheDir, list), { force: true });
+    }
+  }
+
+  private async buildOnce(st: StepPlan, builderImage: string): Promise<BuildOutcome> {
+    let ran: { r: ExecResult; ms: number } | 'skipped';
+    try {
+      ran = await this.schedule(st, builderImage);
+    } catch (e) {
+      return { kind: 'infra', message: (e as Error).message };
+    }
+    if (ran === 'skipped') return { kind: 'skipped' };
+    const { r, ms } = ran;
+    if (r.deadlineHit) return { kind: 'infra', message: `build step did not finish within ${BUILD_DEADLINE_MS / 60_000} minutes: ${st.cmd.join(' ')}` };
+    const { out, cpuMs } = this.takeFacts(st, r.stdout);
+    const hit = out.includes('[cshared-matrix: artifact cache hit ');
+    if (st.group && !hit && r.exitCode === 0) this.markWarm(st.group);
+    this.count(st, { ms, cpuMs, hit });
+    this.cfg.logs.write(st.logRel, `$ cd ${st.workdir} && ${plan.shellLine(st.env, st.cmd)}\n${out}${r.stderr}\n[exit ${r.exitCode}, ${(ms / 1000).toFixed(2)} s${hit ? ', from the artifact cache' : ''}]\n`);
+    return { kind: r.exitCode === 0 ? 'built' : 'failed', log: `${out}${r.stderr}`, logPath: st.logRel };
+  }
+
+  /** Wait for the scheduler, then run the step on a free lane. */
+  private async schedule(st: StepPlan, builderImage: string): Promise<{ r: ExecResult; ms: number } | 'skipped'> {
+    const builder = await this.cfg.session.builder(builderImage);
+    // Host compiles first among ready steps: each is a fraction of a second and unblocks a run.
+    return this.scheduler.run({ ...(st.group ? { group: st.group } : {}), priority: st.stage === 'host-compile' ? 1 : 0 }, async () => {
+      if (this.cfg.stopped()) return 'skipped' as const;
+      const t0 = Date.now();
+      // The scheduler never runs more steps than lanes, so one is always free.
+      const lane = this.lanes.pop()!;
+      try {
+        const r = await runBuildStep(this.cfg.session, builder, lane, st, { nonce: this.cfg.nonce, rebuild: this.cfg.rebuild, deadlineMs: BUILD_DEADLINE_MS });
+        return { r, ms: Date.now() - t0 };
+      } finally {
+        this.lanes.push(lane);
+      }
+    });
+  }
+
+  /** The step's output without the ELF facts the wrapper appended (they are kept by target path). */
+  private takeFacts(st: StepPlan, raw: string): { out: string; cpuMs: number } {
+    const { out: stdout, cpuMs } = plan.splitCpuMark(raw);
+    // The marker opens a line; a silent build puts it on the very first one.
+    const m = new RegExp(`(^|\\n)${plan.ELF_BEGIN}\\n`).exec(stdout);
+    if (!m) return { out: stdout, cpuMs };
+    this.elfByPath.set(st.target, parseReadelf(stdout.slice(m.index + m[0].length)));
+    return { out: stdout.slice(0, m.index + m[1]!.length), cpuMs };
+  }
+
+  private count(st: StepPlan, t: { ms: number; cpuMs: number; hit: boolean }): void {
+    this.stats.steps++;
+    if (t.hit) this.stats.cacheHits++;
+    this.stats.ms += t.ms;
+    if (st.stage === 'build') {
+      this.stats.goBuildMs += t.ms;
+      this.stats.goBuildCpuMs += t.cpuMs;
+    } else {
+      this.stats.compileMs += t.ms;
+      this.stats.compileCpuMs += t.cpuMs;
+    }
+  }
+
+  private markWarm(group: string): void {
+    if (this.marked.has(group)) return;
+    this.marked.add(group);
+    try {
+      writeFileSync(join(this.cfg.cacheDir, 'go-build', `${plan.WARM_MARK}${group}`), '');
+    } catch {
+      // Only scheduling depends on it: a missing mark costs one serial build next run.
+    }
+  }
+}
+
+/** Groups an earlier run left warm in this cache directory. */
+function warmGroups(cacheDir: string, rebuild: boolean): string[] {
+  const dir = join(cacheDir, 'go-build');
+  if (rebuild || !existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => f.startsWith(plan.WARM_MARK)).map((f) => f.slice(plan.WARM_MARK.length));
+}

@@ -1,0 +1,56 @@
+import { explainFailure, summarizeFacts, userExports, type ElfFacts } from '../core/elf.js';
+import type { CaseSpec, CellResult, Classification, ElfSummary, Platform } from '../core/types.js';
+import * as plan from '../plan.js';
+
+/** A cell's artifacts' readelf facts: its Go libraries by name, and its C host (a Python host has none). */
+export interface CellFacts {
+  libs: Map<string, ElfFacts>;
+  host?: ElfFacts;
+}
+
+/** The facts the build steps gathered for one cell's artifacts, looked up by their paths in the volume. */
+export function cellFacts(c: CaseSpec, p: Platform, go: string, lookup: (path: string) => ElfFacts | undefined): CellFacts {
+  const libs = new Map<string, ElfFacts>();
+  for (const l of c.libraries) {
+    const f = lookup(`${plan.goLibDir(c, l, p, go)}/${plan.libFile(l)}`);
+    if (f) libs.set(l.name, f);
+  }
+  const host = plan.isPythonHost(c) ? undefined : lookup(plan.hostPath(c, p, go));
+  return { libs, ...(host ? { host } : {}) };
+}
+
+/** What results.json keeps of the facts. */
+export function elfOfCell(facts: CellFacts): NonNullable<CellResult['elf']> {
+  return {
+    libraries: Object.fromEntries([...facts.libs].map(([n, f]) => [n, trimFacts(f, true)])),
+    ...(facts.host ? { host: trimFacts(facts.host, false) } : {}),
+  };
+}
+
+/** Why a cell that did not pass failed, from its facts (e.g. initial-exec TLS under musl); undefined when nothing explains it. */
+export function explanationOf(facts: CellFacts, p: Platform, verdict: Classification): string | undefined {
+  if (verdict.verdict === 'pass' || verdict.verdict === 'na') return undefined;
+  return explainFailure({
+    libc: p.libc,
+    stage: verdict.stage,
+    failureText: verdict.failureText ?? '',
+    ...(facts.libs.size ? { library: [...facts.libs.values()][0]! } : {}),
+    ...(facts.host ? { host: facts.host } : {}),
+    cpu: p.cpu,
+    ...(p.goarm ? { goarm: p.goarm } : {}),
+  });
+}
+
+function trimFacts(f: ElfFacts, library: boolean): ElfSummary {
+  return {
+    summary: summarizeFacts(f),
+    flags: f.flags,
+    flags1: f.flags1,
+    needed: f.needed,
+    ...(f.soname ? { soname: f.soname } : {}),
+    ...(f.interpreter ? { interpreter: f.interpreter } : {}),
+    tls: { initialExec: f.tls.initialExec, dynamic: f.tls.dynamic, local: f.tls.local, models: [...f.tls.models] },
+    ...(library ? { exports: userExports(f) } : {}),
+    ...(f.arm ? { arm: { ...(f.arm.cpuArch ? { cpuArch: f.arm.cpuArch } : {}), ...(f.arm.floatAbi ? { floatAbi: f.arm.floatAbi } : {}), ...(f.arm.fpArch ? { fpArch: f.arm.fpArch } : {}) } } : {}),
+  };
+}

@@ -1,0 +1,185 @@
+import { join } from 'node:path';
+import { InfraError } from '../core/errors.js';
+import { findExpectation } from '../core/expect.js';
+import type { FailureTracker } from '../core/failure-tracker.js';
+import { judge } from '../core/judge.js';
+import type { CaseSpec, CellObservation, CellResult, CellSpec, Classification, Platform, ProcessEnd, Stage } from '../core/types.js';
+import { exportBundle } from '../edge/bundle.js';
+import type { BuiltImage } from '../edge/images.js';
+import type { Session } from '../edge/sandbox.js';
+import * as plan from '../plan.js';
+import type { Reporter } from '../reporters/reporter.js';
+import { cellLogDir, planSteps, type StepInputs } from '../steps.js';
+import type { Builds } from './builds.js';
+import { cellFacts, elfOfCell, explanationOf } from './cell-facts.js';
+import type { EngineWatch } from './engine-watch.js';
+import type { HostRuns } from './host-runs.js';
+
+/** What one image of the run gives its cells. */
+export interface ImageOfRun {
+  /** The toolchain image: builds run in it. */
+  build: BuiltImage;
+  /** Hosts run here: the toolchain image, or the user's rootfs. */
+  run: BuiltImage;
+  /** The exact Go version the image reported (the expectations match on it). */
+  goVersion: string;
+  tools: Record<string, string>;
+}
+
+export interface CellRunnerConfig {
+  session: Session;
+  runDir: string;
+  cases: ReadonlyMap<string, CaseSpec>;
+  images: ReadonlyMap<string, ImageOfRun>;
+  harnessCHash: string;
+  builds: Builds;
+  hosts: HostRuns;
+  failures: FailureTracker;
+  engine: EngineWatch;
+  rep: Required<Reporter>;
+  /** The host's time limit on its platform (the case's budget times the measured slowdown). */
+  timeoutMs: (c: CaseSpec, p: Platform) => number;
+  repeat: number;
+  /** Hosts run in a user-supplied rootfs (no qemu there). */
+  rootfs: boolean;
+  bundles: boolean;
+}
+
+/** A cell's progress: what it observed, the logs it wrote, how far it got. */
+interface CellWork {
+  obs: CellObservation;
+  logs: Record<string, string>;
+  reached: Stage;
+  repetitions: CellObservation[];
+  end?: ProcessEnd;
+}
+
+/** undefined: the cell was cut short by --max-failures and is left out of the results. */
+type Cut = undefined;
+
+/** One cell: its steps through the builds, its host once per repetition, then the verdict and the result. */
+export class CellRunner {
+  constructor(private readonly cfg: CellRunnerConfig) {}
+
+  private get stopped(): boolean {
+    return this.cfg.failures.hasReachedMaxFailures();
+  }
+
+  caseOf(cell: CellSpec): CaseSpec {
+    return this.cfg.cases.get(cell.caseName)!;
+  }
+
+  stepInputs(go: string): StepInputs {
+    return { imageId: this.cfg.images.get(go)!.build.id, harnessCHash: this.cfg.harnessCHash };
+  }
+
+  async run(cell: CellSpec): Promise<CellResult | Cut> {
+    if (this.stopped) return undefined;
+    const c = this.caseOf(cell);
+    const w: CellWork = { obs: {}, logs: {}, reached: 'build', repetitions: [] };
+    try {
+      if (this.cfg.engine.lost) throw new InfraError(this.cfg.engine.lost);
+      if ((await this.buildAll(cell, c, w)) === 'cut' || this.stopped) return undefined;
+      if (!w.obs.buildFailure && !w.obs.infraError && (await this.runHost(cell, c, w)) === 'cut') return undefined;
+    } catch (e) {
+      w.obs = { infraError: { stage: w.reached, message: (e as Error).message } };
+    }
+    if (w.obs.infraError) w.obs = { infraError: { ...w.obs.infraError, message: (await this.cfg.engine.check()) ?? w.obs.infraError.message } };
+    const img = this.cfg.images.get(cell.go.version)!;
+    const { verdict, repeats } = judge(w.obs, w.repetitions, c.pass, findExpectation(c.expect, { platform: cell.platform, go: img.goVersion }));
+    this.cfg.failures.onCellEnd(verdict.verdict);
+    if (this.cfg.bundles && w.obs.run && verdict.verdict !== 'pass') await this.keepBundle(cell, c, verdict, w);
+    return this.result(cell, c, verdict, w, repeats);
+  }
+
+  /** The cell's steps in order; the first that fails ends the cell's building. */
+  private async buildAll(cell: CellSpec, c: CaseSpec, w: CellWork): Promise<'cut' | void> {
+    const image = this.cfg.images.get(cell.go.version)!.build.tag;
+    for (const st of planSteps(cell, c, this.stepInputs(cell.go.version))) {
+      if (this.stopped) return 'cut';
+      w.reached = st.stage;
+      this.cfg.rep.onStep(cell, st.stage);
+      const b = await this.cfg.builds.build(st, image);
+      if (b.kind === 'skipped') return 'cut';
+      if (b.kind === 'infra') {
+        w.obs = { infraError: { stage: st.stage, message: b.message } };
+        return;
+      }
+      w.logs[st.logName] = b.logPath;
+      if (b.kind === 'failed') {
+        w.obs = { buildFailure: { stage: st.stage, what: st.what, log: b.log } };
+        return;
+      }
+    }
+  }
+
+  /** The host, once per repetition; or n/a where it cannot run. */
+  private async runHost(cell: CellSpec, c: CaseSpec, w: CellWork): Promise<'cut' | void> {
+    const p = cell.platform;
+    if (this.cfg.rootfs && p.run.length) return void (w.obs = { notApplicable: `${p.name} runs under qemu-user, which the supplied rootfs does not provide` });
+    if (plan.isPythonHost(c) && !p.python && !this.cfg.rootfs) return void (w.obs = { notApplicable: `no Python for ${p.name} in the image` });
+    w.reached = 'load';
+    this.cfg.rep.onStep(cell, 'run');
+    const go = cell.go.version;
+    const timeoutMs = this.cfg.timeoutMs(c, p);
+    for (let i = 0; i < this.cfg.repeat; i++) {
+      const logPath = join(cellLogDir(cell), i ? `run-${i + 1}.log` : 'run.log');
+      const cmd = plan.runCmd(c, p, go, timeoutMs, this.cfg.hosts.nonce);
+      const run = await this.cfg.hosts.run({ image: this.cfg.images.get(go)!.run.tag, cmd, env: plan.hostEnv(c, p, go), workdir: plan.hostCwd(c, p, go), timeoutMs, logPath });
+      if (run.kind === 'skipped') return 'cut';
+      w.logs[i ? `run-${i + 1}` : 'run'] = run.logPath;
+      if (run.kind === 'infra') w.obs = { infraError: { stage: 'run', message: run.message } };
+      else {
+        w.end = run.end;
+        w.obs = { run: { end: run.end, stdout: run.stdout, stderr: run.stderr, durationMs: run.ms, ...(run.lines ? { lines: run.lines } : {}) } };
+      }
+      w.repetitions.push(w.obs);
+    }
+  }
+
+  /** A directory that reruns the cell alone; a bundle that cannot be kept is said, never a verdict. */
+  private async keepBundle(cell: CellSpec, c: CaseSpec, verdict: Classification, w: CellWork): Promise<void> {
+    const p = cell.platform;
+    const go = cell.go.version;
+    const img = this.cfg.images.get(go)!;
+    try {
+      w.logs.bundle = await exportBundle({
+        session: this.cfg.session,
+        builder: await this.cfg.session.builder(img.build.tag),
+        runDir: this.cfg.runDir,
+        cellId: cell.id,
+        paths: plan.artifactPaths(c, p, go),
+        image: img.run,
+        tools: img.tools,
+        env: plan.hostEnv(c, p, go),
+        cmd: plan.runCmd(c, p, go, this.cfg.timeoutMs(c, p), 'bundle'),
+        cwd: plan.hostCwd(c, p, go),
+        verdict: verdict.verdict,
+        failureText: verdict.failureText ?? '',
+        limits: this.cfg.session.limits,
+      });
+    } catch (e) {
+      this.cfg.rep.onLog(`could not keep a bundle for ${cell.id}: ${(e as Error).message}`);
+    }
+  }
+
+  private result(cell: CellSpec, c: CaseSpec, verdict: Classification, w: CellWork, repeats: CellResult['repeats']): CellResult {
+    const p = cell.platform;
+    const go = cell.go.version;
+    const facts = w.obs.run ? cellFacts(c, p, go, (path) => this.cfg.builds.facts(path)) : undefined;
+    const explanation = facts && explanationOf(facts, p, verdict);
+    const end = w.end;
+    return {
+      id: cell.id,
+      axes: { case: c.name, platform: p.name, goarch: p.goarch, ...(p.goarm ? { goarm: p.goarm } : {}), libc: p.libc, cpu: p.cpu, go, goVersion: this.cfg.images.get(go)!.goVersion },
+      ...verdict,
+      ...(end ? { exit: end.kind === 'exit' ? { code: end.code } : end.kind === 'signal' ? { signal: end.signal, signalName: end.name } : { timedOut: true } } : {}),
+      // The host's own run time; a cell whose host never ran (n/a, build failure) has none.
+      durationMs: w.obs.run?.durationMs ?? 0,
+      logs: w.logs,
+      ...(facts ? { elf: elfOfCell(facts) } : {}),
+      ...(explanation ? { explanation } : {}),
+      ...(repeats ? { repeats } : {}),
+    };
+  }
+}

@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../core/errors.js';
+import { expandMatrix, pick, pickGo } from '../core/matrix.js';
+import { parseRunResults } from '../core/merge.js';
+import { parsePlatformRows, PLATFORMS } from '../core/platforms.js';
+import { probeCases } from '../core/probes.js';
+import { costsFrom, shardCells, type Shard } from '../core/shard.js';
+import type { CaseSpec, CellSpec, GoToolchain, Platform } from '../core/types.js';
+import { loadCases, readProbeExpectations, validateAgainst } from '../edge/case-files.js';
+import { readGoVersions } from '../edge/images.js';
+
+/** What a run selects, before anything touches the engine. */
+export interface MatrixSelection {
+  caseDirs: string[];
+  /** JSON files of extra platform rows. */
+  platformFiles: string[];
+  cases: string[];
+  platforms: string[];
+  go: string[];
+  probes: boolean;
+  shard?: Shard;
+  /** A previous results.json whose durations balance the shards. */
+  shardCosts?: string;
+}
+
+export interface LoadedMatrix {
+  cases: CaseSpec[];
+  platforms: Platform[];
+  gos: GoToolchain[];
+  /** The cells this run (or this shard) runs, in matrix order. */
+  cells: CellSpec[];
+  /** Every cell of the whole matrix: a shard's results name their total. */
+  allCells: CellSpec[];
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** Cases, platforms, Go versions and cells: every problem in the input is found here, before the engine is touched. */
+export function loadMatrix(sel: MatrixSelection): LoadedMatrix {
+  if (!sel.caseDirs.length) throw new UsageError('no case directories: drop --no-default-cases or add --cases DIR');
+  const picked = pick('case', loadCases(sel.caseDirs), (c) => c.name, sel.cases);
+  const probeRules = sel.probes ? readProbeExpectations() : undefined;
+  const cases = probeRules ? picked.flatMap((c) => [c, ...probeCases(c, probeRules)]) : picked;
+  const table = [...PLATFORMS, ...sel.platformFiles.flatMap((f) => parsePlatformRows(f, readText(f), validateAgainst))];
+  const platforms = pick('platform', table, (p) => p.name, sel.platforms);
+  const gos = pickGo(readGoVersions(), sel.go);
+  // A case without a host contributes only its probes.
+  const allCells = expandMatrix(cases.filter((c) => c.host || c.probe), platforms, gos);
+  if (!allCells.length) throw new UsageError('nothing to run: the selected cases have no host (add --probes to load their libraries with the generic probe)');
+  if (!sel.shard) return { cases, platforms, gos, cells: allCells, allCells };
+  const costs = sel.shardCosts ? costsFrom(parseRunResults(readText(sel.shardCosts), sel.shardCosts)) : undefined;
+  return { cases, platforms, gos, cells: shardCells(allCells, sel.shard, costs), allCells };
+}

@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { parseCalibration, slowdownFrom, type Slowdown } from '../core/emulation.js';
+import { isEmulated } from '../core/platforms.js';
+import type { ImageInfo } from '../core/results.js';
+import type { CaseSpec, GoToolchain, Platform } from '../core/types.js';
+import { prepareVolume, shareGoCache } from '../edge/build-step.js';
+import { writeAtomic } from '../edge/files.js';
+import type { BuiltImage } from '../edge/images.js';
+import type { Session } from '../edge/sandbox.js';
+import * as plan from '../plan.js';
+
+/**
+ * What a run does once before its cells: the sources into the volume, the
+ * toolchains' versions, and each emulated platform's slowdown on this machine.
+ */
+
+const TOOLS_SCRIPT = `
+v() { dpkg-query -W -f='\${Version}' "$1" 2>/dev/null || echo missing; }
+echo "go=$(go version | cut -d' ' -f3 | sed 's/^go//')"
+echo "gcc=$(gcc -dumpfullversion)"
+echo "glibc=$(v libc6:amd64)"
+echo "musl=$(v musl:amd64)"
+echo "qemu=$(qemu-arm --version | head -1 | sed 's/^qemu-arm version //')"
+echo "gcc-armhf=$(arm-linux-gnueabihf-gcc -dumpfullversion)"
+echo "gcc-armel=$(arm-linux-gnueabi-gcc -dumpfullversion)"
+echo "glibc-armhf=$(v libc6-armhf-cross)"
+echo "musl-armhf=$(v musl:armhf)"
+echo "musl-armel=$(v musl:armel)"
+`;
+
+/** `key=value` lines → a record (values may contain "="). */
+export function parseTools(stdout: string): Record<string, string> {
+  return Object.fromEntries(
+    stdout
+      .split('\n')
+      .map((l) => l.split('='))
+      .filter((kv): kv is [string, string] => kv.length >= 2 && !!kv[0])
+      .map(([k, ...v]) => [k, v.join('=').trim()]),
+  );
+}
+
+/** Uploads the sources once however many images ask: every image's builder sees the one volume. */
+export class Preparer {
+  private uploaded?: Promise<void>;
+
+  constructor(
+    private readonly session: Session,
+    private readonly cases: readonly CaseSpec[],
+  ) {}
+
+  /** The volume's sources (once), the image's Go build cache, and its tool versions. */
+  async prepare(go: GoToolchain, img: BuiltImage): Promise<ImageInfo> {
+    const builder = await this.session.builder(img.tag);
+    // One upload for everything: a request per case cost the engine seconds on large catalogues.
+    this.uploaded ??= prepareVolume(this.session, builder, this.cases.filter((c) => !c.sourceOf));
+    await this.uploaded;
+    await shareGoCache(this.session, builder, img.id);
+    const t = await this.session.exec(builder, ['/bin/sh', '-c', TOOLS_SCRIPT], { deadlineMs: 60_000 });
+    return { go: go.version, tag: img.tag, id: img.id, tools: parseTools(t.stdout) };
+  }
+}
+
+/** One hash over every file of a directory (the harness's C sources: hosts compile against them). */
+export function hashFiles(dir: string): string {
+  const h = createHash('sha256');
+  for (const f of readdirSync(dir).sort()) h.update(f).update('\0').update(readFileSync(join(dir, f))).update('\0');
+  return h.digest('hex');
+}
+
+export interface CalibrationInput {
+  session: Session;
+  img: BuiltImage;
+  platforms: readonly Platform[];
+  cacheDir: string;
+  rebuild: boolean;
+  jobs: number;
+  harnessCHash: string;
+  say: (line: string) => void;
+}
+
+/**
+ * Measure each emulated platform's slowdown on this machine, before any build
+ * competes for the CPU. Kept in the cache directory per machine, image and row,
+ * so only the first run pays for it (about a second for the four ARM rows).
+ */
+export async function calibrate(a: CalibrationInput): Promise<Map<string, Slowdown>> {
+  const rows = a.platforms.filter(isEmulated);
+  const slowdowns = new Map<string, Slowdown>();
+  if (!rows.length) return slowdowns;
+  const file = join(a.cacheDir, 'emulation.json');
+  // --rebuild measures again too: a factor taken on a busy machine is not kept forever.
+  const known = a.rebuild ? {} : readKnown(file);
+  const keyOf = (p: Platform) =>
+    createHash('sha256').update(JSON.stringify([a.img.id, p.cc, p.run, a.harnessCHash, cpus()[0]?.model ?? '', cpus().length])).digest('hex').slice(0, 24);
+  const missing = rows.filter((p) => !known[keyOf(p)]);
+  if (missing.length) {
+    const builder = await a.session.builder(a.img.tag);
+    const r = await a.session.exec(builder, ['/bin/sh', '-c', plan.calibrationScript(missing, Math.min(a.jobs, cpus().length))], { deadlineMs: 5 * 60_000 });
+    const times = parseCalibration(r.stdout);
+    for (const p of missing) {
+      const s = slowdownFrom(times.get('native') ?? [], times.get(p.name) ?? []);
+      if (s) known[keyOf(p)] = s;
+      else a.say(`could not measure ${p.name}'s emulation slowdown; its timeouts use the table's timeoutScale ${p.timeoutScale}`);
+    }
+    try {
+      writeAtomic(file, `${JSON.stringify(known, null, 2)}\n`);
+    } catch {
+      // Measured again next run.
+    }
+  }
+  for (const p of rows) {
+    const s = known[keyOf(p)];
+    if (s) slowdowns.set(p.name, s);
+  }
+  return slowdowns;
+}
+
+function readKnown(file: string): Record<string, Slowdown> {
+  try {
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, Slowdown>) : {};
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,187 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import type { Slowdown } from '../core/emulation.js';
+import { timeoutScale } from '../core/emulation.js';
+import { FailureTracker } from '../core/failure-tracker.js';
+import type { ImageInfo } from '../core/results.js';
+import type { Task } from '../core/task-runner.js';
+import type { CaseSpec, CellResult, Platform } from '../core/types.js';
+import { REPO_ROOT } from '../edge/repo.js';
+import { ensureEngine } from '../edge/engine.js';
+import { ensureBaseImage, ensureGoImage, ensureRootfsImage, pruneToolchainImages, type BuiltImage } from '../edge/images.js';
+import { DEFAULT_LIMITS, Session, sweepStale } from '../edge/sandbox.js';
+import type { RunConfig } from '../options.js';
+import * as plan from '../plan.js';
+import type { Reporter } from '../reporters/reporter.js';
+import { planSteps } from '../steps.js';
+import { Builds } from './builds.js';
+import { CellRunner, type ImageOfRun } from './cell.js';
+import { EngineWatch } from './engine-watch.js';
+import { HostRuns } from './host-runs.js';
+import { loadMatrix, type LoadedMatrix } from './load.js';
+import { makeRunDir } from './run-dir.js';
+import { RunLogs } from './run-logs.js';
+import { calibrate, hashFiles, Preparer } from './setup.js';
+
+/** Everything one run shares; each task fills in its part, in order. */
+export interface RunState {
+  readonly cfg: RunConfig;
+  readonly rep: Required<Reporter>;
+  readonly runId: string;
+  readonly runDir: string;
+  readonly signal?: AbortSignal;
+  /** One hash over harness/c: hosts compile against it, calibration depends on it. */
+  readonly harnessCHash: string;
+  readonly failures: FailureTracker;
+  matrix?: LoadedMatrix;
+  docker?: Docker;
+  goImages: Map<string, BuiltImage>;
+  rootfs?: BuiltImage;
+  session?: Session;
+  builds?: Builds;
+  hosts?: HostRuns;
+  cellRunner?: CellRunner;
+  images: ImageInfo[];
+  slowdowns: Map<string, Slowdown>;
+  results: CellResult[];
+}
+
+export function newRunState(cfg: RunConfig, rep: Required<Reporter>, runId: string, signal?: AbortSignal): RunState {
+  return {
+    cfg,
+    rep,
+    runId,
+    runDir: join(cfg.resultsDir, runId),
+    ...(signal ? { signal } : {}),
+    harnessCHash: hashFiles(join(REPO_ROOT, 'harness', 'c')),
+    failures: new FailureTracker(cfg.maxFailures),
+    goImages: new Map(),
+    images: [],
+    slowdowns: new Map(),
+    results: [],
+  };
+}
+
+const need = <T>(v: T | undefined, what: string): T => {
+  if (v === undefined) throw new Error(`internal: ${what} is not ready`);
+  return v;
+};
+
+/** Input first: bad input is one line before anything touches the engine. */
+const load: Task<RunState> = {
+  name: 'load',
+  run: async (s) => {
+    s.matrix = loadMatrix(s.cfg);
+    makeRunDir(s.runDir, s.cfg.resultsArg);
+  },
+};
+
+const engine: Task<RunState> = {
+  name: 'engine+images',
+  run: async (s) => {
+    const say = (l: string) => s.rep.onLog(l);
+    const docker = (s.docker = await ensureEngine(say, { address: s.cfg.engine }));
+    const swept = await sweepStale(docker);
+    if (swept) say(`removed ${swept} containers/volumes left by earlier runs that died`);
+    if (s.cfg.pruneImages) await pruneToolchainImages(docker, say);
+    const base = await ensureBaseImage(docker, say, { rebuild: s.cfg.rebuildImages });
+    for (const go of need(s.matrix, 'the matrix').gos) s.goImages.set(go.version, await ensureGoImage(docker, base, go, say, { rebuild: s.cfg.rebuildImages }));
+    if (s.cfg.rootfs) s.rootfs = await ensureRootfsImage(docker, s.cfg.rootfs, say);
+  },
+};
+
+/** The run's volume and containers: removed in the teardown, and at once on Ctrl-C so everything in flight ends. */
+const prepare: Task<RunState> = {
+  name: 'prepare',
+  run: async (s) => {
+    mkdirSync(join(s.cfg.cacheDir, 'artifacts'), { recursive: true });
+    const session = (s.session = new Session(need(s.docker, 'the engine'), s.runId, DEFAULT_LIMITS, s.cfg.cacheDir, s.cfg.jobs));
+    await session.open();
+    const matrix = need(s.matrix, 'the matrix');
+    const preparer = new Preparer(session, matrix.cases);
+    const images = new Map<string, ImageOfRun>();
+    for (const go of matrix.gos) {
+      const build = s.goImages.get(go.version)!;
+      const info = await preparer.prepare(go, build);
+      s.images.push(info);
+      images.set(go.version, { build, run: s.rootfs ?? build, goVersion: info.tools.go ?? go.version, tools: info.tools });
+    }
+    s.cellRunner = cellRunnerFor(s, session, matrix.cases, images);
+  },
+  teardown: async (s) => {
+    await s.session?.close();
+  },
+  abort: (s) => {
+    void s.session?.close();
+  },
+};
+
+function cellRunnerFor(s: RunState, session: Session, cases: CaseSpec[], images: Map<string, ImageOfRun>): CellRunner {
+  const logs = new RunLogs(s.runDir);
+  const stopped = () => s.failures.hasReachedMaxFailures();
+  const nonce = randomBytes(8).toString('hex');
+  s.builds = new Builds({ session, logs, jobs: s.cfg.jobs, cacheDir: s.cfg.cacheDir, rebuild: s.cfg.rebuild, nonce, stopped });
+  s.hosts = new HostRuns({ session, logs, jobs: s.cfg.jobs, nonce, stopped });
+  return new CellRunner({
+    session,
+    runDir: s.runDir,
+    cases: new Map(cases.map((c) => [c.name, c])),
+    images,
+    harnessCHash: s.harnessCHash,
+    builds: s.builds,
+    hosts: s.hosts,
+    failures: s.failures,
+    engine: new EngineWatch(() => session.engineLost(), (l) => s.rep.onLog(l)),
+    rep: s.rep,
+    timeoutMs: (c: CaseSpec, p: Platform) => plan.hostTimeoutMs(c, p, s.cfg.timeout, timeoutScale(p, s.slowdowns.get(p.name))),
+    repeat: s.cfg.repeat,
+    rootfs: !!s.rootfs,
+    bundles: s.cfg.bundles,
+  });
+}
+
+/** Emulated platforms are n/a in a user's rootfs (no qemu there): nothing to time. */
+const calibration: Task<RunState> = {
+  name: 'calibrate',
+  run: async (s) => {
+    const matrix = need(s.matrix, 'the matrix');
+    if (s.rootfs) return;
+    const { cfg } = s;
+    const img = s.goImages.get(matrix.gos[0]!.version)!;
+    const args = { session: need(s.session, 'the session'), img, platforms: matrix.platforms, cacheDir: cfg.cacheDir, rebuild: cfg.rebuild, jobs: cfg.jobs, harnessCHash: s.harnessCHash };
+    s.slowdowns = await calibrate({ ...args, say: (l) => s.rep.onLog(l) });
+  },
+};
+
+const restore: Task<RunState> = {
+  name: 'restore',
+  run: async (s) => {
+    const { cells } = need(s.matrix, 'the matrix');
+    const runner = need(s.cellRunner, 'the cell runner');
+    const steps = cells.flatMap((cell) => planSteps(cell, runner.caseOf(cell), runner.stepInputs(cell.go.version)));
+    await need(s.builds, 'the builds').restore(steps, s.goImages.get(cells[0]!.go.version)!.tag);
+  },
+};
+
+const cells: Task<RunState> = {
+  name: 'cells',
+  run: async (s) => {
+    const { cells } = need(s.matrix, 'the matrix');
+    const runner = need(s.cellRunner, 'the cell runner');
+    s.rep.onBegin({ runId: s.runId, runDir: s.runDir, cells, jobs: s.cfg.jobs });
+    await Promise.all(
+      cells.map(async (cell) => {
+        const r = await runner.run(cell);
+        // Cells cut short by Ctrl-C, or never started after --max-failures, are not results.
+        if (s.signal?.aborted || !r) return;
+        s.results.push(r);
+        s.rep.onCellEnd(r);
+      }),
+    );
+  },
+};
+
+/** The run, in order; each name is a phase in results.json. */
+export const MATRIX_TASKS: readonly Task<RunState>[] = [load, engine, prepare, calibration, restore, cells];

@@ -1,0 +1,122 @@
+import { join } from 'node:path';
+import { artifactKey } from './core/cache.js';
+import type { CaseSpec, CellSpec } from './core/types.js';
+import * as plan from './plan.js';
+
+/** One build step of a cell: a Go library, a C library or the host. */
+export interface StepPlan {
+  stage: 'build' | 'host-compile';
+  /** Go builds that share one target's standard library in the Go build cache (see Scheduler). */
+  group?: string;
+  /** Memo key within the run: cells that need the same artifact share one step. */
+  key: string;
+  /** Artifact-cache key across runs. */
+  akey: string;
+  /** The step's log, relative to the run directory. */
+  logRel: string;
+  cmd: string[];
+  env: string[];
+  out: string;
+  target: string;
+  workdir: string;
+  /** The artifact, in words ("libhello.so", "the host"). */
+  what: string;
+  /** The name of the step's log in the cell's result. */
+  logName: string;
+}
+
+/** What a cell's steps depend on besides the cell: the image it builds in and the harness's own C sources. */
+export interface StepInputs {
+  imageId: string;
+  /** One hash over harness/c: hosts compile against csm.h. */
+  harnessCHash: string;
+}
+
+/** A cell's own logs, relative to the run directory. */
+export const cellLogDir = (cell: CellSpec): string => join('logs', `go${cell.go.version}`, cell.platform.name, cell.caseName);
+
+/**
+ * The build steps of a cell, in order: its Go libraries, its C libraries, its
+ * host. Pure: the same inputs always give the same steps and keys, which is
+ * what lets a run restore every cached artifact before it starts, and lets
+ * two cells (a case and its probes) share one library build.
+ */
+export function planSteps(cell: CellSpec, c: CaseSpec, inputs: StepInputs): StepPlan[] {
+  const steps: StepPlan[] = [];
+  const add = (st: Omit<StepPlan, 'akey'> & { sources: string[]; deps?: string[] }): string => {
+    const { sources, deps, ...rest } = st;
+    const akey = artifactKey({ sources, imageId: inputs.imageId, env: st.env, cmd: st.cmd, deps: deps ?? [] });
+    steps.push({ ...rest, akey });
+    return akey;
+  };
+  const libKeys = goLibrarySteps(cell, c, inputs).map(add);
+  const cKeys = cLibrarySteps(cell, c, inputs).map(add);
+  // A host embeds its libraries' paths and types: it is rebuilt when they are.
+  if (!plan.isPythonHost(c)) add({ ...hostStep(cell, c, inputs), deps: [...libKeys, ...cKeys] });
+  return steps;
+}
+
+type Unkeyed = Omit<StepPlan, 'akey'> & { sources: string[] };
+
+function goLibrarySteps(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Unkeyed[] {
+  const { platform: p } = cell;
+  const go = cell.go.version;
+  const goCache = `${plan.CACHE_DIR}/${plan.goCacheRel(inputs.imageId)}`;
+  return c.libraries.map((lib) => {
+    const out = plan.goLibDir(c, lib, p, go);
+    const key = plan.goLibKey(c, lib, p, go);
+    return {
+      stage: 'build',
+      key,
+      logRel: join('logs', 'builds', `${key}.log`),
+      cmd: plan.goBuildCmd(c, lib, out),
+      env: plan.buildEnv(p, goCache),
+      out,
+      target: `${out}/${plan.libFile(lib)}`,
+      workdir: `${plan.srcDir(c)}/${lib.dir}`,
+      sources: [c.libraryHashes[lib.name]!],
+      what: `lib${lib.name}.so`,
+      logName: `build-${lib.name}`,
+      group: plan.stdGroup(inputs.imageId, p),
+    };
+  });
+}
+
+function cLibrarySteps(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Unkeyed[] {
+  const { platform: p } = cell;
+  const go = cell.go.version;
+  return (c.cLibraries ?? []).map((cl) => {
+    const out = plan.cLibDir(c, cl.name, p, go);
+    return {
+      stage: 'host-compile',
+      key: `clib:${go}/${p.name}/${c.name}/${cl.name}`,
+      logRel: join(cellLogDir(cell), `compile-lib${cl.name}.log`),
+      cmd: plan.cLibCmd(p, cl.sources, cl.cflags ?? [], out, cl.name),
+      env: [],
+      out,
+      target: `${out}/lib${cl.name}.so`,
+      workdir: plan.srcDir(c),
+      sources: [c.sourceHash, inputs.harnessCHash],
+      what: `lib${cl.name}.so`,
+      logName: `compile-${cl.name}`,
+    };
+  });
+}
+
+function hostStep(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Unkeyed {
+  const { platform: p } = cell;
+  const go = cell.go.version;
+  return {
+    stage: 'host-compile',
+    key: `host:${go}/${p.name}/${c.name}`,
+    logRel: join(cellLogDir(cell), 'compile.log'),
+    cmd: plan.hostCompileCmd(c, p, go),
+    env: [],
+    out: plan.hostDir(c, p, go),
+    target: plan.hostPath(c, p, go),
+    workdir: plan.srcDir(c),
+    sources: [c.sourceHash, inputs.harnessCHash],
+    what: 'the host',
+    logName: 'compile',
+  };
+}
