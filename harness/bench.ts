@@ -40,116 +40,154 @@ interface Scenario {
 const SEED_CASES = ['link', 'dlopen', 'tls', 'environ', 'multi'];
 
 const sec = (ms: number | undefined) => Math.round((ms ?? 0) / 10) / 100;
+const ratio = (a: number, b: number) => Math.round((a / b) * 10) / 10;
+
+/** Where one bench invocation works: a private copy of the catalogue, its own caches and runs. */
+interface Bench {
+  jobs: number;
+  cores: number;
+  stamp: string;
+  work: string;
+  casesDir: string;
+  cacheDir: string;
+  runsDir: string;
+  say: (line: string) => void;
+}
+
+const HELP =
+  'usage: npm run bench -- [--skip-naive] [--scale N] [--jobs N]\n' +
+  '  cold, warm, one-case-changed and naive runs of the default matrix, a cold run of the seed cases,\n' +
+  '  and a warm run over N copies of the catalogue (default 10; 0 skips it)';
 
 async function main(argv: string[]): Promise<number> {
-  const help =
-    'usage: npm run bench -- [--skip-naive] [--scale N] [--jobs N]\n' +
-    '  cold, warm, one-case-changed and naive runs of the default matrix, a cold run of the seed cases,\n' +
-    '  and a warm run over N copies of the catalogue (default 10; 0 skips it)';
-  const parsed = parseCommandLine(argv, { 'skip-naive': { type: 'boolean' }, scale: { type: 'string' }, jobs: { type: 'string' } }, help);
+  const parsed = parseCommandLine(argv, { 'skip-naive': { type: 'boolean' }, scale: { type: 'string' }, jobs: { type: 'string' } }, HELP);
   if (!parsed) return EXIT.ok;
   const o = parsed.values;
-  const cores = cpus().length;
   const { jobs } = resolveRunConfig({ ...(o.jobs !== undefined ? { jobs: o.jobs } : {}) }, process.env, REPO_ROOT);
   const scale = Number(o.scale ?? 10);
   if (!Number.isInteger(scale) || scale < 0) throw new UsageError(`--scale must be a whole number (0 skips the scaled runs), got "${o.scale}"`);
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const work = join(REPO_ROOT, 'results', 'bench', stamp);
-  const casesDir = join(work, 'cases');
-  const cacheDir = join(work, 'cache');
-  const runsDir = join(work, 'runs');
-  mkdirSync(runsDir, { recursive: true });
-  // The benchmark edits a case; it does so on a private copy of the catalogue.
-  cpSync(join(REPO_ROOT, 'cases'), casesDir, { recursive: true });
-  const say = (l: string) => process.stderr.write(`bench: ${l}\n`);
-
-  const harness = async (name: string, extra: string[] = [], dirs = [casesDir], cache = cacheDir): Promise<Scenario & { results: RunResults }> => {
-    say(`${name}…`);
-    const t0 = process.hrtime.bigint();
-    const p = await $({ cwd: REPO_ROOT, nothrow: true, quiet: true, env: { ...process.env, CI: '1' } })`node --import tsx harness/cli.ts --no-default-cases ${dirs.flatMap((d) => ['--cases', d])} --cache ${cache} --results ${runsDir} --jobs ${jobs} ${extra}`;
-    const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-    if (p.exitCode !== 0 && p.exitCode !== 1) throw new Error(`${name}: the harness exited ${p.exitCode}:\n${p.stderr.slice(-2000)}`);
-    const r = JSON.parse(readFileSync(join(runsDir, 'latest', 'results.json'), 'utf8')) as RunResults;
-    const runMs = r.cells.reduce((s, c) => s + (c.durationMs ?? 0), 0);
-    const b = r.run.builds!;
-    // The floor: the CPU of the work no scheduler can avoid (the builds this run
-    // had to do, and every host run), spread over every core of the machine.
-    const workCpuMs = (b.goBuildCpuMs ?? 0) + (b.compileCpuMs ?? 0) + (b.runCpuMs ?? 0);
-    return {
-      name,
-      wallS: Math.round(wall * 100) / 100,
-      cpuS: sec((r.run.resources?.userMs ?? 0) + (r.run.resources?.systemMs ?? 0)),
-      maxRssMiB: r.run.resources?.maxRssMiB ?? 0,
-      cells: r.cells.length,
-      phases: r.run.phases ?? {},
-      goBuildS: sec(b.goBuildMs),
-      compileS: sec(b.compileMs),
-      runS: sec(runMs),
-      goBuildCpuS: sec(b.goBuildCpuMs),
-      compileCpuS: sec(b.compileCpuMs),
-      runCpuS: sec(b.runCpuMs),
-      cacheHits: `${b.cacheHits}/${b.steps}`,
-      floorS: sec(workCpuMs / cores),
-      verdicts: Object.entries(r.counts).filter(([k, v]) => k !== 'total' && v).map(([k, v]) => `${v} ${k}`).join(', '),
-      results: r,
-    };
-  };
+  const b = setUp(jobs);
 
   // Images are built outside the measurement: every scenario has them.
-  say('making sure the images exist (not measured)');
-  await $({ cwd: REPO_ROOT, quiet: true })`node --import tsx harness/cli.ts --case link --platform amd64-glibc --results ${join(work, 'prime')}`;
+  b.say('making sure the images exist (not measured)');
+  await $({ cwd: REPO_ROOT, quiet: true })`node --import tsx harness/cli.ts --case link --platform amd64-glibc --results ${join(b.work, 'prime')}`;
 
-  const scenarios: Scenario[] = [];
-  const cold = await harness('cold Go cache, images present');
-  scenarios.push(cold);
-  const warm = await harness('warm re-run, no change');
-  scenarios.push(warm);
-  const hello = join(casesDir, 'link', 'golib', 'hello.go');
-  appendFileSync(hello, `\n// bench edit ${stamp}\n`);
-  scenarios.push(await harness('one case changed (link: Go source edited)'));
-  scenarios.push(await harness(`cold Go cache, ${SEED_CASES.length} seed cases only`, ['--case', SEED_CASES.join(',')], [casesDir], join(work, 'cache-seed')));
+  const cold = await measure(b, 'cold Go cache, images present');
+  const warm = await measure(b, 'warm re-run, no change');
+  appendFileSync(join(b.casesDir, 'link', 'golib', 'hello.go'), `\n// bench edit ${b.stamp}\n`);
+  const changed = await measure(b, 'one case changed (link: Go source edited)');
+  const seed = await measure(b, `cold Go cache, ${SEED_CASES.length} seed cases only`, ['--case', SEED_CASES.join(',')], [b.casesDir], join(b.work, 'cache-seed'));
+  const scenarios: Scenario[] = [cold, warm, changed, seed];
+  const scaled = scale > 1 ? await measureScaled(b, scale) : undefined;
+  if (scaled) scenarios.push(scaled.prime, scaled.warm);
+  const naive = o['skip-naive'] ? undefined : await measureNaive(b, cold.results);
+  if (naive) scenarios.push(naive);
 
-  let scaled: { prime: Scenario; warm: Scenario } | undefined;
-  if (scale > 1) {
-    // N copies of every case under new names: N× the cells and hosts, the same
-    // Go sources. Build work follows distinct sources, so the libraries are
-    // shared; every host is compiled and every cell runs.
-    const synth = join(work, 'synthetic');
-    for (const c of loadCases([casesDir])) for (let i = 1; i <= scale; i++) cpSync(c.dir, join(synth, `${c.name}-x${i}`), { recursive: true });
-    const prime = await harness(`first run, ${scale}× cases (hosts compiled, libraries shared)`, [], [synth]);
-    const again = await harness(`warm re-run, ${scale}× cases`, [], [synth]);
-    scenarios.push(prime, again);
-    scaled = { prime, warm: again };
-  }
-
-  let naive: Scenario | undefined;
-  if (!o['skip-naive']) {
-    const go = newestGo(readGoVersions());
-    const image = cold.results.images.find((i) => i.go === go.version)!;
-    const script = naiveScript(loadCases([join(REPO_ROOT, 'cases')]), PLATFORMS, go.version, image.id, join(work, 'naive'));
-    const file = join(work, 'naive.sh');
-    writeFileSync(file, script);
-    say(`naive: ${relative(REPO_ROOT, file)} (sequential docker run per step, no cache)…`);
-    const t0 = process.hrtime.bigint();
-    const p = await $({ nothrow: true, quiet: true })`bash ${file}`;
-    const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-    naive = { name: 'naive: docker run per step, sequential, no cache', wallS: Math.round(wall * 100) / 100, cells: Number(/cells=(\d+)/.exec(p.stdout)?.[1] ?? 0) };
-    scenarios.push(naive);
-    rmSync(join(work, 'naive'), { recursive: true, force: true });
-  }
-
-  const ratio = (a: number, b: number) => Math.round((a / b) * 10) / 10;
   const ratios = naive ? { naiveOverWarm: ratio(naive.wallS, warm.wallS), naiveOverCold: ratio(naive.wallS, cold.wallS) } : undefined;
-  const scaling = scaled
-    ? {
-        factor: scale,
-        cells: ratio(scaled.warm.cells!, warm.cells!),
-        wall: ratio(scaled.warm.wallS, warm.wallS),
-        cellsPhase: ratio(scaled.warm.phases!.cells!, warm.phases!.cells!),
-        runCpu: ratio(scaled.warm.runCpuS!, warm.runCpuS!),
-        rssMiB: [warm.maxRssMiB!, scaled.warm.maxRssMiB!],
-      }
-    : undefined;
+  const scaling = scaled ? scalingOf(scale, warm, scaled.warm) : undefined;
+  const table = renderTable(scenarios);
+  process.stdout.write(`\n${table}\n\n${notes(b, ratios, scaling).join('\n')}\n`);
+  const out = join(REPO_ROOT, 'results', `bench-${b.stamp}.json`);
+  const stripped = scenarios.map((s) => ({ ...s, results: undefined }));
+  writeAtomic(out, `${JSON.stringify({ stamp: b.stamp, jobs, cores: b.cores, scenarios: stripped, ratios, scaling, table }, null, 2)}\n`);
+  process.stdout.write(`written: ${relative(process.cwd(), out)}\n`);
+  return EXIT.ok;
+}
+
+function setUp(jobs: number): Bench {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const work = join(REPO_ROOT, 'results', 'bench', stamp);
+  const b: Bench = { jobs, cores: cpus().length, stamp, work, casesDir: join(work, 'cases'), cacheDir: join(work, 'cache'), runsDir: join(work, 'runs'), say: (l) => process.stderr.write(`bench: ${l}\n`) };
+  mkdirSync(b.runsDir, { recursive: true });
+  // The benchmark edits a case; it does so on a private copy of the catalogue.
+  cpSync(join(REPO_ROOT, 'cases'), b.casesDir, { recursive: true });
+  return b;
+}
+
+/** One harness run, timed from outside, with what its results.json says of itself. */
+async function measure(b: Bench, name: string, extra: string[] = [], dirs = [b.casesDir], cache = b.cacheDir): Promise<Scenario & { results: RunResults }> {
+  b.say(`${name}…`);
+  const t0 = process.hrtime.bigint();
+  const p = await $({ cwd: REPO_ROOT, nothrow: true, quiet: true, env: { ...process.env, CI: '1' } })`node --import tsx harness/cli.ts --no-default-cases ${dirs.flatMap((d) => ['--cases', d])} --cache ${cache} --results ${b.runsDir} --jobs ${b.jobs} ${extra}`;
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (p.exitCode !== 0 && p.exitCode !== 1) throw new Error(`${name}: the harness exited ${p.exitCode}:\n${p.stderr.slice(-2000)}`);
+  const r = JSON.parse(readFileSync(join(b.runsDir, 'latest', 'results.json'), 'utf8')) as RunResults;
+  return { ...scenarioOf(name, wall, r, b.cores), results: r };
+}
+
+function scenarioOf(name: string, wall: number, r: RunResults, cores: number): Scenario {
+  const runMs = r.cells.reduce((s, c) => s + (c.durationMs ?? 0), 0);
+  const b = r.run.builds!;
+  // The floor: the CPU of the work no scheduler can avoid (the builds this run
+  // had to do, and every host run), spread over every core of the machine.
+  const workCpuMs = (b.goBuildCpuMs ?? 0) + (b.compileCpuMs ?? 0) + (b.runCpuMs ?? 0);
+  return {
+    name,
+    wallS: Math.round(wall * 100) / 100,
+    cpuS: sec((r.run.resources?.userMs ?? 0) + (r.run.resources?.systemMs ?? 0)),
+    maxRssMiB: r.run.resources?.maxRssMiB ?? 0,
+    cells: r.cells.length,
+    phases: r.run.phases ?? {},
+    goBuildS: sec(b.goBuildMs),
+    compileS: sec(b.compileMs),
+    runS: sec(runMs),
+    goBuildCpuS: sec(b.goBuildCpuMs),
+    compileCpuS: sec(b.compileCpuMs),
+    runCpuS: sec(b.runCpuMs),
+    cacheHits: `${b.cacheHits}/${b.steps}`,
+    floorS: sec(workCpuMs / cores),
+    verdicts: Object.entries(r.counts).filter(([k, v]) => k !== 'total' && v).map(([k, v]) => `${v} ${k}`).join(', '),
+  };
+}
+
+/**
+ * N copies of every case under new names: N× the cells and hosts, the same
+ * Go sources. Build work follows distinct sources, so the libraries are
+ * shared; every host is compiled and every cell runs.
+ */
+async function measureScaled(b: Bench, scale: number): Promise<{ prime: Scenario; warm: Scenario }> {
+  const synth = join(b.work, 'synthetic');
+  for (const c of loadCases([b.casesDir])) for (let i = 1; i <= scale; i++) cpSync(c.dir, join(synth, `${c.name}-x${i}`), { recursive: true });
+  const prime = await measure(b, `first run, ${scale}× cases (hosts compiled, libraries shared)`, [], [synth]);
+  const warm = await measure(b, `warm re-run, ${scale}× cases`, [], [synth]);
+  return { prime, warm };
+}
+
+async function measureNaive(b: Bench, cold: RunResults): Promise<Scenario> {
+  const go = newestGo(readGoVersions());
+  const image = cold.images.find((i) => i.go === go.version)!;
+  const script = naiveScript(loadCases([join(REPO_ROOT, 'cases')]), PLATFORMS, go.version, image.id, join(b.work, 'naive'));
+  const file = join(b.work, 'naive.sh');
+  writeFileSync(file, script);
+  b.say(`naive: ${relative(REPO_ROOT, file)} (sequential docker run per step, no cache)…`);
+  const t0 = process.hrtime.bigint();
+  const p = await $({ nothrow: true, quiet: true })`bash ${file}`;
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  rmSync(join(b.work, 'naive'), { recursive: true, force: true });
+  return { name: 'naive: docker run per step, sequential, no cache', wallS: Math.round(wall * 100) / 100, cells: Number(/cells=(\d+)/.exec(p.stdout)?.[1] ?? 0) };
+}
+
+interface Scaling {
+  factor: number;
+  cells: number;
+  wall: number;
+  cellsPhase: number;
+  runCpu: number;
+  rssMiB: number[];
+}
+
+function scalingOf(scale: number, warm: Scenario, scaled: Scenario): Scaling {
+  return {
+    factor: scale,
+    cells: ratio(scaled.cells!, warm.cells!),
+    wall: ratio(scaled.wallS, warm.wallS),
+    cellsPhase: ratio(scaled.phases!.cells!, warm.phases!.cells!),
+    runCpu: ratio(scaled.runCpuS!, warm.runCpuS!),
+    rssMiB: [warm.maxRssMiB!, scaled.maxRssMiB!],
+  };
+}
+
+function renderTable(scenarios: Scenario[]): string {
   const f2 = (n: number | undefined) => (n === undefined ? '' : n.toFixed(2));
   const rows = [
     ['scenario', 'cells', 'wall s', 'floor s', 'go build cpu s', 'compile cpu s', 'run cpu s', 'harness cpu s', 'rss MiB', 'cache', 'images s', 'prepare s', 'cells s'],
@@ -170,21 +208,17 @@ async function main(argv: string[]): Promise<number> {
     ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const table = rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
-  const notes = [
-    `jobs ${jobs}, ${cores} cores. floor = CPU of the Go builds and C compiles the run had to do, plus every host run, divided by ${cores} cores: no schedule can beat it. wall − floor is the harness's overhead.`,
+  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
+}
+
+function notes(b: Bench, ratios: { naiveOverWarm: number; naiveOverCold: number } | undefined, scaling: Scaling | undefined): string[] {
+  return [
+    `jobs ${b.jobs}, ${b.cores} cores. floor = CPU of the Go builds and C compiles the run had to do, plus every host run, divided by ${b.cores} cores: no schedule can beat it. wall − floor is the harness's overhead.`,
     ...(ratios ? [`naive/warm = ${ratios.naiveOverWarm}×, naive/cold = ${ratios.naiveOverCold}×`] : ['naive skipped']),
     ...(scaling
-      ? [
-          `${scale}× cases: cells ×${scaling.cells}, wall ×${scaling.wall}, cells phase ×${scaling.cellsPhase}, host-run CPU ×${scaling.runCpu}; peak RSS ${scaling.rssMiB[0]} → ${scaling.rssMiB[1]} MiB`,
-        ]
+      ? [`${scaling.factor}× cases: cells ×${scaling.cells}, wall ×${scaling.wall}, cells phase ×${scaling.cellsPhase}, host-run CPU ×${scaling.runCpu}; peak RSS ${scaling.rssMiB[0]} → ${scaling.rssMiB[1]} MiB`]
       : []),
   ];
-  process.stdout.write(`\n${table}\n\n${notes.join('\n')}\n`);
-  const out = join(REPO_ROOT, 'results', `bench-${stamp}.json`);
-  writeAtomic(out, `${JSON.stringify({ stamp, jobs, cores, scenarios: scenarios.map(({ ...s }) => ({ ...s, results: undefined })), ratios, scaling, table }, null, 2)}\n`);
-  process.stdout.write(`written: ${relative(process.cwd(), out)}\n`);
-  return EXIT.ok;
 }
 
 runCli(main);

@@ -1,46 +1,17 @@
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CaseSpec, GoLibrarySpec, Platform, ProcessEnd } from './core/types.js';
 import { signalName } from './core/classify.js';
+import { BUILD_GID, buildUid, CACHE_DIR, CALIB_SOURCE, CSM_DIR, HOST_SCRATCH, HOST_USER, laneHome, OUT_ROOT, PROBE_SOURCE, SUPERVISOR, VOL, WRAPPER_TMP } from './layout.js';
+
+export * from './layout.js';
 
 /**
- * Where things live in the run volume (mounted at /work), and the commands that
- * build them. Paths are keyed by content hash, so two cases with the same Go
- * library source share one build per platform and Go version.
+ * The commands of a run: go build, the host compiles, the cached-step wrapper,
+ * the host's run line, and the paths of every artifact in the run volume.
+ * Paths are keyed by content hash, so two cases with the same Go library
+ * source share one build per platform and Go version. Where the volume, the
+ * cache and the scratch space are mounted, and who runs as whom: layout.ts.
  */
-export const VOL = '/work';
-export const CSM_DIR = `${VOL}/csm`;
-export const SUPERVISOR = `${CSM_DIR}/csm-run`;
-
-/**
- * Who runs what. The supervisors (csm-run) are root in their containers, with
- * only the capabilities below; the untrusted part, a host or a build step, runs
- * as another user with none, so it can neither signal nor trace its supervisor,
- * nor write anything but its own outputs.
- */
-export const HOST_USER = '65534:65534';
-/** A run supervisor changes to HOST_USER and kills the host's whole tree. */
-export const RUN_CAPS = ['SETUID', 'SETGID', 'KILL'] as const;
-/** A build wrapper also hands the step its output directory and takes it back (chown, and reading what the step left). */
-export const BUILD_CAPS = ['SETUID', 'SETGID', 'KILL', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER'] as const;
-/** Build lanes share one group, for the Go build cache; each lane has a user of its own. */
-export const BUILD_GID = 20000;
-export const buildUid = (lane: number): number => BUILD_GID + 1 + lane;
-/**
- * A builder's scratch space: /tmp is a read-only tmpfs (nobody writes there, so no
- * step can leave anything for another, or fill it for another); the wrapper has
- * a tmpfs of its own, and so has each lane, as its home and TMPDIR, emptied
- * before and after every step.
- */
-export const SCRATCH = '/csm-scratch';
-export const WRAPPER_TMP = `${SCRATCH}/root`;
-export const laneHome = (lane: number): string => `${SCRATCH}/lane-${lane}`;
-/** What a host may write, emptied before and after every host: a cell never sees another's files. */
-export const HOST_SCRATCH = ['/tmp', '/dev/shm'] as const;
-
 export const srcDir = (c: CaseSpec): string => `${VOL}/src/${c.sourceOf ?? c.name}`;
-export const PROBE_SOURCE = `${CSM_DIR}/csm-probe.c`;
-export const OUT_ROOT = `${VOL}/out`;
 const outRoot = (go: string, p: Platform) => `${OUT_ROOT}/go${go}/${p.name}`;
 
 export const goLibKey = (c: CaseSpec, lib: GoLibrarySpec, p: Platform, go: string): string =>
@@ -78,7 +49,6 @@ export function buildEnv(p: Platform, goCache: string): string[] {
   ];
 }
 
-export const CACHE_DIR = '/cache';
 
 const imageShort = (imageId: string): string => imageId.replace(/^sha256:/, '').slice(0, 16);
 /** One Go build cache per toolchain image, relative to the cache directory. */
@@ -208,10 +178,8 @@ chgrp -R ${BUILD_GID} "$d"; chmod -R g+rwX "$d"; find "$d" -type d -exec chmod g
  * exactly as bug reports do (`go build -buildmode=c-shared main.go`).
  */
 export function goBuildCmd(c: CaseSpec, lib: GoLibrarySpec, out: string): string[] {
-  const dir = join(c.dir, lib.dir);
-  const names = readdirSync(dir);
   // "./" keeps a file named like a flag (-toolexec=x.go) a file.
-  const targets = names.includes('go.mod') ? ['.'] : names.filter((n) => n.endsWith('.go') && !n.endsWith('_test.go')).sort().map((n) => `./${n}`);
+  const targets = (c.goTargets[lib.name] ?? []).map((n) => (n === '.' ? n : `./${n}`));
   return ['go', 'build', '-buildmode=c-shared', '-trimpath', '-o', `${out}/${libFile(lib)}`, ...targets];
 }
 
@@ -266,7 +234,6 @@ export function hostCwd(c: CaseSpec, p: Platform, go: string): string {
 /** A host's time limit: --timeout, else the case's run.timeout, else 30 s; emulated rows scale it. */
 export const hostTimeoutMs = (c: CaseSpec, p: Platform, override?: number, scale = p.timeoutScale): number => Math.round((override ?? c.run?.timeout ?? 30) * scale * 1000);
 
-export const CALIB_SOURCE = `${CSM_DIR}/csm-calib.c`;
 /**
  * Time harness/c/csm-calib.c natively and under each emulated row's runner,
  * several times each, printing "<name> <ms>" lines (see core/emulation.ts).

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { REPO_ROOT } from './edge/repo.js';
 import { EXIT, UsageError } from './core/errors.js';
 import { abortOnSignals, parseCommandLine, runCli } from './cli-common.js';

@@ -152,14 +152,86 @@ const DYNAMIC_TLS_RELOCS = /^R_(X86_64_(DTPMOD64|DTPOFF64|TLSDESC)|386_TLS_(DTPM
 const num = (s: string | undefined): number => (s === undefined ? NaN : s.startsWith('0x') ? parseInt(s, 16) : parseInt(s, 10));
 const bare = (sym: string): string => sym.replace(/\s*\(\d+\)$/, '').replace(/@.*$/, '');
 
+/** What parseReadelf gathers while it reads, before the facts are final. */
+interface Reading {
+  f: ElfFacts;
+  exports: Set<string>;
+  models: Set<TlsModel>;
+  attrs: Map<string, string>;
+  eflags?: string;
+}
+
+/** One reader per section of readelf's output: each takes one line of its section. */
+const READERS: Record<Section, (line: string, r: Reading) => void> = {
+  header: (line, r) => {
+    let m: RegExpExecArray | null;
+    if ((m = /^\s*Machine:\s+(.*?)\s*$/.exec(line))) r.f.machine = m[1];
+    else if ((m = /^\s*Type:\s+(\S+)/.exec(line))) r.f.type = m[1];
+    else if ((m = /^\s*Flags:\s+0x[0-9a-f]+,\s*(.*?)\s*$/.exec(line))) r.eflags = m[1];
+  },
+  phdrs: (line, r) => {
+    const m = /^\s*\[Requesting program interpreter: (.*)\]\s*$/.exec(line);
+    if (m) r.f.interpreter = m[1];
+    else if (/^\s*TLS\s+0x/.test(line)) {
+      // Type Offset VirtAddr PhysAddr FileSiz MemSiz Flg… Align (Flg may be "R E": several words).
+      const w = line.trim().split(/\s+/);
+      r.f.tls.segment = { fileSize: num(w[4]), memSize: num(w[5]), align: num(w[w.length - 1]) };
+    }
+  },
+  dynamic: (line, { f }) => {
+    const m = /^\s*0x[0-9a-f]+\s+\((\w+)\)\s+(.*?)\s*$/.exec(line);
+    if (!m) return;
+    const [, tag, value = ''] = m;
+    const bracket = /\[(.*)\]/.exec(value)?.[1];
+    if (tag === 'NEEDED' && bracket !== undefined) f.needed.push(bracket);
+    else if (tag === 'SONAME') f.soname = bracket;
+    else if (tag === 'RUNPATH') f.runpath = bracket;
+    else if (tag === 'RPATH') f.rpath = bracket;
+    else if (tag === 'FLAGS') f.flags.push(...value.split(/\s+/).filter(Boolean));
+    else if (tag === 'FLAGS_1') f.flags1.push(...value.replace(/^Flags:\s*/, '').split(/\s+/).filter(Boolean));
+  },
+  relocs: (line, { f, models }) => {
+    // Offset Info Type [SymValue Name [+ addend]] | [addend]: a symbol-less
+    // relocation has at most one word (RELA's addend) after its type.
+    const m = /^\s*[0-9a-f]+\s+[0-9a-f]+\s+(R_\w+)\s*(.*?)\s*$/.exec(line);
+    if (!m) return;
+    const type = m[1] ?? '';
+    const hasSymbol = /^[0-9a-f]+\s+\S/.test(m[2] ?? '');
+    if (STATIC_TLS_RELOCS.test(type)) {
+      f.tls.initialExec++;
+      models.add(LOCAL_EXEC_RELOCS.test(type) ? 'local-exec' : 'initial-exec');
+    } else if (DYNAMIC_TLS_RELOCS.test(type) && hasSymbol) {
+      f.tls.dynamic++;
+      models.add('general-dynamic');
+    } else if (DYNAMIC_TLS_RELOCS.test(type)) {
+      f.tls.local++;
+      models.add('local-dynamic');
+    }
+  },
+  dynsym: (line, r) => {
+    // Num: Value Size Type Bind Vis [other] Ndx Name
+    const m = /^\s*\d+:\s+[0-9a-f]+\s+\S+\s+(\S+)\s+(\S+)\s+(\S+)\s+(?:\[[^\]]*\]\s+)?(\S+)\s*(.*)$/.exec(line);
+    if (!m) return;
+    const [, type, bind, vis, ndx, name = ''] = m;
+    if ((type === 'FUNC' || type === 'IFUNC') && (bind === 'GLOBAL' || bind === 'WEAK') && (vis === 'DEFAULT' || vis === 'PROTECTED') && ndx !== 'UND' && name)
+      r.exports.add(bare(name));
+  },
+  notes: (line, r) => {
+    if (/^\s+Go\s+0x[0-9a-f]+\s/.test(line)) r.f.go = true;
+  },
+  attrs: (line, { attrs }) => {
+    const m = /^\s*(Tag_\w+):\s*(.*?)\s*$/.exec(line);
+    if (m && m[1] && !attrs.has(m[1])) attrs.set(m[1], m[2] ?? '');
+  },
+  other: () => undefined,
+};
+
+const TLS_MODEL_ORDER: TlsModel[] = ['initial-exec', 'local-exec', 'general-dynamic', 'local-dynamic'];
+
 export function parseReadelf(text: string): ElfFacts {
   const f: ElfFacts = { flags: [], flags1: [], needed: [], exports: [], go: false, tls: { initialExec: 0, dynamic: 0, local: 0, models: [] }, errors: [] };
-  const exports = new Set<string>();
-  const models = new Set<TlsModel>();
-  const attrs = new Map<string, string>();
-  let eflags: string | undefined;
+  const r: Reading = { f, exports: new Set(), models: new Set(), attrs: new Map() };
   let section: Section = 'other';
-
   for (const raw of text.split('\n')) {
     const line = raw.replace(/\r$/, '');
     const err = /^readelf: (Error|Warning): (.*)$/.exec(line);
@@ -168,102 +240,33 @@ export function parseReadelf(text: string): ElfFacts {
       continue;
     }
     const heading = HEADINGS.find(([re]) => re.test(line));
-    if (heading) {
-      section = heading[1](heading[0].exec(line) as RegExpExecArray);
-      continue;
-    }
-    let m: RegExpExecArray | null;
-    switch (section) {
-      case 'header':
-        if ((m = /^\s*Machine:\s+(.*?)\s*$/.exec(line))) f.machine = m[1];
-        else if ((m = /^\s*Type:\s+(\S+)/.exec(line))) f.type = m[1];
-        else if ((m = /^\s*Flags:\s+0x[0-9a-f]+,\s*(.*?)\s*$/.exec(line))) eflags = m[1];
-        break;
-      case 'phdrs':
-        if ((m = /^\s*\[Requesting program interpreter: (.*)\]\s*$/.exec(line))) f.interpreter = m[1];
-        else if (/^\s*TLS\s+0x/.test(line)) {
-          // Type Offset VirtAddr PhysAddr FileSiz MemSiz Flg… Align (Flg may be "R E": several words).
-          const w = line.trim().split(/\s+/);
-          f.tls.segment = { fileSize: num(w[4]), memSize: num(w[5]), align: num(w[w.length - 1]) };
-        }
-        break;
-      case 'dynamic': {
-        m = /^\s*0x[0-9a-f]+\s+\((\w+)\)\s+(.*?)\s*$/.exec(line);
-        if (!m) break;
-        const [, tag, value = ''] = m;
-        const bracket = /\[(.*)\]/.exec(value)?.[1];
-        if (tag === 'NEEDED' && bracket !== undefined) f.needed.push(bracket);
-        else if (tag === 'SONAME') f.soname = bracket;
-        else if (tag === 'RUNPATH') f.runpath = bracket;
-        else if (tag === 'RPATH') f.rpath = bracket;
-        else if (tag === 'FLAGS') f.flags.push(...value.split(/\s+/).filter(Boolean));
-        else if (tag === 'FLAGS_1') f.flags1.push(...value.replace(/^Flags:\s*/, '').split(/\s+/).filter(Boolean));
-        break;
-      }
-      case 'relocs': {
-        // Offset Info Type [SymValue Name [+ addend]] | [addend]: a symbol-less
-        // relocation has at most one word (RELA's addend) after its type.
-        m = /^\s*[0-9a-f]+\s+[0-9a-f]+\s+(R_\w+)\s*(.*?)\s*$/.exec(line);
-        if (!m) break;
-        const type = m[1] ?? '';
-        const hasSymbol = /^[0-9a-f]+\s+\S/.test(m[2] ?? '');
-        if (STATIC_TLS_RELOCS.test(type)) {
-          f.tls.initialExec++;
-          models.add(LOCAL_EXEC_RELOCS.test(type) ? 'local-exec' : 'initial-exec');
-        } else if (DYNAMIC_TLS_RELOCS.test(type)) {
-          if (hasSymbol) {
-            f.tls.dynamic++;
-            models.add('general-dynamic');
-          } else {
-            f.tls.local++;
-            models.add('local-dynamic');
-          }
-        }
-        break;
-      }
-      case 'dynsym': {
-        // Num: Value Size Type Bind Vis [other] Ndx Name
-        m = /^\s*\d+:\s+[0-9a-f]+\s+\S+\s+(\S+)\s+(\S+)\s+(\S+)\s+(?:\[[^\]]*\]\s+)?(\S+)\s*(.*)$/.exec(line);
-        if (!m) break;
-        const [, type, bind, vis, ndx, name = ''] = m;
-        if ((type === 'FUNC' || type === 'IFUNC') && (bind === 'GLOBAL' || bind === 'WEAK') && (vis === 'DEFAULT' || vis === 'PROTECTED') && ndx !== 'UND' && name)
-          exports.add(bare(name));
-        break;
-      }
-      case 'notes':
-        if (/^\s+Go\s+0x[0-9a-f]+\s/.test(line)) f.go = true;
-        break;
-      case 'attrs':
-        if ((m = /^\s*(Tag_\w+):\s*(.*?)\s*$/.exec(line)) && m[1] && !attrs.has(m[1])) attrs.set(m[1], m[2] ?? '');
-        break;
-      case 'other':
-        break;
-    }
+    if (heading) section = heading[1](heading[0].exec(line) as RegExpExecArray);
+    else READERS[section](line, r);
   }
-
-  f.exports = [...exports].sort();
-  const ORDER: TlsModel[] = ['initial-exec', 'local-exec', 'general-dynamic', 'local-dynamic'];
-  f.tls.models = ORDER.filter((x) => models.has(x));
-
-  if (f.machine === 'ARM' || attrs.size) {
-    const vfpArgs = attrs.get('Tag_ABI_VFP_args');
-    const fpArch = attrs.get('Tag_FP_arch');
-    const floatAbi: 'hard' | 'soft' | 'softfp' =
-      vfpArgs === 'VFP registers' || (vfpArgs !== 'AAPCS' && /hard-float/.test(eflags ?? ''))
-        ? 'hard'
-        : fpArch !== undefined
-          ? 'softfp'
-          : 'soft';
-    const arm: NonNullable<ElfFacts['arm']> = { floatAbi };
-    const cpuArch = attrs.get('Tag_CPU_arch');
-    const cpuName = attrs.get('Tag_CPU_name')?.replace(/^"(.*)"$/, '$1');
-    if (cpuArch !== undefined) arm.cpuArch = cpuArch;
-    if (cpuName !== undefined) arm.cpuName = cpuName;
-    if (fpArch !== undefined) arm.fpArch = fpArch;
-    if (eflags !== undefined) arm.eabi = eflags;
-    f.arm = arm;
-  }
+  f.exports = [...r.exports].sort();
+  f.tls.models = TLS_MODEL_ORDER.filter((x) => r.models.has(x));
+  if (f.machine === 'ARM' || r.attrs.size) f.arm = armFacts(r.attrs, r.eflags);
   return f;
+}
+
+/** The ARM attributes that decide whether a library runs on a CPU: architecture, float ABI, FPU. */
+function armFacts(attrs: ReadonlyMap<string, string>, eflags: string | undefined): NonNullable<ElfFacts['arm']> {
+  const vfpArgs = attrs.get('Tag_ABI_VFP_args');
+  const fpArch = attrs.get('Tag_FP_arch');
+  const floatAbi: 'hard' | 'soft' | 'softfp' =
+    vfpArgs === 'VFP registers' || (vfpArgs !== 'AAPCS' && /hard-float/.test(eflags ?? ''))
+      ? 'hard'
+      : fpArch !== undefined
+        ? 'softfp'
+        : 'soft';
+  const arm: NonNullable<ElfFacts['arm']> = { floatAbi };
+  const cpuArch = attrs.get('Tag_CPU_arch');
+  const cpuName = attrs.get('Tag_CPU_name')?.replace(/^"(.*)"$/, '$1');
+  if (cpuArch !== undefined) arm.cpuArch = cpuArch;
+  if (cpuName !== undefined) arm.cpuName = cpuName;
+  if (fpArch !== undefined) arm.fpArch = fpArch;
+  if (eflags !== undefined) arm.eabi = eflags;
+  return arm;
 }
 
 /** One compact line for a matrix cell's detail. */

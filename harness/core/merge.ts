@@ -173,6 +173,25 @@ export function shardGaps(parts: readonly Pick<RunResults, 'run'>[]): string | u
  * a part's shard is not carried over (see shardGaps). Log paths: see MergeOptions.logDirs.
  */
 export function mergeResults(parts: readonly RunResults[], opts: MergeOptions = {}): RunResults {
+  checkParts(parts, opts);
+  const cells = collectCells(parts, opts);
+  const ranks = axisRanks(parts);
+  // Array.prototype.sort is stable: equal keys keep the parts' order.
+  cells.sort((a, b) => ranks.go.get(a.axes.go)! - ranks.go.get(b.axes.go)! || ranks.case.get(a.axes.case)! - ranks.case.get(b.axes.case)! || ranks.platform.get(a.axes.platform)! - ranks.platform.get(b.axes.platform)!);
+  const run = mergedRun(parts, opts);
+  const counts = countVerdicts(cells);
+  return {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    harness: parts[0]!.harness,
+    run,
+    ...unionLists(parts, ranks),
+    cells,
+    counts,
+    exitCode: exitCodeFor(counts, run.interrupted),
+  };
+}
+
+function checkParts(parts: readonly RunResults[], opts: MergeOptions): void {
   if (!parts.length) throw new UsageError('nothing to merge: give at least one run');
   for (const p of parts) {
     if (p.schemaVersion !== RESULTS_SCHEMA_VERSION) throw new UsageError(`run ${p.run?.id ?? '?'}: results schema version ${String(p.schemaVersion)}, this harness reads ${RESULTS_SCHEMA_VERSION}`);
@@ -184,8 +203,10 @@ export function mergeResults(parts: readonly RunResults[], opts: MergeOptions = 
     seen.set(p.run.id, i);
   });
   if (opts.logDirs && opts.logDirs.length !== parts.length) throw new Error(`mergeResults: ${parts.length} parts but ${opts.logDirs.length} log directories`);
+}
 
-  // Cells, with their logs rebased; a cell id in two parts is not a shard split.
+/** Every part's cells, with their logs rebased; a cell id in two parts is not a shard split. */
+function collectCells(parts: readonly RunResults[], opts: MergeOptions): CellResult[] {
   const owner = new Map<string, string>();
   const cells: CellResult[] = [];
   parts.forEach((p, i) => {
@@ -197,8 +218,17 @@ export function mergeResults(parts: readonly RunResults[], opts: MergeOptions = 
       cells.push({ ...c, logs: Object.fromEntries(Object.entries(c.logs).map(([k, v]) => [k, rebaseLog(dir, v)])) });
     }
   });
+  return cells;
+}
 
-  // The canonical order of each axis, from every part's lists and its cells' order.
+interface AxisRanks {
+  go: Map<string, number>;
+  case: Map<string, number>;
+  platform: Map<string, number>;
+}
+
+/** The canonical order of each axis, from every part's lists and its cells' order. */
+function axisRanks(parts: readonly RunResults[]): AxisRanks {
   const goOrder = unionOrder(parts.flatMap((p) => [p.images.map((im) => im.go), distinct(p.cells, (c) => c.axes.go)]));
   const caseOrder = unionOrder(
     parts.flatMap((p) => [p.cases.map((c) => c.name), ...blocks(p.cells, (c) => c.axes.go).map((b) => distinct(b, (c) => c.axes.case))]),
@@ -210,59 +240,44 @@ export function mergeResults(parts: readonly RunResults[], opts: MergeOptions = 
     ]),
   );
   const rank = (order: string[]) => new Map(order.map((x, i) => [x, i]));
-  const [gr, cr, pr] = [rank(goOrder), rank(caseOrder), rank(platformOrder)];
-  // Array.prototype.sort is stable: equal keys keep the parts' order.
-  cells.sort((a, b) => gr.get(a.axes.go)! - gr.get(b.axes.go)! || cr.get(a.axes.case)! - cr.get(b.axes.case)! || pr.get(a.axes.platform)! - pr.get(b.axes.platform)!);
+  return { go: rank(goOrder), case: rank(caseOrder), platform: rank(platformOrder) };
+}
 
+/** Images, platforms and cases of every part, once each, in the axes' order. */
+function unionLists(parts: readonly RunResults[], ranks: AxisRanks): Pick<RunResults, 'images' | 'platforms' | 'cases'> {
   const unionBy = <T>(lists: readonly (readonly T[])[], key: (x: T) => string): T[] => {
     const m = new Map<string, T>();
     for (const l of lists) for (const x of l) if (!m.has(key(x))) m.set(key(x), x);
     return [...m.values()];
   };
-  const images = unionBy(
-    parts.map((p) => p.images),
-    (im) => `${im.go}\0${im.tag}\0${im.id}`,
-  ).sort((a, b) => (gr.get(a.go) ?? Infinity) - (gr.get(b.go) ?? Infinity));
-  const platforms = unionBy(
-    parts.map((p) => p.platforms),
-    (x) => x.name,
-  ).sort((a, b) => pr.get(a.name)! - pr.get(b.name)!);
-  const cases = unionBy(
-    parts.map((p) => p.cases),
-    (x) => x.name,
-  ).sort((a, b) => cr.get(a.name)! - cr.get(b.name)!);
+  return {
+    images: unionBy(parts.map((p) => p.images), (im) => `${im.go}\0${im.tag}\0${im.id}`).sort((a, b) => (ranks.go.get(a.go) ?? Infinity) - (ranks.go.get(b.go) ?? Infinity)),
+    platforms: unionBy(parts.map((p) => p.platforms), (x) => x.name).sort((a, b) => ranks.platform.get(a.name)! - ranks.platform.get(b.name)!),
+    cases: unionBy(parts.map((p) => p.cases), (x) => x.name).sort((a, b) => ranks.case.get(a.name)! - ranks.case.get(b.name)!),
+  };
+}
 
+/** The merged run record: the parts' span, the largest jobs, merged statistics, flags and emulation. */
+function mergedRun(parts: readonly RunResults[], opts: MergeOptions): RunResults['run'] {
   const byTime = (key: 'startedAt' | 'finishedAt') => [...parts].sort((a, b) => Date.parse(a.run[key]) - Date.parse(b.run[key]));
   const startedAt = byTime('startedAt')[0]!.run.startedAt;
   const finishedAt = byTime('finishedAt')[parts.length - 1]!.run.finishedAt;
-  const interrupted = parts.some((p) => p.run.interrupted);
   const rootfs = parts[0]!.run.rootfs;
   const sameRootfs = parts.every((p) => p.run.rootfs?.id === rootfs?.id);
-  const counts = countVerdicts(cells);
   return {
-    schemaVersion: RESULTS_SCHEMA_VERSION,
-    harness: parts[0]!.harness,
-    run: {
-      id: opts.id ?? `merged-${parts.map((p) => p.run.id).join('+')}`,
-      startedAt,
-      finishedAt,
-      durationMs: Math.max(0, Date.parse(finishedAt) - Date.parse(startedAt)),
-      command: opts.command ?? [...new Set(parts.map((p) => p.run.command))].join(' ; '),
-      argv: opts.argv ?? [],
-      jobs: Math.max(...parts.map((p) => p.run.jobs)),
-      interrupted,
-      node: [...new Set(parts.map((p) => p.run.node))].join(', '),
-      ...mergeStats(parts.map((p) => p.run)),
-      ...mergeFlags(parts.map((p) => p.run)),
-      ...(rootfs && sameRootfs ? { rootfs } : {}),
-      // Each shard measured its own emulated rows; together they are the run's.
-      ...(parts.some((p) => p.run.emulation) ? { emulation: Object.assign({}, ...parts.map((p) => p.run.emulation ?? {})) as NonNullable<RunResults['run']['emulation']> } : {}),
-    } as RunResults['run'],
-    images,
-    platforms,
-    cases,
-    cells,
-    counts,
-    exitCode: exitCodeFor(counts, interrupted),
-  };
+    id: opts.id ?? `merged-${parts.map((p) => p.run.id).join('+')}`,
+    startedAt,
+    finishedAt,
+    durationMs: Math.max(0, Date.parse(finishedAt) - Date.parse(startedAt)),
+    command: opts.command ?? [...new Set(parts.map((p) => p.run.command))].join(' ; '),
+    argv: opts.argv ?? [],
+    jobs: Math.max(...parts.map((p) => p.run.jobs)),
+    interrupted: parts.some((p) => p.run.interrupted),
+    node: [...new Set(parts.map((p) => p.run.node))].join(', '),
+    ...mergeStats(parts.map((p) => p.run)),
+    ...mergeFlags(parts.map((p) => p.run)),
+    ...(rootfs && sameRootfs ? { rootfs } : {}),
+    // Each shard measured its own emulated rows; together they are the run's.
+    ...(parts.some((p) => p.run.emulation) ? { emulation: Object.assign({}, ...parts.map((p) => p.run.emulation ?? {})) as NonNullable<RunResults['run']['emulation']> } : {}),
+  } as RunResults['run'];
 }

@@ -82,157 +82,199 @@ export function shardCells(cells: readonly CellSpec[], shard: Shard, costs?: Rea
 
 /** Shard index (0-based) for each cell of `sorted` (sorted by id). */
 function assign(sorted: readonly CellSpec[], n: number, costs?: ReadonlyMap<string, number>): number[] {
-  const N = sorted.length;
+  if (n === 1 || sorted.length === 0) return sorted.map(() => 0);
+  const st = new Assignment(sorted, n, cellCosts(sorted, costs));
+  // Greedy first; if some axis is still not spread, the diagonals too, and the better end wins.
+  greedy(st);
+  search(st);
+  const first = { score: st.score(), shard: [...st.shard] };
+  if (first.score[0] === 0 && first.score[1] === 0) return first.shard;
+  diagonal(st, sorted);
+  search(st);
+  return better(st.score(), first.score) ? [...st.shard] : first.shard;
+}
+
+/** Each cell's cost: its recorded duration, else the median of the known ones, else 1; at least 1. */
+function cellCosts(sorted: readonly CellSpec[], costs?: ReadonlyMap<string, number>): number[] {
   const valid = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v) && v >= 0;
   const known = sorted.map((c) => costs?.get(c.id)).filter(valid);
   const fallback = known.length ? median(known) : 1;
-  const cost = sorted.map((c) => {
+  return sorted.map((c) => {
     const v = costs?.get(c.id);
     return Math.max(1, Math.round(valid(v) ? v : fallback));
   });
-  if (n === 1 || N === 0) return sorted.map(() => 0);
+}
 
-  // Axis groups, as small integers.
-  const groupIndex = new Map<string, number>();
-  const groups = sorted.map((c) =>
-    axesOf(c).map((key) => {
-      let g = groupIndex.get(key);
-      if (g === undefined) groupIndex.set(key, (g = groupIndex.size));
-      return g;
-    }),
-  );
-  const G = groupIndex.size;
-  const size = new Int32Array(G);
-  for (const gs of groups) for (const g of gs) size[g]!++;
-  const target = Int32Array.from(size, (s) => Math.min(n, s));
+/** Lexicographic: fewer monolithic groups, then less deficit, then a lighter heaviest shard, then less Σ load². */
+const better = (a: number[], b: number[]): boolean => {
+  for (let x = 0; x < a.length; x++) if (a[x] !== b[x]) return a[x]! < b[x]!;
+  return false;
+};
 
-  // State, kept incrementally: shard of each cell, cells per group and shard, shards per group, loads.
-  const shard = new Int32Array(N).fill(-1);
-  const cnt = new Int32Array(G * n);
-  const covered = new Int32Array(G);
-  const load = new Float64Array(n);
-  let monolithic = 0; // groups with ≥ 2 cells, all in one shard
-  let deficit = 0; // Σ target − covered
-  let squares = 0; // Σ load²
-  for (let g = 0; g < G; g++) deficit += target[g]!;
+/**
+ * The state of an assignment, kept incrementally so a move costs O(axes):
+ * shard of each cell, cells per group and shard, shards per group, loads.
+ */
+class Assignment {
+  readonly N: number;
+  /** Axis groups of each cell, as small integers. */
+  readonly groups: number[][];
+  readonly target: Int32Array;
+  readonly shard: Int32Array;
+  readonly cnt: Int32Array;
+  readonly covered: Int32Array;
+  readonly load: Float64Array;
+  private readonly size: Int32Array;
+  private monolithic = 0; // groups with ≥ 2 cells, all in one shard
+  private deficit = 0; // Σ target − covered
+  private squares = 0; // Σ load²
 
-  const groupTerms = (g: number): [number, number] => [size[g]! >= 2 && covered[g] === 1 ? 1 : 0, target[g]! - covered[g]!];
+  constructor(
+    sorted: readonly CellSpec[],
+    readonly n: number,
+    readonly cost: number[],
+  ) {
+    this.N = sorted.length;
+    const groupIndex = new Map<string, number>();
+    this.groups = sorted.map((c) =>
+      axesOf(c).map((key) => {
+        let g = groupIndex.get(key);
+        if (g === undefined) groupIndex.set(key, (g = groupIndex.size));
+        return g;
+      }),
+    );
+    const G = groupIndex.size;
+    this.size = new Int32Array(G);
+    for (const gs of this.groups) for (const g of gs) this.size[g]!++;
+    this.target = Int32Array.from(this.size, (s) => Math.min(n, s));
+    this.shard = new Int32Array(this.N).fill(-1);
+    this.cnt = new Int32Array(G * n);
+    this.covered = new Int32Array(G);
+    this.load = new Float64Array(n);
+    for (let g = 0; g < G; g++) this.deficit += this.target[g]!;
+  }
+
+  private groupTerms(g: number): [number, number] {
+    return [this.size[g]! >= 2 && this.covered[g] === 1 ? 1 : 0, this.target[g]! - this.covered[g]!];
+  }
+
   /** Put cell i into shard t (out of its current shard, if any), updating every total. */
-  const place = (i: number, t: number) => {
-    const s = shard[i]!;
+  place(i: number, t: number): void {
+    const { n, cnt, covered, load } = this;
+    const s = this.shard[i]!;
     if (s === t) return;
-    for (const g of groups[i]!) {
-      const [m0, d0] = groupTerms(g);
+    for (const g of this.groups[i]!) {
+      const [m0, d0] = this.groupTerms(g);
       if (s >= 0 && --cnt[g * n + s]! === 0) covered[g]!--;
       if (cnt[g * n + t]!++ === 0) covered[g]!++;
-      const [m1, d1] = groupTerms(g);
-      monolithic += m1 - m0;
-      deficit += d1 - d0;
+      const [m1, d1] = this.groupTerms(g);
+      this.monolithic += m1 - m0;
+      this.deficit += d1 - d0;
     }
-    const c = cost[i]!;
+    const c = this.cost[i]!;
     if (s >= 0) {
-      squares -= load[s]! ** 2;
+      this.squares -= load[s]! ** 2;
       load[s]! -= c;
-      squares += load[s]! ** 2;
+      this.squares += load[s]! ** 2;
     }
-    squares -= load[t]! ** 2;
+    this.squares -= load[t]! ** 2;
     load[t]! += c;
-    squares += load[t]! ** 2;
-    shard[i] = t;
-  };
-  const score = (): number[] => {
+    this.squares += load[t]! ** 2;
+    this.shard[i] = t;
+  }
+
+  score(): number[] {
     let max = 0;
-    for (let s = 0; s < n; s++) max = Math.max(max, load[s]!);
-    return [monolithic, deficit, max, squares];
-  };
-  const better = (a: number[], b: number[]): boolean => {
-    for (let x = 0; x < a.length; x++) if (a[x] !== b[x]) return a[x]! < b[x]!;
-    return false;
-  };
+    for (let s = 0; s < this.n; s++) max = Math.max(max, this.load[s]!);
+    return [this.monolithic, this.deficit, max, this.squares];
+  }
+}
 
-  /** Greedy, most expensive first: to the shard that gains the most axis coverage, then the lightest. */
-  const greedy = () => {
-    const order = [...sorted.keys()].sort((a, b) => cost[b]! - cost[a]! || a - b);
-    for (const i of order) {
-      let best = 0;
-      let bestGain = -1;
-      for (let s = 0; s < n; s++) {
-        let gain = 0;
-        for (const g of groups[i]!) if (cnt[g * n + s] === 0 && covered[g]! < target[g]!) gain++;
-        if (gain > bestGain || (gain === bestGain && load[s]! < load[best]!)) {
-          best = s;
-          bestGain = gain;
-        }
+/** Greedy, most expensive first: to the shard that gains the most axis coverage, then the lightest. */
+function greedy(st: Assignment): void {
+  const { n, cost, groups, cnt, covered, target, load } = st;
+  const order = [...Array(st.N).keys()].sort((a, b) => cost[b]! - cost[a]! || a - b);
+  for (const i of order) {
+    let best = 0;
+    let bestGain = -1;
+    for (let s = 0; s < n; s++) {
+      let gain = 0;
+      for (const g of groups[i]!) if (cnt[g * n + s] === 0 && covered[g]! < target[g]!) gain++;
+      if (gain > bestGain || (gain === bestGain && load[s]! < load[best]!)) {
+        best = s;
+        bestGain = gain;
       }
-      place(i, best);
     }
-  };
-  /** Diagonals of the case × platform × Go grid: a Latin square, which spreads every axis even where greedy gets stuck. */
-  const diagonal = () => {
-    const rank = (key: (c: CellSpec) => string) => {
-      const values = [...new Set(sorted.map(key))].sort();
-      return new Map(values.map((v, i) => [v, i]));
-    };
-    const [cr, pr, gr] = [rank((c) => c.caseName), rank((c) => c.platform.name), rank((c) => c.go.version)];
-    sorted.forEach((c, i) => place(i, (cr.get(c.caseName)! + pr.get(c.platform.name)! + gr.get(c.go.version)!) % n));
-  };
+    st.place(i, best);
+  }
+}
 
-  /**
-   * Local search until no move improves or the budget is spent: while some axis is not spread,
-   * apply the best single move or swap; after that (balancing), the first improving one.
-   */
-  const search = () => {
-    let budget = SEARCH_BUDGET;
-    for (;;) {
-      const current = score();
-      let bestScore = current;
-      let bestMove: [number, number, number] | undefined; // [i, t, j]: i to shard t, and j (if ≥ 0) to i's shard
-      // While an axis is not spread, only cells of such axes are worth moving; after that, cells of the heaviest shard.
-      const spread = current[0] === 0 && current[1] === 0;
-      const heaviest = load.indexOf(current[2]!);
-      const candidates: number[] = [];
-      for (let i = 0; i < N; i++) if (spread ? shard[i] === heaviest : groups[i]!.some((g) => covered[g]! < target[g]!)) candidates.push(i);
-      // Once spread, a move of d from the heaviest shard s to t only helps if 0 < d < load[s] − load[t].
-      const helps = (s: number, t: number, d: number) => !spread || (d > 0 && d < load[s]! - load[t]!);
-      for (const i of candidates) {
-        const s = shard[i]!;
-        for (let t = 0; t < n && budget > 0; t++) {
-          if (t === s || !helps(s, t, cost[i]!)) continue;
-          budget--;
-          place(i, t);
-          const sc = score();
-          if (better(sc, bestScore)) [bestScore, bestMove] = [sc, [i, t, -1]];
-          place(i, s);
-          if (spread && bestMove) break;
-        }
-        for (let j = 0; j < N && budget > 0; j++) {
-          const t = shard[j]!;
-          budget--;
-          if (t === s || !helps(s, t, cost[i]! - cost[j]!)) continue;
-          place(i, t);
-          place(j, s);
-          const sc = score();
-          if (better(sc, bestScore)) [bestScore, bestMove] = [sc, [i, t, j]];
-          place(j, t);
-          place(i, s);
-          if (spread && bestMove) break;
-        }
-        if (spread && bestMove) break;
-      }
-      if (!bestMove) return;
-      const [i, t, j] = bestMove;
-      const s = shard[i]!;
-      place(i, t);
-      if (j >= 0) place(j, s);
+/** Diagonals of the case × platform × Go grid: a Latin square, which spreads every axis even where greedy gets stuck. */
+function diagonal(st: Assignment, sorted: readonly CellSpec[]): void {
+  const rank = (key: (c: CellSpec) => string) => {
+    const values = [...new Set(sorted.map(key))].sort();
+    return new Map(values.map((v, i) => [v, i]));
+  };
+  const [cr, pr, gr] = [rank((c) => c.caseName), rank((c) => c.platform.name), rank((c) => c.go.version)];
+  sorted.forEach((c, i) => st.place(i, (cr.get(c.caseName)! + pr.get(c.platform.name)! + gr.get(c.go.version)!) % st.n));
+}
+
+/** [i, t, j]: cell i to shard t, and j (if ≥ 0) to i's shard. */
+type Move = [number, number, number];
+
+/**
+ * Local search until no move improves or the budget is spent: while some axis is not spread,
+ * apply the best single move or swap; after that (balancing), the first improving one.
+ */
+function search(st: Assignment): void {
+  const budget = { left: SEARCH_BUDGET };
+  for (;;) {
+    const bestMove = bestMoveFrom(st, budget);
+    if (!bestMove) return;
+    const [i, t, j] = bestMove;
+    const s = st.shard[i]!;
+    st.place(i, t);
+    if (j >= 0) st.place(j, s);
+  }
+}
+
+function bestMoveFrom(st: Assignment, budget: { left: number }): Move | undefined {
+  const { N, n, cost, shard, load } = st;
+  const current = st.score();
+  let bestScore = current;
+  let bestMove: Move | undefined;
+  // While an axis is not spread, only cells of such axes are worth moving; after that, cells of the heaviest shard.
+  const spread = current[0] === 0 && current[1] === 0;
+  const heaviest = load.indexOf(current[2]!);
+  const candidates: number[] = [];
+  for (let i = 0; i < N; i++) if (spread ? shard[i] === heaviest : st.groups[i]!.some((g) => st.covered[g]! < st.target[g]!)) candidates.push(i);
+  // Once spread, a move of d from the heaviest shard s to t only helps if 0 < d < load[s] − load[t].
+  const helps = (s: number, t: number, d: number) => !spread || (d > 0 && d < load[s]! - load[t]!);
+  const consider = (sc: number[], move: Move) => {
+    if (better(sc, bestScore)) [bestScore, bestMove] = [sc, move];
+  };
+  for (const i of candidates) {
+    const s = shard[i]!;
+    for (let t = 0; t < n && budget.left > 0; t++) {
+      if (t === s || !helps(s, t, cost[i]!)) continue;
+      budget.left--;
+      st.place(i, t);
+      consider(st.score(), [i, t, -1]);
+      st.place(i, s);
+      if (spread && bestMove) break;
     }
-  };
-
-  // Greedy first; if some axis is still not spread, the diagonals too, and the better end wins.
-  greedy();
-  search();
-  const first = { score: score(), shard: [...shard] };
-  if (first.score[0] === 0 && first.score[1] === 0) return first.shard;
-  diagonal();
-  search();
-  return better(score(), first.score) ? [...shard] : first.shard;
+    for (let j = 0; j < N && budget.left > 0; j++) {
+      const t = shard[j]!;
+      budget.left--;
+      if (t === s || !helps(s, t, cost[i]! - cost[j]!)) continue;
+      st.place(i, t);
+      st.place(j, s);
+      consider(st.score(), [i, t, j]);
+      st.place(j, t);
+      st.place(i, s);
+      if (spread && bestMove) break;
+    }
+    if (spread && bestMove) break;
+  }
+  return bestMove;
 }

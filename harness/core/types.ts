@@ -95,6 +95,12 @@ export interface CaseSpec extends CaseFile {
   dir: string;
   /** sha256 of each Go library's directory contents, by library name. */
   libraryHashes: Record<string, string>;
+  /**
+   * What go build is given for each Go library, by name: ["."] for a module
+   * (it has a go.mod), else its .go files (not tests), sorted. Read when the case
+   * is loaded, so the steps are planned without touching the disk.
+   */
+  goTargets: Record<string, string[]>;
   /** sha256 of the host's and C libraries' sources (everything in the case dir). */
   sourceHash: string;
   /** For a generated case (a probe): the case whose uploaded sources and library builds it shares. */

@@ -99,6 +99,11 @@ function escapingLinks(file: string, caseDir: string, named: ReadonlySet<string>
   return problems;
 }
 
+/** What go build is given for a library directory with these files (see CaseSpec.goTargets). */
+export function goTargetsOf(names: readonly string[]): string[] {
+  return names.includes('go.mod') ? ['.'] : names.filter((n) => n.endsWith('.go') && !n.endsWith('_test.go')).sort();
+}
+
 /** Load one case directory (it holds case.json). */
 export function loadCase(dir: string): CaseSpec {
   const caseDir = resolve(dir);
@@ -111,8 +116,12 @@ export function loadCase(dir: string): CaseSpec {
   const problems = [...crossCheck(file, parsed.value, (rel) => classifyPath(caseDir, rel)), ...flagProblems(file, parsed.value, flagPolicy()), ...escapingLinks(file, caseDir, namedPaths(parsed.value))];
   if (problems.length) throw new UsageError(problems.join('\n'));
   const libraryHashes: Record<string, string> = {};
-  for (const l of parsed.value.libraries) libraryHashes[l.name] = hashTree(join(caseDir, l.dir));
-  return { ...parsed.value, name, dir: caseDir, libraryHashes, sourceHash: hashTree(caseDir) };
+  const goTargets: Record<string, string[]> = {};
+  for (const l of parsed.value.libraries) {
+    libraryHashes[l.name] = hashTree(join(caseDir, l.dir));
+    goTargets[l.name] = goTargetsOf(readdirSync(join(caseDir, l.dir)));
+  }
+  return { ...parsed.value, name, dir: caseDir, libraryHashes, goTargets, sourceHash: hashTree(caseDir) };
 }
 
 /**

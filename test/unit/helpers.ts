@@ -63,6 +63,7 @@ export function fakeCase(name: string, over: Partial<CaseSpec> = {}): CaseSpec {
     name,
     dir: `/cases/${name}`,
     libraryHashes: { hello: 'abcdef0123456789'.repeat(4) },
+    goTargets: { hello: ['hello.go'] },
     sourceHash: '0'.repeat(64),
     ...over,
   };

@@ -1,0 +1,87 @@
+import t from 'tap';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DEFAULT_ENGINE, engineEndpoint } from '../../harness/core/engine-address.js';
+import { defaultJobs, engineFrom, MAX_TIMEOUT_S, resolveRunConfig } from '../../harness/options.js';
+
+const ROOT = '/repo';
+
+t.test('defaults: the repository\'s cases, results and cache; one job per core; the local engine', async (t) => {
+  const c = resolveRunConfig({}, {}, ROOT);
+  t.same(c.caseDirs, [join(ROOT, 'cases')]);
+  t.equal(c.resultsDir, join(ROOT, 'results'));
+  t.equal(c.cacheDir, join(ROOT, 'results', '.cache'));
+  t.equal(c.jobs, Math.max(1, cpus().length));
+  t.equal(c.jobs, defaultJobs());
+  t.equal(c.repeat, 1);
+  t.equal(c.engine, DEFAULT_ENGINE);
+  t.notOk('timeout' in c, 'no timeout override');
+  t.notOk('maxFailures' in c);
+  t.notOk('shard' in c);
+  t.same([c.rebuild, c.rebuildImages, c.pruneImages, c.probes, c.bundles], [false, false, false, false, false]);
+});
+
+t.test('every flag, resolved once', async (t) => {
+  const c = resolveRunConfig(
+    {
+      platform: ['amd64-glibc,arm5-musl', 'arm7-glibc'],
+      case: ['link'],
+      go: ['all'],
+      jobs: '3',
+      timeout: '2.5',
+      cases: ['extra'],
+      'no-default-cases': true,
+      platforms: ['rows.json'],
+      results: 'out',
+      cache: 'c',
+      rebuild: true,
+      probes: true,
+      repeat: '4',
+      'max-failures': '2',
+      shard: '2/3',
+      'shard-costs': 'prev.json',
+      'docker-host': 'tcp://ci:2375',
+    },
+    { DOCKER_HOST: 'unix:///ignored.sock' },
+    ROOT,
+  );
+  t.same(c.caseDirs, ['extra'], '--no-default-cases leaves out cases/');
+  t.same(c.platforms, ['amd64-glibc', 'arm5-musl', 'arm7-glibc'], 'lists split and joined');
+  t.same([c.jobs, c.timeout, c.repeat, c.maxFailures], [3, 2.5, 4, 2]);
+  t.equal(c.resultsDir, resolve('out'), 'absolute');
+  t.equal(c.resultsArg, 'out', 'and as given, for messages');
+  t.equal(c.cacheDir, resolve('c'));
+  t.same(c.shard, { k: 2, n: 3 });
+  t.equal(c.shardCosts, 'prev.json');
+  t.equal(c.engine, 'tcp://ci:2375', '--docker-host wins over DOCKER_HOST');
+});
+
+t.test('bad numbers are one usage line naming the flag', async (t) => {
+  const bad: [Record<string, string>, RegExp][] = [
+    [{ jobs: 'abc' }, /^--jobs takes a positive number, not "abc"$/],
+    [{ jobs: '1.5' }, /^--jobs takes a whole number, not "1.5"$/],
+    [{ jobs: '0' }, /^--jobs takes a positive number/],
+    [{ repeat: '-1' }, /^--repeat takes a positive number/],
+    [{ 'max-failures': '' }, /^--max-failures takes a positive number/],
+    [{ timeout: String(MAX_TIMEOUT_S + 1) }, new RegExp(`^--timeout takes at most ${MAX_TIMEOUT_S}`)],
+    [{ shard: '4/3' }, /shard/],
+  ];
+  for (const [values, message] of bad) t.throws(() => resolveRunConfig(values, {}, ROOT), { name: 'UsageError', message }, JSON.stringify(values));
+});
+
+t.test('the engine: --docker-host, DOCKER_HOST, or the local socket; a malformed one is a usage error', async (t) => {
+  t.equal(engineFrom({}, { DOCKER_HOST: 'tcp://h:1' }), 'tcp://h:1');
+  t.equal(engineFrom({}, { DOCKER_HOST: '' }), DEFAULT_ENGINE, 'an empty DOCKER_HOST is unset');
+  t.throws(() => engineFrom({ 'docker-host': 'ftp://x' }, {}), { name: 'UsageError', message: /^--docker-host ftp:\/\/x: not an engine address/ });
+  t.throws(() => engineFrom({}, { DOCKER_HOST: 'unix://relative.sock' }), { name: 'UsageError', message: /^DOCKER_HOST unix:\/\/relative.sock: not an engine address/ });
+});
+
+t.test('engine addresses as dockerode options', async (t) => {
+  t.same(engineEndpoint('unix:///var/run/docker.sock'), { socketPath: '/var/run/docker.sock' });
+  t.same(engineEndpoint('tcp://ci-runner-2:2375'), { protocol: 'http', host: 'ci-runner-2', port: 2375 });
+  t.same(engineEndpoint('ci-runner-2:2380'), { protocol: 'http', host: 'ci-runner-2', port: 2380 }, 'a bare host:port is tcp, as for the docker CLI');
+  t.same(engineEndpoint('tcp://ci'), { protocol: 'http', host: 'ci', port: 2375 }, "tcp's default port");
+  t.same(engineEndpoint('https://ci'), { protocol: 'https', host: 'ci', port: 2376 });
+  t.same(engineEndpoint('ssh://me@builder'), { protocol: 'ssh', host: 'builder', username: 'me' });
+  for (const bad of ['ftp://x', 'unix://', 'tcp://', '::::']) t.throws(() => engineEndpoint(bad), { name: 'UsageError' }, bad);
+});

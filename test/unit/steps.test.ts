@@ -1,0 +1,73 @@
+import t from 'tap';
+import { join } from 'node:path';
+import { expandMatrix } from '../../harness/core/matrix.js';
+import { probeCases } from '../../harness/core/probes.js';
+import type { CaseSpec, GoToolchain } from '../../harness/core/types.js';
+import { DEFAULT_CASES_DIR, loadCase, readProbeExpectations } from '../../harness/edge/case-files.js';
+import { cellLogDir, planSteps, type StepInputs } from '../../harness/steps.js';
+import { platform } from './helpers.js';
+
+const load = (n: string) => loadCase(join(DEFAULT_CASES_DIR, n));
+const go: GoToolchain = { version: '1.27' } as GoToolchain;
+const inputs: StepInputs = { imageId: 'sha256:' + 'a'.repeat(64), harnessCHash: 'c'.repeat(64) };
+const cellOf = (c: CaseSpec, p = 'amd64-glibc') => expandMatrix([c], [platform(p)], [go])[0]!;
+
+t.test('a cell\'s steps, in order: Go libraries, C libraries, the host', async (t) => {
+  const tls = load('tls');
+  const steps = planSteps(cellOf(tls), tls, inputs);
+  t.same(steps.map((s) => [s.stage, s.what]), [['build', 'libtlsgo.so'], ['host-compile', 'libtlsc.so'], ['host-compile', 'the host']]);
+  t.same(steps.map((s) => s.logName), ['build-tlsgo', 'compile-tlsc', 'compile']);
+  t.ok(steps[0]!.group, 'a Go build names its warm-up group');
+  t.notOk(steps[1]!.group, 'a C compile has none');
+  t.equal(steps[0]!.logRel, join('logs', 'builds', `${steps[0]!.key}.log`), 'a library build has one log for every cell that shares it');
+  t.equal(steps[2]!.logRel, join(cellLogDir(cellOf(tls)), 'compile.log'));
+  t.equal(cellLogDir(cellOf(tls)), join('logs', 'go1.27', 'amd64-glibc', 'tls'));
+  t.ok(steps.every((s) => /^[0-9a-f]{32}$/.test(s.akey)), 'every step has an artifact-cache key');
+  t.equal(new Set(steps.map((s) => s.akey)).size, 3, 'the keys differ');
+});
+
+t.test('pure: the same inputs give the same steps and keys', async (t) => {
+  const multi = load('multi');
+  t.same(planSteps(cellOf(multi), multi, inputs), planSteps(cellOf(multi), multi, inputs));
+  t.same(planSteps(cellOf(multi), multi, inputs), planSteps(cellOf(load('multi')), load('multi'), { ...inputs }), 'and the same after loading the case again');
+});
+
+t.test('what changes a key', async (t) => {
+  const link = load('link');
+  const base = planSteps(cellOf(link), link, inputs);
+  const host = (steps: typeof base) => steps.find((s) => s.what === 'the host')!;
+  const lib = (steps: typeof base) => steps.find((s) => s.stage === 'build')!;
+
+  const otherImage = planSteps(cellOf(link), link, { ...inputs, imageId: 'sha256:' + 'b'.repeat(64) });
+  t.not(lib(otherImage).akey, lib(base).akey, 'another image rebuilds the library');
+
+  const harness = planSteps(cellOf(link), link, { ...inputs, harnessCHash: 'd'.repeat(64) });
+  t.equal(lib(harness).akey, lib(base).akey, 'the harness C sources do not touch a Go library');
+  t.not(host(harness).akey, host(base).akey, 'they rebuild the host');
+
+  const edited = { ...link, libraryHashes: { ...link.libraryHashes, hello: 'e'.repeat(64) } };
+  const afterEdit = planSteps(cellOf(edited), edited, inputs);
+  t.not(lib(afterEdit).akey, lib(base).akey, 'a Go source edit rebuilds the library');
+  t.not(host(afterEdit).akey, host(base).akey, 'and the host that embeds it');
+  t.equal(host(afterEdit).key, host(base).key, 'the memo key names the artifact, not its contents');
+
+  const arm = planSteps(cellOf(link, 'arm5-glibc'), link, inputs);
+  t.not(lib(arm).key, lib(base).key, 'another platform is another step');
+  t.not(lib(arm).group, lib(base).group, 'and another warm-up group');
+});
+
+t.test('a Python host has no compile step', async (t) => {
+  const py = load('python');
+  const steps = planSteps(cellOf(py), py, inputs);
+  t.same(steps.map((s) => s.stage), ['build']);
+});
+
+t.test('probe cells share their case\'s library builds', async (t) => {
+  const dlopen = load('dlopen');
+  const [probe] = probeCases(dlopen, readProbeExpectations());
+  const caseLib = planSteps(cellOf(dlopen), dlopen, inputs)[0]!;
+  const probeSteps = planSteps(cellOf(probe!), probe!, inputs);
+  t.equal(probeSteps[0]!.key, caseLib.key, 'one memo key');
+  t.equal(probeSteps[0]!.akey, caseLib.akey, 'one cache entry');
+  t.not(probeSteps.at(-1)!.key, planSteps(cellOf(dlopen), dlopen, inputs).at(-1)!.key, 'each has its own host');
+});
