@@ -223,6 +223,7 @@ t.test('bad input stops before anything is built, with one line naming the thing
     [['--jobs', '1.5'], /^cshared-matrix: --jobs takes a whole number, not "1\.5"/m],
     [['--repeat', '2.5'], /^cshared-matrix: --repeat takes a whole number, not "2\.5"/m],
     [['--timeout', '99999'], /^cshared-matrix: --timeout takes at most 3600, not "99999"/m],
+    [['--docker-host', 'ftp://x'], /^cshared-matrix: --docker-host ftp:\/\/x: not an engine address; give unix:\/\/\/path\/to\/docker\.sock, tcp:\/\/host:port or ssh:\/\/user@host$/m],
   ] as const) {
     const p = await $({ cwd: root, nothrow: true, quiet: true, env: { ...process.env, CI: '1' } })`npx tsx harness/cli.ts --results ${args[0] === '--results' ? args[1] : join(dir, 'out')} ${args[0] === '--results' ? args.slice(2) : args}`;
     t.equal(p.exitCode, 2, `${args.join(' ')}: exit 2\n${p.stderr}`);
@@ -244,6 +245,15 @@ t.test('bad input stops before anything is built, with one line naming the thing
 
   const engineOnly = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli.ts --engine-only`;
   t.equal(engineOnly.exitCode, 0, 'the engine check used by .ci/run answers');
+
+  // The engine address is resolved once and passed down: --docker-host wins over DOCKER_HOST, and a silent engine is one line.
+  const none = `unix://${join(dir, 'none.sock')}`;
+  const env = { ...process.env, CI: '1', DOCKER_HOST: none };
+  const chosen = await $({ cwd: root, nothrow: true, quiet: true, env })`npx tsx harness/cli.ts --engine-only --docker-host unix:///var/run/docker.sock`;
+  t.equal(chosen.exitCode, 0, `--docker-host is the engine used, whatever DOCKER_HOST says\n${chosen.stderr}`);
+  const silent = await $({ cwd: root, nothrow: true, quiet: true, env })`npx tsx harness/cli.ts --case link --results ${join(dir, 'out')}`;
+  t.equal(silent.exitCode, 3, 'no engine at DOCKER_HOST: exit 3');
+  t.equal(silent.stderr.trim(), `cshared-matrix: no Docker engine answers at ${none}; start that engine, or leave out --docker-host and DOCKER_HOST to use the local one`);
 });
 
 /** Start a run of five cases on one job and send SIGINT `times` times once its first cell finished. */
