@@ -24,8 +24,14 @@ const addresses = new WeakMap<Docker, string>();
 /** The address a client was made for, for messages ("the Docker engine at … stopped answering"). */
 export const engineAddressOf = (docker: Docker): string => addresses.get(docker) ?? DEFAULT_ENGINE;
 
-function clientFor(address: string): Docker {
-  const docker = new Docker(engineEndpoint(address));
+/**
+ * A client for exactly this address. docker-modem merges its own reading of
+ * DOCKER_HOST under the options it is given, so every endpoint field is set,
+ * if only to undefined: a DOCKER_HOST=tcp://… must not win over --docker-host.
+ */
+export function clientFor(address: string): Docker {
+  const blank = { socketPath: undefined, host: undefined, port: undefined, protocol: undefined, username: undefined };
+  const docker = new Docker({ ...blank, ...engineEndpoint(address) } as Docker.DockerOptions);
   addresses.set(docker, address);
   return docker;
 }
