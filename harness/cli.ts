@@ -7,7 +7,7 @@ import { splitList } from './core/matrix.js';
 import { diffRuns, renderDiffMarkdown } from './core/diff.js';
 import { readRun } from './edge/runs.js';
 import { writeAtomic } from './edge/files.js';
-import { PLATFORMS } from './core/platforms.js';
+import { describePlatforms, PLATFORMS } from './core/platforms.js';
 import { ensureEngine } from './edge/engine.js';
 import { readGoVersions } from './edge/images.js';
 import { DEFAULT_REPORTERS, makeReporters, REPORTERS } from './reporters/index.js';
@@ -20,8 +20,9 @@ const help = (): string => `usage: npm run matrix -- [options]
 Builds every case's Go libraries with -buildmode=c-shared for every platform,
 compiles the C hosts, runs them (ARM under qemu-user) and prints the matrix.
 
-  --platform LIST   platforms to run (default: all): ${PLATFORMS.map((p) => p.name).join(', ')}
-  --case LIST       cases to run (default: all in cases/ and --cases dirs)
+  --platform LIST   platforms to run, by name or glob ('arm*', '*-musl'; default: all):
+${describePlatforms(PLATFORMS)}
+  --case LIST       cases to run, by name or glob (default: all in cases/ and --cases dirs)
   --go LIST         Go versions, or "all" (default: the newest): ${readGoVersions().map((g) => g.version).join(', ')}
   --jobs N          hosts and builds at once (default: number of cores, ${defaultJobs()})
   --timeout S       per-host time limit in seconds on native platforms (default: each case's

@@ -1,20 +1,61 @@
+import picomatch from 'picomatch';
 import semver from 'semver';
 import type { CaseSpec, CellSpec, GoToolchain, Platform } from './types.js';
 import { UsageError } from './errors.js';
 
-/** "a,b" or ["a,b","c"] → ["a","b","c"]: every filter takes comma lists and may repeat. */
+/** "a,b" or ["a,b","c"] → ["a","b","c"]: every filter takes comma lists and may repeat. A comma inside a glob's braces ("{a,b}-musl") stays. */
 export function splitList(values: string | string[] | undefined): string[] {
   const all = Array.isArray(values) ? values : values === undefined ? [] : [values];
-  return all.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+  return all.flatMap(splitOutsideBraces).map((s) => s.trim()).filter(Boolean);
 }
 
-/** Keep the named items, in table order; an unknown name is a usage error that lists the known ones. */
+function splitOutsideBraces(v: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < v.length; i++) {
+    if (v[i] === '{') depth++;
+    else if (v[i] === '}') depth = Math.max(0, depth - 1);
+    else if (v[i] === ',' && depth === 0) {
+      parts.push(v.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(v.slice(start));
+  return parts;
+}
+
+const GLOB = /[*?[\]{}!]/;
+
+/**
+ * Keep the named items, in table order. A wanted entry may be a glob
+ * ("arm*", "*-musl", "{link,tls}"). An unknown name, or a glob that matches
+ * nothing, is a usage error that lists the known ones.
+ */
 export function pick<T>(what: string, all: readonly T[], nameOf: (t: T) => string, wanted: string[]): T[] {
   if (!wanted.length) return [...all];
-  const known = new Set(all.map(nameOf));
-  const unknown = wanted.filter((w) => !known.has(w));
-  if (unknown.length) throw new UsageError(`unknown ${what} ${unknown.map((u) => `"${u}"`).join(', ')}; known: ${[...known].join(', ')}`);
-  return all.filter((t) => wanted.includes(nameOf(t)));
+  const names = all.map(nameOf);
+  const known = new Set(names);
+  const tests = wanted.map((w) => ({ w, glob: GLOB.test(w), test: matcher(w) }));
+  const unknown = tests.filter((x) => !x.glob && !known.has(x.w)).map((x) => `unknown ${what} "${x.w}"`);
+  const empty = tests.filter((x) => x.glob && !names.some((n) => x.test(n))).map((x) => `no ${what} matches "${x.w}"`);
+  const problems = [...unknown, ...empty];
+  if (problems.length) throw new UsageError(`${problemList(problems, what)}; known: ${[...known].join(', ')}`);
+  return all.filter((t) => tests.some((x) => x.test(nameOf(t))));
+}
+
+/** A name matches itself; a glob, by picomatch's rules. */
+function matcher(w: string): (name: string) => boolean {
+  if (!GLOB.test(w)) return (n) => n === w;
+  const m = picomatch(w);
+  return (n) => m(n);
+}
+
+/** "unknown platform "a", "b"" when every problem is an unknown name (the familiar line); else each said in full. */
+function problemList(problems: string[], what: string): string {
+  const prefix = `unknown ${what} `;
+  if (problems.every((p) => p.startsWith(prefix))) return `${prefix}${problems.map((p) => p.slice(prefix.length)).join(', ')}`;
+  return problems.join('; ');
 }
 
 export function newestGo(table: readonly GoToolchain[]): GoToolchain {

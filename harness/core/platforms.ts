@@ -72,3 +72,10 @@ export function parsePlatformRows(file: string, text: string, validate: (schema:
   if (problems.length) throw new UsageError(problems.join('\n'));
   return rows;
 }
+
+/** The rows for --help, one line each: name, GOARCH (and GOARM), C library, how it runs and on which CPU model. */
+export function describePlatforms(rows: readonly Platform[], indent = '      '): string {
+  const cols = rows.map((p) => [p.name, `${p.goarch}${p.goarm ? ` GOARM=${p.goarm}` : ''}`, p.libc, p.run.length ? `${p.run[0]} -cpu ${p.cpu}` : 'native']);
+  const widths = [0, 1, 2].map((i) => Math.max(...cols.map((c) => c[i]!.length)));
+  return cols.map((c) => indent + c.map((x, i) => (i < 3 ? x.padEnd(widths[i]!) : x)).join('  ')).join('\n');
+}

@@ -223,6 +223,7 @@ t.test('bad input stops before anything is built, with one line naming the thing
     [['--jobs', '1.5'], /^cshared-matrix: --jobs takes a whole number, not "1\.5"/m],
     [['--repeat', '2.5'], /^cshared-matrix: --repeat takes a whole number, not "2\.5"/m],
     [['--timeout', '99999'], /^cshared-matrix: --timeout takes at most 3600, not "99999"/m],
+    [['--platform', 'riscv*'], /^cshared-matrix: no platform matches "riscv\*"; known: amd64-glibc, /m],
     [['--docker-host', 'ftp://x'], /^cshared-matrix: --docker-host ftp:\/\/x: not an engine address; give unix:\/\/\/path\/to\/docker\.sock, tcp:\/\/host:port or ssh:\/\/user@host$/m],
   ] as const) {
     const p = await $({ cwd: root, nothrow: true, quiet: true, env: { ...process.env, CI: '1' } })`npx tsx harness/cli.ts --results ${args[0] === '--results' ? args[1] : join(dir, 'out')} ${args[0] === '--results' ? args.slice(2) : args}`;

@@ -43,6 +43,20 @@ t.test('pick', async (t) => {
   );
 });
 
+t.test('pick with globs', async (t) => {
+  const pickP = (...w: string[]) => names(pick('platform', PLATFORMS, (p) => p.name, w));
+  t.same(pickP('arm*'), ['arm7-glibc', 'arm5-glibc', 'arm7-musl', 'arm5-musl'], 'a prefix');
+  t.same(pickP('*-musl'), ['amd64-musl', 'arm7-musl', 'arm5-musl'], 'a suffix');
+  t.same(pickP('arm?-glibc', 'amd64-musl'), ['amd64-musl', 'arm7-glibc', 'arm5-glibc'], 'globs and names together, table order');
+  t.same(pickP('{amd64,arm5}-glibc'), ['amd64-glibc', 'arm5-glibc'], 'braces');
+  t.same(splitList('{amd64,arm5}-glibc,*-musl'), ['{amd64,arm5}-glibc', '*-musl'], 'a comma inside braces belongs to the glob');
+  t.same(pickP(...splitList('{amd64,arm5}-glibc,arm7-musl')), ['amd64-glibc', 'arm5-glibc', 'arm7-musl'], 'as the CLI passes it');
+  t.same(pickP('*', 'amd64-glibc'), names(PLATFORMS), 'overlaps pick once');
+  t.throws(() => pickP('riscv*'), { name: 'UsageError', message: 'no platform matches "riscv*"; known: amd64-glibc, amd64-musl, arm7-glibc, arm5-glibc, arm7-musl, arm5-musl' });
+  t.throws(() => pickP('riscv*', 'mips'), { name: 'UsageError', message: /^unknown platform "mips"; no platform matches "riscv\*"; known: / }, 'each problem named');
+  t.same(pickGo([{ version: '1.26' }, { version: '1.27' }] as never, ['1.2*']).length, 2, 'Go versions take globs too');
+});
+
 t.test('newestGo / pickGo', async (t) => {
   t.same(newestGo(GOS), { version: '1.27', suite: 'trixie-backports' }, 'semver order: 1.27 > 1.9');
   t.throws(() => newestGo([]), new UsageError('images/go/versions.json lists no Go version'));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { validateAgainst } from '../../harness/core/cases.js';
 import { REPO_ROOT } from '../../harness/edge/repo.js';
 import { EXIT, UsageError } from '../../harness/core/errors.js';
-import { isEmulated, parsePlatformRows, PLATFORMS } from '../../harness/core/platforms.js';
+import { describePlatforms, isEmulated, parsePlatformRows, PLATFORMS } from '../../harness/core/platforms.js';
 
 t.test('the table', async (t) => {
   t.same(
@@ -118,4 +118,12 @@ t.test('parsePlatformRows', async (t) => {
   t.test('a null row is a usage error, not a crash', async (t) => {
     t.match(problem(t, [null]), /^extra\.json: \/0: must be object$/);
   });
+});
+
+t.test('describePlatforms: one aligned line per row, with its CPU model', async (t) => {
+  const lines = describePlatforms(PLATFORMS, '').split('\n');
+  t.equal(lines.length, PLATFORMS.length);
+  t.same(lines[0]!.split(/\s{2,}/), ['amd64-glibc', 'amd64', 'glibc', 'native']);
+  t.same(lines.find((l) => l.startsWith('arm5-musl'))!.split(/\s{2,}/), ['arm5-musl', 'arm GOARM=5', 'musl', 'qemu-arm -cpu arm926'], 'the v5 row names the v5 CPU model');
+  t.equal(new Set(lines.map((l) => l.indexOf(' -cpu ') >= 0 ? l.indexOf('qemu') : l.indexOf('native'))).size, 1, 'the last column is aligned');
 });
