@@ -7,14 +7,18 @@ import { UsageError } from '../core/errors.js';
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const DEFAULT_CASES_DIR = join(REPO_ROOT, 'cases');
 
-/** A JSON data file of the harness's own; unreadable or broken, it is one line naming it (exit 2). */
-export function readJsonFile(file: string): unknown {
-  let text: string;
+/** A file the user named or the harness needs; unreadable, it is one line naming it (exit 2). */
+export function readText(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (e) {
     throw new UsageError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+}
+
+/** A JSON data file of the harness's own; unreadable or broken, it is one line naming it (exit 2). */
+export function readJsonFile(file: string): unknown {
+  const text = readText(file);
   try {
     return JSON.parse(text);
   } catch (e) {

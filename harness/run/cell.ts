@@ -9,7 +9,7 @@ import type { BuiltImage } from '../edge/images.js';
 import type { Session } from '../edge/sandbox.js';
 import * as plan from '../plan.js';
 import type { Reporter } from '../reporters/reporter.js';
-import { cellLogDir, planSteps, type StepInputs } from '../steps.js';
+import { cellLogDir, planSteps, type StepInputs, type StepPlan } from '../steps.js';
 import type { Builds } from './builds.js';
 import { cellFacts, elfOfCell, explanationOf } from './cell-facts.js';
 import type { EngineWatch } from './engine-watch.js';
@@ -69,8 +69,17 @@ export class CellRunner {
     return this.cfg.cases.get(cell.caseName)!;
   }
 
-  stepInputs(go: string): StepInputs {
-    return { imageId: this.cfg.images.get(go)!.build.id, harnessCHash: this.cfg.harnessCHash };
+  private readonly planned = new Map<string, StepPlan[]>();
+
+  /** The cell's steps, planned once: the restore task and the cell's own build read the same list. */
+  steps(cell: CellSpec): StepPlan[] {
+    let steps = this.planned.get(cell.id);
+    if (!steps) {
+      const inputs: StepInputs = { imageId: this.cfg.images.get(cell.go.version)!.build.id, harnessCHash: this.cfg.harnessCHash };
+      steps = planSteps(cell, this.caseOf(cell), inputs);
+      this.planned.set(cell.id, steps);
+    }
+    return steps;
   }
 
   async run(cell: CellSpec): Promise<CellResult | Cut> {
@@ -79,7 +88,7 @@ export class CellRunner {
     const w: CellWork = { obs: {}, logs: {}, reached: 'build', repetitions: [] };
     try {
       if (this.cfg.engine.lost) throw new InfraError(this.cfg.engine.lost);
-      if ((await this.buildAll(cell, c, w)) === 'cut' || this.stopped) return undefined;
+      if ((await this.buildAll(cell, w)) === 'cut' || this.stopped) return undefined;
       if (!w.obs.buildFailure && !w.obs.infraError && (await this.runHost(cell, c, w)) === 'cut') return undefined;
     } catch (e) {
       w.obs = { infraError: { stage: w.reached, message: (e as Error).message } };
@@ -93,9 +102,9 @@ export class CellRunner {
   }
 
   /** The cell's steps in order; the first that fails ends the cell's building. */
-  private async buildAll(cell: CellSpec, c: CaseSpec, w: CellWork): Promise<'cut' | void> {
+  private async buildAll(cell: CellSpec, w: CellWork): Promise<'cut' | void> {
     const image = this.cfg.images.get(cell.go.version)!.build.tag;
-    for (const st of planSteps(cell, c, this.stepInputs(cell.go.version))) {
+    for (const st of this.steps(cell)) {
       if (this.stopped) return 'cut';
       w.reached = st.stage;
       this.cfg.rep.onStep(cell, st.stage);

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { UsageError } from '../core/errors.js';
 import { expandMatrix, pick, pickGo } from '../core/matrix.js';
 import { parseRunResults } from '../core/merge.js';
@@ -8,6 +7,7 @@ import { costsFrom, shardCells, type Shard } from '../core/shard.js';
 import type { CaseSpec, CellSpec, GoToolchain, Platform } from '../core/types.js';
 import { loadCases, readProbeExpectations, validateAgainst } from '../edge/case-files.js';
 import { readGoVersions } from '../edge/images.js';
+import { readText } from '../edge/repo.js';
 
 /** What a run selects, before anything touches the engine. */
 export interface MatrixSelection {
@@ -31,14 +31,6 @@ export interface LoadedMatrix {
   cells: CellSpec[];
   /** Every cell of the whole matrix: a shard's results name their total. */
   allCells: CellSpec[];
-}
-
-function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
 }
 
 /** Cases, platforms, Go versions and cells: every problem in the input is found here, before the engine is touched. */

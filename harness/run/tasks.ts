@@ -15,7 +15,6 @@ import { DEFAULT_LIMITS, Session, sweepStale } from '../edge/sandbox.js';
 import type { RunConfig } from '../options.js';
 import * as plan from '../plan.js';
 import type { Reporter } from '../reporters/reporter.js';
-import { planSteps } from '../steps.js';
 import { Builds } from './builds.js';
 import { CellRunner, type ImageOfRun } from './cell.js';
 import { EngineWatch } from './engine-watch.js';
@@ -160,7 +159,7 @@ const restore: Task<RunState> = {
   run: async (s) => {
     const { cells } = need(s.matrix, 'the matrix');
     const runner = need(s.cellRunner, 'the cell runner');
-    const steps = cells.flatMap((cell) => planSteps(cell, runner.caseOf(cell), runner.stepInputs(cell.go.version)));
+    const steps = cells.flatMap((cell) => runner.steps(cell));
     await need(s.builds, 'the builds').restore(steps, s.goImages.get(cells[0]!.go.version)!.tag);
   },
 };
