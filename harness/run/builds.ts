@@ -50,7 +50,8 @@ export class Builds {
   private readonly marked: Set<string>;
   private readonly memo = new Map<string, Promise<BuildOutcome>>();
   private readonly elfByPath = new Map<string, ElfFacts>();
-  readonly stats: Required<BuildStats> = { steps: 0, cacheHits: 0, ms: 0, goBuildMs: 0, compileMs: 0, goBuildCpuMs: 0, compileCpuMs: 0, runCpuMs: 0 };
+  /** Host runs' CPU is HostRuns' to count; the run's BuildStats joins the two. */
+  readonly stats: Required<Omit<BuildStats, 'runCpuMs'>> = { steps: 0, cacheHits: 0, ms: 0, goBuildMs: 0, compileMs: 0, goBuildCpuMs: 0, compileCpuMs: 0 };
 
   constructor(private readonly cfg: BuildsConfig) {
     this.lanes = Array.from({ length: Math.max(1, cfg.jobs) }, (_, i) => i);

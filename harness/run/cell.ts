@@ -71,11 +71,15 @@ export class CellRunner {
 
   private readonly planned = new Map<string, StepPlan[]>();
 
+  private imageOf(cell: CellSpec): ImageOfRun {
+    return this.cfg.images.get(cell.go.version)!;
+  }
+
   /** The cell's steps, planned once: the restore task and the cell's own build read the same list. */
   steps(cell: CellSpec): StepPlan[] {
     let steps = this.planned.get(cell.id);
     if (!steps) {
-      const inputs: StepInputs = { imageId: this.cfg.images.get(cell.go.version)!.build.id, harnessCHash: this.cfg.harnessCHash };
+      const inputs: StepInputs = { imageId: this.imageOf(cell).build.id, harnessCHash: this.cfg.harnessCHash };
       steps = planSteps(cell, this.caseOf(cell), inputs);
       this.planned.set(cell.id, steps);
     }
@@ -94,7 +98,7 @@ export class CellRunner {
       w.obs = { infraError: { stage: w.reached, message: (e as Error).message } };
     }
     if (w.obs.infraError) w.obs = { infraError: { ...w.obs.infraError, message: (await this.cfg.engine.check()) ?? w.obs.infraError.message } };
-    const img = this.cfg.images.get(cell.go.version)!;
+    const img = this.imageOf(cell);
     const { verdict, repeats } = judge(w.obs, w.repetitions, c.pass, findExpectation(c.expect, { platform: cell.platform, go: img.goVersion }));
     this.cfg.failures.onCellEnd(verdict.verdict);
     if (this.cfg.bundles && w.obs.run && verdict.verdict !== 'pass') await this.keepBundle(cell, c, verdict, w);
@@ -103,7 +107,7 @@ export class CellRunner {
 
   /** The cell's steps in order; the first that fails ends the cell's building. */
   private async buildAll(cell: CellSpec, w: CellWork): Promise<'cut' | void> {
-    const image = this.cfg.images.get(cell.go.version)!.build.tag;
+    const image = this.imageOf(cell).build.tag;
     for (const st of this.steps(cell)) {
       if (this.stopped) return 'cut';
       w.reached = st.stage;
@@ -134,7 +138,7 @@ export class CellRunner {
     for (let i = 0; i < this.cfg.repeat; i++) {
       const logPath = join(cellLogDir(cell), i ? `run-${i + 1}.log` : 'run.log');
       const cmd = plan.runCmd(c, p, go, timeoutMs, this.cfg.hosts.nonce);
-      const run = await this.cfg.hosts.run({ image: this.cfg.images.get(go)!.run.tag, cmd, env: plan.hostEnv(c, p, go), workdir: plan.hostCwd(c, p, go), timeoutMs, logPath });
+      const run = await this.cfg.hosts.run({ image: this.imageOf(cell).run.tag, cmd, env: plan.hostEnv(c, p, go), workdir: plan.hostCwd(c, p, go), timeoutMs, logPath });
       if (run.kind === 'skipped') return 'cut';
       w.logs[i ? `run-${i + 1}` : 'run'] = run.logPath;
       if (run.kind === 'infra') w.obs = { infraError: { stage: 'run', message: run.message } };
@@ -150,7 +154,7 @@ export class CellRunner {
   private async keepBundle(cell: CellSpec, c: CaseSpec, verdict: Classification, w: CellWork): Promise<void> {
     const p = cell.platform;
     const go = cell.go.version;
-    const img = this.cfg.images.get(go)!;
+    const img = this.imageOf(cell);
     try {
       w.logs.bundle = await exportBundle({
         session: this.cfg.session,
@@ -180,7 +184,7 @@ export class CellRunner {
     const end = w.end;
     return {
       id: cell.id,
-      axes: { case: c.name, platform: p.name, goarch: p.goarch, ...(p.goarm ? { goarm: p.goarm } : {}), libc: p.libc, cpu: p.cpu, go, goVersion: this.cfg.images.get(go)!.goVersion },
+      axes: { case: c.name, platform: p.name, goarch: p.goarch, ...(p.goarm ? { goarm: p.goarm } : {}), libc: p.libc, cpu: p.cpu, go, goVersion: this.imageOf(cell).goVersion },
       ...verdict,
       ...(end ? { exit: end.kind === 'exit' ? { code: end.code } : end.kind === 'signal' ? { signal: end.signal, signalName: end.name } : { timedOut: true } } : {}),
       // The host's own run time; a cell whose host never ran (n/a, build failure) has none.
