@@ -18,9 +18,10 @@ import { runMatrix } from './runner.js';
 const help = (): string => `usage: npm run matrix -- [options]
 
 Builds every case's Go libraries with -buildmode=c-shared for every platform,
-compiles the C hosts, runs them (ARM under qemu-user) and prints the matrix.
+compiles the C hosts, runs them (every foreign CPU under qemu-user) and prints the matrix.
 
-  --platform LIST   platforms to run, by name or glob ('arm*', '*-musl'; default: all):
+  --platform LIST   platforms to run, by name or glob ('arm*', '*-musl'; default: every row
+                    not marked (not default)):
 ${describePlatforms(PLATFORMS)}
   --case LIST       cases to run, by name or glob (default: all in cases/ and --cases dirs)
   --go LIST         Go versions, or "all" (default: the newest): ${readGoVersions().map((g) => g.version).join(', ')}
@@ -30,7 +31,9 @@ ${describePlatforms(PLATFORMS)}
                     measured on this machine
   --cases DIR       also load cases from DIR (repeatable); DIR is one case or a folder of cases
   --platforms FILE  add platform rows from a JSON file (repeatable): an array of
-                    {name, goarch, goarm?, libc, cc, run: [qemu…], timeoutScale, cpu}
+                    {name, goarch, goarm?, goenv?, libc, cc, cflags?, run: [qemu…], timeoutScale,
+                    cpu, packages?, dpkgArch?, canary?: {level, asm} | noCanary: "why"}; packages
+                    the base image lacks come in a layer of their own
   --no-default-cases  leave out the repository's cases/ (use only --cases DIRs)
   --results DIR     where run directories go (default: results/)
   --reporter LIST   output formats (default: ${DEFAULT_REPORTERS.join(',')}; known: ${Object.keys(REPORTERS).join(', ')})

@@ -41,7 +41,10 @@ export function buildEnv(p: Platform, goCache: string): string[] {
     'GOOS=linux',
     `GOARCH=${p.goarch}`,
     ...(p.goarm ? [`GOARM=${p.goarm}`] : []),
+    ...Object.entries(p.goenv ?? {}).map(([k, v]) => `${k}=${v}`),
     `CC=${p.cc}`,
+    // Go's own default is "-O2 -g"; a row's flags (arm64 musl: -mno-outline-atomics) come after it.
+    ...(p.cflags?.length ? [`CGO_CFLAGS=${['-O2', '-g', ...p.cflags].join(' ')}`] : []),
     // A case's go.work or a go env file could change how the next case builds.
     'GOWORK=off',
     'GOENV=off',
@@ -58,7 +61,8 @@ export const goCacheRel = (imageId: string): string => `go-build/${imageShort(im
  * library; the C compiler only changes runtime/cgo, which c-shared builds
  * recompile every time anyway (go#29132).
  */
-export const stdGroup = (imageId: string, p: Platform): string => `${imageShort(imageId)}-${p.goarch}${p.goarm ? `-v${p.goarm}` : ''}`;
+export const stdGroup = (imageId: string, p: Platform): string =>
+  [`${imageShort(imageId)}-${p.goarch}${p.goarm ? `-v${p.goarm}` : ''}`, ...Object.entries(p.goenv ?? {}).map(([k, v]) => `${k}=${v}`)].join('-');
 /** Marks a group whose standard library is already in the Go build cache, so a later run need not warm it up. */
 export const WARM_MARK = '.warm-';
 export const ELF_BEGIN = '@@csm-elf-begin';
@@ -184,7 +188,7 @@ export function goBuildCmd(c: CaseSpec, lib: GoLibrarySpec, out: string): string
 }
 
 export function cLibCmd(p: Platform, sources: string[], cflags: string[], out: string, name: string): string[] {
-  return [p.cc, '-shared', '-fPIC', '-O2', '-o', `${out}/lib${name}.so`, ...sources, `-I${CSM_DIR}`, ...cflags];
+  return [p.cc, '-shared', '-fPIC', '-O2', ...(p.cflags ?? []), '-o', `${out}/lib${name}.so`, ...sources, `-I${CSM_DIR}`, ...cflags];
 }
 
 export function hostCompileCmd(c: CaseSpec, p: Platform, go: string): string[] {
@@ -201,7 +205,7 @@ export function hostCompileCmd(c: CaseSpec, p: Platform, go: string): string[] {
   // The probe references no symbol at link time; keep the NEEDED entries anyway.
   const asNeeded = c.probe === 'link' ? ['-Wl,--no-as-needed'] : [];
   const sources = c.probe ? [PROBE_SOURCE] : (c.host?.sources ?? []);
-  return [p.cc, '-O1', '-g', '-o', out, ...sources, ...includes, ...(c.host?.cflags ?? []), ...asNeeded, ...link, '-ldl', '-lpthread', ...(c.host?.ldflags ?? [])];
+  return [p.cc, '-O1', '-g', ...(p.cflags ?? []), '-o', out, ...sources, ...includes, ...(c.host?.cflags ?? []), ...asNeeded, ...link, '-ldl', '-lpthread', ...(c.host?.ldflags ?? [])];
 }
 
 /** The environment a host sees: the case's own, plus CSM_LIB_<NAME> for every library. */
@@ -246,7 +250,7 @@ export function calibrationScript(rows: readonly Platform[], streams = 1): strin
   const stream = (k: number) =>
     rows
       .filter((_, i) => i % n === k)
-      .map((p) => `${q(p.cc)} -O1 -o "$d/"${q(p.name)} ${CALIB_SOURCE} && for i in 1 2; do t ${q(p.name)} ${p.run.map(q).join(' ')} "$d/"${q(p.name)}; done`);
+      .map((p) => `${[p.cc, ...(p.cflags ?? [])].map(q).join(' ')} -O1 -o "$d/"${q(p.name)} ${CALIB_SOURCE} && for i in 1 2; do t ${q(p.name)} ${p.run.map(q).join(' ')} "$d/"${q(p.name)}; done`);
   const lines = [
     'set -u',
     `d=${CSM_DIR}/calib; mkdir -p "$d"`,

@@ -52,6 +52,7 @@ export async function runMatrix(cfg: RunConfig, io: RunIO): Promise<RunResults> 
     results: state.results,
     builds: buildStats(state),
     slowdowns: state.slowdowns,
+    canaries: state.canaries,
     phases: outcome.phases,
     resources: resources(),
     ...(state.rootfs && cfg.rootfs ? { rootfs: { path: resolve(cfg.rootfs), tag: state.rootfs.tag, id: state.rootfs.id } } : {}),

@@ -72,7 +72,8 @@ export interface ElfFacts {
   tls: {
     /**
      * Static-TLS (thread-pointer relative) relocations: x86-64 TPOFF64/TPOFF32,
-     * i386 TLS_TPOFF/TLS_TPOFF32, ARM TLS_TPOFF32, AArch64 TLS_TPREL64. Each one
+     * i386 TLS_TPOFF/TLS_TPOFF32, ARM TLS_TPOFF32, AArch64 TLS_TPREL64, RISC-V
+     * TLS_TPREL64, ppc64 TPREL64, s390x TLS_TPOFF, LoongArch TLS_TPREL64. Each one
      * needs the module in the static TLS block, which only the startup loader or
      * glibc's surplus can give.
      */
@@ -145,9 +146,9 @@ const HEADINGS: [RegExp, (m: RegExpExecArray) => Section][] = [
 ];
 
 /** TLS relocation types by what they demand of the loader. Names are readelf's. */
-const STATIC_TLS_RELOCS = /^R_(X86_64_TPOFF(64|32)|386_TLS_TPOFF(32)?|ARM_TLS_TPOFF32|AARCH64_TLS_TPREL(64)?)$/;
+const STATIC_TLS_RELOCS = /^R_(X86_64_TPOFF(64|32)|386_TLS_TPOFF(32)?|ARM_TLS_TPOFF32|AARCH64_TLS_TPREL(64)?|RISCV_TLS_TPREL64|PPC64_TPREL64|390_TLS_TPOFF|LARCH_TLS_TPREL64)$/;
 const LOCAL_EXEC_RELOCS = /^R_X86_64_TPOFF32$/;
-const DYNAMIC_TLS_RELOCS = /^R_(X86_64_(DTPMOD64|DTPOFF64|TLSDESC)|386_TLS_(DTPMOD32|DTPOFF32|DESC)|ARM_TLS_(DTPMOD32|DTPOFF32|DESC)|AARCH64_TLS_(DTPMOD(64)?|DTPREL(64)?|TLSDESC))$/;
+const DYNAMIC_TLS_RELOCS = /^R_(X86_64_(DTPMOD64|DTPOFF64|TLSDESC)|386_TLS_(DTPMOD32|DTPOFF32|DESC)|ARM_TLS_(DTPMOD32|DTPOFF32|DESC)|AARCH64_TLS_(DTPMOD(64)?|DTPREL(64)?|TLSDESC)|RISCV_TLS_(DTPMOD64|DTPREL64|TLSDESC)|PPC64_(DTPMOD64|DTPREL64)|390_TLS_(DTPMOD|DTPOFF)|LARCH_TLS_(DTPMOD64|DTPREL64|DESC64))$/;
 
 const num = (s: string | undefined): number => (s === undefined ? NaN : s.startsWith('0x') ? parseInt(s, 16) : parseInt(s, 10));
 const bare = (sym: string): string => sym.replace(/\s*\(\d+\)$/, '').replace(/@.*$/, '');
@@ -378,8 +379,11 @@ export const FAILURE_RULES: readonly Rule[] = [
     text: /initial-exec TLS/i,
     say: (x) => {
       const l = x.library;
-      const why = l ? [l.flags.includes('STATIC_TLS') ? 'DF_STATIC_TLS' : '', l.tls.initialExec ? plural(l.tls.initialExec, 'IE relocation') : ''].filter(Boolean).join(', ') : '';
-      return `library uses initial-exec TLS${why ? ` (${why})` : ''}; musl's dlopen cannot place it`;
+      if (!l) return "library uses initial-exec TLS; musl's dlopen cannot place it";
+      const ie = l.tls.initialExec ? plural(l.tls.initialExec, 'IE relocation') : '';
+      // Say what is there: arm64's linker sets no DF_STATIC_TLS, and musl refuses the relocation itself.
+      if (l.flags.includes('STATIC_TLS')) return `library uses initial-exec TLS (DF_STATIC_TLS${ie ? `, ${ie}` : ''}); musl's dlopen cannot place it`;
+      return `library uses initial-exec TLS (${ie || 'no IE relocation readelf shows'}; no DF_STATIC_TLS flag): musl's dlopen refuses the relocation when it resolves it`;
     },
   },
   {

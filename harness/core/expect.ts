@@ -35,6 +35,15 @@ export function findExpectation(rules: readonly ExpectationRule[] | undefined, a
   return (rules ?? []).find((r) => ruleSelects(r, axes));
 }
 
+/**
+ * The rules for a cell: its row's first, then the case's own. A row's rule
+ * says a target where nothing builds (ppc64), once, for every case; what a
+ * case expects of glibc cannot happen there, so the row's comes first.
+ */
+export function rulesFor(caseRules: readonly ExpectationRule[] | undefined, platform: Platform): ExpectationRule[] {
+  return [...(platform.expect ?? []).map((r) => ({ ...r, when: { platform: platform.name, ...r.when } })), ...(caseRules ?? [])];
+}
+
 /** "https://github.com/golang/go/issues/54805" → "go#54805", for narrow cells. */
 export function shortLink(url: string): string {
   const m = /github\.com\/([^/]+)\/([^/]+)\/(?:issues|pull)\/(\d+)/.exec(url);

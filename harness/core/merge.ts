@@ -187,7 +187,7 @@ export function mergeResults(parts: readonly RunResults[], opts: MergeOptions = 
     ...unionLists(parts, ranks),
     cells,
     counts,
-    exitCode: exitCodeFor(counts, run.interrupted),
+    exitCode: exitCodeFor(counts, run.interrupted, run.canaries),
   };
 }
 
@@ -279,5 +279,6 @@ function mergedRun(parts: readonly RunResults[], opts: MergeOptions): RunResults
     ...(rootfs && sameRootfs ? { rootfs } : {}),
     // Each shard measured its own emulated rows; together they are the run's.
     ...(parts.some((p) => p.run.emulation) ? { emulation: Object.assign({}, ...parts.map((p) => p.run.emulation ?? {})) as NonNullable<RunResults['run']['emulation']> } : {}),
+    ...(parts.some((p) => p.run.canaries) ? { canaries: Object.assign({}, ...parts.map((p) => p.run.canaries ?? {})) as NonNullable<RunResults['run']['canaries']> } : {}),
   } as RunResults['run'];
 }

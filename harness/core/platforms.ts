@@ -2,36 +2,158 @@ import type { Platform } from './types.js';
 import { UsageError } from './errors.js';
 
 /**
- * The platform table. Adding a row adds a platform: the build, run and
- * rendering code never branches on a platform's name.
+ * The platform table. Adding a row adds a platform, toolchain included: the
+ * image recipe takes its packages from the rows (core/recipe.ts), and the
+ * build, run and rendering code never branches on a platform's name.
  *
  * The CPU model is part of the truth being tested: GOARM=5 code must run on a
  * v5 core (arm926), because a v7 model silently accepts v7-only instructions.
- * musl rows need no -L: musl:armhf/armel install their loaders in the image's /lib.
+ * Each emulated row's canary proves its model refuses code above the baseline
+ * (core/canary.ts). musl rows need no -L: musl:<arch> puts its loader in /lib.
  */
+const QEMU = 'qemu-user';
+const RV64 = 'rv64,zba=false,zbb=false,zbs=false';
+const ARMV7 = { level: 'ARMv7 (what GOARM=7 code uses: movw)', asm: '.arch armv7-a\n\tmovw r0, #1' };
+const ARMV8 = { level: 'ARMv8 AArch32 (load-acquire)', asm: '.arch armv8-a\n\tlda r0, [sp]' };
+const ARMV81 = { level: 'ARMv8.1 (LSE atomics, which gcc and Go use when told the CPU has them)', asm: '.arch armv8.1-a\n\tstadd wzr, [sp]' };
+const SSE41 = { level: 'SSE4.1 (above GO386=sse2 and the Atom N270)', asm: 'pminsd %xmm0, %xmm0' };
+const RVA22 = { level: 'RVA22U64 (Zbb, which GORISCV64=rva22u64 code uses)', asm: '.option arch, +zbb\n\tandn a0, a0, a0' };
+const POWER9 = { level: 'POWER9 (ISA 3.0: modsw; GOPPC64=power9 code uses ISA 3.0)', asm: '.machine power9\n\tmodsw 3, 3, 3' };
+const Z16 = {
+  level: 'z16 (NNPA vector conversion)',
+  asm: '.machine z16\n\tvclfnh %v0, %v0, 0, 0',
+  note: "qemu's only s390x model under TCG (\"qemu\") also runs z14 and z15 instructions, above Go's z13 baseline: no model here refuses them",
+};
+const LOONG11 = { level: 'LoongArch v1.1 (frecipe, beyond the LA464 baseline)', asm: 'frecipe.s $f0, $f0' };
+const X86V3 = { level: 'x86-64-v3 (AVX2, what GOAMD64=v3 code uses)', asm: 'vpaddd %ymm0, %ymm0, %ymm0' };
+
+const glibcCross = (gcc: string, arch: string) => [`gcc-${gcc}`, `libc6-dev-${arch}-cross`, QEMU];
+const muslCross = (gcc: string, arch: string) => [`gcc-${gcc}`, `musl:${arch}`, `musl-dev:${arch}`, QEMU];
+
 export const PLATFORMS: readonly Platform[] = [
-  { name: 'amd64-glibc', goarch: 'amd64', libc: 'glibc', cc: 'gcc', run: [], timeoutScale: 1, cpu: 'native', python: ['python3'] },
-  { name: 'amd64-musl', goarch: 'amd64', libc: 'musl', cc: 'musl-gcc', run: [], timeoutScale: 1, cpu: 'native' },
+  { name: 'amd64-glibc', goarch: 'amd64', libc: 'glibc', cc: 'gcc', run: [], timeoutScale: 1, cpu: 'native', python: ['python3'], packages: ['gcc', 'libc6-dev', 'python3'] },
+  { name: 'amd64-musl', goarch: 'amd64', libc: 'musl', cc: 'musl-gcc', run: [], timeoutScale: 1, cpu: 'native', packages: ['musl', 'musl-tools', 'musl-dev'] },
   {
     name: 'arm7-glibc', goarch: 'arm', goarm: '7', libc: 'glibc', cc: 'arm-linux-gnueabihf-gcc',
     run: ['qemu-arm', '-cpu', 'cortex-a7', '-L', '/usr/arm-linux-gnueabihf'], timeoutScale: 4, cpu: 'cortex-a7',
+    packages: glibcCross('arm-linux-gnueabihf', 'armhf'), canary: ARMV8,
   },
   {
     name: 'arm5-glibc', goarch: 'arm', goarm: '5', libc: 'glibc', cc: 'arm-linux-gnueabi-gcc',
     run: ['qemu-arm', '-cpu', 'arm926', '-L', '/usr/arm-linux-gnueabi'], timeoutScale: 4, cpu: 'arm926',
+    packages: glibcCross('arm-linux-gnueabi', 'armel'), canary: ARMV7,
   },
   {
     name: 'arm7-musl', goarch: 'arm', goarm: '7', libc: 'musl', cc: 'arm-linux-musleabihf-gcc',
     run: ['qemu-arm', '-cpu', 'cortex-a7'], timeoutScale: 4, cpu: 'cortex-a7',
+    packages: muslCross('arm-linux-gnueabihf', 'armhf'), dpkgArch: 'armhf', canary: ARMV8,
   },
   {
     name: 'arm5-musl', goarch: 'arm', goarm: '5', libc: 'musl', cc: 'arm-linux-musleabi-gcc',
     run: ['qemu-arm', '-cpu', 'arm926'], timeoutScale: 4, cpu: 'arm926',
+    packages: muslCross('arm-linux-gnueabi', 'armel'), dpkgArch: 'armel', canary: ARMV7,
+  },
+  // Raspberry Pi 1 and Zero: the armel toolchain, because Debian's armhf libc needs ARMv7.
+  {
+    name: 'arm6-glibc', goarch: 'arm', goarm: '6', libc: 'glibc', cc: 'arm-linux-gnueabi-gcc',
+    run: ['qemu-arm', '-cpu', 'arm1176', '-L', '/usr/arm-linux-gnueabi'], timeoutScale: 4, cpu: 'arm1176',
+    packages: glibcCross('arm-linux-gnueabi', 'armel'), canary: ARMV7,
+  },
+  {
+    name: 'arm6-musl', goarch: 'arm', goarm: '6', libc: 'musl', cc: 'arm-linux-musleabi-gcc',
+    run: ['qemu-arm', '-cpu', 'arm1176'], timeoutScale: 4, cpu: 'arm1176',
+    packages: muslCross('arm-linux-gnueabi', 'armel'), dpkgArch: 'armel', canary: ARMV7,
+  },
+  {
+    name: 'arm64-glibc', goarch: 'arm64', libc: 'glibc', cc: 'aarch64-linux-gnu-gcc',
+    run: ['qemu-aarch64', '-cpu', 'cortex-a53', '-L', '/usr/aarch64-linux-gnu'], timeoutScale: 4, cpu: 'cortex-a53',
+    packages: glibcCross('aarch64-linux-gnu', 'arm64'), canary: ARMV81,
+  },
+  // gcc 14 defaults to outline atomics, whose libgcc helper calls glibc's __getauxval: not in musl.
+  {
+    name: 'arm64-musl', goarch: 'arm64', libc: 'musl', cc: 'aarch64-linux-musl-gcc', cflags: ['-mno-outline-atomics'],
+    run: ['qemu-aarch64', '-cpu', 'cortex-a53'], timeoutScale: 4, cpu: 'cortex-a53',
+    packages: muslCross('aarch64-linux-gnu', 'arm64'), dpkgArch: 'arm64', canary: ARMV81,
+  },
+  // qemu 10 has no pentium4 model; the N270 (Atom) has SSE2 and SSE3, not SSE4.1.
+  {
+    name: '386-glibc', goarch: '386', goenv: { GO386: 'sse2' }, libc: 'glibc', cc: 'i686-linux-gnu-gcc',
+    run: ['qemu-i386', '-cpu', 'n270', '-L', '/usr/i686-linux-gnu'], timeoutScale: 4, cpu: 'n270',
+    packages: glibcCross('i686-linux-gnu', 'i386'), canary: SSE41,
+  },
+  {
+    name: '386-musl', goarch: '386', goenv: { GO386: 'sse2' }, libc: 'musl', cc: 'i386-linux-musl-gcc',
+    run: ['qemu-i386', '-cpu', 'n270'], timeoutScale: 4, cpu: 'n270',
+    packages: muslCross('i686-linux-gnu', 'i386'), dpkgArch: 'i386', canary: SSE41,
+  },
+  // qemu's rv64 model turns Zba/Zbb/Zbs on, which are RVA22U64, above Go's default RVA20U64: its canary ran.
+  {
+    name: 'riscv64-glibc', goarch: 'riscv64', libc: 'glibc', cc: 'riscv64-linux-gnu-gcc',
+    run: ['qemu-riscv64', '-cpu', RV64, '-L', '/usr/riscv64-linux-gnu'], timeoutScale: 4, cpu: RV64,
+    packages: glibcCross('riscv64-linux-gnu', 'riscv64'), canary: RVA22,
+  },
+  {
+    name: 'riscv64-musl', goarch: 'riscv64', libc: 'musl', cc: 'riscv64-linux-musl-gcc',
+    run: ['qemu-riscv64', '-cpu', RV64], timeoutScale: 4, cpu: RV64,
+    packages: muslCross('riscv64-linux-gnu', 'riscv64'), dpkgArch: 'riscv64', canary: RVA22,
+  },
+  {
+    name: 'ppc64le-glibc', goarch: 'ppc64le', libc: 'glibc', cc: 'powerpc64le-linux-gnu-gcc',
+    run: ['qemu-ppc64le', '-cpu', 'power8', '-L', '/usr/powerpc64le-linux-gnu'], timeoutScale: 4, cpu: 'power8',
+    packages: glibcCross('powerpc64le-linux-gnu', 'ppc64el'), canary: POWER9,
+  },
+  {
+    name: 'ppc64le-musl', goarch: 'ppc64le', libc: 'musl', cc: 'powerpc64le-linux-musl-gcc',
+    run: ['qemu-ppc64le', '-cpu', 'power8'], timeoutScale: 4, cpu: 'power8',
+    packages: muslCross('powerpc64le-linux-gnu', 'ppc64el'), dpkgArch: 'ppc64el', canary: POWER9,
+  },
+  // -cpu z13 is refused under TCG; "qemu" is the model TCG runs.
+  {
+    name: 's390x-glibc', goarch: 's390x', libc: 'glibc', cc: 's390x-linux-gnu-gcc',
+    run: ['qemu-s390x', '-cpu', 'qemu', '-L', '/usr/s390x-linux-gnu'], timeoutScale: 4, cpu: 'qemu',
+    packages: glibcCross('s390x-linux-gnu', 's390x'), canary: Z16,
+  },
+  {
+    name: 's390x-musl', goarch: 's390x', libc: 'musl', cc: 's390x-linux-musl-gcc',
+    run: ['qemu-s390x', '-cpu', 'qemu'], timeoutScale: 4, cpu: 'qemu',
+    packages: muslCross('s390x-linux-gnu', 's390x'), dpkgArch: 's390x', canary: Z16,
+  },
+  // trixie has no musl for loong64.
+  {
+    name: 'loong64-glibc', goarch: 'loong64', libc: 'glibc', cc: 'loongarch64-linux-gnu-gcc',
+    run: ['qemu-loongarch64', '-cpu', 'la464', '-L', '/usr/loongarch64-linux-gnu'], timeoutScale: 4, cpu: 'la464',
+    packages: glibcCross('loongarch64-linux-gnu', 'loong64'), canary: LOONG11,
+  },
+  // Big-endian: Go's linux/ppc64 emits ELFv2, Debian's ppc64 userspace is ELFv1, so no c-shared library links.
+  {
+    name: 'ppc64-glibc', goarch: 'ppc64', libc: 'glibc', cc: 'powerpc64-linux-gnu-gcc',
+    run: ['qemu-ppc64', '-cpu', 'power8', '-L', '/usr/powerpc64-linux-gnu'], timeoutScale: 4, cpu: 'power8',
+    packages: glibcCross('powerpc64-linux-gnu', 'ppc64'), canary: POWER9,
+    expect: [
+      {
+        verdict: 'fail',
+        stage: 'build',
+        match: 'ABI version 2 is not compatible with ABI version 1 output',
+        link: 'https://github.com/golang/go/issues/79898',
+        label: 'ppc64 ELFv2 vs ELFv1 (go#79898)',
+        reason: "Go's linux/ppc64 port emits ELFv2 objects; Debian's big-endian ppc64 gcc and libc are ELFv1, so the external link of any cgo binary fails",
+      },
+    ],
+  },
+  // For machines whose own CPU is not amd64, and for GOAMD64 checks: Nehalem is x86-64-v2.
+  {
+    name: 'amd64-glibc-qemu', goarch: 'amd64', libc: 'glibc', cc: 'gcc', default: false,
+    run: ['qemu-x86_64', '-cpu', 'Nehalem'], timeoutScale: 4, cpu: 'Nehalem',
+    packages: ['gcc', 'libc6-dev', QEMU], canary: X86V3,
   },
 ];
 
+/** The rows a run takes when --platform names none. */
+export const defaultPlatforms = (table: readonly Platform[]): Platform[] => table.filter((p) => p.default !== false);
+
 export const isEmulated = (p: Platform): boolean => p.run.length > 0;
 
+const strings = (minItems = 0) => ({ type: 'array', minItems, items: { type: 'string', minLength: 1 } }) as const;
 const ROW_SCHEMA = {
   type: 'object',
   additionalProperties: false,
@@ -40,12 +162,25 @@ const ROW_SCHEMA = {
     name: { type: 'string', pattern: '^[a-z0-9][a-z0-9_.-]*$' },
     goarch: { type: 'string', minLength: 1 },
     goarm: { type: 'string', pattern: '^[5-7]$' },
+    goenv: { type: 'object', propertyNames: { pattern: '^GO[A-Z0-9]+$' }, additionalProperties: { type: 'string' } },
     libc: { enum: ['glibc', 'musl'] },
     cc: { type: 'string', minLength: 1 },
-    run: { type: 'array', items: { type: 'string', minLength: 1 } },
+    cflags: { type: 'array', items: { type: 'string', pattern: '^-' } },
+    run: strings(),
     timeoutScale: { type: 'number', exclusiveMinimum: 0 },
     cpu: { type: 'string', minLength: 1 },
-    python: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+    python: strings(1),
+    // Debian package names, with an optional :arch.
+    packages: { type: 'array', items: { type: 'string', pattern: '^[a-z0-9][a-z0-9+.-]+(:[a-z0-9]+)?$' } },
+    dpkgArch: { type: 'string', pattern: '^[a-z0-9]+$' },
+    canary: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['level', 'asm'],
+      properties: { level: { type: 'string', minLength: 1 }, asm: { type: 'string', minLength: 1 }, note: { type: 'string' } },
+    },
+    noCanary: { type: 'string', minLength: 1 },
+    default: { type: 'boolean' },
   },
 } as const;
 
@@ -64,6 +199,11 @@ export function parsePlatformRows(file: string, text: string, validate: (schema:
   const problems = data.flatMap((row, i) => validate(ROW_SCHEMA, row).map((p) => `${file}: /${i}${p.replace(/^\/(?=:)/, '')}`));
   if (problems.length) throw new UsageError(problems.join('\n'));
   const rows = data as Platform[];
+  // An emulated row proves its CPU model strict with a canary, or says why it cannot.
+  rows.forEach((r, i) => {
+    if (isEmulated(r) && !r.canary && !r.noCanary)
+      problems.push(`${file}: /${i}: an emulated row needs "canary" ({"level", "asm"}: an instruction above its baseline that its CPU model must refuse) or "noCanary" (why it can have none)`);
+  });
   const names = new Set(PLATFORMS.map((p) => p.name));
   rows.forEach((r, i) => {
     if (names.has(r.name)) problems.push(`${file}: /${i}/name: platform "${r.name}" already exists`);
@@ -75,7 +215,9 @@ export function parsePlatformRows(file: string, text: string, validate: (schema:
 
 /** The rows for --help, one line each: name, GOARCH (and GOARM), C library, how it runs and on which CPU model. */
 export function describePlatforms(rows: readonly Platform[], indent = '      '): string {
-  const cols = rows.map((p) => [p.name, `${p.goarch}${p.goarm ? ` GOARM=${p.goarm}` : ''}`, p.libc, p.run.length ? `${p.run[0]} -cpu ${p.cpu}` : 'native']);
+  const target = (p: Platform) => [p.goarch, ...(p.goarm ? [`GOARM=${p.goarm}`] : []), ...Object.entries(p.goenv ?? {}).map(([k, v]) => `${k}=${v}`)].join(' ');
+  const how = (p: Platform) => `${p.run.length ? `${p.run[0]} -cpu ${p.cpu}` : 'native'}${p.default === false ? ' (not default)' : ''}`;
+  const cols = rows.map((p) => [p.name, target(p), p.libc, how(p)]);
   const widths = [0, 1, 2].map((i) => Math.max(...cols.map((c) => c[i]!.length)));
   return cols.map((c) => indent + c.map((x, i) => (i < 3 ? x.padEnd(widths[i]!) : x)).join('  ')).join('\n');
 }

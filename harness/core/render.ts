@@ -1,3 +1,4 @@
+import { laxLine, laxRows, type CanaryResult } from './canary.js';
 import type { CellResult, Verdict } from './types.js';
 import { VERDICTS } from './types.js';
 import { isUnexpected, type RunResults } from './results.js';
@@ -103,7 +104,22 @@ export function renderMarkdown(r: RunResults): string {
   }
   const emu = emulationLine(r);
   if (emu) out.push('', `Emulation, measured on this machine (host timeouts scale by it): ${emu}`);
+  const can = canaryLines(r);
+  if (can.length) out.push('', 'CPU model strictness (each row\'s canary must die with SIGILL):', '', ...can.map((l) => `- ${l}`));
   return `${out.join('\n')}\n`;
+}
+
+/** One line per emulated row: its canary's level and outcome; lax rows first, said so. */
+export function canaryLines(r: RunResults): string[] {
+  const e = Object.entries(r.run.canaries ?? {});
+  const lax = new Set(laxRows(r.run.canaries ?? {}));
+  const line = ([name, c]: [string, CanaryResult & { cached?: boolean }]) =>
+    c.outcome === 'none'
+      ? `${name}: no canary (${c.level})`
+      : lax.has(name)
+        ? `**${laxLine(name, c)}**`
+        : `${name}: ${c.level}: ${c.detail}${c.cached ? ' (measured earlier in this image)' : ''}${c.note ? `; ${c.note}` : ''}`;
+  return [...e.filter(([n]) => lax.has(n)), ...e.filter(([n]) => !lax.has(n))].map(line);
 }
 
 /** "arm7-glibc 6.2× slower, …": each emulated platform's measured slowdown, or undefined when none was measured. */

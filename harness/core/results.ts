@@ -1,3 +1,5 @@
+import type { CanaryResult } from './canary.js';
+import { laxRows } from './canary.js';
 import type { Slowdown } from './emulation.js';
 import type { CellResult, Platform, Verdict } from './types.js';
 import { VERDICTS } from './types.js';
@@ -49,6 +51,11 @@ export interface RunResults {
     builds?: BuildStats;
     /** Measured emulation slowdown per emulated platform; its hosts' timeouts are scaled by it. */
     emulation?: Record<string, Slowdown>;
+    /**
+     * Each emulated row's strictness canary (core/canary.ts): "trapped" is the
+     * only good outcome; cached: measured by an earlier run in the same image.
+     */
+    canaries?: Record<string, CanaryResult & { cached?: boolean }>;
     /** The harness process itself: CPU time and peak resident memory. */
     resources?: { userMs: number; systemMs: number; maxRssMiB: number };
     /** Wall milliseconds per phase: load, engine+images, prepare, restore, cells (builds and runs), cleanup. */
@@ -88,9 +95,10 @@ export const FAILING: readonly Verdict[] = ['fail', 'xpass', 'timeout', 'flaky']
 export const isFailing = (v: Verdict): boolean => FAILING.includes(v);
 export const isUnexpected = (v: Verdict): boolean => isFailing(v) || v === 'error';
 
-export function exitCodeFor(counts: RunResults['counts'], interrupted: boolean): number {
+/** 3 also when a row's canary did not trap: its CPU model may hide bugs, so its pass means less than it says. */
+export function exitCodeFor(counts: RunResults['counts'], interrupted: boolean, canaries?: Record<string, CanaryResult>): number {
   if (interrupted) return EXIT.interrupted;
-  if (counts.error > 0) return EXIT.infra;
+  if (counts.error > 0 || laxRows(canaries ?? {}).length) return EXIT.infra;
   if (FAILING.some((v) => counts[v] > 0)) return EXIT.unexpected;
   return EXIT.ok;
 }
@@ -98,4 +106,4 @@ export function exitCodeFor(counts: RunResults['counts'], interrupted: boolean):
 /** The exit codes in words, for every command's --help and the README. */
 export const EXIT_CODES_HELP = `Exit codes: 0 every cell is pass, xfail or n/a; 1 some cell is fail, xpass,
 timeout or flaky; 2 bad usage or bad case data; 3 infrastructure error (engine,
-image, disk: some cell is error); 130 interrupted.`;
+image, disk: some cell is error; or a row's CPU model ran its canary); 130 interrupted.`;

@@ -9,18 +9,51 @@ export interface Platform {
   goarch: string;
   /** GOARM, only for GOARCH=arm. */
   goarm?: string;
+  /** More of Go's target variables for this row (GO386, GOAMD64, GORISCV64, …). */
+  goenv?: Record<string, string>;
   libc: Libc;
   /** C compiler inside the toolchain image; also cgo's CC. */
   cc: string;
+  /** Flags every C compile for this row gets: cgo's (CGO_CFLAGS), the hosts' and the C libraries'. */
+  cflags?: string[];
   /** Runner prefix: empty for native, or the qemu-user command with its CPU model and sysroot. */
   run: string[];
-  /** Emulated platforms are slower; a case's timeout is multiplied by this. */
+  /** Emulated platforms are slower; a case's timeout is multiplied by this when no slowdown could be measured. */
   timeoutScale: number;
   /** The CPU model the host runs on, for the results (qemu -cpu, or the build machine's own). */
   cpu: string;
   /** How to start a Python of this platform inside the image, after the runner prefix; absent: none there. */
   python?: string[];
+  /** Debian packages this row needs in the toolchain image: compiler, cross libc, musl, runner. */
+  packages?: string[];
+  /** The dpkg architecture of those packages ("arm64" for musl:arm64), when it is not the image's own. */
+  dpkgArch?: string;
+  /** Emulated rows: an instruction above the row's baseline that its CPU model must refuse (SIGILL). */
+  canary?: Canary;
+  /** Emulated rows without a canary say why here. */
+  noCanary?: string;
+  /** false: only when asked for by name or glob (--platform), not in the default matrix. */
+  default?: boolean;
+  /** Expectations for every case on this row, after the case's own (a target where nothing can build). */
+  expect?: RowExpectation[];
 }
+
+/**
+ * A strictness canary: `asm` is put in a tiny C program built with the row's
+ * compiler and run under the row's runner. It must die with SIGILL: if it runs,
+ * the CPU model accepts code above the row's baseline and would hide such bugs.
+ */
+export interface Canary {
+  /** What the instruction needs, in words ("ARMv7: movw"). */
+  level: string;
+  /** GNU as text for a basic asm statement (no operands, so "%" is literal). */
+  asm: string;
+  /** What the canary does not cover, when the CPU model is laxer than Go's baseline in ways no model here fixes. */
+  note?: string;
+}
+
+/** An expectation a row gives every case; its selector may be left out (the row is the selector). */
+export type RowExpectation = Omit<ExpectationRule, 'when'> & { when?: ExpectationRule['when'] };
 
 export const STAGES = ['build', 'host-compile', 'load', 'run', 'checks'] as const;
 export type Stage = (typeof STAGES)[number];

@@ -8,20 +8,13 @@ import type Docker from 'dockerode';
 import * as tar from 'tar';
 import { readJsonFile, REPO_ROOT } from './repo.js';
 import { InfraError, UsageError } from '../core/errors.js';
-import type { GoToolchain } from '../core/types.js';
+import type { GoToolchain, Platform } from '../core/types.js';
+import { PLATFORMS } from '../core/platforms.js';
+import { deriveRecipe, rowLayerKey, type BaseRecipe, type RowLayer } from '../core/recipe.js';
 import { aptInstall, onPath } from './host-packages.js';
 
 export const IMAGES_DIR = join(REPO_ROOT, 'images');
 const LABEL = 'org.cshared-matrix.recipe';
-
-export interface BaseRecipe {
-  suite: string;
-  variant: string;
-  architectures: string[];
-  sources: string[];
-  include: string[];
-  dpkgopts?: string[];
-}
 
 export interface BuiltImage {
   tag: string;
@@ -30,9 +23,18 @@ export interface BuiltImage {
   seconds: number;
 }
 
-export function readBaseRecipe(): { recipe: BaseRecipe; text: string } {
-  const text = readFileSync(join(IMAGES_DIR, 'base', 'recipe.json'), 'utf8');
-  return { recipe: JSON.parse(text) as BaseRecipe, text };
+export { type BaseRecipe } from '../core/recipe.js';
+
+/**
+ * The base image's recipe: images/base/recipe.json plus the built-in rows'
+ * packages (core/recipe.ts). `text` is what the tag hashes: the derived recipe,
+ * so a row's new package is a new image.
+ */
+export function readBaseRecipe(rows: readonly Platform[] = PLATFORMS): { recipe: BaseRecipe; text: string } {
+  const file = JSON.parse(readFileSync(join(IMAGES_DIR, 'base', 'recipe.json'), 'utf8')) as BaseRecipe & { $comment?: string };
+  delete file.$comment;
+  const recipe = deriveRecipe(file, rows);
+  return { recipe, text: `${JSON.stringify(recipe, null, 2)}\n` };
 }
 
 export function readGoVersions(): GoToolchain[] {
@@ -53,6 +55,9 @@ export const baseTag = (recipeText: string): string => `cshared-matrix-base:${sh
 export const goTag = (base: string, dockerfile: string, go: GoToolchain): string =>
   `cshared-matrix-go:${go.version}-${sha('go-v1', base, dockerfile, go.version, go.suite)}`;
 
+/** A user row's own packages on top of a Go image, keyed by what it adds. */
+export const rowTag = (goImage: string, dockerfile: string, layer: RowLayer): string => `cshared-matrix-row:${sha('row-v1', goImage, dockerfile, rowLayerKey(layer))}`;
+
 /** Every toolchain tag the current recipes name: the base, and one Go layer per row of versions.json. */
 export function currentToolchainTags(): string[] {
   const base = baseTag(readBaseRecipe().text);
@@ -62,13 +67,15 @@ export function currentToolchainTags(): string[] {
 
 /**
  * Toolchain tags built from recipes that have since changed: every
- * cshared-matrix-base or -go tag the current recipes do not name. Go layers
- * come first, since each sits on a base. Pure, so it is tested without an engine.
+ * cshared-matrix-base, -go or -row tag the current recipes do not name. Go layers
+ * and row layers come first, since each sits on a base. Pure, so it is tested without an engine.
  */
 export function supersededTags(existing: readonly string[], current: readonly string[]): string[] {
   const keep = new Set(current);
-  const old = existing.filter((t) => /^cshared-matrix-(base|go):/.test(t) && !keep.has(t));
-  return [...new Set(old)].sort((a, b) => Number(a.startsWith('cshared-matrix-base:')) - Number(b.startsWith('cshared-matrix-base:')) || a.localeCompare(b));
+  const old = existing.filter((t) => /^cshared-matrix-(base|go|row):/.test(t) && !keep.has(t));
+  // Children before parents: a row layer sits on a Go layer, which sits on a base.
+  const rank = (t: string) => ['cshared-matrix-row:', 'cshared-matrix-go:', 'cshared-matrix-base:'].findIndex((p) => t.startsWith(p));
+  return [...new Set(old)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
 /**
@@ -228,6 +235,37 @@ export async function ensureGoImage(docker: Docker, base: BuiltImage, go: GoTool
   } as Docker.ImageBuildOptions);
   await follow(docker, stream, (line) => {
     if (/^(Step |Setting up golang|go version|Successfully|E: )/.test(line)) say(`  [go ${go.version} ${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}`);
+  });
+  const id = await imageId(docker, tag);
+  if (!id) throw new InfraError(`building ${tag} finished but the engine has no such image`);
+  const seconds = (Date.now() - t0) / 1000;
+  say(`  ${tag} ready in ${seconds.toFixed(0)} s`);
+  return { tag, id, built: true, seconds };
+}
+
+/**
+ * A user row's packages (and dpkg architecture, and qemu binary) the base
+ * lacks, in a layer of its own on the Go image: adding a row never rebuilds
+ * the base, and rows that need the same things share the layer.
+ */
+export async function ensureRowImage(docker: Docker, goImage: BuiltImage, layer: RowLayer, say: (line: string) => void, opts: { rebuild?: boolean } = {}): Promise<BuiltImage> {
+  const dockerfile = readFileSync(join(IMAGES_DIR, 'row', 'Dockerfile'), 'utf8');
+  const tag = rowTag(goImage.tag, dockerfile, layer);
+  const existing = await imageId(docker, tag);
+  if (existing && !opts.rebuild && !goImage.built) return { tag, id: existing, built: false, seconds: 0 };
+  const t0 = Date.now();
+  say(`building ${tag}: ${[...layer.packages, ...(layer.runner ? [layer.runner] : [])].join(' ')} on ${goImage.tag}`);
+  const context = tar.c({ cwd: join(IMAGES_DIR, 'row'), portable: true }, ['Dockerfile']);
+  const stream = await docker.buildImage(Readable.from(context) as unknown as NodeJS.ReadableStream, {
+    t: tag,
+    buildargs: { FROM: goImage.tag, PACKAGES: layer.packages.join(' '), DPKG_ARCH: layer.dpkgArch ?? '', RUNNER: layer.runner ?? '' },
+    labels: { [LABEL]: tag },
+    rm: true,
+    forcerm: true,
+    pull: false,
+  } as Docker.ImageBuildOptions);
+  await follow(docker, stream, (line) => {
+    if (/^(Step |Setting up |Successfully|E: )/.test(line)) say(`  [row ${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}`);
   });
   const id = await imageId(docker, tag);
   if (!id) throw new InfraError(`building ${tag} finished but the engine has no such image`);

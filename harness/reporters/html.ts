@@ -4,7 +4,7 @@ import { join, resolve, sep } from 'node:path';
 import { shortLink } from '../core/expect.js';
 import { exitCodeFor, isUnexpected, type RunResults } from '../core/results.js';
 import { EXIT } from '../core/errors.js';
-import { MEANING, countsLine, emulationLine, toGrid } from '../core/render.js';
+import { MEANING, canaryLines, countsLine, emulationLine, toGrid } from '../core/render.js';
 import { VERDICTS, type CellResult, type Verdict } from '../core/types.js';
 import { writeAtomic } from '../edge/files.js';
 import type { Reporter } from './reporter.js';
@@ -108,7 +108,7 @@ const STATUS: Record<string, { cls: string; text: string }> = {
 };
 
 function statusOf(r: RunResults): { cls: string; text: string } {
-  const code = exitCodeFor(r.counts, r.run.interrupted);
+  const code = exitCodeFor(r.counts, r.run.interrupted, r.run.canaries);
   return code === EXIT.interrupted ? STATUS.interrupted! : code === EXIT.infra ? STATUS.infra! : code === EXIT.unexpected ? STATUS.unexpected! : STATUS.ok!;
 }
 
@@ -171,6 +171,8 @@ function metaHtml(r: RunResults): string {
   ];
   const emu = emulationLine(r);
   if (emu) rows.push(['Emulation', `${esc(emu)} <span class="dim">(measured here; emulated timeouts scale by it)</span>`]);
+  const can = canaryLines(r);
+  if (can.length) rows.push(['CPU models', `<ul class="canaries">${can.map((l) => `<li>${esc(l).replace(/\*\*(.+)\*\*/, '<b>$1</b>')}</li>`).join('')}</ul><span class="dim">each row's canary, an instruction above its baseline, must die with SIGILL</span>`]);
   if (r.run.rootfs) rows.push(['Root fs', `<code>${esc(r.run.rootfs.path)}</code> (${esc(r.run.rootfs.tag)})`]);
   for (const img of r.images) {
     const tools = Object.entries(img.tools).map(([k, v]) => `<span class="tool"><b>${esc(k)}</b> ${esc(v)}</span>`);

@@ -1,3 +1,4 @@
+import type { CanaryResult } from '../core/canary.js';
 import type { Slowdown } from '../core/emulation.js';
 import { countVerdicts, exitCodeFor, RESULTS_SCHEMA_VERSION, type BuildStats, type ImageInfo, type RunResults } from '../core/results.js';
 import type { Shard } from '../core/shard.js';
@@ -21,6 +22,7 @@ export interface RunRecord {
   results: readonly CellResult[];
   builds: BuildStats;
   slowdowns: ReadonlyMap<string, Slowdown>;
+  canaries: ReadonlyMap<string, CanaryResult & { cached?: boolean }>;
   phases: Record<string, number>;
   resources: { userMs: number; systemMs: number; maxRssMiB: number };
   rootfs?: { path: string; tag: string; id: string };
@@ -50,6 +52,7 @@ export function assembleResults(r: RunRecord): RunResults {
       ...(r.shard ? { shard: { ...r.shard, of: r.allCells } } : {}),
       builds: r.builds,
       ...(r.slowdowns.size ? { emulation: Object.fromEntries(r.slowdowns) } : {}),
+      ...(r.canaries.size ? { canaries: Object.fromEntries(r.canaries) } : {}),
       phases: r.phases,
       resources: r.resources,
       ...(r.rootfs ? { rootfs: r.rootfs } : {}),
@@ -59,6 +62,6 @@ export function assembleResults(r: RunRecord): RunResults {
     cases: r.cases.map((c) => ({ name: c.name, dir: c.dir, description: c.description })),
     cells,
     counts,
-    exitCode: exitCodeFor(counts, r.interrupted),
+    exitCode: exitCodeFor(counts, r.interrupted, Object.fromEntries(r.canaries)),
   };
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { InfraError } from '../core/errors.js';
-import { findExpectation } from '../core/expect.js';
+import { findExpectation, rulesFor } from '../core/expect.js';
 import type { FailureTracker } from '../core/failure-tracker.js';
 import { judge } from '../core/judge.js';
 import type { CaseSpec, CellObservation, CellResult, CellSpec, Classification, Platform, ProcessEnd, Stage } from '../core/types.js';
@@ -30,7 +30,9 @@ export interface CellRunnerConfig {
   session: Session;
   runDir: string;
   cases: ReadonlyMap<string, CaseSpec>;
+  /** The run's images by key (a Go version, or a Go version and a row's own layer). */
   images: ReadonlyMap<string, ImageOfRun>;
+  imageKey: (cell: CellSpec) => string;
   harnessCHash: string;
   builds: Builds;
   hosts: HostRuns;
@@ -72,7 +74,7 @@ export class CellRunner {
   private readonly planned = new Map<string, StepPlan[]>();
 
   private imageOf(cell: CellSpec): ImageOfRun {
-    return this.cfg.images.get(cell.go.version)!;
+    return this.cfg.images.get(this.cfg.imageKey(cell))!;
   }
 
   /** The cell's steps, planned once: the restore task and the cell's own build read the same list. */
@@ -99,7 +101,7 @@ export class CellRunner {
     }
     if (w.obs.infraError) w.obs = { infraError: { ...w.obs.infraError, message: (await this.cfg.engine.check()) ?? w.obs.infraError.message } };
     const img = this.imageOf(cell);
-    const { verdict, repeats } = judge(w.obs, w.repetitions, c.pass, findExpectation(c.expect, { platform: cell.platform, go: img.goVersion }));
+    const { verdict, repeats } = judge(w.obs, w.repetitions, c.pass, findExpectation(rulesFor(c.expect, cell.platform), { platform: cell.platform, go: img.goVersion }));
     this.cfg.failures.onCellEnd(verdict.verdict);
     if (this.cfg.bundles && w.obs.run && verdict.verdict !== 'pass') await this.keepBundle(cell, c, verdict, w);
     return this.result(cell, c, verdict, w, repeats);

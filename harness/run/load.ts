@@ -1,7 +1,7 @@
 import { UsageError } from '../core/errors.js';
 import { expandMatrix, pick, pickGo } from '../core/matrix.js';
 import { parseRunResults } from '../core/merge.js';
-import { parsePlatformRows, PLATFORMS } from '../core/platforms.js';
+import { defaultPlatforms, parsePlatformRows, PLATFORMS } from '../core/platforms.js';
 import { probeCases } from '../core/probes.js';
 import { costsFrom, shardCells, type Shard } from '../core/shard.js';
 import type { CaseSpec, CellSpec, GoToolchain, Platform } from '../core/types.js';
@@ -40,7 +40,8 @@ export function loadMatrix(sel: MatrixSelection): LoadedMatrix {
   const probeRules = sel.probes ? readProbeExpectations() : undefined;
   const cases = probeRules ? picked.flatMap((c) => [c, ...probeCases(c, probeRules)]) : picked;
   const table = [...PLATFORMS, ...sel.platformFiles.flatMap((f) => parsePlatformRows(f, readText(f), validateAgainst))];
-  const platforms = pick('platform', table, (p) => p.name, sel.platforms);
+  // Names and globs pick from every row; nothing named → the default rows (amd64-glibc-qemu is not one).
+  const platforms = sel.platforms.length ? pick('platform', table, (p) => p.name, sel.platforms) : defaultPlatforms(table);
   const gos = pickGo(readGoVersions(), sel.go);
   // A case without a host contributes only its probes.
   const allCells = expandMatrix(cases.filter((c) => c.host || c.probe), platforms, gos);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseCalibration, slowdownFrom, type Slowdown } from '../core/emulation.js';
 import { isEmulated } from '../core/platforms.js';
 import type { ImageInfo } from '../core/results.js';
-import type { CaseSpec, GoToolchain, Platform } from '../core/types.js';
+import type { CaseSpec, Platform } from '../core/types.js';
 import { prepareVolume, shareGoCache } from '../edge/build-step.js';
 import { writeAtomic } from '../edge/files.js';
 import type { BuiltImage } from '../edge/images.js';
@@ -17,19 +17,28 @@ import * as plan from '../plan.js';
  * toolchains' versions, and each emulated platform's slowdown on this machine.
  */
 
-const TOOLS_SCRIPT = `
-v() { dpkg-query -W -f='\${Version}' "$1" 2>/dev/null || echo missing; }
-echo "go=$(go version | cut -d' ' -f3 | sed 's/^go//')"
-echo "gcc=$(gcc -dumpfullversion)"
-echo "glibc=$(v libc6:amd64)"
-echo "musl=$(v musl:amd64)"
-echo "qemu=$(qemu-arm --version | head -1 | sed 's/^qemu-arm version //')"
-echo "gcc-armhf=$(arm-linux-gnueabihf-gcc -dumpfullversion)"
-echo "gcc-armel=$(arm-linux-gnueabi-gcc -dumpfullversion)"
-echo "glibc-armhf=$(v libc6-armhf-cross)"
-echo "musl-armhf=$(v musl:armhf)"
-echo "musl-armel=$(v musl:armel)"
-`;
+/**
+ * The versions read inside an image: Go, the native gcc, glibc, musl, qemu,
+ * and for every row its compiler ("cc <name>") and each of its Debian packages ("deb <package>").
+ * Derived from the rows, so a new row's toolchain is recorded without a line here.
+ */
+export function toolsScript(rows: readonly Platform[]): string {
+  const q = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+  const ccs = [...new Set(rows.map((p) => p.cc))];
+  const pkgs = [...new Set(rows.flatMap((p) => p.packages ?? []))];
+  const runner = rows.find((p) => p.run[0]?.startsWith('qemu-'))?.run[0];
+  return [
+    `v() { dpkg-query -W -f='\${Version}' "$1" 2>/dev/null || echo missing; }`,
+    `echo "go=$(go version | cut -d' ' -f3 | sed 's/^go//')"`,
+    'echo "gcc=$(gcc -dumpfullversion)"',
+    'echo "glibc=$(v libc6:amd64)"',
+    'echo "musl=$(v musl:amd64)"',
+    ...(runner ? [`echo "qemu=$(${q(runner)} --version | head -1 | sed 's/^qemu-[a-z0-9_]* version //')"`] : []),
+    ...ccs.map((cc) => `echo "cc ${cc}=$(${q(cc)} -dumpfullversion 2>/dev/null || echo missing)"`),
+    ...pkgs.map((p) => `echo "deb ${p}=$(v ${q(p)})"`),
+    '',
+  ].join('\n');
+}
 
 /** `key=value` lines → a record (values may contain "="). */
 export function parseTools(stdout: string): Record<string, string> {
@@ -49,17 +58,18 @@ export class Preparer {
   constructor(
     private readonly session: Session,
     private readonly cases: readonly CaseSpec[],
+    private readonly rows: readonly Platform[],
   ) {}
 
   /** The volume's sources (once), the image's Go build cache, and its tool versions. */
-  async prepare(go: GoToolchain, img: BuiltImage): Promise<ImageInfo> {
+  async prepare(go: string, img: BuiltImage): Promise<ImageInfo> {
     const builder = await this.session.builder(img.tag);
     // One upload for everything: a request per case cost the engine seconds on large catalogues.
     this.uploaded ??= prepareVolume(this.session, builder, this.cases.filter((c) => !c.sourceOf));
     await this.uploaded;
     await shareGoCache(this.session, builder, img.id);
-    const t = await this.session.exec(builder, ['/bin/sh', '-c', TOOLS_SCRIPT], { deadlineMs: 60_000 });
-    return { go: go.version, tag: img.tag, id: img.id, tools: parseTools(t.stdout) };
+    const t = await this.session.exec(builder, ['/bin/sh', '-c', toolsScript(this.rows)], { deadlineMs: 60_000 });
+    return { go, tag: img.tag, id: img.id, tools: parseTools(t.stdout) };
   }
 }
 

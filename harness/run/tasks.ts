@@ -10,7 +10,7 @@ import type { Task } from '../core/task-runner.js';
 import type { CaseSpec, CellResult, Platform } from '../core/types.js';
 import { REPO_ROOT } from '../edge/repo.js';
 import { ensureEngine } from '../edge/engine.js';
-import { ensureBaseImage, ensureGoImage, ensureRootfsImage, pruneToolchainImages, type BuiltImage } from '../edge/images.js';
+import { ensureRootfsImage, pruneToolchainImages, type BuiltImage } from '../edge/images.js';
 import { DEFAULT_LIMITS, Session, sweepStale } from '../edge/sandbox.js';
 import type { RunConfig } from '../options.js';
 import * as plan from '../plan.js';
@@ -18,6 +18,9 @@ import type { Reporter } from '../reporters/reporter.js';
 import { Builds } from './builds.js';
 import { CellRunner, type ImageOfRun } from './cell.js';
 import { EngineWatch } from './engine-watch.js';
+import { RunImages } from './images.js';
+import { runCanaries } from './canaries.js';
+import type { CanaryResult } from '../core/canary.js';
 import { HostRuns } from './host-runs.js';
 import { loadMatrix, type LoadedMatrix } from './load.js';
 import { makeRunDir } from './run-dir.js';
@@ -36,7 +39,7 @@ export interface RunState {
   readonly failures: FailureTracker;
   matrix?: LoadedMatrix;
   docker?: Docker;
-  goImages: Map<string, BuiltImage>;
+  toolchains: RunImages;
   rootfs?: BuiltImage;
   session?: Session;
   builds?: Builds;
@@ -44,6 +47,7 @@ export interface RunState {
   cellRunner?: CellRunner;
   images: ImageInfo[];
   slowdowns: Map<string, Slowdown>;
+  canaries: Map<string, CanaryResult>;
   results: CellResult[];
 }
 
@@ -56,9 +60,10 @@ export function newRunState(cfg: RunConfig, rep: Required<Reporter>, runId: stri
     ...(signal ? { signal } : {}),
     harnessCHash: hashFiles(join(REPO_ROOT, 'harness', 'c')),
     failures: new FailureTracker(cfg.maxFailures),
-    goImages: new Map(),
+    toolchains: new RunImages(),
     images: [],
     slowdowns: new Map(),
+    canaries: new Map(),
     results: [],
   };
 }
@@ -85,8 +90,8 @@ const engine: Task<RunState> = {
     const swept = await sweepStale(docker);
     if (swept) say(`removed ${swept} containers/volumes left by earlier runs that died`);
     if (s.cfg.pruneImages) await pruneToolchainImages(docker, say);
-    const base = await ensureBaseImage(docker, say, { rebuild: s.cfg.rebuildImages });
-    for (const go of need(s.matrix, 'the matrix').gos) s.goImages.set(go.version, await ensureGoImage(docker, base, go, say, { rebuild: s.cfg.rebuildImages }));
+    const matrix = need(s.matrix, 'the matrix');
+    await s.toolchains.ensure(docker, matrix.gos, matrix.platforms, say, !!s.cfg.rebuildImages);
     if (s.cfg.rootfs) s.rootfs = await ensureRootfsImage(docker, s.cfg.rootfs, say);
   },
 };
@@ -99,13 +104,13 @@ const prepare: Task<RunState> = {
     const session = (s.session = new Session(need(s.docker, 'the engine'), s.runId, DEFAULT_LIMITS, s.cfg.cacheDir, s.cfg.jobs));
     await session.open();
     const matrix = need(s.matrix, 'the matrix');
-    const preparer = new Preparer(session, matrix.cases);
+    const preparer = new Preparer(session, matrix.cases, matrix.platforms);
     const images = new Map<string, ImageOfRun>();
-    for (const go of matrix.gos) {
-      const build = s.goImages.get(go.version)!;
+    for (const [key, build] of s.toolchains.entries()) {
+      const go = key.split('+')[0]!;
       const info = await preparer.prepare(go, build);
       s.images.push(info);
-      images.set(go.version, { build, run: s.rootfs ?? build, goVersion: info.tools.go ?? go.version, tools: info.tools });
+      images.set(key, { build, run: s.rootfs ?? build, goVersion: info.tools.go ?? go, tools: info.tools });
     }
     s.cellRunner = cellRunnerFor(s, session, matrix.cases, images);
   },
@@ -128,6 +133,7 @@ function cellRunnerFor(s: RunState, session: Session, cases: CaseSpec[], images:
     runDir: s.runDir,
     cases: new Map(cases.map((c) => [c.name, c])),
     images,
+    imageKey: (cell) => s.toolchains.keyOf(cell.go.version, cell.platform),
     harnessCHash: s.harnessCHash,
     builds: s.builds,
     hosts: s.hosts,
@@ -141,18 +147,31 @@ function cellRunnerFor(s: RunState, session: Session, cases: CaseSpec[], images:
   });
 }
 
-/** Emulated platforms are n/a in a user's rootfs (no qemu there): nothing to time. */
+/**
+ * Emulated platforms are n/a in a user's rootfs (no qemu there): nothing to time.
+ * Each row is timed, and its canary run, in the image its cells build in.
+ */
 const calibration: Task<RunState> = {
   name: 'calibrate',
   run: async (s) => {
     const matrix = need(s.matrix, 'the matrix');
     if (s.rootfs) return;
     const { cfg } = s;
-    const img = s.goImages.get(matrix.gos[0]!.version)!;
-    const args = { session: need(s.session, 'the session'), img, platforms: matrix.platforms, cacheDir: cfg.cacheDir, rebuild: cfg.rebuild, jobs: cfg.jobs, harnessCHash: s.harnessCHash };
-    s.slowdowns = await calibrate({ ...args, say: (l) => s.rep.onLog(l) });
+    const go = matrix.gos[0]!.version;
+    const say = (l: string) => s.rep.onLog(l);
+    for (const [key, rows] of groupBy(matrix.platforms, (p) => s.toolchains.keyOf(go, p))) {
+      const args = { session: need(s.session, 'the session'), img: s.toolchains.get(key), platforms: rows, cacheDir: cfg.cacheDir, rebuild: cfg.rebuild, jobs: cfg.jobs, harnessCHash: s.harnessCHash, say };
+      for (const [name, f] of await calibrate(args)) s.slowdowns.set(name, f);
+      for (const [name, r] of await runCanaries(args)) s.canaries.set(name, r);
+    }
   },
 };
+
+function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const x of xs) m.set(key(x), [...(m.get(key(x)) ?? []), x]);
+  return m;
+}
 
 const restore: Task<RunState> = {
   name: 'restore',
@@ -160,7 +179,7 @@ const restore: Task<RunState> = {
     const { cells } = need(s.matrix, 'the matrix');
     const runner = need(s.cellRunner, 'the cell runner');
     const steps = cells.flatMap((cell) => runner.steps(cell));
-    await need(s.builds, 'the builds').restore(steps, s.goImages.get(cells[0]!.go.version)!.tag);
+    await need(s.builds, 'the builds').restore(steps, s.toolchains.get(cells[0]!.go.version).tag);
   },
 };
 

@@ -23,15 +23,18 @@ t.test('splitList', async (t) => {
   t.same(splitList(['b', 'a', 'b']), ['b', 'a', 'b'], 'order and repeats kept');
 });
 
+// The first six rows (amd64, ARMv7 and ARMv5, each with glibc and musl): pick's rules, not the table's size.
+const SIX = PLATFORMS.slice(0, 6);
+
 t.test('pick', async (t) => {
-  t.same(names(pick('platform', PLATFORMS, (p) => p.name, [])), names(PLATFORMS), 'nothing wanted → everything');
-  t.not(pick('platform', PLATFORMS, (p) => p.name, []), PLATFORMS, 'a copy, not the table');
-  t.same(names(pick('platform', PLATFORMS, (p) => p.name, ['arm5-musl', 'amd64-glibc'])), ['amd64-glibc', 'arm5-musl'], 'table order, not argument order');
-  t.same(names(pick('platform', PLATFORMS, (p) => p.name, ['amd64-musl', 'amd64-musl'])), ['amd64-musl'], 'a repeat picks once');
+  t.same(names(pick('platform', SIX, (p) => p.name, [])), names(SIX), 'nothing wanted → everything');
+  t.not(pick('platform', SIX, (p) => p.name, []), SIX, 'a copy, not the table');
+  t.same(names(pick('platform', SIX, (p) => p.name, ['arm5-musl', 'amd64-glibc'])), ['amd64-glibc', 'arm5-musl'], 'table order, not argument order');
+  t.same(names(pick('platform', SIX, (p) => p.name, ['amd64-musl', 'amd64-musl'])), ['amd64-musl'], 'a repeat picks once');
 
   let err: unknown;
   try {
-    pick('platform', PLATFORMS, (p) => p.name, ['amd64-glibc', 'riscv', 'arm6-musl']);
+    pick('platform', SIX, (p) => p.name, ['amd64-glibc', 'riscv', 'arm6-musl']);
   } catch (e) {
     err = e;
   }
@@ -44,14 +47,14 @@ t.test('pick', async (t) => {
 });
 
 t.test('pick with globs', async (t) => {
-  const pickP = (...w: string[]) => names(pick('platform', PLATFORMS, (p) => p.name, w));
+  const pickP = (...w: string[]) => names(pick('platform', SIX, (p) => p.name, w));
   t.same(pickP('arm*'), ['arm7-glibc', 'arm5-glibc', 'arm7-musl', 'arm5-musl'], 'a prefix');
   t.same(pickP('*-musl'), ['amd64-musl', 'arm7-musl', 'arm5-musl'], 'a suffix');
   t.same(pickP('arm?-glibc', 'amd64-musl'), ['amd64-musl', 'arm7-glibc', 'arm5-glibc'], 'globs and names together, table order');
   t.same(pickP('{amd64,arm5}-glibc'), ['amd64-glibc', 'arm5-glibc'], 'braces');
   t.same(splitList('{amd64,arm5}-glibc,*-musl'), ['{amd64,arm5}-glibc', '*-musl'], 'a comma inside braces belongs to the glob');
   t.same(pickP(...splitList('{amd64,arm5}-glibc,arm7-musl')), ['amd64-glibc', 'arm5-glibc', 'arm7-musl'], 'as the CLI passes it');
-  t.same(pickP('*', 'amd64-glibc'), names(PLATFORMS), 'overlaps pick once');
+  t.same(pickP('*', 'amd64-glibc'), names(SIX), 'overlaps pick once');
   t.throws(() => pickP('riscv*'), { name: 'UsageError', message: 'no platform matches "riscv*"; known: amd64-glibc, amd64-musl, arm7-glibc, arm5-glibc, arm7-musl, arm5-musl' });
   t.throws(() => pickP('riscv*', 'mips'), { name: 'UsageError', message: /^unknown platform "mips"; no platform matches "riscv\*"; known: / }, 'each problem named');
   t.same(pickGo([{ version: '1.26' }, { version: '1.27' }] as never, ['1.2*']).length, 2, 'Go versions take globs too');
@@ -76,10 +79,10 @@ t.test('cellId', async (t) => {
 t.test('expandMatrix', async (t) => {
   const cases = [fakeCase('link'), fakeCase('dlopen')];
   const gos = [GOS[1]!, GOS[2]!];
-  const cells = expandMatrix(cases, PLATFORMS, gos);
+  const cells = expandMatrix(cases, SIX, gos);
   t.equal(cells.length, 2 * 6 * 2);
   const ids: string[] = [];
-  for (const g of ['1.24', '1.27']) for (const c of ['link', 'dlopen']) for (const p of names(PLATFORMS)) ids.push(`${c}/${p}/go${g}`);
+  for (const g of ['1.24', '1.27']) for (const c of ['link', 'dlopen']) for (const p of names(SIX)) ids.push(`${c}/${p}/go${g}`);
   t.same(
     cells.map((c) => c.id),
     ids,
@@ -87,7 +90,7 @@ t.test('expandMatrix', async (t) => {
   );
   t.same(cells[0], { id: 'link/amd64-glibc/go1.24', caseName: 'link', platform: platform('amd64-glibc'), go: GOS[1] });
   t.equal(cells[23]!.id, 'dlopen/arm5-musl/go1.27');
-  t.equal(cells[23]!.platform, PLATFORMS[5], 'the platform row itself');
+  t.equal(cells[23]!.platform, SIX[5], 'the platform row itself');
   t.equal(new Set(cells.map((c) => c.id)).size, cells.length, 'ids are unique');
   t.same(expandMatrix([], PLATFORMS, gos), []);
   t.same(

@@ -5,57 +5,96 @@ import { join } from 'node:path';
 import { validateAgainst } from '../../harness/core/cases.js';
 import { REPO_ROOT } from '../../harness/edge/repo.js';
 import { EXIT, UsageError } from '../../harness/core/errors.js';
-import { describePlatforms, isEmulated, parsePlatformRows, PLATFORMS } from '../../harness/core/platforms.js';
+import { defaultPlatforms, describePlatforms, isEmulated, parsePlatformRows, PLATFORMS } from '../../harness/core/platforms.js';
+
+const NAMES = [
+  'amd64-glibc', 'amd64-musl', 'arm7-glibc', 'arm5-glibc', 'arm7-musl', 'arm5-musl', 'arm6-glibc', 'arm6-musl',
+  'arm64-glibc', 'arm64-musl', '386-glibc', '386-musl', 'riscv64-glibc', 'riscv64-musl', 'ppc64le-glibc', 'ppc64le-musl',
+  's390x-glibc', 's390x-musl', 'loong64-glibc', 'ppc64-glibc', 'amd64-glibc-qemu',
+];
 
 t.test('the table', async (t) => {
-  t.same(
-    PLATFORMS.map((p) => p.name),
-    ['amd64-glibc', 'amd64-musl', 'arm7-glibc', 'arm5-glibc', 'arm7-musl', 'arm5-musl'],
-  );
+  t.same(PLATFORMS.map((p) => p.name), NAMES);
   t.equal(new Set(PLATFORMS.map((p) => p.name)).size, PLATFORMS.length, 'names are unique');
-  t.equal(new Set(PLATFORMS.map((p) => p.cc)).size, PLATFORMS.length, 'each row has its own compiler');
+  t.equal(new Set(PLATFORMS.map((p) => JSON.stringify([p.cc, p.goarm, p.run]))).size, PLATFORMS.length, 'no two rows build and run the same way');
   for (const p of PLATFORMS) {
-    t.equal(p.name, `${p.goarch === 'arm' ? `arm${p.goarm}` : p.goarch}-${p.libc}`, `${p.name}: the name says its axes`);
+    const arch = p.goarch === 'arm' ? `arm${p.goarm}` : p.goarch;
+    t.equal(p.name, `${arch}-${p.libc}${isEmulated(p) && p.goarch === 'amd64' ? '-qemu' : ''}`, `${p.name}: the name says its axes`);
     t.ok(p.timeoutScale >= 1, `${p.name}: timeoutScale`);
   }
+  t.same(defaultPlatforms(PLATFORMS).map((p) => p.name), NAMES.filter((n) => n !== 'amd64-glibc-qemu'), 'every row but amd64-glibc-qemu is in the default set');
+  // Every Linux target Go builds c-shared for, with glibc; musl wherever Debian ships one (not loong64, not ppc64).
+  const archs = (libc: string) => new Set(defaultPlatforms(PLATFORMS).filter((p) => p.libc === libc).map((p) => p.goarch));
+  t.same([...archs('glibc')].sort(), ['386', 'amd64', 'arm', 'arm64', 'loong64', 'ppc64', 'ppc64le', 'riscv64', 's390x']);
+  t.same([...archs('musl')].sort(), ['386', 'amd64', 'arm', 'arm64', 'ppc64le', 'riscv64', 's390x']);
 });
 
 t.test('native rows: no runner, native cpu, no GOARM', async (t) => {
-  for (const p of PLATFORMS.filter((p) => p.goarch === 'amd64')) {
+  for (const p of PLATFORMS.filter((p) => p.goarch === 'amd64' && !isEmulated(p))) {
     t.same(p.run, [], p.name);
     t.equal(p.cpu, 'native');
     t.equal(p.goarm, undefined);
     t.equal(p.timeoutScale, 1);
-    t.equal(isEmulated(p), false);
+    t.equal(p.canary, undefined, `${p.name}: no canary on the machine's own CPU`);
   }
+  t.equal(PLATFORMS.filter((p) => !isEmulated(p)).length, 2);
 });
 
 t.test('ARM rows run under qemu-arm on a CPU of their own architecture version', async (t) => {
   const arm = PLATFORMS.filter((p) => p.goarch === 'arm');
-  t.equal(arm.length, 4);
+  t.equal(arm.length, 6);
   for (const p of arm) {
-    t.equal(isEmulated(p), true, `${p.name} is emulated`);
     t.equal(p.run[0], 'qemu-arm');
-    const cpu = p.run[p.run.indexOf('-cpu') + 1];
-    t.equal(cpu, p.cpu, `${p.name}: the recorded cpu is the one qemu is given`);
-    // A v7 model would silently accept v7-only instructions in GOARM=5 code.
-    if (p.goarm === '5') t.equal(cpu, 'arm926', `${p.name}: arm926`);
-    else if (p.goarm === '7') t.equal(cpu, 'cortex-a7', `${p.name}: cortex-a7`);
-    else t.fail(`${p.name}: unexpected GOARM ${p.goarm}`);
+    // A v7 model would silently accept v7-only instructions in GOARM=5 or 6 code.
+    const want = { '5': 'arm926', '6': 'arm1176', '7': 'cortex-a7' }[p.goarm ?? ''];
+    t.equal(p.cpu, want, `${p.name}: GOARM=${p.goarm} on ${want}`);
+    // Debian's armhf libc needs ARMv7: v5 and v6 use the armel toolchain.
+    t.match(p.cc, p.goarm === '7' ? /^arm-linux-(gnu|musl)eabihf-gcc$/ : /^arm-linux-(gnu|musl)eabi-gcc$/, `${p.name}: ${p.cc}`);
     t.equal(p.timeoutScale, 4);
   }
+});
+
+t.test('every emulated row: the recorded cpu is the one qemu is given, a canary, and its packages', async (t) => {
+  for (const p of PLATFORMS.filter(isEmulated)) {
+    t.match(p.run[0], /^qemu-/, `${p.name}: runs under qemu-user`);
+    t.equal(p.run[p.run.indexOf('-cpu') + 1], p.cpu, `${p.name}: -cpu ${p.cpu}`);
+    t.ok(p.canary?.asm && p.canary.level, `${p.name}: a strictness canary`);
+    t.ok(p.packages?.includes('qemu-user'), `${p.name}: needs qemu-user`);
+    const sysroot = p.run.includes('-L') ? p.run[p.run.indexOf('-L') + 1] : undefined;
+    if (p.libc === 'glibc' && p.goarch !== 'amd64') {
+      t.equal(sysroot, `/usr/${p.cc.replace(/-gcc$/, '')}`, `${p.name}: the cross compiler's sysroot`);
+      t.ok(p.packages?.includes(`gcc-${p.cc.replace(/-gcc$/, '')}`), `${p.name}: its compiler's package`);
+      t.ok(p.packages?.some((x) => /^libc6-dev-[a-z0-9]+-cross$/.test(x)), `${p.name}: its cross libc`);
+    }
+    if (p.libc === 'musl') {
+      t.equal(sysroot, undefined, `${p.name}: no -L (musl's loader is in /lib)`);
+      t.ok(p.dpkgArch, `${p.name}: a dpkg architecture`);
+      t.same(p.packages?.filter((x) => x.includes(':')), [`musl:${p.dpkgArch}`, `musl-dev:${p.dpkgArch}`], `${p.name}: musl of its architecture`);
+    }
+  }
+});
+
+t.test('the facts of the new rows', async (t) => {
+  const row = (n: string) => PLATFORMS.find((p) => p.name === n)!;
+  t.same(row('386-glibc').goenv, { GO386: 'sse2' });
+  t.equal(row('386-glibc').cpu, 'n270', 'qemu 10 has no pentium4 model');
+  t.same(row('arm64-musl').cflags, ['-mno-outline-atomics'], "gcc 14's outline atomics call glibc's __getauxval");
+  t.equal(row('arm64-glibc').cflags, undefined);
+  t.equal(row('s390x-glibc').cpu, 'qemu', '-cpu z13 is refused under TCG');
+  t.ok(row('s390x-glibc').canary?.note, 's390x says what its canary cannot cover');
+  t.equal(row('ppc64le-glibc').cpu, 'power8', "Go's ppc64le baseline");
+  t.match(row('riscv64-glibc').cpu, /^rv64,zba=false,zbb=false,zbs=false$/, 'rv64 with the RVA22 bit-manipulation extensions off');
+  t.same(row('ppc64-glibc').expect?.map((e) => [e.stage, e.link]), [['build', 'https://github.com/golang/go/issues/79898']]);
+  t.equal(row('amd64-glibc-qemu').default, false);
+  t.same(row('amd64-glibc-qemu').run, ['qemu-x86_64', '-cpu', 'Nehalem']);
 });
 
 t.test('glibc ARM rows pass -L sysroots; musl rows do not', async (t) => {
   t.same(platformRun('arm7-glibc'), ['qemu-arm', '-cpu', 'cortex-a7', '-L', '/usr/arm-linux-gnueabihf']);
   t.same(platformRun('arm5-glibc'), ['qemu-arm', '-cpu', 'arm926', '-L', '/usr/arm-linux-gnueabi']);
+  t.same(platformRun('arm6-glibc'), ['qemu-arm', '-cpu', 'arm1176', '-L', '/usr/arm-linux-gnueabi']);
   t.same(platformRun('arm7-musl'), ['qemu-arm', '-cpu', 'cortex-a7']);
   t.same(platformRun('arm5-musl'), ['qemu-arm', '-cpu', 'arm926']);
-  for (const p of PLATFORMS.filter((p) => p.goarch === 'arm')) {
-    const sysroot = p.run.includes('-L') ? p.run[p.run.indexOf('-L') + 1] : undefined;
-    if (p.libc === 'glibc') t.equal(sysroot, `/usr/${p.cc.replace(/-gcc$/, '')}`, `${p.name}: the cross compiler's sysroot`);
-    else t.equal(sysroot, undefined, `${p.name}: no -L`);
-  }
 });
 
 function platformRun(name: string): string[] {
@@ -72,6 +111,7 @@ t.test('parsePlatformRows', async (t) => {
     run: ['qemu-arm', '-cpu', 'arm926', '-L', '/usr/arm-linux-gnueabihf'],
     timeoutScale: 4,
     cpu: 'arm926',
+    canary: { level: 'ARMv7 (movw)', asm: '.arch armv7-a\n\tmovw r0, #1' },
   };
   const parse = (data: unknown) => parsePlatformRows('extra.json', typeof data === 'string' ? data : JSON.stringify(data), validateAgainst);
   const problem = (t: Test, data: unknown): string => {
@@ -115,6 +155,25 @@ t.test('parsePlatformRows', async (t) => {
     t.notMatch(msg, /case\.schema\.json/);
   });
 
+  t.test('an emulated row proves its CPU model strict, or says why not', async (t) => {
+    const { canary: _c, ...bare } = row;
+    t.equal(
+      problem(t, [bare]),
+      'extra.json: /0: an emulated row needs "canary" ({"level", "asm"}: an instruction above its baseline that its CPU model must refuse) or "noCanary" (why it can have none)',
+    );
+    t.same(parse([{ ...bare, noCanary: 'no model of this CPU is stricter' }])[0]?.noCanary, 'no model of this CPU is stricter');
+    t.same(parse([{ ...bare, run: [], cpu: 'native' }]).length, 1, 'a native row needs none');
+    t.match(problem(t, [{ ...row, canary: { level: 'x' } }]), /^extra\.json: \/0\/canary: missing required field "asm"/);
+  });
+
+  t.test('rows bring their packages', async (t) => {
+    const withPkgs = { ...row, name: 'mips-glibc', packages: ['gcc-mips-linux-gnu', 'libc6-dev-mips-cross', 'musl:mips'], dpkgArch: 'mips' };
+    t.same(parse([withPkgs])[0]?.packages, withPkgs.packages);
+    t.match(problem(t, [{ ...row, packages: ['gcc; rm -rf /'] }]), /^extra\.json: \/0\/packages\/0: must match pattern/, 'a package name is a package name');
+    t.match(problem(t, [{ ...row, goenv: { PATH: '/x' } }]), /^extra\.json: \/0\/goenv/, 'goenv holds only GO* variables');
+    t.equal(problem(t, [{ ...row, cflags: ['x'] }]), 'extra.json: /0/cflags/0: a flag starts with "-"');
+  });
+
   t.test('a null row is a usage error, not a crash', async (t) => {
     t.match(problem(t, [null]), /^extra\.json: \/0: must be object$/);
   });
@@ -125,5 +184,7 @@ t.test('describePlatforms: one aligned line per row, with its CPU model', async 
   t.equal(lines.length, PLATFORMS.length);
   t.same(lines[0]!.split(/\s{2,}/), ['amd64-glibc', 'amd64', 'glibc', 'native']);
   t.same(lines.find((l) => l.startsWith('arm5-musl'))!.split(/\s{2,}/), ['arm5-musl', 'arm GOARM=5', 'musl', 'qemu-arm -cpu arm926'], 'the v5 row names the v5 CPU model');
-  t.equal(new Set(lines.map((l) => l.indexOf(' -cpu ') >= 0 ? l.indexOf('qemu') : l.indexOf('native'))).size, 1, 'the last column is aligned');
+  t.equal(new Set(lines.map((l) => l.search(/native|qemu-\S+ -cpu/))).size, 1, 'the last column is aligned');
+  t.same(lines.find((l) => l.startsWith('386-glibc'))!.split(/\s{2,}/), ['386-glibc', '386 GO386=sse2', 'glibc', 'qemu-i386 -cpu n270'], "a row's Go variables are shown");
+  t.match(lines.at(-1), /^amd64-glibc-qemu .* qemu-x86_64 -cpu Nehalem \(not default\)$/, 'rows outside the default set say so');
 });

@@ -27,6 +27,7 @@ function record(over: Partial<RunRecord> = {}): RunRecord {
     results: [],
     builds: { steps: 1, cacheHits: 0, ms: 5, goBuildMs: 5, compileMs: 0 },
     slowdowns: new Map(),
+    canaries: new Map(),
     phases: { load: 1, cells: 2 },
     resources: { userMs: 1, systemMs: 2, maxRssMiB: 3 },
     images: [],

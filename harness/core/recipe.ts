@@ -1,0 +1,54 @@
+import type { Platform } from './types.js';
+
+/** images/base/recipe.json: what every image has, before the rows add their toolchains. */
+export interface BaseRecipe {
+  suite: string;
+  variant: string;
+  architectures: string[];
+  sources: string[];
+  include: string[];
+  dpkgopts?: string[];
+}
+
+const unique = (xs: readonly string[]): string[] => [...new Set(xs)];
+
+/** The qemu-user binaries the rows run (qemu-arm, qemu-aarch64, …). */
+const qemuRunners = (rows: readonly Platform[]): string[] => unique(rows.map((p) => p.run[0] ?? '').filter((r) => r.startsWith('qemu-')));
+
+/**
+ * The recipe the base image is built from: the file's own part, plus every
+ * row's packages and dpkg architecture. Adding a row to the table adds its
+ * toolchain; the tag, a hash of this, changes with it. qemu-user ships ~40
+ * emulators (455 MB); only those a row runs are kept (dpkg's last matching
+ * filter wins, so the includes after the exclude bring them back).
+ */
+export function deriveRecipe(file: BaseRecipe, rows: readonly Platform[]): BaseRecipe {
+  const runners = qemuRunners(rows);
+  return {
+    ...file,
+    architectures: unique([...file.architectures, ...rows.flatMap((p) => (p.dpkgArch ? [p.dpkgArch] : []))]),
+    include: unique([...file.include, ...rows.flatMap((p) => p.packages ?? [])]),
+    dpkgopts: [...(file.dpkgopts ?? []), ...(runners.length ? ['path-exclude=/usr/bin/qemu-*', ...runners.map((r) => `path-include=/usr/bin/${r}`)] : [])],
+  };
+}
+
+/** What a row needs that the base does not have: packages, its dpkg architecture, its runner. */
+export interface RowLayer {
+  packages: string[];
+  dpkgArch?: string;
+  /** A qemu binary the base's dpkg filter left out. */
+  runner?: string;
+}
+
+/** undefined when the base has everything the row needs (every built-in row). */
+export function rowLayer(base: BaseRecipe, row: Platform): RowLayer | undefined {
+  const have = new Set(base.include);
+  const packages = (row.packages ?? []).filter((p) => !have.has(p));
+  const dpkgArch = row.dpkgArch && !base.architectures.includes(row.dpkgArch) ? row.dpkgArch : undefined;
+  const runner = row.run[0]?.startsWith('qemu-') && !base.dpkgopts?.includes(`path-include=/usr/bin/${row.run[0]}`) ? row.run[0] : undefined;
+  if (!packages.length && !dpkgArch && !runner) return undefined;
+  return { packages, ...(dpkgArch ? { dpkgArch } : {}), ...(runner ? { runner } : {}) };
+}
+
+/** One key per distinct layer: rows that need the same things share one image. */
+export const rowLayerKey = (l: RowLayer): string => JSON.stringify([[...l.packages].sort(), l.dpkgArch ?? '', l.runner ?? '']);
