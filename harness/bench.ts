@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { $ } from 'zx';
 import { REPO_ROOT, loadCases } from './edge/case-files.js';
 import { EXIT, UsageError } from './core/errors.js';
-import { PLATFORMS } from './core/platforms.js';
+import { defaultPlatforms, PLATFORMS } from './core/platforms.js';
 import type { RunResults } from './core/results.js';
 import { parseCommandLine, runCli } from './cli-common.js';
 import { resolveRunConfig } from './options.js';
@@ -156,7 +156,7 @@ async function measureScaled(b: Bench, scale: number): Promise<{ prime: Scenario
 async function measureNaive(b: Bench, cold: RunResults): Promise<Scenario> {
   const go = newestGo(readGoVersions());
   const image = cold.images.find((i) => i.go === go.version)!;
-  const script = naiveScript(loadCases([join(REPO_ROOT, 'cases')]), PLATFORMS, go.version, image.id, join(b.work, 'naive'));
+  const script = naiveScript(loadCases([join(REPO_ROOT, 'cases')]), defaultPlatforms(PLATFORMS), go.version, image.id, join(b.work, 'naive'));
   const file = join(b.work, 'naive.sh');
   writeFileSync(file, script);
   b.say(`naive: ${relative(REPO_ROOT, file)} (sequential docker run per step, no cache)…`);

@@ -139,16 +139,37 @@ export function compactCellText(c: Pick<CellResult, 'verdict' | 'stage' | 'expec
   return `${s} @${c.stage}`;
 }
 
-/** A plain-text grid for terminals: columns padded to their widest cell, details below. */
+/** The same cells with the axes swapped: a row per platform (and Go), a column per case. */
+export function transposeGrid(g: Grid): Grid {
+  return { columns: g.rows.map((r) => r.name), rows: g.columns.map((name, i) => ({ name, cells: g.rows.map((r) => r.cells[i]) })) };
+}
+
+/** A narrower cell for the transposed grid: the symbol, and the issue number or the stage. */
+export function tinyCellText(c: Pick<CellResult, 'verdict' | 'stage' | 'expectation'>): string {
+  if (c.verdict === 'pass' || c.verdict === 'na') return TEXT_SYMBOL[c.verdict];
+  if (c.verdict === 'xfail' && c.expectation) return `${TEXT_SYMBOL.xfail} ${shortLink(c.expectation.link).replace(/^go#/, '#')}`;
+  return `${TEXT_SYMBOL[c.verdict]} ${c.verdict}@${c.stage}`;
+}
+
+/**
+ * A plain-text grid for terminals: columns padded to their widest cell, details
+ * below. A case per row while the platforms fit across; with more platform
+ * columns than cases (20 rows × 13 cases), a platform per row, so the grid
+ * grows down a log instead of off the side of a terminal.
+ */
 export function renderText(r: RunResults): string {
-  const g = toGrid(r);
-  const table = [['case', ...g.columns], ...g.rows.map((row) => [row.name, ...row.cells.map((c) => (c ? compactCellText(c) : '·'))])];
+  const byCase = toGrid(r);
+  const tall = byCase.columns.length > Math.max(12, byCase.rows.length);
+  const g = tall ? transposeGrid(byCase) : byCase;
+  const text = tall ? tinyCellText : compactCellText;
+  const table = [[tall ? 'platform' : 'case', ...g.columns], ...g.rows.map((row) => [row.name, ...row.cells.map((c) => (c ? text(c) : '·'))])];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((line) => [...(line[i] ?? '')].length)));
   const pad = (s: string, w: number) => s + ' '.repeat(Math.max(0, w - [...s].length));
   const lines = table.map((line) => line.map((s, i) => pad(s, widths[i]!)).join('  ').trimEnd());
   const notes = new Map<string, string>();
   for (const c of r.cells) if (c.verdict === 'xfail' && c.expectation) notes.set(shortLink(c.expectation.link), `${c.expectation.label}: ${c.expectation.link}`);
   if (notes.size) lines.push('', ...[...notes.values()].map((n) => `  ○ ${n}`));
+  if (tall) lines.push('', `  ${TEXT_SYMBOL.pass} pass  ${TEXT_SYMBOL.xfail} #N expected failure, golang/go issue N  ${TEXT_SYMBOL.na} not applicable`);
   const why = [...new Set(r.cells.map((c) => c.explanation).filter((e): e is string => !!e))];
   if (why.length) lines.push('', 'why:', ...why.map((w) => `  ${w}`));
   const bad = r.cells.filter((c) => isUnexpected(c.verdict));

@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { RunResults } from '../../harness/core/results.js';
 import { countVerdicts } from '../../harness/core/results.js';
-import { cellText, compactCellText, countsLine, MEANING, renderMarkdown, renderText, SYMBOL, TEXT_SYMBOL, toGrid } from '../../harness/core/render.js';
+import { cellText, compactCellText, countsLine, MEANING, renderMarkdown, renderText, SYMBOL, TEXT_SYMBOL, toGrid, transposeGrid } from '../../harness/core/render.js';
 import { PLATFORMS as TABLE } from '../../harness/core/platforms.js';
 
 // The first six rows (amd64, ARMv7, ARMv5 × glibc, musl): the grid's rules, not the table's size.
@@ -185,4 +185,22 @@ t.test('renderText: all passing, with a missing cell', async (t) => {
   );
   t.same(Object.keys(TEXT_SYMBOL), [...VERDICTS]);
   for (const v of VERDICTS) t.equal([...TEXT_SYMBOL[v]].length, 1, `${v}: a one-code-point symbol`);
+});
+
+t.test('renderText: more platform columns than cases → a platform per row, tiny cells', async (t) => {
+  const many = TABLE.filter((p) => p.default !== false);
+  const cells = many.flatMap((p) => [
+    cell('link', p.name, '1.27', p.libc === 'musl' ? { verdict: 'xfail', stage: 'run', stageOk: false, summary: INIT_ARGV_RULE.label, expectation: { ...INIT_ARGV_RULE, matched: true } } : {}),
+    cell('dlopen', p.name, '1.27', p.name === 'ppc64-glibc' ? { verdict: 'fail', stage: 'build', stageOk: false, summary: 'go build failed' } : {}),
+  ]);
+  const lines = renderText(runResults(cells)).split('\n');
+  t.match(lines[0], /^platform\s+link\s+dlopen$/, 'cases across');
+  t.match(lines[1], /^amd64-glibc\s+✓\s+✓$/);
+  t.match(lines.find((l) => l.startsWith('arm64-musl')), /^arm64-musl\s+○ #13492\s+✓$/, 'the issue number, without go');
+  t.match(lines.find((l) => l.startsWith('ppc64-glibc')), /✗ fail@build$/, 'an unexpected verdict keeps its stage');
+  t.equal(lines.filter((l) => /^\S+-(glibc|musl)/.test(l)).length, many.length, 'a line per platform');
+  t.ok(lines.some((l) => l.includes('#N expected failure, golang/go issue N')), 'the tiny symbols are explained');
+  t.same(transposeGrid(transposeGrid(toGrid({ cells }))), toGrid({ cells }), 'transposing twice is the identity');
+  const few = renderText(runResults(cellsFor("1.27"))).split('\n');
+  t.match(few[0], /^case\s+amd64-glibc\s+amd64-musl/, 'six platforms still fit across');
 });
