@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InfraError } from '../core/errors.js';
 
@@ -26,4 +26,36 @@ export function pointLatest(resultsDir: string, runId: string): void {
   rmSync(tmp, { force: true });
   symlinkSync(runId, tmp);
   renameSync(tmp, join(resultsDir, 'latest'));
+}
+
+/**
+ * A small JSON cache of measurements keyed by a hash (emulation slowdowns,
+ * canaries): a missing or unreadable file is an empty one, and a write that
+ * fails is measured again next run, never an error.
+ */
+export class JsonCache<T> {
+  readonly entries: Record<string, T>;
+
+  constructor(
+    private readonly file: string,
+    fresh = false,
+  ) {
+    this.entries = fresh ? {} : JsonCache.read<T>(file);
+  }
+
+  private static read<T>(file: string): Record<string, T> {
+    try {
+      return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, T>) : {};
+    } catch {
+      return {};
+    }
+  }
+
+  save(): void {
+    try {
+      writeAtomic(this.file, `${JSON.stringify(this.entries, null, 2)}\n`);
+    } catch {
+      // Measured again next run.
+    }
+  }
 }

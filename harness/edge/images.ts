@@ -216,31 +216,36 @@ export async function ensureBaseImage(docker: Docker, say: (line: string) => voi
   return { tag, id, built: true, seconds };
 }
 
-export async function ensureGoImage(docker: Docker, base: BuiltImage, go: GoToolchain, say: (line: string) => void, opts: { rebuild?: boolean } = {}): Promise<BuiltImage> {
-  const dockerfile = readFileSync(join(IMAGES_DIR, 'go', 'Dockerfile'), 'utf8');
-  const tag = goTag(base.tag, dockerfile, go);
-  const existing = await imageId(docker, tag);
-  if (existing && !opts.rebuild && !base.built) return { tag, id: existing, built: false, seconds: 0 };
-
+/** A Dockerfile layer from images/<dir>, its progress lines filtered by `show`; one place for every layer the harness builds. */
+async function buildLayer(docker: Docker, x: { tag: string; dir: string; buildargs: Record<string, string>; show: RegExp; prefix: string; say: (line: string) => void }): Promise<BuiltImage> {
   const t0 = Date.now();
-  say(`building ${tag}: golang-${go.version}-go from ${go.suite}`);
-  const context = tar.c({ cwd: join(IMAGES_DIR, 'go'), portable: true }, ['Dockerfile']);
+  const context = tar.c({ cwd: join(IMAGES_DIR, x.dir), portable: true }, ['Dockerfile']);
   const stream = await docker.buildImage(Readable.from(context) as unknown as NodeJS.ReadableStream, {
-    t: tag,
-    buildargs: { BASE: base.tag, GO: go.version, SUITE: go.suite, MIRROR: hostMirror() },
-    labels: { [LABEL]: tag },
+    t: x.tag,
+    buildargs: x.buildargs,
+    labels: { [LABEL]: x.tag },
     rm: true,
     forcerm: true,
     pull: false,
   } as Docker.ImageBuildOptions);
   await follow(docker, stream, (line) => {
-    if (/^(Step |Setting up golang|go version|Successfully|E: )/.test(line)) say(`  [go ${go.version} ${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}`);
+    if (x.show.test(line)) x.say(`  [${x.prefix} ${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}`);
   });
-  const id = await imageId(docker, tag);
-  if (!id) throw new InfraError(`building ${tag} finished but the engine has no such image`);
+  const id = await imageId(docker, x.tag);
+  if (!id) throw new InfraError(`building ${x.tag} finished but the engine has no such image`);
   const seconds = (Date.now() - t0) / 1000;
-  say(`  ${tag} ready in ${seconds.toFixed(0)} s`);
-  return { tag, id, built: true, seconds };
+  x.say(`  ${x.tag} ready in ${seconds.toFixed(0)} s`);
+  return { tag: x.tag, id, built: true, seconds };
+}
+
+export async function ensureGoImage(docker: Docker, base: BuiltImage, go: GoToolchain, say: (line: string) => void, opts: { rebuild?: boolean } = {}): Promise<BuiltImage> {
+  const dockerfile = readFileSync(join(IMAGES_DIR, 'go', 'Dockerfile'), 'utf8');
+  const tag = goTag(base.tag, dockerfile, go);
+  const existing = await imageId(docker, tag);
+  if (existing && !opts.rebuild && !base.built) return { tag, id: existing, built: false, seconds: 0 };
+  say(`building ${tag}: golang-${go.version}-go from ${go.suite}`);
+  const buildargs = { BASE: base.tag, GO: go.version, SUITE: go.suite, MIRROR: hostMirror() };
+  return buildLayer(docker, { tag, dir: 'go', buildargs, show: /^(Step |Setting up golang|go version|Successfully|E: )/, prefix: `go ${go.version}`, say });
 }
 
 /**
@@ -253,25 +258,9 @@ export async function ensureRowImage(docker: Docker, goImage: BuiltImage, layer:
   const tag = rowTag(goImage.tag, dockerfile, layer);
   const existing = await imageId(docker, tag);
   if (existing && !opts.rebuild && !goImage.built) return { tag, id: existing, built: false, seconds: 0 };
-  const t0 = Date.now();
   say(`building ${tag}: ${[...layer.packages, ...(layer.runner ? [layer.runner] : [])].join(' ')} on ${goImage.tag}`);
-  const context = tar.c({ cwd: join(IMAGES_DIR, 'row'), portable: true }, ['Dockerfile']);
-  const stream = await docker.buildImage(Readable.from(context) as unknown as NodeJS.ReadableStream, {
-    t: tag,
-    buildargs: { FROM: goImage.tag, PACKAGES: layer.packages.join(' '), DPKG_ARCH: layer.dpkgArch ?? '', RUNNER: layer.runner ?? '' },
-    labels: { [LABEL]: tag },
-    rm: true,
-    forcerm: true,
-    pull: false,
-  } as Docker.ImageBuildOptions);
-  await follow(docker, stream, (line) => {
-    if (/^(Step |Setting up |Successfully|E: )/.test(line)) say(`  [row ${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}`);
-  });
-  const id = await imageId(docker, tag);
-  if (!id) throw new InfraError(`building ${tag} finished but the engine has no such image`);
-  const seconds = (Date.now() - t0) / 1000;
-  say(`  ${tag} ready in ${seconds.toFixed(0)} s`);
-  return { tag, id, built: true, seconds };
+  const buildargs = { FROM: goImage.tag, PACKAGES: layer.packages.join(' '), DPKG_ARCH: layer.dpkgArch ?? '', RUNNER: layer.runner ?? '' };
+  return buildLayer(docker, { tag, dir: 'row', buildargs, show: /^(Step |Setting up |Successfully|E: )/, prefix: 'row', say });
 }
 
 /** A user's root filesystem tarball as an image, tagged by the hash of its bytes. */

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { canaryScript, laxLine, laxRows, parseCanaries, type CanaryResult } from '../core/canary.js';
 import { isEmulated } from '../core/platforms.js';
 import type { Platform } from '../core/types.js';
-import { writeAtomic } from '../edge/files.js';
+import { JsonCache } from '../edge/files.js';
 import { CSM_DIR } from '../layout.js';
 import type { CalibrationInput } from './setup.js';
 
@@ -19,8 +18,8 @@ export async function runCanaries(a: CalibrationInput): Promise<Map<string, Cana
   const rows = a.platforms.filter(isEmulated);
   const out = new Map<string, CanaryResult & { cached: boolean }>();
   if (!rows.length) return out;
-  const file = join(a.cacheDir, 'canaries.json');
-  const known = a.rebuild ? {} : readKnown(file);
+  const cache = new JsonCache<CanaryResult>(join(a.cacheDir, 'canaries.json'), a.rebuild);
+  const known = cache.entries;
   const keyOf = (p: Platform) => createHash('sha256').update(JSON.stringify([a.img.id, p.cc, p.cflags ?? [], p.run, p.canary ?? p.noCanary ?? ''])).digest('hex').slice(0, 24);
   const missing = rows.filter((p) => !known[keyOf(p)]);
   if (missing.length) {
@@ -33,21 +32,9 @@ export async function runCanaries(a: CalibrationInput): Promise<Map<string, Cana
       // Only a trap is kept: a row that ran, or did not build, is tried again next run.
       if (res.outcome === 'trapped' || res.outcome === 'none') known[keyOf(p)] = res;
     }
-    try {
-      writeAtomic(file, `${JSON.stringify(known, null, 2)}\n`);
-    } catch {
-      // Run again next time.
-    }
+    cache.save();
   }
   for (const p of rows) if (!out.has(p.name)) out.set(p.name, { ...known[keyOf(p)]!, cached: true });
   for (const name of laxRows(out)) a.say(`CANARY: ${laxLine(name, out.get(name)!)}`);
   return out;
-}
-
-function readKnown(file: string): Record<string, CanaryResult> {
-  try {
-    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, CanaryResult>) : {};
-  } catch {
-    return {};
-  }
 }

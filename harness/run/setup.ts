@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseCalibration, slowdownFrom, type Slowdown } from '../core/emulation.js';
@@ -7,7 +7,7 @@ import { isEmulated } from '../core/platforms.js';
 import type { ImageInfo } from '../core/results.js';
 import type { CaseSpec, Platform } from '../core/types.js';
 import { prepareVolume, shareGoCache } from '../edge/build-step.js';
-import { writeAtomic } from '../edge/files.js';
+import { JsonCache } from '../edge/files.js';
 import type { BuiltImage } from '../edge/images.js';
 import type { Session } from '../edge/sandbox.js';
 import * as plan from '../plan.js';
@@ -100,9 +100,9 @@ export async function calibrate(a: CalibrationInput): Promise<Map<string, Slowdo
   const rows = a.platforms.filter(isEmulated);
   const slowdowns = new Map<string, Slowdown>();
   if (!rows.length) return slowdowns;
-  const file = join(a.cacheDir, 'emulation.json');
   // --rebuild measures again too: a factor taken on a busy machine is not kept forever.
-  const known = a.rebuild ? {} : readKnown(file);
+  const cache = new JsonCache<Slowdown>(join(a.cacheDir, 'emulation.json'), a.rebuild);
+  const known = cache.entries;
   const keyOf = (p: Platform) =>
     createHash('sha256').update(JSON.stringify([a.img.id, p.cc, p.run, a.harnessCHash, cpus()[0]?.model ?? '', cpus().length])).digest('hex').slice(0, 24);
   const missing = rows.filter((p) => !known[keyOf(p)]);
@@ -115,11 +115,7 @@ export async function calibrate(a: CalibrationInput): Promise<Map<string, Slowdo
       if (s) known[keyOf(p)] = s;
       else a.say(`could not measure ${p.name}'s emulation slowdown; its timeouts use the table's timeoutScale ${p.timeoutScale}`);
     }
-    try {
-      writeAtomic(file, `${JSON.stringify(known, null, 2)}\n`);
-    } catch {
-      // Measured again next run.
-    }
+    cache.save();
   }
   for (const p of rows) {
     const s = known[keyOf(p)];
@@ -128,10 +124,3 @@ export async function calibrate(a: CalibrationInput): Promise<Map<string, Slowdo
   return slowdowns;
 }
 
-function readKnown(file: string): Record<string, Slowdown> {
-  try {
-    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, Slowdown>) : {};
-  } catch {
-    return {};
-  }
-}

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { findExpectation, ruleSelects, shortLink } from '../../harness/core/expect.js';
+import { findExpectation, ruleSelects, rulesFor, shortLink } from '../../harness/core/expect.js';
 import type { ExpectationRule } from '../../harness/core/types.js';
 import { platform } from './helpers.js';
 
@@ -75,6 +75,19 @@ t.test('findExpectation: first match wins', async (t) => {
   t.equal(findExpectation([specific, musl], at('amd64-glibc')), undefined);
   t.equal(findExpectation(undefined, at('amd64-glibc')), undefined);
   t.equal(findExpectation([], at('amd64-glibc')), undefined);
+});
+
+t.test("rulesFor: a row's expectations come first, and select only that row", async (t) => {
+  const glibc = rule({ libc: 'glibc' }, 'case: glibc');
+  const ppc64 = platform('ppc64-glibc');
+  const rules = rulesFor([glibc], ppc64);
+  t.same(rules.map((r) => r.label), ['ppc64 ELFv2 vs ELFv1 (go#79898)', 'case: glibc'], "nothing builds there: what a case expects of glibc cannot happen");
+  t.same(rules[0]!.when, { platform: 'ppc64-glibc' }, 'a row rule without a selector selects its row');
+  t.equal(findExpectation(rules, at('ppc64-glibc'))?.stage, 'build');
+  t.equal(findExpectation(rulesFor([glibc], platform('arm64-glibc')), at('arm64-glibc')), glibc, 'a row without rules: the case decides');
+  t.same(rulesFor(undefined, platform('amd64-glibc')), []);
+  const withWhen = { ...ppc64, expect: [{ ...ppc64.expect![0]!, when: { go: '<1.30' } }] };
+  t.same(rulesFor([], withWhen)[0]!.when, { platform: 'ppc64-glibc', go: '<1.30' }, "a row rule's own selector narrows it further");
 });
 
 t.test('shortLink', async (t) => {

@@ -2,7 +2,7 @@ import t from 'tap';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InfraError } from '../../harness/core/errors.js';
-import { pointLatest, writeAtomic } from '../../harness/edge/files.js';
+import { JsonCache, pointLatest, writeAtomic } from '../../harness/edge/files.js';
 import { tempDir } from './helpers.js';
 
 t.test('writeAtomic writes the content and leaves no temp file', async (t) => {
@@ -64,4 +64,19 @@ t.test('pointLatest', async (t) => {
   t.equal(readFileSync(join(latest, 'results.json'), 'utf8'), '{}', 'resolves into the run directory');
   pointLatest(dir, 'run-2');
   t.equal(readlinkSync(latest), 'run-2', 'pointing again at the same run is fine');
+});
+
+t.test('JsonCache: missing or broken files are empty, fresh ignores the file, save round-trips', async (t) => {
+  const dir = t.testdir({ 'broken.json': '{', 'good.json': '{"k":{"factor":2}}' });
+  t.same(new JsonCache(join(dir, 'none.json')).entries, {});
+  t.same(new JsonCache(join(dir, 'broken.json')).entries, {}, 'a broken file is measured again, not an error');
+  t.same(new JsonCache(join(dir, 'good.json')).entries, { k: { factor: 2 } });
+  t.same(new JsonCache(join(dir, 'good.json'), true).entries, {}, '--rebuild: fresh');
+  const c = new JsonCache<number>(join(dir, 'sub', 'new.json'));
+  c.entries.a = 1;
+  c.save();
+  t.same(new JsonCache(join(dir, 'sub', 'new.json')).entries, { a: 1 });
+  const ro = new JsonCache<number>(join(dir, 'good.json', 'x.json'));
+  ro.entries.b = 2;
+  t.doesNotThrow(() => ro.save(), 'a write that fails is dropped, never an error');
 });

@@ -87,6 +87,11 @@ t.test('supersededTags: only toolchain tags the current recipes no longer name, 
   ];
   t.same(supersededTags(existing, current), ['cshared-matrix-go:1.26-0ld2', 'cshared-matrix-go:1.27-0ld1', 'cshared-matrix-base:0ld0']);
   t.same(supersededTags(current, current), [], 'nothing to prune when everything is current');
+  t.same(
+    supersededTags(['cshared-matrix-base:0ld0', 'cshared-matrix-go:1.27-0ld1', 'cshared-matrix-row:0ld2'], []),
+    ['cshared-matrix-row:0ld2', 'cshared-matrix-go:1.27-0ld1', 'cshared-matrix-base:0ld0'],
+    'a row layer before the Go layer it sits on, the base last',
+  );
 });
 
 t.test('currentToolchainTags: the base and one Go layer per versions.json row', async (t) => {
