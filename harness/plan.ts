@@ -132,18 +132,27 @@ rm -f "$log" "$elf"
 
 /**
  * Copy cached artifacts into the volume. argv: a list file of "key<TAB>out"
- * lines, and the volume's output root. One process per artifact (a copy of its
- * directory), with every parent made first in one mkdir, then the cache's own
- * bookkeeping files removed in one find: a large matrix restores thousands.
+ * lines, the volume's output root, and how many streams to copy in. One
+ * process per artifact (a copy of its directory), with every parent made first
+ * in one mkdir, the list dealt round-robin to the streams (a copy is CPU: one
+ * fork and exec, then memcpy), then the cache's own bookkeeping files removed
+ * in one find: a large matrix restores thousands.
  */
 export const RESTORE_SCRIPT = `set -u
 tab=$(printf '\\t')
+streams=\${3:-1}
 cut -f2 "$1" | xargs -r -d '\\n' dirname | sort -u | xargs -r -d '\\n' mkdir -p || exit 1
-while IFS=$tab read -r key out; do
-  # cp -a into an existing directory would nest the copy inside it.
-  if [ -e "$out" ]; then rm -rf "$out" || exit 1; fi
-  cp -a "${CACHE_DIR}/artifacts/$key" "$out" || exit 1
-done <"$1"
+copy() {
+  awk -v k="$1" -v n="$streams" '(NR - 1) % n == k' "$2" | while IFS=$tab read -r key out; do
+    # cp -a into an existing directory would nest the copy inside it.
+    if [ -e "$out" ]; then rm -rf "$out" || exit 1; fi
+    cp -a "${CACHE_DIR}/artifacts/$key" "$out" || exit 1
+  done
+}
+pids=""
+k=0
+while [ $k -lt "$streams" ]; do copy $k "$1" & pids="$pids $!"; k=$((k + 1)); done
+for p in $pids; do wait $p || exit 1; done
 find "$2" \\( -name .ok -o -name .log -o -name .elf \\) -type f -delete
 `;
 

@@ -104,7 +104,7 @@ export class Builds {
     writeFileSync(join(this.cfg.cacheDir, list), hits.map((st) => `${st.akey}\t${st.out}\n`).join(''));
     try {
       const builder = await this.cfg.session.builder(builderImage);
-      const r = await this.cfg.session.exec(builder, ['/bin/sh', '-c', plan.RESTORE_SCRIPT, 'csm-restore', `${plan.CACHE_DIR}/${list}`, plan.OUT_ROOT], { deadlineMs: 10 * 60_000 });
+      const r = await this.cfg.session.exec(builder, ['/bin/sh', '-c', plan.RESTORE_SCRIPT, 'csm-restore', `${plan.CACHE_DIR}/${list}`, plan.OUT_ROOT, String(this.cfg.jobs)], { deadlineMs: 10 * 60_000 });
       if (r.exitCode !== 0) throw new InfraError(`restoring cached artifacts failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').pop() ?? ''}; rerun with --rebuild to bypass the cache`);
     } finally {
       rmSync(join(this.cfg.cacheDir, list), { force: true });

@@ -11,7 +11,7 @@ import { ensureBaseImage, ensureGoImage, ensureRowImage, readBaseRecipe, type Bu
  */
 export class RunImages {
   private readonly recipe: BaseRecipe = readBaseRecipe().recipe;
-  private readonly byKey = new Map<string, BuiltImage>();
+  private readonly byKey = new Map<string, { go: string; image: BuiltImage }>();
 
   /** "1.27" for a built-in row; "1.27+<layer>" for a row with a layer of its own. */
   keyOf(go: string, p: Platform): string {
@@ -23,24 +23,24 @@ export class RunImages {
     const base = await ensureBaseImage(docker, say, { rebuild });
     for (const go of gos) {
       const goImage = await ensureGoImage(docker, base, go, say, { rebuild });
-      this.byKey.set(go.version, goImage);
+      this.byKey.set(go.version, { go: go.version, image: goImage });
       for (const p of platforms) {
         const layer = rowLayer(this.recipe, p);
         const key = this.keyOf(go.version, p);
-        if (layer && !this.byKey.has(key)) this.byKey.set(key, await ensureRowImage(docker, goImage, layer, say, { rebuild }));
+        if (layer && !this.byKey.has(key)) this.byKey.set(key, { go: go.version, image: await ensureRowImage(docker, goImage, layer, say, { rebuild }) });
       }
     }
   }
 
-  /** Every image of the run, each once, by key. */
-  entries(): [string, BuiltImage][] {
-    return [...this.byKey];
+  /** Every image of the run, each once: its key, the Go series it carries, the image. */
+  entries(): { key: string; go: string; image: BuiltImage }[] {
+    return [...this.byKey].map(([key, v]) => ({ key, ...v }));
   }
 
   get(key: string): BuiltImage {
-    const img = this.byKey.get(key);
-    if (!img) throw new Error(`internal: no image for ${key}`);
-    return img;
+    const v = this.byKey.get(key);
+    if (!v) throw new Error(`internal: no image for ${key}`);
+    return v.image;
   }
 
   imageOf(go: string, p: Platform): BuiltImage {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
+import type { CanaryResult } from '../core/canary.js';
 import type { Slowdown } from '../core/emulation.js';
 import { timeoutScale } from '../core/emulation.js';
 import { FailureTracker } from '../core/failure-tracker.js';
@@ -16,12 +17,11 @@ import type { RunConfig } from '../options.js';
 import * as plan from '../plan.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { Builds } from './builds.js';
+import { runCanaries } from './canaries.js';
 import { CellRunner, type ImageOfRun } from './cell.js';
 import { EngineWatch } from './engine-watch.js';
-import { RunImages } from './images.js';
-import { runCanaries } from './canaries.js';
-import type { CanaryResult } from '../core/canary.js';
 import { HostRuns } from './host-runs.js';
+import { RunImages } from './images.js';
 import { loadMatrix, type LoadedMatrix } from './load.js';
 import { makeRunDir } from './run-dir.js';
 import { RunLogs } from './run-logs.js';
@@ -106,8 +106,7 @@ const prepare: Task<RunState> = {
     const matrix = need(s.matrix, 'the matrix');
     const preparer = new Preparer(session, matrix.cases, matrix.platforms);
     const images = new Map<string, ImageOfRun>();
-    for (const [key, build] of s.toolchains.entries()) {
-      const go = key.split('+')[0]!;
+    for (const { key, go, image: build } of s.toolchains.entries()) {
       const info = await preparer.prepare(go, build);
       s.images.push(info);
       images.set(key, { build, run: s.rootfs ?? build, goVersion: info.tools.go ?? go, tools: info.tools });

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_CASES_DIR, loadCase } from '../../harness/edge/case-files.js';
 import {
@@ -21,6 +22,8 @@ import {
   readStatus,
   srcDir,
   stdGroup,
+  CACHE_DIR,
+  RESTORE_SCRIPT,
 } from '../../harness/plan.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';
 import { minimalCaseFile, platform, tempDir, writeCase, writeTree } from './helpers.js';
@@ -228,6 +231,18 @@ t.test('buildEnv', async (t) => {
   }
 });
 
+t.test("a row's Go variables and C flags reach every command of the row", async (t) => {
+  const i386 = buildEnv(platform('386-glibc'), '/c');
+  t.ok(i386.includes('GO386=sse2'), '386: GO386=sse2 for the go build');
+  t.not(stdGroup('sha256:0123456789abcdef0123', platform('386-glibc')), stdGroup('sha256:0123456789abcdef0123', { ...platform('386-glibc'), goenv: { GO386: 'softfloat' } }), 'another GO386 is another standard library');
+  const arm64 = platform('arm64-musl');
+  t.ok(buildEnv(arm64, '/c').includes('CGO_CFLAGS=-O2 -g -mno-outline-atomics'), "cgo's C compiles: Go's default flags, then the row's");
+  t.notOk(buildEnv(platform('arm64-glibc'), '/c').some((e) => e.startsWith('CGO_CFLAGS=')), "a row without flags leaves Go's default alone");
+  t.same(cLibCmd(arm64, ['a.c'], [], '/o', 'a').slice(0, 5), ['aarch64-linux-musl-gcc', '-shared', '-fPIC', '-O2', '-mno-outline-atomics'], 'C libraries');
+  const host = hostCompileCmd(tls, arm64, '1.27');
+  t.same(host.slice(0, 4), ['aarch64-linux-musl-gcc', '-O1', '-g', '-mno-outline-atomics'], 'hosts');
+});
+
 t.test('shellLine: quoting of arguments', async (t) => {
   t.equal(shellLine([], ['gcc', '-o', '/work/out/x', '-Wl,-rpath,/a/b', 'a+b@c%d:e=f']), 'gcc -o /work/out/x -Wl,-rpath,/a/b a+b@c%d:e=f', 'safe words stay bare');
   t.equal(shellLine([], ['/bin/sh', '-c', 'mkdir -p "$0" && exec "$@"']), `/bin/sh -c 'mkdir -p "$0" && exec "$@"'`);
@@ -293,4 +308,25 @@ t.test("readStatus: how the supervised command ended, from the supervisor's stat
   t.equal(readStatus('@@csm-status n0 {"exit":0}\nmore\n').end, undefined, 'only the last line counts');
   t.same(readStatus(''), { ms: 0, cpuMs: 0 }, 'no status, no end');
   t.match(readStatus('garbage').error, /^unreadable status: garbage/);
+});
+
+t.test('RESTORE_SCRIPT: every artifact into its place, in parallel streams; a missing one fails the restore', async (t) => {
+  const dir = tempDir(t);
+  const cache = join(dir, 'artifacts');
+  const lines: string[] = [];
+  for (let i = 0; i < 7; i++) {
+    writeTree(join(cache, `k${i}`), { [`lib${i}.so`]: `lib ${i}`, '.ok': '', '.log': 'log', '.elf': 'elf' });
+    lines.push(`k${i}\t${join(dir, 'out', `p${i % 3}`, `lib${i}`)}`);
+  }
+  writeTree(join(dir, 'out', 'p0', 'lib0'), { stale: 'old' });
+  writeTree(dir, { 'list': `${lines.join('\n')}\n` });
+  const script = RESTORE_SCRIPT.replaceAll(`${CACHE_DIR}/artifacts`, cache);
+  const run = (list: string, streams: string) => spawnSync('sh', ['-c', script, 'csm-restore', list, join(dir, 'out'), streams], { encoding: 'utf8' });
+  const r = run(join(dir, 'list'), '2');
+  t.equal(r.status, 0, r.stderr);
+  for (let i = 0; i < 7; i++) t.equal(readFileSync(join(dir, 'out', `p${i % 3}`, `lib${i}`, `lib${i}.so`), 'utf8'), `lib ${i}`, `artifact ${i} in place`);
+  t.notOk(existsSync(join(dir, 'out', 'p0', 'lib0', 'stale')), 'a stale output is replaced, not merged');
+  t.notOk(existsSync(join(dir, 'out', 'p1', 'lib1', '.ok')), "the cache's bookkeeping files are removed");
+  writeTree(dir, { 'bad': `${lines[0]}\nnope\t${join(dir, 'out', 'x', 'y')}\n` });
+  t.equal(run(join(dir, 'bad'), '2').status, 1, 'a missing cache entry fails the whole restore');
 });
