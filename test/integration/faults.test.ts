@@ -160,7 +160,9 @@ t.test('hangs: a spinning host and a sleeping one with a forked child time out a
   const runId = await run.runId();
 
   // While the ARM cells still run, the native ones must already have left nothing behind.
+  // Both native cells: their builds may finish apart, so one may start seconds after the other.
   await run.line(/timeout +hang-fork\/amd64-glibc\//, 120_000);
+  await run.line(/timeout +hang-spin\/amd64-glibc\//, 120_000);
   await sleep(300);
   t.same(HostProcesses.now().get('hang-fork/amd64-glibc') ?? [], [], 'no hang-fork process on the machine once its cell timed out, while the run goes on');
   const inEngine = await engineProcesses(runId);
