@@ -1,4 +1,5 @@
 import type { CaseSpec, GoLibrarySpec, Platform, ProcessEnd } from './core/types.js';
+import { shellQuote, shellWord } from './core/shell.js';
 import { signalName } from './core/classify.js';
 import { BUILD_GID, buildUid, CACHE_DIR, CALIB_SOURCE, CSM_DIR, HOST_SCRATCH, HOST_USER, laneHome, OUT_ROOT, PROBE_SOURCE, SUPERVISOR, VOL, WRAPPER_TMP } from './layout.js';
 
@@ -254,12 +255,11 @@ export const hostTimeoutMs = (c: CaseSpec, p: Platform, override?: number, scale
  * parallel streams, one per core, so calibrating costs a fraction of a second.
  */
 export function calibrationScript(rows: readonly Platform[], streams = 1): string {
-  const q = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
   const n = Math.max(1, Math.min(streams, rows.length));
   const stream = (k: number) =>
     rows
       .filter((_, i) => i % n === k)
-      .map((p) => `${[p.cc, ...(p.cflags ?? [])].map(q).join(' ')} -O1 -o "$d/"${q(p.name)} ${CALIB_SOURCE} && for i in 1 2; do t ${q(p.name)} ${p.run.map(q).join(' ')} "$d/"${q(p.name)}; done`);
+      .map((p) => `${[p.cc, ...(p.cflags ?? [])].map(shellQuote).join(' ')} -O1 -o "$d/"${shellQuote(p.name)} ${CALIB_SOURCE} && for i in 1 2; do t ${shellQuote(p.name)} ${p.run.map(shellQuote).join(' ')} "$d/"${shellQuote(p.name)}; done`);
   const lines = [
     'set -u',
     `d=${CSM_DIR}/calib; mkdir -p "$d"`,
@@ -286,14 +286,13 @@ export const runCmd = (c: CaseSpec, p: Platform, go: string, timeoutMs: number, 
 ];
 
 /** The shell line a person can paste to redo a step by hand. */
-const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
 export const shellLine = (env: string[], cmd: string[]): string =>
   [
     ...env.map((kv) => {
       const i = kv.indexOf('=');
-      return `${kv.slice(0, i)}=${quote(kv.slice(i + 1))}`;
+      return `${kv.slice(0, i)}=${shellWord(kv.slice(i + 1))}`;
     }),
-    ...cmd.map(quote),
+    ...cmd.map(shellWord),
   ].join(' ');
 
 export interface Status {

@@ -1,4 +1,5 @@
 import type { Platform } from './types.js';
+import { shellQuote } from './shell.js';
 import { isEmulated } from './platforms.js';
 
 /**
@@ -31,7 +32,6 @@ export interface CanaryResult {
 
 export const CANARY_MARK = '@@csm-canary';
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
-const q = (a: string): string => `'${a.replace(/'/g, `'\\''`)}'`;
 
 /** The C program: one basic asm statement (no operands: "%" is literal, as in a .s file). */
 export const canarySource = (asm: string): string => `int main(void) {\n  __asm__ volatile(${JSON.stringify(asm)});\n  return 0;\n}\n`;
@@ -46,10 +46,10 @@ export function canaryScript(rows: readonly Platform[], dir: string, streams = 1
   const n = Math.max(1, Math.min(streams, withCanary.length));
   const one = (p: Platform, i: number) => {
     const f = `"$d/c${i}"`;
-    const cc = [p.cc, ...(p.cflags ?? [])].map(q).join(' ');
+    const cc = [p.cc, ...(p.cflags ?? [])].map(shellQuote).join(' ');
     return [
       `echo ${b64(canarySource(p.canary!.asm))} | base64 -d > ${f}.c`,
-      `if ${cc} -O0 -o ${f} ${f}.c 2>${f}.err; then ${p.run.map(q).join(' ')} ${f} >/dev/null 2>&1; echo "${CANARY_MARK} ${p.name} built $?";`,
+      `if ${cc} -O0 -o ${f} ${f}.c 2>${f}.err; then ${p.run.map(shellQuote).join(' ')} ${f} >/dev/null 2>&1; echo "${CANARY_MARK} ${p.name} built $?";`,
       `else echo "${CANARY_MARK} ${p.name} unbuilt $(head -n 1 ${f}.err | tr -d '\\r')"; fi`,
     ].join('\n');
   };

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { shellQuote } from '../core/shell.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +24,6 @@ import * as plan from '../plan.js';
  * Derived from the rows, so a new row's toolchain is recorded without a line here.
  */
 export function toolsScript(rows: readonly Platform[]): string {
-  const q = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
   const ccs = [...new Set(rows.map((p) => p.cc))];
   const pkgs = [...new Set(rows.flatMap((p) => p.packages ?? []))];
   const runner = rows.find((p) => p.run[0]?.startsWith('qemu-'))?.run[0];
@@ -33,9 +33,9 @@ export function toolsScript(rows: readonly Platform[]): string {
     'echo "gcc=$(gcc -dumpfullversion)"',
     'echo "glibc=$(v libc6:amd64)"',
     'echo "musl=$(v musl:amd64)"',
-    ...(runner ? [`echo "qemu=$(${q(runner)} --version | head -1 | sed 's/^qemu-[a-z0-9_]* version //')"`] : []),
-    ...ccs.map((cc) => `echo "cc ${cc}=$(${q(cc)} -dumpfullversion 2>/dev/null || echo missing)"`),
-    ...pkgs.map((p) => `echo "deb ${p}=$(v ${q(p)})"`),
+    ...(runner ? [`echo "qemu=$(${shellQuote(runner)} --version | head -1 | sed 's/^qemu-[a-z0-9_]* version //')"`] : []),
+    ...ccs.map((cc) => `echo "cc ${cc}=$(${shellQuote(cc)} -dumpfullversion 2>/dev/null || echo missing)"`),
+    ...pkgs.map((p) => `echo "deb ${p}=$(v ${shellQuote(p)})"`),
     '',
   ].join('\n');
 }
