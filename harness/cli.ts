@@ -1,107 +1,22 @@
-import { join } from 'node:path';
-import { REPO_ROOT } from './edge/repo.js';
-import { EXIT } from './core/errors.js';
-import { EXIT_CODES_HELP } from './core/results.js';
-import { abortOnSignals, parseCommandLine, runCli } from './cli-common.js';
-import { splitList } from './core/matrix.js';
-import { diffRuns, renderDiffMarkdown } from './core/diff.js';
-import { readRun } from './edge/runs.js';
-import { writeAtomic } from './edge/files.js';
-import { describePlatforms, PLATFORMS } from './core/platforms.js';
-import { ensureEngine } from './edge/engine.js';
-import { readGoVersions } from './edge/images.js';
-import { DEFAULT_REPORTERS, makeReporters, REPORTERS } from './reporters/index.js';
-import { defaultJobs, resolveRunConfig } from './options.js';
-import { runMatrix } from './runner.js';
+import { runCli } from './cli-common.js';
 
-// A function: it reads images/go/versions.json, whose errors must reach runCli as one line.
-const help = (): string => `usage: npm run matrix -- [options]
-
-Builds every case's Go libraries with -buildmode=c-shared for every platform,
-compiles the C hosts, runs them (every foreign CPU under qemu-user) and prints the matrix.
-
-  --platform LIST   platforms to run, by name or glob ('arm*', '*-musl'; default: every row
-                    not marked (not default)):
-${describePlatforms(PLATFORMS)}
-  --case LIST       cases to run, by name or glob (default: all in cases/ and --cases dirs)
-  --go LIST         Go versions, or "all" (default: the newest): ${readGoVersions().map((g) => g.version).join(', ')}
-  --jobs N          hosts and builds at once (default: number of cores, ${defaultJobs()})
-  --timeout S       per-host time limit in seconds on native platforms (default: each case's
-                    run.timeout, else 30); emulated platforms multiply it by their slowdown,
-                    measured on this machine
-  --cases DIR       also load cases from DIR (repeatable); DIR is one case or a folder of cases
-  --platforms FILE  add platform rows from a JSON file (repeatable): an array of
-                    {name, goarch, goarm?, goenv?, libc, cc, cflags?, run: [qemu…], timeoutScale,
-                    cpu, packages?, dpkgArch?, canary?: {level, asm} | noCanary: "why"}; packages
-                    the base image lacks come in a layer of their own
-  --no-default-cases  leave out the repository's cases/ (use only --cases DIRs)
-  --results DIR     where run directories go (default: results/)
-  --reporter LIST   output formats (default: ${DEFAULT_REPORTERS.join(',')}; known: ${Object.keys(REPORTERS).join(', ')})
-  --probes          add two generated load probes per case: dlopen, and linked at build
-                    time; each looks up every export listed in the library's header
-  --repeat N        run every host N times; cells whose repetitions disagree are "flaky"
-  --max-failures N  stop starting cells after N unexpected verdicts (the rest are left out)
-  --shard K/N       run part K of N of the matrix (deterministic; merge parts with npm run merge)
-  --shard-costs F   a previous results.json: balance the shards by its recorded durations
-  --docker-host URL the engine to use (like DOCKER_HOST), e.g. tcp://ci-runner-2:2375
-  --baseline DIR    compare with an earlier run at the end: diff.md and diff.json in the run
-  --rebuild         ignore the artifact cache: rebuild every library and host, and measure the
-                    emulation slowdown again (results are never cached: every run runs every host)
-  --cache DIR       artifact and Go build cache (default: results/.cache)
-  --rebuild-images  rebuild the toolchain images even if their recipes are unchanged
-  --prune-images    first remove toolchain images built from older recipes (for machines that run nightly)
-  --engine-only     make sure a Docker engine answers (installing and starting one as root on Debian), then exit
-  -h, --help        this text
-
-LIST is comma-separated, and options may repeat.
-${EXIT_CODES_HELP}`;
-
-const OPTIONS = {
-  platform: { type: 'string', multiple: true },
-  case: { type: 'string', multiple: true },
-  go: { type: 'string', multiple: true },
-  jobs: { type: 'string' },
-  timeout: { type: 'string' },
-  cases: { type: 'string', multiple: true },
-  'no-default-cases': { type: 'boolean' },
-  platforms: { type: 'string', multiple: true },
-  results: { type: 'string' },
-  reporter: { type: 'string', multiple: true },
-  'rebuild-images': { type: 'boolean' },
-  'prune-images': { type: 'boolean' },
-  rebuild: { type: 'boolean' },
-  cache: { type: 'string' },
-  probes: { type: 'boolean' },
-  repeat: { type: 'string' },
-  'max-failures': { type: 'string' },
-  shard: { type: 'string' },
-  'shard-costs': { type: 'string' },
-  'docker-host': { type: 'string' },
-  baseline: { type: 'string' },
-  'engine-only': { type: 'boolean' },
+/**
+ * The one entry point (bin/cshared-matrix.js, npm run matrix/repro/merge/diff):
+ * `cshared-matrix [PATHS…]` runs the matrix; a first word naming a subcommand
+ * runs that instead, as Playwright Test and vitest do. A directory that happens
+ * to be called "repro" is given as ./repro.
+ */
+const SUBCOMMANDS = {
+  repro: () => import('./commands/repro.js'),
+  merge: () => import('./commands/merge.js'),
+  diff: () => import('./commands/diff.js'),
 } as const;
 
-async function main(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(argv, OPTIONS, help());
-  if (!parsed) return EXIT.ok;
-  const o = parsed.values;
-  const cfg = resolveRunConfig(o, process.env, REPO_ROOT);
-  if (o['engine-only']) {
-    await ensureEngine((l) => process.stderr.write(`cshared-matrix: ${l}\n`), { address: cfg.engine });
-    process.stderr.write('cshared-matrix: the Docker engine answers\n');
-    return EXIT.ok;
-  }
-  const baseline = o.baseline ? readRun(o.baseline) : undefined;
-  const reporters = makeReporters(o.reporter ? splitList(o.reporter) : DEFAULT_REPORTERS);
-  const results = await runMatrix(cfg, { reporters, argv, signal: abortOnSignals() });
-  if (baseline) {
-    const runDir = join(cfg.resultsDir, results.run.id);
-    const diff = diffRuns(baseline.results, results);
-    writeAtomic(join(runDir, 'diff.json'), `${JSON.stringify(diff, null, 2)}\n`);
-    writeAtomic(join(runDir, 'diff.md'), renderDiffMarkdown(diff));
-    process.stdout.write(`\n${renderDiffMarkdown(diff)}`);
-  }
-  return results.exitCode;
-}
+type Subcommand = keyof typeof SUBCOMMANDS;
+const isSubcommand = (s: string | undefined): s is Subcommand => s !== undefined && Object.hasOwn(SUBCOMMANDS, s);
 
-runCli(main);
+runCli(async (argv) => {
+  const [first, ...rest] = argv;
+  if (isSubcommand(first)) return (await SUBCOMMANDS[first]()).main(rest);
+  return (await import('./commands/matrix.js')).main(argv);
+});

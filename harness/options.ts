@@ -1,10 +1,11 @@
 import { cpus } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { DEFAULT_ENGINE, engineEndpoint } from './core/engine-address.js';
 import { UsageError } from './core/errors.js';
 import { splitList } from './core/matrix.js';
 import { parseShard } from './core/shard.js';
 import type { MatrixSelection } from './run/load.js';
+import type { ExpectationRule } from './core/types.js';
 
 /**
  * Options resolved once, at the edge: every command (matrix, repro, bench,
@@ -34,7 +35,13 @@ export interface RunValues {
   shard?: string;
   'shard-costs'?: string;
   'docker-host'?: string;
+  'image-cache'?: string;
   rootfs?: string;
+  /** From a config file or PATHS (core/config.ts): what no single flag says. */
+  libraries?: string[];
+  ownCases?: string[];
+  paths?: string[];
+  expect?: ExpectationRule[];
 }
 
 export interface RunConfig extends MatrixSelection {
@@ -56,6 +63,8 @@ export interface RunConfig extends MatrixSelection {
   rebuildImages: boolean;
   /** Remove toolchain images built from older recipes before the run. */
   pruneImages: boolean;
+  /** Absolute: where toolchain images are saved as compressed tarballs and loaded from (--image-cache). */
+  imageCache?: string;
   /** Keep a self-contained, rerunnable bundle for every cell that did not pass. */
   bundles: boolean;
   /** A root filesystem tarball to run the hosts in (builds still use the toolchain image). */
@@ -91,14 +100,37 @@ export function engineFrom(values: Pick<RunValues, 'docker-host'>, env: Record<s
   return given;
 }
 
-/** The parsed flags and the environment → one RunConfig. `repoRoot` holds the default cases/ and results/. */
-export function resolveRunConfig(values: RunValues, env: Record<string, string | undefined>, repoRoot: string): RunConfig {
+/**
+ * Where results go when nothing says: inside this repository (developing the
+ * harness), its results/; anywhere else (the installed command, run from a
+ * user's project), ./cshared-matrix-results in the current directory.
+ */
+export function defaultResultsDir(repoRoot: string, cwd: string): string {
+  const rel = relative(repoRoot, cwd);
+  const inRepo = rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  return inRepo ? join(repoRoot, 'results') : join(cwd, RESULTS_DIR_NAME);
+}
+
+export const RESULTS_DIR_NAME = 'cshared-matrix-results';
+
+/**
+ * The parsed flags and the environment → one RunConfig. `repoRoot` holds the
+ * default cases/; `cwd` decides where results and the cache go by default.
+ */
+export function resolveRunConfig(values: RunValues, env: Record<string, string | undefined>, repoRoot: string, cwd = repoRoot): RunConfig {
   const timeout = positiveNumber('timeout', values.timeout, MAX_TIMEOUT_S);
   const maxFailures = positiveInteger('max-failures', values['max-failures']);
-  const resultsArg = values.results ?? join(repoRoot, 'results');
+  const defaultResults = defaultResultsDir(repoRoot, cwd);
+  const resultsArg = values.results ?? defaultResults;
   const shard = values.shard ? parseShard(values.shard) : undefined;
+  // The seed cases run unless the user names something of their own to run instead.
+  const own = [values.paths, values.libraries, values.ownCases].some((l) => l?.length);
+  const seed = !values['no-default-cases'] && !own;
   return {
-    caseDirs: [...(values['no-default-cases'] ? [] : [join(repoRoot, 'cases')]), ...(values.cases ?? [])],
+    caseDirs: [...(seed ? [join(repoRoot, 'cases')] : []), ...(values.ownCases ?? []), ...(values.cases ?? [])],
+    libraries: values.libraries ?? [],
+    paths: values.paths ?? [],
+    libraryRules: values.expect ?? [],
     platformFiles: values.platforms ?? [],
     cases: splitList(values.case),
     platforms: splitList(values.platform),
@@ -112,10 +144,12 @@ export function resolveRunConfig(values: RunValues, env: Record<string, string |
     ...(maxFailures !== undefined ? { maxFailures } : {}),
     resultsDir: resolve(resultsArg),
     resultsArg,
-    cacheDir: resolve(values.cache ?? join(repoRoot, 'results', '.cache')),
+    // Inside this repository every run shares results/.cache (the tests' runs stay warm); elsewhere it lives in the results it serves.
+    cacheDir: resolve(values.cache ?? join(defaultResults === join(repoRoot, 'results') ? defaultResults : resolve(resultsArg), '.cache')),
     rebuild: !!values.rebuild,
     rebuildImages: !!values['rebuild-images'],
     pruneImages: !!values['prune-images'],
+    ...(values['image-cache'] ? { imageCache: resolve(values['image-cache']) } : {}),
     bundles: false,
     ...(values.rootfs ? { rootfs: values.rootfs } : {}),
     engine: engineFrom(values, env),

@@ -61,6 +61,8 @@ export async function runMatrix(cfg: RunConfig, io: RunIO): Promise<RunResults> 
     cases: state.matrix!.cases,
   });
   await report(rep, out, state);
+  // After the reports, so a first run's results are not kept waiting on gigabytes of image export.
+  if (!interrupted) await state.toolchains.saveToCache((l) => rep.onLog(l));
   return out;
 }
 

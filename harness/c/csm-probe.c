@@ -10,10 +10,20 @@
  * Exports are read from <lib>.h: every "extern ... name(" line that cgo emits
  * for an //export function. A load failure is reported verbatim (dlerror), so
  * it can be matched against a bug report.
+ *
+ * Then the probe waits for the library's Go runtime to finish initializing.
+ * A c-shared library's ELF initializer only starts that on a thread of its own
+ * and returns; a host that exits at once can leave before the runtime gets to
+ * what breaks it (on musl, reading argv: golang/go#13492), so without the wait
+ * the same library "passes" or crashes by a race (measured: 21 of 40 link
+ * probes on amd64-musl exited 0). _cgo_wait_runtime_init_done is what every
+ * cgo call into the library waits on; gccgo's libraries have no such symbol,
+ * and then the probe says so.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <dlfcn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include "csm.h"
@@ -49,6 +59,19 @@ static int each_export(const char *so, void (*fn)(const char *name, void *ctx), 
     return count;
 }
 
+/* The library's own copy of the symbol: with several libraries linked, the
+ * global scope would only ever find the first one's. */
+static void wait_for_go_runtime(const char *so, void *handle, int linked) {
+    void *own = linked ? dlopen(so, RTLD_NOW | RTLD_NOLOAD) : handle;
+    uintptr_t (*wait)(void) = (uintptr_t (*)(void))dlsym(own ? own : handle, "_cgo_wait_runtime_init_done");
+    if (!wait) {
+        printf("# %s: no _cgo_wait_runtime_init_done (not a gc-built cgo library?): its runtime start is not awaited\n", so);
+        return;
+    }
+    wait();
+    CSM_CHECK(1, "%s: Go runtime initialized", so);
+}
+
 static void check_symbol(const char *name, void *handle) {
     void *sym = dlsym(handle, name);
     CSM_CHECK(sym != NULL, "dlsym(%s)%s%s", name, sym ? "" : ": ", sym ? "" : dlerror());
@@ -68,6 +91,7 @@ int main(int argc, char **argv) {
         if (!linked) CSM_LOADED(argv[i]);
         int n = each_export(argv[i], (void (*)(const char *, void *))check_symbol, h);
         CSM_CHECK(n > 0, "%s: %d exported functions found in its header", argv[i], n);
+        wait_for_go_runtime(argv[i], h, linked);
     }
     return CSM_DONE();
 }

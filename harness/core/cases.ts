@@ -12,12 +12,13 @@ const Ajv = AjvModule.default ?? AjvModule;
 
 export type SchemaCheck = (data: unknown) => ErrorObject[];
 
-/** The case schema compiled once (edge/case-files.ts reads it). */
-export function caseSchemaCheck(schema: object): SchemaCheck {
+/** The case schema compiled once (edge/case-files.ts reads it); `refs` are schemas it may $ref (the config's refers to the case's). */
+export function caseSchemaCheck(schema: object, ...refs: object[]): SchemaCheck {
   // strictRequired off: host's oneOf names properties declared beside it, which is what oneOf is for.
   const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
   // Regexes are checked by compiling them below; ajv's own "regex" format would need ajv-formats.
   ajv.addFormat('regex', { validate: (s: string) => isRegex(s) });
+  for (const r of refs) ajv.addSchema(r);
   const validator = ajv.compile(schema);
   return (data) => (validator(data) ? [] : (validator.errors ?? []));
 }
@@ -37,8 +38,14 @@ const PATTERN_WORDS: Record<string, string> = {
   '^[a-z][a-z0-9_]{0,31}$': 'must be a library name: a lower-case letter, then up to 31 lower-case letters, digits or "_"',
   '^-': 'a flag starts with "-"',
   '^https?://': 'must be an http(s) link to the upstream issue',
+  '^(all|[0-9]+\\.[0-9]+)$': 'must be a Go release series such as "1.27", or "all"',
   '^[A-Za-z0-9_.+-]+\\.so(\\.[0-9]+)*$': 'must be a file name ending in .so (optionally .so.N)',
 };
+
+const SCHEMA_HINT: [string, string][] = [
+  ['case.json', ' (see cases/case.schema.json)'],
+  ['config.json', ' (see harness/config.schema.json)'],
+];
 
 /** One line per problem: the file, the field as a JSON pointer, and what was expected. */
 export function describeSchemaError(file: string, e: ErrorObject): string {
@@ -49,7 +56,7 @@ export function describeSchemaError(file: string, e: ErrorObject): string {
   if (key !== undefined && e.keyword !== 'propertyNames') return describeSchemaError(file, { ...e, keyword: 'propertyNames', params: { propertyName: key } });
   switch (e.keyword) {
     case 'additionalProperties':
-      return `${file}: ${field}: unknown field "${String(p.additionalProperty)}"${file.endsWith('case.json') ? ' (see cases/case.schema.json)' : ''}`;
+      return `${file}: ${field}: unknown field "${String(p.additionalProperty)}"${SCHEMA_HINT.find(([end]) => file.endsWith(end))?.[1] ?? ''}`;
     case 'required':
       return `${file}: ${field}: missing required field "${String(p.missingProperty)}"`;
     case 'oneOf':

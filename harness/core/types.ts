@@ -140,6 +140,8 @@ export interface CaseSpec extends CaseFile {
   sourceOf?: string;
   /** Set on generated probe cases: the host is harness/c/csm-probe.c in this mode. */
   probe?: 'dlopen' | 'link';
+  /** A user's Go package given as a PATH (zero-config): `dir` is the package, copied without what go build ignores. */
+  goPackage?: boolean;
 }
 
 export interface GoToolchain {

@@ -1,9 +1,10 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type Docker from 'dockerode';
 import * as tar from 'tar';
 import { REPO_ROOT } from './repo.js';
+import { skippedInPackage } from '../core/go-package.js';
 import { ELF_SCRIPT } from '../core/elf.js';
 import { InfraError } from '../core/errors.js';
 import * as plan from '../plan.js';
@@ -23,13 +24,17 @@ import type { ExecResult, Session } from './sandbox.js';
  * its case), and afterwards nothing in the volume is writable but by root: a
  * build step, as its lane's user, reads every case and writes none.
  */
-export async function prepareVolume(session: Session, builder: Docker.Container, cases: { name: string; dir: string }[]): Promise<void> {
+export async function prepareVolume(session: Session, builder: Docker.Container, cases: { name: string; dir: string; goPackage?: boolean }[]): Promise<void> {
   const stage = mkdtempSync(join(tmpdir(), 'csm-sources-'));
   try {
     mkdirSync(join(stage, 'csm'));
     for (const f of ['csm.h', 'csm-run.c', 'csm-probe.c', 'csm-calib.c']) cpSync(join(REPO_ROOT, 'harness', 'c', f), join(stage, 'csm', f));
     cpSync(join(REPO_ROOT, 'harness', 'py', 'csm.py'), join(stage, 'csm', 'csm.py'));
-    for (const c of cases) cpSync(c.dir, join(stage, 'src', c.name), { recursive: true, verbatimSymlinks: true });
+    for (const c of cases) {
+      // A user's package directory may hold its repository's .git or node_modules: go build ignores them, and so does the copy.
+      const filter = c.goPackage ? (src: string) => src === c.dir || !skippedInPackage(basename(src)) : undefined;
+      cpSync(c.dir, join(stage, 'src', c.name), { recursive: true, verbatimSymlinks: true, ...(filter ? { filter } : {}) });
+    }
     await session.putArchive(builder, tar.c({ cwd: stage, portable: true }, ['csm', 'src']), plan.VOL);
   } finally {
     rmSync(stage, { recursive: true, force: true });

@@ -45,11 +45,13 @@ export function readProbeExpectations(file = PROBE_EXPECTATIONS_PATH): ProbeExpe
   return checkProbeExpectations(file, readJsonFile(file));
 }
 
-function hashTree(root: string, rel = ''): string {
+/** sha256 over a directory's names, modes and bytes; `skip` leaves entries out (a Go package's .git, node_modules). */
+export function hashTree(root: string, rel = '', skip: (name: string) => boolean = () => false): string {
   const h = createHash('sha256');
   const walk = (dirRel: string) => {
     const entries = readdirSync(join(root, dirRel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const e of entries) {
+      if (skip(e.name)) continue;
       const r = dirRel ? `${dirRel}/${e.name}` : e.name;
       const abs = join(root, r);
       if (e.isSymbolicLink()) h.update(`L ${r}\0${readlinkSync(abs)}\0`);
@@ -77,11 +79,12 @@ function classifyPath(caseDir: string, rel: string): 'file' | 'dir' | 'missing' 
  * copied into the sandbox, and a link to /etc/passwd or to another case would
  * bring a file of this machine along or let a build read what it should not.
  */
-function escapingLinks(file: string, caseDir: string, named: ReadonlySet<string>): string[] {
+export function escapingLinks(file: string, caseDir: string, named: ReadonlySet<string>, skip: (name: string) => boolean = () => false, where = 'case directory'): string[] {
   const realCase = realpathSync(caseDir);
   const problems: string[] = [];
   const walk = (rel: string) => {
     for (const e of readdirSync(join(caseDir, rel), { withFileTypes: true })) {
+      if (skip(e.name)) continue;
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isSymbolicLink() && !named.has(r)) {
         let real: string | undefined;
@@ -91,7 +94,7 @@ function escapingLinks(file: string, caseDir: string, named: ReadonlySet<string>
           real = undefined;
         }
         if (!real || (real !== realCase && !real.startsWith(realCase + sep)))
-          problems.push(`${file}: symlink "${r}" points ${real ? `outside the case directory (to ${readlinkSync(join(caseDir, r))})` : 'nowhere'}; copy the file into the case instead`);
+          problems.push(`${file}: symlink "${r}" points ${real ? `outside the ${where} (to ${readlinkSync(join(caseDir, r))})` : 'nowhere'}; copy the file into the ${where === 'case directory' ? 'case' : 'package'} instead`);
       } else if (e.isDirectory()) walk(r);
     }
   };

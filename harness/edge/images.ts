@@ -58,11 +58,19 @@ export const goTag = (base: string, dockerfile: string, go: GoToolchain): string
 /** A user row's own packages on top of a Go image, keyed by what it adds. */
 export const rowTag = (goImage: string, dockerfile: string, layer: RowLayer): string => `cshared-matrix-row:${sha('row-v1', goImage, dockerfile, rowLayerKey(layer))}`;
 
+/** The base image's tag under the current recipe, without building anything. */
+export const currentBaseTag = (): string => baseTag(readBaseRecipe().text);
+
+/** A Go image's tag under the current recipes (images/go/Dockerfile on `base`), known before the base is built or even present. */
+export const goImageTag = (go: GoToolchain, base: string = currentBaseTag()): string => goTag(base, readFileSync(join(IMAGES_DIR, 'go', 'Dockerfile'), 'utf8'), go);
+
+/** A user row's layer tag on the Go image `goImage` (images/row/Dockerfile). */
+export const rowImageTag = (goImage: string, layer: RowLayer): string => rowTag(goImage, readFileSync(join(IMAGES_DIR, 'row', 'Dockerfile'), 'utf8'), layer);
+
 /** Every toolchain tag the current recipes name: the base, and one Go layer per row of versions.json. */
 export function currentToolchainTags(): string[] {
-  const base = baseTag(readBaseRecipe().text);
-  const dockerfile = readFileSync(join(IMAGES_DIR, 'go', 'Dockerfile'), 'utf8');
-  return [base, ...readGoVersions().map((g) => goTag(base, dockerfile, g))];
+  const base = currentBaseTag();
+  return [base, ...readGoVersions().map((g) => goImageTag(g, base))];
 }
 
 /**
@@ -128,7 +136,8 @@ export function hostMirror(): string {
   throw new InfraError('cannot tell which Debian mirror this host uses; set CSM_DEBIAN_MIRROR to one (e.g. the URI in /etc/apt/sources.list.d)');
 }
 
-async function imageId(docker: Docker, tag: string): Promise<string | undefined> {
+/** The image's id, or undefined when the engine has no such tag. */
+export async function imageId(docker: Docker, tag: string): Promise<string | undefined> {
   try {
     return (await docker.getImage(tag).inspect()).Id;
   } catch {
@@ -142,13 +151,18 @@ function ensureFreeSpace(dir: string, gib: number): void {
   if (free < gib) throw new InfraError(`only ${free.toFixed(1)} GiB free in ${dir}; building the toolchain image needs ${gib} GiB: free some space (e.g. docker system prune)`);
 }
 
-function follow(docker: Docker, stream: NodeJS.ReadableStream, onLine: (line: string) => void): Promise<void> {
+/**
+ * Follow an engine progress stream (build, import, load) to its end: each line
+ * to `onLine`, and an error in the stream (or of the stream) rejects with
+ * `<failure>: <the engine's message>`.
+ */
+export function follow(docker: Docker, stream: NodeJS.ReadableStream, onLine: (line: string) => void, failure = 'image build failed'): Promise<void> {
   return new Promise((resolve, reject) => {
     docker.modem.followProgress(
       stream,
       (err: Error | null, output: { error?: string; errorDetail?: { message?: string } }[]) => {
         const failed = err?.message ?? output.find((o) => o.error)?.error;
-        if (failed) reject(new InfraError(`image build failed: ${failed.trim()}`));
+        if (failed) reject(new InfraError(`${failure}: ${failed.trim()}`));
         else resolve();
       },
       (ev: { stream?: string; status?: string; error?: string }) => {
@@ -239,8 +253,7 @@ async function buildLayer(docker: Docker, x: { tag: string; dir: string; buildar
 }
 
 export async function ensureGoImage(docker: Docker, base: BuiltImage, go: GoToolchain, say: (line: string) => void, opts: { rebuild?: boolean } = {}): Promise<BuiltImage> {
-  const dockerfile = readFileSync(join(IMAGES_DIR, 'go', 'Dockerfile'), 'utf8');
-  const tag = goTag(base.tag, dockerfile, go);
+  const tag = goImageTag(go, base.tag);
   const existing = await imageId(docker, tag);
   if (existing && !opts.rebuild && !base.built) return { tag, id: existing, built: false, seconds: 0 };
   say(`building ${tag}: golang-${go.version}-go from ${go.suite}`);
@@ -254,8 +267,7 @@ export async function ensureGoImage(docker: Docker, base: BuiltImage, go: GoTool
  * the base, and rows that need the same things share the layer.
  */
 export async function ensureRowImage(docker: Docker, goImage: BuiltImage, layer: RowLayer, say: (line: string) => void, opts: { rebuild?: boolean } = {}): Promise<BuiltImage> {
-  const dockerfile = readFileSync(join(IMAGES_DIR, 'row', 'Dockerfile'), 'utf8');
-  const tag = rowTag(goImage.tag, dockerfile, layer);
+  const tag = rowImageTag(goImage.tag, layer);
   const existing = await imageId(docker, tag);
   if (existing && !opts.rebuild && !goImage.built) return { tag, id: existing, built: false, seconds: 0 };
   say(`building ${tag}: ${[...layer.packages, ...(layer.runner ? [layer.runner] : [])].join(' ')} on ${goImage.tag}`);

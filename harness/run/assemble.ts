@@ -43,7 +43,7 @@ export function assembleResults(r: RunRecord): RunResults {
       startedAt: r.startedAt.toISOString(),
       finishedAt: r.finishedAt.toISOString(),
       durationMs: r.finishedAt.getTime() - r.startedAt.getTime(),
-      command: ['npm run matrix --', ...r.argv].join(' '),
+      command: ['cshared-matrix', ...r.argv].join(' '),
       argv: r.argv,
       jobs: r.jobs,
       interrupted: r.interrupted,

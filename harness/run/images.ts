@@ -1,7 +1,94 @@
 import type Docker from 'dockerode';
 import { rowLayer, rowLayerKey, type BaseRecipe } from '../core/recipe.js';
 import type { GoToolchain, Platform } from '../core/types.js';
-import { ensureBaseImage, ensureGoImage, ensureRowImage, readBaseRecipe, type BuiltImage } from '../edge/images.js';
+import { ImageCache } from '../edge/image-cache.js';
+import { currentBaseTag, ensureBaseImage, ensureGoImage, ensureRowImage, goImageTag, imageId, readBaseRecipe, rowImageTag, type BuiltImage } from '../edge/images.js';
+
+export interface EnsureOptions {
+  /** --rebuild-images: build every image anew (the cache is not loaded from, but saved to). */
+  rebuild: boolean;
+  /** --image-cache: the directory of image tarballs. */
+  imageCache?: string;
+}
+
+/** One image a run uses: its tag, known before anything is built; the tags a tarball of it holds (it first); how to build it. */
+interface Wanted {
+  tag: string;
+  chain: string[];
+  /** The image it sits on was built in this run: it is rebuilt too. */
+  parentBuilt: boolean;
+  build: () => Promise<BuiltImage>;
+}
+
+/**
+ * How a run has each image: the engine's if it has the tag, else loaded from
+ * the cache's tarball, else built (the base first, once, only then). A built
+ * image, and one the cache lacks, is saved. Saving is best effort: a failed
+ * save is one line, never a failed run, since the image itself is in the
+ * engine and a run's verdicts do not depend on the cache (the next run just
+ * builds again).
+ */
+class Supplier {
+  private base?: Promise<BuiltImage>;
+  readonly baseTag = currentBaseTag();
+  private readonly cache: ImageCache | undefined;
+  /** Tag chains to save once the run is over (savePending). */
+  private readonly pending: string[][] = [];
+
+  constructor(
+    readonly docker: Docker,
+    readonly say: (l: string) => void,
+    readonly opts: EnsureOptions,
+  ) {
+    this.cache = opts.imageCache ? new ImageCache(opts.imageCache) : undefined;
+  }
+
+  baseImage(): Promise<BuiltImage> {
+    return (this.base ??= ensureBaseImage(this.docker, this.say, { rebuild: this.opts.rebuild }));
+  }
+
+  async get(w: Wanted): Promise<BuiltImage> {
+    if (!this.opts.rebuild && !w.parentBuilt) {
+      const id = await imageId(this.docker, w.tag);
+      if (id) {
+        if (this.cache && !this.cache.has(w.tag)) this.pending.push(w.chain);
+        return { tag: w.tag, id, built: false, seconds: 0 };
+      }
+      const t0 = Date.now();
+      if (await this.cache?.load(this.docker, w.tag, this.say)) {
+        const loaded = await imageId(this.docker, w.tag);
+        if (loaded) return { tag: w.tag, id: loaded, built: false, seconds: (Date.now() - t0) / 1000 };
+      }
+    }
+    const image = await w.build();
+    if (this.cache) this.pending.push(w.chain);
+    return image;
+  }
+
+  /**
+   * The saves are left for after the run: a save streams gigabytes through
+   * gzip (about 100 s for a Go image here), which would otherwise delay the
+   * first cell of exactly the run that has no cache yet, and compete with the
+   * hosts for the CPU while their time limits run.
+   */
+  async savePending(say: (l: string) => void): Promise<void> {
+    for (const chain of this.pending.splice(0)) {
+      try {
+        await this.cache?.save(this.docker, chain, say);
+      } catch (e) {
+        say(`image cache: could not save ${chain[0]} (${(e as Error).message.split('\n')[0]})`);
+      }
+    }
+  }
+
+  prune(keepTags: string[], say: (l: string) => void): void {
+    try {
+      this.cache?.prune(keepTags, say);
+    } catch (e) {
+      say(`image cache: could not prune ${this.cache?.dir} (${(e as Error).message.split('\n')[0]})`);
+    }
+  }
+}
 
 /**
  * The images one run builds in: one per Go version, and for a user row whose
@@ -12,6 +99,7 @@ import { ensureBaseImage, ensureGoImage, ensureRowImage, readBaseRecipe, type Bu
 export class RunImages {
   private readonly recipe: BaseRecipe = readBaseRecipe().recipe;
   private readonly byKey = new Map<string, { go: string; image: BuiltImage }>();
+  private supplier?: Supplier;
 
   /** "1.27" for a built-in row; "1.27+<layer>" for a row with a layer of its own. */
   keyOf(go: string, p: Platform): string {
@@ -19,17 +107,31 @@ export class RunImages {
     return layer ? `${go}+${rowLayerKey(layer)}` : go;
   }
 
-  async ensure(docker: Docker, gos: readonly GoToolchain[], platforms: readonly Platform[], say: (l: string) => void, rebuild: boolean): Promise<void> {
-    const base = await ensureBaseImage(docker, say, { rebuild });
+  async ensure(docker: Docker, gos: readonly GoToolchain[], platforms: readonly Platform[], say: (l: string) => void, opts: EnsureOptions): Promise<void> {
+    const s = new Supplier(docker, say, opts);
+    const rebuild = opts.rebuild;
     for (const go of gos) {
-      const goImage = await ensureGoImage(docker, base, go, say, { rebuild });
+      const tag = goImageTag(go, s.baseTag);
+      const build = async () => ensureGoImage(docker, await s.baseImage(), go, say, { rebuild });
+      const goImage = await s.get({ tag, chain: [tag, s.baseTag], parentBuilt: false, build });
       this.byKey.set(go.version, { go: go.version, image: goImage });
       for (const p of platforms) {
         const layer = rowLayer(this.recipe, p);
         const key = this.keyOf(go.version, p);
-        if (layer && !this.byKey.has(key)) this.byKey.set(key, { go: go.version, image: await ensureRowImage(docker, goImage, layer, say, { rebuild }) });
+        if (!layer || this.byKey.has(key)) continue;
+        const row = rowImageTag(goImage.tag, layer);
+        const image = await s.get({ tag: row, chain: [row, goImage.tag, s.baseTag], parentBuilt: goImage.built, build: () => ensureRowImage(docker, goImage, layer, say, { rebuild }) });
+        this.byKey.set(key, { go: go.version, image });
       }
     }
+    this.supplier = s;
+  }
+
+  /** After the run's reports: save the images the cache lacks, then prune it (no-op without --image-cache). */
+  async saveToCache(say: (l: string) => void): Promise<void> {
+    if (!this.supplier) return;
+    await this.supplier.savePending(say);
+    this.supplier.prune(this.entries().map((e) => e.image.tag), say);
   }
 
   /** Every image of the run, each once: its key, the Go series it carries, the image. */

@@ -4,14 +4,22 @@ import { parseRunResults } from '../core/merge.js';
 import { defaultPlatforms, parsePlatformRows, PLATFORMS } from '../core/platforms.js';
 import { probeCases } from '../core/probes.js';
 import { costsFrom, shardCells, type Shard } from '../core/shard.js';
-import type { CaseSpec, CellSpec, GoToolchain, Platform } from '../core/types.js';
+import type { CaseSpec, CellSpec, ExpectationRule, GoToolchain, Platform } from '../core/types.js';
 import { loadCases, readProbeExpectations, validateAgainst } from '../edge/case-files.js';
 import { readGoVersions } from '../edge/images.js';
 import { readText } from '../edge/repo.js';
+import { loadGoPackages, sortPaths } from '../edge/go-package.js';
+import { packageRules } from '../core/go-package.js';
 
 /** What a run selects, before anything touches the engine. */
 export interface MatrixSelection {
   caseDirs: string[];
+  /** Go packages to build and probe without a case (zero-config). */
+  libraries: string[];
+  /** Command-line PATHS: each a Go package or a case directory. */
+  paths: string[];
+  /** The project's own expectations for its libraries' probe cells, tried before the harness's. */
+  libraryRules: ExpectationRule[];
   /** JSON files of extra platform rows. */
   platformFiles: string[];
   cases: string[];
@@ -35,10 +43,7 @@ export interface LoadedMatrix {
 
 /** Cases, platforms, Go versions and cells: every problem in the input is found here, before the engine is touched. */
 export function loadMatrix(sel: MatrixSelection): LoadedMatrix {
-  if (!sel.caseDirs.length) throw new UsageError('no case directories: drop --no-default-cases or add --cases DIR');
-  const picked = pick('case', loadCases(sel.caseDirs), (c) => c.name, sel.cases);
-  const probeRules = sel.probes ? readProbeExpectations() : undefined;
-  const cases = probeRules ? picked.flatMap((c) => [c, ...probeCases(c, probeRules)]) : picked;
+  const cases = loadAllCases(sel);
   const table = [...PLATFORMS, ...sel.platformFiles.flatMap((f) => parsePlatformRows(f, readText(f), validateAgainst))];
   // Names and globs pick from every row; nothing named → the default rows (amd64-glibc-qemu is not one).
   const platforms = sel.platforms.length ? pick('platform', table, (p) => p.name, sel.platforms) : defaultPlatforms(table);
@@ -49,4 +54,36 @@ export function loadMatrix(sel: MatrixSelection): LoadedMatrix {
   if (!sel.shard) return { cases, platforms, gos, cells: allCells, allCells };
   const costs = sel.shardCosts ? costsFrom(parseRunResults(readText(sel.shardCosts), sel.shardCosts)) : undefined;
   return { cases, platforms, gos, cells: shardCells(allCells, sel.shard, costs), allCells };
+}
+
+/** The lines of the UsageError `f` throws, if it does: every bad PATH is reported, not just the first. */
+function problemsOf(f: () => unknown): string[] {
+  try {
+    f();
+    return [];
+  } catch (e) {
+    if (e instanceof UsageError) return e.message.split('\n');
+    throw e;
+  }
+}
+
+/**
+ * The case directories' cases (with their probes under --probes), then every
+ * Go package given as a library or a PATH, with its probes: a package has no
+ * host of its own, so the probes are its cells, judged by the project's rules
+ * first and then cases/probe-expectations.json.
+ */
+function loadAllCases(sel: MatrixSelection): CaseSpec[] {
+  const sorted = sortPaths(sel.paths);
+  const caseDirs = [...sel.caseDirs, ...sorted.caseDirs];
+  const packageDirs = [...sel.libraries, ...sorted.packages];
+  if (sorted.problems.length) throw new UsageError([...sorted.problems, ...problemsOf(() => loadGoPackages(packageDirs, new Set()))].join('\n'));
+  if (!caseDirs.length && !packageDirs.length) throw new UsageError('no case directories: drop --no-default-cases or add --cases DIR');
+  const picked = caseDirs.length ? pick('case', loadCases(caseDirs), (c) => c.name, sel.cases) : [];
+  const probeRules = sel.probes || packageDirs.length ? readProbeExpectations() : undefined;
+  const fromDirs = sel.probes && probeRules ? picked.flatMap((c) => [c, ...probeCases(c, probeRules)]) : picked;
+  if (!packageDirs.length || !probeRules) return fromDirs;
+  const packages = loadGoPackages(packageDirs, new Set(picked.map((c) => c.name)));
+  const rules = packageRules(sel.libraryRules, probeRules);
+  return [...fromDirs, ...packages.flatMap((c) => [c, ...probeCases(c, rules)])];
 }

@@ -28,7 +28,8 @@ export function toolsScript(rows: readonly Platform[]): string {
   const pkgs = [...new Set(rows.flatMap((p) => p.packages ?? []))];
   const runner = rows.find((p) => p.run[0]?.startsWith('qemu-'))?.run[0];
   return [
-    `v() { dpkg-query -W -f='\${Version}' "$1" 2>/dev/null || echo missing; }`,
+    // A package installed for several architectures (musl, musl-dev) answers once per architecture: one version each, said once.
+    `v() { r=$(dpkg-query -W -f='\${Version}\\n' "$1" 2>/dev/null | sort -u | paste -sd ' ' -); echo "\${r:-missing}"; }`,
     `echo "go=$(go version | cut -d' ' -f3 | sed 's/^go//')"`,
     'echo "gcc=$(gcc -dumpfullversion)"',
     'echo "glibc=$(v libc6:amd64)"',

@@ -91,7 +91,7 @@ const engine: Task<RunState> = {
     if (swept) say(`removed ${swept} containers/volumes left by earlier runs that died`);
     if (s.cfg.pruneImages) await pruneToolchainImages(docker, say);
     const matrix = need(s.matrix, 'the matrix');
-    await s.toolchains.ensure(docker, matrix.gos, matrix.platforms, say, !!s.cfg.rebuildImages);
+    await s.toolchains.ensure(docker, matrix.gos, matrix.platforms, say, { rebuild: !!s.cfg.rebuildImages, imageCache: s.cfg.imageCache });
     if (s.cfg.rootfs) s.rootfs = await ensureRootfsImage(docker, s.cfg.rootfs, say);
   },
 };

@@ -178,7 +178,7 @@ t.test('two shards merged equal the unsharded run, cell for cell', async (t) => 
   t.ok(a!.length > 0 && b!.length > 0, `both shards have cells (${a!.length} + ${b!.length})`);
   t.same([...a!, ...b!].sort(), whole.results.cells.map((c) => c.id).sort(), 'the shards partition the matrix');
   t.equal(parts[0]!.results.run.shard?.of, 3 * DEFAULT_ROWS.length);
-  const m = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/merge-cli.ts --results ${resultsDir} ${join(resultsDir, parts[0]!.results.run.id)} ${join(resultsDir, parts[1]!.results.run.id)}`;
+  const m = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli.ts merge --results ${resultsDir} ${join(resultsDir, parts[0]!.results.run.id)} ${join(resultsDir, parts[1]!.results.run.id)}`;
   t.equal(m.exitCode, 0, m.stderr);
   const merged = JSON.parse(readFileSync(join(resultsDir, 'latest', 'results.json'), 'utf8')) as RunResults;
   // Two executions, so a stage an expectation leaves unpinned (the musl init crash races main) may differ; verdicts may not.
@@ -188,15 +188,15 @@ t.test('two shards merged equal the unsharded run, cell for cell', async (t) => 
   t.same(merged.counts, whole.results.counts);
   t.ok(existsSync(join(resultsDir, 'latest', 'report.html')) && existsSync(join(resultsDir, 'latest', 'matrix.md')), 'every report format for the merged run');
 
-  const d = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/diff-cli.ts ${join(resultsDir, whole.results.run.id)} ${join(resultsDir, 'latest')}`;
+  const d = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli.ts diff ${join(resultsDir, whole.results.run.id)} ${join(resultsDir, 'latest')}`;
   t.equal(d.exitCode, 0, 'no regression between the unsharded and the merged run');
   t.match(d.stdout, /Regressions/);
 
   // One shard alone is an incomplete run: written, but never a green exit.
-  const one = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/merge-cli.ts --results ${resultsDir} ${join(resultsDir, parts[0]!.results.run.id)}`;
+  const one = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli.ts merge --results ${resultsDir} ${join(resultsDir, parts[0]!.results.run.id)}`;
   t.equal(one.exitCode, 3, `a missing shard exits 3\n${one.stderr}`);
   t.match(one.stderr, /^cshared-matrix: incomplete: shard 2\/2 missing; the merged run is written but covers only the shards given/m);
-  const partial = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/merge-cli.ts --partial --results ${resultsDir} ${join(resultsDir, parts[0]!.results.run.id)}`;
+  const partial = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli.ts merge --partial --results ${resultsDir} ${join(resultsDir, parts[0]!.results.run.id)}`;
   t.equal(partial.exitCode, 0, `--partial accepts it\n${partial.stderr}`);
 });
 

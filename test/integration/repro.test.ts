@@ -19,7 +19,7 @@ t.teardown(() => rmSync(resultsDir, { recursive: true, force: true }));
 const docker = await ensureEngine((l) => t.comment(l));
 
 async function repro(...args: string[]) {
-  const p = await $({ cwd: root, nothrow: true, quiet: !process.env.CSM_TEST_VERBOSE, env: { ...process.env, CI: '1' } })`npx tsx harness/repro-cli.ts --results ${resultsDir} ${args}`;
+  const p = await $({ cwd: root, nothrow: true, quiet: !process.env.CSM_TEST_VERBOSE, env: { ...process.env, CI: '1' } })`npx tsx harness/cli.ts repro --results ${resultsDir} ${args}`;
   const dir = join(resultsDir, 'latest');
   const outcome = JSON.parse(readFileSync(join(dir, 'repro.json'), 'utf8')) as ReproOutcome & { case: string };
   const runId = (JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { run: { id: string } }).run.id;

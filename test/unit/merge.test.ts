@@ -236,7 +236,7 @@ t.test('merge-cli: shard directories → a self-contained merged run, latest poi
     writeTree(join(res, p.run.id), files);
   }
   const cli = (...args: string[]) =>
-    spawnSync(process.execPath, ['--import=tsx', join(ROOT, 'harness', 'merge-cli.ts'), ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: '1', NO_COLOR: '1' } });
+    spawnSync(process.execPath, ['--import=tsx', join(ROOT, 'harness', 'cli.ts'), 'merge', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: '1', NO_COLOR: '1' } });
   const r = cli('--results', res, join(res, parts[1]!.run.id), join(res, parts[0]!.run.id, 'results.json'));
   t.equal(r.status, 0, r.stderr);
   const id = readlinkSync(join(res, 'latest'));
@@ -244,14 +244,21 @@ t.test('merge-cli: shard directories → a self-contained merged run, latest poi
   const m = JSON.parse(readFileSync(join(res, 'latest', 'results.json'), 'utf8')) as RunResults;
   t.same(m.cells.map((c) => ({ ...c, logs: {} })), REAL_RUN.cells.map((c) => ({ ...c, logs: {} })), 'the unsharded run, cell for cell');
   t.same(m.counts, countVerdicts(REAL_RUN.cells));
-  t.match(m.run.command, /^npm run merge -- --results /);
+  t.match(m.run.command, /^cshared-matrix merge --results /);
   for (const c of m.cells)
     for (const [k, rel] of Object.entries(c.logs)) {
       t.match(rel, /^logs\/[^/]+-shard\dof2\/logs\//);
       t.equal(readFileSync(join(res, id, rel), 'utf8'), `log of ${rel.split('/')[1]}: ${REAL_RUN.cells.find((x) => x.id === c.id)!.logs[k]}\n`, 'the log was copied');
     }
   t.ok(existsSync(join(res, id, 'matrix.md')), 'the report formats ran');
+  t.notOk(existsSync(join(res, id, 'junit.xml')), 'junit is not a default format');
   t.match(r.stdout, /18 cells: 12 pass/);
+
+  const res2 = tempDir(t, 'csm-merge-junit-');
+  const j = cli('--results', res2, '--reporter', 'json,junit', join(res, parts[0]!.run.id), join(res, parts[1]!.run.id));
+  t.equal(j.status, 0, j.stderr);
+  t.ok(existsSync(join(res2, 'latest', 'junit.xml')), '--reporter picks the merged run\'s formats: junit for a test-report action');
+  t.notOk(existsSync(join(res2, 'latest', 'matrix.md')));
 
   const dup = cli('--results', res, join(res, parts[0]!.run.id), join(res, 'latest'), join(res, parts[1]!.run.id));
   t.equal(dup.status, EXIT.usage, 'a merged run plus one of its shards: duplicate cells');

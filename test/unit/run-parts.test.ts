@@ -45,7 +45,7 @@ t.test('results in matrix order, whatever order the cells finished in', async (t
   t.same([out.counts.pass, out.counts.xfail, out.counts.fail, out.counts.total], [1, 1, 1, 3]);
   t.equal(out.exitCode, 1, 'a fail is exit 1');
   t.equal(out.run.durationMs, 42_500);
-  t.equal(out.run.command, 'npm run matrix -- --case a,b');
+  t.equal(out.run.command, 'cshared-matrix --case a,b');
   t.same(out.harness, { name: 'cshared-matrix', version: '9.9.9' });
   t.notOk('emulation' in out.run, 'no emulated platform, no emulation line');
   t.notOk('stoppedEarly' in out.run);

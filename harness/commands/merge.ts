@@ -1,18 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
-import { REPO_ROOT } from './edge/repo.js';
-import { EXIT, InfraError, UsageError } from './core/errors.js';
-import { logDirFor, mergeResults, shardGaps } from './core/merge.js';
-import { EXIT_CODES_HELP, type RunResults } from './core/results.js';
-import { parseCommandLine, runCli } from './cli-common.js';
-import { resolveRunConfig } from './options.js';
-import { readRun } from './edge/runs.js';
-import { pointLatest } from './edge/files.js';
-import { DEFAULT_REPORTERS, makeReporters } from './reporters/index.js';
-import { multiplex } from './reporters/reporter.js';
+import { REPO_ROOT } from '../edge/repo.js';
+import { EXIT, InfraError, UsageError } from '../core/errors.js';
+import { logDirFor, mergeResults, shardGaps } from '../core/merge.js';
+import { EXIT_CODES_HELP, type RunResults } from '../core/results.js';
+import { parseCommandLine } from '../cli-common.js';
+import { resolveRunConfig } from '../options.js';
+import { readRun } from '../edge/runs.js';
+import { pointLatest } from '../edge/files.js';
+import { DEFAULT_REPORTERS, makeReporters } from '../reporters/index.js';
+import { multiplex } from '../reporters/reporter.js';
+import { splitList } from '../core/matrix.js';
 
-const HELP = `usage: tsx harness/merge-cli.ts [--results DIR] <run>...
+const HELP = `usage: cshared-matrix merge [--results DIR] <run>...     (in this repository: npm run merge -- …)
 
 Merges several runs — typically the shards of one matrix (npm run matrix --
 --shard K/N on N machines) — into one new run directory: results.json with the
@@ -25,6 +26,8 @@ directory stands alone. \`latest\` is pointed at the merged run.
                   DIR of a run: its latest run is taken); a cell in two runs is an error
   --results DIR   where the merged run directory goes (default: results/)
   --partial       accept shards that are missing: the merged run still exits by its cells
+  --reporter LIST report formats for the merged run (default: ${DEFAULT_REPORTERS.join(',')}; add junit
+                  for a test-report action)
   -h, --help      this text
 
 From the merged cells, as for npm run matrix; 2 also means unreadable results,
@@ -61,15 +64,15 @@ function copyLogs(run: { results: RunResults; dir: string }, runDir: string): nu
   return missing;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(argv, { results: { type: 'string' }, partial: { type: 'boolean' } }, HELP, true);
+export async function main(argv: string[]): Promise<number> {
+  const parsed = parseCommandLine(argv, { results: { type: 'string' }, partial: { type: 'boolean' }, reporter: { type: 'string', multiple: true } }, HELP, true);
   if (!parsed) return EXIT.ok;
   const { values: o, positionals } = parsed;
   if (!positionals.length) throw new UsageError('merge: give the run directories to merge (e.g. one per shard); see --help');
-  const reporters = makeReporters(DEFAULT_REPORTERS);
+  const reporters = makeReporters(o.reporter ? splitList(o.reporter) : DEFAULT_REPORTERS);
   const runs = positionals.map((p) => readRun(p, { root: true }));
 
-  const { resultsDir } = resolveRunConfig({ ...(o.results !== undefined ? { results: o.results } : {}) }, process.env, REPO_ROOT);
+  const { resultsDir } = resolveRunConfig({ ...(o.results !== undefined ? { results: o.results } : {}) }, process.env, REPO_ROOT, process.cwd());
   mkdirSync(resultsDir, { recursive: true });
   const realResults = realpathSync(resultsDir);
   const parts = runs.map((r) => r.results);
@@ -81,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
         ? `cshared-matrix: warning: ${gaps}; the merged run covers only the shards given\n`
         : `cshared-matrix: incomplete: ${gaps}; the merged run is written but covers only the shards given (merge every shard, or pass --partial)\n`,
     );
-  const whole = mergeResults(parts, { command: ['npm run merge --', ...argv].join(' '), argv });
+  const whole = mergeResults(parts, { command: ['cshared-matrix merge', ...argv].join(' '), argv });
   const runId = mergedRunId(whole.run.id);
   const runDir = join(realResults, runId);
   const merged = { ...whole, run: { ...whole.run, id: runId } };
@@ -98,4 +101,4 @@ async function main(argv: string[]): Promise<number> {
   return gaps && !o.partial ? Math.max(merged.exitCode === EXIT.interrupted ? 0 : merged.exitCode, EXIT.infra) : merged.exitCode;
 }
 
-runCli(main);
+

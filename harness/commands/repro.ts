@@ -1,11 +1,11 @@
-import { REPO_ROOT } from './edge/repo.js';
-import { EXIT, UsageError } from './core/errors.js';
-import { abortOnSignals, parseCommandLine, runCli } from './cli-common.js';
-import { DEFAULT_REPORTERS, makeReporters } from './reporters/index.js';
-import { reproduce } from './repro.js';
-import { resolveRunConfig } from './options.js';
+import { REPO_ROOT } from '../edge/repo.js';
+import { EXIT, UsageError } from '../core/errors.js';
+import { abortOnSignals, parseCommandLine } from '../cli-common.js';
+import { DEFAULT_REPORTERS, makeReporters } from '../reporters/index.js';
+import { reproduce } from '../repro.js';
+import { resolveRunConfig } from '../options.js';
 
-const HELP = `usage: npm run repro -- <report> [options]
+const HELP = `usage: cshared-matrix repro <report> [options]     (in this repository: npm run repro -- …)
 
 Turns a bug report into a reproduction: extracts the Go sources and the host
 (Python or C) from a Markdown/text file with fenced code blocks, or from a
@@ -23,7 +23,7 @@ a bundle that reruns it alone.
 Exit codes: 0 the reported error reproduced in at least one cell; 1 it did not;
 2 bad usage or a report with no Go code; 3 infrastructure error; 130 interrupted.`;
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(argv, {
     platform: { type: 'string', multiple: true },
     go: { type: 'string', multiple: true },
@@ -35,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
   if (!parsed) return EXIT.ok;
   const { values: o, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError('npm run repro -- <report>: give exactly one report (a .md/.txt file or a directory); see --help');
-  const cfg = resolveRunConfig({ ...o, 'no-default-cases': true }, process.env, REPO_ROOT);
+  const cfg = resolveRunConfig({ ...o, 'no-default-cases': true }, process.env, REPO_ROOT, process.cwd());
   const r = await reproduce(positionals[0]!, cfg, { reporters: makeReporters(DEFAULT_REPORTERS), argv, signal: abortOnSignals() });
   process.stdout.write(`\n${r.text}\n`);
   if (r.results.run.interrupted) return EXIT.interrupted;
@@ -43,4 +43,4 @@ async function main(argv: string[]): Promise<number> {
   return r.outcome.reproducedIn > 0 ? EXIT.ok : EXIT.unexpected;
 }
 
-runCli(main);
+

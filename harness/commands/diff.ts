@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import { EXIT, UsageError } from './core/errors.js';
-import { diffRuns, renderDiffMarkdown } from './core/diff.js';
-import { parseCommandLine, runCli } from './cli-common.js';
-import { readRun } from './edge/runs.js';
-import { writeAtomic } from './edge/files.js';
+import { EXIT, UsageError } from '../core/errors.js';
+import { diffRuns, renderDiffMarkdown } from '../core/diff.js';
+import { parseCommandLine } from '../cli-common.js';
+import { readRun } from '../edge/runs.js';
+import { writeAtomic } from '../edge/files.js';
 
-const HELP = `usage: tsx harness/diff-cli.ts <old> <new>
+const HELP = `usage: cshared-matrix diff <old> <new>     (in this repository: npm run diff -- <old> <new>)
 
 Compares two runs cell by cell (each a run directory, e.g. results/latest, or a
 results.json), prints the changes as Markdown and writes diff.md and diff.json
@@ -23,7 +23,7 @@ Exit codes: 0 no regression; 1 some regression; 2 bad usage or unreadable
 results; 3 the diff could not be written.`;
 
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(argv, {}, HELP, true);
   if (!parsed) return EXIT.ok;
   if (parsed.positionals.length !== 2) throw new UsageError('diff: give exactly two runs, <old> <new> (run directories or results.json files); see --help');
@@ -38,4 +38,4 @@ async function main(argv: string[]): Promise<number> {
   return diff.regressions.length ? EXIT.unexpected : EXIT.ok;
 }
 
-runCli(main);
+

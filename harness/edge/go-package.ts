@@ -1,0 +1,70 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
+import { goPackageProblems, packageCase, packageCaseName, skippedInPackage, type GoPackageFacts } from '../core/go-package.js';
+import { UsageError } from '../core/errors.js';
+import type { CaseSpec } from '../core/types.js';
+import { escapingLinks, goTargetsOf, hashTree } from './case-files.js';
+
+/** A command-line PATH: a case (or a folder of cases) if case.json is there, else a Go package. */
+export function isCaseDir(dir: string): boolean {
+  if (existsSync(join(dir, 'case.json'))) return true;
+  return readdirSync(dir, { withFileTypes: true }).some((e) => e.isDirectory() && existsSync(join(dir, e.name, 'case.json')));
+}
+
+/** Sort PATHS into case directories and Go packages; a path that is neither is one line naming it. */
+export function sortPaths(paths: readonly string[]): { caseDirs: string[]; packages: string[]; problems: string[] } {
+  const out = { caseDirs: [] as string[], packages: [] as string[], problems: [] as string[] };
+  for (const p of paths) {
+    const abs = resolve(p);
+    if (!existsSync(abs) || !statSync(abs).isDirectory()) out.problems.push(`${p}: not a directory: give a Go package (package main with //export functions) or a case directory`);
+    else if (isCaseDir(abs)) out.caseDirs.push(abs);
+    else out.packages.push(abs);
+  }
+  return out;
+}
+
+function readFacts(dir: string): GoPackageFacts {
+  const names = readdirSync(dir);
+  const goFiles = names
+    .filter((n) => n.endsWith('.go') && !n.endsWith('_test.go') && statSync(join(dir, n)).isFile())
+    .sort()
+    .map((name) => ({ name, text: readFileSync(join(dir, name), 'utf8') }));
+  const goMod = names.includes('go.mod') ? readFileSync(join(dir, 'go.mod'), 'utf8') : undefined;
+  return { shown: relative(process.cwd(), dir) || '.', base: basename(dir), goFiles, ...(goMod !== undefined ? { goMod } : {}), vendored: existsSync(join(dir, 'vendor', 'modules.txt')) };
+}
+
+/**
+ * Go packages as cases without a host, so only their probes run. The whole
+ * package reaches the sandbox (subpackages, vendor/), but not what go build
+ * ignores nor node_modules (core/go-package.ts: skippedInPackage); every problem
+ * of every package is reported at once.
+ */
+export function loadGoPackages(dirs: readonly string[], takenNames: ReadonlySet<string>): CaseSpec[] {
+  const problems: string[] = [];
+  const taken = new Set(takenNames);
+  const cases: CaseSpec[] = [];
+  for (const dir of dirs) {
+    const facts = readFacts(dir);
+    const found = [...goPackageProblems(facts), ...escapingLinks(facts.shown, dir, new Set(), skippedInPackage, 'package directory')];
+    if (found.length) {
+      problems.push(...found);
+      continue;
+    }
+    const c = packageCase(facts, packageCaseName(facts.base, taken));
+    taken.add(c.name);
+    const lib = c.libraries[0]!;
+    const hash = hashTree(dir, '', skippedInPackage);
+    cases.push({
+      name: c.name,
+      description: c.description,
+      libraries: c.libraries,
+      dir,
+      libraryHashes: { [lib.name]: hash },
+      goTargets: { [lib.name]: goTargetsOf(facts.goMod !== undefined ? ['go.mod'] : facts.goFiles.map((g) => g.name)) },
+      sourceHash: hash,
+      goPackage: true,
+    });
+  }
+  if (problems.length) throw new UsageError(problems.join('\n'));
+  return cases;
+}

@@ -1,0 +1,176 @@
+// --image-cache DIR: toolchain images as gzipped `docker save` tarballs, one
+// per image a run uses, named by its tag (a recipe hash). A fresh CI runner
+// restores DIR (e.g. actions/cache keyed on images/) and loads in a minute what
+// would take many minutes to build; see images/README.md.
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import type Docker from 'dockerode';
+import { InfraError } from '../core/errors.js';
+import { currentToolchainTags, follow, imageId, supersededTags } from './images.js';
+
+const DAY_MS = 24 * 3600 * 1000;
+/** A row layer's tarball no run has loaded or saved for this long goes (its row may be gone, or its Go image superseded). */
+export const ROW_UNUSED_MS = 30 * DAY_MS;
+/** A `.partial-<pid>` file this old is what a killed save left. */
+export const PARTIAL_MS = DAY_MS;
+
+/**
+ * gzip level 3: ~50 MB/s of one core here, against ~20 MB/s at which a 20.10
+ * engine exports an image, so the save stays the engine's speed; level 6
+ * halves the throughput (28 MB/s, slower than the export on a busy 2-core
+ * runner) for 3% less; level 1 is 10% faster for 1.5% more.
+ */
+const GZIP_LEVEL = 3;
+
+/** The tarball's file name for a tag: ':' and '/' become '_'. */
+export const cacheFileName = (tag: string): string => `${tag.replace(/[:/]/g, '_')}.tar.gz`;
+
+/** The toolchain tag a tarball's name stands for, or undefined for any other file (the harness only names base, go and row images). */
+export function tagOfCacheFile(name: string): string | undefined {
+  const m = /^(cshared-matrix-(?:base|go|row))_([\w][\w.-]*)\.tar\.gz$/.exec(name);
+  return m ? `${m[1]}:${m[2]}` : undefined;
+}
+
+export interface CacheFile {
+  name: string;
+  mtimeMs: number;
+}
+
+/**
+ * Which files of the cache are stale. `current`: every tag the recipes name
+ * now (base, Go images of versions.json) and the run's own images; a base or
+ * Go tarball of another tag is superseded. A row tarball goes when the run does
+ * not use it and nothing has used it for ROW_UNUSED_MS; a partial file after
+ * PARTIAL_MS. Any other file is not the cache's and stays. Pure.
+ */
+export function staleFiles(files: readonly CacheFile[], current: readonly string[], now: number): string[] {
+  const keep = new Set(current);
+  return files
+    .filter(({ name, mtimeMs }) => {
+      if (/\.partial-\d+$/.test(name)) return now - mtimeMs > PARTIAL_MS;
+      const tag = tagOfCacheFile(name);
+      if (!tag) return false;
+      if (tag.startsWith('cshared-matrix-row:')) return !keep.has(tag) && now - mtimeMs > ROW_UNUSED_MS;
+      return supersededTags([tag], current).length > 0;
+    })
+    .map((f) => f.name)
+    .sort();
+}
+
+/**
+ * The tags to save with `first`: those of `others` whose layers are the first
+ * layers of `first` (what it is built on), so the tarball stores each layer
+ * once and restores the whole chain; a tag the engine lacks (undefined) or that
+ * was rebuilt since `first` was built on it is left out. Pure.
+ */
+export function ancestorTags(first: readonly string[], others: readonly { tag: string; layers: readonly string[] | undefined }[]): string[] {
+  return others.filter((o) => o.layers && o.layers.length <= first.length && o.layers.every((l, i) => first[i] === l)).map((o) => o.tag);
+}
+
+export const formatBytes = (n: number): string => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : `${(n / 1e6).toFixed(0)} MB`);
+const seconds = (t0: number): string => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
+const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
+/** Load errors that are the engine's or the disk's, not the tarball's: the file stays. */
+const NOT_THE_TARBALL = /no space left on device|ECONNREFUSED|ECONNRESET|EPIPE|socket hang up|docker\.sock/i;
+
+/** GET /images/get?names=…: one tarball of several images, each layer once (dockerode has it; its types do not). */
+type SavesImages = Docker & { getImages(opts: { names: string[] }): Promise<NodeJS.ReadableStream> };
+
+async function layersOf(docker: Docker, tag: string): Promise<string[] | undefined> {
+  try {
+    return (await docker.getImage(tag).inspect()).RootFS?.Layers ?? [];
+  } catch {
+    return undefined;
+  }
+}
+
+export class ImageCache {
+  constructor(readonly dir: string) {}
+
+  fileFor(tag: string): string {
+    return join(this.dir, cacheFileName(tag));
+  }
+
+  has(tag: string): boolean {
+    return existsSync(this.fileFor(tag));
+  }
+
+  /**
+   * Save `tags[0]` and, with it, those of the further tags it is built on
+   * (ancestorTags) into one tarball named for `tags[0]`: the engine's export,
+   * gzipped, streamed to a partial file in the cache, renamed when complete.
+   * Throws InfraError (the partial file removed); the caller decides whether
+   * that fails anything.
+   */
+  async save(docker: Docker, tags: readonly string[], say: (line: string) => void): Promise<void> {
+    const [first, ...rest] = tags;
+    if (!first) return;
+    const own = await layersOf(docker, first);
+    if (!own) throw new InfraError(`the engine has no image ${first} to save`);
+    const names = [first, ...ancestorTags(own, await Promise.all(rest.map(async (tag) => ({ tag, layers: await layersOf(docker, tag) }))))];
+    const file = this.fileFor(first);
+    const partial = `${file}.partial-${process.pid}`;
+    const t0 = Date.now();
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      await pipeline(await (docker as SavesImages).getImages({ names }), createGzip({ level: GZIP_LEVEL }), createWriteStream(partial));
+      renameSync(partial, file);
+    } catch (e) {
+      rmSync(partial, { force: true });
+      if ((e as NodeJS.ErrnoException).code === 'ENOSPC')
+        throw new InfraError(`no space left in ${this.dir} for the tarball of ${first}: free space there, or point --image-cache at a larger disk`);
+      throw new InfraError(`saving ${names.join(' + ')} to ${this.dir} failed: ${firstLine(e)}`);
+    }
+    say(`image cache: saved ${names.join(' + ')} to ${file} (${formatBytes(statSync(file).size)}) in ${seconds(t0)}`);
+  }
+
+  /**
+   * Load `tag` from its tarball, if the cache has one. True when the engine has
+   * the tag afterwards. A tarball the engine cannot read, or that does not hold
+   * the tag, is deleted (the image is then built, and saved anew); one that
+   * failed for the engine's or the disk's reasons is kept.
+   */
+  async load(docker: Docker, tag: string, say: (line: string) => void): Promise<boolean> {
+    const file = this.fileFor(tag);
+    if (!existsSync(file)) {
+      say(`image cache: no tarball of ${tag} in ${this.dir}`);
+      return false;
+    }
+    const t0 = Date.now();
+    let problem: string | undefined;
+    try {
+      // The engine detects the gzip itself.
+      await follow(docker, await docker.loadImage(createReadStream(file), { quiet: true }), () => undefined, 'the engine could not load it');
+      if (!(await imageId(docker, tag))) problem = `it does not hold ${tag}`;
+    } catch (e) {
+      problem = firstLine(e);
+    }
+    if (problem && NOT_THE_TARBALL.test(problem)) {
+      say(`image cache: could not load ${tag} from ${file} (${problem}); the tarball is kept`);
+      return false;
+    }
+    if (problem) {
+      say(`image cache: ${file} is corrupt (${problem}); deleted it, ${tag} is built instead`);
+      rmSync(file, { force: true });
+      return false;
+    }
+    const now = new Date();
+    utimesSync(file, now, now);
+    say(`image cache: loaded ${tag} from ${file} in ${seconds(t0)}`);
+    return true;
+  }
+
+  /** Remove the stale tarballs (staleFiles); `keepTags`: the images this run uses. Returns the names removed. */
+  prune(keepTags: readonly string[], say: (line: string) => void, now = Date.now()): string[] {
+    if (!existsSync(this.dir)) return [];
+    const files = readdirSync(this.dir, { withFileTypes: true })
+      .filter((d) => d.isFile())
+      .map((d) => ({ name: d.name, mtimeMs: statSync(join(this.dir, d.name)).mtimeMs }));
+    const stale = staleFiles(files, [...currentToolchainTags(), ...keepTags], now);
+    for (const name of stale) rmSync(join(this.dir, name), { force: true });
+    if (stale.length) say(`image cache: removed ${stale.length} stale file${stale.length > 1 ? 's' : ''} from ${this.dir}: ${stale.join(', ')}`);
+    return stale;
+  }
+}

@@ -1,0 +1,611 @@
+// Runs a composite action's steps (action.yml) here, in order, as a GitHub
+// runner would, since GitHub itself cannot run here:
+//
+// - run: steps: `bash --noprofile --norc -eo pipefail <script>` (GitHub's bash)
+//   in their working-directory with their env:, after every `${{ }}` in env,
+//   working-directory and with: is substituted from an emulated context
+//   (inputs, github, runner, steps.<id>.outputs/outcome, env). GITHUB_OUTPUT,
+//   GITHUB_ENV, GITHUB_PATH and GITHUB_STEP_SUMMARY are fresh files per step;
+//   outputs, env and path are read back for later steps, summaries are joined
+//   into the job's. Composite steps get no INPUT_* variables, as on GitHub.
+// - uses: steps are emulated: actions/cache (restore now, save as a post step
+//   if the job succeeded), actions/cache/restore and actions/cache/save against
+//   a local store (exact key, then the newest entry the key is a prefix of,
+//   then each restore-key likewise; entries only match the same path list, and
+//   a key is never overwritten), actions/upload-artifact into a local
+//   artifacts directory (exclusions, hidden files, symlinks followed, the
+//   least common ancestor of the search paths as the root, names unique).
+// - sudo: if this machine has none and we are root, a `sudo` shim that runs
+//   its command as is goes first on PATH.
+//
+// As a command: tsx test/action/run-action-steps.ts --action DIR --workspace DIR
+//   --state DIR [--input name=value …] [--run-id N]
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { parseArgs } from 'node:util';
+import picomatch from 'picomatch';
+import { parse as parseYaml } from 'yaml';
+import { condition, interpolate, type ExpressionContext, type Value } from './expressions.js';
+
+export interface RunActionOptions {
+  /** The directory holding action.yml (github.action_path). */
+  actionPath: string;
+  /** GITHUB_WORKSPACE: the caller's checkout; relative paths start here. */
+  workspace: string;
+  /** The caller's with: (every value a string, as GitHub passes them). */
+  inputs?: Record<string, string>;
+  /**
+   * The emulated runner's and repository's state: actions-cache/ (the cache
+   * store, kept between runs), runner-temp/ (RUNNER_TEMP, emptied when a run
+   * starts), runs/<run>-<attempt>/{artifacts,files}/ (the run's artifacts and
+   * its steps' scripts and GITHUB_* files).
+   */
+  state: string;
+  runId?: number;
+  runAttempt?: number;
+  /** Extra environment for every step. */
+  env?: Record<string, string>;
+  /** Every line the steps print, and the emulator's own notes ("emulated …"). */
+  log?: (line: string) => void;
+}
+
+export interface StepRecord {
+  index: number;
+  id: string | undefined;
+  name: string;
+  phase: 'main' | 'post';
+  outcome: 'success' | 'failure' | 'skipped';
+  exitCode?: number;
+  seconds: number;
+}
+
+export interface Annotation {
+  level: 'error' | 'warning' | 'notice';
+  message: string;
+}
+
+export interface ActionResult {
+  /** failure if a step failed (without continue-on-error). */
+  outcome: 'success' | 'failure';
+  /** The action's outputs: (outputs.<name>.value evaluated at the end). */
+  outputs: Record<string, string>;
+  steps: StepRecord[];
+  /** Every step's GITHUB_STEP_SUMMARY, in order (the job summary). */
+  summary: string;
+  annotations: Annotation[];
+  runnerTemp: string;
+  artifactsDir: string;
+  cacheStore: string;
+  /** The sudo shim's path, if this machine has no sudo. */
+  sudoShim: string | undefined;
+}
+
+interface StepMeta {
+  id?: string;
+  name?: string;
+  if?: unknown;
+  run?: string;
+  shell?: string;
+  uses?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, unknown>;
+  'working-directory'?: string;
+  'continue-on-error'?: unknown;
+}
+
+interface ActionMeta {
+  name?: string;
+  inputs?: Record<string, { default?: unknown; required?: boolean; description?: string } | null>;
+  outputs?: Record<string, { value?: string; description?: string } | null>;
+  runs: { using: string; steps: StepMeta[] };
+}
+
+export function readAction(actionPath: string): ActionMeta {
+  const file = ['action.yml', 'action.yaml'].map((f) => join(actionPath, f)).find((f) => existsSync(f));
+  if (!file) throw new Error(`no action.yml in ${actionPath}`);
+  const meta = parseYaml(readFileSync(file, 'utf8')) as ActionMeta;
+  if (meta?.runs?.using !== 'composite') throw new Error(`${file}: runs.using is ${meta?.runs?.using}, only composite actions are emulated`);
+  if (!Array.isArray(meta.runs.steps)) throw new Error(`${file}: runs.steps is not a list`);
+  return meta;
+}
+
+const str = (v: unknown): string => (v === undefined || v === null ? '' : typeof v === 'string' ? v : String(v));
+const lines = (v: string): string[] =>
+  v
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+const expandHome = (p: string): string => (p === '~' ? homedir() : p.startsWith('~/') ? join(homedir(), p.slice(2)) : p);
+
+/** KEY=value lines and KEY<<DELIM … DELIM blocks: what GITHUB_OUTPUT and GITHUB_ENV hold. */
+export function parseCommandFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const ls = text.split('\n');
+  for (let i = 0; i < ls.length; i++) {
+    const line = ls[i]!.replace(/\r$/, '');
+    if (!line.trim()) continue;
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
+    if (heredoc && !line.includes('=')) {
+      const [, key, delim] = heredoc as unknown as [string, string, string];
+      const body: string[] = [];
+      for (i++; i < ls.length && ls[i]!.replace(/\r$/, '') !== delim; i++) body.push(ls[i]!);
+      if (i >= ls.length) throw new Error(`${key}<<${delim}: no closing ${delim}`);
+      out[key] = body.join('\n');
+      continue;
+    }
+    const eq = line.indexOf('=');
+    if (eq <= 0) throw new Error(`not a KEY=value line: ${JSON.stringify(line)}`);
+    out[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return out;
+}
+
+// ---- actions/cache -------------------------------------------------------
+
+interface CacheEntry {
+  key: string;
+  /** The path input's lines as given: actions/cache's "version" is derived from them. */
+  paths: string[];
+  seq: number;
+  created: string;
+}
+
+class CacheStore {
+  constructor(readonly dir: string) {}
+  private get indexFile() {
+    return join(this.dir, 'index.json');
+  }
+  entries(): CacheEntry[] {
+    return existsSync(this.indexFile) ? (JSON.parse(readFileSync(this.indexFile, 'utf8')) as CacheEntry[]) : [];
+  }
+
+  static validateKey(key: string): void {
+    if (!key) throw new Error('Key Validation Error: the key is empty');
+    if (key.length > 512) throw new Error(`Key Validation Error: ${key.slice(0, 40)}… is longer than 512 characters`);
+    if (key.includes(',')) throw new Error(`Key Validation Error: ${key} cannot contain commas`);
+  }
+
+  /** actions/cache's lookup: the exact key, else the newest entry the key is a prefix of, else each restore-key in turn likewise. */
+  find(key: string, restoreKeys: string[], paths: string[]): { entry: CacheEntry; how: string } | undefined {
+    const same = this.entries().filter((e) => JSON.stringify(e.paths) === JSON.stringify(paths));
+    const exact = same.find((e) => e.key === key);
+    if (exact) return { entry: exact, how: 'exact key' };
+    for (const [prefix, how] of [[key, 'prefix match of the key'] as const, ...restoreKeys.map((k) => [k, `restore-key ${k}`] as const)]) {
+      const newest = same.filter((e) => e.key.startsWith(prefix)).sort((a, b) => b.seq - a.seq)[0];
+      if (newest) return { entry: newest, how };
+    }
+    return undefined;
+  }
+
+  restore(entry: CacheEntry, resolved: string[]): void {
+    resolved.forEach((to, i) => {
+      const from = join(this.dir, String(entry.seq), String(i));
+      if (!existsSync(from)) return;
+      mkdirSync(dirname(to), { recursive: true });
+      cpSync(from, to, { recursive: true, force: true, preserveTimestamps: true, verbatimSymlinks: true });
+    });
+  }
+
+  /** False if the key exists already (GitHub keeps the first). */
+  save(key: string, paths: string[], resolved: string[]): boolean {
+    const entries = this.entries();
+    if (entries.some((e) => e.key === key && JSON.stringify(e.paths) === JSON.stringify(paths))) return false;
+    const seq = entries.reduce((m, e) => Math.max(m, e.seq), 0) + 1;
+    resolved.forEach((from, i) => {
+      if (existsSync(from)) cpSync(from, join(this.dir, String(seq), String(i)), { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+    });
+    mkdirSync(this.dir, { recursive: true });
+    writeFileSync(this.indexFile, `${JSON.stringify([...entries, { key, paths, seq, created: new Date().toISOString() }], null, 2)}\n`);
+    return true;
+  }
+}
+
+// ---- actions/upload-artifact ---------------------------------------------
+
+const GLOB = /[*?[\]{}]/;
+
+/** Every file under dir, following symlinks as @actions/glob does (a link back to an ancestor is a cycle: skipped). */
+function walk(dir: string, ancestry: readonly string[] = []): string[] {
+  const real = realpathSync(dir);
+  if (ancestry.includes(real)) return [];
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      continue; // a dangling link
+    }
+    if (st.isDirectory()) out.push(...walk(p, [...ancestry, real]));
+    else if (st.isFile()) out.push(p);
+  }
+  return out;
+}
+
+/** The literal directory a pattern starts from. */
+function searchRoot(pattern: string): string {
+  const parts = pattern.split(sep);
+  const i = parts.findIndex((p) => GLOB.test(p));
+  return i < 0 ? pattern : parts.slice(0, i).join(sep) || sep;
+}
+
+function commonAncestor(paths: string[]): string {
+  const split = paths.map((p) => p.split(sep));
+  const first = split[0]!;
+  let n = 0;
+  while (n < first.length && split.every((s) => s[n] === first[n])) n++;
+  return first.slice(0, n).join(sep) || sep;
+}
+
+export function artifactFiles(pathInput: string, base: string, includeHidden: boolean): { root: string; files: string[]; excluded: number } {
+  const abs = (p: string) => resolve(base, expandHome(p));
+  const patterns = lines(pathInput);
+  const includes = patterns.filter((p) => !p.startsWith('!')).map(abs);
+  const excludes = patterns.filter((p) => p.startsWith('!')).map((p) => picomatch(abs(p.slice(1)), { dot: true }));
+  const roots: string[] = [];
+  const found = new Set<string>();
+  let excluded = 0;
+  for (const inc of includes) {
+    const glob = GLOB.test(inc);
+    const start = glob ? searchRoot(inc) : inc;
+    if (!existsSync(start)) continue;
+    const isDir = statSync(start).isDirectory();
+    roots.push(isDir ? start : dirname(start));
+    const match = glob ? picomatch(inc, { dot: true }) : undefined;
+    for (const f of isDir ? walk(start) : [start]) {
+      // A pattern that matches a directory takes what is under it.
+      const ancestors = (p: string) => {
+        const out = [p];
+        for (let d = dirname(p); d.length >= start.length && d !== dirname(d); d = dirname(d)) out.push(d);
+        return out;
+      };
+      if (match && !ancestors(f).some((a) => match(a))) continue;
+      const rel = relative(start, f);
+      const hidden = !includeHidden && (rel === '' ? [f.split(sep).pop()!] : rel.split(sep)).some((s) => s.startsWith('.'));
+      const out = excludes.some((m) => ancestors(f).some((a) => m(a)));
+      if (hidden || out) {
+        excluded++;
+        continue;
+      }
+      found.add(f);
+    }
+  }
+  const files = [...found].sort();
+  const root = roots.length === 1 ? roots[0]! : roots.length ? commonAncestor(roots) : base;
+  return { root, files, excluded };
+}
+
+// ---- the runner ----------------------------------------------------------
+
+function runnerArch(): string {
+  return ({ x64: 'X64', arm64: 'ARM64', arm: 'ARM', ia32: 'X86' } as Record<string, string>)[process.arch] ?? process.arch.toUpperCase();
+}
+
+/** A sudo for a machine that has none and where we are root already: drops sudo's options, runs the command. */
+function sudoShim(state: string): string | undefined {
+  if (spawnSync('bash', ['-c', 'command -v sudo'], { encoding: 'utf8' }).status === 0) return undefined;
+  if (process.getuid?.() !== 0) throw new Error('this machine has no sudo and we are not root: the action runs the harness through sudo');
+  const dir = join(state, 'shim-bin');
+  mkdirSync(dir, { recursive: true });
+  const shim = join(dir, 'sudo');
+  writeFileSync(
+    shim,
+    [
+      '#!/bin/sh',
+      '# run-action-steps.ts: this machine has no sudo and the steps run as root already; run the command as is.',
+      'while [ $# -gt 0 ]; do',
+      '  case "$1" in',
+      '    -E|-H|-n|--preserve-env) shift ;;',
+      '    --) shift; break ;;',
+      '    -*) echo "sudo shim: option $1 is not emulated" >&2; exit 1 ;;',
+      '    *) break ;;',
+      '  esac',
+      'done',
+      'exec "$@"',
+      '',
+    ].join('\n'),
+  );
+  chmodSync(shim, 0o755);
+  return shim;
+}
+
+export async function runAction(o: RunActionOptions): Promise<ActionResult> {
+  const meta = readAction(o.actionPath);
+  const log = o.log ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const note = (l: string) => log(`[emulator] ${l}`);
+  const actionPath = resolve(o.actionPath);
+  const workspace = resolve(o.workspace);
+  const state = resolve(o.state);
+  const runId = o.runId ?? 1;
+  const runAttempt = o.runAttempt ?? 1;
+  const runDir = join(state, 'runs', `${runId}-${runAttempt}`);
+  // One path for every job, emptied when a job starts, as a runner's _temp is
+  // (actions/cache only restores an entry saved under the same path list).
+  const runnerTemp = join(state, 'runner-temp');
+  const artifactsDir = join(runDir, 'artifacts');
+  const filesDir = join(runDir, 'files');
+  const cache = new CacheStore(join(state, 'actions-cache'));
+  for (const d of [runDir, runnerTemp]) rmSync(d, { recursive: true, force: true });
+  for (const d of [runnerTemp, artifactsDir, filesDir, cache.dir]) mkdirSync(d, { recursive: true });
+
+  // Inputs: only the declared ones; the missing ones take their default.
+  const declared = meta.inputs ?? {};
+  const given = o.inputs ?? {};
+  const unknown = Object.keys(given).filter((k) => !Object.keys(declared).some((d) => d.toLowerCase() === k.toLowerCase()));
+  if (unknown.length) throw new Error(`unexpected input(s) ${unknown.join(', ')}; valid inputs are ${Object.keys(declared).join(', ')}`);
+
+  const shim = sudoShim(state);
+  if (shim) note(`no sudo on this machine, and we are root: a sudo shim that runs its command as is (${shim}) is first on PATH`);
+  let path = [...(shim ? [dirname(shim)] : []), process.env.PATH ?? ''].join(':');
+  const jobEnv: Record<string, string> = {};
+  const steps: Record<string, { outputs: Record<string, string>; outcome: string; conclusion: string }> = {};
+  const status = { failed: false };
+  const github = {
+    action_path: actionPath,
+    workspace,
+    run_id: String(runId),
+    run_attempt: String(runAttempt),
+    job: 'emulated',
+    repository: 'local/emulated',
+    event_name: 'workflow_dispatch',
+    action: '__self',
+  };
+  const runner = { temp: runnerTemp, os: 'Linux', arch: runnerArch(), name: 'run-action-steps', environment: 'self-hosted' };
+  const inputs: Record<string, string> = {};
+  const ctx = (): ExpressionContext => ({
+    contexts: { github, runner, inputs, steps, env: { ...jobEnv } } as unknown as Record<string, Value>,
+    failed: status.failed,
+  });
+  for (const [name, spec] of Object.entries(declared)) {
+    const hit = Object.keys(given).find((k) => k.toLowerCase() === name.toLowerCase());
+    inputs[name] = hit !== undefined ? given[hit]! : interpolate(str(spec?.default), ctx());
+    if (spec?.required && hit === undefined && !spec.default) note(`warning: required input ${name} is not given`);
+  }
+
+  const baseEnv = (): Record<string, string> => ({
+    ...(process.env as Record<string, string>),
+    ...o.env,
+    ...jobEnv,
+    PATH: path,
+    CI: 'true',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_WORKSPACE: workspace,
+    GITHUB_ACTION_PATH: actionPath,
+    GITHUB_RUN_ID: String(runId),
+    GITHUB_RUN_ATTEMPT: String(runAttempt),
+    GITHUB_JOB: github.job,
+    GITHUB_REPOSITORY: github.repository,
+    GITHUB_EVENT_NAME: github.event_name,
+    RUNNER_TEMP: runnerTemp,
+    RUNNER_OS: runner.os,
+    RUNNER_ARCH: runner.arch,
+    RUNNER_NAME: runner.name,
+  });
+
+  const records: StepRecord[] = [];
+  const annotations: Annotation[] = [];
+  const summaries: string[] = [];
+  const posts: { name: string; run: () => Promise<void>; postIf: 'success' | 'always' }[] = [];
+  let artifactSeq = 0;
+
+  const resolvePath = (p: string) => resolve(workspace, expandHome(p));
+  const cachePaths = (w: Record<string, string>) => {
+    const paths = lines(w.path ?? '');
+    if (!paths.length) throw new Error('Input required and not supplied: path');
+    if (paths.some((p) => GLOB.test(p) || p.startsWith('!'))) throw new Error(`cache paths with globs or exclusions are not emulated: ${paths.join(', ')}`);
+    return { paths, resolved: paths.map(resolvePath) };
+  };
+  const cacheRestore = (w: Record<string, string>): Record<string, string> => {
+    const key = w.key ?? '';
+    CacheStore.validateKey(key);
+    const restoreKeys = lines(w['restore-keys'] ?? '');
+    const { paths, resolved } = cachePaths(w);
+    const hit = cache.find(key, restoreKeys, paths);
+    if (!hit) {
+      note(`actions/cache: Cache not found for input keys: ${[key, ...restoreKeys].join(', ')}`);
+      if (w['fail-on-cache-miss'] === 'true') throw new Error(`Failed to restore cache entry. Exiting as fail-on-cache-miss is set. Input key: ${key}`);
+      return { 'cache-hit': 'false', 'cache-primary-key': key, 'cache-matched-key': '' };
+    }
+    if (w['lookup-only'] !== 'true') cache.restore(hit.entry, resolved);
+    note(`actions/cache: restored ${paths.join(', ')} from key ${hit.entry.key} (${hit.how})`);
+    return { 'cache-hit': String(hit.entry.key === key), 'cache-primary-key': key, 'cache-matched-key': hit.entry.key };
+  };
+  const cacheSave = (w: Record<string, string>): Record<string, string> => {
+    const key = w.key ?? '';
+    CacheStore.validateKey(key);
+    const { paths, resolved } = cachePaths(w);
+    if (!resolved.some((p) => existsSync(p))) {
+      note(`actions/cache: warning: Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.`);
+      return {};
+    }
+    if (cache.save(key, paths, resolved)) note(`actions/cache: Cache saved with key: ${key}`);
+    else note(`actions/cache: warning: Failed to save: a cache entry for key ${key} exists already`);
+    return {};
+  };
+  const upload = (w: Record<string, string>): Record<string, string> => {
+    const name = w.name || 'artifact';
+    if (/[":<>|*?\r\n\\/]/.test(name)) throw new Error(`The artifact name is not valid: ${name}`);
+    const dest = join(artifactsDir, name);
+    if (existsSync(dest)) {
+      if (w.overwrite !== 'true') throw new Error(`Failed to CreateArtifact: an artifact with this name already exists on the workflow run: ${name}`);
+      rmSync(dest, { recursive: true, force: true });
+    }
+    const { root, files, excluded } = artifactFiles(w.path ?? '', workspace, w['include-hidden-files'] === 'true');
+    if (!files.length) {
+      const how = w['if-no-files-found'] || 'warn';
+      const msg = `No files were found with the provided path: ${lines(w.path ?? '').join(', ')}. No artifacts will be uploaded.`;
+      if (how === 'error') throw new Error(msg);
+      if (how === 'warn') annotations.push({ level: 'warning', message: msg });
+      note(`actions/upload-artifact: ${msg}`);
+      return {};
+    }
+    let bytes = 0;
+    for (const f of files) {
+      const to = join(dest, relative(root, f));
+      mkdirSync(dirname(to), { recursive: true });
+      copyFileSync(f, to);
+      bytes += statSync(f).size;
+    }
+    const id = String(++artifactSeq);
+    note(`actions/upload-artifact: ${name}: ${files.length} files (${(bytes / 1e6).toFixed(1)} MB) from ${root}, ${excluded} excluded, to ${dest}`);
+    return { 'artifact-id': id, 'artifact-url': `file://${dest}`, 'artifact-digest': '' };
+  };
+
+  const emulated = (uses: string, label: string): { main: (w: Record<string, string>) => Record<string, string>; post?: (w: Record<string, string>) => void } => {
+    const [action, ref] = uses.split('@') as [string, string | undefined];
+    if (!ref) throw new Error(`${label}: uses: ${uses} has no @ref`);
+    switch (action.toLowerCase()) {
+      case 'actions/cache':
+        return { main: cacheRestore, post: (w) => void cacheSave(w) };
+      case 'actions/cache/restore':
+        return { main: cacheRestore };
+      case 'actions/cache/save':
+        return { main: cacheSave };
+      case 'actions/upload-artifact':
+        return { main: upload };
+      default:
+        throw new Error(`${label}: uses: ${uses} is not emulated`);
+    }
+  };
+
+  const runScript = async (label: string, step: StepMeta, env: Record<string, string>, cwd: string, index: number) => {
+    const shell = str(step.shell);
+    if (!shell) throw new Error(`${label}: a composite run step needs shell:`);
+    if (shell !== 'bash') throw new Error(`${label}: shell ${shell} is not emulated (bash only)`);
+    const files = Object.fromEntries(['GITHUB_OUTPUT', 'GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_STEP_SUMMARY', 'GITHUB_STATE'].map((k) => [k, join(filesDir, `${index}-${k.toLowerCase()}`)]));
+    for (const f of Object.values(files)) writeFileSync(f, '');
+    const script = join(filesDir, `${index}-script.sh`);
+    writeFileSync(script, str(step.run));
+    if (!existsSync(cwd)) throw new Error(`${label}: working directory ${cwd} does not exist`);
+    const code = await new Promise<number>((done, fail) => {
+      const p = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], { cwd, env: { ...env, ...files }, stdio: ['ignore', 'pipe', 'pipe'] });
+      for (const s of [p.stdout, p.stderr]) {
+        let rest = '';
+        s.setEncoding('utf8');
+        s.on('data', (chunk: string) => {
+          const parts = (rest + chunk).split('\n');
+          rest = parts.pop()!;
+          for (const l of parts) {
+            log(l);
+            const a = /^::(error|warning|notice)(?: [^:]*)?::(.*)$/.exec(l);
+            if (a) annotations.push({ level: a[1] as Annotation['level'], message: a[2]! });
+          }
+        });
+        s.on('end', () => rest && log(rest));
+      }
+      p.on('error', fail);
+      p.on('close', (c, sig) => done(c ?? (sig ? 128 : 1)));
+    });
+    const outputs = parseCommandFile(readFileSync(files.GITHUB_OUTPUT!, 'utf8'));
+    Object.assign(jobEnv, parseCommandFile(readFileSync(files.GITHUB_ENV!, 'utf8')));
+    const added = lines(readFileSync(files.GITHUB_PATH!, 'utf8'));
+    if (added.length) path = [...added.reverse(), path].join(':');
+    const summary = readFileSync(files.GITHUB_STEP_SUMMARY!, 'utf8');
+    if (summary) summaries.push(summary);
+    return { code, outputs };
+  };
+
+  const record = (r: Omit<StepRecord, 'seconds'>, t0: number) => {
+    records.push({ ...r, seconds: (Date.now() - t0) / 1000 });
+    if (r.id) steps[r.id] = { outputs: steps[r.id]?.outputs ?? {}, outcome: r.outcome, conclusion: r.outcome };
+  };
+
+  for (const [i, step] of meta.runs.steps.entries()) {
+    const name = step.name ? interpolate(step.name, ctx()) : step.run ? `Run ${str(step.run).split('\n')[0]}` : `Run ${step.uses}`;
+    const label = `step ${i + 1} (${step.id ?? name})`;
+    const t0 = Date.now();
+    if (!condition(step.if, ctx())) {
+      note(`${label}: skipped (${step.if === undefined ? 'an earlier step failed' : `if: ${str(step.if)}`})`);
+      record({ index: i, id: step.id, name, phase: 'main', outcome: 'skipped' }, t0);
+      continue;
+    }
+    note(`${label}: ${name}`);
+    const env = Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, interpolate(str(v), ctx())]));
+    const w = Object.fromEntries(Object.entries(step.with ?? {}).map(([k, v]) => [k, interpolate(str(v), ctx())]));
+    const continueOnError = step['continue-on-error'] !== undefined && condition(`\${{ always() && (${str(step['continue-on-error'])}) }}`, ctx());
+    let outcome: StepRecord['outcome'] = 'success';
+    let exitCode: number | undefined;
+    let outputs: Record<string, string> = {};
+    if (step.run !== undefined) {
+      const cwd = resolve(workspace, interpolate(str(step['working-directory'] ?? '.'), ctx()));
+      const r = await runScript(label, step, { ...baseEnv(), ...env }, cwd, i);
+      exitCode = r.code;
+      outputs = r.outputs;
+      if (r.code !== 0) {
+        outcome = 'failure';
+        note(`${label}: Process completed with exit code ${r.code}`);
+      }
+    } else if (step.uses) {
+      const impl = emulated(step.uses, label);
+      try {
+        outputs = impl.main(w);
+      } catch (e) {
+        outcome = 'failure';
+        annotations.push({ level: 'error', message: (e as Error).message });
+        note(`${label}: ${(e as Error).message}`);
+      }
+      if (impl.post) posts.push({ name: `Post ${name}`, run: async () => impl.post!(w), postIf: 'success' });
+    } else throw new Error(`${label}: neither run: nor uses:`);
+    if (step.id) steps[step.id] = { outputs, outcome, conclusion: outcome === 'failure' && continueOnError ? 'success' : outcome };
+    records.push({ index: i, id: step.id, name, phase: 'main', outcome, ...(exitCode !== undefined ? { exitCode } : {}), seconds: (Date.now() - t0) / 1000 });
+    if (outcome === 'failure' && !continueOnError) status.failed = true;
+  }
+
+  // Post steps: last registered first, by their post-if.
+  for (const post of posts.reverse()) {
+    const t0 = Date.now();
+    if (post.postIf === 'success' && status.failed) {
+      note(`${post.name}: skipped (the job failed)`);
+      record({ index: records.length, id: undefined, name: post.name, phase: 'post', outcome: 'skipped' }, t0);
+      continue;
+    }
+    note(post.name);
+    await post.run();
+    record({ index: records.length, id: undefined, name: post.name, phase: 'post', outcome: 'success' }, t0);
+  }
+
+  const outputs = Object.fromEntries(Object.entries(meta.outputs ?? {}).map(([k, spec]) => [k, interpolate(str(spec?.value), ctx())]));
+  return {
+    outcome: status.failed ? 'failure' : 'success',
+    outputs,
+    steps: records,
+    summary: summaries.join(''),
+    annotations,
+    runnerTemp,
+    artifactsDir,
+    cacheStore: cache.dir,
+    sudoShim: shim,
+  };
+}
+
+// ---- as a command --------------------------------------------------------
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  const { values } = parseArgs({
+    options: {
+      action: { type: 'string', default: '.' },
+      workspace: { type: 'string', default: '.' },
+      state: { type: 'string' },
+      input: { type: 'string', multiple: true, default: [] },
+      'run-id': { type: 'string', default: '1' },
+    },
+  });
+  if (!values.state) {
+    process.stderr.write('usage: tsx test/action/run-action-steps.ts --action DIR --workspace DIR --state DIR [--input name=value …] [--run-id N]\n');
+    process.exit(2);
+  }
+  const inputs = Object.fromEntries(
+    values.input.map((kv) => {
+      const eq = kv.indexOf('=');
+      if (eq <= 0) throw new Error(`--input ${kv}: not name=value`);
+      return [kv.slice(0, eq), kv.slice(eq + 1)];
+    }),
+  );
+  const r = await runAction({ actionPath: values.action, workspace: values.workspace, state: values.state, inputs, runId: Number(values['run-id']) });
+  process.stdout.write(`\n== steps\n${r.steps.map((s) => `${s.phase === 'post' ? 'post ' : ''}${s.id ?? '-'}\t${s.outcome}\t${s.seconds.toFixed(1)} s\t${s.name}`).join('\n')}\n`);
+  process.stdout.write(`== outputs\n${JSON.stringify(r.outputs, null, 2)}\n== summary\n${r.summary}\n== artifacts in ${r.artifactsDir}\n`);
+  process.exit(r.outcome === 'success' ? 0 : 1);
+}

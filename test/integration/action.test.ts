@@ -1,0 +1,204 @@
+// The GitHub Action (action.yml) as a library's workflow runs it, since GitHub
+// itself cannot run here: its steps in order through test/action/run-action-steps.ts,
+// with this repository packed (npm pack) as the action's path and a scratch
+// project outside the repository as the workspace. Two runs, as two nights of
+// a runner: the first starts with an empty image cache, so the harness saves
+// the toolchain images it used (here the engine has them already; a bare
+// GitHub runner would build them first) and actions/cache keeps the tarball;
+// the second gets it back from actions/cache and saves nothing.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import t from 'tap';
+import { parse as parseYaml } from 'yaml';
+import { $ } from 'zx';
+import type { RunResults } from '../../harness/core/results.js';
+import { parseCommandFile, readAction, runAction, type ActionResult } from '../action/run-action-steps.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const t0 = Date.now();
+const work = mkdtempSync(join(tmpdir(), 'csm-action-'));
+t.teardown(() => {
+  rmSync(work, { recursive: true, force: true });
+  t.comment(`wall time ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+});
+const state = join(work, 'runner');
+const inputs = { paths: 'mylib', platforms: 'amd64-glibc,amd64-musl', go: '1.27' };
+const CELLS = { 'mylib+dlopen-probe/amd64-glibc/go1.27': 'pass', 'mylib+link-probe/amd64-glibc/go1.27': 'pass', 'mylib+dlopen-probe/amd64-musl/go1.27': 'xfail', 'mylib+link-probe/amd64-musl/go1.27': 'xfail' };
+
+// The action's path: what `npm pack` ships, plus the two files a checkout of
+// the repository at a tag has and a package never does (npm leaves
+// package-lock.json out of every package; action.yml is not in "files").
+const packed = JSON.parse((await $({ cwd: root, quiet: true })`npm pack --pack-destination ${work} --json`).stdout) as [{ filename: string; files: { path: string }[] }];
+const actionPath = join(work, 'cshared-matrix');
+mkdirSync(actionPath);
+await $({ quiet: true })`tar -xzf ${join(work, packed[0].filename)} -C ${actionPath} --strip-components=1`;
+for (const f of ['action.yml', 'package-lock.json']) cpSync(join(root, f), join(actionPath, f));
+
+/** A scratch library repository outside this one: only the Go package, no config. */
+function workspace(name: string): string {
+  const ws = join(work, name);
+  cpSync(join(root, 'examples', 'project', 'mylib'), join(ws, 'mylib'), { recursive: true });
+  return ws;
+}
+
+async function run(runId: number): Promise<{ r: ActionResult; log: string[]; ws: string; seconds: number }> {
+  const ws = workspace(`workspace-${runId}`);
+  const log: string[] = [];
+  const s0 = Date.now();
+  const r = await runAction({ actionPath, workspace: ws, state, inputs, runId, log: (l) => log.push(l) });
+  const seconds = (Date.now() - s0) / 1000;
+  t.comment(`run ${runId}: ${seconds.toFixed(0)} s; ${r.steps.map((s) => `${s.id ?? s.index + 1} ${s.outcome} ${s.seconds.toFixed(1)} s`).join(', ')}`);
+  return { r, log, ws, seconds };
+}
+
+const tail = (log: string[]) => log.slice(-60).join('\n');
+const filesUnder = (dir: string): string[] =>
+  readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((p) => statSync(join(dir, p)).isFile())
+    .sort();
+const imageCacheDir = join(state, 'runner-temp', 'cshared-matrix-images');
+const tarballs = () => (existsSync(imageCacheDir) ? readdirSync(imageCacheDir).filter((f) => f.endsWith('.tar.gz')) : []);
+
+t.test('action.yml: a composite action whose scripts interpolate nothing', async (t) => {
+  const meta = readAction(actionPath);
+  const scripts = meta.runs.steps.filter((s) => s.run !== undefined);
+  t.ok(scripts.length >= 4);
+  for (const s of scripts) t.notMatch(s.run!, /\$\{\{/, `no \${{ }} in the run: script of step ${s.id ?? scripts.indexOf(s)}: inputs go through env:`);
+  const uses = meta.runs.steps.flatMap((s) => (s.uses ? [s.uses] : []));
+  t.same(uses, ['actions/cache/restore@v4', 'actions/upload-artifact@v4', 'actions/cache/save@v4']);
+  t.same(
+    packed[0].files.filter((f) => /^(test|examples)\//.test(f.path)),
+    [],
+    'npm pack ships no tests or examples',
+  );
+});
+
+/** One of action.yml's run: scripts, run alone as GitHub runs it, with a recording sudo first on PATH. */
+function runStep(id: 'run' | 'last', env: Record<string, string>) {
+  const steps = readAction(actionPath).runs.steps;
+  const step = id === 'last' ? steps[steps.length - 1]! : steps.find((s) => s.id === id)!;
+  const dir = mkdtempSync(join(work, 'step-'));
+  mkdirSync(join(dir, 'bin'));
+  // Records each call's arguments (one line, \x1f between them) and exits 1, as a run with unexpected verdicts does.
+  writeFileSync(join(dir, 'bin', 'sudo'), `#!/bin/bash\n(IFS=$'\\x1f'; echo "$*") >> "${dir}/sudo-calls"\nexit 1\n`);
+  chmodSync(join(dir, 'bin', 'sudo'), 0o755);
+  writeFileSync(join(dir, 'script.sh'), step.run!);
+  writeFileSync(join(dir, 'output'), '');
+  const p = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', join(dir, 'script.sh')], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH}`, GITHUB_OUTPUT: join(dir, 'output'), GITHUB_ACTION_PATH: actionPath, ...env },
+  });
+  const calls = existsSync(join(dir, 'sudo-calls')) ? readFileSync(join(dir, 'sudo-calls'), 'utf8').trimEnd().split('\n').map((l) => l.split('\x1f')) : [];
+  return { code: p.status, out: p.stdout + p.stderr, outputs: parseCommandFile(readFileSync(join(dir, 'output'), 'utf8')), calls, dir };
+}
+
+t.test('the run step turns only the given inputs into flags, and keeps the exit code as an output', async (t) => {
+  const base = { CSM_PATHS: '', CSM_PLATFORMS: '', CSM_GO: '', CSM_SHARD: '', CSM_CONFIG: '', CSM_RESULTS_DIR: '/r', CSM_IMAGE_CACHE_DIR: '/i' };
+  const harness = (calls: string[][]) => calls[0]!.slice(calls[0]!.indexOf('node'));
+  const bare = runStep('run', base);
+  t.equal(bare.code, 0, bare.out);
+  t.same(harness(bare.calls), ['node', `${actionPath}/bin/cshared-matrix.js`, '--results', '/r', '--image-cache', '/i', '--reporter', 'json,markdown,junit,html,terminal', '--']);
+  t.same(bare.calls[0]!.slice(0, 4), ['-E', 'env', '-u', 'GITHUB_STEP_SUMMARY'], 'as root, without the harness writing the job summary itself');
+  t.equal(bare.outputs['exit-code'], '1', 'the harness failed, the step did not');
+  t.equal(bare.outputs['run-dir'], '');
+  t.equal(bare.outputs.junit, '');
+  t.equal(bare.outputs['image-cache-changed'], 'false');
+
+  const all = runStep('run', { ...base, CSM_PATHS: 'lib  ./other lib\nthird', CSM_PLATFORMS: 'arm*,*-musl', CSM_GO: '1.26,1.27', CSM_SHARD: '2/3', CSM_CONFIG: 'ci config.json' });
+  t.same(harness(all.calls).slice(8), ['--platform', 'arm*,*-musl', '--go', '1.26,1.27', '--shard', '2/3', '--config', 'ci config.json', '--', 'lib', './other', 'lib', 'third'], 'paths split on spaces and newlines, no glob expanded');
+});
+
+t.test('the last step fails by the exit code; fail-on-unexpected: false lets exit 1 through', async (t) => {
+  const cases: [string, string, number][] = [
+    ['0', 'true', 0],
+    ['1', 'true', 1],
+    ['1', 'false', 0],
+    ['2', 'false', 2],
+    ['3', 'false', 3],
+    ['130', 'true', 130],
+    ['', 'true', 3],
+  ];
+  for (const [code, failOn, want] of cases) {
+    const r = runStep('last', { CSM_EXIT_CODE: code, CSM_FAIL_ON_UNEXPECTED: failOn });
+    t.equal(r.code, want, `exit code ${code || '(none)'}, fail-on-unexpected ${failOn}`);
+    if (want) t.match(r.out, /^::error::cshared-matrix exited /m);
+    if (code === '1' && !want) t.match(r.out, /^::warning::/m);
+  }
+});
+
+t.test('examples/github-actions.yml gives the action only inputs it declares, and reads only outputs it has', async (t) => {
+  const meta = readAction(actionPath);
+  const wf = parseYaml(readFileSync(join(root, 'examples', 'github-actions.yml'), 'utf8')) as { jobs: Record<string, { steps: { id?: string; uses?: string; with?: Record<string, unknown> }[] }> };
+  const steps = Object.values(wf.jobs).flatMap((j) => j.steps);
+  const ours = steps.filter((s) => s.uses && /(^|\/)cshared-matrix@|^\.\/?$/.test(s.uses));
+  t.ok(ours.length, 'the example uses the action');
+  for (const s of ours) t.same(Object.keys(s.with ?? {}).filter((k) => !(k in (meta.inputs ?? {}))), [], `inputs of ${s.uses}`);
+  const text = readFileSync(join(root, 'examples', 'github-actions.yml'), 'utf8');
+  for (const s of ours.filter((x) => x.id)) {
+    for (const [, out] of text.matchAll(new RegExp(`steps\\.${s.id}\\.outputs\\.([\\w-]+)`, 'g'))) t.ok(out! in (meta.outputs ?? {}), `output ${out}`);
+  }
+});
+
+t.test('first run, empty image cache: matrix in the job summary, junit, artifact, image tarball saved and cached', async (t) => {
+  const { r, log, ws } = await run(1);
+  const out = log.join('\n');
+  t.equal(r.outcome, 'success', 'every step succeeded', { log: tail(log) });
+  t.equal(r.outputs['exit-code'], '0', 'glibc passes, musl is xfail');
+  if (r.sudoShim) t.comment(`this machine has no sudo: the steps ran through the shim ${r.sudoShim}`);
+  t.same(
+    r.annotations.filter((a) => a.level === 'error'),
+    [],
+  );
+
+  // The job summary: the Markdown matrix, once (the harness's own summary write is off).
+  t.match(r.summary, /^\| mylib\+dlopen-probe \| ✅ pass \| ☑️ xfail[^|]*\|$/m);
+  t.match(r.summary, /^\| mylib\+link-probe \| ✅ pass \| ☑️ xfail[^|]*\|$/m);
+  t.equal(r.summary.match(/^# cshared-matrix run /gm)?.length, 1, 'the matrix is in the summary once');
+
+  // Outputs and the files they name.
+  const resultsDir = join(ws, 'cshared-matrix-results');
+  t.equal(r.outputs['results-dir'], resultsDir);
+  t.equal(r.outputs.junit, join(resultsDir, 'latest', 'junit.xml'));
+  const junit = readFileSync(r.outputs.junit!, 'utf8');
+  t.match(junit, /<testsuites [^>]*tests="4" failures="0"/);
+  t.match(r.outputs['run-dir'], new RegExp(`^${resultsDir}/\\d{4}-`));
+  t.equal(r.outputs['artifact-name'], 'cshared-matrix-results');
+
+  // The artifact: the results with every report, without the artifact and Go build cache.
+  const artifact = join(r.artifactsDir, 'cshared-matrix-results');
+  const files = filesUnder(artifact);
+  t.same(
+    files.filter((f) => f.split('/').includes('.cache')),
+    [],
+    'no .cache in the artifact',
+  );
+  t.ok(existsSync(join(resultsDir, '.cache')), 'though the workspace has one');
+  for (const f of ['results.json', 'matrix.md', 'junit.xml', 'report.html']) t.ok(files.includes(`latest/${f}`), `latest/${f} in the artifact`);
+  const results = JSON.parse(readFileSync(join(artifact, 'latest', 'results.json'), 'utf8')) as RunResults;
+  t.same(Object.fromEntries(results.cells.map((c) => [c.id, c.verdict])), CELLS);
+
+  // The image cache: the harness saved the Go image (with its base) there, and actions/cache/save kept it.
+  const saved = tarballs();
+  t.equal(saved.length, 1, `one tarball in ${relative(work, imageCacheDir)}: ${saved.join(', ')}`);
+  t.match(saved[0], /^cshared-matrix-go_1\.27-[0-9a-f]+\.tar\.gz$/);
+  t.match(out, /^image cache: saved cshared-matrix-go:1\.27-/m);
+  t.match(out, /^\[emulator\] actions\/cache: Cache not found for input keys: cshared-matrix-images-Linux-/m);
+  t.match(out, /^\[emulator\] actions\/cache: Cache saved with key: cshared-matrix-images-Linux-[\w.-]+-1-1$/m);
+});
+
+t.test('next run: the image tarball comes back through actions/cache and nothing is saved again', async (t) => {
+  const { r, log } = await run(2);
+  const out = log.join('\n');
+  t.equal(r.outcome, 'success', 'every step succeeded', { log: tail(log) });
+  t.equal(r.outputs['exit-code'], '0');
+  t.match(out, /^\[emulator\] actions\/cache: restored \S+ from key cshared-matrix-images-Linux-[\w.-]+-1-1 \(prefix match of the key\)$/m);
+  t.match(tarballs().join(','), /^cshared-matrix-go_1\.27-[0-9a-f]+\.tar\.gz$/, 'the tarball is back in the image cache');
+  t.notMatch(out, /^image cache: saved/m, 'the harness saved no image');
+  const save = r.steps.find((s) => s.name.includes('actions/cache/save'));
+  t.equal(save?.outcome, 'skipped', 'an unchanged image cache is not uploaded again');
+  const results = JSON.parse(readFileSync(join(r.artifactsDir, 'cshared-matrix-results', 'latest', 'results.json'), 'utf8')) as RunResults;
+  t.same(Object.fromEntries(results.cells.map((c) => [c.id, c.verdict])), CELLS);
+});
