@@ -11,6 +11,7 @@ import type { RunResults } from './core/results.js';
 import { parseCommandLine, runCli } from './cli-common.js';
 import { resolveRunConfig } from './options.js';
 import { naiveScript } from './naive.js';
+import { benchImages } from './bench-images.js';
 import { writeAtomic } from './edge/files.js';
 import { readGoVersions } from './edge/images.js';
 import { newestGo } from './core/matrix.js';
@@ -57,12 +58,19 @@ interface Bench {
 const HELP =
   'usage: npm run bench -- [--skip-naive] [--scale N] [--jobs N]\n' +
   '  cold, warm, one-case-changed and naive runs of the default matrix, a cold run of the seed cases,\n' +
-  '  and a warm run over N copies of the catalogue (default 10; 0 skips it)';
+  '  and a warm run over N copies of the catalogue (default 10; 0 skips it)\n' +
+  '       npm run bench -- --images\n' +
+  '  only the image cache: removes every cshared-matrix image, then times the first cell of a cold\n' +
+  '  rebuild against a load from --image-cache (the images are back at the end)';
 
 async function main(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(argv, { 'skip-naive': { type: 'boolean' }, scale: { type: 'string' }, jobs: { type: 'string' } }, HELP);
+  const parsed = parseCommandLine(argv, { 'skip-naive': { type: 'boolean' }, scale: { type: 'string' }, jobs: { type: 'string' }, images: { type: 'boolean' } }, HELP);
   if (!parsed) return EXIT.ok;
   const o = parsed.values;
+  if (o.images) {
+    await benchImages(new Date().toISOString().replace(/[:.]/g, '-'), (l) => process.stderr.write(`bench: ${l}\n`));
+    return EXIT.ok;
+  }
   const { jobs } = resolveRunConfig({ ...(o.jobs !== undefined ? { jobs: o.jobs } : {}) }, process.env, REPO_ROOT);
   const scale = Number(o.scale ?? 10);
   if (!Number.isInteger(scale) || scale < 0) throw new UsageError(`--scale must be a whole number (0 skips the scaled runs), got "${o.scale}"`);

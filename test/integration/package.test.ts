@@ -50,7 +50,7 @@ t.test('npm pack: the tarball holds what runs, and nothing of the repository bes
   const files = info.files.map((f) => f.path);
   for (const need of ['bin/cshared-matrix.js', 'harness/cli.ts', 'harness/commands/matrix.ts', 'harness/c/csm-probe.c', 'harness/config.schema.json', 'images/base/recipe.json', 'images/go/versions.json', 'cases/case.schema.json', 'cases/probe-expectations.json', 'cases/link/case.json', 'package.json', 'README.md'])
     t.ok(files.includes(need), `ships ${need}`);
-  const stray = files.filter((f) => /^(test|results|examples|\.ci)\//.test(f) || /^harness\/(bench|naive)\.ts$/.test(f));
+  const stray = files.filter((f) => /^(test|results|examples|\.ci)\//.test(f) || /^harness\/(bench|bench-images|naive)\.ts$/.test(f));
   t.same(stray, [], 'no tests, results, examples, CI scripts or bench in the package');
   t.ok(info.size < 1_000_000, `a small tarball (${info.size} bytes)`);
 
