@@ -5,7 +5,11 @@
 // a runner: the first starts with an empty image cache, so the harness saves
 // the toolchain images it used (here the engine has them already; a bare
 // GitHub runner would build them first) and actions/cache keeps the tarball;
-// the second gets it back from actions/cache and saves nothing.
+// before the second the Go image is removed from the engine, as on a fresh
+// runner, so it gets the tarball back from actions/cache, the harness loads the
+// image from it instead of building it, and saves nothing. This is the image
+// cache's round trip (save, remove the image, load, run a cell) through the
+// path a user's CI takes; test/integration/image-cache.test.ts has the rest.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +19,9 @@ import { parse as parseYaml } from 'yaml';
 import { $ } from 'zx';
 import type { RunResults } from '../../harness/core/results.js';
 import { parseCommandFile, readAction, runAction, type ActionResult } from '../action/run-action-steps.js';
+import { ensureEngine } from '../../harness/edge/engine.js';
+import { ImageCache } from '../../harness/edge/image-cache.js';
+import { goImageTag, imageId, readGoVersions } from '../../harness/edge/images.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const t0 = Date.now();
@@ -24,6 +31,14 @@ t.teardown(() => {
   t.comment(`wall time ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 });
 const state = join(work, 'runner');
+const docker = await ensureEngine((l) => t.comment(l));
+const goTag = goImageTag(readGoVersions().find((g) => g.version === '1.27')!);
+// Whatever happened, the Go image is in the engine at the end (the tests after this one need it), or it is said loudly.
+t.teardown(async () => {
+  const cache = new ImageCache(join(state, 'runner-temp', 'cshared-matrix-images'));
+  if (!(await imageId(docker, goTag)) && !(cache.has(goTag) && (await cache.load(docker, goTag, (l) => t.comment(l)))))
+    console.error(`\n!!! ${goTag} is missing from the engine and could not be loaded back: the next run builds it (a few minutes)\n`);
+});
 const inputs = { paths: 'mylib', platforms: 'amd64-glibc,amd64-musl', go: '1.27' };
 const CELLS = { 'mylib+dlopen-probe/amd64-glibc/go1.27': 'pass', 'mylib+link-probe/amd64-glibc/go1.27': 'pass', 'mylib+dlopen-probe/amd64-musl/go1.27': 'xfail', 'mylib+link-probe/amd64-musl/go1.27': 'xfail' };
 
@@ -189,13 +204,18 @@ t.test('first run, empty image cache: matrix in the job summary, junit, artifact
   t.match(out, /^\[emulator\] actions\/cache: Cache saved with key: cshared-matrix-images-Linux-[\w.-]+-1-1$/m);
 });
 
-t.test('next run: the image tarball comes back through actions/cache and nothing is saved again', async (t) => {
+t.test('next run on a runner without the image: the tarball comes back through actions/cache, the image is loaded from it, nothing is built or saved', async (t) => {
+  await docker.getImage(goTag).remove();
+  t.notOk(await imageId(docker, goTag), `${goTag} is gone from the engine`);
   const { r, log } = await run(2);
   const out = log.join('\n');
   t.equal(r.outcome, 'success', 'every step succeeded', { log: tail(log) });
   t.equal(r.outputs['exit-code'], '0');
   t.match(out, /^\[emulator\] actions\/cache: restored \S+ from key cshared-matrix-images-Linux-[\w.-]+-1-1 \(prefix match of the key\)$/m);
   t.match(tarballs().join(','), /^cshared-matrix-go_1\.27-[0-9a-f]+\.tar\.gz$/, 'the tarball is back in the image cache');
+  t.match(out, new RegExp(`^image cache: loaded ${goTag.replace(/[.]/g, '\\.')} from \\S+ in \\d+ s$`, 'm'), 'the harness loaded the Go image from it');
+  t.notMatch(out, /building cshared-matrix-(go|base):/, 'nothing was built');
+  t.ok(await imageId(docker, goTag), 'the Go image is back in the engine');
   t.notMatch(out, /^image cache: saved/m, 'the harness saved no image');
   const save = r.steps.find((s) => s.name.includes('actions/cache/save'));
   t.equal(save?.outcome, 'skipped', 'an unchanged image cache is not uploaded again');
