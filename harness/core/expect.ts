@@ -44,9 +44,17 @@ export function rulesFor(caseRules: readonly ExpectationRule[] | undefined, plat
   return [...(platform.expect ?? []).map((r) => ({ ...r, when: { platform: platform.name, ...r.when } })), ...(caseRules ?? [])];
 }
 
-/** "https://github.com/golang/go/issues/54805" → "go#54805", for narrow cells. */
+/**
+ * "https://github.com/golang/go/issues/54805" → "go#54805", for narrow cells.
+ * A project's own tracker (a config file's rules) in the GitLab or Gitea shape,
+ * ".../mylib/-/issues/7", gives "mylib#7", and Jira's ".../browse/LIB-7" gives
+ * "LIB-7"; any other link is kept whole.
+ */
 export function shortLink(url: string): string {
   const m = /github\.com\/([^/]+)\/([^/]+)\/(?:issues|pull)\/(\d+)/.exec(url);
-  if (!m) return url;
-  return m[1] === 'golang' && m[2] === 'go' ? `go#${m[3]}` : `${m[1]}/${m[2]}#${m[3]}`;
+  if (m) return m[1] === 'golang' && m[2] === 'go' ? `go#${m[3]}` : `${m[1]}/${m[2]}#${m[3]}`;
+  const tracker = /^https?:\/\/[^/]+\/(?:[^?#]*\/)?([^/?#]+)\/issues\/(\d+)\/?(?:[?#].*)?$/.exec(url.replace('/-/issues/', '/issues/'));
+  if (tracker) return `${tracker[1]}#${tracker[2]}`;
+  const jira = /\/browse\/([A-Z][A-Z0-9_]+-\d+)\/?(?:[?#].*)?$/.exec(url);
+  return jira ? jira[1]! : url;
 }

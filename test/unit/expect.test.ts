@@ -99,4 +99,9 @@ t.test('shortLink', async (t) => {
   t.equal(shortLink('https://go.dev/issue/54805'), 'https://go.dev/issue/54805', 'non-GitHub links are kept whole');
   t.equal(shortLink('https://www.openwall.com/lists/musl/2022/09/01/1'), 'https://www.openwall.com/lists/musl/2022/09/01/1');
   t.equal(shortLink('https://github.com/golang/go/wiki/cgo'), 'https://github.com/golang/go/wiki/cgo', 'a GitHub page that is not an issue');
+  t.equal(shortLink('https://gitlab.example.com/team/mylib/-/issues/7'), 'mylib#7', 'a project\'s own GitLab tracker');
+  t.equal(shortLink('https://example.com/mylib/issues/7'), 'mylib#7', 'or any tracker in that shape');
+  t.equal(shortLink('https://gitea.example.com/team/mylib/issues/12#issuecomment-3'), 'mylib#12');
+  t.equal(shortLink('https://example.atlassian.net/browse/LIB-42'), 'LIB-42', 'a Jira issue key');
+  t.equal(shortLink('https://example.com/issues/7'), 'https://example.com/issues/7', 'no project name before /issues/: kept whole');
 });
