@@ -127,6 +127,15 @@ export function loadCase(dir: string): CaseSpec {
   return { ...parsed.value, name, dir: caseDir, libraryHashes, goTargets, sourceHash: hashTree(caseDir) };
 }
 
+/** The cases a directory holds: itself if it has a case.json, else its subdirectories that have one, by name. */
+export function casesIn(abs: string): string[] {
+  if (existsSync(join(abs, 'case.json'))) return [abs];
+  return readdirSync(abs, { withFileTypes: true })
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+    .filter((e) => e.isDirectory() && existsSync(join(abs, e.name, 'case.json')))
+    .map((e) => join(abs, e.name));
+}
+
 /**
  * Load every case under the given directories. A directory is either one case
  * (it holds case.json) or a collection of cases (its subdirectories do).
@@ -141,15 +150,9 @@ export function loadCases(dirs: string[]): CaseSpec[] {
       problems.push(`${d}: not a directory (--cases takes a directory of cases, or one case directory)`);
       continue;
     }
-    if (existsSync(join(abs, 'case.json'))) caseDirs.push(abs);
-    else {
-      const found = readdirSync(abs, { withFileTypes: true })
-        .sort((a, b) => (a.name < b.name ? -1 : 1))
-        .filter((e) => e.isDirectory() && existsSync(join(abs, e.name, 'case.json')))
-        .map((e) => join(abs, e.name));
-      if (!found.length) problems.push(`${d}: no case here (neither ${d}/case.json nor a subdirectory with one); point --cases at a case or a folder of cases`);
-      caseDirs.push(...found);
-    }
+    const found = casesIn(abs);
+    if (!found.length) problems.push(`${d}: no case here (neither ${d}/case.json nor a subdirectory with one); point --cases at a case or a folder of cases`);
+    caseDirs.push(...found);
   }
   const cases: CaseSpec[] = [];
   const seen = new Map<string, string>();

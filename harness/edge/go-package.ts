@@ -3,13 +3,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import { goPackageProblems, packageCase, packageCaseName, skippedInPackage, type GoPackageFacts } from '../core/go-package.js';
 import { UsageError } from '../core/errors.js';
 import type { CaseSpec } from '../core/types.js';
-import { escapingLinks, goTargetsOf, hashTree } from './case-files.js';
-
-/** A command-line PATH: a case (or a folder of cases) if case.json is there, else a Go package. */
-export function isCaseDir(dir: string): boolean {
-  if (existsSync(join(dir, 'case.json'))) return true;
-  return readdirSync(dir, { withFileTypes: true }).some((e) => e.isDirectory() && existsSync(join(dir, e.name, 'case.json')));
-}
+import { casesIn, escapingLinks, goTargetsOf, hashTree } from './case-files.js';
 
 /** Sort PATHS into case directories and Go packages; a path that is neither is one line naming it. */
 export function sortPaths(paths: readonly string[]): { caseDirs: string[]; packages: string[]; problems: string[] } {
@@ -17,7 +11,8 @@ export function sortPaths(paths: readonly string[]): { caseDirs: string[]; packa
   for (const p of paths) {
     const abs = resolve(p);
     if (!existsSync(abs) || !statSync(abs).isDirectory()) out.problems.push(`${p}: not a directory: give a Go package (package main with //export functions) or a case directory`);
-    else if (isCaseDir(abs)) out.caseDirs.push(abs);
+    // A case (or a folder of cases) if a case.json is there, else a Go package.
+    else if (casesIn(abs).length) out.caseDirs.push(abs);
     else out.packages.push(abs);
   }
   return out;
