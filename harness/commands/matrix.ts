@@ -53,7 +53,7 @@ ${describePlatforms(PLATFORMS)}
                     time; each looks up every export listed in the library's header
   --repeat N        run every host N times; cells whose repetitions disagree are "flaky"
   --max-failures N  stop starting cells after N unexpected verdicts (the rest are left out)
-  --shard K/N       run part K of N of the matrix (deterministic; merge parts with npm run merge)
+  --shard K/N       run part K of N of the matrix (deterministic; merge parts with cshared-matrix merge)
   --shard-costs F   a previous results.json: balance the shards by its recorded durations
   --docker-host URL the engine to use (like DOCKER_HOST), e.g. tcp://ci-runner-2:2375
   --baseline DIR    compare with an earlier run at the end: diff.md and diff.json in the run

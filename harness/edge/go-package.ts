@@ -5,12 +5,15 @@ import { UsageError } from '../core/errors.js';
 import type { CaseSpec } from '../core/types.js';
 import { casesIn, escapingLinks, goTargetsOf, hashTree } from './case-files.js';
 
+const isDirectory = (abs: string): boolean => existsSync(abs) && statSync(abs).isDirectory();
+const notADirectory = (shown: string): string => `${shown}: not a directory: give a Go package (package main with //export functions) or a case directory`;
+
 /** Sort PATHS into case directories and Go packages; a path that is neither is one line naming it. */
 export function sortPaths(paths: readonly string[]): { caseDirs: string[]; packages: string[]; problems: string[] } {
   const out = { caseDirs: [] as string[], packages: [] as string[], problems: [] as string[] };
   for (const p of paths) {
     const abs = resolve(p);
-    if (!existsSync(abs) || !statSync(abs).isDirectory()) out.problems.push(`${p}: not a directory: give a Go package (package main with //export functions) or a case directory`);
+    if (!isDirectory(abs)) out.problems.push(notADirectory(p));
     // A case (or a folder of cases) if a case.json is there, else a Go package.
     else if (casesIn(abs).length) out.caseDirs.push(abs);
     else out.packages.push(abs);
@@ -39,6 +42,11 @@ export function loadGoPackages(dirs: readonly string[], takenNames: ReadonlySet<
   const taken = new Set(takenNames);
   const cases: CaseSpec[] = [];
   for (const dir of dirs) {
+    // A config file's libraries reach here without passing sortPaths.
+    if (!isDirectory(dir)) {
+      problems.push(notADirectory(relative(process.cwd(), dir) || dir));
+      continue;
+    }
     const facts = readFacts(dir);
     const found = [...goPackageProblems(facts), ...escapingLinks(facts.shown, dir, new Set(), skippedInPackage, 'package directory')];
     if (found.length) {

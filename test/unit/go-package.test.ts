@@ -119,6 +119,10 @@ t.test('from disk: packages load as probe-only cases; bad ones are all reported'
   t.match(lines[0], /a\.go is not package main/);
   t.match(lines[1], /symlink "secret" points outside the package directory \(to \/etc\/passwd\); copy the file into the package instead/);
 
+  const gone = t.throws(() => loadGoPackages([join(root, 'lib'), join(root, 'no-such-lib')], new Set())) as UsageError;
+  t.match(gone.message, /^\S*no-such-lib: not a directory: give a Go package/, 'a config file\'s library that does not exist is one line, not a crash');
+  t.equal(gone.message.split('\n').length, 1);
+
   const sorted = sortPaths([join(root, 'lib'), join(root, 'cases'), join(root, 'cases', 'one'), join(root, 'file.txt'), join(root, 'nope')]);
   t.same(sorted.packages, [join(root, 'lib')]);
   t.same(sorted.caseDirs, [join(root, 'cases'), join(root, 'cases', 'one')], 'a folder of cases and one case are both case directories');
