@@ -24,6 +24,14 @@ export const goLibDir = (c: CaseSpec, lib: GoLibrarySpec, p: Platform, go: strin
 export const cLibDir = (c: CaseSpec, name: string, p: Platform, go: string): string => `${outRoot(go, p)}/case/${c.name}/clib/${name}`;
 export const hostDir = (c: CaseSpec, p: Platform, go: string): string => `${outRoot(go, p)}/host/${c.name}`;
 export const hostPath = (c: CaseSpec, p: Platform, go: string): string => `${hostDir(c, p, go)}/host`;
+/** A Java host's classes: bytecode is portable, so one directory per case and Go image, not per row. */
+export const javaDir = (c: CaseSpec, go: string): string => `${OUT_ROOT}/go${go}/java/${c.name}`;
+/** A Java host's main class: its file's name (Host.java holds the public class Host). */
+export const javaMainClass = (c: CaseSpec): string => (c.host?.java ?? '').replace(/^.*\//, '').replace(/\.java$/, '');
+export const JAVA_HELPER = `${CSM_DIR}/Csm.java`;
+
+/** javac for a Java host and the harness's helper class, into javaDir. */
+export const javaCompileCmd = (c: CaseSpec, go: string): string[] => [`${JDK_HOME}/bin/javac`, '-encoding', 'UTF-8', '-Xlint:none', '-d', javaDir(c, go), c.host?.java ?? '', JAVA_HELPER];
 
 /** Directory of every library of the case by name, Go and C alike. */
 export function libraryDirs(c: CaseSpec, p: Platform, go: string): Map<string, string> {
@@ -33,7 +41,13 @@ export function libraryDirs(c: CaseSpec, p: Platform, go: string): Map<string, s
   return m;
 }
 
-export function buildEnv(p: Platform, goCache: string): string[] {
+/** The toolchain image's JDK (amd64-glibc's openjdk-21-jdk-headless): javac compiles Java hosts, its headers serve JNI libraries. */
+export const JDK_HOME = '/usr/lib/jvm/java-21-openjdk-amd64';
+/** <jni.h> and <jni_md.h>: the same for every Linux target (jni_md.h picks jlong's type from the compiler). */
+export const JNI_CFLAGS = [`-I${JDK_HOME}/include`, `-I${JDK_HOME}/include/linux`];
+
+export function buildEnv(p: Platform, goCache: string, cflags: readonly string[] = []): string[] {
+  const cgoCflags = [...(p.cflags ?? []), ...cflags];
   return [
     'CGO_ENABLED=1',
     'GOTOOLCHAIN=local',
@@ -45,7 +59,7 @@ export function buildEnv(p: Platform, goCache: string): string[] {
     ...Object.entries(p.goenv ?? {}).map(([k, v]) => `${k}=${v}`),
     `CC=${p.cc}`,
     // Go's own default is "-O2 -g"; a row's flags (arm64 musl: -mno-outline-atomics) come after it.
-    ...(p.cflags?.length ? [`CGO_CFLAGS=${['-O2', '-g', ...p.cflags].join(' ')}`] : []),
+    ...(cgoCflags.length ? [`CGO_CFLAGS=${['-O2', '-g', ...cgoCflags].join(' ')}`] : []),
     // A case's go.work or a go env file could change how the next case builds.
     'GOWORK=off',
     'GOENV=off',
@@ -228,14 +242,29 @@ export function hostEnv(c: CaseSpec, p: Platform, go: string): string[] {
   return env;
 }
 
+/** How a host language starts on a row: its emulator prefix (with the sysroot as -L) and its interpreter. */
+export interface LangCommand {
+  run: string[];
+  cmd: string[];
+}
+
+/** The host's command line after the supervisor: a C host's binary, or the row's interpreter with the script or main class. */
+export function hostArgv(c: CaseSpec, p: Platform, go: string, lang?: LangCommand): string[] {
+  // Without a resolved language (a user's rootfs: no qemu, no layers), the rootfs's own python3 or java.
+  if (c.host?.python) return [...(lang?.run ?? p.run), ...(lang?.cmd ?? p.python ?? ['python3']), `${srcDir(c)}/${c.host.python}`];
+  if (c.host?.java) return [...(lang?.run ?? p.run), ...(lang?.cmd ?? p.java ?? ['java']), '-cp', javaDir(c, go), javaMainClass(c)];
+  return [...p.run, hostPath(c, p, go)];
+}
+
 /** Every path in the volume a cell's run needs: its libraries, its host, the supervisor. */
 export function artifactPaths(c: CaseSpec, p: Platform, go: string): string[] {
-  const host = c.host?.python ? srcDir(c) : hostDir(c, p, go);
+  const host = c.host?.python ? srcDir(c) : c.host?.java ? javaDir(c, go) : hostDir(c, p, go);
   return [...new Set([...libraryDirs(c, p, go).values(), host, CSM_DIR])];
 }
 
 /** A Python host runs only where the platform has a Python; a C host needs compiling first. */
 export const isPythonHost = (c: CaseSpec): boolean => c.host?.python !== undefined;
+export const isJavaHost = (c: CaseSpec): boolean => c.host?.java !== undefined;
 
 /** The directory the host runs in: /tmp, or a library's output directory (`run.cwd`). */
 export function hostCwd(c: CaseSpec, p: Platform, go: string): string {
@@ -272,7 +301,7 @@ export function calibrationScript(rows: readonly Platform[], streams = 1): strin
   return `${lines.join('\n')}\n`;
 }
 
-export const runCmd = (c: CaseSpec, p: Platform, go: string, timeoutMs: number, nonce: string): string[] => [
+export const runCmd = (c: CaseSpec, p: Platform, go: string, timeoutMs: number, nonce: string, lang?: LangCommand): string[] => [
   SUPERVISOR,
   '--as',
   HOST_USER,
@@ -280,8 +309,7 @@ export const runCmd = (c: CaseSpec, p: Platform, go: string, timeoutMs: number, 
   String(timeoutMs),
   nonce,
   '--',
-  ...p.run,
-  ...(c.host?.python ? [...(p.python ?? ['python3']), `${srcDir(c)}/${c.host?.python}`] : [hostPath(c, p, go)]),
+  ...hostArgv(c, p, go, lang),
   ...(c.probe ? [c.probe, ...c.libraries.map((l) => `${goLibDir(c, l, p, go)}/${libFile(l)}`)] : (c.run?.args ?? [])),
 ];
 

@@ -47,8 +47,8 @@ function readReport(path: string): { name: string; report: ParsedReport } {
 /** Judge every cell of the reproduction run against the reported error. Pure over the results. */
 export function analyse(results: RunResults, reported: string[], caseName: string): ReproOutcome {
   const cells = results.cells.map((c): ReproCell => {
-    const hit = c.failureText ? findReproduction(reported, c.failureText) : undefined;
     const kind = c.axes.case === caseName ? 'host' : c.axes.case.endsWith('+dlopen-probe') ? 'dlopen-probe' : 'link-probe';
+    const hit = c.failureText ? findReproduction(reported, c.failureText, { sameException: kind === 'host' }) : undefined;
     return {
       id: c.id,
       platform: c.axes.platform,
@@ -70,6 +70,8 @@ export function renderRepro(o: ReproOutcome, runDir: string): string {
   for (const r of rows) lines.push(r.map((s, i) => (i < 4 ? s.padEnd(widths[i]!) : s)).join('  '));
   const where = o.cells.filter((c) => c.reproduces).map((c) => `${c.platform} (${c.kind})`);
   lines.push('', o.reproducedIn ? `reproduced in ${o.reproducedIn} of ${o.cells.length} cells: ${where.join(', ')}` : `not reproduced in any of ${o.cells.length} cells`);
+  const byHost = o.cells.filter((c) => c.reproduces && c.kind === 'host').map((c) => c.platform);
+  if (byHost.length) lines.push(`the report's own host fails the reported way (the same exception and text) on ${[...new Set(byHost)].join(', ')}`);
   const bundles = o.cells.filter((c) => c.bundle);
   if (bundles.length) lines.push('', 'rerun a failing cell alone:', ...bundles.map((c) => `  sh ${join(relative(process.cwd(), runDir) || '.', c.bundle!, 'rerun.sh')}   # ${c.id}`));
   return lines.join('\n');

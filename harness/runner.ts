@@ -57,6 +57,7 @@ export async function runMatrix(cfg: RunConfig, io: RunIO): Promise<RunResults> 
     resources: resources(),
     ...(state.rootfs && cfg.rootfs ? { rootfs: { path: resolve(cfg.rootfs), tag: state.rootfs.tag, id: state.rootfs.id } } : {}),
     images: state.images,
+    hostLangs: state.hostLangs,
     platforms: state.matrix!.platforms,
     cases: state.matrix!.cases,
   });

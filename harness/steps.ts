@@ -52,7 +52,8 @@ export function planSteps(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Step
   const libKeys = goLibrarySteps(cell, c, inputs).map(add);
   const cKeys = cLibrarySteps(cell, c, inputs).map(add);
   // A host embeds its libraries' paths and types: it is rebuilt when they are.
-  if (!plan.isPythonHost(c)) add({ ...hostStep(cell, c, inputs), deps: [...libKeys, ...cKeys] });
+  if (plan.isJavaHost(c)) add(javaStep(cell, c, inputs));
+  else if (!plan.isPythonHost(c)) add({ ...hostStep(cell, c, inputs), deps: [...libKeys, ...cKeys] });
   return steps;
 }
 
@@ -70,7 +71,8 @@ function goLibrarySteps(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Unkeye
       key,
       logRel: join('logs', 'builds', `${key}.log`),
       cmd: plan.goBuildCmd(c, lib, out),
-      env: plan.buildEnv(p, goCache),
+      // A library a JVM loads includes <jni.h>: the toolchain's JDK headers are on its include path.
+      env: plan.buildEnv(p, goCache, plan.isJavaHost(c) ? plan.JNI_CFLAGS : []),
       out,
       target: `${out}/${plan.libFile(lib)}`,
       workdir: `${plan.srcDir(c)}/${lib.dir}`,
@@ -101,6 +103,24 @@ function cLibrarySteps(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Unkeyed
       logName: `compile-${cl.name}`,
     };
   });
+}
+
+/** javac, once per case and Go image: bytecode runs on every row's JVM. */
+function javaStep(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Unkeyed {
+  const go = cell.go.version;
+  return {
+    stage: 'host-compile',
+    key: `java:${go}/${c.name}`,
+    logRel: join('logs', 'builds', `java-go${go}-${c.name}.log`),
+    cmd: plan.javaCompileCmd(c, go),
+    env: [],
+    out: plan.javaDir(c, go),
+    target: `${plan.javaDir(c, go)}/${plan.javaMainClass(c)}.class`,
+    workdir: plan.srcDir(c),
+    sources: [c.sourceHash, inputs.harnessCHash],
+    what: 'the Java host',
+    logName: 'compile',
+  };
 }
 
 function hostStep(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Unkeyed {

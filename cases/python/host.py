@@ -6,16 +6,20 @@ ctypes.CDLL is dlopen(RTLD_LOCAL), so the Go runtime starts inside it; the
 process is CPython's, with its own threads, signal handlers and allocator.
 """
 import ctypes
+import os
 import sys
 import threading
 
 import csm
 
+# Which Python this is: the harness's tests check that the row's own interpreter ran (os.uname is the emulated CPU's under qemu).
+print(f"# python {sys.version.split()[0]} on {os.uname().machine}", flush=True)
+
 try:
     lib = ctypes.CDLL(csm.lib("pygo"))
 except OSError as e:
-    # The same lines as csm_load_failed() in csm.h.
-    sys.stderr.write(f"csm-load-failed pygo: {e}\n")
+    # The same lines as csm_load_failed() in csm.h, with the exception Python raised (musl: OSError: Error relocating …).
+    sys.stderr.write(f"csm-load-failed pygo: {type(e).__name__}: {e}\n")
     print("csm-load-failed pygo", flush=True)
     sys.exit(3)
 csm.loaded("pygo")

@@ -61,7 +61,7 @@ export function describeSchemaError(file: string, e: ErrorObject): string {
       return `${file}: ${field}: missing required field "${String(p.missingProperty)}"`;
     case 'oneOf':
       return field === '/host'
-        ? `${file}: /host: give exactly one of "sources" (a C host) or "python" (a Python host)`
+        ? `${file}: /host: give exactly one of "sources" (a C host), "python" (a Python host) or "java" (a Java host)`
         : `${file}: ${field}: must match exactly one of its allowed shapes`;
     case 'enum':
       return `${file}: ${field}: must be one of ${JSON.stringify(p.allowedValues)}`;
@@ -94,6 +94,9 @@ export function crossCheck(file: string, c: CaseFile, exists: (rel: string) => '
   (c.cLibraries ?? []).forEach((l, i) => l.sources.forEach((s, j) => want(s, `/cLibraries/${i}/sources/${j}`, 'file')));
   (c.host?.sources ?? []).forEach((s, j) => want(s, `/host/sources/${j}`, 'file'));
   if (c.host?.python) want(c.host?.python, '/host/python', 'file');
+  if (c.host?.java) want(c.host?.java, '/host/java', 'file');
+  if (c.host?.java && !/^([A-Za-z_$][A-Za-z0-9_$]*\/)*[A-Za-z_$][A-Za-z0-9_$]*\.java$/.test(c.host.java))
+    problems.push(`${file}: /host/java: "${c.host.java}" must be a .java file named like its public class (Host.java holds class Host)`);
   if (c.run?.cwd && !names.has(c.run.cwd)) problems.push(`${file}: /run/cwd: "${c.run.cwd}" is not a library of this case`);
   for (const key of ['link', 'dlopen'] as const) {
     (c.host?.[key] ?? []).forEach((n, i) => {
@@ -120,7 +123,7 @@ export function parseCaseText(file: string, text: string, check: SchemaCheck): {
 export function namedPaths(c: CaseFile): Set<string> {
   const norm = (p: string) => p.replace(/^\.\//, '').replace(/\/+$/, '');
   return new Set(
-    [...c.libraries.map((l) => l.dir), ...(c.cLibraries ?? []).flatMap((l) => l.sources), ...(c.host?.sources ?? []), ...(c.host?.python ? [c.host.python] : [])].map(norm),
+    [...c.libraries.map((l) => l.dir), ...(c.cLibraries ?? []).flatMap((l) => l.sources), ...(c.host?.sources ?? []), ...(c.host?.python ? [c.host.python] : []), ...(c.host?.java ? [c.host.java] : [])].map(norm),
   );
 }
 

@@ -27,101 +27,108 @@ const Z16 = {
 const LOONG11 = { level: 'LoongArch v1.1 (frecipe, beyond the LA464 baseline)', asm: 'frecipe.s $f0, $f0' };
 const X86V3 = { level: 'x86-64-v3 (AVX2, what GOAMD64=v3 code uses)', asm: 'vpaddd %ymm0, %ymm0, %ymm0' };
 
+/** The amd64 JVM of the toolchain image (openjdk-21-jdk-headless); qemu-user needs its path, not a name to look up. */
+export const JAVA = '/usr/lib/jvm/java-21-openjdk-amd64/bin/java';
+
 const glibcCross = (gcc: string, arch: string) => [`gcc-${gcc}`, `libc6-dev-${arch}-cross`, QEMU];
 const muslCross = (gcc: string, arch: string) => [`gcc-${gcc}`, `musl:${arch}`, `musl-dev:${arch}`, QEMU];
 
 export const PLATFORMS: readonly Platform[] = [
-  { name: 'amd64-glibc', goarch: 'amd64', libc: 'glibc', cc: 'gcc', run: [], timeoutScale: 1, cpu: 'native', python: ['python3'], packages: ['gcc', 'libc6-dev', 'python3'] },
-  { name: 'amd64-musl', goarch: 'amd64', libc: 'musl', cc: 'musl-gcc', run: [], timeoutScale: 1, cpu: 'native', packages: ['musl', 'musl-tools', 'musl-dev'] },
+  // The toolchain's own Python and OpenJDK: javac compiles every Java host, its <jni.h> every JNI library.
+  {
+    name: 'amd64-glibc', goarch: 'amd64', libc: 'glibc', cc: 'gcc', run: [], timeoutScale: 1, cpu: 'native', debArch: 'amd64',
+    python: ['python3'], java: [JAVA], packages: ['gcc', 'libc6-dev', 'python3', 'openjdk-21-jdk-headless'],
+  },
+  { name: 'amd64-musl', goarch: 'amd64', libc: 'musl', cc: 'musl-gcc', run: [], timeoutScale: 1, cpu: 'native', debArch: 'amd64', packages: ['musl', 'musl-tools', 'musl-dev'] },
   {
     name: 'arm7-glibc', goarch: 'arm', goarm: '7', libc: 'glibc', cc: 'arm-linux-gnueabihf-gcc',
-    run: ['qemu-arm', '-cpu', 'cortex-a7', '-L', '/usr/arm-linux-gnueabihf'], timeoutScale: 4, cpu: 'cortex-a7',
+    run: ['qemu-arm', '-cpu', 'cortex-a7', '-L', '/usr/arm-linux-gnueabihf'], timeoutScale: 4, cpu: 'cortex-a7', debArch: 'armhf',
     packages: glibcCross('arm-linux-gnueabihf', 'armhf'), canary: ARMV8,
   },
   {
     name: 'arm5-glibc', goarch: 'arm', goarm: '5', libc: 'glibc', cc: 'arm-linux-gnueabi-gcc',
-    run: ['qemu-arm', '-cpu', 'arm926', '-L', '/usr/arm-linux-gnueabi'], timeoutScale: 4, cpu: 'arm926',
+    run: ['qemu-arm', '-cpu', 'arm926', '-L', '/usr/arm-linux-gnueabi'], timeoutScale: 4, cpu: 'arm926', debArch: 'armel',
     packages: glibcCross('arm-linux-gnueabi', 'armel'), canary: ARMV7,
   },
   {
     name: 'arm7-musl', goarch: 'arm', goarm: '7', libc: 'musl', cc: 'arm-linux-musleabihf-gcc',
-    run: ['qemu-arm', '-cpu', 'cortex-a7'], timeoutScale: 4, cpu: 'cortex-a7',
+    run: ['qemu-arm', '-cpu', 'cortex-a7'], timeoutScale: 4, cpu: 'cortex-a7', debArch: 'armhf',
     packages: muslCross('arm-linux-gnueabihf', 'armhf'), dpkgArch: 'armhf', canary: ARMV8,
   },
   {
     name: 'arm5-musl', goarch: 'arm', goarm: '5', libc: 'musl', cc: 'arm-linux-musleabi-gcc',
-    run: ['qemu-arm', '-cpu', 'arm926'], timeoutScale: 4, cpu: 'arm926',
+    run: ['qemu-arm', '-cpu', 'arm926'], timeoutScale: 4, cpu: 'arm926', debArch: 'armel',
     packages: muslCross('arm-linux-gnueabi', 'armel'), dpkgArch: 'armel', canary: ARMV7,
   },
   // Raspberry Pi 1 and Zero: the armel toolchain, because Debian's armhf libc needs ARMv7.
   {
     name: 'arm6-glibc', goarch: 'arm', goarm: '6', libc: 'glibc', cc: 'arm-linux-gnueabi-gcc',
-    run: ['qemu-arm', '-cpu', 'arm1176', '-L', '/usr/arm-linux-gnueabi'], timeoutScale: 4, cpu: 'arm1176',
+    run: ['qemu-arm', '-cpu', 'arm1176', '-L', '/usr/arm-linux-gnueabi'], timeoutScale: 4, cpu: 'arm1176', debArch: 'armel',
     packages: glibcCross('arm-linux-gnueabi', 'armel'), canary: ARMV7,
   },
   {
     name: 'arm6-musl', goarch: 'arm', goarm: '6', libc: 'musl', cc: 'arm-linux-musleabi-gcc',
-    run: ['qemu-arm', '-cpu', 'arm1176'], timeoutScale: 4, cpu: 'arm1176',
+    run: ['qemu-arm', '-cpu', 'arm1176'], timeoutScale: 4, cpu: 'arm1176', debArch: 'armel',
     packages: muslCross('arm-linux-gnueabi', 'armel'), dpkgArch: 'armel', canary: ARMV7,
   },
   {
     name: 'arm64-glibc', goarch: 'arm64', libc: 'glibc', cc: 'aarch64-linux-gnu-gcc',
-    run: ['qemu-aarch64', '-cpu', 'cortex-a53', '-L', '/usr/aarch64-linux-gnu'], timeoutScale: 4, cpu: 'cortex-a53',
+    run: ['qemu-aarch64', '-cpu', 'cortex-a53', '-L', '/usr/aarch64-linux-gnu'], timeoutScale: 4, cpu: 'cortex-a53', debArch: 'arm64',
     packages: glibcCross('aarch64-linux-gnu', 'arm64'), canary: ARMV81,
   },
   // gcc 14 defaults to outline atomics, whose libgcc helper calls glibc's __getauxval: not in musl.
   {
     name: 'arm64-musl', goarch: 'arm64', libc: 'musl', cc: 'aarch64-linux-musl-gcc', cflags: ['-mno-outline-atomics'],
-    run: ['qemu-aarch64', '-cpu', 'cortex-a53'], timeoutScale: 4, cpu: 'cortex-a53',
+    run: ['qemu-aarch64', '-cpu', 'cortex-a53'], timeoutScale: 4, cpu: 'cortex-a53', debArch: 'arm64',
     packages: muslCross('aarch64-linux-gnu', 'arm64'), dpkgArch: 'arm64', canary: ARMV81,
   },
   // qemu 10 has no pentium4 model; the N270 (Atom) has SSE2 and SSE3, not SSE4.1.
   {
     name: '386-glibc', goarch: '386', goenv: { GO386: 'sse2' }, libc: 'glibc', cc: 'i686-linux-gnu-gcc',
-    run: ['qemu-i386', '-cpu', 'n270', '-L', '/usr/i686-linux-gnu'], timeoutScale: 4, cpu: 'n270',
+    run: ['qemu-i386', '-cpu', 'n270', '-L', '/usr/i686-linux-gnu'], timeoutScale: 4, cpu: 'n270', debArch: 'i386',
     packages: glibcCross('i686-linux-gnu', 'i386'), canary: SSE41,
   },
   {
     name: '386-musl', goarch: '386', goenv: { GO386: 'sse2' }, libc: 'musl', cc: 'i386-linux-musl-gcc',
-    run: ['qemu-i386', '-cpu', 'n270'], timeoutScale: 4, cpu: 'n270',
+    run: ['qemu-i386', '-cpu', 'n270'], timeoutScale: 4, cpu: 'n270', debArch: 'i386',
     packages: muslCross('i686-linux-gnu', 'i386'), dpkgArch: 'i386', canary: SSE41,
   },
   // qemu's rv64 model turns Zba/Zbb/Zbs on, which are RVA22U64, above Go's default RVA20U64: its canary ran.
   {
     name: 'riscv64-glibc', goarch: 'riscv64', libc: 'glibc', cc: 'riscv64-linux-gnu-gcc',
-    run: ['qemu-riscv64', '-cpu', RV64, '-L', '/usr/riscv64-linux-gnu'], timeoutScale: 4, cpu: RV64,
+    run: ['qemu-riscv64', '-cpu', RV64, '-L', '/usr/riscv64-linux-gnu'], timeoutScale: 4, cpu: RV64, debArch: 'riscv64',
     packages: glibcCross('riscv64-linux-gnu', 'riscv64'), canary: RVA22,
   },
   {
     name: 'riscv64-musl', goarch: 'riscv64', libc: 'musl', cc: 'riscv64-linux-musl-gcc',
-    run: ['qemu-riscv64', '-cpu', RV64], timeoutScale: 4, cpu: RV64,
+    run: ['qemu-riscv64', '-cpu', RV64], timeoutScale: 4, cpu: RV64, debArch: 'riscv64',
     packages: muslCross('riscv64-linux-gnu', 'riscv64'), dpkgArch: 'riscv64', canary: RVA22,
   },
   {
     name: 'ppc64le-glibc', goarch: 'ppc64le', libc: 'glibc', cc: 'powerpc64le-linux-gnu-gcc',
-    run: ['qemu-ppc64le', '-cpu', 'power8', '-L', '/usr/powerpc64le-linux-gnu'], timeoutScale: 4, cpu: 'power8',
+    run: ['qemu-ppc64le', '-cpu', 'power8', '-L', '/usr/powerpc64le-linux-gnu'], timeoutScale: 4, cpu: 'power8', debArch: 'ppc64el',
     packages: glibcCross('powerpc64le-linux-gnu', 'ppc64el'), canary: POWER9,
   },
   {
     name: 'ppc64le-musl', goarch: 'ppc64le', libc: 'musl', cc: 'powerpc64le-linux-musl-gcc',
-    run: ['qemu-ppc64le', '-cpu', 'power8'], timeoutScale: 4, cpu: 'power8',
+    run: ['qemu-ppc64le', '-cpu', 'power8'], timeoutScale: 4, cpu: 'power8', debArch: 'ppc64el',
     packages: muslCross('powerpc64le-linux-gnu', 'ppc64el'), dpkgArch: 'ppc64el', canary: POWER9,
   },
   // -cpu z13 is refused under TCG; "qemu" is the model TCG runs.
   {
     name: 's390x-glibc', goarch: 's390x', libc: 'glibc', cc: 's390x-linux-gnu-gcc',
-    run: ['qemu-s390x', '-cpu', 'qemu', '-L', '/usr/s390x-linux-gnu'], timeoutScale: 4, cpu: 'qemu',
+    run: ['qemu-s390x', '-cpu', 'qemu', '-L', '/usr/s390x-linux-gnu'], timeoutScale: 4, cpu: 'qemu', debArch: 's390x',
     packages: glibcCross('s390x-linux-gnu', 's390x'), canary: Z16,
   },
   {
     name: 's390x-musl', goarch: 's390x', libc: 'musl', cc: 's390x-linux-musl-gcc',
-    run: ['qemu-s390x', '-cpu', 'qemu'], timeoutScale: 4, cpu: 'qemu',
+    run: ['qemu-s390x', '-cpu', 'qemu'], timeoutScale: 4, cpu: 'qemu', debArch: 's390x',
     packages: muslCross('s390x-linux-gnu', 's390x'), dpkgArch: 's390x', canary: Z16,
   },
-  // trixie has no musl for loong64.
+  // trixie has no musl for loong64, and no loong64 userland: its Python and JVM come from sid.
   {
     name: 'loong64-glibc', goarch: 'loong64', libc: 'glibc', cc: 'loongarch64-linux-gnu-gcc',
-    run: ['qemu-loongarch64', '-cpu', 'la464', '-L', '/usr/loongarch64-linux-gnu'], timeoutScale: 4, cpu: 'la464',
+    run: ['qemu-loongarch64', '-cpu', 'la464', '-L', '/usr/loongarch64-linux-gnu'], timeoutScale: 4, cpu: 'la464', debArch: 'loong64', debSuite: 'sid',
     packages: glibcCross('loongarch64-linux-gnu', 'loong64'), canary: LOONG11,
   },
   // Big-endian: Go's linux/ppc64 emits ELFv2, Debian's ppc64 userspace is ELFv1, so no c-shared library links.
@@ -143,8 +150,8 @@ export const PLATFORMS: readonly Platform[] = [
   // For machines whose own CPU is not amd64, and for GOAMD64 checks: Nehalem is x86-64-v2.
   {
     name: 'amd64-glibc-qemu', goarch: 'amd64', libc: 'glibc', cc: 'gcc', default: false,
-    run: ['qemu-x86_64', '-cpu', 'Nehalem'], timeoutScale: 4, cpu: 'Nehalem',
-    packages: ['gcc', 'libc6-dev', QEMU], canary: X86V3,
+    run: ['qemu-x86_64', '-cpu', 'Nehalem'], timeoutScale: 4, cpu: 'Nehalem', debArch: 'amd64',
+    python: ['/usr/bin/python3'], java: [JAVA], packages: ['gcc', 'libc6-dev', QEMU], canary: X86V3,
   },
 ];
 
@@ -170,6 +177,9 @@ const ROW_SCHEMA = {
     timeoutScale: { type: 'number', exclusiveMinimum: 0 },
     cpu: { type: 'string', minLength: 1 },
     python: strings(1),
+    java: strings(1),
+    debArch: { type: 'string', pattern: '^[a-z0-9]+$' },
+    debSuite: { type: 'string', pattern: '^[a-z0-9-]+$' },
     // Debian package names, with an optional :arch.
     packages: { type: 'array', items: { type: 'string', pattern: '^[a-z0-9][a-z0-9+.-]+(:[a-z0-9]+)?$' } },
     dpkgArch: { type: 'string', pattern: '^[a-z0-9]+$' },

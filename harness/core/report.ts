@@ -175,12 +175,22 @@ export function errorSignature(line: string): string | undefined {
 }
 
 /** Does a cell's failure text show the reported error? Returns the line that does. */
-export function findReproduction(reported: readonly string[], failureText: string): { signature: string; line: string } | undefined {
+/** "OSError" of "OSError: Error relocating …": the exception the report's own host must raise again. */
+export const reportedException = (line: string): string | undefined => /^\s*([A-Za-z_][\w.]*(?:Error|Exception))\b:/.exec(line)?.[1];
+
+/**
+ * The reported error in a cell's failure text. With `sameException`, for the
+ * report's own host: a line must carry the reported exception too (Python's
+ * OSError around the loader's text), so the reproduction is the report's
+ * program failing the report's way, not just the same loader message.
+ */
+export function findReproduction(reported: readonly string[], failureText: string, opts: { sameException?: boolean } = {}): { signature: string; line: string } | undefined {
   const lines = failureText.split('\n');
   for (const r of reported) {
     const sig = errorSignature(r);
     if (!sig) continue;
-    const hit = lines.find((l) => l.toLowerCase().includes(sig.toLowerCase()));
+    const exc = opts.sameException ? reportedException(r) : undefined;
+    const hit = lines.find((l) => l.toLowerCase().includes(sig.toLowerCase()) && (!exc || l.includes(exc)));
     if (hit) return { signature: sig, line: shortenPaths(hit.trim().replace(/^csm-load-failed \S+: /, '')) };
   }
   return undefined;

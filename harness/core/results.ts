@@ -7,6 +7,22 @@ import { EXIT } from './errors.js';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
+/** A row's host language as the run found it (core/host-langs.ts, run/langs.ts). */
+export interface HostLangInfo {
+  platform: string;
+  lang: 'python' | 'java';
+  /** The image its hosts run in. */
+  image: string;
+  /** Where it comes from: the toolchain image, the Debian packages of a sysroot, or how CPython was built. */
+  builtFrom: string;
+  /** What it printed of itself (python: sys.version; java: the version and build). */
+  version?: string;
+  /** Its measured start under the row's emulator; the hosts' time limit includes it. */
+  startMs?: number;
+  /** It did not start: its cells are n/a with this reason. */
+  error?: string;
+}
+
 export interface ImageInfo {
   go: string;
   tag: string;
@@ -68,6 +84,8 @@ export interface RunResults {
     rootfs?: { path: string; tag: string; id: string };
   };
   images: ImageInfo[];
+  /** The Python and JVM of every row whose cells have such a host. */
+  hostLangs?: HostLangInfo[];
   platforms: Platform[];
   cases: { name: string; dir: string; description: string }[];
   cells: CellResult[];

@@ -22,8 +22,14 @@ export interface Platform {
   timeoutScale: number;
   /** The CPU model the host runs on, for the results (qemu -cpu, or the build machine's own). */
   cpu: string;
-  /** How to start a Python of this platform inside the image, after the runner prefix; absent: none there. */
+  /** How to start this row's Python in the toolchain image, after the runner prefix; absent: one from a host-language layer (core/host-langs.ts), or none. */
   python?: string[];
+  /** How to start this row's JVM in the toolchain image, after the runner prefix; absent: as for python. */
+  java?: string[];
+  /** The Debian architecture of the row's userland: a Python or JVM that is not in the toolchain image comes from Debian's packages of it. */
+  debArch?: string;
+  /** The suite those packages come from (default: the base's, trixie); loong64 is only in sid. */
+  debSuite?: string;
   /** Debian packages this row needs in the toolchain image: compiler, cross libc, musl, runner. */
   packages?: string[];
   /** The dpkg architecture of those packages ("arm64" for musl:arm64), when it is not the image's own. */
@@ -102,9 +108,11 @@ export interface CaseFile {
   cLibraries?: CLibrarySpec[];
   /** Absent: the case has only its generated probes. */
   host?: {
-    /** C sources; or else a Python script in `python`. */
+    /** C sources; or else a Python script in `python`, or one Java source file in `java`. */
     sources?: string[];
     python?: string;
+    /** Compiled once with javac, run with the row's JVM; its main class is the file's name. */
+    java?: string;
     link?: string[];
     dlopen?: string[];
     cflags?: string[];

@@ -52,7 +52,8 @@ export function staleFiles(files: readonly CacheFile[], current: readonly string
       if (/\.partial-\d+$/.test(name)) return now - mtimeMs > PARTIAL_MS;
       const tag = tagOfCacheFile(name);
       if (!tag) return false;
-      if (tag.startsWith('cshared-matrix-row:')) return !keep.has(tag) && now - mtimeMs > ROW_UNUSED_MS;
+      // Row and host-language layers are keyed by what they add, not named by the recipes: dropped when unused for a while.
+      if (tag.startsWith('cshared-matrix-row:') || tag.startsWith('cshared-matrix-lang:')) return !keep.has(tag) && now - mtimeMs > ROW_UNUSED_MS;
       return supersededTags([tag], current).length > 0;
     })
     .map((f) => f.name)

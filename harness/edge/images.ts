@@ -44,7 +44,7 @@ export function readGoVersions(): GoToolchain[] {
   return data.versions;
 }
 
-const sha = (...parts: string[]): string => {
+export const sha = (...parts: string[]): string => {
   const h = createHash('sha256');
   for (const p of parts) h.update(p).update('\0');
   return h.digest('hex').slice(0, 16);
@@ -145,7 +145,7 @@ export async function imageId(docker: Docker, tag: string): Promise<string | und
   }
 }
 
-function ensureFreeSpace(dir: string, gib: number): void {
+export function ensureFreeSpace(dir: string, gib: number): void {
   const s = statfsSync(dir);
   const free = (s.bavail * s.bsize) / 2 ** 30;
   if (free < gib) throw new InfraError(`only ${free.toFixed(1)} GiB free in ${dir}; building the toolchain image needs ${gib} GiB: free some space (e.g. docker system prune)`);
@@ -174,7 +174,7 @@ export function follow(docker: Docker, stream: NodeJS.ReadableStream, onLine: (l
 }
 
 /** Run mmdebstrap, passing its progress lines through as they come. */
-function runMmdebstrap(args: string[], onLine: (line: string) => void): Promise<void> {
+export function runMmdebstrap(args: string[], onLine: (line: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('mmdebstrap', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: string[] = [];
@@ -231,9 +231,13 @@ export async function ensureBaseImage(docker: Docker, say: (line: string) => voi
 }
 
 /** A Dockerfile layer from images/<dir>, its progress lines filtered by `show`; one place for every layer the harness builds. */
-async function buildLayer(docker: Docker, x: { tag: string; dir: string; buildargs: Record<string, string>; show: RegExp; prefix: string; say: (line: string) => void }): Promise<BuiltImage> {
+export async function buildLayer(
+  docker: Docker,
+  x: { tag: string; dir: string; buildargs: Record<string, string>; show: RegExp; prefix: string; say: (line: string) => void; context?: { cwd: string; files: string[] } },
+): Promise<BuiltImage> {
   const t0 = Date.now();
-  const context = tar.c({ cwd: join(IMAGES_DIR, x.dir), portable: true }, ['Dockerfile']);
+  const ctx = x.context ?? { cwd: join(IMAGES_DIR, x.dir), files: ['Dockerfile'] };
+  const context = tar.c({ cwd: ctx.cwd, portable: true }, ctx.files);
   const stream = await docker.buildImage(Readable.from(context) as unknown as NodeJS.ReadableStream, {
     t: x.tag,
     buildargs: x.buildargs,

@@ -1,6 +1,6 @@
 import type { CanaryResult } from '../core/canary.js';
 import type { Slowdown } from '../core/emulation.js';
-import { countVerdicts, exitCodeFor, RESULTS_SCHEMA_VERSION, type BuildStats, type ImageInfo, type RunResults } from '../core/results.js';
+import { countVerdicts, exitCodeFor, RESULTS_SCHEMA_VERSION, type BuildStats, type HostLangInfo, type ImageInfo, type RunResults } from '../core/results.js';
 import type { Shard } from '../core/shard.js';
 import type { CaseSpec, CellResult, CellSpec, Platform } from '../core/types.js';
 
@@ -27,6 +27,7 @@ export interface RunRecord {
   resources: { userMs: number; systemMs: number; maxRssMiB: number };
   rootfs?: { path: string; tag: string; id: string };
   images: ImageInfo[];
+  hostLangs?: HostLangInfo[];
   platforms: Platform[];
   cases: readonly CaseSpec[];
 }
@@ -58,6 +59,7 @@ export function assembleResults(r: RunRecord): RunResults {
       ...(r.rootfs ? { rootfs: r.rootfs } : {}),
     },
     images: r.images,
+    ...(r.hostLangs?.length ? { hostLangs: r.hostLangs } : {}),
     platforms: r.platforms,
     cases: r.cases.map((c) => ({ name: c.name, dir: c.dir, description: c.description })),
     cells,

@@ -14,6 +14,7 @@ import type { Builds } from './builds.js';
 import { cellFacts, elfOfCell, explanationOf } from './cell-facts.js';
 import type { EngineWatch } from './engine-watch.js';
 import type { HostRuns } from './host-runs.js';
+import type { LangOutcome, LangRuntime } from './langs.js';
 
 /** What one image of the run gives its cells. */
 export interface ImageOfRun {
@@ -41,6 +42,8 @@ export interface CellRunnerConfig {
   rep: Required<Reporter>;
   /** The host's time limit on its platform (the case's budget times the measured slowdown). */
   timeoutMs: (c: CaseSpec, p: Platform) => number;
+  /** A Python or Java host's language on the row (run/langs.ts); undefined for a C host or in a user's rootfs. */
+  lang: (c: CaseSpec, p: Platform) => LangOutcome | undefined;
   repeat: number;
   /** Hosts run in a user-supplied rootfs (no qemu there). */
   rootfs: boolean;
@@ -132,15 +135,16 @@ export class CellRunner {
   private async runHost(cell: CellSpec, c: CaseSpec, w: CellWork): Promise<'cut' | void> {
     const p = cell.platform;
     if (this.cfg.rootfs && p.run.length) return void (w.obs = { notApplicable: `${p.name} runs under qemu-user, which the supplied rootfs does not provide` });
-    if (plan.isPythonHost(c) && !p.python && !this.cfg.rootfs) return void (w.obs = { notApplicable: `no Python for ${p.name} in the image` });
+    const lang = this.cfg.lang(c, p);
+    if (lang && 'notApplicable' in lang) return void (w.obs = { notApplicable: lang.notApplicable });
     w.reached = 'load';
     this.cfg.rep.onStep(cell, 'run');
     const go = cell.go.version;
     const timeoutMs = this.cfg.timeoutMs(c, p);
     for (let i = 0; i < this.cfg.repeat; i++) {
       const logPath = join(cellLogDir(cell), i ? `run-${i + 1}.log` : 'run.log');
-      const cmd = plan.runCmd(c, p, go, timeoutMs, this.cfg.hosts.nonce);
-      const run = await this.cfg.hosts.run({ image: this.imageOf(cell).run.tag, cmd, env: plan.hostEnv(c, p, go), workdir: plan.hostCwd(c, p, go), timeoutMs, logPath });
+      const cmd = plan.runCmd(c, p, go, timeoutMs, this.cfg.hosts.nonce, lang?.command);
+      const run = await this.cfg.hosts.run({ image: this.runImage(cell, lang).tag, cmd, env: plan.hostEnv(c, p, go), workdir: plan.hostCwd(c, p, go), timeoutMs, logPath });
       if (run.kind === 'skipped') return 'cut';
       w.logs[i ? `run-${i + 1}` : 'run'] = run.logPath;
       if (run.kind === 'infra') w.obs = { infraError: { stage: 'run', message: run.message } };
@@ -152,11 +156,18 @@ export class CellRunner {
     }
   }
 
+  /** Hosts run in their language's image (a sysroot, a musl CPython), else in the cell's. */
+  private runImage(cell: CellSpec, lang: LangRuntime | undefined): BuiltImage {
+    return lang?.image ?? this.imageOf(cell).run;
+  }
+
   /** A directory that reruns the cell alone; a bundle that cannot be kept is said, never a verdict. */
   private async keepBundle(cell: CellSpec, c: CaseSpec, verdict: Classification, w: CellWork): Promise<void> {
     const p = cell.platform;
     const go = cell.go.version;
     const img = this.imageOf(cell);
+    const l = this.cfg.lang(c, p);
+    const lang = l && 'image' in l ? l : undefined;
     try {
       w.logs.bundle = await exportBundle({
         session: this.cfg.session,
@@ -164,10 +175,10 @@ export class CellRunner {
         runDir: this.cfg.runDir,
         cellId: cell.id,
         paths: plan.artifactPaths(c, p, go),
-        image: img.run,
+        image: this.runImage(cell, lang),
         tools: img.tools,
         env: plan.hostEnv(c, p, go),
-        cmd: plan.runCmd(c, p, go, this.cfg.timeoutMs(c, p), 'bundle'),
+        cmd: plan.runCmd(c, p, go, this.cfg.timeoutMs(c, p), 'bundle', lang?.command),
         cwd: plan.hostCwd(c, p, go),
         verdict: verdict.verdict,
         failureText: verdict.failureText ?? '',

@@ -1,6 +1,8 @@
 import type Docker from 'dockerode';
 import { rowLayer, rowLayerKey, type BaseRecipe } from '../core/recipe.js';
+import { langLayerKey, type LangLayer } from '../core/host-langs.js';
 import type { GoToolchain, Platform } from '../core/types.js';
+import { ensureLangImage, langImageTag } from '../edge/lang-images.js';
 import { ImageCache } from '../edge/image-cache.js';
 import { currentBaseTag, ensureBaseImage, ensureGoImage, ensureRowImage, goImageTag, imageId, readBaseRecipe, rowImageTag, type BuiltImage } from '../edge/images.js';
 
@@ -30,6 +32,8 @@ interface Wanted {
  */
 class Supplier {
   private base?: Promise<BuiltImage>;
+  /** The base was built by this run: every layer on it is rebuilt too. */
+  baseBuilt = false;
   readonly baseTag = currentBaseTag();
   private readonly cache: ImageCache | undefined;
   /** Tag chains to save once the run is over (savePending). */
@@ -44,7 +48,7 @@ class Supplier {
   }
 
   baseImage(): Promise<BuiltImage> {
-    return (this.base ??= ensureBaseImage(this.docker, this.say, { rebuild: this.opts.rebuild }));
+    return (this.base ??= ensureBaseImage(this.docker, this.say, { rebuild: this.opts.rebuild }).then((b) => ((this.baseBuilt ||= b.built), b)));
   }
 
   async get(w: Wanted): Promise<BuiltImage> {
@@ -99,6 +103,8 @@ class Supplier {
 export class RunImages {
   private readonly recipe: BaseRecipe = readBaseRecipe().recipe;
   private readonly byKey = new Map<string, { go: string; image: BuiltImage }>();
+  /** Host-language layers (core/host-langs.ts), on the base, by langLayerKey. */
+  private readonly langs = new Map<string, BuiltImage>();
   private supplier?: Supplier;
 
   /** "1.27" for a built-in row; "1.27+<layer>" for a row with a layer of its own. */
@@ -127,11 +133,34 @@ export class RunImages {
     this.supplier = s;
   }
 
+  /**
+   * The host-language layers the run's cells need, after the toolchain images
+   * (ensure). Each sits on the base, not on a Go image: a host needs no Go,
+   * so one layer serves every Go version.
+   */
+  async ensureLangs(docker: Docker, layers: Iterable<LangLayer>, say: (l: string) => void): Promise<void> {
+    const s = this.supplier;
+    if (!s) throw new Error('internal: ensureLangs before ensure');
+    for (const layer of layers) {
+      const key = langLayerKey(layer);
+      if (this.langs.has(key)) continue;
+      const tag = langImageTag(s.baseTag, layer);
+      const build = async () => ensureLangImage(docker, await s.baseImage(), layer, say, { rebuild: s.opts.rebuild });
+      this.langs.set(key, await s.get({ tag, chain: [tag, s.baseTag], parentBuilt: s.baseBuilt, build }));
+    }
+  }
+
+  langImage(layer: LangLayer): BuiltImage {
+    const image = this.langs.get(langLayerKey(layer));
+    if (!image) throw new Error(`internal: no image for the layer ${langLayerKey(layer)}`);
+    return image;
+  }
+
   /** After the run's reports: save the images the cache lacks, then prune it (no-op without --image-cache). */
   async saveToCache(say: (l: string) => void): Promise<void> {
     if (!this.supplier) return;
     await this.supplier.savePending(say);
-    this.supplier.prune(this.entries().map((e) => e.image.tag), say);
+    this.supplier.prune([...this.entries().map((e) => e.image.tag), ...[...this.langs.values()].map((i) => i.tag)], say);
   }
 
   /** Every image of the run, each once: its key, the Go series it carries, the image. */

@@ -74,10 +74,10 @@ export class Preparer {
   }
 }
 
-/** One hash over every file of a directory (the harness's C sources: hosts compile against them). */
-export function hashFiles(dir: string): string {
+/** One hash over every file of some directories (the harness's C and Java helpers: hosts compile against them). */
+export function hashFiles(...dirs: string[]): string {
   const h = createHash('sha256');
-  for (const f of readdirSync(dir).sort()) h.update(f).update('\0').update(readFileSync(join(dir, f))).update('\0');
+  for (const dir of dirs) for (const f of readdirSync(dir).sort()) h.update(f).update('\0').update(readFileSync(join(dir, f))).update('\0');
   return h.digest('hex');
 }
 

@@ -19,6 +19,9 @@ import type { Reporter } from '../reporters/reporter.js';
 import { Builds } from './builds.js';
 import { runCanaries } from './canaries.js';
 import { CellRunner, type ImageOfRun } from './cell.js';
+import { hostLangOf, langSupport, layersOf } from '../core/host-langs.js';
+import type { HostLangInfo } from '../core/results.js';
+import { langKey, langPairs, probeLangs, type LangOutcome } from './langs.js';
 import { EngineWatch } from './engine-watch.js';
 import { HostRuns } from './host-runs.js';
 import { RunImages } from './images.js';
@@ -34,7 +37,7 @@ export interface RunState {
   readonly runId: string;
   readonly runDir: string;
   readonly signal?: AbortSignal;
-  /** One hash over harness/c: hosts compile against it, calibration depends on it. */
+  /** One hash over harness/c and harness/java: hosts compile against them, calibration depends on them. */
   readonly harnessCHash: string;
   readonly failures: FailureTracker;
   matrix?: LoadedMatrix;
@@ -46,6 +49,9 @@ export interface RunState {
   hosts?: HostRuns;
   cellRunner?: CellRunner;
   images: ImageInfo[];
+  /** Each row's Python or JVM, by langKey: ready, or n/a with the reason. */
+  langs: Map<string, LangOutcome>;
+  hostLangs: HostLangInfo[];
   slowdowns: Map<string, Slowdown>;
   canaries: Map<string, CanaryResult>;
   results: CellResult[];
@@ -58,15 +64,22 @@ export function newRunState(cfg: RunConfig, rep: Required<Reporter>, runId: stri
     runId,
     runDir: join(cfg.resultsDir, runId),
     ...(signal ? { signal } : {}),
-    harnessCHash: hashFiles(join(REPO_ROOT, 'harness', 'c')),
+    harnessCHash: hashFiles(join(REPO_ROOT, 'harness', 'c'), join(REPO_ROOT, 'harness', 'java')),
     failures: new FailureTracker(cfg.maxFailures),
     toolchains: new RunImages(),
     images: [],
+    langs: new Map(),
+    hostLangs: [],
     slowdowns: new Map(),
     canaries: new Map(),
     results: [],
   };
 }
+
+const hostLangCells = (m: LoadedMatrix) => {
+  const cases = new Map(m.cases.map((c) => [c.name, c]));
+  return m.cells.map((cell) => ({ platform: cell.platform, lang: hostLangOf(cases.get(cell.caseName)!) }));
+};
 
 const need = <T>(v: T | undefined, what: string): T => {
   if (v === undefined) throw new Error(`internal: ${what} is not ready`);
@@ -93,6 +106,8 @@ const engine: Task<RunState> = {
     const matrix = need(s.matrix, 'the matrix');
     await s.toolchains.ensure(docker, matrix.gos, matrix.platforms, say, { rebuild: !!s.cfg.rebuildImages, imageCache: s.cfg.imageCache });
     if (s.cfg.rootfs) s.rootfs = await ensureRootfsImage(docker, s.cfg.rootfs, say);
+    // Only the layers of the rows whose cells have a Python or Java host, and none in a user's rootfs.
+    else await s.toolchains.ensureLangs(docker, layersOf(hostLangCells(matrix)).values(), say);
   },
 };
 
@@ -121,6 +136,18 @@ const prepare: Task<RunState> = {
   },
 };
 
+/** A JVM under qemu takes seconds to start before the case's own budget begins: twice the measured start is added. */
+function langStartAllowance(s: RunState, c: CaseSpec, p: Platform): number {
+  const lang = hostLangOf(c);
+  const o = lang ? s.langs.get(langKey(p, lang)) : undefined;
+  return o && 'startMs' in o ? 2 * o.startMs : 0;
+}
+
+const langUnknown = (p: Platform, lang: 'python' | 'java'): string => {
+  const sup = langSupport(p, lang);
+  return sup.kind === 'none' ? sup.reason : `${lang} on ${p.name} was not started before the cells`;
+};
+
 function cellRunnerFor(s: RunState, session: Session, cases: CaseSpec[], images: Map<string, ImageOfRun>): CellRunner {
   const logs = new RunLogs(s.runDir);
   const stopped = () => s.failures.hasReachedMaxFailures();
@@ -139,7 +166,12 @@ function cellRunnerFor(s: RunState, session: Session, cases: CaseSpec[], images:
     failures: s.failures,
     engine: new EngineWatch(() => session.engineLost(), (l) => s.rep.onLog(l)),
     rep: s.rep,
-    timeoutMs: (c: CaseSpec, p: Platform) => plan.hostTimeoutMs(c, p, s.cfg.timeout, timeoutScale(p, s.slowdowns.get(p.name))),
+    timeoutMs: (c: CaseSpec, p: Platform) => plan.hostTimeoutMs(c, p, s.cfg.timeout, timeoutScale(p, s.slowdowns.get(p.name))) + langStartAllowance(s, c, p),
+    lang: (c: CaseSpec, p: Platform) => {
+      const lang = hostLangOf(c);
+      // A user's rootfs brings its own python3 or java (the runner's fallback), unprobed.
+      return lang && !s.rootfs ? (s.langs.get(langKey(p, lang)) ?? { notApplicable: langUnknown(p, lang) }) : undefined;
+    },
     repeat: s.cfg.repeat,
     rootfs: !!s.rootfs,
     bundles: s.cfg.bundles,
@@ -172,6 +204,28 @@ function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
   return m;
 }
 
+/** Each row's Python or JVM started once, before any cell: its version, its start time, or why its cells are n/a. */
+const languages: Task<RunState> = {
+  name: 'languages',
+  run: async (s) => {
+    const matrix = need(s.matrix, 'the matrix');
+    if (s.rootfs) return;
+    const pairs = langPairs(matrix.cells, new Map(matrix.cases.map((c) => [c.name, c])));
+    if (!pairs.length) return;
+    const go = matrix.gos[0]!.version;
+    const { outcomes, infos } = await probeLangs({
+      pairs,
+      imageOf: (p, _lang, sup) => (sup.kind === 'layer' ? s.toolchains.langImage(sup.layer) : s.toolchains.imageOf(go, p)),
+      session: need(s.session, 'the session'),
+      hosts: need(s.hosts, 'the host runs'),
+      jobs: s.cfg.jobs,
+      say: (l) => s.rep.onLog(l),
+    });
+    s.langs = outcomes;
+    s.hostLangs = infos;
+  },
+};
+
 const restore: Task<RunState> = {
   name: 'restore',
   run: async (s) => {
@@ -201,4 +255,4 @@ const cells: Task<RunState> = {
 };
 
 /** The run, in order; each name is a phase in results.json. */
-export const MATRIX_TASKS: readonly Task<RunState>[] = [load, engine, prepare, calibration, restore, cells];
+export const MATRIX_TASKS: readonly Task<RunState>[] = [load, engine, prepare, calibration, languages, restore, cells];

@@ -1,5 +1,6 @@
 // npm run repro through the real engine: the classic Alpine/Python report must
-// reproduce out of the box, its bundle must rerun a failing cell alone, and
+// reproduce out of the box with a real Python, a C report on every platform,
+// its bundle must rerun a failing cell alone, and
 // --rootfs must run hosts inside a root filesystem this test makes itself.
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,32 +27,56 @@ async function repro(...args: string[]) {
   return { code: p.exitCode, out: p.stdout + p.stderr, outcome, dir, runId };
 }
 
-t.test('the Alpine/Python report reproduces on musl and works on glibc', async (t) => {
-  const r = await repro(join(reports, 'alpine-python.md'));
+// The rows whose Python layers test/integration/langs.test.ts built (an arm64 sysroot, CPython for amd64 and arm64 musl).
+const PY_ROWS = ['amd64-glibc', 'arm64-glibc', 'amd64-musl', 'arm64-musl'];
+
+t.test("the Alpine/Python report: the report's own test.py fails on musl with the reported OSError, and works on glibc", async (t) => {
+  const r = await repro(join(reports, 'alpine-python.md'), '--platform', PY_ROWS.join(','));
   t.equal(r.code, 0, `exit 0: the reported error reproduced\n${r.out.slice(-3000)}`);
   t.match(r.outcome.reported[0], /OSError: Error relocating \.\/cc\.so: : initial-exec TLS resolves to dynamic definition/);
   const cell = (platform: string, kind: string) => r.outcome.cells.find((c) => c.platform === platform && c.kind === kind)!;
+  for (const p of ['amd64-musl', 'arm64-musl']) {
+    const host = cell(p, 'host');
+    t.ok(host.reproduces, `${p}: the report's Python host reproduces`);
+    t.match(host.actual, /^OSError: Error relocating \.\/cc\.so: [^\n]*initial-exec TLS resolves to dynamic definition in \.\/cc\.so/, `${p}: the same exception text, from Python`);
+    t.ok(cell(p, 'dlopen-probe').reproduces, `${p}: the probes still run beside it`);
+  }
+  for (const p of ['amd64-glibc', 'arm64-glibc']) {
+    t.equal(cell(p, 'host').verdict, 'pass', `${p}: the report's Python host loads ./cc.so and runs`);
+    t.notOk(cell(p, 'host').reproduces);
+  }
+  const results = JSON.parse(readFileSync(join(r.dir, 'results.json'), 'utf8')) as { cells: { id: string; logs: Record<string, string> }[] };
+  const hostCell = results.cells.find((c) => c.id === cell('arm64-glibc', 'host').id)!;
+  const log = readFileSync(join(r.dir, hostCell.logs.run!), 'utf8');
+  t.match(log, /--- stdout\ncan load so\n/, "arm64 glibc: test.py's own output, from Debian's arm64 Python");
+  t.match(r.out, /the report's own host fails the reported way \(the same exception and text\) on amd64-musl, arm64-musl/);
+  t.match(r.out, /cell +host +verdict +reproduces +actual/, 'a side-by-side table');
+  t.same(await leftovers(docker, r.runId), []);
+});
 
+t.test('a C report on every default platform: its host and the probes reproduce on every musl row, and a bundle reruns a cell alone', async (t) => {
+  const r = await repro(join(reports, 'musl-dlopen-c'));
+  t.equal(r.code, 0, `exit 0: the reported error reproduced\n${r.out.slice(-3000)}`);
+  const cell = (platform: string, kind: string) => r.outcome.cells.find((c) => c.platform === platform && c.kind === kind)!;
   const rows = defaultPlatforms(PLATFORMS);
   const musl = rows.filter((p) => p.libc === 'musl').map((p) => p.name);
   for (const p of musl) {
-    const c = cell(p, 'dlopen-probe');
-    t.ok(c.reproduces, `${p}: the loader's error is the reported one`);
-    t.match(c.actual, /Error relocating cc\.so: .*initial-exec TLS resolves to dynamic definition in cc\.so/);
-    t.ok(c.bundle, `${p}: a bundle was kept`);
+    for (const kind of ['host', 'dlopen-probe']) {
+      const c = cell(p, kind);
+      t.ok(c.reproduces, `${p} ${kind}: the loader's error is the reported one`);
+      t.match(c.actual, /Error relocating \.?\/?libgreet\.so: .*initial-exec TLS resolves to dynamic definition/);
+      t.ok(c.bundle, `${p} ${kind}: a bundle was kept`);
+    }
   }
   for (const p of rows.filter((p) => p.libc === 'glibc' && p.goarch !== 'ppc64').map((p) => p.name)) {
+    t.equal(cell(p, 'host').verdict, 'pass', `${p}: the report's host dlopens it on glibc`);
     t.equal(cell(p, 'dlopen-probe').verdict, 'pass', `${p}: glibc dlopens it`);
     t.equal(cell(p, 'link-probe').verdict, 'pass', `${p}: glibc loads it linked`);
     t.notOk(cell(p, 'dlopen-probe').reproduces);
   }
-  const py = cell('amd64-glibc', 'host');
-  t.equal(py.verdict, 'pass', "the report's own Python host loads ./cc.so and runs on glibc");
-  t.equal(cell('amd64-musl', 'host').verdict, 'na', 'no musl Python in the toolchain image: not applicable, not fail');
-  // Every musl row's dlopen probe: 9 of 20 rows × (host, dlopen probe, link probe).
-  t.match(r.out, new RegExp(`reproduced in ${musl.length} of ${3 * rows.length} cells: ${musl.map((p) => `${p} \\(dlopen-probe\\)`).join(', ')}`));
+  // Every musl row's host and dlopen probe: 9 of 20 rows × (host, dlopen probe, link probe).
+  t.match(r.out, new RegExp(`reproduced in ${2 * musl.length} of ${3 * rows.length} cells`));
   t.equal(cell('ppc64-glibc', 'dlopen-probe').verdict, 'xfail', 'ppc64: nothing links (go#79898)');
-  t.match(r.out, /cell +host +verdict +reproduces +actual/, 'a side-by-side table');
 
   // The bundle reruns the cell alone, with the engine's CLI and nothing of the harness.
   const bundle = join(r.dir, cell('arm7-musl', 'dlopen-probe').bundle!);

@@ -193,6 +193,19 @@ t.test('runCmd: supervisor (host as nobody, scratch emptied), then the platform 
   }
 });
 
+t.test('runCmd for a Python or Java host: the row\'s language command (a sysroot as -L), then the script or main class', async (t) => {
+  const py = loadCase(join(DEFAULT_CASES_DIR, 'python'));
+  const jni = loadCase(join(DEFAULT_CASES_DIR, 'jni'));
+  const tail = (c: typeof py, p: string, lang?: { run: string[]; cmd: string[] }) => runCmd(c, platform(p), '1.27', 1, 'n', lang).slice(4 + AS_NOBODY.length);
+  const sys = { run: ['qemu-aarch64', '-cpu', 'cortex-a53', '-L', '/opt/csm/sysroot/arm64-trixie-python'], cmd: ['/opt/csm/sysroot/arm64-trixie-python/usr/bin/python3.13'] };
+  t.same(tail(py, 'arm64-glibc', sys), [...sys.run, ...sys.cmd, '/work/src/python/host.py']);
+  t.same(tail(py, 'amd64-glibc', { run: [], cmd: ['python3'] }), ['python3', '/work/src/python/host.py']);
+  t.same(tail(jni, 'arm64-glibc', { run: ['qemu-aarch64', '-L', '/s'], cmd: ['/s/java'] }), ['qemu-aarch64', '-L', '/s', '/s/java', '-cp', '/work/out/go1.27/java/jni', 'Host']);
+  // A user's rootfs: no layer; its own python3 and java, with no emulator.
+  t.same(tail(py, 'amd64-musl'), ['python3', '/work/src/python/host.py']);
+  t.same(tail(jni, 'amd64-musl'), ['java', '-cp', '/work/out/go1.27/java/jni', 'Host']);
+});
+
 t.test('buildEnv', async (t) => {
   t.same(buildEnv(platform('amd64-glibc'), '/cache/go-build/x'), [
     'CGO_ENABLED=1',

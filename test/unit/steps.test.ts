@@ -62,6 +62,20 @@ t.test('a Python host has no compile step', async (t) => {
   t.same(steps.map((s) => s.stage), ['build']);
 });
 
+t.test('a Java host: javac once per case and Go image, not per row; its Go library gets <jni.h>', async (t) => {
+  const jni = load('jni');
+  const [lib, javac] = planSteps(cellOf(jni), jni, inputs);
+  t.same(javac!.cmd, ['/usr/lib/jvm/java-21-openjdk-amd64/bin/javac', '-encoding', 'UTF-8', '-Xlint:none', '-d', '/work/out/go1.27/java/jni', 'Host.java', '/work/csm/Csm.java']);
+  t.equal(javac!.target, '/work/out/go1.27/java/jni/Host.class', 'the main class is the file\'s name');
+  t.equal(javac!.workdir, '/work/src/jni');
+  const arm = planSteps(cellOf(jni, 'arm64-glibc'), jni, inputs);
+  t.equal(arm[1]!.key, javac!.key, 'every row shares the one compile');
+  t.ok(lib!.env.some((e) => e === 'CGO_CFLAGS=-O2 -g -I/usr/lib/jvm/java-21-openjdk-amd64/include -I/usr/lib/jvm/java-21-openjdk-amd64/include/linux'));
+  t.ok(arm[0]!.env.some((e) => e.startsWith('CGO_CFLAGS=') && e.includes('/include/linux')), 'the same headers for a cross build: jni_md.h is not per architecture');
+  const py = load('python');
+  t.notOk(planSteps(cellOf(py), py, inputs)[0]!.env.some((e) => e.startsWith('CGO_CFLAGS=')), 'other cases keep Go\'s default flags');
+});
+
 t.test('probe cells share their case\'s library builds', async (t) => {
   const dlopen = load('dlopen');
   const [probe] = probeCases(dlopen, readProbeExpectations());

@@ -1,0 +1,67 @@
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import { describeLayer, langLayerKey, sysrootMmdebstrapArgs, type CpythonLayer, type LangLayer, type SysrootLayer } from '../core/host-langs.js';
+import { aptInstall, onPath } from './host-packages.js';
+import { buildLayer, ensureFreeSpace, hostMirror, IMAGES_DIR, imageId, runMmdebstrap, sha, type BuiltImage } from './images.js';
+
+/**
+ * A host language's layer as an image on the base (core/host-langs.ts): not
+ * on a Go image, because no Go is needed to run a host, and so one layer
+ * serves every Go version. Tagged by a hash of the base, the recipe files and
+ * the layer, like every image here.
+ */
+const recipeText = (l: LangLayer): string =>
+  l.kind === 'sysroot' ? readFileSync(join(IMAGES_DIR, 'sysroot', 'Dockerfile'), 'utf8') : ['Dockerfile', 'build-cpython.sh'].map((f) => readFileSync(join(IMAGES_DIR, 'cpython', f), 'utf8')).join('\0');
+
+export const langImageTag = (baseTag: string, l: LangLayer): string => `cshared-matrix-lang:${l.kind === 'sysroot' ? `${l.debArch}-${l.lang}` : `musl-${l.host.split('-')[0]}-python`}-${sha('lang-v1', baseTag, recipeText(l), langLayerKey(l))}`;
+
+export async function ensureLangImage(docker: Docker, base: BuiltImage, l: LangLayer, say: (line: string) => void, opts: { rebuild?: boolean } = {}): Promise<BuiltImage> {
+  const tag = langImageTag(base.tag, l);
+  const existing = await imageId(docker, tag);
+  if (existing && !opts.rebuild && !base.built) return { tag, id: existing, built: false, seconds: 0 };
+  say(`building ${tag}: ${describeLayer(l)}`);
+  return l.kind === 'sysroot' ? buildSysroot(docker, base, l, tag, say) : buildCpython(docker, base, l, tag, say);
+}
+
+async function buildSysroot(docker: Docker, base: BuiltImage, l: SysrootLayer, tag: string, say: (line: string) => void): Promise<BuiltImage> {
+  if (!(await onPath('mmdebstrap'))) await aptInstall(['mmdebstrap'], (line) => say(`  ${line}`));
+  const work = '/var/tmp/cshared-matrix';
+  mkdirSync(work, { recursive: true });
+  ensureFreeSpace(work, 2);
+  const dir = mkdtempSync(join(work, 'sysroot-'));
+  const t0 = Date.now();
+  try {
+    cpSync(join(IMAGES_DIR, 'sysroot', 'Dockerfile'), join(dir, 'Dockerfile'));
+    await runMmdebstrap(sysrootMmdebstrapArgs(l, hostMirror(), join(dir, 'sysroot.tar')), (line) => {
+      if (/^[EW]:|^I: (downloading|extracting|success)/.test(line)) say(`  [sysroot ${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}`);
+    });
+    const image = await buildLayer(docker, { tag, dir: 'sysroot', buildargs: { BASE: base.tag, DIR: l.dir }, show: /^(Step |E: )/, prefix: 'sysroot', say, context: { cwd: dir, files: ['Dockerfile', 'sysroot.tar'] } });
+    return { ...image, seconds: (Date.now() - t0) / 1000 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function buildCpython(docker: Docker, base: BuiltImage, l: CpythonLayer, tag: string, say: (line: string) => void): Promise<BuiltImage> {
+  const buildargs = {
+    BASE: base.tag,
+    MIRROR: hostMirror(),
+    SUITE: l.sources.suite,
+    HOST: l.host,
+    CC: l.cc,
+    CFLAGS_EXTRA: l.cflags.join(' '),
+    KINC: l.kernelHeaders.include,
+    KASM: l.kernelHeaders.asm,
+    PREFIX: l.prefix,
+  };
+  return buildLayer(docker, {
+    tag,
+    dir: 'cpython',
+    buildargs,
+    show: /^(\[cpython |Step |E: |Failed to build|Following modules)/,
+    prefix: `python ${l.host}`,
+    say,
+    context: { cwd: join(IMAGES_DIR, 'cpython'), files: ['Dockerfile', 'build-cpython.sh'] },
+  });
+}

@@ -1,0 +1,95 @@
+import pLimit from 'p-limit';
+import { hostLangOf, langProbeArgs, langStartFailure, langSupport, parseLangVersion, type HostLang, type LangSupport } from '../core/host-langs.js';
+import type { HostLangInfo } from '../core/results.js';
+import type { CaseSpec, CellSpec, Platform } from '../core/types.js';
+import type { BuiltImage } from '../edge/images.js';
+import type { Session } from '../edge/sandbox.js';
+import * as plan from '../plan.js';
+import type { HostRuns } from './host-runs.js';
+
+/** A row's language, ready for its hosts: the image they run in, how they start it, how long it took to start. */
+export interface LangRuntime {
+  image: BuiltImage;
+  command: plan.LangCommand;
+  startMs: number;
+}
+
+export type LangOutcome = LangRuntime | { notApplicable: string };
+
+/** Every (row, language) the cells need, each once. */
+export function langPairs(cells: readonly CellSpec[], cases: ReadonlyMap<string, CaseSpec>): { platform: Platform; lang: HostLang }[] {
+  const seen = new Map<string, { platform: Platform; lang: HostLang }>();
+  for (const cell of cells) {
+    const lang = hostLangOf(cases.get(cell.caseName)!);
+    if (lang) seen.set(`${cell.platform.name}\0${lang}`, { platform: cell.platform, lang });
+  }
+  return [...seen.values()];
+}
+
+export const langKey = (p: Platform, lang: HostLang): string => `${p.name}\0${lang}`;
+
+/** What the layer says it is: the .debs a sysroot was extracted from, or how CPython was built. */
+async function builtFrom(session: Session, s: LangSupport, image: BuiltImage): Promise<string> {
+  if (s.kind !== 'layer') return 'the toolchain image';
+  const file = s.layer.kind === 'sysroot' ? `${s.layer.dir}/csm-packages.txt` : `${s.layer.prefix}/csm-build.txt`;
+  const r = await session.exec(await session.builder(image.tag), ['cat', file], { deadlineMs: 30_000 });
+  const text = r.stdout.trim();
+  if (s.layer.kind === 'cpython') return text;
+  // The packages the layer asked for, with the versions taken: the rest are their dependencies.
+  const wanted = new Set(s.layer.packages);
+  const main = text.split('\n').filter((l) => wanted.has(l.split(' ')[0]!));
+  return `Debian ${main.join(', ')} (${s.layer.suite}), extracted with ${text.split('\n').length - main.length} dependencies`;
+}
+
+/**
+ * Start each row's language once, as a host would (the run pool, as nobody,
+ * under the row's emulator), before any cell: its start time goes into the
+ * hosts' time limits, its version into results.json, and a language that does
+ * not start makes its cells n/a with what it printed, instead of failing them.
+ */
+export async function probeLangs(a: {
+  pairs: { platform: Platform; lang: HostLang }[];
+  imageOf: (p: Platform, lang: HostLang, s: LangSupport) => BuiltImage;
+  session: Session;
+  hosts: HostRuns;
+  jobs: number;
+  say: (line: string) => void;
+}): Promise<{ outcomes: Map<string, LangOutcome>; infos: HostLangInfo[] }> {
+  const outcomes = new Map<string, LangOutcome>();
+  const infos: HostLangInfo[] = [];
+  const limit = pLimit(Math.max(1, a.jobs));
+  await Promise.all(
+    a.pairs.map(({ platform: p, lang }) =>
+      limit(async () => {
+        const s = langSupport(p, lang);
+        if (s.kind === 'none') return void outcomes.set(langKey(p, lang), { notApplicable: s.reason });
+        const image = a.imageOf(p, lang, s);
+        const command = { run: s.run, cmd: s.cmd };
+        const timeoutMs = 120_000;
+        const cmd = [plan.SUPERVISOR, '--as', plan.HOST_USER, ...plan.HOST_SCRATCH.flatMap((d) => ['--fresh', d]), String(timeoutMs), a.hosts.nonce, '--', ...s.run, ...s.cmd, ...langProbeArgs(lang)];
+        const r = await a.hosts.run({ image: image.tag, cmd, env: [], workdir: '/tmp', timeoutMs, logPath: `logs/langs/${p.name}-${lang}.log` });
+        const from = await builtFrom(a.session, s, image).catch((e: Error) => `(unknown: ${e.message})`);
+        if (r.kind !== 'ran') {
+          const reason = r.kind === 'infra' ? r.message : 'the run was stopped';
+          outcomes.set(langKey(p, lang), { notApplicable: reason });
+          infos.push({ platform: p.name, lang, image: image.tag, builtFrom: from, error: reason });
+          return;
+        }
+        const version = r.end.kind === 'exit' && r.end.code === 0 ? parseLangVersion(lang, r.stdout, r.stderr) : undefined;
+        if (!version) {
+          const how = r.end.kind === 'exit' ? `exit ${r.end.code}` : r.end.kind === 'signal' ? `killed by ${r.end.name}` : `no answer in ${timeoutMs / 1000} s`;
+          const reason = langStartFailure(lang, s.run, how, `${r.stdout}\n${r.stderr}`);
+          a.say(`${p.name}: ${reason}`);
+          outcomes.set(langKey(p, lang), { notApplicable: reason });
+          infos.push({ platform: p.name, lang, image: image.tag, builtFrom: from, error: reason });
+          return;
+        }
+        outcomes.set(langKey(p, lang), { image, command, startMs: r.ms });
+        infos.push({ platform: p.name, lang, image: image.tag, builtFrom: from, version, startMs: r.ms });
+        a.say(`${p.name}: ${lang === 'python' ? 'Python' : 'JVM'} ${version} starts in ${(r.ms / 1000).toFixed(1)} s (${from})`);
+      }),
+    ),
+  );
+  infos.sort((x, y) => x.platform.localeCompare(y.platform) || x.lang.localeCompare(y.lang));
+  return { outcomes, infos };
+}
