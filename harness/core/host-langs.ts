@@ -134,7 +134,7 @@ export function sysrootMmdebstrapArgs(l: SysrootLayer, mirror: string, out: stri
     `--include=${l.packages.join(',')}`,
     ...['/usr/share/doc/*', '/usr/share/man/*', '/usr/share/locale/*', '/usr/share/info/*'].map((p) => `--dpkgopt=path-exclude=${p}`),
     '--setup-hook=mkdir -p "$1/usr/bin" "$1/usr/lib"; ln -s usr/bin "$1/bin"; ln -s usr/bin "$1/sbin"; ln -s usr/lib "$1/lib"; ln -s usr/lib64 "$1/lib64"',
-    `--extract-hook=for d in "$1"/var/cache/apt/archives/*.deb; do dpkg-deb -f "$d" Package Version Architecture | paste -sd ' '; done > "$1/csm-packages.txt"`,
+    `--extract-hook=for d in "$1"/var/cache/apt/archives/*.deb; do dpkg-deb -W --showformat='\${Package} \${Version} \${Architecture}\\n' "$d"; done > "$1/csm-packages.txt"`,
     l.suite,
     out,
     `deb ${mirror} ${l.suite} main`,

@@ -11,8 +11,11 @@ import { buildLayer, ensureFreeSpace, hostMirror, IMAGES_DIR, imageId, runMmdebs
  * serves every Go version. Tagged by a hash of the base, the recipe files and
  * the layer, like every image here.
  */
+// A sysroot's recipe is its mmdebstrap command too (hooks included), with the mirror left out as for the base.
 const recipeText = (l: LangLayer): string =>
-  l.kind === 'sysroot' ? readFileSync(join(IMAGES_DIR, 'sysroot', 'Dockerfile'), 'utf8') : ['Dockerfile', 'build-cpython.sh'].map((f) => readFileSync(join(IMAGES_DIR, 'cpython', f), 'utf8')).join('\0');
+  l.kind === 'sysroot'
+    ? [readFileSync(join(IMAGES_DIR, 'sysroot', 'Dockerfile'), 'utf8'), ...sysrootMmdebstrapArgs(l, '{mirror}', 'sysroot.tar')].join('\0')
+    : ['Dockerfile', 'build-cpython.sh'].map((f) => readFileSync(join(IMAGES_DIR, 'cpython', f), 'utf8')).join('\0');
 
 export const langImageTag = (baseTag: string, l: LangLayer): string => `cshared-matrix-lang:${l.kind === 'sysroot' ? `${l.debArch}-${l.lang}` : `musl-${l.host.split('-')[0]}-python`}-${sha('lang-v1', baseTag, recipeText(l), langLayerKey(l))}`;
 

@@ -47,7 +47,8 @@ t.test('python and jni: the row\'s own Python and JVM, musl included', async (t)
 
   const langs = r.hostLangs ?? [];
   const info = (platform: string, lang: string) => langs.find((l) => l.platform === platform && l.lang === lang);
-  t.match(info('arm64-glibc', 'python'), { version: /^3\.13\.\d+$/, builtFrom: /^Debian python3\.13-minimal 3\.13\.\S+ arm64, libpython3\.13-stdlib 3\.13\.\S+ arm64 \(trixie\)/ });
+  t.match(info('arm64-glibc', 'python'), { version: /^3\.13\.\d+$/, builtFrom: /^Debian .*python3\.13-minimal 3\.13\.\S+ arm64.* \(trixie\), extracted with \d+ dependencies$/ });
+  t.match(info('arm64-glibc', 'python')?.builtFrom, /libpython3\.13-stdlib 3\.13\.\S+ arm64/);
   t.match(info('amd64-musl', 'python'), { version: /^3\.13\.\d+$/, builtFrom: /^CPython 3\.13\.\S+ and libffi 3\.\S+ \(Debian source packages, x86_64-linux-musl\), built by gcc 14/ });
   t.match(info('arm64-musl', 'python'), { builtFrom: /aarch64-linux-musl/ });
   t.ok((info('arm64-glibc', 'java')?.startMs ?? 0) > 0, 'the JVM\'s start under qemu is measured');

@@ -115,3 +115,4 @@ t.test('a layer\'s image tag: a hash of the base, its recipe files and the layer
   t.match(langImageTag('cshared-matrix-base:1', layer('riscv64-musl')), /^cshared-matrix-lang:musl-riscv64-python-[0-9a-f]{16}$/);
   t.match(langImageTag('cshared-matrix-base:1', layer('arm64-glibc', 'java')), /^cshared-matrix-lang:arm64-java-/);
 });
+
