@@ -28,7 +28,8 @@ export function naiveScript(cases: readonly CaseSpec[], platforms: readonly Plat
   for (const c of cases) {
     if (!c.host) continue;
     for (const p of platforms) {
-      if (c.host.python && !p.python) continue;
+      // The baseline runs C hosts and the toolchain image's own Python only: no language layers, no JVM.
+      if ((c.host.python && !p.python) || c.host.java) continue;
       lines.push(`# ${c.name} on ${p.name}`);
       for (const lib of c.libraries) {
         const out = plan.goLibDir(c, lib, p, go);

@@ -27,9 +27,9 @@ const GZIP_LEVEL = 3;
 /** The tarball's file name for a tag: ':' and '/' become '_'. */
 export const cacheFileName = (tag: string): string => `${tag.replace(/[:/]/g, '_')}.tar.gz`;
 
-/** The toolchain tag a tarball's name stands for, or undefined for any other file (the harness only names base, go and row images). */
+/** The image tag a tarball's name stands for, or undefined for any other file (the harness only names base, go, row and host-language images). */
 export function tagOfCacheFile(name: string): string | undefined {
-  const m = /^(cshared-matrix-(?:base|go|row))_([\w][\w.-]*)\.tar\.gz$/.exec(name);
+  const m = /^(cshared-matrix-(?:base|go|row|lang))_([\w][\w.-]*)\.tar\.gz$/.exec(name);
   return m ? `${m[1]}:${m[2]}` : undefined;
 }
 
@@ -125,6 +125,38 @@ export class ImageCache {
       throw new InfraError(`saving ${names.join(' + ')} to ${this.dir} failed: ${firstLine(e)}`);
     }
     say(`image cache: saved ${names.join(' + ')} to ${file} (${formatBytes(statSync(file).size)}) in ${seconds(t0)}`);
+  }
+
+  /**
+   * A host-language layer (edge/lang-images.ts) is kept as its directory
+   * alone, a gzipped tar of `dir` read from a container of the image: a
+   * `docker save` of it would carry every layer of the base under it, a
+   * gigabyte per row. lang-images.ts restores it onto the base.
+   */
+  async saveDir(docker: Docker, tag: string, dir: string, say: (line: string) => void): Promise<void> {
+    const file = this.fileFor(tag);
+    const partial = `${file}.partial-${process.pid}`;
+    const t0 = Date.now();
+    let c: Docker.Container | undefined;
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      c = await docker.createContainer({ Image: tag, Cmd: ['true'], Labels: { 'cshared-matrix.cache': 'save' }, HostConfig: { NetworkMode: 'none' } });
+      await pipeline((await c.getArchive({ path: dir })) as unknown as NodeJS.ReadableStream, createGzip({ level: GZIP_LEVEL }), createWriteStream(partial));
+      renameSync(partial, file);
+    } catch (e) {
+      rmSync(partial, { force: true });
+      if ((e as NodeJS.ErrnoException).code === 'ENOSPC') throw new InfraError(`no space left in ${this.dir} for ${dir} of ${tag}: free space there, or point --image-cache at a larger disk`);
+      throw new InfraError(`saving ${dir} of ${tag} to ${this.dir} failed: ${firstLine(e)}`);
+    } finally {
+      await c?.remove({ force: true }).catch(() => undefined);
+    }
+    say(`image cache: saved ${dir} of ${tag} to ${file} (${formatBytes(statSync(file).size)}) in ${seconds(t0)}`);
+  }
+
+  /** After a restore from it: the tarball was used (row and language tarballs go when unused for ROW_UNUSED_MS). */
+  touch(tag: string): void {
+    const now = new Date();
+    if (this.has(tag)) utimesSync(this.fileFor(tag), now, now);
   }
 
   /**

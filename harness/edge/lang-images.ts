@@ -1,5 +1,5 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type Docker from 'dockerode';
 import { describeLayer, langLayerKey, sysrootMmdebstrapArgs, type CpythonLayer, type LangLayer, type SysrootLayer } from '../core/host-langs.js';
 import { aptInstall, onPath } from './host-packages.js';
@@ -25,6 +25,30 @@ export async function ensureLangImage(docker: Docker, base: BuiltImage, l: LangL
   if (existing && !opts.rebuild && !base.built) return { tag, id: existing, built: false, seconds: 0 };
   say(`building ${tag}: ${describeLayer(l)}`);
   return l.kind === 'sysroot' ? buildSysroot(docker, base, l, tag, say) : buildCpython(docker, base, l, tag, say);
+}
+
+/** What a layer adds to the base: the one directory its hosts use. */
+export const langContentDir = (l: LangLayer): string => (l.kind === 'sysroot' ? l.dir : l.prefix);
+
+/**
+ * A layer from its directory's tarball (ImageCache.saveDir) instead of its
+ * recipe: the sysroot Dockerfile's ADD on the base, in seconds where a CPython
+ * build takes minutes. The tag is the recipe's, as for a loaded toolchain image.
+ */
+export async function restoreLangImage(docker: Docker, base: BuiltImage, l: LangLayer, tarball: string, say: (line: string) => void): Promise<BuiltImage> {
+  const tag = langImageTag(base.tag, l);
+  const work = '/var/tmp/cshared-matrix';
+  mkdirSync(work, { recursive: true });
+  const dir = mkdtempSync(join(work, 'restore-'));
+  try {
+    cpSync(join(IMAGES_DIR, 'sysroot', 'Dockerfile'), join(dir, 'Dockerfile'));
+    // ADD unpacks a gzipped tar as it does a plain one; the tarball's top entry is the directory itself.
+    copyFileSync(tarball, join(dir, 'sysroot.tar'));
+    const buildargs = { BASE: base.tag, DIR: dirname(langContentDir(l)) };
+    return await buildLayer(docker, { tag, dir: 'sysroot', buildargs, show: /^E: /, prefix: 'restore', say, context: { cwd: dir, files: ['Dockerfile', 'sysroot.tar'] } });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function buildSysroot(docker: Docker, base: BuiltImage, l: SysrootLayer, tag: string, say: (line: string) => void): Promise<BuiltImage> {

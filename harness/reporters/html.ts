@@ -178,6 +178,8 @@ function metaHtml(r: RunResults): string {
     const tools = Object.entries(img.tools).map(([k, v]) => `<span class="tool"><b>${esc(k)}</b> ${esc(v)}</span>`);
     rows.push([`Image go${esc(img.go)}`, `<code>${esc(img.tag)}</code> <span class="dim">${esc(img.id.replace(/^sha256:/, '').slice(0, 12))}</span><div class="tools">${tools.join('')}</div>`]);
   }
+  const langs = (r.hostLangs ?? []).map((l) => `<li><b>${esc(l.platform)}</b> ${l.lang === 'python' ? 'Python' : 'JVM'} ${l.version ? `${esc(l.version)}${l.startMs !== undefined ? ` <span class="dim">starts in ${(l.startMs / 1000).toFixed(1)} s</span>` : ''}` : `<b>does not start</b>: ${esc(l.error ?? '')}`} <span class="dim">${esc(l.builtFrom)}</span></li>`);
+  if (langs.length) rows.push(['Host languages', `<ul class="canaries">${langs.join('')}</ul>`]);
   return `<dl class="meta">${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>`;
 }
 

@@ -137,6 +137,7 @@ export class CellRunner {
     if (this.cfg.rootfs && p.run.length) return void (w.obs = { notApplicable: `${p.name} runs under qemu-user, which the supplied rootfs does not provide` });
     const lang = this.cfg.lang(c, p);
     if (lang && 'notApplicable' in lang) return void (w.obs = { notApplicable: lang.notApplicable });
+    if (lang && 'infraError' in lang) return void (w.obs = { infraError: { stage: 'run', message: lang.infraError } });
     w.reached = 'load';
     this.cfg.rep.onStep(cell, 'run');
     const go = cell.go.version;

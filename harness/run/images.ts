@@ -1,8 +1,9 @@
+import { rmSync } from 'node:fs';
 import type Docker from 'dockerode';
 import { rowLayer, rowLayerKey, type BaseRecipe } from '../core/recipe.js';
-import { langLayerKey, type LangLayer } from '../core/host-langs.js';
+import { describeLayer, langLayerKey, type LangLayer } from '../core/host-langs.js';
 import type { GoToolchain, Platform } from '../core/types.js';
-import { ensureLangImage, langImageTag } from '../edge/lang-images.js';
+import { ensureLangImage, langContentDir, langImageTag, restoreLangImage } from '../edge/lang-images.js';
 import { ImageCache } from '../edge/image-cache.js';
 import { currentBaseTag, ensureBaseImage, ensureGoImage, ensureRowImage, goImageTag, imageId, readBaseRecipe, rowImageTag, type BuiltImage } from '../edge/images.js';
 
@@ -20,6 +21,8 @@ interface Wanted {
   /** The image it sits on was built in this run: it is rebuilt too. */
   parentBuilt: boolean;
   build: () => Promise<BuiltImage>;
+  /** A host-language layer: cached as its directory alone, restored onto the base (ImageCache.saveDir). */
+  content?: { dir: string; restore: (tarball: string) => Promise<BuiltImage> };
 }
 
 /**
@@ -36,8 +39,8 @@ class Supplier {
   baseBuilt = false;
   readonly baseTag = currentBaseTag();
   private readonly cache: ImageCache | undefined;
-  /** Tag chains to save once the run is over (savePending). */
-  private readonly pending: string[][] = [];
+  /** What to save once the run is over (savePending), by tag. */
+  private readonly pending: { tag: string; save: (say: (l: string) => void) => Promise<void> }[] = [];
 
   constructor(
     readonly docker: Docker,
@@ -55,18 +58,43 @@ class Supplier {
     if (!this.opts.rebuild && !w.parentBuilt) {
       const id = await imageId(this.docker, w.tag);
       if (id) {
-        if (this.cache && !this.cache.has(w.tag)) this.pending.push(w.chain);
+        if (this.cache && !this.cache.has(w.tag)) this.later(w);
         return { tag: w.tag, id, built: false, seconds: 0 };
       }
       const t0 = Date.now();
-      if (await this.cache?.load(this.docker, w.tag, this.say)) {
+      const restored = w.content ? await this.restore(w) : undefined;
+      if (restored) return restored;
+      if (!w.content && (await this.cache?.load(this.docker, w.tag, this.say))) {
         const loaded = await imageId(this.docker, w.tag);
         if (loaded) return { tag: w.tag, id: loaded, built: false, seconds: (Date.now() - t0) / 1000 };
       }
     }
     const image = await w.build();
-    if (this.cache) this.pending.push(w.chain);
+    if (this.cache) this.later(w);
     return image;
+  }
+
+  private later(w: Wanted): void {
+    const cache = this.cache!;
+    const content = w.content;
+    this.pending.push({ tag: w.tag, save: (say) => (content ? cache.saveDir(this.docker, w.tag, content.dir, say) : cache.save(this.docker, w.chain, say)) });
+  }
+
+  /** A host-language layer from its directory's tarball; one that cannot be restored is said, deleted, and the layer built. */
+  private async restore(w: Wanted): Promise<BuiltImage | undefined> {
+    const cache = this.cache;
+    if (!cache?.has(w.tag) || !w.content) return undefined;
+    const t0 = Date.now();
+    try {
+      const image = await w.content.restore(cache.fileFor(w.tag));
+      cache.touch(w.tag);
+      this.say(`image cache: restored ${w.tag} from ${cache.fileFor(w.tag)} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+      return { ...image, built: false };
+    } catch (e) {
+      this.say(`image cache: could not restore ${w.tag} from ${cache.fileFor(w.tag)} (${(e as Error).message.split('\n')[0]}); deleted it, the layer is built instead`);
+      rmSync(cache.fileFor(w.tag), { force: true });
+      return undefined;
+    }
   }
 
   /**
@@ -76,11 +104,11 @@ class Supplier {
    * hosts for the CPU while their time limits run.
    */
   async savePending(say: (l: string) => void): Promise<void> {
-    for (const chain of this.pending.splice(0)) {
+    for (const p of this.pending.splice(0)) {
       try {
-        await this.cache?.save(this.docker, chain, say);
+        await p.save(say);
       } catch (e) {
-        say(`image cache: could not save ${chain[0]} (${(e as Error).message.split('\n')[0]})`);
+        say(`image cache: could not save ${p.tag} (${(e as Error).message.split('\n')[0]})`);
       }
     }
   }
@@ -103,8 +131,8 @@ class Supplier {
 export class RunImages {
   private readonly recipe: BaseRecipe = readBaseRecipe().recipe;
   private readonly byKey = new Map<string, { go: string; image: BuiltImage }>();
-  /** Host-language layers (core/host-langs.ts), on the base, by langLayerKey. */
-  private readonly langs = new Map<string, BuiltImage>();
+  /** Host-language layers (core/host-langs.ts), on the base, by langLayerKey: the image, or why it could not be had. */
+  private readonly langs = new Map<string, BuiltImage | { error: string }>();
   private supplier?: Supplier;
 
   /** "1.27" for a built-in row; "1.27+<layer>" for a row with a layer of its own. */
@@ -146,11 +174,20 @@ export class RunImages {
       if (this.langs.has(key)) continue;
       const tag = langImageTag(s.baseTag, layer);
       const build = async () => ensureLangImage(docker, await s.baseImage(), layer, say, { rebuild: s.opts.rebuild });
-      this.langs.set(key, await s.get({ tag, chain: [tag, s.baseTag], parentBuilt: s.baseBuilt, build }));
+      const content = { dir: langContentDir(layer), restore: async (tarball: string) => restoreLangImage(docker, await s.baseImage(), layer, tarball, say) };
+      // One row's layer that cannot be built (its packages missing from the mirror, say) is that row's cells' error, not the run's end.
+      try {
+        this.langs.set(key, await s.get({ tag, chain: [tag], parentBuilt: s.baseBuilt, build, content }));
+      } catch (e) {
+        const error = `could not build ${tag} (${describeLayer(layer)}): ${(e as Error).message.split('\n')[0]}`;
+        say(error);
+        this.langs.set(key, { error });
+      }
     }
   }
 
-  langImage(layer: LangLayer): BuiltImage {
+  /** The layer's image, or why the run has none. */
+  langImage(layer: LangLayer): BuiltImage | { error: string } {
     const image = this.langs.get(langLayerKey(layer));
     if (!image) throw new Error(`internal: no image for the layer ${langLayerKey(layer)}`);
     return image;
@@ -160,7 +197,7 @@ export class RunImages {
   async saveToCache(say: (l: string) => void): Promise<void> {
     if (!this.supplier) return;
     await this.supplier.savePending(say);
-    this.supplier.prune([...this.entries().map((e) => e.image.tag), ...[...this.langs.values()].map((i) => i.tag)], say);
+    this.supplier.prune([...this.entries().map((e) => e.image.tag), ...[...this.langs.values()].flatMap((i) => ('tag' in i ? [i.tag] : []))], say);
   }
 
   /** Every image of the run, each once: its key, the Go series it carries, the image. */

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { hostLangOf, langProbeArgs, langStartFailure, langSupport, parseLangVersion, type HostLang, type LangSupport } from '../core/host-langs.js';
+import { describeLayer, hostLangOf, langProbeArgs, langStartFailure, langSupport, parseLangVersion, type HostLang, type LangSupport } from '../core/host-langs.js';
 import type { HostLangInfo } from '../core/results.js';
 import type { CaseSpec, CellSpec, Platform } from '../core/types.js';
 import type { BuiltImage } from '../edge/images.js';
@@ -14,7 +14,8 @@ export interface LangRuntime {
   startMs: number;
 }
 
-export type LangOutcome = LangRuntime | { notApplicable: string };
+/** Ready; n/a where the row cannot have the language; an infrastructure error where its layer could not be built. */
+export type LangOutcome = LangRuntime | { notApplicable: string } | { infraError: string };
 
 /** Every (row, language) the cells need, each once. */
 export function langPairs(cells: readonly CellSpec[], cases: ReadonlyMap<string, CaseSpec>): { platform: Platform; lang: HostLang }[] {
@@ -49,7 +50,7 @@ async function builtFrom(session: Session, s: LangSupport, image: BuiltImage): P
  */
 export async function probeLangs(a: {
   pairs: { platform: Platform; lang: HostLang }[];
-  imageOf: (p: Platform, lang: HostLang, s: LangSupport) => BuiltImage;
+  imageOf: (p: Platform, lang: HostLang, s: LangSupport) => BuiltImage | { error: string };
   session: Session;
   hosts: HostRuns;
   jobs: number;
@@ -64,6 +65,11 @@ export async function probeLangs(a: {
         const s = langSupport(p, lang);
         if (s.kind === 'none') return void outcomes.set(langKey(p, lang), { notApplicable: s.reason });
         const image = a.imageOf(p, lang, s);
+        if ('error' in image) {
+          outcomes.set(langKey(p, lang), { infraError: image.error });
+          infos.push({ platform: p.name, lang, image: '', builtFrom: s.kind === 'layer' ? describeLayer(s.layer) : 'the toolchain image', error: image.error });
+          return;
+        }
         const command = { run: s.run, cmd: s.cmd };
         const timeoutMs = 120_000;
         const cmd = [plan.SUPERVISOR, '--as', plan.HOST_USER, ...plan.HOST_SCRATCH.flatMap((d) => ['--fresh', d]), String(timeoutMs), a.hosts.nonce, '--', ...s.run, ...s.cmd, ...langProbeArgs(lang)];
@@ -71,7 +77,7 @@ export async function probeLangs(a: {
         const from = await builtFrom(a.session, s, image).catch((e: Error) => `(unknown: ${e.message})`);
         if (r.kind !== 'ran') {
           const reason = r.kind === 'infra' ? r.message : 'the run was stopped';
-          outcomes.set(langKey(p, lang), { notApplicable: reason });
+          outcomes.set(langKey(p, lang), { infraError: reason });
           infos.push({ platform: p.name, lang, image: image.tag, builtFrom: from, error: reason });
           return;
         }

@@ -57,3 +57,42 @@ t.test('a corrupt tarball is said, deleted, and not loaded', async (t) => {
   t.match(lines, [/^image cache: .* is corrupt \(the engine could not load it: .*\); deleted it, cshared-matrix-row:00000000deadbeef is built instead$/]);
 });
 
+
+t.test('a host-language layer is kept as its directory alone and restored onto the base', async (t) => {
+  const { langImageTag, restoreLangImage } = await import('../../harness/edge/lang-images.js');
+  // The one-file image of the first test stands in for the base; the layer adds one directory to it.
+  const base = { tag, id: (await imageId(docker, tag))!, built: false, seconds: 0 };
+  const layer = { kind: 'sysroot' as const, lang: 'python' as const, debArch: 'test', suite: 'trixie', packages: ['none'], dir: '/opt/csm/sysroot/test-trixie-python' };
+  const langTag = langImageTag(base.tag, layer);
+  const layerRoot = join(work, 'layer');
+  mkdirSync(join(layerRoot, 'opt/csm/sysroot/test-trixie-python/usr/bin'), { recursive: true });
+  writeFileSync(join(layerRoot, 'opt/csm/sysroot/test-trixie-python/usr/bin/python3.13'), 'not really python\n');
+  const [repo, version] = langTag.split(':') as [string, string];
+  await follow(docker, await docker.importImage(Readable.from(tar.c({ cwd: layerRoot, portable: true }, ['opt'])) as unknown as string, { repo, tag: version } as object), () => undefined);
+  t.teardown(async () => docker.getImage(langTag).remove({ force: true }).catch(() => undefined));
+
+  const lines: string[] = [];
+  await cache.saveDir(docker, langTag, layer.dir, (l) => lines.push(l));
+  t.match(lines, [new RegExp(`^image cache: saved /opt/csm/sysroot/test-trixie-python of ${langTag.replace(/[.]/g, '\\.')} to \\S+ \\(\\d+ MB\\) in \\d+ s$`)]);
+  t.ok(statSync(cache.fileFor(langTag)).size < 1 << 20, 'the directory alone, not the image\'s layers');
+  t.same((await docker.listContainers({ all: true, filters: { label: ['cshared-matrix.cache'] } })).length, 0, 'the container it was read from is gone');
+  await docker.getImage(langTag).remove({ force: true });
+
+  const restored = await restoreLangImage(docker, base, layer, cache.fileFor(langTag), (l) => lines.push(l));
+  t.equal(restored.tag, langTag, 'restored under the recipe\'s own tag');
+  const c = await docker.createContainer({ Image: langTag, Cmd: ['true'] });
+  try {
+    const files: string[] = [];
+    await new Promise<void>((res, rej) => {
+      void c.getArchive({ path: '/opt/csm/sysroot/test-trixie-python/usr/bin/python3.13' }).then((s) => {
+        const p = new tar.Parser({ onReadEntry: (e) => (files.push(e.path), e.resume()) });
+        (s as unknown as NodeJS.ReadableStream).pipe(p as unknown as NodeJS.WritableStream).on('finish', res).on('error', rej);
+      }, rej);
+    });
+    t.same(files, ['python3.13'], 'the layer\'s file is back, on the base');
+    const inBase = await c.getArchive({ path: '/hello.txt' }).then(() => true, () => false);
+    t.ok(inBase, 'and the base\'s file is there under it');
+  } finally {
+    await c.remove({ force: true });
+  }
+});
