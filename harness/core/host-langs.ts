@@ -135,6 +135,8 @@ export function sysrootMmdebstrapArgs(l: SysrootLayer, mirror: string, out: stri
     ...['/usr/share/doc/*', '/usr/share/man/*', '/usr/share/locale/*', '/usr/share/info/*'].map((p) => `--dpkgopt=path-exclude=${p}`),
     '--setup-hook=mkdir -p "$1/usr/bin" "$1/usr/lib"; ln -s usr/bin "$1/bin"; ln -s usr/bin "$1/sbin"; ln -s usr/lib "$1/lib"; ln -s usr/lib64 "$1/lib64"',
     `--extract-hook=for d in "$1"/var/cache/apt/archives/*.deb; do dpkg-deb -W --showformat='\${Package} \${Version} \${Architecture}\\n' "$d"; done > "$1/csm-packages.txt"`,
+    // sid's Release carries a Valid-Until (trixie's does not): a mirror that is a snapshot would otherwise be refused as expired once it is a week old. Signatures are still checked.
+    ...(l.suite === 'sid' || l.suite === 'unstable' ? ['--aptopt=Acquire::Check-Valid-Until "false"'] : []),
     l.suite,
     out,
     `deb ${mirror} ${l.suite} main`,

@@ -184,6 +184,9 @@ export function runMmdebstrap(args: string[], onLine: (line: string) => void): P
       if (code === 0) return resolve();
       const text = lines.join('\n');
       const hint = /No space left/i.test(text) ? 'the disk is full; free space and retry' : 'the lines above say why';
+      // A package the suite's index names but the mirror does not serve says more than apt's closing "failed to run".
+      const missing = lines.find((l) => /^E: Failed to fetch .* 404 /.test(l));
+      if (missing) return reject(new InfraError(`the Debian mirror does not serve a package its index names: ${missing.replace(/^E: Failed to fetch /, '').replace(/\s+\[IP:.*$/, '')} (mmdebstrap exited with code ${code})`));
       reject(new InfraError(`mmdebstrap exited with code ${code}: ${lines.filter((l) => /^E:/.test(l)).pop() ?? lines.pop() ?? ''} (${hint})`));
     });
   });
@@ -238,6 +241,8 @@ export async function buildLayer(
   const t0 = Date.now();
   const ctx = x.context ?? { cwd: join(IMAGES_DIR, x.dir), files: ['Dockerfile'] };
   const context = tar.c({ cwd: ctx.cwd, portable: true }, ctx.files);
+  // The build's own last lines: the engine's error is only "exit code 1", these say why.
+  const last: string[] = [];
   const stream = await docker.buildImage(Readable.from(context) as unknown as NodeJS.ReadableStream, {
     t: x.tag,
     buildargs: x.buildargs,
@@ -246,9 +251,16 @@ export async function buildLayer(
     forcerm: true,
     pull: false,
   } as Docker.ImageBuildOptions);
-  await follow(docker, stream, (line) => {
-    if (x.show.test(line)) x.say(`  [${x.prefix} ${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}`);
-  });
+  try {
+    await follow(docker, stream, (line) => {
+      last.push(line);
+      if (last.length > 15) last.shift();
+      if (x.show.test(line)) x.say(`  [${x.prefix} ${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}`);
+    });
+  } catch (e) {
+    for (const line of last) if (!x.show.test(line)) x.say(`  [${x.prefix}] ${line}`);
+    throw e;
+  }
   const id = await imageId(docker, x.tag);
   if (!id) throw new InfraError(`building ${x.tag} finished but the engine has no such image`);
   const seconds = (Date.now() - t0) / 1000;

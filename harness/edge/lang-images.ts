@@ -24,7 +24,11 @@ export async function ensureLangImage(docker: Docker, base: BuiltImage, l: LangL
   const existing = await imageId(docker, tag);
   if (existing && !opts.rebuild && !base.built) return { tag, id: existing, built: false, seconds: 0 };
   say(`building ${tag}: ${describeLayer(l)}`);
-  return l.kind === 'sysroot' ? buildSysroot(docker, base, l, tag, say) : buildCpython(docker, base, l, tag, say);
+  const t0 = Date.now();
+  const image = await (l.kind === 'sysroot' ? buildSysroot(docker, base, l, tag, say) : buildCpython(docker, base, l, tag, say));
+  const seconds = (Date.now() - t0) / 1000;
+  say(`  ${tag}: the layer took ${seconds.toFixed(0)} s in all`);
+  return { ...image, seconds };
 }
 
 /** What a layer adds to the base: the one directory its hosts use. */
@@ -63,8 +67,7 @@ async function buildSysroot(docker: Docker, base: BuiltImage, l: SysrootLayer, t
     await runMmdebstrap(sysrootMmdebstrapArgs(l, hostMirror(), join(dir, 'sysroot.tar')), (line) => {
       if (/^[EW]:|^I: (downloading|extracting|success)/.test(line)) say(`  [sysroot ${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}`);
     });
-    const image = await buildLayer(docker, { tag, dir: 'sysroot', buildargs: { BASE: base.tag, DIR: l.dir }, show: /^(Step |E: )/, prefix: 'sysroot', say, context: { cwd: dir, files: ['Dockerfile', 'sysroot.tar'] } });
-    return { ...image, seconds: (Date.now() - t0) / 1000 };
+    return await buildLayer(docker, { tag, dir: 'sysroot', buildargs: { BASE: base.tag, DIR: l.dir }, show: /^(Step |E: )/, prefix: 'sysroot', say, context: { cwd: dir, files: ['Dockerfile', 'sysroot.tar'] } });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -15,9 +15,17 @@ say() { echo "[cpython $(( $(date +%s) - start ))s] $*"; }
 ln -s "$KINC/linux" "$KINC/asm-generic" "$W/kh/"; ln -s "$KASM" "$W/kh/asm"
 # CPython's configure asks the compiler for its multiarch triplet and refuses
 # the glibc answer a musl wrapper gives (x86_64-linux-gnu): answer nothing.
+# ARMv5 has no atomic instructions, so configure links gcc's libatomic; its
+# shared library is built against glibc, its static archive links with musl.
+atomic=$($CC -print-file-name=libatomic.a); [ -f "$atomic" ] || atomic=-latomic
 cat > "$W/cc" <<CC
 #!/bin/sh
-for a; do [ "\$a" = --print-multiarch ] && exit 0; done
+n=\$#
+for a; do
+  [ "\$a" = --print-multiarch ] && exit 0
+  if [ "\$a" = -latomic ]; then set -- "\$@" "$atomic"; else set -- "\$@" "\$a"; fi
+done
+shift \$n
 exec $CC $EXTRA "\$@" -idirafter $W/kh
 CC
 chmod +x "$W/cc"

@@ -88,6 +88,10 @@ t.test('the sysroot\'s mmdebstrap: extract only, merged /usr, the packages it to
   t.ok(args.some((a) => a.startsWith('--setup-hook=') && a.includes('ln -s usr/lib "$1/lib"')), 'the loader is found at /lib');
   t.ok(args.some((a) => a.startsWith('--extract-hook=') && a.includes('csm-packages.txt')));
   t.same(args.slice(-3), ['trixie', '/tmp/out.tar', 'deb http://deb.example/debian trixie main']);
+  t.notOk(args.some((a) => a.includes('Valid-Until')), 'trixie: apt checks its Release\'s freshness as usual');
+  const sid = sysrootMmdebstrapArgs((langSupport(row('loong64-glibc'), 'python') as { layer: SysrootLayer }).layer, 'http://deb.example/debian', '/tmp/out.tar');
+  t.ok(sid.includes('--aptopt=Acquire::Check-Valid-Until "false"'), 'sid\'s Release expires within days: a snapshot mirror of it is taken anyway (signatures are still checked)');
+  t.same(sid.slice(-3), ['sid', '/tmp/out.tar', 'deb http://deb.example/debian sid main']);
 });
 
 t.test('the start probe and what it prints', async (t) => {
