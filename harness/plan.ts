@@ -301,7 +301,8 @@ export function calibrationScript(rows: readonly Platform[], streams = 1): strin
   return `${lines.join('\n')}\n`;
 }
 
-export const runCmd = (c: CaseSpec, p: Platform, go: string, timeoutMs: number, nonce: string, lang?: LangCommand): string[] => [
+/** argv run by the supervisor as nobody, its scratch directories emptied, within timeoutMs. */
+export const supervisedCmd = (timeoutMs: number, nonce: string, argv: readonly string[]): string[] => [
   SUPERVISOR,
   '--as',
   HOST_USER,
@@ -309,9 +310,14 @@ export const runCmd = (c: CaseSpec, p: Platform, go: string, timeoutMs: number, 
   String(timeoutMs),
   nonce,
   '--',
-  ...hostArgv(c, p, go, lang),
-  ...(c.probe ? [c.probe, ...c.libraries.map((l) => `${goLibDir(c, l, p, go)}/${libFile(l)}`)] : (c.run?.args ?? [])),
+  ...argv,
 ];
+
+export const runCmd = (c: CaseSpec, p: Platform, go: string, timeoutMs: number, nonce: string, lang?: LangCommand): string[] =>
+  supervisedCmd(timeoutMs, nonce, [
+    ...hostArgv(c, p, go, lang),
+    ...(c.probe ? [c.probe, ...c.libraries.map((l) => `${goLibDir(c, l, p, go)}/${libFile(l)}`)] : (c.run?.args ?? [])),
+  ]);
 
 /** The shell line a person can paste to redo a step by hand. */
 export const shellLine = (env: string[], cmd: string[]): string =>

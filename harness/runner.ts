@@ -9,7 +9,7 @@ import type { RunConfig } from './options.js';
 import { multiplex, type Reporter } from './reporters/reporter.js';
 import { assembleResults } from './run/assemble.js';
 import { newRunId } from './run/run-dir.js';
-import { MATRIX_TASKS, newRunState, type RunState } from './run/tasks.js';
+import { IMAGE_TASKS, MATRIX_TASKS, newRunState, type RunState } from './run/tasks.js';
 
 export { newRunId } from './run/run-dir.js';
 
@@ -65,6 +65,21 @@ export async function runMatrix(cfg: RunConfig, io: RunIO): Promise<RunResults> 
   // After the reports, so a first run's results are not kept waiting on gigabytes of image export.
   if (!interrupted) await state.toolchains.saveToCache((l) => rep.onLog(l));
   return out;
+}
+
+/**
+ * --images-only: build (or load from --image-cache, and save to it) the images
+ * a run with these options would use, run nothing. For a CI step that warms
+ * the engine before the runs, and for npm test, which builds them beside its
+ * unit tests. Returns the number of host-language layers that could not be
+ * built (each is one line already; a run would show them as its cells' errors).
+ */
+export async function prepareImages(cfg: RunConfig, say: (line: string) => void, signal?: AbortSignal): Promise<number> {
+  const state = newRunState(cfg, multiplex([{ onLog: say }]), newRunId(new Date()), signal);
+  const outcome = await new TaskRunner(IMAGE_TASKS, signal ? { signal } : {}).run(state);
+  if (outcome.status === 'interrupted') throw new FatalError('interrupted while building images', 130);
+  await state.toolchains.saveToCache(say);
+  return state.toolchains.langErrors().length;
 }
 
 function buildStats(s: RunState): BuildStats {

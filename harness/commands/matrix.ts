@@ -14,7 +14,7 @@ import { ensureEngine } from '../edge/engine.js';
 import { readGoVersions } from '../edge/images.js';
 import { DEFAULT_REPORTERS, makeReporters, REPORTERS } from '../reporters/index.js';
 import { defaultJobs, resolveRunConfig } from '../options.js';
-import { runMatrix } from '../runner.js';
+import { prepareImages, runMatrix } from '../runner.js';
 
 // A function: it reads images/go/versions.json, whose errors must reach runCli as one line.
 const help = (): string => `usage: cshared-matrix [PATHS…] [options]      (in this repository: npm run matrix -- …)
@@ -61,11 +61,13 @@ ${describePlatforms(PLATFORMS)}
                     emulation slowdown again (results are never cached: every run runs every host)
   --cache DIR       artifact and Go build cache (default: <results>/.cache; in this repository
                     results/.cache, shared by every run)
-  --image-cache DIR toolchain images saved there as .tar.gz by recipe hash after a build, and
+  --image-cache DIR toolchain images saved there as .tar.zst by recipe hash after a build, and
                     loaded from there instead of rebuilt (for CI runners that start bare)
   --rebuild-images  rebuild the toolchain images even if their recipes are unchanged
   --prune-images    first remove toolchain images built from older recipes (for machines that run nightly)
   --engine-only     make sure a Docker engine answers (installing and starting one as root on Debian), then exit
+  --images-only     build the images this run would use (toolchains and host languages; loaded from and
+                    saved to --image-cache), then exit without running anything: 0, or 3 if one failed
   -h, --help        this text
 
 LIST is comma-separated, and options may repeat.
@@ -94,6 +96,7 @@ const OPTIONS = {
   'docker-host': { type: 'string' },
   baseline: { type: 'string' },
   'engine-only': { type: 'boolean' },
+  'images-only': { type: 'boolean' },
   config: { type: 'string' },
   'image-cache': { type: 'string' },
 } as const;
@@ -111,6 +114,11 @@ export async function main(argv: string[]): Promise<number> {
     await ensureEngine((l) => process.stderr.write(`cshared-matrix: ${l}\n`), { address: cfg.engine });
     process.stderr.write('cshared-matrix: the Docker engine answers\n');
     return EXIT.ok;
+  }
+  if (o['images-only']) {
+    const failed = await prepareImages(cfg, (l) => process.stderr.write(`cshared-matrix: ${l}\n`), abortOnSignals());
+    process.stderr.write(`cshared-matrix: ${failed ? `${failed} image${failed > 1 ? 's' : ''} could not be built (above)` : 'the images are ready'}\n`);
+    return failed ? EXIT.infra : EXIT.ok;
   }
   const baseline = o.baseline ? readRun(o.baseline) : undefined;
   const reporters = makeReporters(inputs.reporter ? splitList(inputs.reporter) : DEFAULT_REPORTERS);

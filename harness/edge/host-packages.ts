@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import pLimit from 'p-limit';
 import { $ } from 'zx';
 import { InfraError } from '../core/errors.js';
 
@@ -10,12 +11,16 @@ export async function onPath(cmd: string): Promise<boolean> {
 }
 
 let updated = false;
+/** One apt-get at a time: layers build two at once, and dpkg's lock refuses a second. */
+const aptQueue = pLimit(1);
 
 /**
  * Install Debian packages from the host's own suites. The host's apt sources are
  * never touched: adding the image suites there would upgrade the host's libc.
  */
-export async function aptInstall(packages: string[], say: (line: string) => void): Promise<void> {
+export const aptInstall = (packages: string[], say: (line: string) => void): Promise<void> => aptQueue(() => install(packages, say));
+
+async function install(packages: string[], say: (line: string) => void): Promise<void> {
   if (!canSelfInstall()) throw new InfraError(`missing ${packages.join(', ')}; install with: sudo apt-get install ${packages.join(' ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   if (!updated) {

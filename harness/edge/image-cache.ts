@@ -1,14 +1,13 @@
-// --image-cache DIR: toolchain images as gzipped `docker save` tarballs, one
+// --image-cache DIR: toolchain images as zstd-compressed `docker save` tarballs, one
 // per image a run uses, named by its tag (a recipe hash). A fresh CI runner
 // restores DIR (e.g. actions/cache keyed on images/) and loads in a minute what
 // would take many minutes to build; see images/README.md.
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import type Docker from 'dockerode';
 import { InfraError } from '../core/errors.js';
 import { currentToolchainTags, follow, imageId, supersededTags } from './images.js';
+import { compressTo, decompress, ensureZstd } from './zstd.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** A row layer's tarball no run has loaded or saved for this long goes (its row may be gone, or its Go image superseded). */
@@ -16,20 +15,15 @@ export const ROW_UNUSED_MS = 30 * DAY_MS;
 /** A `.partial-<pid>` file this old is what a killed save left. */
 export const PARTIAL_MS = DAY_MS;
 
-/**
- * gzip level 3: ~50 MB/s of one core here, against ~20 MB/s at which a 20.10
- * engine exports an image, so the save stays the engine's speed; level 6
- * halves the throughput (28 MB/s, slower than the export on a busy 2-core
- * runner) for 3% less; level 1 is 10% faster for 1.5% more.
- */
-const GZIP_LEVEL = 3;
-
 /** The tarball's file name for a tag: ':' and '/' become '_'. */
-export const cacheFileName = (tag: string): string => `${tag.replace(/[:/]/g, '_')}.tar.gz`;
+export const cacheFileName = (tag: string): string => `${tag.replace(/[:/]/g, '_')}.tar.zst`;
+
+/** A tarball of the gzip format before it (a .tar.gz of one of the harness's tags): stale, whatever its age. */
+const LEGACY_GZIP = /^cshared-matrix-(?:base|go|row|lang)_[\w][\w.-]*\.tar\.gz$/;
 
 /** The image tag a tarball's name stands for, or undefined for any other file (the harness only names base, go, row and host-language images). */
 export function tagOfCacheFile(name: string): string | undefined {
-  const m = /^(cshared-matrix-(?:base|go|row|lang))_([\w][\w.-]*)\.tar\.gz$/.exec(name);
+  const m = /^(cshared-matrix-(?:base|go|row|lang))_([\w][\w.-]*)\.tar\.zst$/.exec(name);
   return m ? `${m[1]}:${m[2]}` : undefined;
 }
 
@@ -50,6 +44,7 @@ export function staleFiles(files: readonly CacheFile[], current: readonly string
   return files
     .filter(({ name, mtimeMs }) => {
       if (/\.partial-\d+$/.test(name)) return now - mtimeMs > PARTIAL_MS;
+      if (LEGACY_GZIP.test(name)) return true;
       const tag = tagOfCacheFile(name);
       if (!tag) return false;
       // Row and host-language layers are keyed by what they add, not named by the recipes: dropped when unused for a while.
@@ -76,6 +71,12 @@ const firstLine = (e: unknown): string => (e instanceof Error ? e.message : Stri
 /** Load errors that are the engine's or the disk's, not the tarball's: the file stays. */
 const NOT_THE_TARBALL = /no space left on device|ECONNREFUSED|ECONNRESET|EPIPE|socket hang up|docker\.sock/i;
 
+/** Why the file itself could not be decompressed, if that is why a load failed; not when zstd only lost its reader (the engine failed, or was stopped). */
+async function zstdFault(done: Promise<void>): Promise<string | undefined> {
+  const why = await done.then(() => undefined, (e: Error) => e.message);
+  return why && !/Broken pipe|Write error|exited with SIG/.test(why) ? `not a whole zstd file: ${why}` : undefined;
+}
+
 /** GET /images/get?names=…: one tarball of several images, each layer once (dockerode has it; its types do not). */
 type SavesImages = Docker & { getImages(opts: { names: string[] }): Promise<NodeJS.ReadableStream> };
 
@@ -101,7 +102,7 @@ export class ImageCache {
   /**
    * Save `tags[0]` and, with it, those of the further tags it is built on
    * (ancestorTags) into one tarball named for `tags[0]`: the engine's export,
-   * gzipped, streamed to a partial file in the cache, renamed when complete.
+   * through zstd (edge/zstd.ts) to a partial file in the cache, renamed when complete.
    * Throws InfraError (the partial file removed); the caller decides whether
    * that fails anything.
    */
@@ -116,7 +117,8 @@ export class ImageCache {
     const t0 = Date.now();
     try {
       mkdirSync(this.dir, { recursive: true });
-      await pipeline(await (docker as SavesImages).getImages({ names }), createGzip({ level: GZIP_LEVEL }), createWriteStream(partial));
+      await ensureZstd(say);
+      await compressTo(await (docker as SavesImages).getImages({ names }), partial);
       renameSync(partial, file);
     } catch (e) {
       rmSync(partial, { force: true });
@@ -129,7 +131,7 @@ export class ImageCache {
 
   /**
    * A host-language layer (edge/lang-images.ts) is kept as its directory
-   * alone, a gzipped tar of `dir` read from a container of the image: a
+   * alone, a zstd-compressed tar of `dir` read from a container of the image: a
    * `docker save` of it would carry every layer of the base under it, a
    * gigabyte per row. lang-images.ts restores it onto the base.
    */
@@ -140,8 +142,9 @@ export class ImageCache {
     let c: Docker.Container | undefined;
     try {
       mkdirSync(this.dir, { recursive: true });
+      await ensureZstd(say);
       c = await docker.createContainer({ Image: tag, Cmd: ['true'], Labels: { 'cshared-matrix.cache': 'save' }, HostConfig: { NetworkMode: 'none' } });
-      await pipeline((await c.getArchive({ path: dir })) as unknown as NodeJS.ReadableStream, createGzip({ level: GZIP_LEVEL }), createWriteStream(partial));
+      await compressTo((await c.getArchive({ path: dir })) as unknown as NodeJS.ReadableStream, partial);
       renameSync(partial, file);
     } catch (e) {
       rmSync(partial, { force: true });
@@ -173,12 +176,20 @@ export class ImageCache {
     }
     const t0 = Date.now();
     let problem: string | undefined;
+    await ensureZstd(say);
+    const z = decompress(file);
     try {
-      // The engine detects the gzip itself.
-      await follow(docker, await docker.loadImage(createReadStream(file), { quiet: true }), () => undefined, 'the engine could not load it');
+      await follow(docker, await docker.loadImage(z.stream, { quiet: true }), () => undefined, 'the engine could not load it');
+      // The file's own fault first: the engine may take a truncated stream for a short tarball. Whatever the engine left unread is drained.
+      z.stream.resume();
+      await z.done;
       if (!(await imageId(docker, tag))) problem = `it does not hold ${tag}`;
     } catch (e) {
-      problem = firstLine(e);
+      // Unread, zstd ends at once: of its own fault if the file has one, else of the closed pipe.
+      z.stream.destroy();
+      problem = (await zstdFault(z.done)) ?? firstLine(e);
+    } finally {
+      z.stop();
     }
     if (problem && NOT_THE_TARBALL.test(problem)) {
       say(`image cache: could not load ${tag} from ${file} (${problem}); the tarball is kept`);

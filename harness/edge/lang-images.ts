@@ -1,8 +1,9 @@
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type Docker from 'dockerode';
 import { describeLayer, langLayerKey, sysrootMmdebstrapArgs, type CpythonLayer, type LangLayer, type SysrootLayer } from '../core/host-langs.js';
 import { aptInstall, onPath } from './host-packages.js';
+import { decompressTo, ensureZstd } from './zstd.js';
 import { buildLayer, ensureFreeSpace, hostMirror, IMAGES_DIR, imageId, runMmdebstrap, sha, type BuiltImage } from './images.js';
 
 /**
@@ -46,8 +47,9 @@ export async function restoreLangImage(docker: Docker, base: BuiltImage, l: Lang
   const dir = mkdtempSync(join(work, 'restore-'));
   try {
     cpSync(join(IMAGES_DIR, 'sysroot', 'Dockerfile'), join(dir, 'Dockerfile'));
-    // ADD unpacks a gzipped tar as it does a plain one; the tarball's top entry is the directory itself.
-    copyFileSync(tarball, join(dir, 'sysroot.tar'));
+    // ADD unpacks a plain tar (the engine reads no zstd); the tarball's top entry is the directory itself.
+    await ensureZstd(say);
+    await decompressTo(tarball, join(dir, 'sysroot.tar'));
     const buildargs = { BASE: base.tag, DIR: dirname(langContentDir(l)) };
     return await buildLayer(docker, { tag, dir: 'sysroot', buildargs, show: /^E: /, prefix: 'restore', say, context: { cwd: dir, files: ['Dockerfile', 'sysroot.tar'] } });
   } finally {
@@ -65,9 +67,9 @@ async function buildSysroot(docker: Docker, base: BuiltImage, l: SysrootLayer, t
   try {
     cpSync(join(IMAGES_DIR, 'sysroot', 'Dockerfile'), join(dir, 'Dockerfile'));
     await runMmdebstrap(sysrootMmdebstrapArgs(l, hostMirror(), join(dir, 'sysroot.tar')), (line) => {
-      if (/^[EW]:|^I: (downloading|extracting|success)/.test(line)) say(`  [sysroot ${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}`);
+      if (/^[EW]:|^I: (downloading|extracting|success)/.test(line)) say(`  [sysroot ${l.debArch} ${l.lang} ${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}`);
     });
-    return await buildLayer(docker, { tag, dir: 'sysroot', buildargs: { BASE: base.tag, DIR: l.dir }, show: /^(Step |E: )/, prefix: 'sysroot', say, context: { cwd: dir, files: ['Dockerfile', 'sysroot.tar'] } });
+    return await buildLayer(docker, { tag, dir: 'sysroot', buildargs: { BASE: base.tag, DIR: l.dir }, show: /^(Step |E: )/, prefix: `sysroot ${l.debArch} ${l.lang}`, say, context: { cwd: dir, files: ['Dockerfile', 'sysroot.tar'] } });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,11 +1,19 @@
 import { rmSync } from 'node:fs';
 import type Docker from 'dockerode';
+import pLimit from 'p-limit';
 import { rowLayer, rowLayerKey, type BaseRecipe } from '../core/recipe.js';
 import { describeLayer, langLayerKey, type LangLayer } from '../core/host-langs.js';
 import type { GoToolchain, Platform } from '../core/types.js';
 import { ensureLangImage, langContentDir, langImageTag, restoreLangImage } from '../edge/lang-images.js';
 import { ImageCache } from '../edge/image-cache.js';
 import { currentBaseTag, ensureBaseImage, ensureGoImage, ensureRowImage, goImageTag, imageId, readBaseRecipe, rowImageTag, type BuiltImage } from '../edge/images.js';
+
+/**
+ * Host-language layers built at once: a sysroot mostly waits on the mirror and
+ * a CPython build on the CPU, so two overlap well on two cores (the langs test:
+ * two sysroots beside a CPython); more would only contend for them.
+ */
+const LANG_BUILDS_AT_ONCE = 2;
 
 export interface EnsureOptions {
   /** --rebuild-images: build every image anew (the cache is not loaded from, but saved to). */
@@ -99,7 +107,7 @@ class Supplier {
 
   /**
    * The saves are left for after the run: a save streams gigabytes through
-   * gzip (about 100 s for a Go image here), which would otherwise delay the
+   * zstd (about 60 s for a Go image here), which would otherwise delay the
    * first cell of exactly the run that has no cache yet, and compete with the
    * hosts for the CPU while their time limits run.
    */
@@ -169,21 +177,28 @@ export class RunImages {
   async ensureLangs(docker: Docker, layers: Iterable<LangLayer>, say: (l: string) => void): Promise<void> {
     const s = this.supplier;
     if (!s) throw new Error('internal: ensureLangs before ensure');
-    for (const layer of layers) {
-      const key = langLayerKey(layer);
-      if (this.langs.has(key)) continue;
-      const tag = langImageTag(s.baseTag, layer);
-      const build = async () => ensureLangImage(docker, await s.baseImage(), layer, say, { rebuild: s.opts.rebuild });
-      const content = { dir: langContentDir(layer), restore: async (tarball: string) => restoreLangImage(docker, await s.baseImage(), layer, tarball, say) };
-      // One row's layer that cannot be built (its packages missing from the mirror, say) is that row's cells' error, not the run's end.
-      try {
-        this.langs.set(key, await s.get({ tag, chain: [tag], parentBuilt: s.baseBuilt, build, content }));
-      } catch (e) {
-        const error = `could not build ${tag} (${describeLayer(layer)}): ${(e as Error).message.split('\n')[0]}`;
-        say(error);
-        this.langs.set(key, { error });
-      }
+    const wanted = [...new Map([...layers].map((l) => [langLayerKey(l), l])).entries()].filter(([key]) => !this.langs.has(key));
+    const limit = pLimit(LANG_BUILDS_AT_ONCE);
+    await Promise.all(wanted.map(([key, layer]) => limit(async () => this.langs.set(key, await this.langImageOf(s, docker, layer, say)))));
+  }
+
+  private async langImageOf(s: Supplier, docker: Docker, layer: LangLayer, say: (l: string) => void): Promise<BuiltImage | { error: string }> {
+    const tag = langImageTag(s.baseTag, layer);
+    const build = async () => ensureLangImage(docker, await s.baseImage(), layer, say, { rebuild: s.opts.rebuild });
+    const content = { dir: langContentDir(layer), restore: async (tarball: string) => restoreLangImage(docker, await s.baseImage(), layer, tarball, say) };
+    // One row's layer that cannot be built (its packages missing from the mirror, say) is that row's cells' error, not the run's end.
+    try {
+      return await s.get({ tag, chain: [tag], parentBuilt: s.baseBuilt, build, content });
+    } catch (e) {
+      const error = `could not build ${tag} (${describeLayer(layer)}): ${(e as Error).message.split('\n')[0]}`;
+      say(error);
+      return { error };
     }
+  }
+
+  /** Why each host-language layer that failed has no image. */
+  langErrors(): string[] {
+    return [...this.langs.values()].flatMap((i) => ('error' in i ? [i.error] : []));
   }
 
   /** The layer's image, or why the run has none. */

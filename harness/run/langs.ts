@@ -72,7 +72,7 @@ export async function probeLangs(a: {
         }
         const command = { run: s.run, cmd: s.cmd };
         const timeoutMs = 120_000;
-        const cmd = [plan.SUPERVISOR, '--as', plan.HOST_USER, ...plan.HOST_SCRATCH.flatMap((d) => ['--fresh', d]), String(timeoutMs), a.hosts.nonce, '--', ...s.run, ...s.cmd, ...langProbeArgs(lang)];
+        const cmd = plan.supervisedCmd(timeoutMs, a.hosts.nonce, [...s.run, ...s.cmd, ...langProbeArgs(lang)]);
         const r = await a.hosts.run({ image: image.tag, cmd, env: [], workdir: '/tmp', timeoutMs, logPath: `logs/langs/${p.name}-${lang}.log` });
         const from = await builtFrom(a.session, s, image).catch((e: Error) => `(unknown: ${e.message})`);
         if (r.kind !== 'ran') {

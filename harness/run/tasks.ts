@@ -76,11 +76,6 @@ export function newRunState(cfg: RunConfig, rep: Required<Reporter>, runId: stri
   };
 }
 
-const hostLangCells = (m: LoadedMatrix) => {
-  const cases = new Map(m.cases.map((c) => [c.name, c]));
-  return m.cells.map((cell) => ({ platform: cell.platform, lang: hostLangOf(cases.get(cell.caseName)!) }));
-};
-
 const need = <T>(v: T | undefined, what: string): T => {
   if (v === undefined) throw new Error(`internal: ${what} is not ready`);
   return v;
@@ -95,6 +90,9 @@ const load: Task<RunState> = {
   },
 };
 
+/** --images-only reads the same input but writes no run directory. */
+const loadInput: Task<RunState> = { name: 'load', run: async (s) => void (s.matrix = loadMatrix(s.cfg)) };
+
 const engine: Task<RunState> = {
   name: 'engine+images',
   run: async (s) => {
@@ -107,7 +105,7 @@ const engine: Task<RunState> = {
     await s.toolchains.ensure(docker, matrix.gos, matrix.platforms, say, { rebuild: !!s.cfg.rebuildImages, imageCache: s.cfg.imageCache });
     if (s.cfg.rootfs) s.rootfs = await ensureRootfsImage(docker, s.cfg.rootfs, say);
     // Only the layers of the rows whose cells have a Python or Java host, and none in a user's rootfs.
-    else await s.toolchains.ensureLangs(docker, layersOf(hostLangCells(matrix)).values(), say);
+    else await s.toolchains.ensureLangs(docker, layersOf(langPairs(matrix.cells, new Map(matrix.cases.map((c) => [c.name, c])))).values(), say);
   },
 };
 
@@ -136,10 +134,15 @@ const prepare: Task<RunState> = {
   },
 };
 
+/** A case's host language on the row, as the languages task found it; undefined for a C host or in a user's rootfs (it brings its own). */
+function langOf(s: RunState, c: CaseSpec, p: Platform): LangOutcome | undefined {
+  const lang = hostLangOf(c);
+  return lang && !s.rootfs ? (s.langs.get(langKey(p, lang)) ?? { notApplicable: langUnknown(p, lang) }) : undefined;
+}
+
 /** A JVM under qemu takes seconds to start before the case's own budget begins: twice the measured start is added. */
 function langStartAllowance(s: RunState, c: CaseSpec, p: Platform): number {
-  const lang = hostLangOf(c);
-  const o = lang ? s.langs.get(langKey(p, lang)) : undefined;
+  const o = langOf(s, c, p);
   return o && 'startMs' in o ? 2 * o.startMs : 0;
 }
 
@@ -167,11 +170,7 @@ function cellRunnerFor(s: RunState, session: Session, cases: CaseSpec[], images:
     engine: new EngineWatch(() => session.engineLost(), (l) => s.rep.onLog(l)),
     rep: s.rep,
     timeoutMs: (c: CaseSpec, p: Platform) => plan.hostTimeoutMs(c, p, s.cfg.timeout, timeoutScale(p, s.slowdowns.get(p.name))) + langStartAllowance(s, c, p),
-    lang: (c: CaseSpec, p: Platform) => {
-      const lang = hostLangOf(c);
-      // A user's rootfs brings its own python3 or java (the runner's fallback), unprobed.
-      return lang && !s.rootfs ? (s.langs.get(langKey(p, lang)) ?? { notApplicable: langUnknown(p, lang) }) : undefined;
-    },
+    lang: (c: CaseSpec, p: Platform) => langOf(s, c, p),
     repeat: s.cfg.repeat,
     rootfs: !!s.rootfs,
     bundles: s.cfg.bundles,
@@ -256,3 +255,6 @@ const cells: Task<RunState> = {
 
 /** The run, in order; each name is a phase in results.json. */
 export const MATRIX_TASKS: readonly Task<RunState>[] = [load, engine, prepare, calibration, languages, restore, cells];
+
+/** --images-only: the images the same run would use, and nothing else. */
+export const IMAGE_TASKS: readonly Task<RunState>[] = [loadInput, engine];

@@ -74,7 +74,7 @@ const filesUnder = (dir: string): string[] =>
     .filter((p) => statSync(join(dir, p)).isFile())
     .sort();
 const imageCacheDir = join(state, 'runner-temp', 'cshared-matrix-images');
-const tarballs = () => (existsSync(imageCacheDir) ? readdirSync(imageCacheDir).filter((f) => f.endsWith('.tar.gz')) : []);
+const tarballs = () => (existsSync(imageCacheDir) ? readdirSync(imageCacheDir).filter((f) => f.endsWith('.tar.zst')) : []);
 
 t.test('action.yml: a composite action whose scripts interpolate nothing', async (t) => {
   const meta = readAction(actionPath);
@@ -198,7 +198,7 @@ t.test('first run, empty image cache: matrix in the job summary, junit, artifact
   // The image cache: the harness saved the Go image (with its base) there, and actions/cache/save kept it.
   const saved = tarballs();
   t.equal(saved.length, 1, `one tarball in ${relative(work, imageCacheDir)}: ${saved.join(', ')}`);
-  t.match(saved[0], /^cshared-matrix-go_1\.27-[0-9a-f]+\.tar\.gz$/);
+  t.match(saved[0], /^cshared-matrix-go_1\.27-[0-9a-f]+\.tar\.zst$/);
   t.match(out, /^image cache: saved cshared-matrix-go:1\.27-/m);
   t.match(out, /^\[emulator\] actions\/cache: Cache not found for input keys: cshared-matrix-images-Linux-/m);
   t.match(out, /^\[emulator\] actions\/cache: Cache saved with key: cshared-matrix-images-Linux-[\w.-]+-1-1$/m);
@@ -212,7 +212,7 @@ t.test('next run on a runner without the image: the tarball comes back through a
   t.equal(r.outcome, 'success', 'every step succeeded', { log: tail(log) });
   t.equal(r.outputs['exit-code'], '0');
   t.match(out, /^\[emulator\] actions\/cache: restored \S+ from key cshared-matrix-images-Linux-[\w.-]+-1-1 \(prefix match of the key\)$/m);
-  t.match(tarballs().join(','), /^cshared-matrix-go_1\.27-[0-9a-f]+\.tar\.gz$/, 'the tarball is back in the image cache');
+  t.match(tarballs().join(','), /^cshared-matrix-go_1\.27-[0-9a-f]+\.tar\.zst$/, 'the tarball is back in the image cache');
   t.match(out, new RegExp(`^image cache: loaded ${goTag.replace(/[.]/g, '\\.')} from \\S+ in \\d+ s$`, 'm'), 'the harness loaded the Go image from it');
   t.notMatch(out, /building cshared-matrix-(go|base):/, 'nothing was built');
   t.ok(await imageId(docker, goTag), 'the Go image is back in the engine');

@@ -1,13 +1,14 @@
 // Real host languages through the real engine: Debian's own Python of an
 // emulated glibc row (a sysroot under qemu), CPython built for a musl row
 // (cross-compiled for arm64 and run under qemu), and the JVM natively and
-// under qemu. The layers are built here once; the repro test reuses them.
+// under qemu. npm test builds their layers before the integration files
+// (test/run-all.ts, beside the unit tests); the repro test uses them too.
 // One musl row only: a CPython layer takes about two and a half minutes to
-// build here, and npm test is over its 20 minutes on a fresh engine already (26 measured).
+// build here, and npm test must stay under 20 minutes on a fresh engine.
 // arm64-musl is the one that also exercises the cross compiler, the row's own
 // flags (-mno-outline-atomics) and the kernel headers of another architecture;
 // amd64-musl's layer is built the same way by `npm run matrix -- --case python`.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -15,6 +16,7 @@ import { $ } from 'zx';
 import type { RunResults } from '../../harness/core/results.js';
 import { ensureEngine } from '../../harness/edge/engine.js';
 import { leftovers } from '../../harness/edge/sandbox.js';
+import { LANG_ROWS } from './images.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const resultsDir = mkdtempSync(join(tmpdir(), 'csm-langs-'));
@@ -22,7 +24,16 @@ t.teardown(() => rmSync(resultsDir, { recursive: true, force: true }));
 const docker = await ensureEngine((l) => t.comment(l));
 const go = JSON.parse(readFileSync(join(root, 'images', 'go', 'versions.json'), 'utf8')).versions.at(-1).version as string;
 
-const LANG_ROWS = 'amd64-glibc,arm64-glibc,arm64-musl';
+
+t.test('--images-only: the layers are built (npm test has built them already), nothing runs, no run directory is written', async (t) => {
+  const p = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli.ts --results ${resultsDir} --images-only --case python,jni --platform ${LANG_ROWS} --go ${go}`;
+  t.equal(p.exitCode, 0, p.stderr);
+  t.match(p.stderr.trimEnd().split('\n').at(-1), /^cshared-matrix: the images are ready$/);
+  t.same(readdirSync(resultsDir), [], 'no run directory');
+  const bad = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli.ts --images-only --case no-such-case`;
+  t.equal(bad.exitCode, 2);
+  t.match(bad.stderr, /^cshared-matrix: unknown case "no-such-case"; known: /);
+});
 
 t.test('python and jni: the row\'s own Python and JVM, musl included', async (t) => {
   const p = await $({ cwd: root, nothrow: true, quiet: !process.env.CSM_TEST_VERBOSE, env: { ...process.env, CI: '1' } })`npx tsx harness/cli.ts --results ${resultsDir} --case python,jni --platform ${LANG_ROWS} --go ${go}`;

@@ -12,6 +12,7 @@ import { $ } from 'zx';
 import { ensureEngine } from '../../harness/edge/engine.js';
 import { leftovers } from '../../harness/edge/sandbox.js';
 import type { ReproOutcome } from '../../harness/repro.js';
+import { LANG_ROWS } from './images.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const reports = join(root, 'test', 'fixtures', 'reports');
@@ -27,8 +28,8 @@ async function repro(...args: string[]) {
   return { code: p.exitCode, out: p.stdout + p.stderr, outcome, dir, runId };
 }
 
-// The rows whose Python layers test/integration/langs.test.ts built (an arm64 sysroot, CPython for arm64 musl).
-const PY_ROWS = ['amd64-glibc', 'arm64-glibc', 'arm64-musl'];
+// The rows whose Python layers npm test built first (test/integration/images.ts: an arm64 sysroot, CPython for arm64 musl).
+const PY_ROWS = LANG_ROWS.split(',');
 
 t.test("the Alpine/Python report: the report's own test.py fails on musl with the reported OSError, and works on glibc", async (t) => {
   const r = await repro(join(reports, 'alpine-python.md'), '--platform', PY_ROWS.join(','));

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,11 @@ import t from 'tap';
 import { InfraError } from '../../harness/core/errors.js';
 import { ancestorTags, cacheFileName, formatBytes, ImageCache, PARTIAL_MS, ROW_UNUSED_MS, staleFiles, tagOfCacheFile } from '../../harness/edge/image-cache.js';
 import { currentToolchainTags } from '../../harness/edge/images.js';
+import { ensureZstd } from '../../harness/edge/zstd.js';
+
+// The cache's files are zstd's (edge/zstd.ts): the CLI, installed as the harness installs it.
+await ensureZstd((l) => t.comment(l));
+const zstdOf = (text: string): Buffer => spawnSync('zstd', ['-q', '-c'], { input: text }).stdout;
 
 const DAY = 24 * 3600 * 1000;
 const NOW = Date.UTC(2026, 0, 31);
@@ -15,10 +21,10 @@ const GO = 'cshared-matrix-go:1.27-4d7c32a2a3201551';
 const ROW = 'cshared-matrix-row:0b67ea71d62c5cff';
 
 t.test('file name ↔ tag', async (t) => {
-  t.equal(cacheFileName(GO), 'cshared-matrix-go_1.27-4d7c32a2a3201551.tar.gz');
-  t.equal(cacheFileName('registry.example/cshared-matrix-go:1.27'), 'registry.example_cshared-matrix-go_1.27.tar.gz', "'/' too");
+  t.equal(cacheFileName(GO), 'cshared-matrix-go_1.27-4d7c32a2a3201551.tar.zst');
+  t.equal(cacheFileName('registry.example/cshared-matrix-go:1.27'), 'registry.example_cshared-matrix-go_1.27.tar.zst', "'/' too");
   for (const tag of [BASE, GO, ROW, ...currentToolchainTags()]) t.equal(tagOfCacheFile(cacheFileName(tag)), tag, `${tag} round-trips`);
-  for (const name of ['cshared-matrix-go_1.27-aa.tar.gz.partial-123', 'cshared-matrix-rootfs_1234.tar.gz', 'debian_trixie.tar.gz', 'notes.txt', 'cshared-matrix-go_.tar.gz'])
+  for (const name of ['cshared-matrix-go_1.27-aa.tar.zst.partial-123', 'cshared-matrix-rootfs_1234.tar.zst', 'debian_trixie.tar.zst', 'notes.txt', 'cshared-matrix-go_.tar.zst', 'cshared-matrix-go_1.27-aa.tar.gz'])
     t.equal(tagOfCacheFile(name), undefined, `${name}: not a toolchain tarball`);
 });
 
@@ -39,6 +45,8 @@ t.test('staleFiles', async (t) => {
   t.same(staleFiles([partial(PARTIAL_MS - 60_000)], current, NOW), [], 'a partial file may be a save in progress');
   t.same(staleFiles([partial(PARTIAL_MS + 60_000)], current, NOW), [`${cacheFileName(GO)}.partial-4242`], 'a day-old partial file is a killed save');
   t.same(staleFiles([{ name: 'README', mtimeMs: 0 }, { name: 'cshared-matrix-rootfs_1234.tar.gz', mtimeMs: 0 }], current, NOW), [], 'other files are not the cache’s');
+  const gz = cacheFileName(GO).replace(/\.zst$/, '.gz');
+  t.same(staleFiles([{ name: gz, mtimeMs: NOW }], current, NOW), [gz], 'a tarball of the gzip format before zstd goes at once, even of a current tag');
 });
 
 t.test('ancestorTags: only tags whose layers the first image starts with', async (t) => {
@@ -81,7 +89,8 @@ t.test('ImageCache.load', async (t) => {
   const cache = new ImageCache(dir);
   const lines: string[] = [];
   const say = (l: string) => lines.push(l);
-  const garbage = () => writeFileSync(cache.fileFor(ROW), 'not a tarball');
+  // A whole zstd file of something that is no tarball: what the engine then says is the test.
+  const garbage = () => writeFileSync(cache.fileFor(ROW), zstdOf('not a tarball'));
 
   t.equal(await cache.load(fakeDocker({}), ROW, say), false, 'no tarball: false');
   t.match(lines.pop(), `image cache: no tarball of ${ROW} in ${dir}`);
@@ -90,7 +99,16 @@ t.test('ImageCache.load', async (t) => {
   const corrupt = fakeDocker({ load: async () => jsonLines({ errorDetail: { message: 'archive/tar: invalid tar header' }, error: 'Error processing tar file(exit status 1): archive/tar: invalid tar header' }) });
   t.equal(await cache.load(corrupt, ROW, say), false, 'a corrupt tarball: false');
   t.notOk(existsSync(cache.fileFor(ROW)), 'and deleted');
-  t.match(lines.pop(), /^image cache: .*cshared-matrix-row_0b67ea71d62c5cff\.tar\.gz is corrupt \(.*invalid tar header\); deleted it, cshared-matrix-row:0b67ea71d62c5cff is built instead$/);
+  t.match(lines.pop(), /^image cache: .*cshared-matrix-row_0b67ea71d62c5cff\.tar\.zst is corrupt \(.*invalid tar header\); deleted it, cshared-matrix-row:0b67ea71d62c5cff is built instead$/);
+
+  writeFileSync(cache.fileFor(ROW), 'not zstd at all');
+  t.equal(await cache.load(corrupt, ROW, say), false, 'a file zstd cannot read');
+  t.notOk(existsSync(cache.fileFor(ROW)), 'is deleted');
+  t.match(lines.pop(), /^image cache: .* is corrupt \(not a whole zstd file: .*\); deleted it, cshared-matrix-row:0b67ea71d62c5cff is built instead$/, 'zstd\'s reason, not the engine\'s');
+
+  writeFileSync(cache.fileFor(ROW), zstdOf('not a tarball, and cut short').subarray(0, 12));
+  t.equal(await cache.load(fakeDocker({ load: async () => jsonLines({ stream: `Loaded image: ${ROW}\n` }), has: (tag) => tag === ROW }), ROW, say), false, 'a truncated file, even if the engine took it');
+  t.match(lines.pop(), /is corrupt \(not a whole zstd file: .*\); deleted it/);
 
   garbage();
   t.equal(await cache.load(fakeDocker({ load: async () => jsonLines({ stream: 'Loaded image: something:else\n' }) }), ROW, say), false, 'a tarball without the tag');
