@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { $, type ProcessPromise } from 'zx';
+import { ensureZstd } from '../harness/edge/zstd.js';
 import { TEST_IMAGES_ARGS } from './integration/images.js';
 
 const root = join(import.meta.dirname, '..');
@@ -15,6 +16,8 @@ const t0 = Date.now();
 const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
 const say = (line: string) => process.stdout.write(`# npm test: ${line}\n`);
 
+// The one host tool a unit file uses (the image cache's), installed before two processes could both reach for apt.
+await ensureZstd(say);
 const images: ProcessPromise = $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli.ts ${TEST_IMAGES_ARGS} > ${logFile} 2>&1`;
 say(`building the integration files' images meanwhile (log: ${logFile})`);
 

@@ -30,7 +30,7 @@ async function install(packages: string[], say: (line: string) => void): Promise
     updated = true;
   }
   say(`apt-get install ${packages.join(' ')}`);
-  const r = await $({ nothrow: true, quiet: true, env })`apt-get install -y -q ${packages}`;
+  const r = await $({ nothrow: true, quiet: true, env })`apt-get install -y -q -o DPkg::Lock::Timeout=300 ${packages}`;
   if (r.exitCode !== 0) {
     const last = r.stderr.trim().split('\n').pop() ?? '';
     const hint = /No space left/i.test(r.stderr + r.stdout) ? 'the disk is full; free space and retry' : 'see apt-get output above';
