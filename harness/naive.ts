@@ -42,7 +42,7 @@ export function naiveScript(cases: readonly CaseSpec[], platforms: readonly Plat
       if (!c.host.python) lines.push(run(['-v "$W:/work"', `-w ${plan.srcDir(c)}`], mk(plan.hostDir(c, p, go), plan.hostCompileCmd(c, p, go))));
       const timeout = plan.hostTimeoutMs(c, p);
       lines.push(
-        `${run(['-v "$W:/work:ro"', '--user 0:0', ...plan.RUN_CAPS.map((c) => `--cap-add ${c}`), `-w ${plan.hostCwd(c, p, go)}`, ...plan.hostEnv(c, p, go).map((e) => `-e ${q([e])}`)], plan.runCmd(c, p, go, timeout, 'naive'))} >/dev/null 2>&1`,
+        `${run(['-v "$W:/work:ro"', '--user 0:0', ...plan.RUN_CAPS.map((c) => `--cap-add ${c}`), `-w ${plan.hostCwd(c, p, go)}`, ...plan.hostEnv(c, p, go, timeout).map((e) => `-e ${q([e])}`)], plan.runCmd(c, p, go, timeout, 'naive'))} >/dev/null 2>&1`,
         'cells=$((cells+1))',
       );
     }

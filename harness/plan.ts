@@ -232,12 +232,17 @@ export function hostCompileCmd(c: CaseSpec, p: Platform, go: string): string[] {
   return [p.cc, '-O1', '-g', ...(p.cflags ?? []), '-o', out, ...sources, ...includes, ...(c.host?.cflags ?? []), ...asNeeded, ...link, '-ldl', '-lpthread', ...(c.host?.ldflags ?? [])];
 }
 
-/** The environment a host sees: the case's own, plus CSM_LIB_<NAME> for every library. */
-export function hostEnv(c: CaseSpec, p: Platform, go: string): string[] {
+/**
+ * The environment a host sees: the case's own, plus CSM_LIB_<NAME> for every
+ * library, and CSM_TIMEOUT_MS, its own time limit on this row (emulation
+ * included): a host with deadlines of its own (a child that may hang) sizes
+ * them from it instead of guessing at the row's speed.
+ */
+export function hostEnv(c: CaseSpec, p: Platform, go: string, timeoutMs: number): string[] {
   const env = Object.entries(c.run?.env ?? {}).map(([k, v]) => `${k}=${v}`);
   for (const l of c.libraries) env.push(`CSM_LIB_${l.name.toUpperCase()}=${goLibDir(c, l, p, go)}/${libFile(l)}`);
   for (const l of c.cLibraries ?? []) env.push(`CSM_LIB_${l.name.toUpperCase()}=${cLibDir(c, l.name, p, go)}/lib${l.name}.so`);
-  env.push(`CSM_PLATFORM=${p.name}`, `CSM_CASE=${c.name}`, `CSM_GO=${go}`);
+  env.push(`CSM_PLATFORM=${p.name}`, `CSM_CASE=${c.name}`, `CSM_GO=${go}`, `CSM_TIMEOUT_MS=${timeoutMs}`);
   if (c.host?.python) env.push(`PYTHONPATH=${CSM_DIR}`, 'PYTHONDONTWRITEBYTECODE=1', 'PYTHONUNBUFFERED=1');
   return env;
 }

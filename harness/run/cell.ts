@@ -145,7 +145,7 @@ export class CellRunner {
     for (let i = 0; i < this.cfg.repeat; i++) {
       const logPath = join(cellLogDir(cell), i ? `run-${i + 1}.log` : 'run.log');
       const cmd = plan.runCmd(c, p, go, timeoutMs, this.cfg.hosts.nonce, lang?.command);
-      const run = await this.cfg.hosts.run({ image: this.runImage(cell, lang).tag, cmd, env: plan.hostEnv(c, p, go), workdir: plan.hostCwd(c, p, go), timeoutMs, logPath });
+      const run = await this.cfg.hosts.run({ image: this.runImage(cell, lang).tag, cmd, env: plan.hostEnv(c, p, go, timeoutMs), workdir: plan.hostCwd(c, p, go), timeoutMs, logPath });
       if (run.kind === 'skipped') return 'cut';
       w.logs[i ? `run-${i + 1}` : 'run'] = run.logPath;
       if (run.kind === 'infra') w.obs = { infraError: { stage: 'run', message: run.message } };
@@ -178,7 +178,7 @@ export class CellRunner {
         paths: plan.artifactPaths(c, p, go),
         image: this.runImage(cell, lang),
         tools: img.tools,
-        env: plan.hostEnv(c, p, go),
+        env: plan.hostEnv(c, p, go, this.cfg.timeoutMs(c, p)),
         cmd: plan.runCmd(c, p, go, this.cfg.timeoutMs(c, p), 'bundle', lang?.command),
         cwd: plan.hostCwd(c, p, go),
         verdict: verdict.verdict,

@@ -149,13 +149,42 @@ export class RunImages {
     return layer ? `${go}+${rowLayerKey(layer)}` : go;
   }
 
-  async ensure(docker: Docker, gos: readonly GoToolchain[], platforms: readonly Platform[], say: (l: string) => void, opts: EnsureOptions): Promise<void> {
-    const s = new Supplier(docker, say, opts);
-    const rebuild = opts.rebuild;
+  /**
+   * Every image the run uses: one per Go version (with the row layers on it)
+   * and the host-language layers. A language layer needs only the base, so the
+   * layers go beside the Go images as soon as the base is settled: found,
+   * loaded or built (a layer on a base this run built is rebuilt too, so that
+   * must be known first). A Go layer waits on the mirror while a CPython build
+   * uses the cores.
+   */
+  async ensure(docker: Docker, gos: readonly GoToolchain[], platforms: readonly Platform[], layers: Iterable<LangLayer>, say: (l: string) => void, opts: EnsureOptions): Promise<void> {
+    const s = (this.supplier = new Supplier(docker, say, opts));
+    let settle!: () => void;
+    const baseSettled = new Promise<void>((resolve) => (settle = resolve));
+    let failed = false;
+    const [toolchains] = await Promise.allSettled([
+      this.ensureToolchains(s, gos, platforms, settle)
+        .catch((e: unknown) => Promise.reject(((failed = true), e)))
+        .finally(settle),
+      // After a toolchain failed before the base was settled, the run ends with that error alone.
+      baseSettled.then(() => (failed ? undefined : this.ensureLangs(s, layers))),
+    ]);
+    if (toolchains.status === 'rejected') throw toolchains.reason;
+  }
+
+  /** The Go images and row layers, in order; `baseSettled` is called once the base is known (the first Go image had, or its build has the base). */
+  private async ensureToolchains(s: Supplier, gos: readonly GoToolchain[], platforms: readonly Platform[], baseSettled: () => void): Promise<void> {
+    const { docker, say } = s;
+    const rebuild = s.opts.rebuild;
     for (const go of gos) {
       const tag = goImageTag(go, s.baseTag);
-      const build = async () => ensureGoImage(docker, await s.baseImage(), go, say, { rebuild });
+      const build = async () => {
+        const base = await s.baseImage();
+        baseSettled();
+        return ensureGoImage(docker, base, go, say, { rebuild });
+      };
       const goImage = await s.get({ tag, chain: [tag, s.baseTag], parentBuilt: false, build });
+      baseSettled();
       this.byKey.set(go.version, { go: go.version, image: goImage });
       for (const p of platforms) {
         const layer = rowLayer(this.recipe, p);
@@ -166,20 +195,16 @@ export class RunImages {
         this.byKey.set(key, { go: go.version, image });
       }
     }
-    this.supplier = s;
   }
 
-  /**
-   * The host-language layers the run's cells need, after the toolchain images
-   * (ensure). Each sits on the base, not on a Go image: a host needs no Go,
-   * so one layer serves every Go version.
-   */
-  async ensureLangs(docker: Docker, layers: Iterable<LangLayer>, say: (l: string) => void): Promise<void> {
-    const s = this.supplier;
-    if (!s) throw new Error('internal: ensureLangs before ensure');
-    const wanted = [...new Map([...layers].map((l) => [langLayerKey(l), l])).entries()].filter(([key]) => !this.langs.has(key));
+  /** The host-language layers (core/host-langs.ts), LANG_BUILDS_AT_ONCE at a time; one that cannot be had is its cells' error. */
+  private async ensureLangs(s: Supplier, layers: Iterable<LangLayer>): Promise<void> {
+    // The CPython builds (minutes) first, so that the sysroots (seconds) go beside them rather than before.
+    const wanted = [...new Map([...layers].map((l) => [langLayerKey(l), l])).entries()]
+      .filter(([key]) => !this.langs.has(key))
+      .sort(([, a], [, b]) => Number(b.kind === 'cpython') - Number(a.kind === 'cpython'));
     const limit = pLimit(LANG_BUILDS_AT_ONCE);
-    await Promise.all(wanted.map(([key, layer]) => limit(async () => this.langs.set(key, await this.langImageOf(s, docker, layer, say)))));
+    await Promise.all(wanted.map(([key, layer]) => limit(async () => this.langs.set(key, await this.langImageOf(s, s.docker, layer, s.say)))));
   }
 
   private async langImageOf(s: Supplier, docker: Docker, layer: LangLayer, say: (l: string) => void): Promise<BuiltImage | { error: string }> {

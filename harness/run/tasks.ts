@@ -102,10 +102,10 @@ const engine: Task<RunState> = {
     if (swept) say(`removed ${swept} containers/volumes left by earlier runs that died`);
     if (s.cfg.pruneImages) await pruneToolchainImages(docker, say);
     const matrix = need(s.matrix, 'the matrix');
-    await s.toolchains.ensure(docker, matrix.gos, matrix.platforms, say, { rebuild: !!s.cfg.rebuildImages, imageCache: s.cfg.imageCache });
-    if (s.cfg.rootfs) s.rootfs = await ensureRootfsImage(docker, s.cfg.rootfs, say);
     // Only the layers of the rows whose cells have a Python or Java host, and none in a user's rootfs.
-    else await s.toolchains.ensureLangs(docker, layersOf(langPairs(matrix.cells, new Map(matrix.cases.map((c) => [c.name, c])))).values(), say);
+    const layers = s.cfg.rootfs ? [] : layersOf(langPairs(matrix.cells, new Map(matrix.cases.map((c) => [c.name, c])))).values();
+    await s.toolchains.ensure(docker, matrix.gos, matrix.platforms, layers, say, { rebuild: !!s.cfg.rebuildImages, imageCache: s.cfg.imageCache });
+    if (s.cfg.rootfs) s.rootfs = await ensureRootfsImage(docker, s.cfg.rootfs, say);
   },
 };
 

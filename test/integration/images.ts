@@ -1,13 +1,19 @@
-// What the integration files run on, in one place: test/run-all.ts builds these
-// images beside the unit tests (cshared-matrix --images-only), and the files
-// that need them find them built.
+// What the integration files run on, in one place, for test/run-all.ts: it
+// builds the toolchain images beside the unit files, and the host-language
+// layers beside the first integration files (those that need none of them).
 
 /** The rows with a real Python and JVM in langs.test.ts and repro.test.ts: natively, an emulated glibc row, and one musl row (one CPython layer). */
 export const LANG_ROWS = 'amd64-glibc,arm64-glibc,arm64-musl';
 
+/** --images-only for the base and the newest Go: every file runs on them (the built-in rows need no layer of their own). */
+export const TOOLCHAIN_IMAGES_ARGS = ['--images-only', '--case', 'link', '--platform', 'amd64-glibc'];
+
+/** --images-only for the host-language layers of LANG_ROWS, on those toolchain images. */
+export const LANG_IMAGES_ARGS = ['--images-only', '--case', 'python,jni', '--platform', LANG_ROWS];
+
 /**
- * The --images-only arguments for every image the integration files use: the
- * base, the newest Go, and the host-language layers of LANG_ROWS (the other
- * files run C hosts, on the base and the Go image alone).
+ * The files that run while the host-language layers build: they need none,
+ * and none of them restarts the engine (faults.test.ts does) or leans on the
+ * CPU for long (matrix.test.ts). The rest run after the layers are built.
  */
-export const TEST_IMAGES_ARGS = ['--images-only', '--case', 'python,jni', '--platform', LANG_ROWS];
+export const BESIDE_LANG_LAYERS = ['action', 'containment', 'html', 'image-cache'].map((f) => `test/integration/${f}.test.ts`);

@@ -1,8 +1,8 @@
 // Real host languages through the real engine: Debian's own Python of an
 // emulated glibc row (a sysroot under qemu), CPython built for a musl row
 // (cross-compiled for arm64 and run under qemu), and the JVM natively and
-// under qemu. npm test builds their layers before the integration files
-// (test/run-all.ts, beside the unit tests); the repro test uses them too.
+// under qemu. npm test builds their layers before this file runs
+// (test/run-all.ts, beside the first integration files); the repro test uses them too.
 // One musl row only: a CPython layer takes about two and a half minutes to
 // build here, and npm test must stay under 20 minutes on a fresh engine.
 // arm64-musl is the one that also exercises the cross compiler, the row's own

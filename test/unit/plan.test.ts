@@ -151,20 +151,22 @@ t.test('hostCompileCmd', async (t) => {
 
 t.test('hostEnv', async (t) => {
   const p = platform('amd64-glibc');
-  t.same(hostEnv(environ, p, '1.27'), [
+  t.same(hostEnv(environ, p, '1.27', 30_000), [
     'CSM_GREETING=from-exec',
     'CSM_REPLACED=original',
     `CSM_LIB_ENVGO=/work/out/go1.27/amd64-glibc/golib/envgo-${h12(environ.libraryHashes.envgo)}/libenvgo.so`,
     'CSM_PLATFORM=amd64-glibc',
     'CSM_CASE=environ',
     'CSM_GO=1.27',
+    'CSM_TIMEOUT_MS=30000',
   ]);
-  t.same(hostEnv(tls, platform('arm7-musl'), '1.24'), [
+  t.same(hostEnv(tls, platform('arm7-musl'), '1.24', 195_000), [
     `CSM_LIB_TLSGO=/work/out/go1.24/arm7-musl/golib/tlsgo-${h12(tls.libraryHashes.tlsgo)}/libtlsgo.so`,
     'CSM_LIB_TLSC=/work/out/go1.24/arm7-musl/case/tls/clib/tlsc/libtlsc.so',
     'CSM_PLATFORM=arm7-musl',
     'CSM_CASE=tls',
     'CSM_GO=1.24',
+    'CSM_TIMEOUT_MS=195000',
   ]);
 });
 
