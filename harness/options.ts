@@ -19,6 +19,7 @@ export interface RunValues {
   platform?: string[];
   case?: string[];
   go?: string[];
+  toolchain?: string[];
   jobs?: string;
   timeout?: string;
   cases?: string[];
@@ -135,6 +136,7 @@ export function resolveRunConfig(values: RunValues, env: Record<string, string |
     cases: splitList(values.case),
     platforms: splitList(values.platform),
     go: splitList(values.go),
+    toolchains: splitList(values.toolchain),
     probes: !!values.probes,
     ...(shard ? { shard } : {}),
     ...(values['shard-costs'] ? { shardCosts: values['shard-costs'] } : {}),

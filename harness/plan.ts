@@ -1,6 +1,7 @@
 import type { CaseSpec, GoLibrarySpec, Platform, ProcessEnd } from './core/types.js';
 import { shellQuote, shellWord } from './core/shell.js';
 import { signalName } from './core/classify.js';
+import { goLabel } from './core/matrix.js';
 import { BUILD_GID, buildUid, CACHE_DIR, CALIB_SOURCE, CSM_DIR, HOST_SCRATCH, HOST_USER, laneHome, OUT_ROOT, PROBE_SOURCE, SUPERVISOR, VOL, WRAPPER_TMP } from './layout.js';
 
 export * from './layout.js';
@@ -13,10 +14,10 @@ export * from './layout.js';
  * cache and the scratch space are mounted, and who runs as whom: layout.ts.
  */
 export const srcDir = (c: CaseSpec): string => `${VOL}/src/${c.sourceOf ?? c.name}`;
-const outRoot = (go: string, p: Platform) => `${OUT_ROOT}/go${go}/${p.name}`;
+const outRoot = (go: string, p: Platform) => `${OUT_ROOT}/${goLabel(go)}/${p.name}`;
 
 export const goLibKey = (c: CaseSpec, lib: GoLibrarySpec, p: Platform, go: string): string =>
-  `go${go}/${p.name}/${lib.name}-${c.libraryHashes[lib.name]!.slice(0, 12)}`;
+  `${goLabel(go)}/${p.name}/${lib.name}-${c.libraryHashes[lib.name]!.slice(0, 12)}`;
 export const libFile = (lib: GoLibrarySpec): string => lib.output ?? `lib${lib.name}.so`;
 
 export const goLibDir = (c: CaseSpec, lib: GoLibrarySpec, p: Platform, go: string): string =>
@@ -25,7 +26,7 @@ export const cLibDir = (c: CaseSpec, name: string, p: Platform, go: string): str
 export const hostDir = (c: CaseSpec, p: Platform, go: string): string => `${outRoot(go, p)}/host/${c.name}`;
 export const hostPath = (c: CaseSpec, p: Platform, go: string): string => `${hostDir(c, p, go)}/host`;
 /** A Java host's classes: bytecode is portable, so one directory per case and Go image, not per row. */
-export const javaDir = (c: CaseSpec, go: string): string => `${OUT_ROOT}/go${go}/java/${c.name}`;
+export const javaDir = (c: CaseSpec, go: string): string => `${OUT_ROOT}/${goLabel(go)}/java/${c.name}`;
 /** A Java host's main class: its file's name (Host.java holds the public class Host). */
 export const javaMainClass = (c: CaseSpec): string => (c.host?.java ?? '').replace(/^.*\//, '').replace(/\.java$/, '');
 export const JAVA_HELPER = `${CSM_DIR}/Csm.java`;
@@ -205,10 +206,11 @@ chgrp -R ${BUILD_GID} "$d"; chmod -R g+rwX "$d"; find "$d" -type d -exec chmod g
  * go build for one library. Without a go.mod the package's files are named,
  * exactly as bug reports do (`go build -buildmode=c-shared main.go`).
  */
-export function goBuildCmd(c: CaseSpec, lib: GoLibrarySpec, out: string): string[] {
+export function goBuildCmd(c: CaseSpec, lib: GoLibrarySpec, out: string, gccgo?: string): string[] {
   // "./" keeps a file named like a flag (-toolexec=x.go) a file.
   const targets = (c.goTargets[lib.name] ?? []).map((n) => (n === '.' ? n : `./${n}`));
-  return ['go', 'build', '-buildmode=c-shared', '-trimpath', '-o', `${out}/${libFile(lib)}`, ...targets];
+  // gccgo: the go command drives the row's gccgo (GCCGO in the step's environment).
+  return ['go', 'build', ...(gccgo ? ['-compiler', 'gccgo'] : []), '-buildmode=c-shared', '-trimpath', '-o', `${out}/${libFile(lib)}`, ...targets];
 }
 
 export function cLibCmd(p: Platform, sources: string[], cflags: string[], out: string, name: string): string[] {
@@ -258,7 +260,23 @@ export function hostArgv(c: CaseSpec, p: Platform, go: string, lang?: LangComman
   // Without a resolved language (a user's rootfs: no qemu, no layers), the rootfs's own python3 or java.
   if (c.host?.python) return [...(lang?.run ?? p.run), ...(lang?.cmd ?? p.python ?? ['python3']), `${srcDir(c)}/${c.host.python}`];
   if (c.host?.java) return [...(lang?.run ?? p.run), ...(lang?.cmd ?? p.java ?? ['java']), '-cp', javaDir(c, go), javaMainClass(c)];
-  return [...p.run, hostPath(c, p, go)];
+  return [...preloaded(c, p, go), hostPath(c, p, go)];
+}
+
+/**
+ * The runner prefix with the case's LD_PRELOAD for the host alone: natively
+ * through env(1), which the supervisor starts (an LD_PRELOAD in the
+ * supervisor's own environment would load the library into it); under
+ * qemu-user as -E, the guest's environment (qemu's own would try to load a
+ * foreign library into qemu).
+ */
+function preloaded(c: CaseSpec, p: Platform, go: string): string[] {
+  const libs = c.run?.preload ?? [];
+  if (!libs.length) return [...p.run];
+  const dirs = libraryDirs(c, p, go);
+  const files = new Map(c.libraries.map((l) => [l.name, libFile(l)]));
+  const value = `LD_PRELOAD=${libs.map((n) => `${dirs.get(n)!}/${files.get(n) ?? `lib${n}.so`}`).join(':')}`;
+  return p.run.length ? [p.run[0]!, '-E', value, ...p.run.slice(1)] : ['/usr/bin/env', value];
 }
 
 /** Every path in the volume a cell's run needs: its libraries, its host, the supervisor. */

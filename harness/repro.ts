@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { UsageError } from './core/errors.js';
+import { axesGo, goLabel } from './core/matrix.js';
 import { actualErrorLine, findReproduction, parseDirectoryReport, parseMarkdownReport, reportToCase, type ParsedReport, type ReportFile } from './core/report.js';
 import type { RunResults } from './core/results.js';
 import { writeAtomic } from './edge/files.js';
@@ -52,7 +53,7 @@ export function analyse(results: RunResults, reported: string[], caseName: strin
     return {
       id: c.id,
       platform: c.axes.platform,
-      go: c.axes.goVersion ?? c.axes.go,
+      go: axesGo(c.axes),
       kind,
       verdict: c.verdict,
       reproduces: !!hit,
@@ -65,7 +66,7 @@ export function analyse(results: RunResults, reported: string[], caseName: strin
 
 export function renderRepro(o: ReproOutcome, runDir: string): string {
   const lines = [`reported: ${o.reported[0] ?? '(the report gives no error text)'}`, ''];
-  const rows = [['cell', 'host', 'verdict', 'reproduces', 'actual'], ...o.cells.map((c) => [`${c.platform} go${c.go}`, c.kind, c.verdict, c.reproduces ? 'YES' : 'no', c.actual])];
+  const rows = [['cell', 'host', 'verdict', 'reproduces', 'actual'], ...o.cells.map((c) => [`${c.platform} ${goLabel(c.go)}`, c.kind, c.verdict, c.reproduces ? 'YES' : 'no', c.actual])];
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) lines.push(r.map((s, i) => (i < 4 ? s.padEnd(widths[i]!) : s)).join('  '));
   const where = o.cells.filter((c) => c.reproduces).map((c) => `${c.platform} (${c.kind})`);

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { artifactKey } from './core/cache.js';
 import type { CaseSpec, CellSpec } from './core/types.js';
+import { goLabel } from './core/matrix.js';
+import { gccgoOf, toolchainNa } from './core/toolchains.js';
 import * as plan from './plan.js';
 
 /** One build step of a cell: a Go library, a C library or the host. */
@@ -33,7 +35,7 @@ export interface StepInputs {
 }
 
 /** A cell's own logs, relative to the run directory. */
-export const cellLogDir = (cell: CellSpec): string => join('logs', `go${cell.go.version}`, cell.platform.name, cell.caseName);
+export const cellLogDir = (cell: CellSpec): string => join('logs', goLabel(cell.go.version), cell.platform.name, cell.caseName);
 
 /**
  * The build steps of a cell, in order: its Go libraries, its C libraries, its
@@ -43,6 +45,8 @@ export const cellLogDir = (cell: CellSpec): string => join('logs', `go${cell.go.
  */
 export function planSteps(cell: CellSpec, c: CaseSpec, inputs: StepInputs): StepPlan[] {
   const steps: StepPlan[] = [];
+  // A toolchain the row has none of (gccgo on musl) builds nothing: the cell is n/a.
+  if (toolchainNa(cell.platform, cell.go)) return steps;
   const add = (st: Omit<StepPlan, 'akey'> & { sources: string[]; deps?: string[] }): string => {
     const { sources, deps, ...rest } = st;
     const akey = artifactKey({ sources, imageId: inputs.imageId, env: st.env, cmd: st.cmd, deps: deps ?? [] });
@@ -59,10 +63,17 @@ export function planSteps(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Step
 
 type Unkeyed = Omit<StepPlan, 'akey'> & { sources: string[] };
 
+/** The row's gccgo command for a gccgo cell (GCCGO), else undefined. */
+function gccgoCommand(p: CellSpec['platform'], go: CellSpec['go']): string | undefined {
+  const g = go.gccgo && gccgoOf(p, go.gccgo.gcc);
+  return g && 'command' in g ? g.command : undefined;
+}
+
 function goLibrarySteps(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Unkeyed[] {
   const { platform: p } = cell;
   const go = cell.go.version;
   const goCache = `${plan.CACHE_DIR}/${plan.goCacheRel(inputs.imageId)}`;
+  const gccgo = gccgoCommand(p, cell.go);
   return c.libraries.map((lib) => {
     const out = plan.goLibDir(c, lib, p, go);
     const key = plan.goLibKey(c, lib, p, go);
@@ -70,9 +81,9 @@ function goLibrarySteps(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Unkeye
       stage: 'build',
       key,
       logRel: join('logs', 'builds', `${key}.log`),
-      cmd: plan.goBuildCmd(c, lib, out),
+      cmd: plan.goBuildCmd(c, lib, out, gccgo),
       // A library a JVM loads includes <jni.h>: the toolchain's JDK headers are on its include path.
-      env: plan.buildEnv(p, goCache, plan.isJavaHost(c) ? plan.JNI_CFLAGS : []),
+      env: [...plan.buildEnv(lib.goenv ? { ...p, goenv: { ...p.goenv, ...lib.goenv } } : p, goCache, plan.isJavaHost(c) ? plan.JNI_CFLAGS : []), ...(gccgo ? [`GCCGO=${gccgo}`] : [])],
       out,
       target: `${out}/${plan.libFile(lib)}`,
       workdir: `${plan.srcDir(c)}/${lib.dir}`,
@@ -111,7 +122,7 @@ function javaStep(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Unkeyed {
   return {
     stage: 'host-compile',
     key: `java:${go}/${c.name}`,
-    logRel: join('logs', 'builds', `java-go${go}-${c.name}.log`),
+    logRel: join('logs', 'builds', `java-${goLabel(go)}-${c.name}.log`),
     cmd: plan.javaCompileCmd(c, go),
     env: [],
     out: plan.javaDir(c, go),

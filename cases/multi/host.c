@@ -1,11 +1,16 @@
 /*
- * multi: two Go libraries, each carrying its own Go runtime, in one process.
- * The host is linked against both at build time and then dlopen()s both by
- * path. dlopen() of an already loaded library must hand back that same
- * instance (its state continues), and dlsym() on a handle must find that
- * library's definition of a symbol both libraries export (LibName).
+ * multi: two Go libraries in one process. The host is linked against both at
+ * build time and then dlopen()s both by path. dlopen() of an already loaded
+ * library must hand back that same instance (its state continues), and
+ * dlsym() on a handle must find that library's definition of a symbol both
+ * libraries export (LibName). And the 2013 thread's question: does each
+ * library carry its own runtime (gc) or do they share one (gccgo's libgo)?
+ * The host tells by the address each sees of runtime.GC, and checks that
+ * what a shared runtime implies holds: os.Setenv through one library is seen
+ * by os.Getenv through the other exactly when the runtime is one.
  */
 #include <dlfcn.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +34,20 @@ static void check_lib_name(void *handle, const char *name) {
     char *got = lib_name();
     CSM_CHECK(got != NULL && strcmp(got, name) == 0, "dlsym(%s, \"LibName\")() == \"%s\" (got \"%s\")", name, name,
               got ? got : "(null)");
+    free(got);
+}
+
+/* One runtime or two: reported as the answer, then checked for consistency. */
+static void check_runtimes(void) {
+    uintptr_t a = AlphaRuntime(), b = BetaRuntime();
+    int one = a == b;
+    printf("# runtimes: %s (runtime.GC at %#lx through alpha, %#lx through beta)\n",
+           one ? "one, shared by both libraries" : "two, one per library", (unsigned long)a, (unsigned long)b);
+    AlphaSetenv("CSM_MULTI_FROM_ALPHA", "set by alpha");
+    char *got = BetaGetenv("CSM_MULTI_FROM_ALPHA");
+    int seen = got != NULL && strcmp(got, "set by alpha") == 0;
+    CSM_CHECK(seen == one, "os.Setenv through alpha is %s by os.Getenv through beta, as %s means (beta got \"%s\")",
+              seen ? "seen" : "unseen", one ? "one shared runtime" : "a runtime of its own for each", got ? got : "(null)");
     free(got);
 }
 
@@ -69,6 +88,7 @@ int main(void) {
 
     check_lib_name(alpha, "alpha");
     check_lib_name(beta, "beta");
+    check_runtimes();
 
     return CSM_DONE();
 }

@@ -11,7 +11,7 @@ import { readRun } from '../edge/runs.js';
 import { writeAtomic } from '../edge/files.js';
 import { describePlatforms, PLATFORMS } from '../core/platforms.js';
 import { ensureEngine } from '../edge/engine.js';
-import { readGoVersions } from '../edge/images.js';
+import { readGccgoSeries, readGoVersions } from '../edge/images.js';
 import { DEFAULT_REPORTERS, makeReporters, REPORTERS } from '../reporters/index.js';
 import { defaultJobs, resolveRunConfig } from '../options.js';
 import { prepareImages, runMatrix } from '../runner.js';
@@ -36,6 +36,9 @@ hosts, runs them (every foreign CPU under qemu-user) and prints the matrix.
 ${describePlatforms(PLATFORMS)}
   --case LIST       cases to run, by name or glob (default: all in cases/ and --cases dirs)
   --go LIST         Go versions, or "all" (default: the newest): ${readGoVersions().map((g) => g.version).join(', ')}
+  --toolchain LIST  gc (Go's compiler, default) and/or gccgo (GCC's, gccgo-${readGccgoSeries()?.gcc ?? '?'} from Debian, driven
+                    by the newest --go's go command): one column each, side by side; gccgo
+                    has no musl rows and no loong64 (n/a)
   --jobs N          hosts and builds at once (default: number of cores, ${defaultJobs()})
   --timeout S       per-host time limit in seconds on native platforms (default: each case's
                     run.timeout, else 30); emulated platforms multiply it by their slowdown,
@@ -77,6 +80,7 @@ const OPTIONS = {
   platform: { type: 'string', multiple: true },
   case: { type: 'string', multiple: true },
   go: { type: 'string', multiple: true },
+  toolchain: { type: 'string', multiple: true },
   jobs: { type: 'string' },
   timeout: { type: 'string' },
   cases: { type: 'string', multiple: true },

@@ -38,6 +38,8 @@ const PATTERN_WORDS: Record<string, string> = {
   '^[a-z][a-z0-9_]{0,31}$': 'must be a library name: a lower-case letter, then up to 31 lower-case letters, digits or "_"',
   '^-': 'a flag starts with "-"',
   '^https?://': 'must be an http(s) link to the upstream issue',
+  '^(https?://|cases/[a-z0-9][a-z0-9_.-]*/README\\.md#[a-z0-9-]+$)':
+    'must be an http(s) link to the upstream issue, or for a finding nobody has reported, its write-up here (cases/<case>/README.md#<section>)',
   '^(all|[0-9]+\\.[0-9]+)$': 'must be a Go release series such as "1.27", or "all"',
   '^[A-Za-z0-9_.+-]+\\.so(\\.[0-9]+)*$': 'must be a file name ending in .so (optionally .so.N)',
 };
@@ -46,6 +48,12 @@ const SCHEMA_HINT: [string, string][] = [
   ['case.json', ' (see cases/case.schema.json)'],
   ['config.json', ' (see harness/config.schema.json)'],
 ];
+
+/** A oneOf that failed is said once: the errors of each of its shapes underneath it would only repeat it. */
+export function withoutOneOfDetail(errors: ErrorObject[]): ErrorObject[] {
+  const oneOfs = errors.filter((e) => e.keyword === 'oneOf');
+  return errors.filter((e) => !oneOfs.some((o) => o !== e && e.schemaPath.startsWith(`${o.schemaPath}/`) && e.instancePath.startsWith(o.instancePath)));
+}
 
 /** One line per problem: the file, the field as a JSON pointer, and what was expected. */
 export function describeSchemaError(file: string, e: ErrorObject): string {
@@ -60,9 +68,10 @@ export function describeSchemaError(file: string, e: ErrorObject): string {
     case 'required':
       return `${file}: ${field}: missing required field "${String(p.missingProperty)}"`;
     case 'oneOf':
-      return field === '/host'
-        ? `${file}: /host: give exactly one of "sources" (a C host), "python" (a Python host) or "java" (a Java host)`
-        : `${file}: ${field}: must match exactly one of its allowed shapes`;
+      if (field === '/host') return `${file}: /host: give exactly one of "sources" (a C host), "python" (a Python host) or "java" (a Java host)`;
+      if (field.endsWith('/verdict')) return `${file}: ${field}: must be "fail" or "timeout", or a list of them`;
+      if (field.endsWith('/toolchain')) return `${file}: ${field}: must be "gc" or "gccgo", or a list of them`;
+      return `${file}: ${field}: must match exactly one of its allowed shapes`;
     case 'enum':
       return `${file}: ${field}: must be one of ${JSON.stringify(p.allowedValues)}`;
     case 'pattern':
@@ -98,6 +107,10 @@ export function crossCheck(file: string, c: CaseFile, exists: (rel: string) => '
   if (c.host?.java && !/^([A-Za-z_$][A-Za-z0-9_$]*\/)*[A-Za-z_$][A-Za-z0-9_$]*\.java$/.test(c.host.java))
     problems.push(`${file}: /host/java: "${c.host.java}" must be a .java file named like its public class (Host.java holds class Host)`);
   if (c.run?.cwd && !names.has(c.run.cwd)) problems.push(`${file}: /run/cwd: "${c.run.cwd}" is not a library of this case`);
+  (c.run?.preload ?? []).forEach((n, i) => {
+    if (!names.has(n)) problems.push(`${file}: /run/preload/${i}: "${n}" is not a library of this case (${[...names.keys()].join(', ')})`);
+  });
+  if (c.run?.preload && (c.host?.python || c.host?.java)) problems.push(`${file}: /run/preload: only a C host can start with LD_PRELOAD (an interpreter would preload it into itself)`);
   for (const key of ['link', 'dlopen'] as const) {
     (c.host?.[key] ?? []).forEach((n, i) => {
       if (!names.has(n)) problems.push(`${file}: /host/${key}/${i}: "${n}" is not a library of this case (${[...names.keys()].join(', ')})`);
@@ -114,7 +127,7 @@ export function parseCaseText(file: string, text: string, check: SchemaCheck): {
   } catch (e) {
     return { ok: false, problems: [`${file}: not valid JSON: ${(e as Error).message}`] };
   }
-  const errors = check(data);
+  const errors = withoutOneOfDetail(check(data));
   if (errors.length) return { ok: false, problems: [...new Set(errors.map((e) => describeSchemaError(file, e)))] };
   return { ok: true, value: data as CaseFile };
 }

@@ -115,7 +115,8 @@ export function classify(obs: CellObservation, pass: CaseFile['pass'], rule: Exp
   const tag = `${rule.label.replace(/\s*\([^)]*\)$/, '')} (${shortLink(rule.link)})`;
   if (o.kind === 'pass') return { ...base, verdict: 'xpass', stageOk: true, summary: `expected ${tag} did not happen`, expectation: { ...rule, matched: false, why: 'the expected failure did not happen' } };
   const problems: string[] = [];
-  if (o.kind !== rule.verdict) problems.push(`expected ${rule.verdict}, got ${o.kind}`);
+  const verdicts: string[] = [rule.verdict].flat();
+  if (!verdicts.includes(o.kind)) problems.push(`expected ${verdicts.join(' or ')}, got ${o.kind}`);
   if (rule.stage && rule.stage !== o.stage) problems.push(`expected it at ${rule.stage}, got ${o.stage}`);
   if (!new RegExp(rule.match, 'm').test(o.failureText ?? '')) problems.push(`message does not match /${rule.match}/`);
   if (problems.length === 0) return { ...base, verdict: 'xfail', stageOk: false, summary: tag, expectation: { ...rule, matched: true } };

@@ -1,5 +1,5 @@
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { describeSchemaError, type SchemaCheck } from './cases.js';
+import { describeSchemaError, withoutOneOfDetail, type SchemaCheck } from './cases.js';
 import { UsageError } from './errors.js';
 import type { ExpectationRule } from './types.js';
 
@@ -16,6 +16,7 @@ export interface ProjectConfig {
   platforms?: string[];
   platformFiles?: string[];
   go?: string[];
+  toolchains?: string[];
   reporters?: string[];
   results?: string;
   cache?: string;
@@ -35,6 +36,7 @@ export interface ProjectConfig {
 export interface RunInputs {
   platform?: string[];
   go?: string[];
+  toolchain?: string[];
   jobs?: string;
   timeout?: string;
   platforms?: string[];
@@ -71,7 +73,7 @@ export function parseConfig(file: string, text: string, check: SchemaCheck): Pro
   } catch (e) {
     throw new UsageError(`${file}: not valid JSON: ${(e as Error).message.split('\n')[0]}`);
   }
-  const errors = check(data);
+  const errors = withoutOneOfDetail(check(data));
   if (errors.length) throw new UsageError([...new Set(errors.map((e) => describeSchemaError(file, e)))].join('\n'));
   return data as ProjectConfig;
 }
@@ -84,6 +86,7 @@ export function configInputs(c: ProjectConfig, file: string): RunInputs {
   const out: RunInputs = {
     platform: c.platforms,
     go: c.go,
+    toolchain: c.toolchains,
     jobs: num(c.jobs),
     timeout: num(c.timeout),
     platforms: c.platformFiles?.map(at),

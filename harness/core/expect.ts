@@ -4,8 +4,10 @@ import { isEmulated } from './platforms.js';
 
 export interface CellAxes {
   platform: Platform;
-  /** The exact Go version that built the cell when known (1.27.4), else the series (1.27). */
+  /** The exact Go version that built the cell when known (1.27.4), else the series (1.27); for gccgo, its axis value. */
   go: string;
+  /** Absent: gc. */
+  toolchain?: 'gc' | 'gccgo';
 }
 
 const oneOf = (want: OneOrMany | undefined, have: string | undefined): boolean =>
@@ -26,7 +28,9 @@ export function ruleSelects(rule: ExpectationRule, axes: CellAxes): boolean {
     oneOf(when.goarch, p.goarch) &&
     oneOf(when.goarm, p.goarm) &&
     (when.emulated === undefined || when.emulated === isEmulated(p)) &&
-    goMatches(when.go, axes.go)
+    oneOf(when.toolchain, axes.toolchain ?? 'gc') &&
+    // A gccgo cell has no gc release for a range to select.
+    (when.go === undefined || (axes.toolchain !== 'gccgo' && goMatches(when.go, axes.go)))
   );
 }
 
@@ -45,12 +49,21 @@ export function rulesFor(caseRules: readonly ExpectationRule[] | undefined, plat
 }
 
 /**
- * "https://github.com/golang/go/issues/54805" → "go#54805", for narrow cells.
+ * "https://github.com/golang/go/issues/54805" → "go#54805", for narrow cells;
+ * "cases/multi/README.md#gccgo" (a finding not reported upstream) → "multi finding".
  * A project's own tracker (a config file's rules) in the GitLab or Gitea shape,
  * ".../mylib/-/issues/7", gives "mylib#7", and Jira's ".../browse/LIB-7" gives
  * "LIB-7"; any other link is kept whole.
  */
 export function shortLink(url: string): string {
+  // A finding nobody has reported upstream: its write-up in this repository's cases/.
+  const finding = /^cases\/([^/]+)\/README\.md#/.exec(url);
+  if (finding) return `${finding[1]} finding`;
+  // go.dev/issue/N is golang/go's tracker under another name.
+  const goIssue = /^https?:\/\/go\.dev\/issues?\/(\d+)\/?$/.exec(url);
+  if (goIssue) return `go#${goIssue[1]}`;
+  // Documented behaviour: Go's own documentation, not an issue.
+  if (/^https?:\/\/(pkg\.)?go\.dev\//.test(url)) return 'Go docs';
   const m = /github\.com\/([^/]+)\/([^/]+)\/(?:issues|pull)\/(\d+)/.exec(url);
   if (m) return m[1] === 'golang' && m[2] === 'go' ? `go#${m[3]}` : `${m[1]}/${m[2]}#${m[3]}`;
   const tracker = /^https?:\/\/[^/]+\/(?:[^?#]*\/)?([^/?#]+)\/issues\/(\d+)\/?(?:[?#].*)?$/.exec(url.replace('/-/issues/', '/issues/'));

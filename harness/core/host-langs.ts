@@ -1,3 +1,4 @@
+import { LIBGO } from './toolchains.js';
 import type { CaseSpec, Platform } from './types.js';
 
 /**
@@ -26,6 +27,7 @@ export const PYTHON_PACKAGES = ['python3.13-minimal', 'libpython3.13-stdlib'];
 export const PYTHON_BIN = 'python3.13';
 /** The JRE (no javac: Java hosts are compiled once, natively; bytecode is portable). */
 export const JAVA_PACKAGES = ['openjdk-21-jre-headless'];
+
 /** The suite a sysroot comes from when the row names none: the base's. */
 export const DEFAULT_SUITE = 'trixie';
 
@@ -93,7 +95,9 @@ export function langSupport(p: Platform, lang: HostLang): LangSupport {
   if (!p.debArch || !GNU_TYPE[p.debArch]) return { kind: 'none', reason: `no Debian ${lang === 'python' ? 'Python' : 'JVM'} for ${p.name}: the Debian mirror has no packages of its architecture` };
   const suite = p.debSuite ?? DEFAULT_SUITE;
   const dir = `/opt/csm/sysroot/${p.debArch}-${suite}-${lang}`;
-  const layer: SysrootLayer = { kind: 'sysroot', lang, debArch: p.debArch, suite, packages: lang === 'python' ? PYTHON_PACKAGES : JAVA_PACKAGES, dir };
+  // A gccgo library NEEDs its libgo: a target with gccgo's runtime installed, as the row's gccgo cells need.
+  const packages = [...(lang === 'python' ? PYTHON_PACKAGES : JAVA_PACKAGES), ...(p.gccgo ? Object.values(LIBGO) : [])];
+  const layer: SysrootLayer = { kind: 'sysroot', lang, debArch: p.debArch, suite, packages, dir };
   const cmd = lang === 'python' ? [`${dir}/usr/bin/${PYTHON_BIN}`] : [`${dir}/usr/lib/jvm/java-21-openjdk-${p.debArch}/bin/java`];
   return { kind: 'layer', layer, run: withSysroot(p.run, dir), cmd };
 }

@@ -72,7 +72,15 @@ export function pickGo(table: readonly GoToolchain[], wanted: string[]): GoToolc
   return pick('Go version', table, (g) => g.version, wanted.map((w) => w.replace(/^go/, '')));
 }
 
-export const cellId = (caseName: string, platform: string, go: string): string => `${caseName}/${platform}/go${go}`;
+/** "go1.27" for gc, "gccgo-14" for gccgo (core/toolchains.ts): how a column, a log directory and a cell id name the Go axis value. */
+export const goLabel = (version: string): string => (version.startsWith('gccgo') ? version : `go${version}`);
+
+/** A result's Go: the exact gc release when known ("1.27.4"), else its axis value ("1.27", "gccgo-14"). */
+export const axesGo = (a: { go: string; goVersion?: string; toolchain?: string }): string => (a.toolchain === 'gccgo' ? a.go : (a.goVersion ?? a.go));
+/** The same as a label: "go1.27.4", "gccgo-14". */
+export const axesGoLabel = (a: { go: string; goVersion?: string; toolchain?: string }): string => goLabel(axesGo(a));
+
+export const cellId = (caseName: string, platform: string, go: string): string => `${caseName}/${platform}/${goLabel(go)}`;
 
 /** Every case × platform × Go version, in a stable order: Go, then case, then platform. */
 export function expandMatrix(cases: readonly CaseSpec[], platforms: readonly Platform[], gos: readonly GoToolchain[]): CellSpec[] {

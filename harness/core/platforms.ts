@@ -37,18 +37,18 @@ export const PLATFORMS: readonly Platform[] = [
   // The toolchain's own Python and OpenJDK: javac compiles every Java host, its <jni.h> every JNI library.
   {
     name: 'amd64-glibc', goarch: 'amd64', libc: 'glibc', cc: 'gcc', run: [], timeoutScale: 1, cpu: 'native', debArch: 'amd64',
-    python: ['python3'], java: [JAVA], packages: ['gcc', 'libc6-dev', 'python3', 'openjdk-21-jdk-headless'],
+    python: ['python3'], java: [JAVA], gccgo: 'native', packages: ['gcc', 'libc6-dev', 'python3', 'openjdk-21-jdk-headless'],
   },
   { name: 'amd64-musl', goarch: 'amd64', libc: 'musl', cc: 'musl-gcc', run: [], timeoutScale: 1, cpu: 'native', debArch: 'amd64', packages: ['musl', 'musl-tools', 'musl-dev'] },
   {
     name: 'arm7-glibc', goarch: 'arm', goarm: '7', libc: 'glibc', cc: 'arm-linux-gnueabihf-gcc',
     run: ['qemu-arm', '-cpu', 'cortex-a7', '-L', '/usr/arm-linux-gnueabihf'], timeoutScale: 4, cpu: 'cortex-a7', debArch: 'armhf',
-    packages: glibcCross('arm-linux-gnueabihf', 'armhf'), canary: ARMV8,
+    gccgo: 'arm-linux-gnueabihf', packages: glibcCross('arm-linux-gnueabihf', 'armhf'), canary: ARMV8,
   },
   {
     name: 'arm5-glibc', goarch: 'arm', goarm: '5', libc: 'glibc', cc: 'arm-linux-gnueabi-gcc',
     run: ['qemu-arm', '-cpu', 'arm926', '-L', '/usr/arm-linux-gnueabi'], timeoutScale: 4, cpu: 'arm926', debArch: 'armel',
-    packages: glibcCross('arm-linux-gnueabi', 'armel'), canary: ARMV7,
+    gccgo: 'arm-linux-gnueabi', packages: glibcCross('arm-linux-gnueabi', 'armel'), canary: ARMV7,
   },
   {
     name: 'arm7-musl', goarch: 'arm', goarm: '7', libc: 'musl', cc: 'arm-linux-musleabihf-gcc',
@@ -64,7 +64,7 @@ export const PLATFORMS: readonly Platform[] = [
   {
     name: 'arm6-glibc', goarch: 'arm', goarm: '6', libc: 'glibc', cc: 'arm-linux-gnueabi-gcc',
     run: ['qemu-arm', '-cpu', 'arm1176', '-L', '/usr/arm-linux-gnueabi'], timeoutScale: 4, cpu: 'arm1176', debArch: 'armel',
-    packages: glibcCross('arm-linux-gnueabi', 'armel'), canary: ARMV7,
+    gccgo: 'arm-linux-gnueabi', packages: glibcCross('arm-linux-gnueabi', 'armel'), canary: ARMV7,
   },
   {
     name: 'arm6-musl', goarch: 'arm', goarm: '6', libc: 'musl', cc: 'arm-linux-musleabi-gcc',
@@ -74,7 +74,7 @@ export const PLATFORMS: readonly Platform[] = [
   {
     name: 'arm64-glibc', goarch: 'arm64', libc: 'glibc', cc: 'aarch64-linux-gnu-gcc',
     run: ['qemu-aarch64', '-cpu', 'cortex-a53', '-L', '/usr/aarch64-linux-gnu'], timeoutScale: 4, cpu: 'cortex-a53', debArch: 'arm64',
-    packages: glibcCross('aarch64-linux-gnu', 'arm64'), canary: ARMV81,
+    gccgo: 'aarch64-linux-gnu', packages: glibcCross('aarch64-linux-gnu', 'arm64'), canary: ARMV81,
   },
   // gcc 14 defaults to outline atomics, whose libgcc helper calls glibc's __getauxval: not in musl.
   {
@@ -86,7 +86,7 @@ export const PLATFORMS: readonly Platform[] = [
   {
     name: '386-glibc', goarch: '386', goenv: { GO386: 'sse2' }, libc: 'glibc', cc: 'i686-linux-gnu-gcc',
     run: ['qemu-i386', '-cpu', 'n270', '-L', '/usr/i686-linux-gnu'], timeoutScale: 4, cpu: 'n270', debArch: 'i386',
-    packages: glibcCross('i686-linux-gnu', 'i386'), canary: SSE41,
+    gccgo: 'i686-linux-gnu', packages: glibcCross('i686-linux-gnu', 'i386'), canary: SSE41,
   },
   {
     name: '386-musl', goarch: '386', goenv: { GO386: 'sse2' }, libc: 'musl', cc: 'i386-linux-musl-gcc',
@@ -97,7 +97,7 @@ export const PLATFORMS: readonly Platform[] = [
   {
     name: 'riscv64-glibc', goarch: 'riscv64', libc: 'glibc', cc: 'riscv64-linux-gnu-gcc',
     run: ['qemu-riscv64', '-cpu', RV64, '-L', '/usr/riscv64-linux-gnu'], timeoutScale: 4, cpu: RV64, debArch: 'riscv64',
-    packages: glibcCross('riscv64-linux-gnu', 'riscv64'), canary: RVA22,
+    gccgo: 'riscv64-linux-gnu', packages: glibcCross('riscv64-linux-gnu', 'riscv64'), canary: RVA22,
   },
   {
     name: 'riscv64-musl', goarch: 'riscv64', libc: 'musl', cc: 'riscv64-linux-musl-gcc',
@@ -107,7 +107,7 @@ export const PLATFORMS: readonly Platform[] = [
   {
     name: 'ppc64le-glibc', goarch: 'ppc64le', libc: 'glibc', cc: 'powerpc64le-linux-gnu-gcc',
     run: ['qemu-ppc64le', '-cpu', 'power8', '-L', '/usr/powerpc64le-linux-gnu'], timeoutScale: 4, cpu: 'power8', debArch: 'ppc64el',
-    packages: glibcCross('powerpc64le-linux-gnu', 'ppc64el'), canary: POWER9,
+    gccgo: 'powerpc64le-linux-gnu', packages: glibcCross('powerpc64le-linux-gnu', 'ppc64el'), canary: POWER9,
   },
   {
     name: 'ppc64le-musl', goarch: 'ppc64le', libc: 'musl', cc: 'powerpc64le-linux-musl-gcc',
@@ -118,7 +118,7 @@ export const PLATFORMS: readonly Platform[] = [
   {
     name: 's390x-glibc', goarch: 's390x', libc: 'glibc', cc: 's390x-linux-gnu-gcc',
     run: ['qemu-s390x', '-cpu', 'qemu', '-L', '/usr/s390x-linux-gnu'], timeoutScale: 4, cpu: 'qemu', debArch: 's390x',
-    packages: glibcCross('s390x-linux-gnu', 's390x'), canary: Z16,
+    gccgo: 's390x-linux-gnu', packages: glibcCross('s390x-linux-gnu', 's390x'), canary: Z16,
   },
   {
     name: 's390x-musl', goarch: 's390x', libc: 'musl', cc: 's390x-linux-musl-gcc',
@@ -129,15 +129,16 @@ export const PLATFORMS: readonly Platform[] = [
   {
     name: 'loong64-glibc', goarch: 'loong64', libc: 'glibc', cc: 'loongarch64-linux-gnu-gcc',
     run: ['qemu-loongarch64', '-cpu', 'la464', '-L', '/usr/loongarch64-linux-gnu'], timeoutScale: 4, cpu: 'la464', debArch: 'loong64', debSuite: 'sid',
-    packages: glibcCross('loongarch64-linux-gnu', 'loong64'), canary: LOONG11,
+    noGccgo: 'Debian ships no gccgo for loong64 (there is no gccgo-14-loongarch64-linux-gnu)', packages: glibcCross('loongarch64-linux-gnu', 'loong64'), canary: LOONG11,
   },
   // Big-endian: Go's linux/ppc64 emits ELFv2, Debian's ppc64 userspace is ELFv1, so no c-shared library links.
   {
     name: 'ppc64-glibc', goarch: 'ppc64', libc: 'glibc', cc: 'powerpc64-linux-gnu-gcc',
     run: ['qemu-ppc64', '-cpu', 'power8', '-L', '/usr/powerpc64-linux-gnu'], timeoutScale: 4, cpu: 'power8',
-    packages: glibcCross('powerpc64-linux-gnu', 'ppc64'), canary: POWER9,
+    gccgo: 'powerpc64-linux-gnu', packages: glibcCross('powerpc64-linux-gnu', 'ppc64'), canary: POWER9,
     expect: [
       {
+        when: { toolchain: 'gc' },
         verdict: 'fail',
         stage: 'build',
         match: 'ABI version 2 is not compatible with ABI version 1 output',
@@ -151,7 +152,7 @@ export const PLATFORMS: readonly Platform[] = [
   {
     name: 'amd64-glibc-qemu', goarch: 'amd64', libc: 'glibc', cc: 'gcc', default: false,
     run: ['qemu-x86_64', '-cpu', 'Nehalem'], timeoutScale: 4, cpu: 'Nehalem', debArch: 'amd64',
-    python: ['/usr/bin/python3'], java: [JAVA], packages: ['gcc', 'libc6-dev', QEMU], canary: X86V3,
+    python: ['/usr/bin/python3'], java: [JAVA], gccgo: 'native', packages: ['gcc', 'libc6-dev', QEMU], canary: X86V3,
   },
 ];
 
@@ -191,6 +192,9 @@ const ROW_SCHEMA = {
     },
     noCanary: { type: 'string', minLength: 1 },
     default: { type: 'boolean' },
+    // "native", or the triplet of Debian's gccgo-<gcc>-<triplet> (core/toolchains.ts).
+    gccgo: { type: 'string', pattern: '^(native|[a-z0-9_]+(-[a-z0-9_]+)+)$' },
+    noGccgo: { type: 'string', minLength: 1 },
   },
 } as const;
 

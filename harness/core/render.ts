@@ -1,6 +1,7 @@
 import { laxLine, laxRows, type CanaryResult } from './canary.js';
 import type { CellResult, Verdict } from './types.js';
 import { VERDICTS } from './types.js';
+import { axesGo, goLabel } from './matrix.js';
 import { isUnexpected, type RunResults } from './results.js';
 import { shortLink } from './expect.js';
 
@@ -49,7 +50,7 @@ export function toGrid(r: Pick<RunResults, 'cells'>): Grid {
   const gos = [...new Set(r.cells.map((c) => c.axes.go))];
   const plats = [...new Set(r.cells.map((c) => c.axes.platform))];
   const cases = [...new Set(r.cells.map((c) => c.axes.case))];
-  const cols = plats.flatMap((p) => gos.map((g) => ({ p, g, label: gos.length > 1 ? `${p} go${g}` : p })));
+  const cols = plats.flatMap((p) => gos.map((g) => ({ p, g, label: gos.length > 1 ? `${p} ${goLabel(g)}` : p })));
   const byKey = new Map(r.cells.map((c) => [`${c.axes.case}\0${c.axes.platform}\0${c.axes.go}`, c]));
   return {
     columns: cols.map((c) => c.label),
@@ -66,7 +67,7 @@ const esc = (s: string): string => s.replace(/\|/g, '\\|');
 
 export function renderMarkdown(r: RunResults): string {
   const g = toGrid(r);
-  const gos = [...new Set(r.cells.map((c) => c.axes.goVersion ?? c.axes.go))];
+  const gos = [...new Set(r.cells.map((c) => axesGo(c.axes)))];
   const out: string[] = [];
   out.push(`# cshared-matrix run ${r.run.id}`, '');
   out.push(`Go ${gos.join(', ')} · ${r.cells.length} cells · ${(r.run.durationMs / 1000).toFixed(1)} s${r.run.interrupted ? ' · **interrupted**' : ''}`, '');

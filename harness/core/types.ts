@@ -42,6 +42,13 @@ export interface Platform {
   default?: boolean;
   /** Expectations for every case on this row, after the case's own (a target where nothing can build). */
   expect?: RowExpectation[];
+  /**
+   * gccgo for this row (the toolchain axis, core/toolchains.ts): "native" for
+   * Debian's gccgo-<gcc>, or the triplet of its cross gccgo-<gcc>-<triplet>.
+   * Absent: the row has none, and its gccgo cells are n/a (noGccgo says why).
+   */
+  gccgo?: string;
+  noGccgo?: string;
 }
 
 /**
@@ -77,15 +84,25 @@ export interface ExpectationRule {
     goarch?: OneOrMany;
     goarm?: OneOrMany;
     emulated?: boolean;
-    /** semver range over the Go version. */
+    /** semver range over the Go version; it selects gc cells only (a gccgo cell has no gc release). */
     go?: string;
+    /** "gc" or "gccgo" (core/toolchains.ts). */
+    toolchain?: OneOrMany;
   };
-  verdict: 'fail' | 'timeout';
+  /** Either, as a list: a race that sometimes hangs and sometimes throws. */
+  verdict: 'fail' | 'timeout' | ('fail' | 'timeout')[];
   stage?: Stage;
   match: string;
   link: string;
   label: string;
   reason?: string;
+  /**
+   * A race by nature: the failure shows in some runs and not in others. A run
+   * where it did not show is a pass (not an xpass), and repetitions that mix
+   * the two are the expected failure (not flaky); anything else is judged as
+   * always. Declared with `--repeat` evidence in the case's README.
+   */
+  race?: boolean;
 }
 
 export interface GoLibrarySpec {
@@ -93,6 +110,8 @@ export interface GoLibrarySpec {
   dir: string;
   /** File name of the built library; default lib<name>.so. */
   output?: string;
+  /** Go's CPU-level variables for this build over the row's (GOAMD64=v3, …): the schema allows only those. */
+  goenv?: Record<string, string>;
 }
 
 export interface CLibrarySpec {
@@ -121,6 +140,8 @@ export interface CaseFile {
   run?: {
     /** Run in the output directory of this library (so `./libx.so` works), instead of /tmp. */
     cwd?: string;
+    /** Libraries (by name) in the host's LD_PRELOAD, for the host alone (plan.hostArgv). */
+    preload?: string[];
     args?: string[];
     env?: Record<string, string>;
     timeout?: number;
@@ -153,10 +174,15 @@ export interface CaseSpec extends CaseFile {
 }
 
 export interface GoToolchain {
-  /** Debian package series, e.g. "1.27". */
+  /**
+   * The matrix's Go axis: the Debian package series of gc ("1.27"), or
+   * "gccgo-14" for GCC's Go front end (core/toolchains.ts).
+   */
   version: string;
-  /** Debian suite that ships golang-<version>-go. */
+  /** Debian suite that ships golang-<version>-go (for gccgo: its driver's). */
   suite: string;
+  /** gccgo: GCC's series, and the gc release whose go command drives it (go build -compiler gccgo). */
+  gccgo?: { gcc: string; driver: { version: string; suite: string } };
 }
 
 /** One cell of the matrix before it runs. */
@@ -231,6 +257,10 @@ export interface CellResult extends Classification {
     cpu: string;
     go: string;
     goVersion?: string;
+    /** "gccgo" for a gccgo cell (absent: gc). */
+    toolchain?: 'gccgo';
+    /** A gccgo cell's compiler, as `<gccgo> --version` said it ("gccgo-14 (Debian 14.2.0-19) 14.2.0"). */
+    gccgo?: string;
   };
   exit?: { code?: number; signal?: number; signalName?: string; timedOut?: boolean };
   durationMs: number;

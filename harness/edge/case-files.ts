@@ -121,7 +121,9 @@ export function loadCase(dir: string): CaseSpec {
   const libraryHashes: Record<string, string> = {};
   const goTargets: Record<string, string[]> = {};
   for (const l of parsed.value.libraries) {
-    libraryHashes[l.name] = hashTree(join(caseDir, l.dir));
+    // The build's own variables are part of what is built: the same source under GOAMD64=v3 is another library.
+    const tree = hashTree(join(caseDir, l.dir));
+    libraryHashes[l.name] = l.goenv ? createHash('sha256').update(tree).update(JSON.stringify(Object.entries(l.goenv).sort())).digest('hex') : tree;
     goTargets[l.name] = goTargetsOf(readdirSync(join(caseDir, l.dir)));
   }
   return { ...parsed.value, name, dir: caseDir, libraryHashes, goTargets, sourceHash: hashTree(caseDir) };

@@ -9,8 +9,9 @@ import * as tar from 'tar';
 import { readJsonFile, REPO_ROOT } from './repo.js';
 import { InfraError, UsageError } from '../core/errors.js';
 import type { GoToolchain, Platform } from '../core/types.js';
+import { gccgoToolchain, LIBGO, withToolchain, type GccgoSeries } from '../core/toolchains.js';
 import { PLATFORMS } from '../core/platforms.js';
-import { deriveRecipe, rowLayerKey, type BaseRecipe, type RowLayer } from '../core/recipe.js';
+import { deriveRecipe, rowLayer, rowLayerKey, type BaseRecipe, type RowLayer } from '../core/recipe.js';
 import { aptInstall, onPath } from './host-packages.js';
 
 export const IMAGES_DIR = join(REPO_ROOT, 'images');
@@ -44,6 +45,15 @@ export function readGoVersions(): GoToolchain[] {
   return data.versions;
 }
 
+/** images/go/versions.json's gccgo series; undefined when it names none. */
+export function readGccgoSeries(): GccgoSeries | undefined {
+  const file = join(IMAGES_DIR, 'go', 'versions.json');
+  const g = (readJsonFile(file) as { gccgo?: { gcc?: unknown } })?.gccgo;
+  if (g === undefined) return undefined;
+  if (typeof g?.gcc !== 'string' || !LIBGO[g.gcc]) throw new UsageError(`${file}: "gccgo" must be {"gcc": "<a GCC series whose libgo package harness/core/toolchains.ts LIBGO names: ${Object.keys(LIBGO).join(', ')}>"}`);
+  return { gcc: g.gcc };
+}
+
 export const sha = (...parts: string[]): string => {
   const h = createHash('sha256');
   for (const p of parts) h.update(p).update('\0');
@@ -67,11 +77,27 @@ export const goImageTag = (go: GoToolchain, base: string = currentBaseTag()): st
 /** A user row's layer tag on the Go image `goImage` (images/row/Dockerfile). */
 export const rowImageTag = (goImage: string, layer: RowLayer): string => rowTag(goImage, readFileSync(join(IMAGES_DIR, 'row', 'Dockerfile'), 'utf8'), layer);
 
-/** Every toolchain tag the current recipes name: the base, and one Go layer per row of versions.json. */
+/**
+ * Every toolchain tag the current recipes name: the base, one Go layer per
+ * row of versions.json, and on each the built-in rows' gccgo layers (any Go
+ * may drive gccgo).
+ */
 export function currentToolchainTags(): string[] {
   const base = currentBaseTag();
-  return [base, ...readGoVersions().map((g) => goImageTag(g, base))];
+  const { recipe } = readBaseRecipe();
+  const series = readGccgoSeries();
+  return unique([
+    base,
+    ...readGoVersions().flatMap((g) => {
+      const goTag = goImageTag(g, base);
+      const gccgo = series ? gccgoToolchain(series, g) : undefined;
+      const layers = gccgo ? PLATFORMS.flatMap((p) => rowLayer(recipe, withToolchain(p, gccgo)) ?? []) : [];
+      return [goTag, ...layers.map((l) => rowImageTag(goTag, l))];
+    }),
+  ]);
 }
+
+const unique = (xs: string[]): string[] => [...new Set(xs)];
 
 /**
  * Toolchain tags built from recipes that have since changed: every

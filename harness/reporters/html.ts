@@ -6,6 +6,7 @@ import { exitCodeFor, isUnexpected, type RunResults } from '../core/results.js';
 import { EXIT } from '../core/errors.js';
 import { MEANING, canaryLines, countsLine, emulationLine, toGrid } from '../core/render.js';
 import { VERDICTS, type CellResult, type Verdict } from '../core/types.js';
+import { axesGo, axesGoLabel, goLabel } from '../core/matrix.js';
 import { writeAtomic } from '../edge/files.js';
 import type { Reporter } from './reporter.js';
 
@@ -131,7 +132,7 @@ function matrixHtml(r: RunResults): string {
     if (!any) return `<th scope="col">${esc(label)}</th>`;
     const a = any.axes;
     const arch = `${a.goarch}${a.goarm ? `v${a.goarm}` : ''} · ${a.libc}${a.cpu && a.cpu !== 'native' ? ` · ${a.cpu}` : ''}`;
-    const go = gos.size > 1 ? `<span class="go">go${esc(a.goVersion ?? a.go)}</span>` : '';
+    const go = gos.size > 1 ? `<span class="go">${esc(axesGoLabel(a))}</span>` : '';
     return `<th scope="col"><span class="plat">${esc(a.platform)}</span>${go}<span class="arch">${esc(arch)}</span></th>`;
   });
   const rows = g.rows.map((row) => {
@@ -161,7 +162,7 @@ function countsHtml(r: RunResults): string {
 }
 
 function metaHtml(r: RunResults): string {
-  const gos = [...new Set(r.cells.map((c) => c.axes.goVersion ?? c.axes.go))];
+  const gos = [...new Set(r.cells.map((c) => axesGo(c.axes)))];
   const rows: [string, string][] = [
     ['Go', esc(gos.length ? gos.join(', ') : r.images.map((i) => i.tools.go ?? i.go).join(', ') || '—')],
     ['Started', `<time datetime="${esc(r.run.startedAt)}">${esc(r.run.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</time>`],
@@ -176,7 +177,7 @@ function metaHtml(r: RunResults): string {
   if (r.run.rootfs) rows.push(['Root fs', `<code>${esc(r.run.rootfs.path)}</code> (${esc(r.run.rootfs.tag)})`]);
   for (const img of r.images) {
     const tools = Object.entries(img.tools).map(([k, v]) => `<span class="tool"><b>${esc(k)}</b> ${esc(v)}</span>`);
-    rows.push([`Image go${esc(img.go)}`, `<code>${esc(img.tag)}</code> <span class="dim">${esc(img.id.replace(/^sha256:/, '').slice(0, 12))}</span><div class="tools">${tools.join('')}</div>`]);
+    rows.push([`Image ${esc(goLabel(img.go))}`, `<code>${esc(img.tag)}</code> <span class="dim">${esc(img.id.replace(/^sha256:/, '').slice(0, 12))}</span><div class="tools">${tools.join('')}</div>`]);
   }
   const langs = (r.hostLangs ?? []).map((l) => `<li><b>${esc(l.platform)}</b> ${l.lang === 'python' ? 'Python' : 'JVM'} ${l.version ? `${esc(l.version)}${l.startMs !== undefined ? ` <span class="dim">starts in ${(l.startMs / 1000).toFixed(1)} s</span>` : ''}` : `<b>does not start</b>: ${esc(l.error ?? '')}`} <span class="dim">${esc(l.builtFrom)}</span></li>`);
   if (langs.length) rows.push(['Host languages', `<ul class="canaries">${langs.join('')}</ul>`]);
@@ -395,7 +396,7 @@ const JS = String.raw`
       h('p', { class: 'summary', text: c.summary }),
       h('div', { class: 'axes', text: [
         c.axes.platform, c.axes.goarch + (c.axes.goarm ? 'v' + c.axes.goarm : ''), c.axes.libc,
-        'cpu ' + c.axes.cpu, 'go' + (c.axes.goVersion || c.axes.go), exitText(c), (c.durationMs / 1000).toFixed(2) + ' s'
+        'cpu ' + c.axes.cpu, (c.axes.toolchain === 'gccgo' ? c.axes.go : 'go' + (c.axes.goVersion || c.axes.go)), exitText(c), (c.durationMs / 1000).toFixed(2) + ' s'
       ].filter(Boolean).join(' · ') })
     ]);
     head.querySelector('.close').addEventListener('click', close);
@@ -413,7 +414,7 @@ const JS = String.raw`
         h('div', null, [h('span', { class: 'label', text: x.label }), ' ', link(x.link)]),
         x.reason ? h('div', { class: 'reason', text: x.reason }) : null,
         h('div', { class: 'matched', text: x.matched ? 'Matched: the cell failed exactly as recorded.' : 'Did not match' + (x.why ? ': ' + x.why : '.') }),
-        h('div', { class: 'rule', text: 'expects ' + x.verdict + (x.stage ? ' at ' + x.stage : '') + ' matching /' + x.match + '/' + (whenParts.length ? ' when ' + whenParts.join(', ') : '') })
+        h('div', { class: 'rule', text: 'expects ' + [x.verdict].flat().join(' or ') + (x.stage ? ' at ' + x.stage : '') + ' matching /' + x.match + '/' + (whenParts.length ? ' when ' + whenParts.join(', ') : '') })
       ])], 'expectation'));
     }
 

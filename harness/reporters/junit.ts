@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { create } from 'xmlbuilder2';
 import { isFailing, type RunResults } from '../core/results.js';
 import type { CellResult } from '../core/types.js';
+import { axesGoLabel } from '../core/matrix.js';
 import { writeAtomic } from '../edge/files.js';
 import type { Reporter } from './reporter.js';
 
@@ -42,7 +43,7 @@ type XMLBuilder = ReturnType<typeof create>;
 
 const secs = (ms: number): string => (Math.max(0, ms) / 1000).toFixed(3);
 
-const goLabel = (c: CellResult): string => c.axes.goVersion ?? c.axes.go;
+const goLabel = (c: CellResult): string => axesGoLabel(c.axes);
 
 interface Suite {
   platform: string;
@@ -98,7 +99,7 @@ function failureBody(c: CellResult): string {
 
 function addCase(suite: XMLBuilder, c: CellResult): void {
   const tc = suite.ele('testcase', {
-    classname: oneLine(`cshared-matrix.${c.axes.platform}.go${goLabel(c)}`),
+    classname: oneLine(`cshared-matrix.${c.axes.platform}.${goLabel(c)}`),
     name: oneLine(c.axes.case),
     time: secs(c.durationMs),
   });
@@ -144,7 +145,7 @@ export function renderJunit(r: RunResults): string {
   suitesOf(r).forEach((s, i) => {
     const cellSecs = s.cells.reduce((a, c) => a + Math.max(0, c.durationMs), 0);
     const suite = root.ele('testsuite', {
-      name: oneLine(`${s.platform} go${s.go}`),
+      name: oneLine(`${s.platform} ${s.go}`),
       id: String(i),
       ...countAttrs(countsOf(s.cells)),
       time: secs(cellSecs),
@@ -158,7 +159,7 @@ export function renderJunit(r: RunResults): string {
     prop('goarm', first.goarm);
     prop('libc', first.libc);
     prop('cpu', first.cpu);
-    prop('go', s.go);
+    prop('go', s.go.replace(/^go(?=\d)/, ''));
     if (r.run.interrupted) prop('interrupted', 'true');
     for (const c of s.cells) addCase(suite, c);
   });

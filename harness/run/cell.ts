@@ -3,6 +3,7 @@ import { InfraError } from '../core/errors.js';
 import { findExpectation, rulesFor } from '../core/expect.js';
 import type { FailureTracker } from '../core/failure-tracker.js';
 import { judge } from '../core/judge.js';
+import { gccgoOf, toolchainNa, toolchainOf } from '../core/toolchains.js';
 import type { CaseSpec, CellObservation, CellResult, CellSpec, Classification, Platform, ProcessEnd, Stage } from '../core/types.js';
 import { exportBundle } from '../edge/bundle.js';
 import type { BuiltImage } from '../edge/images.js';
@@ -95,19 +96,26 @@ export class CellRunner {
     if (this.stopped) return undefined;
     const c = this.caseOf(cell);
     const w: CellWork = { obs: {}, logs: {}, reached: 'build', repetitions: [] };
+    // A toolchain the row has none of (gccgo on musl) builds and runs nothing.
+    const na = toolchainNa(cell.platform, cell.go);
     try {
-      if (this.cfg.engine.lost) throw new InfraError(this.cfg.engine.lost);
-      if ((await this.buildAll(cell, w)) === 'cut' || this.stopped) return undefined;
-      if (!w.obs.buildFailure && !w.obs.infraError && (await this.runHost(cell, c, w)) === 'cut') return undefined;
+      if (na) w.obs = { notApplicable: na };
+      else if ((await this.buildAndRun(cell, c, w)) === 'cut') return undefined;
     } catch (e) {
       w.obs = { infraError: { stage: w.reached, message: (e as Error).message } };
     }
     if (w.obs.infraError) w.obs = { infraError: { ...w.obs.infraError, message: (await this.cfg.engine.check()) ?? w.obs.infraError.message } };
     const img = this.imageOf(cell);
-    const { verdict, repeats } = judge(w.obs, w.repetitions, c.pass, findExpectation(rulesFor(c.expect, cell.platform), { platform: cell.platform, go: img.goVersion }));
+    const { verdict, repeats } = judge(w.obs, w.repetitions, c.pass, findExpectation(rulesFor(c.expect, cell.platform), { platform: cell.platform, go: cell.go.gccgo ? cell.go.version : img.goVersion, toolchain: toolchainOf(cell.go) }));
     this.cfg.failures.onCellEnd(verdict.verdict);
     if (this.cfg.bundles && w.obs.run && verdict.verdict !== 'pass') await this.keepBundle(cell, c, verdict, w);
     return this.result(cell, c, verdict, w, repeats);
+  }
+
+  private async buildAndRun(cell: CellSpec, c: CaseSpec, w: CellWork): Promise<'cut' | void> {
+    if (this.cfg.engine.lost) throw new InfraError(this.cfg.engine.lost);
+    if ((await this.buildAll(cell, w)) === 'cut' || this.stopped) return 'cut';
+    if (!w.obs.buildFailure && !w.obs.infraError) return this.runHost(cell, c, w);
   }
 
   /** The cell's steps in order; the first that fails ends the cell's building. */
@@ -190,6 +198,14 @@ export class CellRunner {
     }
   }
 
+  /** A gccgo cell's toolchain and its compiler's exact version, as the image said it. */
+  private gccgoAxes(cell: CellSpec): { toolchain?: 'gccgo'; gccgo?: string } {
+    if (!cell.go.gccgo) return {};
+    const g = gccgoOf(cell.platform, cell.go.gccgo.gcc);
+    const version = 'command' in g ? this.imageOf(cell).tools[`gccgo ${g.command}`] : undefined;
+    return { toolchain: 'gccgo', ...(version ? { gccgo: version } : {}) };
+  }
+
   private result(cell: CellSpec, c: CaseSpec, verdict: Classification, w: CellWork, repeats: CellResult['repeats']): CellResult {
     const p = cell.platform;
     const go = cell.go.version;
@@ -198,7 +214,7 @@ export class CellRunner {
     const end = w.end;
     return {
       id: cell.id,
-      axes: { case: c.name, platform: p.name, goarch: p.goarch, ...(p.goarm ? { goarm: p.goarm } : {}), libc: p.libc, cpu: p.cpu, go, goVersion: this.imageOf(cell).goVersion },
+      axes: { case: c.name, platform: p.name, goarch: p.goarch, ...(p.goarm ? { goarm: p.goarm } : {}), libc: p.libc, cpu: p.cpu, go, goVersion: this.imageOf(cell).goVersion, ...this.gccgoAxes(cell) },
       ...verdict,
       ...(end ? { exit: end.kind === 'exit' ? { code: end.code } : end.kind === 'signal' ? { signal: end.signal, signalName: end.name } : { timedOut: true } } : {}),
       // The host's own run time; a cell whose host never ran (n/a, build failure) has none.

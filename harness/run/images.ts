@@ -4,6 +4,7 @@ import pLimit from 'p-limit';
 import { rowLayer, rowLayerKey, type BaseRecipe } from '../core/recipe.js';
 import { describeLayer, langLayerKey, type LangLayer } from '../core/host-langs.js';
 import type { GoToolchain, Platform } from '../core/types.js';
+import { goImageOf, withToolchain } from '../core/toolchains.js';
 import { ensureLangImage, langContentDir, langImageTag, restoreLangImage } from '../edge/lang-images.js';
 import { ImageCache } from '../edge/image-cache.js';
 import { currentBaseTag, ensureBaseImage, ensureGoImage, ensureRowImage, goImageTag, imageId, readBaseRecipe, rowImageTag, type BuiltImage } from '../edge/images.js';
@@ -143,10 +144,14 @@ export class RunImages {
   private readonly langs = new Map<string, BuiltImage | { error: string }>();
   private supplier?: Supplier;
 
-  /** "1.27" for a built-in row; "1.27+<layer>" for a row with a layer of its own. */
-  keyOf(go: string, p: Platform): string {
-    const layer = rowLayer(this.recipe, p);
-    return layer ? `${go}+${rowLayerKey(layer)}` : go;
+  /**
+   * "1.27" for a built-in row; "1.27+<layer>" for a row with a layer of its
+   * own, and for every gccgo cell that can build ("gccgo-14+<layer>": its
+   * gccgo on the driver's Go image).
+   */
+  keyOf(go: GoToolchain, p: Platform): string {
+    const layer = rowLayer(this.recipe, withToolchain(p, go));
+    return layer ? `${go.version}+${rowLayerKey(layer)}` : go.version;
   }
 
   /**
@@ -176,19 +181,23 @@ export class RunImages {
   private async ensureToolchains(s: Supplier, gos: readonly GoToolchain[], platforms: readonly Platform[], baseSettled: () => void): Promise<void> {
     const { docker, say } = s;
     const rebuild = s.opts.rebuild;
+    // gc 1.27 and gccgo (driven by 1.27's go command) share one Go image: had once.
+    const goImages = new Map<string, Promise<BuiltImage>>();
     for (const go of gos) {
-      const tag = goImageTag(go, s.baseTag);
+      const release = goImageOf(go);
+      const tag = goImageTag(release, s.baseTag);
       const build = async () => {
         const base = await s.baseImage();
         baseSettled();
-        return ensureGoImage(docker, base, go, say, { rebuild });
+        return ensureGoImage(docker, base, release, say, { rebuild });
       };
-      const goImage = await s.get({ tag, chain: [tag, s.baseTag], parentBuilt: false, build });
+      if (!goImages.has(tag)) goImages.set(tag, s.get({ tag, chain: [tag, s.baseTag], parentBuilt: false, build }));
+      const goImage = await goImages.get(tag)!;
       baseSettled();
       this.byKey.set(go.version, { go: go.version, image: goImage });
       for (const p of platforms) {
-        const layer = rowLayer(this.recipe, p);
-        const key = this.keyOf(go.version, p);
+        const layer = rowLayer(this.recipe, withToolchain(p, go));
+        const key = this.keyOf(go, p);
         if (!layer || this.byKey.has(key)) continue;
         const row = rowImageTag(goImage.tag, layer);
         const image = await s.get({ tag: row, chain: [row, goImage.tag, s.baseTag], parentBuilt: goImage.built, build: () => ensureRowImage(docker, goImage, layer, say, { rebuild }) });
@@ -251,7 +260,7 @@ export class RunImages {
     return v.image;
   }
 
-  imageOf(go: string, p: Platform): BuiltImage {
+  imageOf(go: GoToolchain, p: Platform): BuiltImage {
     return this.get(this.keyOf(go, p));
   }
 }

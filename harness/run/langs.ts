@@ -1,3 +1,4 @@
+import { toolchainNa } from '../core/toolchains.js';
 import pLimit from 'p-limit';
 import { describeLayer, hostLangOf, langProbeArgs, langStartFailure, langSupport, parseLangVersion, type HostLang, type LangSupport } from '../core/host-langs.js';
 import type { HostLangInfo } from '../core/results.js';
@@ -22,7 +23,8 @@ export function langPairs(cells: readonly CellSpec[], cases: ReadonlyMap<string,
   const seen = new Map<string, { platform: Platform; lang: HostLang }>();
   for (const cell of cells) {
     const lang = hostLangOf(cases.get(cell.caseName)!);
-    if (lang) seen.set(`${cell.platform.name}\0${lang}`, { platform: cell.platform, lang });
+    // A cell of a toolchain the row lacks (gccgo on musl) runs no host: its language is not built for it.
+    if (lang && !toolchainNa(cell.platform, cell.go)) seen.set(`${cell.platform.name}\0${lang}`, { platform: cell.platform, lang });
   }
   return [...seen.values()];
 }

@@ -1,12 +1,13 @@
 import { UsageError } from '../core/errors.js';
-import { expandMatrix, pick, pickGo } from '../core/matrix.js';
+import { expandMatrix, pick } from '../core/matrix.js';
 import { parseRunResults } from '../core/merge.js';
 import { defaultPlatforms, parsePlatformRows, PLATFORMS } from '../core/platforms.js';
 import { probeCases } from '../core/probes.js';
 import { costsFrom, shardCells, type Shard } from '../core/shard.js';
 import type { CaseSpec, CellSpec, ExpectationRule, GoToolchain, Platform } from '../core/types.js';
 import { loadCases, readProbeExpectations, validateAgainst } from '../edge/case-files.js';
-import { readGoVersions } from '../edge/images.js';
+import { readGccgoSeries, readGoVersions } from '../edge/images.js';
+import { pickToolchains } from '../core/toolchains.js';
 import { readText } from '../edge/repo.js';
 import { loadGoPackages, sortPaths } from '../edge/go-package.js';
 import { packageRules } from '../core/go-package.js';
@@ -25,6 +26,8 @@ export interface MatrixSelection {
   cases: string[];
   platforms: string[];
   go: string[];
+  /** --toolchain: gc, gccgo (default gc). */
+  toolchains: string[];
   probes: boolean;
   shard?: Shard;
   /** A previous results.json whose durations balance the shards. */
@@ -47,7 +50,7 @@ export function loadMatrix(sel: MatrixSelection): LoadedMatrix {
   const table = [...PLATFORMS, ...sel.platformFiles.flatMap((f) => parsePlatformRows(f, readText(f), validateAgainst))];
   // Names and globs pick from every row; nothing named → the default rows (amd64-glibc-qemu is not one).
   const platforms = sel.platforms.length ? pick('platform', table, (p) => p.name, sel.platforms) : defaultPlatforms(table);
-  const gos = pickGo(readGoVersions(), sel.go);
+  const gos = pickToolchains(readGoVersions(), sel.go, sel.toolchains, readGccgoSeries());
   // A case without a host contributes only its probes.
   const allCells = expandMatrix(cases.filter((c) => c.host || c.probe), platforms, gos);
   if (!allCells.length) throw new UsageError('nothing to run: the selected cases have no host (add --probes to load their libraries with the generic probe)');

@@ -5,6 +5,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseCalibration, slowdownFrom, type Slowdown } from '../core/emulation.js';
 import { isEmulated } from '../core/platforms.js';
+import { gccgoOf } from '../core/toolchains.js';
 import type { ImageInfo } from '../core/results.js';
 import type { CaseSpec, Platform } from '../core/types.js';
 import { prepareVolume, shareGoCache } from '../edge/build-step.js';
@@ -23,8 +24,9 @@ import * as plan from '../plan.js';
  * and for every row its compiler ("cc <name>") and each of its Debian packages ("deb <package>").
  * Derived from the rows, so a new row's toolchain is recorded without a line here.
  */
-export function toolsScript(rows: readonly Platform[]): string {
+export function toolsScript(rows: readonly Platform[], gcc?: string): string {
   const ccs = [...new Set(rows.map((p) => p.cc))];
+  const gccgos = gcc ? [...new Set(rows.flatMap((p) => { const g = gccgoOf(p, gcc); return 'command' in g ? [g.command] : []; }))] : [];
   const pkgs = [...new Set(rows.flatMap((p) => p.packages ?? []))];
   const runner = rows.find((p) => p.run[0]?.startsWith('qemu-'))?.run[0];
   return [
@@ -37,6 +39,8 @@ export function toolsScript(rows: readonly Platform[]): string {
     ...(runner ? [`echo "qemu=$(${shellQuote(runner)} --version | head -1 | sed 's/^qemu-[a-z0-9_]* version //')"`] : []),
     ...ccs.map((cc) => `echo "cc ${cc}=$(${shellQuote(cc)} -dumpfullversion 2>/dev/null || echo missing)"`),
     ...pkgs.map((p) => `echo "deb ${p}=$(v ${shellQuote(p)})"`),
+    // Only a gccgo layer has one: its version line, for every gccgo cell's results.
+    ...gccgos.map((g) => `command -v ${shellQuote(g)} >/dev/null && echo "gccgo ${g}=$(${shellQuote(g)} --version | head -1)"`),
     '',
   ].join('\n');
 }
@@ -63,13 +67,14 @@ export class Preparer {
   ) {}
 
   /** The volume's sources (once), the image's Go build cache, and its tool versions. */
-  async prepare(go: string, img: BuiltImage): Promise<ImageInfo> {
+  /** `gcc`: the gccgo series of a gccgo image, whose compilers' versions are read too. */
+  async prepare(go: string, img: BuiltImage, gcc?: string): Promise<ImageInfo> {
     const builder = await this.session.builder(img.tag);
     // One upload for everything: a request per case cost the engine seconds on large catalogues.
     this.uploaded ??= prepareVolume(this.session, builder, this.cases.filter((c) => !c.sourceOf));
     await this.uploaded;
     await shareGoCache(this.session, builder, img.id);
-    const t = await this.session.exec(builder, ['/bin/sh', '-c', toolsScript(this.rows)], { deadlineMs: 60_000 });
+    const t = await this.session.exec(builder, ['/bin/sh', '-c', toolsScript(this.rows, gcc)], { deadlineMs: 60_000 });
     return { go, tag: img.tag, id: img.id, tools: parseTools(t.stdout) };
   }
 }

@@ -120,7 +120,7 @@ const prepare: Task<RunState> = {
     const preparer = new Preparer(session, matrix.cases, matrix.platforms);
     const images = new Map<string, ImageOfRun>();
     for (const { key, go, image: build } of s.toolchains.entries()) {
-      const info = await preparer.prepare(go, build);
+      const info = await preparer.prepare(go, build, matrix.gos.find((g) => g.version === go)?.gccgo?.gcc);
       s.images.push(info);
       images.set(key, { build, run: s.rootfs ?? build, goVersion: info.tools.go ?? go, tools: info.tools });
     }
@@ -162,7 +162,7 @@ function cellRunnerFor(s: RunState, session: Session, cases: CaseSpec[], images:
     runDir: s.runDir,
     cases: new Map(cases.map((c) => [c.name, c])),
     images,
-    imageKey: (cell) => s.toolchains.keyOf(cell.go.version, cell.platform),
+    imageKey: (cell) => s.toolchains.keyOf(cell.go, cell.platform),
     harnessCHash: s.harnessCHash,
     builds: s.builds,
     hosts: s.hosts,
@@ -187,7 +187,7 @@ const calibration: Task<RunState> = {
     const matrix = need(s.matrix, 'the matrix');
     if (s.rootfs) return;
     const { cfg } = s;
-    const go = matrix.gos[0]!.version;
+    const go = matrix.gos[0]!;
     const say = (l: string) => s.rep.onLog(l);
     for (const [key, rows] of groupBy(matrix.platforms, (p) => s.toolchains.keyOf(go, p))) {
       const args = { session: need(s.session, 'the session'), img: s.toolchains.get(key), platforms: rows, cacheDir: cfg.cacheDir, rebuild: cfg.rebuild, jobs: cfg.jobs, harnessCHash: s.harnessCHash, say };
@@ -211,7 +211,7 @@ const languages: Task<RunState> = {
     if (s.rootfs) return;
     const pairs = langPairs(matrix.cells, new Map(matrix.cases.map((c) => [c.name, c])));
     if (!pairs.length) return;
-    const go = matrix.gos[0]!.version;
+    const go = matrix.gos[0]!;
     const { outcomes, infos } = await probeLangs({
       pairs,
       imageOf: (p, _lang, sup) => (sup.kind === 'layer' ? s.toolchains.langImage(sup.layer) : s.toolchains.imageOf(go, p)),

@@ -5,8 +5,11 @@
 /** The rows with a real Python and JVM in langs.test.ts and repro.test.ts: natively, an emulated glibc row, and one musl row (one CPython layer). */
 export const LANG_ROWS = 'amd64-glibc,arm64-glibc,arm64-musl';
 
-/** --images-only for the base and the newest Go: every file runs on them (the built-in rows need no layer of their own). */
-export const TOOLCHAIN_IMAGES_ARGS = ['--images-only', '--case', 'link', '--platform', 'amd64-glibc'];
+/** The rows of gccgo.test.ts: gccgo natively, and a musl row where it is n/a. */
+export const GCCGO_ROWS = 'amd64-glibc,amd64-musl';
+
+/** --images-only for the base, the newest Go (every file runs on them: the built-in rows need no layer of their own) and amd64's gccgo layer on it. */
+export const TOOLCHAIN_IMAGES_ARGS = ['--images-only', '--case', 'link', '--platform', 'amd64-glibc', '--toolchain', 'gc,gccgo'];
 
 /** --images-only for the host-language layers of LANG_ROWS, on those toolchain images. */
 export const LANG_IMAGES_ARGS = ['--images-only', '--case', 'python,jni', '--platform', LANG_ROWS];
@@ -16,4 +19,4 @@ export const LANG_IMAGES_ARGS = ['--images-only', '--case', 'python,jni', '--pla
  * and none of them restarts the engine (faults.test.ts does) or leans on the
  * CPU for long (matrix.test.ts). The rest run after the layers are built.
  */
-export const BESIDE_LANG_LAYERS = ['action', 'containment', 'html', 'image-cache'].map((f) => `test/integration/${f}.test.ts`);
+export const BESIDE_LANG_LAYERS = ['action', 'containment', 'gccgo', 'html', 'image-cache'].map((f) => `test/integration/${f}.test.ts`);

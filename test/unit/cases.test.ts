@@ -101,7 +101,7 @@ t.test('parseCaseFile', async (t) => {
 
   t.test('enum: a verdict outside fail/timeout', async (t) => {
     const rule = { when: {}, verdict: 'pass', match: 'x', link: 'https://example.com/1', label: 'l' };
-    t.same(problemsOf(t, { ...minimalCaseFile(), expect: [rule] }), ['cases/x/case.json: /expect/0/verdict: must be one of ["fail","timeout"]']);
+    t.same(problemsOf(t, { ...minimalCaseFile(), expect: [rule] }), ['cases/x/case.json: /expect/0/verdict: must be "fail" or "timeout", or a list of them']);
   });
 
   t.test('bad regexes are rejected where they are written', async (t) => {
@@ -405,3 +405,12 @@ t.test('the real cases', async (t) => {
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+t.test('a verdict may be a list (a race that hangs or throws); a bad one is one line', async (t) => {
+  const ok = { when: {}, verdict: ['fail', 'timeout'], match: 'x', link: 'https://example.com/1', label: 'l', race: true };
+  t.ok(parseCaseFile('cases/x/case.json', JSON.stringify({ ...minimalCaseFile(), expect: [ok] })).ok, 'fail or timeout, as a list');
+  const bad = { ...ok, verdict: ['fail', 'hang'] };
+  t.same(problemsOf(t, { ...minimalCaseFile(), expect: [bad] }), ['cases/x/case.json: /expect/0/verdict: must be "fail" or "timeout", or a list of them']);
+  const tc = { ...ok, when: { toolchain: 'clang' } };
+  t.same(problemsOf(t, { ...minimalCaseFile(), expect: [tc] }), ['cases/x/case.json: /expect/0/when/toolchain: must be "gc" or "gccgo", or a list of them']);
+});

@@ -24,12 +24,12 @@ t.test('an emulated glibc row: a Debian sysroot of its architecture, as qemu\'s 
   const s = langSupport(row('arm64-glibc'), 'python');
   t.same(s, {
     kind: 'layer',
-    layer: { kind: 'sysroot', lang: 'python', debArch: 'arm64', suite: 'trixie', packages: ['python3.13-minimal', 'libpython3.13-stdlib'], dir: '/opt/csm/sysroot/arm64-trixie-python' },
+    layer: { kind: 'sysroot', lang: 'python', debArch: 'arm64', suite: 'trixie', packages: ['python3.13-minimal', 'libpython3.13-stdlib', 'libgo23'], dir: '/opt/csm/sysroot/arm64-trixie-python' },
     run: ['qemu-aarch64', '-cpu', 'cortex-a53', '-L', '/opt/csm/sysroot/arm64-trixie-python'],
     cmd: ['/opt/csm/sysroot/arm64-trixie-python/usr/bin/python3.13'],
   });
   const j = langSupport(row('arm5-glibc'), 'java');
-  t.match(j, { kind: 'layer', layer: { packages: ['openjdk-21-jre-headless'], debArch: 'armel' }, cmd: ['/opt/csm/sysroot/armel-trixie-java/usr/lib/jvm/java-21-openjdk-armel/bin/java'] });
+  t.match(j, { kind: 'layer', layer: { packages: ['openjdk-21-jre-headless', 'libgo23'], debArch: 'armel' }, cmd: ['/opt/csm/sysroot/armel-trixie-java/usr/lib/jvm/java-21-openjdk-armel/bin/java'] });
   t.match(j, { run: ['qemu-arm', '-cpu', 'arm926', '-L', '/opt/csm/sysroot/armel-trixie-java'] }, 'the row\'s CPU model stays');
   t.match(langSupport(row('loong64-glibc'), 'python'), { layer: { suite: 'sid', debArch: 'loong64' } }, 'loong64 is only in sid');
   // arm5 and arm6 are both armel: one sysroot serves both.
@@ -84,7 +84,7 @@ t.test('the sysroot\'s mmdebstrap: extract only, merged /usr, the packages it to
   const args = sysrootMmdebstrapArgs(l, 'http://deb.example/debian', '/tmp/out.tar');
   t.equal(args[0], '--variant=extract');
   t.ok(args.includes('--architectures=riscv64'));
-  t.ok(args.includes('--include=python3.13-minimal,libpython3.13-stdlib'));
+  t.ok(args.includes('--include=python3.13-minimal,libpython3.13-stdlib,libgo23'), "with gccgo's runtime: the row has a gccgo");
   t.ok(args.some((a) => a.startsWith('--setup-hook=') && a.includes('ln -s usr/lib "$1/lib"')), 'the loader is found at /lib');
   t.ok(args.some((a) => a.startsWith('--extract-hook=') && a.includes('csm-packages.txt')));
   t.same(args.slice(-3), ['trixie', '/tmp/out.tar', 'deb http://deb.example/debian trixie main']);

@@ -94,9 +94,11 @@ t.test('supersededTags: only toolchain tags the current recipes no longer name, 
   );
 });
 
-t.test('currentToolchainTags: the base and one Go layer per versions.json row', async (t) => {
+t.test('currentToolchainTags: the base, one Go layer per versions.json row, and the gccgo layers on each', async (t) => {
   const tags = currentToolchainTags();
   t.equal(tags[0], baseTag(readBaseRecipe().text));
-  t.equal(tags.length, 1 + readGoVersions().length);
+  t.equal(tags.filter((x) => x.startsWith('cshared-matrix-go:')).length, readGoVersions().length);
+  // One gccgo layer per distinct row gccgo (arm5 and arm6 share armel's; both amd64 rows share gccgo-14) and Go release.
+  t.equal(tags.filter((x) => x.startsWith('cshared-matrix-row:')).length, 9 * readGoVersions().length);
   for (const g of readGoVersions()) t.ok(tags.some((x) => x.startsWith(`cshared-matrix-go:${g.version}-`)), `Go ${g.version}`);
 });

@@ -52,3 +52,30 @@ t.test('FailureTracker: --max-failures counts unexpected verdicts only', async (
   for (let i = 0; i < 100; i++) none.onCellEnd('fail');
   t.notOk(none.hasReachedMaxFailures(), 'without a limit, never');
 });
+
+t.test('a declared race: a run without it passes, a mix is the expected failure, anything else as always', async (t) => {
+  const RACE = { when: {}, verdict: 'fail' as const, match: 'SIGSEGV', link: 'https://github.com/golang/go/issues/63567', label: 'setenv race (go#63567)', race: true };
+  const one = judge(PASS, [PASS], undefined, RACE);
+  t.equal(one.verdict.verdict, 'pass', 'one run where the race did not show: pass, not xpass');
+  t.match(one.verdict.summary, /declared race \(setenv race \(go#63567\)\) did not show/);
+  t.equal(judge(SEGV, [SEGV], undefined, RACE).verdict.verdict, 'xfail', 'one run where it showed: xfail');
+  const mix = judge(PASS, [SEGV, PASS, SEGV, PASS, PASS], undefined, RACE);
+  t.equal(mix.verdict.verdict, 'xfail', 'repetitions that mix the two: the expected failure, not flaky');
+  t.same(mix.repeats, { xfail: 2, pass: 3 });
+  t.match(mix.verdict.summary, /^race: shown in 2 of 5 runs: /);
+  t.same(judge(PASS, [PASS, PASS], undefined, RACE).repeats, { pass: 2 }, 'never shown: pass, counted');
+  const other = judge(FAIL, [SEGV, FAIL], undefined, RACE);
+  t.equal(other.verdict.verdict, 'flaky', 'a failure of another kind beside it is still unexpected');
+  t.equal(judge(FAIL, [FAIL], undefined, RACE).verdict.verdict, 'fail', 'and alone, a plain fail');
+  const undeclared = judge(PASS, [SEGV, PASS], undefined, { ...RACE, race: undefined });
+  t.equal(undeclared.verdict.verdict, 'flaky', 'without the declaration the same runs are flaky');
+});
+
+t.test('a race that sometimes hangs and sometimes throws: verdict as a list', async (t) => {
+  const EITHER = { when: {}, verdict: ['fail', 'timeout'] as ('fail' | 'timeout')[], match: 'timed out|SIGSEGV', link: 'https://example.com/1', label: 'either', race: true };
+  const HANG = run({ kind: 'timeout', afterMs: 1000 }, 'csm-loaded x\n');
+  const j = judge(PASS, [HANG, SEGV, PASS], undefined, EITHER);
+  t.equal(j.verdict.verdict, 'xfail', 'a hang, a crash and a pass: the declared race');
+  t.same(j.repeats, { xfail: 2, pass: 1 });
+  t.equal(judge(HANG, [HANG], undefined, { ...EITHER, verdict: 'fail' }).verdict.verdict, 'timeout', 'fail alone does not cover a hang');
+});

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-var ticks atomic.Int64
+var ticks int64 // atomic; sync/atomic's functions, not its types: gccgo 14's library is Go 1.18's
 
 // StartBackground starts n goroutines that tick forever, a millisecond apart.
 //
@@ -19,7 +19,7 @@ func StartBackground(n C.int) {
 	for i := 0; i < int(n); i++ {
 		go func() {
 			for {
-				ticks.Add(1)
+				atomic.AddInt64(&ticks, 1)
 				time.Sleep(time.Millisecond)
 			}
 		}()
@@ -29,7 +29,7 @@ func StartBackground(n C.int) {
 // Ticks is how often the background goroutines have ticked so far.
 //
 //export Ticks
-func Ticks() C.longlong { return C.longlong(ticks.Load()) }
+func Ticks() C.longlong { return C.longlong(atomic.LoadInt64(&ticks)) }
 
 // Add needs nothing of the scheduler: the calling thread runs it alone.
 //

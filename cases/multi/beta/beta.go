@@ -1,19 +1,26 @@
-// Package main is libbeta: one of two Go libraries loaded into the same host,
-// each with its own Go runtime and its own state.
+// Package main is libbeta: one of two Go libraries loaded into the same host.
+// Built by gc, each carries its own Go runtime; built by gccgo, both link one
+// shared libgo, and the exports below let the host tell which.
 package main
 
+// #include <stdint.h>
 import "C"
 
-import "sync/atomic"
+import (
+	"os"
+	"reflect"
+	"runtime"
+	"sync/atomic"
+)
 
-var bumps atomic.Int32
+var bumps int32 // atomic; sync/atomic's functions, not its types: gccgo 14's library is Go 1.18's
 
 // BetaBump adds 10 to this library's counter and returns the new value;
 // the step differs between alpha and beta so their counts can't be confused.
 //
 //export BetaBump
 func BetaBump() C.int {
-	return C.int(bumps.Add(10))
+	return C.int(atomic.AddInt32(&bumps, 10))
 }
 
 // LibName is exported under the same name by both libraries on purpose. The
@@ -22,6 +29,28 @@ func BetaBump() C.int {
 //export LibName
 func LibName() *C.char {
 	return C.CString("beta")
+}
+
+// BetaRuntime is the address of the runtime's GC function as this library
+// sees it: two runtimes, two addresses; one shared libgo, one.
+//
+//export BetaRuntime
+func BetaRuntime() C.uintptr_t {
+	return C.uintptr_t(reflect.ValueOf(runtime.GC).Pointer())
+}
+
+// BetaSetenv sets a variable through this library's os package.
+//
+//export BetaSetenv
+func BetaSetenv(key, value *C.char) {
+	os.Setenv(C.GoString(key), C.GoString(value))
+}
+
+// BetaGetenv reads one through this library's os package; the caller frees it.
+//
+//export BetaGetenv
+func BetaGetenv(key *C.char) *C.char {
+	return C.CString(os.Getenv(C.GoString(key)))
 }
 
 func main() {}

@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-var ticks atomic.Int64
+var ticks int64 // atomic; sync/atomic's functions, not its types: gccgo 14's library is Go 1.18's
 
 // StartBackground starts n goroutines that tick forever, a millisecond apart.
 //
@@ -23,7 +23,7 @@ func StartBackground(n C.int) {
 	for i := 0; i < int(n); i++ {
 		go func() {
 			for {
-				ticks.Add(1)
+				atomic.AddInt64(&ticks, 1)
 				time.Sleep(time.Millisecond)
 			}
 		}()
@@ -33,7 +33,7 @@ func StartBackground(n C.int) {
 // Ticks is how often the background goroutines have ticked so far.
 //
 //export Ticks
-func Ticks() C.longlong { return C.longlong(ticks.Load()) }
+func Ticks() C.longlong { return C.longlong(atomic.LoadInt64(&ticks)) }
 
 // RunChild runs `/bin/sh -c "exit <code>"` with os/exec and returns the exit
 // status Go's Wait saw, or -1 if Wait failed otherwise (ECHILD: someone else

@@ -22,8 +22,8 @@ import (
 const MaxThreads = 16
 
 var (
-	totals [MaxThreads]atomic.Int64
-	calls  atomic.Int64
+	totals [MaxThreads]int64 // atomic; sync/atomic's functions, not its types: gccgo 14's library is Go 1.18's
+	calls  int64
 )
 
 // Work returns thread*1000003 + i*i as a 64-bit value (a register pair on
@@ -37,8 +37,8 @@ func Work(thread, i C.int) C.longlong {
 		return -1
 	}
 	v := int64(thread)*1000003 + int64(i)*int64(i)
-	totals[thread].Add(v)
-	calls.Add(1)
+	atomic.AddInt64(&totals[thread], v)
+	atomic.AddInt64(&calls, 1)
 	if i%250 == 249 {
 		runtime.GC()
 	}
@@ -52,14 +52,14 @@ func Total(thread C.int) C.longlong {
 	if thread < 0 || thread >= MaxThreads {
 		return -1
 	}
-	return C.longlong(totals[thread].Load())
+	return C.longlong(atomic.LoadInt64(&totals[thread]))
 }
 
 // Calls is the number of Work calls Go saw, from every thread.
 //
 //export Calls
 func Calls() C.longlong {
-	return C.longlong(calls.Load())
+	return C.longlong(atomic.LoadInt64(&calls))
 }
 
 // Square is called from inside a C callback, to re-enter Go while a Go frame
