@@ -14,11 +14,17 @@ export const REPORTERS: Record<string, () => Reporter> = {
   html: () => new HtmlReporter(),
 };
 
-// The terminal goes last: its closing line lists the files the others wrote.
 export const DEFAULT_REPORTERS = ['json', 'markdown', 'html', 'terminal'];
 
+/**
+ * One reporter per name, each once, the terminal last whatever order the user
+ * gave: its closing line lists the files the others wrote, so they must have
+ * written them.
+ */
 export function makeReporters(names: string[]): Reporter[] {
   const unknown = names.filter((n) => !(n in REPORTERS));
   if (unknown.length) throw new UsageError(`unknown reporter ${unknown.join(', ')}; known: ${Object.keys(REPORTERS).join(', ')}`);
-  return names.map((n) => REPORTERS[n]!());
+  const unique = [...new Set(names)];
+  const ordered = [...unique.filter((n) => n !== 'terminal'), ...unique.filter((n) => n === 'terminal')];
+  return ordered.map((n) => REPORTERS[n]!());
 }

@@ -1,7 +1,13 @@
 // The reporter multiplexer: a reporter that throws never stops the others.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import t from 'tap';
 import { EXIT, FatalError, InfraError } from '../../harness/core/errors.js';
+import { makeReporters } from '../../harness/reporters/index.js';
 import { multiplex, type Reporter } from '../../harness/reporters/reporter.js';
+import { TerminalReporter } from '../../harness/reporters/terminal.js';
 import { runResults } from './helpers.js';
 
 class HtmlReporter implements Reporter {
@@ -63,4 +69,17 @@ t.test('a live hook that throws is said once and never stops the others', async 
   t.same(lines, ['cshared-matrix: the broken report failed: EPIPE (the other reports go on)\n']);
   await rep.onEnd(runResults([]), '/tmp/x');
   t.same(rec.seen, ['log a', 'log b', 'end']);
+});
+
+t.test('the terminal closes the run whatever order --reporter names, and lists the files the others wrote', async (t) => {
+  const names = makeReporters(['terminal', 'json', 'markdown', 'json']).map((r) => r.constructor.name);
+  t.same(names, ['JsonReporter', 'MarkdownReporter', 'TerminalReporter'], 'each once, the terminal last');
+  const dir = mkdtempSync(join(tmpdir(), 'csm-rep-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (b: Buffer) => (text += b.toString()));
+  const [json, md] = makeReporters(['json', 'markdown']);
+  await multiplex([json!, md!, new TerminalReporter(out as unknown as NodeJS.WriteStream)]).onEnd(runResults([]), dir);
+  t.match(text, /results: \S*results\.json, \S*matrix\.md, logs in /);
 });
