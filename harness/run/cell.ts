@@ -176,7 +176,7 @@ export class CellRunner {
     const go = cell.go.version;
     const img = this.imageOf(cell);
     const l = this.cfg.lang(c, p);
-    const lang = l && 'image' in l ? l : undefined;
+    const lang = l && 'command' in l ? l : undefined;
     try {
       w.logs.bundle = await exportBundle({
         session: this.cfg.session,

@@ -10,7 +10,12 @@ import type { HostRuns } from './host-runs.js';
 
 /** A row's language, ready for its hosts: the image they run in, how they start it, how long it took to start. */
 export interface LangRuntime {
-  image: BuiltImage;
+  /**
+   * The language's own layer; absent when the row's toolchain image has it,
+   * and then each cell's host runs in that cell's image (a gccgo cell's has
+   * libgo, which its library NEEDs; the gc image the language was started in has not).
+   */
+  image?: BuiltImage;
   command: plan.LangCommand;
   startMs: number;
 }
@@ -92,7 +97,7 @@ export async function probeLangs(a: {
           infos.push({ platform: p.name, lang, image: image.tag, builtFrom: from, error: reason });
           return;
         }
-        outcomes.set(langKey(p, lang), { image, command, startMs: r.ms });
+        outcomes.set(langKey(p, lang), { ...(s.kind === 'layer' ? { image } : {}), command, startMs: r.ms });
         infos.push({ platform: p.name, lang, image: image.tag, builtFrom: from, version, startMs: r.ms });
         a.say(`${p.name}: ${lang === 'python' ? 'Python' : 'JVM'} ${version} starts in ${(r.ms / 1000).toFixed(1)} s (${from})`);
       }),

@@ -1,7 +1,8 @@
 // The toolchain axis through the real engine: gc and gccgo side by side on
 // amd64 (gccgo-14 in a layer on the Go image, which npm test builds with the
 // toolchain images), musl n/a for gccgo, and the 2013 thread's question
-// answered per toolchain by the multi case: two runtimes, or one shared libgo.
+// answered per toolchain by the multi case: two runtimes, or one shared libgo;
+// and a JVM host, which runs in each cell's own image (gccgo's has libgo).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ const docker = await ensureEngine((l) => t.comment(l));
 const go = JSON.parse(readFileSync(join(root, 'images', 'go', 'versions.json'), 'utf8')).versions.at(-1).version as string;
 
 t.test('--toolchain gc,gccgo: both columns, each judged by its own expectations', async (t) => {
-  const p = await $({ cwd: root, nothrow: true, quiet: !process.env.CSM_TEST_VERBOSE, env: { ...process.env, CI: '1' } })`npx tsx harness/cli.ts --results ${resultsDir} --toolchain gc,gccgo --case link,multi --platform ${GCCGO_ROWS} --reporter json,markdown`;
+  const p = await $({ cwd: root, nothrow: true, quiet: !process.env.CSM_TEST_VERBOSE, env: { ...process.env, CI: '1' } })`npx tsx harness/cli.ts --results ${resultsDir} --toolchain gc,gccgo --case link,multi,jni --platform ${GCCGO_ROWS} --reporter json,markdown`;
   const out = p.stdout + p.stderr;
   t.equal(p.exitCode, 0, `every verdict as expected\n${out.slice(-4000)}`);
   const r = JSON.parse(readFileSync(join(resultsDir, 'latest', 'results.json'), 'utf8')) as RunResults;
@@ -38,6 +39,11 @@ t.test('--toolchain gc,gccgo: both columns, each judged by its own expectations'
   t.equal(na.verdict, 'na');
   t.match(na.summary, /libgo, is built for glibc only/, 'n/a, with the reason');
   t.equal(cell(`link/amd64-musl/go${go}`).verdict, 'xfail', 'gc on musl: its usual expected failure');
+
+  // The JVM is the row's own (amd64's toolchain image), started once before the
+  // cells in the gc image; a gccgo cell's host must still run where libgo is.
+  t.equal(cell('jni/amd64-glibc/gccgo-14').verdict, 'pass', `a JVM host loads a gccgo library\n${cell('jni/amd64-glibc/gccgo-14').summary}`);
+  t.equal(cell(`jni/amd64-glibc/go${go}`).verdict, 'pass');
 
   // The thread's question, both ways.
   t.equal(cell(`multi/amd64-glibc/go${go}`).verdict, 'pass');
