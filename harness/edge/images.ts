@@ -212,7 +212,7 @@ export function runMmdebstrap(args: string[], onLine: (line: string) => void): P
       const hint = /No space left/i.test(text) ? 'the disk is full; free space and retry' : 'the lines above say why';
       // A package the suite's index names but the mirror does not serve says more than apt's closing "failed to run".
       const missing = lines.find((l) => /^E: Failed to fetch .* 404 /.test(l));
-      if (missing) return reject(new InfraError(`the Debian mirror does not serve a package its index names: ${missing.replace(/^E: Failed to fetch /, '').replace(/\s+\[IP:.*$/, '')} (mmdebstrap exited with code ${code})`));
+      if (missing) return reject(new InfraError(`the Debian mirror does not serve a package its index names: ${missing.replace(/^E: Failed to fetch /, '').replace(/\s+\[IP:.*$/, '')} (mmdebstrap exited with code ${code}; a mirror mid-sync or partial: rerun later, or set CSM_DEBIAN_MIRROR to a complete one)`));
       reject(new InfraError(`mmdebstrap exited with code ${code}: ${lines.filter((l) => /^E:/.test(l)).pop() ?? lines.pop() ?? ''} (${hint})`));
     });
   });
