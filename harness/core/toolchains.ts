@@ -1,8 +1,6 @@
 import type { GoToolchain, Platform } from './types.js';
 import { UsageError } from './errors.js';
-import { goLabel, newestGo, pick, pickGo } from './matrix.js';
-
-export { goLabel };
+import { newestGo, pick, pickGo } from './matrix.js';
 
 /**
  * The toolchain axis. gc is Go's own compiler: one column per Go release.
@@ -30,8 +28,7 @@ export interface GccgoSeries {
  */
 export const LIBGO: Readonly<Record<string, string>> = { '14': 'libgo23' };
 
-export const isGccgo = (go: GoToolchain): boolean => go.gccgo !== undefined;
-export const toolchainOf = (go: GoToolchain): ToolchainName => (isGccgo(go) ? 'gccgo' : 'gc');
+export const toolchainOf = (go: GoToolchain): ToolchainName => (go.gccgo ? 'gccgo' : 'gc');
 
 /** The gccgo column: the GCC series, driven by the go command of the gc release `driver`. */
 export const gccgoToolchain = (series: GccgoSeries, driver: GoToolchain): GoToolchain => ({

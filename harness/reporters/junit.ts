@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { create } from 'xmlbuilder2';
 import { isFailing, type RunResults } from '../core/results.js';
 import type { CellResult } from '../core/types.js';
-import { axesGoLabel } from '../core/matrix.js';
+import { axesGo, axesGoLabel } from '../core/matrix.js';
 import { writeAtomic } from '../edge/files.js';
 import type { Reporter } from './reporter.js';
 
@@ -159,7 +159,7 @@ export function renderJunit(r: RunResults): string {
     prop('goarm', first.goarm);
     prop('libc', first.libc);
     prop('cpu', first.cpu);
-    prop('go', s.go.replace(/^go(?=\d)/, ''));
+    prop('go', axesGo(first));
     if (r.run.interrupted) prop('interrupted', 'true');
     for (const c of s.cells) addCase(suite, c);
   });
