@@ -4,13 +4,23 @@ import { VERDICTS, type CellResult } from './types.js';
 import { countVerdicts, exitCodeFor, RESULTS_SCHEMA_VERSION, type RunResults } from './results.js';
 import { UsageError } from './errors.js';
 
+/**
+ * Where JSON.parse gave up, without the excerpt of the text it quotes: a file the user named
+ * by mistake (or a link to one) must not have its first bytes printed.
+ */
+function jsonErrorPosition(e: Error): string {
+  const at = / at position (\d+)/.exec(e.message);
+  if (at) return ` at byte ${at[1]}`;
+  return /end of JSON input/.test(e.message) ? ': it ends early' : '';
+}
+
 /** The text of a results.json → the run, checked enough to be merged and diffed; `where` names the file in errors. */
 export function parseRunResults(text: string, where: string): RunResults {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`${where}: not JSON: ${(e as Error).message.split('\n')[0]}`);
+    throw new UsageError(`${where}: not JSON${jsonErrorPosition(e as Error)} (give a run directory the harness wrote, or its results.json)`);
   }
   const r = data as Partial<RunResults> | null;
   const cellOk = (c: Partial<CellResult> | null) =>
@@ -108,6 +118,18 @@ export const logDirFor = (part: Pick<RunResults, 'run'>): string => `logs/${part
 export function rebaseLog(dir: string, path: string): string {
   if (dir === '' || dir === '.' || posix.isAbsolute(path)) return path;
   return posix.normalize(posix.join(dir, path));
+}
+
+/**
+ * Why a path a results.json names is not a file of its run (undefined if it is one, lexically):
+ * results.json is data its producer chose, and merge copies only what lies inside the run directory.
+ */
+export function runFileProblem(rel: string): string | undefined {
+  if (rel === '' || rel.includes('\0')) return 'not a file name';
+  if (posix.isAbsolute(rel)) return 'an absolute path, outside the run directory';
+  const normal = posix.normalize(rel);
+  if (normal === '.' || normal === '..' || normal.startsWith('../')) return 'a path that leaves the run directory';
+  return undefined;
 }
 
 /** Statistics in the run record (builds, resources, phases): records of numbers. */
