@@ -65,7 +65,8 @@ export interface BuildStep {
 /**
  * One build step through the artifact cache (plan.cachedStep), on `lane`: the
  * command runs as that lane's user and can write only `out` and the lane's
- * home. The exit code is the command's, 128+N for a signal, -1 at the deadline.
+ * home, within the session's build quota. The exit code is the command's,
+ * 128+N for a signal, -1 at the deadline, 123 when the step reached its quota.
  */
 export async function runBuildStep(
   session: Session,
@@ -74,7 +75,7 @@ export async function runBuildStep(
   step: BuildStep,
   opts: { nonce: string; rebuild: boolean; deadlineMs: number },
 ): Promise<ExecResult> {
-  const cmd = plan.cachedStep(step.akey, step.out, step.target, opts.rebuild, lane, step.cmd);
+  const cmd = plan.cachedStep(step.akey, step.out, step.target, opts.rebuild, lane, session.limits.buildQuotaMiB * 2 ** 20, step.cmd);
   // The wrapper reads the artifact's ELF facts with the harness's own script.
   const env = [...step.env, `CSM_ELF_SCRIPT=${ELF_SCRIPT}`];
   const res = await session.runSupervised(builder, [plan.SUPERVISOR, String(opts.deadlineMs), opts.nonce, '--', ...cmd], { env, workdir: step.workdir, deadlineMs: opts.deadlineMs + 20_000 }, lane);

@@ -19,6 +19,7 @@ import {
   runCmd,
   shellLine,
   splitCpuMark,
+  splitQuotaMark,
   readStatus,
   srcDir,
   stdGroup,
@@ -290,6 +291,13 @@ t.test('stdGroup: builds that share a standard library, and only those', async (
   t.not(stdGroup(img, row('arm7-glibc')), stdGroup(img, row('arm5-glibc')), 'GOARM=5 and GOARM=7 compile different code');
   t.not(stdGroup(img, row('amd64-glibc')), stdGroup('sha256:ffff', row('amd64-glibc')), 'another Go image is another standard library');
   t.equal(goCacheRel(img), 'go-build/0123456789abcdef');
+});
+
+t.test('splitQuotaMark: what a build step wrote against its quota, only from the last line', async (t) => {
+  t.same(splitQuotaMark('go: building\n@@csm-elf-begin\nfacts\n@@csm-quota 2048 1073741824 0\n'), { out: 'go: building\n@@csm-elf-begin\nfacts\n', quota: { wroteBytes: 2048, quotaBytes: 1073741824, exceeded: false } });
+  t.same(splitQuotaMark('link: file too large\n@@csm-quota 1073741824 1073741824 1\n'), { out: 'link: file too large\n', quota: { wroteBytes: 1073741824, quotaBytes: 1073741824, exceeded: true } });
+  t.same(splitQuotaMark('a cache hit has none\n'), { out: 'a cache hit has none\n' });
+  t.same(splitQuotaMark('@@csm-quota 1 1 1\nprinted by the step before the wrapper\'s line\n'), { out: '@@csm-quota 1 1 1\nprinted by the step before the wrapper\'s line\n' }, 'a forged line mid-log is log');
 });
 
 t.test('splitCpuMark: the CPU a build step used, and its output without the mark', async (t) => {

@@ -1,0 +1,104 @@
+// Disk, tried as a hostile user would, through the real engine: a case whose
+// tiny sources link into a 1.2 GB library must stop at its build quota, fail at
+// the build stage saying so, and leave no GBs in the caches; a shard's run
+// directory holding a link to a secret must not get that secret into a merge.
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { $ } from 'zx';
+import type { RunResults } from '../../harness/core/results.js';
+import { ensureEngine } from '../../harness/edge/engine.js';
+import { DEFAULT_LIMITS, leftovers } from '../../harness/edge/sandbox.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const attacks = join(root, 'test', 'fixtures', 'attacks');
+const resultsDir = mkdtempSync(join(tmpdir(), 'csm-disk-'));
+const cacheDir = mkdtempSync(join(tmpdir(), 'csm-disk-cache-'));
+t.teardown(() => rmSync(resultsDir, { recursive: true, force: true }));
+t.teardown(() => rmSync(cacheDir, { recursive: true, force: true }));
+
+const docker = await ensureEngine((l) => t.comment(l));
+const go = JSON.parse(readFileSync(join(root, 'images', 'go', 'versions.json'), 'utf8')).versions.at(-1).version as string;
+type Cell = RunResults['cells'][number];
+
+async function matrix(...args: string[]) {
+  const p = await $({ cwd: root, nothrow: true, quiet: !process.env.CSM_TEST_VERBOSE, env: { ...process.env, CI: '1' } })`npx tsx harness/cli.ts --results ${resultsDir} --cache ${cacheDir} ${args}`;
+  const file = join(resultsDir, 'latest', 'results.json');
+  const results = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RunResults) : undefined;
+  const cell = (id: string): Cell => {
+    const c = results?.cells.find((x) => x.id === id);
+    if (!c) throw new Error(`no cell ${id} (exit ${p.exitCode}):\n${(p.stdout + p.stderr).slice(-3000)}`);
+    return c;
+  };
+  return { code: p.exitCode, out: p.stdout + p.stderr, results, cell };
+}
+
+/** Every regular file under dir (links not followed), with its size. */
+function filesUnder(dir: string): { path: string; size: number }[] {
+  return readdirSync(dir, { recursive: true })
+    .map(String)
+    .map((rel) => join(dir, rel))
+    .filter((p) => lstatSync(p).isFile())
+    .map((path) => ({ path, size: statSync(path).size }));
+}
+
+const MiB = 2 ** 20;
+/** Bytes in use under dir, as du counts them (blocks, not apparent size: a sparse file counts what it holds). */
+const du = async (dir: string): Promise<number> => Number((await $({ quiet: true })`du -sk ${dir}`).stdout.split('\t')[0]) * 1024;
+
+t.test('four tiny Go files that link into a 1.2 GB library: a fail at the build stage, at the quota, and nothing kept', async (t) => {
+  const arrays = 4 * (300 << 20);
+  t.ok(DEFAULT_LIMITS.buildQuotaMiB * MiB < arrays, `the default quota (${DEFAULT_LIMITS.buildQuotaMiB} MiB) stops this case too`);
+  const quotaMiB = 512;
+  const before = await du(cacheDir);
+  const r = await matrix('--cases', join(attacks, 'big-objects'), '--case', 'big-objects,link', '--platform', 'amd64-glibc', '--build-quota', String(quotaMiB));
+  t.equal(r.code, 1, `the case's failure makes the run exit 1, never 3\n${r.out.slice(-2000)}`);
+  const big = r.cell(`big-objects/amd64-glibc/go${go}`);
+  t.equal(big.verdict, 'fail', `${big.id}: a fail, never an error (${big.summary})`);
+  t.equal(big.stage, 'build');
+  t.equal(big.summary, `go build libbig.so exceeded the disk quota of ${quotaMiB} MiB (--build-quota)`, 'the summary says the quota and its limit');
+  t.match(readFileSync(join(resultsDir, 'latest', big.logs['build-big']!), 'utf8'), new RegExp(`\\[cshared-matrix: the step reached its disk quota of ${quotaMiB} MiB`), 'the log says it too');
+  t.equal(r.cell(`link/amd64-glibc/go${go}`).verdict, 'pass', 'the cell beside it is unaffected');
+  t.equal(r.results?.counts.error, 0);
+
+  const grown = (await du(cacheDir)) - before;
+  t.ok(grown < 100 * MiB, `the cache grew by ${(grown / MiB).toFixed(1)} MiB (the Go build cache's standard library and link's artifacts), not GBs`);
+  const largest = filesUnder(cacheDir).sort((a, b) => b.size - a.size)[0];
+  t.ok(!largest || largest.size < quotaMiB * MiB, `no file in the cache near the quota (largest: ${largest ? `${(largest.size / MiB).toFixed(1)} MiB` : 'none'})`);
+  t.notOk(
+    readdirSync(join(cacheDir, 'artifacts')).some((k) => k.includes('big-')),
+    'no artifact-cache entry for the library over quota',
+  );
+  t.same(await leftovers(docker, r.results!.run.id), [], 'the run volume and containers are gone');
+
+  const again = await matrix('--case', 'link', '--platform', 'amd64-glibc');
+  t.equal(again.code, 0, again.out.slice(-2000));
+  t.equal(again.cell(`link/amd64-glibc/go${go}`).verdict, 'pass', 'the built-in link still passes from the same cache');
+  t.same(await leftovers(docker, again.results!.run.id), []);
+});
+
+t.test("merge of a shard whose log is a link to a secret: refused with one line, the secret nowhere", async (t) => {
+  // A real run directory (the previous test's), as a shard's artifact would arrive, with one log replaced by a link.
+  const shard = readFileSync(join(resultsDir, 'latest', 'results.json'), 'utf8');
+  const run = JSON.parse(shard) as RunResults;
+  const shardDir = join(resultsDir, run.run.id);
+  const secretDir = mkdtempSync(join(tmpdir(), 'csm-disk-secret-'));
+  t.teardown(() => rmSync(secretDir, { recursive: true, force: true }));
+  const secret = join(secretDir, 'shadow');
+  writeFileSync(secret, 'root:$6$SECRET-HASH-d1sk$:20000:0:99999:7:::\n');
+  const linked = run.cells[0]!.logs.run!;
+  rmSync(join(shardDir, linked));
+  symlinkSync(secret, join(shardDir, linked));
+
+  const mergedRoot = mkdtempSync(join(tmpdir(), 'csm-disk-merged-'));
+  t.teardown(() => rmSync(mergedRoot, { recursive: true, force: true }));
+  const m = await $({ cwd: root, nothrow: true, quiet: true, env: { ...process.env, CI: '1' } })`npx tsx harness/cli.ts merge --results ${mergedRoot} ${shardDir}`;
+  t.equal(m.exitCode, 2, `bad input: exit 2\n${m.stderr}`);
+  const refusals = m.stderr.split('\n').filter((l) => /symbolic link/.test(l));
+  t.same(refusals, [`cshared-matrix: merge: ${join(shardDir, linked)}: a symbolic link; merge reads only regular files inside the run directory (put the file itself there); left out of the merged run`], 'one line names the file, why, and the fix');
+  t.notMatch(m.stdout + m.stderr, /SECRET-HASH/, 'the secret is not printed');
+  const written = filesUnder(mergedRoot);
+  t.ok(written.some((f) => f.path.endsWith('report.html')) && written.some((f) => f.path.endsWith('matrix.md')), 'the merged run is written without it');
+  for (const f of written) t.notMatch(readFileSync(f.path, 'utf8'), /SECRET-HASH/, `${f.path.slice(mergedRoot.length)}: the secret appears nowhere`);
+});
