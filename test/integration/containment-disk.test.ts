@@ -2,6 +2,7 @@
 // tiny sources link into a 1.2 GB library must stop at its build quota, fail at
 // the build stage saying so, and leave no GBs in the caches; a shard's run
 // directory holding a link to a secret must not get that secret into a merge.
+import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,10 @@ import t from 'tap';
 import { $ } from 'zx';
 import type { RunResults } from '../../harness/core/results.js';
 import { ensureEngine } from '../../harness/edge/engine.js';
-import { DEFAULT_LIMITS, leftovers } from '../../harness/edge/sandbox.js';
+import { DEFAULT_LIMITS, leftovers, Session } from '../../harness/edge/sandbox.js';
+import { prepareVolume, runBuildStep, shareGoCache } from '../../harness/edge/build-step.js';
+import { loadCase } from '../../harness/edge/case-files.js';
+import { goCacheRel, splitCpuMark, splitQuotaMark } from '../../harness/plan.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const attacks = join(root, 'test', 'fixtures', 'attacks');
@@ -50,22 +54,24 @@ const du = async (dir: string): Promise<number> => Number((await $({ quiet: true
 t.test('four tiny Go files that link into a 1.2 GB library: a fail at the build stage, at the quota, and nothing kept', async (t) => {
   const arrays = 4 * (300 << 20);
   t.ok(DEFAULT_LIMITS.buildQuotaMiB * MiB < arrays, `the default quota (${DEFAULT_LIMITS.buildQuotaMiB} MiB) stops this case too`);
+  // The built-in link case first: the cache it leaves is what the attack must not grow.
+  const first = await matrix('--case', 'link', '--platform', 'amd64-glibc');
+  t.equal(first.code, 0, first.out.slice(-2000));
   const quotaMiB = 512;
   const before = await du(cacheDir);
-  const r = await matrix('--cases', join(attacks, 'big-objects'), '--case', 'big-objects,link', '--platform', 'amd64-glibc', '--build-quota', String(quotaMiB));
+  const r = await matrix('--cases', join(attacks, 'big-objects'), '--case', 'big-objects', '--platform', 'amd64-glibc', '--build-quota', String(quotaMiB));
   t.equal(r.code, 1, `the case's failure makes the run exit 1, never 3\n${r.out.slice(-2000)}`);
   const big = r.cell(`big-objects/amd64-glibc/go${go}`);
   t.equal(big.verdict, 'fail', `${big.id}: a fail, never an error (${big.summary})`);
   t.equal(big.stage, 'build');
   t.equal(big.summary, `go build libbig.so exceeded the disk quota of ${quotaMiB} MiB (--build-quota)`, 'the summary says the quota and its limit');
   t.match(readFileSync(join(resultsDir, 'latest', big.logs['build-big']!), 'utf8'), new RegExp(`\\[cshared-matrix: the step reached its disk quota of ${quotaMiB} MiB`), 'the log says it too');
-  t.equal(r.cell(`link/amd64-glibc/go${go}`).verdict, 'pass', 'the cell beside it is unaffected');
   t.equal(r.results?.counts.error, 0);
 
   const grown = (await du(cacheDir)) - before;
-  t.ok(grown < 100 * MiB, `the cache grew by ${(grown / MiB).toFixed(1)} MiB (the Go build cache's standard library and link's artifacts), not GBs`);
+  t.ok(grown < 8 * MiB, `the cache grew by ${(grown / MiB).toFixed(1)} MiB, not GBs: the step's outputs and Go build cache entries are gone`);
   const largest = filesUnder(cacheDir).sort((a, b) => b.size - a.size)[0];
-  t.ok(!largest || largest.size < quotaMiB * MiB, `no file in the cache near the quota (largest: ${largest ? `${(largest.size / MiB).toFixed(1)} MiB` : 'none'})`);
+  t.ok(!largest || largest.size < 64 * MiB, `no large file in the cache (largest: ${largest ? `${(largest.size / MiB).toFixed(1)} MiB` : 'none'})`);
   t.notOk(
     readdirSync(join(cacheDir, 'artifacts')).some((k) => k.includes('big-')),
     'no artifact-cache entry for the library over quota',
@@ -75,7 +81,36 @@ t.test('four tiny Go files that link into a 1.2 GB library: a fail at the build 
   const again = await matrix('--case', 'link', '--platform', 'amd64-glibc');
   t.equal(again.code, 0, again.out.slice(-2000));
   t.equal(again.cell(`link/amd64-glibc/go${go}`).verdict, 'pass', 'the built-in link still passes from the same cache');
+  const b = again.results!.run.builds!;
+  t.ok(b.steps > 0 && b.cacheHits === b.steps, `every step came from the cache (${b.cacheHits}/${b.steps})`);
   t.same(await leftovers(docker, again.results!.run.id), []);
+});
+
+t.test('a step that writes many files each under the quota is killed once their total reaches it, not at its end', async (t) => {
+  // The toolchain image the first test ran on; a session of its own with a small quota, one lane.
+  const image = (JSON.parse(readFileSync(join(resultsDir, 'latest', 'results.json'), 'utf8')) as RunResults).images[0]!;
+  const quotaMiB = 24;
+  const session = new Session(docker, `disk-${randomBytes(3).toString('hex')}`, { ...DEFAULT_LIMITS, buildQuotaMiB: quotaMiB }, cacheDir, 1);
+  t.teardown(() => session.close());
+  await session.open();
+  const builder = await session.builder(image.tag);
+  await prepareVolume(session, builder, [loadCase(join(root, 'cases', 'link'))]);
+  await shareGoCache(session, builder, image.id);
+  const goCache = `/cache/${goCacheRel(image.id)}`;
+  // 4 MiB at a time, alternately into its outputs and into the shared Go build cache, then it would idle for a minute.
+  const flood = `i=0; while [ $i -lt 40 ]; do head -c 4194304 /dev/zero > /work/out/many/f$i; head -c 4194304 /dev/zero > "$GOCACHE/disk-flood-$i"; i=$((i + 1)); sleep 0.2; done; sleep 60`;
+  const started = Date.now();
+  const r = await runBuildStep(session, builder, 0, { akey: `disk-${randomBytes(4).toString('hex')}`, out: '/work/out/many', target: '/work/out/many/lib.so', cmd: ['/bin/sh', '-c', flood], env: [`GOCACHE=${goCache}`], workdir: '/work/src/link' }, { nonce: 'n', rebuild: true, deadlineMs: 120_000 });
+  const tookMs = Date.now() - started;
+  t.equal(r.exitCode, 123, `stopped at the quota\n${r.stdout.slice(-1000)}`);
+  t.ok(tookMs < 30_000, `killed while it ran (${(tookMs / 1000).toFixed(1)} s), not after its minute of idling`);
+  const { quota } = splitQuotaMark(splitCpuMark(r.stdout).out);
+  t.equal(quota?.exceeded, true);
+  t.equal(quota?.quotaBytes, quotaMiB * MiB);
+  t.ok(quota!.wroteBytes < 3 * quotaMiB * MiB, `it wrote ${(quota!.wroteBytes / MiB).toFixed(0)} MiB before the watchdog stopped it`);
+  t.match(r.stdout, new RegExp(`\\[cshared-matrix: the step reached its disk quota of ${quotaMiB} MiB`));
+  const look = await session.exec(builder, ['/bin/sh', '-c', `ls /work/out/many 2>&1; ls ${goCache} | grep -c disk-flood`], { deadlineMs: 30_000 });
+  t.match(look.stdout, /No such file or directory\n0\n$/, 'its outputs and its Go build cache files are removed');
 });
 
 t.test("merge of a shard whose log is a link to a secret: refused with one line, the secret nowhere", async (t) => {
