@@ -3,7 +3,7 @@
 // the build stage saying so, and leave no GBs in the caches; a shard's run
 // directory holding a link to a secret must not get that secret into a merge.
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -14,29 +14,17 @@ import { DEFAULT_LIMITS, leftovers, Session } from '../../harness/edge/sandbox.j
 import { prepareVolume, runBuildStep, shareGoCache } from '../../harness/edge/build-step.js';
 import { loadCase } from '../../harness/edge/case-files.js';
 import { goCacheRel, splitCpuMark, splitQuotaMark } from '../../harness/plan.js';
+import { matrixRunner, NEWEST_GO, ROOT } from './cli-run.js';
 
-const root = join(import.meta.dirname, '..', '..');
-const attacks = join(root, 'test', 'fixtures', 'attacks');
+const attacks = join(ROOT, 'test', 'fixtures', 'attacks');
 const resultsDir = mkdtempSync(join(tmpdir(), 'csm-disk-'));
 const cacheDir = mkdtempSync(join(tmpdir(), 'csm-disk-cache-'));
 t.teardown(() => rmSync(resultsDir, { recursive: true, force: true }));
 t.teardown(() => rmSync(cacheDir, { recursive: true, force: true }));
 
 const docker = await ensureEngine((l) => t.comment(l));
-const go = JSON.parse(readFileSync(join(root, 'images', 'go', 'versions.json'), 'utf8')).versions.at(-1).version as string;
-type Cell = RunResults['cells'][number];
-
-async function matrix(...args: string[]) {
-  const p = await $({ cwd: root, nothrow: true, quiet: !process.env.CSM_TEST_VERBOSE, env: { ...process.env, CI: '1' } })`npx tsx harness/cli.ts --results ${resultsDir} --cache ${cacheDir} ${args}`;
-  const file = join(resultsDir, 'latest', 'results.json');
-  const results = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RunResults) : undefined;
-  const cell = (id: string): Cell => {
-    const c = results?.cells.find((x) => x.id === id);
-    if (!c) throw new Error(`no cell ${id} (exit ${p.exitCode}):\n${(p.stdout + p.stderr).slice(-3000)}`);
-    return c;
-  };
-  return { code: p.exitCode, out: p.stdout + p.stderr, results, cell };
-}
+const go = NEWEST_GO;
+const matrix = matrixRunner(resultsDir, cacheDir);
 
 /** Every regular file under dir (links not followed), with its size. */
 function filesUnder(dir: string): { path: string; size: number }[] {
@@ -94,7 +82,7 @@ t.test('a step that writes many files each under the quota is killed once their 
   t.teardown(() => session.close());
   await session.open();
   const builder = await session.builder(image.tag);
-  await prepareVolume(session, builder, [loadCase(join(root, 'cases', 'link'))]);
+  await prepareVolume(session, builder, [loadCase(join(ROOT, 'cases', 'link'))]);
   await shareGoCache(session, builder, image.id);
   const goCache = `/cache/${goCacheRel(image.id)}`;
   // 4 MiB at a time, alternately into its outputs and into the shared Go build cache, then it would idle for a minute.
@@ -128,7 +116,7 @@ t.test("merge of a shard whose log is a link to a secret: refused with one line,
 
   const mergedRoot = mkdtempSync(join(tmpdir(), 'csm-disk-merged-'));
   t.teardown(() => rmSync(mergedRoot, { recursive: true, force: true }));
-  const m = await $({ cwd: root, nothrow: true, quiet: true, env: { ...process.env, CI: '1' } })`npx tsx harness/cli.ts merge --results ${mergedRoot} ${shardDir}`;
+  const m = await $({ cwd: ROOT, nothrow: true, quiet: true, env: { ...process.env, CI: '1' } })`npx tsx harness/cli.ts merge --results ${mergedRoot} ${shardDir}`;
   t.equal(m.exitCode, 2, `bad input: exit 2\n${m.stderr}`);
   const refusals = m.stderr.split('\n').filter((l) => /symbolic link/.test(l));
   t.same(refusals, [`cshared-matrix: merge: ${join(shardDir, linked)}: a symbolic link; merge reads only regular files inside the run directory (put the file itself there); left out of the merged run`], 'one line names the file, why, and the fix');
