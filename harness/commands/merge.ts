@@ -81,6 +81,7 @@ function copyLogs(run: { results: RunResults; dir: string }, runDir: string, tal
         tally.refused++;
         process.stderr.write(`cshared-matrix: merge: ${e.message}; left out of the merged run\n`);
       } else if (err.code === 'ENOENT' && fd === undefined) tally.missing++;
+      else if (err.code === 'EISDIR' && fd === undefined) continue; // a repro cell's bundle: not carried over
       else if (err.code === 'ENOSPC') throw new InfraError(`disk full while copying logs to ${dest}; free space and rerun`);
       else throw new InfraError(`cannot copy ${join(run.dir, rel)} to ${to}: ${err.message}`);
     } finally {

@@ -28,6 +28,8 @@ export function openRunFile(runDir: string, rel: string): number {
   if (lexical) throw new RefusedRunFile(abs, lexical);
   const st = lstatSync(abs);
   if (st.isSymbolicLink()) throw new RefusedRunFile(abs, 'a symbolic link; merge reads only regular files inside the run directory (put the file itself there)');
+  // A cell's bundle is a directory of the run, not a log: the caller decides (merge leaves bundles behind).
+  if (st.isDirectory()) throw Object.assign(new Error(`${abs}: a directory`), { code: 'EISDIR' });
   if (!st.isFile()) throw new RefusedRunFile(abs, 'not a regular file; merge reads only regular files inside the run directory');
   if (realpathSync(abs) !== abs) throw new RefusedRunFile(abs, 'reached through a symbolic link to a directory; merge reads only regular files inside the run directory');
   // O_NOFOLLOW and the inode check close the window between the checks above and the open.

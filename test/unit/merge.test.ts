@@ -307,6 +307,7 @@ t.test('openRunFile: only regular files inside the run directory, no link at the
   t.match(refused(join(base, 'secret.txt')), /^an absolute path/);
   t.match(refused('logs/fifo.log'), /^not a regular file/, 'a FIFO would hang a reader: refused without opening it');
   t.equal(refused('logs/none.log'), 'ENOENT', 'a missing file is missing, not refused');
+  t.equal(refused('logs'), 'EISDIR', 'a directory (a repro cell\'s bundle) is for the caller to leave behind, not refused');
 });
 
 t.test('merge-cli: a shard whose log is a symbolic link to a secret: refused with one line, its content nowhere', async (t) => {
