@@ -242,16 +242,25 @@ export const cachedStep = (key: string, out: string, target: string, rebuild: bo
  * Make an image's Go build cache shareable by the lanes: their group, writable
  * by it, new entries inheriting it. Once per cache directory (a mark says so);
  * a cache an earlier version left root-only is converted the first time.
+ * First, a cache over its budget (KiB) is emptied and "csm-trimmed <KiB>"
+ * printed: each step's writes are bounded by its quota, and this bounds what
+ * many runs leave (Go itself only trims entries unused for five days).
  */
-export const shareGoCache = (dir: string): string[] => [
+export const shareGoCache = (dir: string, budgetKiB: number): string[] => [
   '/bin/sh',
   '-c',
   // The lanes must pass through the cache directory (a --cache made by mktemp is 0700) to reach it.
-  `set -e; d=$1; mkdir -p "$d"; chmod go+x ${CACHE_DIR} "$(dirname "$d")"; [ -e "$d/.csm-shared" ] && exit 0
+  `set -e; d=$1 budget=$2; mkdir -p "$d"; chmod go+x ${CACHE_DIR} "$(dirname "$d")"
+kb=$(du -sk "$d" | cut -f1); if [ "$kb" -gt "$budget" ]; then find "$d" -mindepth 1 -delete; echo "csm-trimmed $kb"; fi
+[ -e "$d/.csm-shared" ] && exit 0
 chgrp -R ${BUILD_GID} "$d"; chmod -R g+rwX "$d"; find "$d" -type d -exec chmod g+s {} +; touch "$d/.csm-shared"`,
   'csm-share',
   dir,
+  String(budgetKiB),
 ];
+
+/** The warm marks (WARM_MARK) of an image's groups, by the prefix of their file names: stdGroup starts with the image. */
+export const warmMarkPrefix = (imageId: string): string => `${WARM_MARK}${imageShort(imageId)}-`;
 
 /**
  * go build for one library. Without a go.mod the package's files are named,

@@ -13,7 +13,7 @@ import { ensureEngine } from '../../harness/edge/engine.js';
 import { DEFAULT_LIMITS, leftovers, Session } from '../../harness/edge/sandbox.js';
 import { prepareVolume, runBuildStep, shareGoCache } from '../../harness/edge/build-step.js';
 import { loadCase } from '../../harness/edge/case-files.js';
-import { goCacheRel, splitCpuMark, splitQuotaMark } from '../../harness/plan.js';
+import { goCacheRel, splitCpuMark, splitQuotaMark, warmMarkPrefix } from '../../harness/plan.js';
 import { matrixRunner, NEWEST_GO, ROOT } from './cli-run.js';
 
 const attacks = join(ROOT, 'test', 'fixtures', 'attacks');
@@ -74,17 +74,25 @@ t.test('four tiny Go files that link into a 1.2 GB library: a fail at the build 
   t.same(await leftovers(docker, again.results!.run.id), []);
 });
 
-t.test('a step that writes many files each under the quota is killed once their total reaches it, not at its end', async (t) => {
+t.test('the Go build cache over its budget is emptied; a step that writes many files each under the quota is killed once their total reaches it, not at its end', async (t) => {
   // The toolchain image the first test ran on; a session of its own with a small quota, one lane.
   const image = (JSON.parse(readFileSync(join(resultsDir, 'latest', 'results.json'), 'utf8')) as RunResults).images[0]!;
   const quotaMiB = 24;
-  const session = new Session(docker, `disk-${randomBytes(3).toString('hex')}`, { ...DEFAULT_LIMITS, buildQuotaMiB: quotaMiB }, cacheDir, 1);
+  const budgetMiB = 8;
+  const session = new Session(docker, `disk-${randomBytes(3).toString('hex')}`, { ...DEFAULT_LIMITS, buildQuotaMiB: quotaMiB, goCacheBudgetMiB: budgetMiB }, cacheDir, 1);
   t.teardown(() => session.close());
   await session.open();
   const builder = await session.builder(image.tag);
   await prepareVolume(session, builder, [loadCase(join(ROOT, 'cases', 'link'))]);
-  await shareGoCache(session, builder, image.id);
   const goCache = `/cache/${goCacheRel(image.id)}`;
+  const marks = () => readdirSync(join(cacheDir, 'go-build')).filter((f) => f.startsWith(warmMarkPrefix(image.id)));
+  t.ok(marks().length > 0, "the runs above left this image's standard library marked warm");
+  // What many runs leave: a Go build cache over its budget is emptied when a run prepares it, its warm marks with it.
+  const heldKiB = await shareGoCache(session, builder, image.id);
+  t.ok(heldKiB !== undefined && heldKiB > budgetMiB * 1024, `a Go build cache of ${((heldKiB ?? 0) / 1024).toFixed(1)} MiB, over its ${budgetMiB} MiB budget, is emptied`);
+  const left = await session.exec(builder, ['find', goCache, '-type', 'f'], { deadlineMs: 30_000 });
+  t.same(left.stdout.trim().split('\n'), [`${goCache}/.csm-shared`], 'nothing but its mark is left');
+  t.same(marks(), [], 'and the scheduler will warm it again first');
   // 4 MiB at a time, alternately into its outputs and into the shared Go build cache, then it would idle for a minute.
   const flood = `i=0; while [ $i -lt 40 ]; do head -c 4194304 /dev/zero > /work/out/many/f$i; head -c 4194304 /dev/zero > "$GOCACHE/disk-flood-$i"; i=$((i + 1)); sleep 0.2; done; sleep 60`;
   const started = Date.now();

@@ -23,6 +23,9 @@ import {
   readStatus,
   srcDir,
   stdGroup,
+  shareGoCache,
+  warmMarkPrefix,
+  WARM_MARK,
   CACHE_DIR,
   RESTORE_SCRIPT,
 } from '../../harness/plan.js';
@@ -291,6 +294,10 @@ t.test('stdGroup: builds that share a standard library, and only those', async (
   t.not(stdGroup(img, row('arm7-glibc')), stdGroup(img, row('arm5-glibc')), 'GOARM=5 and GOARM=7 compile different code');
   t.not(stdGroup(img, row('amd64-glibc')), stdGroup('sha256:ffff', row('amd64-glibc')), 'another Go image is another standard library');
   t.equal(goCacheRel(img), 'go-build/0123456789abcdef');
+  // A Go build cache emptied over its budget takes its image's warm marks with it, and no other image's.
+  for (const p of PLATFORMS) t.ok(`${WARM_MARK}${stdGroup(img, p)}`.startsWith(warmMarkPrefix(img)), `${p.name}: its mark is the image's`);
+  t.notOk(`${WARM_MARK}${stdGroup('sha256:0123456789abcdefff', row('amd64-glibc'))}`.startsWith(warmMarkPrefix('sha256:0123456789abcdee')), "another image's is not");
+  t.same(shareGoCache('/cache/go-build/x', 8 * 1024 * 1024).slice(-2), ['/cache/go-build/x', '8388608'], 'the budget reaches the script as data');
 });
 
 t.test('splitQuotaMark: what a build step wrote against its quota, only from the last line', async (t) => {
