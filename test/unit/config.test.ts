@@ -104,7 +104,7 @@ t.test('bad fields: one line each, naming the file and the field', async (t) => 
     ['repeat', { repeat: 0 }, /: \/repeat: must be >= 1/],
     ['maxFailures', { maxFailures: 'x' }, /: \/maxFailures: must be integer/],
     ['expect without link', { expect: [{ when: {}, verdict: 'fail', match: 'x', label: 'l' }] }, /: \/expect\/0: missing required field "link"/],
-    ['expect bad regex', { expect: [{ ...IE_TLS_RULE, match: '(' }] }, /: \/expect\/0\/match: must match format "regex"/],
+    ['expect bad regex', { expect: [{ ...IE_TLS_RULE, match: '(' }] }, /: \/expect\/0\/match: not a regular expression RE2 accepts \(missing closing \): `\(`\); see https:\/\/github\.com\/google\/re2\/wiki\/Syntax$/],
     ['expect bad selector', { expect: [{ ...IE_TLS_RULE, when: { os: 'linux' } }] }, /: \/expect\/0\/when: unknown field "os"/],
     ['expect bad link', { expect: [{ ...IE_TLS_RULE, link: 'go#54805' }] }, /: \/expect\/0\/link: must be an http\(s\) link/],
   ];

@@ -16,7 +16,7 @@ const multi = fakeCase('multi', {
   cLibraries: [{ name: 'helper', sources: ['helper.c'] }],
   host: { sources: ['host.c'], link: ['alpha', 'helper'], dlopen: ['beta'], cflags: ['-Wall'] },
   run: { cwd: 'alpha', args: ['x'], env: { A: 'b' }, timeout: 90 },
-  pass: { stdout: ['csm-done (\\d+)/\\1'] },
+  pass: { stdout: ['csm-done \\d+/\\d+'] },
   expect: [{ ...IE_TLS_RULE, label: 'the case own rule' }],
   libraryHashes: { alpha: 'a'.repeat(64), beta: 'b'.repeat(64) },
   sourceHash: 'c'.repeat(64),
