@@ -1,6 +1,7 @@
 import AjvModule from 'ajv';
 import type { ErrorObject } from 'ajv';
 import type { CaseFile } from './types.js';
+import { jsonSyntaxProblem } from './json-text.js';
 import { regexProblem } from './regex.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
@@ -120,8 +121,8 @@ export function parseCaseText(file: string, text: string, check: SchemaCheck): {
   let data: unknown;
   try {
     data = JSON.parse(text);
-  } catch (e) {
-    return { ok: false, problems: [`${file}: not valid JSON: ${(e as Error).message}`] };
+  } catch {
+    return { ok: false, problems: [`${file}: not valid JSON: ${jsonSyntaxProblem(text)}`] };
   }
   const errors = withoutOneOfDetail(check(data));
   if (errors.length) return { ok: false, problems: [...new Set(errors.map((e) => describeSchemaError(file, e)))] };

@@ -136,7 +136,7 @@ t.test('a broken probe-expectations file is one line naming it', async (t) => {
   writeFileSync(bad, '{"dlopen": [');
   const e = t.throws(() => readProbeExpectations(bad)) as Error;
   t.ok(e instanceof UsageError, 'exit 2, one line');
-  t.equal(e.message, `${bad}: not valid JSON: Unexpected end of JSON input; fix or restore the file`);
+  t.equal(e.message, `${bad}: not valid JSON: line 1, column 13: expected "]"; fix or restore the file`);
   writeFileSync(bad, '[]');
   t.throws(() => readProbeExpectations(bad), { name: 'UsageError', message: `${bad}: must be an object with "dlopen" and "link" rule lists` });
 });
