@@ -4,7 +4,8 @@ import { parseConfig } from '../../harness/core/config.js';
 import { EXIT, UsageError } from '../../harness/core/errors.js';
 import { regexMatches, regexProblem } from '../../harness/core/regex.js';
 import type { CellObservation } from '../../harness/core/types.js';
-import { parseCaseFile } from '../../harness/edge/case-files.js';
+import { PLATFORMS } from '../../harness/core/platforms.js';
+import { DEFAULT_CASES_DIR, loadCases, parseCaseFile, readProbeExpectations } from '../../harness/edge/case-files.js';
 import { configSchemaCheck } from '../../harness/edge/config-file.js';
 import { IE_TLS_RULE, minimalCaseFile } from './helpers.js';
 
@@ -73,4 +74,12 @@ t.test('a config file\'s expect rule is refused the same way, exit 2', async (t)
   t.equal(e.exitCode, EXIT.usage);
   t.equal(e.message.split('\n').length, 1, 'one line');
   t.match(e.message, /^cshared-matrix\.config\.json: \/expect\/0\/match: not a regular expression RE2 accepts \(invalid escape sequence: `\\1`\); RE2 has no backreferences/);
+});
+
+t.test('every pattern the harness ships is one RE2 accepts: the cases, the probe expectations, the rows\' own rules', async (t) => {
+  const rules = [...PLATFORMS.flatMap((p) => p.expect ?? []), ...Object.values(readProbeExpectations()).flat()];
+  const cases = loadCases([DEFAULT_CASES_DIR]);
+  const patterns = [...rules.map((r) => r.match), ...cases.flatMap((c) => [...(c.pass?.stdout ?? []), ...(c.expect ?? []).map((r) => r.match)])];
+  t.ok(patterns.length > 100, `${patterns.length} patterns`);
+  t.same(patterns.filter((p) => regexProblem(p) !== undefined), []);
 });
