@@ -3,25 +3,11 @@ import { posix } from 'node:path';
 import { VERDICTS, type CellResult } from './types.js';
 import { countVerdicts, exitCodeFor, RESULTS_SCHEMA_VERSION, type RunResults } from './results.js';
 import { UsageError } from './errors.js';
-
-/**
- * Where JSON.parse gave up, without the excerpt of the text it quotes: a file the user named
- * by mistake (or a link to one) must not have its first bytes printed.
- */
-function jsonErrorPosition(e: Error): string {
-  const at = / at position (\d+)/.exec(e.message);
-  if (at) return ` at byte ${at[1]}`;
-  return /end of JSON input/.test(e.message) ? ': it ends early' : '';
-}
+import { parseJsonText } from './json-text.js';
 
 /** The text of a results.json → the run, checked enough to be merged and diffed; `where` names the file in errors. */
 export function parseRunResults(text: string, where: string): RunResults {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${where}: not JSON${jsonErrorPosition(e as Error)} (give a run directory the harness wrote, or its results.json)`);
-  }
+  const data = parseJsonText(text, where);
   const r = data as Partial<RunResults> | null;
   const cellOk = (c: Partial<CellResult> | null) =>
     typeof c?.id === 'string' && (VERDICTS as readonly string[]).includes(c.verdict ?? '') && typeof c.axes === 'object' && typeof c.logs === 'object';

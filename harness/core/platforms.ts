@@ -1,5 +1,6 @@
 import type { Platform } from './types.js';
 import { UsageError } from './errors.js';
+import { parseJsonText } from './json-text.js';
 
 /**
  * The platform table. Adding a row adds a platform, toolchain included: the
@@ -203,12 +204,7 @@ const ROW_SCHEMA = {
  * like the table above. Names must not collide with the built-in rows.
  */
 export function parsePlatformRows(file: string, text: string, validate: (schema: object, data: unknown) => string[]): Platform[] {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${file}: not valid JSON: ${(e as Error).message}`);
-  }
+  const data = parseJsonText(text, file);
   if (!Array.isArray(data)) throw new UsageError(`${file}: /: must be an array of platform rows`);
   const problems = data.flatMap((row, i) => validate(ROW_SCHEMA, row).map((p) => `${file}: /${i}${p.replace(/^\/(?=:)/, '')}`));
   if (problems.length) throw new UsageError(problems.join('\n'));

@@ -221,7 +221,7 @@ t.test('log paths', async (t) => {
 
 t.test('parseRunResults', async (t) => {
   t.same(parseRunResults(JSON.stringify(REAL_RUN), 'r.json'), REAL_RUN);
-  t.throws(() => parseRunResults('{', 'r.json'), /^r\.json: not JSON/);
+  t.throws(() => parseRunResults('{', 'r.json'), { message: 'r.json: not valid JSON: line 1, column 2: expected "}"' });
   t.throws(() => parseRunResults('{}', 'r.json'), /^r\.json: not a cshared-matrix results\.json$/);
   t.throws(() => parseRunResults(JSON.stringify({ ...REAL_RUN, cells: [{ id: 'x', verdict: 'great' }] }), 'r.json'), /not a cshared-matrix/);
   t.throws(() => parseRunResults(JSON.stringify({ ...REAL_RUN, schemaVersion: 9 }), 'r.json'), /schema version 9/);
@@ -352,7 +352,7 @@ t.test('readRun: a results.json that is a link, or a latest leading out, is refu
   writeTree(base, { 'results.json': REAL_RUN });
   t.throws(() => readRun(join(base, 'root'), { root: true }), /latest: leads outside the results directory; give the run directory itself$/);
   writeFileSync(join(base, 'notjson.json'), 'root:SECRET-HASH-77:20000\n');
-  t.throws(() => readRun(join(base, 'notjson.json')), { message: `${join(base, 'notjson.json')}: not JSON (give a run directory the harness wrote, or its results.json)` }, 'a file named by mistake: its bytes are not printed');
+  t.throws(() => readRun(join(base, 'notjson.json')), { message: `${join(base, 'notjson.json')}: not valid JSON: line 1, column 1: unexpected text: expected a JSON value (an object, array, string, number, true, false or null)` }, 'a file named by mistake: its bytes are not printed');
   t.same(readRun(join(base, 'results.json')).results.run.id, REAL_RUN.run.id, 'a results.json the user names is read');
 });
 
