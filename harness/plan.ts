@@ -188,8 +188,9 @@ fi
 rm -rf "$out" && mkdir -p "$out" && chown "$uid:$gid" "$out" || exit 125
 log=$(mktemp -p ${WRAPPER_TMP}) elf=$(mktemp -p ${WRAPPER_TMP}) stamp=$(mktemp -p ${WRAPPER_TMP})
 over=$stamp.over
-# Bytes the step wrote: its outputs, and the Go build cache files of its user it made or refreshed.
-written() { { find "$out" -type f -printf '%s\\n'; [ -z "\${GOCACHE:-}" ] || find "$GOCACHE" -type f -user "$uid" -newer "$stamp" -printf '%s\\n'; } 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\\n", s }'; }
+# Bytes the step wrote: its outputs, and the Go build cache files of its user it made or changed
+# (by ctime, which, unlike mtime, the step cannot set back).
+written() { { find "$out" -type f -printf '%s\\n'; [ -z "\${GOCACHE:-}" ] || find "$GOCACHE" -type f -user "$uid" -cnewer "$stamp" -printf '%s\\n'; } 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\\n", s }'; }
 ( while sleep 1; do [ "$(written)" -lt "$quota" ] || { : >"$over"; ${SUPERVISOR} --run-as "$uid:$gid" -- /bin/sh -c 'kill -KILL -1'; exit 0; }; done ) >/dev/null 2>&1 &
 watchdog=$!
 HOME=$home TMPDIR=$home GOPATH=$home/go prlimit --fsize="$quota" -- ${SUPERVISOR} --run-as "$uid:$gid" --fresh "$home" -- "$@" >"$log" 2>&1
@@ -205,7 +206,7 @@ if [ $rc -ne 0 ] && grep -qi -e 'file too large' -e 'file size limit exceeded' "
 wrote=$(written)
 if [ -e "$over" ] || [ "$wrote" -ge "$quota" ]; then
   echo "[cshared-matrix: the step reached its disk quota of $((quota >> 20)) MiB (its outputs and the Go build cache entries it wrote; no file may be larger); its outputs and those entries are removed. --build-quota MIB sets the quota]" >>"$log"
-  rm -rf "$out"; [ -z "\${GOCACHE:-}" ] || find "$GOCACHE" -type f -user "$uid" -newer "$stamp" -delete 2>/dev/null
+  rm -rf "$out"; [ -z "\${GOCACHE:-}" ] || find "$GOCACHE" -type f -user "$uid" -cnewer "$stamp" -delete 2>/dev/null
   rc=123 over=1
 else
   over=0

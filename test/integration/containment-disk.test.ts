@@ -93,8 +93,9 @@ t.test('the Go build cache over its budget is emptied; a step that writes many f
   const left = await session.exec(builder, ['find', goCache, '-type', 'f'], { deadlineMs: 30_000 });
   t.same(left.stdout.trim().split('\n'), [`${goCache}/.csm-shared`], 'nothing but its mark is left');
   t.same(marks(), [], 'and the scheduler will warm it again first');
-  // 4 MiB at a time, alternately into its outputs and into the shared Go build cache, then it would idle for a minute.
-  const flood = `i=0; while [ $i -lt 40 ]; do head -c 4194304 /dev/zero > /work/out/many/f$i; head -c 4194304 /dev/zero > "$GOCACHE/disk-flood-$i"; i=$((i + 1)); sleep 0.2; done; sleep 60`;
+  // 4 MiB at a time into its outputs, and into the shared Go build cache with the files' times set back
+  // to 1970 to hide them from a "newer than the step" search; then it would idle for a minute.
+  const flood = `i=0; while [ $i -lt 40 ]; do head -c 4194304 /dev/zero > /work/out/many/f$i; head -c 4194304 /dev/zero > "$GOCACHE/disk-flood-$i"; touch -d @0 "$GOCACHE/disk-flood-$i"; i=$((i + 1)); sleep 0.2; done; sleep 60`;
   const started = Date.now();
   const r = await runBuildStep(session, builder, 0, { akey: `disk-${randomBytes(4).toString('hex')}`, out: '/work/out/many', target: '/work/out/many/lib.so', cmd: ['/bin/sh', '-c', flood], env: [`GOCACHE=${goCache}`], workdir: '/work/src/link' }, { nonce: 'n', rebuild: true, deadlineMs: 120_000 });
   const tookMs = Date.now() - started;
@@ -106,7 +107,12 @@ t.test('the Go build cache over its budget is emptied; a step that writes many f
   t.ok(quota!.wroteBytes < 3 * quotaMiB * MiB, `it wrote ${(quota!.wroteBytes / MiB).toFixed(0)} MiB before the watchdog stopped it`);
   t.match(r.stdout, new RegExp(`\\[cshared-matrix: the step reached its disk quota of ${quotaMiB} MiB`));
   const look = await session.exec(builder, ['/bin/sh', '-c', `ls /work/out/many 2>&1; ls ${goCache} | grep -c disk-flood`], { deadlineMs: 30_000 });
-  t.match(look.stdout, /No such file or directory\n0\n$/, 'its outputs and its Go build cache files are removed');
+  t.match(look.stdout, /No such file or directory\n0\n$/, 'its outputs and its Go build cache files are removed, those it dated back too');
+  // The same flood into the Go build cache alone: the files dated back still count.
+  const hidden = await runBuildStep(session, builder, 0, { akey: `disk-${randomBytes(4).toString('hex')}`, out: '/work/out/hidden', target: '/work/out/hidden/lib.so', cmd: ['/bin/sh', '-c', flood.replaceAll('/work/out/many/f$i', '/dev/null')], env: [`GOCACHE=${goCache}`], workdir: '/work/src/link' }, { nonce: 'n', rebuild: true, deadlineMs: 120_000 });
+  t.equal(hidden.exitCode, 123, `cache files dated back to 1970 still count against the quota\n${hidden.stdout.slice(-600)}`);
+  const gone = await session.exec(builder, ['/bin/sh', '-c', `ls ${goCache} | grep -c disk-flood`], { deadlineMs: 30_000 });
+  t.equal(gone.stdout.trim(), '0', 'and are removed');
 });
 
 t.test("merge of a shard whose log is a link to a secret: refused with one line, the secret nowhere", async (t) => {
