@@ -43,11 +43,19 @@ function commandFree(escaped: string): string {
     .replace(/^(\s*):(?=:)/, '$1\\:');
 }
 
-/** Several lines for a terminal or a CI log: each line a field, tabs kept. */
-export function terminalText(text: unknown): string {
+/** Several lines with every other control character, bidi control and separator escaped: for formats (HTML) that need nothing more. */
+export function escapeControlsKeepingLines(text: unknown): string {
   return String(text ?? '')
     .split('\n')
-    .map((line) => commandFree(escapeControls(line, true)))
+    .map((line) => escapeControls(line, true))
+    .join('\n');
+}
+
+/** Several lines for a terminal or a CI log: each line a field, tabs kept. */
+export function terminalText(text: unknown): string {
+  return escapeControlsKeepingLines(text)
+    .split('\n')
+    .map(commandFree)
     .join('\n');
 }
 
@@ -82,10 +90,7 @@ export function markdownCode(text: unknown): string {
 
 /** A fenced code block around several lines of untrusted text, its fence longer than any run of backticks inside. */
 export function markdownFence(text: unknown): string {
-  const body = String(text ?? '')
-    .split('\n')
-    .map((line) => escapeControls(line, true))
-    .join('\n');
+  const body = escapeControlsKeepingLines(text);
   const fence = '`'.repeat(Math.max(2, ...(body.match(/`+/g) ?? []).map((run) => run.length)) + 1);
   return `${fence}\n${body}\n${fence}`;
 }

@@ -10,6 +10,9 @@ import { escapeControls, markdownCode, markdownFence, markdownFileLink, markdown
 import type { CellResult } from '../../harness/core/types.js';
 import { parseCaseFile } from '../../harness/edge/case-files.js';
 import { renderRepro } from '../../harness/repro.js';
+import { displayText, renderHtml } from '../../harness/reporters/html.js';
+import { renderJunit } from '../../harness/reporters/junit.js';
+import { XMLValidator } from 'fast-xml-parser';
 import { TerminalReporter } from '../../harness/reporters/terminal.js';
 import { cell, minimalCaseFile, runResults } from './helpers.js';
 
@@ -36,6 +39,7 @@ const VECTORS = {
   table: 'a | b',
   entity: '&#x202E; &lt;b&gt;',
   math: '$\\color{red}{forged}$',
+  script: '</script><script>alert(1)</script>',
 };
 const HOSTILE = Object.values(VECTORS).join(' ');
 
@@ -199,6 +203,16 @@ t.test('renderRepro of a hostile report: the reported text and each actual line 
   t.notMatch(text, RAW_CONTROL);
   t.same(commandLines(text), []);
   t.match(text, /^reported: \\e\[2J/);
+});
+
+t.test('report.html and junit.xml of a hostile run hold (their own escaping)', async (t) => {
+  const html = renderHtml(hostileResults(), {});
+  for (const raw of ['<details open><summary>hidden', '<script>alert(1)', '\x1b]52;', '\x00'])
+    t.notOk(html.includes(raw), `report.html: no raw ${JSON.stringify(raw)}`);
+  const xml = renderJunit(hostileResults());
+  t.equal(XMLValidator.validate(xml), true, 'junit.xml is well-formed XML 1.0 (no NUL or ESC in it)');
+  t.notOk(xml.includes('<details open>'), 'junit.xml: the HTML is text');
+  t.equal(displayText('a\x9b31m \u202eb\u202c\tc\nd\x00'), 'a\\x9b31m \\u{202e}b\\u{202c}\tc\nd\\x00', 'inlined logs: C1 and bidi controls shown too, lines and tabs kept');
 });
 
 /** A stream a TerminalReporter writes to, with what it got. */
