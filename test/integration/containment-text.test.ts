@@ -7,20 +7,21 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { marked, type Token } from 'marked';
+import type { Token } from 'marked';
 import t, { type Test } from 'tap';
 import { $ } from 'zx';
 import type { RunResults } from '../../harness/core/results.js';
 import { ensureEngine } from '../../harness/edge/engine.js';
 import { leftovers } from '../../harness/edge/sandbox.js';
+import { markdownTokens } from '../unit/helpers.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const attacks = join(root, 'test', 'fixtures', 'attacks');
 const work = mkdtempSync(join(tmpdir(), 'csm-text-'));
-const cacheDir = mkdtempSync(join(tmpdir(), 'csm-text-cache-'));
 t.teardown(() => rmSync(work, { recursive: true, force: true }));
-t.teardown(() => rmSync(cacheDir, { recursive: true, force: true }));
 const resultsDir = join(work, 'results');
+// Where repro (which has no --cache) puts its cache too: its build finds the Go build cache warm.
+const cacheDir = join(resultsDir, '.cache');
 const summaryFile = join(work, 'step-summary.md');
 
 const docker = await ensureEngine((l) => t.comment(l));
@@ -55,27 +56,10 @@ function checkStreams(t: Test, r: { stdout: string; stderr: string }): string {
   return token;
 }
 
-/** Every token of a Markdown text, nested ones included. */
-function tokensOf(md: string): Token[] {
-  const out: Token[] = [];
-  const walk = (ts: Token[] | undefined) => {
-    for (const tok of ts ?? []) {
-      out.push(tok);
-      const x = tok as Token & { tokens?: Token[]; items?: Token[]; header?: { tokens: Token[] }[]; rows?: { tokens: Token[] }[][] };
-      walk(x.tokens);
-      walk(x.items);
-      for (const h of x.header ?? []) walk(h.tokens);
-      for (const row of x.rows ?? []) for (const c of row) walk(c.tokens);
-    }
-  };
-  walk(marked.lexer(md));
-  return out;
-}
-
 /** matrix.md or the job summary: one heading (ours), no HTML, no block but our list and table, links only to `allowed`. */
 function checkMarkdown(t: Test, md: string, allowed: string[], what: string): void {
   t.notMatch(md, RAW_CONTROL, `${what}: no NUL, CR or other control byte`);
-  const tokens = tokensOf(md);
+  const tokens = markdownTokens(md);
   const of = (type: string) => tokens.filter((x) => x.type === type);
   t.same(of('heading').map((h) => (h as Token & { text: string }).text.split(' ').slice(0, 2).join(' ')), ['cshared-matrix run'], `${what}: the one heading is ours`);
   t.same(of('html'), [], `${what}: no HTML`);
@@ -163,13 +147,13 @@ t.test('diff and merge of a forged results.json: what they print and write holds
 });
 
 t.test('npm run repro of a report whose error text and host attack the terminal', async (t) => {
-  const r = await cli('repro', '--results', join(work, 'repro'), '--platform', 'amd64-glibc', join(attacks, 'hostile-report'));
+  const r = await cli('repro', '--results', resultsDir, '--platform', 'amd64-glibc', join(attacks, 'hostile-report'));
   t.equal(r.code, 0, `exit 0: the host fails with the reported error\n${(r.stdout + r.stderr).slice(-3000)}`);
   checkStreams(t, r);
   t.match(r.stdout, /^reported: fatal error: \\e\]52;c;cm0gLXJmIH4vKgo=\\a\\e\[2J$/m, "the report's text, escaped (its Markdown ends the line at the CR)");
   t.match(r.stdout, /host +fail +YES +fatal error: \\e\]52;c;cm0gLXJmIH4vKgo=\\a\\e\[2J\\r::error title=forged::in the report$/m, "the host's line, escaped");
-  const repro = readFileSync(join(work, 'repro', 'latest', 'repro.md'), 'utf8');
+  const repro = readFileSync(join(resultsDir, 'latest', 'repro.md'), 'utf8');
   t.notMatch(repro, RAW_CONTROL, 'repro.md holds no control byte');
-  const runId = (JSON.parse(readFileSync(join(work, 'repro', 'latest', 'results.json'), 'utf8')) as RunResults).run.id;
+  const runId = (JSON.parse(readFileSync(join(resultsDir, 'latest', 'results.json'), 'utf8')) as RunResults).run.id;
   t.same(await leftovers(docker, runId), []);
 });

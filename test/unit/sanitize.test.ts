@@ -1,7 +1,7 @@
 // Untrusted text, as a hostile case, host or results.json would write it, through
 // every sanitizer and every renderer that shows it: terminal and CI log, Markdown.
 import { PassThrough } from 'node:stream';
-import { marked, type Token } from 'marked';
+import type { Token } from 'marked';
 import t, { type Test } from 'tap';
 import { renderDiffMarkdown, diffRuns } from '../../harness/core/diff.js';
 import { renderMarkdown, renderText } from '../../harness/core/render.js';
@@ -14,7 +14,7 @@ import { displayText, renderHtml } from '../../harness/reporters/html.js';
 import { renderJunit } from '../../harness/reporters/junit.js';
 import { XMLValidator } from 'fast-xml-parser';
 import { TerminalReporter } from '../../harness/reporters/terminal.js';
-import { cell, minimalCaseFile, runResults } from './helpers.js';
+import { cell, markdownTokens, minimalCaseFile, runResults } from './helpers.js';
 
 /** Every vector of issue 23, items 1 and 2. */
 const VECTORS = {
@@ -132,27 +132,10 @@ function hostileResults(): RunResults {
   });
 }
 
-/** Every token of a Markdown text, nested ones included. */
-function tokensOf(md: string): Token[] {
-  const out: Token[] = [];
-  const walk = (ts: Token[] | undefined) => {
-    for (const tok of ts ?? []) {
-      out.push(tok);
-      const x = tok as Token & { tokens?: Token[]; items?: Token[]; header?: { tokens: Token[] }[]; rows?: { tokens: Token[] }[][] };
-      walk(x.tokens);
-      walk(x.items);
-      for (const h of x.header ?? []) walk(h.tokens);
-      for (const row of x.rows ?? []) for (const cellTokens of row) walk(cellTokens.tokens);
-    }
-  };
-  walk(marked.lexer(md));
-  return out;
-}
-
 t.test('matrix.md (and the job summary) of a hostile run: the only headings, HTML, links and blocks are ours', async (t) => {
   const md = renderMarkdown(hostileResults());
   t.notMatch(md, RAW_CONTROL, 'no NUL, CR, ESC or other control byte');
-  const tokens = tokensOf(md);
+  const tokens = markdownTokens(md);
   const of = (type: string) => tokens.filter((x) => x.type === type);
   t.same(of('heading').map((h) => (h as Token & { depth: number }).depth), [1], 'one heading: ours');
   t.match((of('heading')[0] as Token & { text: string }).text, /^cshared-matrix run run \\\\n# ✅ All cells passed$/, 'the forged heading is text in ours');
@@ -175,7 +158,7 @@ t.test('diff.md of hostile runs: the same', async (t) => {
   now.cells = now.cells.map((c) => ({ ...c, verdict: 'fail' }));
   const md = renderDiffMarkdown(diffRuns(old, now));
   t.notMatch(md, RAW_CONTROL);
-  const tokens = tokensOf(md);
+  const tokens = markdownTokens(md);
   t.same(tokens.filter((x) => x.type === 'heading').map((h) => (h as Token & { depth: number }).depth), [1, 2, 2, 2, 2, 2], 'our headings only');
   t.same(tokens.filter((x) => x.type === 'html' || x.type === 'image' || x.type === 'code'), []);
   t.same(commandLines(md), [], 'printed to a CI log, no line is a workflow command');
