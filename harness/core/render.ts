@@ -117,7 +117,7 @@ export function canaryLines(r: RunResults, text: (s: string) => string = (s) => 
   const lax = new Set(laxRows(r.run.canaries ?? {}));
   const line = ([name, c]: [string, CanaryResult & { cached?: boolean }]) =>
     c.outcome === 'none'
-      ? `${name}: no canary (${c.level})`
+      ? text(`${name}: no canary (${c.level})`)
       : lax.has(name)
         ? `**${text(laxLine(name, c))}**`
         : text(`${name}: ${c.level}: ${c.detail}${c.cached ? ' (measured earlier in this image)' : ''}${c.note ? `; ${c.note}` : ''}`);
