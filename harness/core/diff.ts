@@ -114,7 +114,8 @@ function table(entries: readonly DiffEntry[]): string[] {
 export function renderDiffMarkdown(d: RunDiff): string {
   const out: string[] = [];
   out.push(`# cshared-matrix diff ${esc(d.old.id)} → ${esc(d.new.id)}`, '');
-  out.push(`- old: ${countsLine(d.old.counts)}`, `- new: ${countsLine(d.new.counts)}`, '');
+  // The counts come from the two results.json files as they are: text too.
+  out.push(`- old: ${esc(countsLine(d.old.counts))}`, `- new: ${esc(countsLine(d.new.counts))}`, '');
   // [heading, one, many, what it means, entries]
   const sections: [string, string, string, string, DiffEntry[]][] = [
     ['Regressions', 'regression', 'regressions', 'was pass or xfail, now fail, timeout, error or flaky', d.regressions],

@@ -77,7 +77,7 @@ export function renderMarkdown(r: RunResults): string {
   // Many columns (several Go versions): a symbol and the issue, so the table still fits a page.
   const text = (c: CellResult) => (g.columns.length > 8 ? compactMarkdown(c) : cellText(c));
   for (const row of g.rows) out.push(`| ${esc(row.name)} | ${row.cells.map((c) => (c ? esc(text(c)) : '·')).join(' | ')} |`);
-  out.push('', `**${countsLine(r.counts)}**`, '');
+  out.push('', `**${esc(countsLine(r.counts))}**`, '');
   const expected = new Map<string, { label: string; reason?: string }>();
   for (const c of r.cells) if (c.expectation) expected.set(c.expectation.link, { label: c.expectation.label, ...(c.expectation.reason ? { reason: c.expectation.reason } : {}) });
   if (expected.size) {
@@ -178,6 +178,6 @@ export function renderText(r: RunResults): string {
   if (why.length) lines.push('', 'why:', ...why.map((w) => `  ${field(w)}`));
   const bad = r.cells.filter((c) => isUnexpected(c.verdict));
   if (bad.length) lines.push('', ...bad.map((c) => `  ${TEXT_SYMBOL[c.verdict]} ${field(`${c.id}: ${c.summary}`)}`));
-  lines.push('', countsLine(r.counts));
+  lines.push('', field(countsLine(r.counts)));
   return lines.join('\n');
 }

@@ -14,6 +14,7 @@ import { displayText, renderHtml } from '../../harness/reporters/html.js';
 import { renderJunit } from '../../harness/reporters/junit.js';
 import { XMLValidator } from 'fast-xml-parser';
 import { TerminalReporter } from '../../harness/reporters/terminal.js';
+import { pauseWorkflowCommands } from '../../harness/cli-common.js';
 import { cell, markdownTokens, minimalCaseFile, runResults } from './helpers.js';
 
 /** Every vector of issue 23, items 1 and 2. */
@@ -156,6 +157,8 @@ t.test('diff.md of hostile runs: the same', async (t) => {
   const old = hostileResults();
   const now = hostileResults();
   now.cells = now.cells.map((c) => ({ ...c, verdict: 'fail' }));
+  // A forged file's counts are whatever it says.
+  old.counts = { ...old.counts, total: VECTORS.details as never, fail: VECTORS.heading as never };
   const md = renderDiffMarkdown(diffRuns(old, now));
   t.notMatch(md, RAW_CONTROL);
   const tokens = markdownTokens(md);
@@ -273,4 +276,37 @@ t.test('load refuses a label, link or reason that is not one line of plain text,
   t.same(refused({ link: 'javascript:alert(1)' }), [link]);
   t.same(refused({ link: 'cases/x/README.md#a\n::warning::y' }), [link]);
   t.same(refused({ label: 'go#1 ::warning:: ##[error] <b>', reason: '# ✅ All cells passed <details open>' }), [], 'one line of text is accepted: the renderers escape it');
+});
+
+t.test('pauseWorkflowCommands: in GitHub Actions, stop-commands with a random token on both streams, resumed on exit', async (t) => {
+  const written: { stream: string; text: string }[] = [];
+  const capture = (stream: 'stdout' | 'stderr') => {
+    const write = process[stream].write.bind(process[stream]);
+    // tap writes its own report to stdout meanwhile: that goes through.
+    process[stream].write = ((d: string) => (String(d).startsWith('::') ? (written.push({ stream, text: String(d) }), true) : write(d))) as typeof process.stdout.write;
+    return () => (process[stream].write = write);
+  };
+  const before = process.listeners('exit');
+  const restore = [capture('stdout'), capture('stderr')];
+  try {
+    pauseWorkflowCommands({});
+    pauseWorkflowCommands({ GITHUB_ACTIONS: 'false' });
+    t.same(written, [], 'outside GitHub Actions: nothing');
+    pauseWorkflowCommands({ GITHUB_ACTIONS: 'true' });
+    pauseWorkflowCommands({ GITHUB_ACTIONS: 'true' });
+    const added = process.listeners('exit').filter((l) => !before.includes(l));
+    t.equal(added.length, 2, 'one exit hook per call');
+    for (const hook of added) (hook as () => void)();
+    for (const hook of added) process.removeListener('exit', hook);
+  } finally {
+    restore.forEach((r) => r());
+  }
+  const [a, b, c, d, resumeA, resumeB] = written;
+  const token = /^::stop-commands::(csm-[0-9a-f]{32})\n$/.exec(a!.text)?.[1];
+  t.ok(token, 'a 128-bit random token');
+  t.same([a!.stream, b], ['stdout', { stream: 'stderr', text: `::stop-commands::${token}\n` }], 'the same pause on stdout and stderr');
+  t.not(c!.text, a!.text, 'another run, another token');
+  t.equal(d!.stream, 'stderr');
+  t.same(resumeA, { stream: 'stdout', text: `::${token}::\n` }, 'resumed on stdout at exit');
+  t.equal(resumeB!.stream, 'stdout');
 });
