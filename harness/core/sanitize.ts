@@ -11,7 +11,8 @@
  * and paragraph separators. Newline and tab are in the set; a caller that keeps
  * lines splits on newline first.
  */
-const UNSAFE = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+const UNSAFE_CLASS = '\\x00-\\x1f\\x7f-\\x9f\\u061c\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069';
+const UNSAFE = new RegExp(`[${UNSAFE_CLASS}]`, 'g');
 
 const NAMED: Record<string, string> = { '\0': '\\0', '\x07': '\\a', '\b': '\\b', '\t': '\\t', '\n': '\\n', '\v': '\\v', '\f': '\\f', '\r': '\\r', '\x1b': '\\e' };
 
@@ -96,7 +97,10 @@ export function markdownFence(text: unknown): string {
 }
 
 /** Only a plain http(s) URL with nothing that would end an autolink becomes a link. */
-const LINKABLE = /^https?:\/\/[^\s<>\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]+$/;
+const LINKABLE = new RegExp(`^https?://[^\\s<>${UNSAFE_CLASS}]+$`);
+
+/** What would end a Markdown link's destination or a table cell, percent-encoded (a URL means the same with them so). */
+const destination = (url: string): string => url.replace(/[()|`'"]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /**
  * An expectation's link: an autolink when it is a plain http(s) URL (what a
@@ -106,7 +110,7 @@ const LINKABLE = /^https?:\/\/[^\s<>\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\
 export function markdownLink(url: unknown, label?: unknown): string {
   const u = String(url ?? '');
   if (!LINKABLE.test(u) || !URL.canParse(u)) return label === undefined ? markdownText(u) : `${markdownText(label)} (${markdownText(u)})`;
-  const href = new URL(u).href.replace(/[()|`'"]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+  const href = destination(new URL(u).href);
   return label === undefined ? `<${href}>` : `[${markdownText(label)}](${href})`;
 }
 
@@ -114,5 +118,9 @@ export function markdownLink(url: unknown, label?: unknown): string {
 export function markdownFileLink(label: string, path: unknown): string {
   const p = escapeControls(path);
   if (/^[a-z][a-z0-9+.-]*:|^\/\/|^\\/i.test(p)) return markdownText(p);
-  return `[${markdownText(label)}](${encodeURI(p).replace(/[()|`'"]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`)})`;
+  try {
+    return `[${markdownText(label)}](${destination(encodeURI(p))})`;
+  } catch {
+    return markdownText(p); // a lone surrogate, which encodeURI refuses
+  }
 }

@@ -114,6 +114,7 @@ t.test('markdownCode, markdownFence, markdownLink, markdownFileLink', async (t) 
   t.equal(markdownFileLink('log', 'logs/a b/run.log'), '[log](logs/a%20b/run.log)');
   t.equal(markdownFileLink('log', 'logs/x)/run.log'), '[log](logs/x%29/run.log)');
   t.equal(markdownFileLink('log', 'javascript:alert(1)'), 'javascript:alert(1)');
+  t.equal(markdownFileLink('log', 'logs/\ud800.log'), 'logs/\ud800.log', 'a path encodeURI refuses is text');
 });
 
 /** A results.json in which every string a case, a host, a row or a forged file can set is hostile. */
