@@ -5,7 +5,7 @@ import { REPO_ROOT } from '../edge/repo.js';
 import { EXIT, InfraError, UsageError } from '../core/errors.js';
 import { logDirFor, mergeResults, shardGaps } from '../core/merge.js';
 import { EXIT_CODES_HELP, type RunResults } from '../core/results.js';
-import { parseCommandLine } from '../cli-common.js';
+import { parseCommandLine, sayLine } from '../cli-common.js';
 import { resolveRunConfig } from '../options.js';
 import { readRun } from '../edge/runs.js';
 import { pointLatest } from '../edge/files.js';
@@ -79,10 +79,10 @@ export async function main(argv: string[]): Promise<number> {
   const gaps = shardGaps(parts);
   // A missing shard is an incomplete run, not a green one: written, but exit 3 unless asked for.
   if (gaps)
-    process.stderr.write(
+    sayLine(
       o.partial
-        ? `cshared-matrix: warning: ${gaps}; the merged run covers only the shards given\n`
-        : `cshared-matrix: incomplete: ${gaps}; the merged run is written but covers only the shards given (merge every shard, or pass --partial)\n`,
+        ? `warning: ${gaps}; the merged run covers only the shards given`
+        : `incomplete: ${gaps}; the merged run is written but covers only the shards given (merge every shard, or pass --partial)`,
     );
   const whole = mergeResults(parts, { command: ['cshared-matrix merge', ...argv].join(' '), argv });
   const runId = mergedRunId(whole.run.id);
@@ -90,7 +90,7 @@ export async function main(argv: string[]): Promise<number> {
   const merged = { ...whole, run: { ...whole.run, id: runId } };
   mkdirSync(runDir, { recursive: true });
   const missing = runs.reduce((n, r) => n + copyLogs(r, runDir), 0);
-  if (missing) process.stderr.write(`cshared-matrix: ${missing} log file${missing > 1 ? 's' : ''} named in the runs' results ${missing > 1 ? 'are' : 'is'} missing; the reports say so\n`);
+  if (missing) sayLine(`${missing} log file${missing > 1 ? 's' : ''} named in the runs' results ${missing > 1 ? 'are' : 'is'} missing; the reports say so`);
   try {
     await multiplex(reporters).onEnd(merged, runDir);
   } catch (e) {
