@@ -201,6 +201,12 @@ function fieldKey(field: string): string {
   return sub === '0' && ROW_FIELD_WORDS[`${head}/0`] ? `${head}/0` : `${head}/N`;
 }
 
+/** A key refused by name is said once: its value's own complaint underneath would only repeat it. */
+function withoutRefusedKeys(problems: string[]): string[] {
+  const refused = problems.flatMap((p) => /^(\/[^:]*): "(.*)" is not a valid name here/.exec(p)?.slice(1, 3).join('/') ?? []);
+  return problems.filter((p) => !refused.some((k) => p.startsWith(`${k}: `)));
+}
+
 /** A schema problem of row `i` ("/<field>: <complaint>") as the line a person reads: the file, the field, the fix. */
 function rowProblem(file: string, i: number, problem: string): string | undefined {
   const m = /^(\/?[^:]*): (.*)$/.exec(problem);
@@ -229,7 +235,7 @@ export function parsePlatformRows(file: string, text: string, validateRow: (row:
     throw new UsageError(`${file}: not valid JSON: ${(e as Error).message}`);
   }
   if (!Array.isArray(data)) throw new UsageError(`${file}: /: must be an array of platform rows`);
-  const problems = [...new Set(data.flatMap((row, i) => validateRow(row).flatMap((p) => rowProblem(file, i, p) ?? [])))];
+  const problems = [...new Set(data.flatMap((row, i) => withoutRefusedKeys(validateRow(row)).flatMap((p) => rowProblem(file, i, p) ?? [])))];
   if (problems.length) throw new UsageError(problems.join('\n'));
   const rows = data as Platform[];
   // An emulated row proves its CPU model strict with a canary, or says why it cannot.

@@ -247,6 +247,7 @@ t.test('the row schema refuses what a hostile rows file tries', async (t) => {
   const GOENV = "holds only Go's CPU-level variables: GOAMD64, GO386, GOARM64, GORISCV64, GOPPC64, GOMIPS, GOMIPS64 (GOFLAGS, GOTOOLCHAIN, GOPROXY and the like are the harness's)";
   for (const key of ['GOFLAGS', 'GOTOOLCHAIN', 'GOPROXY', 'GOCACHE', 'CC', 'GOARM', 'GOEXPERIMENT'])
     t.same(lines({ goenv: { [key]: 'x' } }), [`rows.json: /1/goenv: "${key}" is not allowed: goenv ${GOENV}`], `goenv ${key}`);
+  t.same(lines({ goenv: { GOFLAGS: '-toolexec=/bin/sh' } }), [`rows.json: /1/goenv: "GOFLAGS" is not allowed: goenv ${GOENV}`], 'a refused key is one line, not one more for its value');
   t.same(lines({ goenv: { GOAMD64: 'v3 -toolexec=x' } }), ['rows.json: /1/goenv/GOAMD64: must be a value such as "v3" or "sse2" (lower-case letters, digits, "." and ",")']);
   t.same(lines({ goenv: { GOAMD64: 'v3' }, run: ['/bin/sh', '-c', 'exec "$@"', 'sh'], cc: '/usr/bin/gcc', packages: ['musl-dev:arm64', 'g++-14'] }), [], 'CPU-level goenv, a shell runner, an absolute cc, qualified packages: allowed');
   t.same(lines({ cc: 'gcc$(id)', packages: ['a b'] }), [`rows.json: /1/cc: ${COMMAND}`, `rows.json: /1/packages/0: ${PKG}`], 'every problem, one line each');
