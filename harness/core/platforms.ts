@@ -178,7 +178,7 @@ const ROW_FIELD_WORDS: Record<string, string> = {
   'run/N': PLAIN_WORDS,
   'python/N': PLAIN_WORDS,
   'java/N': PLAIN_WORDS,
-  'cflags/N': 'a flag starts with "-" and is one word of printable ASCII (no space, no control character)',
+  'cflags/N': 'a flag starts with "-" and is one word of letters, digits and "_=.,+/:-" (no space, no shell metacharacter)',
   cpu: 'must be a CPU model as qemu names it (letters, digits and "_.,=+-", such as "cortex-a53" or "rv64,zba=false")',
   packages: 'at most 128 packages',
   'packages/N': 'must be a Debian package name (policy 5.6.1: lower-case letters, digits, "+", "-" and ".", starting with a letter or digit), optionally with ":<arch>" (musl:arm64)',

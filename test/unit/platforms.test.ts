@@ -175,7 +175,7 @@ t.test('parsePlatformRows', async (t) => {
       'a package name is a package name',
     );
     t.match(problem(t, [{ ...row, goenv: { PATH: '/x' } }]), /^extra\.json: \/0\/goenv/, 'goenv holds only GO* variables');
-    t.equal(problem(t, [{ ...row, cflags: ['x'] }]), 'extra.json: /0/cflags/0: a flag starts with "-" and is one word of printable ASCII (no space, no control character)');
+    t.equal(problem(t, [{ ...row, cflags: ['x'] }]), 'extra.json: /0/cflags/0: a flag starts with "-" and is one word of letters, digits and "_=.,+/:-" (no space, no shell metacharacter)');
   });
 
   t.test('a null row is a usage error, not a crash', async (t) => {
@@ -235,7 +235,9 @@ t.test('the row schema refuses what a hostile rows file tries', async (t) => {
     ['a name with a slash', { name: '../x' }, '/1/name: must be a plain name: a lower-case letter or digit, then lower-case letters, digits, "_", "." or "-" (at most 64)'],
     ['goarch with a space', { goarch: 'arm GOFLAGS=-x' }, '/1/goarch: must be a GOARCH value such as "arm64" (lower-case letters and digits)'],
     ['cpu with a newline', { cpu: 'a7\n' }, '/1/cpu: must be a CPU model as qemu names it (letters, digits and "_.,=+-", such as "cortex-a53" or "rv64,zba=false")'],
-    ['a cflag with a space', { cflags: ['-O2 -fplugin=x'] }, '/1/cflags/0: a flag starts with "-" and is one word of printable ASCII (no space, no control character)'],
+    ['a cflag with a space', { cflags: ['-O2 -fplugin=x'] }, '/1/cflags/0: a flag starts with "-" and is one word of letters, digits and "_=.,+/:-" (no space, no shell metacharacter)'],
+    ['a cflag with a command substitution', { cflags: ['-O2$(id>/x)'] }, '/1/cflags/0: a flag starts with "-" and is one word of letters, digits and "_=.,+/:-" (no space, no shell metacharacter)'],
+    ['a cflag with a backquote', { cflags: ['-D`id`'] }, '/1/cflags/0: a flag starts with "-" and is one word of letters, digits and "_=.,+/:-" (no space, no shell metacharacter)'],
     ['python a shell word', { python: ['python3;id'] }, `/1/python/0: ${COMMAND}`],
     ['java with a control character', { java: ['/usr/bin/java', '-Dx=\u0000'] }, `/1/java/1: ${PLAIN}`],
     ['a canary level with ESC', { noCanary: undefined, canary: { level: '\u001b[2J', asm: 'nop' } }, `/1/canary/level: ${PLAIN}`],
