@@ -203,23 +203,24 @@ function fieldKey(field: string): string {
 
 /** A key refused by name is said once: its value's own complaint underneath would only repeat it. */
 function withoutRefusedKeys(problems: string[]): string[] {
-  const refused = problems.flatMap((p) => /^(\/[^:]*): "(.*)" is not a valid name here/.exec(p)?.slice(1, 3).join('/') ?? []);
+  const refused = problems.flatMap((p) => /^(\/[^:]*): "(.*)" is not a valid name here/s.exec(p)?.slice(1, 3).join('/') ?? []);
   return problems.filter((p) => !refused.some((k) => p.startsWith(`${k}: `)));
 }
 
 /** A schema problem of row `i` ("/<field>: <complaint>") as the line a person reads: the file, the field, the fix. */
 function rowProblem(file: string, i: number, problem: string): string | undefined {
-  const m = /^(\/?[^:]*): (.*)$/.exec(problem);
+  const m = /^(\/?[^:]*): (.*)$/s.exec(problem);
   const [pointer, complaint] = m ? [m[1]!, m[2]!] : ['', problem];
   // The run field's if/then says its problem again underneath; the line underneath is the one that names it.
   if (/^must match "(then|else)" schema$/.test(complaint)) return undefined;
   const field = pointer.replace(/^\//, '');
   const rule = ROW_FIELD_WORDS[fieldKey(field)];
   const at = `${file}: /${i}${pointer && pointer !== '/' ? pointer : ''}`;
-  const named = /^"(.*)" is not a valid name here/.exec(complaint);
+  const named = /^"(.*)" is not a valid name here/s.exec(complaint);
   if (named && rule) return `${at}: ${JSON.stringify(named[1])} is not allowed: ${field} ${rule}`;
   if (rule && /^(must match|must NOT have (more|fewer)|must be string|must be equal)/.test(complaint)) return `${at}: ${rule}`;
-  return `${at}: ${complaint}`;
+  // A key the row made up comes back in the complaint: its control characters are shown, not sent.
+  return `${at}: ${complaint.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => JSON.stringify(c).slice(1, -1))}`;
 }
 
 /**

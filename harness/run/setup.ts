@@ -157,7 +157,6 @@ export async function calibrate(a: CalibrationInput): Promise<Map<string, Slowdo
   return slowdowns;
 }
 
-
 /** How many rows are measured at once: one per core, each on a build lane of its own. */
 export const laneCount = (a: CalibrationInput): number => Math.max(1, Math.min(a.jobs, cpus().length, a.session.lanes));
 

@@ -58,6 +58,9 @@ t.test("a row whose runner is a shell attacking the cache touches nothing of ano
   t.equal(evil.verdict, 'pass', `the hostile row's own cell runs, its runner contained (${evil.summary})`);
   t.equal(hostile.results!.run.canaries?.['evil-glibc']?.outcome, 'trapped', "the canary ran under the row's runner (the shell exec'd qemu, which trapped)");
   t.ok(hostile.results!.run.emulation?.['evil-glibc'], "and so did the calibration: the row's slowdown was measured");
+  const tools = hostile.results!.images[0]!.tools;
+  t.match(tools['cc arm-linux-gnueabihf-gcc'], /^\d+\.\d+/, `the rows' compilers, run as a lane's user, still say their versions (${tools['cc arm-linux-gnueabihf-gcc']})`);
+  t.match(tools.go, /^\d+\.\d+/, "the harness's own tools are read as before");
   const runLog = readFileSync(join(resultsDir, 'latest', evil.logs.run!), 'utf8');
   t.match(runLog, /csm-rows-attack as uid 65534/, 'the attack ran in the host run, as nobody');
   t.notMatch(runLog, /csm-rows-attack: (wrote|rewrote) \//, 'and wrote nothing');

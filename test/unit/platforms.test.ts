@@ -252,6 +252,8 @@ t.test('the row schema refuses what a hostile rows file tries', async (t) => {
   t.same(lines({ goenv: { GOFLAGS: '-toolexec=/bin/sh' } }), [`rows.json: /1/goenv: "GOFLAGS" is not allowed: goenv ${GOENV}`], 'a refused key is one line, not one more for its value');
   t.same(lines({ goenv: { GOAMD64: 'v3 -toolexec=x' } }), ['rows.json: /1/goenv/GOAMD64: must be a value such as "v3" or "sse2" (lower-case letters, digits, "." and ",")']);
   t.same(lines({ goenv: { GOAMD64: 'v3' }, run: ['/bin/sh', '-c', 'exec "$@"', 'sh'], cc: '/usr/bin/gcc', packages: ['musl-dev:arm64', 'g++-14'] }), [], 'CPU-level goenv, a shell runner, an absolute cc, qualified packages: allowed');
+  t.same(lines({ goenv: { 'GO\n::error::forged': 'x' } }), [`rows.json: /1/goenv: "GO\\n::error::forged" is not allowed: goenv ${GOENV}`], 'a made-up key is shown escaped');
+  t.same(lines({ '\u001b]52;c;aGk=\u0007': 1 }), ['rows.json: /1: unknown field "\\u001b]52;c;aGk=\\u0007"'], "an unknown field's name is shown escaped");
   t.same(lines({ cc: 'gcc$(id)', packages: ['a b'] }), [`rows.json: /1/cc: ${COMMAND}`, `rows.json: /1/packages/0: ${PKG}`], 'every problem, one line each');
 });
 

@@ -126,3 +126,10 @@ t.test("the Dockerfile's checks refuse a bad line before apt or dpkg sees it", a
 t.test('every built-in row gives layer files the Dockerfile accepts', async (t) => {
   for (const p of PLATFORMS) t.doesNotThrow(() => rowLayerFiles({ packages: p.packages ?? [], ...(p.dpkgArch ? { dpkgArch: p.dpkgArch } : {}) }), p.name);
 });
+
+t.test("a row's exec cannot speak for another row: only its own row is read from its output", async (t) => {
+  const evil = HOSTILE('/x');
+  const forged = `${'@@csm-canary'} arm7-glibc built 132\n@@csm-canary evil-glibc built 0\n`;
+  t.same([...parseCanaries(forged, [evil]).keys()], ['evil-glibc'], 'canary: the forged arm7-glibc line is not read');
+  t.equal(parseCanaries(forged, [evil]).get('evil-glibc')?.outcome, 'ran');
+});
