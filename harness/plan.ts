@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CaseSpec, GoLibrarySpec, Platform, ProcessEnd } from './core/types.js';
 import { SH_FIRST, shellWord } from './core/shell.js';
 import { signalName } from './core/classify.js';
@@ -16,12 +17,48 @@ export * from './layout.js';
 export const srcDir = (c: CaseSpec): string => `${VOL}/src/${c.sourceOf ?? c.name}`;
 const outRoot = (go: string, p: Platform) => `${OUT_ROOT}/${goLabel(go)}/${p.name}`;
 
-export const goLibKey = (c: CaseSpec, lib: GoLibrarySpec, p: Platform, go: string): string =>
-  `${goLabel(go)}/${p.name}/${lib.name}-${c.libraryHashes[lib.name]!.slice(0, 12)}`;
 export const libFile = (lib: GoLibrarySpec): string => lib.output ?? `lib${lib.name}.so`;
 
-export const goLibDir = (c: CaseSpec, lib: GoLibrarySpec, p: Platform, go: string): string =>
-  `${outRoot(go, p)}/golib/${lib.name}-${c.libraryHashes[lib.name]!.slice(0, 12)}`;
+/**
+ * Everything a case decides about one Go library's build: the row and the Go
+ * release decide the rest, and they name its directory already. go build's
+ * command and environment are made from this alone (goBuildCmd, goLibEnv), so
+ * nothing can shape a build without changing its key.
+ */
+export interface GoBuildShape {
+  /** The content hash of the library's directory. */
+  sources: string;
+  output: string;
+  /** The library's own Go variables, over the row's. */
+  goenv: Readonly<Record<string, string>>;
+  /** cgo flags the case adds: a JVM host's <jni.h>. */
+  cflags: readonly string[];
+  /** What go build is given: ".", or the package's files. */
+  targets: readonly string[];
+}
+
+export const goBuildShape = (c: CaseSpec, lib: GoLibrarySpec): GoBuildShape => ({
+  sources: c.libraryHashes[lib.name]!,
+  output: libFile(lib),
+  goenv: lib.goenv ?? {},
+  cflags: isJavaHost(c) ? JNI_CFLAGS : [],
+  targets: c.goTargets[lib.name] ?? [],
+});
+
+/**
+ * A library's build identity within a row and Go release: two cases share a
+ * build (its memo key and its output directory) only when every part of the
+ * shape is equal. Hashing the sources alone let a byte copy of a library with
+ * another `output` take over the other case's directory.
+ */
+function shapeId(c: CaseSpec, lib: GoLibrarySpec): string {
+  const s = goBuildShape(c, lib);
+  const parts = [s.sources, s.output, ...Object.entries(s.goenv).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`), '', ...s.cflags, '', ...s.targets];
+  return `${lib.name}-${createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16)}`;
+}
+
+export const goLibKey = (c: CaseSpec, lib: GoLibrarySpec, p: Platform, go: string): string => `${goLabel(go)}/${p.name}/${shapeId(c, lib)}`;
+export const goLibDir = (c: CaseSpec, lib: GoLibrarySpec, p: Platform, go: string): string => `${outRoot(go, p)}/golib/${shapeId(c, lib)}`;
 export const cLibDir = (c: CaseSpec, name: string, p: Platform, go: string): string => `${outRoot(go, p)}/case/${c.name}/clib/${name}`;
 export const hostDir = (c: CaseSpec, p: Platform, go: string): string => `${outRoot(go, p)}/host/${c.name}`;
 export const hostPath = (c: CaseSpec, p: Platform, go: string): string => `${hostDir(c, p, go)}/host`;
@@ -207,10 +244,17 @@ chgrp -R ${BUILD_GID} "$d"; chmod -R g+rwX "$d"; find "$d" -type d -exec chmod g
  * exactly as bug reports do (`go build -buildmode=c-shared main.go`).
  */
 export function goBuildCmd(c: CaseSpec, lib: GoLibrarySpec, out: string, gccgo?: string): string[] {
+  const shape = goBuildShape(c, lib);
   // "./" keeps a file named like a flag (-toolexec=x.go) a file.
-  const targets = (c.goTargets[lib.name] ?? []).map((n) => (n === '.' ? n : `./${n}`));
+  const targets = shape.targets.map((n) => (n === '.' ? n : `./${n}`));
   // gccgo: the go command drives the row's gccgo (GCCGO in the step's environment).
-  return ['go', 'build', ...(gccgo ? ['-compiler', 'gccgo'] : []), '-buildmode=c-shared', '-trimpath', '-o', `${out}/${libFile(lib)}`, ...targets];
+  return ['go', 'build', ...(gccgo ? ['-compiler', 'gccgo'] : []), '-buildmode=c-shared', '-trimpath', '-o', `${out}/${shape.output}`, ...targets];
+}
+
+/** go build's environment for one library on a row: the row's, with the library's shape over it. */
+export function goLibEnv(c: CaseSpec, lib: GoLibrarySpec, p: Platform, goCache: string): string[] {
+  const shape = goBuildShape(c, lib);
+  return buildEnv(Object.keys(shape.goenv).length ? { ...p, goenv: { ...p.goenv, ...shape.goenv } } : p, goCache, shape.cflags);
 }
 
 export function cLibCmd(p: Platform, sources: string[], cflags: string[], out: string, name: string): string[] {

@@ -83,12 +83,12 @@ function goLibrarySteps(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Unkeye
       logRel: join('logs', 'builds', `${key}.log`),
       cmd: plan.goBuildCmd(c, lib, out, gccgo),
       // A library a JVM loads includes <jni.h>: the toolchain's JDK headers are on its include path.
-      env: [...plan.buildEnv(lib.goenv ? { ...p, goenv: { ...p.goenv, ...lib.goenv } } : p, goCache, plan.isJavaHost(c) ? plan.JNI_CFLAGS : []), ...(gccgo ? [`GCCGO=${gccgo}`] : [])],
+      env: [...plan.goLibEnv(c, lib, p, goCache), ...(gccgo ? [`GCCGO=${gccgo}`] : [])],
       out,
       target: `${out}/${plan.libFile(lib)}`,
       workdir: `${plan.srcDir(c)}/${lib.dir}`,
       sources: [c.libraryHashes[lib.name]!],
-      what: `lib${lib.name}.so`,
+      what: plan.libFile(lib),
       logName: `build-${lib.name}`,
       group: plan.stdGroup(inputs.imageId, p),
     };

@@ -1,6 +1,8 @@
 import AjvModule from 'ajv';
 import type { ErrorObject } from 'ajv';
 import type { CaseFile } from './types.js';
+import { jsonSyntaxProblem } from './json-text.js';
+import { regexProblem } from './regex.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
 
@@ -15,21 +17,13 @@ export type SchemaCheck = (data: unknown) => ErrorObject[];
 /** The case schema compiled once (edge/case-files.ts reads it); `refs` are schemas it may $ref (the config's refers to the case's). */
 export function caseSchemaCheck(schema: object, ...refs: object[]): SchemaCheck {
   // strictRequired off: host's oneOf names properties declared beside it, which is what oneOf is for.
-  const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
-  // Regexes are checked by compiling them below; ajv's own "regex" format would need ajv-formats.
-  ajv.addFormat('regex', { validate: (s: string) => isRegex(s) });
+  // verbose: a bad pattern's error carries the pattern, so the line can say what RE2 refused.
+  const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, verbose: true });
+  // A pattern is matched with RE2 (core/regex.ts), so RE2 judges it, not JavaScript's RegExp.
+  ajv.addFormat('regex', { validate: (s: string) => regexProblem(s) === undefined });
   for (const r of refs) ajv.addSchema(r);
   const validator = ajv.compile(schema);
   return (data) => (validator(data) ? [] : (validator.errors ?? []));
-}
-
-function isRegex(s: string): boolean {
-  try {
-    new RegExp(s, 'm');
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The schema's patterns in words (cases/case.schema.json): a person reads the rule, not the regular expression. */
@@ -76,6 +70,9 @@ export function describeSchemaError(file: string, e: ErrorObject): string {
       return `${file}: ${field}: must be one of ${JSON.stringify(p.allowedValues)}`;
     case 'pattern':
       return `${file}: ${field}: ${PATTERN_WORDS[String(p.pattern)] ?? e.message ?? `must match ${String(p.pattern)}`}`;
+    case 'format':
+      if (p.format === 'regex' && typeof e.data === 'string') return `${file}: ${field}: ${regexProblem(e.data) ?? 'is not a regular expression'}`;
+      return `${file}: ${field}: ${e.message ?? 'is invalid'}`;
     case 'propertyNames':
       return `${file}: ${field}: "${String(p.propertyName)}" is not a valid name here${field.endsWith('/env') ? ' (an environment variable name: letters, digits and _, not starting with a digit)' : ''}`;
     default:
@@ -124,8 +121,8 @@ export function parseCaseText(file: string, text: string, check: SchemaCheck): {
   let data: unknown;
   try {
     data = JSON.parse(text);
-  } catch (e) {
-    return { ok: false, problems: [`${file}: not valid JSON: ${(e as Error).message}`] };
+  } catch {
+    return { ok: false, problems: [`${file}: not valid JSON: ${jsonSyntaxProblem(text)}`] };
   }
   const errors = withoutOneOfDetail(check(data));
   if (errors.length) return { ok: false, problems: [...new Set(errors.map((e) => describeSchemaError(file, e)))] };

@@ -1,6 +1,7 @@
 import { constants } from 'node:os';
 import type { CaseFile, CellObservation, Classification, ExpectationRule, ProcessEnd, Stage } from './types.js';
 import { shortLink } from './expect.js';
+import { regexMatches } from './regex.js';
 import type { LineCounts } from './frames.js';
 
 // Several names share a number (SIGABRT/SIGIOT, SIGIO/SIGPOLL); the first listed is the usual one.
@@ -88,7 +89,7 @@ export function outcomeOf(obs: CellObservation, pass: CaseFile['pass']): Outcome
   for (const c of failed) missing.push(`not ok - ${c.text}`);
   // Counted over the whole output: failed checks in a dropped middle still count.
   if (lines.notOk > failed.length) missing.push(`${lines.notOk - failed.length} more not ok lines in the output that was dropped`);
-  for (const p of pass?.stdout ?? []) if (!new RegExp(p, 'm').test(run.stdout)) missing.push(`stdout does not match /${p}/`);
+  for (const p of pass?.stdout ?? []) if (!regexMatches(p, run.stdout)) missing.push(`stdout does not match /${p}/`);
   if (lines.csm > 0 && !done) missing.push('the host exited 0 without printing csm-done');
   // The host's own tally must agree with the lines it printed: "csm-done 9/9" after two checks is not a pass.
   if (done && (done.passed !== lines.ok || done.total !== lines.ok + lines.notOk))
@@ -118,7 +119,7 @@ export function classify(obs: CellObservation, pass: CaseFile['pass'], rule: Exp
   const verdicts: string[] = [rule.verdict].flat();
   if (!verdicts.includes(o.kind)) problems.push(`expected ${verdicts.join(' or ')}, got ${o.kind}`);
   if (rule.stage && rule.stage !== o.stage) problems.push(`expected it at ${rule.stage}, got ${o.stage}`);
-  if (!new RegExp(rule.match, 'm').test(o.failureText ?? '')) problems.push(`message does not match /${rule.match}/`);
+  if (!regexMatches(rule.match, o.failureText ?? '')) problems.push(`message does not match /${rule.match}/`);
   if (problems.length === 0) return { ...base, verdict: 'xfail', stageOk: false, summary: tag, expectation: { ...rule, matched: true } };
   return { ...base, verdict: o.kind, stageOk: false, summary: `${o.summary} [not as expected: ${problems.join('; ')}]`, expectation: { ...rule, matched: false, why: problems.join('; ') } };
 }

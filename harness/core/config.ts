@@ -1,6 +1,7 @@
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { describeSchemaError, withoutOneOfDetail, type SchemaCheck } from './cases.js';
 import { UsageError } from './errors.js';
+import { parseJsonText } from './json-text.js';
 import type { ExpectationRule } from './types.js';
 
 /**
@@ -67,15 +68,58 @@ export function findConfig(cwd: string, exists: (file: string) => boolean): stri
 
 /** Parse and validate a config text: every problem, one line each naming the file and the field. */
 export function parseConfig(file: string, text: string, check: SchemaCheck): ProjectConfig {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${file}: not valid JSON: ${(e as Error).message.split('\n')[0]}`);
-  }
+  const data = parseJsonText(text, file);
   const errors = withoutOneOfDetail(check(data));
   if (errors.length) throw new UsageError([...new Set(errors.map((e) => describeSchemaError(file, e)))].join('\n'));
   return data as ProjectConfig;
+}
+
+/** The fields that name paths, and the flag that names such a path from the command line instead. */
+const PATH_FIELDS = { libraries: 'a PATH', cases: '--cases', platformFiles: '--platforms', results: '--results', cache: '--cache', imageCache: '--image-cache' } as const;
+
+export interface ConfigPath {
+  /** The field as a JSON pointer: /cache, /libraries/0. */
+  field: string;
+  /** How the command line says it instead. */
+  flag: string;
+  path: string;
+  /** Where it resolves: relative to the file's directory. */
+  resolved: string;
+}
+
+/** Every path the file names. */
+export function configPaths(c: ProjectConfig, file: string): ConfigPath[] {
+  const dir = dirname(file);
+  return Object.entries(PATH_FIELDS).flatMap(([key, flag]) => {
+    const v = c[key as keyof typeof PATH_FIELDS];
+    const list = v === undefined ? [] : Array.isArray(v) ? v.map((p, i) => [`/${key}/${i}`, p] as const) : [[`/${key}`, v] as const];
+    return list.map(([field, path]) => ({ field, flag, path, resolved: resolve(dir, path) }));
+  });
+}
+
+/** The message for a path that leaves the project: the file, the field, and the flag to use instead. */
+export const outsideProject = (shown: string, p: ConfigPath, how: string): string =>
+  `${shown}: ${p.field}: "${p.path}" ${how} the project (the directory that holds this file); a path outside it must come from the command line: pass it as ${p.flag}`;
+
+/** True when `path` is `dir` or below it (both absolute and normalized). */
+export const isInside = (dir: string, path: string): boolean => {
+  const rel = relative(dir, path);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+};
+
+/**
+ * A config file is data a pull request can change, and the harness may run as
+ * root (the Action's sudo), writing its cache and results: its paths stay
+ * inside the project that holds it, which is the file's own directory (not the
+ * enclosing git checkout: a file a change adds in a subdirectory would reach
+ * the whole checkout). An absolute path or one that climbs out with ".." is
+ * refused here; one that leaves through a symlink, by the caller, which can
+ * read the disk (edge/config-file.ts).
+ */
+export function configPathProblems(c: ProjectConfig, file: string, shown: string): string[] {
+  return configPaths(c, file)
+    .filter((p) => isAbsolute(p.path) || !isInside(dirname(file), p.resolved))
+    .map((p) => outsideProject(shown, p, isAbsolute(p.path) ? 'is an absolute path, outside' : 'leaves'));
 }
 
 /** The file's fields as run inputs; its paths are relative to the file, so the same config works from any subdirectory. */

@@ -3,15 +3,11 @@ import { posix } from 'node:path';
 import { VERDICTS, type CellResult } from './types.js';
 import { countVerdicts, exitCodeFor, RESULTS_SCHEMA_VERSION, type RunResults } from './results.js';
 import { UsageError } from './errors.js';
+import { parseJsonText } from './json-text.js';
 
 /** The text of a results.json → the run, checked enough to be merged and diffed; `where` names the file in errors. */
 export function parseRunResults(text: string, where: string): RunResults {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${where}: not JSON: ${(e as Error).message.split('\n')[0]}`);
-  }
+  const data = parseJsonText(text, where);
   const r = data as Partial<RunResults> | null;
   const cellOk = (c: Partial<CellResult> | null) =>
     typeof c?.id === 'string' && (VERDICTS as readonly string[]).includes(c.verdict ?? '') && typeof c.axes === 'object' && typeof c.logs === 'object';

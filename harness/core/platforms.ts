@@ -1,5 +1,6 @@
 import type { Platform } from './types.js';
 import { UsageError } from './errors.js';
+import { parseJsonText } from './json-text.js';
 
 /**
  * The platform table. Adding a row adds a platform, toolchain included: the
@@ -229,12 +230,7 @@ function rowProblem(file: string, i: number, problem: string): string | undefine
  * Names must not collide with the built-in rows.
  */
 export function parsePlatformRows(file: string, text: string, validateRow: (row: unknown) => string[]): Platform[] {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${file}: not valid JSON: ${(e as Error).message}`);
-  }
+  const data = parseJsonText(text, file);
   if (!Array.isArray(data)) throw new UsageError(`${file}: /: must be an array of platform rows`);
   const problems = [...new Set(data.flatMap((row, i) => withoutRefusedKeys(validateRow(row)).flatMap((p) => rowProblem(file, i, p) ?? [])))];
   if (problems.length) throw new UsageError(problems.join('\n'));

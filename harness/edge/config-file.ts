@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { existsSync, lstatSync, realpathSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { caseSchemaCheck, type SchemaCheck } from '../core/cases.js';
-import { configInputs, findConfig, parseConfig, type RunInputs } from '../core/config.js';
+import { configInputs, configPathProblems, configPaths, findConfig, isInside, outsideProject, parseConfig, type ProjectConfig, type RunInputs } from '../core/config.js';
 import { UsageError } from '../core/errors.js';
 import { readJsonFile, readText, REPO_ROOT } from './repo.js';
 import { SCHEMA_PATH } from './case-files.js';
@@ -24,5 +24,44 @@ export function readProjectConfig(explicit: string | undefined, cwd: string): { 
   const file = explicit !== undefined ? resolve(cwd, explicit) : findConfig(cwd, existsSync);
   if (!file) return undefined;
   const shown = relative(cwd, file) || file;
-  return { file, inputs: configInputs(parseConfig(shown, readText(file), configSchemaCheck()), file) };
+  const config = parseConfig(shown, readText(file), configSchemaCheck());
+  const lexical = configPathProblems(config, file, shown);
+  const problems = lexical.length ? lexical : symlinkProblems(config, file, shown);
+  if (problems.length) throw new UsageError(problems.join('\n'));
+  return { file, inputs: configInputs(config, file) };
 }
+
+/** Paths that stay inside the project by name but leave it through a symlink (the path itself, or a directory on the way). */
+function symlinkProblems(config: ProjectConfig, file: string, shown: string): string[] {
+  const project = realpathSync(dirname(file));
+  return configPaths(config, file)
+    .filter((p) => {
+      const real = realExisting(p.resolved);
+      return real === undefined || !isInside(project, real);
+    })
+    .map((p) => outsideProject(shown, p, 'leaves through a symlink'));
+}
+
+/**
+ * The real path of `path`, or of its nearest existing ancestor (a cache or
+ * results directory may not exist yet); undefined for a symlink that resolves
+ * nowhere (dangling, or a loop): creating the directory would follow it.
+ */
+function realExisting(path: string): string | undefined {
+  for (let p = path; ; p = dirname(p)) {
+    try {
+      return realpathSync(p);
+    } catch {
+      if (isSymlink(p)) return undefined;
+      if (dirname(p) === p) return p;
+    }
+  }
+}
+
+const isSymlink = (p: string): boolean => {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+};

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../core/errors.js';
+import { parseJsonText } from '../core/json-text.js';
 
 /** The repository's own files: where the harness finds its cases, recipes and schemas. */
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -18,10 +19,5 @@ export function readText(file: string): string {
 
 /** A JSON data file of the harness's own; unreadable or broken, it is one line naming it (exit 2). */
 export function readJsonFile(file: string): unknown {
-  const text = readText(file);
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${file}: not valid JSON: ${(e as Error).message.split('\n')[0]}; fix or restore the file`);
-  }
+  return parseJsonText(readText(file), file, '; fix or restore the file');
 }

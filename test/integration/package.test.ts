@@ -92,14 +92,14 @@ t.test('the same project through cshared-matrix.config.json, found from a subdir
   const config = {
     libraries: ['lib'],
     platforms: ['amd64-musl', 'arm5-glibc'],
-    cache: sharedCache,
     reporters: ['json', 'junit', 'terminal'],
     results: 'ci-results',
     expect: [{ when: { libc: 'musl' }, verdict: 'fail', match: 'initial-exec TLS|SIGSEGV|signal 11', link: 'https://example.com/mylib/issues/7', label: 'musl unsupported (mylib#7)' }],
   };
   writeFileSync(join(scratch, 'cshared-matrix.config.json'), `${JSON.stringify(config, null, 2)}\n`);
   mkdirSync(join(scratch, 'src', 'deep'), { recursive: true });
-  const p = await $({ cwd: join(scratch, 'src', 'deep'), quiet, nothrow: true, env: { ...process.env, CI: '1' } })`npx cshared-matrix`;
+  // The shared cache is outside the project: a config file may not name it (issue 23), the command line does.
+  const p = await $({ cwd: join(scratch, 'src', 'deep'), quiet, nothrow: true, env: { ...process.env, CI: '1' } })`npx cshared-matrix --cache ${sharedCache}`;
   t.equal(p.exitCode, 0, (p.stdout + p.stderr).slice(-3000));
   t.match(p.stderr, /cshared-matrix: config \.\.\/\.\.\/cshared-matrix\.config\.json/, 'says which config it used');
   const r = readLatest(join(scratch, 'ci-results'));
@@ -110,12 +110,16 @@ t.test('the same project through cshared-matrix.config.json, found from a subdir
   for (const c of r.cells.filter((x) => x.axes.libc === 'glibc')) t.equal(c.verdict, 'pass', `${c.id} passes`);
 
   // A flag overrides the file; a bad config is one line naming the file and the field.
-  const one = await $({ cwd: scratch, quiet: true, nothrow: true, env: { ...process.env, CI: '1' } })`npx cshared-matrix --platform arm5-glibc --reporter json`;
+  const one = await $({ cwd: scratch, quiet: true, nothrow: true, env: { ...process.env, CI: '1' } })`npx cshared-matrix --platform arm5-glibc --reporter json --cache ${sharedCache}`;
   t.equal(one.exitCode, 0);
   t.same([...new Set(readLatest(join(scratch, 'ci-results')).cells.map((c) => c.axes.platform))], ['arm5-glibc'], '--platform replaces the file\'s list');
   writeFileSync(join(scratch, 'cshared-matrix.config.json'), JSON.stringify({ ...config, timeout: -1 }));
   const bad = await $({ cwd: scratch, quiet: true, nothrow: true })`npx cshared-matrix`;
   t.equal(bad.exitCode, 2);
   t.equal(bad.stderr.trim(), 'cshared-matrix: cshared-matrix.config.json: /timeout: must be > 0');
-  t.same(readdirSync(join(scratch, 'ci-results')).filter((d) => /^\d{4}-/.test(d)).length, 2, 'the bad config started no run');
+  writeFileSync(join(scratch, 'cshared-matrix.config.json'), JSON.stringify({ ...config, cache: sharedCache }));
+  const outside = await $({ cwd: scratch, quiet: true, nothrow: true })`npx cshared-matrix`;
+  t.equal(outside.exitCode, 2, 'a config naming a cache outside its project is refused');
+  t.equal(outside.stderr.trim(), `cshared-matrix: cshared-matrix.config.json: /cache: "${sharedCache}" is an absolute path, outside the project (the directory that holds this file); a path outside it must come from the command line: pass it as --cache`);
+  t.same(readdirSync(join(scratch, 'ci-results')).filter((d) => /^\d{4}-/.test(d)).length, 2, 'the bad configs started no run');
 });

@@ -44,7 +44,7 @@ t.test('parseCaseFile', async (t) => {
       cLibraries: [{ name: 'tlsc', sources: ['tlsc.c'], cflags: ['-O2'] }],
       host: { sources: ['host.c'], link: ['tlsc'], dlopen: ['hello'], cflags: ['-Wall'], ldflags: ['-lm'] },
       run: { args: ['a'], env: { CSM_X: 'y' }, timeout: 30 },
-      pass: { stdout: ['csm-done (\\d+)/\\1\\b'] },
+      pass: { stdout: ['csm-done \\d+/\\d+\\b'] },
       expect: [
         {
           when: { libc: 'musl', platform: ['arm5-musl', 'arm7-musl'], emulated: true, go: '>=1.19 <1.28' },
@@ -105,9 +105,9 @@ t.test('parseCaseFile', async (t) => {
   });
 
   t.test('bad regexes are rejected where they are written', async (t) => {
-    t.same(problemsOf(t, { ...minimalCaseFile(), pass: { stdout: ['ok', 'csm-done ('] } }), ['cases/x/case.json: /pass/stdout/1: must match format "regex"']);
+    t.same(problemsOf(t, { ...minimalCaseFile(), pass: { stdout: ['ok', 'csm-done ('] } }), ['cases/x/case.json: /pass/stdout/1: not a regular expression RE2 accepts (missing closing ): `csm-done (`); see https://github.com/google/re2/wiki/Syntax']);
     const rule = { when: {}, verdict: 'fail', match: '[unclosed', link: 'https://example.com/1', label: 'l' };
-    t.same(problemsOf(t, { ...minimalCaseFile(), expect: [rule] }), ['cases/x/case.json: /expect/0/match: must match format "regex"']);
+    t.same(problemsOf(t, { ...minimalCaseFile(), expect: [rule] }), ['cases/x/case.json: /expect/0/match: not a regular expression RE2 accepts (missing closing ]: `[unclosed`); see https://github.com/google/re2/wiki/Syntax']);
   });
 
   t.test('relPath: "..", absolute paths rejected; plain relative paths accepted', async (t) => {

@@ -85,3 +85,22 @@ t.test('engine addresses as dockerode options', async (t) => {
   t.same(engineEndpoint('ssh://me@builder'), { protocol: 'ssh', host: 'builder', username: 'me' });
   for (const bad of ['ftp://x', 'unix://', 'tcp://', '::::']) t.throws(() => engineEndpoint(bad), { name: 'UsageError' }, bad);
 });
+
+t.test('a path outside the project comes from the command line, never from the config file (issue 23)', async (t) => {
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { readProjectConfig } = await import('../../harness/edge/config-file.js');
+  const { withFlags, CONFIG_FILE } = await import('../../harness/core/config.js');
+  const project = mkdtempSync(join(tmpdir(), 'csm-options-'));
+  t.teardown(() => rmSync(project, { recursive: true, force: true }));
+  writeFileSync(join(project, CONFIG_FILE), JSON.stringify({ cache: '/root/.ssh' }));
+  t.throws(() => readProjectConfig(undefined, project), { name: 'UsageError', message: /^cshared-matrix\.config\.json: \/cache: "\/root\/\.ssh" is an absolute path, outside the project .*: pass it as --cache$/ });
+  writeFileSync(join(project, CONFIG_FILE), JSON.stringify({ cache: 'cache', results: 'out' }));
+  const file = readProjectConfig(undefined, project)!.inputs;
+  const c = resolveRunConfig(withFlags(file, { cache: '/var/cache/csm', results: '/ci/results' }), {}, ROOT, project);
+  t.equal(c.cacheDir, '/var/cache/csm', '--cache names any directory');
+  t.equal(c.resultsDir, '/ci/results', 'and --results');
+  const fromFile = resolveRunConfig(withFlags(file, {}), {}, ROOT, '/elsewhere');
+  t.equal(fromFile.cacheDir, join(project, 'cache'), 'the file\'s own paths resolve beside it, wherever the command runs');
+  t.equal(fromFile.resultsDir, join(project, 'out'));
+});

@@ -35,20 +35,22 @@ const link = cases.link!;
 const tls = cases.tls!;
 const multi = cases.multi!;
 const environ = cases.environ!;
-const h12 = (hash: string | undefined) => hash!.slice(0, 12);
+/** A library's build identity: its name and a hash of its build's shape (steps.test.ts checks what changes it). */
+const libId = (c: typeof link, name: string) => goLibDir(c, c.libraries.find((l) => l.name === name)!, platform('amd64-glibc'), '1.27').split('/').pop()!;
 
 t.test('paths', async (t) => {
   const p = platform('arm5-musl');
-  const h = h12(tls.libraryHashes.tlsgo);
+  const id = libId(tls, 'tlsgo');
+  t.match(id, /^tlsgo-[0-9a-f]{16}$/, 'the library\'s name, then the hash of its build\'s shape');
   t.equal(srcDir(tls), '/work/src/tls');
-  t.equal(goLibKey(tls, tls.libraries[0]!, p, '1.27'), `go1.27/arm5-musl/tlsgo-${h}`);
-  t.equal(goLibDir(tls, tls.libraries[0]!, p, '1.27'), `/work/out/go1.27/arm5-musl/golib/tlsgo-${h}`);
+  t.equal(goLibKey(tls, tls.libraries[0]!, p, '1.27'), `go1.27/arm5-musl/${id}`);
+  t.equal(goLibDir(tls, tls.libraries[0]!, p, '1.27'), `/work/out/go1.27/arm5-musl/golib/${id}`);
   t.equal(cLibDir(tls, 'tlsc', p, '1.27'), '/work/out/go1.27/arm5-musl/case/tls/clib/tlsc');
   t.equal(hostPath(tls, p, '1.27'), '/work/out/go1.27/arm5-musl/host/tls/host');
   t.same(
     [...libraryDirs(tls, p, '1.27')],
     [
-      ['tlsgo', `/work/out/go1.27/arm5-musl/golib/tlsgo-${h}`],
+      ['tlsgo', `/work/out/go1.27/arm5-musl/golib/${id}`],
       ['tlsc', '/work/out/go1.27/arm5-musl/case/tls/clib/tlsc'],
     ],
   );
@@ -95,7 +97,7 @@ t.test('cLibCmd', async (t) => {
 t.test('hostCompileCmd', async (t) => {
   t.test('tls: a linked C library, a dlopened Go library', async (t) => {
     const p = platform('arm5-musl');
-    const goDir = `/work/out/go1.27/arm5-musl/golib/tlsgo-${h12(tls.libraryHashes.tlsgo)}`;
+    const goDir = `/work/out/go1.27/arm5-musl/golib/${libId(tls, 'tlsgo')}`;
     const cDir = '/work/out/go1.27/arm5-musl/case/tls/clib/tlsc';
     t.same(hostCompileCmd(tls, p, '1.27'), [
       'arm-linux-musleabi-gcc',
@@ -117,8 +119,8 @@ t.test('hostCompileCmd', async (t) => {
 
   t.test('multi: -L/-l/-rpath for each linked library, -I for each Go library', async (t) => {
     const p = platform('amd64-glibc');
-    const a = `/work/out/go1.26/amd64-glibc/golib/alpha-${h12(multi.libraryHashes.alpha)}`;
-    const b = `/work/out/go1.26/amd64-glibc/golib/beta-${h12(multi.libraryHashes.beta)}`;
+    const a = `/work/out/go1.26/amd64-glibc/golib/${libId(multi, 'alpha')}`;
+    const b = `/work/out/go1.26/amd64-glibc/golib/${libId(multi, 'beta')}`;
     const cmd = hostCompileCmd(multi, p, '1.26');
     t.same(cmd, [
       'gcc',
@@ -146,7 +148,7 @@ t.test('hostCompileCmd', async (t) => {
     const root = tempDir(t);
     const c = loadCase(writeCase(root, 'flags', minimalCaseFile({ host: { sources: ['host.c'], link: ['hello'], cflags: ['-Wall', '-DX'], ldflags: ['-lm'] } })));
     const cmd = hostCompileCmd(c, platform('amd64-musl'), '1.27');
-    const dir = `/work/out/go1.27/amd64-musl/golib/hello-${h12(c.libraryHashes.hello)}`;
+    const dir = `/work/out/go1.27/amd64-musl/golib/${libId(c, 'hello')}`;
     t.same(cmd, ['musl-gcc', '-O1', '-g', '-o', '/work/out/go1.27/amd64-musl/host/flags/host', 'host.c', '-I/work/csm', '-I.', `-I${dir}`, '-Wall', '-DX', `-L${dir}`, '-lhello', `-Wl,-rpath,${dir}`, '-ldl', '-lpthread', '-lm']);
   });
 });
@@ -156,14 +158,14 @@ t.test('hostEnv', async (t) => {
   t.same(hostEnv(environ, p, '1.27', 30_000), [
     'CSM_GREETING=from-exec',
     'CSM_REPLACED=original',
-    `CSM_LIB_ENVGO=/work/out/go1.27/amd64-glibc/golib/envgo-${h12(environ.libraryHashes.envgo)}/libenvgo.so`,
+    `CSM_LIB_ENVGO=/work/out/go1.27/amd64-glibc/golib/${libId(environ, 'envgo')}/libenvgo.so`,
     'CSM_PLATFORM=amd64-glibc',
     'CSM_CASE=environ',
     'CSM_GO=1.27',
     'CSM_TIMEOUT_MS=30000',
   ]);
   t.same(hostEnv(tls, platform('arm7-musl'), '1.24', 195_000), [
-    `CSM_LIB_TLSGO=/work/out/go1.24/arm7-musl/golib/tlsgo-${h12(tls.libraryHashes.tlsgo)}/libtlsgo.so`,
+    `CSM_LIB_TLSGO=/work/out/go1.24/arm7-musl/golib/${libId(tls, 'tlsgo')}/libtlsgo.so`,
     'CSM_LIB_TLSC=/work/out/go1.24/arm7-musl/case/tls/clib/tlsc/libtlsc.so',
     'CSM_PLATFORM=arm7-musl',
     'CSM_CASE=tls',

@@ -85,3 +85,54 @@ t.test('probe cells share their case\'s library builds', async (t) => {
   t.equal(probeSteps[0]!.akey, caseLib.akey, 'one cache entry');
   t.not(probeSteps.at(-1)!.key, planSteps(cellOf(dlopen), dlopen, inputs).at(-1)!.key, 'each has its own host');
 });
+
+t.test('a Go library\'s build is keyed by everything that shapes it (issue 23: a byte copy with another output took over link\'s build)', async (t) => {
+  const link = load('link');
+  const libStep = (c: CaseSpec, cell = cellOf(c)) => planSteps(cell, c, inputs).find((s) => s.stage === 'build')!;
+  const keys = (c: CaseSpec) => {
+    const s = libStep(c);
+    return { key: s.key, akey: s.akey, out: s.out };
+  };
+  const base = keys(link);
+  const differs = (what: string, c: CaseSpec) => {
+    const k = keys(c);
+    t.not(k.key, base.key, `${what}: another memo key`);
+    t.not(k.akey, base.akey, `${what}: another artifact-cache key`);
+    t.not(k.out, base.out, `${what}: another output directory`);
+  };
+  const withLib = (over: Partial<CaseSpec['libraries'][0]>, name = 'copy'): CaseSpec => ({ ...link, name, libraries: [{ ...link.libraries[0]!, ...over }] });
+
+  // The attack: the same source under another case's name, built as evil.so.
+  const evil = withLib({ output: 'evil.so' }, 'evil');
+  differs('output', evil);
+  t.equal(libStep(evil).target.endsWith('/evil.so'), true);
+  t.equal(libStep(evil).what, 'evil.so', 'the step names the file it builds');
+  differs('goenv', withLib({ goenv: { GOAMD64: 'v3' } }));
+  differs('another goenv value', withLib({ goenv: { GOAMD64: 'v2' } }));
+  t.not(keys(withLib({ goenv: { GOAMD64: 'v2' } })).key, keys(withLib({ goenv: { GOAMD64: 'v3' } })).key, 'v2 and v3 are two builds');
+  // A JVM host adds <jni.h> to cgo's flags: the same library for a C host is another build.
+  differs('JNI flags', { ...link, name: 'java-copy', host: { java: 'Host.java' } });
+  differs('the packages built', { ...link, goTargets: { hello: ['.'] } });
+  differs('the sources', { ...link, libraryHashes: { hello: 'f'.repeat(64) } });
+
+  const twin = withLib({}, 'twin');
+  t.same(keys(twin), base, 'equal inputs under another case name: one key, one directory, one build');
+  t.same(keys(withLib({ output: 'libhello.so' }, 'twin2')), base, 'the default output spelled out is the same build');
+  t.same(keys(withLib({ goenv: {} }, 'twin3')), base, 'an empty goenv is none');
+  t.same(keys(withLib({ goenv: { GOAMD64: 'v3', GOEXPERIMENT: 'x' } })), keys(withLib({ goenv: { GOEXPERIMENT: 'x', GOAMD64: 'v3' } })), 'goenv\'s order does not matter');
+
+  // Two cases share an output directory only when their keys are equal, across the catalogue.
+  const byOut = new Map<string, string>();
+  for (const name of ['link', 'dlopen', 'tls', 'multi', 'jni', 'python', 'goamd64-v3', 'environ']) {
+    const c = load(name);
+    for (const s of planSteps(cellOf(c), c, inputs).filter((s) => s.stage === 'build')) {
+      const seen = byOut.get(s.out);
+      if (seen !== undefined) t.equal(s.akey, seen, `${name} shares ${s.out} only with an equal key`);
+      byOut.set(s.out, s.akey);
+    }
+  }
+  for (const c of [evil, twin]) for (const s of planSteps(cellOf(c), c, inputs).filter((s) => s.stage === 'build')) {
+    const seen = byOut.get(s.out);
+    if (seen !== undefined) t.equal(s.akey, seen, `${c.name} shares ${s.out} only with an equal key`);
+  }
+});

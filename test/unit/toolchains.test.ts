@@ -144,7 +144,7 @@ t.test('run.preload: LD_PRELOAD for the host alone, through env natively and qem
   const pre = loadCase(join(DEFAULT_CASES_DIR, 'preload'));
   const native = hostArgv(pre, platform('amd64-glibc'), '1.27');
   t.equal(native[0], '/usr/bin/env');
-  t.match(native[1], /^LD_PRELOAD=\/work\/out\/go1\.27\/amd64-glibc\/golib\/pre-[0-9a-f]{12}\/libpre\.so$/);
+  t.match(native[1], /^LD_PRELOAD=\/work\/out\/go1\.27\/amd64-glibc\/golib\/pre-[0-9a-f]{16}\/libpre\.so$/);
   t.match(native[2], /\/host\/preload\/host$/);
   const arm = hostArgv(pre, platform('arm64-glibc'), '1.27');
   t.same(arm.slice(0, 3), ['qemu-aarch64', '-E', arm[2]]);
