@@ -47,7 +47,8 @@ ${describePlatforms(PLATFORMS)}
   --platforms FILE  add platform rows from a JSON file (repeatable): an array of
                     {name, goarch, goarm?, goenv?, libc, cc, cflags?, run: [qemu…], timeoutScale,
                     cpu, packages?, dpkgArch?, canary?: {level, asm} | noCanary: "why"}; packages
-                    the base image lacks come in a layer of their own
+                    the base image lacks come in a layer of their own; every field is checked
+                    against harness/platform.schema.json, and what a row names runs unprivileged
   --no-default-cases  leave out the repository's cases/ (use only --cases DIRs)
   --results DIR     where run directories go (default: ./cshared-matrix-results, or
                     beside the config file; in this repository: results/)

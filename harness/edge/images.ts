@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync } from 'node:fs';
-import { join } from 'node:path';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
@@ -11,7 +12,7 @@ import { InfraError, UsageError } from '../core/errors.js';
 import type { GoToolchain, Platform } from '../core/types.js';
 import { gccgoToolchain, LIBGO, withToolchain, type GccgoSeries } from '../core/toolchains.js';
 import { PLATFORMS } from '../core/platforms.js';
-import { deriveRecipe, rowLayer, rowLayerKey, type BaseRecipe, type RowLayer } from '../core/recipe.js';
+import { deriveRecipe, rowLayer, rowLayerFiles, rowLayerKey, type BaseRecipe, type RowLayer } from '../core/recipe.js';
 import { aptInstall, onPath } from './host-packages.js';
 
 export const IMAGES_DIR = join(REPO_ROOT, 'images');
@@ -313,8 +314,18 @@ export async function ensureRowImage(docker: Docker, goImage: BuiltImage, layer:
   const existing = await imageId(docker, tag);
   if (existing && !opts.rebuild && !goImage.built) return { tag, id: existing, built: false, seconds: 0 };
   say(`building ${tag}: ${[...layer.packages, ...(layer.runner ? [layer.runner] : [])].join(' ')} on ${goImage.tag}`);
-  const buildargs = { FROM: goImage.tag, PACKAGES: layer.packages.join(' '), DPKG_ARCH: layer.dpkgArch ?? '', RUNNER: layer.runner ?? '' };
-  return buildLayer(docker, { tag, dir: 'row', buildargs, show: /^(Step |Setting up |Successfully|E: )/, prefix: 'row', say });
+  const dir = mkdtempSync(join(tmpdir(), 'csm-row-'));
+  try {
+    const files = { Dockerfile: readFileSync(join(IMAGES_DIR, 'row', 'Dockerfile'), 'utf8'), ...rowLayerFiles(layer) };
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    }
+    const context = { cwd: dir, files: Object.keys(files) };
+    return await buildLayer(docker, { tag, dir: 'row', buildargs: { FROM: goImage.tag }, show: /^(Step |Setting up |Successfully|E: )/, prefix: 'row', say, context });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** A user's root filesystem tarball as an image, tagged by the hash of its bytes. */
