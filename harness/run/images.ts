@@ -73,7 +73,7 @@ class Supplier {
       const t0 = Date.now();
       const restored = w.content ? await this.restore(w) : undefined;
       if (restored) return restored;
-      if (!w.content && (await this.cache?.load(this.docker, w.tag, this.say))) {
+      if (!w.content && (await this.cache?.load(this.docker, w.tag, this.say, w.chain.slice(1)))) {
         const loaded = await imageId(this.docker, w.tag);
         if (loaded) return { tag: w.tag, id: loaded, built: false, seconds: (Date.now() - t0) / 1000 };
       }
