@@ -70,12 +70,13 @@ export function checkedTar(src: Readable, rules: TarRules): CheckedTar {
   const manifests: [ManifestName, string][] = [];
   // The whole archive read, its links known: a parent's layers are checked against the promised image's.
   const finalCheck = (): string | undefined => (rules.tags ? manifests.map(([name, text]) => manifestProblem(name, text, rules.tags!, (l) => entries.resolve(l))).find(Boolean) : undefined);
-  feed(src, parser, rules.bound, refuse);
+  const fed = feed(src, parser, rules.bound, refuse);
   parser.on('end', () => {
     void rules.sourceDone.then(
       () => {
         if (refused) return;
-        const why = finalCheck();
+        // node-tar drops a last partial block that the engine's untar would fail on.
+        const why = seen && fed() % BLOCK ? `it is not a well-formed tar: it ends ${fed() % BLOCK} bytes into a block` : finalCheck();
         if (why) return refuse(why);
         out.end(Buffer.alloc(2 * BLOCK));
         settle(undefined);
@@ -91,8 +92,8 @@ export function checkedTar(src: Readable, rules: TarRules): CheckedTar {
   return { stream: out, verdict, stop };
 }
 
-/** `src` into `parser`, counted: past `bound`, or a compressed stream inside, it is refused. */
-function feed(src: Readable, parser: tar.Parser, bound: number, refuse: (why: string) => void): void {
+/** `src` into `parser`, counted: past `bound`, or a compressed stream inside, it is refused. Returns the count so far. */
+function feed(src: Readable, parser: tar.Parser, bound: number, refuse: (why: string) => void): () => number {
   let bytes = 0;
   let head: Buffer | undefined = Buffer.alloc(0);
   src.on('data', (chunk: Buffer) => {
@@ -112,6 +113,7 @@ function feed(src: Readable, parser: tar.Parser, bound: number, refuse: (why: st
   src.on('end', () => parser.end());
   // A failed source is settled by sourceDone.
   src.on('error', () => parser.end());
+  return () => bytes;
 }
 
 interface Sink {
@@ -127,7 +129,7 @@ interface Watch {
 
 /** One entry written anew into `out`: its header from what node-tar read (a pax header first when the path needs one), its body, its padding. */
 function repack(e: tar.ReadEntry, out: Sink, prefix: string | undefined, watch: Watch | undefined): void {
-  const at = (p: string) => (prefix ? posix.join(prefix, tarPath(p)) : tarPath(p));
+  const at = (p: string) => (prefix ? posix.join(tarPath(prefix), tarPath(p)) : tarPath(p));
   const fields = {
     path: at(e.path) + (e.type === 'Directory' ? '/' : ''),
     linkpath: e.type === 'Link' && e.linkpath ? at(e.linkpath) : e.linkpath,

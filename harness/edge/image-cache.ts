@@ -184,6 +184,27 @@ export class ImageCache {
     say(`image cache: saved ${dir} of ${tag} to ${file} (${formatBytes(statSync(file).size)}) in ${seconds(t0)}`);
   }
 
+  /**
+   * A host-language layer from its directory's tarball, by `restore`
+   * (lang-images.ts restoreLangImage, which checks the tarball as it streams).
+   * One that cannot be restored is said, deleted, and undefined returned: the
+   * layer is built instead.
+   */
+  async restoreDir<T>(tag: string, restore: (tarball: string) => Promise<T>, say: (line: string) => void): Promise<T | undefined> {
+    const file = this.fileFor(tag);
+    const t0 = Date.now();
+    try {
+      const image = await restore(file);
+      this.touch(tag);
+      say(`image cache: restored ${tag} from ${file} in ${seconds(t0)}`);
+      return image;
+    } catch (e) {
+      say(`image cache: could not restore ${tag} from ${file} (${firstLine(e)}); deleted it, the layer is built instead`);
+      rmSync(file, { force: true });
+      return undefined;
+    }
+  }
+
   /** After a restore from it: the tarball was used (row and language tarballs go when unused for ROW_UNUSED_MS). */
   touch(tag: string): void {
     const now = new Date();
