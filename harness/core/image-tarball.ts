@@ -87,7 +87,7 @@ export class TarEntries {
     const path = tarPath(raw);
     const shown = JSON.stringify(raw);
     if (!KINDS.includes(kind)) return `its entry ${shown} is a ${kind}, not a file, directory or link`;
-    if (!path) return `its entry ${shown} names the archive's root`;
+    if (!path && kind !== 'Directory') return `its entry ${shown} names the archive's root`;
     // A hard link names another entry of the archive: it must be one this archive may hold.
     if (kind === 'Link' && linkpath !== undefined) {
       const target = this.outside(linkpath);

@@ -131,7 +131,7 @@ interface Watch {
 function repack(e: tar.ReadEntry, out: Sink, prefix: string | undefined, watch: Watch | undefined): void {
   const at = (p: string) => (prefix ? posix.join(tarPath(prefix), tarPath(p)) : tarPath(p));
   const fields = {
-    path: at(e.path) + (e.type === 'Directory' ? '/' : ''),
+    path: (at(e.path) || '.') + (e.type === 'Directory' ? '/' : ''),
     linkpath: e.type === 'Link' && e.linkpath ? at(e.linkpath) : e.linkpath,
     mode: e.mode,
     uid: e.uid,

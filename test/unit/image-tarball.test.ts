@@ -61,7 +61,8 @@ t.test('TarEntries: kinds, escapes, writes through links, manifests that are lin
   t.equal(e.problem('dev/sda', 'BlockDevice'), 'its entry "dev/sda" is a BlockDevice, not a file, directory or link');
   t.equal(e.problem('fifo', 'FIFO'), 'its entry "fifo" is a FIFO, not a file, directory or link');
   t.equal(e.problem('../../etc/cron.d/x', 'File'), 'its entry "../../etc/cron.d/x" is outside the archive');
-  t.equal(e.problem('.', 'Directory'), 'its entry "." names the archive\'s root');
+  t.equal(e.problem('.', 'File'), 'its entry "." names the archive\'s root');
+  t.equal(e.problem('./', 'Directory'), undefined, 'tar -C dir . writes the root as a directory');
   t.equal(e.problem('x', 'SymbolicLink', '.'), undefined);
   t.equal(e.problem('x/manifest.json', 'File'), 'its entry "x/manifest.json" is written through the link x', 'x -> . then x/manifest.json would write manifest.json');
   t.equal(e.problem('manifest.json', 'SymbolicLink', 'blobs/evil'), 'its manifest.json is a SymbolicLink, not a file', 'the engine follows a link to read its manifest');
