@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type Docker from 'dockerode';
 import { describeLayer, langLayerKey, sysrootMmdebstrapArgs, type CpythonLayer, type LangLayer, type SysrootLayer } from '../core/host-langs.js';
@@ -7,7 +7,7 @@ import { InfraError } from '../core/errors.js';
 import { decompressedBound } from '../core/image-tarball.js';
 import { checkedTar } from './checked-tar.js';
 import { decompress, ensureZstd, zstdFault } from './zstd.js';
-import { buildLayer, ensureFreeSpace, hostMirror, IMAGES_DIR, imageId, runMmdebstrap, sha, type BuiltImage } from './images.js';
+import { buildLayer, ensureFreeSpace, hostMirror, IMAGES_DIR, imageId, runMmdebstrap, scratchDir, sha, type BuiltImage } from './images.js';
 
 /**
  * A host language's layer as an image on the base (core/host-langs.ts): not
@@ -76,8 +76,7 @@ export async function restoreLangImage(docker: Docker, base: BuiltImage, l: Lang
 
 async function buildSysroot(docker: Docker, base: BuiltImage, l: SysrootLayer, tag: string, say: (line: string) => void): Promise<BuiltImage> {
   if (!(await onPath('mmdebstrap'))) await aptInstall(['mmdebstrap'], (line) => say(`  ${line}`));
-  const work = '/var/tmp/cshared-matrix';
-  mkdirSync(work, { recursive: true });
+  const work = scratchDir();
   ensureFreeSpace(work, 2);
   const dir = mkdtempSync(join(work, 'sysroot-'));
   const t0 = Date.now();
