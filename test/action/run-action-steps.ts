@@ -295,6 +295,8 @@ interface RunnerUser {
   wrap: (cmd: string, args: string[]) => [string, string[]];
   /** Make `path` (recursively) the user's. */
   own: (path: string) => void;
+  /** A step's environment for this user: its own HOME, without what instruments this process (a test runner's NODE_OPTIONS, npm's cache) for root. */
+  env: (env: Record<string, string>) => Record<string, string>;
 }
 
 function runnerUser(name: string | undefined, state: string): RunnerUser | undefined {
@@ -306,7 +308,13 @@ function runnerUser(name: string | undefined, state: string): RunnerUser | undef
   };
   mkdirSync(home, { recursive: true });
   own(home);
-  return { name, home, own, wrap: (cmd, args) => ['setpriv', [`--reuid=${name}`, `--regid=${name}`, '--init-groups', '--', cmd, ...args]] };
+  const env = (e: Record<string, string>) => ({
+    ...Object.fromEntries(Object.entries(e).filter(([k]) => !/^(NODE_OPTIONS|npm_|_?TAP)/i.test(k))),
+    HOME: home,
+    USER: name,
+    LOGNAME: name,
+  });
+  return { name, home, own, env, wrap: (cmd, args) => ['setpriv', [`--reuid=${name}`, `--regid=${name}`, '--init-groups', '--', cmd, ...args]] };
 }
 
 function runnerArch(): string {
@@ -518,7 +526,7 @@ export async function runAction(o: RunActionOptions): Promise<ActionResult> {
     const code = await new Promise<number>((done, fail) => {
       const bash: [string, string[]] = ['bash', ['--noprofile', '--norc', '-eo', 'pipefail', script]];
       const [cmd, args] = user ? user.wrap(...bash) : bash;
-      const p = spawn(cmd, args, { cwd, env: { ...env, ...files, ...(user ? { HOME: user.home, USER: user.name, LOGNAME: user.name } : {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const p = spawn(cmd, args, { cwd, env: { ...(user ? user.env(env) : env), ...files }, stdio: ['ignore', 'pipe', 'pipe'] });
       for (const s of [p.stdout, p.stderr]) {
         let rest = '';
         s.setEncoding('utf8');
