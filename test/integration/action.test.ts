@@ -25,7 +25,7 @@ import type { RunResults } from '../../harness/core/results.js';
 import { parseCommandFile, readAction, runAction, type ActionResult } from '../action/run-action-steps.js';
 import { ensureEngine } from '../../harness/edge/engine.js';
 import { ImageCache } from '../../harness/edge/image-cache.js';
-import { goImageTag, imageId, readGoVersions } from '../../harness/edge/images.js';
+import { currentBaseTag, goImageTag, imageId, readGoVersions } from '../../harness/edge/images.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const t0 = Date.now();
@@ -40,7 +40,7 @@ const goTag = goImageTag(readGoVersions().find((g) => g.version === '1.27')!);
 // Whatever happened, the Go image is in the engine at the end (the tests after this one need it), or it is said loudly.
 t.teardown(async () => {
   const cache = new ImageCache(join(state, 'runner-temp', 'cshared-matrix-images'));
-  if (!(await imageId(docker, goTag)) && !(cache.has(goTag) && (await cache.load(docker, goTag, (l) => t.comment(l)))))
+  if (!(await imageId(docker, goTag)) && !(cache.has(goTag) && (await cache.load(docker, goTag, (l) => t.comment(l), [currentBaseTag()]))))
     console.error(`\n!!! ${goTag} is missing from the engine and could not be loaded back: the next run builds it (a few minutes)\n`);
 });
 const inputs = { paths: 'mylib', platforms: 'amd64-glibc,amd64-musl', go: '1.27' };
