@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EXIT, FatalError, UsageError } from './core/errors.js';
+import { terminalField, terminalText } from './core/sanitize.js';
 
 /**
  * First Ctrl-C (or SIGTERM): abort cleanly, so containers are removed and the
@@ -26,16 +28,36 @@ export function abortOnSignals(): AbortSignal {
   return ac.signal;
 }
 
+/** A line of ours on stderr around a text that may quote a case, a host or a file: the text is one terminal field. */
+export const sayLine = (text: string): void => void process.stderr.write(`cshared-matrix: ${terminalField(text)}\n`);
+
+/**
+ * In a GitHub Actions step, no workflow command runs while the harness does
+ * (GitHub's documented guard for untrusted output): `::stop-commands::TOKEN`
+ * first, on stdout and on stderr (the runner reads the two pipes apart, so each
+ * needs its own), and `::TOKEN::` when the process exits, on stdout, which the
+ * runner reads after stderr. The token is random, so no text a case prints can
+ * end the pause. The sanitizers hold without it; this covers any line they miss.
+ */
+export function pauseWorkflowCommands(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.GITHUB_ACTIONS !== 'true') return;
+  const token = `csm-${randomBytes(16).toString('hex')}`;
+  process.stdout.write(`::stop-commands::${token}\n`);
+  process.stderr.write(`::stop-commands::${token}\n`);
+  process.on('exit', () => process.stdout.write(`::${token}::\n`));
+}
+
 /** Run a command's main: its number is the exit code; a FatalError is one line per problem. */
 export function runCli(main: (argv: string[]) => Promise<number>): void {
+  pauseWorkflowCommands();
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e: unknown) => {
       if (e instanceof FatalError) {
-        for (const line of e.message.split('\n')) process.stderr.write(`cshared-matrix: ${line}\n`);
+        for (const line of e.message.split('\n')) sayLine(line);
         process.exit(e.exitCode);
       }
-      process.stderr.write(`cshared-matrix: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+      process.stderr.write(`cshared-matrix: internal error: ${terminalText((e as Error)?.stack ?? String(e))}\n`);
       process.exit(EXIT.infra);
     },
   );

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CaseSpec, GoLibrarySpec, Platform, ProcessEnd } from './core/types.js';
-import { shellQuote, shellWord } from './core/shell.js';
+import { SH_FIRST, shellWord } from './core/shell.js';
 import { signalName } from './core/classify.js';
 import { goLabel } from './core/matrix.js';
 import { BUILD_GID, buildUid, CACHE_DIR, CALIB_SOURCE, CSM_DIR, HOST_SCRATCH, HOST_USER, laneHome, OUT_ROOT, PROBE_SOURCE, SUPERVISOR, VOL, WRAPPER_TMP } from './layout.js';
@@ -406,27 +406,39 @@ export function hostCwd(c: CaseSpec, p: Platform, go: string): string {
 export const hostTimeoutMs = (c: CaseSpec, p: Platform, override?: number, scale = p.timeoutScale): number => Math.round((override ?? c.run?.timeout ?? 30) * scale * 1000);
 
 /**
- * Time harness/c/csm-calib.c natively and under each emulated row's runner,
- * several times each, printing "<name> <ms>" lines (see core/emulation.ts).
- * The native reference runs alone; the emulated rows then run in `streams`
- * parallel streams, one per core, so calibrating costs a fraction of a second.
+ * Run argv as build lane `lane`'s user, its home emptied before and after, and
+ * every process of that user killed when it returns: how the harness runs what
+ * a platform row names (its compiler, runner, canary), exactly as a case's
+ * build step runs, with no capability and no write access to the artifact cache.
  */
-export function calibrationScript(rows: readonly Platform[], streams = 1): string {
-  const n = Math.max(1, Math.min(streams, rows.length));
-  const stream = (k: number) =>
-    rows
-      .filter((_, i) => i % n === k)
-      .map((p) => `${[p.cc, ...(p.cflags ?? [])].map(shellQuote).join(' ')} -O1 -o "$d/"${shellQuote(p.name)} ${CALIB_SOURCE} && for i in 1 2; do t ${shellQuote(p.name)} ${p.run.map(shellQuote).join(' ')} "$d/"${shellQuote(p.name)}; done`);
-  const lines = [
-    'set -u',
-    `d=${CSM_DIR}/calib; mkdir -p "$d"`,
-    't() { name=$1; shift; s=$(date +%s%N); "$@" >/dev/null 2>&1 || return 0; e=$(date +%s%N); echo "$name $(( (e - s) / 1000000 ))"; }',
-    `gcc -O1 -o "$d/native" ${CALIB_SOURCE} || exit 1`,
-    't native "$d/native"; t native "$d/native"; t native "$d/native"',
-    ...Array.from({ length: n }, (_, k) => `( ${stream(k).join('; ') || 'true'} ) &`),
-    'wait',
-  ];
-  return `${lines.join('\n')}\n`;
+export const asLane = (lane: number, argv: readonly string[]): string[] => [SUPERVISOR, '--run-as', `${buildUid(lane)}:${BUILD_GID}`, '--fresh', laneHome(lane), '--', ...argv];
+/** The environment of a command run asLane: its home and temporary directory are the lane's tmpfs. */
+export const laneEnv = (lane: number): string[] => [`HOME=${laneHome(lane)}`, `TMPDIR=${laneHome(lane)}`];
+
+/**
+ * Time harness/c/csm-calib.c under one row's runner (or natively: "native"),
+ * printing "<name> <ms>" once per repetition (see core/emulation.ts). The row's
+ * compiler, flags and runner are the script's arguments, never its text:
+ * argv: name repetitions binary N <N words: the compile> <runner...>.
+ */
+export const CALIBRATION_SCRIPT = `set -u
+name=$1 reps=$2 bin=$3 n=$4; shift 4
+${SH_FIRST}
+t() { s=$(date +%s%N); "$@" >/dev/null 2>&1 || return 0; e=$(date +%s%N); printf '%s %s\\n' "$name" "$(( (e - s) / 1000000 ))"; }
+first "$n" "$@" >/dev/null 2>&1 || exit 1
+shift "$n"
+i=0
+while [ "$i" -lt "$reps" ]; do t "$@" "$bin"; i=$((i + 1)); done
+`;
+
+/**
+ * One calibration on lane `lane`, as that lane's user: row `p`'s, or without
+ * one the native reference (the image's own gcc, three times; a row twice).
+ */
+export function calibrationCmd(lane: number, p?: Platform): string[] {
+  const bin = `${laneHome(lane)}/csm-calib`;
+  const compile = [...(p ? [p.cc, ...(p.cflags ?? [])] : ['gcc']), '-O1', '-o', bin, CALIB_SOURCE];
+  return asLane(lane, ['/bin/sh', '-c', CALIBRATION_SCRIPT, 'csm-calib', p?.name ?? 'native', p ? '2' : '3', bin, String(compile.length), ...compile, ...(p?.run ?? [])]);
 }
 
 /** argv run by the supervisor as nobody, its scratch directories emptied, within timeoutMs. */

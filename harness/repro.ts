@@ -4,6 +4,7 @@ import { UsageError } from './core/errors.js';
 import { axesGo, goLabel } from './core/matrix.js';
 import { actualErrorLine, findReproduction, parseDirectoryReport, parseMarkdownReport, reportToCase, type ParsedReport, type ReportFile } from './core/report.js';
 import type { RunResults } from './core/results.js';
+import { markdownFence, markdownText, terminalField } from './core/sanitize.js';
 import { writeAtomic } from './edge/files.js';
 import type { RunConfig } from './options.js';
 import { runMatrix, type RunIO } from './runner.js';
@@ -64,17 +65,18 @@ export function analyse(results: RunResults, reported: string[], caseName: strin
   return { reported, cells, reproducedIn: cells.filter((c) => c.reproduces).length };
 }
 
+/** The reproduction as terminal text: the report's and the hosts' words are terminal fields (no escape sequence reaches the reader's terminal). */
 export function renderRepro(o: ReproOutcome, runDir: string): string {
-  const lines = [`reported: ${o.reported[0] ?? '(the report gives no error text)'}`, ''];
-  const rows = [['cell', 'host', 'verdict', 'reproduces', 'actual'], ...o.cells.map((c) => [`${c.platform} ${goLabel(c.go)}`, c.kind, c.verdict, c.reproduces ? 'YES' : 'no', c.actual])];
+  const lines = [`reported: ${o.reported[0] === undefined ? '(the report gives no error text)' : terminalField(o.reported[0])}`, ''];
+  const rows = [['cell', 'host', 'verdict', 'reproduces', 'actual'], ...o.cells.map((c) => [`${c.platform} ${goLabel(c.go)}`, c.kind, c.verdict, c.reproduces ? 'YES' : 'no', c.actual].map(terminalField))];
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) lines.push(r.map((s, i) => (i < 4 ? s.padEnd(widths[i]!) : s)).join('  '));
-  const where = o.cells.filter((c) => c.reproduces).map((c) => `${c.platform} (${c.kind})`);
+  const where = o.cells.filter((c) => c.reproduces).map((c) => terminalField(`${c.platform} (${c.kind})`));
   lines.push('', o.reproducedIn ? `reproduced in ${o.reproducedIn} of ${o.cells.length} cells: ${where.join(', ')}` : `not reproduced in any of ${o.cells.length} cells`);
   const byHost = o.cells.filter((c) => c.reproduces && c.kind === 'host').map((c) => c.platform);
-  if (byHost.length) lines.push(`the report's own host fails the reported way (the same exception and text) on ${[...new Set(byHost)].join(', ')}`);
+  if (byHost.length) lines.push(`the report's own host fails the reported way (the same exception and text) on ${terminalField([...new Set(byHost)].join(', '))}`);
   const bundles = o.cells.filter((c) => c.bundle);
-  if (bundles.length) lines.push('', 'rerun a failing cell alone:', ...bundles.map((c) => `  sh ${join(relative(process.cwd(), runDir) || '.', c.bundle!, 'rerun.sh')}   # ${c.id}`));
+  if (bundles.length) lines.push('', 'rerun a failing cell alone:', ...bundles.map((c) => `  sh ${terminalField(join(relative(process.cwd(), runDir) || '.', c.bundle!, 'rerun.sh'))}   # ${terminalField(c.id)}`));
   return lines.join('\n');
 }
 
@@ -102,6 +104,6 @@ export async function reproduce(path: string, opts: RunConfig, io: RunIO): Promi
   const outcome = analyse(results, report.reportedErrors, gen.name);
   const text = renderRepro(outcome, runDir);
   writeAtomic(join(runDir, 'repro.json'), `${JSON.stringify({ source: resolve(path), case: caseDir, ...outcome }, null, 2)}\n`);
-  writeAtomic(join(runDir, 'repro.md'), `# Reproduction of ${basename(path)}\n\n\`\`\`\n${text}\n\`\`\`\n`);
+  writeAtomic(join(runDir, 'repro.md'), `# Reproduction of ${markdownText(basename(path))}\n\n${markdownFence(text)}\n`);
   return { outcome, results, runDir, text };
 }

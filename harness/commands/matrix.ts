@@ -4,7 +4,7 @@ import { readProjectConfig } from '../edge/config-file.js';
 import { REPO_ROOT } from '../edge/repo.js';
 import { EXIT } from '../core/errors.js';
 import { EXIT_CODES_HELP } from '../core/results.js';
-import { abortOnSignals, parseCommandLine } from '../cli-common.js';
+import { abortOnSignals, parseCommandLine, sayLine } from '../cli-common.js';
 import { splitList } from '../core/matrix.js';
 import { diffRuns, renderDiffMarkdown } from '../core/diff.js';
 import { readRun } from '../edge/runs.js';
@@ -47,7 +47,8 @@ ${describePlatforms(PLATFORMS)}
   --platforms FILE  add platform rows from a JSON file (repeatable): an array of
                     {name, goarch, goarm?, goenv?, libc, cc, cflags?, run: [qemu…], timeoutScale,
                     cpu, packages?, dpkgArch?, canary?: {level, asm} | noCanary: "why"}; packages
-                    the base image lacks come in a layer of their own
+                    the base image lacks come in a layer of their own; every field is checked
+                    against harness/platform.schema.json, and what a row names runs unprivileged
   --no-default-cases  leave out the repository's cases/ (use only --cases DIRs)
   --results DIR     where run directories go (default: ./cshared-matrix-results, or
                     beside the config file; in this repository: results/)
@@ -113,17 +114,17 @@ export async function main(argv: string[]): Promise<number> {
   if (!parsed) return EXIT.ok;
   const o = parsed.values;
   const project = readProjectConfig(o.config, process.cwd());
-  if (project) process.stderr.write(`cshared-matrix: config ${relative(process.cwd(), project.file) || project.file}\n`);
+  if (project) sayLine(`config ${relative(process.cwd(), project.file) || project.file}`);
   // The file first, the command line over it (core/config.ts: withFlags).
   const inputs = { ...o, ...withFlags(project?.inputs ?? {}, { ...o, paths: parsed.positionals }) };
   const cfg = resolveRunConfig(inputs, process.env, REPO_ROOT, process.cwd());
   if (o['engine-only']) {
-    await ensureEngine((l) => process.stderr.write(`cshared-matrix: ${l}\n`), { address: cfg.engine });
+    await ensureEngine(sayLine, { address: cfg.engine });
     process.stderr.write('cshared-matrix: the Docker engine answers\n');
     return EXIT.ok;
   }
   if (o['images-only']) {
-    const failed = await prepareImages(cfg, (l) => process.stderr.write(`cshared-matrix: ${l}\n`), abortOnSignals());
+    const failed = await prepareImages(cfg, sayLine, abortOnSignals());
     process.stderr.write(`cshared-matrix: ${failed ? `${failed} image${failed > 1 ? 's' : ''} could not be built (above)` : 'the images are ready'}\n`);
     return failed ? EXIT.infra : EXIT.ok;
   }

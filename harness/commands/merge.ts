@@ -5,7 +5,7 @@ import { REPO_ROOT } from '../edge/repo.js';
 import { EXIT, InfraError, UsageError } from '../core/errors.js';
 import { logDirFor, mergeResults, shardGaps } from '../core/merge.js';
 import { EXIT_CODES_HELP, type RunResults } from '../core/results.js';
-import { parseCommandLine } from '../cli-common.js';
+import { parseCommandLine, sayLine } from '../cli-common.js';
 import { resolveRunConfig } from '../options.js';
 import { openRunFile, readRun, RefusedRunFile } from '../edge/runs.js';
 import { pointLatest } from '../edge/files.js';
@@ -79,7 +79,7 @@ function copyLogs(run: { results: RunResults; dir: string }, runDir: string, tal
       const err = e as NodeJS.ErrnoException;
       if (e instanceof RefusedRunFile) {
         tally.refused++;
-        process.stderr.write(`cshared-matrix: merge: ${e.message}; left out of the merged run\n`);
+        sayLine(`merge: ${e.message}; left out of the merged run`);
       } else if (err.code === 'ENOENT' && fd === undefined) tally.missing++;
       else if (err.code === 'EISDIR' && fd === undefined) continue; // a repro cell's bundle: not carried over
       else if (err.code === 'ENOSPC') throw new InfraError(`disk full while copying logs to ${dest}; free space and rerun`);
@@ -105,10 +105,10 @@ export async function main(argv: string[]): Promise<number> {
   const gaps = shardGaps(parts);
   // A missing shard is an incomplete run, not a green one: written, but exit 3 unless asked for.
   if (gaps)
-    process.stderr.write(
+    sayLine(
       o.partial
-        ? `cshared-matrix: warning: ${gaps}; the merged run covers only the shards given\n`
-        : `cshared-matrix: incomplete: ${gaps}; the merged run is written but covers only the shards given (merge every shard, or pass --partial)\n`,
+        ? `warning: ${gaps}; the merged run covers only the shards given`
+        : `incomplete: ${gaps}; the merged run is written but covers only the shards given (merge every shard, or pass --partial)`,
     );
   const whole = mergeResults(parts, { command: ['cshared-matrix merge', ...argv].join(' '), argv });
   const runId = mergedRunId(whole.run.id);
@@ -118,7 +118,7 @@ export async function main(argv: string[]): Promise<number> {
   const tally: CopyTally = { missing: 0, refused: 0 };
   for (const r of runs) copyLogs(r, runDir, tally);
   const { missing } = tally;
-  if (missing) process.stderr.write(`cshared-matrix: ${missing} log file${missing > 1 ? 's' : ''} named in the runs' results ${missing > 1 ? 'are' : 'is'} missing; the reports say so\n`);
+  if (missing) sayLine(`${missing} log file${missing > 1 ? 's' : ''} named in the runs' results ${missing > 1 ? 'are' : 'is'} missing; the reports say so`);
   try {
     await multiplex(reporters).onEnd(merged, runDir);
   } catch (e) {

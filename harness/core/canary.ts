@@ -1,5 +1,5 @@
 import type { Platform } from './types.js';
-import { shellQuote } from './shell.js';
+import { SH_FIRST } from './shell.js';
 import { isEmulated } from './platforms.js';
 
 /**
@@ -31,36 +31,35 @@ export interface CanaryResult {
 }
 
 export const CANARY_MARK = '@@csm-canary';
-const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 
 /** The C program: one basic asm statement (no operands: "%" is literal, as in a .s file). */
 export const canarySource = (asm: string): string => `int main(void) {\n  __asm__ volatile(${JSON.stringify(asm)});\n  return 0;\n}\n`;
 
 /**
- * One shell script for every row with a canary: write, compile, run, and print
- * "@@csm-canary <row> built|unbuilt <rc>" per row, in `streams` parallel streams.
- * The source travels as base64, so a row's asm text is never shell syntax.
+ * One row's canary: write the source, compile it, run it under the runner, and
+ * print "@@csm-canary <row> built <rc>" or "... unbuilt <the compiler's first line>".
+ * Everything of the row (its name, the source, its compiler, flags and runner)
+ * is an argument, never the script's text:
+ * argv: name source binary N <N words: the compile, binary.c in it> <runner...>.
  */
-export function canaryScript(rows: readonly Platform[], dir: string, streams = 1): string {
-  const withCanary = rows.filter((p) => isEmulated(p) && p.canary);
-  const n = Math.max(1, Math.min(streams, withCanary.length));
-  const one = (p: Platform, i: number) => {
-    const f = `"$d/c${i}"`;
-    const cc = [p.cc, ...(p.cflags ?? [])].map(shellQuote).join(' ');
-    return [
-      `echo ${b64(canarySource(p.canary!.asm))} | base64 -d > ${f}.c`,
-      `if ${cc} -O0 -o ${f} ${f}.c 2>${f}.err; then ${p.run.map(shellQuote).join(' ')} ${f} >/dev/null 2>&1; echo "${CANARY_MARK} ${p.name} built $?";`,
-      `else echo "${CANARY_MARK} ${p.name} unbuilt $(head -n 1 ${f}.err | tr -d '\\r')"; fi`,
-    ].join('\n');
-  };
-  const lines = withCanary.map((p, i) => ({ k: i % n, line: one(p, i) }));
-  return [
-    'set -u',
-    `d=${dir}; rm -rf "$d"; mkdir -p "$d"`,
-    ...Array.from({ length: n }, (_, k) => `( ${lines.filter((l) => l.k === k).map((l) => l.line).join('\n') || 'true'}\n) &`),
-    'wait',
-    '',
-  ].join('\n');
+export const CANARY_SCRIPT = `set -u
+name=$1 src=$2 bin=$3 n=$4; shift 4
+${SH_FIRST}
+printf '%s' "$src" >"$bin.c" || exit 1
+if first "$n" "$@" >"$bin.err" 2>&1; then
+  shift "$n"
+  "$@" "$bin" >/dev/null 2>&1
+  printf '%s %s built %s\\n' ${CANARY_MARK} "$name" "$?"
+else
+  printf '%s %s unbuilt %s\\n' ${CANARY_MARK} "$name" "$(head -n 1 "$bin.err" | tr -d '\\r')"
+fi
+`;
+
+/** argv of row `p`'s canary (it must have one), built and run in `dir`, a directory of the user who runs it. */
+export function canaryArgv(p: Platform, dir: string): string[] {
+  const bin = `${dir}/canary`;
+  const compile = [p.cc, ...(p.cflags ?? []), '-O0', '-o', bin, `${bin}.c`];
+  return ['/bin/sh', '-c', CANARY_SCRIPT, 'csm-canary', p.name, canarySource(p.canary!.asm), bin, String(compile.length), ...compile, ...p.run];
 }
 
 /** The outcome of one row from its exit status (the shell's 128+N for a signal N; qemu re-raises the guest's). */

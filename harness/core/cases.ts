@@ -32,8 +32,11 @@ const PATTERN_WORDS: Record<string, string> = {
   '^[a-z][a-z0-9_]{0,31}$': 'must be a library name: a lower-case letter, then up to 31 lower-case letters, digits or "_"',
   '^-': 'a flag starts with "-"',
   '^https?://': 'must be an http(s) link to the upstream issue',
-  '^(https?://|cases/[a-z0-9][a-z0-9_.-]*/README\\.md#[a-z0-9-]+$)':
-    'must be an http(s) link to the upstream issue, or for a finding nobody has reported, its write-up here (cases/<case>/README.md#<section>)',
+  '^(https?://[^\\s\\x00-\\x1f\\x7f-\\x9f\\u061c\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069]+|cases/[a-z0-9][a-z0-9_.-]*/README\\.md#[a-z0-9-]+)$':
+    'must be an http(s) link to the upstream issue (no spaces or control characters), or for a finding nobody has reported, its write-up here (cases/<case>/README.md#<section>)',
+  // Labels and reasons are shown in terminals, CI logs and Markdown: one line of text (the renderers escape the rest anyway).
+  '^[^\\x00-\\x1f\\x7f-\\x9f\\u061c\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069]*$':
+    'must be one line of plain text: no newline, CR, tab, escape or other control character, no Unicode bidi control; write it on one line',
   '^(all|[0-9]+\\.[0-9]+)$': 'must be a Go release series such as "1.27", or "all"',
   '^[A-Za-z0-9_.+-]+\\.so(\\.[0-9]+)*$': 'must be a file name ending in .so (optionally .so.N)',
 };

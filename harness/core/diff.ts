@@ -2,6 +2,7 @@
 import type { CellResult, Stage, Verdict } from './types.js';
 import { isUnexpected, type RunResults } from './results.js';
 import { countsLine, SYMBOL } from './render.js';
+import { markdownCode, markdownFileLink, markdownLink, markdownText } from './sanitize.js';
 
 export interface DiffEntry {
   id: string;
@@ -94,15 +95,17 @@ export function diffRuns(oldRun: RunResults, newRun: RunResults): RunDiff {
   return d;
 }
 
-const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/\s+/g, ' ');
+// A GFM table cell: a pipe is escaped even inside a code span.
+const cell = (md: string): string => md.replace(/(?<!\\)\|/g, '\\|');
+const esc = (s: unknown): string => markdownText(String(s ?? '').replace(/\s+/g, ' '));
 const verdictText = (v: Verdict | undefined): string => (v ? `${SYMBOL[v]} ${v}` : '·');
 
 function table(entries: readonly DiffEntry[]): string[] {
   const out = ['| cell | was | now | summary | expectation | log |', '|---|---|---|---|---|---|'];
   for (const e of entries) {
-    const link = e.link ? `[${esc(e.label ?? e.link)}](${e.link})` : '';
-    const log = e.log ? `[log](${encodeURI(e.log)})` : '';
-    out.push(`| \`${esc(e.id)}\` | ${verdictText(e.old)} | ${verdictText(e.new)} | ${esc(e.summary)} | ${link} | ${log} |`);
+    const link = e.link ? cell(markdownLink(e.link, e.label ?? e.link)) : '';
+    const log = e.log ? cell(markdownFileLink('log', e.log)) : '';
+    out.push(`| ${cell(markdownCode(e.id))} | ${verdictText(e.old)} | ${verdictText(e.new)} | ${esc(e.summary)} | ${link} | ${log} |`);
   }
   return out;
 }
@@ -110,8 +113,9 @@ function table(entries: readonly DiffEntry[]): string[] {
 /** diff.md: a headline of counts, then one section with a table per kind of change. */
 export function renderDiffMarkdown(d: RunDiff): string {
   const out: string[] = [];
-  out.push(`# cshared-matrix diff ${d.old.id} → ${d.new.id}`, '');
-  out.push(`- old: ${countsLine(d.old.counts)}`, `- new: ${countsLine(d.new.counts)}`, '');
+  out.push(`# cshared-matrix diff ${esc(d.old.id)} → ${esc(d.new.id)}`, '');
+  // The counts come from the two results.json files as they are: text too.
+  out.push(`- old: ${esc(countsLine(d.old.counts))}`, `- new: ${esc(countsLine(d.new.counts))}`, '');
   // [heading, one, many, what it means, entries]
   const sections: [string, string, string, string, DiffEntry[]][] = [
     ['Regressions', 'regression', 'regressions', 'was pass or xfail, now fail, timeout, error or flaky', d.regressions],

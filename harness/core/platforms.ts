@@ -162,51 +162,77 @@ export const defaultPlatforms = (table: readonly Platform[]): Platform[] => tabl
 
 export const isEmulated = (p: Platform): boolean => p.run.length > 0;
 
-const strings = (minItems = 0) => ({ type: 'array', minItems, items: { type: 'string', minLength: 1 } }) as const;
-const ROW_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['name', 'goarch', 'libc', 'cc', 'run', 'timeoutScale', 'cpu'],
-  properties: {
-    name: { type: 'string', pattern: '^[a-z0-9][a-z0-9_.-]*$' },
-    goarch: { type: 'string', minLength: 1 },
-    goarm: { type: 'string', pattern: '^[5-7]$' },
-    goenv: { type: 'object', propertyNames: { pattern: '^GO[A-Z0-9]+$' }, additionalProperties: { type: 'string' } },
-    libc: { enum: ['glibc', 'musl'] },
-    cc: { type: 'string', minLength: 1 },
-    cflags: { type: 'array', items: { type: 'string', pattern: '^-' } },
-    run: strings(),
-    timeoutScale: { type: 'number', exclusiveMinimum: 0 },
-    cpu: { type: 'string', minLength: 1 },
-    python: strings(1),
-    java: strings(1),
-    debArch: { type: 'string', pattern: '^[a-z0-9]+$' },
-    debSuite: { type: 'string', pattern: '^[a-z0-9-]+$' },
-    // Debian package names, with an optional :arch.
-    packages: { type: 'array', items: { type: 'string', pattern: '^[a-z0-9][a-z0-9+.-]+(:[a-z0-9]+)?$' } },
-    dpkgArch: { type: 'string', pattern: '^[a-z0-9]+$' },
-    canary: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['level', 'asm'],
-      properties: { level: { type: 'string', minLength: 1 }, asm: { type: 'string', minLength: 1 }, note: { type: 'string' } },
-    },
-    noCanary: { type: 'string', minLength: 1 },
-    default: { type: 'boolean' },
-    // "native", or the triplet of Debian's gccgo-<gcc>-<triplet> (core/toolchains.ts).
-    gccgo: { type: 'string', pattern: '^(native|[a-z0-9_]+(-[a-z0-9_]+)+)$' },
-    noGccgo: { type: 'string', minLength: 1 },
-  },
-} as const;
+/**
+ * What each field of a row must be, in words (harness/platform.schema.json
+ * holds the rules): a bad row's line says the fix, not a regular expression.
+ * Keyed by the field's pointer with indices as "N".
+ */
+const COMMAND_WORDS = 'must be a command name (letters, digits, "_", ".", "+", "-") or an absolute path made of them: a row\'s command is one argv word, never shell text';
+const PLAIN_WORDS = 'must be text without control characters (newline, carriage return, escape and the like)';
+const ROW_FIELD_WORDS: Record<string, string> = {
+  name: 'must be a plain name: a lower-case letter or digit, then lower-case letters, digits, "_", "." or "-" (at most 64)',
+  goarch: 'must be a GOARCH value such as "arm64" (lower-case letters and digits)',
+  cc: COMMAND_WORDS,
+  'run/0': COMMAND_WORDS,
+  'python/0': COMMAND_WORDS,
+  'java/0': COMMAND_WORDS,
+  'run/N': PLAIN_WORDS,
+  'python/N': PLAIN_WORDS,
+  'java/N': PLAIN_WORDS,
+  'cflags/N': 'a flag starts with "-" and is one word of letters, digits and "_=.,+/:-" (no space, no shell metacharacter)',
+  cpu: 'must be a CPU model as qemu names it (letters, digits and "_.,=+-", such as "cortex-a53" or "rv64,zba=false")',
+  packages: 'at most 128 packages',
+  'packages/N': 'must be a Debian package name (policy 5.6.1: lower-case letters, digits, "+", "-" and ".", starting with a letter or digit), optionally with ":<arch>" (musl:arm64)',
+  debArch: 'must be a Debian architecture name such as "arm64" or "ppc64el"',
+  dpkgArch: 'must be a Debian architecture name such as "arm64" or "ppc64el"',
+  debSuite: 'must be a Debian suite name such as "trixie" or "sid"',
+  goenv: "holds only Go's CPU-level variables: GOAMD64, GO386, GOARM64, GORISCV64, GOPPC64, GOMIPS, GOMIPS64 (GOFLAGS, GOTOOLCHAIN, GOPROXY and the like are the harness's)",
+  'goenv/N': 'must be a value such as "v3" or "sse2" (lower-case letters, digits, "." and ",")',
+  'canary/level': PLAIN_WORDS,
+  'canary/note': PLAIN_WORDS,
+  'canary/asm': 'must be assembler text: newlines and tabs, no other control character',
+  noCanary: PLAIN_WORDS,
+  noGccgo: PLAIN_WORDS,
+};
+
+/** A field's key in ROW_FIELD_WORDS: "packages/3" is "packages/N", a command's first word "run/0", canary's fields by name. */
+function fieldKey(field: string): string {
+  const [head = '', sub] = field.split('/');
+  if (sub === undefined || head === 'canary') return field;
+  return sub === '0' && ROW_FIELD_WORDS[`${head}/0`] ? `${head}/0` : `${head}/N`;
+}
+
+/** A key refused by name is said once: its value's own complaint underneath would only repeat it. */
+function withoutRefusedKeys(problems: string[]): string[] {
+  const refused = problems.flatMap((p) => /^(\/[^:]*): "(.*)" is not a valid name here/s.exec(p)?.slice(1, 3).join('/') ?? []);
+  return problems.filter((p) => !refused.some((k) => p.startsWith(`${k}: `)));
+}
+
+/** A schema problem of row `i` ("/<field>: <complaint>") as the line a person reads: the file, the field, the fix. */
+function rowProblem(file: string, i: number, problem: string): string | undefined {
+  const m = /^(\/?[^:]*): (.*)$/s.exec(problem);
+  const [pointer, complaint] = m ? [m[1]!, m[2]!] : ['', problem];
+  // The run field's if/then says its problem again underneath; the line underneath is the one that names it.
+  if (/^must match "(then|else)" schema$/.test(complaint)) return undefined;
+  const field = pointer.replace(/^\//, '');
+  const rule = ROW_FIELD_WORDS[fieldKey(field)];
+  const at = `${file}: /${i}${pointer && pointer !== '/' ? pointer : ''}`;
+  const named = /^"(.*)" is not a valid name here/s.exec(complaint);
+  if (named && rule) return `${at}: ${JSON.stringify(named[1])} is not allowed: ${field} ${rule}`;
+  if (rule && /^(must match|must NOT have (more|fewer)|must be string|must be equal)/.test(complaint)) return `${at}: ${rule}`;
+  // A key the row made up comes back in the complaint: its control characters are shown, not sent.
+  return `${at}: ${complaint.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => JSON.stringify(c).slice(1, -1))}`;
+}
 
 /**
  * Extra rows from a user's JSON file (`--platforms FILE`): an array of rows shaped
- * like the table above. Names must not collide with the built-in rows.
+ * like the table above, each checked by `validateRow` (harness/platform.schema.json).
+ * Names must not collide with the built-in rows.
  */
-export function parsePlatformRows(file: string, text: string, validate: (schema: object, data: unknown) => string[]): Platform[] {
+export function parsePlatformRows(file: string, text: string, validateRow: (row: unknown) => string[]): Platform[] {
   const data = parseJsonText(text, file);
   if (!Array.isArray(data)) throw new UsageError(`${file}: /: must be an array of platform rows`);
-  const problems = data.flatMap((row, i) => validate(ROW_SCHEMA, row).map((p) => `${file}: /${i}${p.replace(/^\/(?=:)/, '')}`));
+  const problems = [...new Set(data.flatMap((row, i) => withoutRefusedKeys(validateRow(row)).flatMap((p) => rowProblem(file, i, p) ?? [])))];
   if (problems.length) throw new UsageError(problems.join('\n'));
   const rows = data as Platform[];
   // An emulated row proves its CPU model strict with a canary, or says why it cannot.

@@ -50,5 +50,29 @@ export function rowLayer(base: BaseRecipe, row: Platform): RowLayer | undefined 
   return { packages, ...(dpkgArch ? { dpkgArch } : {}), ...(runner ? { runner } : {}) };
 }
 
+/** The grammar images/row/Dockerfile checks each line of its files against again: Debian's names, a qemu binary. */
+export const ROW_LAYER_LINES = {
+  packages: /^[a-z0-9][a-z0-9+.-]+(:[a-z0-9]+(-[a-z0-9]+)*)?$/,
+  'dpkg-arch': /^[a-z0-9]+(-[a-z0-9]+)*$/,
+  runner: /^qemu-[A-Za-z0-9_.+-]+$/,
+} as const;
+
+/**
+ * A row layer as the files of its build context (row-layer/<name>: one word a
+ * line, empty when absent): data the Dockerfile reads, never build arguments
+ * its shell would expand. A word outside its grammar is a bug upstream (the
+ * row schema refuses it at load), so it throws rather than build.
+ */
+export function rowLayerFiles(l: RowLayer): Record<string, string> {
+  const words: Record<keyof typeof ROW_LAYER_LINES, string[]> = { packages: l.packages, 'dpkg-arch': l.dpkgArch ? [l.dpkgArch] : [], runner: l.runner ? [l.runner] : [] };
+  return Object.fromEntries(
+    Object.entries(words).map(([name, ws]) => {
+      const bad = ws.find((w) => !ROW_LAYER_LINES[name as keyof typeof ROW_LAYER_LINES].test(w));
+      if (bad !== undefined) throw new Error(`row layer: ${JSON.stringify(bad)} is not a valid ${name} line`);
+      return [`row-layer/${name}`, ws.map((w) => `${w}\n`).join('')];
+    }),
+  );
+}
+
 /** One key per distinct layer: rows that need the same things share one image. */
 export const rowLayerKey = (l: RowLayer): string => JSON.stringify([[...l.packages].sort(), l.dpkgArch ?? '', l.runner ?? '']);

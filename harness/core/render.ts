@@ -4,6 +4,7 @@ import { VERDICTS } from './types.js';
 import { axesGo, goLabel } from './matrix.js';
 import { isUnexpected, type RunResults } from './results.js';
 import { shortLink } from './expect.js';
+import { markdownCode, markdownLink, markdownText, terminalField } from './sanitize.js';
 
 export const SYMBOL: Record<Verdict, string> = {
   pass: '✅',
@@ -63,32 +64,32 @@ export function countsLine(counts: RunResults['counts']): string {
   return `${counts.total} cells: ${parts.join(', ')}`;
 }
 
-const esc = (s: string): string => s.replace(/\|/g, '\\|');
-
 export function renderMarkdown(r: RunResults): string {
   const g = toGrid(r);
   const gos = [...new Set(r.cells.map((c) => axesGo(c.axes)))];
   const out: string[] = [];
-  out.push(`# cshared-matrix run ${r.run.id}`, '');
-  out.push(`Go ${gos.join(', ')} · ${r.cells.length} cells · ${(r.run.durationMs / 1000).toFixed(1)} s${r.run.interrupted ? ' · **interrupted**' : ''}`, '');
+  // Every string from the run (cases, hosts, rows, a merged results.json) is markdownText: only our own text makes Markdown.
+  const esc = markdownText;
+  out.push(`# cshared-matrix run ${esc(r.run.id)}`, '');
+  out.push(`Go ${esc(gos.join(', '))} · ${r.cells.length} cells · ${esc((r.run.durationMs / 1000).toFixed(1))} s${r.run.interrupted ? ' · **interrupted**' : ''}`, '');
   out.push(`| case | ${g.columns.map(esc).join(' | ')} |`);
   out.push(`|---|${g.columns.map(() => '---').join('|')}|`);
   // Many columns (several Go versions): a symbol and the issue, so the table still fits a page.
   const text = (c: CellResult) => (g.columns.length > 8 ? compactMarkdown(c) : cellText(c));
   for (const row of g.rows) out.push(`| ${esc(row.name)} | ${row.cells.map((c) => (c ? esc(text(c)) : '·')).join(' | ')} |`);
-  out.push('', `**${countsLine(r.counts)}**`, '');
+  out.push('', `**${esc(countsLine(r.counts))}**`, '');
   const expected = new Map<string, { label: string; reason?: string }>();
   for (const c of r.cells) if (c.expectation) expected.set(c.expectation.link, { label: c.expectation.label, ...(c.expectation.reason ? { reason: c.expectation.reason } : {}) });
   if (expected.size) {
     out.push('Known upstream bugs in this run:', '');
-    for (const [link, e] of expected) out.push(`- ${e.label}: ${link}${e.reason ? ` — ${e.reason}` : ''}`);
+    for (const [link, e] of expected) out.push(`- ${esc(e.label)}: ${markdownLink(link)}${e.reason ? ` — ${esc(e.reason)}` : ''}`);
     out.push('');
   }
   const why = new Map<string, string[]>();
   for (const c of r.cells) if (c.explanation) why.set(c.explanation, [...(why.get(c.explanation) ?? []), c.id]);
   if (why.size) {
     out.push('Why cells failed (from the ELF facts of the built files):', '');
-    for (const [text, ids] of why) out.push(`- ${text} — ${ids.length} cell${ids.length > 1 ? 's' : ''}: ${ids.slice(0, 6).map((i) => `\`${i}\``).join(', ')}${ids.length > 6 ? ', …' : ''}`);
+    for (const [text, ids] of why) out.push(`- ${esc(text)} — ${ids.length} cell${ids.length > 1 ? 's' : ''}: ${ids.slice(0, 6).map(markdownCode).join(', ')}${ids.length > 6 ? ', …' : ''}`);
     out.push('');
   }
   out.push('Legend:', '');
@@ -96,30 +97,30 @@ export function renderMarkdown(r: RunResults): string {
   const bad = r.cells.filter((c) => isUnexpected(c.verdict));
   if (bad.length) {
     out.push('', 'Unexpected cells:', '');
-    for (const c of bad) out.push(`- \`${c.id}\` ${c.verdict} at ${c.stage}: ${c.summary}${c.logs.run ? ` (log: ${c.logs.run})` : ''}`);
+    for (const c of bad) out.push(`- ${markdownCode(c.id)} ${c.verdict} at ${esc(c.stage)}: ${esc(c.summary)}${c.logs.run ? ` (log: ${esc(c.logs.run)})` : ''}`);
   }
   const tools = r.images[0]?.tools;
   if (tools) {
     out.push('', 'Toolchain:', '');
-    for (const img of r.images) out.push(`- image \`${img.tag}\` (${img.id.slice(7, 19)}): ${Object.entries(img.tools).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    for (const img of r.images) out.push(`- image ${markdownCode(img.tag)} (${esc(String(img.id).slice(7, 19))}): ${esc(Object.entries(img.tools).map(([k, v]) => `${k} ${v}`).join(', '))}`);
   }
   const emu = emulationLine(r);
-  if (emu) out.push('', `Emulation, measured on this machine (host timeouts scale by it): ${emu}`);
-  const can = canaryLines(r);
+  if (emu) out.push('', `Emulation, measured on this machine (host timeouts scale by it): ${esc(emu)}`);
+  const can = canaryLines(r, esc);
   if (can.length) out.push('', 'CPU model strictness (each row\'s canary must die with SIGILL):', '', ...can.map((l) => `- ${l}`));
   return `${out.join('\n')}\n`;
 }
 
-/** One line per emulated row: its canary's level and outcome; lax rows first, said so. */
-export function canaryLines(r: RunResults): string[] {
+/** One line per emulated row: its canary's level and outcome; lax rows first, said so. `text` escapes what the run supplied for the format. */
+export function canaryLines(r: RunResults, text: (s: string) => string = (s) => s): string[] {
   const e = Object.entries(r.run.canaries ?? {});
   const lax = new Set(laxRows(r.run.canaries ?? {}));
   const line = ([name, c]: [string, CanaryResult & { cached?: boolean }]) =>
     c.outcome === 'none'
-      ? `${name}: no canary (${c.level})`
+      ? text(`${name}: no canary (${c.level})`)
       : lax.has(name)
-        ? `**${laxLine(name, c)}**`
-        : `${name}: ${c.level}: ${c.detail}${c.cached ? ' (measured earlier in this image)' : ''}${c.note ? `; ${c.note}` : ''}`;
+        ? `**${text(laxLine(name, c))}**`
+        : text(`${name}: ${c.level}: ${c.detail}${c.cached ? ' (measured earlier in this image)' : ''}${c.note ? `; ${c.note}` : ''}`);
   return [...e.filter(([n]) => lax.has(n)), ...e.filter(([n]) => !lax.has(n))].map(line);
 }
 
@@ -163,18 +164,20 @@ export function renderText(r: RunResults): string {
   const tall = byCase.columns.length > Math.max(12, byCase.rows.length);
   const g = tall ? transposeGrid(byCase) : byCase;
   const text = tall ? tinyCellText : compactCellText;
-  const table = [[tall ? 'platform' : 'case', ...g.columns], ...g.rows.map((row) => [row.name, ...row.cells.map((c) => (c ? text(c) : '·'))])];
+  // Every string the run supplied is a terminalField: no control character, no workflow command.
+  const field = terminalField;
+  const table = [[tall ? 'platform' : 'case', ...g.columns], ...g.rows.map((row) => [row.name, ...row.cells.map((c) => (c ? text(c) : '·'))])].map((line) => line.map(field));
   const widths = table[0]!.map((_, i) => Math.max(...table.map((line) => [...(line[i] ?? '')].length)));
   const pad = (s: string, w: number) => s + ' '.repeat(Math.max(0, w - [...s].length));
   const lines = table.map((line) => line.map((s, i) => pad(s, widths[i]!)).join('  ').trimEnd());
   const notes = new Map<string, string>();
-  for (const c of r.cells) if (c.verdict === 'xfail' && c.expectation) notes.set(shortLink(c.expectation.link), `${c.expectation.label}: ${c.expectation.link}`);
+  for (const c of r.cells) if (c.verdict === 'xfail' && c.expectation) notes.set(shortLink(c.expectation.link), field(`${c.expectation.label}: ${c.expectation.link}`));
   if (notes.size) lines.push('', ...[...notes.values()].map((n) => `  ○ ${n}`));
   if (tall) lines.push('', `  ${TEXT_SYMBOL.pass} pass  ${TEXT_SYMBOL.xfail} #N expected failure, golang/go issue N  ${TEXT_SYMBOL.na} not applicable`);
   const why = [...new Set(r.cells.map((c) => c.explanation).filter((e): e is string => !!e))];
-  if (why.length) lines.push('', 'why:', ...why.map((w) => `  ${w}`));
+  if (why.length) lines.push('', 'why:', ...why.map((w) => `  ${field(w)}`));
   const bad = r.cells.filter((c) => isUnexpected(c.verdict));
-  if (bad.length) lines.push('', ...bad.map((c) => `  ${TEXT_SYMBOL[c.verdict]} ${c.id}: ${c.summary}`));
-  lines.push('', countsLine(r.counts));
+  if (bad.length) lines.push('', ...bad.map((c) => `  ${TEXT_SYMBOL[c.verdict]} ${field(`${c.id}: ${c.summary}`)}`));
+  lines.push('', field(countsLine(r.counts)));
   return lines.join('\n');
 }

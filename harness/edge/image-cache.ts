@@ -6,8 +6,10 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utime
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { InfraError } from '../core/errors.js';
+import { decompressedBound, formatBytes, type Promised } from '../core/image-tarball.js';
+import { checkedTar } from './checked-tar.js';
 import { currentToolchainTags, follow, imageId, supersededTags } from './images.js';
-import { compressTo, decompress, ensureZstd } from './zstd.js';
+import { compressTo, decompress, ensureZstd, zstdFault } from './zstd.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** A row layer's tarball no run has loaded or saved for this long goes (its row may be gone, or its Go image superseded). */
@@ -65,16 +67,42 @@ export function ancestorTags(first: readonly string[], others: readonly { tag: s
   return others.filter((o) => o.layers && o.layers.length <= first.length && o.layers.every((l, i) => first[i] === l)).map((o) => o.tag);
 }
 
-export const formatBytes = (n: number): string => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : `${(n / 1e6).toFixed(0)} MB`);
+export { formatBytes };
 const seconds = (t0: number): string => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
 const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
 /** Load errors that are the engine's or the disk's, not the tarball's: the file stays. */
 const NOT_THE_TARBALL = /no space left on device|ECONNREFUSED|ECONNRESET|EPIPE|socket hang up|docker\.sock/i;
 
-/** Why the file itself could not be decompressed, if that is why a load failed; not when zstd only lost its reader (the engine failed, or was stopped). */
-async function zstdFault(done: Promise<void>): Promise<string | undefined> {
-  const why = await done.then(() => undefined, (e: Error) => e.message);
-  return why && !/Broken pipe|Write error|exited with SIG/.test(why) ? `not a whole zstd file: ${why}` : undefined;
+/**
+ * `file` decompressed, checked (edge/checked-tar.ts) and streamed into the
+ * engine's load: why not, if it failed; `refused` when the checks refused it.
+ * The file's own fault comes first: the engine may take a truncated stream
+ * for a short tarball.
+ */
+async function loadChecked(docker: Docker, file: string, tags: Promised): Promise<{ why: string; refused: boolean } | undefined> {
+  const z = decompress(file);
+  const checked = checkedTar(z.stream, { bound: decompressedBound(tags.tag, statSync(file).size), tags, sourceDone: z.done });
+  let engine: string | undefined;
+  try {
+    try {
+      await follow(docker, await docker.loadImage(checked.stream, { quiet: true }), () => undefined, 'the engine could not load it');
+      // Whatever the engine left unread is drained, so that every check has run.
+      checked.stream.resume();
+      await z.done.catch(() => undefined);
+    } catch (e) {
+      // Unread, zstd ends at once: of its own fault if the file has one, else of the closed pipe.
+      checked.stop();
+      engine = firstLine(e);
+    }
+    const fault = await zstdFault(z.done);
+    if (fault) return { why: fault, refused: false };
+  } finally {
+    z.stop();
+  }
+  const refusal = await checked.verdict;
+  if (refusal) return { why: refusal, refused: true };
+  if (engine) return { why: engine, refused: false };
+  return (await imageId(docker, tags.tag)) ? undefined : { why: `it does not hold ${tags.tag}`, refused: false };
 }
 
 /** GET /images/get?names=…: one tarball of several images, each layer once (dockerode has it; its types do not). */
@@ -156,6 +184,27 @@ export class ImageCache {
     say(`image cache: saved ${dir} of ${tag} to ${file} (${formatBytes(statSync(file).size)}) in ${seconds(t0)}`);
   }
 
+  /**
+   * A host-language layer from its directory's tarball, by `restore`
+   * (lang-images.ts restoreLangImage, which checks the tarball as it streams).
+   * One that cannot be restored is said, deleted, and undefined returned: the
+   * layer is built instead.
+   */
+  async restoreDir<T>(tag: string, restore: (tarball: string) => Promise<T>, say: (line: string) => void): Promise<T | undefined> {
+    const file = this.fileFor(tag);
+    const t0 = Date.now();
+    try {
+      const image = await restore(file);
+      this.touch(tag);
+      say(`image cache: restored ${tag} from ${file} in ${seconds(t0)}`);
+      return image;
+    } catch (e) {
+      say(`image cache: could not restore ${tag} from ${file} (${firstLine(e)}); deleted it, the layer is built instead`);
+      rmSync(file, { force: true });
+      return undefined;
+    }
+  }
+
   /** After a restore from it: the tarball was used (row and language tarballs go when unused for ROW_UNUSED_MS). */
   touch(tag: string): void {
     const now = new Date();
@@ -164,39 +213,28 @@ export class ImageCache {
 
   /**
    * Load `tag` from its tarball, if the cache has one. True when the engine has
-   * the tag afterwards. A tarball the engine cannot read, or that does not hold
-   * the tag, is deleted (the image is then built, and saved anew); one that
-   * failed for the engine's or the disk's reasons is kept.
+   * the tag afterwards. The tarball reaches the engine only through
+   * checkedTar: bounded (decompressedBound), and tagging `tag` and `parents`
+   * (the images it is built on) alone. A tarball refused by those checks, that
+   * the engine cannot read, or that does not hold the tag, is deleted (the
+   * image is then built, and saved anew); one that failed for the engine's or
+   * the disk's reasons is kept.
    */
-  async load(docker: Docker, tag: string, say: (line: string) => void): Promise<boolean> {
+  async load(docker: Docker, tag: string, say: (line: string) => void, parents: readonly string[] = []): Promise<boolean> {
     const file = this.fileFor(tag);
     if (!existsSync(file)) {
       say(`image cache: no tarball of ${tag} in ${this.dir}`);
       return false;
     }
     const t0 = Date.now();
-    let problem: string | undefined;
     await ensureZstd(say);
-    const z = decompress(file);
-    try {
-      await follow(docker, await docker.loadImage(z.stream, { quiet: true }), () => undefined, 'the engine could not load it');
-      // The file's own fault first: the engine may take a truncated stream for a short tarball. Whatever the engine left unread is drained.
-      z.stream.resume();
-      await z.done;
-      if (!(await imageId(docker, tag))) problem = `it does not hold ${tag}`;
-    } catch (e) {
-      // Unread, zstd ends at once: of its own fault if the file has one, else of the closed pipe.
-      z.stream.destroy();
-      problem = (await zstdFault(z.done)) ?? firstLine(e);
-    } finally {
-      z.stop();
-    }
-    if (problem && NOT_THE_TARBALL.test(problem)) {
-      say(`image cache: could not load ${tag} from ${file} (${problem}); the tarball is kept`);
+    const problem = await loadChecked(docker, file, { tag, parents });
+    if (problem && !problem.refused && NOT_THE_TARBALL.test(problem.why)) {
+      say(`image cache: could not load ${tag} from ${file} (${problem.why}); the tarball is kept`);
       return false;
     }
     if (problem) {
-      say(`image cache: ${file} is corrupt (${problem}); deleted it, ${tag} is built instead`);
+      say(`image cache: ${file} is ${problem.refused ? 'refused' : 'corrupt'} (${problem.why}); deleted it, ${tag} is built instead`);
       rmSync(file, { force: true });
       return false;
     }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync } from 'node:fs';
-import { join } from 'node:path';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
@@ -11,8 +12,8 @@ import { InfraError, UsageError } from '../core/errors.js';
 import type { GoToolchain, Platform } from '../core/types.js';
 import { gccgoToolchain, LIBGO, withToolchain, type GccgoSeries } from '../core/toolchains.js';
 import { PLATFORMS } from '../core/platforms.js';
-import { deriveRecipe, rowLayer, rowLayerKey, type BaseRecipe, type RowLayer } from '../core/recipe.js';
-import { aptInstall, onPath } from './host-packages.js';
+import { deriveRecipe, rowLayer, rowLayerFiles, rowLayerKey, type BaseRecipe, type RowLayer } from '../core/recipe.js';
+import { aptInstall, asRoot, onPath } from './host-packages.js';
 
 export const IMAGES_DIR = join(REPO_ROOT, 'images');
 const LABEL = 'org.cshared-matrix.recipe';
@@ -171,6 +172,18 @@ export async function imageId(docker: Docker, tag: string): Promise<string | und
   }
 }
 
+/**
+ * Where mmdebstrap writes a rootfs tarball for an image build: one directory
+ * per user, since mmdebstrap writes it as root (sudo) and the harness, as the
+ * user, must still remove it.
+ */
+export function scratchDir(): string {
+  const uid = process.getuid?.() ?? 0;
+  const dir = uid === 0 ? '/var/tmp/cshared-matrix' : `/var/tmp/cshared-matrix-${uid}`;
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
 export function ensureFreeSpace(dir: string, gib: number): void {
   const s = statfsSync(dir);
   const free = (s.bavail * s.bsize) / 2 ** 30;
@@ -199,10 +212,10 @@ export function follow(docker: Docker, stream: NodeJS.ReadableStream, onLine: (l
   });
 }
 
-/** Run mmdebstrap, passing its progress lines through as they come. */
+/** Run mmdebstrap (as root: through sudo when the harness is not), passing its progress lines through as they come. */
 export function runMmdebstrap(args: string[], onLine: (line: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('mmdebstrap', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(...asRoot('mmdebstrap', args), { stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: string[] = [];
     for (const s of [child.stdout, child.stderr]) createInterface({ input: s }).on('line', (l) => (lines.push(l), lines.length > 40 && lines.shift(), onLine(l)));
     child.on('error', (e) => reject(new InfraError(`cannot run mmdebstrap: ${e.message}`)));
@@ -227,8 +240,7 @@ export async function ensureBaseImage(docker: Docker, say: (line: string) => voi
   const t0 = Date.now();
   say(`building ${tag} from images/base/recipe.json (mmdebstrap, then import; a few minutes)`);
   if (!(await onPath('mmdebstrap'))) await aptInstall(['mmdebstrap'], (l) => say(`  ${l}`));
-  const work = '/var/tmp/cshared-matrix';
-  mkdirSync(work, { recursive: true });
+  const work = scratchDir();
   ensureFreeSpace(work, 6);
   const tarball = join(work, `${tag.replace(/[:/]/g, '-')}.${process.pid}.tar`);
   try {
@@ -313,8 +325,18 @@ export async function ensureRowImage(docker: Docker, goImage: BuiltImage, layer:
   const existing = await imageId(docker, tag);
   if (existing && !opts.rebuild && !goImage.built) return { tag, id: existing, built: false, seconds: 0 };
   say(`building ${tag}: ${[...layer.packages, ...(layer.runner ? [layer.runner] : [])].join(' ')} on ${goImage.tag}`);
-  const buildargs = { FROM: goImage.tag, PACKAGES: layer.packages.join(' '), DPKG_ARCH: layer.dpkgArch ?? '', RUNNER: layer.runner ?? '' };
-  return buildLayer(docker, { tag, dir: 'row', buildargs, show: /^(Step |Setting up |Successfully|E: )/, prefix: 'row', say });
+  const dir = mkdtempSync(join(tmpdir(), 'csm-row-'));
+  try {
+    const files = { Dockerfile: readFileSync(join(IMAGES_DIR, 'row', 'Dockerfile'), 'utf8'), ...rowLayerFiles(layer) };
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    }
+    const context = { cwd: dir, files: Object.keys(files) };
+    return await buildLayer(docker, { tag, dir: 'row', buildargs: { FROM: goImage.tag }, show: /^(Step |Setting up |Successfully|E: )/, prefix: 'row', say, context });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** A user's root filesystem tarball as an image, tagged by the hash of its bytes. */

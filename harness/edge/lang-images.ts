@@ -1,10 +1,13 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type Docker from 'dockerode';
 import { describeLayer, langLayerKey, sysrootMmdebstrapArgs, type CpythonLayer, type LangLayer, type SysrootLayer } from '../core/host-langs.js';
 import { aptInstall, onPath } from './host-packages.js';
-import { decompressTo, ensureZstd } from './zstd.js';
-import { buildLayer, ensureFreeSpace, hostMirror, IMAGES_DIR, imageId, runMmdebstrap, sha, type BuiltImage } from './images.js';
+import { InfraError } from '../core/errors.js';
+import { decompressedBound } from '../core/image-tarball.js';
+import { checkedTar } from './checked-tar.js';
+import { decompress, ensureZstd, zstdFault } from './zstd.js';
+import { buildLayer, ensureFreeSpace, hostMirror, IMAGES_DIR, imageId, runMmdebstrap, scratchDir, sha, type BuiltImage } from './images.js';
 
 /**
  * A host language's layer as an image on the base (core/host-langs.ts): not
@@ -37,30 +40,43 @@ export const langContentDir = (l: LangLayer): string => (l.kind === 'sysroot' ? 
 
 /**
  * A layer from its directory's tarball (ImageCache.saveDir) instead of its
- * recipe: the sysroot Dockerfile's ADD on the base, in seconds where a CPython
- * build takes minutes. The tag is the recipe's, as for a loaded toolchain image.
+ * recipe, in seconds where a CPython build takes minutes: the directory put
+ * into a container of the base and committed, under the recipe's tag as for a
+ * loaded toolchain image. The tarball streams from zstd through checkedTar
+ * into the engine (nothing is written on this machine's disk): bounded by
+ * decompressedBound, every entry inside the layer's directory, re-packed
+ * under its parent. A tarball refused by those checks throws, with why.
  */
 export async function restoreLangImage(docker: Docker, base: BuiltImage, l: LangLayer, tarball: string, say: (line: string) => void): Promise<BuiltImage> {
   const tag = langImageTag(base.tag, l);
-  const work = '/var/tmp/cshared-matrix';
-  mkdirSync(work, { recursive: true });
-  const dir = mkdtempSync(join(work, 'restore-'));
+  const t0 = Date.now();
+  await ensureZstd(say);
+  const baseCmd = (await docker.getImage(base.tag).inspect()).Config?.Cmd;
+  const c = await docker.createContainer({ Image: base.tag, ...(baseCmd?.length ? {} : { Cmd: ['true'] }), Labels: { 'cshared-matrix.cache': 'restore' }, HostConfig: { NetworkMode: 'none' } });
+  const z = decompress(tarball);
+  const dir = langContentDir(l);
+  const checked = checkedTar(z.stream, { bound: decompressedBound(tag, statSync(tarball).size), under: basename(dir), prefix: dirname(dir), sourceDone: z.done });
   try {
-    cpSync(join(IMAGES_DIR, 'sysroot', 'Dockerfile'), join(dir, 'Dockerfile'));
-    // ADD unpacks a plain tar (the engine reads no zstd); the tarball's top entry is the directory itself.
-    await ensureZstd(say);
-    await decompressTo(tarball, join(dir, 'sysroot.tar'));
-    const buildargs = { BASE: base.tag, DIR: dirname(langContentDir(l)) };
-    return await buildLayer(docker, { tag, dir: 'sysroot', buildargs, show: /^E: /, prefix: 'restore', say, context: { cwd: dir, files: ['Dockerfile', 'sysroot.tar'] } });
+    const put = await c.putArchive(checked.stream, { path: '/' }).then(
+      () => undefined,
+      (e: Error) => (checked.stop(), e),
+    );
+    const why = (await zstdFault(z.done)) ?? (await checked.verdict) ?? put?.message;
+    if (why) throw new InfraError(why);
+    const [repo, version] = tag.split(':') as [string, string];
+    await c.commit({ repo, tag: version, changes: [`LABEL org.cshared-matrix.lang=${dirname(dir)}`, `LABEL org.cshared-matrix.recipe=${tag}`] });
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    z.stop();
+    await c.remove({ force: true }).catch(() => undefined);
   }
+  const id = await imageId(docker, tag);
+  if (!id) throw new InfraError(`committing ${tag} finished but the engine has no such image`);
+  return { tag, id, built: true, seconds: (Date.now() - t0) / 1000 };
 }
 
 async function buildSysroot(docker: Docker, base: BuiltImage, l: SysrootLayer, tag: string, say: (line: string) => void): Promise<BuiltImage> {
   if (!(await onPath('mmdebstrap'))) await aptInstall(['mmdebstrap'], (line) => say(`  ${line}`));
-  const work = '/var/tmp/cshared-matrix';
-  mkdirSync(work, { recursive: true });
+  const work = scratchDir();
   ensureFreeSpace(work, 2);
   const dir = mkdtempSync(join(work, 'sysroot-'));
   const t0 = Date.now();

@@ -5,6 +5,7 @@ import type Docker from 'dockerode';
 import { InfraError } from '../core/errors.js';
 import { encodeRequest, FrameReader, type Frame, type LineCounts } from '../core/frames.js';
 import { containerSpec, DEFAULT_LIMITS, type Limits } from './container-policy.js';
+import { CACHE_DIR } from '../layout.js';
 
 /**
  * Containers and the volume of one run. Cases may come from untrusted bug
@@ -225,6 +226,12 @@ export class Session {
     return r;
   }
 
+  /** Before the builders go: see handBack. */
+  private async handBackCache(): Promise<void> {
+    const builder = await [...this.builders.values()][0]?.catch(() => undefined);
+    await handBack(this, builder);
+  }
+
   private stopServers(c: Docker.Container): void {
     const lanes = this.servers.get(c);
     this.servers.delete(c);
@@ -288,6 +295,7 @@ export class Session {
   async close(): Promise<void> {
     this.closed = true;
     for (const c of [...this.servers.keys()]) this.stopServers(c);
+    await this.handBackCache();
     const all = [...this.containers];
     this.containers.clear();
     await Promise.all(all.map((c) => c.remove({ force: true, v: true }).catch(() => undefined)));
@@ -302,6 +310,20 @@ export class Session {
       }
     }
   }
+}
+
+/**
+ * What the builders wrote into the mounted cache is root's (the wrappers) and
+ * the lanes' on this machine. A harness that is not root (the Action on a
+ * runner whose user may reach the engine) gets it back as its own, so that no
+ * file of the run is left root-owned there: one chown by a builder, which runs
+ * only the harness's code as root. The group stays: the lanes share the Go
+ * build cache through it.
+ */
+async function handBack(session: Session, builder: Docker.Container | undefined): Promise<void> {
+  const uid = process.getuid?.() ?? 0;
+  if (!uid || !builder || !session.cacheDir) return;
+  await session.exec(builder, ['chown', '-R', '-h', String(uid), CACHE_DIR], { deadlineMs: 60_000 }).catch(() => undefined);
 }
 
 /** A fixed number of run containers; a slot whose host outlived the deadline is replaced, never reused. */

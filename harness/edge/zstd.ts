@@ -43,12 +43,8 @@ export function decompress(file: string): { stream: Readable; done: Promise<void
   return { stream: z.stdout, done, stop: () => void (z.exitCode === null && z.kill()) };
 }
 
-/** `file` decompressed into `out`; rejects with zstd's reason, or the write's error. */
-export async function decompressTo(file: string, out: string): Promise<void> {
-  const z = decompress(file);
-  try {
-    await Promise.all([pipeline(z.stream, createWriteStream(out)), z.done]);
-  } finally {
-    z.stop();
-  }
+/** Why the file itself could not be decompressed, if it could not; not when zstd only lost its reader (the engine failed, or the stream was refused and stopped). */
+export async function zstdFault(done: Promise<void>): Promise<string | undefined> {
+  const why = await done.then(() => undefined, (e: Error) => e.message);
+  return why && !/Broken pipe|Write error|exited with SIG/.test(why) ? `not a whole zstd file: ${why}` : undefined;
 }

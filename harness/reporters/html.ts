@@ -7,6 +7,7 @@ import { EXIT } from '../core/errors.js';
 import { MEANING, canaryLines, countsLine, emulationLine, toGrid } from '../core/render.js';
 import { VERDICTS, type CellResult, type Verdict } from '../core/types.js';
 import { axesGo, axesGoLabel, goLabel } from '../core/matrix.js';
+import { escapeControls, escapeControlsKeepingLines } from '../core/sanitize.js';
 import { writeAtomic } from '../edge/files.js';
 import type { Reporter } from './reporter.js';
 
@@ -58,14 +59,16 @@ export function readLogCapped(runDir: string, rel: string, cap = LOG_CAP_BYTES):
 
 /**
  * Terminal output made readable as text: ANSI escape sequences dropped, carriage
- * returns turned into line ends, other control characters shown as \xNN.
+ * returns turned into line ends, other control characters shown as \xNN, C1
+ * and bidi controls (which reorder what a browser shows) as escapes too.
  */
 export function displayText(s: string): string {
   return s
     .replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '')
     .replace(/\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g, '')
     .replace(/\r\n?/g, '\n')
-    .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
+    .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`)
+    .replace(/[^\n\t]+/g, (run) => escapeControls(run));
 }
 
 /** Read every log the cells name, once per file (build logs are shared between cells). */
@@ -79,8 +82,8 @@ export function collectLogs(results: Pick<RunResults, 'cells'>, runDir: string, 
 export const HTML_SYMBOL: Record<Verdict, string> = { pass: '✓', fail: '✗', xfail: '○', xpass: '!', timeout: '◷', error: '⚠', flaky: '≈', na: '–' };
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-/** For the parts written on the server side: text and attribute values alike. */
-export const esc = (s: string): string => s.replace(/[&<>"']/g, (ch) => ESC[ch]!);
+/** For the parts written on the server side: text and attribute values alike; control and bidi characters shown as escapes (a bidi override reorders HTML too). */
+export const esc = (s: string): string => escapeControlsKeepingLines(s).replace(/[&<>"']/g, (ch) => ESC[ch]!);
 
 /**
  * JSON that is safe inside <script type="application/json">: no "<" (so no

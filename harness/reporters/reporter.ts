@@ -1,4 +1,5 @@
 import { EXIT, FatalError } from '../core/errors.js';
+import { terminalField } from '../core/sanitize.js';
 import type { RunResults } from '../core/results.js';
 import type { CellResult, CellSpec, Stage } from '../core/types.js';
 
@@ -41,7 +42,7 @@ export function multiplex(reporters: Reporter[]): Required<Reporter> {
       } catch (e) {
         if (told.has(r)) continue;
         told.add(r);
-        process.stderr.write(`cshared-matrix: the ${nameOf(r)} report failed: ${(e as Error).message} (the other reports go on)\n`);
+        process.stderr.write(`cshared-matrix: the ${nameOf(r)} report failed: ${terminalField((e as Error).message)} (the other reports go on)\n`);
       }
   };
   return {

@@ -4,6 +4,7 @@ import logUpdate from 'log-update';
 import { chalk } from 'zx';
 import { isUnexpected, type RunResults } from '../core/results.js';
 import { renderText, TEXT_SYMBOL } from '../core/render.js';
+import { terminalField } from '../core/sanitize.js';
 import type { CellResult, CellSpec, Stage, Verdict } from '../core/types.js';
 import type { Reporter, RunInfo } from './reporter.js';
 
@@ -44,18 +45,19 @@ export class TerminalReporter implements Reporter {
   private render(): void {
     if (!this.live || !this.total) return;
     const secs = ((Date.now() - this.t0) / 1000).toFixed(0);
-    const running = [...this.running].slice(0, 4).map(([id, st]) => `${id} (${st})`).join(', ');
+    const running = [...this.running].slice(0, 4).map(([id, st]) => terminalField(`${id} (${st})`)).join(', ');
     const fails = this.failures.length ? chalk.red(` · unexpected: ${this.failures.length}`) : '';
     logUpdate(`[${this.done}/${this.total}] ${secs}s${fails}${running ? ` · running: ${running}` : ''}`);
   }
 
+  // Log lines quote rows, packages, engines and hosts: one line each, whatever they hold.
   onLog(line: string): void {
-    this.print(chalk.dim(line));
+    this.print(chalk.dim(terminalField(line)));
   }
 
   onBegin(info: RunInfo): void {
     this.total = info.cells.length;
-    this.print(`running ${info.cells.length} cells with ${info.jobs} jobs → ${relative(process.cwd(), info.runDir) || info.runDir}`);
+    this.print(`running ${info.cells.length} cells with ${info.jobs} jobs → ${terminalField(relative(process.cwd(), info.runDir) || info.runDir)}`);
   }
 
   onStep(cell: CellSpec, stage: Stage): void {
@@ -71,13 +73,13 @@ export class TerminalReporter implements Reporter {
     if (!this.live || unexpected) {
       const v = COLOR[r.verdict](`${TEXT_SYMBOL[r.verdict]} ${r.verdict.padEnd(7)}`);
       const ms = r.durationMs ? ` ${(r.durationMs / 1000).toFixed(2)}s` : '';
-      this.print(`${v} ${r.id}${ms}${r.verdict === 'pass' ? '' : `  ${r.summary}`}`);
+      this.print(`${v} ${terminalField(r.id)}${ms}${r.verdict === 'pass' ? '' : `  ${terminalField(r.summary)}`}`);
     } else this.render();
   }
 
   onEnd(results: RunResults, runDir: string): void {
     if (this.live) logUpdate.clear();
-    const where = relative(process.cwd(), runDir) || runDir;
+    const where = terminalField(relative(process.cwd(), runDir) || runDir);
     this.out.write(`\n${renderText(results)}\n\n`);
     const files = ['results.json', 'matrix.md', 'report.html', 'junit.xml'].filter((f) => existsSync(join(runDir, f))).map((f) => `${where}/${f}`);
     this.out.write(`results: ${files.join(', ')}, logs in ${where}/logs (${(results.run.durationMs / 1000).toFixed(1)} s)\n`);

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { canaryScript, laxLine, laxRows, parseCanaries, type CanaryResult } from '../core/canary.js';
+import { canaryArgv, laxLine, laxRows, parseCanaries, type CanaryResult } from '../core/canary.js';
 import { isEmulated } from '../core/platforms.js';
 import type { Platform } from '../core/types.js';
 import { JsonCache } from '../edge/files.js';
-import { CSM_DIR } from '../layout.js';
-import type { CalibrationInput } from './setup.js';
+import { laneHome } from '../layout.js';
+import * as plan from '../plan.js';
+import { inLanes, laneCount, type CalibrationInput } from './setup.js';
 
 /**
  * Run every emulated row's strictness canary (core/canary.ts) in the image its
@@ -20,18 +20,23 @@ export async function runCanaries(a: CalibrationInput): Promise<Map<string, Cana
   if (!rows.length) return out;
   const cache = new JsonCache<CanaryResult>(join(a.cacheDir, 'canaries.json'), a.rebuild);
   const known = cache.entries;
-  const keyOf = (p: Platform) => createHash('sha256').update(JSON.stringify([a.img.id, p.cc, p.cflags ?? [], p.run, p.canary ?? p.noCanary ?? ''])).digest('hex').slice(0, 24);
+  // The row's name too: a row that builds and runs like another still has entries of its own.
+  const keyOf = (p: Platform) => createHash('sha256').update(JSON.stringify([a.img.id, p.name, p.cc, p.cflags ?? [], p.run, p.canary ?? p.noCanary ?? ''])).digest('hex').slice(0, 24);
   const missing = rows.filter((p) => !known[keyOf(p)]);
   if (missing.length) {
     const builder = await a.session.builder(a.img.tag);
-    const r = await a.session.exec(builder, ['/bin/sh', '-c', canaryScript(missing, `${CSM_DIR}/canary`, Math.min(a.jobs, cpus().length))], { deadlineMs: 5 * 60_000 });
-    const fresh = parseCanaries(r.stdout, missing);
-    for (const p of missing) {
-      const res = fresh.get(p.name)!;
+    // Each row alone, as a lane's user: only its own exec's output can speak for it.
+    const fresh = await inLanes(missing, laneCount(a), async (p, lane) => {
+      if (!p.canary) return parseCanaries('', [p]).get(p.name)!;
+      const r = await a.session.exec(builder, plan.asLane(lane, canaryArgv(p, laneHome(lane))), { env: plan.laneEnv(lane), deadlineMs: 5 * 60_000 });
+      return parseCanaries(r.stdout, [p]).get(p.name)!;
+    });
+    missing.forEach((p, i) => {
+      const res = fresh[i]!;
       out.set(p.name, { ...res, cached: false });
       // Only a trap is kept: a row that ran, or did not build, is tried again next run.
       if (res.outcome === 'trapped' || res.outcome === 'none') known[keyOf(p)] = res;
-    }
+    });
     cache.save();
   }
   for (const p of rows) if (!out.has(p.name)) out.set(p.name, { ...known[keyOf(p)]!, cached: true });

@@ -1,4 +1,3 @@
-import { rmSync } from 'node:fs';
 import type Docker from 'dockerode';
 import pLimit from 'p-limit';
 import { rowLayer, rowLayerKey, type BaseRecipe } from '../core/recipe.js';
@@ -73,7 +72,7 @@ class Supplier {
       const t0 = Date.now();
       const restored = w.content ? await this.restore(w) : undefined;
       if (restored) return restored;
-      if (!w.content && (await this.cache?.load(this.docker, w.tag, this.say))) {
+      if (!w.content && (await this.cache?.load(this.docker, w.tag, this.say, w.chain.slice(1)))) {
         const loaded = await imageId(this.docker, w.tag);
         if (loaded) return { tag: w.tag, id: loaded, built: false, seconds: (Date.now() - t0) / 1000 };
       }
@@ -89,21 +88,11 @@ class Supplier {
     this.pending.push({ tag: w.tag, save: (say) => (content ? cache.saveDir(this.docker, w.tag, content.dir, say) : cache.save(this.docker, w.chain, say)) });
   }
 
-  /** A host-language layer from its directory's tarball; one that cannot be restored is said, deleted, and the layer built. */
+  /** A host-language layer from its directory's tarball (ImageCache.restoreDir); undefined when it is to be built. */
   private async restore(w: Wanted): Promise<BuiltImage | undefined> {
-    const cache = this.cache;
-    if (!cache?.has(w.tag) || !w.content) return undefined;
-    const t0 = Date.now();
-    try {
-      const image = await w.content.restore(cache.fileFor(w.tag));
-      cache.touch(w.tag);
-      this.say(`image cache: restored ${w.tag} from ${cache.fileFor(w.tag)} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-      return { ...image, built: false };
-    } catch (e) {
-      this.say(`image cache: could not restore ${w.tag} from ${cache.fileFor(w.tag)} (${(e as Error).message.split('\n')[0]}); deleted it, the layer is built instead`);
-      rmSync(cache.fileFor(w.tag), { force: true });
-      return undefined;
-    }
+    if (!this.cache?.has(w.tag) || !w.content) return undefined;
+    const image = await this.cache.restoreDir(w.tag, w.content.restore, this.say);
+    return image && { ...image, built: false };
   }
 
   /**

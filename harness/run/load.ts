@@ -1,11 +1,12 @@
 import { UsageError } from '../core/errors.js';
 import { expandMatrix, pick } from '../core/matrix.js';
 import { parseRunResults } from '../core/merge.js';
-import { defaultPlatforms, parsePlatformRows, PLATFORMS } from '../core/platforms.js';
+import { defaultPlatforms, PLATFORMS } from '../core/platforms.js';
 import { probeCases } from '../core/probes.js';
 import { costsFrom, shardCells, type Shard } from '../core/shard.js';
 import type { CaseSpec, CellSpec, ExpectationRule, GoToolchain, Platform } from '../core/types.js';
-import { loadCases, readProbeExpectations, validateAgainst } from '../edge/case-files.js';
+import { loadCases, readProbeExpectations } from '../edge/case-files.js';
+import { readPlatformRows } from '../edge/platform-rows.js';
 import { readGccgoSeries, readGoVersions } from '../edge/images.js';
 import { pickToolchains } from '../core/toolchains.js';
 import { readText } from '../edge/repo.js';
@@ -47,7 +48,7 @@ export interface LoadedMatrix {
 /** Cases, platforms, Go versions and cells: every problem in the input is found here, before the engine is touched. */
 export function loadMatrix(sel: MatrixSelection): LoadedMatrix {
   const cases = loadAllCases(sel);
-  const table = [...PLATFORMS, ...sel.platformFiles.flatMap((f) => parsePlatformRows(f, readText(f), validateAgainst))];
+  const table = [...PLATFORMS, ...sel.platformFiles.flatMap(readPlatformRows)];
   // Names and globs pick from every row; nothing named → the default rows (amd64-glibc-qemu is not one).
   const platforms = sel.platforms.length ? pick('platform', table, (p) => p.name, sel.platforms) : defaultPlatforms(table);
   const gos = pickToolchains(readGoVersions(), sel.go, sel.toolchains, readGccgoSeries());

@@ -17,6 +17,11 @@
 //   least common ancestor of the search paths as the root, names unique).
 // - sudo: if this machine has none and we are root, a `sudo` shim that runs
 //   its command as is goes first on PATH.
+// - user: the runner's user, when not the emulator's own (a user that root
+//   made for the test, say): run: steps run as it (setpriv, with its groups,
+//   HOME in the state directory), and what the runner and actions/cache write
+//   for the job (RUNNER_TEMP, GITHUB_* files, restored caches) is its, as on a
+//   GitHub runner. No sudo shim then: it would run as that user, not root.
 //
 // As a command: tsx test/action/run-action-steps.ts --action DIR --workspace DIR
 //   --state DIR [--input name=value …] [--run-id N]
@@ -49,6 +54,8 @@ export interface RunActionOptions {
   env?: Record<string, string>;
   /** Every line the steps print, and the emulator's own notes ("emulated …"). */
   log?: (line: string) => void;
+  /** The runner's user, if not this process's: run: steps run as it (see the header). */
+  user?: string;
 }
 
 export interface StepRecord {
@@ -280,6 +287,36 @@ export function artifactFiles(pathInput: string, base: string, includeHidden: bo
 
 // ---- the runner ----------------------------------------------------------
 
+/** The runner's user: how a step is started as it, and how the emulator hands it a path. */
+interface RunnerUser {
+  name: string;
+  home: string;
+  /** `bash …` as this user, with its groups (the docker group). */
+  wrap: (cmd: string, args: string[]) => [string, string[]];
+  /** Make `path` (recursively) the user's. */
+  own: (path: string) => void;
+  /** A step's environment for this user: its own HOME, without what instruments this process (a test runner's NODE_OPTIONS, npm's cache) for root. */
+  env: (env: Record<string, string>) => Record<string, string>;
+}
+
+function runnerUser(name: string | undefined, state: string): RunnerUser | undefined {
+  if (!name) return undefined;
+  const home = join(state, `home-${name}`);
+  const own = (path: string) => {
+    const r = spawnSync('chown', ['-R', `${name}:`, path], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`chown ${name} ${path}: ${r.stderr.trim()}`);
+  };
+  mkdirSync(home, { recursive: true });
+  own(home);
+  const env = (e: Record<string, string>) => ({
+    ...Object.fromEntries(Object.entries(e).filter(([k]) => !/^(NODE_OPTIONS|npm_|_?TAP)/i.test(k))),
+    HOME: home,
+    USER: name,
+    LOGNAME: name,
+  });
+  return { name, home, own, env, wrap: (cmd, args) => ['setpriv', [`--reuid=${name}`, `--regid=${name}`, '--init-groups', '--', cmd, ...args]] };
+}
+
 function runnerArch(): string {
   return ({ x64: 'X64', arm64: 'ARM64', arm: 'ARM', ia32: 'X86' } as Record<string, string>)[process.arch] ?? process.arch.toUpperCase();
 }
@@ -330,6 +367,8 @@ export async function runAction(o: RunActionOptions): Promise<ActionResult> {
   const cache = new CacheStore(join(state, 'actions-cache'));
   for (const d of [runDir, runnerTemp]) rmSync(d, { recursive: true, force: true });
   for (const d of [runnerTemp, artifactsDir, filesDir, cache.dir]) mkdirSync(d, { recursive: true });
+  const user = runnerUser(o.user, state);
+  for (const d of [runnerTemp, filesDir]) user?.own(d);
 
   // Inputs: only the declared ones; the missing ones take their default.
   const declared = meta.inputs ?? {};
@@ -337,7 +376,7 @@ export async function runAction(o: RunActionOptions): Promise<ActionResult> {
   const unknown = Object.keys(given).filter((k) => !Object.keys(declared).some((d) => d.toLowerCase() === k.toLowerCase()));
   if (unknown.length) throw new Error(`unexpected input(s) ${unknown.join(', ')}; valid inputs are ${Object.keys(declared).join(', ')}`);
 
-  const shim = sudoShim(state);
+  const shim = user ? undefined : sudoShim(state);
   if (shim) note(`no sudo on this machine, and we are root: a sudo shim that runs its command as is (${shim}) is first on PATH`);
   let path = [...(shim ? [dirname(shim)] : []), process.env.PATH ?? ''].join(':');
   const jobEnv: Record<string, string> = {};
@@ -409,7 +448,10 @@ export async function runAction(o: RunActionOptions): Promise<ActionResult> {
       if (w['fail-on-cache-miss'] === 'true') throw new Error(`Failed to restore cache entry. Exiting as fail-on-cache-miss is set. Input key: ${key}`);
       return { 'cache-hit': 'false', 'cache-primary-key': key, 'cache-matched-key': '' };
     }
-    if (w['lookup-only'] !== 'true') cache.restore(hit.entry, resolved);
+    if (w['lookup-only'] !== 'true') {
+      cache.restore(hit.entry, resolved);
+      for (const p of resolved) if (existsSync(p)) user?.own(p);
+    }
     note(`actions/cache: restored ${paths.join(', ')} from key ${hit.entry.key} (${hit.how})`);
     return { 'cache-hit': String(hit.entry.key === key), 'cache-primary-key': key, 'cache-matched-key': hit.entry.key };
   };
@@ -479,9 +521,12 @@ export async function runAction(o: RunActionOptions): Promise<ActionResult> {
     for (const f of Object.values(files)) writeFileSync(f, '');
     const script = join(filesDir, `${index}-script.sh`);
     writeFileSync(script, str(step.run));
+    for (const f of [...Object.values(files), script]) user?.own(f);
     if (!existsSync(cwd)) throw new Error(`${label}: working directory ${cwd} does not exist`);
     const code = await new Promise<number>((done, fail) => {
-      const p = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], { cwd, env: { ...env, ...files }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const bash: [string, string[]] = ['bash', ['--noprofile', '--norc', '-eo', 'pipefail', script]];
+      const [cmd, args] = user ? user.wrap(...bash) : bash;
+      const p = spawn(cmd, args, { cwd, env: { ...(user ? user.env(env) : env), ...files }, stdio: ['ignore', 'pipe', 'pipe'] });
       for (const s of [p.stdout, p.stderr]) {
         let rest = '';
         s.setEncoding('utf8');

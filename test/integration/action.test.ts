@@ -10,8 +10,12 @@
 // image from it instead of building it, and saves nothing. This is the image
 // cache's round trip (save, remove the image, load, run a cell) through the
 // path a user's CI takes; test/integration/image-cache.test.ts has the rest.
+// Where this machine lets the test make a user (root, useradd, a docker
+// group), the emulated runner is that user, in the docker group, as on
+// GitHub: the harness runs as it, and nothing the runs write is root's.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import t from 'tap';
@@ -21,7 +25,7 @@ import type { RunResults } from '../../harness/core/results.js';
 import { parseCommandFile, readAction, runAction, type ActionResult } from '../action/run-action-steps.js';
 import { ensureEngine } from '../../harness/edge/engine.js';
 import { ImageCache } from '../../harness/edge/image-cache.js';
-import { goImageTag, imageId, readGoVersions } from '../../harness/edge/images.js';
+import { currentBaseTag, goImageTag, imageId, readGoVersions } from '../../harness/edge/images.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const t0 = Date.now();
@@ -36,7 +40,7 @@ const goTag = goImageTag(readGoVersions().find((g) => g.version === '1.27')!);
 // Whatever happened, the Go image is in the engine at the end (the tests after this one need it), or it is said loudly.
 t.teardown(async () => {
   const cache = new ImageCache(join(state, 'runner-temp', 'cshared-matrix-images'));
-  if (!(await imageId(docker, goTag)) && !(cache.has(goTag) && (await cache.load(docker, goTag, (l) => t.comment(l)))))
+  if (!(await imageId(docker, goTag)) && !(cache.has(goTag) && (await cache.load(docker, goTag, (l) => t.comment(l), [currentBaseTag()]))))
     console.error(`\n!!! ${goTag} is missing from the engine and could not be loaded back: the next run builds it (a few minutes)\n`);
 });
 const inputs = { paths: 'mylib', platforms: 'amd64-glibc,amd64-musl', go: '1.27' };
@@ -51,10 +55,30 @@ mkdirSync(actionPath);
 await $({ quiet: true })`tar -xzf ${join(work, packed[0].filename)} -C ${actionPath} --strip-components=1`;
 for (const f of ['action.yml', 'package-lock.json']) cpSync(join(root, f), join(actionPath, f));
 
+/**
+ * The runner's user: a fresh one in the docker group when this machine allows
+ * making one (root, useradd, a docker group), else this process's own. Its
+ * uid, for the ownership checks.
+ */
+function runnerUser(): { name: string; uid: number } | undefined {
+  const can = process.getuid?.() === 0 && spawnSync('getent', ['group', 'docker']).status === 0 && spawnSync('bash', ['-c', 'command -v useradd setpriv']).status === 0;
+  if (!can) return undefined;
+  const name = `csmact${randomBytes(3).toString('hex')}`;
+  const made = spawnSync('useradd', ['--no-create-home', '--user-group', '--groups', 'docker', name], { encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`useradd ${name}: ${made.stderr}`);
+  t.teardown(() => void spawnSync('userdel', [name]));
+  chmodSync(work, 0o755);
+  spawnSync('chown', ['-R', `${name}:`, actionPath]);
+  return { name, uid: Number(spawnSync('id', ['-u', name], { encoding: 'utf8' }).stdout.trim()) };
+}
+const user = runnerUser();
+t.comment(user ? `the runner's user: ${user.name} (uid ${user.uid}), in the docker group` : `the runner's user: this process's (uid ${process.getuid?.()}); this machine does not let the test make one`);
+
 /** A scratch library repository outside this one: only the Go package, no config. */
 function workspace(name: string): string {
   const ws = join(work, name);
   cpSync(join(root, 'examples', 'project', 'mylib'), join(ws, 'mylib'), { recursive: true });
+  if (user) spawnSync('chown', ['-R', `${user.name}:`, ws]);
   return ws;
 }
 
@@ -62,7 +86,7 @@ async function run(runId: number): Promise<{ r: ActionResult; log: string[]; ws:
   const ws = workspace(`workspace-${runId}`);
   const log: string[] = [];
   const s0 = Date.now();
-  const r = await runAction({ actionPath, workspace: ws, state, inputs, runId, log: (l) => log.push(l) });
+  const r = await runAction({ actionPath, workspace: ws, state, inputs, runId, log: (l) => log.push(l), ...(user ? { user: user.name } : {}) });
   const seconds = (Date.now() - s0) / 1000;
   t.comment(`run ${runId}: ${seconds.toFixed(0)} s; ${r.steps.map((s) => `${s.id ?? s.index + 1} ${s.outcome} ${s.seconds.toFixed(1)} s`).join(', ')}`);
   return { r, log, ws, seconds };
@@ -74,6 +98,15 @@ const filesUnder = (dir: string): string[] =>
     .filter((p) => statSync(join(dir, p)).isFile())
     .sort();
 const imageCacheDir = join(state, 'runner-temp', 'cshared-matrix-images');
+
+/** Every file, directory and link under `dirs` (links not followed) that is not the runner user's, with its owner. */
+function notTheUsers(dirs: string[], uid: number): string[] {
+  const all = dirs.flatMap((d) => [d, ...readdirSync(d, { recursive: true, encoding: 'utf8' }).map((p) => join(d, p))]);
+  return all.flatMap((p) => {
+    const owner = lstatSync(p).uid;
+    return owner === uid ? [] : [`${relative(work, p)} (uid ${owner})`];
+  });
+}
 const tarballs = () => (existsSync(imageCacheDir) ? readdirSync(imageCacheDir).filter((f) => f.endsWith('.tar.zst')) : []);
 
 t.test('action.yml: a composite action whose scripts interpolate nothing', async (t) => {
@@ -90,40 +123,57 @@ t.test('action.yml: a composite action whose scripts interpolate nothing', async
   );
 });
 
-/** One of action.yml's run: scripts, run alone as GitHub runs it, with a recording sudo first on PATH. */
-function runStep(id: 'run' | 'last', env: Record<string, string>) {
+/**
+ * One of action.yml's run: scripts, run alone as GitHub runs it, with a
+ * recording sudo and node first on PATH (each records its arguments and exits
+ * 1, as a run with unexpected verdicts does), and a docker whose `docker info`
+ * exits `dockerInfo` (0: the runner's user reaches the engine).
+ */
+function runStep(id: 'run' | 'last', env: Record<string, string>, dockerInfo = 0) {
   const steps = readAction(actionPath).runs.steps;
   const step = id === 'last' ? steps[steps.length - 1]! : steps.find((s) => s.id === id)!;
   const dir = mkdtempSync(join(work, 'step-'));
   mkdirSync(join(dir, 'bin'));
-  // Records each call's arguments (one line, \x1f between them) and exits 1, as a run with unexpected verdicts does.
-  writeFileSync(join(dir, 'bin', 'sudo'), `#!/bin/bash\n(IFS=$'\\x1f'; echo "$*") >> "${dir}/sudo-calls"\nexit 1\n`);
-  chmodSync(join(dir, 'bin', 'sudo'), 0o755);
+  // One line per call: its name, its arguments, \x1f between them; node adds whether GITHUB_STEP_SUMMARY reached it.
+  for (const [name, extra] of [['sudo', ''], ['node', '"summary=${GITHUB_STEP_SUMMARY-unset}"']] as const) {
+    writeFileSync(join(dir, 'bin', name), `#!/bin/bash\n(IFS=$'\\x1f'; echo "${name}"$'\\x1f'"$*"$'\\x1f'${extra || '""'}) >> "${dir}/calls"\nexit 1\n`);
+    chmodSync(join(dir, 'bin', name), 0o755);
+  }
+  writeFileSync(join(dir, 'bin', 'docker'), `#!/bin/sh\n[ "$1" = info ] && exit ${dockerInfo}\nexit 2\n`);
+  chmodSync(join(dir, 'bin', 'docker'), 0o755);
   writeFileSync(join(dir, 'script.sh'), step.run!);
   writeFileSync(join(dir, 'output'), '');
-  const p = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', join(dir, 'script.sh')], {
+  const p = spawnSync('/bin/bash', ['--noprofile', '--norc', '-eo', 'pipefail', join(dir, 'script.sh')], {
     cwd: dir,
     encoding: 'utf8',
-    env: { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH}`, GITHUB_OUTPUT: join(dir, 'output'), GITHUB_ACTION_PATH: actionPath, ...env },
+    env: { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH}`, GITHUB_OUTPUT: join(dir, 'output'), GITHUB_ACTION_PATH: actionPath, GITHUB_STEP_SUMMARY: join(dir, 'summary'), ...env },
   });
-  const calls = existsSync(join(dir, 'sudo-calls')) ? readFileSync(join(dir, 'sudo-calls'), 'utf8').trimEnd().split('\n').map((l) => l.split('\x1f')) : [];
+  const calls = existsSync(join(dir, 'calls')) ? readFileSync(join(dir, 'calls'), 'utf8').trimEnd().split('\n').map((l) => l.split('\x1f').filter((a, i, all) => i < all.length - 1 || a)) : [];
   return { code: p.status, out: p.stdout + p.stderr, outputs: parseCommandFile(readFileSync(join(dir, 'output'), 'utf8')), calls, dir };
 }
 
 t.test('the run step turns only the given inputs into flags, and keeps the exit code as an output', async (t) => {
   const base = { CSM_PATHS: '', CSM_PLATFORMS: '', CSM_GO: '', CSM_SHARD: '', CSM_CONFIG: '', CSM_RESULTS_DIR: '/r', CSM_IMAGE_CACHE_DIR: '/i' };
-  const harness = (calls: string[][]) => calls[0]!.slice(calls[0]!.indexOf('node'));
+  const harness = [`${actionPath}/bin/cshared-matrix.js`, '--results', '/r', '--image-cache', '/i', '--reporter', 'json,markdown,junit,html,terminal', '--'];
   const bare = runStep('run', base);
   t.equal(bare.code, 0, bare.out);
-  t.same(harness(bare.calls), ['node', `${actionPath}/bin/cshared-matrix.js`, '--results', '/r', '--image-cache', '/i', '--reporter', 'json,markdown,junit,html,terminal', '--']);
-  t.same(bare.calls[0]!.slice(0, 4), ['-E', 'env', '-u', 'GITHUB_STEP_SUMMARY'], 'as root, without the harness writing the job summary itself');
+  t.same(bare.calls, [['node', ...harness, 'summary=unset']], 'the runner\'s user reaches the engine: the harness runs as it, no sudo at all, and does not write the job summary itself');
   t.equal(bare.outputs['exit-code'], '1', 'the harness failed, the step did not');
   t.equal(bare.outputs['run-dir'], '');
   t.equal(bare.outputs.junit, '');
   t.equal(bare.outputs['image-cache-changed'], 'false');
 
   const all = runStep('run', { ...base, CSM_PATHS: 'lib  ./other lib\nthird', CSM_PLATFORMS: 'arm*,*-musl', CSM_GO: '1.26,1.27', CSM_SHARD: '2/3', CSM_CONFIG: 'ci config.json' });
-  t.same(harness(all.calls).slice(8), ['--platform', 'arm*,*-musl', '--go', '1.26,1.27', '--shard', '2/3', '--config', 'ci config.json', '--', 'lib', './other', 'lib', 'third'], 'paths split on spaces and newlines, no glob expanded');
+  t.same(all.calls[0]!.slice(8, -1), ['--platform', 'arm*,*-musl', '--go', '1.26,1.27', '--shard', '2/3', '--config', 'ci config.json', '--', 'lib', './other', 'lib', 'third'], 'paths split on spaces and newlines, no glob expanded');
+
+  const noEngine = runStep('run', base, 1);
+  t.equal(noEngine.code, 0, noEngine.out);
+  t.match(noEngine.out, /cannot reach the Docker engine; running the harness as root through sudo/);
+  t.same(noEngine.calls[0]!.slice(0, 5), ['sudo', '-E', 'env', '-u', 'GITHUB_STEP_SUMMARY'], 'a user who cannot reach the engine: as root through sudo, as before');
+  t.same(noEngine.calls[0]!.slice(6), ['node', ...harness]);
+  t.same(noEngine.calls[1]!.slice(0, 3), ['sudo', 'chown', '-R'], 'and its files are chowned back');
+  t.equal(noEngine.calls.length, 2);
+  t.equal(noEngine.outputs['exit-code'], '1');
 });
 
 t.test('the last step fails by the exit code; fail-on-unexpected: false lets exit 1 through', async (t) => {
@@ -202,12 +252,19 @@ t.test('first run, empty image cache: matrix in the job summary, junit, artifact
   t.match(out, /^image cache: saved cshared-matrix-go:1\.27-/m);
   t.match(out, /^\[emulator\] actions\/cache: Cache not found for input keys: cshared-matrix-images-Linux-/m);
   t.match(out, /^\[emulator\] actions\/cache: Cache saved with key: cshared-matrix-images-Linux-[\w.-]+-1-1$/m);
+
+  // As the runner's user: the harness wrote everything as it, the artifact and Go build cache its builders filled too.
+  if (user) {
+    t.notMatch(out, /running the harness as root through sudo/, `the harness ran as ${user.name}`);
+    t.same(notTheUsers([ws, r.runnerTemp], user.uid), [], `every file of the workspace (results and their .cache) and of RUNNER_TEMP (the image cache) is ${user.name}'s: none is root's`);
+    t.ok(readdirSync(join(resultsDir, '.cache'), { recursive: true }).length > 3, 'the artifact and Go build cache were written');
+  }
 });
 
 t.test('next run on a runner without the image: the tarball comes back through actions/cache, the image is loaded from it, nothing is built or saved', async (t) => {
   await docker.getImage(goTag).remove();
   t.notOk(await imageId(docker, goTag), `${goTag} is gone from the engine`);
-  const { r, log } = await run(2);
+  const { r, log, ws } = await run(2);
   const out = log.join('\n');
   t.equal(r.outcome, 'success', 'every step succeeded', { log: tail(log) });
   t.equal(r.outputs['exit-code'], '0');
@@ -221,4 +278,5 @@ t.test('next run on a runner without the image: the tarball comes back through a
   t.equal(save?.outcome, 'skipped', 'an unchanged image cache is not uploaded again');
   const results = JSON.parse(readFileSync(join(r.artifactsDir, 'cshared-matrix-results', 'latest', 'results.json'), 'utf8')) as RunResults;
   t.same(Object.fromEntries(results.cells.map((c) => [c.id, c.verdict])), CELLS);
+  if (user) t.same(notTheUsers([ws, r.runnerTemp], user.uid), [], `loading from the image cache, the harness wrote nothing that is not ${user.name}'s either`);
 });

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { CANARY_MARK, canaryScript, canarySource, laxLine, laxRows, outcomeOf, parseCanaries } from '../../harness/core/canary.js';
+import { CANARY_MARK, CANARY_SCRIPT, canaryArgv, canarySource, laxLine, laxRows, outcomeOf, parseCanaries } from '../../harness/core/canary.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';
 import type { Platform } from '../../harness/core/types.js';
 
@@ -11,29 +11,25 @@ t.test('canarySource: the asm text as one C string literal', async (t) => {
   t.match(canarySource('say "hi" \\'), /volatile\("say \\"hi\\" \\\\"\)/, 'quotes and backslashes escaped');
 });
 
-t.test('canaryScript: every emulated row with a canary, in streams; asm never shell text', async (t) => {
-  const rows = [row('amd64-glibc'), row('arm5-glibc'), row('arm64-musl'), { ...row('arm7-glibc'), name: "evil'$(x)", canary: { level: 'x', asm: "'; rm -rf / #" } }];
-  const s = canaryScript(rows, '/v/canary', 2);
-  t.notMatch(s, /amd64-glibc/, 'a native row has none');
-  t.match(s, /'arm-linux-gnueabi-gcc' -O0 -o "\$d\/c0" "\$d\/c0"\.c/);
-  t.match(s, /'aarch64-linux-musl-gcc' '-mno-outline-atomics' -O0/, "the row's C flags");
-  t.match(s, /'qemu-arm' '-cpu' 'arm926' '-L' '\/usr\/arm-linux-gnueabi' "\$d\/c0"/, "the row's runner");
-  t.notMatch(s, /rm -rf \//, 'the asm travels as base64');
-  t.equal((s.match(/\) &$/gm) ?? []).length, 2, 'two streams');
-  execFileSync('sh', ['-n', '-c', s]);
+t.test("canaryArgv: the row's name, source, compiler and runner are arguments of a constant script", async (t) => {
+  const p = row('arm64-musl');
+  const argv = canaryArgv(p, '/h');
+  const compile = ['aarch64-linux-musl-gcc', '-mno-outline-atomics', '-O0', '-o', '/h/canary', '/h/canary.c'];
+  t.same(argv, ['/bin/sh', '-c', CANARY_SCRIPT, 'csm-canary', 'arm64-musl', canarySource(p.canary!.asm), '/h/canary', String(compile.length), ...compile, ...p.run]);
+  execFileSync('sh', ['-n', '-c', CANARY_SCRIPT]);
   t.pass('the script parses');
 });
 
-t.test('canaryScript runs: a stand-in compiler and runner report each outcome', async (t) => {
-  // "cc" copies the source; the runner is sh -c 'exit N' with N by row, so no compiler is needed here.
-  const rows: Platform[] = [132, 0, 139].map((rc, i) => ({
-    ...row('arm5-glibc'), name: `r${i}`, cc: 'cp', run: ['sh', '-c', `exit ${rc}`, 'sh'],
-  }));
+t.test('the canary script runs: a stand-in compiler and runner report each outcome', async (t) => {
+  // "cc" is sh copying the source ($4 of its words: -O0 -o bin bin.c); the runner is sh -c 'exit N', so no compiler is needed here.
+  const copy = { cc: 'sh', cflags: ['-c', 'cp "$4" "$3"', 'sh'] };
+  const rows: Platform[] = [132, 0, 139].map((rc, i) => ({ ...row('arm5-glibc'), name: `r${i}`, ...copy, run: ['sh', '-c', `exit ${rc}`, 'sh'] }));
   const broken: Platform = { ...row('arm5-glibc'), name: 'r3', cc: 'false' };
-  const dir = t.testdir();
-  const s = canaryScript([...rows, broken], dir, 2).replace(/ -O0 -o ("\$d\/c\d") ("\$d\/c\d"\.c)/g, ' $2 $1');
-  const out = execFileSync('sh', ['-c', s], { encoding: 'utf8' });
-  const got = parseCanaries(out, [...rows, broken]);
+  const got = new Map([...rows, broken].map((p) => {
+    const dir = t.testdir();
+    const [sh, ...args] = canaryArgv(p, dir);
+    return [p.name, parseCanaries(execFileSync(sh!, args, { encoding: 'utf8' }), [p]).get(p.name)!];
+  }));
   t.same([...got].map(([n, r]) => [n, r.outcome, r.detail]), [
     ['r0', 'trapped', 'SIGILL'],
     ['r1', 'ran', 'exit 0: the instruction ran'],

@@ -8,6 +8,7 @@ import { parseRunResults } from '../../harness/core/merge.js';
 import { parsePlatformRows } from '../../harness/core/platforms.js';
 import { parseCaseFile, validateAgainst } from '../../harness/edge/case-files.js';
 import { configSchemaCheck, CONFIG_SCHEMA_PATH, readProjectConfig } from '../../harness/edge/config-file.js';
+import { validateRow } from '../../harness/edge/platform-rows.js';
 import { REPO_ROOT } from '../../harness/edge/repo.js';
 import { REPORTERS } from '../../harness/reporters/index.js';
 import { defaultResultsDir, resolveRunConfig } from '../../harness/options.js';
@@ -248,7 +249,7 @@ t.test('a file that is not JSON is said by name, line and column, never by its b
     const config = t.throws(() => readProjectConfig(undefined, root)) as unknown as UsageError;
     t.match(config.message, /^cshared-matrix\.config\.json: not valid JSON: line \d+, column \d+: [a-z]/);
     noBytes(config.message, secret, `config ${i}`);
-    const rows = t.throws(() => parsePlatformRows('rows.json', secret, validateAgainst)) as unknown as UsageError;
+    const rows = t.throws(() => parsePlatformRows('rows.json', secret, validateRow)) as unknown as UsageError;
     t.equal(rows.exitCode, EXIT.usage);
     noBytes(rows.message, secret, `platform rows ${i}`);
     const kase = parseCaseFile('cases/x/case.json', secret);
@@ -258,7 +259,7 @@ t.test('a file that is not JSON is said by name, line and column, never by its b
     noBytes(results.message, secret, `results.json ${i}`);
   }
   t.equal(
-    (t.throws(() => parsePlatformRows('rows.json', SECRETS[0]!, validateAgainst)) as unknown as UsageError).message,
+    (t.throws(() => parsePlatformRows('rows.json', SECRETS[0]!, validateRow)) as unknown as UsageError).message,
     'rows.json: not valid JSON: line 1, column 1: unexpected text: expected a JSON value (an object, array, string, number, true, false or null)',
   );
   t.equal((t.throws(() => parseConfig(FILE, '{\n  "go": ["1.27"],\n}', configSchemaCheck())) as unknown as UsageError).message, `${FILE}: not valid JSON: line 3, column 1: expected a property name in double quotes`);

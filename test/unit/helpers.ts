@@ -2,6 +2,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { marked, type Token } from 'marked';
 import type { Test } from 'tap';
 import { PLATFORMS } from '../../harness/core/platforms.js';
 import { countVerdicts, exitCodeFor, RESULTS_SCHEMA_VERSION, type RunResults } from '../../harness/core/results.js';
@@ -137,3 +138,20 @@ export const INIT_ARGV_RULE: ExpectationRule = {
   link: 'https://github.com/golang/go/issues/13492',
   label: 'musl init argv (go#13492)',
 };
+
+/** Every token of a Markdown text as marked (GFM) lexes it, nested ones included: what a renderer would make of it. */
+export function markdownTokens(md: string): Token[] {
+  const out: Token[] = [];
+  const walk = (ts: Token[] | undefined) => {
+    for (const tok of ts ?? []) {
+      out.push(tok);
+      const x = tok as Token & { tokens?: Token[]; items?: Token[]; header?: { tokens: Token[] }[]; rows?: { tokens: Token[] }[][] };
+      walk(x.tokens);
+      walk(x.items);
+      for (const h of x.header ?? []) walk(h.tokens);
+      for (const row of x.rows ?? []) for (const c of row) walk(c.tokens);
+    }
+  };
+  walk(marked.lexer(md));
+  return out;
+}

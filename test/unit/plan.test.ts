@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { DEFAULT_CASES_DIR, loadCase } from '../../harness/edge/case-files.js';
 import {
   buildEnv,
-  calibrationScript,
+  calibrationCmd,
+  CALIBRATION_SCRIPT,
+  SUPERVISOR,
   cLibCmd,
   cLibDir,
   goBuildCmd,
@@ -323,12 +325,15 @@ t.test('the build step reports the CPU of its command, measured by the shell', a
   t.ok(cpuMs > 20, `a busy loop in a child shows up as the children's CPU: ${p.stdout.trim()} → ${cpuMs} ms`);
 });
 
-t.test('calibrationScript: valid shell that times every emulated row with its own runner', async (t) => {
-  const rows = PLATFORMS.filter((p) => p.run.length);
-  const script = calibrationScript(rows);
-  t.equal(spawnSync('/bin/sh', ['-n', '-c', script]).status, 0, 'sh -n accepts it');
-  for (const p of rows) t.ok(script.includes(p.run.map((a) => `'${a}'`).join(' ')), `${p.name} runs under ${p.run.join(' ')}`);
-  t.match(script, /t native "\$d\/native"/);
+t.test("calibrationCmd: one row's timing, as a lane's user, the row's words only arguments", async (t) => {
+  for (const p of PLATFORMS.filter((p) => p.run.length)) {
+    const cmd = calibrationCmd(1, p);
+    t.same(cmd.slice(0, 9), [SUPERVISOR, '--run-as', '20002:20000', '--fresh', '/csm-scratch/lane-1', '--', '/bin/sh', '-c', CALIBRATION_SCRIPT], `${p.name}: as lane 1's user, the script constant`);
+    const compile = [p.cc, ...(p.cflags ?? []), '-O1', '-o', '/csm-scratch/lane-1/csm-calib', '/work/csm/csm-calib.c'];
+    t.same(cmd.slice(9), ['csm-calib', p.name, '2', '/csm-scratch/lane-1/csm-calib', String(compile.length), ...compile, ...p.run], `${p.name} runs under ${p.run.join(' ')}`);
+  }
+  t.same(calibrationCmd(0).slice(10), ['native', '3', '/csm-scratch/lane-0/csm-calib', '5', 'gcc', '-O1', '-o', '/csm-scratch/lane-0/csm-calib', '/work/csm/csm-calib.c'], 'the native reference: the image\'s gcc, three times');
+  t.equal(spawnSync('/bin/sh', ['-n', '-c', CALIBRATION_SCRIPT]).status, 0, 'sh -n accepts it');
 });
 
 t.test("readStatus: how the supervised command ended, from the supervisor's status line", async (t) => {

@@ -2,8 +2,8 @@ import t from 'tap';
 import type { Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { validateAgainst } from '../../harness/core/cases.js';
 import { REPO_ROOT } from '../../harness/edge/repo.js';
+import { validateRow } from '../../harness/edge/platform-rows.js';
 import { EXIT, UsageError } from '../../harness/core/errors.js';
 import { defaultPlatforms, describePlatforms, isEmulated, parsePlatformRows, PLATFORMS } from '../../harness/core/platforms.js';
 
@@ -113,7 +113,7 @@ t.test('parsePlatformRows', async (t) => {
     cpu: 'arm926',
     canary: { level: 'ARMv7 (movw)', asm: '.arch armv7-a\n\tmovw r0, #1' },
   };
-  const parse = (data: unknown) => parsePlatformRows('extra.json', typeof data === 'string' ? data : JSON.stringify(data), validateAgainst);
+  const parse = (data: unknown) => parsePlatformRows('extra.json', typeof data === 'string' ? data : JSON.stringify(data), validateRow);
   const problem = (t: Test, data: unknown): string => {
     try {
       parse(data);
@@ -130,7 +130,7 @@ t.test('parsePlatformRows', async (t) => {
     t.same(parse([row]), [row]);
     t.same(parse([]), []);
     const fixture = join(REPO_ROOT, 'test', 'fixtures', 'platforms-v7-on-v5.json');
-    t.same(parsePlatformRows(fixture, readFileSync(fixture, 'utf8'), validateAgainst), [row], 'the integration fixture');
+    t.same(parsePlatformRows(fixture, readFileSync(fixture, 'utf8'), validateRow), [row], 'the integration fixture');
   });
 
   t.test('bad files', async (t) => {
@@ -169,9 +169,13 @@ t.test('parsePlatformRows', async (t) => {
   t.test('rows bring their packages', async (t) => {
     const withPkgs = { ...row, name: 'mips-glibc', packages: ['gcc-mips-linux-gnu', 'libc6-dev-mips-cross', 'musl:mips'], dpkgArch: 'mips' };
     t.same(parse([withPkgs])[0]?.packages, withPkgs.packages);
-    t.match(problem(t, [{ ...row, packages: ['gcc; rm -rf /'] }]), /^extra\.json: \/0\/packages\/0: must match pattern/, 'a package name is a package name');
+    t.equal(
+      problem(t, [{ ...row, packages: ['gcc; rm -rf /'] }]),
+      'extra.json: /0/packages/0: must be a Debian package name (policy 5.6.1: lower-case letters, digits, "+", "-" and ".", starting with a letter or digit), optionally with ":<arch>" (musl:arm64)',
+      'a package name is a package name',
+    );
     t.match(problem(t, [{ ...row, goenv: { PATH: '/x' } }]), /^extra\.json: \/0\/goenv/, 'goenv holds only GO* variables');
-    t.equal(problem(t, [{ ...row, cflags: ['x'] }]), 'extra.json: /0/cflags/0: a flag starts with "-"');
+    t.equal(problem(t, [{ ...row, cflags: ['x'] }]), 'extra.json: /0/cflags/0: a flag starts with "-" and is one word of letters, digits and "_=.,+/:-" (no space, no shell metacharacter)');
   });
 
   t.test('a null row is a usage error, not a crash', async (t) => {
@@ -187,4 +191,72 @@ t.test('describePlatforms: one aligned line per row, with its CPU model', async 
   t.equal(new Set(lines.map((l) => l.search(/native|qemu-\S+ -cpu/))).size, 1, 'the last column is aligned');
   t.same(lines.find((l) => l.startsWith('386-glibc'))!.split(/\s{2,}/), ['386-glibc', '386 GO386=sse2', 'glibc', 'qemu-i386 -cpu n270'], "a row's Go variables are shown");
   t.match(lines.at(-1), /^amd64-glibc-qemu .* qemu-x86_64 -cpu Nehalem \(not default\)$/, 'rows outside the default set say so');
+});
+
+/**
+ * A rows file comes from a pull request: every field a hostile row could turn
+ * into shell, Dockerfile or terminal text is refused at load, one line naming
+ * the file, the row and the field, with the fix.
+ */
+t.test('the row schema refuses what a hostile rows file tries', async (t) => {
+  const row = { name: 'x-glibc', goarch: 'arm', goarm: '7', libc: 'glibc', cc: 'arm-linux-gnueabihf-gcc', run: ['qemu-arm', '-cpu', 'cortex-a7'], timeoutScale: 4, cpu: 'cortex-a7', noCanary: 'none' };
+  const lines = (over: Record<string, unknown>): string[] => {
+    try {
+      parsePlatformRows('rows.json', JSON.stringify([row, { ...row, name: 'y-glibc', ...over }]), validateRow);
+    } catch (e) {
+      t.type(e, UsageError);
+      return (e as Error).message.split('\n');
+    }
+    return [];
+  };
+  const COMMAND = 'must be a command name (letters, digits, "_", ".", "+", "-") or an absolute path made of them: a row\'s command is one argv word, never shell text';
+  const PLAIN = 'must be text without control characters (newline, carriage return, escape and the like)';
+  const PKG = 'must be a Debian package name (policy 5.6.1: lower-case letters, digits, "+", "-" and ".", starting with a letter or digit), optionally with ":<arch>" (musl:arm64)';
+  const vectors: [string, Record<string, unknown>, string][] = [
+    ['cc runs a command substitution', { cc: 'gcc$(id > /cache/x)' }, `/1/cc: ${COMMAND}`],
+    ['cc with a space (CC is split by go build)', { cc: 'gcc -wrapper=/tmp/x' }, `/1/cc: ${COMMAND}`],
+    ['cc a relative path', { cc: '../../bin/sh' }, `/1/cc: ${COMMAND}`],
+    ['cc an option', { cc: '-fplugin=x' }, `/1/cc: ${COMMAND}`],
+    ['a newline in a runner argument', { run: ['qemu-arm', '-cpu', 'cortex-a7\nstatus-logger=/bin/sh -c id'] }, `/1/run/2: ${PLAIN}`],
+    ['a newline in the runner itself', { run: ['qemu-arm\nstatus-logger=x'] }, `/1/run/0: ${COMMAND}`],
+    ['the runner a shell word', { run: ['$(id)', 'x'] }, `/1/run/0: ${COMMAND}`],
+    ['ESC in a runner argument', { run: ['qemu-arm', '\u001b]52;c;aGk=\u0007'] }, `/1/run/1: ${PLAIN}`],
+    ['CR in a runner argument', { run: ['qemu-arm', 'x\r::error::forged'] }, `/1/run/1: ${PLAIN}`],
+    ['a C1 control in a runner argument', { run: ['qemu-arm', 'x\u009b2J'] }, `/1/run/1: ${PLAIN}`],
+    ['a package with a space', { packages: ['gcc make'] }, `/1/packages/0: ${PKG}`],
+    ['a package with a newline', { packages: ['gcc\nstatus-logger=x'] }, `/1/packages/0: ${PKG}`],
+    ['a package that is an apt option', { packages: ['--allow-unauthenticated'] }, `/1/packages/0: ${PKG}`],
+    ['a package with an -o', { packages: ['-oAPT::Get::AllowUnauthenticated=1'] }, `/1/packages/0: ${PKG}`],
+    ['a package with upper case', { packages: ['GCC'] }, `/1/packages/0: ${PKG}`],
+    ['a package with a bad arch', { packages: ['musl:$(id)'] }, `/1/packages/0: ${PKG}`],
+    ['dpkgArch an option', { dpkgArch: '--force-all' }, '/1/dpkgArch: must be a Debian architecture name such as "arm64" or "ppc64el"'],
+    ['debArch with a newline', { debArch: 'arm64\nx' }, '/1/debArch: must be a Debian architecture name such as "arm64" or "ppc64el"'],
+    ['debSuite an option', { debSuite: '-x' }, '/1/debSuite: must be a Debian suite name such as "trixie" or "sid"'],
+    ['a name with a slash', { name: '../x' }, '/1/name: must be a plain name: a lower-case letter or digit, then lower-case letters, digits, "_", "." or "-" (at most 64)'],
+    ['goarch with a space', { goarch: 'arm GOFLAGS=-x' }, '/1/goarch: must be a GOARCH value such as "arm64" (lower-case letters and digits)'],
+    ['cpu with a newline', { cpu: 'a7\n' }, '/1/cpu: must be a CPU model as qemu names it (letters, digits and "_.,=+-", such as "cortex-a53" or "rv64,zba=false")'],
+    ['a cflag with a space', { cflags: ['-O2 -fplugin=x'] }, '/1/cflags/0: a flag starts with "-" and is one word of letters, digits and "_=.,+/:-" (no space, no shell metacharacter)'],
+    ['a cflag with a command substitution', { cflags: ['-O2$(id>/x)'] }, '/1/cflags/0: a flag starts with "-" and is one word of letters, digits and "_=.,+/:-" (no space, no shell metacharacter)'],
+    ['a cflag with a backquote', { cflags: ['-D`id`'] }, '/1/cflags/0: a flag starts with "-" and is one word of letters, digits and "_=.,+/:-" (no space, no shell metacharacter)'],
+    ['python a shell word', { python: ['python3;id'] }, `/1/python/0: ${COMMAND}`],
+    ['java with a control character', { java: ['/usr/bin/java', '-Dx=\u0000'] }, `/1/java/1: ${PLAIN}`],
+    ['a canary level with ESC', { noCanary: undefined, canary: { level: '\u001b[2J', asm: 'nop' } }, `/1/canary/level: ${PLAIN}`],
+    ['a canary asm with CR', { noCanary: undefined, canary: { level: 'v8', asm: 'nop\r' } }, '/1/canary/asm: must be assembler text: newlines and tabs, no other control character'],
+    ['noCanary with a newline', { noCanary: 'x\n::warning::y' }, `/1/noCanary: ${PLAIN}`],
+    ['noGccgo with BEL', { noGccgo: 'x\u0007' }, `/1/noGccgo: ${PLAIN}`],
+  ];
+  for (const [what, over, line] of vectors) t.same(lines(over), [`rows.json: ${line}`], what);
+  const GOENV = "holds only Go's CPU-level variables: GOAMD64, GO386, GOARM64, GORISCV64, GOPPC64, GOMIPS, GOMIPS64 (GOFLAGS, GOTOOLCHAIN, GOPROXY and the like are the harness's)";
+  for (const key of ['GOFLAGS', 'GOTOOLCHAIN', 'GOPROXY', 'GOCACHE', 'CC', 'GOARM', 'GOEXPERIMENT'])
+    t.same(lines({ goenv: { [key]: 'x' } }), [`rows.json: /1/goenv: "${key}" is not allowed: goenv ${GOENV}`], `goenv ${key}`);
+  t.same(lines({ goenv: { GOFLAGS: '-toolexec=/bin/sh' } }), [`rows.json: /1/goenv: "GOFLAGS" is not allowed: goenv ${GOENV}`], 'a refused key is one line, not one more for its value');
+  t.same(lines({ goenv: { GOAMD64: 'v3 -toolexec=x' } }), ['rows.json: /1/goenv/GOAMD64: must be a value such as "v3" or "sse2" (lower-case letters, digits, "." and ",")']);
+  t.same(lines({ goenv: { GOAMD64: 'v3' }, run: ['/bin/sh', '-c', 'exec "$@"', 'sh'], cc: '/usr/bin/gcc', packages: ['musl-dev:arm64', 'g++-14'] }), [], 'CPU-level goenv, a shell runner, an absolute cc, qualified packages: allowed');
+  t.same(lines({ goenv: { 'GO\n::error::forged': 'x' } }), [`rows.json: /1/goenv: "GO\\n::error::forged" is not allowed: goenv ${GOENV}`], 'a made-up key is shown escaped');
+  t.same(lines({ '\u001b]52;c;aGk=\u0007': 1 }), ['rows.json: /1: unknown field "\\u001b]52;c;aGk=\\u0007"'], "an unknown field's name is shown escaped");
+  t.same(lines({ cc: 'gcc$(id)', packages: ['a b'] }), [`rows.json: /1/cc: ${COMMAND}`, `rows.json: /1/packages/0: ${PKG}`], 'every problem, one line each');
+});
+
+t.test('the built-in table passes the row schema its users\' rows must pass', async (t) => {
+  for (const { expect: _rules, ...p } of PLATFORMS) t.same(validateRow(p), [], p.name);
 });

@@ -117,8 +117,8 @@ t.test('renderMarkdown', async (t) => {
     `| link | ✅ pass | ☑️ xfail: musl init argv (go#13492) | ✅ pass | ❌ fail: ${SIGILL.slice(0, 47)}… | ☑️ xfail: musl init argv (go#13492) | ☑️ xfail: musl init argv (go#13492) |`,
   );
   t.ok(md.includes('\n**12 cells: 5 pass, 1 fail, 6 xfail, 0 xpass, 0 timeout, 0 error, 0 flaky, 0 na**\n'), 'the counts line');
-  t.ok(md.includes("\n- IE TLS (go#54805): https://github.com/golang/go/issues/54805 — musl's dlopen refuses initial-exec TLS\n"), 'upstream link with its reason');
-  t.ok(md.includes('\n- musl init argv (go#13492): https://github.com/golang/go/issues/13492\n'), 'upstream link without a reason');
+  t.ok(md.includes("\n- IE TLS (go#54805): <https://github.com/golang/go/issues/54805> — musl's dlopen refuses initial-exec TLS\n"), 'upstream link, an autolink, with its reason');
+  t.ok(md.includes('\n- musl init argv (go#13492): <https://github.com/golang/go/issues/13492>\n'), 'upstream link without a reason');
   t.equal(md.split('https://github.com/golang/go/issues/54805').length - 1, 1, 'each upstream bug listed once');
   t.ok(md.includes('\nLegend:\n'));
   for (const v of VERDICTS) t.ok(md.includes(`\n- ${SYMBOL[v]} **${v}**: ${MEANING[v]}`), `legend for ${v}`);
