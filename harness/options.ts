@@ -33,6 +33,7 @@ export interface RunValues {
   probes?: boolean;
   repeat?: string;
   'max-failures'?: string;
+  'build-quota'?: string;
   shard?: string;
   'shard-costs'?: string;
   'docker-host'?: string;
@@ -59,6 +60,8 @@ export interface RunConfig extends MatrixSelection {
   resultsArg: string;
   /** Absolute: the artifact and Go build cache. */
   cacheDir: string;
+  /** MiB one build step may write outside its lane's tmpfs (outputs, Go build cache entries); also its largest file. */
+  buildQuotaMiB?: number;
   /** Ignore cached artifacts (they are rebuilt and stored again) and measure the emulation again. */
   rebuild: boolean;
   rebuildImages: boolean;
@@ -121,6 +124,7 @@ export const RESULTS_DIR_NAME = 'cshared-matrix-results';
 export function resolveRunConfig(values: RunValues, env: Record<string, string | undefined>, repoRoot: string, cwd = repoRoot): RunConfig {
   const timeout = positiveNumber('timeout', values.timeout, MAX_TIMEOUT_S);
   const maxFailures = positiveInteger('max-failures', values['max-failures']);
+  const buildQuotaMiB = positiveInteger('build-quota', values['build-quota']);
   const defaultResults = defaultResultsDir(repoRoot, cwd);
   const resultsArg = values.results ?? defaultResults;
   const shard = values.shard ? parseShard(values.shard) : undefined;
@@ -148,6 +152,7 @@ export function resolveRunConfig(values: RunValues, env: Record<string, string |
     resultsArg,
     // Inside this repository every run shares results/.cache (the tests' runs stay warm); elsewhere it lives in the results it serves.
     cacheDir: resolve(values.cache ?? join(defaultResults === join(repoRoot, 'results') ? defaultResults : resolve(resultsArg), '.cache')),
+    ...(buildQuotaMiB !== undefined ? { buildQuotaMiB } : {}),
     rebuild: !!values.rebuild,
     rebuildImages: !!values['rebuild-images'],
     pruneImages: !!values['prune-images'],

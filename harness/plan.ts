@@ -122,6 +122,27 @@ export const ELF_BEGIN = '@@csm-elf-begin';
 /** Last line of a build step that ran: "@@csm-cpu 0m1.23s 0m0.45s", the user and system CPU its command used. */
 export const CPU_MARK = '@@csm-cpu';
 
+/** Second-to-last line of a build step that ran: "@@csm-quota <bytes written> <quota bytes> <1 if it reached the quota>". */
+export const QUOTA_MARK = '@@csm-quota';
+
+/** What a step wrote against its quota, from the wrapper's line at the end of its output (after splitCpuMark). */
+export interface QuotaUse {
+  wroteBytes: number;
+  quotaBytes: number;
+  exceeded: boolean;
+}
+
+/**
+ * Split a build step's output (CPU mark already split off) into its log and its
+ * quota line. Only the very last line counts: the wrapper writes it after the
+ * step's log, and always, so a log that prints one mid-way is only log.
+ */
+export function splitQuotaMark(out: string): { out: string; quota?: QuotaUse } {
+  const m = new RegExp(`(^|\\n)${QUOTA_MARK} (\\d+) (\\d+) ([01])\\n?$`).exec(out);
+  if (!m) return { out };
+  return { out: out.slice(0, m.index + m[1]!.length), quota: { wroteBytes: Number(m[2]), quotaBytes: Number(m[3]), exceeded: m[4] === '1' } };
+}
+
 /** Split a build step's stdout into its output and the CPU milliseconds of its command (0 for a cache hit). */
 export function splitCpuMark(stdout: string): { out: string; cpuMs: number } {
   const m = new RegExp(`(^|\\n)${CPU_MARK} (\\d+)m([\\d.]+)s (\\d+)m([\\d.]+)s\\n?$`).exec(stdout);
@@ -135,7 +156,8 @@ export function splitCpuMark(stdout: string): { out: string; cpuMs: number } {
  * the cached outputs into place; on a miss, run the command, then store the
  * outputs with their log and readelf facts. Either way the log comes first on
  * stdout, then ELF_BEGIN and readelf's output for `target`. A command that ran
- * ends stdout with CPU_MARK and its CPU time, whether it succeeded or not.
+ * ends stdout with QUOTA_MARK (what it wrote) and CPU_MARK (its CPU time),
+ * whether it succeeded or not.
  *
  * The script is the harness's, and runs as root with BUILD_CAPS; the command
  * is the case's, and runs as its lane's user (csm-run --run-as), which owns
@@ -143,10 +165,17 @@ export function splitCpuMark(stdout: string): { out: string; cpuMs: number } {
  * returns, every process of that user is dead; the script takes the outputs
  * back (root-owned, not writable by any lane), refuses anything but plain
  * files, and only then reads them and publishes them to the cache.
- * argv: key out target rebuild uid gid home cmd…; needs CSM_ELF_SCRIPT in the environment.
+ *
+ * Disk: what a step writes outside its lane's tmpfs (its outputs in the volume,
+ * its entries in the shared Go build cache on this machine) is bounded while it
+ * runs, by the kernel (RLIMIT_FSIZE: no file of the step grows past the quota)
+ * and by a watchdog that kills the step's user once the total reaches it;
+ * a step over its quota has its outputs and its Go build cache entries removed,
+ * and only a step within it is published to the artifact cache.
+ * argv: key out target rebuild uid gid home quota-bytes cmd…; needs CSM_ELF_SCRIPT in the environment.
  */
 const CACHED_STEP = `set -u
-key=$1 out=$2 target=$3 rebuild=$4 uid=$5 gid=$6 home=$7; shift 7
+key=$1 out=$2 target=$3 rebuild=$4 uid=$5 gid=$6 home=$7 quota=$8; shift 8
 c=${CACHE_DIR}/artifacts/$key
 if [ "$rebuild" != 1 ] && [ -f "$c/.ok" ]; then
   mkdir -p "$out" && cp -a "$c/." "$out/" && rm -f "$out/.ok" "$out/.log" "$out/.elf" || exit 125
@@ -157,18 +186,39 @@ if [ "$rebuild" != 1 ] && [ -f "$c/.ok" ]; then
   exit 0
 fi
 rm -rf "$out" && mkdir -p "$out" && chown "$uid:$gid" "$out" || exit 125
-log=$(mktemp -p ${WRAPPER_TMP}) elf=$(mktemp -p ${WRAPPER_TMP})
-HOME=$home TMPDIR=$home GOPATH=$home/go ${SUPERVISOR} --run-as "$uid:$gid" --fresh "$home" -- "$@" >"$log" 2>&1
+log=$(mktemp -p ${WRAPPER_TMP}) elf=$(mktemp -p ${WRAPPER_TMP}) stamp=$(mktemp -p ${WRAPPER_TMP})
+over=$stamp.over
+# Bytes the step wrote: its outputs, and the Go build cache files of its user it made or changed
+# (by ctime, which, unlike mtime, the step cannot set back).
+written() { { find "$out" -type f -printf '%s\\n'; [ -z "\${GOCACHE:-}" ] || find "$GOCACHE" -type f -user "$uid" -cnewer "$stamp" -printf '%s\\n'; } 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\\n", s }'; }
+( while sleep 1; do [ "$(written)" -lt "$quota" ] || { : >"$over"; ${SUPERVISOR} --run-as "$uid:$gid" -- /bin/sh -c 'kill -KILL -1'; exit 0; }; done ) >/dev/null 2>&1 &
+watchdog=$!
+HOME=$home TMPDIR=$home GOPATH=$home/go prlimit --fsize="$quota" -- ${SUPERVISOR} --run-as "$uid:$gid" --fresh "$home" -- "$@" >"$log" 2>&1
 rc=$?
 # times' second line: the user and system CPU of the shell's children so far, i.e.
-# the command (times must run in this shell, not in a pipeline's subshell).
+# the command (times must run in this shell, not in a pipeline's subshell, and
+# before the watchdog is reaped).
 times >"$elf"
 cpu=$(sed -n 2p "$elf")
-chown -R -h 0:0 "$out" && chmod -R u+rwX,go=rX "$out" || { echo "[cshared-matrix: cannot take back the step's outputs]"; rc=125; }
-odd=$(find "$out" '(' ! -type f ! -type d ')' -o '(' -type f -links +1 ')' | head -n 1)
-if [ -n "$odd" ]; then echo "[cshared-matrix: the step left \${odd#$out/}, which is not a plain file of its own; its outputs are refused]" >>"$log"; rm -rf "$out"; rc=126; fi
+kill "$watchdog" 2>/dev/null; wait "$watchdog" 2>/dev/null
+# EFBIG ("file too large") and SIGXFSZ come only from the RLIMIT_FSIZE above: a full tmpfs says ENOSPC.
+if [ $rc -ne 0 ] && grep -qi -e 'file too large' -e 'file size limit exceeded' "$log"; then : >"$over"; fi
+wrote=$(written)
+if [ -e "$over" ] || [ "$wrote" -ge "$quota" ]; then
+  echo "[cshared-matrix: the step reached its disk quota of $((quota >> 20)) MiB (its outputs and the Go build cache entries it wrote; no file may be larger); its outputs and those entries are removed. --build-quota MIB sets the quota]" >>"$log"
+  rm -rf "$out"; [ -z "\${GOCACHE:-}" ] || find "$GOCACHE" -type f -user "$uid" -cnewer "$stamp" -delete 2>/dev/null
+  rc=123 over=1
+else
+  over=0
+fi
+rm -f "$stamp" "$stamp.over"
+if [ $over = 0 ]; then
+  chown -R -h 0:0 "$out" && chmod -R u+rwX,go=rX "$out" || { echo "[cshared-matrix: cannot take back the step's outputs]"; rc=125; }
+  odd=$(find "$out" '(' ! -type f ! -type d ')' -o '(' -type f -links +1 ')' | head -n 1)
+  if [ -n "$odd" ]; then echo "[cshared-matrix: the step left \${odd#$out/}, which is not a plain file of its own; its outputs are refused]" >>"$log"; rm -rf "$out"; rc=126; fi
+fi
 cat "$log"
-if [ $rc -ne 0 ]; then echo "${CPU_MARK} $cpu"; rm -f "$log" "$elf"; exit $rc; fi
+if [ $rc -ne 0 ]; then echo "${QUOTA_MARK} $wrote $quota $over"; echo "${CPU_MARK} $cpu"; rm -f "$log" "$elf"; exit $rc; fi
 sh -c "$CSM_ELF_SCRIPT" csm-elf "$target" >"$elf" 2>&1
 # Publish atomically: a concurrent run sees the old entry or the whole new one.
 tmp="$c.tmp.$$"
@@ -179,6 +229,7 @@ else
 fi
 echo ${ELF_BEGIN}
 cat "$elf"
+echo "${QUOTA_MARK} $wrote $quota $over"
 echo "${CPU_MARK} $cpu"
 rm -f "$log" "$elf"
 `;
@@ -209,7 +260,7 @@ for p in $pids; do wait $p || exit 1; done
 find "$2" \\( -name .ok -o -name .log -o -name .elf \\) -type f -delete
 `;
 
-export const cachedStep = (key: string, out: string, target: string, rebuild: boolean, lane: number, cmd: string[]): string[] => [
+export const cachedStep = (key: string, out: string, target: string, rebuild: boolean, lane: number, quotaBytes: number, cmd: string[]): string[] => [
   '/bin/sh',
   '-c',
   CACHED_STEP,
@@ -221,6 +272,7 @@ export const cachedStep = (key: string, out: string, target: string, rebuild: bo
   String(buildUid(lane)),
   String(BUILD_GID),
   laneHome(lane),
+  String(quotaBytes),
   ...cmd,
 ];
 
@@ -228,16 +280,25 @@ export const cachedStep = (key: string, out: string, target: string, rebuild: bo
  * Make an image's Go build cache shareable by the lanes: their group, writable
  * by it, new entries inheriting it. Once per cache directory (a mark says so);
  * a cache an earlier version left root-only is converted the first time.
+ * First, a cache over its budget (KiB) is emptied and "csm-trimmed <KiB>"
+ * printed: each step's writes are bounded by its quota, and this bounds what
+ * many runs leave (Go itself only trims entries unused for five days).
  */
-export const shareGoCache = (dir: string): string[] => [
+export const shareGoCache = (dir: string, budgetKiB: number): string[] => [
   '/bin/sh',
   '-c',
   // The lanes must pass through the cache directory (a --cache made by mktemp is 0700) to reach it.
-  `set -e; d=$1; mkdir -p "$d"; chmod go+x ${CACHE_DIR} "$(dirname "$d")"; [ -e "$d/.csm-shared" ] && exit 0
+  `set -e; d=$1 budget=$2; mkdir -p "$d"; chmod go+x ${CACHE_DIR} "$(dirname "$d")"
+kb=$(du -sk "$d" | cut -f1); if [ "$kb" -gt "$budget" ]; then find "$d" -mindepth 1 -delete; echo "csm-trimmed $kb"; fi
+[ -e "$d/.csm-shared" ] && exit 0
 chgrp -R ${BUILD_GID} "$d"; chmod -R g+rwX "$d"; find "$d" -type d -exec chmod g+s {} +; touch "$d/.csm-shared"`,
   'csm-share',
   dir,
+  String(budgetKiB),
 ];
+
+/** The warm marks (WARM_MARK) of an image's groups, by the prefix of their file names: stdGroup starts with the image. */
+export const warmMarkPrefix = (imageId: string): string => `${WARM_MARK}${imageShort(imageId)}-`;
 
 /**
  * go build for one library. Without a go.mod the package's files are named,

@@ -65,6 +65,7 @@ ${describePlatforms(PLATFORMS)}
                     emulation slowdown again (results are never cached: every run runs every host)
   --cache DIR       artifact and Go build cache (default: <results>/.cache; in this repository
                     results/.cache, shared by every run)
+  --build-quota MIB disk one build step may fill, outputs and Go build cache together (default: 1024)
   --image-cache DIR toolchain images saved there as .tar.zst by recipe hash after a build, and
                     loaded from there instead of rebuilt (for CI runners that start bare)
   --rebuild-images  rebuild the toolchain images even if their recipes are unchanged
@@ -96,6 +97,7 @@ const OPTIONS = {
   probes: { type: 'boolean' },
   repeat: { type: 'string' },
   'max-failures': { type: 'string' },
+  'build-quota': { type: 'string' },
   shard: { type: 'string' },
   'shard-costs': { type: 'string' },
   'docker-host': { type: 'string' },

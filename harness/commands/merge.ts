@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, realpathSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, realpathSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { REPO_ROOT } from '../edge/repo.js';
 import { EXIT, InfraError, UsageError } from '../core/errors.js';
 import { logDirFor, mergeResults, shardGaps } from '../core/merge.js';
 import { EXIT_CODES_HELP, type RunResults } from '../core/results.js';
 import { parseCommandLine, sayLine } from '../cli-common.js';
 import { resolveRunConfig } from '../options.js';
-import { readRun } from '../edge/runs.js';
+import { openRunFile, readRun, RefusedRunFile } from '../edge/runs.js';
 import { pointLatest } from '../edge/files.js';
 import { DEFAULT_REPORTERS, makeReporters } from '../reporters/index.js';
 import { multiplex } from '../reporters/reporter.js';
@@ -20,7 +20,9 @@ Merges several runs — typically the shards of one matrix (npm run matrix --
 cells of every run in matrix order, counts and exit code recomputed, and every
 report format written over it. Each run's log files are copied into the
 merged run as logs/<run id>/<their path in the run>, so the merged run
-directory stands alone. \`latest\` is pointed at the merged run.
+directory stands alone; only regular files inside a run directory are read
+(a symbolic link, or a path leading out, is left out with one line).
+\`latest\` is pointed at the merged run.
 
   <run>           a run directory (or its results.json), or a results root (the --results
                   DIR of a run: its latest run is taken); a cell in two runs is an error
@@ -30,8 +32,8 @@ directory stands alone. \`latest\` is pointed at the merged run.
                   for a test-report action)
   -h, --help      this text
 
-From the merged cells, as for npm run matrix; 2 also means unreadable results,
-and 3 also a missing shard (without --partial) or a merged run that could not
+From the merged cells, as for npm run matrix; 2 also means unreadable results
+or a log that was left out (a link, or outside its run), and 3 also a missing shard (without --partial) or a merged run that could not
 be written.
 ${EXIT_CODES_HELP}`;
 
@@ -43,25 +45,49 @@ function mergedRunId(id: string): string {
   return `merged-${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
-/** Copy the log files a run's cells name into the merged run, under logDirFor(run); returns how many were missing. */
-function copyLogs(run: { results: RunResults; dir: string }, runDir: string): number {
+/** Copy one open file to `to`, a chunk at a time (a log can be large). */
+function copyFromFd(fd: number, to: string): void {
+  const out = openSync(to, 'w');
+  try {
+    const buf = Buffer.alloc(1 << 16);
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) writeSync(out, buf, 0, n);
+  } finally {
+    closeSync(out);
+  }
+}
+
+interface CopyTally {
+  missing: number;
+  refused: number;
+}
+
+/**
+ * Copy the log files a run's cells name into the merged run, under logDirFor(run). Only the
+ * run's own regular files are copied (edge/runs.ts openRunFile): a link is refused with one
+ * line, so the merged reports never inline what it points at.
+ */
+function copyLogs(run: { results: RunResults; dir: string }, runDir: string, tally: CopyTally): void {
   const dest = join(runDir, logDirFor(run.results));
-  let missing = 0;
   for (const rel of new Set(run.results.cells.flatMap((c) => Object.values(c.logs)))) {
-    const from = resolve(run.dir, rel);
-    if (isAbsolute(rel) || !from.startsWith(run.dir + sep)) continue; // not in the run directory: nothing to copy
     const to = join(dest, rel);
+    let fd: number | undefined;
     try {
+      fd = openRunFile(run.dir, rel);
       mkdirSync(dirname(to), { recursive: true });
-      copyFileSync(from, to);
+      copyFromFd(fd, to);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      if (err.code === 'ENOENT' && err.path === from) missing++;
+      if (e instanceof RefusedRunFile) {
+        tally.refused++;
+        sayLine(`merge: ${e.message}; left out of the merged run`);
+      } else if (err.code === 'ENOENT' && fd === undefined) tally.missing++;
+      else if (err.code === 'EISDIR' && fd === undefined) continue; // a repro cell's bundle: not carried over
       else if (err.code === 'ENOSPC') throw new InfraError(`disk full while copying logs to ${dest}; free space and rerun`);
-      else throw new InfraError(`cannot copy ${from} to ${to}: ${err.message}`);
+      else throw new InfraError(`cannot copy ${join(run.dir, rel)} to ${to}: ${err.message}`);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
   }
-  return missing;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -89,7 +115,9 @@ export async function main(argv: string[]): Promise<number> {
   const runDir = join(realResults, runId);
   const merged = { ...whole, run: { ...whole.run, id: runId } };
   mkdirSync(runDir, { recursive: true });
-  const missing = runs.reduce((n, r) => n + copyLogs(r, runDir), 0);
+  const tally: CopyTally = { missing: 0, refused: 0 };
+  for (const r of runs) copyLogs(r, runDir, tally);
+  const { missing } = tally;
   if (missing) sayLine(`${missing} log file${missing > 1 ? 's' : ''} named in the runs' results ${missing > 1 ? 'are' : 'is'} missing; the reports say so`);
   try {
     await multiplex(reporters).onEnd(merged, runDir);
@@ -98,7 +126,10 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
   pointLatest(realResults, runId);
-  return gaps && !o.partial ? Math.max(merged.exitCode === EXIT.interrupted ? 0 : merged.exitCode, EXIT.infra) : merged.exitCode;
+  const byCells = merged.exitCode === EXIT.interrupted ? 0 : merged.exitCode;
+  // A refused file is bad input: the merged run is written without it, and the exit says so.
+  if (gaps && !o.partial) return Math.max(byCells, EXIT.infra);
+  return tally.refused ? Math.max(byCells, EXIT.usage) : merged.exitCode;
 }
 
 

@@ -64,7 +64,9 @@ export function outcomeOf(obs: CellObservation, pass: CaseFile['pass']): Outcome
   if (obs.buildFailure) {
     const b = obs.buildFailure;
     const text = `${b.stage === 'build' ? 'go build' : 'C compile'} of ${b.what} failed\n${tail(b.log, 60)}`;
-    return { kind: 'fail', stage: b.stage, summary: `${b.stage === 'build' ? 'go build' : 'compile'} ${b.what} failed`, failureText: text, checks: none };
+    // Over quota is the case's doing (what it builds is that big), so a fail, saying the limit.
+    const why = b.quotaMiB !== undefined ? `exceeded the disk quota of ${b.quotaMiB} MiB (--build-quota)` : 'failed';
+    return { kind: 'fail', stage: b.stage, summary: `${b.stage === 'build' ? 'go build' : 'compile'} ${b.what} ${why}`, failureText: text, checks: none };
   }
   const run = obs.run;
   if (!run) return { kind: 'error', stage: 'run', summary: 'the host never ran', failureText: 'the host never ran', checks: none };

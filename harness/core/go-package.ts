@@ -1,5 +1,6 @@
 import type { ExpectationRule } from './types.js';
 import type { ProbeExpectations } from './probes.js';
+import { goModRequirements } from './go-mod.js';
 
 /**
  * Zero-config mode: a Go package on its own (`cshared-matrix ./mylib`) becomes
@@ -27,17 +28,6 @@ export function skippedInPackage(name: string): boolean {
   return name.startsWith('.') || name.startsWith('_') || name === 'testdata' || name === 'node_modules' || name === 'cshared-matrix-results';
 }
 
-/** The modules a go.mod requires (both the one-line and the block form). */
-export function requiredModules(goMod: string): string[] {
-  const text = goMod.replace(/\/\/.*$/gm, '');
-  const mods: string[] = [];
-  for (const m of text.matchAll(/^\s*require\s+(?:\(([^)]*)\)|(\S+)\s+\S+)/gm)) {
-    if (m[2]) mods.push(m[2]);
-    else for (const line of (m[1] ?? '').split('\n')) if (line.trim()) mods.push(line.trim().split(/\s+/)[0]!);
-  }
-  return mods;
-}
-
 /** The names of the package's //export functions, in file order. */
 export function exportsOf(goFiles: readonly { text: string }[]): string[] {
   return goFiles.flatMap((f) => [...f.text.matchAll(/^\/\/export\s+([A-Za-z_][A-Za-z0-9_]*)/gm)].map((m) => m[1]!));
@@ -52,7 +42,10 @@ export function goPackageProblems(f: GoPackageFacts): string[] {
   const notMain = f.goFiles.filter((g) => packageName(g.text) !== 'main').map((g) => g.name);
   if (notMain.length) problems.push(`${f.shown}: ${notMain.join(', ')} ${notMain.length > 1 ? 'are' : 'is'} not package main: -buildmode=c-shared builds a package main whose //export functions a C host calls`);
   else if (!exportsOf(f.goFiles).length) problems.push(`${f.shown}: no //export functions: the library would give a host nothing to call; mark at least one function with //export Name`);
-  const needs = f.goMod ? requiredModules(f.goMod) : [];
+  const read = f.goMod ? goModRequirements(f.goMod) : { modules: [] };
+  // go build would stop at this line; saying so now keeps every problem of the input before the engine.
+  if ('error' in read) return [...problems, `${f.shown}/go.mod:${read.error.line}: ${read.error.message} (go refuses this go.mod; fix that line)`];
+  const needs = read.modules;
   if (needs.length && !f.vendored)
     problems.push(`${f.shown}/go.mod: requires ${needs[0]}${needs.length > 1 ? ` and ${needs.length - 1} more` : ''}, but there is no vendor/ directory: builds run without network; run "go mod vendor" in ${f.shown} and keep vendor/`);
   return problems;

@@ -106,6 +106,18 @@ export function rebaseLog(dir: string, path: string): string {
   return posix.normalize(posix.join(dir, path));
 }
 
+/**
+ * Why a path a results.json names is not a file of its run (undefined if it is one, lexically):
+ * results.json is data its producer chose, and merge copies only what lies inside the run directory.
+ */
+export function runFileProblem(rel: string): string | undefined {
+  if (rel === '' || rel.includes('\0')) return 'not a file name';
+  if (posix.isAbsolute(rel)) return 'an absolute path, outside the run directory';
+  const normal = posix.normalize(rel);
+  if (normal === '.' || normal === '..' || normal.startsWith('../')) return 'a path that leaves the run directory';
+  return undefined;
+}
+
 /** Statistics in the run record (builds, resources, phases): records of numbers. */
 const STAT_FIELDS = ['builds', 'resources', 'phases'];
 /** Flags that hold for the merged run if they held for any part. */

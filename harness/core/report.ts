@@ -41,10 +41,29 @@ function nameFromFirstLine(text: string, ext: string): string | undefined {
   return m?.[1];
 }
 
-function uniqueName(base: string, taken: Set<string>): string {
-  if (!taken.has(base)) return (taken.add(base), base);
-  const [stem, ext] = base.split(/\.(?=[^.]+$)/) as [string, string];
-  for (let i = 2; ; i++) if (!taken.has(`${stem}${i}.${ext}`)) return (taken.add(`${stem}${i}.${ext}`), `${stem}${i}.${ext}`);
+/**
+ * The names a report's files get: `main.go`, then `main2.go`, `main3.go`… for
+ * the same name again. Each name remembers the suffix it reached, so a report
+ * of thousands of same-named blocks is named in linear time, not by rescanning
+ * from 2 each time.
+ */
+class FileNames {
+  private readonly taken = new Set<string>();
+  private readonly nextSuffix = new Map<string, number>();
+
+  claim(base: string): string {
+    if (!this.taken.has(base)) return this.take(base);
+    const [stem, ext] = base.split(/\.(?=[^.]+$)/) as [string, string];
+    let i = this.nextSuffix.get(base) ?? 2;
+    while (this.taken.has(`${stem}${i}.${ext}`)) i++;
+    this.nextSuffix.set(base, i + 1);
+    return this.take(`${stem}${i}.${ext}`);
+  }
+
+  private take(name: string): string {
+    this.taken.add(name);
+    return name;
+  }
 }
 
 /** The error lines of a report: lines of output blocks and prose that say something failed. */
@@ -61,7 +80,7 @@ function rankErrors(lines: string[]): string[] {
 
 export function parseMarkdownReport(markdown: string): ParsedReport {
   const out: ParsedReport = { goFiles: [], reportedErrors: [], ignored: [] };
-  const taken = new Set<string>();
+  const names = new FileNames();
   const commands: string[] = [];
   const tokens = marked.lexer(markdown);
   const visit = (toks: readonly { type: string }[]) => {
@@ -69,7 +88,7 @@ export function parseMarkdownReport(markdown: string): ParsedReport {
       if (t.type === 'code') {
         const { lang = '', text } = t as Tokens.Code;
         const l = lang.toLowerCase();
-        if (l === 'go' || l === 'golang' || (!l && looksGo(text))) out.goFiles.push({ path: uniqueName(nameFromFirstLine(text, 'go') ?? 'main.go', taken), content: `${text}\n` });
+        if (l === 'go' || l === 'golang' || (!l && looksGo(text))) out.goFiles.push({ path: names.claim(nameFromFirstLine(text, 'go') ?? 'main.go'), content: `${text}\n` });
         else if (l === 'python' || l === 'py' || (!l && looksPython(text))) out.pythonHost ??= { path: 'host.py', content: `${text}\n` };
         else if ((l === 'c' || !l) && looksC(text)) out.cHost ??= { path: 'host.c', content: `${text}\n` };
         else if (/^(sh|bash|console|shell|shell-session|text|txt|)$/.test(l)) {
@@ -103,9 +122,9 @@ export function parseMarkdownReport(markdown: string): ParsedReport {
 /** A directory report: its .go files, one host (.py or .c), and any .md/.txt for the error text and build line. */
 export function parseDirectoryReport(files: ReportFile[]): ParsedReport {
   const out: ParsedReport = { goFiles: [], reportedErrors: [], ignored: [] };
-  const taken = new Set<string>();
+  const names = new FileNames();
   for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : 1))) {
-    if (f.path.endsWith('.go') && !f.path.endsWith('_test.go')) out.goFiles.push({ path: uniqueName(f.path.split('/').pop()!, taken), content: f.content });
+    if (f.path.endsWith('.go') && !f.path.endsWith('_test.go')) out.goFiles.push({ path: names.claim(f.path.split('/').pop()!), content: f.content });
     else if (f.path.endsWith('.py')) out.pythonHost ??= { path: 'host.py', content: f.content };
     else if (f.path.endsWith('.c') && looksC(f.content)) out.cHost ??= { path: 'host.c', content: f.content };
     else if (/\.(md|markdown|txt)$/.test(f.path)) {

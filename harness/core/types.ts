@@ -206,7 +206,13 @@ export interface CellObservation {
   /** Set when the infrastructure (engine, image, exec) failed: the verdict is "error". */
   infraError?: { stage: Stage; message: string };
   /** A build step that failed: Go library build or host/C-library compile. */
-  buildFailure?: { stage: 'build' | 'host-compile'; what: string; log: string };
+  buildFailure?: {
+    stage: 'build' | 'host-compile';
+    what: string;
+    log: string;
+    /** The step reached its disk quota (MiB): what it wrote was removed. */
+    quotaMiB?: number;
+  };
   run?: {
     end: ProcessEnd;
     /** What was kept of each stream: its head and its tail (see core/frames.ts). */

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type Docker from 'dockerode';
@@ -46,10 +46,20 @@ export async function prepareVolume(session: Session, builder: Docker.Container,
   if (r.exitCode !== 0) throw new InfraError(`cannot compile the run supervisor: ${r.stderr.trim()}`);
 }
 
-/** Make an image's Go build cache (under /cache) shareable by the lanes' users. */
-export async function shareGoCache(session: Session, builder: Docker.Container, imageId: string): Promise<void> {
-  const g = await session.exec(builder, plan.shareGoCache(`${plan.CACHE_DIR}/${plan.goCacheRel(imageId)}`), { deadlineMs: 10 * 60_000 });
+/**
+ * Make an image's Go build cache (under /cache) shareable by the lanes' users,
+ * emptied first if it is over the session's budget; then its warm marks go too,
+ * so the scheduler warms the standard library again before building in parallel.
+ * Returns the KiB it held when it was emptied.
+ */
+export async function shareGoCache(session: Session, builder: Docker.Container, imageId: string): Promise<number | undefined> {
+  const g = await session.exec(builder, plan.shareGoCache(`${plan.CACHE_DIR}/${plan.goCacheRel(imageId)}`, session.limits.goCacheBudgetMiB * 1024), { deadlineMs: 10 * 60_000 });
   if (g.exitCode !== 0) throw new InfraError(`cannot prepare the Go build cache: ${g.stderr.trim().split('\n').pop() ?? ''}`);
+  const trimmed = /^csm-trimmed (\d+)$/m.exec(g.stdout);
+  if (!trimmed) return undefined;
+  const marks = session.cacheDir ? join(session.cacheDir, 'go-build') : undefined;
+  if (marks && existsSync(marks)) for (const f of readdirSync(marks)) if (f.startsWith(plan.warmMarkPrefix(imageId))) rmSync(join(marks, f), { force: true });
+  return Number(trimmed[1]);
 }
 
 export interface BuildStep {
@@ -65,7 +75,8 @@ export interface BuildStep {
 /**
  * One build step through the artifact cache (plan.cachedStep), on `lane`: the
  * command runs as that lane's user and can write only `out` and the lane's
- * home. The exit code is the command's, 128+N for a signal, -1 at the deadline.
+ * home, within the session's build quota. The exit code is the command's,
+ * 128+N for a signal, -1 at the deadline, 123 when the step reached its quota.
  */
 export async function runBuildStep(
   session: Session,
@@ -74,7 +85,7 @@ export async function runBuildStep(
   step: BuildStep,
   opts: { nonce: string; rebuild: boolean; deadlineMs: number },
 ): Promise<ExecResult> {
-  const cmd = plan.cachedStep(step.akey, step.out, step.target, opts.rebuild, lane, step.cmd);
+  const cmd = plan.cachedStep(step.akey, step.out, step.target, opts.rebuild, lane, session.limits.buildQuotaMiB * 2 ** 20, step.cmd);
   // The wrapper reads the artifact's ELF facts with the harness's own script.
   const env = [...step.env, `CSM_ELF_SCRIPT=${ELF_SCRIPT}`];
   const res = await session.runSupervised(builder, [plan.SUPERVISOR, String(opts.deadlineMs), opts.nonce, '--', ...cmd], { env, workdir: step.workdir, deadlineMs: opts.deadlineMs + 20_000 }, lane);

@@ -10,12 +10,19 @@ import { BUILD_CAPS, BUILD_GID, buildUid, CACHE_DIR, laneHome, RUN_CAPS, SUPERVI
 export interface Limits {
   buildMemoryMiB: number;
   buildPids: number;
+  /**
+   * What one build step may write outside its lane's tmpfs (its outputs, its Go build
+   * cache entries), and the largest file it may write: plan.ts CACHED_STEP. --build-quota.
+   */
+  buildQuotaMiB: number;
+  /** An image's Go build cache over this at the start of a run is emptied first (plan.ts shareGoCache). */
+  goCacheBudgetMiB: number;
   runMemoryMiB: number;
   runPids: number;
   runCpus: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { buildMemoryMiB: 4096, buildPids: 4096, runMemoryMiB: 1024, runPids: 256, runCpus: 1 };
+export const DEFAULT_LIMITS: Limits = { buildMemoryMiB: 4096, buildPids: 4096, buildQuotaMiB: 1024, goCacheBudgetMiB: 8192, runMemoryMiB: 1024, runPids: 256, runCpus: 1 };
 
 export interface SpecInput {
   image: string;

@@ -20,7 +20,7 @@ export const BUILD_DEADLINE_MS = 15 * 60_000;
  */
 export type BuildOutcome =
   | { kind: 'built'; log: string; logPath: string }
-  | { kind: 'failed'; log: string; logPath: string }
+  | { kind: 'failed'; log: string; logPath: string; quota?: plan.QuotaUse }
   | { kind: 'infra'; message: string }
   | { kind: 'skipped' };
 
@@ -121,12 +121,13 @@ export class Builds {
     if (ran === 'skipped') return { kind: 'skipped' };
     const { r, ms } = ran;
     if (r.deadlineHit) return { kind: 'infra', message: `build step did not finish within ${BUILD_DEADLINE_MS / 60_000} minutes: ${st.cmd.join(' ')}` };
-    const { out, cpuMs } = this.takeFacts(st, r.stdout);
+    const { out, cpuMs, quota } = this.takeFacts(st, r.stdout);
     const hit = out.includes('[cshared-matrix: artifact cache hit ');
     if (st.group && !hit && r.exitCode === 0) this.markWarm(st.group);
     this.count(st, { ms, cpuMs, hit });
     this.cfg.logs.write(st.logRel, `$ cd ${st.workdir} && ${plan.shellLine(st.env, st.cmd)}\n${out}${r.stderr}\n[exit ${r.exitCode}, ${(ms / 1000).toFixed(2)} s${hit ? ', from the artifact cache' : ''}]\n`);
-    return { kind: r.exitCode === 0 ? 'built' : 'failed', log: `${out}${r.stderr}`, logPath: st.logRel };
+    if (r.exitCode === 0) return { kind: 'built', log: `${out}${r.stderr}`, logPath: st.logRel };
+    return { kind: 'failed', log: `${out}${r.stderr}`, logPath: st.logRel, ...(quota?.exceeded ? { quota } : {}) };
   }
 
   /** Wait for the scheduler, then run the step on a free lane. */
@@ -147,14 +148,16 @@ export class Builds {
     });
   }
 
-  /** The step's output without the ELF facts the wrapper appended (they are kept by target path). */
-  private takeFacts(st: StepPlan, raw: string): { out: string; cpuMs: number } {
-    const { out: stdout, cpuMs } = plan.splitCpuMark(raw);
+  /** The step's output without the wrapper's marks and the ELF facts it appended (they are kept by target path). */
+  private takeFacts(st: StepPlan, raw: string): { out: string; cpuMs: number; quota?: plan.QuotaUse } {
+    const { out: marked, cpuMs } = plan.splitCpuMark(raw);
+    const { out: stdout, quota } = plan.splitQuotaMark(marked);
+    const used = { cpuMs, ...(quota ? { quota } : {}) };
     // The marker opens a line; a silent build puts it on the very first one.
     const m = new RegExp(`(^|\\n)${plan.ELF_BEGIN}\\n`).exec(stdout);
-    if (!m) return { out: stdout, cpuMs };
+    if (!m) return { out: stdout, ...used };
     this.elfByPath.set(st.target, parseReadelf(stdout.slice(m.index + m[0].length)));
-    return { out: stdout.slice(0, m.index + m[1]!.length), cpuMs };
+    return { out: stdout.slice(0, m.index + m[1]!.length), ...used };
   }
 
   private count(st: StepPlan, t: { ms: number; cpuMs: number; hit: boolean }): void {

@@ -133,7 +133,7 @@ export class CellRunner {
       }
       w.logs[st.logName] = b.logPath;
       if (b.kind === 'failed') {
-        w.obs = { buildFailure: { stage: st.stage, what: st.what, log: b.log } };
+        w.obs = { buildFailure: { stage: st.stage, what: st.what, log: b.log, ...(b.quota ? { quotaMiB: Math.round(b.quota.quotaBytes / 2 ** 20) } : {}) } };
         return;
       }
     }

@@ -114,7 +114,7 @@ const prepare: Task<RunState> = {
   name: 'prepare',
   run: async (s) => {
     mkdirSync(join(s.cfg.cacheDir, 'artifacts'), { recursive: true });
-    const session = (s.session = new Session(need(s.docker, 'the engine'), s.runId, DEFAULT_LIMITS, s.cfg.cacheDir, s.cfg.jobs));
+    const session = (s.session = new Session(need(s.docker, 'the engine'), s.runId, { ...DEFAULT_LIMITS, buildQuotaMiB: s.cfg.buildQuotaMiB ?? DEFAULT_LIMITS.buildQuotaMiB }, s.cfg.cacheDir, s.cfg.jobs));
     await session.open();
     const matrix = need(s.matrix, 'the matrix');
     const preparer = new Preparer(session, matrix.cases, matrix.platforms);

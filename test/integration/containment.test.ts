@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import t from 'tap';
 import { $ } from 'zx';
 import { loadCase } from '../../harness/edge/case-files.js';
-import type { RunResults } from '../../harness/core/results.js';
 import { prepareVolume, runBuildStep, shareGoCache } from '../../harness/edge/build-step.js';
 import { ensureEngine } from '../../harness/edge/engine.js';
 import { DEFAULT_LIMITS, leftovers, Session } from '../../harness/edge/sandbox.js';
+import { type Cell, matrixRunner, NEWEST_GO } from './cli-run.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const faults = join(root, 'test', 'fixtures', 'faults');
@@ -24,20 +24,8 @@ t.teardown(() => rmSync(resultsDir, { recursive: true, force: true }));
 t.teardown(() => rmSync(cacheDir, { recursive: true, force: true }));
 
 const docker = await ensureEngine((l) => t.comment(l));
-const go = JSON.parse(readFileSync(join(root, 'images', 'go', 'versions.json'), 'utf8')).versions.at(-1).version as string;
-type Cell = RunResults['cells'][number];
-
-async function matrix(...args: string[]) {
-  const p = await $({ cwd: root, nothrow: true, quiet: !process.env.CSM_TEST_VERBOSE, env: { ...process.env, CI: '1' } })`npx tsx harness/cli.ts --results ${resultsDir} --cache ${cacheDir} ${args}`;
-  const file = join(resultsDir, 'latest', 'results.json');
-  const results = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RunResults) : undefined;
-  const cell = (id: string): Cell => {
-    const c = results?.cells.find((x) => x.id === id);
-    if (!c) throw new Error(`no cell ${id} (exit ${p.exitCode}):\n${(p.stdout + p.stderr).slice(-3000)}`);
-    return c;
-  };
-  return { code: p.exitCode, out: p.stdout + p.stderr, stderr: p.stderr, results, cell };
-}
+const go = NEWEST_GO;
+const matrix = matrixRunner(resultsDir, cacheDir);
 
 const log = (c: Cell, name = 'run') => readFileSync(join(resultsDir, 'latest', c.logs[name]!), 'utf8');
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');

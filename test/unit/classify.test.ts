@@ -212,6 +212,11 @@ t.test('build failures', async (t) => {
   t.equal(go.stage, 'build');
   t.equal(go.summary, 'go build libhello.so failed');
   t.equal(go.failureText, 'go build of libhello.so failed\n# command-line-arguments\n./hello.go:9:2: undefined: x');
+
+  const big = classify({ buildFailure: { stage: 'build', what: 'libbig.so', log: 'link: write: file too large\n[cshared-matrix: the step reached its disk quota of 64 MiB …]', quotaMiB: 64 } }, link.pass, undefined);
+  t.equal(big.verdict, 'fail', 'over the disk quota: the case\'s doing, a fail, never an error');
+  t.equal(big.stage, 'build');
+  t.equal(big.summary, 'go build libbig.so exceeded the disk quota of 64 MiB (--build-quota)', 'the summary says the quota and its limit');
 });
 
 t.test('infrastructure errors are "error", never pass or fail', async (t) => {

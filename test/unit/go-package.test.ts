@@ -1,7 +1,8 @@
 import t from 'tap';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { exportsOf, goPackageProblems, libraryName, packageCase, packageCaseName, packageRules, requiredModules, skippedInPackage, type GoPackageFacts } from '../../harness/core/go-package.js';
+import { goModRequirements } from '../../harness/core/go-mod.js';
+import { exportsOf, goPackageProblems, libraryName, packageCase, packageCaseName, packageRules, skippedInPackage, type GoPackageFacts } from '../../harness/core/go-package.js';
 import { probeCases } from '../../harness/core/probes.js';
 import { UsageError } from '../../harness/core/errors.js';
 import { loadGoPackages, sortPaths } from '../../harness/edge/go-package.js';
@@ -38,9 +39,9 @@ t.test('exports: every //export line, in order', async (t) => {
 });
 
 t.test('go.mod requirements, both forms, comments ignored', async (t) => {
-  t.same(requiredModules('module a\n\ngo 1.22\n'), []);
-  t.same(requiredModules('module a\nrequire golang.org/x/sys v0.1.0 // indirect\n'), ['golang.org/x/sys']);
-  t.same(requiredModules('module a\nrequire (\n\tgithub.com/x/y v1.2.3\n\t// a comment\n\tgithub.com/z/w v0.0.1 // indirect\n)\n'), ['github.com/x/y', 'github.com/z/w']);
+  t.same(goModRequirements('module a\n\ngo 1.22\n'), { modules: [] });
+  t.same(goModRequirements('module a\nrequire golang.org/x/sys v0.1.0 // indirect\n'), { modules: ['golang.org/x/sys'] });
+  t.same(goModRequirements('module a\nrequire (\n\tgithub.com/x/y v1.2.3\n\t// a comment\n\tgithub.com/z/w v0.0.1 // indirect\n)\n'), { modules: ['github.com/x/y', 'github.com/z/w'] });
 });
 
 t.test('what makes a package unusable: one line each', async (t) => {
@@ -52,6 +53,14 @@ t.test('what makes a package unusable: one line each', async (t) => {
   t.match(goPackageProblems(facts({ goMod: mod })), [/^lib\/go\.mod: requires golang\.org\/x\/sys and 1 more, but there is no vendor\/ directory: builds run without network; run "go mod vendor" in lib/]);
   t.same(goPackageProblems(facts({ goMod: mod, vendored: true })), [], 'vendored: the build uses vendor/');
   t.same(goPackageProblems(facts({ goMod: 'module example.com/lib\n\ngo 1.22\n' })), [], 'a module with no requirements needs no vendor/');
+  // The spellings a line regex missed: Go reads all of them as requirements.
+  for (const spelling of ['require(\n\tgolang.org/x/sys v0.1.0\n)\n', 'require(// deps\n\tgolang.org/x/sys v0.1.0\n)\n', 'require\t"golang.org/x/sys" v0.1.0\n', 'require golang.org/x/sys//comment\n  v0.1.0\n'.replace('//comment\n  ', ' ')])
+    t.match(goPackageProblems(facts({ goMod: `module example.com/lib\n\ngo 1.22\n\n${spelling}` })), [/^lib\/go\.mod: requires golang\.org\/x\/sys, but there is no vendor\/ directory/], `refused like "require (": ${JSON.stringify(spelling)}`);
+  t.same(
+    goPackageProblems(facts({ goMod: 'module example.com/lib\n\nrequire (\n\tgolang.org/x/sys v0.1.0\n' })),
+    ['lib/go.mod:3: syntax error (unterminated block started at line 3) (go refuses this go.mod; fix that line)'],
+    'a go.mod Go refuses is one line naming the file, the line and Go\'s reason',
+  );
 });
 
 t.test('names: a library name the case schema accepts, a unique case name', async (t) => {

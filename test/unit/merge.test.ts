@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { EXIT, UsageError } from '../../harness/core/errors.js';
 import { expandMatrix } from '../../harness/core/matrix.js';
-import { logDirFor, mergeResults, parseRunResults, rebaseLog, shardGaps, unionOrder } from '../../harness/core/merge.js';
+import { logDirFor, mergeResults, parseRunResults, rebaseLog, runFileProblem, shardGaps, unionOrder } from '../../harness/core/merge.js';
+import { openRunFile, readRun, RefusedRunFile } from '../../harness/edge/runs.js';
 import { countVerdicts, exitCodeFor, type RunResults } from '../../harness/core/results.js';
 import { costsFrom, planShards, shardCells } from '../../harness/core/shard.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';
@@ -270,6 +271,96 @@ t.test('merge-cli: shard directories → a self-contained merged run, latest poi
   t.equal(missing.status, EXIT.usage);
   t.match(missing.stderr, /no such run directory/);
 });
+
+t.test('runFileProblem: a results.json names files of its own run, nothing else', async (t) => {
+  t.equal(runFileProblem('logs/go1.27/amd64-glibc/link/run.log'), undefined);
+  t.equal(runFileProblem('logs/../logs/a.log'), undefined, 'normalized, still inside');
+  t.equal(runFileProblem('/etc/shadow'), 'an absolute path, outside the run directory');
+  t.equal(runFileProblem('../other-run/logs/a.log'), 'a path that leaves the run directory');
+  t.equal(runFileProblem('logs/../../a.log'), 'a path that leaves the run directory');
+  t.equal(runFileProblem('.'), 'a path that leaves the run directory', 'the directory itself is no file');
+  t.equal(runFileProblem(''), 'not a file name');
+  t.equal(runFileProblem('logs/a\0.log'), 'not a file name');
+});
+
+t.test('openRunFile: only regular files inside the run directory, no link at the end or on the way', async (t) => {
+  const base = realpathSync(tempDir(t, 'csm-runfile-'));
+  const dir = join(base, 'run');
+  writeTree(base, { 'secret.txt': 'SECRET-CONTENT\n', 'outside/a.log': 'outside\n', 'run/logs/ok.log': 'ok\n' });
+  symlinkSync(join(base, 'secret.txt'), join(dir, 'logs', 'link.log'));
+  symlinkSync(join(base, 'outside'), join(dir, 'linked-dir'));
+  makeFifo(join(dir, 'logs', 'fifo.log'));
+  const fd = openRunFile(dir, 'logs/ok.log');
+  t.equal(readFileSync(fd, 'utf8'), 'ok\n', 'a regular file is opened');
+  closeSync(fd);
+  const refused = (rel: string) => {
+    try {
+      closeSync(openRunFile(dir, rel));
+      return 'opened';
+    } catch (e) {
+      return e instanceof RefusedRunFile ? e.reason : (e as NodeJS.ErrnoException).code;
+    }
+  };
+  t.match(refused('logs/link.log'), /^a symbolic link; merge reads only regular files inside the run directory/);
+  t.match(refused('linked-dir/a.log'), /^reached through a symbolic link to a directory/);
+  t.match(refused('../secret.txt'), /^a path that leaves the run directory/);
+  t.match(refused(join(base, 'secret.txt')), /^an absolute path/);
+  t.match(refused('logs/fifo.log'), /^not a regular file/, 'a FIFO would hang a reader: refused without opening it');
+  t.equal(refused('logs/none.log'), 'ENOENT', 'a missing file is missing, not refused');
+  t.equal(refused('logs'), 'EISDIR', 'a directory (a repro cell\'s bundle) is for the caller to leave behind, not refused');
+});
+
+t.test('merge-cli: a shard whose log is a symbolic link to a secret: refused with one line, its content nowhere', async (t) => {
+  const res = tempDir(t, 'csm-merge-link-');
+  const secret = join(tempDir(t, 'csm-merge-secret-'), 'shadow');
+  writeFileSync(secret, 'root:SECRET-HASH-4f1c:20000:0:99999:7:::\n');
+  const parts = planShards(specsOf(REAL_RUN), 2, costsFrom(REAL_RUN)).map((cells, i) => shardRun(REAL_RUN, cells, i + 1, 2, true));
+  for (const p of parts) {
+    const files: Record<string, string | object> = { 'results.json': p };
+    for (const c of p.cells) for (const rel of Object.values(c.logs)) files[rel] = `log of ${p.run.id}: ${rel}\n`;
+    writeTree(join(res, p.run.id), files);
+  }
+  const hostile = parts[0]!;
+  const linked = Object.values(hostile.cells[0]!.logs)[0]!;
+  rmSync(join(res, hostile.run.id, linked));
+  symlinkSync(secret, join(res, hostile.run.id, linked));
+  const out = join(res, 'merged');
+  const r = spawnSync(process.execPath, ['--import=tsx', join(ROOT, 'harness', 'cli.ts'), 'merge', '--results', out, join(res, parts[0]!.run.id), join(res, parts[1]!.run.id)], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, CI: '1', NO_COLOR: '1' },
+  });
+  t.equal(r.status, EXIT.usage, 'bad input: exit 2');
+  const lines = r.stderr.trim().split('\n');
+  t.same(lines.filter((l) => /symbolic link/.test(l)), [`cshared-matrix: merge: ${join(realpathSync(res), hostile.run.id, linked)}: a symbolic link; merge reads only regular files inside the run directory (put the file itself there); left out of the merged run`], 'one line names the file and why');
+  const id = readlinkSync(join(out, 'latest'));
+  const written = readdirSync(join(out, id), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+  t.ok(written.some((e) => e.name === 'report.html') && written.some((e) => e.name === 'results.json'), 'the merged run is still written, without the link');
+  for (const e of written) t.notMatch(readFileSync(join(e.parentPath, e.name), 'utf8'), /SECRET-HASH/, `${e.name}: the secret appears nowhere`);
+  t.notMatch(r.stdout + r.stderr, /SECRET-HASH/, 'nor in what merge printed');
+  t.notOk(existsSync(join(out, id, logDirFor(hostile), linked)), 'the link was not copied');
+});
+
+t.test('readRun: a results.json that is a link, or a latest leading out, is refused without printing the target', async (t) => {
+  const base = realpathSync(tempDir(t, 'csm-readrun-'));
+  writeFileSync(join(base, 'shadow'), 'root:SECRET-HASH-77:20000\n');
+  mkdirSync(join(base, 'run'));
+  symlinkSync(join(base, 'shadow'), join(base, 'run', 'results.json'));
+  t.throws(() => readRun(join(base, 'run')), new UsageError(`${join(base, 'run', 'results.json')}: a symbolic link; merge reads only regular files inside the run directory (put the file itself there)`));
+  mkdirSync(join(base, 'root'));
+  symlinkSync(base, join(base, 'root', 'latest'));
+  writeTree(base, { 'results.json': REAL_RUN });
+  t.throws(() => readRun(join(base, 'root'), { root: true }), /latest: leads outside the results directory; give the run directory itself$/);
+  writeFileSync(join(base, 'notjson.json'), 'root:SECRET-HASH-77:20000\n');
+  t.throws(() => readRun(join(base, 'notjson.json')), { message: `${join(base, 'notjson.json')}: not valid JSON: line 1, column 1: unexpected text: expected a JSON value (an object, array, string, number, true, false or null)` }, 'a file named by mistake: its bytes are not printed');
+  t.same(readRun(join(base, 'results.json')).results.run.id, REAL_RUN.run.id, 'a results.json the user names is read');
+});
+
+/** A FIFO in a run directory, made with mkfifo(1). */
+function makeFifo(path: string): void {
+  const r = spawnSync('mkfifo', [path]);
+  if (r.status !== 0) throw new Error(`mkfifo ${path}: ${r.stderr}`);
+}
 
 /** A run of these cells; it lists their axes in the runner's order: Go versions ascending, cases by name, platforms as in the table. */
 function run(id: string, cells: CellResult[]): RunResults {

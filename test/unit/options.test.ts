@@ -38,6 +38,7 @@ t.test('every flag, resolved once', async (t) => {
       probes: true,
       repeat: '4',
       'max-failures': '2',
+      'build-quota': '64',
       shard: '2/3',
       'shard-costs': 'prev.json',
       'docker-host': 'tcp://ci:2375',
@@ -47,7 +48,7 @@ t.test('every flag, resolved once', async (t) => {
   );
   t.same(c.caseDirs, ['extra'], '--no-default-cases leaves out cases/');
   t.same(c.platforms, ['amd64-glibc', 'arm5-musl', 'arm7-glibc'], 'lists split and joined');
-  t.same([c.jobs, c.timeout, c.repeat, c.maxFailures], [3, 2.5, 4, 2]);
+  t.same([c.jobs, c.timeout, c.repeat, c.maxFailures, c.buildQuotaMiB], [3, 2.5, 4, 2, 64]);
   t.equal(c.resultsDir, resolve('out'), 'absolute');
   t.equal(c.resultsArg, 'out', 'and as given, for messages');
   t.equal(c.cacheDir, resolve('c'));
@@ -63,6 +64,8 @@ t.test('bad numbers are one usage line naming the flag', async (t) => {
     [{ jobs: '0' }, /^--jobs takes a positive number/],
     [{ repeat: '-1' }, /^--repeat takes a positive number/],
     [{ 'max-failures': '' }, /^--max-failures takes a positive number/],
+    [{ 'build-quota': '0' }, /^--build-quota takes a positive number, not "0"$/],
+    [{ 'build-quota': '1.5' }, /^--build-quota takes a whole number, not "1.5"$/],
     [{ timeout: String(MAX_TIMEOUT_S + 1) }, new RegExp(`^--timeout takes at most ${MAX_TIMEOUT_S}`)],
     [{ shard: '4/3' }, /shard/],
   ];

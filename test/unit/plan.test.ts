@@ -21,9 +21,13 @@ import {
   runCmd,
   shellLine,
   splitCpuMark,
+  splitQuotaMark,
   readStatus,
   srcDir,
   stdGroup,
+  shareGoCache,
+  warmMarkPrefix,
+  WARM_MARK,
   CACHE_DIR,
   RESTORE_SCRIPT,
 } from '../../harness/plan.js';
@@ -294,6 +298,17 @@ t.test('stdGroup: builds that share a standard library, and only those', async (
   t.not(stdGroup(img, row('arm7-glibc')), stdGroup(img, row('arm5-glibc')), 'GOARM=5 and GOARM=7 compile different code');
   t.not(stdGroup(img, row('amd64-glibc')), stdGroup('sha256:ffff', row('amd64-glibc')), 'another Go image is another standard library');
   t.equal(goCacheRel(img), 'go-build/0123456789abcdef');
+  // A Go build cache emptied over its budget takes its image's warm marks with it, and no other image's.
+  for (const p of PLATFORMS) t.ok(`${WARM_MARK}${stdGroup(img, p)}`.startsWith(warmMarkPrefix(img)), `${p.name}: its mark is the image's`);
+  t.notOk(`${WARM_MARK}${stdGroup('sha256:0123456789abcdefff', row('amd64-glibc'))}`.startsWith(warmMarkPrefix('sha256:0123456789abcdee')), "another image's is not");
+  t.same(shareGoCache('/cache/go-build/x', 8 * 1024 * 1024).slice(-2), ['/cache/go-build/x', '8388608'], 'the budget reaches the script as data');
+});
+
+t.test('splitQuotaMark: what a build step wrote against its quota, only from the last line', async (t) => {
+  t.same(splitQuotaMark('go: building\n@@csm-elf-begin\nfacts\n@@csm-quota 2048 1073741824 0\n'), { out: 'go: building\n@@csm-elf-begin\nfacts\n', quota: { wroteBytes: 2048, quotaBytes: 1073741824, exceeded: false } });
+  t.same(splitQuotaMark('link: file too large\n@@csm-quota 1073741824 1073741824 1\n'), { out: 'link: file too large\n', quota: { wroteBytes: 1073741824, quotaBytes: 1073741824, exceeded: true } });
+  t.same(splitQuotaMark('a cache hit has none\n'), { out: 'a cache hit has none\n' });
+  t.same(splitQuotaMark('@@csm-quota 1 1 1\nprinted by the step before the wrapper\'s line\n'), { out: '@@csm-quota 1 1 1\nprinted by the step before the wrapper\'s line\n' }, 'a forged line mid-log is log');
 });
 
 t.test('splitCpuMark: the CPU a build step used, and its output without the mark', async (t) => {

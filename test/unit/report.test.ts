@@ -120,6 +120,30 @@ t.test('parseMarkdownReport variants', async (t) => {
     );
   });
 
+  t.test('20 000 same-named blocks: named main.go, main2.go … main20000.go, in linear time', async (t) => {
+    // A hostile report: the quadratic rescan from main2.go took 33 s for this many blocks.
+    const count = 20_000;
+    const blocks = Array.from({ length: count }, (_, i) => fence('go', `//main.go\npackage main\n\nvar X${i} = ${i}\n`));
+    const started = performance.now();
+    const r = parseMarkdownReport(md(...blocks));
+    const elapsedMs = performance.now() - started;
+    const names = r.goFiles.map((f) => f.path);
+    t.equal(names.length, count, 'one file per block');
+    t.equal(new Set(names).size, count, 'every name unique');
+    t.same(names, Array.from({ length: count }, (_, i) => (i === 0 ? 'main.go' : `main${i + 1}.go`)), 'main.go, then main2.go … in block order');
+    t.match(r.goFiles[19_999]!.content, /var X19999 = 19999/, 'the last block keeps its own content');
+    t.ok(elapsedMs < 5_000, `a hang guard, not a benchmark: parsed in ${Math.round(elapsedMs)} ms`);
+  });
+
+  t.test('a block named like a numbered copy is skipped over, not overwritten', async (t) => {
+    const r = parseMarkdownReport(md(fence('go', `//main2.go\n${HELLO_GO}`), fence('go', HELLO_GO), fence('go', HELLO_GO), fence('go', `//main2.go\n${HELLO_GO}`)));
+    t.same(
+      r.goFiles.map((f) => f.path),
+      ['main2.go', 'main.go', 'main3.go', 'main22.go'],
+      'main.go again goes past the taken main2.go; main2.go again becomes main22.go',
+    );
+  });
+
   t.test('a C host: tagged or sniffed (#include and main)', async (t) => {
     const tagged = parseMarkdownReport(md(fence('go', HELLO_GO), fence('c', C_DLOPEN_HOST)));
     t.equal(tagged.cHost?.path, 'host.c');
