@@ -226,6 +226,11 @@ t.test('parseRunResults', async (t) => {
   t.throws(() => parseRunResults(JSON.stringify({ ...REAL_RUN, cells: [{ id: 'x', verdict: 'great' }] }), 'r.json'), /not a cshared-matrix/);
   t.throws(() => parseRunResults(JSON.stringify({ ...REAL_RUN, schemaVersion: 9 }), 'r.json'), /schema version 9/);
   t.throws(() => parseRunResults('[]', 'r.json'), UsageError);
+  // A forged id would name the directories merge writes: logs/<id>, merged-<id>+….
+  for (const id of ['a/../../../tmp/pwn', '..', '../x', 'a\u0000b', '/etc', 'x\ny', '']) {
+    t.throws(() => parseRunResults(JSON.stringify({ ...REAL_RUN, run: { ...REAL_RUN.run, id } }), 'r.json'), { message: /^r\.json: run\.id is not a run id/ }, JSON.stringify(id));
+  }
+  t.ok(parseRunResults(JSON.stringify({ ...REAL_RUN, run: { ...REAL_RUN.run, id: 'merged-2026-12-02T04-21-25Z-ab92+2026-12-02T04-21-26Z-cd01' } }), 'r.json'), 'a merged run id is one');
 });
 
 t.test('merge-cli: shard directories → a self-contained merged run, latest pointed at it', async (t) => {
