@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, realpathSync, wri
 import { dirname, join } from 'node:path';
 import { REPO_ROOT } from '../edge/repo.js';
 import { EXIT, InfraError, UsageError } from '../core/errors.js';
-import { logDirFor, mergeResults, shardGaps } from '../core/merge.js';
+import { logDirFor, mergeablePart, mergeResults, shardGaps } from '../core/merge.js';
 import { EXIT_CODES_HELP, type RunResults } from '../core/results.js';
 import { parseCommandLine, sayLine } from '../cli-common.js';
 import { resolveRunConfig } from '../options.js';
@@ -96,7 +96,7 @@ export async function main(argv: string[]): Promise<number> {
   const { values: o, positionals } = parsed;
   if (!positionals.length) throw new UsageError('merge: give the run directories to merge (e.g. one per shard); see --help');
   const reporters = makeReporters(o.reporter ? splitList(o.reporter) : DEFAULT_REPORTERS);
-  const runs = positionals.map((p) => readRun(p, { root: true }));
+  const runs = positionals.map((p) => readRun(p, { root: true })).map((r) => ({ ...r, results: mergeablePart(r.results, join(r.dir, 'results.json')) }));
 
   const { resultsDir } = resolveRunConfig({ ...(o.results !== undefined ? { results: o.results } : {}) }, process.env, REPO_ROOT, process.cwd());
   mkdirSync(resultsDir, { recursive: true });

@@ -6,9 +6,6 @@ import { UsageError } from './errors.js';
 import { parseJsonText } from './json-text.js';
 
 /** The text of a results.json → the run, checked enough to be merged and diffed; `where` names the file in errors. */
-/** What the harness names a run (2026-12-02T04-21-25Z-ab92, merged-…+…): one path segment. */
-export const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,400}$/;
-
 export function parseRunResults(text: string, where: string): RunResults {
   const data = parseJsonText(text, where);
   const r = data as Partial<RunResults> | null;
@@ -24,10 +21,21 @@ export function parseRunResults(text: string, where: string): RunResults {
     Array.isArray(r.platforms) &&
     Array.isArray(r.cases);
   if (!ok) throw new UsageError(`${where}: not a cshared-matrix results.json`);
-  // The id names directories merge writes (logs/<id>, merged-<id>+…): one plain path segment, never "../…".
-  if (!RUN_ID.test(r.run!.id)) throw new UsageError(`${where}: run.id is not a run id (letters, digits and ._+- only, starting with a letter or digit); was this file edited?`);
   if (r.schemaVersion !== RESULTS_SCHEMA_VERSION) throw new UsageError(`${where}: results schema version ${String(r.schemaVersion)}; this harness reads ${RESULTS_SCHEMA_VERSION}`);
   return r as RunResults;
+}
+
+/** What the harness names a run (2026-12-02T04-21-25Z-ab92, merged-…+…): one path segment. */
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,400}$/;
+
+/**
+ * A part merge can take: its id names the directories merge writes (logs/<id>,
+ * merged-<id>+…), so it must be one plain path segment, never "../…". diff only
+ * shows an id, escaped, and takes any.
+ */
+export function mergeablePart(r: RunResults, where: string): RunResults {
+  if (!RUN_ID.test(r.run.id)) throw new UsageError(`${where}: run.id is not a run id (letters, digits and ._+- only, starting with a letter or digit); merge names directories after it`);
+  return r;
 }
 
 export interface MergeOptions {

@@ -130,7 +130,7 @@ t.test('diff and merge of a forged results.json: what they print and write holds
   cpSync(real, forged, { recursive: true, dereference: true });
   const r0 = JSON.parse(readFileSync(join(forged, 'results.json'), 'utf8')) as RunResults;
   const hostile = '\x1b]52;c;eA==\x07\r::error::forged\n::warning::forged ##[error]x\n# ✅ All cells passed <details open>\x00';
-  // No NUL or slash: merge makes a directory of the id.
+  // No NUL or slash, so diff reads it; merge refuses it (below).
   r0.run.id = `forged-${hostile.replace(/[\0/]/g, '')}`;
   r0.cells = r0.cells.map((c) => ({ ...c, id: `${c.id}${hostile}`, summary: hostile, explanation: hostile, expectation: { when: {}, verdict: 'fail', match: 'x', link: `https://evil.example/${hostile}`, label: hostile, reason: hostile, matched: true } }));
   writeFileSync(join(forged, 'results.json'), JSON.stringify(r0));
@@ -140,6 +140,13 @@ t.test('diff and merge of a forged results.json: what they print and write holds
   checkStreams(t, diff);
   t.match(diff.stdout, /\\e\\\]52;c;eA==\\\\a\\\\r::error::forged/, 'the forged id, escaped, in the printed diff');
 
+  // merge names directories after a part's id: a forged one is refused, said escaped.
+  const refused = await cli('merge', '--results', join(work, 'refused'), forged);
+  t.equal(refused.code, 2, `a part whose run.id is not one path segment is refused\n${refused.stderr}`);
+  checkStreams(t, refused);
+  t.match(refused.stderr, /run\.id is not a run id .*; merge names directories after it/);
+  r0.run.id = 'forged-run';
+  writeFileSync(join(forged, 'results.json'), JSON.stringify(r0));
   const merged = await cli('merge', '--results', join(work, 'merged'), forged);
   t.equal(merged.code, 1, `exit 1, by the merged cells (one fail)\n${merged.stderr}`);
   checkStreams(t, merged);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { EXIT, UsageError } from '../../harness/core/errors.js';
 import { expandMatrix } from '../../harness/core/matrix.js';
-import { logDirFor, mergeResults, parseRunResults, rebaseLog, runFileProblem, shardGaps, unionOrder } from '../../harness/core/merge.js';
+import { logDirFor, mergeablePart, mergeResults, parseRunResults, rebaseLog, runFileProblem, shardGaps, unionOrder } from '../../harness/core/merge.js';
 import { openRunFile, readRun, RefusedRunFile } from '../../harness/edge/runs.js';
 import { countVerdicts, exitCodeFor, type RunResults } from '../../harness/core/results.js';
 import { costsFrom, planShards, shardCells } from '../../harness/core/shard.js';
@@ -226,11 +226,15 @@ t.test('parseRunResults', async (t) => {
   t.throws(() => parseRunResults(JSON.stringify({ ...REAL_RUN, cells: [{ id: 'x', verdict: 'great' }] }), 'r.json'), /not a cshared-matrix/);
   t.throws(() => parseRunResults(JSON.stringify({ ...REAL_RUN, schemaVersion: 9 }), 'r.json'), /schema version 9/);
   t.throws(() => parseRunResults('[]', 'r.json'), UsageError);
-  // A forged id would name the directories merge writes: logs/<id>, merged-<id>+….
-  for (const id of ['a/../../../tmp/pwn', '..', '../x', 'a\u0000b', '/etc', 'x\ny', '']) {
-    t.throws(() => parseRunResults(JSON.stringify({ ...REAL_RUN, run: { ...REAL_RUN.run, id } }), 'r.json'), { message: /^r\.json: run\.id is not a run id/ }, JSON.stringify(id));
+});
+
+t.test('mergeablePart: a part whose run.id is not one path segment is refused (merge names directories after it)', async (t) => {
+  for (const id of ['a/../../../tmp/pwn', '..', '../x', 'a\u0000b', '/etc', 'x\ny', '', 'forged-\x1b]52;c;eA==\x07']) {
+    t.throws(() => mergeablePart({ ...REAL_RUN, run: { ...REAL_RUN.run, id } }, 'r.json'), { message: /^r\.json: run\.id is not a run id .*; merge names directories after it$/ }, JSON.stringify(id));
   }
-  t.ok(parseRunResults(JSON.stringify({ ...REAL_RUN, run: { ...REAL_RUN.run, id: 'merged-2026-12-02T04-21-25Z-ab92+2026-12-02T04-21-26Z-cd01' } }), 'r.json'), 'a merged run id is one');
+  t.equal(mergeablePart(REAL_RUN, 'r.json'), REAL_RUN);
+  const merged = { ...REAL_RUN, run: { ...REAL_RUN.run, id: 'merged-2026-12-02T04-21-25Z-ab92+2026-12-02T04-21-26Z-cd01' } };
+  t.equal(mergeablePart(merged, 'r.json'), merged, 'a merged run id is one');
 });
 
 t.test('merge-cli: shard directories → a self-contained merged run, latest pointed at it', async (t) => {
