@@ -113,7 +113,7 @@ t.test('link and dlopen on every default platform match the measured ground trut
   const md = readFileSync(join(resultsDir, 'latest', 'matrix.md'), 'utf8');
   t.match(md, `| case | ${DEFAULT_ROWS.map((p) => p.name).join(' | ')} |`);
   t.match(md, /\| dlopen \| ✅ \| ☑️ go#54805 \|/, 'a compact cell per platform');
-  t.match(md, /- IE TLS \(go#54805\): https:\/\/github\.com\/golang\/go\/issues\/54805/);
+  t.match(md, /- IE TLS \(go#54805\): <https:\/\/github\.com\/golang\/go\/issues\/54805>/, 'the upstream issue, an autolink (core/sanitize.ts markdownLink)');
   t.match(md, /CPU model strictness/);
   t.match(r.out, /40 cells: 20 pass, 0 fail, 20 xfail/, 'the matrix is printed at the end');
   t.same(await leftovers(docker, r.results.run.id), [], 'no container or volume outlives the run');
