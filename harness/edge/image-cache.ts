@@ -9,6 +9,7 @@ import { InfraError } from '../core/errors.js';
 import { decompressedBound, formatBytes, type Promised } from '../core/image-tarball.js';
 import { checkedTar } from './checked-tar.js';
 import { currentToolchainTags, follow, imageId, supersededTags } from './images.js';
+import { IMAGE_CACHE_RUN, ownerLabels } from './sandbox.js';
 import { compressTo, decompress, ensureZstd, zstdFault } from './zstd.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -171,7 +172,7 @@ export class ImageCache {
     try {
       mkdirSync(this.dir, { recursive: true });
       await ensureZstd(say);
-      c = await docker.createContainer({ Image: tag, Cmd: ['true'], Labels: { 'cshared-matrix.cache': 'save' }, HostConfig: { NetworkMode: 'none' } });
+      c = await docker.createContainer({ Image: tag, Cmd: ['true'], Labels: { ...ownerLabels(IMAGE_CACHE_RUN), 'cshared-matrix.cache': 'save' }, HostConfig: { NetworkMode: 'none' } });
       await compressTo((await c.getArchive({ path: dir })) as unknown as NodeJS.ReadableStream, partial);
       renameSync(partial, file);
     } catch (e) {

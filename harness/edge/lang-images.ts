@@ -6,6 +6,7 @@ import { aptInstall, onPath } from './host-packages.js';
 import { InfraError } from '../core/errors.js';
 import { decompressedBound } from '../core/image-tarball.js';
 import { checkedTar } from './checked-tar.js';
+import { IMAGE_CACHE_RUN, ownerLabels } from './sandbox.js';
 import { decompress, ensureZstd, zstdFault } from './zstd.js';
 import { buildLayer, ensureFreeSpace, hostMirror, IMAGES_DIR, imageId, runMmdebstrap, scratchDir, sha, type BuiltImage } from './images.js';
 
@@ -52,7 +53,7 @@ export async function restoreLangImage(docker: Docker, base: BuiltImage, l: Lang
   const t0 = Date.now();
   await ensureZstd(say);
   const baseCmd = (await docker.getImage(base.tag).inspect()).Config?.Cmd;
-  const c = await docker.createContainer({ Image: base.tag, ...(baseCmd?.length ? {} : { Cmd: ['true'] }), Labels: { 'cshared-matrix.cache': 'restore' }, HostConfig: { NetworkMode: 'none' } });
+  const c = await docker.createContainer({ Image: base.tag, ...(baseCmd?.length ? {} : { Cmd: ['true'] }), Labels: { ...ownerLabels(IMAGE_CACHE_RUN), 'cshared-matrix.cache': 'restore' }, HostConfig: { NetworkMode: 'none' } });
   const z = decompress(tarball);
   const dir = langContentDir(l);
   const checked = checkedTar(z.stream, { bound: decompressedBound(tag, statSync(tarball).size), under: basename(dir), prefix: dirname(dir), sourceDone: z.done });

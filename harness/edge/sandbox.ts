@@ -160,7 +160,7 @@ export class Session {
     readonly lanes = 1,
   ) {
     this.volume = `cshared-matrix-${runId}`;
-    this.labels = { [LABEL]: runId, 'cshared-matrix.pid': String(process.pid), 'cshared-matrix.host': hostname() };
+    this.labels = ownerLabels(runId);
   }
 
   async open(): Promise<void> {
@@ -394,6 +394,22 @@ const pidAlive = (pid: number): boolean => {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 };
+
+/**
+ * Who made a container or volume: `run` (a run id, or IMAGE_CACHE_RUN), this
+ * process and this host. sweepStale removes what a process that died left
+ * behind, and removeOwn what this one still has, by these labels.
+ */
+export const ownerLabels = (run: string): Record<string, string> => ({ [LABEL]: run, 'cshared-matrix.pid': String(process.pid), 'cshared-matrix.host': hostname() });
+
+/** The run label of the containers the image cache saves and restores host-language directories through (no run owns them). */
+export const IMAGE_CACHE_RUN = 'image-cache';
+
+/** Remove this process's containers of `run` (the image cache's, when Ctrl-C stops a save or a restore before its own cleanup). */
+export async function removeOwn(docker: Docker, run: string): Promise<void> {
+  const filters = { label: [`${LABEL}=${run}`, `cshared-matrix.pid=${process.pid}`, `cshared-matrix.host=${hostname()}`] };
+  for (const info of await docker.listContainers({ all: true, filters })) await docker.getContainer(info.Id).remove({ force: true }).catch(() => undefined);
+}
 
 /** Remove what runs on this host left behind when they died without cleaning up (kill -9, power loss). */
 export async function sweepStale(docker: Docker): Promise<number> {

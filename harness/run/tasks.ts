@@ -12,7 +12,7 @@ import type { CaseSpec, CellResult, Platform } from '../core/types.js';
 import { REPO_ROOT } from '../edge/repo.js';
 import { ensureEngine } from '../edge/engine.js';
 import { ensureRootfsImage, pruneToolchainImages, type BuiltImage } from '../edge/images.js';
-import { DEFAULT_LIMITS, Session, sweepStale } from '../edge/sandbox.js';
+import { DEFAULT_LIMITS, IMAGE_CACHE_RUN, removeOwn, Session, sweepStale } from '../edge/sandbox.js';
 import type { RunConfig } from '../options.js';
 import * as plan from '../plan.js';
 import type { Reporter } from '../reporters/reporter.js';
@@ -106,6 +106,10 @@ const engine: Task<RunState> = {
     const layers = s.cfg.rootfs ? [] : layersOf(langPairs(matrix.cells, new Map(matrix.cases.map((c) => [c.name, c])))).values();
     await s.toolchains.ensure(docker, matrix.gos, matrix.platforms, layers, say, { rebuild: !!s.cfg.rebuildImages, imageCache: s.cfg.imageCache });
     if (s.cfg.rootfs) s.rootfs = await ensureRootfsImage(docker, s.cfg.rootfs, say);
+  },
+  // Ctrl-C in a host-language layer's save or restore: its container goes now, not at the next run's sweep.
+  teardown: async (s) => {
+    if (s.docker) await removeOwn(s.docker, IMAGE_CACHE_RUN);
   },
 };
 

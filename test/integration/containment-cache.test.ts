@@ -19,6 +19,7 @@ import { ensureEngine } from '../../harness/edge/engine.js';
 import { ImageCache } from '../../harness/edge/image-cache.js';
 import { currentBaseTag, follow, goImageTag, imageId, readGoVersions } from '../../harness/edge/images.js';
 import { langImageTag, restoreLangImage } from '../../harness/edge/lang-images.js';
+import { IMAGE_CACHE_RUN, leftovers, ownerLabels, removeOwn, sweepStale } from '../../harness/edge/sandbox.js';
 
 const t0 = Date.now();
 const work = mkdtempSync(join(tmpdir(), 'csm-cache-attack-'));
@@ -168,4 +169,22 @@ t.test('a host-language bomb: refused while it streams into a container of the b
   t.same((await docker.listContainers({ all: true, filters: { label: ['cshared-matrix.cache=restore'] } })).length, 0, 'the container it was put into is gone');
   t.notOk(existsSync(cache.fileFor(langTag)), 'the tarball is deleted');
   t.same(lines, [`image cache: could not restore ${langTag} from ${cache.fileFor(langTag)} (it decompresses to more than 67 MB, the most its size and kind allow); deleted it, the layer is built instead`]);
+});
+
+t.test("the containers a save or a restore goes through carry their owner: a dead process's are swept, this one's go at its teardown", async (t) => {
+  const base = `${own}:base`;
+  if (!(await imageId(docker, base))) await tinyImage(base, 'base\n');
+  const make = (labels: Record<string, string>) => docker.createContainer({ Image: base, Cmd: ['true'], Labels: { ...labels, 'cshared-matrix.cache': 'restore' }, HostConfig: { NetworkMode: 'none' } });
+  const alive = async (c: Docker.Container) => !!(await c.inspect().catch(() => undefined));
+  // As the image cache labels it (edge/lang-images.ts), then as a process killed mid-restore would have left it.
+  const mine = await make(ownerLabels(IMAGE_CACHE_RUN));
+  const dead = spawnSync('true').pid!;
+  const orphan = await make({ ...ownerLabels(IMAGE_CACHE_RUN), 'cshared-matrix.pid': String(dead) });
+  t.teardown(async () => { for (const c of [mine, orphan]) await c.remove({ force: true }).catch(() => undefined); });
+  t.ok((await leftovers(docker)).length >= 2, 'both count as leftovers of the harness');
+  t.ok((await sweepStale(docker)) >= 1, "the next run's sweep removes the dead process's");
+  t.notOk(await alive(orphan), 'the orphan is gone');
+  t.ok(await alive(mine), "a live process's is left to it");
+  await removeOwn(docker, IMAGE_CACHE_RUN);
+  t.notOk(await alive(mine), "and the engine+images teardown (run/tasks.ts) removes this process's");
 });
