@@ -198,6 +198,26 @@ t.test('describePlatforms: one aligned line per row, with its CPU model', async 
  * into shell, Dockerfile or terminal text is refused at load, one line naming
  * the file, the row and the field, with the fix.
  */
+t.test("a row's cflags pass the cases' flag policy: no flag that names a program, a plugin or a spec file", async (t) => {
+  const row = { name: 'x-musl', goarch: 'arm64', libc: 'musl', cc: 'aarch64-linux-musl-gcc', run: [], timeoutScale: 1, cpu: 'native' };
+  const problems = (cflags: string[]) => {
+    try {
+      parsePlatformRows('rows.json', JSON.stringify([{ ...row, cflags }]), validateRow);
+      return [];
+    } catch (e) {
+      t.type(e, UsageError);
+      return (e as Error).message.split('\n');
+    }
+  };
+  t.same(problems(['-mno-outline-atomics', '-march=armv8-a', '-O2']), [], 'what the built-in rows use is allowed');
+  for (const [i, flag] of ['-wrapper', '-fplugin=/tmp/x.so', '-specs=/tmp/evil.specs', '-B/tmp/bin', '-Wl,--wrap=main', '-Wp,-MD,/tmp/x'].entries()) {
+    const lines = problems(['-O2', flag]);
+    t.equal(lines.length, 1, `${flag}: one line`);
+    t.match(lines[0], new RegExp(`^rows\\.json: /0/cflags/1: flag ${JSON.stringify(flag).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not allowed: .* \\(policy: cases/flag-policy\\.json\\)$`), `${flag} (${i}): names the file, row, field, flag and the policy`);
+  }
+  for (const p of PLATFORMS) t.same(validateRow(p).filter((l) => l.startsWith('/cflags')), [], `${p.name}: the built-in row's cflags pass`);
+});
+
 t.test('the row schema refuses what a hostile rows file tries', async (t) => {
   const row = { name: 'x-glibc', goarch: 'arm', goarm: '7', libc: 'glibc', cc: 'arm-linux-gnueabihf-gcc', run: ['qemu-arm', '-cpu', 'cortex-a7'], timeoutScale: 4, cpu: 'cortex-a7', noCanary: 'none' };
   const lines = (over: Record<string, unknown>): string[] => {
