@@ -7,20 +7,19 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { $ } from 'zx';
 import type { RunResults } from '../../harness/core/results.js';
 import { ensureEngine } from '../../harness/edge/engine.js';
 import { leftovers } from '../../harness/edge/sandbox.js';
+import { matrixRunner, NEWEST_GO, ROOT } from './cli-run.js';
 
-const root = join(import.meta.dirname, '..', '..');
-const attacks = join(root, 'test', 'fixtures', 'attacks');
+const attacks = join(ROOT, 'test', 'fixtures', 'attacks');
 const scratch = mkdtempSync(join(tmpdir(), 'csm-keys-'));
 const cacheDir = mkdtempSync(join(tmpdir(), 'csm-keys-cache-'));
 t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
 t.teardown(() => rmSync(cacheDir, { recursive: true, force: true }));
 
 const docker = await ensureEngine((l) => t.comment(l));
-const go = JSON.parse(readFileSync(join(root, 'images', 'go', 'versions.json'), 'utf8')).versions.at(-1).version as string;
+const go = NEWEST_GO;
 const id = (name: string) => `${name}/amd64-glibc/go${go}`;
 const fresh = (name: string) => mkdtempSync(join(scratch, `${name}-`));
 const readResults = (dir: string): RunResults | undefined => {
@@ -30,10 +29,9 @@ const readResults = (dir: string): RunResults | undefined => {
 
 async function matrix(resultsDir: string, ...args: string[]) {
   const t0 = Date.now();
-  const p = await $({ cwd: root, nothrow: true, quiet: !process.env.CSM_TEST_VERBOSE, env: { ...process.env, CI: '1' } })`npx tsx harness/cli.ts --results ${resultsDir} --cache ${cacheDir} --platform amd64-glibc ${args}`;
-  const results = readResults(resultsDir);
-  const verdicts = Object.fromEntries((results?.cells ?? []).map((c) => [c.id, c.verdict]));
-  return { code: p.exitCode, out: (p.stdout + p.stderr).slice(-3000), results, verdicts, ms: Date.now() - t0 };
+  const r = await matrixRunner(resultsDir, cacheDir)('--platform', 'amd64-glibc', ...args);
+  const verdicts = Object.fromEntries((r.results?.cells ?? []).map((c) => [c.id, c.verdict]));
+  return { code: r.code, out: r.out.slice(-3000), results: r.results, verdicts, ms: Date.now() - t0 };
 }
 
 t.test('one source, two outputs: a byte copy of link\'s library built as evil.so does not take over link\'s build', async (t) => {
@@ -74,7 +72,7 @@ async function until(what: string, ready: () => boolean | Promise<boolean>, ms =
  * how it ended.
  */
 async function interrupt(resultsDir: string, cache: string, args: string[], ready: (runDir: string, pid: number) => boolean | Promise<boolean>) {
-  const child = spawn('node', ['--import', 'tsx', 'harness/cli.ts', '--results', resultsDir, '--cache', cache, '--platform', 'amd64-glibc', ...args], { cwd: root, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('node', ['--import', 'tsx', 'harness/cli.ts', '--results', resultsDir, '--cache', cache, '--platform', 'amd64-glibc', ...args], { cwd: ROOT, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += String(d)));
   child.stderr.on('data', (d: Buffer) => (out += String(d)));

@@ -3,37 +3,30 @@
 // canary and hosts, as a build lane's user or nobody, and cannot touch any other
 // row's cached or built outputs; a row the schema refuses never reaches the engine.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { $ } from 'zx';
-import type { RunResults } from '../../harness/core/results.js';
 import { ensureEngine } from '../../harness/edge/engine.js';
 import { leftovers } from '../../harness/edge/sandbox.js';
+import { matrixRunner, NEWEST_GO, ROOT } from './cli-run.js';
 
-const root = join(import.meta.dirname, '..', '..');
-const rows = join(root, 'test', 'fixtures', 'attacks', 'rows');
+const rows = join(ROOT, 'test', 'fixtures', 'attacks', 'rows');
 const resultsDir = mkdtempSync(join(tmpdir(), 'csm-rows-'));
 const cacheDir = mkdtempSync(join(tmpdir(), 'csm-rows-cache-'));
 t.teardown(() => rmSync(resultsDir, { recursive: true, force: true }));
 t.teardown(() => rmSync(cacheDir, { recursive: true, force: true }));
 
 const docker = await ensureEngine((l) => t.comment(l));
-const go = JSON.parse(readFileSync(join(root, 'images', 'go', 'versions.json'), 'utf8')).versions.at(-1).version as string;
+const go = NEWEST_GO;
 
+const run = matrixRunner(resultsDir, cacheDir);
 async function matrix(...args: string[]) {
   const t0 = Date.now();
-  const p = await $({ cwd: root, nothrow: true, quiet: !process.env.CSM_TEST_VERBOSE, env: { ...process.env, CI: '1' } })`npx tsx harness/cli.ts --results ${resultsDir} --cache ${cacheDir} ${args}`;
-  const file = join(resultsDir, 'latest', 'results.json');
-  const results = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RunResults) : undefined;
-  const cell = (id: string) => {
-    const c = results?.cells.find((x) => x.id === id);
-    if (!c) throw new Error(`no cell ${id} (exit ${p.exitCode}):\n${(p.stdout + p.stderr).slice(-3000)}`);
-    return c;
-  };
-  t.comment(`${args.join(' ')}: exit ${p.exitCode} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-  return { code: p.exitCode, out: p.stdout + p.stderr, stderr: p.stderr, results, cell };
+  const r = await run(...args);
+  t.comment(`${args.join(' ')}: exit ${r.code} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  return r;
 }
 
 /** Every file of the artifact cache with its hash: what a poisoned cache would change. */
@@ -80,7 +73,7 @@ t.test('a row the schema refuses: exit 2, one line per field, before the engine 
   const cache = mkdtempSync(join(tmpdir(), 'csm-rows-refused-'));
   t.teardown(() => rmSync(cache, { recursive: true, force: true }));
   // An engine that does not exist: touching it would be exit 3 and a line about it.
-  const p = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli.ts --results ${cache} --cache ${cache} --docker-host unix:///nonexistent/csm-rows.sock --case link --platforms ${file}`;
+  const p = await $({ cwd: ROOT, nothrow: true, quiet: true })`npx tsx harness/cli.ts --results ${cache} --cache ${cache} --docker-host unix:///nonexistent/csm-rows.sock --case link --platforms ${file}`;
   t.equal(p.exitCode, 2, p.stderr);
   const command = 'must be a command name (letters, digits, "_", ".", "+", "-") or an absolute path made of them: a row\'s command is one argv word, never shell text';
   t.same(p.stderr.trimEnd().split('\n'), [
