@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { createInterface } from 'node:readline';
-import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import * as tar from 'tar';
@@ -13,10 +11,12 @@ import type { GoToolchain, Platform } from '../core/types.js';
 import { gccgoToolchain, LIBGO, withToolchain, type GccgoSeries } from '../core/toolchains.js';
 import { PLATFORMS } from '../core/platforms.js';
 import { deriveRecipe, rowLayer, rowLayerFiles, rowLayerKey, type BaseRecipe, type RowLayer } from '../core/recipe.js';
-import { aptInstall, asRoot, onPath } from './host-packages.js';
+import { debianMirror } from './host-apt.js';
 
 export const IMAGES_DIR = join(REPO_ROOT, 'images');
-const LABEL = 'org.cshared-matrix.recipe';
+/** Every image the harness builds carries its own tag under this label. */
+export const IMAGE_LABEL = 'org.cshared-matrix.recipe';
+const LABEL = IMAGE_LABEL;
 
 export interface BuiltImage {
   tag: string;
@@ -133,36 +133,6 @@ export async function pruneToolchainImages(docker: Docker, say: (line: string) =
   return removed;
 }
 
-/** mmdebstrap's argument list for a recipe. Pure, so it is tested without building. */
-export function mmdebstrapArgs(recipe: BaseRecipe, mirror: string, out: string): string[] {
-  return [
-    `--variant=${recipe.variant}`,
-    `--architectures=${recipe.architectures.join(',')}`,
-    ...(recipe.dpkgopts ?? []).map((o) => `--dpkgopt=${o}`),
-    `--include=${recipe.include.join(',')}`,
-    recipe.suite,
-    out,
-    ...recipe.sources.map((s) => s.replaceAll('{mirror}', mirror)),
-  ];
-}
-
-/** The Debian mirror this host's own apt uses; images are built from the same one. */
-export function hostMirror(): string {
-  if (process.env.CSM_DEBIAN_MIRROR) return process.env.CSM_DEBIAN_MIRROR.replace(/\/$/, '');
-  const texts: string[] = [];
-  const add = (p: string) => existsSync(p) && texts.push(readFileSync(p, 'utf8'));
-  add('/etc/apt/sources.list');
-  if (existsSync('/etc/apt/sources.list.d'))
-    for (const f of readdirSync('/etc/apt/sources.list.d').sort()) if (/\.(list|sources)$/.test(f)) add(join('/etc/apt/sources.list.d', f));
-  for (const t of texts) {
-    for (const m of t.matchAll(/(?:^URIs:\s*|^deb\s+(?:\[[^\]]*\]\s+)?)(\S+)/gm)) {
-      const uri = m[1]!.replace(/\/$/, '');
-      if (/^https?:\/\//.test(uri) && /\/debian$/.test(uri)) return uri;
-    }
-  }
-  throw new InfraError('cannot tell which Debian mirror this host uses; set CSM_DEBIAN_MIRROR to one (e.g. the URI in /etc/apt/sources.list.d)');
-}
-
 /** The image's id, or undefined when the engine has no such tag. */
 export async function imageId(docker: Docker, tag: string): Promise<string | undefined> {
   try {
@@ -212,65 +182,6 @@ export function follow(docker: Docker, stream: NodeJS.ReadableStream, onLine: (l
   });
 }
 
-/** Run mmdebstrap (as root: through sudo when the harness is not), passing its progress lines through as they come. */
-export function runMmdebstrap(args: string[], onLine: (line: string) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(...asRoot('mmdebstrap', args), { stdio: ['ignore', 'pipe', 'pipe'] });
-    const lines: string[] = [];
-    for (const s of [child.stdout, child.stderr]) createInterface({ input: s }).on('line', (l) => (lines.push(l), lines.length > 40 && lines.shift(), onLine(l)));
-    child.on('error', (e) => reject(new InfraError(`cannot run mmdebstrap: ${e.message}`)));
-    child.on('exit', (code) => {
-      if (code === 0) return resolve();
-      const text = lines.join('\n');
-      const hint = /No space left/i.test(text) ? 'the disk is full; free space and retry' : 'the lines above say why';
-      // A package the suite's index names but the mirror does not serve says more than apt's closing "failed to run".
-      const missing = lines.find((l) => /^E: Failed to fetch .* 404 /.test(l));
-      if (missing) return reject(new InfraError(`the Debian mirror does not serve a package its index names: ${missing.replace(/^E: Failed to fetch /, '').replace(/\s+\[IP:.*$/, '')} (mmdebstrap exited with code ${code}; a mirror mid-sync or partial: rerun later, or set CSM_DEBIAN_MIRROR to a complete one)`));
-      reject(new InfraError(`mmdebstrap exited with code ${code}: ${lines.filter((l) => /^E:/.test(l)).pop() ?? lines.pop() ?? ''} (${hint})`));
-    });
-  });
-}
-
-export async function ensureBaseImage(docker: Docker, say: (line: string) => void, opts: { rebuild?: boolean } = {}): Promise<BuiltImage> {
-  const { recipe, text } = readBaseRecipe();
-  const tag = baseTag(text);
-  const existing = await imageId(docker, tag);
-  if (existing && !opts.rebuild) return { tag, id: existing, built: false, seconds: 0 };
-
-  const t0 = Date.now();
-  say(`building ${tag} from images/base/recipe.json (mmdebstrap, then import; a few minutes)`);
-  if (!(await onPath('mmdebstrap'))) await aptInstall(['mmdebstrap'], (l) => say(`  ${l}`));
-  const work = scratchDir();
-  ensureFreeSpace(work, 6);
-  const tarball = join(work, `${tag.replace(/[:/]/g, '-')}.${process.pid}.tar`);
-  try {
-    const mirror = hostMirror();
-    let last = Date.now();
-    await runMmdebstrap(mmdebstrapArgs(recipe, mirror, tarball), (line) => {
-      // mmdebstrap's I: lines are its phases; dpkg's per-package lines would flood a CI log.
-      if (/^[IEW]:/.test(line) || Date.now() - last > 15000) {
-        last = Date.now();
-        say(`  [mmdebstrap ${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}`);
-      }
-    });
-    say(`  importing the rootfs into the engine as ${tag}`);
-    const [repo, version] = tag.split(':') as [string, string];
-    const stream = await docker.importImage(createReadStream(tarball) as unknown as string, {
-      repo,
-      tag: version,
-      changes: [`LABEL ${LABEL}=${tag}`, 'CMD ["/bin/bash"]'],
-    } as object);
-    await follow(docker, stream, () => undefined);
-  } finally {
-    rmSync(tarball, { force: true });
-  }
-  const id = await imageId(docker, tag);
-  if (!id) throw new InfraError(`the engine did not keep the imported image ${tag}`);
-  const seconds = (Date.now() - t0) / 1000;
-  say(`  ${tag} ready in ${seconds.toFixed(0)} s`);
-  return { tag, id, built: true, seconds };
-}
-
 /** A Dockerfile layer from images/<dir>, its progress lines filtered by `show`; one place for every layer the harness builds. */
 export async function buildLayer(
   docker: Docker,
@@ -311,7 +222,7 @@ export async function ensureGoImage(docker: Docker, base: BuiltImage, go: GoTool
   const existing = await imageId(docker, tag);
   if (existing && !opts.rebuild && !base.built) return { tag, id: existing, built: false, seconds: 0 };
   say(`building ${tag}: golang-${go.version}-go from ${go.suite}`);
-  const buildargs = { BASE: base.tag, GO: go.version, SUITE: go.suite, MIRROR: hostMirror() };
+  const buildargs = { BASE: base.tag, GO: go.version, SUITE: go.suite, MIRROR: debianMirror().uri };
   return buildLayer(docker, { tag, dir: 'go', buildargs, show: /^(Step |Setting up golang|go version|Successfully|E: )/, prefix: `go ${go.version}`, say });
 }
 

@@ -8,7 +8,9 @@ import { decompressedBound } from '../core/image-tarball.js';
 import { checkedTar } from './checked-tar.js';
 import { IMAGE_CACHE_RUN, ownerLabels } from './sandbox.js';
 import { decompress, ensureZstd, zstdFault } from './zstd.js';
-import { buildLayer, ensureFreeSpace, hostMirror, IMAGES_DIR, imageId, runMmdebstrap, scratchDir, sha, type BuiltImage } from './images.js';
+import { buildLayer, ensureFreeSpace, IMAGES_DIR, imageId, scratchDir, sha, type BuiltImage } from './images.js';
+import { debianMirror } from './host-apt.js';
+import { runMmdebstrap } from './mmdebstrap.js';
 
 /**
  * A host language's layer as an image on the base (core/host-langs.ts): not
@@ -83,7 +85,7 @@ async function buildSysroot(docker: Docker, base: BuiltImage, l: SysrootLayer, t
   const t0 = Date.now();
   try {
     cpSync(join(IMAGES_DIR, 'sysroot', 'Dockerfile'), join(dir, 'Dockerfile'));
-    await runMmdebstrap(sysrootMmdebstrapArgs(l, hostMirror(), join(dir, 'sysroot.tar')), (line) => {
+    await runMmdebstrap(sysrootMmdebstrapArgs(l, debianMirror().uri, join(dir, 'sysroot.tar')), (line) => {
       if (/^[EW]:|^I: (downloading|extracting|success)/.test(line)) say(`  [sysroot ${l.debArch} ${l.lang} ${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}`);
     });
     return await buildLayer(docker, { tag, dir: 'sysroot', buildargs: { BASE: base.tag, DIR: l.dir }, show: /^(Step |E: )/, prefix: `sysroot ${l.debArch} ${l.lang}`, say, context: { cwd: dir, files: ['Dockerfile', 'sysroot.tar'] } });
@@ -95,7 +97,7 @@ async function buildSysroot(docker: Docker, base: BuiltImage, l: SysrootLayer, t
 function buildCpython(docker: Docker, base: BuiltImage, l: CpythonLayer, tag: string, say: (line: string) => void): Promise<BuiltImage> {
   const buildargs = {
     BASE: base.tag,
-    MIRROR: hostMirror(),
+    MIRROR: debianMirror().uri,
     SUITE: l.sources.suite,
     HOST: l.host,
     CC: l.cc,

@@ -6,7 +6,8 @@ import type { GoToolchain, Platform } from '../core/types.js';
 import { goImageOf, withToolchain } from '../core/toolchains.js';
 import { ensureLangImage, langContentDir, langImageTag, restoreLangImage } from '../edge/lang-images.js';
 import { ImageCache } from '../edge/image-cache.js';
-import { currentBaseTag, ensureBaseImage, ensureGoImage, ensureRowImage, goImageTag, imageId, readBaseRecipe, rowImageTag, type BuiltImage } from '../edge/images.js';
+import { ensureBaseImage } from '../edge/base-image.js';
+import { currentBaseTag, ensureGoImage, ensureRowImage, goImageTag, imageId, readBaseRecipe, rowImageTag, type BuiltImage } from '../edge/images.js';
 
 /**
  * Host-language layers built at once: a sysroot mostly waits on the mirror and

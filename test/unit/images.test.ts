@@ -1,5 +1,6 @@
 import t from 'tap';
-import { baseTag, currentToolchainTags, goTag, mmdebstrapArgs, readBaseRecipe, readGoVersions, supersededTags, type BaseRecipe } from '../../harness/edge/images.js';
+import { mmdebstrapArgs } from '../../harness/edge/mmdebstrap.js';
+import { baseTag, currentToolchainTags, goTag, readBaseRecipe, readGoVersions, supersededTags, type BaseRecipe } from '../../harness/edge/images.js';
 
 const MIRROR = 'http://deb.debian.org/debian';
 
