@@ -1,14 +1,30 @@
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import pLimit from 'p-limit';
 import { $ } from 'zx';
 import { InfraError } from '../core/errors.js';
+import { cannotInstall, type SudoFact } from '../core/host-install.js';
 
 /** Whether this machine may install its own missing tools: root on Debian. */
 export const canSelfInstall = (): boolean => process.getuid?.() === 0 && existsSync('/etc/debian_version');
 
-let sudoWorks: Promise<boolean> | undefined;
-/** Root, or a user whose sudo needs no password (a GitHub runner's): the harness's own recipe commands may run as root. */
-const canBeRoot = (): Promise<boolean> => (sudoWorks ??= process.getuid?.() === 0 ? Promise.resolve(true) : $({ nothrow: true, quiet: true })`sudo -n true`.then((r) => r.exitCode === 0, () => false));
+let sudoAsked: Promise<SudoFact | undefined> | undefined;
+/**
+ * Undefined for root, or a user whose sudo needs no password (a GitHub
+ * runner's): the harness's own recipe commands may run as root. Else why not.
+ * sudo itself, not through a shell, so that "no sudo" is told from sudo's refusal.
+ */
+const whyNotRoot = (): Promise<SudoFact | undefined> =>
+  (sudoAsked ??=
+    process.getuid?.() === 0
+      ? Promise.resolve(undefined)
+      : new Promise((resolve) =>
+          execFile('sudo', ['-n', 'true'], { timeout: 10_000 }, (e, _out, err) => {
+            if (!e) return resolve(undefined);
+            if ((e as NodeJS.ErrnoException).code === 'ENOENT') return resolve({ kind: 'absent' });
+            resolve({ kind: 'refused', said: err.trim().split('\n')[0] || `exit ${e.code ?? e.signal}` });
+          }),
+        ));
 
 /**
  * The command line of one of the harness's own image-recipe commands that
@@ -30,10 +46,13 @@ const aptQueue = pLimit(1);
  * Install Debian packages from the host's own suites. The host's apt sources are
  * never touched: adding the image suites there would upgrade the host's libc.
  */
-export const aptInstall = (packages: string[], say: (line: string) => void): Promise<void> => aptQueue(() => install(packages, say));
+export const aptInstall = (packages: string[], say: (line: string) => void, neededFor?: string): Promise<void> => aptQueue(() => install(packages, say, neededFor));
 
-async function install(packages: string[], say: (line: string) => void): Promise<void> {
-  if (!existsSync('/etc/debian_version') || !(await canBeRoot())) throw new InfraError(`missing ${packages.join(', ')}; install with: sudo apt-get install ${packages.join(' ')}`);
+async function install(packages: string[], say: (line: string) => void, neededFor?: string): Promise<void> {
+  const facts = { packages, uid: process.getuid?.() ?? 0, ...(neededFor ? { neededFor } : {}) };
+  if (!existsSync('/etc/debian_version')) throw new InfraError(cannotInstall({ ...facts, debian: false }));
+  const sudo = await whyNotRoot();
+  if (sudo) throw new InfraError(cannotInstall({ ...facts, debian: true, sudo }));
   // sudo drops the environment: apt-get gets its frontend through env.
   const apt = (...args: string[]) => asRoot('env', ['DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args]);
   if (!updated) {

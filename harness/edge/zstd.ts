@@ -11,7 +11,7 @@ import { aptInstall, onPath } from './host-packages.js';
 
 /** zstd on PATH, installed from the host's Debian like mmdebstrap when missing. */
 export async function ensureZstd(say: (line: string) => void): Promise<void> {
-  if (!(await onPath('zstd'))) await aptInstall(['zstd'], (l) => say(`  ${l}`));
+  if (!(await onPath('zstd'))) await aptInstall(['zstd'], (l) => say(`  ${l}`), "the image cache's tarballs");
 }
 
 /** Resolves when zstd exits 0; rejects with its own first line of stderr otherwise. */
