@@ -33,3 +33,10 @@ export function engineEndpoint(address: string, from = 'DOCKER_HOST'): EngineEnd
   const port = url.port ? Number(url.port) : protocol === 'ssh' ? undefined : protocol === 'https' ? 2376 : 2375;
   return { protocol, host: url.hostname, ...(port ? { port } : {}), ...(url.username ? { username: decodeURIComponent(url.username) } : {}) };
 }
+
+/**
+ * The engine's socket is there but this user may not open it: the engine runs,
+ * so "start one" would mislead. The usual cause is a user outside the docker group.
+ */
+export const engineRefusesUser = (address: string, uid: number): string =>
+  `the Docker engine at ${address} refuses this user (uid ${uid}): permission denied on its socket; add the user to the docker group (as root: usermod -aG docker <user>, then log in again), or point --docker-host at an engine it may use`;

@@ -1,20 +1,22 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import Docker from 'dockerode';
-import { DEFAULT_ENGINE, engineEndpoint } from '../core/engine-address.js';
+import { DEFAULT_ENGINE, engineEndpoint, engineRefusesUser } from '../core/engine-address.js';
 import { InfraError } from '../core/errors.js';
 import { aptInstall, canSelfInstall, onPath } from './host-packages.js';
 
 export const DOCKERD_LOG = '/var/log/cshared-matrix/dockerd.log';
 
-async function answers(docker: Docker): Promise<boolean> {
+/** Undefined when the engine answers, else the connection's error code (EACCES, ENOENT, ECONNREFUSED…), or '?' when it has none. */
+async function unanswered(docker: Docker): Promise<string | undefined> {
   try {
     await docker.ping();
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code ?? '?';
   }
 }
+const answers = async (docker: Docker): Promise<boolean> => (await unanswered(docker)) === undefined;
 
 /** The engine a command talks to when it is not told (tests, tools): DOCKER_HOST, else the default socket. */
 export const engineAddressFromEnv = (env: NodeJS.ProcessEnv = process.env): string => env.DOCKER_HOST || DEFAULT_ENGINE;
@@ -45,7 +47,9 @@ export function clientFor(address: string): Docker {
 export async function ensureEngine(say: (line: string) => void, opts: { address?: string; waitSeconds?: number } = {}): Promise<Docker> {
   const address = opts.address ?? engineAddressFromEnv();
   const docker = clientFor(address);
-  if (await answers(docker)) return docker;
+  const why = await unanswered(docker);
+  if (why === undefined) return docker;
+  if (why === 'EACCES') throw new InfraError(engineRefusesUser(address, process.getuid?.() ?? 0));
   if (address !== DEFAULT_ENGINE)
     throw new InfraError(`no Docker engine answers at ${address}; start that engine, or leave out --docker-host and DOCKER_HOST to use the local one`);
   if (!canSelfInstall())
