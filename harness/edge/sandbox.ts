@@ -317,13 +317,14 @@ export class Session {
  * the lanes' on this machine. A harness that is not root (the Action on a
  * runner whose user may reach the engine) gets it back as its own, so that no
  * file of the run is left root-owned there: one chown by a builder, which runs
- * only the harness's code as root. The group stays: the lanes share the Go
- * build cache through it.
+ * only the harness's code as root. What is in root's group goes to the user's
+ * group too; the lanes' group stays, since they share the Go build cache through it.
  */
 async function handBack(session: Session, builder: Docker.Container | undefined): Promise<void> {
   const uid = process.getuid?.() ?? 0;
   if (!uid || !builder || !session.cacheDir) return;
-  await session.exec(builder, ['chown', '-R', '-h', String(uid), CACHE_DIR], { deadlineMs: 60_000 }).catch(() => undefined);
+  const cmd = ['/bin/sh', '-c', 'chown -R -h "$1" "$3" && find "$3" -group 0 -exec chgrp -h "$2" {} +', 'csm-hand-back', String(uid), String(process.getgid?.() ?? uid), CACHE_DIR];
+  await session.exec(builder, cmd, { deadlineMs: 60_000 }).catch(() => undefined);
 }
 
 /** A fixed number of run containers; a slot whose host outlived the deadline is replaced, never reused. */
