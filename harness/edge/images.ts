@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
@@ -12,6 +12,7 @@ import { gccgoToolchain, LIBGO, withToolchain, type GccgoSeries } from '../core/
 import { PLATFORMS } from '../core/platforms.js';
 import { deriveRecipe, rowLayer, rowLayerFiles, rowLayerKey, type BaseRecipe, type RowLayer } from '../core/recipe.js';
 import { debianMirror } from './host-apt.js';
+import { notOwnDir } from '../core/own-dir.js';
 
 export const IMAGES_DIR = join(REPO_ROOT, 'images');
 /** Every image the harness builds carries its own tag under this label. */
@@ -145,12 +146,20 @@ export async function imageId(docker: Docker, tag: string): Promise<string | und
 /**
  * Where mmdebstrap writes a rootfs tarball for an image build: one directory
  * per user, since mmdebstrap writes it as root (sudo) and the harness, as the
- * user, must still remove it.
+ * user, must still remove it. Its name is known in advance, so another local
+ * user could make it first: it must be this user's own (core/own-dir.ts).
  */
 export function scratchDir(): string {
   const uid = process.getuid?.() ?? 0;
   const dir = uid === 0 ? '/var/tmp/cshared-matrix' : `/var/tmp/cshared-matrix-${uid}`;
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch {
+    // Something else holds the name (a file, a dangling link): said below, as for any dir not this user's.
+  }
+  const s = lstatSync(dir);
+  const problem = notOwnDir(dir, { isDirectory: s.isDirectory(), isSymbolicLink: s.isSymbolicLink(), uid: s.uid, mode: s.mode }, uid);
+  if (problem) throw new InfraError(problem);
   return dir;
 }
 
