@@ -33,6 +33,7 @@ import { parseArgs } from 'node:util';
 import picomatch from 'picomatch';
 import { parse as parseYaml } from 'yaml';
 import { condition, interpolate, type ExpressionContext, type Value } from './expressions.js';
+import { asUser } from '../integration/docker-user.js';
 
 export interface RunActionOptions {
   /** The directory holding action.yml (github.action_path). */
@@ -314,7 +315,7 @@ function runnerUser(name: string | undefined, state: string): RunnerUser | undef
     USER: name,
     LOGNAME: name,
   });
-  return { name, home, own, env, wrap: (cmd, args) => ['setpriv', [`--reuid=${name}`, `--regid=${name}`, '--init-groups', '--', cmd, ...args]] };
+  return { name, home, own, env, wrap: (cmd, args) => asUser(name, cmd, args) };
 }
 
 function runnerArch(): string {

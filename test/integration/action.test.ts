@@ -14,7 +14,6 @@
 // group), the emulated runner is that user, in the docker group, as on
 // GitHub: the harness runs as it, and nothing the runs write is root's.
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -25,6 +24,7 @@ import type { RunResults } from '../../harness/core/results.js';
 import { parseCommandFile, readAction, runAction, type ActionResult } from '../action/run-action-steps.js';
 import { ensureEngine } from '../../harness/edge/engine.js';
 import { ImageCache } from '../../harness/edge/image-cache.js';
+import { makeUser, type MadeUser } from './docker-user.js';
 import { currentBaseTag, goImageTag, imageId, readGoVersions } from '../../harness/edge/images.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -60,16 +60,12 @@ for (const f of ['action.yml', 'package-lock.json']) cpSync(join(root, f), join(
  * making one (root, useradd, a docker group), else this process's own. Its
  * uid, for the ownership checks.
  */
-function runnerUser(): { name: string; uid: number } | undefined {
-  const can = process.getuid?.() === 0 && spawnSync('getent', ['group', 'docker']).status === 0 && spawnSync('bash', ['-c', 'command -v useradd setpriv']).status === 0;
-  if (!can) return undefined;
-  const name = `csmact${randomBytes(3).toString('hex')}`;
-  const made = spawnSync('useradd', ['--no-create-home', '--user-group', '--groups', 'docker', name], { encoding: 'utf8' });
-  if (made.status !== 0) throw new Error(`useradd ${name}: ${made.stderr}`);
-  t.teardown(() => void spawnSync('userdel', [name]));
+function runnerUser(): MadeUser | undefined {
+  const made = makeUser(t, 'csmact');
+  if (!made) return undefined;
   chmodSync(work, 0o755);
-  spawnSync('chown', ['-R', `${name}:`, actionPath]);
-  return { name, uid: Number(spawnSync('id', ['-u', name], { encoding: 'utf8' }).stdout.trim()) };
+  spawnSync('chown', ['-R', `${made.name}:`, actionPath]);
+  return made;
 }
 const user = runnerUser();
 t.comment(user ? `the runner's user: ${user.name} (uid ${user.uid}), in the docker group` : `the runner's user: this process's (uid ${process.getuid?.()}); this machine does not let the test make one`);

@@ -1,13 +1,20 @@
 // The package as a user gets it: `npm pack`, installed into a scratch project
 // outside the repository, run with `npx cshared-matrix ./lib` on a Go package
 // nobody wrote a case for, then again through a config file.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { $ } from 'zx';
+import { engineRefusesUser } from '../../harness/core/engine-address.js';
 import type { RunResults } from '../../harness/core/results.js';
-import { ensureEngine } from '../../harness/edge/engine.js';
+import { engineAddressFromEnv, ensureEngine } from '../../harness/edge/engine.js';
+import { cacheFileName } from '../../harness/edge/image-cache.js';
+import { goImageTag, imageId, readGoVersions } from '../../harness/edge/images.js';
+import { leftovers } from '../../harness/edge/sandbox.js';
+import { BUILD_GID } from '../../harness/layout.js';
+import { asUser, cannotMakeUsers, makeUser, type MadeUser } from './docker-user.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const scratch = mkdtempSync(join(tmpdir(), 'csm-user-project-'));
@@ -15,7 +22,7 @@ t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
 // The repository's warm Go build cache: a user's first run compiles the standard library per target, which is not what this test is about.
 const sharedCache = join(root, 'results', '.cache');
 const go = JSON.parse(readFileSync(join(root, 'images', 'go', 'versions.json'), 'utf8')).versions.at(-1).version as string;
-await ensureEngine((l) => t.comment(l));
+const docker = await ensureEngine((l) => t.comment(l));
 
 const LIB = `package main
 
@@ -123,3 +130,112 @@ t.test('the same project through cshared-matrix.config.json, found from a subdir
   t.equal(outside.stderr.trim(), `cshared-matrix: cshared-matrix.config.json: /cache: "${sharedCache}" is an absolute path, outside the project (the directory that holds this file); a path outside it must come from the command line: pass it as --cache`);
   t.same(readdirSync(join(scratch, 'ci-results')).filter((d) => /^\d{4}-/.test(d)).length, 2, 'the bad configs started no run');
 });
+
+// A developer's first run is as themselves, in the docker group, not as root:
+// the same project and installed package, with the images present.
+t.test('as a user in the docker group, not root: the run needs no root, and all it writes is the user\'s', async (t) => {
+  const user = process.getuid?.() === 0 ? makeUser(t, 'csmpkg') : { name: userInfo().username, uid: process.getuid!(), gid: process.getgid!() };
+  if (!user) return t.fail(`this machine does not let the test make a user (${cannotMakeUsers()}), and this process is root`);
+  const [home, sudoCalls] = userHome(t, user);
+  // The earlier subtest left a config this run is not about; the project stays root's, so a write into it would fail the run.
+  rmSync(join(scratch, 'cshared-matrix.config.json'));
+  chmodSync(scratch, 0o755);
+  const projectBefore = readdirSync(scratch).sort();
+  const tmpBefore = tmpFilesOf(user, home);
+  const results = join(home, 'results');
+  const cache = join(home, 'cache');
+  const t0 = Date.now();
+  const p = await userRun(user, home, userPath(home), ['./lib', '--platform', 'amd64-glibc,arm64-glibc,amd64-musl', '--results', results, '--cache', cache]);
+  t.comment(`${user.name} (uid ${user.uid}): 6 cells in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  t.equal(p.exitCode, 0, `exit 0: glibc passes, musl is the known xfails${p.exitCode ? `\n${(p.stdout + p.stderr).slice(-3000)}` : ''}`);
+  const r = readLatest(results);
+  t.same(r.cells.map((c) => `${c.id} ${c.verdict} ${c.expectation?.link ?? ''}`.trim()).sort(), [
+    `lib+dlopen-probe/amd64-glibc/go${go} pass`,
+    `lib+dlopen-probe/amd64-musl/go${go} xfail https://github.com/golang/go/issues/54805`,
+    `lib+dlopen-probe/arm64-glibc/go${go} pass`,
+    `lib+link-probe/amd64-glibc/go${go} pass`,
+    `lib+link-probe/amd64-musl/go${go} xfail https://github.com/golang/go/issues/13492`,
+    `lib+link-probe/arm64-glibc/go${go} pass`,
+  ], 'glibc passes, musl is the known failures with their links');
+  t.same(notOwnedBy([results, cache], user), [], `every file and directory under the results and the cache is ${user.name}'s, in its group (the Go build cache in the lanes' group ${BUILD_GID}, which they share it through)`);
+  t.notOk(existsSync(sudoCalls), `sudo was never called: ${existsSync(sudoCalls) ? readFileSync(sudoCalls, 'utf8') : ''}`);
+  t.same(await leftovers(docker, r.run.id), [], 'no container or volume left');
+  t.same(readdirSync(scratch).sort(), projectBefore, 'nothing written into the project');
+  t.same(tmpFilesOf(user, home).filter((f) => !tmpBefore.includes(f)), [], `nothing new of ${user.name}'s in /tmp or /var/tmp besides its home and tsx's compile cache`);
+
+  // An image that must come from the image cache, on a host without zstd: not root and no sudo, the harness cannot install it.
+  const tag = goImageTag(readGoVersions().find((g) => g.version === '1.19')!);
+  t.equal(await imageId(docker, tag), undefined, `premise: the engine has no ${tag}, so the run must load it`);
+  const imageCache = join(home, 'image-cache');
+  mkdirSync(imageCache);
+  writeFileSync(join(imageCache, cacheFileName(tag)), 'never read: zstd is missing\n');
+  for (const p of [imageCache, join(imageCache, cacheFileName(tag))]) chownSync(p, user.uid, user.gid);
+  const noZstd = await userRun(user, home, userPath(home, { hide: /^(zstd|unzstd|zstdcat|zstdmt|pzstd)$/ }), ['./lib', '--platform', 'amd64-glibc', '--go', '1.19', '--image-cache', imageCache, '--results', results, '--cache', cache]);
+  t.equal(noZstd.exitCode, 3, 'an infrastructure error');
+  t.equal(
+    noZstd.stderr,
+    `cshared-matrix: zstd (needed for the image cache's tarballs) is missing, and the harness cannot install it: this user (uid ${user.uid}) is not root and sudo -n refused (sudo: the test's user may not use sudo); run: sudo apt-get install zstd (or allow this user sudo without a password)\n`,
+    'one line: the tool, the cause, the fix',
+  );
+  t.equal(noZstd.stdout, '', 'and nothing else: no stack trace');
+  t.equal(readFileSync(sudoCalls, 'utf8'), '-n true\n', 'sudo was asked once, without a password, whether it may');
+  const failedRun = readdirSync(results).filter((d) => /^\d{4}-/.test(d) && d !== r.run.id);
+  t.equal(failedRun.length, 1, 'the failed run has a directory of its own');
+  t.same(await leftovers(docker, failedRun[0]), [], 'it left no container or volume');
+  t.same(notOwnedBy([results, cache, imageCache], user), [], `what it wrote is ${user.name}'s too`);
+
+  // Outside the docker group: the engine runs and refuses the user, which is what it is told.
+  const outsider = makeUser(t, 'csmpkg', false);
+  if (!outsider) return;
+  const [outsiderHome] = userHome(t, outsider);
+  const refused = await userRun(outsider, outsiderHome, userPath(outsiderHome), ['./lib', '--platform', 'amd64-glibc', '--results', join(outsiderHome, 'results')]);
+  t.equal(refused.exitCode, 3, 'an infrastructure error');
+  t.equal(refused.stderr, `cshared-matrix: ${engineRefusesUser(engineAddressFromEnv(), outsider.uid)}\n`, 'told to join the docker group, not to start an engine');
+});
+
+/** A home of the user's own under tmpdir, and where its failing sudo records being called; both removed in teardown. */
+function userHome(t: Test, user: MadeUser): [string, string] {
+  const home = mkdtempSync(join(tmpdir(), `csm-home-${user.name}-`));
+  t.teardown(() => rmSync(home, { recursive: true, force: true }));
+  const calls = join(home, 'sudo-calls');
+  mkdirSync(join(home, 'shim'));
+  // A sudo that refuses loudly and records each call: a run that needed root would fail, and say so.
+  writeFileSync(join(home, 'shim', 'sudo'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${calls}'\necho "sudo: the test's user may not use sudo" >&2\nexit 1\n`, { mode: 0o755 });
+  spawnSync('chown', ['-R', `${user.uid}:${user.gid}`, home]);
+  return [home, calls];
+}
+
+/** The user's PATH: its failing sudo first, then this process's PATH; with `hide`, every tool of those directories but the matching ones, through links in the home. */
+function userPath(home: string, o: { hide?: RegExp } = {}): string {
+  const dirs = (process.env.PATH ?? '/usr/bin:/bin').split(':').filter(Boolean);
+  if (!o.hide) return [join(home, 'shim'), ...dirs].join(':');
+  const farm = join(home, 'bin');
+  mkdirSync(farm, { recursive: true });
+  for (const d of dirs.filter((x) => existsSync(x)))
+    for (const f of readdirSync(d)) if (!o.hide.test(f) && !existsSync(join(farm, f)) && f !== 'sudo') symlinkSync(join(d, f), join(farm, f));
+  return [join(home, 'shim'), farm].join(':');
+}
+
+/** `npx cshared-matrix ARGS` in the scratch project as `user`, with only the environment a login gives it (nothing of this test runner's). */
+function userRun(user: MadeUser, home: string, path: string, args: string[]) {
+  const env = { HOME: home, USER: user.name, LOGNAME: user.name, PATH: path, CI: '1', ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}) };
+  // env -i: zx lays its `env` over this process's, whose NODE_OPTIONS load the test runner's instrumentation.
+  const login = ['-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), 'npx', 'cshared-matrix', ...args];
+  const [cmd, argv] = user.uid === process.getuid?.() ? ['env', login] : asUser(user.name, 'env', login);
+  return $({ cwd: scratch, quiet, nothrow: true })`${cmd} ${argv}`;
+}
+
+/** Every path under `dirs` (links not followed) that is not `user`'s, or not in its group outside the Go build cache's image directories (the lanes' group there). */
+function notOwnedBy(dirs: string[], user: MadeUser): string[] {
+  const all = dirs.flatMap((d) => [d, ...readdirSync(d, { recursive: true, encoding: 'utf8' }).map((p) => join(d, p))]);
+  return all.flatMap((p) => {
+    const s = lstatSync(p);
+    const lanes = /\/go-build\/[^/]+(\/|$)/.test(p) && s.gid === BUILD_GID;
+    return s.uid === user.uid && (s.gid === user.gid || lanes) ? [] : [`${p} (uid ${s.uid}, gid ${s.gid})`];
+  });
+}
+
+/** What `user` owns directly under /tmp and /var/tmp, but its home and tsx's compile cache (tsx-<uid>, tsx's own). */
+function tmpFilesOf(user: MadeUser, home: string): string[] {
+  return [tmpdir(), '/var/tmp'].flatMap((d) => readdirSync(d).map((f) => join(d, f))).filter((p) => p !== home && p !== join(tmpdir(), `tsx-${user.uid}`) && lstatSync(p, { throwIfNoEntry: false })?.uid === user.uid);
+}
