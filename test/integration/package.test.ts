@@ -158,7 +158,7 @@ t.test('as a user in the docker group, not root: the run needs no root, and all 
     `lib+link-probe/arm64-glibc/go${go} pass`,
   ], 'glibc passes, musl is the known failures with their links');
   t.same(notOwnedBy([results, cache], user), [], `every file and directory under the results and the cache is ${user.name}'s, in its group (the Go build cache in the lanes' group ${BUILD_GID}, which they share it through)`);
-  t.notOk(existsSync(sudoCalls), `sudo was never called: ${existsSync(sudoCalls) ? readFileSync(sudoCalls, 'utf8') : ''}`);
+  t.notOk(existsSync(sudoCalls), `sudo was never called${existsSync(sudoCalls) ? `, but it was: ${readFileSync(sudoCalls, 'utf8')}` : ''}`);
   t.same(await leftovers(docker, r.run.id), [], 'no container or volume left');
   t.same(readdirSync(scratch).sort(), projectBefore, 'nothing written into the project');
   t.same(tmpFilesOf(user, home).filter((f) => !tmpBefore.includes(f)), [], `nothing new of ${user.name}'s in /tmp or /var/tmp besides its home and tsx's compile cache`);
@@ -205,14 +205,23 @@ function userHome(t: Test, user: MadeUser): [string, string] {
   return [home, calls];
 }
 
-/** The user's PATH: its failing sudo first, then this process's PATH; with `hide`, every tool of those directories but the matching ones, through links in the home. */
+/**
+ * The user's PATH: its failing sudo first, then this process's PATH without
+ * npm's additions (node_modules/.bin); with `hide`, every tool of those
+ * directories but the matching ones, through links in the home.
+ */
 function userPath(home: string, o: { hide?: RegExp } = {}): string {
-  const dirs = (process.env.PATH ?? '/usr/bin:/bin').split(':').filter(Boolean);
+  const dirs = (process.env.PATH ?? '/usr/bin:/bin').split(':').filter((d) => d && !d.includes('node_modules'));
   if (!o.hide) return [join(home, 'shim'), ...dirs].join(':');
   const farm = join(home, 'bin');
   mkdirSync(farm, { recursive: true });
+  const linked = new Set(['sudo']);
   for (const d of dirs.filter((x) => existsSync(x)))
-    for (const f of readdirSync(d)) if (!o.hide.test(f) && !existsSync(join(farm, f)) && f !== 'sudo') symlinkSync(join(d, f), join(farm, f));
+    for (const f of readdirSync(d)) {
+      if (o.hide.test(f) || linked.has(f)) continue;
+      linked.add(f);
+      symlinkSync(join(d, f), join(farm, f));
+    }
   return [join(home, 'shim'), farm].join(':');
 }
 
