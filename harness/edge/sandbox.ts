@@ -177,11 +177,17 @@ export class Session {
     return c;
   }
 
-  /** One long-lived build container per image; builds exec into it. */
+  /**
+   * One long-lived build container per image; builds exec into it. The first
+   * also hands the cache back (handBack) before anything reads it: a run
+   * killed before its own hand-back left root's files there, which a
+   * non-root harness could not read.
+   */
   builder(image: string): Promise<Docker.Container> {
     let b = this.builders.get(image);
     if (!b) {
-      b = this.create(image, 'build');
+      const first = this.builders.size === 0;
+      b = this.create(image, 'build').then(async (c) => (first && (await handBack(this, c)), c));
       this.builders.set(image, b);
     }
     return b;

@@ -163,6 +163,15 @@ t.test('as a user in the docker group, not root: the run needs no root, and all 
   t.same(readdirSync(scratch).sort(), projectBefore, 'nothing written into the project');
   t.same(tmpFilesOf(user, home).filter((f) => !tmpBefore.includes(f)), [], `nothing new of ${user.name}'s in /tmp or /var/tmp besides its home and tsx's compile cache`);
 
+  // A run killed before its builders handed the cache back leaves it root's, and each artifact's .log and .elf are 0600: root's alone.
+  spawnSync('chown', ['-R', '0:0', join(cache, 'artifacts')]);
+  const again = await userRun(user, home, userPath(home), ['./lib', '--platform', 'amd64-glibc', '--results', results, '--cache', cache]);
+  t.equal(again.exitCode, 0, `after a killed run, the next one reads the cache it left${again.exitCode ? `\n${(again.stdout + again.stderr).slice(-3000)}` : ''}`);
+  const rerun = readLatest(results);
+  t.equal(rerun.run.builds?.cacheHits, 3, 'its three builds (the library, the two probe hosts) from that cache');
+  t.same(notOwnedBy([results, cache], user), [], `and the cache is ${user.name}'s again`);
+  t.same(await leftovers(docker, rerun.run.id), [], 'no container or volume left');
+
   // An image that must come from the image cache, on a host without zstd: not root and no sudo, the harness cannot install it.
   const tag = goImageTag(readGoVersions().find((g) => g.version === '1.19')!);
   t.equal(await imageId(docker, tag), undefined, `premise: the engine has no ${tag}, so the run must load it`);
@@ -179,7 +188,7 @@ t.test('as a user in the docker group, not root: the run needs no root, and all 
   );
   t.equal(noZstd.stdout, '', 'and nothing else: no stack trace');
   t.equal(readFileSync(sudoCalls, 'utf8'), '-n true\n', 'sudo was asked once, without a password, whether it may');
-  const failedRun = readdirSync(results).filter((d) => /^\d{4}-/.test(d) && d !== r.run.id);
+  const failedRun = readdirSync(results).filter((d) => /^\d{4}-/.test(d) && d !== r.run.id && d !== rerun.run.id);
   t.equal(failedRun.length, 1, 'the failed run has a directory of its own');
   t.same(await leftovers(docker, failedRun[0]), [], 'it left no container or volume');
   t.same(notOwnedBy([results, cache, imageCache], user), [], `what it wrote is ${user.name}'s too`);
