@@ -164,7 +164,7 @@ t.test('as a user in the docker group, not root: the run needs no root, and all 
   t.same(tmpFilesOf(user, home).filter((f) => !tmpBefore.includes(f)), [], `nothing new of ${user.name}'s in /tmp or /var/tmp besides its home and tsx's compile cache`);
 
   // A run killed before its builders handed the cache back leaves it root's, and each artifact's .log and .elf are 0600: root's alone.
-  spawnSync('chown', ['-R', '0:0', join(cache, 'artifacts')]);
+  t.equal(spawnSync('chown', ['-R', '0:0', join(cache, 'artifacts')]).status, 0, 'the artifacts made root\'s, as such a run leaves them');
   const again = await userRun(user, home, userPath(home), ['./lib', '--platform', 'amd64-glibc', '--results', results, '--cache', cache]);
   t.equal(again.exitCode, 0, `after a killed run, the next one reads the cache it left${again.exitCode ? `\n${(again.stdout + again.stderr).slice(-3000)}` : ''}`);
   const rerun = readLatest(results);
