@@ -7,7 +7,7 @@ import { InfraError } from '../core/errors.js';
 import type { MirrorChoice } from '../core/debian-mirror.js';
 import type { BaseRecipe } from '../core/recipe.js';
 import { aptInstall, asRoot, onPath } from './host-packages.js';
-import { ensureFreeSpace, follow, IMAGE_LABEL, scratchDir } from './images.js';
+import { BASE_FROM_LABEL, ensureFreeSpace, follow, IMAGE_LABEL, scratchDir } from './images.js';
 
 /** mmdebstrap on this host: the base image's path on an engine that can pull nothing (edge/base-image.ts). */
 
@@ -68,7 +68,7 @@ export async function buildBaseWithMmdebstrap(docker: Docker, recipe: BaseRecipe
     const stream = await docker.importImage(createReadStream(tarball) as unknown as string, {
       repo,
       tag: version,
-      changes: [`LABEL ${IMAGE_LABEL}=${tag}`, 'CMD ["/bin/bash"]'],
+      changes: [`LABEL ${IMAGE_LABEL}=${tag}`, `LABEL ${BASE_FROM_LABEL}=mmdebstrap`, 'CMD ["/bin/bash"]'],
     } as object);
     await follow(docker, stream, () => undefined);
   } finally {
