@@ -39,7 +39,8 @@ export async function ensureBaseImage(docker: Docker, say: (line: string) => voi
   const id = await imageId(docker, tag);
   if (!id) throw new InfraError(`the engine did not keep the image ${tag}`);
   const seconds = (Date.now() - t0) / 1000;
-  say(`  ${tag} ready in ${seconds.toFixed(0)} s`);
+  // The registry path's build says it itself (buildLayer).
+  if (chosen.way === 'mmdebstrap') say(`  ${tag} ready in ${seconds.toFixed(0)} s`);
   return { tag, id, built: true, seconds };
 }
 
@@ -67,7 +68,7 @@ async function registryFacts(docker: Docker, from: string, named: boolean, say: 
     await follow(docker, stream, () => undefined, `pulling ${from} failed`);
     return { from, named, inEngine: false, pull: { ok: true } };
   } catch (e) {
-    return { from, named, inEngine: false, pull: { ok: false, error: (e as Error).message.split('\n')[0]!.replace(/^\(HTTP code \d+\) [\w ]+ - /, '') } };
+    return { from, named, inEngine: false, pull: { ok: false, error: (e as Error).message.split('\n')[0]!.replace(/^\(HTTP code \d+\) [\w ]+ - /, '').trim() } };
   }
 }
 
