@@ -69,7 +69,7 @@ export function chooseMode(h: MmdebstrapHost): { mode: MmdebstrapMode } | { prob
     ? 'allow it (sysctl kernel.unprivileged_userns_clone=1; on Ubuntu 24.04 kernel.apparmor_restrict_unprivileged_userns=0)'
     : !u.newidmap
       ? 'install them (apt-get install uidmap)'
-      : `give it one (sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${h.user})`;
+      : `give it a range no other user's overlaps (e.g. sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${h.user})`;
   return { problem: `the mmdebstrap path: ${h.user} is not root, has no passwordless sudo, and cannot use mmdebstrap's unshare mode: ${cause}; ${fix}, or run as root, ${OTHER_PATHS}` };
 }
 

@@ -36,10 +36,11 @@ export function mmdebstrapArgs(recipe: BaseRecipe, mirror: string, out: string):
  */
 export function mmdebstrapFailure(lines: readonly string[], code: number | null): string {
   const text = lines.join('\n');
-  const hint = /No space left/i.test(text) ? 'the disk is full; free space and retry' : /NO_PUBKEY|signatures couldn't be verified|not signed/i.test(text) ? "apt trusts no key that signed the mirror's Release file: set CSM_DEBIAN_MIRROR to a Debian mirror, or install debian-archive-keyring" : 'the lines above say why';
+  const hint = /No space left/i.test(text) ? 'the disk is full; free space and retry' : /NO_PUBKEY|signatures couldn't be verified|not signed/i.test(text) ? "apt trusts no key that signed the mirror's Release file: install or update debian-archive-keyring, or set CSM_DEBIAN_MIRROR to a Debian mirror" : 'the lines above say why';
   const missing = lines.find((l) => /^E: Failed to fetch .* 404 /.test(l));
   if (missing) return `the Debian mirror does not serve a package its index names: ${missing.replace(/^E: Failed to fetch /, '').replace(/\s+\[IP:.*$/, '')} (mmdebstrap exited with code ${code}; a mirror mid-sync or partial: rerun later, or set CSM_DEBIAN_MIRROR to a complete one)`;
-  return `mmdebstrap exited with code ${code}: ${lines.filter((l) => /^E:/.test(l)).pop() ?? lines.at(-1) ?? ''} (${hint})`;
+  // The first E: line is the cause; the ones after it are apt's and mmdebstrap's "failed to run".
+  return `mmdebstrap exited with code ${code}: ${lines.find((l) => /^E:/.test(l)) ?? lines.at(-1) ?? ''} (${hint})`;
 }
 
 /** The command line of mmdebstrap in `mode`: root as is, sudo through `sudo -n`, unshare as this user. */

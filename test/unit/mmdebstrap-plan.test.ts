@@ -4,6 +4,7 @@
 import t from 'tap';
 import { DEBIAN_KEYRING, hasSubidRange, needsDebianKeyring, planMmdebstrap, type MmdebstrapHost } from '../../harness/core/mmdebstrap-plan.js';
 import { chooseMirror } from '../../harness/core/debian-mirror.js';
+import { mmdebstrapFailure } from '../../harness/edge/mmdebstrap.js';
 
 const DEBIAN_SOURCES = 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm bookworm-updates\nComponents: main\n';
 const UBUNTU_SOURCES = 'Types: deb\nURIs: http://archive.ubuntu.com/ubuntu/\nSuites: noble noble-updates noble-backports\nComponents: main universe restricted multiverse\nSigned-By: /usr/share/keyrings/ubuntu-archive-keyring.gpg\n';
@@ -39,8 +40,8 @@ t.test('no root, no sudo, no unshare mode: one line naming the path, the cause a
   const cases: [Partial<MmdebstrapHost['unshare']>, RegExp][] = [
     [{ userns: false }, /: this kernel does not let a user make user namespaces; allow it \(sysctl kernel\.unprivileged_userns_clone=1; on Ubuntu 24\.04 kernel\.apparmor_restrict_unprivileged_userns=0\), or run as root, or let the engine pull debian:trixie/],
     [{ newidmap: false }, /: newuidmap and newgidmap are missing; install them \(apt-get install uidmap\)/],
-    [{ subuid: false }, /: ann has no range in \/etc\/subuid; give it one \(sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ann\)/],
-    [{ subuid: false, subgid: false }, /: ann has no range in \/etc\/subuid and \/etc\/subgid; give it one/],
+    [{ subuid: false }, /: ann has no range in \/etc\/subuid; give it a range no other user's overlaps \(e\.g\. sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ann\)/],
+    [{ subuid: false, subgid: false }, /: ann has no range in \/etc\/subuid and \/etc\/subgid; give it a range/],
   ];
   for (const [missing, want] of cases) {
     const line = problem(host({ ...user, unshare: { ...ALL_UNSHARE, ...missing } }), false);
@@ -95,4 +96,15 @@ t.test('/etc/subuid as mmdebstrap reads it: by name, a numeric start and a count
   t.notOk(hasSubidRange(text, 'bob'), 'a start that is not a number');
   t.notOk(hasSubidRange(text, 'carl'), 'an empty range');
   t.notOk(hasSubidRange('', 'ann'), 'an empty file');
+});
+
+t.test("mmdebstrap's failure in one line: the first E: line is the cause, with the fix that fits", async (t) => {
+  const unsigned = ['I: running apt-get update...', "E: The repository 'http://deb.debian.org/debian trixie InRelease' is not signed.", 'E: apt-get update --error-on=any -oAPT::Status-Fd=<$fd> -oDpkg::Use-Pty=false failed', 'I: main() received signal PIPE: waiting for setup...', 'E: mmdebstrap failed to run'];
+  t.equal(mmdebstrapFailure(unsigned, 1), "mmdebstrap exited with code 1: E: The repository 'http://deb.debian.org/debian trixie InRelease' is not signed. (apt trusts no key that signed the mirror's Release file: install or update debian-archive-keyring, or set CSM_DEBIAN_MIRROR to a Debian mirror)");
+  t.equal(mmdebstrapFailure(['E: Unable to locate package nosuch', 'E: mmdebstrap failed to run'], 1), 'mmdebstrap exited with code 1: E: Unable to locate package nosuch (the lines above say why)');
+  t.match(mmdebstrapFailure(['tar: write error: No space left on device', 'E: mmdebstrap failed to run'], 1), /\(the disk is full; free space and retry\)$/);
+  t.equal(
+    mmdebstrapFailure(['E: Failed to fetch http://m/debian/pool/main/g/gcc/gcc_1_amd64.deb  404  Not Found [IP: 1.2.3.4 80]', 'E: mmdebstrap failed to run'], 1),
+    'the Debian mirror does not serve a package its index names: http://m/debian/pool/main/g/gcc/gcc_1_amd64.deb  404  Not Found (mmdebstrap exited with code 1; a mirror mid-sync or partial: rerun later, or set CSM_DEBIAN_MIRROR to a complete one)',
+  );
 });
