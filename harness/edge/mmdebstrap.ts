@@ -94,10 +94,7 @@ export async function prepareMmdebstrap(mirror: MirrorChoice, say: (line: string
   const plan = planMmdebstrap(await hostFacts(), needsDebianKeyring(mirror, hostAptSources()));
   if (!plan.ok) throw new InfraError(plan.problem);
   say(`  ${plan.line}`);
-  if (plan.install.length)
-    await aptInstall(plan.install, (l) => say(`  ${l}`)).catch((e: Error) => {
-      throw new InfraError(`the mmdebstrap path: ${e.message}`);
-    });
+  if (plan.install.length) await aptInstall(plan.install, (l) => say(`  ${l}`));
   return plan;
 }
 

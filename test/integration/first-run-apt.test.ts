@@ -136,8 +136,8 @@ t.test('a user who is not root and has no sudo: mmdebstrap in unshare mode, the 
   t.equal(refused.exitCode, 3, 'an infrastructure error');
   t.same(
     refused.stderr.trim().split('\n'),
-    [`cshared-matrix: the mmdebstrap path: ${user.name} is not root, has no passwordless sudo, and cannot use mmdebstrap's unshare mode: ${user.name} has no range in /etc/subuid; give it a range no other user's overlaps (e.g. sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${user.name}), or run as root, or let the engine pull debian:trixie (the registry path), or pass --base-image REF, or --image-cache DIR holding the images from a machine that built them`],
-    'one line, no stack trace',
+    [`cshared-matrix: ${user.name} is not root, has no passwordless sudo, and cannot use mmdebstrap's unshare mode: ${user.name} has no range in /etc/subuid; give it a range no other user's overlaps (e.g. sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${user.name}), or run as root, or let the engine reach a registry with debian:trixie (the registry path; --base-image REF names another image), or pass --image-cache DIR holding the images from a machine that built them`],
+    'one line, no stack trace (a run puts "base image, mmdebstrap path (why it was taken): " before it: edge/base-image.ts)',
   );
   t.notOk(existsSync(join(user.dir, 'refused.tar')));
 });

@@ -38,16 +38,16 @@ t.test('the mode: root as is, passwordless sudo, else unshare mode as the user',
 t.test('no root, no sudo, no unshare mode: one line naming the path, the cause and the fix', async (t) => {
   const user = { root: false, sudo: false, user: 'ann' };
   const cases: [Partial<MmdebstrapHost['unshare']>, RegExp][] = [
-    [{ userns: false }, /: this kernel does not let a user make user namespaces; allow it \(sysctl kernel\.unprivileged_userns_clone=1; on Ubuntu 24\.04 kernel\.apparmor_restrict_unprivileged_userns=0\), or run as root, or let the engine pull debian:trixie/],
+    [{ userns: false }, /: this kernel does not let a user make user namespaces; allow it \(sysctl kernel\.unprivileged_userns_clone=1; on Ubuntu 24\.04 kernel\.apparmor_restrict_unprivileged_userns=0\), or run as root, or let the engine reach a registry with debian:trixie/],
     [{ newidmap: false }, /: newuidmap and newgidmap are missing; install them \(apt-get install uidmap\)/],
     [{ subuid: false }, /: ann has no range in \/etc\/subuid; give it a range no other user's overlaps \(e\.g\. sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ann\)/],
     [{ subuid: false, subgid: false }, /: ann has no range in \/etc\/subuid and \/etc\/subgid; give it a range/],
   ];
   for (const [missing, want] of cases) {
     const line = problem(host({ ...user, unshare: { ...ALL_UNSHARE, ...missing } }), false);
-    t.match(line, /^the mmdebstrap path: ann is not root, has no passwordless sudo, and cannot use mmdebstrap's unshare mode/, JSON.stringify(missing));
+    t.match(line, /^ann is not root, has no passwordless sudo, and cannot use mmdebstrap's unshare mode/, JSON.stringify(missing));
     t.match(line, want);
-    t.match(line, /or pass --base-image REF, or --image-cache DIR holding the images from a machine that built them$/);
+    t.match(line, /or pass --image-cache DIR holding the images from a machine that built them$/);
     t.notMatch(line, /\n/, 'one line');
   }
 });
@@ -59,11 +59,11 @@ t.test('mmdebstrap missing: installed from the host\'s apt as root, else one lin
   t.same(viaSudo.ok && [viaSudo.install, viaSudo.args], [['mmdebstrap'], [`--keyring=${DEBIAN_KEYRING}`]]);
   t.equal(
     problem(host({ root: false, sudo: false, user: 'ann', mmdebstrap: false }), false),
-    'the mmdebstrap path: mmdebstrap is not installed and ann cannot install it (not root, no passwordless sudo): install mmdebstrap (apt-get install mmdebstrap on Debian and Ubuntu), or let the engine pull debian:trixie (the registry path), or pass --base-image REF, or --image-cache DIR holding the images from a machine that built them',
+    'mmdebstrap is not installed and ann cannot install it (not root, no passwordless sudo): install mmdebstrap (apt-get install mmdebstrap on Debian and Ubuntu), or let the engine reach a registry with debian:trixie (the registry path; --base-image REF names another image), or pass --image-cache DIR holding the images from a machine that built them',
   );
   t.equal(
     problem(host({ apt: false, mmdebstrap: false }), true),
-    'the mmdebstrap path: mmdebstrap is not installed and this host has no apt to install it from: install mmdebstrap (apt-get install mmdebstrap on Debian and Ubuntu), or let the engine pull debian:trixie (the registry path), or pass --base-image REF, or --image-cache DIR holding the images from a machine that built them',
+    'mmdebstrap is not installed and this host has no apt to install it from: install mmdebstrap (apt-get install mmdebstrap on Debian and Ubuntu), or let the engine reach a registry with debian:trixie (the registry path; --base-image REF names another image), or pass --image-cache DIR holding the images from a machine that built them',
     'Fedora, Arch, macOS: no apt',
   );
 });
@@ -82,7 +82,7 @@ t.test("Debian's keyring: passed when present, installed from the host's apt whe
   t.same(unshared.ok && unshared.args, ['--mode=unshare', `--keyring=${DEBIAN_KEYRING}`], 'unshare mode with the keyring present');
   t.equal(
     problem(host({ root: false, sudo: false, user: 'ann', keyring: false }), true),
-    `the mmdebstrap path: the mirror is not this host's own Debian sources, so mmdebstrap needs Debian's archive keyring to check its Release files, and ${DEBIAN_KEYRING} is missing and ann cannot install it (not root, no passwordless sudo): install debian-archive-keyring (sudo apt-get install debian-archive-keyring), or set CSM_DEBIAN_MIRROR to a mirror this host's apt trusts, or let the engine pull debian:trixie (the registry path), or pass --base-image REF, or --image-cache DIR holding the images from a machine that built them`,
+    `the mirror is not this host's own Debian sources, so mmdebstrap needs Debian's archive keyring to check its Release files, and ${DEBIAN_KEYRING} is missing and ann cannot install it (not root, no passwordless sudo): install debian-archive-keyring (sudo apt-get install debian-archive-keyring), or set CSM_DEBIAN_MIRROR to a mirror this host's apt trusts, or let the engine reach a registry with debian:trixie (the registry path; --base-image REF names another image), or pass --image-cache DIR holding the images from a machine that built them`,
   );
   t.match(problem(host({ apt: false, keyring: false }), true), /is missing and this host has no apt to install it from: install debian-archive-keyring/, 'root without apt (Fedora): the keyring cannot come from anywhere');
 });
