@@ -13,6 +13,7 @@
 //   under DIR, through edge/lang-images.ts ensureLangImage; prints its tag.
 import { runCli } from '../../harness/cli-common.js';
 import { describeMirror } from '../../harness/core/debian-mirror.js';
+import { InfraError } from '../../harness/core/errors.js';
 import type { SysrootLayer } from '../../harness/core/host-langs.js';
 import type { BaseRecipe } from '../../harness/core/recipe.js';
 import { ensureEngine } from '../../harness/edge/engine.js';
@@ -26,7 +27,10 @@ export const TINY_RECIPE: BaseRecipe = { suite: 'trixie', variant: 'extract', ar
 
 async function sysroot(debArch: string, pkg: string, dir: string): Promise<void> {
   const docker = await ensureEngine(console.log);
-  const base = { tag: currentBaseTag(), id: (await imageId(docker, currentBaseTag())) ?? '', built: false, seconds: 0 };
+  const tag = currentBaseTag();
+  const id = await imageId(docker, tag);
+  if (!id) throw new InfraError(`the engine has no ${tag}: build the toolchain images first (npm run matrix -- --images-only)`);
+  const base = { tag, id, built: false, seconds: 0 };
   const layer: SysrootLayer = { kind: 'sysroot', lang: 'python', debArch, suite: 'trixie', packages: [pkg], dir };
   console.log(`tag: ${(await ensureLangImage(docker, base, layer, console.log)).tag}`);
 }
