@@ -8,7 +8,7 @@ export const canSelfInstall = (): boolean => process.getuid?.() === 0 && existsS
 
 let sudoWorks: Promise<boolean> | undefined;
 /** Root, or a user whose sudo needs no password (a GitHub runner's): the harness's own recipe commands may run as root. */
-const canBeRoot = (): Promise<boolean> => (sudoWorks ??= process.getuid?.() === 0 ? Promise.resolve(true) : $({ nothrow: true, quiet: true })`sudo -n true`.then((r) => r.exitCode === 0, () => false));
+export const canBeRoot = (): Promise<boolean> => (sudoWorks ??= process.getuid?.() === 0 ? Promise.resolve(true) : $({ nothrow: true, quiet: true })`sudo -n true`.then((r) => r.exitCode === 0, () => false));
 
 /**
  * The command line of one of the harness's own image-recipe commands that

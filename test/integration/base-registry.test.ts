@@ -17,7 +17,7 @@ import { $ } from 'zx';
 import { ensureEngine } from '../../harness/edge/engine.js';
 import { debianMirror } from '../../harness/edge/host-apt.js';
 import { BASE_FROM_LABEL, currentBaseTag, follow, goImageTag, imageId, readGoVersions } from '../../harness/edge/images.js';
-import { runMmdebstrap } from '../../harness/edge/mmdebstrap.js';
+import { prepareMmdebstrap, runMmdebstrap } from '../../harness/edge/mmdebstrap.js';
 import { leftovers } from '../../harness/edge/sandbox.js';
 import { matrixRunner, NEWEST_GO } from './cli-run.js';
 
@@ -46,7 +46,9 @@ t.teardown(async () => {
 async function standIn(): Promise<number> {
   const t0 = Date.now();
   const out = join(work, 'debian-trixie.tar');
-  await runMmdebstrap(['--variant=minbase', 'trixie', out, `deb ${debianMirror().uri} trixie main`], () => undefined);
+  const mirror = debianMirror();
+  const { mode, args } = await prepareMmdebstrap(mirror, () => undefined);
+  await runMmdebstrap([...args, '--variant=minbase', 'trixie', out, `deb ${mirror.uri} trixie main`], () => undefined, mode);
   const [repo, tag] = STANDIN.split(':') as [string, string];
   await follow(docker, await docker.importImage(createReadStream(out) as unknown as string, { repo, tag, changes: ['CMD ["bash"]'] } as object), () => undefined);
   rmSync(out);
