@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { DEFAULT_ENGINE, engineEndpoint } from './core/engine-address.js';
+import { imageReference } from './core/base-way.js';
 import { UsageError } from './core/errors.js';
 import { splitList } from './core/matrix.js';
 import { parseShard } from './core/shard.js';
@@ -38,6 +39,7 @@ export interface RunValues {
   'shard-costs'?: string;
   'docker-host'?: string;
   'image-cache'?: string;
+  'base-image'?: string;
   rootfs?: string;
   /** From a config file or PATHS (core/config.ts): what no single flag says. */
   libraries?: string[];
@@ -69,6 +71,8 @@ export interface RunConfig extends MatrixSelection {
   pruneImages: boolean;
   /** Absolute: where toolchain images are saved as compressed tarballs and loaded from (--image-cache). */
   imageCache?: string;
+  /** --base-image: the Debian image the base is built on (core/base-way.ts). */
+  baseImage?: string;
   /** Keep a self-contained, rerunnable bundle for every cell that did not pass. */
   bundles: boolean;
   /** A root filesystem tarball to run the hosts in (builds still use the toolchain image). */
@@ -157,6 +161,7 @@ export function resolveRunConfig(values: RunValues, env: Record<string, string |
     rebuildImages: !!values['rebuild-images'],
     pruneImages: !!values['prune-images'],
     ...(values['image-cache'] ? { imageCache: resolve(values['image-cache']) } : {}),
+    ...(values['base-image'] !== undefined ? { baseImage: imageReference('--base-image', values['base-image']) } : {}),
     bundles: false,
     ...(values.rootfs ? { rootfs: values.rootfs } : {}),
     engine: engineFrom(values, env),

@@ -68,6 +68,8 @@ ${describePlatforms(PLATFORMS)}
   --build-quota MIB disk one build step may fill, outputs and Go build cache together (default: 1024)
   --image-cache DIR toolchain images saved there as .tar.zst by recipe hash after a build, and
                     loaded from there instead of rebuilt (for CI runners that start bare)
+  --base-image REF  the Debian trixie image the base image is built on when the engine lacks the base
+                    (default debian:trixie, pulled; a mirror registry's or one docker load put there)
   --rebuild-images  rebuild the toolchain images even if their recipes are unchanged
   --prune-images    first remove toolchain images built from older recipes (for machines that run nightly)
   --engine-only     make sure a Docker engine answers (installing and starting one as root on Debian), then exit
@@ -106,6 +108,7 @@ const OPTIONS = {
   'images-only': { type: 'boolean' },
   config: { type: 'string' },
   'image-cache': { type: 'string' },
+  'base-image': { type: 'string' },
 } as const;
 
 export async function main(argv: string[]): Promise<number> {

@@ -22,6 +22,7 @@ export interface ProjectConfig {
   results?: string;
   cache?: string;
   imageCache?: string;
+  baseImage?: string;
   timeout?: number;
   jobs?: number;
   repeat?: number;
@@ -44,6 +45,7 @@ export interface RunInputs {
   results?: string;
   cache?: string;
   'image-cache'?: string;
+  'base-image'?: string;
   repeat?: string;
   'max-failures'?: string;
   reporter?: string[];
@@ -138,6 +140,7 @@ export function configInputs(c: ProjectConfig, file: string): RunInputs {
     results: at(c.results ?? 'cshared-matrix-results'),
     cache: c.cache === undefined ? undefined : at(c.cache),
     'image-cache': c.imageCache === undefined ? undefined : at(c.imageCache),
+    'base-image': c.baseImage,
     repeat: num(c.repeat),
     'max-failures': num(c.maxFailures),
     reporter: c.reporters,

@@ -76,3 +76,38 @@ export function rowLayerFiles(l: RowLayer): Record<string, string> {
 
 /** One key per distinct layer: rows that need the same things share one image. */
 export const rowLayerKey = (l: RowLayer): string => JSON.stringify([[...l.packages].sort(), l.dpkgArch ?? '', l.runner ?? '']);
+
+/** The lines each file of the registry path's build context may hold (images/base/Dockerfile checks them again before apt or dpkg sees one). */
+export const BASE_RECIPE_LINES = {
+  suite: /^[a-z]+$/,
+  architectures: ROW_LAYER_LINES['dpkg-arch'],
+  include: ROW_LAYER_LINES.packages,
+  'dpkg.cfg': /^(?:path-(?:ex|in)clude=\/[!-~]+|force-[a-z-]+)$/,
+  'sources.list': /^deb(?:-src)? (?:\[[a-z0-9=,. -]+\] )?https?:\/\/[!-~]+ [a-z0-9-]+(?: [a-z0-9-]+)+$/,
+} as const;
+
+/**
+ * The base recipe as the files of images/base/Dockerfile's build context
+ * (base-recipe/<name>, one line each): the registry path's twin of
+ * mmdebstrapArgs, so both paths install the same packages, with the same
+ * dpkg filters and apt sources, into an image under the same tag. The
+ * architectures file has the native one first, as mmdebstrap's list does.
+ * A line outside its grammar is a bug in the recipe, so it throws.
+ */
+export function baseRecipeFiles(recipe: BaseRecipe, mirror: string): Record<string, string> {
+  if (recipe.variant !== 'minbase') throw new Error(`base recipe: the registry path builds on a Debian image, debootstrap's minbase: variant minbase, not ${recipe.variant}`);
+  const lines: Record<keyof typeof BASE_RECIPE_LINES, string[]> = {
+    suite: [recipe.suite],
+    architectures: recipe.architectures,
+    include: recipe.include,
+    'dpkg.cfg': recipe.dpkgopts ?? [],
+    'sources.list': recipe.sources.map((s) => s.replaceAll('{mirror}', mirror)),
+  };
+  return Object.fromEntries(
+    Object.entries(lines).map(([name, ls]) => {
+      const bad = ls.find((l) => !BASE_RECIPE_LINES[name as keyof typeof BASE_RECIPE_LINES].test(l));
+      if (bad !== undefined) throw new Error(`base recipe: ${JSON.stringify(bad)} is not a valid ${name} line`);
+      return [`base-recipe/${name}`, ls.map((l) => `${l}\n`).join('')];
+    }),
+  );
+}

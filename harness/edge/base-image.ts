@@ -1,23 +1,27 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type Docker from 'dockerode';
+import { chooseBaseWay, defaultBaseImage, describeBaseWay, type BaseFacts, type BaseWay } from '../core/base-way.js';
+import { describeMirror, type MirrorChoice } from '../core/debian-mirror.js';
 import { InfraError } from '../core/errors.js';
-import { describeMirror } from '../core/debian-mirror.js';
-import { baseTag, imageId, readBaseRecipe, type BuiltImage } from './images.js';
+import { baseRecipeFiles, type BaseRecipe } from '../core/recipe.js';
 import { debianMirror } from './host-apt.js';
+import { BASE_FROM_LABEL, baseTag, buildLayer, follow, IMAGES_DIR, imageId, readBaseRecipe, type BuiltImage } from './images.js';
 import { buildBaseWithMmdebstrap } from './mmdebstrap.js';
 
 /**
- * The toolchain base image, by the first way that works on this host:
- *  1. the engine has its tag (a tarball of --image-cache is loaded before
- *     this is asked: run/images.ts);
- *  2. the registry path: images/base/Dockerfile on a Debian trixie image the
- *     engine has or can pull (`debian:trixie`, or --base-image / config
- *     baseImage): no root and no Debian on the host;
- *  3. mmdebstrap on this host, imported: an engine that can pull nothing.
- * Both builds take the same recipe and give the same tag (its hash).
+ * The toolchain base image, by the first way that works on this host
+ * (core/base-way.ts): the engine has its tag (a tarball of --image-cache is
+ * loaded before this is asked: run/images.ts); else images/base/Dockerfile on
+ * a Debian image the engine has or pulls (`debian:trixie`, or --base-image),
+ * which needs neither root nor a Debian host; else mmdebstrap on this host,
+ * for an engine that can pull nothing. Both builds take the same recipe and
+ * give the same tag.
  */
 export interface BaseOptions {
   rebuild?: boolean;
-  /** --base-image / config baseImage: the registry path's Debian trixie image, named by the user (no fallback when it cannot be had). */
+  /** --base-image / config baseImage: the Debian image the registry path builds on. */
   baseImage?: string;
 }
 
@@ -27,12 +31,62 @@ export async function ensureBaseImage(docker: Docker, say: (line: string) => voi
   const existing = await imageId(docker, tag);
   if (existing && !opts.rebuild) return { tag, id: existing, built: false, seconds: 0 };
   const t0 = Date.now();
+  const chosen = chooseBaseWay(await registryFacts(docker, opts.baseImage ?? defaultBaseImage(recipe.suite), opts.baseImage !== undefined, say));
+  if ('fail' in chosen) throw new InfraError(chosen.fail);
   const mirror = debianMirror();
-  say(`building ${tag} with mmdebstrap on this host, from ${describeMirror(mirror)}; a few minutes`);
-  await buildBaseWithMmdebstrap(docker, recipe, tag, mirror, say);
+  say(describeBaseWay(tag, chosen, describeMirror(mirror)));
+  await build(docker, chosen, recipe, tag, mirror, say);
   const id = await imageId(docker, tag);
   if (!id) throw new InfraError(`the engine did not keep the image ${tag}`);
   const seconds = (Date.now() - t0) / 1000;
-  say(`  ${tag} ready in ${seconds.toFixed(0)} s`);
+  // The registry path's build says it itself (buildLayer).
+  if (chosen.way === 'mmdebstrap') say(`  ${tag} ready in ${seconds.toFixed(0)} s`);
   return { tag, id, built: true, seconds };
+}
+
+async function build(docker: Docker, w: BaseWay, recipe: BaseRecipe, tag: string, mirror: MirrorChoice, say: (line: string) => void): Promise<void> {
+  if (w.way === 'registry') {
+    await buildBaseOnImage(docker, w.from, recipe, tag, mirror, say);
+    return;
+  }
+  try {
+    await buildBaseWithMmdebstrap(docker, recipe, tag, mirror, say);
+  } catch (e) {
+    // mmdebstrap's own line says what failed; the run's says why this path was taken at all.
+    if (e instanceof InfraError) throw new InfraError(`base image, mmdebstrap path (${w.because}): ${e.message}`);
+    throw e;
+  }
+}
+
+/** Whether the engine has the registry path's Debian image, or can pull it (one line while it does). */
+async function registryFacts(docker: Docker, from: string, named: boolean, say: (line: string) => void): Promise<BaseFacts> {
+  if (await imageId(docker, from)) return { from, named, inEngine: true };
+  say(`pulling ${from} for the base image`);
+  try {
+    // The toolchains are amd64's: an arm64 engine (Docker Desktop on Apple silicon) gets the amd64 image, run under its emulation.
+    const stream = await docker.pull(from, { platform: 'linux/amd64' });
+    await follow(docker, stream, () => undefined, `pulling ${from} failed`);
+    return { from, named, inEngine: false, pull: { ok: true } };
+  } catch (e) {
+    return { from, named, inEngine: false, pull: { ok: false, error: (e as Error).message.split('\n')[0]!.replace(/^\(HTTP code \d+\) [\w ]+ - /, '').trim() } };
+  }
+}
+
+/** images/base/Dockerfile on `from`, the recipe as files of its build context (core/recipe.ts baseRecipeFiles). */
+async function buildBaseOnImage(docker: Docker, from: string, recipe: BaseRecipe, tag: string, mirror: MirrorChoice, say: (line: string) => void): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'csm-base-'));
+  try {
+    const files = { Dockerfile: readFileSync(join(IMAGES_DIR, 'base', 'Dockerfile'), 'utf8'), ...baseRecipeFiles(recipe, mirror.uri) };
+    for (const [name, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), content);
+    }
+    const labels = { [BASE_FROM_LABEL]: `${from}@${(await imageId(docker, from)) ?? '?'}` };
+    await buildLayer(docker, { tag, dir: 'base', buildargs: { FROM: from }, labels, show: /^(Step |Get:1 |Fetched |Setting up (gcc|openjdk|qemu-user)[: ]|E: )/, prefix: 'base', say, context: { cwd: dir, files: Object.keys(files) } });
+  } catch (e) {
+    if (e instanceof InfraError) throw new InfraError(`base image, registry path (on ${from}): ${e.message}`);
+    throw e;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -26,6 +26,9 @@ const whyNotRoot = (): Promise<SudoFact | undefined> =>
           }),
         ));
 
+/** Root, or a user whose sudo needs no password (a GitHub runner's): the harness's own recipe commands may run as root. */
+export const canBeRoot = async (): Promise<boolean> => (await whyNotRoot()) === undefined;
+
 /**
  * The command line of one of the harness's own image-recipe commands that
  * need root (apt-get, mmdebstrap): as is for root, else through `sudo -n`.

@@ -18,6 +18,8 @@ export const IMAGES_DIR = join(REPO_ROOT, 'images');
 /** Every image the harness builds carries its own tag under this label. */
 export const IMAGE_LABEL = 'org.cshared-matrix.recipe';
 const LABEL = IMAGE_LABEL;
+/** What a base image was built from: `<image>@<its id>` on the registry path, `mmdebstrap` on the other (edge/base-image.ts). */
+export const BASE_FROM_LABEL = 'org.cshared-matrix.base-from';
 
 export interface BuiltImage {
   tag: string;
@@ -63,7 +65,19 @@ export const sha = (...parts: string[]): string => {
 };
 
 /** Tags are content hashes: an unchanged recipe maps to an existing image, a changed one to a new tag. */
-export const baseTag = (recipeText: string): string => `cshared-matrix-base:${sha('base-v1', recipeText)}`;
+export const baseTag = (recipeText: string): string => `${baseRepository()}:${sha('base-v1', recipeText)}`;
+
+/**
+ * cshared-matrix-base, unless CSM_BASE_REPOSITORY names another: a test that
+ * builds the base a second way, beside the one every other run shares
+ * (test/integration/base-registry.test.ts). The images on a base follow it
+ * by their hashes, so the whole chain stays apart; the hash is the recipe's.
+ */
+function baseRepository(): string {
+  const repo = process.env.CSM_BASE_REPOSITORY || 'cshared-matrix-base';
+  if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(repo)) throw new UsageError(`CSM_BASE_REPOSITORY ${JSON.stringify(repo)} is not a repository name: lower-case letters, digits and . _ - between them`);
+  return repo;
+}
 export const goTag = (base: string, dockerfile: string, go: GoToolchain): string =>
   `cshared-matrix-go:${go.version}-${sha('go-v1', base, dockerfile, go.version, go.suite)}`;
 
@@ -194,7 +208,7 @@ export function follow(docker: Docker, stream: NodeJS.ReadableStream, onLine: (l
 /** A Dockerfile layer from images/<dir>, its progress lines filtered by `show`; one place for every layer the harness builds. */
 export async function buildLayer(
   docker: Docker,
-  x: { tag: string; dir: string; buildargs: Record<string, string>; show: RegExp; prefix: string; say: (line: string) => void; context?: { cwd: string; files: string[] } },
+  x: { tag: string; dir: string; buildargs: Record<string, string>; labels?: Record<string, string>; show: RegExp; prefix: string; say: (line: string) => void; context?: { cwd: string; files: string[] } },
 ): Promise<BuiltImage> {
   const t0 = Date.now();
   const ctx = x.context ?? { cwd: join(IMAGES_DIR, x.dir), files: ['Dockerfile'] };
@@ -204,7 +218,7 @@ export async function buildLayer(
   const stream = await docker.buildImage(Readable.from(context) as unknown as NodeJS.ReadableStream, {
     t: x.tag,
     buildargs: x.buildargs,
-    labels: { [LABEL]: x.tag },
+    labels: { ...x.labels, [LABEL]: x.tag },
     rm: true,
     forcerm: true,
     pull: false,
@@ -217,6 +231,10 @@ export async function buildLayer(
     });
   } catch (e) {
     for (const line of last) if (!x.show.test(line)) x.say(`  [${x.prefix}] ${line}`);
+    // The engine's message repeats the whole RUN script on one line; the build's own E: line says what failed.
+    const said = last.filter((l) => /^E: /.test(l)).pop();
+    const code = /returned a non-zero code: (\d+)/.exec((e as Error).message)?.[1];
+    if (said && code) throw new InfraError(`building ${x.tag} failed: ${said} (exit code ${code})`);
     throw e;
   }
   const id = await imageId(docker, x.tag);

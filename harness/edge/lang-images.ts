@@ -1,16 +1,36 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { PassThrough } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
+import * as tar from 'tar';
 import { describeLayer, langLayerKey, sysrootMmdebstrapArgs, type CpythonLayer, type LangLayer, type SysrootLayer } from '../core/host-langs.js';
-import { aptInstall, onPath } from './host-packages.js';
 import { InfraError } from '../core/errors.js';
 import { decompressedBound } from '../core/image-tarball.js';
 import { checkedTar } from './checked-tar.js';
 import { IMAGE_CACHE_RUN, ownerLabels } from './sandbox.js';
 import { decompress, ensureZstd, zstdFault } from './zstd.js';
-import { buildLayer, ensureFreeSpace, IMAGES_DIR, imageId, scratchDir, sha, type BuiltImage } from './images.js';
+import { buildLayer, ensureFreeSpace, IMAGES_DIR, imageId, readBaseRecipe, scratchDir, sha, type BuiltImage } from './images.js';
 import { debianMirror } from './host-apt.js';
-import { runMmdebstrap } from './mmdebstrap.js';
+import { mmdebstrapFailure } from './mmdebstrap.js';
+
+/**
+ * A sysroot's mmdebstrap runs in a container of the base, not on this host:
+ * the base is Debian with apt, so a sysroot needs neither mmdebstrap nor root
+ * here, whatever the host. Its arguments come as argv, never as script text;
+ * only the native architecture's lists are fetched (the base has every row's).
+ */
+const SYSROOT_SCRIPT = `set -eu
+mkdir -p /csm
+printf 'deb %s %s main\\n' "$CSM_MIRROR" "$CSM_SUITE" > /etc/apt/sources.list
+rm -f /etc/apt/sources.list.d/*
+arch="$(dpkg --print-architecture)"
+apt-get update -q -o APT::Architectures="$arch" >/dev/null
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends -o APT::Architectures="$arch" mmdebstrap >/dev/null
+exec mmdebstrap "$@"
+`;
+const SYSROOT_TAR = '/csm/sysroot.tar';
 
 /**
  * A host language's layer as an image on the base (core/host-langs.ts): not
@@ -18,10 +38,11 @@ import { runMmdebstrap } from './mmdebstrap.js';
  * serves every Go version. Tagged by a hash of the base, the recipe files and
  * the layer, like every image here.
  */
-// A sysroot's recipe is its mmdebstrap command too (hooks included), with the mirror left out as for the base.
+
+// A sysroot's recipe is the script and mmdebstrap command that make it too (hooks included), with the mirror left out as for the base.
 const recipeText = (l: LangLayer): string =>
   l.kind === 'sysroot'
-    ? [readFileSync(join(IMAGES_DIR, 'sysroot', 'Dockerfile'), 'utf8'), ...sysrootMmdebstrapArgs(l, '{mirror}', 'sysroot.tar')].join('\0')
+    ? [readFileSync(join(IMAGES_DIR, 'sysroot', 'Dockerfile'), 'utf8'), SYSROOT_SCRIPT, ...sysrootMmdebstrapArgs(l, '{mirror}', SYSROOT_TAR)].join('\0')
     : ['Dockerfile', 'build-cpython.sh'].map((f) => readFileSync(join(IMAGES_DIR, 'cpython', f), 'utf8')).join('\0');
 
 export const langImageTag = (baseTag: string, l: LangLayer): string => `cshared-matrix-lang:${l.kind === 'sysroot' ? `${l.debArch}-${l.lang}` : `musl-${l.host.split('-')[0]}-python`}-${sha('lang-v1', baseTag, recipeText(l), langLayerKey(l))}`;
@@ -78,19 +99,53 @@ export async function restoreLangImage(docker: Docker, base: BuiltImage, l: Lang
 }
 
 async function buildSysroot(docker: Docker, base: BuiltImage, l: SysrootLayer, tag: string, say: (line: string) => void): Promise<BuiltImage> {
-  if (!(await onPath('mmdebstrap'))) await aptInstall(['mmdebstrap'], (line) => say(`  ${line}`));
   const work = scratchDir();
   ensureFreeSpace(work, 2);
   const dir = mkdtempSync(join(work, 'sysroot-'));
-  const t0 = Date.now();
   try {
     cpSync(join(IMAGES_DIR, 'sysroot', 'Dockerfile'), join(dir, 'Dockerfile'));
-    await runMmdebstrap(sysrootMmdebstrapArgs(l, debianMirror().uri, join(dir, 'sysroot.tar')), (line) => {
-      if (/^[EW]:|^I: (downloading|extracting|success)/.test(line)) say(`  [sysroot ${l.debArch} ${l.lang} ${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}`);
-    });
+    await extractSysroot(docker, base, l, dir, say);
     return await buildLayer(docker, { tag, dir: 'sysroot', buildargs: { BASE: base.tag, DIR: l.dir }, show: /^(Step |E: )/, prefix: `sysroot ${l.debArch} ${l.lang}`, say, context: { cwd: dir, files: ['Dockerfile', 'sysroot.tar'] } });
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The sysroot's tarball, made by mmdebstrap in a container of the base and
+ * streamed out into `dir` as sysroot.tar. The container carries its owner's
+ * labels, so Ctrl-C's teardown or a later run's sweep removes it if this
+ * process cannot.
+ */
+async function extractSysroot(docker: Docker, base: BuiltImage, l: SysrootLayer, dir: string, say: (line: string) => void): Promise<void> {
+  const t0 = Date.now();
+  const mirror = debianMirror().uri;
+  const c = await docker.createContainer({
+    Image: base.tag,
+    Cmd: ['/bin/sh', '-c', SYSROOT_SCRIPT, 'csm-sysroot', ...sysrootMmdebstrapArgs(l, mirror, SYSROOT_TAR)],
+    Env: [`CSM_MIRROR=${mirror}`, `CSM_SUITE=${readBaseRecipe().recipe.suite}`],
+    Labels: { ...ownerLabels(IMAGE_CACHE_RUN), 'cshared-matrix.layer': 'sysroot' },
+  });
+  try {
+    // Not a TTY: mmdebstrap would draw progress bars.
+    const attached = await c.attach({ stream: true, stdout: true, stderr: true });
+    const output = new PassThrough();
+    docker.modem.demuxStream(attached, output, output);
+    attached.on('end', () => output.end());
+    const lines: string[] = [];
+    const ended = new Promise<void>((resolve) => createInterface({ input: output }).on('line', (line) => {
+      lines.push(line);
+      if (lines.length > 40) lines.shift();
+      // In a container without mount rights mmdebstrap warns of every mount it skips: nothing an extraction needs.
+      if (/^[EW]:|^I: (downloading|extracting|success)/.test(line) && !/^W: skipping (bind-)?mount/.test(line)) say(`  [sysroot ${l.debArch} ${l.lang} ${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}`);
+    }).on('close', resolve));
+    await c.start();
+    const { StatusCode } = (await c.wait()) as { StatusCode: number };
+    await ended;
+    if (StatusCode !== 0) throw new InfraError(`sysroot ${l.debArch} ${l.lang} (mmdebstrap in a container of ${base.tag}): ${mmdebstrapFailure(lines, StatusCode)}`);
+    await pipeline(await c.getArchive({ path: SYSROOT_TAR }), tar.x({ cwd: dir, filter: (p) => p === 'sysroot.tar' }));
+  } finally {
+    await c.remove({ force: true }).catch(() => undefined);
   }
 }
 

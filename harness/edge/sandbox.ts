@@ -409,7 +409,7 @@ const pidAlive = (pid: number): boolean => {
  */
 export const ownerLabels = (run: string): Record<string, string> => ({ [LABEL]: run, 'cshared-matrix.pid': String(process.pid), 'cshared-matrix.host': hostname() });
 
-/** The run label of the containers the image cache saves and restores host-language directories through (no run owns them). */
+/** The run label of the containers no run owns: those the image cache saves and restores host-language directories through, and those a sysroot is extracted in (edge/lang-images.ts). */
 export const IMAGE_CACHE_RUN = 'image-cache';
 
 /** Remove this process's containers of `run` (the image cache's, when Ctrl-C stops a save or a restore before its own cleanup). */

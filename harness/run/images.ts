@@ -21,6 +21,8 @@ export interface EnsureOptions {
   rebuild: boolean;
   /** --image-cache: the directory of image tarballs. */
   imageCache?: string;
+  /** --base-image: the Debian image the base is built on when the engine lacks the base. */
+  baseImage?: string;
 }
 
 /** One image a run uses: its tag, known before anything is built; the tags a tarball of it holds (it first); how to build it. */
@@ -60,7 +62,7 @@ class Supplier {
   }
 
   baseImage(): Promise<BuiltImage> {
-    return (this.base ??= ensureBaseImage(this.docker, this.say, { rebuild: this.opts.rebuild }).then((b) => ((this.baseBuilt ||= b.built), b)));
+    return (this.base ??= ensureBaseImage(this.docker, this.say, { rebuild: this.opts.rebuild, ...(this.opts.baseImage ? { baseImage: this.opts.baseImage } : {}) }).then((b) => ((this.baseBuilt ||= b.built), b)));
   }
 
   async get(w: Wanted): Promise<BuiltImage> {

@@ -104,7 +104,7 @@ const engine: Task<RunState> = {
     const matrix = need(s.matrix, 'the matrix');
     // Only the layers of the rows whose cells have a Python or Java host, and none in a user's rootfs.
     const layers = s.cfg.rootfs ? [] : layersOf(langPairs(matrix.cells, new Map(matrix.cases.map((c) => [c.name, c])))).values();
-    await s.toolchains.ensure(docker, matrix.gos, matrix.platforms, layers, say, { rebuild: !!s.cfg.rebuildImages, imageCache: s.cfg.imageCache });
+    await s.toolchains.ensure(docker, matrix.gos, matrix.platforms, layers, say, { rebuild: !!s.cfg.rebuildImages, imageCache: s.cfg.imageCache, baseImage: s.cfg.baseImage });
     if (s.cfg.rootfs) s.rootfs = await ensureRootfsImage(docker, s.cfg.rootfs, say);
   },
   // Ctrl-C in a host-language layer's save or restore: its container goes now, not at the next run's sweep.

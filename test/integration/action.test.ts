@@ -19,9 +19,9 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import t from 'tap';
 import { parse as parseYaml } from 'yaml';
-import { $ } from 'zx';
 import type { RunResults } from '../../harness/core/results.js';
 import { parseCommandFile, readAction, runAction, type ActionResult } from '../action/run-action-steps.js';
+import { packAction } from '../action/pack-action.js';
 import { ensureEngine } from '../../harness/edge/engine.js';
 import { ImageCache } from '../../harness/edge/image-cache.js';
 import { makeUser, type MadeUser } from './docker-user.js';
@@ -46,14 +46,7 @@ t.teardown(async () => {
 const inputs = { paths: 'mylib', platforms: 'amd64-glibc,amd64-musl', go: '1.27' };
 const CELLS = { 'mylib+dlopen-probe/amd64-glibc/go1.27': 'pass', 'mylib+link-probe/amd64-glibc/go1.27': 'pass', 'mylib+dlopen-probe/amd64-musl/go1.27': 'xfail', 'mylib+link-probe/amd64-musl/go1.27': 'xfail' };
 
-// The action's path: what `npm pack` ships, plus the two files a checkout of
-// the repository at a tag has and a package never does (npm leaves
-// package-lock.json out of every package; action.yml is not in "files").
-const packed = JSON.parse((await $({ cwd: root, quiet: true })`npm pack --pack-destination ${work} --json`).stdout) as [{ filename: string; files: { path: string }[] }];
-const actionPath = join(work, 'cshared-matrix');
-mkdirSync(actionPath);
-await $({ quiet: true })`tar -xzf ${join(work, packed[0].filename)} -C ${actionPath} --strip-components=1`;
-for (const f of ['action.yml', 'package-lock.json']) cpSync(join(root, f), join(actionPath, f));
+const { actionPath, packed } = await packAction(root, work);
 
 /**
  * The runner's user: a fresh one in the docker group when this machine allows
