@@ -31,6 +31,7 @@ import { ImageCache } from '../../harness/edge/image-cache.js';
 import { IMAGE_CACHE_RUN, leftovers } from '../../harness/edge/sandbox.js';
 import { packAction } from '../action/pack-action.js';
 import { NEWEST_GO, ROOT } from './cli-run.js';
+import { asUser, cannotMakeUsers, makeUser, type MadeUser } from './docker-user.js';
 import { TINY_RECIPE } from './first-run-helper.js';
 
 const t0 = Date.now();
@@ -95,22 +96,21 @@ t.test("an Ubuntu host: Debian's own mirror and Debian's keyring, said in one li
   t.same(debian.stdout.split('\n').slice(0, 2), ["mirror: http://deb.debian.org/debian (this host's apt sources)", '  mmdebstrap as root'], "outside the namespace, on this Debian host: its own mirror, and its own apt's keys");
 });
 
-/** A fresh user, not root, without sudo (this machine has none for it), in `groups`, removed after the test. */
-function freshUser(t: Test, groups: string[] = []): { name: string; uid: number; dir: string } {
-  const name = `csmapt${randomBytes(3).toString('hex')}`;
-  const made = spawnSync('useradd', ['--no-create-home', '--user-group', ...(groups.length ? ['--groups', groups.join(',')] : []), name], { encoding: 'utf8' });
-  if (made.status !== 0) throw new Error(`useradd ${name}: ${made.stderr}`);
-  t.teardown(() => void spawnSync('userdel', [name]));
-  const uid = Number(spawnSync('id', ['-u', name], { encoding: 'utf8' }).stdout.trim());
-  const dir = join(work, name);
+/** A fresh user (docker-user.ts), not root, without sudo (this machine has none for it), in the docker group if asked, with a directory of its own; removed after the test. */
+function freshUser(t: Test, dockerGroup = false): MadeUser & { dir: string } {
+  const made = makeUser(t, 'csmapt', dockerGroup);
+  if (!made) throw new Error(`this machine does not let the test make a user: ${cannotMakeUsers()}`);
+  const dir = join(work, made.name);
   mkdirSync(dir);
-  spawnSync('chown', [`${name}:`, dir]);
-  return { name, uid, dir };
+  spawnSync('chown', [`${made.name}:`, dir]);
+  return { ...made, dir };
 }
 
 /** The helper as `user`, with a login's environment, not this test runner's (its NODE_OPTIONS load tap's hooks, which write where the user cannot); `bin` first on its PATH. */
-const helperAs = (user: { name: string; dir: string }, args: string[], bin?: string) =>
-  $({ nothrow: true, quiet: true })`setpriv --reuid=${user.name} --regid=${user.name} --init-groups -- env -i PATH=${[bin, process.env.PATH].filter(Boolean).join(':')} HOME=${user.dir} ${TSX} ${HELPER} ${args}`;
+const helperAs = (user: { name: string; dir: string }, args: string[], bin?: string) => {
+  const [cmd, argv] = asUser(user.name, 'env', ['-i', `PATH=${[bin, process.env.PATH].filter(Boolean).join(':')}`, `HOME=${user.dir}`, TSX, HELPER, ...args]);
+  return $({ nothrow: true, quiet: true })`${cmd} ${argv}`;
+};
 
 t.test('a user who is not root and has no sudo: mmdebstrap in unshare mode, the tarball its own; without a subordinate id range, one line', async (t) => {
   const user = freshUser(t);
@@ -143,7 +143,7 @@ t.test('a user who is not root and has no sudo: mmdebstrap in unshare mode, the 
 });
 
 t.test('a sysroot layer as a docker-group user, with no mmdebstrap, sudo or apt-get of the host: mmdebstrap runs in a container of the base, and none is left', async (t) => {
-  const user = freshUser(t, ['docker']);
+  const user = freshUser(t, true);
   t.teardown(() => rmSync(`/var/tmp/cshared-matrix-${user.uid}`, { recursive: true, force: true }));
   // Each of these records being called, and fails.
   const bin = join(user.dir, 'bin');
