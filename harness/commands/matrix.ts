@@ -66,10 +66,8 @@ ${describePlatforms(PLATFORMS)}
   --cache DIR       artifact and Go build cache (default: <results>/.cache; in this repository
                     results/.cache, shared by every run)
   --build-quota MIB disk one build step may fill, outputs and Go build cache together (default: 1024)
-  --image-cache DIR toolchain images saved there as .tar.zst by recipe hash after a build, and
-                    loaded from there instead of rebuilt (for CI runners that start bare)
-  --base-image REF  the Debian trixie image the base image is built on when the engine lacks the base
-                    (default debian:trixie, pulled; a mirror registry's or one docker load put there)
+  --image-cache DIR toolchain images saved and loaded there as .tar.zst by recipe hash (for bare CI runners)
+  --base-image REF  the Debian trixie image to build the base image on (default: debian:trixie, pulled)
   --rebuild-images  rebuild the toolchain images even if their recipes are unchanged
   --prune-images    first remove toolchain images built from older recipes (for machines that run nightly)
   --engine-only     make sure a Docker engine answers (installing and starting one as root on Debian), then exit
