@@ -65,7 +65,14 @@ export const sha = (...parts: string[]): string => {
 };
 
 /** Tags are content hashes: an unchanged recipe maps to an existing image, a changed one to a new tag. */
-export const baseTag = (recipeText: string): string => `${baseRepository()}:${sha('base-v1', recipeText)}`;
+/**
+ * The base's tag hashes its recipe and images/base/Dockerfile, whichever way
+ * it is built: a fix to the registry path's Dockerfile must not leave a base it
+ * built before (in an engine, or an image cache) under the tag.
+ */
+export const baseTag = (recipeText: string, dockerfile: string = baseDockerfile()): string => `${baseRepository()}:${sha('base-v2', recipeText, dockerfile)}`;
+let dockerfileText: string | undefined;
+const baseDockerfile = (): string => (dockerfileText ??= readFileSync(join(IMAGES_DIR, 'base', 'Dockerfile'), 'utf8'));
 
 /**
  * cshared-matrix-base, unless CSM_BASE_REPOSITORY names another: a test that

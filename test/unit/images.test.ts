@@ -50,6 +50,7 @@ t.test('baseTag', async (t) => {
   t.equal(baseTag(`${text}`), tag, 'depends only on the text');
   t.not(baseTag(text.replace('"gcc",', '"gcc", "make",')), tag, 'a changed recipe → a new tag');
   t.not(baseTag(`${text} `), tag, 'even one byte');
+  t.not(baseTag(text, 'FROM x\n'), tag, "and the registry path's Dockerfile: a base it built before a fix is not taken for one it builds after");
 });
 
 t.test('goTag', async (t) => {
