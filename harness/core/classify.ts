@@ -9,7 +9,7 @@ const SIGNAL_NAMES = new Map<number, string>();
 for (const [name, n] of Object.entries(constants.signals)) if (!SIGNAL_NAMES.has(n)) SIGNAL_NAMES.set(n, name);
 export const signalName = (n: number): string => SIGNAL_NAMES.get(n) ?? `SIG${n}`;
 
-/** The marker lines of harness/c/csm.h. */
+/** The marker lines of harness/programs/csm.h. */
 const DONE = /^csm-done (\d+)\/(\d+)\s*$/gm;
 const CHECK = /^(ok|not ok) \d+ - (.*)$/gm;
 

@@ -3,7 +3,7 @@ import { isEmulated } from './platforms.js';
 
 /**
  * How much slower a platform's emulator runs the same work than this machine
- * does natively, measured with harness/c/csm-calib.c. Emulated hosts' timeouts
+ * does natively, measured with harness/programs/csm-calib.c. Emulated hosts' timeouts
  * are scaled by it: a case's run.timeout is a native budget, and the factor
  * moves with the machine, the qemu release and the CPU model (arm926 is not
  * cortex-a7), which one number in the platform table cannot follow.

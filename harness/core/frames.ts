@@ -1,5 +1,5 @@
 /**
- * The host server's wire format (harness/c/csm-run.c, --serve), kept pure so it
+ * The host server's wire format (harness/programs/csm-run.c, --serve), kept pure so it
  * is tested without an engine.
  *
  * Request: NUL-terminated fields: cwd, max-output, env count, env..., argc, argv...

@@ -20,7 +20,7 @@ export const probeName = (caseName: string, mode: ProbeMode): string => `${caseN
 
 /**
  * The probe cells a case gets for free: its Go libraries loaded by the generic
- * probe host (harness/c/csm-probe.c), once through dlopen and once linked at
+ * probe host (harness/programs/csm-probe.c), once through dlopen and once linked at
  * build time. They reuse the case's library builds (same sources, same keys).
  */
 export function probeCases(c: CaseSpec, expectations: ProbeExpectations): CaseSpec[] {

@@ -167,7 +167,7 @@ export interface CaseSpec extends CaseFile {
   sourceHash: string;
   /** For a generated case (a probe): the case whose uploaded sources and library builds it shares. */
   sourceOf?: string;
-  /** Set on generated probe cases: the host is harness/c/csm-probe.c in this mode. */
+  /** Set on generated probe cases: the host is harness/programs/csm-probe.c in this mode. */
   probe?: 'dlopen' | 'link';
   /** A user's Go package given as a PATH (zero-config): `dir` is the package, copied without what go build ignores. */
   goPackage?: boolean;

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type Docker from 'dockerode';
 import * as tar from 'tar';
-import { REPO_ROOT } from './repo.js';
+import { copyPrograms } from './programs.js';
 import { skippedInPackage } from '../core/go-package.js';
 import { ELF_SCRIPT } from '../core/elf.js';
 import { InfraError } from '../core/errors.js';
-import * as plan from '../plan.js';
+import * as plan from '../sandbox/commands.js';
 import type { ExecResult, Session } from './sandbox.js';
 
 /**
@@ -18,7 +18,7 @@ import type { ExecResult, Session } from './sandbox.js';
  */
 
 /**
- * Put the harness's C, Python and Java helpers and every case's sources into the
+ * Put the harness's programs (edge/programs.ts) and every case's sources into the
  * volume in one upload, then compile the supervisor. The staging copy keeps a
  * case's symlinks as symlinks (the loader already refused any pointing outside
  * its case), and afterwards nothing in the volume is writable but by root: a
@@ -28,9 +28,7 @@ export async function prepareVolume(session: Session, builder: Docker.Container,
   const stage = mkdtempSync(join(tmpdir(), 'csm-sources-'));
   try {
     mkdirSync(join(stage, 'csm'));
-    for (const f of ['csm.h', 'csm-run.c', 'csm-probe.c', 'csm-calib.c']) cpSync(join(REPO_ROOT, 'harness', 'c', f), join(stage, 'csm', f));
-    cpSync(join(REPO_ROOT, 'harness', 'py', 'csm.py'), join(stage, 'csm', 'csm.py'));
-    cpSync(join(REPO_ROOT, 'harness', 'java', 'Csm.java'), join(stage, 'csm', 'Csm.java'));
+    copyPrograms(join(stage, 'csm'));
     for (const c of cases) {
       // A user's package directory may hold its repository's .git or node_modules: go build ignores them, and so does the copy.
       const filter = c.goPackage ? (src: string) => src === c.dir || !skippedInPackage(basename(src)) : undefined;

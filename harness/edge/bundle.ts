@@ -3,7 +3,7 @@ import { dirname, join, relative } from 'node:path';
 import type Docker from 'dockerode';
 import * as tar from 'tar';
 import type { Verdict } from '../core/types.js';
-import { shellLine } from '../plan.js';
+import { shellLine } from '../sandbox/commands.js';
 import { containerSpec, dockerRunFlags } from './container-policy.js';
 import type { BuiltImage } from './images.js';
 import type { Limits, Session } from './sandbox.js';

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { BUILD_CAPS, BUILD_GID, buildUid, CACHE_DIR, laneHome, RUN_CAPS, SUPERVISOR, VOL, WRAPPER_TMP } from '../layout.js';
+import { BUILD_CAPS, BUILD_GID, buildUid, CACHE_DIR, laneHome, RUN_CAPS, SUPERVISOR, VOL, WRAPPER_TMP } from '../sandbox/layout.js';
 
 /**
  * The containers' sandbox, defined once: what the harness asks the engine for

@@ -5,7 +5,7 @@ import type Docker from 'dockerode';
 import { InfraError } from '../core/errors.js';
 import { encodeRequest, FrameReader, type Frame, type LineCounts } from '../core/frames.js';
 import { containerSpec, DEFAULT_LIMITS, type Limits } from './container-policy.js';
-import { CACHE_DIR } from '../layout.js';
+import { CACHE_DIR } from '../sandbox/layout.js';
 
 /**
  * Containers and the volume of one run. Cases may come from untrusted bug
@@ -64,7 +64,7 @@ class Capture extends Writable {
 
 /**
  * One `csm-run --serve` exec in a run slot or a builder lane, fed one command at
- * a time (the protocol is described in harness/c/csm-run.c). A run costs a write and a read instead
+ * a time (the protocol is described in harness/programs/csm-run.c). A run costs a write and a read instead
  * of an exec's create, start and inspect, which cost the engine as much CPU as
  * the host itself.
  */

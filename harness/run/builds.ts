@@ -7,8 +7,8 @@ import type { BuildStats } from '../core/results.js';
 import { Scheduler } from '../core/scheduler.js';
 import { runBuildStep } from '../edge/build-step.js';
 import type { ExecResult, Session } from '../edge/sandbox.js';
-import * as plan from '../plan.js';
-import type { StepPlan } from '../steps.js';
+import * as plan from '../sandbox/commands.js';
+import type { StepPlan } from '../sandbox/steps.js';
 import type { RunLogs } from './run-logs.js';
 
 export const BUILD_DEADLINE_MS = 15 * 60_000;

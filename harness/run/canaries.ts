@@ -4,8 +4,8 @@ import { canaryArgv, laxLine, laxRows, parseCanaries, type CanaryResult } from '
 import { isEmulated } from '../core/platforms.js';
 import type { Platform } from '../core/types.js';
 import { JsonCache } from '../edge/files.js';
-import { laneHome } from '../layout.js';
-import * as plan from '../plan.js';
+import { laneHome } from '../sandbox/layout.js';
+import * as plan from '../sandbox/commands.js';
 import { inLanes, laneCount, type CalibrationInput } from './setup.js';
 
 /**

@@ -1,6 +1,6 @@
 import { explainFailure, summarizeFacts, userExports, type ElfFacts } from '../core/elf.js';
 import type { CaseSpec, CellResult, Classification, ElfSummary, Platform } from '../core/types.js';
-import * as plan from '../plan.js';
+import * as plan from '../sandbox/commands.js';
 
 /** A cell's artifacts' readelf facts: its Go libraries by name, and its C host (a Python host has none). */
 export interface CellFacts {

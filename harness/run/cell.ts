@@ -8,9 +8,9 @@ import type { CaseSpec, CellObservation, CellResult, CellSpec, Classification, P
 import { exportBundle } from '../edge/bundle.js';
 import type { BuiltImage } from '../edge/images.js';
 import type { Session } from '../edge/sandbox.js';
-import * as plan from '../plan.js';
+import * as plan from '../sandbox/commands.js';
 import type { Reporter } from '../reporters/reporter.js';
-import { cellLogDir, planSteps, type StepInputs, type StepPlan } from '../steps.js';
+import { cellLogDir, planSteps, type StepInputs, type StepPlan } from '../sandbox/steps.js';
 import type { Builds } from './builds.js';
 import { cellFacts, elfOfCell, explanationOf } from './cell-facts.js';
 import type { EngineWatch } from './engine-watch.js';
@@ -35,7 +35,7 @@ export interface CellRunnerConfig {
   /** The run's images by key (a Go version, or a Go version and a row's own layer). */
   images: ReadonlyMap<string, ImageOfRun>;
   imageKey: (cell: CellSpec) => string;
-  harnessCHash: string;
+  programsHash: string;
   builds: Builds;
   hosts: HostRuns;
   failures: FailureTracker;
@@ -85,7 +85,7 @@ export class CellRunner {
   steps(cell: CellSpec): StepPlan[] {
     let steps = this.planned.get(cell.id);
     if (!steps) {
-      const inputs: StepInputs = { imageId: this.imageOf(cell).build.id, harnessCHash: this.cfg.harnessCHash };
+      const inputs: StepInputs = { imageId: this.imageOf(cell).build.id, programsHash: this.cfg.programsHash };
       steps = planSteps(cell, this.caseOf(cell), inputs);
       this.planned.set(cell.id, steps);
     }

@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import type { LineCounts } from '../core/frames.js';
 import type { ProcessEnd } from '../core/types.js';
 import type { ExecResult, Session } from '../edge/sandbox.js';
-import * as plan from '../plan.js';
+import * as plan from '../sandbox/commands.js';
 import type { RunLogs } from './run-logs.js';
 
 /** Beyond the supervisor's own deadline: the harness steps in only if the supervisor itself is stuck. */

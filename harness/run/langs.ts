@@ -5,7 +5,7 @@ import type { HostLangInfo } from '../core/results.js';
 import type { CaseSpec, CellSpec, Platform } from '../core/types.js';
 import type { BuiltImage } from '../edge/images.js';
 import type { Session } from '../edge/sandbox.js';
-import * as plan from '../plan.js';
+import * as plan from '../sandbox/commands.js';
 import type { HostRuns } from './host-runs.js';
 
 /** A row's language, ready for its hosts: the image they run in, how they start it, how long it took to start. */

@@ -11,7 +11,7 @@ import { prepareVolume, shareGoCache } from '../edge/build-step.js';
 import { JsonCache } from '../edge/files.js';
 import type { BuiltImage } from '../edge/images.js';
 import type { Session } from '../edge/sandbox.js';
-import * as plan from '../plan.js';
+import * as plan from '../sandbox/commands.js';
 
 /**
  * What a run does once before its cells: the sources into the volume, the
@@ -100,13 +100,6 @@ export class Preparer {
   }
 }
 
-/** One hash over every file of some directories (the harness's C and Java helpers: hosts compile against them). */
-export function hashFiles(...dirs: string[]): string {
-  const h = createHash('sha256');
-  for (const dir of dirs) for (const f of readdirSync(dir).sort()) h.update(f).update('\0').update(readFileSync(join(dir, f))).update('\0');
-  return h.digest('hex');
-}
-
 export interface CalibrationInput {
   session: Session;
   img: BuiltImage;
@@ -114,7 +107,7 @@ export interface CalibrationInput {
   cacheDir: string;
   rebuild: boolean;
   jobs: number;
-  harnessCHash: string;
+  programsHash: string;
   say: (line: string) => void;
 }
 
@@ -131,7 +124,7 @@ export async function calibrate(a: CalibrationInput): Promise<Map<string, Slowdo
   const cache = new JsonCache<Slowdown>(join(a.cacheDir, 'emulation.json'), a.rebuild);
   const known = cache.entries;
   const keyOf = (p: Platform) =>
-    createHash('sha256').update(JSON.stringify([a.img.id, p.name, p.cc, p.cflags ?? [], p.run, a.harnessCHash, cpus()[0]?.model ?? '', cpus().length])).digest('hex').slice(0, 24);
+    createHash('sha256').update(JSON.stringify([a.img.id, p.name, p.cc, p.cflags ?? [], p.run, a.programsHash, cpus()[0]?.model ?? '', cpus().length])).digest('hex').slice(0, 24);
   const missing = rows.filter((p) => !known[keyOf(p)]);
   if (missing.length) {
     const builder = await a.session.builder(a.img.tag);

@@ -9,12 +9,12 @@ import { FailureTracker } from '../core/failure-tracker.js';
 import type { ImageInfo } from '../core/results.js';
 import type { Task } from '../core/task-runner.js';
 import type { CaseSpec, CellResult, Platform } from '../core/types.js';
-import { REPO_ROOT } from '../edge/repo.js';
+import { programsHash } from '../edge/programs.js';
 import { ensureEngine } from '../edge/engine.js';
 import { ensureRootfsImage, pruneToolchainImages, type BuiltImage } from '../edge/images.js';
 import { DEFAULT_LIMITS, IMAGE_CACHE_RUN, removeOwn, Session, sweepStale } from '../edge/sandbox.js';
-import type { RunConfig } from '../options.js';
-import * as plan from '../plan.js';
+import type { RunConfig } from '../cli/options.js';
+import * as plan from '../sandbox/commands.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { Builds } from './builds.js';
 import { runCanaries } from './canaries.js';
@@ -28,7 +28,7 @@ import { RunImages } from './images.js';
 import { loadMatrix, type LoadedMatrix } from './load.js';
 import { makeRunDir } from './run-dir.js';
 import { RunLogs } from './run-logs.js';
-import { calibrate, hashFiles, Preparer } from './setup.js';
+import { calibrate, Preparer } from './setup.js';
 
 /** Everything one run shares; each task fills in its part, in order. */
 export interface RunState {
@@ -38,7 +38,7 @@ export interface RunState {
   readonly runDir: string;
   readonly signal?: AbortSignal;
   /** One hash over harness/c and harness/java: hosts compile against them, calibration depends on them. */
-  readonly harnessCHash: string;
+  readonly programsHash: string;
   readonly failures: FailureTracker;
   matrix?: LoadedMatrix;
   docker?: Docker;
@@ -64,7 +64,7 @@ export function newRunState(cfg: RunConfig, rep: Required<Reporter>, runId: stri
     runId,
     runDir: join(cfg.resultsDir, runId),
     ...(signal ? { signal } : {}),
-    harnessCHash: hashFiles(join(REPO_ROOT, 'harness', 'c'), join(REPO_ROOT, 'harness', 'java')),
+    programsHash: programsHash(),
     failures: new FailureTracker(cfg.maxFailures),
     toolchains: new RunImages(),
     images: [],
@@ -167,7 +167,7 @@ function cellRunnerFor(s: RunState, session: Session, cases: CaseSpec[], images:
     cases: new Map(cases.map((c) => [c.name, c])),
     images,
     imageKey: (cell) => s.toolchains.keyOf(cell.go, cell.platform),
-    harnessCHash: s.harnessCHash,
+    programsHash: s.programsHash,
     builds: s.builds,
     hosts: s.hosts,
     failures: s.failures,
@@ -194,7 +194,7 @@ const calibration: Task<RunState> = {
     const go = matrix.gos[0]!;
     const say = (l: string) => s.rep.onLog(l);
     for (const [key, rows] of groupBy(matrix.platforms, (p) => s.toolchains.keyOf(go, p))) {
-      const args = { session: need(s.session, 'the session'), img: s.toolchains.get(key), platforms: rows, cacheDir: cfg.cacheDir, rebuild: cfg.rebuild, jobs: cfg.jobs, harnessCHash: s.harnessCHash, say };
+      const args = { session: need(s.session, 'the session'), img: s.toolchains.get(key), platforms: rows, cacheDir: cfg.cacheDir, rebuild: cfg.rebuild, jobs: cfg.jobs, programsHash: s.programsHash, say };
       for (const [name, f] of await calibrate(args)) s.slowdowns.set(name, f);
       for (const [name, r] of await runCanaries(args)) s.canaries.set(name, r);
     }

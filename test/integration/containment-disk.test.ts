@@ -13,7 +13,7 @@ import { ensureEngine } from '../../harness/edge/engine.js';
 import { DEFAULT_LIMITS, leftovers, Session } from '../../harness/edge/sandbox.js';
 import { prepareVolume, runBuildStep, shareGoCache } from '../../harness/edge/build-step.js';
 import { loadCase } from '../../harness/edge/case-files.js';
-import { goCacheRel, splitCpuMark, splitQuotaMark, warmMarkPrefix } from '../../harness/plan.js';
+import { goCacheRel, splitCpuMark, splitQuotaMark, warmMarkPrefix } from '../../harness/sandbox/commands.js';
 import { matrixRunner, NEWEST_GO, ROOT } from './cli-run.js';
 
 const attacks = join(ROOT, 'test', 'fixtures', 'attacks');
@@ -130,7 +130,7 @@ t.test("merge of a shard whose log is a link to a secret: refused with one line,
 
   const mergedRoot = mkdtempSync(join(tmpdir(), 'csm-disk-merged-'));
   t.teardown(() => rmSync(mergedRoot, { recursive: true, force: true }));
-  const m = await $({ cwd: ROOT, nothrow: true, quiet: true, env: { ...process.env, CI: '1' } })`npx tsx harness/cli.ts merge --results ${mergedRoot} ${shardDir}`;
+  const m = await $({ cwd: ROOT, nothrow: true, quiet: true, env: { ...process.env, CI: '1' } })`npx tsx harness/cli/main.ts merge --results ${mergedRoot} ${shardDir}`;
   t.equal(m.exitCode, 2, `bad input: exit 2\n${m.stderr}`);
   const refusals = m.stderr.split('\n').filter((l) => /symbolic link/.test(l));
   t.same(refusals, [`cshared-matrix: merge: ${join(shardDir, linked)}: a symbolic link; merge reads only regular files inside the run directory (put the file itself there); left out of the merged run`], 'one line names the file, why, and the fix');

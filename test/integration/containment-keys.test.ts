@@ -72,7 +72,7 @@ async function until(what: string, ready: () => boolean | Promise<boolean>, ms =
  * how it ended.
  */
 async function interrupt(resultsDir: string, cache: string, args: string[], ready: (runDir: string, pid: number) => boolean | Promise<boolean>) {
-  const child = spawn('node', ['--import', 'tsx', 'harness/cli.ts', '--results', resultsDir, '--cache', cache, '--platform', 'amd64-glibc', ...args], { cwd: ROOT, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('node', ['--import', 'tsx', 'harness/cli/main.ts', '--results', resultsDir, '--cache', cache, '--platform', 'amd64-glibc', ...args], { cwd: ROOT, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += String(d)));
   child.stderr.on('data', (d: Buffer) => (out += String(d)));

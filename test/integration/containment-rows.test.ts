@@ -73,7 +73,7 @@ t.test('a row the schema refuses: exit 2, one line per field, before the engine 
   const cache = mkdtempSync(join(tmpdir(), 'csm-rows-refused-'));
   t.teardown(() => rmSync(cache, { recursive: true, force: true }));
   // An engine that does not exist: touching it would be exit 3 and a line about it.
-  const p = await $({ cwd: ROOT, nothrow: true, quiet: true })`npx tsx harness/cli.ts --results ${cache} --cache ${cache} --docker-host unix:///nonexistent/csm-rows.sock --case link --platforms ${file}`;
+  const p = await $({ cwd: ROOT, nothrow: true, quiet: true })`npx tsx harness/cli/main.ts --results ${cache} --cache ${cache} --docker-host unix:///nonexistent/csm-rows.sock --case link --platforms ${file}`;
   t.equal(p.exitCode, 2, p.stderr);
   const command = 'must be a command name (letters, digits, "_", ".", "+", "-") or an absolute path made of them: a row\'s command is one argv word, never shell text';
   t.same(p.stderr.trimEnd().split('\n'), [

@@ -34,7 +34,7 @@ const isCommand = (line: string): boolean => /^\s*::/.test(line) || line.include
 /** The harness as a GitHub Actions step runs it: stdout and stderr apart, as the runner reads them. */
 async function cli(...args: string[]) {
   const env = { ...process.env, CI: 'true', GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summaryFile };
-  const p = await $({ cwd: root, nothrow: true, quiet: !process.env.CSM_TEST_VERBOSE, env })`npx tsx harness/cli.ts ${args}`;
+  const p = await $({ cwd: root, nothrow: true, quiet: !process.env.CSM_TEST_VERBOSE, env })`npx tsx harness/cli/main.ts ${args}`;
   return { code: p.exitCode, stdout: p.stdout, stderr: p.stderr };
 }
 

@@ -111,7 +111,7 @@ t.test('build-stage attacks', async (t) => {
   const victimSha = sha(victim);
 
   t.test('-B in case data is refused before anything is built', async (t) => {
-    const r = await $({ cwd: root, nothrow: true, quiet: true, env: { ...process.env, CI: '1' } })`npx tsx harness/cli.ts --results ${resultsDir} --cache ${cacheDir} --cases ${join(attacks, 'flag-b')} --platform amd64-glibc`;
+    const r = await $({ cwd: root, nothrow: true, quiet: true, env: { ...process.env, CI: '1' } })`npx tsx harness/cli/main.ts --results ${resultsDir} --cache ${cacheDir} --cases ${join(attacks, 'flag-b')} --platform amd64-glibc`;
     t.equal(r.exitCode, 2);
     t.match(r.stderr, /^cshared-matrix: .*flag-b\/case\.json: \/host\/cflags\/0: flag "-B\/work\/src\/flag-b\/bin\/" is not allowed: names a directory the compiler driver runs its programs \(cc1, as, ld\) from \(policy: cases\/flag-policy\.json\)$/m);
     t.equal(r.stderr.trim().split('\n').length, 1, 'one line');

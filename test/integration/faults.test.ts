@@ -23,7 +23,7 @@ type Cell = RunResults['cells'][number];
 const RUN_ID = /^\d{4}-\d\d-\d\dT[\d-]+Z-[0-9a-f]{4}$/;
 
 const env = () => ({ ...process.env, CI: '1' });
-const harnessArgs = (dir: string, args: string[]) => ['tsx', 'harness/cli.ts', '--results', dir, '--cases', faults, ...args];
+const harnessArgs = (dir: string, args: string[]) => ['tsx', 'harness/cli/main.ts', '--results', dir, '--cases', faults, ...args];
 
 /** Start the harness in the background, its output streamed: for tests that act while it runs. */
 function start(dir: string, ...args: string[]) {

@@ -11,7 +11,7 @@
 // tsx test/integration/first-run-helper.ts sysroot DEBARCH PACKAGE DIR
 //   a host-language layer on the base whose sysroot is PACKAGE of DEBARCH
 //   under DIR, through edge/lang-images.ts ensureLangImage; prints its tag.
-import { runCli } from '../../harness/cli-common.js';
+import { runCli } from '../../harness/cli/common.js';
 import { describeMirror } from '../../harness/core/debian-mirror.js';
 import { InfraError } from '../../harness/core/errors.js';
 import type { SysrootLayer } from '../../harness/core/host-langs.js';

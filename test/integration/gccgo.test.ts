@@ -20,7 +20,7 @@ const docker = await ensureEngine((l) => t.comment(l));
 const go = JSON.parse(readFileSync(join(root, 'images', 'go', 'versions.json'), 'utf8')).versions.at(-1).version as string;
 
 t.test('--toolchain gc,gccgo: both columns, each judged by its own expectations', async (t) => {
-  const p = await $({ cwd: root, nothrow: true, quiet: !process.env.CSM_TEST_VERBOSE, env: { ...process.env, CI: '1' } })`npx tsx harness/cli.ts --results ${resultsDir} --toolchain gc,gccgo --case link,multi,jni --platform ${GCCGO_ROWS} --reporter json,markdown`;
+  const p = await $({ cwd: root, nothrow: true, quiet: !process.env.CSM_TEST_VERBOSE, env: { ...process.env, CI: '1' } })`npx tsx harness/cli/main.ts --results ${resultsDir} --toolchain gc,gccgo --case link,multi,jni --platform ${GCCGO_ROWS} --reporter json,markdown`;
   const out = p.stdout + p.stderr;
   t.equal(p.exitCode, 0, `every verdict as expected\n${out.slice(-4000)}`);
   const r = JSON.parse(readFileSync(join(resultsDir, 'latest', 'results.json'), 'utf8')) as RunResults;
@@ -59,7 +59,7 @@ t.test('--toolchain gc,gccgo: both columns, each judged by its own expectations'
 t.test("gccgo's two libraries share one libgo and one package main (or abort in libgcc's split-stack allocator)", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'csm-gccgo-multi-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const p = await $({ cwd: root, nothrow: true, quiet: !process.env.CSM_TEST_VERBOSE, env: { ...process.env, CI: '1' } })`npx tsx harness/cli.ts --results ${dir} --toolchain gccgo --case multi --platform amd64-glibc --repeat 6 --reporter json`;
+  const p = await $({ cwd: root, nothrow: true, quiet: !process.env.CSM_TEST_VERBOSE, env: { ...process.env, CI: '1' } })`npx tsx harness/cli/main.ts --results ${dir} --toolchain gccgo --case multi --platform amd64-glibc --repeat 6 --reporter json`;
   t.equal(p.exitCode, 0, `the finding, whichever way each run showed it\n${(p.stdout + p.stderr).slice(-4000)}`);
   const r = JSON.parse(readFileSync(join(dir, 'latest', 'results.json'), 'utf8')) as RunResults;
   const shared = r.cells.find((c) => c.id === 'multi/amd64-glibc/gccgo-14')!;

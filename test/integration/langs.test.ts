@@ -26,17 +26,17 @@ const go = JSON.parse(readFileSync(join(root, 'images', 'go', 'versions.json'), 
 
 
 t.test('--images-only: the layers are built (npm test has built them already), nothing runs, no run directory is written', async (t) => {
-  const p = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli.ts --results ${resultsDir} --images-only --case python,jni --platform ${LANG_ROWS} --go ${go}`;
+  const p = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli/main.ts --results ${resultsDir} --images-only --case python,jni --platform ${LANG_ROWS} --go ${go}`;
   t.equal(p.exitCode, 0, p.stderr);
   t.match(p.stderr.trimEnd().split('\n').at(-1), /^cshared-matrix: the images are ready$/);
   t.same(readdirSync(resultsDir), [], 'no run directory');
-  const bad = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli.ts --images-only --case no-such-case`;
+  const bad = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli/main.ts --images-only --case no-such-case`;
   t.equal(bad.exitCode, 2);
   t.match(bad.stderr, /^cshared-matrix: unknown case "no-such-case"; known: /);
 });
 
 t.test('python and jni: the row\'s own Python and JVM, musl included', async (t) => {
-  const p = await $({ cwd: root, nothrow: true, quiet: !process.env.CSM_TEST_VERBOSE, env: { ...process.env, CI: '1' } })`npx tsx harness/cli.ts --results ${resultsDir} --case python,jni --platform ${LANG_ROWS} --go ${go}`;
+  const p = await $({ cwd: root, nothrow: true, quiet: !process.env.CSM_TEST_VERBOSE, env: { ...process.env, CI: '1' } })`npx tsx harness/cli/main.ts --results ${resultsDir} --case python,jni --platform ${LANG_ROWS} --go ${go}`;
   const out = p.stdout + p.stderr;
   t.equal(p.exitCode, 0, `every verdict as expected\n${out.slice(-4000)}`);
   const r = JSON.parse(readFileSync(join(resultsDir, 'latest', 'results.json'), 'utf8')) as RunResults;

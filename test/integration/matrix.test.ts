@@ -19,7 +19,7 @@ const latest = () => (existsSync(join(resultsDir, 'latest')) ? readlinkSync(join
 
 async function matrix(...args: string[]) {
   const before = latest();
-  const p = await $({ cwd: root, nothrow: true, quiet: !process.env.CSM_TEST_VERBOSE, env: { ...process.env, CI: '1' } })`npx tsx harness/cli.ts --results ${resultsDir} ${args}`;
+  const p = await $({ cwd: root, nothrow: true, quiet: !process.env.CSM_TEST_VERBOSE, env: { ...process.env, CI: '1' } })`npx tsx harness/cli/main.ts --results ${resultsDir} ${args}`;
   if (latest() === before) return { code: p.exitCode, out: p.stdout + p.stderr, results: undefined, cell: () => undefined };
   const results = JSON.parse(readFileSync(join(resultsDir, 'latest', 'results.json'), 'utf8')) as RunResults;
   const cell = (id: string) => {
@@ -178,7 +178,7 @@ t.test('two shards merged equal the unsharded run, cell for cell', async (t) => 
   t.ok(a!.length > 0 && b!.length > 0, `both shards have cells (${a!.length} + ${b!.length})`);
   t.same([...a!, ...b!].sort(), whole.results.cells.map((c) => c.id).sort(), 'the shards partition the matrix');
   t.equal(parts[0]!.results.run.shard?.of, 3 * DEFAULT_ROWS.length);
-  const m = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli.ts merge --results ${resultsDir} ${join(resultsDir, parts[0]!.results.run.id)} ${join(resultsDir, parts[1]!.results.run.id)}`;
+  const m = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli/main.ts merge --results ${resultsDir} ${join(resultsDir, parts[0]!.results.run.id)} ${join(resultsDir, parts[1]!.results.run.id)}`;
   t.equal(m.exitCode, 0, m.stderr);
   const merged = JSON.parse(readFileSync(join(resultsDir, 'latest', 'results.json'), 'utf8')) as RunResults;
   // Two executions, so a stage an expectation leaves unpinned (the musl init crash races main) may differ; verdicts may not.
@@ -188,15 +188,15 @@ t.test('two shards merged equal the unsharded run, cell for cell', async (t) => 
   t.same(merged.counts, whole.results.counts);
   t.ok(existsSync(join(resultsDir, 'latest', 'report.html')) && existsSync(join(resultsDir, 'latest', 'matrix.md')), 'every report format for the merged run');
 
-  const d = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli.ts diff ${join(resultsDir, whole.results.run.id)} ${join(resultsDir, 'latest')}`;
+  const d = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli/main.ts diff ${join(resultsDir, whole.results.run.id)} ${join(resultsDir, 'latest')}`;
   t.equal(d.exitCode, 0, 'no regression between the unsharded and the merged run');
   t.match(d.stdout, /Regressions/);
 
   // One shard alone is an incomplete run: written, but never a green exit.
-  const one = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli.ts merge --results ${resultsDir} ${join(resultsDir, parts[0]!.results.run.id)}`;
+  const one = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli/main.ts merge --results ${resultsDir} ${join(resultsDir, parts[0]!.results.run.id)}`;
   t.equal(one.exitCode, 3, `a missing shard exits 3\n${one.stderr}`);
   t.match(one.stderr, /^cshared-matrix: incomplete: shard 2\/2 missing; the merged run is written but covers only the shards given/m);
-  const partial = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli.ts merge --partial --results ${resultsDir} ${join(resultsDir, parts[0]!.results.run.id)}`;
+  const partial = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli/main.ts merge --partial --results ${resultsDir} ${join(resultsDir, parts[0]!.results.run.id)}`;
   t.equal(partial.exitCode, 0, `--partial accepts it\n${partial.stderr}`);
 });
 
@@ -268,7 +268,7 @@ t.test('bad input stops before anything is built, with one line naming the thing
     [['--platform', 'mips*'], /^cshared-matrix: no platform matches "mips\*"; known: amd64-glibc, /m],
     [['--docker-host', 'ftp://x'], /^cshared-matrix: --docker-host ftp:\/\/x: not an engine address; give unix:\/\/\/path\/to\/docker\.sock, tcp:\/\/host:port or ssh:\/\/user@host$/m],
   ] as const) {
-    const p = await $({ cwd: root, nothrow: true, quiet: true, env: { ...process.env, CI: '1' } })`npx tsx harness/cli.ts --results ${args[0] === '--results' ? args[1] : join(dir, 'out')} ${args[0] === '--results' ? args.slice(2) : args}`;
+    const p = await $({ cwd: root, nothrow: true, quiet: true, env: { ...process.env, CI: '1' } })`npx tsx harness/cli/main.ts --results ${args[0] === '--results' ? args[1] : join(dir, 'out')} ${args[0] === '--results' ? args.slice(2) : args}`;
     t.equal(p.exitCode, 2, `${args.join(' ')}: exit 2\n${p.stderr}`);
     t.match(p.stderr, line, `${args.join(' ')}: ${p.stderr.trim()}`);
     t.notMatch(p.stderr, /internal error|\n\s+at /, `${args.join(' ')}: no stack trace`);
@@ -280,21 +280,21 @@ t.test('bad input stops before anything is built, with one line naming the thing
   const m = await $({ nothrow: true, quiet: true })`mount -t tmpfs -o ro,size=1m tmpfs ${ro}`;
   t.equal(m.exitCode, 0, `a read-only tmpfs to write into (mount: ${m.stderr.trim()})`);
   if (m.exitCode === 0) {
-    const p = await $({ cwd: root, nothrow: true, quiet: true, env: { ...process.env, CI: '1' } })`npx tsx harness/cli.ts --results ${ro} --case link`;
+    const p = await $({ cwd: root, nothrow: true, quiet: true, env: { ...process.env, CI: '1' } })`npx tsx harness/cli/main.ts --results ${ro} --case link`;
     await $({ nothrow: true, quiet: true })`umount ${ro}`;
     t.equal(p.exitCode, 2, `a read-only --results: exit 2\n${p.stderr}`);
     t.equal(p.stderr.trim(), `cshared-matrix: --results ${ro}: cannot create a run directory there (it is on a read-only file system); pass a writable directory`);
   }
 
-  const engineOnly = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli.ts --engine-only`;
+  const engineOnly = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli/main.ts --engine-only`;
   t.equal(engineOnly.exitCode, 0, 'the engine check used by .ci/run answers');
 
   // The engine address is resolved once and passed down: --docker-host wins over DOCKER_HOST, and a silent engine is one line.
   const none = `unix://${join(dir, 'none.sock')}`;
   const env = { ...process.env, CI: '1', DOCKER_HOST: none };
-  const chosen = await $({ cwd: root, nothrow: true, quiet: true, env })`npx tsx harness/cli.ts --engine-only --docker-host unix:///var/run/docker.sock`;
+  const chosen = await $({ cwd: root, nothrow: true, quiet: true, env })`npx tsx harness/cli/main.ts --engine-only --docker-host unix:///var/run/docker.sock`;
   t.equal(chosen.exitCode, 0, `--docker-host is the engine used, whatever DOCKER_HOST says\n${chosen.stderr}`);
-  const silent = await $({ cwd: root, nothrow: true, quiet: true, env })`npx tsx harness/cli.ts --case link --results ${join(dir, 'out')}`;
+  const silent = await $({ cwd: root, nothrow: true, quiet: true, env })`npx tsx harness/cli/main.ts --case link --results ${join(dir, 'out')}`;
   t.equal(silent.exitCode, 3, 'no engine at DOCKER_HOST: exit 3');
   t.equal(silent.stderr.trim(), `cshared-matrix: no Docker engine answers at ${none}; start that engine, or leave out --docker-host and DOCKER_HOST to use the local one`);
 });
@@ -303,7 +303,7 @@ t.test('bad input stops before anything is built, with one line naming the thing
 async function interrupted(times: number) {
   const before = latest();
   // node itself, not npx: the exit status checked is the harness's own.
-  const p = $({ cwd: root, nothrow: true, quiet: true, env: { ...process.env, CI: '1' } })`node --import tsx harness/cli.ts --results ${resultsDir} --case link,dlopen,tls,environ,multi --jobs 1`;
+  const p = $({ cwd: root, nothrow: true, quiet: true, env: { ...process.env, CI: '1' } })`node --import tsx harness/cli/main.ts --results ${resultsDir} --case link,dlopen,tls,environ,multi --jobs 1`;
   // Interrupt once the first cell has finished, so there is something to keep.
   await new Promise<void>((resolve) => {
     const onData = (d: Buffer) => /(pass|xfail) +\w+\//.test(String(d)) && (p.stdout.off('data', onData), resolve());
@@ -312,7 +312,7 @@ async function interrupted(times: number) {
   const sent = Date.now();
   for (let i = 0; i < times; i++) {
     if (i) await new Promise((r) => setTimeout(r, 150));
-    await $({ nothrow: true })`pkill -INT -f ${'harness/cli.ts --results ' + resultsDir}`;
+    await $({ nothrow: true })`pkill -INT -f ${'harness/cli/main.ts --results ' + resultsDir}`;
   }
   const r = await p;
   const ms = Date.now() - sent;

@@ -13,7 +13,7 @@ import { engineAddressFromEnv, ensureEngine } from '../../harness/edge/engine.js
 import { cacheFileName } from '../../harness/edge/image-cache.js';
 import { goImageTag, imageId, readGoVersions } from '../../harness/edge/images.js';
 import { leftovers } from '../../harness/edge/sandbox.js';
-import { BUILD_GID } from '../../harness/layout.js';
+import { BUILD_GID } from '../../harness/sandbox/layout.js';
 import { asUser, cannotMakeUsers, makeUser, type MadeUser } from './docker-user.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -55,9 +55,9 @@ t.test('npm pack: the tarball holds what runs, and nothing of the repository bes
   const p = await $({ cwd: root, quiet: true })`npm pack --json --pack-destination ${packs}`;
   const [info] = JSON.parse(p.stdout) as [{ filename: string; size: number; files: { path: string }[] }];
   const files = info.files.map((f) => f.path);
-  for (const need of ['bin/cshared-matrix.js', 'harness/cli.ts', 'harness/commands/matrix.ts', 'harness/c/csm-probe.c', 'harness/config.schema.json', 'images/base/recipe.json', 'images/go/versions.json', 'cases/case.schema.json', 'cases/probe-expectations.json', 'cases/link/case.json', 'package.json', 'README.md'])
+  for (const need of ['bin/cshared-matrix.js', 'harness/cli/main.ts', 'harness/cli/commands/matrix.ts', 'harness/programs/csm-probe.c', 'harness/programs/csm.py', 'harness/programs/Csm.java', 'harness/config.schema.json', 'images/base/recipe.json', 'images/go/versions.json', 'cases/case.schema.json', 'cases/probe-expectations.json', 'cases/link/case.json', 'package.json', 'README.md'])
     t.ok(files.includes(need), `ships ${need}`);
-  const stray = files.filter((f) => /^(test|results|examples|\.ci)\//.test(f) || /^harness\/(bench|bench-images|naive)\.ts$/.test(f));
+  const stray = files.filter((f) => /^(test|results|examples|\.ci)\//.test(f) || /(^|\/)(bench|naive)[^/]*$/.test(f));
   t.same(stray, [], 'no tests, results, examples, CI scripts or bench in the package');
   t.ok(info.size < 1_000_000, `a small tarball (${info.size} bytes)`);
 

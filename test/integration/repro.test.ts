@@ -11,7 +11,7 @@ import { defaultPlatforms, PLATFORMS } from '../../harness/core/platforms.js';
 import { $ } from 'zx';
 import { ensureEngine } from '../../harness/edge/engine.js';
 import { leftovers } from '../../harness/edge/sandbox.js';
-import type { ReproOutcome } from '../../harness/repro.js';
+import type { ReproOutcome } from '../../harness/run/repro.js';
 import { LANG_ROWS } from './images.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -21,7 +21,7 @@ t.teardown(() => rmSync(resultsDir, { recursive: true, force: true }));
 const docker = await ensureEngine((l) => t.comment(l));
 
 async function repro(...args: string[]) {
-  const p = await $({ cwd: root, nothrow: true, quiet: !process.env.CSM_TEST_VERBOSE, env: { ...process.env, CI: '1' } })`npx tsx harness/cli.ts repro --results ${resultsDir} ${args}`;
+  const p = await $({ cwd: root, nothrow: true, quiet: !process.env.CSM_TEST_VERBOSE, env: { ...process.env, CI: '1' } })`npx tsx harness/cli/main.ts repro --results ${resultsDir} ${args}`;
   const dir = join(resultsDir, 'latest');
   const outcome = JSON.parse(readFileSync(join(dir, 'repro.json'), 'utf8')) as ReproOutcome & { case: string };
   const runId = (JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { run: { id: string } }).run.id;

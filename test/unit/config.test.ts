@@ -11,7 +11,7 @@ import { configSchemaCheck, CONFIG_SCHEMA_PATH, readProjectConfig } from '../../
 import { validateRow } from '../../harness/edge/platform-rows.js';
 import { REPO_ROOT } from '../../harness/edge/repo.js';
 import { REPORTERS } from '../../harness/reporters/index.js';
-import { defaultResultsDir, resolveRunConfig } from '../../harness/options.js';
+import { defaultResultsDir, resolveRunConfig } from '../../harness/cli/options.js';
 import { IE_TLS_RULE, tempDir, writeTree } from './helpers.js';
 
 const FILE = '/proj/cshared-matrix.config.json';

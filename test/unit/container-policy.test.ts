@@ -1,7 +1,7 @@
 // The sandbox defined once: the engine's container config and a bundle's `docker run` flags agree.
 import t from 'tap';
 import { containerSpec, DEFAULT_LIMITS, dockerRunFlags } from '../../harness/edge/container-policy.js';
-import { shellLine } from '../../harness/plan.js';
+import { shellLine } from '../../harness/sandbox/commands.js';
 
 const run = containerSpec({ image: 'img', role: 'run', limits: DEFAULT_LIMITS, volume: 'vol', lanes: 2, labels: { a: 'b' } });
 const build = containerSpec({ image: 'img', role: 'build', limits: DEFAULT_LIMITS, volume: 'vol', cacheDir: '/c', lanes: 2, labels: {} });

@@ -2,7 +2,7 @@ import t from 'tap';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_ENGINE, engineEndpoint } from '../../harness/core/engine-address.js';
-import { defaultJobs, engineFrom, MAX_TIMEOUT_S, resolveRunConfig } from '../../harness/options.js';
+import { defaultJobs, engineFrom, MAX_TIMEOUT_S, resolveRunConfig } from '../../harness/cli/options.js';
 
 const ROOT = '/repo';
 

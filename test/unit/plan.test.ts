@@ -30,7 +30,7 @@ import {
   WARM_MARK,
   CACHE_DIR,
   RESTORE_SCRIPT,
-} from '../../harness/plan.js';
+} from '../../harness/sandbox/commands.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';
 import { minimalCaseFile, platform, tempDir, writeCase, writeTree } from './helpers.js';
 

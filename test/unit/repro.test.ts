@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { RunResults } from '../../harness/core/results.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';
 import type { CellResult } from '../../harness/core/types.js';
-import { analyse, renderRepro, type ReproOutcome } from '../../harness/repro.js';
+import { analyse, renderRepro, type ReproOutcome } from '../../harness/run/repro.js';
 import { cell, runResults } from './helpers.js';
 
 const CASE = 'repro-alpine-python';

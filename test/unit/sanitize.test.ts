@@ -9,12 +9,12 @@ import type { RunResults } from '../../harness/core/results.js';
 import { escapeControls, markdownCode, markdownFence, markdownFileLink, markdownLink, markdownText, terminalField, terminalText } from '../../harness/core/sanitize.js';
 import type { CellResult } from '../../harness/core/types.js';
 import { parseCaseFile } from '../../harness/edge/case-files.js';
-import { renderRepro } from '../../harness/repro.js';
+import { renderRepro } from '../../harness/run/repro.js';
 import { displayText, renderHtml } from '../../harness/reporters/html.js';
 import { renderJunit } from '../../harness/reporters/junit.js';
 import { XMLValidator } from 'fast-xml-parser';
 import { TerminalReporter } from '../../harness/reporters/terminal.js';
-import { pauseWorkflowCommands } from '../../harness/cli-common.js';
+import { pauseWorkflowCommands } from '../../harness/cli/common.js';
 import { cell, markdownTokens, minimalCaseFile, runResults } from './helpers.js';
 
 /** Every vector of issue 23, items 1 and 2. */

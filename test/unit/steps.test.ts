@@ -4,12 +4,12 @@ import { expandMatrix } from '../../harness/core/matrix.js';
 import { probeCases } from '../../harness/core/probes.js';
 import type { CaseSpec, GoToolchain } from '../../harness/core/types.js';
 import { DEFAULT_CASES_DIR, loadCase, readProbeExpectations } from '../../harness/edge/case-files.js';
-import { cellLogDir, planSteps, type StepInputs } from '../../harness/steps.js';
+import { cellLogDir, planSteps, type StepInputs } from '../../harness/sandbox/steps.js';
 import { platform } from './helpers.js';
 
 const load = (n: string) => loadCase(join(DEFAULT_CASES_DIR, n));
 const go: GoToolchain = { version: '1.27' } as GoToolchain;
-const inputs: StepInputs = { imageId: 'sha256:' + 'a'.repeat(64), harnessCHash: 'c'.repeat(64) };
+const inputs: StepInputs = { imageId: 'sha256:' + 'a'.repeat(64), programsHash: 'c'.repeat(64) };
 const cellOf = (c: CaseSpec, p = 'amd64-glibc') => expandMatrix([c], [platform(p)], [go])[0]!;
 
 t.test('a cell\'s steps, in order: Go libraries, C libraries, the host', async (t) => {
@@ -41,7 +41,7 @@ t.test('what changes a key', async (t) => {
   const otherImage = planSteps(cellOf(link), link, { ...inputs, imageId: 'sha256:' + 'b'.repeat(64) });
   t.not(lib(otherImage).akey, lib(base).akey, 'another image rebuilds the library');
 
-  const harness = planSteps(cellOf(link), link, { ...inputs, harnessCHash: 'd'.repeat(64) });
+  const harness = planSteps(cellOf(link), link, { ...inputs, programsHash: 'd'.repeat(64) });
   t.equal(lib(harness).akey, lib(base).akey, 'the harness C sources do not touch a Go library');
   t.not(host(harness).akey, host(base).akey, 'they rebuild the host');
 

@@ -10,7 +10,7 @@ import { UsageError } from '../../harness/core/errors.js';
 import type { ExpectationRule, GoToolchain } from '../../harness/core/types.js';
 import { DEFAULT_CASES_DIR, loadCase } from '../../harness/edge/case-files.js';
 import { readBaseRecipe, readGccgoSeries } from '../../harness/edge/images.js';
-import { planSteps, cellLogDir } from '../../harness/steps.js';
+import { planSteps, cellLogDir } from '../../harness/sandbox/steps.js';
 import { platform } from './helpers.js';
 
 const GOS: GoToolchain[] = [
@@ -70,7 +70,7 @@ t.test("a gccgo cell builds in a layer on its driver's Go image: the row's gccgo
 
 t.test('go build -compiler gccgo with GCCGO; nothing at all where the row has none', async (t) => {
   const link = loadCase(join(DEFAULT_CASES_DIR, 'link'));
-  const inputs = { imageId: 'sha256:' + 'b'.repeat(64), harnessCHash: 'c'.repeat(64) };
+  const inputs = { imageId: 'sha256:' + 'b'.repeat(64), programsHash: 'c'.repeat(64) };
   const [gccgo] = expandMatrix([link], [platform('arm7-glibc')], [GCCGO]);
   const lib = planSteps(gccgo!, link, inputs).find((s) => s.stage === 'build')!;
   t.same(lib.cmd.slice(0, 4), ['go', 'build', '-compiler', 'gccgo']);
@@ -140,7 +140,7 @@ t.test('every finding an expectation links to is written down where it points', 
 });
 
 t.test('run.preload: LD_PRELOAD for the host alone, through env natively and qemu -E when emulated', async (t) => {
-  const { hostArgv } = await import('../../harness/plan.js');
+  const { hostArgv } = await import('../../harness/sandbox/commands.js');
   const pre = loadCase(join(DEFAULT_CASES_DIR, 'preload'));
   const native = hostArgv(pre, platform('amd64-glibc'), '1.27');
   t.equal(native[0], '/usr/bin/env');
@@ -155,7 +155,7 @@ t.test('run.preload: LD_PRELOAD for the host alone, through env natively and qem
 
 t.test('libraries[].goenv: the build gets it over the row, and it is another library', async (t) => {
   const v3 = loadCase(join(DEFAULT_CASES_DIR, 'goamd64-v3'));
-  const inputs = { imageId: 'sha256:' + 'b'.repeat(64), harnessCHash: 'c'.repeat(64) };
+  const inputs = { imageId: 'sha256:' + 'b'.repeat(64), programsHash: 'c'.repeat(64) };
   const [cell] = expandMatrix([v3], [platform('amd64-glibc')], [GOS[1]!]);
   const lib = planSteps(cell!, v3, inputs).find((s) => s.stage === 'build')!;
   t.ok(lib.env.includes('GOAMD64=v3'));

@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import { UsageError } from './core/errors.js';
-import { axesGo, goLabel } from './core/matrix.js';
-import { actualErrorLine, findReproduction, parseDirectoryReport, parseMarkdownReport, reportToCase, type ParsedReport, type ReportFile } from './core/report.js';
-import type { RunResults } from './core/results.js';
-import { markdownFence, markdownText, terminalField } from './core/sanitize.js';
-import { writeAtomic } from './edge/files.js';
-import type { RunConfig } from './options.js';
+import { UsageError } from '../core/errors.js';
+import { axesGo, goLabel } from '../core/matrix.js';
+import { actualErrorLine, findReproduction, parseDirectoryReport, parseMarkdownReport, reportToCase, type ParsedReport, type ReportFile } from '../core/report.js';
+import type { RunResults } from '../core/results.js';
+import { markdownFence, markdownText, terminalField } from '../core/sanitize.js';
+import { writeAtomic } from '../edge/files.js';
+import type { RunConfig } from '../cli/options.js';
 import { runMatrix, type RunIO } from './runner.js';
 
 export interface ReproCell {

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { artifactKey } from './core/cache.js';
-import type { CaseSpec, CellSpec } from './core/types.js';
-import { goLabel } from './core/matrix.js';
-import { gccgoOf, toolchainNa } from './core/toolchains.js';
-import * as plan from './plan.js';
+import { artifactKey } from '../core/cache.js';
+import type { CaseSpec, CellSpec } from '../core/types.js';
+import { goLabel } from '../core/matrix.js';
+import { gccgoOf, toolchainNa } from '../core/toolchains.js';
+import * as plan from './commands.js';
 
 /** One build step of a cell: a Go library, a C library or the host. */
 export interface StepPlan {
@@ -31,7 +31,7 @@ export interface StepPlan {
 export interface StepInputs {
   imageId: string;
   /** One hash over harness/c: hosts compile against csm.h. */
-  harnessCHash: string;
+  programsHash: string;
 }
 
 /** A cell's own logs, relative to the run directory. */
@@ -109,7 +109,7 @@ function cLibrarySteps(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Unkeyed
       out,
       target: `${out}/lib${cl.name}.so`,
       workdir: plan.srcDir(c),
-      sources: [c.sourceHash, inputs.harnessCHash],
+      sources: [c.sourceHash, inputs.programsHash],
       what: `lib${cl.name}.so`,
       logName: `compile-${cl.name}`,
     };
@@ -128,7 +128,7 @@ function javaStep(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Unkeyed {
     out: plan.javaDir(c, go),
     target: `${plan.javaDir(c, go)}/${plan.javaMainClass(c)}.class`,
     workdir: plan.srcDir(c),
-    sources: [c.sourceHash, inputs.harnessCHash],
+    sources: [c.sourceHash, inputs.programsHash],
     what: 'the Java host',
     logName: 'compile',
   };
@@ -146,7 +146,7 @@ function hostStep(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Unkeyed {
     out: plan.hostDir(c, p, go),
     target: plan.hostPath(c, p, go),
     workdir: plan.srcDir(c),
-    sources: [c.sourceHash, inputs.harnessCHash],
+    sources: [c.sourceHash, inputs.programsHash],
     what: 'the host',
     logName: 'compile',
   };

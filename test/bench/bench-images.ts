@@ -7,8 +7,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { $ } from 'zx';
-import { REPO_ROOT } from './edge/repo.js';
-import { writeAtomic } from './edge/files.js';
+import { REPO_ROOT } from '../../harness/edge/repo.js';
+import { writeAtomic } from '../../harness/edge/files.js';
 
 interface Timed {
   name: string;

@@ -1,7 +1,7 @@
 /**
  * Csm: the host side of cshared-matrix's protocol for Java hosts.
  *
- * The same lines as harness/c/csm.h and harness/py/csm.py, so the harness
+ * The same lines as harness/programs/csm.h and harness/programs/csm.py, so the harness
  * judges every host alike: "csm-loaded <what>", "ok N - <check>" /
  * "not ok N - <check>", "csm-done <passed>/<total>". Compiled together with
  * each Java host (javac ... Host.java Csm.java).

@@ -1,20 +1,20 @@
 import { join, relative } from 'node:path';
-import { withFlags } from '../core/config.js';
-import { readProjectConfig } from '../edge/config-file.js';
-import { REPO_ROOT } from '../edge/repo.js';
-import { EXIT } from '../core/errors.js';
-import { EXIT_CODES_HELP } from '../core/results.js';
-import { abortOnSignals, parseCommandLine, sayLine } from '../cli-common.js';
-import { splitList } from '../core/matrix.js';
-import { diffRuns, renderDiffMarkdown } from '../core/diff.js';
-import { readRun } from '../edge/runs.js';
-import { writeAtomic } from '../edge/files.js';
-import { describePlatforms, PLATFORMS } from '../core/platforms.js';
-import { ensureEngine } from '../edge/engine.js';
-import { readGccgoSeries, readGoVersions } from '../edge/images.js';
-import { DEFAULT_REPORTERS, makeReporters, REPORTERS } from '../reporters/index.js';
+import { withFlags } from '../../core/config.js';
+import { readProjectConfig } from '../../edge/config-file.js';
+import { REPO_ROOT } from '../../edge/repo.js';
+import { EXIT } from '../../core/errors.js';
+import { EXIT_CODES_HELP } from '../../core/results.js';
+import { abortOnSignals, parseCommandLine, sayLine } from '../common.js';
+import { splitList } from '../../core/matrix.js';
+import { diffRuns, renderDiffMarkdown } from '../../core/diff.js';
+import { readRun } from '../../edge/runs.js';
+import { writeAtomic } from '../../edge/files.js';
+import { describePlatforms, PLATFORMS } from '../../core/platforms.js';
+import { ensureEngine } from '../../edge/engine.js';
+import { readGccgoSeries, readGoVersions } from '../../edge/images.js';
+import { DEFAULT_REPORTERS, makeReporters, REPORTERS } from '../../reporters/index.js';
 import { defaultJobs, resolveRunConfig } from '../options.js';
-import { prepareImages, runMatrix } from '../runner.js';
+import { prepareImages, runMatrix } from '../../run/runner.js';
 
 // A function: it reads images/go/versions.json, whose errors must reach runCli as one line.
 const help = (): string => `usage: cshared-matrix [PATHS…] [options]      (in this repository: npm run matrix -- …)

@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readSync, realpathSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { REPO_ROOT } from '../edge/repo.js';
-import { EXIT, InfraError, UsageError } from '../core/errors.js';
-import { logDirFor, mergeablePart, mergeResults, shardGaps } from '../core/merge.js';
-import { EXIT_CODES_HELP, type RunResults } from '../core/results.js';
-import { parseCommandLine, sayLine } from '../cli-common.js';
+import { REPO_ROOT } from '../../edge/repo.js';
+import { EXIT, InfraError, UsageError } from '../../core/errors.js';
+import { logDirFor, mergeablePart, mergeResults, shardGaps } from '../../core/merge.js';
+import { EXIT_CODES_HELP, type RunResults } from '../../core/results.js';
+import { parseCommandLine, sayLine } from '../common.js';
 import { resolveRunConfig } from '../options.js';
-import { openRunFile, readRun, RefusedRunFile } from '../edge/runs.js';
-import { pointLatest } from '../edge/files.js';
-import { DEFAULT_REPORTERS, makeReporters } from '../reporters/index.js';
-import { multiplex } from '../reporters/reporter.js';
-import { splitList } from '../core/matrix.js';
+import { openRunFile, readRun, RefusedRunFile } from '../../edge/runs.js';
+import { pointLatest } from '../../edge/files.js';
+import { DEFAULT_REPORTERS, makeReporters } from '../../reporters/index.js';
+import { multiplex } from '../../reporters/reporter.js';
+import { splitList } from '../../core/matrix.js';
 
 const HELP = `usage: cshared-matrix merge [--results DIR] <run>...     (in this repository: npm run merge -- …)
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { REPO_ROOT } from './edge/repo.js';
-import type { CaseSpec, Platform } from './core/types.js';
-import * as plan from './plan.js';
+import { PROGRAMS_DIR, programFiles } from '../../harness/edge/programs.js';
+import type { CaseSpec, Platform } from '../../harness/core/types.js';
+import * as plan from '../../harness/sandbox/commands.js';
 
 /**
  * The baseline the benchmark beats: what a person writes without a harness. A
@@ -20,7 +20,7 @@ export function naiveScript(cases: readonly CaseSpec[], platforms: readonly Plat
     `IMAGE=${imageId}`,
     `W=${workDir}`,
     'rm -rf "$W" && mkdir -p "$W/src" "$W/csm"',
-    `cp ${q([join(REPO_ROOT, 'harness', 'c', 'csm.h'), join(REPO_ROOT, 'harness', 'c', 'csm-run.c'), join(REPO_ROOT, 'harness', 'py', 'csm.py')])} "$W/csm/"`,
+    `cp ${q(programFiles().map((f) => join(PROGRAMS_DIR, f)))} "$W/csm/"`,
     ...cases.map((c) => `cp -r ${q([c.dir])} "$W/src/${c.name}"`),
     run(['-v "$W:/work"'], ['gcc', '-O2', '-static', '-o', plan.SUPERVISOR, `${plan.CSM_DIR}/csm-run.c`]),
     'cells=0',

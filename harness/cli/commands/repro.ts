@@ -1,8 +1,8 @@
-import { REPO_ROOT } from '../edge/repo.js';
-import { EXIT, UsageError } from '../core/errors.js';
-import { abortOnSignals, parseCommandLine } from '../cli-common.js';
-import { DEFAULT_REPORTERS, makeReporters } from '../reporters/index.js';
-import { reproduce } from '../repro.js';
+import { REPO_ROOT } from '../../edge/repo.js';
+import { EXIT, UsageError } from '../../core/errors.js';
+import { abortOnSignals, parseCommandLine } from '../common.js';
+import { DEFAULT_REPORTERS, makeReporters } from '../../reporters/index.js';
+import { reproduce } from '../../run/repro.js';
 import { resolveRunConfig } from '../options.js';
 
 const HELP = `usage: cshared-matrix repro <report> [options]     (in this repository: npm run repro -- …)

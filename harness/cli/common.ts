@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { EXIT, FatalError, UsageError } from './core/errors.js';
-import { terminalField, terminalText } from './core/sanitize.js';
+import { EXIT, FatalError, UsageError } from '../core/errors.js';
+import { terminalField, terminalText } from '../core/sanitize.js';
 
 /**
  * First Ctrl-C (or SIGTERM): abort cleanly, so containers are removed and the

@@ -1,12 +1,12 @@
 import { cpus } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { DEFAULT_ENGINE, engineEndpoint } from './core/engine-address.js';
-import { imageReference } from './core/base-way.js';
-import { UsageError } from './core/errors.js';
-import { splitList } from './core/matrix.js';
-import { parseShard } from './core/shard.js';
-import type { MatrixSelection } from './run/load.js';
-import type { ExpectationRule } from './core/types.js';
+import { DEFAULT_ENGINE, engineEndpoint } from '../core/engine-address.js';
+import { imageReference } from '../core/base-way.js';
+import { UsageError } from '../core/errors.js';
+import { splitList } from '../core/matrix.js';
+import { parseShard } from '../core/shard.js';
+import type { MatrixSelection } from '../run/load.js';
+import type { ExpectationRule } from '../core/types.js';
 
 /**
  * Options resolved once, at the edge: every command (matrix, repro, bench,

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { EXIT, UsageError } from '../core/errors.js';
-import { diffRuns, renderDiffMarkdown } from '../core/diff.js';
-import { parseCommandLine } from '../cli-common.js';
-import { readRun } from '../edge/runs.js';
-import { writeAtomic } from '../edge/files.js';
+import { EXIT, UsageError } from '../../core/errors.js';
+import { diffRuns, renderDiffMarkdown } from '../../core/diff.js';
+import { parseCommandLine } from '../common.js';
+import { readRun } from '../../edge/runs.js';
+import { writeAtomic } from '../../edge/files.js';
 
 const HELP = `usage: cshared-matrix diff <old> <new>     (in this repository: npm run diff -- <old> <new>)
 

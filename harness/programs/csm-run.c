@@ -372,7 +372,7 @@ static int run_as(int argc, char **argv) {
  * so the host's output can hold anything, markers included. Of each stream the
  * first and the last half of max-output bytes are kept (<x-head> bytes, then
  * the tail); the bytes between are counted as dropped. The protocol lines of
- * harness/c/csm.h on stdout are counted here, over all of it, so a verdict
+ * harness/programs/csm.h on stdout are counted here, over all of it, so a verdict
  * never depends on how much a host printed (done-* are -1 without csm-done).
  */
 static char *field(void) {

@@ -4,17 +4,17 @@ import { appendFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync 
 import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { $ } from 'zx';
-import { REPO_ROOT, loadCases } from './edge/case-files.js';
-import { EXIT, UsageError } from './core/errors.js';
-import { defaultPlatforms, PLATFORMS } from './core/platforms.js';
-import type { RunResults } from './core/results.js';
-import { parseCommandLine, runCli } from './cli-common.js';
-import { resolveRunConfig } from './options.js';
+import { REPO_ROOT, loadCases } from '../../harness/edge/case-files.js';
+import { EXIT, UsageError } from '../../harness/core/errors.js';
+import { defaultPlatforms, PLATFORMS } from '../../harness/core/platforms.js';
+import type { RunResults } from '../../harness/core/results.js';
+import { parseCommandLine, runCli } from '../../harness/cli/common.js';
+import { resolveRunConfig } from '../../harness/cli/options.js';
 import { naiveScript } from './naive.js';
 import { benchImages } from './bench-images.js';
-import { writeAtomic } from './edge/files.js';
-import { readGoVersions } from './edge/images.js';
-import { newestGo } from './core/matrix.js';
+import { writeAtomic } from '../../harness/edge/files.js';
+import { readGoVersions } from '../../harness/edge/images.js';
+import { newestGo } from '../../harness/core/matrix.js';
 
 interface Scenario {
   name: string;
@@ -78,7 +78,7 @@ async function main(argv: string[]): Promise<number> {
 
   // Images are built outside the measurement: every scenario has them.
   b.say('making sure the images exist (not measured)');
-  await $({ cwd: REPO_ROOT, quiet: true })`node --import tsx harness/cli.ts --case link --platform amd64-glibc --results ${join(b.work, 'prime')}`;
+  await $({ cwd: REPO_ROOT, quiet: true })`node --import tsx harness/cli/main.ts --case link --platform amd64-glibc --results ${join(b.work, 'prime')}`;
 
   const cold = await measure(b, 'cold Go cache, images present');
   const warm = await measure(b, 'warm re-run, no change');
@@ -116,7 +116,7 @@ function setUp(jobs: number): Bench {
 async function measure(b: Bench, name: string, extra: string[] = [], dirs = [b.casesDir], cache = b.cacheDir): Promise<Scenario & { results: RunResults }> {
   b.say(`${name}…`);
   const t0 = process.hrtime.bigint();
-  const p = await $({ cwd: REPO_ROOT, nothrow: true, quiet: true, env: { ...process.env, CI: '1' } })`node --import tsx harness/cli.ts --no-default-cases ${dirs.flatMap((d) => ['--cases', d])} --cache ${cache} --results ${b.runsDir} --jobs ${b.jobs} ${extra}`;
+  const p = await $({ cwd: REPO_ROOT, nothrow: true, quiet: true, env: { ...process.env, CI: '1' } })`node --import tsx harness/cli/main.ts --no-default-cases ${dirs.flatMap((d) => ['--cases', d])} --cache ${cache} --results ${b.runsDir} --jobs ${b.jobs} ${extra}`;
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   if (p.exitCode !== 0 && p.exitCode !== 1) throw new Error(`${name}: the harness exited ${p.exitCode}:\n${p.stderr.slice(-2000)}`);
   const r = JSON.parse(readFileSync(join(b.runsDir, 'latest', 'results.json'), 'utf8')) as RunResults;

@@ -1,6 +1,6 @@
 """csm.py: the host side of cshared-matrix's protocol for Python hosts.
 
-The same lines as harness/c/csm.h, so the harness judges Python and C hosts
+The same lines as harness/programs/csm.h, so the harness judges Python and C hosts
 alike: "csm-loaded <what>", "ok N - <check>" / "not ok N - <check>",
 "csm-done <passed>/<total>".
 """

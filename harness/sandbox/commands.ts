@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { CaseSpec, GoLibrarySpec, Platform, ProcessEnd } from './core/types.js';
-import { SH_FIRST, shellWord } from './core/shell.js';
-import { signalName } from './core/classify.js';
-import { goLabel } from './core/matrix.js';
+import type { CaseSpec, GoLibrarySpec, Platform, ProcessEnd } from '../core/types.js';
+import { SH_FIRST, shellWord } from '../core/shell.js';
+import { signalName } from '../core/classify.js';
+import { goLabel } from '../core/matrix.js';
 import { BUILD_GID, buildUid, CACHE_DIR, CALIB_SOURCE, CSM_DIR, HOST_SCRATCH, HOST_USER, laneHome, OUT_ROOT, PROBE_SOURCE, SUPERVISOR, VOL, WRAPPER_TMP } from './layout.js';
 
 export * from './layout.js';
@@ -416,7 +416,7 @@ export const asLane = (lane: number, argv: readonly string[]): string[] => [SUPE
 export const laneEnv = (lane: number): string[] => [`HOME=${laneHome(lane)}`, `TMPDIR=${laneHome(lane)}`];
 
 /**
- * Time harness/c/csm-calib.c under one row's runner (or natively: "native"),
+ * Time harness/programs/csm-calib.c under one row's runner (or natively: "native"),
  * printing "<name> <ms>" once per repetition (see core/emulation.ts). The row's
  * compiler, flags and runner are the script's arguments, never its text:
  * argv: name repetitions binary N <N words: the compile> <runner...>.

@@ -1,17 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { FatalError } from './core/errors.js';
-import type { BuildStats, RunResults } from './core/results.js';
-import { TaskRunner } from './core/task-runner.js';
-import { pointLatest } from './edge/files.js';
-import { REPO_ROOT } from './edge/repo.js';
-import type { RunConfig } from './options.js';
-import { multiplex, type Reporter } from './reporters/reporter.js';
-import { assembleResults } from './run/assemble.js';
-import { newRunId } from './run/run-dir.js';
-import { IMAGE_TASKS, MATRIX_TASKS, newRunState, type RunState } from './run/tasks.js';
+import { FatalError } from '../core/errors.js';
+import type { BuildStats, RunResults } from '../core/results.js';
+import { TaskRunner } from '../core/task-runner.js';
+import { pointLatest } from '../edge/files.js';
+import { REPO_ROOT } from '../edge/repo.js';
+import type { RunConfig } from '../cli/options.js';
+import { multiplex, type Reporter } from '../reporters/reporter.js';
+import { assembleResults } from './assemble.js';
+import { newRunId } from './run-dir.js';
+import { IMAGE_TASKS, MATRIX_TASKS, newRunState, type RunState } from './tasks.js';
 
-export { newRunId } from './run/run-dir.js';
+export { newRunId } from './run-dir.js';
 
 /** What a run reports to, and what started it. */
 export interface RunIO {

@@ -1,4 +1,4 @@
-import { runCli } from './cli-common.js';
+import { runCli } from './common.js';
 
 /**
  * The one entry point (bin/cshared-matrix.js, npm run matrix/repro/merge/diff):
