@@ -1,7 +1,8 @@
 // npm test: tsc, the unit files, then the integration files, stopping at the
 // first that fails, as `a && b && c` would; the images the integration files
 // use are built meanwhile (cshared-matrix --images-only). tsc and the unit
-// files touch no engine, so the base and Go images build beside them; the
+// files (in one process: test/unit/in-one-process.ts) touch no engine, so the
+// base and Go images build beside them; the
 // host-language layers (a CPython build among them) build beside the first
 // integration files, which need none of them (test/integration/images.ts).
 import { mkdirSync, readdirSync } from 'node:fs';
@@ -64,7 +65,7 @@ async function stop(b: Build | undefined): Promise<void> {
 await ensureZstd(say);
 const toolchains = images('npm-test-toolchain-images', TOOLCHAIN_IMAGES_ARGS);
 let langs: Build | undefined;
-let ok = (await step('tsc', fg`npx tsc --noEmit`)) && (await step('the unit files', fg`npx tap --jobs=2 ${'test/unit/**/*.test.ts'}`));
+let ok = (await step('tsc', fg`npx tsc --noEmit`)) && (await step('the unit files', fg`npm run --silent test:unit`));
 if (ok) {
   say(`unit files done after ${elapsed()}`);
   await waitFor(toolchains, 'the toolchain images');
