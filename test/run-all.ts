@@ -4,12 +4,12 @@
 // files (in one process: test/unit/in-one-process.ts) touch no engine, so the
 // base and Go images build beside them; the
 // host-language layers (a CPython build among them) build beside the first
-// integration files, which need none of them (test/integration/images.ts).
+// integration files, which need none of them (test/support/images.ts).
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { $, type ProcessPromise } from 'zx';
 import { ensureZstd } from '../harness/edge/zstd.js';
-import { BESIDE_LANG_LAYERS, LANG_IMAGES_ARGS, TOOLCHAIN_IMAGES_ARGS } from './integration/images.js';
+import { BESIDE_LANG_LAYERS, LANG_IMAGES_ARGS, TOOLCHAIN_IMAGES_ARGS } from './support/images.js';
 
 const root = join(import.meta.dirname, '..');
 // On a GitHub runner the harness pauses workflow commands on both its streams

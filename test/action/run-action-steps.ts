@@ -33,7 +33,7 @@ import { parseArgs } from 'node:util';
 import picomatch from 'picomatch';
 import { parse as parseYaml } from 'yaml';
 import { condition, interpolate, type ExpressionContext, type Value } from './expressions.js';
-import { asUser } from '../integration/docker-user.js';
+import { asUser } from '../support/docker-user.js';
 
 export interface RunActionOptions {
   /** The directory holding action.yml (github.action_path). */

@@ -14,7 +14,7 @@ import { DEFAULT_LIMITS, leftovers, Session } from '../../harness/edge/sandbox.j
 import { prepareVolume, runBuildStep, shareGoCache } from '../../harness/edge/build-step.js';
 import { loadCase } from '../../harness/edge/case-files.js';
 import { goCacheRel, splitCpuMark, splitQuotaMark, warmMarkPrefix } from '../../harness/sandbox/commands.js';
-import { matrixRunner, NEWEST_GO, ROOT } from './cli-run.js';
+import { matrixRunner, NEWEST_GO, ROOT } from '../support/cli-run.js';
 
 const attacks = join(ROOT, 'test', 'fixtures', 'attacks');
 const resultsDir = mkdtempSync(join(tmpdir(), 'csm-disk-'));

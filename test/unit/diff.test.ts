@@ -6,7 +6,7 @@ import { classifyChange, diffRuns, renderDiffMarkdown, type RunDiff } from '../.
 import { EXIT } from '../../harness/core/errors.js';
 import type { RunResults } from '../../harness/core/results.js';
 import { VERDICTS, type CellResult } from '../../harness/core/types.js';
-import { cell, IE_TLS_RULE, runResults, tempDir, writeTree } from './helpers.js';
+import { cell, IE_TLS_RULE, runResults, tempDir, writeTree } from '../support/helpers.js';
 import { runCommand } from '../support/run-command.js';
 
 const IE_TLS = { ...IE_TLS_RULE, matched: true };

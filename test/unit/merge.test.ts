@@ -11,7 +11,7 @@ import { countVerdicts, exitCodeFor, type RunResults } from '../../harness/core/
 import { costsFrom, planShards, shardCells } from '../../harness/core/shard.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';
 import type { CellResult, CellSpec } from '../../harness/core/types.js';
-import { cell, fakeCase, runResults, tempDir, writeTree } from './helpers.js';
+import { cell, fakeCase, runResults, tempDir, writeTree } from '../support/helpers.js';
 import { runCommand } from '../support/run-command.js';
 
 const REAL_RUN = realRun();

@@ -32,7 +32,7 @@ import {
   RESTORE_SCRIPT,
 } from '../../harness/sandbox/commands.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';
-import { minimalCaseFile, platform, tempDir, writeCase, writeTree } from './helpers.js';
+import { minimalCaseFile, platform, tempDir, writeCase, writeTree } from '../support/helpers.js';
 
 const cases = Object.fromEntries(['link', 'dlopen', 'environ', 'multi', 'tls'].map((n) => [n, loadCase(join(DEFAULT_CASES_DIR, n))]));
 const link = cases.link!;

@@ -16,7 +16,7 @@ import {
   type ParsedReport,
   type ReportFile,
 } from '../../harness/core/report.js';
-import { HELLO_GO } from './helpers.js';
+import { HELLO_GO } from '../support/helpers.js';
 
 const REPORTS = join(import.meta.dirname, '..', 'fixtures', 'reports');
 const ALPINE_MD = readFileSync(join(REPORTS, 'alpine-python.md'), 'utf8');

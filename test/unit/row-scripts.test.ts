@@ -9,7 +9,7 @@ import type { Platform } from '../../harness/core/types.js';
 import { IMAGES_DIR } from '../../harness/edge/images.js';
 import { asLane, calibrationCmd, CALIBRATION_SCRIPT, laneHome, SUPERVISOR } from '../../harness/sandbox/commands.js';
 import { inLanes, parseTools, ROW_TOOLS_SCRIPT, rowToolsCommand, TOOLS_SCRIPT, toolsCommand } from '../../harness/run/setup.js';
-import { platform } from './helpers.js';
+import { platform } from '../support/helpers.js';
 
 /**
  * A platform row comes from a pull request. Every script the harness runs for
