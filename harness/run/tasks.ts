@@ -14,7 +14,7 @@ import { ensureEngine } from '../edge/engine.js';
 import { ensureRootfsImage, pruneToolchainImages, type BuiltImage } from '../edge/images.js';
 import { DEFAULT_LIMITS, IMAGE_CACHE_RUN, removeOwn, Session, sweepStale } from '../edge/sandbox.js';
 import type { RunConfig } from '../cli/options.js';
-import * as plan from '../sandbox/commands.js';
+import { hostTimeoutMs } from '../sandbox/commands.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { Builds } from './builds.js';
 import { runCanaries } from './canaries.js';
@@ -173,7 +173,7 @@ function cellRunnerFor(s: RunState, session: Session, cases: CaseSpec[], images:
     failures: s.failures,
     engine: new EngineWatch(() => session.engineLost(), (l) => s.rep.onLog(l)),
     rep: s.rep,
-    timeoutMs: (c: CaseSpec, p: Platform) => plan.hostTimeoutMs(c, p, s.cfg.timeout, timeoutScale(p, s.slowdowns.get(p.name))) + langStartAllowance(s, c, p),
+    timeoutMs: (c: CaseSpec, p: Platform) => hostTimeoutMs(c, p, s.cfg.timeout, timeoutScale(p, s.slowdowns.get(p.name))) + langStartAllowance(s, c, p),
     lang: (c: CaseSpec, p: Platform) => langOf(s, c, p),
     repeat: s.cfg.repeat,
     rootfs: !!s.rootfs,
