@@ -1,4 +1,5 @@
-import { explainFailure, summarizeFacts, userExports, type ElfFacts } from '../core/elf.js';
+import { summarizeFacts, userExports, type ElfFacts } from '../core/elf.js';
+import { explainFailure } from '../core/explain-failure.js';
 import type { CaseSpec, CellResult, Classification, ElfSummary, Platform } from '../core/types.js';
 import { goLibDir, hostPath, isPythonHost, libFile } from '../sandbox/paths.js';
 
