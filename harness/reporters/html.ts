@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 import { shortLink } from '../core/expect.js';
 import { exitCodeFor, isUnexpected, type RunResults } from '../core/results.js';
 import { EXIT } from '../core/errors.js';
@@ -10,6 +9,7 @@ import { axesGo, axesGoLabel, goLabel } from '../core/matrix.js';
 import { escapeControls, escapeControlsKeepingLines } from '../core/sanitize.js';
 import { readAsset } from '../edge/assets.js';
 import { writeAtomic } from '../edge/files.js';
+import { readLogHeadTail } from '../edge/run-logs.js';
 import type { HtmlData, InlinedLog } from './html/data.js';
 import type { Reporter } from './reporter.js';
 
@@ -19,36 +19,10 @@ export type { HtmlData, InlinedLog };
 export const LOG_CAP_BYTES = 64 * 1024;
 const LOG_HEAD_BYTES = 8 * 1024;
 
-/**
- * Read a log under the run directory, at most `cap` bytes of it (the head and the
- * tail, with a note between), without reading all of a huge file. Paths that
- * leave the run directory are refused: results.json is data, not instructions.
- */
+/** A log under the run directory as the report shows it: at most `cap` bytes (its head and, mostly, its tail), as text. */
 export function readLogCapped(runDir: string, rel: string, cap = LOG_CAP_BYTES): InlinedLog {
-  const root = resolve(runDir);
-  const abs = resolve(root, rel);
-  if (!abs.startsWith(root + sep)) return { missing: 'outside the run directory; not read' };
-  let fd: number;
-  try {
-    fd = openSync(abs, 'r');
-  } catch (e) {
-    return { missing: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found in the run directory' : `cannot read: ${(e as Error).message}` };
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) return { missing: 'not a regular file' };
-    const read = (pos: number, len: number): string => {
-      const buf = Buffer.alloc(len);
-      const n = readSync(fd, buf, 0, len, pos);
-      return buf.subarray(0, n).toString('utf8');
-    };
-    if (st.size <= cap) return { text: displayText(read(0, st.size)), bytes: st.size };
-    const head = Math.min(LOG_HEAD_BYTES, Math.floor(cap / 4));
-    const tailLen = cap - head;
-    return { text: displayText(`${read(0, head)}\n${read(st.size - tailLen, tailLen)}`), bytes: st.size, omitted: st.size - cap };
-  } finally {
-    closeSync(fd);
-  }
+  const log = readLogHeadTail(runDir, rel, cap, Math.min(LOG_HEAD_BYTES, Math.floor(cap / 4)));
+  return 'missing' in log ? log : { ...log, text: displayText(log.text) };
 }
 
 /**
