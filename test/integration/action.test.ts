@@ -125,7 +125,8 @@ function runStep(id: 'run' | 'last', env: Record<string, string>, dockerInfo = 0
   mkdirSync(join(dir, 'bin'));
   // One line per call: its name, its arguments, \x1f between them; node adds whether GITHUB_STEP_SUMMARY reached it.
   // biome-ignore lint/suspicious/noTemplateCurlyInString: bash expands it, in the stub script
-  for (const [name, extra] of [['sudo', ''], ['node', '"summary=${GITHUB_STEP_SUMMARY-unset}"']] as const) {
+  const summaryArg = '"summary=${GITHUB_STEP_SUMMARY-unset}"';
+  for (const [name, extra] of [['sudo', ''], ['node', summaryArg]] as const) {
     writeFileSync(join(dir, 'bin', name), `#!/bin/bash\n(IFS=$'\\x1f'; echo "${name}"$'\\x1f'"$*"$'\\x1f'${extra || '""'}) >> "${dir}/calls"\nexit 1\n`);
     chmodSync(join(dir, 'bin', name), 0o755);
   }
