@@ -64,7 +64,7 @@ async function stop(b: Build | undefined): Promise<void> {
 await ensureZstd(say);
 const toolchains = images('npm-test-toolchain-images', TOOLCHAIN_IMAGES_ARGS);
 let langs: Build | undefined;
-let ok = (await step('tsc', fg`npx tsc --noEmit`)) && (await step('the unit files', fg`npx tap --jobs=2 ${'test/unit/**/*.test.ts'}`));
+let ok = (await step('tsc', fg`npm run --silent typecheck`)) && (await step('the unit files', fg`npx tap --jobs=2 ${'test/unit/**/*.test.ts'}`));
 if (ok) {
   say(`unit files done after ${elapsed()}`);
   await waitFor(toolchains, 'the toolchain images');

@@ -222,7 +222,7 @@ const READERS: Record<Section, (line: string, r: Reading) => void> = {
   },
   attrs: (line, { attrs }) => {
     const m = /^\s*(Tag_\w+):\s*(.*?)\s*$/.exec(line);
-    if (m && m[1] && !attrs.has(m[1])) attrs.set(m[1], m[2] ?? '');
+    if (m?.[1] && !attrs.has(m[1])) attrs.set(m[1], m[2] ?? '');
   },
   other: () => undefined,
 };

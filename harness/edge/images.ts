@@ -28,7 +28,7 @@ export interface BuiltImage {
   seconds: number;
 }
 
-export { type BaseRecipe } from '../core/recipe.js';
+export type { BaseRecipe } from '../core/recipe.js';
 
 /**
  * The base image's recipe: images/base/recipe.json plus the built-in rows'

@@ -72,7 +72,7 @@ function copyFromFd(fd: number, to: string): void {
   const out = openSync(to, 'w');
   try {
     const buf = Buffer.alloc(1 << 16);
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) writeSync(out, buf, 0, n);
+    for (let n: number; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) writeSync(out, buf, 0, n);
   } finally {
     closeSync(out);
   }

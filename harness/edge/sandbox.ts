@@ -103,12 +103,12 @@ class HostServer {
     try {
       frames = this.reader.push(chunk);
     } catch (e) {
-      return this.fail(`the host server sent something that is not a frame (${(e as Error).message})`);
+      return void this.fail(`the host server sent something that is not a frame (${(e as Error).message})`);
     }
     for (const f of frames) {
       const p = this.pending;
       this.pending = undefined;
-      if (!p) return this.fail('the host server answered a request nobody made');
+      if (!p) return void this.fail('the host server answered a request nobody made');
       clearTimeout(p.timer);
       p.resolve({ exitCode: 0, stdout: f.stdout, stderr: f.stderr, deadlineHit: false, truncated: f.stdoutDropped + f.stderrDropped > 0, status: f.status, lines: f.lines });
     }

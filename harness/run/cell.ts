@@ -113,14 +113,14 @@ export class CellRunner {
     return this.result(cell, c, verdict, w, repeats);
   }
 
-  private async buildAndRun(cell: CellSpec, c: CaseSpec, w: CellWork): Promise<'cut' | void> {
+  private async buildAndRun(cell: CellSpec, c: CaseSpec, w: CellWork): Promise<'cut' | undefined> {
     if (this.cfg.engine.lost) throw new InfraError(this.cfg.engine.lost);
     if ((await this.buildAll(cell, w)) === 'cut' || this.stopped) return 'cut';
     if (!w.obs.buildFailure && !w.obs.infraError) return this.runHost(cell, c, w);
   }
 
   /** The cell's steps in order; the first that fails ends the cell's building. */
-  private async buildAll(cell: CellSpec, w: CellWork): Promise<'cut' | void> {
+  private async buildAll(cell: CellSpec, w: CellWork): Promise<'cut' | undefined> {
     const image = this.imageOf(cell).build.tag;
     for (const st of this.steps(cell)) {
       if (this.stopped) return 'cut';
@@ -141,7 +141,7 @@ export class CellRunner {
   }
 
   /** The host, once per repetition; or n/a where it cannot run. */
-  private async runHost(cell: CellSpec, c: CaseSpec, w: CellWork): Promise<'cut' | void> {
+  private async runHost(cell: CellSpec, c: CaseSpec, w: CellWork): Promise<'cut' | undefined> {
     const p = cell.platform;
     if (this.cfg.rootfs && p.run.length) return void (w.obs = { notApplicable: `${p.name} runs under qemu-user, which the supplied rootfs does not provide` });
     const lang = this.cfg.lang(c, p);

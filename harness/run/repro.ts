@@ -1,7 +1,7 @@
 import { basename, join, relative, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { axesGo, goLabel } from '../core/matrix.js';
-import { actualErrorLine, findReproduction, parseDirectoryReport, parseMarkdownReport, reportToCase, type ParsedReport } from '../core/report.js';
+import { actualErrorLine, findReproduction, parseDirectoryReport, parseMarkdownReport, reportToCase, type GeneratedCase, type ParsedReport } from '../core/report.js';
 import type { RunResults } from '../core/results.js';
 import { markdownFence, markdownText, terminalField } from '../core/sanitize.js';
 import { readBugReport, writeCaseFiles } from '../edge/bug-report.js';
@@ -69,7 +69,7 @@ export function renderRepro(o: ReproOutcome, runDir: string): string {
 
 export async function reproduce(path: string, opts: RunConfig, io: RunIO): Promise<{ outcome: ReproOutcome; results: RunResults; runDir: string; text: string }> {
   const { name, report } = readReport(path);
-  let gen;
+  let gen: GeneratedCase;
   try {
     gen = reportToCase(name, report);
   } catch (e) {
@@ -83,7 +83,7 @@ export async function reproduce(path: string, opts: RunConfig, io: RunIO): Promi
     { path: 'case.json', content: `${JSON.stringify(gen.caseFile, null, 2)}\n` },
     { path: 'report.txt', content: `${report.reportedErrors.join('\n')}\n` },
   ]);
-  io.reporters.forEach((r) => r.onLog?.(`reproducing ${path}: Go ${report.goFiles.map((f) => f.path).join(', ')} → ${gen.output}; host: ${report.pythonHost ? 'python' : report.cHost ? 'C' : 'none (probes only)'}; case in ${relative(process.cwd(), caseDir)}`));
+  for (const r of io.reporters) r.onLog?.(`reproducing ${path}: Go ${report.goFiles.map((f) => f.path).join(', ')} → ${gen.output}; host: ${report.pythonHost ? 'python' : report.cHost ? 'C' : 'none (probes only)'}; case in ${relative(process.cwd(), caseDir)}`);
 
   const results = await runMatrix({ ...opts, caseDirs: [casesDir], cases: [], probes: true, bundles: true }, io);
   const runDir = join(resolve(opts.resultsDir), results.run.id);

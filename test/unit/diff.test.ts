@@ -124,7 +124,7 @@ t.test('diff-cli', async (t) => {
   const [old, now] = pair();
   writeTree(dir, { 'old/results.json': old, 'new/results.json': now, 'same/results.json': old, 'bad.json': '{"cells": 3}' });
   const cli = (...args: string[]) =>
-    spawnSync(process.execPath, ['--import=tsx', join(ROOT, 'harness', 'cli.ts'), 'diff', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    spawnSync(process.execPath, ['--import=tsx', join(ROOT, 'harness', 'cli', 'main.ts'), 'diff', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
 
   const r = cli(join(dir, 'old'), join(dir, 'new', 'results.json'));
   t.equal(r.status, EXIT.unexpected, 'regressions: exit 1');

@@ -55,6 +55,7 @@ t.test('baseTag', async (t) => {
 
 t.test('goTag', async (t) => {
   const base = 'cshared-matrix-base:0123456789abcdef';
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile text, expanded by the builder
   const dockerfile = 'ARG BASE\nFROM ${BASE}\n';
   const go = { version: '1.27', suite: 'trixie-backports' };
   const tag = goTag(base, dockerfile, go);

@@ -246,7 +246,7 @@ t.test('merge-cli: shard directories → a self-contained merged run, latest poi
     writeTree(join(res, p.run.id), files);
   }
   const cli = (...args: string[]) =>
-    spawnSync(process.execPath, ['--import=tsx', join(ROOT, 'harness', 'cli.ts'), 'merge', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: '1', NO_COLOR: '1' } });
+    spawnSync(process.execPath, ['--import=tsx', join(ROOT, 'harness', 'cli', 'main.ts'), 'merge', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: '1', NO_COLOR: '1' } });
   const r = cli('--results', res, join(res, parts[1]!.run.id), join(res, parts[0]!.run.id, 'results.json'));
   t.equal(r.status, 0, r.stderr);
   const id = readlinkSync(join(res, 'latest'));
@@ -334,7 +334,7 @@ t.test('merge-cli: a shard whose log is a symbolic link to a secret: refused wit
   rmSync(join(res, hostile.run.id, linked));
   symlinkSync(secret, join(res, hostile.run.id, linked));
   const out = join(res, 'merged');
-  const r = spawnSync(process.execPath, ['--import=tsx', join(ROOT, 'harness', 'cli.ts'), 'merge', '--results', out, join(res, parts[0]!.run.id), join(res, parts[1]!.run.id)], {
+  const r = spawnSync(process.execPath, ['--import=tsx', join(ROOT, 'harness', 'cli', 'main.ts'), 'merge', '--results', out, join(res, parts[0]!.run.id), join(res, parts[1]!.run.id)], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, CI: '1', NO_COLOR: '1' },
