@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { CanaryResult } from '../core/canary.js';
@@ -9,12 +8,14 @@ import { FailureTracker } from '../core/failure-tracker.js';
 import type { ImageInfo } from '../core/results.js';
 import type { Task } from '../core/task-runner.js';
 import type { CaseSpec, CellResult, Platform } from '../core/types.js';
+import { makeArtifactDir } from '../edge/artifact-cache.js';
+import { makeRunDir } from '../edge/files.js';
 import { programsHash } from '../edge/programs.js';
 import { ensureEngine } from '../edge/engine.js';
 import { ensureRootfsImage, pruneToolchainImages, type BuiltImage } from '../edge/images.js';
 import { DEFAULT_LIMITS, IMAGE_CACHE_RUN, removeOwn, Session, sweepStale } from '../edge/sandbox.js';
 import type { RunConfig } from '../cli/options.js';
-import * as plan from '../sandbox/commands.js';
+import { hostTimeoutMs } from '../sandbox/commands.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { Builds } from './builds.js';
 import { runCanaries } from './canaries.js';
@@ -26,7 +27,6 @@ import { EngineWatch } from './engine-watch.js';
 import { HostRuns } from './host-runs.js';
 import { RunImages } from './images.js';
 import { loadMatrix, type LoadedMatrix } from './load.js';
-import { makeRunDir } from './run-dir.js';
 import { RunLogs } from './run-logs.js';
 import { calibrate, Preparer } from './setup.js';
 
@@ -117,7 +117,7 @@ const engine: Task<RunState> = {
 const prepare: Task<RunState> = {
   name: 'prepare',
   run: async (s) => {
-    mkdirSync(join(s.cfg.cacheDir, 'artifacts'), { recursive: true });
+    makeArtifactDir(s.cfg.cacheDir);
     const session = (s.session = new Session(need(s.docker, 'the engine'), s.runId, { ...DEFAULT_LIMITS, buildQuotaMiB: s.cfg.buildQuotaMiB ?? DEFAULT_LIMITS.buildQuotaMiB }, s.cfg.cacheDir, s.cfg.jobs));
     await session.open();
     const matrix = need(s.matrix, 'the matrix');
@@ -173,7 +173,7 @@ function cellRunnerFor(s: RunState, session: Session, cases: CaseSpec[], images:
     failures: s.failures,
     engine: new EngineWatch(() => session.engineLost(), (l) => s.rep.onLog(l)),
     rep: s.rep,
-    timeoutMs: (c: CaseSpec, p: Platform) => plan.hostTimeoutMs(c, p, s.cfg.timeout, timeoutScale(p, s.slowdowns.get(p.name))) + langStartAllowance(s, c, p),
+    timeoutMs: (c: CaseSpec, p: Platform) => hostTimeoutMs(c, p, s.cfg.timeout, timeoutScale(p, s.slowdowns.get(p.name))) + langStartAllowance(s, c, p),
     lang: (c: CaseSpec, p: Platform) => langOf(s, c, p),
     repeat: s.cfg.repeat,
     rootfs: !!s.rootfs,
