@@ -11,7 +11,8 @@ import type { Task } from '../core/task-runner.js';
 import type { CaseSpec, CellResult, Platform } from '../core/types.js';
 import { programsHash } from '../edge/programs.js';
 import { ensureEngine } from '../edge/engine.js';
-import { ensureRootfsImage, pruneToolchainImages, type BuiltImage } from '../edge/images.js';
+import { currentToolchainTags, ensureRootfsImage, pruneImages, type BuiltImage } from '../edge/images.js';
+import { currentLangTags } from '../edge/lang-images.js';
 import { DEFAULT_LIMITS, IMAGE_CACHE_RUN, removeOwn, Session, sweepStale } from '../edge/sandbox.js';
 import type { RunConfig } from '../cli/options.js';
 import * as plan from '../sandbox/commands.js';
@@ -100,7 +101,7 @@ const engine: Task<RunState> = {
     const docker = (s.docker = await ensureEngine(say, { address: s.cfg.engine }));
     const swept = await sweepStale(docker);
     if (swept) say(`removed ${swept} containers/volumes left by earlier runs that died`);
-    if (s.cfg.pruneImages) await pruneToolchainImages(docker, say);
+    if (s.cfg.pruneImages) await pruneImages(docker, [...currentToolchainTags(), ...currentLangTags()], say);
     const matrix = need(s.matrix, 'the matrix');
     // Only the layers of the rows whose cells have a Python or Java host, and none in a user's rootfs.
     const layers = s.cfg.rootfs ? [] : layersOf(langPairs(matrix.cells, new Map(matrix.cases.map((c) => [c.name, c])))).values();

@@ -69,7 +69,7 @@ ${describePlatforms(PLATFORMS)}
   --image-cache DIR toolchain images saved and loaded there as .tar.zst by recipe hash (for bare CI runners)
   --base-image REF  the Debian trixie image to build the base image on (default: debian:trixie, pulled)
   --rebuild-images  rebuild the toolchain images even if their recipes are unchanged
-  --prune-images    first remove toolchain images built from older recipes (for machines that run nightly)
+  --prune-images    first remove toolchain and host-language images of older recipes (for nightly machines)
   --engine-only     make sure a Docker engine answers (installing and starting one as root on Debian), then exit
   --images-only     build the images this run would use (toolchains and host languages; loaded from and
                     saved to --image-cache), then exit without running anything: 0, or 3 if one failed
