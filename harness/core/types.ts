@@ -140,7 +140,7 @@ export interface CaseFile {
   run?: {
     /** Run in the output directory of this library (so `./libx.so` works), instead of /tmp. */
     cwd?: string;
-    /** Libraries (by name) in the host's LD_PRELOAD, for the host alone (plan.hostArgv). */
+    /** Libraries (by name) in the host's LD_PRELOAD, for the host alone (sandbox/commands.ts hostArgv). */
     preload?: string[];
     args?: string[];
     env?: Record<string, string>;

@@ -12,7 +12,7 @@ import { CACHE_DIR } from '../sandbox/layout.js';
  * reports, at build time as much as at run time, so every container has no
  * network, no new privileges, a read-only root, and memory/pid limits, and
  * keeps only the few capabilities its supervisor needs to run the untrusted
- * part as another user (plan.ts: RUN_CAPS, BUILD_CAPS). Hosts run as nobody,
+ * part as another user (sandbox/layout.ts: RUN_CAPS, BUILD_CAPS). Hosts run as nobody,
  * with one CPU and the build volume read-only; build steps run as their lane's
  * user, each lane with a tmpfs of its own, and write only their own output
  * directory. Everything carries the run's labels, so close() and the stale

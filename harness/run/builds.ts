@@ -7,7 +7,11 @@ import type { BuildStats } from '../core/results.js';
 import { Scheduler } from '../core/scheduler.js';
 import { runBuildStep } from '../edge/build-step.js';
 import type { ExecResult, Session } from '../edge/sandbox.js';
-import * as plan from '../sandbox/commands.js';
+import { CACHE_DIR, OUT_ROOT } from '../sandbox/layout.js';
+import { WARM_MARK } from '../sandbox/paths.js';
+import { shellLine } from '../sandbox/commands.js';
+import { RESTORE_SCRIPT } from '../sandbox/scripts.js';
+import { ELF_BEGIN, type QuotaUse, splitCpuMark, splitQuotaMark } from '../sandbox/status.js';
 import type { StepPlan } from '../sandbox/steps.js';
 import type { RunLogs } from './run-logs.js';
 
@@ -20,7 +24,7 @@ export const BUILD_DEADLINE_MS = 15 * 60_000;
  */
 export type BuildOutcome =
   | { kind: 'built'; log: string; logPath: string }
-  | { kind: 'failed'; log: string; logPath: string; quota?: plan.QuotaUse }
+  | { kind: 'failed'; log: string; logPath: string; quota?: QuotaUse }
   | { kind: 'infra'; message: string }
   | { kind: 'skipped' };
 
@@ -91,7 +95,7 @@ export class Builds {
       const dir = join(entries, st.akey);
       const log = readFileSync(join(dir, '.log'), 'utf8');
       this.elfByPath.set(st.target, parseReadelf(readFileSync(join(dir, '.elf'), 'utf8')));
-      this.cfg.logs.write(st.logRel, `$ cd ${st.workdir} && ${plan.shellLine(st.env, st.cmd)}\n${log}\n[artifact cache hit ${st.akey}]\n`);
+      this.cfg.logs.write(st.logRel, `$ cd ${st.workdir} && ${shellLine(st.env, st.cmd)}\n${log}\n[artifact cache hit ${st.akey}]\n`);
       this.stats.steps++;
       this.stats.cacheHits++;
       this.memo.set(st.key, Promise.resolve({ kind: 'built', log, logPath: st.logRel }));
@@ -104,7 +108,7 @@ export class Builds {
     writeFileSync(join(this.cfg.cacheDir, list), hits.map((st) => `${st.akey}\t${st.out}\n`).join(''));
     try {
       const builder = await this.cfg.session.builder(builderImage);
-      const r = await this.cfg.session.exec(builder, ['/bin/sh', '-c', plan.RESTORE_SCRIPT, 'csm-restore', `${plan.CACHE_DIR}/${list}`, plan.OUT_ROOT, String(this.cfg.jobs)], { deadlineMs: 10 * 60_000 });
+      const r = await this.cfg.session.exec(builder, ['/bin/sh', '-c', RESTORE_SCRIPT, 'csm-restore', `${CACHE_DIR}/${list}`, OUT_ROOT, String(this.cfg.jobs)], { deadlineMs: 10 * 60_000 });
       if (r.exitCode !== 0) throw new InfraError(`restoring cached artifacts failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').pop() ?? ''}; rerun with --rebuild to bypass the cache`);
     } finally {
       rmSync(join(this.cfg.cacheDir, list), { force: true });
@@ -125,7 +129,7 @@ export class Builds {
     const hit = out.includes('[cshared-matrix: artifact cache hit ');
     if (st.group && !hit && r.exitCode === 0) this.markWarm(st.group);
     this.count(st, { ms, cpuMs, hit });
-    this.cfg.logs.write(st.logRel, `$ cd ${st.workdir} && ${plan.shellLine(st.env, st.cmd)}\n${out}${r.stderr}\n[exit ${r.exitCode}, ${(ms / 1000).toFixed(2)} s${hit ? ', from the artifact cache' : ''}]\n`);
+    this.cfg.logs.write(st.logRel, `$ cd ${st.workdir} && ${shellLine(st.env, st.cmd)}\n${out}${r.stderr}\n[exit ${r.exitCode}, ${(ms / 1000).toFixed(2)} s${hit ? ', from the artifact cache' : ''}]\n`);
     if (r.exitCode === 0) return { kind: 'built', log: `${out}${r.stderr}`, logPath: st.logRel };
     return { kind: 'failed', log: `${out}${r.stderr}`, logPath: st.logRel, ...(quota?.exceeded ? { quota } : {}) };
   }
@@ -149,12 +153,12 @@ export class Builds {
   }
 
   /** The step's output without the wrapper's marks and the ELF facts it appended (they are kept by target path). */
-  private takeFacts(st: StepPlan, raw: string): { out: string; cpuMs: number; quota?: plan.QuotaUse } {
-    const { out: marked, cpuMs } = plan.splitCpuMark(raw);
-    const { out: stdout, quota } = plan.splitQuotaMark(marked);
+  private takeFacts(st: StepPlan, raw: string): { out: string; cpuMs: number; quota?: QuotaUse } {
+    const { out: marked, cpuMs } = splitCpuMark(raw);
+    const { out: stdout, quota } = splitQuotaMark(marked);
     const used = { cpuMs, ...(quota ? { quota } : {}) };
     // The marker opens a line; a silent build puts it on the very first one.
-    const m = new RegExp(`(^|\\n)${plan.ELF_BEGIN}\\n`).exec(stdout);
+    const m = new RegExp(`(^|\\n)${ELF_BEGIN}\\n`).exec(stdout);
     if (!m) return { out: stdout, ...used };
     this.elfByPath.set(st.target, parseReadelf(stdout.slice(m.index + m[0].length)));
     return { out: stdout.slice(0, m.index + m[1]!.length), ...used };
@@ -177,7 +181,7 @@ export class Builds {
     if (this.marked.has(group)) return;
     this.marked.add(group);
     try {
-      writeFileSync(join(this.cfg.cacheDir, 'go-build', `${plan.WARM_MARK}${group}`), '');
+      writeFileSync(join(this.cfg.cacheDir, 'go-build', `${WARM_MARK}${group}`), '');
     } catch {
       // Only scheduling depends on it: a missing mark costs one serial build next run.
     }
@@ -188,5 +192,5 @@ export class Builds {
 function warmGroups(cacheDir: string, rebuild: boolean): string[] {
   const dir = join(cacheDir, 'go-build');
   if (rebuild || !existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.startsWith(plan.WARM_MARK)).map((f) => f.slice(plan.WARM_MARK.length));
+  return readdirSync(dir).filter((f) => f.startsWith(WARM_MARK)).map((f) => f.slice(WARM_MARK.length));
 }

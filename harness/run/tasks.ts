@@ -15,7 +15,7 @@ import { currentToolchainTags, ensureRootfsImage, pruneImages, type BuiltImage }
 import { currentLangTags } from '../edge/lang-images.js';
 import { DEFAULT_LIMITS, IMAGE_CACHE_RUN, removeOwn, Session, sweepStale } from '../edge/sandbox.js';
 import type { RunConfig } from '../cli/options.js';
-import * as plan from '../sandbox/commands.js';
+import { hostTimeoutMs } from '../sandbox/commands.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { Builds } from './builds.js';
 import { runCanaries } from './canaries.js';
@@ -174,7 +174,7 @@ function cellRunnerFor(s: RunState, session: Session, cases: CaseSpec[], images:
     failures: s.failures,
     engine: new EngineWatch(() => session.engineLost(), (l) => s.rep.onLog(l)),
     rep: s.rep,
-    timeoutMs: (c: CaseSpec, p: Platform) => plan.hostTimeoutMs(c, p, s.cfg.timeout, timeoutScale(p, s.slowdowns.get(p.name))) + langStartAllowance(s, c, p),
+    timeoutMs: (c: CaseSpec, p: Platform) => hostTimeoutMs(c, p, s.cfg.timeout, timeoutScale(p, s.slowdowns.get(p.name))) + langStartAllowance(s, c, p),
     lang: (c: CaseSpec, p: Platform) => langOf(s, c, p),
     repeat: s.cfg.repeat,
     rootfs: !!s.rootfs,
