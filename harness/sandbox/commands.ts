@@ -1,7 +1,7 @@
 import type { CaseSpec, GoLibrarySpec, Platform } from '../core/types.js';
 import { shellWord } from '../core/shell.js';
 import { BUILD_GID, buildUid, CSM_DIR, HOST_SCRATCH, HOST_USER, laneHome, PROBE_SOURCE, SUPERVISOR } from './layout.js';
-import { cLibDir, goBuildShape, goLibDir, hostPath, javaDir, javaMainClass, JAVA_HELPER, JDK_HOME, libFile, libraryDirs, srcDir } from './paths.js';
+import { cLibDir, goBuildShape, goLibDir, hostPath, javaDir, javaMainClass, JAVA_HELPER, JDK_HOME, libFile, libFileIn, libFileName, libraryDirs, srcDir } from './paths.js';
 
 /**
  * The command lines of a run and their environments: go build, the host
@@ -53,19 +53,18 @@ export function goLibEnv(c: CaseSpec, lib: GoLibrarySpec, p: Platform, goCache: 
 }
 
 export function cLibCmd(p: Platform, sources: string[], cflags: string[], out: string, name: string): string[] {
-  return [p.cc, '-shared', '-fPIC', '-O2', ...(p.cflags ?? []), '-o', `${out}/lib${name}.so`, ...sources, `-I${CSM_DIR}`, ...cflags];
+  return [p.cc, '-shared', '-fPIC', '-O2', ...(p.cflags ?? []), '-o', `${out}/${libFileName(name)}`, ...sources, `-I${CSM_DIR}`, ...cflags];
 }
 
 export function hostCompileCmd(c: CaseSpec, p: Platform, go: string): string[] {
   const dirs = libraryDirs(c, p, go);
   const out = hostPath(c, p, go);
   const includes = [`-I${CSM_DIR}`, '-I.', ...c.libraries.map((l) => `-I${dirs.get(l.name)!}`)];
-  const files = new Map(c.libraries.map((l) => [l.name, libFile(l)]));
   // An rpath per linked library: linked hosts need no LD_LIBRARY_PATH. A library
   // named like a bug report's (cc.so) is linked by file name.
   const link = (c.host?.link ?? []).flatMap((n) => {
-    const file = files.get(n) ?? `lib${n}.so`;
-    return [`-L${dirs.get(n)!}`, file === `lib${n}.so` ? `-l${n}` : `-l:${file}`, `-Wl,-rpath,${dirs.get(n)!}`];
+    const file = libFileIn(c, n);
+    return [`-L${dirs.get(n)!}`, file === libFileName(n) ? `-l${n}` : `-l:${file}`, `-Wl,-rpath,${dirs.get(n)!}`];
   });
   // The probe references no symbol at link time; keep the NEEDED entries anyway.
   const asNeeded = c.probe === 'link' ? ['-Wl,--no-as-needed'] : [];
@@ -82,7 +81,7 @@ export function hostCompileCmd(c: CaseSpec, p: Platform, go: string): string[] {
 export function hostEnv(c: CaseSpec, p: Platform, go: string, timeoutMs: number): string[] {
   const env = Object.entries(c.run?.env ?? {}).map(([k, v]) => `${k}=${v}`);
   for (const l of c.libraries) env.push(`CSM_LIB_${l.name.toUpperCase()}=${goLibDir(c, l, p, go)}/${libFile(l)}`);
-  for (const l of c.cLibraries ?? []) env.push(`CSM_LIB_${l.name.toUpperCase()}=${cLibDir(c, l.name, p, go)}/lib${l.name}.so`);
+  for (const l of c.cLibraries ?? []) env.push(`CSM_LIB_${l.name.toUpperCase()}=${cLibDir(c, l.name, p, go)}/${libFileName(l.name)}`);
   env.push(`CSM_PLATFORM=${p.name}`, `CSM_CASE=${c.name}`, `CSM_GO=${go}`, `CSM_TIMEOUT_MS=${timeoutMs}`);
   if (c.host?.python) env.push(`PYTHONPATH=${CSM_DIR}`, 'PYTHONDONTWRITEBYTECODE=1', 'PYTHONUNBUFFERED=1');
   return env;
@@ -113,8 +112,7 @@ function preloaded(c: CaseSpec, p: Platform, go: string): string[] {
   const libs = c.run?.preload ?? [];
   if (!libs.length) return [...p.run];
   const dirs = libraryDirs(c, p, go);
-  const files = new Map(c.libraries.map((l) => [l.name, libFile(l)]));
-  const value = `LD_PRELOAD=${libs.map((n) => `${dirs.get(n)!}/${files.get(n) ?? `lib${n}.so`}`).join(':')}`;
+  const value = `LD_PRELOAD=${libs.map((n) => `${dirs.get(n)!}/${libFileIn(c, n)}`).join(':')}`;
   return p.run.length ? [p.run[0]!, '-E', value, ...p.run.slice(1)] : ['/usr/bin/env', value];
 }
 

@@ -12,7 +12,11 @@ import { CSM_DIR, OUT_ROOT, VOL } from './layout.js';
 export const srcDir = (c: CaseSpec): string => `${VOL}/src/${c.sourceOf ?? c.name}`;
 const outRoot = (go: string, p: Platform) => `${OUT_ROOT}/${goLabel(go)}/${p.name}`;
 
-export const libFile = (lib: GoLibrarySpec): string => lib.output ?? `lib${lib.name}.so`;
+/** The file a library is built as: a Go library's `output` when it names one, else lib<name>.so, the file `-l<name>` finds (a C library's only name). */
+export const libFileName = (name: string, output?: string): string => output ?? `lib${name}.so`;
+export const libFile = (lib: GoLibrarySpec): string => libFileName(lib.name, lib.output);
+/** The file of the case's library `name`, Go or C: what a host links or preloads by that name. */
+export const libFileIn = (c: CaseSpec, name: string): string => libFileName(name, c.libraries.find((l) => l.name === name)?.output);
 
 /**
  * Everything a case decides about one Go library's build: the row and the Go

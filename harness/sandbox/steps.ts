@@ -4,7 +4,7 @@ import type { CaseSpec, CellSpec } from '../core/types.js';
 import { goLabel } from '../core/matrix.js';
 import { gccgoOf, toolchainNa } from '../core/toolchains.js';
 import { CACHE_DIR } from './layout.js';
-import { cLibDir, goCacheRel, goLibDir, goLibKey, hostDir, hostPath, isJavaHost, isPythonHost, javaDir, javaMainClass, libFile, srcDir, stdGroup } from './paths.js';
+import { cLibDir, goCacheRel, goLibDir, goLibKey, hostDir, hostPath, isJavaHost, isPythonHost, javaDir, javaMainClass, libFile, libFileName, srcDir, stdGroup } from './paths.js';
 import { cLibCmd, goBuildCmd, goLibEnv, hostCompileCmd, javaCompileCmd } from './commands.js';
 
 /** One build step of a cell: a Go library, a C library or the host. */
@@ -109,10 +109,10 @@ function cLibrarySteps(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Unkeyed
       cmd: cLibCmd(p, cl.sources, cl.cflags ?? [], out, cl.name),
       env: [],
       out,
-      target: `${out}/lib${cl.name}.so`,
+      target: `${out}/${libFileName(cl.name)}`,
       workdir: srcDir(c),
       sources: [c.sourceHash, inputs.programsHash],
-      what: `lib${cl.name}.so`,
+      what: libFileName(cl.name),
       logName: `compile-${cl.name}`,
     };
   });
