@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { FatalError } from '../core/errors.js';
+import { EXIT, FatalError } from '../core/errors.js';
 import type { BuildStats, RunResults } from '../core/results.js';
 import { TaskRunner } from '../core/task-runner.js';
 import { pointLatest } from '../edge/files.js';
@@ -35,7 +35,7 @@ export async function runMatrix(cfg: RunConfig, io: RunIO): Promise<RunResults> 
   const state = newRunState(cfg, rep, newRunId(startedAt), io.signal);
   const outcome = await new TaskRunner(MATRIX_TASKS, io.signal ? { signal: io.signal } : {}).run(state);
   const interrupted = outcome.status === 'interrupted';
-  if (interrupted && !state.session) throw new FatalError('interrupted before the run started', 130);
+  if (interrupted && !state.session) throw new FatalError('interrupted before the run started', EXIT.interrupted);
   const out = assembleResults({
     harnessVersion: HARNESS_VERSION,
     runId: state.runId,
@@ -77,7 +77,7 @@ export async function runMatrix(cfg: RunConfig, io: RunIO): Promise<RunResults> 
 export async function prepareImages(cfg: RunConfig, say: (line: string) => void, signal?: AbortSignal): Promise<number> {
   const state = newRunState(cfg, multiplex([{ onLog: say }]), newRunId(new Date()), signal);
   const outcome = await new TaskRunner(IMAGE_TASKS, signal ? { signal } : {}).run(state);
-  if (outcome.status === 'interrupted') throw new FatalError('interrupted while building images', 130);
+  if (outcome.status === 'interrupted') throw new FatalError('interrupted while building images', EXIT.interrupted);
   await state.toolchains.saveToCache(say);
   return state.toolchains.langErrors().length;
 }

@@ -2,6 +2,7 @@ import type { CaseSpec, GoLibrarySpec, Platform } from '../core/types.js';
 import { shellWord } from '../core/shell.js';
 import { BUILD_GID, buildUid, CSM_DIR, HOST_SCRATCH, HOST_USER, laneHome, PROBE_SOURCE, SUPERVISOR } from './layout.js';
 import { cLibDir, goBuildShape, goLibDir, hostPath, javaDir, javaMainClass, JAVA_HELPER, JDK_HOME, libFile, libFileIn, libFileName, libraryDirs, srcDir } from './paths.js';
+import { DEFAULT_HOST_TIMEOUT_S } from '../core/host-timeout.js';
 
 /**
  * The command lines of a run and their environments: go build, the host
@@ -116,8 +117,8 @@ function preloaded(c: CaseSpec, p: Platform, go: string): string[] {
   return p.run.length ? [p.run[0]!, '-E', value, ...p.run.slice(1)] : ['/usr/bin/env', value];
 }
 
-/** A host's time limit: --timeout, else the case's run.timeout, else 30 s; emulated rows scale it. */
-export const hostTimeoutMs = (c: CaseSpec, p: Platform, override?: number, scale = p.timeoutScale): number => Math.round((override ?? c.run?.timeout ?? 30) * scale * 1000);
+/** A host's time limit: --timeout, else the case's run.timeout, else DEFAULT_HOST_TIMEOUT_S; emulated rows scale it. */
+export const hostTimeoutMs = (c: CaseSpec, p: Platform, override?: number, scale = p.timeoutScale): number => Math.round((override ?? c.run?.timeout ?? DEFAULT_HOST_TIMEOUT_S) * scale * 1000);
 
 /**
  * Run argv as build lane `lane`'s user, its home emptied before and after, and

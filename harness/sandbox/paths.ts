@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { CaseSpec, GoLibrarySpec, Platform } from '../core/types.js';
 import { goLabel } from '../core/matrix.js';
 import { CSM_DIR, OUT_ROOT, VOL } from './layout.js';
+import { jdkHome } from '../core/host-langs.js';
 
 /**
  * Where every artifact of a run lives in the run volume, and how the Go build
@@ -75,8 +76,8 @@ export function libraryDirs(c: CaseSpec, p: Platform, go: string): Map<string, s
   return m;
 }
 
-/** The toolchain image's JDK (amd64-glibc's openjdk-21-jdk-headless): javac compiles Java hosts, its headers serve JNI libraries. */
-export const JDK_HOME = '/usr/lib/jvm/java-21-openjdk-amd64';
+/** The toolchain image's JDK (core/host-langs.ts JDK_PACKAGE, in amd64-glibc's row): javac compiles Java hosts, its headers serve JNI libraries. */
+export const JDK_HOME = jdkHome('amd64');
 /** <jni.h> and <jni_md.h>: the same for every Linux target (jni_md.h picks jlong's type from the compiler). */
 export const JNI_CFLAGS = [`-I${JDK_HOME}/include`, `-I${JDK_HOME}/include/linux`];
 
