@@ -20,8 +20,6 @@ export type HostLang = 'python' | 'java';
 
 export const HOST_LANGS: readonly HostLang[] = ['python', 'java'];
 
-export const hostLangOf = (c: CaseSpec): HostLang | undefined => (c.host?.python ? 'python' : c.host?.java ? 'java' : undefined);
-
 /** Debian's Python of every architecture: the binary and its standard library. */
 export const PYTHON_PACKAGES = ['python3.13-minimal', 'libpython3.13-stdlib'];
 export const PYTHON_BIN = 'python3.13';

@@ -3,6 +3,7 @@ import { shellWord } from '../core/shell.js';
 import { BUILD_GID, buildUid, CSM_DIR, HOST_SCRATCH, HOST_USER, laneHome, PROBE_SOURCE, SUPERVISOR } from './layout.js';
 import { cLibDir, goBuildShape, goLibDir, hostPath, javaDir, javaMainClass, JAVA_HELPER, JDK_HOME, libFile, libFileIn, libFileName, libraryDirs, srcDir } from './paths.js';
 import { DEFAULT_HOST_TIMEOUT_S } from '../core/host-timeout.js';
+import { hostKind } from '../core/host-kind.js';
 
 /**
  * The command lines of a run and their environments: go build, the host
@@ -69,7 +70,7 @@ export function hostCompileCmd(c: CaseSpec, p: Platform, go: string): string[] {
   });
   // The probe references no symbol at link time; keep the NEEDED entries anyway.
   const asNeeded = c.probe === 'link' ? ['-Wl,--no-as-needed'] : [];
-  const sources = c.probe ? [PROBE_SOURCE] : (c.host?.sources ?? []);
+  const sources = hostKind(c) === 'probe' ? [PROBE_SOURCE] : (c.host?.sources ?? []);
   return [p.cc, '-O1', '-g', ...(p.cflags ?? []), '-o', out, ...sources, ...includes, ...(c.host?.cflags ?? []), ...asNeeded, ...link, '-ldl', '-lpthread', ...(c.host?.ldflags ?? [])];
 }
 
@@ -84,7 +85,7 @@ export function hostEnv(c: CaseSpec, p: Platform, go: string, timeoutMs: number)
   for (const l of c.libraries) env.push(`CSM_LIB_${l.name.toUpperCase()}=${goLibDir(c, l, p, go)}/${libFile(l)}`);
   for (const l of c.cLibraries ?? []) env.push(`CSM_LIB_${l.name.toUpperCase()}=${cLibDir(c, l.name, p, go)}/${libFileName(l.name)}`);
   env.push(`CSM_PLATFORM=${p.name}`, `CSM_CASE=${c.name}`, `CSM_GO=${go}`, `CSM_TIMEOUT_MS=${timeoutMs}`);
-  if (c.host?.python) env.push(`PYTHONPATH=${CSM_DIR}`, 'PYTHONDONTWRITEBYTECODE=1', 'PYTHONUNBUFFERED=1');
+  if (hostKind(c) === 'python') env.push(`PYTHONPATH=${CSM_DIR}`, 'PYTHONDONTWRITEBYTECODE=1', 'PYTHONUNBUFFERED=1');
   return env;
 }
 
@@ -97,8 +98,9 @@ export interface LangCommand {
 /** The host's command line after the supervisor: a C host's binary, or the row's interpreter with the script or main class. */
 export function hostArgv(c: CaseSpec, p: Platform, go: string, lang?: LangCommand): string[] {
   // Without a resolved language (a user's rootfs: no qemu, no layers), the rootfs's own python3 or java.
-  if (c.host?.python) return [...(lang?.run ?? p.run), ...(lang?.cmd ?? p.python ?? ['python3']), `${srcDir(c)}/${c.host.python}`];
-  if (c.host?.java) return [...(lang?.run ?? p.run), ...(lang?.cmd ?? p.java ?? ['java']), '-cp', javaDir(c, go), javaMainClass(c)];
+  const kind = hostKind(c);
+  if (kind === 'python') return [...(lang?.run ?? p.run), ...(lang?.cmd ?? p.python ?? ['python3']), `${srcDir(c)}/${c.host!.python}`];
+  if (kind === 'java') return [...(lang?.run ?? p.run), ...(lang?.cmd ?? p.java ?? ['java']), '-cp', javaDir(c, go), javaMainClass(c)];
   return [...preloaded(c, p, go), hostPath(c, p, go)];
 }
 
@@ -145,7 +147,7 @@ export const supervisedCmd = (timeoutMs: number, nonce: string, argv: readonly s
 export const runCmd = (c: CaseSpec, p: Platform, go: string, timeoutMs: number, nonce: string, lang?: LangCommand): string[] =>
   supervisedCmd(timeoutMs, nonce, [
     ...hostArgv(c, p, go, lang),
-    ...(c.probe ? [c.probe, ...c.libraries.map((l) => `${goLibDir(c, l, p, go)}/${libFile(l)}`)] : (c.run?.args ?? [])),
+    ...(hostKind(c) === 'probe' ? [c.probe!, ...c.libraries.map((l) => `${goLibDir(c, l, p, go)}/${libFile(l)}`)] : (c.run?.args ?? [])),
   ]);
 
 /** The shell line a person can paste to redo a step by hand. */

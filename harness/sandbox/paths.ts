@@ -3,6 +3,7 @@ import type { CaseSpec, GoLibrarySpec, Platform } from '../core/types.js';
 import { goLabel } from '../core/matrix.js';
 import { CSM_DIR, OUT_ROOT, VOL } from './layout.js';
 import { jdkHome } from '../core/host-langs.js';
+import { hostKind } from '../core/host-kind.js';
 
 /**
  * Where every artifact of a run lives in the run volume, and how the Go build
@@ -41,7 +42,7 @@ export const goBuildShape = (c: CaseSpec, lib: GoLibrarySpec): GoBuildShape => (
   sources: c.libraryHashes[lib.name]!,
   output: libFile(lib),
   goenv: lib.goenv ?? {},
-  cflags: isJavaHost(c) ? JNI_CFLAGS : [],
+  cflags: hostKind(c) === 'java' ? JNI_CFLAGS : [],
   targets: c.goTargets[lib.name] ?? [],
 });
 
@@ -81,13 +82,10 @@ export const JDK_HOME = jdkHome('amd64');
 /** <jni.h> and <jni_md.h>: the same for every Linux target (jni_md.h picks jlong's type from the compiler). */
 export const JNI_CFLAGS = [`-I${JDK_HOME}/include`, `-I${JDK_HOME}/include/linux`];
 
-/** A Python host runs only where the platform has a Python; a C host needs compiling first. */
-export const isPythonHost = (c: CaseSpec): boolean => c.host?.python !== undefined;
-export const isJavaHost = (c: CaseSpec): boolean => c.host?.java !== undefined;
-
 /** Every path in the volume a cell's run needs: its libraries, its host, the supervisor. */
 export function artifactPaths(c: CaseSpec, p: Platform, go: string): string[] {
-  const host = c.host?.python ? srcDir(c) : c.host?.java ? javaDir(c, go) : hostDir(c, p, go);
+  const kind = hostKind(c);
+  const host = kind === 'python' ? srcDir(c) : kind === 'java' ? javaDir(c, go) : hostDir(c, p, go);
   return [...new Set([...libraryDirs(c, p, go).values(), host, CSM_DIR])];
 }
 
