@@ -1,14 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseReadelf, type ElfFacts } from '../core/elf.js';
 import { InfraError } from '../core/errors.js';
 import type { BuildStats } from '../core/results.js';
 import { Scheduler } from '../core/scheduler.js';
+import { hasArtifact, markWarm, readArtifactRecord, warmGroups, withCacheFile } from '../edge/artifact-cache.js';
 import { runBuildStep } from '../edge/build-step.js';
 import type { ExecResult, Session } from '../edge/sandbox.js';
 import { CACHE_DIR, OUT_ROOT } from '../sandbox/layout.js';
-import { WARM_MARK } from '../sandbox/paths.js';
 import { shellLine } from '../sandbox/commands.js';
 import { RESTORE_SCRIPT } from '../sandbox/scripts.js';
 import { ELF_BEGIN, type QuotaUse, splitCpuMark, splitQuotaMark } from '../sandbox/status.js';
@@ -59,7 +56,7 @@ export class Builds {
 
   constructor(private readonly cfg: BuildsConfig) {
     this.lanes = Array.from({ length: Math.max(1, cfg.jobs) }, (_, i) => i);
-    this.marked = new Set(warmGroups(cfg.cacheDir, cfg.rebuild));
+    this.marked = new Set(cfg.rebuild ? [] : warmGroups(cfg.cacheDir));
     this.scheduler = new Scheduler(Math.max(1, cfg.jobs), this.marked);
   }
 
@@ -86,15 +83,13 @@ export class Builds {
    */
   async restore(steps: Iterable<StepPlan>, builderImage: string): Promise<void> {
     if (this.cfg.rebuild) return;
-    const entries = join(this.cfg.cacheDir, 'artifacts');
     const hits = new Map<string, StepPlan>();
-    for (const st of steps) if (!hits.has(st.key) && existsSync(join(entries, st.akey, '.ok'))) hits.set(st.key, st);
+    for (const st of steps) if (!hits.has(st.key) && hasArtifact(this.cfg.cacheDir, st.akey)) hits.set(st.key, st);
     if (!hits.size) return;
     await this.copyFromCache([...hits.values()], builderImage);
     for (const st of hits.values()) {
-      const dir = join(entries, st.akey);
-      const log = readFileSync(join(dir, '.log'), 'utf8');
-      this.elfByPath.set(st.target, parseReadelf(readFileSync(join(dir, '.elf'), 'utf8')));
+      const { log, elf } = readArtifactRecord(this.cfg.cacheDir, st.akey);
+      this.elfByPath.set(st.target, parseReadelf(elf));
       this.cfg.logs.write(st.logRel, `$ cd ${st.workdir} && ${shellLine(st.env, st.cmd)}\n${log}\n[artifact cache hit ${st.akey}]\n`);
       this.stats.steps++;
       this.stats.cacheHits++;
@@ -103,16 +98,12 @@ export class Builds {
   }
 
   private async copyFromCache(hits: StepPlan[], builderImage: string): Promise<void> {
-    // The list goes through the cache mount too: it grows with the matrix, argv does not.
-    const list = `restore-${randomBytes(6).toString('hex')}.list`;
-    writeFileSync(join(this.cfg.cacheDir, list), hits.map((st) => `${st.akey}\t${st.out}\n`).join(''));
-    try {
+    const list = hits.map((st) => `${st.akey}\t${st.out}\n`).join('');
+    await withCacheFile(this.cfg.cacheDir, 'restore', list, async (name) => {
       const builder = await this.cfg.session.builder(builderImage);
-      const r = await this.cfg.session.exec(builder, ['/bin/sh', '-c', RESTORE_SCRIPT, 'csm-restore', `${CACHE_DIR}/${list}`, OUT_ROOT, String(this.cfg.jobs)], { deadlineMs: 10 * 60_000 });
+      const r = await this.cfg.session.exec(builder, ['/bin/sh', '-c', RESTORE_SCRIPT, 'csm-restore', `${CACHE_DIR}/${name}`, OUT_ROOT, String(this.cfg.jobs)], { deadlineMs: 10 * 60_000 });
       if (r.exitCode !== 0) throw new InfraError(`restoring cached artifacts failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').pop() ?? ''}; rerun with --rebuild to bypass the cache`);
-    } finally {
-      rmSync(join(this.cfg.cacheDir, list), { force: true });
-    }
+    });
   }
 
   private async buildOnce(st: StepPlan, builderImage: string): Promise<BuildOutcome> {
@@ -180,17 +171,6 @@ export class Builds {
   private markWarm(group: string): void {
     if (this.marked.has(group)) return;
     this.marked.add(group);
-    try {
-      writeFileSync(join(this.cfg.cacheDir, 'go-build', `${WARM_MARK}${group}`), '');
-    } catch {
-      // Only scheduling depends on it: a missing mark costs one serial build next run.
-    }
+    markWarm(this.cfg.cacheDir, group);
   }
-}
-
-/** Groups an earlier run left warm in this cache directory. */
-function warmGroups(cacheDir: string, rebuild: boolean): string[] {
-  const dir = join(cacheDir, 'go-build');
-  if (rebuild || !existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.startsWith(WARM_MARK)).map((f) => f.slice(WARM_MARK.length));
 }

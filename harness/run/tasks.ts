@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { CanaryResult } from '../core/canary.js';
@@ -9,6 +8,8 @@ import { FailureTracker } from '../core/failure-tracker.js';
 import type { ImageInfo } from '../core/results.js';
 import type { Task } from '../core/task-runner.js';
 import type { CaseSpec, CellResult, Platform } from '../core/types.js';
+import { makeArtifactDir } from '../edge/artifact-cache.js';
+import { makeRunDir } from '../edge/files.js';
 import { programsHash } from '../edge/programs.js';
 import { ensureEngine } from '../edge/engine.js';
 import { currentToolchainTags, ensureRootfsImage, pruneImages, type BuiltImage } from '../edge/images.js';
@@ -28,7 +29,6 @@ import { EngineWatch } from './engine-watch.js';
 import { HostRuns } from './host-runs.js';
 import { RunImages } from './images.js';
 import { loadMatrix, type LoadedMatrix } from './load.js';
-import { makeRunDir } from './run-dir.js';
 import { RunLogs } from './run-logs.js';
 import { calibrate, Preparer } from './setup.js';
 
@@ -119,7 +119,7 @@ const engine: Task<RunState> = {
 const prepare: Task<RunState> = {
   name: 'prepare',
   run: async (s) => {
-    mkdirSync(join(s.cfg.cacheDir, 'artifacts'), { recursive: true });
+    makeArtifactDir(s.cfg.cacheDir);
     const session = (s.session = new Session(need(s.docker, 'the engine'), s.runId, { ...DEFAULT_LIMITS, buildQuotaMiB: s.cfg.buildQuotaMiB ?? DEFAULT_LIMITS.buildQuotaMiB }, s.cfg.cacheDir, s.cfg.jobs));
     await session.open();
     const matrix = need(s.matrix, 'the matrix');
