@@ -1,5 +1,5 @@
 import { LIBGO } from './toolchains.js';
-import type { CaseSpec, Platform } from './types.js';
+import type { Platform } from './types.js';
 
 /**
  * Host languages: where a row's Python or JVM comes from, and how a host
