@@ -3,6 +3,7 @@ import type { ErrorObject } from 'ajv';
 import type { CaseFile } from './types.js';
 import { jsonSyntaxProblem } from './json-text.js';
 import { regexProblem } from './regex.js';
+import { hostLangOf } from './host-kind.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
 
@@ -110,7 +111,7 @@ export function crossCheck(file: string, c: CaseFile, exists: (rel: string) => '
   (c.run?.preload ?? []).forEach((n, i) => {
     if (!names.has(n)) problems.push(`${file}: /run/preload/${i}: "${n}" is not a library of this case (${[...names.keys()].join(', ')})`);
   });
-  if (c.run?.preload && (c.host?.python || c.host?.java)) problems.push(`${file}: /run/preload: only a C host can start with LD_PRELOAD (an interpreter would preload it into itself)`);
+  if (c.run?.preload && hostLangOf(c)) problems.push(`${file}: /run/preload: only a C host can start with LD_PRELOAD (an interpreter would preload it into itself)`);
   for (const key of ['link', 'dlopen'] as const) {
     (c.host?.[key] ?? []).forEach((n, i) => {
       if (!names.has(n)) problems.push(`${file}: /host/${key}/${i}: "${n}" is not a library of this case (${[...names.keys()].join(', ')})`);

@@ -1,7 +1,8 @@
 import { summarizeFacts, userExports, type ElfFacts } from '../core/elf.js';
 import { explainFailure } from '../core/explain-failure.js';
 import type { CaseSpec, CellResult, Classification, ElfSummary, Platform } from '../core/types.js';
-import { goLibDir, hostPath, isPythonHost, libFile } from '../sandbox/paths.js';
+import { goLibDir, hostPath, libFile } from '../sandbox/paths.js';
+import { hostKind, isCompiledHost } from '../core/host-kind.js';
 
 /** A cell's artifacts' readelf facts: its Go libraries by name, and its C host (a Python host has none). */
 export interface CellFacts {
@@ -16,7 +17,7 @@ export function cellFacts(c: CaseSpec, p: Platform, go: string, lookup: (path: s
     const f = lookup(`${goLibDir(c, l, p, go)}/${libFile(l)}`);
     if (f) libs.set(l.name, f);
   }
-  const host = isPythonHost(c) ? undefined : lookup(hostPath(c, p, go));
+  const host = isCompiledHost(hostKind(c)) ? lookup(hostPath(c, p, go)) : undefined;
   return { libs, ...(host ? { host } : {}) };
 }
 

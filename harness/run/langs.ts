@@ -1,6 +1,7 @@
 import { toolchainNa } from '../core/toolchains.js';
 import pLimit from 'p-limit';
-import { describeLayer, hostLangOf, langProbeArgs, langStartFailure, langSupport, parseLangVersion, type HostLang, type LangSupport } from '../core/host-langs.js';
+import { hostLangOf } from '../core/host-kind.js';
+import { describeLayer, langProbeArgs, langStartFailure, langSupport, parseLangVersion, type HostLang, type LangSupport } from '../core/host-langs.js';
 import type { HostLangInfo } from '../core/results.js';
 import type { CaseSpec, CellSpec, Platform } from '../core/types.js';
 import type { BuiltImage } from '../edge/images.js';

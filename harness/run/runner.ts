@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { FatalError } from '../core/errors.js';
+import { EXIT, FatalError } from '../core/errors.js';
 import type { BuildStats, RunResults } from '../core/results.js';
 import { TaskRunner } from '../core/task-runner.js';
 import { pointLatest, pointLatestIfResults } from '../edge/files.js';
@@ -32,7 +32,7 @@ export async function runMatrix(cfg: RunConfig, io: RunIO): Promise<RunResults> 
   const state = newRunState(cfg, rep, newRunId(startedAt), io.signal);
   const outcome = await new TaskRunner(MATRIX_TASKS, io.signal ? { signal: io.signal } : {}).run(state);
   const interrupted = outcome.status === 'interrupted';
-  if (interrupted && !state.session) throw new FatalError('interrupted before the run started', 130);
+  if (interrupted && !state.session) throw new FatalError('interrupted before the run started', EXIT.interrupted);
   const out = assembleResults({
     harnessVersion: harnessVersion(),
     runId: state.runId,
@@ -74,7 +74,7 @@ export async function runMatrix(cfg: RunConfig, io: RunIO): Promise<RunResults> 
 export async function prepareImages(cfg: RunConfig, say: (line: string) => void, signal?: AbortSignal): Promise<number> {
   const state = newRunState(cfg, multiplex([{ onLog: say }]), newRunId(new Date()), signal);
   const outcome = await new TaskRunner(IMAGE_TASKS, signal ? { signal } : {}).run(state);
-  if (outcome.status === 'interrupted') throw new FatalError('interrupted while building images', 130);
+  if (outcome.status === 'interrupted') throw new FatalError('interrupted while building images', EXIT.interrupted);
   await state.toolchains.saveToCache(say);
   return state.toolchains.langErrors().length;
 }

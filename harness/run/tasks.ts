@@ -12,7 +12,8 @@ import { makeArtifactDir } from '../edge/artifact-cache.js';
 import { makeRunDir } from '../edge/files.js';
 import { programsHash } from '../edge/programs.js';
 import { ensureEngine } from '../edge/engine.js';
-import { ensureRootfsImage, pruneToolchainImages, type BuiltImage } from '../edge/images.js';
+import { currentToolchainTags, ensureRootfsImage, pruneImages, type BuiltImage } from '../edge/images.js';
+import { currentLangTags } from '../edge/lang-images.js';
 import { DEFAULT_LIMITS, IMAGE_CACHE_RUN, removeOwn, Session, sweepStale } from '../edge/sandbox.js';
 import type { RunConfig } from '../cli/options.js';
 import { hostTimeoutMs } from '../sandbox/commands.js';
@@ -20,7 +21,8 @@ import type { Reporter } from '../reporters/reporter.js';
 import { Builds } from './builds.js';
 import { runCanaries } from './canaries.js';
 import { CellRunner, type ImageOfRun } from './cell.js';
-import { hostLangOf, langSupport, layersOf } from '../core/host-langs.js';
+import { langSupport, layersOf } from '../core/host-langs.js';
+import { hostLangOf } from '../core/host-kind.js';
 import type { HostLangInfo } from '../core/results.js';
 import { langKey, langPairs, probeLangs, type LangOutcome } from './langs.js';
 import { EngineWatch } from './engine-watch.js';
@@ -100,7 +102,7 @@ const engine: Task<RunState> = {
     const docker = (s.docker = await ensureEngine(say, { address: s.cfg.engine }));
     const swept = await sweepStale(docker);
     if (swept) say(`removed ${swept} containers/volumes left by earlier runs that died`);
-    if (s.cfg.pruneImages) await pruneToolchainImages(docker, say);
+    if (s.cfg.pruneImages) await pruneImages(docker, [...currentToolchainTags(), ...currentLangTags()], say);
     const matrix = need(s.matrix, 'the matrix');
     // Only the layers of the rows whose cells have a Python or Java host, and none in a user's rootfs.
     const layers = s.cfg.rootfs ? [] : layersOf(langPairs(matrix.cells, new Map(matrix.cases.map((c) => [c.name, c])))).values();

@@ -1,7 +1,9 @@
 import type { CaseSpec, GoLibrarySpec, Platform } from '../core/types.js';
 import { shellWord } from '../core/shell.js';
 import { BUILD_GID, buildUid, CSM_DIR, HOST_SCRATCH, HOST_USER, laneHome, PROBE_SOURCE, SUPERVISOR } from './layout.js';
-import { cLibDir, goBuildShape, goLibDir, hostPath, javaDir, javaMainClass, JAVA_HELPER, JDK_HOME, libFile, libraryDirs, srcDir } from './paths.js';
+import { cLibDir, goBuildShape, goLibDir, hostPath, javaDir, javaMainClass, JAVA_HELPER, JDK_HOME, libFile, libFileIn, libFileName, libraryDirs, srcDir } from './paths.js';
+import { DEFAULT_HOST_TIMEOUT_S } from '../core/host-timeout.js';
+import { hostKind } from '../core/host-kind.js';
 
 /**
  * The command lines of a run and their environments: go build, the host
@@ -53,23 +55,22 @@ export function goLibEnv(c: CaseSpec, lib: GoLibrarySpec, p: Platform, goCache: 
 }
 
 export function cLibCmd(p: Platform, sources: string[], cflags: string[], out: string, name: string): string[] {
-  return [p.cc, '-shared', '-fPIC', '-O2', ...(p.cflags ?? []), '-o', `${out}/lib${name}.so`, ...sources, `-I${CSM_DIR}`, ...cflags];
+  return [p.cc, '-shared', '-fPIC', '-O2', ...(p.cflags ?? []), '-o', `${out}/${libFileName(name)}`, ...sources, `-I${CSM_DIR}`, ...cflags];
 }
 
 export function hostCompileCmd(c: CaseSpec, p: Platform, go: string): string[] {
   const dirs = libraryDirs(c, p, go);
   const out = hostPath(c, p, go);
   const includes = [`-I${CSM_DIR}`, '-I.', ...c.libraries.map((l) => `-I${dirs.get(l.name)!}`)];
-  const files = new Map(c.libraries.map((l) => [l.name, libFile(l)]));
   // An rpath per linked library: linked hosts need no LD_LIBRARY_PATH. A library
   // named like a bug report's (cc.so) is linked by file name.
   const link = (c.host?.link ?? []).flatMap((n) => {
-    const file = files.get(n) ?? `lib${n}.so`;
-    return [`-L${dirs.get(n)!}`, file === `lib${n}.so` ? `-l${n}` : `-l:${file}`, `-Wl,-rpath,${dirs.get(n)!}`];
+    const file = libFileIn(c, n);
+    return [`-L${dirs.get(n)!}`, file === libFileName(n) ? `-l${n}` : `-l:${file}`, `-Wl,-rpath,${dirs.get(n)!}`];
   });
   // The probe references no symbol at link time; keep the NEEDED entries anyway.
   const asNeeded = c.probe === 'link' ? ['-Wl,--no-as-needed'] : [];
-  const sources = c.probe ? [PROBE_SOURCE] : (c.host?.sources ?? []);
+  const sources = hostKind(c) === 'probe' ? [PROBE_SOURCE] : (c.host?.sources ?? []);
   return [p.cc, '-O1', '-g', ...(p.cflags ?? []), '-o', out, ...sources, ...includes, ...(c.host?.cflags ?? []), ...asNeeded, ...link, '-ldl', '-lpthread', ...(c.host?.ldflags ?? [])];
 }
 
@@ -82,9 +83,9 @@ export function hostCompileCmd(c: CaseSpec, p: Platform, go: string): string[] {
 export function hostEnv(c: CaseSpec, p: Platform, go: string, timeoutMs: number): string[] {
   const env = Object.entries(c.run?.env ?? {}).map(([k, v]) => `${k}=${v}`);
   for (const l of c.libraries) env.push(`CSM_LIB_${l.name.toUpperCase()}=${goLibDir(c, l, p, go)}/${libFile(l)}`);
-  for (const l of c.cLibraries ?? []) env.push(`CSM_LIB_${l.name.toUpperCase()}=${cLibDir(c, l.name, p, go)}/lib${l.name}.so`);
+  for (const l of c.cLibraries ?? []) env.push(`CSM_LIB_${l.name.toUpperCase()}=${cLibDir(c, l.name, p, go)}/${libFileName(l.name)}`);
   env.push(`CSM_PLATFORM=${p.name}`, `CSM_CASE=${c.name}`, `CSM_GO=${go}`, `CSM_TIMEOUT_MS=${timeoutMs}`);
-  if (c.host?.python) env.push(`PYTHONPATH=${CSM_DIR}`, 'PYTHONDONTWRITEBYTECODE=1', 'PYTHONUNBUFFERED=1');
+  if (hostKind(c) === 'python') env.push(`PYTHONPATH=${CSM_DIR}`, 'PYTHONDONTWRITEBYTECODE=1', 'PYTHONUNBUFFERED=1');
   return env;
 }
 
@@ -97,8 +98,9 @@ export interface LangCommand {
 /** The host's command line after the supervisor: a C host's binary, or the row's interpreter with the script or main class. */
 export function hostArgv(c: CaseSpec, p: Platform, go: string, lang?: LangCommand): string[] {
   // Without a resolved language (a user's rootfs: no qemu, no layers), the rootfs's own python3 or java.
-  if (c.host?.python) return [...(lang?.run ?? p.run), ...(lang?.cmd ?? p.python ?? ['python3']), `${srcDir(c)}/${c.host.python}`];
-  if (c.host?.java) return [...(lang?.run ?? p.run), ...(lang?.cmd ?? p.java ?? ['java']), '-cp', javaDir(c, go), javaMainClass(c)];
+  const kind = hostKind(c);
+  if (kind === 'python') return [...(lang?.run ?? p.run), ...(lang?.cmd ?? p.python ?? ['python3']), `${srcDir(c)}/${c.host!.python}`];
+  if (kind === 'java') return [...(lang?.run ?? p.run), ...(lang?.cmd ?? p.java ?? ['java']), '-cp', javaDir(c, go), javaMainClass(c)];
   return [...preloaded(c, p, go), hostPath(c, p, go)];
 }
 
@@ -113,13 +115,12 @@ function preloaded(c: CaseSpec, p: Platform, go: string): string[] {
   const libs = c.run?.preload ?? [];
   if (!libs.length) return [...p.run];
   const dirs = libraryDirs(c, p, go);
-  const files = new Map(c.libraries.map((l) => [l.name, libFile(l)]));
-  const value = `LD_PRELOAD=${libs.map((n) => `${dirs.get(n)!}/${files.get(n) ?? `lib${n}.so`}`).join(':')}`;
+  const value = `LD_PRELOAD=${libs.map((n) => `${dirs.get(n)!}/${libFileIn(c, n)}`).join(':')}`;
   return p.run.length ? [p.run[0]!, '-E', value, ...p.run.slice(1)] : ['/usr/bin/env', value];
 }
 
-/** A host's time limit: --timeout, else the case's run.timeout, else 30 s; emulated rows scale it. */
-export const hostTimeoutMs = (c: CaseSpec, p: Platform, override?: number, scale = p.timeoutScale): number => Math.round((override ?? c.run?.timeout ?? 30) * scale * 1000);
+/** A host's time limit: --timeout, else the case's run.timeout, else DEFAULT_HOST_TIMEOUT_S; emulated rows scale it. */
+export const hostTimeoutMs = (c: CaseSpec, p: Platform, override?: number, scale = p.timeoutScale): number => Math.round((override ?? c.run?.timeout ?? DEFAULT_HOST_TIMEOUT_S) * scale * 1000);
 
 /**
  * Run argv as build lane `lane`'s user, its home emptied before and after, and
@@ -146,7 +147,7 @@ export const supervisedCmd = (timeoutMs: number, nonce: string, argv: readonly s
 export const runCmd = (c: CaseSpec, p: Platform, go: string, timeoutMs: number, nonce: string, lang?: LangCommand): string[] =>
   supervisedCmd(timeoutMs, nonce, [
     ...hostArgv(c, p, go, lang),
-    ...(c.probe ? [c.probe, ...c.libraries.map((l) => `${goLibDir(c, l, p, go)}/${libFile(l)}`)] : (c.run?.args ?? [])),
+    ...(hostKind(c) === 'probe' ? [c.probe!, ...c.libraries.map((l) => `${goLibDir(c, l, p, go)}/${libFile(l)}`)] : (c.run?.args ?? [])),
   ]);
 
 /** The shell line a person can paste to redo a step by hand. */

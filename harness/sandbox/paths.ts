@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type { CaseSpec, GoLibrarySpec, Platform } from '../core/types.js';
 import { goLabel } from '../core/matrix.js';
 import { CSM_DIR, OUT_ROOT, VOL } from './layout.js';
+import { jdkHome } from '../core/host-langs.js';
+import { hostKind } from '../core/host-kind.js';
 
 /**
  * Where every artifact of a run lives in the run volume, and how the Go build
@@ -12,7 +14,11 @@ import { CSM_DIR, OUT_ROOT, VOL } from './layout.js';
 export const srcDir = (c: CaseSpec): string => `${VOL}/src/${c.sourceOf ?? c.name}`;
 const outRoot = (go: string, p: Platform) => `${OUT_ROOT}/${goLabel(go)}/${p.name}`;
 
-export const libFile = (lib: GoLibrarySpec): string => lib.output ?? `lib${lib.name}.so`;
+/** The file a library is built as: a Go library's `output` when it names one, else lib<name>.so, the file `-l<name>` finds (a C library's only name). */
+export const libFileName = (name: string, output?: string): string => output ?? `lib${name}.so`;
+export const libFile = (lib: GoLibrarySpec): string => libFileName(lib.name, lib.output);
+/** The file of the case's library `name`, Go or C: what a host links or preloads by that name. */
+export const libFileIn = (c: CaseSpec, name: string): string => libFileName(name, c.libraries.find((l) => l.name === name)?.output);
 
 /**
  * Everything a case decides about one Go library's build: the row and the Go
@@ -36,7 +42,7 @@ export const goBuildShape = (c: CaseSpec, lib: GoLibrarySpec): GoBuildShape => (
   sources: c.libraryHashes[lib.name]!,
   output: libFile(lib),
   goenv: lib.goenv ?? {},
-  cflags: isJavaHost(c) ? JNI_CFLAGS : [],
+  cflags: hostKind(c) === 'java' ? JNI_CFLAGS : [],
   targets: c.goTargets[lib.name] ?? [],
 });
 
@@ -71,18 +77,15 @@ export function libraryDirs(c: CaseSpec, p: Platform, go: string): Map<string, s
   return m;
 }
 
-/** The toolchain image's JDK (amd64-glibc's openjdk-21-jdk-headless): javac compiles Java hosts, its headers serve JNI libraries. */
-export const JDK_HOME = '/usr/lib/jvm/java-21-openjdk-amd64';
+/** The toolchain image's JDK (core/host-langs.ts JDK_PACKAGE, in amd64-glibc's row): javac compiles Java hosts, its headers serve JNI libraries. */
+export const JDK_HOME = jdkHome('amd64');
 /** <jni.h> and <jni_md.h>: the same for every Linux target (jni_md.h picks jlong's type from the compiler). */
 export const JNI_CFLAGS = [`-I${JDK_HOME}/include`, `-I${JDK_HOME}/include/linux`];
 
-/** A Python host runs only where the platform has a Python; a C host needs compiling first. */
-export const isPythonHost = (c: CaseSpec): boolean => c.host?.python !== undefined;
-export const isJavaHost = (c: CaseSpec): boolean => c.host?.java !== undefined;
-
 /** Every path in the volume a cell's run needs: its libraries, its host, the supervisor. */
 export function artifactPaths(c: CaseSpec, p: Platform, go: string): string[] {
-  const host = c.host?.python ? srcDir(c) : c.host?.java ? javaDir(c, go) : hostDir(c, p, go);
+  const kind = hostKind(c);
+  const host = kind === 'python' ? srcDir(c) : kind === 'java' ? javaDir(c, go) : hostDir(c, p, go);
   return [...new Set([...libraryDirs(c, p, go).values(), host, CSM_DIR])];
 }
 

@@ -4,8 +4,9 @@ import type { CaseSpec, CellSpec } from '../core/types.js';
 import { goLabel } from '../core/matrix.js';
 import { gccgoOf, toolchainNa } from '../core/toolchains.js';
 import { CACHE_DIR } from './layout.js';
-import { cLibDir, goCacheRel, goLibDir, goLibKey, hostDir, hostPath, isJavaHost, isPythonHost, javaDir, javaMainClass, libFile, srcDir, stdGroup } from './paths.js';
+import { cLibDir, goCacheRel, goLibDir, goLibKey, hostDir, hostPath, javaDir, javaMainClass, libFile, libFileName, srcDir, stdGroup } from './paths.js';
 import { cLibCmd, goBuildCmd, goLibEnv, hostCompileCmd, javaCompileCmd } from './commands.js';
+import { hostKind, isCompiledHost } from '../core/host-kind.js';
 
 /** One build step of a cell: a Go library, a C library or the host. */
 export interface StepPlan {
@@ -58,8 +59,9 @@ export function planSteps(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Step
   const libKeys = goLibrarySteps(cell, c, inputs).map(add);
   const cKeys = cLibrarySteps(cell, c, inputs).map(add);
   // A host embeds its libraries' paths and types: it is rebuilt when they are.
-  if (isJavaHost(c)) add(javaStep(cell, c, inputs));
-  else if (!isPythonHost(c)) add({ ...hostStep(cell, c, inputs), deps: [...libKeys, ...cKeys] });
+  const kind = hostKind(c);
+  if (kind === 'java') add(javaStep(cell, c, inputs));
+  else if (isCompiledHost(kind)) add({ ...hostStep(cell, c, inputs), deps: [...libKeys, ...cKeys] });
   return steps;
 }
 
@@ -109,10 +111,10 @@ function cLibrarySteps(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Unkeyed
       cmd: cLibCmd(p, cl.sources, cl.cflags ?? [], out, cl.name),
       env: [],
       out,
-      target: `${out}/lib${cl.name}.so`,
+      target: `${out}/${libFileName(cl.name)}`,
       workdir: srcDir(c),
       sources: [c.sourceHash, inputs.programsHash],
-      what: `lib${cl.name}.so`,
+      what: libFileName(cl.name),
       logName: `compile-${cl.name}`,
     };
   });

@@ -4,6 +4,7 @@ import type { CaseSpec, Platform } from '../../harness/core/types.js';
 import { CSM_DIR, RUN_CAPS, SUPERVISOR } from '../../harness/sandbox/layout.js';
 import { cLibDir, goLibDir, hostCwd, hostDir, srcDir } from '../../harness/sandbox/paths.js';
 import { buildEnv, cLibCmd, goBuildCmd, hostCompileCmd, hostEnv, hostTimeoutMs, runCmd, shellLine } from '../../harness/sandbox/commands.js';
+import { hostKind, isCompiledHost } from '../../harness/core/host-kind.js';
 
 /**
  * The baseline the benchmark beats: what a person writes without a harness. A
@@ -28,10 +29,11 @@ export function naiveScript(cases: readonly CaseSpec[], platforms: readonly Plat
     'cells=0',
   ];
   for (const c of cases) {
-    if (!c.host) continue;
+    const kind = hostKind(c);
+    if (!kind) continue;
     for (const p of platforms) {
       // The baseline runs C hosts and the toolchain image's own Python only: no language layers, no JVM.
-      if ((c.host.python && !p.python) || c.host.java) continue;
+      if ((kind === 'python' && !p.python) || kind === 'java') continue;
       lines.push(`# ${c.name} on ${p.name}`);
       for (const lib of c.libraries) {
         const out = goLibDir(c, lib, p, go);
@@ -41,7 +43,7 @@ export function naiveScript(cases: readonly CaseSpec[], platforms: readonly Plat
         const out = cLibDir(c, cl.name, p, go);
         lines.push(run(['-v "$W:/work"', `-w ${srcDir(c)}`], mk(out, cLibCmd(p, cl.sources, cl.cflags ?? [], out, cl.name))));
       }
-      if (!c.host.python) lines.push(run(['-v "$W:/work"', `-w ${srcDir(c)}`], mk(hostDir(c, p, go), hostCompileCmd(c, p, go))));
+      if (isCompiledHost(kind)) lines.push(run(['-v "$W:/work"', `-w ${srcDir(c)}`], mk(hostDir(c, p, go), hostCompileCmd(c, p, go))));
       const timeout = hostTimeoutMs(c, p);
       lines.push(
         `${run(['-v "$W:/work:ro"', '--user 0:0', ...RUN_CAPS.map((c) => `--cap-add ${c}`), `-w ${hostCwd(c, p, go)}`, ...hostEnv(c, p, go, timeout).map((e) => `-e ${q([e])}`)], runCmd(c, p, go, timeout, 'naive'))} >/dev/null 2>&1`,

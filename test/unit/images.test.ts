@@ -1,6 +1,7 @@
 import t from 'tap';
 import { mmdebstrapArgs } from '../../harness/edge/mmdebstrap.js';
-import { baseTag, currentToolchainTags, goTag, readBaseRecipe, readGoVersions, supersededTags, type BaseRecipe } from '../../harness/edge/images.js';
+import { baseTag, currentToolchainTags, goTag, readBaseRecipe, readGoVersions, type BaseRecipe } from '../../harness/edge/images.js';
+import { supersededTags } from '../../harness/core/image-families.js';
 
 const MIRROR = 'http://deb.debian.org/debian';
 
