@@ -68,7 +68,7 @@ await ensureZstd(say);
 const toolchains = images('npm-test-toolchain-images', TOOLCHAIN_IMAGES_ARGS);
 let langs: Build | undefined;
 let integrationRan = false;
-let ok = (await step('tsc', fg`npx tsc --noEmit`)) && (await step('the unit files', fg`npm run --silent test:unit`));
+let ok = (await step('tsc', fg`npm run --silent typecheck`)) && (await step('the unit files', fg`npm run --silent test:unit`));
 if (ok) {
   say(`unit files done after ${elapsed()}`);
   await waitFor(toolchains, 'the toolchain images');

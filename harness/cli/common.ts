@@ -77,7 +77,7 @@ const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
 
 export function parseCommandLine<const O extends Options>(argv: string[], options: O, help: string, allowPositionals = false) {
   const config = { args: argv, options: { ...options, ...HELP_OPTION }, allowPositionals, strict: true } as const;
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs<typeof config>>;
   try {
     parsed = parseArgs<typeof config>(config);
   } catch (e) {

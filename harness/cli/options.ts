@@ -7,6 +7,8 @@ import { splitList } from '../core/matrix.js';
 import { parseShard } from '../core/shard.js';
 import type { MatrixSelection } from '../run/load.js';
 import type { ExpectationRule } from '../core/types.js';
+import { RESULTS_DIR_NAME } from '../core/config.js';
+import { MAX_HOST_TIMEOUT_S } from '../core/host-timeout.js';
 
 /**
  * Options resolved once, at the edge: every command (matrix, repro, bench,
@@ -81,9 +83,6 @@ export interface RunConfig extends MatrixSelection {
   engine: string;
 }
 
-/** The longest a host may run on a native platform, as in cases/case.schema.json's run.timeout. */
-export const MAX_TIMEOUT_S = 3600;
-
 export const defaultJobs = (): number => Math.max(1, cpus().length);
 
 export function positiveNumber(name: string, v: string | undefined, max = Infinity): number | undefined {
@@ -119,14 +118,12 @@ export function defaultResultsDir(repoRoot: string, cwd: string): string {
   return inRepo ? join(repoRoot, 'results') : join(cwd, RESULTS_DIR_NAME);
 }
 
-export const RESULTS_DIR_NAME = 'cshared-matrix-results';
-
 /**
  * The parsed flags and the environment → one RunConfig. `repoRoot` holds the
  * default cases/; `cwd` decides where results and the cache go by default.
  */
 export function resolveRunConfig(values: RunValues, env: Record<string, string | undefined>, repoRoot: string, cwd = repoRoot): RunConfig {
-  const timeout = positiveNumber('timeout', values.timeout, MAX_TIMEOUT_S);
+  const timeout = positiveNumber('timeout', values.timeout, MAX_HOST_TIMEOUT_S);
   const maxFailures = positiveInteger('max-failures', values['max-failures']);
   const buildQuotaMiB = positiveInteger('build-quota', values['build-quota']);
   const defaultResults = defaultResultsDir(repoRoot, cwd);

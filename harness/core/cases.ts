@@ -3,6 +3,7 @@ import type { ErrorObject } from 'ajv';
 import type { CaseFile } from './types.js';
 import { jsonSyntaxProblem } from './json-text.js';
 import { regexProblem } from './regex.js';
+import { hostLangOf } from './host-kind.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
 
@@ -91,17 +92,17 @@ export function crossCheck(file: string, c: CaseFile, exists: (rel: string) => '
     if (names.has(name)) problems.push(`${file}: ${where}/name: library name "${name}" is used twice`);
     names.set(name, where);
   };
-  c.libraries.forEach((l, i) => claim(l.name, `/libraries/${i}`));
-  (c.cLibraries ?? []).forEach((l, i) => claim(l.name, `/cLibraries/${i}`));
+  for (const [i, l] of c.libraries.entries()) claim(l.name, `/libraries/${i}`);
+  for (const [i, l] of (c.cLibraries ?? []).entries()) claim(l.name, `/cLibraries/${i}`);
   const want = (rel: string, field: string, kind: 'file' | 'dir') => {
     const got = exists(rel);
     if (got === 'escapes') problems.push(`${file}: ${field}: "${rel}" points outside the case directory`);
     else if (got === 'missing') problems.push(`${file}: ${field}: ${kind} "${rel}" does not exist`);
     else if (got !== kind) problems.push(`${file}: ${field}: "${rel}" must be a ${kind}`);
   };
-  c.libraries.forEach((l, i) => want(l.dir, `/libraries/${i}/dir`, 'dir'));
-  (c.cLibraries ?? []).forEach((l, i) => l.sources.forEach((s, j) => want(s, `/cLibraries/${i}/sources/${j}`, 'file')));
-  (c.host?.sources ?? []).forEach((s, j) => want(s, `/host/sources/${j}`, 'file'));
+  for (const [i, l] of c.libraries.entries()) want(l.dir, `/libraries/${i}/dir`, 'dir');
+  for (const [i, l] of (c.cLibraries ?? []).entries()) for (const [j, s] of l.sources.entries()) want(s, `/cLibraries/${i}/sources/${j}`, 'file');
+  for (const [j, s] of (c.host?.sources ?? []).entries()) want(s, `/host/sources/${j}`, 'file');
   if (c.host?.python) want(c.host?.python, '/host/python', 'file');
   if (c.host?.java) want(c.host?.java, '/host/java', 'file');
   if (c.host?.java && !/^([A-Za-z_$][A-Za-z0-9_$]*\/)*[A-Za-z_$][A-Za-z0-9_$]*\.java$/.test(c.host.java))
@@ -110,7 +111,7 @@ export function crossCheck(file: string, c: CaseFile, exists: (rel: string) => '
   (c.run?.preload ?? []).forEach((n, i) => {
     if (!names.has(n)) problems.push(`${file}: /run/preload/${i}: "${n}" is not a library of this case (${[...names.keys()].join(', ')})`);
   });
-  if (c.run?.preload && (c.host?.python || c.host?.java)) problems.push(`${file}: /run/preload: only a C host can start with LD_PRELOAD (an interpreter would preload it into itself)`);
+  if (c.run?.preload && hostLangOf(c)) problems.push(`${file}: /run/preload: only a C host can start with LD_PRELOAD (an interpreter would preload it into itself)`);
   for (const key of ['link', 'dlopen'] as const) {
     (c.host?.[key] ?? []).forEach((n, i) => {
       if (!names.has(n)) problems.push(`${file}: /host/${key}/${i}: "${n}" is not a library of this case (${[...names.keys()].join(', ')})`);

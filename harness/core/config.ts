@@ -4,6 +4,9 @@ import { UsageError } from './errors.js';
 import { parseJsonText } from './json-text.js';
 import type { ExpectationRule } from './types.js';
 
+/** Where run directories go when nothing names a place: this directory beside the config file, or in the current one (cli/options.ts); Go package discovery skips it. */
+export const RESULTS_DIR_NAME = 'cshared-matrix-results';
+
 /**
  * cshared-matrix.config.json: a project's matrix in one file at its root. Pure:
  * finding it takes an `exists` lookup, reading it is the caller's, so discovery,
@@ -137,7 +140,7 @@ export function configInputs(c: ProjectConfig, file: string): RunInputs {
     timeout: num(c.timeout),
     platforms: c.platformFiles?.map(at),
     // Results beside the config file, not wherever the command was typed.
-    results: at(c.results ?? 'cshared-matrix-results'),
+    results: at(c.results ?? RESULTS_DIR_NAME),
     cache: c.cache === undefined ? undefined : at(c.cache),
     'image-cache': c.imageCache === undefined ? undefined : at(c.imageCache),
     'base-image': c.baseImage,

@@ -11,6 +11,10 @@
  *          and its tail; the dropped bytes were between them. The counts are the
  *          protocol lines of csm.h over the whole of stdout (-1: no csm-done).
  */
+import type { LineCounts } from './types.js';
+
+// Defined beside the results' other types, which the report page's script is checked against without Node.
+export type { LineCounts };
 
 export interface HostRequest {
   cwd: string;
@@ -18,17 +22,6 @@ export interface HostRequest {
   env: readonly string[];
   /** The supervisor's arguments: <timeout-ms> <nonce> -- <command> [args...]. */
   args: readonly string[];
-}
-
-/** The protocol lines the server counted over a host's whole stdout, however much of it was kept. */
-export interface LineCounts {
-  ok: number;
-  notOk: number;
-  /** Lines starting with "csm-": the host speaks the protocol. */
-  csm: number;
-  loaded: number;
-  /** The last csm-done P/T line, if any. */
-  done?: { passed: number; total: number };
 }
 
 export interface Frame {

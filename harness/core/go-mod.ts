@@ -134,7 +134,7 @@ class Parser {
         words.push(t.text);
         continue;
       }
-      if (isEol(this.peek())) return this.parseBlock(words, first.line);
+      if (isEol(this.peek())) return void this.parseBlock(words, first.line);
       if (this.peek().kind !== ')') {
         words.push(t.text);
         continue;

@@ -1,6 +1,7 @@
 import type { ExpectationRule } from './types.js';
 import type { ProbeExpectations } from './probes.js';
 import { goModRequirements } from './go-mod.js';
+import { RESULTS_DIR_NAME } from './config.js';
 
 /**
  * Zero-config mode: a Go package on its own (`cshared-matrix ./mylib`) becomes
@@ -25,7 +26,7 @@ export interface GoPackageFacts {
 
 /** Entries never copied into the sandbox nor hashed: what go build ignores, and what is plainly not the package's. */
 export function skippedInPackage(name: string): boolean {
-  return name.startsWith('.') || name.startsWith('_') || name === 'testdata' || name === 'node_modules' || name === 'cshared-matrix-results';
+  return name.startsWith('.') || name.startsWith('_') || name === 'testdata' || name === 'node_modules' || name === RESULTS_DIR_NAME;
 }
 
 /** The names of the package's //export functions, in file order. */

@@ -1,5 +1,5 @@
 import { LIBGO } from './toolchains.js';
-import type { CaseSpec, Platform } from './types.js';
+import type { Platform } from './types.js';
 
 /**
  * Host languages: where a row's Python or JVM comes from, and how a host
@@ -20,13 +20,17 @@ export type HostLang = 'python' | 'java';
 
 export const HOST_LANGS: readonly HostLang[] = ['python', 'java'];
 
-export const hostLangOf = (c: CaseSpec): HostLang | undefined => (c.host?.python ? 'python' : c.host?.java ? 'java' : undefined);
-
 /** Debian's Python of every architecture: the binary and its standard library. */
 export const PYTHON_PACKAGES = ['python3.13-minimal', 'libpython3.13-stdlib'];
 export const PYTHON_BIN = 'python3.13';
+/** Debian's OpenJDK release: its package names and its directory under /usr/lib/jvm say it. */
+const OPENJDK = 21;
+/** The JDK the toolchain image holds (amd64): javac compiles every Java host, its <jni.h> every JNI library. */
+export const JDK_PACKAGE = `openjdk-${OPENJDK}-jdk-headless`;
 /** The JRE (no javac: Java hosts are compiled once, natively; bytecode is portable). */
-export const JAVA_PACKAGES = ['openjdk-21-jre-headless'];
+export const JAVA_PACKAGES = [`openjdk-${OPENJDK}-jre-headless`];
+/** Where Debian installs an architecture's OpenJDK, under `root` (a sysroot) or /. */
+export const jdkHome = (debArch: string, root = ''): string => `${root}/usr/lib/jvm/java-${OPENJDK}-openjdk-${debArch}`;
 
 /** The suite a sysroot comes from when the row names none: the base's. */
 export const DEFAULT_SUITE = 'trixie';
@@ -98,7 +102,7 @@ export function langSupport(p: Platform, lang: HostLang): LangSupport {
   // A gccgo library NEEDs its libgo: a target with gccgo's runtime installed, as the row's gccgo cells need.
   const packages = [...(lang === 'python' ? PYTHON_PACKAGES : JAVA_PACKAGES), ...(p.gccgo ? Object.values(LIBGO) : [])];
   const layer: SysrootLayer = { kind: 'sysroot', lang, debArch: p.debArch, suite, packages, dir };
-  const cmd = lang === 'python' ? [`${dir}/usr/bin/${PYTHON_BIN}`] : [`${dir}/usr/lib/jvm/java-21-openjdk-${p.debArch}/bin/java`];
+  const cmd = lang === 'python' ? [`${dir}/usr/bin/${PYTHON_BIN}`] : [`${jdkHome(p.debArch, dir)}/bin/java`];
   return { kind: 'layer', layer, run: withSysroot(p.run, dir), cmd };
 }
 

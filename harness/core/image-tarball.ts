@@ -4,15 +4,7 @@
 // must prove it is what its name promises. Pure: edge/checked-tar.ts feeds it
 // the entries of the stream as they pass.
 import { posix } from 'node:path';
-
-/** The image families the cache names, each with the most a tarball of it may decompress to. */
-export const FAMILY_CAP_BYTES = {
-  base: 4 * 2 ** 30,
-  go: 6 * 2 ** 30,
-  row: 8 * 2 ** 30,
-  lang: 3 * 2 ** 30,
-} as const;
-export type ImageFamily = keyof typeof FAMILY_CAP_BYTES;
+import { familyOf, IMAGE_FAMILIES } from './image-families.js';
 
 /**
  * zstd -3 packs these tarballs about 3× (the Go image with its base: 2.4 GB as
@@ -26,11 +18,6 @@ export const MAX_MANIFEST_BYTES = 2 ** 20;
 
 export const formatBytes = (n: number): string => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : `${(n / 1e6).toFixed(0)} MB`);
 
-export const familyOf = (tag: string): ImageFamily | undefined => {
-  const m = /^cshared-matrix-(base|go|row|lang):/.exec(tag);
-  return m ? (m[1] as ImageFamily) : undefined;
-};
-
 /**
  * The most `tag`'s tarball of `compressedBytes` may decompress to: its size
  * times MAX_RATIO (at least FLOOR_BYTES), never past its family's cap. Derived
@@ -39,7 +26,7 @@ export const familyOf = (tag: string): ImageFamily | undefined => {
  */
 export function decompressedBound(tag: string, compressedBytes: number): number {
   const family = familyOf(tag);
-  const cap = family ? FAMILY_CAP_BYTES[family] : FLOOR_BYTES;
+  const cap = family ? IMAGE_FAMILIES[family].capBytes : FLOOR_BYTES;
   return Math.min(cap, Math.max(FLOOR_BYTES, compressedBytes * MAX_RATIO));
 }
 

@@ -1,6 +1,7 @@
 import type { Platform } from './types.js';
 import { UsageError } from './errors.js';
 import { parseJsonText } from './json-text.js';
+import { JDK_PACKAGE, jdkHome } from './host-langs.js';
 
 /**
  * The platform table. Adding a row adds a platform, toolchain included: the
@@ -28,8 +29,8 @@ const Z16 = {
 const LOONG11 = { level: 'LoongArch v1.1 (frecipe, beyond the LA464 baseline)', asm: 'frecipe.s $f0, $f0' };
 const X86V3 = { level: 'x86-64-v3 (AVX2, what GOAMD64=v3 code uses)', asm: 'vpaddd %ymm0, %ymm0, %ymm0' };
 
-/** The amd64 JVM of the toolchain image (openjdk-21-jdk-headless); qemu-user needs its path, not a name to look up. */
-export const JAVA = '/usr/lib/jvm/java-21-openjdk-amd64/bin/java';
+/** The amd64 JVM of the toolchain image (JDK_PACKAGE); qemu-user needs its path, not a name to look up. */
+export const JAVA = `${jdkHome('amd64')}/bin/java`;
 
 const glibcCross = (gcc: string, arch: string) => [`gcc-${gcc}`, `libc6-dev-${arch}-cross`, QEMU];
 const muslCross = (gcc: string, arch: string) => [`gcc-${gcc}`, `musl:${arch}`, `musl-dev:${arch}`, QEMU];
@@ -38,7 +39,7 @@ export const PLATFORMS: readonly Platform[] = [
   // The toolchain's own Python and OpenJDK: javac compiles every Java host, its <jni.h> every JNI library.
   {
     name: 'amd64-glibc', goarch: 'amd64', libc: 'glibc', cc: 'gcc', run: [], timeoutScale: 1, cpu: 'native', debArch: 'amd64',
-    python: ['python3'], java: [JAVA], gccgo: 'native', packages: ['gcc', 'libc6-dev', 'python3', 'openjdk-21-jdk-headless'],
+    python: ['python3'], java: [JAVA], gccgo: 'native', packages: ['gcc', 'libc6-dev', 'python3', JDK_PACKAGE],
   },
   { name: 'amd64-musl', goarch: 'amd64', libc: 'musl', cc: 'musl-gcc', run: [], timeoutScale: 1, cpu: 'native', debArch: 'amd64', packages: ['musl', 'musl-tools', 'musl-dev'] },
   {

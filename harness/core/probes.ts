@@ -1,5 +1,6 @@
 import { UsageError } from './errors.js';
 import type { CaseSpec, ExpectationRule } from './types.js';
+import { DEFAULT_HOST_TIMEOUT_S } from './host-timeout.js';
 
 export type ProbeMode = 'dlopen' | 'link';
 export const PROBE_MODES: readonly ProbeMode[] = ['dlopen', 'link'];
@@ -32,7 +33,7 @@ export function probeCases(c: CaseSpec, expectations: ProbeExpectations): CaseSp
     probe: mode,
     cLibraries: [],
     host: { sources: [], ...(mode === 'link' ? { link: c.libraries.map((l) => l.name) } : { dlopen: c.libraries.map((l) => l.name) }) },
-    run: { timeout: c.run?.timeout ?? 30 },
+    run: { timeout: c.run?.timeout ?? DEFAULT_HOST_TIMEOUT_S },
     pass: {},
     expect: expectations[mode],
   }));

@@ -1,5 +1,6 @@
 import { marked, type Tokens } from 'marked';
 import type { CaseFile } from './types.js';
+import { DEFAULT_HOST_TIMEOUT_S } from './host-timeout.js';
 
 /**
  * Turning a pasted bug report into a case. A report is Markdown (or a directory
@@ -160,7 +161,7 @@ export function reportToCase(name: string, r: ParsedReport): GeneratedCase {
     description: `Reproduction of a bug report: ${r.reportedErrors[0] ?? 'no error text given'}`.slice(0, 500),
     libraries: [{ name: libName, dir: 'go', output }],
     host: { sources: [] },
-    run: { cwd: libName, timeout: 30 },
+    run: { cwd: libName, timeout: DEFAULT_HOST_TIMEOUT_S },
   };
   if (r.pythonHost) {
     // A path the reporter had (./cc.so, /usr/src/app/cc.so) becomes the built library beside the host.

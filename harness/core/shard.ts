@@ -216,7 +216,7 @@ function diagonal(st: Assignment, sorted: readonly CellSpec[]): void {
     return new Map(values.map((v, i) => [v, i]));
   };
   const [cr, pr, gr] = [rank((c) => c.caseName), rank((c) => c.platform.name), rank((c) => c.go.version)];
-  sorted.forEach((c, i) => st.place(i, (cr.get(c.caseName)! + pr.get(c.platform.name)! + gr.get(c.go.version)!) % st.n));
+  sorted.forEach((c, i) => void st.place(i, (cr.get(c.caseName)! + pr.get(c.platform.name)! + gr.get(c.go.version)!) % st.n));
 }
 
 /** [i, t, j]: cell i to shard t, and j (if ≥ 0) to i's shard. */

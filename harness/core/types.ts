@@ -1,4 +1,3 @@
-import type { LineCounts } from './frames.js';
 // The vocabulary shared by the pure core, the edges and the reporters.
 
 export type Libc = 'glibc' | 'musl';
@@ -140,7 +139,7 @@ export interface CaseFile {
   run?: {
     /** Run in the output directory of this library (so `./libx.so` works), instead of /tmp. */
     cwd?: string;
-    /** Libraries (by name) in the host's LD_PRELOAD, for the host alone (plan.hostArgv). */
+    /** Libraries (by name) in the host's LD_PRELOAD, for the host alone (sandbox/commands.ts hostArgv). */
     preload?: string[];
     args?: string[];
     env?: Record<string, string>;
@@ -198,6 +197,17 @@ export type ProcessEnd =
   | { kind: 'exit'; code: number }
   | { kind: 'signal'; signal: number; name: string }
   | { kind: 'timeout'; afterMs: number };
+
+/** The protocol lines the server counted over a host's whole stdout, however much of it was kept. */
+export interface LineCounts {
+  ok: number;
+  notOk: number;
+  /** Lines starting with "csm-": the host speaks the protocol. */
+  csm: number;
+  loaded: number;
+  /** The last csm-done P/T line, if any. */
+  done?: { passed: number; total: number };
+}
 
 /** What the edges observed for one cell; classification turns this into a verdict. */
 export interface CellObservation {

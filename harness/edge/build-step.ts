@@ -7,7 +7,10 @@ import { copyPrograms } from './programs.js';
 import { skippedInPackage } from '../core/go-package.js';
 import { ELF_SCRIPT } from '../core/elf.js';
 import { InfraError } from '../core/errors.js';
-import * as plan from '../sandbox/commands.js';
+import { CACHE_DIR, CSM_DIR, SUPERVISOR, VOL } from '../sandbox/layout.js';
+import { goCacheRel, warmMarkPrefix } from '../sandbox/paths.js';
+import * as scripts from '../sandbox/scripts.js';
+import { readStatus } from '../sandbox/status.js';
 import type { ExecResult, Session } from './sandbox.js';
 
 /**
@@ -34,12 +37,12 @@ export async function prepareVolume(session: Session, builder: Docker.Container,
       const filter = c.goPackage ? (src: string) => src === c.dir || !skippedInPackage(basename(src)) : undefined;
       cpSync(c.dir, join(stage, 'src', c.name), { recursive: true, verbatimSymlinks: true, ...(filter ? { filter } : {}) });
     }
-    await session.putArchive(builder, tar.c({ cwd: stage, portable: true }, ['csm', 'src']), plan.VOL);
+    await session.putArchive(builder, tar.c({ cwd: stage, portable: true }, ['csm', 'src']), VOL);
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
   // Static, so the supervisor runs in any image or user-supplied rootfs.
-  const script = `chmod -R go-w ${plan.VOL}/src ${plan.CSM_DIR} && gcc -O2 -static -o ${plan.SUPERVISOR} ${plan.CSM_DIR}/csm-run.c`;
+  const script = `chmod -R go-w ${VOL}/src ${CSM_DIR} && gcc -O2 -static -o ${SUPERVISOR} ${CSM_DIR}/csm-run.c`;
   const r = await session.exec(builder, ['/bin/sh', '-c', script], { deadlineMs: 120_000 });
   if (r.exitCode !== 0) throw new InfraError(`cannot compile the run supervisor: ${r.stderr.trim()}`);
 }
@@ -51,12 +54,12 @@ export async function prepareVolume(session: Session, builder: Docker.Container,
  * Returns the KiB it held when it was emptied.
  */
 export async function shareGoCache(session: Session, builder: Docker.Container, imageId: string): Promise<number | undefined> {
-  const g = await session.exec(builder, plan.shareGoCache(`${plan.CACHE_DIR}/${plan.goCacheRel(imageId)}`, session.limits.goCacheBudgetMiB * 1024), { deadlineMs: 10 * 60_000 });
+  const g = await session.exec(builder, scripts.shareGoCache(`${CACHE_DIR}/${goCacheRel(imageId)}`, session.limits.goCacheBudgetMiB * 1024), { deadlineMs: 10 * 60_000 });
   if (g.exitCode !== 0) throw new InfraError(`cannot prepare the Go build cache: ${g.stderr.trim().split('\n').pop() ?? ''}`);
   const trimmed = /^csm-trimmed (\d+)$/m.exec(g.stdout);
   if (!trimmed) return undefined;
   const marks = session.cacheDir ? join(session.cacheDir, 'go-build') : undefined;
-  if (marks && existsSync(marks)) for (const f of readdirSync(marks)) if (f.startsWith(plan.warmMarkPrefix(imageId))) rmSync(join(marks, f), { force: true });
+  if (marks && existsSync(marks)) for (const f of readdirSync(marks)) if (f.startsWith(warmMarkPrefix(imageId))) rmSync(join(marks, f), { force: true });
   return Number(trimmed[1]);
 }
 
@@ -71,7 +74,7 @@ export interface BuildStep {
 }
 
 /**
- * One build step through the artifact cache (plan.cachedStep), on `lane`: the
+ * One build step through the artifact cache (scripts.ts cachedStep), on `lane`: the
  * command runs as that lane's user and can write only `out` and the lane's
  * home, within the session's build quota. The exit code is the command's,
  * 128+N for a signal, -1 at the deadline, 123 when the step reached its quota.
@@ -83,11 +86,11 @@ export async function runBuildStep(
   step: BuildStep,
   opts: { nonce: string; rebuild: boolean; deadlineMs: number },
 ): Promise<ExecResult> {
-  const cmd = plan.cachedStep(step.akey, step.out, step.target, opts.rebuild, lane, session.limits.buildQuotaMiB * 2 ** 20, step.cmd);
+  const cmd = scripts.cachedStep(step.akey, step.out, step.target, opts.rebuild, lane, session.limits.buildQuotaMiB * 2 ** 20, step.cmd);
   // The wrapper reads the artifact's ELF facts with the harness's own script.
   const env = [...step.env, `CSM_ELF_SCRIPT=${ELF_SCRIPT}`];
-  const res = await session.runSupervised(builder, [plan.SUPERVISOR, String(opts.deadlineMs), opts.nonce, '--', ...cmd], { env, workdir: step.workdir, deadlineMs: opts.deadlineMs + 20_000 }, lane);
-  const status = plan.readStatus(res.status ?? '');
+  const res = await session.runSupervised(builder, [SUPERVISOR, String(opts.deadlineMs), opts.nonce, '--', ...cmd], { env, workdir: step.workdir, deadlineMs: opts.deadlineMs + 20_000 }, lane);
+  const status = readStatus(res.status ?? '');
   const end = status.end;
   if (!end && !res.deadlineHit) throw new InfraError(`the build supervisor reported nothing${status.error ? `: ${status.error}` : ''}: ${res.stderr.trim().split('\n').pop() ?? ''}`);
   const exitCode = end?.kind === 'exit' ? end.code : end?.kind === 'signal' ? 128 + end.signal : -1;

@@ -12,10 +12,10 @@ export interface Limits {
   buildPids: number;
   /**
    * What one build step may write outside its lane's tmpfs (its outputs, its Go build
-   * cache entries), and the largest file it may write: plan.ts CACHED_STEP. --build-quota.
+   * cache entries), and the largest file it may write: sandbox/scripts.ts CACHED_STEP. --build-quota.
    */
   buildQuotaMiB: number;
-  /** An image's Go build cache over this at the start of a run is emptied first (plan.ts shareGoCache). */
+  /** An image's Go build cache over this at the start of a run is emptied first (sandbox/scripts.ts shareGoCache). */
   goCacheBudgetMiB: number;
   runMemoryMiB: number;
   runPids: number;
@@ -63,7 +63,7 @@ export function containerSpec(s: SpecInput): Docker.ContainerCreateOptions {
       PidsLimit: build ? l.buildPids : l.runPids,
       ...(build ? {} : { NanoCpus: Math.round(l.runCpus * 1e9) }),
       ReadonlyRootfs: true,
-      // A builder's /tmp is read-only: the wrapper and each lane have a tmpfs of their own (plan.ts: SCRATCH).
+      // A builder's /tmp is read-only: the wrapper and each lane have a tmpfs of their own (sandbox/layout.ts: SCRATCH).
       Tmpfs: build ? { '/tmp': 'ro,size=1m', [WRAPPER_TMP]: 'rw,nosuid,nodev,size=256m,mode=0700', ...laneTmpfs } : { '/tmp': 'rw,exec,nosuid,nodev,size=64m' },
       Mounts: [
         { Type: 'volume', Source: s.volume, Target: VOL, ReadOnly: !build },

@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, appendFileSync, constants, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { InfraError } from '../core/errors.js';
+import { InfraError, UsageError } from '../core/errors.js';
 
 /**
  * Write a file so that readers see the old content or the new, never a torn one:
@@ -20,12 +20,58 @@ export function writeAtomic(path: string, content: string): void {
   }
 }
 
+/** The run's directory, or one line saying why --results cannot hold it (exit 2; a full disk is exit 3). */
+export function makeRunDir(runDir: string, given: string): void {
+  try {
+    mkdirSync(join(runDir, 'logs'), { recursive: true });
+    accessSync(runDir, constants.W_OK);
+  } catch (e) {
+    let code = (e as NodeJS.ErrnoException).code ?? '';
+    if (code === 'ENOSPC') throw new InfraError(`disk full while creating ${runDir}; free space and rerun`);
+    // A recursive mkdir names the leaf (ENOENT); the reason is with the nearest directory that exists.
+    if (code === 'ENOENT') code = whyNotWritable(dirname(runDir)) ?? code;
+    const why = code === 'ENOTDIR' || code === 'EEXIST' ? 'it is not a directory' : code === 'EROFS' ? 'it is on a read-only file system' : code === 'EACCES' || code === 'EPERM' ? 'it is not writable' : code || (e as Error).message;
+    throw new UsageError(`--results ${given}: cannot create a run directory there (${why}); pass a writable directory`);
+  }
+}
+
+function whyNotWritable(dir: string): string | undefined {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(d)) {
+      try {
+        accessSync(d, constants.W_OK);
+        return undefined;
+      } catch (e) {
+        return (e as NodeJS.ErrnoException).code;
+      }
+    }
+    if (dirname(d) === d) return undefined;
+  }
+}
+
+/** Which of `names` are files present in `dir`, in the order given. */
+export const presentIn = (dir: string, names: readonly string[]): string[] => names.filter((n) => existsSync(join(dir, n)));
+
+/** Add text to the end of a file someone else owns (GitHub's job summary). */
+export const appendText = (path: string, text: string): void => appendFileSync(path, text);
+
+/** Make a directory and its parents; its real path. */
+export function makeDir(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  return realpathSync(dir);
+}
+
 /** Point `<dir>/latest` at a run directory, atomically (rename over the old link). */
 export function pointLatest(resultsDir: string, runId: string): void {
   const tmp = join(resultsDir, `.latest.${process.pid}.tmp`);
   rmSync(tmp, { force: true });
   symlinkSync(runId, tmp);
   renameSync(tmp, join(resultsDir, 'latest'));
+}
+
+/** After a reporter failed: `latest` moves only to a run whose results.json was written. */
+export function pointLatestIfResults(resultsDir: string, runId: string): void {
+  if (existsSync(join(resultsDir, runId, 'results.json'))) pointLatest(resultsDir, runId);
 }
 
 /**

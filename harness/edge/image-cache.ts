@@ -8,7 +8,8 @@ import type Docker from 'dockerode';
 import { InfraError } from '../core/errors.js';
 import { decompressedBound, formatBytes, type Promised } from '../core/image-tarball.js';
 import { checkedTar } from './checked-tar.js';
-import { currentToolchainTags, follow, imageId, supersededTags } from './images.js';
+import { currentToolchainTags, follow, imageId } from './images.js';
+import { FAMILY_REPOSITORIES, familyOf, IMAGE_FAMILIES, supersededTags } from '../core/image-families.js';
 import { IMAGE_CACHE_RUN, ownerLabels } from './sandbox.js';
 import { compressTo, decompress, ensureZstd, zstdFault } from './zstd.js';
 
@@ -21,12 +22,14 @@ export const PARTIAL_MS = DAY_MS;
 /** The tarball's file name for a tag: ':' and '/' become '_'. */
 export const cacheFileName = (tag: string): string => `${tag.replace(/[:/]/g, '_')}.tar.zst`;
 
+const REPOSITORIES = FAMILY_REPOSITORIES.join('|');
 /** A tarball of the gzip format before it (a .tar.gz of one of the harness's tags): stale, whatever its age. */
-const LEGACY_GZIP = /^cshared-matrix-(?:base|go|row|lang)_[\w][\w.-]*\.tar\.gz$/;
+const LEGACY_GZIP = new RegExp(`^(?:${REPOSITORIES})_[\\w][\\w.-]*\\.tar\\.gz$`);
+const CACHE_FILE = new RegExp(`^(${REPOSITORIES})_([\\w][\\w.-]*)\\.tar\\.zst$`);
 
-/** The image tag a tarball's name stands for, or undefined for any other file (the harness only names base, go, row and host-language images). */
+/** The image tag a tarball's name stands for, or undefined for any other file (the harness names only its image families' tags). */
 export function tagOfCacheFile(name: string): string | undefined {
-  const m = /^(cshared-matrix-(?:base|go|row|lang))_([\w][\w.-]*)\.tar\.zst$/.exec(name);
+  const m = CACHE_FILE.exec(name);
   return m ? `${m[1]}:${m[2]}` : undefined;
 }
 
@@ -38,8 +41,9 @@ export interface CacheFile {
 /**
  * Which files of the cache are stale. `current`: every tag the recipes name
  * now (base, Go images of versions.json) and the run's own images; a base or
- * Go tarball of another tag is superseded. A row tarball goes when the run does
- * not use it and nothing has used it for ROW_UNUSED_MS; a partial file after
+ * Go tarball of another tag is superseded. A row or host-language tarball (keyed
+ * by what its layer adds, so named by no recipe) goes when the run does not use
+ * it and nothing has used it for ROW_UNUSED_MS; a partial file after
  * PARTIAL_MS. Any other file is not the cache's and stays. Pure.
  */
 export function staleFiles(files: readonly CacheFile[], current: readonly string[], now: number): string[] {
@@ -50,8 +54,7 @@ export function staleFiles(files: readonly CacheFile[], current: readonly string
       if (LEGACY_GZIP.test(name)) return true;
       const tag = tagOfCacheFile(name);
       if (!tag) return false;
-      // Row and host-language layers are keyed by what they add, not named by the recipes: dropped when unused for a while.
-      if (tag.startsWith('cshared-matrix-row:') || tag.startsWith('cshared-matrix-lang:')) return !keep.has(tag) && now - mtimeMs > ROW_UNUSED_MS;
+      if (IMAGE_FAMILIES[familyOf(tag)!].cacheLife === 'unused') return !keep.has(tag) && now - mtimeMs > ROW_UNUSED_MS;
       return supersededTags([tag], current).length > 0;
     })
     .map((f) => f.name)

@@ -13,6 +13,7 @@ import { PLATFORMS } from '../core/platforms.js';
 import { deriveRecipe, rowLayer, rowLayerFiles, rowLayerKey, type BaseRecipe, type RowLayer } from '../core/recipe.js';
 import { debianMirror } from './host-apt.js';
 import { notOwnDir } from '../core/own-dir.js';
+import { familyTag, IMAGE_FAMILIES, supersededTags } from '../core/image-families.js';
 
 export const IMAGES_DIR = join(REPO_ROOT, 'images');
 /** Every image the harness builds carries its own tag under this label. */
@@ -28,7 +29,7 @@ export interface BuiltImage {
   seconds: number;
 }
 
-export { type BaseRecipe } from '../core/recipe.js';
+export type { BaseRecipe } from '../core/recipe.js';
 
 /**
  * The base image's recipe: images/base/recipe.json plus the built-in rows'
@@ -58,19 +59,13 @@ export function readGccgoSeries(): GccgoSeries | undefined {
   return { gcc: g.gcc };
 }
 
-export const sha = (...parts: string[]): string => {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p).update('\0');
-  return h.digest('hex').slice(0, 16);
-};
-
 /** Tags are content hashes: an unchanged recipe maps to an existing image, a changed one to a new tag. */
 /**
  * The base's tag hashes its recipe and images/base/Dockerfile, whichever way
  * it is built: a fix to the registry path's Dockerfile must not leave a base it
  * built before (in an engine, or an image cache) under the tag.
  */
-export const baseTag = (recipeText: string, dockerfile: string = baseDockerfile()): string => `${baseRepository()}:${sha('base-v2', recipeText, dockerfile)}`;
+export const baseTag = (recipeText: string, dockerfile: string = baseDockerfile()): string => familyTag('base', [recipeText, dockerfile], { repository: baseRepository() });
 let dockerfileText: string | undefined;
 const baseDockerfile = (): string => (dockerfileText ??= readFileSync(join(IMAGES_DIR, 'base', 'Dockerfile'), 'utf8'));
 
@@ -81,15 +76,14 @@ const baseDockerfile = (): string => (dockerfileText ??= readFileSync(join(IMAGE
  * by their hashes, so the whole chain stays apart; the hash is the recipe's.
  */
 function baseRepository(): string {
-  const repo = process.env.CSM_BASE_REPOSITORY || 'cshared-matrix-base';
+  const repo = process.env.CSM_BASE_REPOSITORY || IMAGE_FAMILIES.base.repository;
   if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(repo)) throw new UsageError(`CSM_BASE_REPOSITORY ${JSON.stringify(repo)} is not a repository name: lower-case letters, digits and . _ - between them`);
   return repo;
 }
-export const goTag = (base: string, dockerfile: string, go: GoToolchain): string =>
-  `cshared-matrix-go:${go.version}-${sha('go-v1', base, dockerfile, go.version, go.suite)}`;
+export const goTag = (base: string, dockerfile: string, go: GoToolchain): string => familyTag('go', [base, dockerfile, go.version, go.suite], { name: go.version });
 
 /** A user row's own packages on top of a Go image, keyed by what it adds. */
-export const rowTag = (goImage: string, dockerfile: string, layer: RowLayer): string => `cshared-matrix-row:${sha('row-v1', goImage, dockerfile, rowLayerKey(layer))}`;
+export const rowTag = (goImage: string, dockerfile: string, layer: RowLayer): string => familyTag('row', [goImage, dockerfile, rowLayerKey(layer)]);
 
 /** The base image's tag under the current recipe, without building anything. */
 export const currentBaseTag = (): string => baseTag(readBaseRecipe().text);
@@ -123,27 +117,15 @@ export function currentToolchainTags(): string[] {
 const unique = (xs: string[]): string[] => [...new Set(xs)];
 
 /**
- * Toolchain tags built from recipes that have since changed: every
- * cshared-matrix-base, -go or -row tag the current recipes do not name. Go layers
- * and row layers come first, since each sits on a base. Pure, so it is tested without an engine.
+ * Remove the images of every family that `current` (the tags the recipes name
+ * now) does not name (--prune-images): a nightly machine otherwise keeps a
+ * gigabyte for every recipe change. An image a container still uses (another
+ * run) stays, with a line saying so.
  */
-export function supersededTags(existing: readonly string[], current: readonly string[]): string[] {
-  const keep = new Set(current);
-  const old = existing.filter((t) => /^cshared-matrix-(base|go|row):/.test(t) && !keep.has(t));
-  // Children before parents: a row layer sits on a Go layer, which sits on a base.
-  const rank = (t: string) => ['cshared-matrix-row:', 'cshared-matrix-go:', 'cshared-matrix-base:'].findIndex((p) => t.startsWith(p));
-  return [...new Set(old)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-}
-
-/**
- * Remove superseded toolchain images (--prune-images): a nightly machine
- * otherwise keeps a gigabyte for every recipe change. An image a container
- * still uses (another run) stays, with a line saying so.
- */
-export async function pruneToolchainImages(docker: Docker, say: (line: string) => void): Promise<string[]> {
+export async function pruneImages(docker: Docker, current: readonly string[], say: (line: string) => void): Promise<string[]> {
   const tags = (await docker.listImages()).flatMap((i) => i.RepoTags ?? []);
   const removed: string[] = [];
-  for (const tag of supersededTags(tags, currentToolchainTags())) {
+  for (const tag of supersededTags(tags, current)) {
     try {
       await docker.getImage(tag).remove();
       removed.push(tag);
@@ -151,7 +133,7 @@ export async function pruneToolchainImages(docker: Docker, say: (line: string) =
       say(`kept ${tag}: ${(e as Error).message.split('\n')[0]}`);
     }
   }
-  if (removed.length) say(`removed ${removed.length} superseded toolchain image${removed.length > 1 ? 's' : ''}: ${removed.join(', ')}`);
+  if (removed.length) say(`removed ${removed.length} superseded image${removed.length > 1 ? 's' : ''}: ${removed.join(', ')}`);
   return removed;
 }
 

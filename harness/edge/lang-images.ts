@@ -5,13 +5,15 @@ import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import * as tar from 'tar';
-import { describeLayer, langLayerKey, sysrootMmdebstrapArgs, type CpythonLayer, type LangLayer, type SysrootLayer } from '../core/host-langs.js';
+import { describeLayer, HOST_LANGS, langLayerKey, layersOf, sysrootMmdebstrapArgs, type CpythonLayer, type LangLayer, type SysrootLayer } from '../core/host-langs.js';
+import { familyTag } from '../core/image-families.js';
+import { PLATFORMS } from '../core/platforms.js';
 import { InfraError } from '../core/errors.js';
 import { decompressedBound } from '../core/image-tarball.js';
 import { checkedTar } from './checked-tar.js';
 import { IMAGE_CACHE_RUN, ownerLabels } from './sandbox.js';
 import { decompress, ensureZstd, zstdFault } from './zstd.js';
-import { buildLayer, ensureFreeSpace, IMAGES_DIR, imageId, readBaseRecipe, scratchDir, sha, type BuiltImage } from './images.js';
+import { buildLayer, currentBaseTag, ensureFreeSpace, IMAGES_DIR, imageId, readBaseRecipe, scratchDir, type BuiltImage } from './images.js';
 import { debianMirror } from './host-apt.js';
 import { mmdebstrapFailure } from './mmdebstrap.js';
 
@@ -45,7 +47,12 @@ const recipeText = (l: LangLayer): string =>
     ? [readFileSync(join(IMAGES_DIR, 'sysroot', 'Dockerfile'), 'utf8'), SYSROOT_SCRIPT, ...sysrootMmdebstrapArgs(l, '{mirror}', SYSROOT_TAR)].join('\0')
     : ['Dockerfile', 'build-cpython.sh'].map((f) => readFileSync(join(IMAGES_DIR, 'cpython', f), 'utf8')).join('\0');
 
-export const langImageTag = (baseTag: string, l: LangLayer): string => `cshared-matrix-lang:${l.kind === 'sysroot' ? `${l.debArch}-${l.lang}` : `musl-${l.host.split('-')[0]}-python`}-${sha('lang-v1', baseTag, recipeText(l), langLayerKey(l))}`;
+export const langImageTag = (baseTag: string, l: LangLayer): string =>
+  familyTag('lang', [baseTag, recipeText(l), langLayerKey(l)], { name: l.kind === 'sysroot' ? `${l.debArch}-${l.lang}` : `musl-${l.host.split('-')[0]}-python` });
+
+/** Every host-language layer the built-in rows may need, on the current base: what --prune-images keeps. */
+export const currentLangTags = (base: string = currentBaseTag()): string[] =>
+  [...layersOf(PLATFORMS.flatMap((platform) => HOST_LANGS.map((lang) => ({ platform, lang })))).values()].map((l) => langImageTag(base, l));
 
 export async function ensureLangImage(docker: Docker, base: BuiltImage, l: LangLayer, say: (line: string) => void, opts: { rebuild?: boolean } = {}): Promise<BuiltImage> {
   const tag = langImageTag(base.tag, l);

@@ -8,6 +8,9 @@ import { parseJsonText } from '../core/json-text.js';
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const DEFAULT_CASES_DIR = join(REPO_ROOT, 'cases');
 
+/** package.json's version, which results.json records. */
+export const harnessVersion = (): string => (readJsonFile(join(REPO_ROOT, 'package.json')) as { version: string }).version;
+
 /** A file the user named or the harness needs; unreadable, it is one line naming it (exit 2). */
 export function readText(file: string): string {
   try {

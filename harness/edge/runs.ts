@@ -1,4 +1,4 @@
-import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { parseRunResults, runFileProblem } from '../core/merge.js';
@@ -40,6 +40,42 @@ export function openRunFile(runDir: string, rel: string): number {
     throw new RefusedRunFile(abs, 'changed while it was being opened; merge reads only regular files inside the run directory');
   }
   return fd;
+}
+
+/**
+ * Copy `rel` of the run directory `runDir` to `to` (parents made), if it is one
+ * of the run's regular files (openRunFile: else RefusedRunFile). A file that is
+ * not there, or a directory (a cell's bundle), is said, not thrown; an error
+ * while copying is thrown as it is.
+ */
+export function copyRunFile(runDir: string, rel: string, to: string): 'copied' | 'missing' | 'directory' {
+  let fd: number;
+  try {
+    fd = openRunFile(runDir, rel);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'missing';
+    if (code === 'EISDIR') return 'directory';
+    throw e;
+  }
+  try {
+    mkdirSync(dirname(to), { recursive: true });
+    copyFromFd(fd, to);
+    return 'copied';
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Copy one open file to `to`, a chunk at a time (a log can be large). */
+function copyFromFd(fd: number, to: string): void {
+  const out = openSync(to, 'w');
+  try {
+    const buf = Buffer.alloc(1 << 16);
+    for (let n: number; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) writeSync(out, buf, 0, n);
+  } finally {
+    closeSync(out);
+  }
 }
 
 /** The run directory and results.json file an argument names, through the user's own links but no link inside the run. */

@@ -3,6 +3,7 @@ import { engineAddressOf } from './engine.js';
 import { Readable, Writable, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { InfraError } from '../core/errors.js';
+import { SlotPool } from '../core/slot-pool.js';
 import { encodeRequest, FrameReader, type Frame, type LineCounts } from '../core/frames.js';
 import { containerSpec, DEFAULT_LIMITS, type Limits } from './container-policy.js';
 import { CACHE_DIR } from '../sandbox/layout.js';
@@ -12,7 +13,7 @@ import { CACHE_DIR } from '../sandbox/layout.js';
  * reports, at build time as much as at run time, so every container has no
  * network, no new privileges, a read-only root, and memory/pid limits, and
  * keeps only the few capabilities its supervisor needs to run the untrusted
- * part as another user (plan.ts: RUN_CAPS, BUILD_CAPS). Hosts run as nobody,
+ * part as another user (sandbox/layout.ts: RUN_CAPS, BUILD_CAPS). Hosts run as nobody,
  * with one CPU and the build volume read-only; build steps run as their lane's
  * user, each lane with a tmpfs of its own, and write only their own output
  * directory. Everything carries the run's labels, so close() and the stale
@@ -102,12 +103,12 @@ class HostServer {
     try {
       frames = this.reader.push(chunk);
     } catch (e) {
-      return this.fail(`the host server sent something that is not a frame (${(e as Error).message})`);
+      return void this.fail(`the host server sent something that is not a frame (${(e as Error).message})`);
     }
     for (const f of frames) {
       const p = this.pending;
       this.pending = undefined;
-      if (!p) return this.fail('the host server answered a request nobody made');
+      if (!p) return void this.fail('the host server answered a request nobody made');
       clearTimeout(p.timer);
       p.resolve({ exitCode: 0, stdout: f.stdout, stderr: f.stderr, deadlineHit: false, truncated: f.stdoutDropped + f.stderrDropped > 0, status: f.status, lines: f.lines });
     }
@@ -146,7 +147,7 @@ export class Session {
   private readonly labels: Record<string, string>;
   private readonly containers = new Set<Docker.Container>();
   private readonly builders = new Map<string, Promise<Docker.Container>>();
-  private readonly pools = new Map<string, SlotPool>();
+  private readonly pools = new Map<string, SlotPool<Docker.Container>>();
   private readonly servers = new Map<Docker.Container, Map<number, Promise<HostServer>>>();
   private closed = false;
 
@@ -194,7 +195,7 @@ export class Session {
   }
 
   /** Run slots per image: at most `size` hosts of that image run at once. */
-  pool(image: string, size: number): SlotPool {
+  pool(image: string, size: number): SlotPool<Docker.Container> {
     let p = this.pools.get(image);
     if (!p) {
       p = new SlotPool(size, () => this.create(image, 'run'), (c) => this.discard(c));
@@ -331,50 +332,6 @@ async function handBack(session: Session, builder: Docker.Container | undefined)
   if (!uid || !builder || !session.cacheDir) return;
   const cmd = ['/bin/sh', '-c', 'chown -R -h "$1" "$3" && find "$3" -group 0 -exec chgrp -h "$2" {} +', 'csm-hand-back', String(uid), String(process.getgid?.() ?? uid), CACHE_DIR];
   await session.exec(builder, cmd, { deadlineMs: 60_000 }).catch(() => undefined);
-}
-
-/** A fixed number of run containers; a slot whose host outlived the deadline is replaced, never reused. */
-export class SlotPool {
-  private idle: Docker.Container[] = [];
-  private live = 0;
-  private waiters: ((c: Docker.Container) => void)[] = [];
-  constructor(
-    private readonly size: number,
-    private readonly make: () => Promise<Docker.Container>,
-    private readonly drop: (c: Docker.Container) => Promise<void>,
-  ) {}
-
-  async acquire(): Promise<Docker.Container> {
-    const c = this.idle.pop();
-    if (c) return c;
-    if (this.live < this.size) {
-      this.live++;
-      try {
-        return await this.make();
-      } catch (e) {
-        this.live--;
-        throw e;
-      }
-    }
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-
-  release(c: Docker.Container): void {
-    const w = this.waiters.shift();
-    if (w) w(c);
-    else this.idle.push(c);
-  }
-
-  /** Throw a slot away (its process tree may still be alive) and put a fresh one in its place. */
-  async replace(c: Docker.Container): Promise<void> {
-    await this.drop(c);
-    this.live--;
-    const w = this.waiters.shift();
-    if (w) {
-      this.live++;
-      this.make().then(w, () => (this.live--, undefined));
-    }
-  }
 }
 
 /**

@@ -1,8 +1,7 @@
-import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunResults } from '../core/results.js';
 import { renderMarkdown } from '../core/render.js';
-import { writeAtomic } from '../edge/files.js';
+import { appendText, writeAtomic } from '../edge/files.js';
 import type { Reporter } from './reporter.js';
 
 /** matrix.md: cases × platforms, with a legend and counts; also the GitHub Actions job summary when there is one. */
@@ -10,6 +9,6 @@ export class MarkdownReporter implements Reporter {
   onEnd(results: RunResults, runDir: string): void {
     const md = renderMarkdown(results);
     writeAtomic(join(runDir, 'matrix.md'), md);
-    if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, `${md}\n`);
+    if (process.env.GITHUB_STEP_SUMMARY) appendText(process.env.GITHUB_STEP_SUMMARY, `${md}\n`);
   }
 }

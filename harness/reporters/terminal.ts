@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import logUpdate from 'log-update';
 import { chalk } from 'zx';
 import { isUnexpected, type RunResults } from '../core/results.js';
 import { renderText, TEXT_SYMBOL } from '../core/render.js';
 import { terminalField } from '../core/sanitize.js';
+import { presentIn } from '../edge/files.js';
 import type { CellResult, CellSpec, Stage, Verdict } from '../core/types.js';
 import type { Reporter, RunInfo } from './reporter.js';
 
@@ -81,7 +81,7 @@ export class TerminalReporter implements Reporter {
     if (this.live) logUpdate.clear();
     const where = terminalField(relative(process.cwd(), runDir) || runDir);
     this.out.write(`\n${renderText(results)}\n\n`);
-    const files = ['results.json', 'matrix.md', 'report.html', 'junit.xml'].filter((f) => existsSync(join(runDir, f))).map((f) => `${where}/${f}`);
+    const files = presentIn(runDir, ['results.json', 'matrix.md', 'report.html', 'junit.xml']).map((f) => `${where}/${f}`);
     this.out.write(`results: ${files.join(', ')}, logs in ${where}/logs (${(results.run.durationMs / 1000).toFixed(1)} s)\n`);
     if (results.run.interrupted) this.out.write(chalk.yellow('interrupted: the results above cover only the cells that finished\n'));
   }

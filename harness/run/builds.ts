@@ -1,13 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseReadelf, type ElfFacts } from '../core/elf.js';
 import { InfraError } from '../core/errors.js';
 import type { BuildStats } from '../core/results.js';
 import { Scheduler } from '../core/scheduler.js';
+import { hasArtifact, markWarm, readArtifactRecord, warmGroups, withCacheFile } from '../edge/artifact-cache.js';
 import { runBuildStep } from '../edge/build-step.js';
 import type { ExecResult, Session } from '../edge/sandbox.js';
-import * as plan from '../sandbox/commands.js';
+import { CACHE_DIR, OUT_ROOT } from '../sandbox/layout.js';
+import { shellLine } from '../sandbox/commands.js';
+import { RESTORE_SCRIPT } from '../sandbox/scripts.js';
+import { ELF_BEGIN, type QuotaUse, splitCpuMark, splitQuotaMark } from '../sandbox/status.js';
 import type { StepPlan } from '../sandbox/steps.js';
 import type { RunLogs } from './run-logs.js';
 
@@ -20,7 +21,7 @@ export const BUILD_DEADLINE_MS = 15 * 60_000;
  */
 export type BuildOutcome =
   | { kind: 'built'; log: string; logPath: string }
-  | { kind: 'failed'; log: string; logPath: string; quota?: plan.QuotaUse }
+  | { kind: 'failed'; log: string; logPath: string; quota?: QuotaUse }
   | { kind: 'infra'; message: string }
   | { kind: 'skipped' };
 
@@ -55,7 +56,7 @@ export class Builds {
 
   constructor(private readonly cfg: BuildsConfig) {
     this.lanes = Array.from({ length: Math.max(1, cfg.jobs) }, (_, i) => i);
-    this.marked = new Set(warmGroups(cfg.cacheDir, cfg.rebuild));
+    this.marked = new Set(cfg.rebuild ? [] : warmGroups(cfg.cacheDir));
     this.scheduler = new Scheduler(Math.max(1, cfg.jobs), this.marked);
   }
 
@@ -82,16 +83,14 @@ export class Builds {
    */
   async restore(steps: Iterable<StepPlan>, builderImage: string): Promise<void> {
     if (this.cfg.rebuild) return;
-    const entries = join(this.cfg.cacheDir, 'artifacts');
     const hits = new Map<string, StepPlan>();
-    for (const st of steps) if (!hits.has(st.key) && existsSync(join(entries, st.akey, '.ok'))) hits.set(st.key, st);
+    for (const st of steps) if (!hits.has(st.key) && hasArtifact(this.cfg.cacheDir, st.akey)) hits.set(st.key, st);
     if (!hits.size) return;
     await this.copyFromCache([...hits.values()], builderImage);
     for (const st of hits.values()) {
-      const dir = join(entries, st.akey);
-      const log = readFileSync(join(dir, '.log'), 'utf8');
-      this.elfByPath.set(st.target, parseReadelf(readFileSync(join(dir, '.elf'), 'utf8')));
-      this.cfg.logs.write(st.logRel, `$ cd ${st.workdir} && ${plan.shellLine(st.env, st.cmd)}\n${log}\n[artifact cache hit ${st.akey}]\n`);
+      const { log, elf } = readArtifactRecord(this.cfg.cacheDir, st.akey);
+      this.elfByPath.set(st.target, parseReadelf(elf));
+      this.cfg.logs.write(st.logRel, `$ cd ${st.workdir} && ${shellLine(st.env, st.cmd)}\n${log}\n[artifact cache hit ${st.akey}]\n`);
       this.stats.steps++;
       this.stats.cacheHits++;
       this.memo.set(st.key, Promise.resolve({ kind: 'built', log, logPath: st.logRel }));
@@ -99,16 +98,12 @@ export class Builds {
   }
 
   private async copyFromCache(hits: StepPlan[], builderImage: string): Promise<void> {
-    // The list goes through the cache mount too: it grows with the matrix, argv does not.
-    const list = `restore-${randomBytes(6).toString('hex')}.list`;
-    writeFileSync(join(this.cfg.cacheDir, list), hits.map((st) => `${st.akey}\t${st.out}\n`).join(''));
-    try {
+    const list = hits.map((st) => `${st.akey}\t${st.out}\n`).join('');
+    await withCacheFile(this.cfg.cacheDir, 'restore', list, async (name) => {
       const builder = await this.cfg.session.builder(builderImage);
-      const r = await this.cfg.session.exec(builder, ['/bin/sh', '-c', plan.RESTORE_SCRIPT, 'csm-restore', `${plan.CACHE_DIR}/${list}`, plan.OUT_ROOT, String(this.cfg.jobs)], { deadlineMs: 10 * 60_000 });
+      const r = await this.cfg.session.exec(builder, ['/bin/sh', '-c', RESTORE_SCRIPT, 'csm-restore', `${CACHE_DIR}/${name}`, OUT_ROOT, String(this.cfg.jobs)], { deadlineMs: 10 * 60_000 });
       if (r.exitCode !== 0) throw new InfraError(`restoring cached artifacts failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').pop() ?? ''}; rerun with --rebuild to bypass the cache`);
-    } finally {
-      rmSync(join(this.cfg.cacheDir, list), { force: true });
-    }
+    });
   }
 
   private async buildOnce(st: StepPlan, builderImage: string): Promise<BuildOutcome> {
@@ -125,7 +120,7 @@ export class Builds {
     const hit = out.includes('[cshared-matrix: artifact cache hit ');
     if (st.group && !hit && r.exitCode === 0) this.markWarm(st.group);
     this.count(st, { ms, cpuMs, hit });
-    this.cfg.logs.write(st.logRel, `$ cd ${st.workdir} && ${plan.shellLine(st.env, st.cmd)}\n${out}${r.stderr}\n[exit ${r.exitCode}, ${(ms / 1000).toFixed(2)} s${hit ? ', from the artifact cache' : ''}]\n`);
+    this.cfg.logs.write(st.logRel, `$ cd ${st.workdir} && ${shellLine(st.env, st.cmd)}\n${out}${r.stderr}\n[exit ${r.exitCode}, ${(ms / 1000).toFixed(2)} s${hit ? ', from the artifact cache' : ''}]\n`);
     if (r.exitCode === 0) return { kind: 'built', log: `${out}${r.stderr}`, logPath: st.logRel };
     return { kind: 'failed', log: `${out}${r.stderr}`, logPath: st.logRel, ...(quota?.exceeded ? { quota } : {}) };
   }
@@ -149,12 +144,12 @@ export class Builds {
   }
 
   /** The step's output without the wrapper's marks and the ELF facts it appended (they are kept by target path). */
-  private takeFacts(st: StepPlan, raw: string): { out: string; cpuMs: number; quota?: plan.QuotaUse } {
-    const { out: marked, cpuMs } = plan.splitCpuMark(raw);
-    const { out: stdout, quota } = plan.splitQuotaMark(marked);
+  private takeFacts(st: StepPlan, raw: string): { out: string; cpuMs: number; quota?: QuotaUse } {
+    const { out: marked, cpuMs } = splitCpuMark(raw);
+    const { out: stdout, quota } = splitQuotaMark(marked);
     const used = { cpuMs, ...(quota ? { quota } : {}) };
     // The marker opens a line; a silent build puts it on the very first one.
-    const m = new RegExp(`(^|\\n)${plan.ELF_BEGIN}\\n`).exec(stdout);
+    const m = new RegExp(`(^|\\n)${ELF_BEGIN}\\n`).exec(stdout);
     if (!m) return { out: stdout, ...used };
     this.elfByPath.set(st.target, parseReadelf(stdout.slice(m.index + m[0].length)));
     return { out: stdout.slice(0, m.index + m[1]!.length), ...used };
@@ -176,17 +171,6 @@ export class Builds {
   private markWarm(group: string): void {
     if (this.marked.has(group)) return;
     this.marked.add(group);
-    try {
-      writeFileSync(join(this.cfg.cacheDir, 'go-build', `${plan.WARM_MARK}${group}`), '');
-    } catch {
-      // Only scheduling depends on it: a missing mark costs one serial build next run.
-    }
+    markWarm(this.cfg.cacheDir, group);
   }
-}
-
-/** Groups an earlier run left warm in this cache directory. */
-function warmGroups(cacheDir: string, rebuild: boolean): string[] {
-  const dir = join(cacheDir, 'go-build');
-  if (rebuild || !existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.startsWith(plan.WARM_MARK)).map((f) => f.slice(plan.WARM_MARK.length));
 }

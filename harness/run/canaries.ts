@@ -5,7 +5,7 @@ import { isEmulated } from '../core/platforms.js';
 import type { Platform } from '../core/types.js';
 import { JsonCache } from '../edge/files.js';
 import { laneHome } from '../sandbox/layout.js';
-import * as plan from '../sandbox/commands.js';
+import { asLane, laneEnv } from '../sandbox/commands.js';
 import { inLanes, laneCount, type CalibrationInput } from './setup.js';
 
 /**
@@ -28,7 +28,7 @@ export async function runCanaries(a: CalibrationInput): Promise<Map<string, Cana
     // Each row alone, as a lane's user: only its own exec's output can speak for it.
     const fresh = await inLanes(missing, laneCount(a), async (p, lane) => {
       if (!p.canary) return parseCanaries('', [p]).get(p.name)!;
-      const r = await a.session.exec(builder, plan.asLane(lane, canaryArgv(p, laneHome(lane))), { env: plan.laneEnv(lane), deadlineMs: 5 * 60_000 });
+      const r = await a.session.exec(builder, asLane(lane, canaryArgv(p, laneHome(lane))), { env: laneEnv(lane), deadlineMs: 5 * 60_000 });
       return parseCanaries(r.stdout, [p]).get(p.name)!;
     });
     missing.forEach((p, i) => {

@@ -1,6 +1,8 @@
-import { explainFailure, summarizeFacts, userExports, type ElfFacts } from '../core/elf.js';
+import { summarizeFacts, userExports, type ElfFacts } from '../core/elf.js';
+import { explainFailure } from '../core/explain-failure.js';
 import type { CaseSpec, CellResult, Classification, ElfSummary, Platform } from '../core/types.js';
-import * as plan from '../sandbox/commands.js';
+import { goLibDir, hostPath, libFile } from '../sandbox/paths.js';
+import { hostKind, isCompiledHost } from '../core/host-kind.js';
 
 /** A cell's artifacts' readelf facts: its Go libraries by name, and its C host (a Python host has none). */
 export interface CellFacts {
@@ -12,10 +14,10 @@ export interface CellFacts {
 export function cellFacts(c: CaseSpec, p: Platform, go: string, lookup: (path: string) => ElfFacts | undefined): CellFacts {
   const libs = new Map<string, ElfFacts>();
   for (const l of c.libraries) {
-    const f = lookup(`${plan.goLibDir(c, l, p, go)}/${plan.libFile(l)}`);
+    const f = lookup(`${goLibDir(c, l, p, go)}/${libFile(l)}`);
     if (f) libs.set(l.name, f);
   }
-  const host = plan.isPythonHost(c) ? undefined : lookup(plan.hostPath(c, p, go));
+  const host = isCompiledHost(hostKind(c)) ? lookup(hostPath(c, p, go)) : undefined;
   return { libs, ...(host ? { host } : {}) };
 }
 

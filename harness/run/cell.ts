@@ -8,7 +8,8 @@ import type { CaseSpec, CellObservation, CellResult, CellSpec, Classification, P
 import { exportBundle } from '../edge/bundle.js';
 import type { BuiltImage } from '../edge/images.js';
 import type { Session } from '../edge/sandbox.js';
-import * as plan from '../sandbox/commands.js';
+import { artifactPaths, hostCwd } from '../sandbox/paths.js';
+import { hostEnv, runCmd } from '../sandbox/commands.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { cellLogDir, planSteps, type StepInputs, type StepPlan } from '../sandbox/steps.js';
 import type { Builds } from './builds.js';
@@ -112,14 +113,14 @@ export class CellRunner {
     return this.result(cell, c, verdict, w, repeats);
   }
 
-  private async buildAndRun(cell: CellSpec, c: CaseSpec, w: CellWork): Promise<'cut' | void> {
+  private async buildAndRun(cell: CellSpec, c: CaseSpec, w: CellWork): Promise<'cut' | undefined> {
     if (this.cfg.engine.lost) throw new InfraError(this.cfg.engine.lost);
     if ((await this.buildAll(cell, w)) === 'cut' || this.stopped) return 'cut';
     if (!w.obs.buildFailure && !w.obs.infraError) return this.runHost(cell, c, w);
   }
 
   /** The cell's steps in order; the first that fails ends the cell's building. */
-  private async buildAll(cell: CellSpec, w: CellWork): Promise<'cut' | void> {
+  private async buildAll(cell: CellSpec, w: CellWork): Promise<'cut' | undefined> {
     const image = this.imageOf(cell).build.tag;
     for (const st of this.steps(cell)) {
       if (this.stopped) return 'cut';
@@ -140,7 +141,7 @@ export class CellRunner {
   }
 
   /** The host, once per repetition; or n/a where it cannot run. */
-  private async runHost(cell: CellSpec, c: CaseSpec, w: CellWork): Promise<'cut' | void> {
+  private async runHost(cell: CellSpec, c: CaseSpec, w: CellWork): Promise<'cut' | undefined> {
     const p = cell.platform;
     if (this.cfg.rootfs && p.run.length) return void (w.obs = { notApplicable: `${p.name} runs under qemu-user, which the supplied rootfs does not provide` });
     const lang = this.cfg.lang(c, p);
@@ -152,8 +153,8 @@ export class CellRunner {
     const timeoutMs = this.cfg.timeoutMs(c, p);
     for (let i = 0; i < this.cfg.repeat; i++) {
       const logPath = join(cellLogDir(cell), i ? `run-${i + 1}.log` : 'run.log');
-      const cmd = plan.runCmd(c, p, go, timeoutMs, this.cfg.hosts.nonce, lang?.command);
-      const run = await this.cfg.hosts.run({ image: this.runImage(cell, lang).tag, cmd, env: plan.hostEnv(c, p, go, timeoutMs), workdir: plan.hostCwd(c, p, go), timeoutMs, logPath });
+      const cmd = runCmd(c, p, go, timeoutMs, this.cfg.hosts.nonce, lang?.command);
+      const run = await this.cfg.hosts.run({ image: this.runImage(cell, lang).tag, cmd, env: hostEnv(c, p, go, timeoutMs), workdir: hostCwd(c, p, go), timeoutMs, logPath });
       if (run.kind === 'skipped') return 'cut';
       w.logs[i ? `run-${i + 1}` : 'run'] = run.logPath;
       if (run.kind === 'infra') w.obs = { infraError: { stage: 'run', message: run.message } };
@@ -183,12 +184,12 @@ export class CellRunner {
         builder: await this.cfg.session.builder(img.build.tag),
         runDir: this.cfg.runDir,
         cellId: cell.id,
-        paths: plan.artifactPaths(c, p, go),
+        paths: artifactPaths(c, p, go),
         image: this.runImage(cell, lang),
         tools: img.tools,
-        env: plan.hostEnv(c, p, go, this.cfg.timeoutMs(c, p)),
-        cmd: plan.runCmd(c, p, go, this.cfg.timeoutMs(c, p), 'bundle', lang?.command),
-        cwd: plan.hostCwd(c, p, go),
+        env: hostEnv(c, p, go, this.cfg.timeoutMs(c, p)),
+        cmd: runCmd(c, p, go, this.cfg.timeoutMs(c, p), 'bundle', lang?.command),
+        cwd: hostCwd(c, p, go),
         verdict: verdict.verdict,
         failureText: verdict.failureText ?? '',
         limits: this.cfg.session.limits,

@@ -2,7 +2,8 @@ import pLimit from 'p-limit';
 import type { LineCounts } from '../core/frames.js';
 import type { ProcessEnd } from '../core/types.js';
 import type { ExecResult, Session } from '../edge/sandbox.js';
-import * as plan from '../sandbox/commands.js';
+import { shellLine } from '../sandbox/commands.js';
+import { readStatus, type Status } from '../sandbox/status.js';
 import type { RunLogs } from './run-logs.js';
 
 /** Beyond the supervisor's own deadline: the harness steps in only if the supervisor itself is stuck. */
@@ -50,7 +51,7 @@ export class HostRuns {
   }
 
   async run(h: HostRun): Promise<HostOutcome> {
-    let ran: { r: ExecResult; st: plan.Status } | undefined;
+    let ran: { r: ExecResult; st: Status } | undefined;
     try {
       ran = await this.limit(() => this.inSlot(h));
       if (!ran) return { kind: 'skipped' };
@@ -68,7 +69,7 @@ export class HostRuns {
   }
 
   /** One run in a slot of the image's pool; a slot that may hold leftovers is replaced, never reused. */
-  private async inSlot(h: HostRun): Promise<{ r: ExecResult; st: plan.Status } | undefined> {
+  private async inSlot(h: HostRun): Promise<{ r: ExecResult; st: Status } | undefined> {
     // --max-failures: a cell waiting for a slot when the limit is reached never starts.
     if (this.cfg.stopped()) return undefined;
     const pool = this.cfg.session.pool(h.image, Math.max(1, this.cfg.jobs));
@@ -78,7 +79,7 @@ export class HostRuns {
       const r = await this.cfg.session.runSupervised(slot, h.cmd, { env: h.env, workdir: h.workdir, deadlineMs: h.timeoutMs + GRACE_MS, maxOutput: MAX_OUTPUT });
       // A timed-out host may have left processes the supervisor could not see, and a
       // scratch directory it could not empty would reach the next cell.
-      const st = plan.readStatus(r.status ?? '');
+      const st = readStatus(r.status ?? '');
       healthy = !r.deadlineHit && st.end?.kind !== 'timeout' && st.clean !== false;
       return { r, st };
     } finally {
@@ -90,7 +91,7 @@ export class HostRuns {
 
 function runLog(h: HostRun, r: ExecResult, end: ProcessEnd | undefined): string {
   return [
-    `$ ${plan.shellLine(h.env, h.cmd)}`,
+    `$ ${shellLine(h.env, h.cmd)}`,
     `[${end ? JSON.stringify(end) : `no status from the supervisor (exec exit ${r.exitCode})`}]`,
     '--- stdout', r.stdout, '--- stderr', r.stderr, '',
   ].join('\n');

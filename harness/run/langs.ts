@@ -1,11 +1,12 @@
 import { toolchainNa } from '../core/toolchains.js';
 import pLimit from 'p-limit';
-import { describeLayer, hostLangOf, langProbeArgs, langStartFailure, langSupport, parseLangVersion, type HostLang, type LangSupport } from '../core/host-langs.js';
+import { hostLangOf } from '../core/host-kind.js';
+import { describeLayer, langProbeArgs, langStartFailure, langSupport, parseLangVersion, type HostLang, type LangSupport } from '../core/host-langs.js';
 import type { HostLangInfo } from '../core/results.js';
 import type { CaseSpec, CellSpec, Platform } from '../core/types.js';
 import type { BuiltImage } from '../edge/images.js';
 import type { Session } from '../edge/sandbox.js';
-import * as plan from '../sandbox/commands.js';
+import { type LangCommand, supervisedCmd } from '../sandbox/commands.js';
 import type { HostRuns } from './host-runs.js';
 
 /** A row's language, ready for its hosts: the image they run in, how they start it, how long it took to start. */
@@ -16,7 +17,7 @@ export interface LangRuntime {
    * libgo, which its library NEEDs; the gc image the language was started in has not).
    */
   image?: BuiltImage;
-  command: plan.LangCommand;
+  command: LangCommand;
   startMs: number;
 }
 
@@ -79,7 +80,7 @@ export async function probeLangs(a: {
         }
         const command = { run: s.run, cmd: s.cmd };
         const timeoutMs = 120_000;
-        const cmd = plan.supervisedCmd(timeoutMs, a.hosts.nonce, [...s.run, ...s.cmd, ...langProbeArgs(lang)]);
+        const cmd = supervisedCmd(timeoutMs, a.hosts.nonce, [...s.run, ...s.cmd, ...langProbeArgs(lang)]);
         const r = await a.hosts.run({ image: image.tag, cmd, env: [], workdir: '/tmp', timeoutMs, logPath: `logs/langs/${p.name}-${lang}.log` });
         const from = await builtFrom(a.session, s, image).catch((e: Error) => `(unknown: ${e.message})`);
         if (r.kind !== 'ran') {

@@ -12,6 +12,7 @@ import { pickToolchains } from '../core/toolchains.js';
 import { readText } from '../edge/repo.js';
 import { loadGoPackages, sortPaths } from '../edge/go-package.js';
 import { packageRules } from '../core/go-package.js';
+import { hostKind } from '../core/host-kind.js';
 
 /** What a run selects, before anything touches the engine. */
 export interface MatrixSelection {
@@ -53,7 +54,7 @@ export function loadMatrix(sel: MatrixSelection): LoadedMatrix {
   const platforms = sel.platforms.length ? pick('platform', table, (p) => p.name, sel.platforms) : defaultPlatforms(table);
   const gos = pickToolchains(readGoVersions(), sel.go, sel.toolchains, readGccgoSeries());
   // A case without a host contributes only its probes.
-  const allCells = expandMatrix(cases.filter((c) => c.host || c.probe), platforms, gos);
+  const allCells = expandMatrix(cases.filter((c) => hostKind(c) !== undefined), platforms, gos);
   if (!allCells.length) throw new UsageError('nothing to run: the selected cases have no host (add --probes to load their libraries with the generic probe)');
   if (!sel.shard) return { cases, platforms, gos, cells: allCells, allCells };
   const costs = sel.shardCosts ? costsFrom(parseRunResults(readText(sel.shardCosts), sel.shardCosts)) : undefined;

@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { axesGo, goLabel } from '../core/matrix.js';
-import { actualErrorLine, findReproduction, parseDirectoryReport, parseMarkdownReport, reportToCase, type ParsedReport, type ReportFile } from '../core/report.js';
+import { actualErrorLine, findReproduction, parseDirectoryReport, parseMarkdownReport, reportToCase, type GeneratedCase, type ParsedReport } from '../core/report.js';
 import type { RunResults } from '../core/results.js';
 import { markdownFence, markdownText, terminalField } from '../core/sanitize.js';
+import { readBugReport, writeCaseFiles } from '../edge/bug-report.js';
 import { writeAtomic } from '../edge/files.js';
 import type { RunConfig } from '../cli/options.js';
 import { runMatrix, type RunIO } from './runner.js';
@@ -27,23 +27,10 @@ export interface ReproOutcome {
 }
 
 function readReport(path: string): { name: string; report: ParsedReport } {
-  const abs = resolve(path);
-  if (!existsSync(abs)) throw new UsageError(`${path}: no such file or directory (give a bug report: a .md/.txt file with fenced code blocks, or a directory of sources)`);
-  const stem = basename(abs).replace(/\.[^.]+$/, '');
+  const stem = basename(resolve(path)).replace(/\.[^.]+$/, '');
   const name = `repro-${stem.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^[-.]+/, '') || 'report'}`.slice(0, 60);
-  if (statSync(abs).isDirectory()) {
-    const files: ReportFile[] = [];
-    const walk = (dir: string, depth: number) => {
-      for (const e of readdirSync(dir, { withFileTypes: true })) {
-        const p = join(dir, e.name);
-        if (e.isDirectory() && depth < 3 && !e.name.startsWith('.')) walk(p, depth + 1);
-        else if (e.isFile() && statSync(p).size < 1 << 20) files.push({ path: relative(abs, p), content: readFileSync(p, 'utf8') });
-      }
-    };
-    walk(abs, 0);
-    return { name, report: parseDirectoryReport(files) };
-  }
-  return { name, report: parseMarkdownReport(readFileSync(abs, 'utf8')) };
+  const given = readBugReport(path);
+  return { name, report: 'files' in given ? parseDirectoryReport(given.files) : parseMarkdownReport(given.text) };
 }
 
 /** Judge every cell of the reproduction run against the reported error. Pure over the results. */
@@ -82,7 +69,7 @@ export function renderRepro(o: ReproOutcome, runDir: string): string {
 
 export async function reproduce(path: string, opts: RunConfig, io: RunIO): Promise<{ outcome: ReproOutcome; results: RunResults; runDir: string; text: string }> {
   const { name, report } = readReport(path);
-  let gen;
+  let gen: GeneratedCase;
   try {
     gen = reportToCase(name, report);
   } catch (e) {
@@ -91,13 +78,12 @@ export async function reproduce(path: string, opts: RunConfig, io: RunIO): Promi
   // The generated case is kept beside the results, so the reproduction can be rerun or edited.
   const casesDir = join(resolve(opts.resultsDir), '.repro', `${Date.now()}-${process.pid}`);
   const caseDir = join(casesDir, gen.name);
-  for (const f of gen.files) {
-    mkdirSync(join(caseDir, f.path, '..'), { recursive: true });
-    writeFileSync(join(caseDir, f.path), f.content);
-  }
-  writeFileSync(join(caseDir, 'case.json'), `${JSON.stringify(gen.caseFile, null, 2)}\n`);
-  writeFileSync(join(caseDir, 'report.txt'), `${report.reportedErrors.join('\n')}\n`);
-  io.reporters.forEach((r) => r.onLog?.(`reproducing ${path}: Go ${report.goFiles.map((f) => f.path).join(', ')} → ${gen.output}; host: ${report.pythonHost ? 'python' : report.cHost ? 'C' : 'none (probes only)'}; case in ${relative(process.cwd(), caseDir)}`));
+  writeCaseFiles(caseDir, [
+    ...gen.files,
+    { path: 'case.json', content: `${JSON.stringify(gen.caseFile, null, 2)}\n` },
+    { path: 'report.txt', content: `${report.reportedErrors.join('\n')}\n` },
+  ]);
+  for (const r of io.reporters) r.onLog?.(`reproducing ${path}: Go ${report.goFiles.map((f) => f.path).join(', ')} → ${gen.output}; host: ${report.pythonHost ? 'python' : report.cHost ? 'C' : 'none (probes only)'}; case in ${relative(process.cwd(), caseDir)}`);
 
   const results = await runMatrix({ ...opts, caseDirs: [casesDir], cases: [], probes: true, bundles: true }, io);
   const runDir = join(resolve(opts.resultsDir), results.run.id);

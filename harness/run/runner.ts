@@ -1,10 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { FatalError } from '../core/errors.js';
+import { resolve } from 'node:path';
+import { EXIT, FatalError } from '../core/errors.js';
 import type { BuildStats, RunResults } from '../core/results.js';
 import { TaskRunner } from '../core/task-runner.js';
-import { pointLatest } from '../edge/files.js';
-import { REPO_ROOT } from '../edge/repo.js';
+import { pointLatest, pointLatestIfResults } from '../edge/files.js';
+import { harnessVersion } from '../edge/repo.js';
 import type { RunConfig } from '../cli/options.js';
 import { multiplex, type Reporter } from '../reporters/reporter.js';
 import { assembleResults } from './assemble.js';
@@ -22,8 +21,6 @@ export interface RunIO {
   signal?: AbortSignal;
 }
 
-const HARNESS_VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-
 /**
  * Run the matrix end to end: the tasks of run/tasks.ts in order (load, engine
  * and images, prepare, calibrate, restore, cells), then the reports. Throws
@@ -35,9 +32,9 @@ export async function runMatrix(cfg: RunConfig, io: RunIO): Promise<RunResults> 
   const state = newRunState(cfg, rep, newRunId(startedAt), io.signal);
   const outcome = await new TaskRunner(MATRIX_TASKS, io.signal ? { signal: io.signal } : {}).run(state);
   const interrupted = outcome.status === 'interrupted';
-  if (interrupted && !state.session) throw new FatalError('interrupted before the run started', 130);
+  if (interrupted && !state.session) throw new FatalError('interrupted before the run started', EXIT.interrupted);
   const out = assembleResults({
-    harnessVersion: HARNESS_VERSION,
+    harnessVersion: harnessVersion(),
     runId: state.runId,
     startedAt,
     finishedAt: new Date(),
@@ -77,7 +74,7 @@ export async function runMatrix(cfg: RunConfig, io: RunIO): Promise<RunResults> 
 export async function prepareImages(cfg: RunConfig, say: (line: string) => void, signal?: AbortSignal): Promise<number> {
   const state = newRunState(cfg, multiplex([{ onLog: say }]), newRunId(new Date()), signal);
   const outcome = await new TaskRunner(IMAGE_TASKS, signal ? { signal } : {}).run(state);
-  if (outcome.status === 'interrupted') throw new FatalError('interrupted while building images', 130);
+  if (outcome.status === 'interrupted') throw new FatalError('interrupted while building images', EXIT.interrupted);
   await state.toolchains.saveToCache(say);
   return state.toolchains.langErrors().length;
 }
@@ -92,7 +89,7 @@ async function report(rep: Required<Reporter>, out: RunResults, s: RunState): Pr
   try {
     await rep.onEnd(out, s.runDir);
   } catch (e) {
-    if (existsSync(join(s.runDir, 'results.json'))) pointLatest(s.cfg.resultsDir, s.runId);
+    pointLatestIfResults(s.cfg.resultsDir, s.runId);
     throw e;
   }
   pointLatest(s.cfg.resultsDir, s.runId);

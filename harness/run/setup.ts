@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseCalibration, slowdownFrom, type Slowdown } from '../core/emulation.js';
@@ -11,7 +10,8 @@ import { prepareVolume, shareGoCache } from '../edge/build-step.js';
 import { JsonCache } from '../edge/files.js';
 import type { BuiltImage } from '../edge/images.js';
 import type { Session } from '../edge/sandbox.js';
-import * as plan from '../sandbox/commands.js';
+import { asLane, laneEnv } from '../sandbox/commands.js';
+import { calibrationCmd } from '../sandbox/scripts.js';
 
 /**
  * What a run does once before its cells: the sources into the volume, the
@@ -58,7 +58,7 @@ export function rowToolsCommand(rows: readonly Platform[], lane: number, gcc?: s
   const gccgos = gcc ? [...new Set(rows.flatMap((p) => { const g = gccgoOf(p, gcc); return 'command' in g ? [g.command] : []; }))] : [];
   const runner = rows.find((p) => p.run[0]?.startsWith('qemu-'))?.run[0];
   const pairs = [...ccs.map((c) => ['cc', c]), ...(runner ? [['qemu', runner]] : []), ...gccgos.map((g) => ['gccgo', g])];
-  return plan.asLane(lane, ['/bin/sh', '-c', ROW_TOOLS_SCRIPT, 'csm-row-tools', ...pairs.flat()]);
+  return asLane(lane, ['/bin/sh', '-c', ROW_TOOLS_SCRIPT, 'csm-row-tools', ...pairs.flat()]);
 }
 
 /** What the rows' own commands may report: their lines cannot stand for the harness's (go, gcc, glibc, musl, deb). */
@@ -94,7 +94,7 @@ export class Preparer {
     await this.uploaded;
     await shareGoCache(this.session, builder, img.id);
     const t = await this.session.exec(builder, toolsCommand(this.rows), { deadlineMs: 60_000 });
-    const r = await this.session.exec(builder, rowToolsCommand(this.rows, 0, gcc), { env: plan.laneEnv(0), deadlineMs: 60_000 });
+    const r = await this.session.exec(builder, rowToolsCommand(this.rows, 0, gcc), { env: laneEnv(0), deadlineMs: 60_000 });
     const rowTools = Object.entries(parseTools(r.stdout)).filter(([k]) => rowToolKey(k));
     return { go, tag: img.tag, id: img.id, tools: { ...parseTools(t.stdout), ...Object.fromEntries(rowTools) } };
   }
@@ -130,7 +130,7 @@ export async function calibrate(a: CalibrationInput): Promise<Map<string, Slowdo
     const builder = await a.session.builder(a.img.tag);
     // Each row alone, as a lane's user: its output, and so its measurement, is its own.
     const timesOf = async (lane: number, p?: Platform) => {
-      const r = await a.session.exec(builder, plan.calibrationCmd(lane, p), { env: plan.laneEnv(lane), deadlineMs: 5 * 60_000 });
+      const r = await a.session.exec(builder, calibrationCmd(lane, p), { env: laneEnv(lane), deadlineMs: 5 * 60_000 });
       return parseCalibration(r.stdout).get(p?.name ?? 'native') ?? [];
     };
     // The native reference runs alone, before the rows compete for the cores.

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { CanaryResult } from '../core/canary.js';
@@ -9,24 +8,27 @@ import { FailureTracker } from '../core/failure-tracker.js';
 import type { ImageInfo } from '../core/results.js';
 import type { Task } from '../core/task-runner.js';
 import type { CaseSpec, CellResult, Platform } from '../core/types.js';
+import { makeArtifactDir } from '../edge/artifact-cache.js';
+import { makeRunDir } from '../edge/files.js';
 import { programsHash } from '../edge/programs.js';
 import { ensureEngine } from '../edge/engine.js';
-import { ensureRootfsImage, pruneToolchainImages, type BuiltImage } from '../edge/images.js';
+import { currentToolchainTags, ensureRootfsImage, pruneImages, type BuiltImage } from '../edge/images.js';
+import { currentLangTags } from '../edge/lang-images.js';
 import { DEFAULT_LIMITS, IMAGE_CACHE_RUN, removeOwn, Session, sweepStale } from '../edge/sandbox.js';
 import type { RunConfig } from '../cli/options.js';
-import * as plan from '../sandbox/commands.js';
+import { hostTimeoutMs } from '../sandbox/commands.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { Builds } from './builds.js';
 import { runCanaries } from './canaries.js';
 import { CellRunner, type ImageOfRun } from './cell.js';
-import { hostLangOf, langSupport, layersOf } from '../core/host-langs.js';
+import { langSupport, layersOf } from '../core/host-langs.js';
+import { hostLangOf } from '../core/host-kind.js';
 import type { HostLangInfo } from '../core/results.js';
 import { langKey, langPairs, probeLangs, type LangOutcome } from './langs.js';
 import { EngineWatch } from './engine-watch.js';
 import { HostRuns } from './host-runs.js';
 import { RunImages } from './images.js';
 import { loadMatrix, type LoadedMatrix } from './load.js';
-import { makeRunDir } from './run-dir.js';
 import { RunLogs } from './run-logs.js';
 import { calibrate, Preparer } from './setup.js';
 
@@ -100,7 +102,7 @@ const engine: Task<RunState> = {
     const docker = (s.docker = await ensureEngine(say, { address: s.cfg.engine }));
     const swept = await sweepStale(docker);
     if (swept) say(`removed ${swept} containers/volumes left by earlier runs that died`);
-    if (s.cfg.pruneImages) await pruneToolchainImages(docker, say);
+    if (s.cfg.pruneImages) await pruneImages(docker, [...currentToolchainTags(), ...currentLangTags()], say);
     const matrix = need(s.matrix, 'the matrix');
     // Only the layers of the rows whose cells have a Python or Java host, and none in a user's rootfs.
     const layers = s.cfg.rootfs ? [] : layersOf(langPairs(matrix.cells, new Map(matrix.cases.map((c) => [c.name, c])))).values();
@@ -117,7 +119,7 @@ const engine: Task<RunState> = {
 const prepare: Task<RunState> = {
   name: 'prepare',
   run: async (s) => {
-    mkdirSync(join(s.cfg.cacheDir, 'artifacts'), { recursive: true });
+    makeArtifactDir(s.cfg.cacheDir);
     const session = (s.session = new Session(need(s.docker, 'the engine'), s.runId, { ...DEFAULT_LIMITS, buildQuotaMiB: s.cfg.buildQuotaMiB ?? DEFAULT_LIMITS.buildQuotaMiB }, s.cfg.cacheDir, s.cfg.jobs));
     await session.open();
     const matrix = need(s.matrix, 'the matrix');
@@ -173,7 +175,7 @@ function cellRunnerFor(s: RunState, session: Session, cases: CaseSpec[], images:
     failures: s.failures,
     engine: new EngineWatch(() => session.engineLost(), (l) => s.rep.onLog(l)),
     rep: s.rep,
-    timeoutMs: (c: CaseSpec, p: Platform) => plan.hostTimeoutMs(c, p, s.cfg.timeout, timeoutScale(p, s.slowdowns.get(p.name))) + langStartAllowance(s, c, p),
+    timeoutMs: (c: CaseSpec, p: Platform) => hostTimeoutMs(c, p, s.cfg.timeout, timeoutScale(p, s.slowdowns.get(p.name))) + langStartAllowance(s, c, p),
     lang: (c: CaseSpec, p: Platform) => langOf(s, c, p),
     repeat: s.cfg.repeat,
     rootfs: !!s.rootfs,

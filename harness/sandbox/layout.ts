@@ -2,8 +2,8 @@
  * The sandbox's layout, defined once: where the run volume, the harness's own
  * files, the outputs, the cache and the scratch space live inside every
  * container, and who runs as whom with which capabilities. The container policy
- * (edge/container-policy.ts), the commands (plan.ts), the bundles and the
- * reports all take them from here.
+ * (edge/container-policy.ts), the paths, commands and scripts beside this file,
+ * the bundles and the reports all take them from here.
  */
 
 /** The run volume, mounted at /work in every container: the sources, the harness's helpers, the outputs. */

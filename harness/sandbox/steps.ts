@@ -3,7 +3,10 @@ import { artifactKey } from '../core/cache.js';
 import type { CaseSpec, CellSpec } from '../core/types.js';
 import { goLabel } from '../core/matrix.js';
 import { gccgoOf, toolchainNa } from '../core/toolchains.js';
-import * as plan from './commands.js';
+import { CACHE_DIR } from './layout.js';
+import { cLibDir, goCacheRel, goLibDir, goLibKey, hostDir, hostPath, javaDir, javaMainClass, libFile, libFileName, srcDir, stdGroup } from './paths.js';
+import { cLibCmd, goBuildCmd, goLibEnv, hostCompileCmd, javaCompileCmd } from './commands.js';
+import { hostKind, isCompiledHost } from '../core/host-kind.js';
 
 /** One build step of a cell: a Go library, a C library or the host. */
 export interface StepPlan {
@@ -56,8 +59,9 @@ export function planSteps(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Step
   const libKeys = goLibrarySteps(cell, c, inputs).map(add);
   const cKeys = cLibrarySteps(cell, c, inputs).map(add);
   // A host embeds its libraries' paths and types: it is rebuilt when they are.
-  if (plan.isJavaHost(c)) add(javaStep(cell, c, inputs));
-  else if (!plan.isPythonHost(c)) add({ ...hostStep(cell, c, inputs), deps: [...libKeys, ...cKeys] });
+  const kind = hostKind(c);
+  if (kind === 'java') add(javaStep(cell, c, inputs));
+  else if (isCompiledHost(kind)) add({ ...hostStep(cell, c, inputs), deps: [...libKeys, ...cKeys] });
   return steps;
 }
 
@@ -72,25 +76,25 @@ function gccgoCommand(p: CellSpec['platform'], go: CellSpec['go']): string | und
 function goLibrarySteps(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Unkeyed[] {
   const { platform: p } = cell;
   const go = cell.go.version;
-  const goCache = `${plan.CACHE_DIR}/${plan.goCacheRel(inputs.imageId)}`;
+  const goCache = `${CACHE_DIR}/${goCacheRel(inputs.imageId)}`;
   const gccgo = gccgoCommand(p, cell.go);
   return c.libraries.map((lib) => {
-    const out = plan.goLibDir(c, lib, p, go);
-    const key = plan.goLibKey(c, lib, p, go);
+    const out = goLibDir(c, lib, p, go);
+    const key = goLibKey(c, lib, p, go);
     return {
       stage: 'build',
       key,
       logRel: join('logs', 'builds', `${key}.log`),
-      cmd: plan.goBuildCmd(c, lib, out, gccgo),
+      cmd: goBuildCmd(c, lib, out, gccgo),
       // A library a JVM loads includes <jni.h>: the toolchain's JDK headers are on its include path.
-      env: [...plan.goLibEnv(c, lib, p, goCache), ...(gccgo ? [`GCCGO=${gccgo}`] : [])],
+      env: [...goLibEnv(c, lib, p, goCache), ...(gccgo ? [`GCCGO=${gccgo}`] : [])],
       out,
-      target: `${out}/${plan.libFile(lib)}`,
-      workdir: `${plan.srcDir(c)}/${lib.dir}`,
+      target: `${out}/${libFile(lib)}`,
+      workdir: `${srcDir(c)}/${lib.dir}`,
       sources: [c.libraryHashes[lib.name]!],
-      what: plan.libFile(lib),
+      what: libFile(lib),
       logName: `build-${lib.name}`,
-      group: plan.stdGroup(inputs.imageId, p),
+      group: stdGroup(inputs.imageId, p),
     };
   });
 }
@@ -99,18 +103,18 @@ function cLibrarySteps(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Unkeyed
   const { platform: p } = cell;
   const go = cell.go.version;
   return (c.cLibraries ?? []).map((cl) => {
-    const out = plan.cLibDir(c, cl.name, p, go);
+    const out = cLibDir(c, cl.name, p, go);
     return {
       stage: 'host-compile',
       key: `clib:${go}/${p.name}/${c.name}/${cl.name}`,
       logRel: join(cellLogDir(cell), `compile-lib${cl.name}.log`),
-      cmd: plan.cLibCmd(p, cl.sources, cl.cflags ?? [], out, cl.name),
+      cmd: cLibCmd(p, cl.sources, cl.cflags ?? [], out, cl.name),
       env: [],
       out,
-      target: `${out}/lib${cl.name}.so`,
-      workdir: plan.srcDir(c),
+      target: `${out}/${libFileName(cl.name)}`,
+      workdir: srcDir(c),
       sources: [c.sourceHash, inputs.programsHash],
-      what: `lib${cl.name}.so`,
+      what: libFileName(cl.name),
       logName: `compile-${cl.name}`,
     };
   });
@@ -123,11 +127,11 @@ function javaStep(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Unkeyed {
     stage: 'host-compile',
     key: `java:${go}/${c.name}`,
     logRel: join('logs', 'builds', `java-${goLabel(go)}-${c.name}.log`),
-    cmd: plan.javaCompileCmd(c, go),
+    cmd: javaCompileCmd(c, go),
     env: [],
-    out: plan.javaDir(c, go),
-    target: `${plan.javaDir(c, go)}/${plan.javaMainClass(c)}.class`,
-    workdir: plan.srcDir(c),
+    out: javaDir(c, go),
+    target: `${javaDir(c, go)}/${javaMainClass(c)}.class`,
+    workdir: srcDir(c),
     sources: [c.sourceHash, inputs.programsHash],
     what: 'the Java host',
     logName: 'compile',
@@ -141,11 +145,11 @@ function hostStep(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Unkeyed {
     stage: 'host-compile',
     key: `host:${go}/${p.name}/${c.name}`,
     logRel: join(cellLogDir(cell), 'compile.log'),
-    cmd: plan.hostCompileCmd(c, p, go),
+    cmd: hostCompileCmd(c, p, go),
     env: [],
-    out: plan.hostDir(c, p, go),
-    target: plan.hostPath(c, p, go),
-    workdir: plan.srcDir(c),
+    out: hostDir(c, p, go),
+    target: hostPath(c, p, go),
+    workdir: srcDir(c),
     sources: [c.sourceHash, inputs.programsHash],
     what: 'the host',
     logName: 'compile',

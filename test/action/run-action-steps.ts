@@ -26,7 +26,7 @@
 // As a command: tsx test/action/run-action-steps.ts --action DIR --workspace DIR
 //   --state DIR [--input name=value …] [--run-id N]
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, type Stats, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -221,7 +221,7 @@ function walk(dir: string, ancestry: readonly string[] = []): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
-    let st;
+    let st: Stats;
     try {
       st = statSync(p);
     } catch {

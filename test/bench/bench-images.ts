@@ -5,40 +5,48 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { createInterface } from 'node:readline';
 import { $ } from 'zx';
 import { REPO_ROOT } from '../../harness/edge/repo.js';
 import { writeAtomic } from '../../harness/edge/files.js';
+import { readRun } from '../../harness/edge/runs.js';
+import type { RunResults } from '../../harness/core/results.js';
 
 interface Timed {
   name: string;
-  /** Seconds from the command's start to its first cell verdict line. */
+  /** Seconds from the command's start until its first cell was judged (firstCellSeconds). */
   firstCellS: number;
+  /** Seconds the run spent on its images (its engine+images phase): built, or loaded from the image cache. */
+  imagesS: number;
   wallS: number;
   exitCode: number | null;
-  /** The harness's own "image cache: …" and "… ready in N s" lines, with their times. */
-  imageLines: string[];
+  /** The images the run used, as its results.json records them. */
+  images: string[];
 }
 
-const VERDICT_LINE = /^(✓ pass|○ xfail|✗ fail|! xpass)\s/;
-const IMAGE_LINE = /image cache:|ready in \d+ s/;
+/**
+ * Seconds from spawning the command until its first cell was judged, from its
+ * results.json: the harness's start, its phases before the cells, and the
+ * quickest cell (cells start together). Pure.
+ */
+export function firstCellSeconds(r: RunResults, spawnedAtMs: number): number {
+  const phases = Object.entries(r.run.phases ?? {});
+  const cells = phases.findIndex(([name]) => name === 'cells');
+  const before = (cells < 0 ? phases : phases.slice(0, cells)).reduce((sum, [, ms]) => sum + ms, 0);
+  const quickest = r.cells.length ? Math.min(...r.cells.map((c) => c.durationMs)) : NaN;
+  return (Date.parse(r.run.startedAt) - spawnedAtMs + before + quickest) / 1000;
+}
 
-/** Run the installed command, timestamping its lines: the first verdict line is when a user first sees an answer. */
-function timed(name: string, cwd: string, args: string[]): Promise<Timed> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const child = spawn('npx', ['cshared-matrix', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
-    let firstCellS = NaN;
-    const imageLines: string[] = [];
-    const since = () => (Date.now() - t0) / 1000;
-    for (const s of [child.stdout, child.stderr])
-      createInterface({ input: s }).on('line', (l) => {
-        if (Number.isNaN(firstCellS) && VERDICT_LINE.test(l)) firstCellS = since();
-        if (IMAGE_LINE.test(l)) imageLines.push(`[${since().toFixed(1)} s] ${l.trim()}`);
-      });
+/** Run the installed command as a user's CI does, then read what it recorded: its results.json, not its terminal output. */
+async function timed(name: string, cwd: string, args: string[], resultsDir: string): Promise<Timed> {
+  const t0 = Date.now();
+  const exitCode = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn('npx', ['cshared-matrix', ...args, '--results', resultsDir], { cwd, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, CI: '1' } });
     child.on('error', reject);
-    child.on('exit', (exitCode) => resolve({ name, firstCellS, wallS: since(), exitCode, imageLines }));
+    child.on('exit', resolve);
   });
+  const wallS = (Date.now() - t0) / 1000;
+  const { results } = readRun(resultsDir, { root: true });
+  return { name, firstCellS: firstCellSeconds(results, t0), imagesS: (results.run.phases?.['engine+images'] ?? NaN) / 1000, wallS, exitCode, images: results.images.map((i) => i.tag) };
 }
 
 async function removeEveryImage(say: (l: string) => void): Promise<void> {
@@ -68,26 +76,27 @@ export async function benchImages(stamp: string, say: (l: string) => void): Prom
   try {
     const proj = await scratchProject(work);
     const images = join(work, 'image-cache');
-    const one = (tag: string, extra: string[] = []) => ['./lib', '--platform', 'amd64-glibc', '--reporter', 'terminal', '--cache', join(work, `cache-${tag}`), '--results', join(work, `results-${tag}`), ...extra];
+    const run = (name: string, tag: string, extra: string[] = []) =>
+      timed(name, proj, ['./lib', '--platform', 'amd64-glibc', '--reporter', 'json', '--cache', join(work, `cache-${tag}`), ...extra], join(work, `results-${tag}`));
     await removeEveryImage(say);
     say('cold: no image, no image cache: the images are built…');
-    const cold = await timed('cold rebuild (mmdebstrap base, Go layer)', proj, one('cold'));
+    const cold = await run('cold rebuild (mmdebstrap base, Go layer)', 'cold');
     say('filling the image cache from the images the cold run built…');
-    const fill = await timed('save to --image-cache (after the run)', proj, one('fill', ['--image-cache', images]));
+    const fill = await run('save to --image-cache (after the run)', 'fill', ['--image-cache', images]);
     await removeEveryImage(say);
     say('warm image cache: no image, its tarball in the cache…');
-    const warm = await timed('warm --image-cache (load)', proj, one('warm', ['--image-cache', images]));
+    const warm = await run('warm --image-cache (load)', 'warm', ['--image-cache', images]);
     const runs = [cold, fill, warm];
     const bad = runs.find((r) => r.exitCode !== 0);
     if (bad) throw new Error(`${bad.name}: the harness exited ${bad.exitCode}`);
     const table = [
-      '| run | first cell | wall |',
-      '|---|---|---|',
-      ...runs.map((r) => `| ${r.name} | ${r.firstCellS.toFixed(1)} s | ${r.wallS.toFixed(1)} s |`),
+      '| run | images | first cell | wall |',
+      '|---|---|---|---|',
+      ...runs.map((r) => `| ${r.name} | ${r.imagesS.toFixed(1)} s | ${r.firstCellS.toFixed(1)} s | ${r.wallS.toFixed(1)} s |`),
       '',
       `cold rebuild / warm image cache, time to the first cell: ${(cold.firstCellS / warm.firstCellS).toFixed(1)}×`,
     ].join('\n');
-    process.stdout.write(`\n${table}\n\n${runs.flatMap((r) => [`${r.name}:`, ...r.imageLines.map((l) => `  ${l}`)]).join('\n')}\n`);
+    process.stdout.write(`\n${table}\n\n${runs.map((r) => `${r.name}: ${r.images.join(', ')}`).join('\n')}\n`);
     const out = join(REPO_ROOT, 'results', `bench-images-${stamp}.json`);
     writeAtomic(out, `${JSON.stringify({ stamp, runs, ratio: cold.firstCellS / warm.firstCellS, table }, null, 2)}\n`);
     process.stdout.write(`written: ${relative(process.cwd(), out)}\n`);

@@ -1,7 +1,10 @@
 import { join } from 'node:path';
 import { PROGRAMS_DIR, programFiles } from '../../harness/edge/programs.js';
 import type { CaseSpec, Platform } from '../../harness/core/types.js';
-import * as plan from '../../harness/sandbox/commands.js';
+import { CSM_DIR, RUN_CAPS, SUPERVISOR } from '../../harness/sandbox/layout.js';
+import { cLibDir, goLibDir, hostCwd, hostDir, srcDir } from '../../harness/sandbox/paths.js';
+import { buildEnv, cLibCmd, goBuildCmd, hostCompileCmd, hostEnv, hostTimeoutMs, runCmd, shellLine } from '../../harness/sandbox/commands.js';
+import { hostKind, isCompiledHost } from '../../harness/core/host-kind.js';
 
 /**
  * The baseline the benchmark beats: what a person writes without a harness. A
@@ -10,7 +13,7 @@ import * as plan from '../../harness/sandbox/commands.js';
  * cache every time. Same commands, same sandbox flags, same cells.
  */
 export function naiveScript(cases: readonly CaseSpec[], platforms: readonly Platform[], go: string, imageId: string, workDir: string): string {
-  const q = (args: string[]) => plan.shellLine([], args);
+  const q = (args: string[]) => shellLine([], args);
   const mk = (out: string, cmd: string[]) => ['sh', '-c', 'mkdir -p "$0" && exec "$@"', out, ...cmd];
   const run = (flags: string[], cmd: string[]) => `docker run --rm --network none --cap-drop ALL ${flags.join(' ')} "$IMAGE" ${q(cmd)}`;
   const lines = [
@@ -22,27 +25,28 @@ export function naiveScript(cases: readonly CaseSpec[], platforms: readonly Plat
     'rm -rf "$W" && mkdir -p "$W/src" "$W/csm"',
     `cp ${q(programFiles().map((f) => join(PROGRAMS_DIR, f)))} "$W/csm/"`,
     ...cases.map((c) => `cp -r ${q([c.dir])} "$W/src/${c.name}"`),
-    run(['-v "$W:/work"'], ['gcc', '-O2', '-static', '-o', plan.SUPERVISOR, `${plan.CSM_DIR}/csm-run.c`]),
+    run(['-v "$W:/work"'], ['gcc', '-O2', '-static', '-o', SUPERVISOR, `${CSM_DIR}/csm-run.c`]),
     'cells=0',
   ];
   for (const c of cases) {
-    if (!c.host) continue;
+    const kind = hostKind(c);
+    if (!kind) continue;
     for (const p of platforms) {
       // The baseline runs C hosts and the toolchain image's own Python only: no language layers, no JVM.
-      if ((c.host.python && !p.python) || c.host.java) continue;
+      if ((kind === 'python' && !p.python) || kind === 'java') continue;
       lines.push(`# ${c.name} on ${p.name}`);
       for (const lib of c.libraries) {
-        const out = plan.goLibDir(c, lib, p, go);
-        lines.push(run(['-v "$W:/work"', `-w ${plan.srcDir(c)}/${lib.dir}`, ...plan.buildEnv(p, '/tmp/gocache').map((e) => `-e ${q([e])}`)], mk(out, plan.goBuildCmd(c, lib, out))));
+        const out = goLibDir(c, lib, p, go);
+        lines.push(run(['-v "$W:/work"', `-w ${srcDir(c)}/${lib.dir}`, ...buildEnv(p, '/tmp/gocache').map((e) => `-e ${q([e])}`)], mk(out, goBuildCmd(c, lib, out))));
       }
       for (const cl of c.cLibraries ?? []) {
-        const out = plan.cLibDir(c, cl.name, p, go);
-        lines.push(run(['-v "$W:/work"', `-w ${plan.srcDir(c)}`], mk(out, plan.cLibCmd(p, cl.sources, cl.cflags ?? [], out, cl.name))));
+        const out = cLibDir(c, cl.name, p, go);
+        lines.push(run(['-v "$W:/work"', `-w ${srcDir(c)}`], mk(out, cLibCmd(p, cl.sources, cl.cflags ?? [], out, cl.name))));
       }
-      if (!c.host.python) lines.push(run(['-v "$W:/work"', `-w ${plan.srcDir(c)}`], mk(plan.hostDir(c, p, go), plan.hostCompileCmd(c, p, go))));
-      const timeout = plan.hostTimeoutMs(c, p);
+      if (isCompiledHost(kind)) lines.push(run(['-v "$W:/work"', `-w ${srcDir(c)}`], mk(hostDir(c, p, go), hostCompileCmd(c, p, go))));
+      const timeout = hostTimeoutMs(c, p);
       lines.push(
-        `${run(['-v "$W:/work:ro"', '--user 0:0', ...plan.RUN_CAPS.map((c) => `--cap-add ${c}`), `-w ${plan.hostCwd(c, p, go)}`, ...plan.hostEnv(c, p, go, timeout).map((e) => `-e ${q([e])}`)], plan.runCmd(c, p, go, timeout, 'naive'))} >/dev/null 2>&1`,
+        `${run(['-v "$W:/work:ro"', '--user 0:0', ...RUN_CAPS.map((c) => `--cap-add ${c}`), `-w ${hostCwd(c, p, go)}`, ...hostEnv(c, p, go, timeout).map((e) => `-e ${q([e])}`)], runCmd(c, p, go, timeout, 'naive'))} >/dev/null 2>&1`,
         'cells=$((cells+1))',
       );
     }

@@ -124,7 +124,9 @@ function runStep(id: 'run' | 'last', env: Record<string, string>, dockerInfo = 0
   const dir = mkdtempSync(join(work, 'step-'));
   mkdirSync(join(dir, 'bin'));
   // One line per call: its name, its arguments, \x1f between them; node adds whether GITHUB_STEP_SUMMARY reached it.
-  for (const [name, extra] of [['sudo', ''], ['node', '"summary=${GITHUB_STEP_SUMMARY-unset}"']] as const) {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: bash expands it, in the stub script
+  const summaryArg = '"summary=${GITHUB_STEP_SUMMARY-unset}"';
+  for (const [name, extra] of [['sudo', ''], ['node', summaryArg]] as const) {
     writeFileSync(join(dir, 'bin', name), `#!/bin/bash\n(IFS=$'\\x1f'; echo "${name}"$'\\x1f'"$*"$'\\x1f'${extra || '""'}) >> "${dir}/calls"\nexit 1\n`);
     chmodSync(join(dir, 'bin', name), 0o755);
   }

@@ -57,6 +57,7 @@ async function standIn(): Promise<number> {
 
 /** What dpkg says is installed, one `package:arch version` a line. */
 const packages = async (image: string): Promise<Map<string, string>> => {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format fields
   const r = await $({ quiet: true })`docker run --rm --network none ${image} dpkg-query -W -f ${'${binary:Package} ${Version}\\n'}`;
   return new Map(r.stdout.trim().split('\n').map((l) => l.split(' ') as [string, string]));
 };

@@ -158,7 +158,7 @@ t.test('a host-language bomb: refused while it streams into a container of the b
   const spy = counting(docker);
   const before = varTmpEntries();
   const seen = new Set<string>();
-  const watch = setInterval(() => varTmpEntries().forEach((f) => seen.add(f)), 50);
+  const watch = setInterval(() => varTmpEntries().forEach((f) => void seen.add(f)), 50);
   const lines: string[] = [];
   const image = await cache.restoreDir(langTag, (f) => restoreLangImage(spy.docker, base, layer, f, (l) => lines.push(l)), (l) => lines.push(l));
   clearInterval(watch);

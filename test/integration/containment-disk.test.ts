@@ -13,7 +13,8 @@ import { ensureEngine } from '../../harness/edge/engine.js';
 import { DEFAULT_LIMITS, leftovers, Session } from '../../harness/edge/sandbox.js';
 import { prepareVolume, runBuildStep, shareGoCache } from '../../harness/edge/build-step.js';
 import { loadCase } from '../../harness/edge/case-files.js';
-import { goCacheRel, splitCpuMark, splitQuotaMark, warmMarkPrefix } from '../../harness/sandbox/commands.js';
+import { goCacheRel, warmMarkPrefix } from '../../harness/sandbox/paths.js';
+import { splitCpuMark, splitQuotaMark } from '../../harness/sandbox/status.js';
 import { matrixRunner, NEWEST_GO, ROOT } from '../support/cli-run.js';
 
 const attacks = join(ROOT, 'test', 'fixtures', 'attacks');

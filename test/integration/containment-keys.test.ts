@@ -22,10 +22,6 @@ const docker = await ensureEngine((l) => t.comment(l));
 const go = NEWEST_GO;
 const id = (name: string) => `${name}/amd64-glibc/go${go}`;
 const fresh = (name: string) => mkdtempSync(join(scratch, `${name}-`));
-const readResults = (dir: string): RunResults | undefined => {
-  const file = join(dir, 'latest', 'results.json');
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RunResults) : undefined;
-};
 
 async function matrix(resultsDir: string, ...args: string[]) {
   const t0 = Date.now();

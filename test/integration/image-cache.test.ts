@@ -101,3 +101,33 @@ t.test('a host-language layer is kept as its directory alone and restored onto t
     await c.remove({ force: true });
   }
 });
+
+t.test('--prune-images removes a superseded host-language image, through the engine, and keeps the current one', async (t) => {
+  const { pruneImages, currentToolchainTags } = await import('../../harness/edge/images.js');
+  const { currentLangTags } = await import('../../harness/edge/lang-images.js');
+  const id = (await imageId(docker, tag))!;
+  // Two more names of the one-file image, in the host-language repository: pruning a name leaves the image to its others.
+  const stamp = Date.now().toString(16).padStart(16, '0').slice(-16);
+  const [old, current] = [`cshared-matrix-lang:facts-python-${stamp}`, `cshared-matrix-lang:facts-java-${stamp}`];
+  for (const name of [old, current]) {
+    const [repo, version] = name.split(':') as [string, string];
+    await docker.getImage(tag).tag({ repo, tag: version });
+  }
+  t.teardown(async () => {
+    for (const name of [old, current]) await docker.getImage(name).remove().catch(() => undefined);
+  });
+  // The engine is shared: prune is shown our two names alone, so it can remove nobody else's image.
+  const ours = new Set([old, current]);
+  const scoped = Object.assign(Object.create(docker) as typeof docker, {
+    listImages: async () => (await docker.listImages()).map((i) => ({ ...i, RepoTags: (i.RepoTags ?? []).filter((x) => ours.has(x)) })).filter((i) => i.RepoTags.length),
+  });
+  const real = [...currentToolchainTags(), ...currentLangTags()];
+  const realBefore = (await Promise.all(real.map(async (x) => ((await imageId(docker, x)) ? x : undefined)))).filter((x) => x);
+  const lines: string[] = [];
+  t.same(await pruneImages(scoped, [...real, current], (l) => lines.push(l)), [old]);
+  t.same(lines, [`removed 1 superseded image: ${old}`]);
+  t.notOk(await imageId(docker, old), 'the superseded name is gone');
+  t.equal(await imageId(docker, current), id, 'the current one stays');
+  t.equal(await imageId(docker, tag), id, 'and so does the image under it');
+  for (const x of realBefore) t.ok(await imageId(docker, x!), `${x}: still there`);
+});

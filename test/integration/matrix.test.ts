@@ -312,7 +312,7 @@ async function interrupted(times: number) {
   const sent = Date.now();
   for (let i = 0; i < times; i++) {
     if (i) await new Promise((r) => setTimeout(r, 150));
-    await $({ nothrow: true })`pkill -INT -f ${'harness/cli/main.ts --results ' + resultsDir}`;
+    await $({ nothrow: true })`pkill -INT -f ${`harness/cli/main.ts --results ${resultsDir}`}`;
   }
   const r = await p;
   const ms = Date.now() - sent;

@@ -6,7 +6,7 @@ import { CONFIG_FILE, configInputs, findConfig, parseConfig, withFlags, type Pro
 import { EXIT, UsageError } from '../../harness/core/errors.js';
 import { parseRunResults } from '../../harness/core/merge.js';
 import { parsePlatformRows } from '../../harness/core/platforms.js';
-import { parseCaseFile, validateAgainst } from '../../harness/edge/case-files.js';
+import { parseCaseFile } from '../../harness/edge/case-files.js';
 import { configSchemaCheck, CONFIG_SCHEMA_PATH, readProjectConfig } from '../../harness/edge/config-file.js';
 import { validateRow } from '../../harness/edge/platform-rows.js';
 import { REPO_ROOT } from '../../harness/edge/repo.js';

@@ -1,8 +1,8 @@
 import t from 'tap';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InfraError } from '../../harness/core/errors.js';
-import { JsonCache, pointLatest, writeAtomic } from '../../harness/edge/files.js';
+import { appendText, JsonCache, makeDir, pointLatest, pointLatestIfResults, presentIn, writeAtomic } from '../../harness/edge/files.js';
 import { tempDir } from '../support/helpers.js';
 
 t.test('writeAtomic writes the content and leaves no temp file', async (t) => {
@@ -79,4 +79,30 @@ t.test('JsonCache: missing or broken files are empty, fresh ignores the file, sa
   const ro = new JsonCache<number>(join(dir, 'good.json', 'x.json'));
   ro.entries.b = 2;
   t.doesNotThrow(() => ro.save(), 'a write that fails is dropped, never an error');
+});
+
+t.test('pointLatestIfResults moves latest only to a run whose results.json exists', async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(join(dir, 'run-a'));
+  pointLatestIfResults(dir, 'run-a');
+  t.notOk(readdirSync(dir).includes('latest'), 'no results.json: latest not made');
+  writeFileSync(join(dir, 'run-a', 'results.json'), '{}');
+  pointLatestIfResults(dir, 'run-a');
+  t.equal(readlinkSync(join(dir, 'latest')), 'run-a');
+  mkdirSync(join(dir, 'run-b'));
+  pointLatestIfResults(dir, 'run-b');
+  t.equal(readlinkSync(join(dir, 'latest')), 'run-a', 'left where it was');
+});
+
+t.test('presentIn, appendText, makeDir', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'matrix.md'), '');
+  writeFileSync(join(dir, 'results.json'), '');
+  t.same(presentIn(dir, ['results.json', 'report.html', 'matrix.md']), ['results.json', 'matrix.md'], 'in the order given');
+  appendText(join(dir, 'summary'), 'one\n');
+  appendText(join(dir, 'summary'), 'two\n');
+  t.equal(readFileSync(join(dir, 'summary'), 'utf8'), 'one\ntwo\n');
+  const made = makeDir(join(dir, 'a', 'b'));
+  t.ok(lstatSync(made).isDirectory());
+  t.equal(made, join(realpathSync(dir), 'a', 'b'), 'its real path');
 });

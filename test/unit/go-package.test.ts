@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { goModRequirements } from '../../harness/core/go-mod.js';
 import { exportsOf, goPackageProblems, libraryName, packageCase, packageCaseName, packageRules, skippedInPackage, type GoPackageFacts } from '../../harness/core/go-package.js';
 import { probeCases } from '../../harness/core/probes.js';
-import { UsageError } from '../../harness/core/errors.js';
+import type { UsageError } from '../../harness/core/errors.js';
 import { loadGoPackages, sortPaths } from '../../harness/edge/go-package.js';
 import { IE_TLS_RULE, INIT_ARGV_RULE, tempDir, writeTree } from '../support/helpers.js';
 

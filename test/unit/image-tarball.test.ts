@@ -5,14 +5,13 @@ import t from 'tap';
 import {
   compressionOf,
   decompressedBound,
-  FAMILY_CAP_BYTES,
   FLOOR_BYTES,
-  familyOf,
   manifestProblem,
   MAX_RATIO,
   TarEntries,
   tarPath,
 } from '../../harness/core/image-tarball.js';
+import { familyOf, IMAGE_FAMILIES } from '../../harness/core/image-families.js';
 
 const GO = 'cshared-matrix-go:1.27-5c4a7c4a7c4a7c4a';
 const BASE = 'cshared-matrix-base:5c4a7c4a7c4a7c4a';
@@ -25,7 +24,7 @@ t.test('decompressedBound: the file size times the ratio, at least the floor, ne
   t.equal(decompressedBound(GO, 263_000), FLOOR_BYTES, 'the issue\'s 263 KB bomb (8 GB inside) gets the 64 MiB floor');
   t.equal(decompressedBound(GO, 0), FLOOR_BYTES);
   t.equal(decompressedBound(GO, 100e6), 100e6 * MAX_RATIO, 'a 100 MB tarball may hold 1.6 GB');
-  t.equal(decompressedBound(GO, 781e6), FAMILY_CAP_BYTES.go, 'the real Go tarball (781 MB, 2.4 GB inside): the 6 GiB cap, well above');
+  t.equal(decompressedBound(GO, 781e6), IMAGE_FAMILIES.go.capBytes, 'the real Go tarball (781 MB, 2.4 GB inside): the 6 GiB cap, well above');
   t.ok(decompressedBound(GO, 781e6) > 2.4e9 * 2, 'twice the real image at least');
   t.equal(decompressedBound(BASE, 10 * GIB), 4 * GIB, 'the cap holds however large the file');
   t.equal(decompressedBound('cshared-matrix-row:aa', 10 * GIB), 8 * GIB);

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { mmdebstrapArgs } from '../../harness/edge/mmdebstrap.js';
-import { baseTag, currentToolchainTags, goTag, readBaseRecipe, readGoVersions, supersededTags, type BaseRecipe } from '../../harness/edge/images.js';
+import { baseTag, currentToolchainTags, goTag, readBaseRecipe, readGoVersions, type BaseRecipe } from '../../harness/edge/images.js';
+import { supersededTags } from '../../harness/core/image-families.js';
 
 const MIRROR = 'http://deb.debian.org/debian';
 
@@ -55,6 +56,7 @@ t.test('baseTag', async (t) => {
 
 t.test('goTag', async (t) => {
   const base = 'cshared-matrix-base:0123456789abcdef';
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile text, expanded by the builder
   const dockerfile = 'ARG BASE\nFROM ${BASE}\n';
   const go = { version: '1.27', suite: 'trixie-backports' };
   const tag = goTag(base, dockerfile, go);

@@ -2,7 +2,8 @@ import t from 'tap';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_ENGINE, engineEndpoint } from '../../harness/core/engine-address.js';
-import { defaultJobs, engineFrom, MAX_TIMEOUT_S, resolveRunConfig } from '../../harness/cli/options.js';
+import { defaultJobs, engineFrom, resolveRunConfig } from '../../harness/cli/options.js';
+import { MAX_HOST_TIMEOUT_S } from '../../harness/core/host-timeout.js';
 
 const ROOT = '/repo';
 
@@ -66,7 +67,7 @@ t.test('bad numbers are one usage line naming the flag', async (t) => {
     [{ 'max-failures': '' }, /^--max-failures takes a positive number/],
     [{ 'build-quota': '0' }, /^--build-quota takes a positive number, not "0"$/],
     [{ 'build-quota': '1.5' }, /^--build-quota takes a whole number, not "1.5"$/],
-    [{ timeout: String(MAX_TIMEOUT_S + 1) }, new RegExp(`^--timeout takes at most ${MAX_TIMEOUT_S}`)],
+    [{ timeout: String(MAX_HOST_TIMEOUT_S + 1) }, new RegExp(`^--timeout takes at most ${MAX_HOST_TIMEOUT_S}`)],
     [{ shard: '4/3' }, /shard/],
   ];
   for (const [values, message] of bad) t.throws(() => resolveRunConfig(values, {}, ROOT), { name: 'UsageError', message }, JSON.stringify(values));

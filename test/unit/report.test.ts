@@ -17,6 +17,13 @@ import {
   type ReportFile,
 } from '../../harness/core/report.js';
 import { HELLO_GO } from '../support/helpers.js';
+import { outcomeOf } from '../../harness/core/classify.js';
+import { expandMatrix } from '../../harness/core/matrix.js';
+import { PLATFORMS } from '../../harness/core/platforms.js';
+import { probeCases } from '../../harness/core/probes.js';
+import type { CaseSpec, GoToolchain } from '../../harness/core/types.js';
+import { hostCompileCmd, hostEnv } from '../../harness/sandbox/commands.js';
+import { planSteps } from '../../harness/sandbox/steps.js';
 
 const REPORTS = join(import.meta.dirname, '..', 'fixtures', 'reports');
 const ALPINE_MD = readFileSync(join(REPORTS, 'alpine-python.md'), 'utf8');
@@ -317,6 +324,27 @@ t.test('parseDirectoryReport', async (t) => {
     t.same(r.goFiles, []);
     t.throws(() => reportToCase('repro-x', r), { message: /no Go source/ });
   });
+});
+
+t.test('a reproduced report that builds cc.so: its build, a failure\'s summary, the probes and the host name cc.so, never libcc.so', async (t) => {
+  const g = reportToCase('repro-alpine-python', parseMarkdownReport(ALPINE_MD));
+  const c: CaseSpec = { ...g.caseFile, name: g.name, dir: '/report', libraryHashes: { cc: 'a'.repeat(64) }, goTargets: { cc: ['main.go'] }, sourceHash: 'b'.repeat(64) };
+  const go = { version: '1.27' } as GoToolchain;
+  const p = PLATFORMS.find((x) => x.name === 'amd64-musl')!;
+  const inputs = { imageId: `sha256:${'c'.repeat(64)}`, programsHash: 'd'.repeat(64) };
+  const [build] = planSteps(expandMatrix([c], [p], [go])[0]!, c, inputs);
+  t.equal(build!.what, 'cc.so');
+  t.match(build!.target, /\/cc\.so$/);
+  const failed = outcomeOf({ buildFailure: { stage: 'build', what: build!.what, log: 'main.go:3: syntax error' } }, undefined);
+  t.equal(failed.summary, 'go build cc.so failed', 'the failure summary');
+  t.match(failed.failureText, /^go build of cc\.so failed\n/);
+  const probes = probeCases(c, { dlopen: [], link: [] });
+  const linkProbe = probes.find((x) => x.probe === 'link');
+  const dlopenProbe = probes.find((x) => x.probe === 'dlopen');
+  t.equal(planSteps(expandMatrix([linkProbe!], [p], [go])[0]!, linkProbe!, inputs)[0]!.what, 'cc.so', 'a probe shares the build, under its name');
+  t.ok(hostCompileCmd(linkProbe!, p, go.version).includes('-l:cc.so'), 'the link probe links the file by name');
+  t.notOk(hostCompileCmd(linkProbe!, p, go.version).some((a) => a.includes('libcc')));
+  t.ok(hostEnv(dlopenProbe!, p, go.version, 1000).some((e) => /^CSM_LIB_CC=\S+\/cc\.so$/.test(e)), 'the dlopen probe is handed cc.so');
 });
 
 t.test('reportToCase', async (t) => {

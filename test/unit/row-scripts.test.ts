@@ -7,7 +7,9 @@ import { PLATFORMS } from '../../harness/core/platforms.js';
 import { ROW_LAYER_LINES, rowLayerFiles } from '../../harness/core/recipe.js';
 import type { Platform } from '../../harness/core/types.js';
 import { IMAGES_DIR } from '../../harness/edge/images.js';
-import { asLane, calibrationCmd, CALIBRATION_SCRIPT, laneHome, SUPERVISOR } from '../../harness/sandbox/commands.js';
+import { laneHome, SUPERVISOR } from '../../harness/sandbox/layout.js';
+import { asLane } from '../../harness/sandbox/commands.js';
+import { CALIBRATION_SCRIPT, calibrationCmd } from '../../harness/sandbox/scripts.js';
 import { inLanes, parseTools, ROW_TOOLS_SCRIPT, rowToolsCommand, TOOLS_SCRIPT, toolsCommand } from '../../harness/run/setup.js';
 import { platform } from '../support/helpers.js';
 

@@ -300,7 +300,7 @@ t.test('pauseWorkflowCommands: in GitHub Actions, stop-commands with a random to
     for (const hook of added) (hook as () => void)();
     for (const hook of added) process.removeListener('exit', hook);
   } finally {
-    restore.forEach((r) => r());
+    for (const r of restore) r();
   }
   const [a, b, c, d, resumeA, resumeB] = written;
   const token = /^::stop-commands::(csm-[0-9a-f]{32})\n$/.exec(a!.text)?.[1];

@@ -54,13 +54,13 @@ function spread(shards: CellSpec[][]): { axis: string; value: string; shards: nu
   for (const [axis, key] of Object.entries(AXES)) {
     const where = new Map<string, Set<number>>();
     const count = new Map<string, number>();
-    shards.forEach((s, i) =>
-      s.forEach((c) => {
+    for (const [i, s] of shards.entries()) {
+      for (const c of s) {
         const v = key(c);
         where.set(v, (where.get(v) ?? new Set()).add(i));
         count.set(v, (count.get(v) ?? 0) + 1);
-      }),
-    );
+      }
+    }
     for (const [value, set] of where) out.push({ axis, value, shards: set.size, cells: count.get(value)! });
   }
   return out;

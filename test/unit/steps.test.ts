@@ -9,7 +9,7 @@ import { platform } from '../support/helpers.js';
 
 const load = (n: string) => loadCase(join(DEFAULT_CASES_DIR, n));
 const go: GoToolchain = { version: '1.27' } as GoToolchain;
-const inputs: StepInputs = { imageId: 'sha256:' + 'a'.repeat(64), programsHash: 'c'.repeat(64) };
+const inputs: StepInputs = { imageId: `sha256:${'a'.repeat(64)}`, programsHash: 'c'.repeat(64) };
 const cellOf = (c: CaseSpec, p = 'amd64-glibc') => expandMatrix([c], [platform(p)], [go])[0]!;
 
 t.test('a cell\'s steps, in order: Go libraries, C libraries, the host', async (t) => {
@@ -38,7 +38,7 @@ t.test('what changes a key', async (t) => {
   const host = (steps: typeof base) => steps.find((s) => s.what === 'the host')!;
   const lib = (steps: typeof base) => steps.find((s) => s.stage === 'build')!;
 
-  const otherImage = planSteps(cellOf(link), link, { ...inputs, imageId: 'sha256:' + 'b'.repeat(64) });
+  const otherImage = planSteps(cellOf(link), link, { ...inputs, imageId: `sha256:${'b'.repeat(64)}` });
   t.not(lib(otherImage).akey, lib(base).akey, 'another image rebuilds the library');
 
   const harness = planSteps(cellOf(link), link, { ...inputs, programsHash: 'd'.repeat(64) });

@@ -8,7 +8,7 @@ function fakeClock() {
 }
 
 type Log = string[];
-const task = (name: string, log: Log, over: Partial<Task<Log>> = {}): Task<Log> => ({
+const task = (name: string, over: Partial<Task<Log>> = {}): Task<Log> => ({
   name,
   run: async (l) => void l.push(`run ${name}`),
   teardown: async (l) => void l.push(`teardown ${name}`),
@@ -18,7 +18,7 @@ const task = (name: string, log: Log, over: Partial<Task<Log>> = {}): Task<Log> 
 t.test('tasks run in order; teardowns in reverse; each is timed under its name', async (t) => {
   const clock = fakeClock();
   const log: Log = [];
-  const tasks = ['load', 'prepare', 'cells'].map((n, i) => task(n, log, { run: async (l) => (l.push(`run ${n}`), clock.advance(10 * (i + 1))) }));
+  const tasks = ['load', 'prepare', 'cells'].map((n, i) => task(n, { run: async (l) => (l.push(`run ${n}`), clock.advance(10 * (i + 1))) }));
   const out = await new TaskRunner(tasks, { now: clock.now }).run(log);
   t.same(log, ['run load', 'run prepare', 'run cells', 'teardown cells', 'teardown prepare', 'teardown load']);
   t.equal(out.status, 'passed');
@@ -28,7 +28,7 @@ t.test('tasks run in order; teardowns in reverse; each is timed under its name',
 t.test('a failing task: the rest are skipped, the started ones torn down, the error rethrown', async (t) => {
   const log: Log = [];
   const boom = new Error('boom');
-  const tasks = [task('a', log), task('b', log, { run: async () => Promise.reject(boom) }), task('c', log)];
+  const tasks = [task('a'), task('b', { run: async () => Promise.reject(boom) }), task('c')];
   await t.rejects(new TaskRunner(tasks).run(log), boom);
   t.same(log, ['run a', 'teardown b', 'teardown a'], 'c never ran; b started, so it is torn down');
 });
@@ -36,7 +36,7 @@ t.test('a failing task: the rest are skipped, the started ones torn down, the er
 t.test('a failing teardown does not stop the others; its error is the run\'s', async (t) => {
   const log: Log = [];
   const bad = new Error('teardown failed');
-  const tasks = [task('a', log), task('b', log, { teardown: async () => Promise.reject(bad) })];
+  const tasks = [task('a'), task('b', { teardown: async () => Promise.reject(bad) })];
   await t.rejects(new TaskRunner(tasks).run(log), bad);
   t.same(log, ['run a', 'run b', 'teardown a']);
 });
@@ -52,8 +52,8 @@ t.test('interrupted: abort hooks of started tasks fire, the running task\'s erro
   const ac = new AbortController();
   let release!: () => void;
   const tasks = [
-    task('session', log, { abort: (l) => (l.push('abort session'), release()) }),
-    task('cells', log, {
+    task('session', { abort: (l) => (l.push('abort session'), release()) }),
+    task('cells', {
       run: async (l) => {
         l.push('run cells');
         await new Promise<void>((r) => (release = r));
@@ -61,7 +61,7 @@ t.test('interrupted: abort hooks of started tasks fire, the running task\'s erro
       },
       abort: (l) => void l.push('abort cells'),
     }),
-    task('after', log),
+    task('after'),
   ];
   const running = new TaskRunner(tasks, { signal: ac.signal }).run(log);
   await new Promise((r) => setImmediate(r));
@@ -74,7 +74,7 @@ t.test('interrupted: abort hooks of started tasks fire, the running task\'s erro
 t.test('aborted before a task starts: it never starts', async (t) => {
   const log: Log = [];
   const ac = new AbortController();
-  const tasks = [task('a', log, { run: async (l) => (l.push('run a'), ac.abort()) }), task('b', log)];
+  const tasks = [task('a', { run: async (l) => (l.push('run a'), ac.abort()) }), task('b')];
   const out = await new TaskRunner(tasks, { signal: ac.signal }).run(log);
   t.equal(out.status, 'interrupted');
   t.same(log, ['run a', 'teardown a']);

@@ -70,7 +70,7 @@ t.test("a gccgo cell builds in a layer on its driver's Go image: the row's gccgo
 
 t.test('go build -compiler gccgo with GCCGO; nothing at all where the row has none', async (t) => {
   const link = loadCase(join(DEFAULT_CASES_DIR, 'link'));
-  const inputs = { imageId: 'sha256:' + 'b'.repeat(64), programsHash: 'c'.repeat(64) };
+  const inputs = { imageId: `sha256:${'b'.repeat(64)}`, programsHash: 'c'.repeat(64) };
   const [gccgo] = expandMatrix([link], [platform('arm7-glibc')], [GCCGO]);
   const lib = planSteps(gccgo!, link, inputs).find((s) => s.stage === 'build')!;
   t.same(lib.cmd.slice(0, 4), ['go', 'build', '-compiler', 'gccgo']);
@@ -155,7 +155,7 @@ t.test('run.preload: LD_PRELOAD for the host alone, through env natively and qem
 
 t.test('libraries[].goenv: the build gets it over the row, and it is another library', async (t) => {
   const v3 = loadCase(join(DEFAULT_CASES_DIR, 'goamd64-v3'));
-  const inputs = { imageId: 'sha256:' + 'b'.repeat(64), programsHash: 'c'.repeat(64) };
+  const inputs = { imageId: `sha256:${'b'.repeat(64)}`, programsHash: 'c'.repeat(64) };
   const [cell] = expandMatrix([v3], [platform('amd64-glibc')], [GOS[1]!]);
   const lib = planSteps(cell!, v3, inputs).find((s) => s.stage === 'build')!;
   t.ok(lib.env.includes('GOAMD64=v3'));

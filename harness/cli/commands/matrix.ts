@@ -10,6 +10,8 @@ import { diffRuns, renderDiffMarkdown } from '../../core/diff.js';
 import { readRun } from '../../edge/runs.js';
 import { writeAtomic } from '../../edge/files.js';
 import { describePlatforms, PLATFORMS } from '../../core/platforms.js';
+import { RESULTS_DIR_NAME } from '../../core/config.js';
+import { DEFAULT_HOST_TIMEOUT_S } from '../../core/host-timeout.js';
 import { ensureEngine } from '../../edge/engine.js';
 import { readGccgoSeries, readGoVersions } from '../../edge/images.js';
 import { DEFAULT_REPORTERS, makeReporters, REPORTERS } from '../../reporters/index.js';
@@ -41,7 +43,7 @@ ${describePlatforms(PLATFORMS)}
                     has no musl rows and no loong64 (n/a)
   --jobs N          hosts and builds at once (default: number of cores, ${defaultJobs()})
   --timeout S       per-host time limit in seconds on native platforms (default: each case's
-                    run.timeout, else 30); emulated platforms multiply it by their slowdown,
+                    run.timeout, else ${DEFAULT_HOST_TIMEOUT_S}); emulated platforms multiply it by their slowdown,
                     measured on this machine
   --cases DIR       also load cases from DIR (repeatable); DIR is one case or a folder of cases
   --platforms FILE  add platform rows from a JSON file (repeatable): an array of
@@ -50,7 +52,7 @@ ${describePlatforms(PLATFORMS)}
                     the base image lacks come in a layer of their own; every field is checked
                     against harness/platform.schema.json, and what a row names runs unprivileged
   --no-default-cases  leave out the repository's cases/ (use only --cases DIRs)
-  --results DIR     where run directories go (default: ./cshared-matrix-results, or
+  --results DIR     where run directories go (default: ./${RESULTS_DIR_NAME}, or
                     beside the config file; in this repository: results/)
   --reporter LIST   output formats (default: ${DEFAULT_REPORTERS.join(',')}; known: ${Object.keys(REPORTERS).join(', ')})
   --probes          add two generated load probes per case: dlopen, and linked at build
@@ -69,7 +71,7 @@ ${describePlatforms(PLATFORMS)}
   --image-cache DIR toolchain images saved and loaded there as .tar.zst by recipe hash (for bare CI runners)
   --base-image REF  the Debian trixie image to build the base image on (default: debian:trixie, pulled)
   --rebuild-images  rebuild the toolchain images even if their recipes are unchanged
-  --prune-images    first remove toolchain images built from older recipes (for machines that run nightly)
+  --prune-images    first remove toolchain and host-language images of older recipes (for nightly machines)
   --engine-only     make sure a Docker engine answers (installing and starting one as root on Debian), then exit
   --images-only     build the images this run would use (toolchains and host languages; loaded from and
                     saved to --image-cache), then exit without running anything: 0, or 3 if one failed

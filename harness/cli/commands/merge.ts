@@ -1,14 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readSync, realpathSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { REPO_ROOT } from '../../edge/repo.js';
 import { EXIT, InfraError, UsageError } from '../../core/errors.js';
 import { logDirFor, mergeablePart, mergeResults, shardGaps } from '../../core/merge.js';
 import { EXIT_CODES_HELP, type RunResults } from '../../core/results.js';
 import { parseCommandLine, sayLine } from '../common.js';
 import { resolveRunConfig } from '../options.js';
-import { openRunFile, readRun, RefusedRunFile } from '../../edge/runs.js';
-import { pointLatest } from '../../edge/files.js';
+import { copyRunFile, readRun, RefusedRunFile } from '../../edge/runs.js';
+import { makeDir, pointLatest, pointLatestIfResults } from '../../edge/files.js';
+import { newRunId } from '../../run/run-dir.js';
 import { DEFAULT_REPORTERS, makeReporters } from '../../reporters/index.js';
 import { multiplex } from '../../reporters/reporter.js';
 import { splitList } from '../../core/matrix.js';
@@ -39,22 +38,7 @@ ${EXIT_CODES_HELP}`;
 
 
 /** A directory name: the run id if it is short enough, else a fresh time-stamped one. */
-function mergedRunId(id: string): string {
-  if (id.length <= 200) return id;
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
-  return `merged-${stamp}-${randomBytes(2).toString('hex')}`;
-}
-
-/** Copy one open file to `to`, a chunk at a time (a log can be large). */
-function copyFromFd(fd: number, to: string): void {
-  const out = openSync(to, 'w');
-  try {
-    const buf = Buffer.alloc(1 << 16);
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) writeSync(out, buf, 0, n);
-  } finally {
-    closeSync(out);
-  }
-}
+const mergedRunId = (id: string): string => (id.length <= 200 ? id : `merged-${newRunId()}`);
 
 interface CopyTally {
   missing: number;
@@ -70,22 +54,16 @@ function copyLogs(run: { results: RunResults; dir: string }, runDir: string, tal
   const dest = join(runDir, logDirFor(run.results));
   for (const rel of new Set(run.results.cells.flatMap((c) => Object.values(c.logs)))) {
     const to = join(dest, rel);
-    let fd: number | undefined;
     try {
-      fd = openRunFile(run.dir, rel);
-      mkdirSync(dirname(to), { recursive: true });
-      copyFromFd(fd, to);
+      // A directory is a repro cell's bundle: not carried over.
+      if (copyRunFile(run.dir, rel, to) === 'missing') tally.missing++;
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       if (e instanceof RefusedRunFile) {
         tally.refused++;
         sayLine(`merge: ${e.message}; left out of the merged run`);
-      } else if (err.code === 'ENOENT' && fd === undefined) tally.missing++;
-      else if (err.code === 'EISDIR' && fd === undefined) continue; // a repro cell's bundle: not carried over
-      else if (err.code === 'ENOSPC') throw new InfraError(`disk full while copying logs to ${dest}; free space and rerun`);
+      } else if (err.code === 'ENOSPC') throw new InfraError(`disk full while copying logs to ${dest}; free space and rerun`);
       else throw new InfraError(`cannot copy ${join(run.dir, rel)} to ${to}: ${err.message}`);
-    } finally {
-      if (fd !== undefined) closeSync(fd);
     }
   }
 }
@@ -99,8 +77,7 @@ export async function main(argv: string[]): Promise<number> {
   const runs = positionals.map((p) => readRun(p, { root: true })).map((r) => ({ ...r, results: mergeablePart(r.results, join(r.dir, 'results.json')) }));
 
   const { resultsDir } = resolveRunConfig({ ...(o.results !== undefined ? { results: o.results } : {}) }, process.env, REPO_ROOT, process.cwd());
-  mkdirSync(resultsDir, { recursive: true });
-  const realResults = realpathSync(resultsDir);
+  const realResults = makeDir(resultsDir);
   const parts = runs.map((r) => r.results);
   const gaps = shardGaps(parts);
   // A missing shard is an incomplete run, not a green one: written, but exit 3 unless asked for.
@@ -114,7 +91,7 @@ export async function main(argv: string[]): Promise<number> {
   const runId = mergedRunId(whole.run.id);
   const runDir = join(realResults, runId);
   const merged = { ...whole, run: { ...whole.run, id: runId } };
-  mkdirSync(runDir, { recursive: true });
+  makeDir(runDir);
   const tally: CopyTally = { missing: 0, refused: 0 };
   for (const r of runs) copyLogs(r, runDir, tally);
   const { missing } = tally;
@@ -122,7 +99,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await multiplex(reporters).onEnd(merged, runDir);
   } catch (e) {
-    if (existsSync(join(runDir, 'results.json'))) pointLatest(realResults, runId);
+    pointLatestIfResults(realResults, runId);
     throw e;
   }
   pointLatest(realResults, runId);

@@ -3,34 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_CASES_DIR, loadCase } from '../../harness/edge/case-files.js';
-import {
-  buildEnv,
-  calibrationCmd,
-  CALIBRATION_SCRIPT,
-  SUPERVISOR,
-  cLibCmd,
-  cLibDir,
-  goBuildCmd,
-  goCacheRel,
-  goLibDir,
-  goLibKey,
-  hostCompileCmd,
-  hostEnv,
-  hostPath,
-  libraryDirs,
-  runCmd,
-  shellLine,
-  splitCpuMark,
-  splitQuotaMark,
-  readStatus,
-  srcDir,
-  stdGroup,
-  shareGoCache,
-  warmMarkPrefix,
-  WARM_MARK,
-  CACHE_DIR,
-  RESTORE_SCRIPT,
-} from '../../harness/sandbox/commands.js';
+import { CACHE_DIR, SUPERVISOR } from '../../harness/sandbox/layout.js';
+import { cLibDir, goCacheRel, goLibDir, goLibKey, hostPath, libraryDirs, srcDir, stdGroup, WARM_MARK, warmMarkPrefix } from '../../harness/sandbox/paths.js';
+import { buildEnv, cLibCmd, goBuildCmd, hostCompileCmd, hostEnv, runCmd, shellLine } from '../../harness/sandbox/commands.js';
+import { CALIBRATION_SCRIPT, calibrationCmd, RESTORE_SCRIPT, shareGoCache } from '../../harness/sandbox/scripts.js';
+import { readStatus, splitCpuMark, splitQuotaMark } from '../../harness/sandbox/status.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';
 import { minimalCaseFile, platform, tempDir, writeCase, writeTree } from '../support/helpers.js';
 
