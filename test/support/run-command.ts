@@ -27,15 +27,20 @@ function capturing(into: string[]): Write {
 function withEnv(env: Record<string, string | undefined>): () => void {
   const before = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   const set = (e: Record<string, string | undefined>) => {
-    for (const [k, v] of Object.entries(e)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
+    for (const [k, v] of Object.entries(e))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
   };
   set(env);
   return () => set(before);
 }
 
 /** Run `main(argv)` with `env` laid over process.env: its exit code and its two streams. */
-export async function runCommand(main: (argv: string[]) => Promise<number>, argv: string[], env: Record<string, string | undefined> = {}): Promise<CommandOutcome> {
+export async function runCommand(
+  main: (argv: string[]) => Promise<number>,
+  argv: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<CommandOutcome> {
   const out: string[] = [];
   const err: string[] = [];
   const { stdout, stderr } = process;

@@ -2,7 +2,7 @@
 // (test/action/run-action-steps.ts) evaluates in action.yml as GitHub would:
 // `${{ }}` in env, with, names and outputs, and every step's if:.
 import t from 'tap';
-import { condition, evaluate, type ExpressionContext, interpolate, toNumber, toText, toValue, truthy } from '../action/expressions.js';
+import { condition, type ExpressionContext, evaluate, interpolate, toNumber, toText, toValue, truthy } from '../action/expressions.js';
 
 const ctx = (over: Partial<ExpressionContext> = {}): ExpressionContext => ({
   contexts: {
@@ -28,15 +28,18 @@ t.test('literals: null, booleans, numbers (hex, exponent, sign), strings with do
   t.equal(ev('Infinity'), Infinity);
 });
 
-t.test('contexts: property access case-insensitive, by dot or index; a missing property is null, an unknown context an error', async (t) => {
-  t.equal(ev('github.REF'), 'refs/heads/main', 'the key is matched whatever its case');
-  t.equal(ev("github['event_name']"), 'push');
-  t.equal(ev('steps.my-step.outputs.v'), '42', 'a step id may hold a dash');
-  t.equal(ev('inputs.list[1]'), 'b');
-  t.equal(ev('inputs.list[5]'), null, 'past the end: null');
-  t.equal(ev('github.missing.deeper'), null, 'a property of null is null');
-  t.throws(() => ev('nope.x'), { message: 'unknown context "nope" in expression: nope.x' });
-});
+t.test(
+  'contexts: property access case-insensitive, by dot or index; a missing property is null, an unknown context an error',
+  async (t) => {
+    t.equal(ev('github.REF'), 'refs/heads/main', 'the key is matched whatever its case');
+    t.equal(ev("github['event_name']"), 'push');
+    t.equal(ev('steps.my-step.outputs.v'), '42', 'a step id may hold a dash');
+    t.equal(ev('inputs.list[1]'), 'b');
+    t.equal(ev('inputs.list[5]'), null, 'past the end: null');
+    t.equal(ev('github.missing.deeper'), null, 'a property of null is null');
+    t.throws(() => ev('nope.x'), { message: 'unknown context "nope" in expression: nope.x' });
+  },
+);
 
 t.test("comparison is GitHub's: loose across types, case-insensitive between strings, false with NaN", async (t) => {
   t.equal(ev("'1' == 1"), true, 'a string and a number: both become numbers');
@@ -84,9 +87,18 @@ t.test('functions: contains, startsWith, endsWith (case-insensitive), format, jo
 });
 
 t.test('status functions read the job: success, failure, cancelled, always', async (t) => {
-  t.same(['success()', 'failure()', 'cancelled()', 'always()'].map((f) => ev(f)), [true, false, false, true]);
-  t.same(['success()', 'failure()', 'cancelled()', 'always()'].map((f) => ev(f, ctx({ failed: true }))), [false, true, false, true]);
-  t.same(['success()', 'failure()', 'cancelled()', 'always()'].map((f) => ev(f, ctx({ cancelled: true }))), [false, false, true, true]);
+  t.same(
+    ['success()', 'failure()', 'cancelled()', 'always()'].map((f) => ev(f)),
+    [true, false, false, true],
+  );
+  t.same(
+    ['success()', 'failure()', 'cancelled()', 'always()'].map((f) => ev(f, ctx({ failed: true }))),
+    [false, true, false, true],
+  );
+  t.same(
+    ['success()', 'failure()', 'cancelled()', 'always()'].map((f) => ev(f, ctx({ cancelled: true }))),
+    [false, false, true, true],
+  );
 });
 
 t.test('a malformed expression is one error naming it', async (t) => {
@@ -114,16 +126,23 @@ t.test("condition: a step's if:, with success() && unless it names a status func
   t.same(both('${{ github.n == 3 }}'), [true, false], 'the ${{ }} around the whole is optional');
   t.same(both('${{ failure() }}'), [false, true]);
   t.same(both('always()'), [true, true]);
-  t.same(both("failure() || github.n == 3"), [true, true], 'a status function anywhere replaces the default');
-  t.same(both("inputs.empty"), [false, false], "'' is false");
+  t.same(both('failure() || github.n == 3'), [true, true], 'a status function anywhere replaces the default');
+  t.same(both('inputs.empty'), [false, false], "'' is false");
   t.equal(condition(undefined, ctx({ cancelled: true })), false, 'nothing runs by default once cancelled');
   t.equal(condition(true, ctx({ cancelled: true })), false, 'if: true neither');
   t.equal(condition('cancelled()', ctx({ cancelled: true })), true);
 });
 
 t.test('conversions: toNumber, truthy, toText, toValue', async (t) => {
-  t.same([null, true, false, 7, ' 12 ', '', 'x', [], {}].map((v) => toNumber(v)), [0, 1, 0, 7, 12, 0, NaN, NaN, NaN]);
-  t.same([null, false, '', 0, NaN, 'false', '0', [], {}, 1].map(truthy), [false, false, false, false, false, true, true, true, true, true], "the strings 'false' and '0' are true");
+  t.same(
+    [null, true, false, 7, ' 12 ', '', 'x', [], {}].map((v) => toNumber(v)),
+    [0, 1, 0, 7, 12, 0, NaN, NaN, NaN],
+  );
+  t.same(
+    [null, false, '', 0, NaN, 'false', '0', [], {}, 1].map(truthy),
+    [false, false, false, false, false, true, true, true, true, true],
+    "the strings 'false' and '0' are true",
+  );
   t.same([null, 'a', true, 1.5, { a: 1 }].map(toText), ['', 'a', 'true', '1.5', '{\n  "a": 1\n}']);
   t.same(toValue({ a: undefined, b: [1, 'x', null], c: { d: true } }), { a: null, b: [1, 'x', null], c: { d: true } });
 });
