@@ -15,7 +15,7 @@ import { BESIDE_LANG_LAYERS, LANG_IMAGES_ARGS, TOOLCHAIN_IMAGES_ARGS } from './s
 const root = join(import.meta.dirname, '..');
 const LEFTOVERS_CHECK = 'test/integration/leftovers.after.ts';
 // On a GitHub runner the harness pauses workflow commands on both its streams
-// (harness/cli-common.ts); the files that test that pause set GITHUB_ACTIONS
+// (harness/cli/common.ts); the files that test that pause set GITHUB_ACTIONS
 // themselves, and the others read the harness's lines exactly.
 delete process.env.GITHUB_ACTIONS;
 mkdirSync(join(root, 'results'), { recursive: true });
