@@ -171,7 +171,8 @@ t.test('what the emulator does not know is an error, not a silent pass', async (
   );
 });
 
-t.test('actions/cache: a miss saves after a job that succeeded; then the exact key, a restore-key, the newest prefix match', async (t) => {
+/** An action that restores `cached` under its key input, reports what it found, writes its key there and fails if asked; and a fresh workspace per run, as a new runner has. */
+function cachingAction(t: Test) {
   const a = action(
     t,
     [
@@ -195,6 +196,12 @@ t.test('actions/cache: a miss saves after a job that succeeded; then the exact k
     mkdirSync(w);
     return w;
   };
+  return { ...a, fresh };
+}
+
+t.test('actions/cache: a miss saves after a job that succeeded; then the exact key, a restore-key, the newest prefix match', async (t) => {
+  const a = cachingAction(t);
+  const { fresh } = a;
   const first = await a.run({ key: 'prefix-1' }, fresh('w1'));
   t.same(first.outputs, { hit: 'false', matched: '', found: 'nothing' }, 'a miss');
   t.same(
@@ -239,6 +246,9 @@ t.test('actions/cache: a miss saves after a job that succeeded; then the exact k
     JSON.parse(readFileSync(join(a.dir, 'state', 'actions-cache', 'index.json'), 'utf8')).map((e: { key: string }) => e.key),
     ['prefix-1', 'prefix-2', 'prefix-'],
   );
+});
+
+t.test('actions/cache: a key with a comma, a path with a glob, a miss with fail-on-cache-miss fail the step', async (t) => {
   const bad = await action(t, [{ uses: 'actions/cache/restore@v4', with: { path: 'p', key: 'a,b' } }]).run();
   t.same([bad.outcome, bad.annotations], ['failure', [{ level: 'error', message: 'Key Validation Error: a,b cannot contain commas' }]]);
   const glob = await action(t, [{ uses: 'actions/cache/restore@v4', with: { path: 'p/*', key: 'k' } }]).run();
