@@ -1,18 +1,21 @@
 // npm test: tsc, the unit files, then the integration files, stopping at the
 // first that fails, as `a && b && c` would; the images the integration files
 // use are built meanwhile (cshared-matrix --images-only). tsc and the unit
-// files touch no engine, so the base and Go images build beside them; the
-// host-language layers (a CPython build among them) build beside the first
-// integration files, which need none of them (test/integration/images.ts).
+// files (in one process: test/unit/in-one-process.ts) touch no engine, so the
+// base and Go images build beside them; the host-language layers (a CPython
+// build among them) build beside the first integration files, which need none
+// of them (test/support/images.ts). Once any integration file has run, the
+// last step, pass or fail, checks that the engine holds nothing of the harness.
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { $, type ProcessPromise } from 'zx';
 import { ensureZstd } from '../harness/edge/zstd.js';
-import { BESIDE_LANG_LAYERS, LANG_IMAGES_ARGS, TOOLCHAIN_IMAGES_ARGS } from './integration/images.js';
+import { BESIDE_LANG_LAYERS, LANG_IMAGES_ARGS, TOOLCHAIN_IMAGES_ARGS } from './support/images.js';
 
 const root = join(import.meta.dirname, '..');
+const LEFTOVERS_CHECK = 'test/integration/leftovers.after.ts';
 // On a GitHub runner the harness pauses workflow commands on both its streams
-// (harness/cli-common.ts); the files that test that pause set GITHUB_ACTIONS
+// (harness/cli/common.ts); the files that test that pause set GITHUB_ACTIONS
 // themselves, and the others read the harness's lines exactly.
 delete process.env.GITHUB_ACTIONS;
 mkdirSync(join(root, 'results'), { recursive: true });
@@ -64,11 +67,13 @@ async function stop(b: Build | undefined): Promise<void> {
 await ensureZstd(say);
 const toolchains = images('npm-test-toolchain-images', TOOLCHAIN_IMAGES_ARGS);
 let langs: Build | undefined;
-let ok = (await step('tsc', fg`npm run --silent typecheck`)) && (await step('the unit files', fg`npx tap --jobs=2 ${'test/unit/**/*.test.ts'}`));
+let integrationRan = false;
+let ok = (await step('tsc', fg`npm run --silent typecheck`)) && (await step('the unit files', fg`npm run --silent test:unit`));
 if (ok) {
   say(`unit files done after ${elapsed()}`);
   await waitFor(toolchains, 'the toolchain images');
   langs = images('npm-test-lang-images', LANG_IMAGES_ARGS);
+  integrationRan = true;
   ok = await step('the integration files beside the layers', fg`npx tap ${BESIDE_LANG_LAYERS}`);
 }
 if (ok && langs) {
@@ -82,5 +87,7 @@ if (ok && langs) {
 }
 await stop(toolchains);
 await stop(langs);
+// Last by this ordering, not by a file name: whatever the integration files did, passed or failed, nothing of the harness's is left in the engine.
+if (integrationRan) ok = (await step('the leftovers check', fg`npx tap ${LEFTOVERS_CHECK}`)) && ok;
 say(`${ok ? 'passed' : 'failed'} in ${elapsed()}`);
 process.exitCode = ok ? 0 : 1;

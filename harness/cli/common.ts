@@ -47,20 +47,24 @@ export function pauseWorkflowCommands(env: NodeJS.ProcessEnv = process.env): voi
   process.on('exit', () => process.stdout.write(`::${token}::\n`));
 }
 
-/** Run a command's main: its number is the exit code; a FatalError is one line per problem. */
+/** Run a command's main in this process: its number is the exit code; a FatalError is one line per problem. */
+export async function exitCodeOf(main: (argv: string[]) => Promise<number>, argv: string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (e) {
+    if (e instanceof FatalError) {
+      for (const line of e.message.split('\n')) sayLine(line);
+      return e.exitCode;
+    }
+    process.stderr.write(`cshared-matrix: internal error: ${terminalText((e as Error)?.stack ?? String(e))}\n`);
+    return EXIT.infra;
+  }
+}
+
+/** Run a command's main as the process: its exit code is the process's (tests call exitCodeOf, which leaves the process alone). */
 export function runCli(main: (argv: string[]) => Promise<number>): void {
   pauseWorkflowCommands();
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      if (e instanceof FatalError) {
-        for (const line of e.message.split('\n')) sayLine(line);
-        process.exit(e.exitCode);
-      }
-      process.stderr.write(`cshared-matrix: internal error: ${terminalText((e as Error)?.stack ?? String(e))}\n`);
-      process.exit(EXIT.infra);
-    },
-  );
+  void exitCodeOf(main, process.argv.slice(2)).then((code) => process.exit(code));
 }
 
 /**

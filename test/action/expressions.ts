@@ -335,7 +335,7 @@ export function interpolate(s: string, ctx: ExpressionContext): string {
 /** Whether a step's `if:` holds: with or without `${{ }}`; success() && … unless it names a status function. */
 export function condition(cond: unknown, ctx: ExpressionContext): boolean {
   if (cond === undefined || cond === null) return !ctx.failed && !ctx.cancelled;
-  if (typeof cond === 'boolean') return cond && !ctx.failed;
+  if (typeof cond === 'boolean') return cond && !ctx.failed && !ctx.cancelled;
   let src = String(cond).trim();
   const whole = /^\$\{\{([\s\S]*)\}\}$/.exec(src);
   if (whole && closing(src, 3) === src.length - 2) src = whole[1]!;

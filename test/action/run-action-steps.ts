@@ -33,7 +33,7 @@ import { parseArgs } from 'node:util';
 import picomatch from 'picomatch';
 import { parse as parseYaml } from 'yaml';
 import { condition, interpolate, type ExpressionContext, type Value } from './expressions.js';
-import { asUser } from '../integration/docker-user.js';
+import { asUser } from '../support/docker-user.js';
 
 export interface RunActionOptions {
   /** The directory holding action.yml (github.action_path). */
@@ -350,139 +350,84 @@ function sudoShim(state: string): string | undefined {
   return shim;
 }
 
-export async function runAction(o: RunActionOptions): Promise<ActionResult> {
-  const meta = readAction(o.actionPath);
-  const log = o.log ?? ((l: string) => process.stdout.write(`${l}\n`));
-  const note = (l: string) => log(`[emulator] ${l}`);
-  const actionPath = resolve(o.actionPath);
-  const workspace = resolve(o.workspace);
-  const state = resolve(o.state);
-  const runId = o.runId ?? 1;
-  const runAttempt = o.runAttempt ?? 1;
-  const runDir = join(state, 'runs', `${runId}-${runAttempt}`);
-  // One path for every job, emptied when a job starts, as a runner's _temp is
-  // (actions/cache only restores an entry saved under the same path list).
-  const runnerTemp = join(state, 'runner-temp');
-  const artifactsDir = join(runDir, 'artifacts');
-  const filesDir = join(runDir, 'files');
-  const cache = new CacheStore(join(state, 'actions-cache'));
-  for (const d of [runDir, runnerTemp]) rmSync(d, { recursive: true, force: true });
-  for (const d of [runnerTemp, artifactsDir, filesDir, cache.dir]) mkdirSync(d, { recursive: true });
-  const user = runnerUser(o.user, state);
-  for (const d of [runnerTemp, filesDir]) user?.own(d);
+type StepInputs = Record<string, string>;
+type StepOutputs = Record<string, string>;
 
-  // Inputs: only the declared ones; the missing ones take their default.
-  const declared = meta.inputs ?? {};
-  const given = o.inputs ?? {};
-  const unknown = Object.keys(given).filter((k) => !Object.keys(declared).some((d) => d.toLowerCase() === k.toLowerCase()));
-  if (unknown.length) throw new Error(`unexpected input(s) ${unknown.join(', ')}; valid inputs are ${Object.keys(declared).join(', ')}`);
+/** An emulated uses: action: its main step, and its post step if it has one. */
+interface Emulation {
+  main: (w: StepInputs) => StepOutputs;
+  post?: (w: StepInputs) => void;
+}
 
-  const shim = user ? undefined : sudoShim(state);
-  if (shim) note(`no sudo on this machine, and we are root: a sudo shim that runs its command as is (${shim}) is first on PATH`);
-  let path = [...(shim ? [dirname(shim)] : []), process.env.PATH ?? ''].join(':');
-  const jobEnv: Record<string, string> = {};
-  const steps: Record<string, { outputs: Record<string, string>; outcome: string; conclusion: string }> = {};
-  const status = { failed: false };
-  const github = {
-    action_path: actionPath,
-    workspace,
-    run_id: String(runId),
-    run_attempt: String(runAttempt),
-    job: 'emulated',
-    repository: 'local/emulated',
-    event_name: 'workflow_dispatch',
-    action: '__self',
-  };
-  const runner = { temp: runnerTemp, os: 'Linux', arch: runnerArch(), name: 'run-action-steps', environment: 'self-hosted' };
-  const inputs: Record<string, string> = {};
-  const ctx = (): ExpressionContext => ({
-    contexts: { github, runner, inputs, steps, env: { ...jobEnv } } as unknown as Record<string, Value>,
-    failed: status.failed,
-  });
-  for (const [name, spec] of Object.entries(declared)) {
-    const hit = Object.keys(given).find((k) => k.toLowerCase() === name.toLowerCase());
-    inputs[name] = hit !== undefined ? given[hit]! : interpolate(str(spec?.default), ctx());
-    if (spec?.required && hit === undefined && !spec.default) note(`warning: required input ${name} is not given`);
-  }
+/** What the emulated actions use of their job. */
+interface EmulationJob {
+  workspace: string;
+  cache: CacheStore;
+  user: RunnerUser | undefined;
+  artifactsDir: string;
+  annotations: Annotation[];
+  note: (line: string) => void;
+}
 
-  const baseEnv = (): Record<string, string> => ({
-    ...(process.env as Record<string, string>),
-    ...o.env,
-    ...jobEnv,
-    PATH: path,
-    CI: 'true',
-    GITHUB_ACTIONS: 'true',
-    GITHUB_WORKSPACE: workspace,
-    GITHUB_ACTION_PATH: actionPath,
-    GITHUB_RUN_ID: String(runId),
-    GITHUB_RUN_ATTEMPT: String(runAttempt),
-    GITHUB_JOB: github.job,
-    GITHUB_REPOSITORY: github.repository,
-    GITHUB_EVENT_NAME: github.event_name,
-    RUNNER_TEMP: runnerTemp,
-    RUNNER_OS: runner.os,
-    RUNNER_ARCH: runner.arch,
-    RUNNER_NAME: runner.name,
-  });
+/** actions/cache (restore, and save as a post step), actions/cache/restore, actions/cache/save and actions/upload-artifact, for one job. */
+class EmulatedActions {
+  private artifactSeq = 0;
+  constructor(private readonly job: EmulationJob) {}
 
-  const records: StepRecord[] = [];
-  const annotations: Annotation[] = [];
-  const summaries: string[] = [];
-  const posts: { name: string; run: () => Promise<void>; postIf: 'success' | 'always' }[] = [];
-  let artifactSeq = 0;
-
-  const resolvePath = (p: string) => resolve(workspace, expandHome(p));
-  const cachePaths = (w: Record<string, string>) => {
+  private cachePaths(w: StepInputs): { paths: string[]; resolved: string[] } {
     const paths = lines(w.path ?? '');
     if (!paths.length) throw new Error('Input required and not supplied: path');
     if (paths.some((p) => GLOB.test(p) || p.startsWith('!'))) throw new Error(`cache paths with globs or exclusions are not emulated: ${paths.join(', ')}`);
-    return { paths, resolved: paths.map(resolvePath) };
-  };
-  const cacheRestore = (w: Record<string, string>): Record<string, string> => {
+    return { paths, resolved: paths.map((p) => resolve(this.job.workspace, expandHome(p))) };
+  }
+
+  private cacheRestore(w: StepInputs): StepOutputs {
     const key = w.key ?? '';
     CacheStore.validateKey(key);
     const restoreKeys = lines(w['restore-keys'] ?? '');
-    const { paths, resolved } = cachePaths(w);
-    const hit = cache.find(key, restoreKeys, paths);
+    const { paths, resolved } = this.cachePaths(w);
+    const hit = this.job.cache.find(key, restoreKeys, paths);
     if (!hit) {
-      note(`actions/cache: Cache not found for input keys: ${[key, ...restoreKeys].join(', ')}`);
+      this.job.note(`actions/cache: Cache not found for input keys: ${[key, ...restoreKeys].join(', ')}`);
       if (w['fail-on-cache-miss'] === 'true') throw new Error(`Failed to restore cache entry. Exiting as fail-on-cache-miss is set. Input key: ${key}`);
       return { 'cache-hit': 'false', 'cache-primary-key': key, 'cache-matched-key': '' };
     }
     if (w['lookup-only'] !== 'true') {
-      cache.restore(hit.entry, resolved);
-      for (const p of resolved) if (existsSync(p)) user?.own(p);
+      this.job.cache.restore(hit.entry, resolved);
+      for (const p of resolved) if (existsSync(p)) this.job.user?.own(p);
     }
-    note(`actions/cache: restored ${paths.join(', ')} from key ${hit.entry.key} (${hit.how})`);
+    this.job.note(`actions/cache: restored ${paths.join(', ')} from key ${hit.entry.key} (${hit.how})`);
     return { 'cache-hit': String(hit.entry.key === key), 'cache-primary-key': key, 'cache-matched-key': hit.entry.key };
-  };
-  const cacheSave = (w: Record<string, string>): Record<string, string> => {
+  }
+
+  private cacheSave(w: StepInputs): StepOutputs {
     const key = w.key ?? '';
     CacheStore.validateKey(key);
-    const { paths, resolved } = cachePaths(w);
+    const { paths, resolved } = this.cachePaths(w);
     if (!resolved.some((p) => existsSync(p))) {
-      note(`actions/cache: warning: Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.`);
+      this.job.note(`actions/cache: warning: Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.`);
       return {};
     }
-    if (cache.save(key, paths, resolved)) note(`actions/cache: Cache saved with key: ${key}`);
-    else note(`actions/cache: warning: Failed to save: a cache entry for key ${key} exists already`);
+    if (this.job.cache.save(key, paths, resolved)) this.job.note(`actions/cache: Cache saved with key: ${key}`);
+    else this.job.note(`actions/cache: warning: Failed to save: a cache entry for key ${key} exists already`);
     return {};
-  };
-  const upload = (w: Record<string, string>): Record<string, string> => {
+  }
+
+  private upload(w: StepInputs): StepOutputs {
     const name = w.name || 'artifact';
     if (/[":<>|*?\r\n\\/]/.test(name)) throw new Error(`The artifact name is not valid: ${name}`);
-    const dest = join(artifactsDir, name);
+    const dest = join(this.job.artifactsDir, name);
     if (existsSync(dest)) {
       if (w.overwrite !== 'true') throw new Error(`Failed to CreateArtifact: an artifact with this name already exists on the workflow run: ${name}`);
       rmSync(dest, { recursive: true, force: true });
     }
-    const { root, files, excluded } = artifactFiles(w.path ?? '', workspace, w['include-hidden-files'] === 'true');
+    const { root, files, excluded } = artifactFiles(w.path ?? '', this.job.workspace, w['include-hidden-files'] === 'true');
     if (!files.length) {
       const how = w['if-no-files-found'] || 'warn';
       const msg = `No files were found with the provided path: ${lines(w.path ?? '').join(', ')}. No artifacts will be uploaded.`;
       if (how === 'error') throw new Error(msg);
-      if (how === 'warn') annotations.push({ level: 'warning', message: msg });
-      note(`actions/upload-artifact: ${msg}`);
+      if (how === 'warn') this.job.annotations.push({ level: 'warning', message: msg });
+      this.job.note(`actions/upload-artifact: ${msg}`);
       return {};
     }
     let bytes = 0;
@@ -492,139 +437,284 @@ export async function runAction(o: RunActionOptions): Promise<ActionResult> {
       copyFileSync(f, to);
       bytes += statSync(f).size;
     }
-    const id = String(++artifactSeq);
-    note(`actions/upload-artifact: ${name}: ${files.length} files (${(bytes / 1e6).toFixed(1)} MB) from ${root}, ${excluded} excluded, to ${dest}`);
+    const id = String(++this.artifactSeq);
+    this.job.note(`actions/upload-artifact: ${name}: ${files.length} files (${(bytes / 1e6).toFixed(1)} MB) from ${root}, ${excluded} excluded, to ${dest}`);
     return { 'artifact-id': id, 'artifact-url': `file://${dest}`, 'artifact-digest': '' };
-  };
+  }
 
-  const emulated = (uses: string, label: string): { main: (w: Record<string, string>) => Record<string, string>; post?: (w: Record<string, string>) => void } => {
+  /** The emulation a uses: names, or an error: only these actions are known. */
+  of(uses: string, label: string): Emulation {
     const [action, ref] = uses.split('@') as [string, string | undefined];
     if (!ref) throw new Error(`${label}: uses: ${uses} has no @ref`);
     switch (action.toLowerCase()) {
       case 'actions/cache':
-        return { main: cacheRestore, post: (w) => void cacheSave(w) };
+        return { main: (w) => this.cacheRestore(w), post: (w) => void this.cacheSave(w) };
       case 'actions/cache/restore':
-        return { main: cacheRestore };
+        return { main: (w) => this.cacheRestore(w) };
       case 'actions/cache/save':
-        return { main: cacheSave };
+        return { main: (w) => this.cacheSave(w) };
       case 'actions/upload-artifact':
-        return { main: upload };
+        return { main: (w) => this.upload(w) };
       default:
         throw new Error(`${label}: uses: ${uses} is not emulated`);
     }
-  };
+  }
 
-  const runScript = async (label: string, step: StepMeta, env: Record<string, string>, cwd: string, index: number) => {
+}
+
+/** bash on the script (as the runner's user, if any), each line it prints logged, workflow-command annotations collected; its exit code. */
+function runBash(script: string, cwd: string, env: Record<string, string>, user: RunnerUser | undefined, log: (line: string) => void, annotations: Annotation[]): Promise<number> {
+  return new Promise<number>((done, fail) => {
+    const bash: [string, string[]] = ['bash', ['--noprofile', '--norc', '-eo', 'pipefail', script]];
+    const [cmd, args] = user ? user.wrap(...bash) : bash;
+    const p = spawn(cmd, args, { cwd, env: user ? user.env(env) : env, stdio: ['ignore', 'pipe', 'pipe'] });
+    for (const s of [p.stdout, p.stderr]) {
+      let rest = '';
+      s.setEncoding('utf8');
+      s.on('data', (chunk: string) => {
+        const parts = (rest + chunk).split('\n');
+        rest = parts.pop()!;
+        for (const l of parts) {
+          log(l);
+          const a = /^::(error|warning|notice)(?: [^:]*)?::(.*)$/.exec(l);
+          if (a) annotations.push({ level: a[1] as Annotation['level'], message: a[2]! });
+        }
+      });
+      s.on('end', () => rest && log(rest));
+    }
+    p.on('error', fail);
+    p.on('close', (c, sig) => done(c ?? (sig ? 128 : 1)));
+  });
+}
+
+/** A run: step's script and its fresh GITHUB_* files in the run's files directory, the runner's user's. */
+function stepFiles(filesDir: string, step: StepMeta, index: number, user: RunnerUser | undefined): { script: string; files: Record<string, string> } {
+  const files = Object.fromEntries(
+    ['GITHUB_OUTPUT', 'GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_STEP_SUMMARY', 'GITHUB_STATE'].map((k) => [k, join(filesDir, `${index}-${k.toLowerCase()}`)]),
+  );
+  for (const f of Object.values(files)) writeFileSync(f, '');
+  const script = join(filesDir, `${index}-script.sh`);
+  writeFileSync(script, str(step.run));
+  for (const f of [...Object.values(files), script]) user?.own(f);
+  return { script, files };
+}
+
+/** The github and runner contexts of an emulated job. */
+function jobContexts(actionPath: string, workspace: string, runId: string, runAttempt: string, runnerTemp: string) {
+  const github = {
+    action_path: actionPath,
+    workspace,
+    run_id: runId,
+    run_attempt: runAttempt,
+    job: 'emulated',
+    repository: 'local/emulated',
+    event_name: 'workflow_dispatch',
+    action: '__self',
+  };
+  const runner = { temp: runnerTemp, os: 'Linux', arch: runnerArch(), name: 'run-action-steps', environment: 'self-hosted' };
+  return { github, runner };
+}
+
+/** One job of the action: its directories and contexts, and what each step leaves for the next (env, PATH, outputs, summaries). */
+class ActionRun {
+  readonly meta: ActionMeta;
+  readonly log: (line: string) => void;
+  readonly actionPath: string;
+  readonly workspace: string;
+  readonly runnerTemp: string;
+  readonly artifactsDir: string;
+  readonly filesDir: string;
+  readonly cache: CacheStore;
+  readonly user: RunnerUser | undefined;
+  readonly shim: string | undefined;
+  readonly github: ReturnType<typeof jobContexts>['github'];
+  readonly runner: ReturnType<typeof jobContexts>['runner'];
+  readonly inputs: Record<string, string> = {};
+  readonly jobEnv: Record<string, string> = {};
+  readonly steps: Record<string, { outputs: StepOutputs; outcome: string; conclusion: string }> = {};
+  readonly records: StepRecord[] = [];
+  readonly annotations: Annotation[] = [];
+  readonly summaries: string[] = [];
+  readonly posts: { name: string; run: () => Promise<void>; postIf: 'success' | 'always' }[] = [];
+  path: string;
+  readonly emulations: EmulatedActions;
+  failed = false;
+
+  constructor(readonly o: RunActionOptions) {
+    this.meta = readAction(o.actionPath);
+    this.log = o.log ?? ((l: string) => process.stdout.write(`${l}\n`));
+    this.actionPath = resolve(o.actionPath);
+    this.workspace = resolve(o.workspace);
+    const state = resolve(o.state);
+    const runId = String(o.runId ?? 1);
+    const runAttempt = String(o.runAttempt ?? 1);
+    const runDir = join(state, 'runs', `${runId}-${runAttempt}`);
+    // One path for every job, emptied when a job starts, as a runner's _temp is
+    // (actions/cache only restores an entry saved under the same path list).
+    this.runnerTemp = join(state, 'runner-temp');
+    this.artifactsDir = join(runDir, 'artifacts');
+    this.filesDir = join(runDir, 'files');
+    this.cache = new CacheStore(join(state, 'actions-cache'));
+    this.emulations = new EmulatedActions(this);
+    for (const d of [runDir, this.runnerTemp]) rmSync(d, { recursive: true, force: true });
+    for (const d of [this.runnerTemp, this.artifactsDir, this.filesDir, this.cache.dir]) mkdirSync(d, { recursive: true });
+    this.user = runnerUser(o.user, state);
+    for (const d of [this.runnerTemp, this.filesDir]) this.user?.own(d);
+    this.refuseUnknownInputs();
+    this.shim = this.user ? undefined : sudoShim(state);
+    if (this.shim) this.note(`no sudo on this machine, and we are root: a sudo shim that runs its command as is (${this.shim}) is first on PATH`);
+    this.path = [...(this.shim ? [dirname(this.shim)] : []), process.env.PATH ?? ''].join(':');
+    ({ github: this.github, runner: this.runner } = jobContexts(this.actionPath, this.workspace, runId, runAttempt, this.runnerTemp));
+    this.takeInputs();
+  }
+
+  note(line: string): void {
+    this.log(`[emulator] ${line}`);
+  }
+
+  ctx(): ExpressionContext {
+    const { github, runner, inputs, steps } = this;
+    return { contexts: { github, runner, inputs, steps, env: { ...this.jobEnv } } as unknown as Record<string, Value>, failed: this.failed };
+  }
+
+  /** Only the declared inputs may be given, whatever their case. */
+  private refuseUnknownInputs(): void {
+    const declared = Object.keys(this.meta.inputs ?? {});
+    const unknown = Object.keys(this.o.inputs ?? {}).filter((k) => !declared.some((d) => d.toLowerCase() === k.toLowerCase()));
+    if (unknown.length) throw new Error(`unexpected input(s) ${unknown.join(', ')}; valid inputs are ${declared.join(', ')}`);
+  }
+
+  /** Each declared input: as given, else its default (whose ${{ }} is evaluated). */
+  private takeInputs(): void {
+    const given = this.o.inputs ?? {};
+    for (const [name, spec] of Object.entries(this.meta.inputs ?? {})) {
+      const hit = Object.keys(given).find((k) => k.toLowerCase() === name.toLowerCase());
+      this.inputs[name] = hit !== undefined ? given[hit]! : interpolate(str(spec?.default), this.ctx());
+      if (spec?.required && hit === undefined && !spec.default) this.note(`warning: required input ${name} is not given`);
+    }
+  }
+
+  baseEnv(): Record<string, string> {
+    const { github, runner } = this;
+    return {
+      ...(process.env as Record<string, string>),
+      ...this.o.env,
+      ...this.jobEnv,
+      PATH: this.path,
+      CI: 'true',
+      GITHUB_ACTIONS: 'true',
+      GITHUB_WORKSPACE: this.workspace,
+      GITHUB_ACTION_PATH: this.actionPath,
+      GITHUB_RUN_ID: github.run_id,
+      GITHUB_RUN_ATTEMPT: github.run_attempt,
+      GITHUB_JOB: github.job,
+      GITHUB_REPOSITORY: github.repository,
+      GITHUB_EVENT_NAME: github.event_name,
+      RUNNER_TEMP: this.runnerTemp,
+      RUNNER_OS: runner.os,
+      RUNNER_ARCH: runner.arch,
+      RUNNER_NAME: runner.name,
+    };
+  }
+
+  async runScript(label: string, step: StepMeta, env: Record<string, string>, cwd: string, index: number): Promise<{ code: number; outputs: StepOutputs }> {
     const shell = str(step.shell);
     if (!shell) throw new Error(`${label}: a composite run step needs shell:`);
     if (shell !== 'bash') throw new Error(`${label}: shell ${shell} is not emulated (bash only)`);
-    const files = Object.fromEntries(['GITHUB_OUTPUT', 'GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_STEP_SUMMARY', 'GITHUB_STATE'].map((k) => [k, join(filesDir, `${index}-${k.toLowerCase()}`)]));
-    for (const f of Object.values(files)) writeFileSync(f, '');
-    const script = join(filesDir, `${index}-script.sh`);
-    writeFileSync(script, str(step.run));
-    for (const f of [...Object.values(files), script]) user?.own(f);
+    const { script, files } = stepFiles(this.filesDir, step, index, this.user);
     if (!existsSync(cwd)) throw new Error(`${label}: working directory ${cwd} does not exist`);
-    const code = await new Promise<number>((done, fail) => {
-      const bash: [string, string[]] = ['bash', ['--noprofile', '--norc', '-eo', 'pipefail', script]];
-      const [cmd, args] = user ? user.wrap(...bash) : bash;
-      const p = spawn(cmd, args, { cwd, env: { ...(user ? user.env(env) : env), ...files }, stdio: ['ignore', 'pipe', 'pipe'] });
-      for (const s of [p.stdout, p.stderr]) {
-        let rest = '';
-        s.setEncoding('utf8');
-        s.on('data', (chunk: string) => {
-          const parts = (rest + chunk).split('\n');
-          rest = parts.pop()!;
-          for (const l of parts) {
-            log(l);
-            const a = /^::(error|warning|notice)(?: [^:]*)?::(.*)$/.exec(l);
-            if (a) annotations.push({ level: a[1] as Annotation['level'], message: a[2]! });
-          }
-        });
-        s.on('end', () => rest && log(rest));
-      }
-      p.on('error', fail);
-      p.on('close', (c, sig) => done(c ?? (sig ? 128 : 1)));
-    });
+    const code = await runBash(script, cwd, { ...env, ...files }, this.user, this.log, this.annotations);
     const outputs = parseCommandFile(readFileSync(files.GITHUB_OUTPUT!, 'utf8'));
-    Object.assign(jobEnv, parseCommandFile(readFileSync(files.GITHUB_ENV!, 'utf8')));
+    Object.assign(this.jobEnv, parseCommandFile(readFileSync(files.GITHUB_ENV!, 'utf8')));
     const added = lines(readFileSync(files.GITHUB_PATH!, 'utf8'));
-    if (added.length) path = [...added.reverse(), path].join(':');
+    if (added.length) this.path = [...added.reverse(), this.path].join(':');
     const summary = readFileSync(files.GITHUB_STEP_SUMMARY!, 'utf8');
-    if (summary) summaries.push(summary);
+    if (summary) this.summaries.push(summary);
     return { code, outputs };
-  };
+  }
 
-  const record = (r: Omit<StepRecord, 'seconds'>, t0: number) => {
-    records.push({ ...r, seconds: (Date.now() - t0) / 1000 });
-    if (r.id) steps[r.id] = { outputs: steps[r.id]?.outputs ?? {}, outcome: r.outcome, conclusion: r.outcome };
-  };
+  record(r: Omit<StepRecord, 'seconds'>, t0: number): void {
+    this.records.push({ ...r, seconds: (Date.now() - t0) / 1000 });
+    if (r.id) this.steps[r.id] = { outputs: this.steps[r.id]?.outputs ?? {}, outcome: r.outcome, conclusion: r.outcome };
+  }
 
-  for (const [i, step] of meta.runs.steps.entries()) {
-    const name = step.name ? interpolate(step.name, ctx()) : step.run ? `Run ${str(step.run).split('\n')[0]}` : `Run ${step.uses}`;
+  /** A step that runs: its script, or its emulated action (whose post step is queued); how it went. */
+  private async execute(step: StepMeta, i: number, label: string, name: string): Promise<{ outcome: StepRecord['outcome']; exitCode?: number; outputs: StepOutputs }> {
+    const env = Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, interpolate(str(v), this.ctx())]));
+    const w = Object.fromEntries(Object.entries(step.with ?? {}).map(([k, v]) => [k, interpolate(str(v), this.ctx())]));
+    if (step.run !== undefined) {
+      const cwd = resolve(this.workspace, interpolate(str(step['working-directory'] ?? '.'), this.ctx()));
+      const r = await this.runScript(label, step, { ...this.baseEnv(), ...env }, cwd, i);
+      if (r.code !== 0) this.note(`${label}: Process completed with exit code ${r.code}`);
+      return { outcome: r.code === 0 ? 'success' : 'failure', exitCode: r.code, outputs: r.outputs };
+    }
+    if (!step.uses) throw new Error(`${label}: neither run: nor uses:`);
+    const impl = this.emulations.of(step.uses, label);
+    let result: { outcome: StepRecord['outcome']; outputs: StepOutputs };
+    try {
+      result = { outcome: 'success', outputs: impl.main(w) };
+    } catch (e) {
+      this.annotations.push({ level: 'error', message: (e as Error).message });
+      this.note(`${label}: ${(e as Error).message}`);
+      result = { outcome: 'failure', outputs: {} };
+    }
+    if (impl.post) this.posts.push({ name: `Post ${name}`, run: async () => impl.post!(w), postIf: 'success' });
+    return result;
+  }
+
+  async mainStep(step: StepMeta, i: number): Promise<void> {
+    const name = step.name ? interpolate(step.name, this.ctx()) : step.run ? `Run ${str(step.run).split('\n')[0]}` : `Run ${step.uses}`;
     const label = `step ${i + 1} (${step.id ?? name})`;
     const t0 = Date.now();
-    if (!condition(step.if, ctx())) {
-      note(`${label}: skipped (${step.if === undefined ? 'an earlier step failed' : `if: ${str(step.if)}`})`);
-      record({ index: i, id: step.id, name, phase: 'main', outcome: 'skipped' }, t0);
-      continue;
+    if (!condition(step.if, this.ctx())) {
+      this.note(`${label}: skipped (${step.if === undefined ? 'an earlier step failed' : `if: ${str(step.if)}`})`);
+      this.record({ index: i, id: step.id, name, phase: 'main', outcome: 'skipped' }, t0);
+      return;
     }
-    note(`${label}: ${name}`);
-    const env = Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, interpolate(str(v), ctx())]));
-    const w = Object.fromEntries(Object.entries(step.with ?? {}).map(([k, v]) => [k, interpolate(str(v), ctx())]));
-    const continueOnError = step['continue-on-error'] !== undefined && condition(`\${{ always() && (${str(step['continue-on-error'])}) }}`, ctx());
-    let outcome: StepRecord['outcome'] = 'success';
-    let exitCode: number | undefined;
-    let outputs: Record<string, string> = {};
-    if (step.run !== undefined) {
-      const cwd = resolve(workspace, interpolate(str(step['working-directory'] ?? '.'), ctx()));
-      const r = await runScript(label, step, { ...baseEnv(), ...env }, cwd, i);
-      exitCode = r.code;
-      outputs = r.outputs;
-      if (r.code !== 0) {
-        outcome = 'failure';
-        note(`${label}: Process completed with exit code ${r.code}`);
-      }
-    } else if (step.uses) {
-      const impl = emulated(step.uses, label);
-      try {
-        outputs = impl.main(w);
-      } catch (e) {
-        outcome = 'failure';
-        annotations.push({ level: 'error', message: (e as Error).message });
-        note(`${label}: ${(e as Error).message}`);
-      }
-      if (impl.post) posts.push({ name: `Post ${name}`, run: async () => impl.post!(w), postIf: 'success' });
-    } else throw new Error(`${label}: neither run: nor uses:`);
-    if (step.id) steps[step.id] = { outputs, outcome, conclusion: outcome === 'failure' && continueOnError ? 'success' : outcome };
-    records.push({ index: i, id: step.id, name, phase: 'main', outcome, ...(exitCode !== undefined ? { exitCode } : {}), seconds: (Date.now() - t0) / 1000 });
-    if (outcome === 'failure' && !continueOnError) status.failed = true;
+    this.note(`${label}: ${name}`);
+    const continueOnError = step['continue-on-error'] !== undefined && condition(`\${{ always() && (${str(step['continue-on-error'])}) }}`, this.ctx());
+    const { outcome, exitCode, outputs } = await this.execute(step, i, label, name);
+    if (step.id) this.steps[step.id] = { outputs, outcome, conclusion: outcome === 'failure' && continueOnError ? 'success' : outcome };
+    this.records.push({ index: i, id: step.id, name, phase: 'main', outcome, ...(exitCode !== undefined ? { exitCode } : {}), seconds: (Date.now() - t0) / 1000 });
+    if (outcome === 'failure' && !continueOnError) this.failed = true;
   }
 
-  // Post steps: last registered first, by their post-if.
-  for (const post of posts.reverse()) {
-    const t0 = Date.now();
-    if (post.postIf === 'success' && status.failed) {
-      note(`${post.name}: skipped (the job failed)`);
-      record({ index: records.length, id: undefined, name: post.name, phase: 'post', outcome: 'skipped' }, t0);
-      continue;
+  /** Post steps: last registered first, by their post-if. */
+  async postSteps(): Promise<void> {
+    for (const post of this.posts.reverse()) {
+      const t0 = Date.now();
+      if (post.postIf === 'success' && this.failed) {
+        this.note(`${post.name}: skipped (the job failed)`);
+        this.record({ index: this.records.length, id: undefined, name: post.name, phase: 'post', outcome: 'skipped' }, t0);
+        continue;
+      }
+      this.note(post.name);
+      await post.run();
+      this.record({ index: this.records.length, id: undefined, name: post.name, phase: 'post', outcome: 'success' }, t0);
     }
-    note(post.name);
-    await post.run();
-    record({ index: records.length, id: undefined, name: post.name, phase: 'post', outcome: 'success' }, t0);
   }
 
-  const outputs = Object.fromEntries(Object.entries(meta.outputs ?? {}).map(([k, spec]) => [k, interpolate(str(spec?.value), ctx())]));
-  return {
-    outcome: status.failed ? 'failure' : 'success',
-    outputs,
-    steps: records,
-    summary: summaries.join(''),
-    annotations,
-    runnerTemp,
-    artifactsDir,
-    cacheStore: cache.dir,
-    sudoShim: shim,
-  };
+  result(): ActionResult {
+    const outputs = Object.fromEntries(Object.entries(this.meta.outputs ?? {}).map(([k, spec]) => [k, interpolate(str(spec?.value), this.ctx())]));
+    return {
+      outcome: this.failed ? 'failure' : 'success',
+      outputs,
+      steps: this.records,
+      summary: this.summaries.join(''),
+      annotations: this.annotations,
+      runnerTemp: this.runnerTemp,
+      artifactsDir: this.artifactsDir,
+      cacheStore: this.cache.dir,
+      sudoShim: this.shim,
+    };
+  }
+}
+
+export async function runAction(o: RunActionOptions): Promise<ActionResult> {
+  const run = new ActionRun(o);
+  for (const [i, step] of run.meta.runs.steps.entries()) await run.mainStep(step, i);
+  await run.postSteps();
+  return run.result();
 }
 
 // ---- as a command --------------------------------------------------------

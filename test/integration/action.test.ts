@@ -24,7 +24,7 @@ import { parseCommandFile, readAction, runAction, type ActionResult } from '../a
 import { packAction } from '../action/pack-action.js';
 import { ensureEngine } from '../../harness/edge/engine.js';
 import { ImageCache } from '../../harness/edge/image-cache.js';
-import { makeUser, type MadeUser } from './docker-user.js';
+import { makeUser, type MadeUser } from '../support/docker-user.js';
 import { currentBaseTag, goImageTag, imageId, readGoVersions } from '../../harness/edge/images.js';
 
 const root = join(import.meta.dirname, '..', '..');

@@ -19,7 +19,7 @@ import { debianMirror } from '../../harness/edge/host-apt.js';
 import { BASE_FROM_LABEL, currentBaseTag, follow, goImageTag, imageId, readGoVersions } from '../../harness/edge/images.js';
 import { prepareMmdebstrap, runMmdebstrap } from '../../harness/edge/mmdebstrap.js';
 import { leftovers } from '../../harness/edge/sandbox.js';
-import { matrixRunner, NEWEST_GO } from './cli-run.js';
+import { matrixRunner, NEWEST_GO } from '../support/cli-run.js';
 
 const STANDIN = 'csm-standin/debian:trixie';
 const NOT_DEBIAN = 'csm-standin/ubuntu:noble';

@@ -15,7 +15,7 @@ import { prepareVolume, runBuildStep, shareGoCache } from '../../harness/edge/bu
 import { loadCase } from '../../harness/edge/case-files.js';
 import { goCacheRel, warmMarkPrefix } from '../../harness/sandbox/paths.js';
 import { splitCpuMark, splitQuotaMark } from '../../harness/sandbox/status.js';
-import { matrixRunner, NEWEST_GO, ROOT } from './cli-run.js';
+import { matrixRunner, NEWEST_GO, ROOT } from '../support/cli-run.js';
 
 const attacks = join(ROOT, 'test', 'fixtures', 'attacks');
 const resultsDir = mkdtempSync(join(tmpdir(), 'csm-disk-'));

@@ -10,7 +10,7 @@ import t from 'tap';
 import type { RunResults } from '../../harness/core/results.js';
 import { ensureEngine } from '../../harness/edge/engine.js';
 import { leftovers } from '../../harness/edge/sandbox.js';
-import { matrixRunner, NEWEST_GO, ROOT } from './cli-run.js';
+import { matrixRunner, NEWEST_GO, ROOT } from '../support/cli-run.js';
 
 const attacks = join(ROOT, 'test', 'fixtures', 'attacks');
 const scratch = mkdtempSync(join(tmpdir(), 'csm-keys-'));

@@ -10,7 +10,7 @@ import t from 'tap';
 import { $ } from 'zx';
 import { ensureEngine } from '../../harness/edge/engine.js';
 import { leftovers } from '../../harness/edge/sandbox.js';
-import { matrixRunner, NEWEST_GO, ROOT } from './cli-run.js';
+import { matrixRunner, NEWEST_GO, ROOT } from '../support/cli-run.js';
 
 const rows = join(ROOT, 'test', 'fixtures', 'attacks', 'rows');
 const resultsDir = mkdtempSync(join(tmpdir(), 'csm-rows-'));

@@ -13,7 +13,7 @@ import { $ } from 'zx';
 import type { RunResults } from '../../harness/core/results.js';
 import { ensureEngine } from '../../harness/edge/engine.js';
 import { leftovers } from '../../harness/edge/sandbox.js';
-import { markdownTokens } from '../unit/helpers.js';
+import { markdownTokens } from '../support/helpers.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const attacks = join(root, 'test', 'fixtures', 'attacks');

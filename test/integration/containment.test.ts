@@ -13,7 +13,7 @@ import { loadCase } from '../../harness/edge/case-files.js';
 import { prepareVolume, runBuildStep, shareGoCache } from '../../harness/edge/build-step.js';
 import { ensureEngine } from '../../harness/edge/engine.js';
 import { DEFAULT_LIMITS, leftovers, Session } from '../../harness/edge/sandbox.js';
-import { type Cell, matrixRunner, NEWEST_GO } from './cli-run.js';
+import { type Cell, matrixRunner, NEWEST_GO } from '../support/cli-run.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const faults = join(root, 'test', 'fixtures', 'faults');

@@ -30,9 +30,9 @@ import { mmdebstrapArgs, mmdebstrapFailure } from '../../harness/edge/mmdebstrap
 import { ImageCache } from '../../harness/edge/image-cache.js';
 import { IMAGE_CACHE_RUN, leftovers } from '../../harness/edge/sandbox.js';
 import { packAction } from '../action/pack-action.js';
-import { NEWEST_GO, ROOT } from './cli-run.js';
-import { asUser, cannotMakeUsers, makeUser, type MadeUser } from './docker-user.js';
-import { TINY_RECIPE } from './first-run-helper.js';
+import { NEWEST_GO, ROOT } from '../support/cli-run.js';
+import { asUser, cannotMakeUsers, makeUser, type MadeUser } from '../support/docker-user.js';
+import { TINY_RECIPE } from '../support/first-run-helper.js';
 
 const t0 = Date.now();
 const work = mkdtempSync(join(tmpdir(), 'csm-first-run-apt-'));
@@ -44,7 +44,7 @@ t.teardown(() => {
 });
 const docker = await ensureEngine((l) => t.comment(l));
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
-const HELPER = join(ROOT, 'test', 'integration', 'first-run-helper.ts');
+const HELPER = join(ROOT, 'test', 'support', 'first-run-helper.ts');
 if (process.getuid?.() !== 0) throw new Error('first-run-apt.test.ts makes mount namespaces and a user: it runs as root, as npm test does here');
 
 /**

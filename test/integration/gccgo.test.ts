@@ -11,7 +11,7 @@ import { $ } from 'zx';
 import type { RunResults } from '../../harness/core/results.js';
 import { ensureEngine } from '../../harness/edge/engine.js';
 import { leftovers } from '../../harness/edge/sandbox.js';
-import { GCCGO_ROWS } from './images.js';
+import { GCCGO_ROWS } from '../support/images.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const resultsDir = mkdtempSync(join(tmpdir(), 'csm-gccgo-'));

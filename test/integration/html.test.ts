@@ -12,7 +12,7 @@ import { PLATFORMS } from '../../harness/core/platforms.js';
 import { VERDICTS, type CellResult, type ElfSummary, type ExpectationRule } from '../../harness/core/types.js';
 import { displayText, HtmlReporter, LOG_CAP_BYTES, readLogCapped, renderHtml, scriptJson } from '../../harness/reporters/html.js';
 import { DEFAULT_REPORTERS, makeReporters } from '../../harness/reporters/index.js';
-import { IE_TLS_RULE, INIT_ARGV_RULE } from '../unit/helpers.js';
+import { IE_TLS_RULE, INIT_ARGV_RULE } from '../support/helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = '/tmp/cshared-matrix-report.png';

@@ -14,7 +14,7 @@ import { cacheFileName } from '../../harness/edge/image-cache.js';
 import { goImageTag, imageId, readGoVersions } from '../../harness/edge/images.js';
 import { leftovers } from '../../harness/edge/sandbox.js';
 import { BUILD_GID } from '../../harness/sandbox/layout.js';
-import { asUser, cannotMakeUsers, makeUser, type MadeUser } from './docker-user.js';
+import { asUser, cannotMakeUsers, makeUser, type MadeUser } from '../support/docker-user.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const scratch = mkdtempSync(join(tmpdir(), 'csm-user-project-'));

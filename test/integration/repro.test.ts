@@ -12,7 +12,7 @@ import { $ } from 'zx';
 import { ensureEngine } from '../../harness/edge/engine.js';
 import { leftovers } from '../../harness/edge/sandbox.js';
 import type { ReproOutcome } from '../../harness/run/repro.js';
-import { LANG_ROWS } from './images.js';
+import { LANG_ROWS } from '../support/images.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const reports = join(root, 'test', 'fixtures', 'reports');
@@ -28,7 +28,7 @@ async function repro(...args: string[]) {
   return { code: p.exitCode, out: p.stdout + p.stderr, outcome, dir, runId };
 }
 
-// The rows whose Python layers npm test built first (test/integration/images.ts: an arm64 sysroot, CPython for arm64 musl).
+// The rows whose Python layers npm test built first (test/support/images.ts: an arm64 sysroot, CPython for arm64 musl).
 const PY_ROWS = LANG_ROWS.split(',');
 
 t.test("the Alpine/Python report: the report's own test.py fails on musl with the reported OSError, and works on glibc", async (t) => {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasArtifact, makeArtifactDir, markWarm, readArtifactRecord, warmGroups, withCacheFile } from '../../harness/edge/artifact-cache.js';
 import { WARM_MARK } from '../../harness/sandbox/paths.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from '../support/helpers.js';
 
 t.test('an entry is restorable only once its .ok is there; its log and readelf text are read back', async (t) => {
   const cache = tempDir(t);

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../harness/core/errors.js';
 import { readBugReport, writeCaseFiles } from '../../harness/edge/bug-report.js';
-import { tempDir, writeTree } from './helpers.js';
+import { tempDir, writeTree } from '../support/helpers.js';
 
 t.test('a report file is its text; a missing one is one line saying what to give', async (t) => {
   const dir = tempDir(t);

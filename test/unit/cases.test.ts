@@ -6,7 +6,7 @@ import { crossCheck } from '../../harness/core/cases.js';
 import { DEFAULT_CASES_DIR, loadCase, loadCases, parseCaseFile } from '../../harness/edge/case-files.js';
 import { EXIT, UsageError } from '../../harness/core/errors.js';
 import type { CaseFile } from '../../harness/core/types.js';
-import { HELLO_GO, minimalCaseFile, tempDir, writeCase, writeTree } from './helpers.js';
+import { HELLO_GO, minimalCaseFile, tempDir, writeCase, writeTree } from '../support/helpers.js';
 
 const RELPATH = '^(?!/)(?!.*(^|/)\\.\\.(/|$)).+$';
 

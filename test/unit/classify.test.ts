@@ -4,7 +4,7 @@ import { DEFAULT_CASES_DIR, loadCase } from '../../harness/edge/case-files.js';
 import { classify, describeEnd, outcomeOf, signalName } from '../../harness/core/classify.js';
 import { findExpectation } from '../../harness/core/expect.js';
 import type { CellObservation, ExpectationRule, ProcessEnd } from '../../harness/core/types.js';
-import { platform } from './helpers.js';
+import { platform } from '../support/helpers.js';
 
 const link = loadCase(join(DEFAULT_CASES_DIR, 'link'));
 const dlopen = loadCase(join(DEFAULT_CASES_DIR, 'dlopen'));

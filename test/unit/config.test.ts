@@ -12,7 +12,7 @@ import { validateRow } from '../../harness/edge/platform-rows.js';
 import { REPO_ROOT } from '../../harness/edge/repo.js';
 import { REPORTERS } from '../../harness/reporters/index.js';
 import { defaultResultsDir, resolveRunConfig } from '../../harness/cli/options.js';
-import { IE_TLS_RULE, tempDir, writeTree } from './helpers.js';
+import { IE_TLS_RULE, tempDir, writeTree } from '../support/helpers.js';
 
 const FILE = '/proj/cshared-matrix.config.json';
 const parse = (data: unknown, file = FILE) => parseConfig(file, JSON.stringify(data), configSchemaCheck());

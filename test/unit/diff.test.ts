@@ -1,14 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import { main as diffMain } from '../../harness/cli/commands/diff.js';
 import { classifyChange, diffRuns, renderDiffMarkdown, type RunDiff } from '../../harness/core/diff.js';
 import { EXIT } from '../../harness/core/errors.js';
 import type { RunResults } from '../../harness/core/results.js';
 import { VERDICTS, type CellResult } from '../../harness/core/types.js';
-import { cell, IE_TLS_RULE, runResults, tempDir, writeTree } from './helpers.js';
-
-const ROOT = join(import.meta.dirname, '..', '..');
+import { cell, IE_TLS_RULE, runResults, tempDir, writeTree } from '../support/helpers.js';
+import { runCommand } from '../support/run-command.js';
 
 const IE_TLS = { ...IE_TLS_RULE, matched: true };
 
@@ -123,25 +122,24 @@ t.test('diff-cli', async (t) => {
   const dir = tempDir(t, 'csm-diff-');
   const [old, now] = pair();
   writeTree(dir, { 'old/results.json': old, 'new/results.json': now, 'same/results.json': old, 'bad.json': '{"cells": 3}' });
-  const cli = (...args: string[]) =>
-    spawnSync(process.execPath, ['--import=tsx', join(ROOT, 'harness', 'cli', 'main.ts'), 'diff', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const cli = (...args: string[]) => runCommand(diffMain, args, { NO_COLOR: '1' });
 
-  const r = cli(join(dir, 'old'), join(dir, 'new', 'results.json'));
+  const r = await cli(join(dir, 'old'), join(dir, 'new', 'results.json'));
   t.equal(r.status, EXIT.unexpected, 'regressions: exit 1');
   t.equal(r.stdout, readFileSync(join(dir, 'new', 'diff.md'), 'utf8'), 'prints diff.md');
   t.same(JSON.parse(readFileSync(join(dir, 'new', 'diff.json'), 'utf8')), diffRuns(old, now), 'diff.json is the diff');
   t.notOk(existsSync(join(dir, 'old', 'diff.md')), 'nothing written into the old run');
 
-  const same = cli(join(dir, 'old'), join(dir, 'same'));
+  const same = await cli(join(dir, 'old'), join(dir, 'same'));
   t.equal(same.status, EXIT.ok, 'no regression: exit 0');
   t.match(same.stdout, /0 regressions/);
-  const reversed = cli(join(dir, 'new'), join(dir, 'old'));
+  const reversed = await cli(join(dir, 'new'), join(dir, 'old'));
   t.equal(reversed.status, EXIT.unexpected, 'the other way round, pass → fail is a regression');
 
   for (const args of [[], [join(dir, 'old')], [join(dir, 'old'), join(dir, 'new'), join(dir, 'same')], ['--nope', 'a', 'b'], [join(dir, 'nope'), join(dir, 'new')], [join(dir, 'bad.json'), join(dir, 'new')]]) {
-    const u = cli(...args);
+    const u = await cli(...args);
     t.equal(u.status, EXIT.usage, `usage error for ${args.map((a) => a.replace(dir, '…')).join(' ') || 'no arguments'}`);
     t.match(u.stderr, /^cshared-matrix: [^\n]+\n$/, 'one line');
   }
-  t.equal(cli('--help').status, EXIT.ok);
+  t.equal((await cli('--help')).status, EXIT.ok);
 });

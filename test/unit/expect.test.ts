@@ -1,7 +1,7 @@
 import t from 'tap';
 import { findExpectation, ruleSelects, rulesFor, shortLink } from '../../harness/core/expect.js';
 import type { ExpectationRule } from '../../harness/core/types.js';
-import { platform } from './helpers.js';
+import { platform } from '../support/helpers.js';
 
 const rule = (when: ExpectationRule['when'], label = 'r'): ExpectationRule => ({
   when,

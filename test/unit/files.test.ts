@@ -3,7 +3,7 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpath
 import { join } from 'node:path';
 import { InfraError } from '../../harness/core/errors.js';
 import { appendText, JsonCache, makeDir, pointLatest, pointLatestIfResults, presentIn, writeAtomic } from '../../harness/edge/files.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from '../support/helpers.js';
 
 t.test('writeAtomic writes the content and leaves no temp file', async (t) => {
   const dir = tempDir(t);

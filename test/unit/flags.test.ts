@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { DEFAULT_CASES_DIR, FLAG_POLICY_PATH, flagPolicy, loadCases } from '../../harness/edge/case-files.js';
 import { compilePolicy, flagProblems, refusal, type FlagKind } from '../../harness/core/flags.js';
-import { minimalCaseFile } from './helpers.js';
+import { minimalCaseFile } from '../support/helpers.js';
 
 const policy = flagPolicy();
 

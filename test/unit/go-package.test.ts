@@ -6,7 +6,7 @@ import { exportsOf, goPackageProblems, libraryName, packageCase, packageCaseName
 import { probeCases } from '../../harness/core/probes.js';
 import type { UsageError } from '../../harness/core/errors.js';
 import { loadGoPackages, sortPaths } from '../../harness/edge/go-package.js';
-import { IE_TLS_RULE, INIT_ARGV_RULE, tempDir, writeTree } from './helpers.js';
+import { IE_TLS_RULE, INIT_ARGV_RULE, tempDir, writeTree } from '../support/helpers.js';
 
 /** A library as its authors write it: ints and strings across the boundary, a doc comment between //export and func. */
 const LIB = `// Package main is mylib.

@@ -10,7 +10,7 @@ import { EXIT, InfraError } from '../../harness/core/errors.js';
 import { readAsset } from '../../harness/edge/assets.js';
 import { readLogHeadTail } from '../../harness/edge/run-logs.js';
 import { breaksElement, readLogCapped, renderHtml } from '../../harness/reporters/html.js';
-import { cell, IE_TLS_RULE, runResults, tempDir, writeTree } from './helpers.js';
+import { cell, IE_TLS_RULE, runResults, tempDir, writeTree } from '../support/helpers.js';
 
 const ASSETS = join(import.meta.dirname, '..', '..', 'harness', 'reporters', 'html');
 const results = runResults(

@@ -3,7 +3,7 @@ import t from 'tap';
 import { FailureTracker } from '../../harness/core/failure-tracker.js';
 import { judge } from '../../harness/core/judge.js';
 import type { CellObservation, ProcessEnd } from '../../harness/core/types.js';
-import { IE_TLS_RULE } from './helpers.js';
+import { IE_TLS_RULE } from '../support/helpers.js';
 
 const run = (end: ProcessEnd, stdout: string, stderr = ''): CellObservation => ({ run: { end, stdout, stderr, durationMs: 5 } });
 const PASS = run({ kind: 'exit', code: 0 }, 'csm-loaded x\nok 1 - a\ncsm-done 1/1\n');

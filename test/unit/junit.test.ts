@@ -6,7 +6,7 @@ import type { RunResults } from '../../harness/core/results.js';
 import type { CellResult } from '../../harness/core/types.js';
 import { FAILURE_TAIL_CHARS, JunitReporter, renderJunit, tail, xmlSafe } from '../../harness/reporters/junit.js';
 import { makeReporters, REPORTERS } from '../../harness/reporters/index.js';
-import { IE_TLS_RULE, cell, runResults, tempDir } from './helpers.js';
+import { IE_TLS_RULE, cell, runResults, tempDir } from '../support/helpers.js';
 
 
 /** Untrusted host output: markup, an ANSI colour, a NUL, a CDATA terminator, a lone surrogate. */

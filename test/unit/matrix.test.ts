@@ -3,7 +3,7 @@ import { EXIT, UsageError } from '../../harness/core/errors.js';
 import { cellId, expandMatrix, newestGo, pick, pickGo, splitList } from '../../harness/core/matrix.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';
 import type { GoToolchain } from '../../harness/core/types.js';
-import { fakeCase, platform } from './helpers.js';
+import { fakeCase, platform } from '../support/helpers.js';
 
 const GOS: GoToolchain[] = [
   { version: '1.19', suite: 'bookworm' },

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
+import { main as mergeMain } from '../../harness/cli/commands/merge.js';
 import { EXIT, UsageError } from '../../harness/core/errors.js';
 import { expandMatrix } from '../../harness/core/matrix.js';
 import { logDirFor, mergeablePart, mergeResults, parseRunResults, rebaseLog, runFileProblem, shardGaps, unionOrder } from '../../harness/core/merge.js';
@@ -10,9 +11,9 @@ import { countVerdicts, exitCodeFor, type RunResults } from '../../harness/core/
 import { costsFrom, planShards, shardCells } from '../../harness/core/shard.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';
 import type { CellResult, CellSpec } from '../../harness/core/types.js';
-import { cell, fakeCase, runResults, tempDir, writeTree } from './helpers.js';
+import { cell, fakeCase, runResults, tempDir, writeTree } from '../support/helpers.js';
+import { runCommand } from '../support/run-command.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const REAL_RUN = realRun();
 
 /** Deterministic shuffle (LCG), to show that nothing depends on input order. */
@@ -245,9 +246,8 @@ t.test('merge-cli: shard directories → a self-contained merged run, latest poi
     for (const c of p.cells) for (const rel of Object.values(c.logs)) files[rel] = `log of ${p.run.id}: ${rel}\n`;
     writeTree(join(res, p.run.id), files);
   }
-  const cli = (...args: string[]) =>
-    spawnSync(process.execPath, ['--import=tsx', join(ROOT, 'harness', 'cli', 'main.ts'), 'merge', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: '1', NO_COLOR: '1' } });
-  const r = cli('--results', res, join(res, parts[1]!.run.id), join(res, parts[0]!.run.id, 'results.json'));
+  const cli = (...args: string[]) => runCommand(mergeMain, args, { CI: '1', NO_COLOR: '1' });
+  const r = await cli('--results', res, join(res, parts[1]!.run.id), join(res, parts[0]!.run.id, 'results.json'));
   t.equal(r.status, 0, r.stderr);
   const id = readlinkSync(join(res, 'latest'));
   t.equal(id, `merged-${parts[1]!.run.id}+${parts[0]!.run.id}`);
@@ -265,18 +265,18 @@ t.test('merge-cli: shard directories → a self-contained merged run, latest poi
   t.match(r.stdout, /18 cells: 12 pass/);
 
   const res2 = tempDir(t, 'csm-merge-junit-');
-  const j = cli('--results', res2, '--reporter', 'json,junit', join(res, parts[0]!.run.id), join(res, parts[1]!.run.id));
+  const j = await cli('--results', res2, '--reporter', 'json,junit', join(res, parts[0]!.run.id), join(res, parts[1]!.run.id));
   t.equal(j.status, 0, j.stderr);
   t.ok(existsSync(join(res2, 'latest', 'junit.xml')), '--reporter picks the merged run\'s formats: junit for a test-report action');
   t.notOk(existsSync(join(res2, 'latest', 'matrix.md')));
 
-  const dup = cli('--results', res, join(res, parts[0]!.run.id), join(res, 'latest'), join(res, parts[1]!.run.id));
+  const dup = await cli('--results', res, join(res, parts[0]!.run.id), join(res, 'latest'), join(res, parts[1]!.run.id));
   t.equal(dup.status, EXIT.usage, 'a merged run plus one of its shards: duplicate cells');
   t.match(dup.stderr, /^cshared-matrix: cell .* is in both run .* and run /);
   t.equal(dup.stderr.trim().split('\n').length, 1);
-  const none = cli('--results', res);
+  const none = await cli('--results', res);
   t.equal(none.status, EXIT.usage);
-  const missing = cli('--results', res, join(res, 'nope'));
+  const missing = await cli('--results', res, join(res, 'nope'));
   t.equal(missing.status, EXIT.usage);
   t.match(missing.stderr, /no such run directory/);
 });
@@ -334,11 +334,7 @@ t.test('merge-cli: a shard whose log is a symbolic link to a secret: refused wit
   rmSync(join(res, hostile.run.id, linked));
   symlinkSync(secret, join(res, hostile.run.id, linked));
   const out = join(res, 'merged');
-  const r = spawnSync(process.execPath, ['--import=tsx', join(ROOT, 'harness', 'cli', 'main.ts'), 'merge', '--results', out, join(res, parts[0]!.run.id), join(res, parts[1]!.run.id)], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, CI: '1', NO_COLOR: '1' },
-  });
+  const r = await runCommand(mergeMain, ['--results', out, join(res, parts[0]!.run.id), join(res, parts[1]!.run.id)], { CI: '1', NO_COLOR: '1' });
   t.equal(r.status, EXIT.usage, 'bad input: exit 2');
   const lines = r.stderr.trim().split('\n');
   t.same(lines.filter((l) => /symbolic link/.test(l)), [`cshared-matrix: merge: ${join(realpathSync(res), hostile.run.id, linked)}: a symbolic link; merge reads only regular files inside the run directory (put the file itself there); left out of the merged run`], 'one line names the file and why');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DEFAULT_CASES_DIR } from '../../harness/edge/case-files.js';
 import { PROBE_MODES, probeCases, probeName, type ProbeExpectations } from '../../harness/core/probes.js';
 import { readProbeExpectations } from '../../harness/edge/case-files.js';
-import { IE_TLS_RULE, INIT_ARGV_RULE, fakeCase, tempDir, writeTree } from './helpers.js';
+import { IE_TLS_RULE, INIT_ARGV_RULE, fakeCase, tempDir, writeTree } from '../support/helpers.js';
 
 const EXPECTATIONS: ProbeExpectations = { dlopen: [IE_TLS_RULE], link: [INIT_ARGV_RULE] };
 

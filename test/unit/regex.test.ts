@@ -7,7 +7,7 @@ import type { CellObservation } from '../../harness/core/types.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';
 import { DEFAULT_CASES_DIR, loadCases, parseCaseFile, readProbeExpectations } from '../../harness/edge/case-files.js';
 import { configSchemaCheck } from '../../harness/edge/config-file.js';
-import { IE_TLS_RULE, minimalCaseFile } from './helpers.js';
+import { IE_TLS_RULE, minimalCaseFile } from '../support/helpers.js';
 
 // The attack: a host prints 45 "a" and "!", a rule's match is (a+)+$.
 // JavaScript's backtracking engine takes 2^45 steps; RE2 one pass.

@@ -7,7 +7,7 @@ import { PLATFORMS as TABLE } from '../../harness/core/platforms.js';
 // The first six rows (amd64, ARMv7, ARMv5 × glibc, musl): the grid's rules, not the table's size.
 const PLATFORMS = TABLE.slice(0, 6);
 import { VERDICTS, type CellResult } from '../../harness/core/types.js';
-import { IE_TLS_RULE, INIT_ARGV_RULE, cell, runResults } from './helpers.js';
+import { IE_TLS_RULE, INIT_ARGV_RULE, cell, runResults } from '../support/helpers.js';
 
 
 const SIGILL = 'run: qemu: uncaught target signal 4 (Illegal instruction) - core dumped';

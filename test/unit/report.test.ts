@@ -16,7 +16,7 @@ import {
   type ParsedReport,
   type ReportFile,
 } from '../../harness/core/report.js';
-import { HELLO_GO } from './helpers.js';
+import { HELLO_GO } from '../support/helpers.js';
 import { outcomeOf } from '../../harness/core/classify.js';
 import { expandMatrix } from '../../harness/core/matrix.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';

@@ -8,7 +8,7 @@ import { EXIT, FatalError, InfraError } from '../../harness/core/errors.js';
 import { makeReporters } from '../../harness/reporters/index.js';
 import { multiplex, type Reporter } from '../../harness/reporters/reporter.js';
 import { TerminalReporter } from '../../harness/reporters/terminal.js';
-import { runResults } from './helpers.js';
+import { runResults } from '../support/helpers.js';
 
 class HtmlReporter implements Reporter {
   onEnd(): void {

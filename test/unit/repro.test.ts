@@ -4,7 +4,7 @@ import type { RunResults } from '../../harness/core/results.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';
 import type { CellResult } from '../../harness/core/types.js';
 import { analyse, renderRepro, type ReproOutcome } from '../../harness/run/repro.js';
-import { cell, runResults } from './helpers.js';
+import { cell, runResults } from '../support/helpers.js';
 
 const CASE = 'repro-alpine-python';
 const ALPINE_ERROR = 'OSError: Error relocating ./cc.so: : initial-exec TLS resolves to dynamic definition in ./cc.so';

@@ -11,7 +11,7 @@ import { laneHome, SUPERVISOR } from '../../harness/sandbox/layout.js';
 import { asLane } from '../../harness/sandbox/commands.js';
 import { CALIBRATION_SCRIPT, calibrationCmd } from '../../harness/sandbox/scripts.js';
 import { inLanes, parseTools, ROW_TOOLS_SCRIPT, rowToolsCommand, TOOLS_SCRIPT, toolsCommand } from '../../harness/run/setup.js';
-import { platform } from './helpers.js';
+import { platform } from '../support/helpers.js';
 
 /**
  * A platform row comes from a pull request. Every script the harness runs for

@@ -4,7 +4,7 @@ import type { GoToolchain } from '../../harness/core/types.js';
 import { assembleResults, type RunRecord } from '../../harness/run/assemble.js';
 import { EngineWatch } from '../../harness/run/engine-watch.js';
 import { parseTools } from '../../harness/run/setup.js';
-import { cell, fakeCase, platform } from './helpers.js';
+import { cell, fakeCase, platform } from '../support/helpers.js';
 
 const go = { version: '1.27' } as GoToolchain;
 

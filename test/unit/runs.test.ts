@@ -3,7 +3,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { readRun } from '../../harness/edge/runs.js';
-import { runResults, tempDir } from './helpers.js';
+import { runResults, tempDir } from '../support/helpers.js';
 
 t.test('a results root stands for its latest run where a root is accepted', async (t) => {
   const root = tempDir(t);

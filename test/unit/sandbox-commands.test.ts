@@ -9,7 +9,7 @@ import { buildEnv, cLibCmd, goBuildCmd, hostCompileCmd, hostEnv, runCmd, shellLi
 import { CALIBRATION_SCRIPT, calibrationCmd, RESTORE_SCRIPT, shareGoCache } from '../../harness/sandbox/scripts.js';
 import { readStatus, splitCpuMark, splitQuotaMark } from '../../harness/sandbox/status.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';
-import { minimalCaseFile, platform, tempDir, writeCase, writeTree } from './helpers.js';
+import { minimalCaseFile, platform, tempDir, writeCase, writeTree } from '../support/helpers.js';
 
 const cases = Object.fromEntries(['link', 'dlopen', 'environ', 'multi', 'tls'].map((n) => [n, loadCase(join(DEFAULT_CASES_DIR, n))]));
 const link = cases.link!;

@@ -15,7 +15,7 @@ import { renderJunit } from '../../harness/reporters/junit.js';
 import { XMLValidator } from 'fast-xml-parser';
 import { TerminalReporter } from '../../harness/reporters/terminal.js';
 import { pauseWorkflowCommands } from '../../harness/cli/common.js';
-import { cell, markdownTokens, minimalCaseFile, runResults } from './helpers.js';
+import { cell, markdownTokens, minimalCaseFile, runResults } from '../support/helpers.js';
 
 /** Every vector of issue 23, items 1 and 2. */
 const VECTORS = {

@@ -4,7 +4,7 @@ import { expandMatrix } from '../../harness/core/matrix.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';
 import { costsFrom, parseShard, planShards, shardCells } from '../../harness/core/shard.js';
 import type { CellSpec } from '../../harness/core/types.js';
-import { cell, fakeCase } from './helpers.js';
+import { cell, fakeCase } from '../support/helpers.js';
 
 /** A small deterministic generator (LCG), so that "random" tests are reproducible. */
 function rng(seed: number): () => number {

@@ -5,7 +5,7 @@ import { probeCases } from '../../harness/core/probes.js';
 import type { CaseSpec, GoToolchain } from '../../harness/core/types.js';
 import { DEFAULT_CASES_DIR, loadCase, readProbeExpectations } from '../../harness/edge/case-files.js';
 import { cellLogDir, planSteps, type StepInputs } from '../../harness/sandbox/steps.js';
-import { platform } from './helpers.js';
+import { platform } from '../support/helpers.js';
 
 const load = (n: string) => loadCase(join(DEFAULT_CASES_DIR, n));
 const go: GoToolchain = { version: '1.27' } as GoToolchain;

@@ -11,7 +11,7 @@ import type { ExpectationRule, GoToolchain } from '../../harness/core/types.js';
 import { DEFAULT_CASES_DIR, loadCase } from '../../harness/edge/case-files.js';
 import { readBaseRecipe, readGccgoSeries } from '../../harness/edge/images.js';
 import { planSteps, cellLogDir } from '../../harness/sandbox/steps.js';
-import { platform } from './helpers.js';
+import { platform } from '../support/helpers.js';
 
 const GOS: GoToolchain[] = [
   { version: '1.26', suite: 'trixie-backports' },

@@ -1,5 +1,8 @@
-// Runs last (tap runs files in alphabetical order): after the whole suite, the
-// engine holds nothing the harness created: no container, no volume, no network.
+// After the whole suite, the engine holds nothing the harness created: no
+// container, no volume, no network. test/run-all.ts runs it as its last step,
+// after every integration file and background image build has ended; its name
+// is no *.test.ts, so no glob runs it beside files that still hold containers.
+// By hand, when no other run uses the engine: npx tap test/integration/leftovers.after.ts
 import t from 'tap';
 import { $ } from 'zx';
 import { ensureEngine } from '../../harness/edge/engine.js';

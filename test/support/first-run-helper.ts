@@ -4,11 +4,11 @@
 // records being called. Each prints what the harness says, and fails as the
 // CLI does (one line, its exit code).
 //
-// tsx test/integration/first-run-helper.ts rootfs OUT.tar
+// tsx test/support/first-run-helper.ts rootfs OUT.tar
 //   a tiny rootfs through the base image's own mmdebstrap path
 //   (edge/mmdebstrap.ts mmdebstrapRootfs: the mirror, the mode, the keyring,
 //   the recipe's arguments); only the package list is not the base's.
-// tsx test/integration/first-run-helper.ts sysroot DEBARCH PACKAGE DIR
+// tsx test/support/first-run-helper.ts sysroot DEBARCH PACKAGE DIR
 //   a host-language layer on the base whose sysroot is PACKAGE of DEBARCH
 //   under DIR, through edge/lang-images.ts ensureLangImage; prints its tag.
 import { runCli } from '../../harness/cli/common.js';
