@@ -33,7 +33,11 @@ interface Build {
 function images(name: string, args: string[]): Build {
   const log = join(root, 'results', `${name}.log`);
   say(`building ${name.replace(/^npm-test-/, '')} meanwhile (log: ${log})`);
-  const b: Build = { run: $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli/main.ts ${args} > ${log} 2>&1`, log, settled: false };
+  const b: Build = {
+    run: $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli/main.ts ${args} > ${log} 2>&1`,
+    log,
+    settled: false,
+  };
   void b.run.finally(() => (b.settled = true));
   return b;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { EXIT, FatalError, UsageError } from '../core/errors.js';
 import { terminalField, terminalText } from '../core/sanitize.js';
 
@@ -16,7 +16,9 @@ export function abortOnSignals(): AbortSignal {
     signals++;
     if (signals > 2) process.exit(EXIT.interrupted);
     if (signals === 2) {
-      process.stderr.write(`\ncshared-matrix: ${sig}: still removing this run's containers and writing the finished cells (once more to quit at once and leave them)\n`);
+      process.stderr.write(
+        `\ncshared-matrix: ${sig}: still removing this run's containers and writing the finished cells (once more to quit at once and leave them)\n`,
+      );
       return;
     }
     process.stderr.write(`\ncshared-matrix: ${sig}: stopping, removing this run's containers\n`);

@@ -1,14 +1,14 @@
 import { cpus } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { DEFAULT_ENGINE, engineEndpoint } from '../core/engine-address.js';
 import { imageReference } from '../core/base-way.js';
+import { RESULTS_DIR_NAME } from '../core/config.js';
+import { DEFAULT_ENGINE, engineEndpoint } from '../core/engine-address.js';
 import { UsageError } from '../core/errors.js';
+import { MAX_HOST_TIMEOUT_S } from '../core/host-timeout.js';
 import { splitList } from '../core/matrix.js';
 import { parseShard } from '../core/shard.js';
-import type { MatrixSelection } from '../run/load.js';
 import type { ExpectationRule } from '../core/types.js';
-import { RESULTS_DIR_NAME } from '../core/config.js';
-import { MAX_HOST_TIMEOUT_S } from '../core/host-timeout.js';
+import type { MatrixSelection } from '../run/load.js';
 
 /**
  * Options resolved once, at the edge: every command (matrix, repro, bench,

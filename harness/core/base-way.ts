@@ -29,13 +29,16 @@ export function chooseBaseWay(f: BaseFacts): BaseWay | { fail: string } {
   if (f.pull?.ok) return { way: 'registry', from: f.from, pulled: true };
   const why = f.pull ? f.pull.error : 'it was not pulled';
   if (f.named)
-    return { fail: `base image, registry path: the engine has no ${f.from} and cannot pull it (${why}); fix: docker pull or docker load it into the engine, or name one it can pull with --base-image (config baseImage), or leave --base-image out to build with mmdebstrap on this host` };
+    return {
+      fail: `base image, registry path: the engine has no ${f.from} and cannot pull it (${why}); fix: docker pull or docker load it into the engine, or name one it can pull with --base-image (config baseImage), or leave --base-image out to build with mmdebstrap on this host`,
+    };
   return { way: 'mmdebstrap', because: `the engine cannot pull ${f.from}: ${why}` };
 }
 
 /** The one line a build says first: which way, from what. */
 export function describeBaseWay(tag: string, w: BaseWay, mirror: string): string {
-  if (w.way === 'registry') return `building ${tag} on ${w.from}${w.pulled ? ' (pulled)' : ''} through images/base/Dockerfile (the registry path), packages from ${mirror}; a few minutes`;
+  if (w.way === 'registry')
+    return `building ${tag} on ${w.from}${w.pulled ? ' (pulled)' : ''} through images/base/Dockerfile (the registry path), packages from ${mirror}; a few minutes`;
   return `building ${tag} with mmdebstrap on this host (${w.because}), packages from ${mirror}; a few minutes`;
 }
 
@@ -46,9 +49,14 @@ export function describeBaseWay(tag: string, w: BaseWay, mirror: string): string
  * engine (exit 2).
  */
 const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-const IMAGE_REF = new RegExp(`^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?/)?${COMPONENT}(?:/${COMPONENT})*(?::[\\w][\\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`);
+const IMAGE_REF = new RegExp(
+  `^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?/)?${COMPONENT}(?:/${COMPONENT})*(?::[\\w][\\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`,
+);
 
 export function imageReference(field: string, ref: string): string {
-  if (ref.length > 255 || !IMAGE_REF.test(ref)) throw new UsageError(`${field} ${JSON.stringify(ref)} is not an image reference: give one like debian:trixie or localhost:5000/debian:trixie`);
+  if (ref.length > 255 || !IMAGE_REF.test(ref))
+    throw new UsageError(
+      `${field} ${JSON.stringify(ref)} is not an image reference: give one like debian:trixie or localhost:5000/debian:trixie`,
+    );
   return ref;
 }

@@ -1,6 +1,6 @@
-import type { Platform } from './types.js';
-import { SH_FIRST } from './shell.js';
 import { isEmulated } from './platforms.js';
+import { SH_FIRST } from './shell.js';
+import type { Platform } from './types.js';
 
 /**
  * Strictness canaries. An emulated row is only as truthful as its CPU model:
@@ -59,7 +59,18 @@ fi
 export function canaryArgv(p: Platform, dir: string): string[] {
   const bin = `${dir}/canary`;
   const compile = [p.cc, ...(p.cflags ?? []), '-O0', '-o', bin, `${bin}.c`];
-  return ['/bin/sh', '-c', CANARY_SCRIPT, 'csm-canary', p.name, canarySource(p.canary!.asm), bin, String(compile.length), ...compile, ...p.run];
+  return [
+    '/bin/sh',
+    '-c',
+    CANARY_SCRIPT,
+    'csm-canary',
+    p.name,
+    canarySource(p.canary!.asm),
+    bin,
+    String(compile.length),
+    ...compile,
+    ...p.run,
+  ];
 }
 
 /** The outcome of one row from its exit status (the shell's 128+N for a signal N; qemu re-raises the guest's). */

@@ -1,9 +1,9 @@
-import AjvModule from 'ajv';
 import type { ErrorObject } from 'ajv';
-import type { CaseFile } from './types.js';
+import AjvModule from 'ajv';
+import { hostLangOf } from './host-kind.js';
 import { jsonSyntaxProblem } from './json-text.js';
 import { regexProblem } from './regex.js';
-import { hostLangOf } from './host-kind.js';
+import type { CaseFile } from './types.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
 
@@ -29,7 +29,8 @@ export function caseSchemaCheck(schema: object, ...refs: object[]): SchemaCheck 
 
 /** The schema's patterns in words (cases/case.schema.json): a person reads the rule, not the regular expression. */
 const PATTERN_WORDS: Record<string, string> = {
-  '^(?!/)(?![-@])(?!.*(^|/)\\.\\.(/|$)).+$': 'must be a relative path inside the case directory: no leading "/", no ".." component, not starting with "-" or "@"',
+  '^(?!/)(?![-@])(?!.*(^|/)\\.\\.(/|$)).+$':
+    'must be a relative path inside the case directory: no leading "/", no ".." component, not starting with "-" or "@"',
   '^[a-z][a-z0-9_]{0,31}$': 'must be a library name: a lower-case letter, then up to 31 lower-case letters, digits or "_"',
   '^-': 'a flag starts with "-"',
   '^https?://': 'must be an http(s) link to the upstream issue',
@@ -50,7 +51,9 @@ const SCHEMA_HINT: [string, string][] = [
 /** A oneOf that failed is said once: the errors of each of its shapes underneath it would only repeat it. */
 export function withoutOneOfDetail(errors: ErrorObject[]): ErrorObject[] {
   const oneOfs = errors.filter((e) => e.keyword === 'oneOf');
-  return errors.filter((e) => !oneOfs.some((o) => o !== e && e.schemaPath.startsWith(`${o.schemaPath}/`) && e.instancePath.startsWith(o.instancePath)));
+  return errors.filter(
+    (e) => !oneOfs.some((o) => o !== e && e.schemaPath.startsWith(`${o.schemaPath}/`) && e.instancePath.startsWith(o.instancePath)),
+  );
 }
 
 /** One line per problem: the file, the field as a JSON pointer, and what was expected. */
@@ -59,14 +62,16 @@ export function describeSchemaError(file: string, e: ErrorObject): string {
   const p = e.params as Record<string, unknown>;
   // A key that breaks propertyNames comes as the key's own error too: say it once, naming the key.
   const key = (e as ErrorObject & { propertyName?: string }).propertyName;
-  if (key !== undefined && e.keyword !== 'propertyNames') return describeSchemaError(file, { ...e, keyword: 'propertyNames', params: { propertyName: key } });
+  if (key !== undefined && e.keyword !== 'propertyNames')
+    return describeSchemaError(file, { ...e, keyword: 'propertyNames', params: { propertyName: key } });
   switch (e.keyword) {
     case 'additionalProperties':
       return `${file}: ${field}: unknown field "${String(p.additionalProperty)}"${SCHEMA_HINT.find(([end]) => file.endsWith(end))?.[1] ?? ''}`;
     case 'required':
       return `${file}: ${field}: missing required field "${String(p.missingProperty)}"`;
     case 'oneOf':
-      if (field === '/host') return `${file}: /host: give exactly one of "sources" (a C host), "python" (a Python host) or "java" (a Java host)`;
+      if (field === '/host')
+        return `${file}: /host: give exactly one of "sources" (a C host), "python" (a Python host) or "java" (a Java host)`;
       if (field.endsWith('/verdict')) return `${file}: ${field}: must be "fail" or "timeout", or a list of them`;
       if (field.endsWith('/toolchain')) return `${file}: ${field}: must be "gc" or "gccgo", or a list of them`;
       return `${file}: ${field}: must match exactly one of its allowed shapes`;
@@ -75,7 +80,8 @@ export function describeSchemaError(file: string, e: ErrorObject): string {
     case 'pattern':
       return `${file}: ${field}: ${PATTERN_WORDS[String(p.pattern)] ?? e.message ?? `must match ${String(p.pattern)}`}`;
     case 'format':
-      if (p.format === 'regex' && typeof e.data === 'string') return `${file}: ${field}: ${regexProblem(e.data) ?? 'is not a regular expression'}`;
+      if (p.format === 'regex' && typeof e.data === 'string')
+        return `${file}: ${field}: ${regexProblem(e.data) ?? 'is not a regular expression'}`;
       return `${file}: ${field}: ${e.message ?? 'is invalid'}`;
     case 'propertyNames':
       return `${file}: ${field}: "${String(p.propertyName)}" is not a valid name here${field.endsWith('/env') ? ' (an environment variable name: letters, digits and _, not starting with a digit)' : ''}`;
@@ -101,7 +107,8 @@ export function crossCheck(file: string, c: CaseFile, exists: (rel: string) => '
     else if (got !== kind) problems.push(`${file}: ${field}: "${rel}" must be a ${kind}`);
   };
   for (const [i, l] of c.libraries.entries()) want(l.dir, `/libraries/${i}/dir`, 'dir');
-  for (const [i, l] of (c.cLibraries ?? []).entries()) for (const [j, s] of l.sources.entries()) want(s, `/cLibraries/${i}/sources/${j}`, 'file');
+  for (const [i, l] of (c.cLibraries ?? []).entries())
+    for (const [j, s] of l.sources.entries()) want(s, `/cLibraries/${i}/sources/${j}`, 'file');
   for (const [j, s] of (c.host?.sources ?? []).entries()) want(s, `/host/sources/${j}`, 'file');
   if (c.host?.python) want(c.host?.python, '/host/python', 'file');
   if (c.host?.java) want(c.host?.java, '/host/java', 'file');
@@ -111,17 +118,23 @@ export function crossCheck(file: string, c: CaseFile, exists: (rel: string) => '
   (c.run?.preload ?? []).forEach((n, i) => {
     if (!names.has(n)) problems.push(`${file}: /run/preload/${i}: "${n}" is not a library of this case (${[...names.keys()].join(', ')})`);
   });
-  if (c.run?.preload && hostLangOf(c)) problems.push(`${file}: /run/preload: only a C host can start with LD_PRELOAD (an interpreter would preload it into itself)`);
+  if (c.run?.preload && hostLangOf(c))
+    problems.push(`${file}: /run/preload: only a C host can start with LD_PRELOAD (an interpreter would preload it into itself)`);
   for (const key of ['link', 'dlopen'] as const) {
     (c.host?.[key] ?? []).forEach((n, i) => {
-      if (!names.has(n)) problems.push(`${file}: /host/${key}/${i}: "${n}" is not a library of this case (${[...names.keys()].join(', ')})`);
+      if (!names.has(n))
+        problems.push(`${file}: /host/${key}/${i}: "${n}" is not a library of this case (${[...names.keys()].join(', ')})`);
     });
   }
   return problems;
 }
 
 /** Parse and validate one case.json text. Returns the case or the problems, one line each. */
-export function parseCaseText(file: string, text: string, check: SchemaCheck): { ok: true; value: CaseFile } | { ok: false; problems: string[] } {
+export function parseCaseText(
+  file: string,
+  text: string,
+  check: SchemaCheck,
+): { ok: true; value: CaseFile } | { ok: false; problems: string[] } {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -137,13 +150,21 @@ export function parseCaseText(file: string, text: string, check: SchemaCheck): {
 export function namedPaths(c: CaseFile): Set<string> {
   const norm = (p: string) => p.replace(/^\.\//, '').replace(/\/+$/, '');
   return new Set(
-    [...c.libraries.map((l) => l.dir), ...(c.cLibraries ?? []).flatMap((l) => l.sources), ...(c.host?.sources ?? []), ...(c.host?.python ? [c.host.python] : []), ...(c.host?.java ? [c.host.java] : [])].map(norm),
+    [
+      ...c.libraries.map((l) => l.dir),
+      ...(c.cLibraries ?? []).flatMap((l) => l.sources),
+      ...(c.host?.sources ?? []),
+      ...(c.host?.python ? [c.host.python] : []),
+      ...(c.host?.java ? [c.host.java] : []),
+    ].map(norm),
   );
 }
 
 /** A case directory's name becomes the case's name: it must be safe as a path and a label. */
 export function caseNameProblem(file: string, name: string): string | undefined {
-  return /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name) ? undefined : `${file}: case directory name "${name}" must be letters, digits, "-", "_" or "."`;
+  return /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)
+    ? undefined
+    : `${file}: case directory name "${name}" must be letters, digits, "-", "_" or "."`;
 }
 
 /** Validate against any small schema; returns "<pointer>: <problem>" lines. */

@@ -1,8 +1,8 @@
 import { constants } from 'node:os';
-import type { CaseFile, CellObservation, Classification, ExpectationRule, ProcessEnd, Stage } from './types.js';
 import { shortLink } from './expect.js';
-import { regexMatches } from './regex.js';
 import type { LineCounts } from './frames.js';
+import { regexMatches } from './regex.js';
+import type { CaseFile, CellObservation, Classification, ExpectationRule, ProcessEnd, Stage } from './types.js';
 
 // Several names share a number (SIGABRT/SIGIOT, SIGIO/SIGPOLL); the first listed is the usual one.
 const SIGNAL_NAMES = new Map<number, string>();
@@ -42,10 +42,15 @@ const tail = (s: string, lines: number): string => s.split('\n').slice(-lines).j
 
 /** The first line that says what went wrong, for a cell's few words. */
 function headline(stderr: string): string | undefined {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return (
     lines.find((l) => /^csm-load-failed /.test(l))?.replace(/^csm-load-failed /, '') ??
-    lines.find((l) => /qemu: uncaught target signal|error while loading|Error relocating|cannot execute|panic:|fatal error:|not found/i.test(l))
+    lines.find((l) =>
+      /qemu: uncaught target signal|error while loading|Error relocating|cannot execute|panic:|fatal error:|not found/i.test(l),
+    )
   );
 }
 
@@ -60,13 +65,26 @@ interface Outcome {
 export function outcomeOf(obs: CellObservation, pass: CaseFile['pass']): Outcome & { checks: Classification['checks'] } {
   const none: Classification['checks'] = [];
   if (obs.notApplicable) return { kind: 'na', stage: 'run', summary: obs.notApplicable, checks: none };
-  if (obs.infraError) return { kind: 'error', stage: obs.infraError.stage, summary: obs.infraError.message, failureText: obs.infraError.message, checks: none };
+  if (obs.infraError)
+    return {
+      kind: 'error',
+      stage: obs.infraError.stage,
+      summary: obs.infraError.message,
+      failureText: obs.infraError.message,
+      checks: none,
+    };
   if (obs.buildFailure) {
     const b = obs.buildFailure;
     const text = `${b.stage === 'build' ? 'go build' : 'C compile'} of ${b.what} failed\n${tail(b.log, 60)}`;
     // Over quota is the case's doing (what it builds is that big), so a fail, saying the limit.
     const why = b.quotaMiB !== undefined ? `exceeded the disk quota of ${b.quotaMiB} MiB (--build-quota)` : 'failed';
-    return { kind: 'fail', stage: b.stage, summary: `${b.stage === 'build' ? 'go build' : 'compile'} ${b.what} ${why}`, failureText: text, checks: none };
+    return {
+      kind: 'fail',
+      stage: b.stage,
+      summary: `${b.stage === 'build' ? 'go build' : 'compile'} ${b.what} ${why}`,
+      failureText: text,
+      checks: none,
+    };
   }
   const run = obs.run;
   if (!run) return { kind: 'error', stage: 'run', summary: 'the host never ran', failureText: 'the host never ran', checks: none };
@@ -95,10 +113,18 @@ export function outcomeOf(obs: CellObservation, pass: CaseFile['pass']): Outcome
   if (lines.csm > 0 && !done) missing.push('the host exited 0 without printing csm-done');
   // The host's own tally must agree with the lines it printed: "csm-done 9/9" after two checks is not a pass.
   if (done && (done.passed !== lines.ok || done.total !== lines.ok + lines.notOk))
-    missing.push(`csm-done says ${done.passed}/${done.total}, but the host printed ${lines.ok + lines.notOk} checks (${lines.ok} ok, ${lines.notOk} not ok)`);
+    missing.push(
+      `csm-done says ${done.passed}/${done.total}, but the host printed ${lines.ok + lines.notOk} checks (${lines.ok} ok, ${lines.notOk} not ok)`,
+    );
   if (!missing.length && run.end.kind === 'exit' && run.end.code !== 0) missing.push(`${describeEnd(run.end)} after csm-done`);
   if (missing.length)
-    return { kind: 'fail', stage: 'checks', summary: `checks: ${missing[0]}${missing.length > 1 ? ` (+${missing.length - 1})` : ''}`, failureText: `${missing.join('\n')}\n${failureText}`, checks };
+    return {
+      kind: 'fail',
+      stage: 'checks',
+      summary: `checks: ${missing[0]}${missing.length > 1 ? ` (+${missing.length - 1})` : ''}`,
+      failureText: `${missing.join('\n')}\n${failureText}`,
+      checks,
+    };
   const counted = lines.ok + lines.notOk;
   return { kind: 'pass', stage: 'checks', summary: counted ? `${counted} checks` : 'ran', checks };
 }
@@ -113,15 +139,35 @@ export function classify(obs: CellObservation, pass: CaseFile['pass'], rule: Exp
   const base = { stage: o.stage, checks: o.checks, failureText: o.failureText };
   // Not applicable is not a result: expectations neither match nor miss it.
   if (o.kind === 'na') return { ...base, verdict: 'na', stageOk: false, summary: o.summary };
-  if (o.kind === 'error') return { ...base, verdict: 'error', stageOk: false, summary: o.summary, ...(rule ? { expectation: { ...rule, matched: false, why: 'infrastructure error' } } : {}) };
+  if (o.kind === 'error')
+    return {
+      ...base,
+      verdict: 'error',
+      stageOk: false,
+      summary: o.summary,
+      ...(rule ? { expectation: { ...rule, matched: false, why: 'infrastructure error' } } : {}),
+    };
   if (!rule) return { ...base, verdict: o.kind, stageOk: o.kind === 'pass', summary: o.summary };
   const tag = `${rule.label.replace(/\s*\([^)]*\)$/, '')} (${shortLink(rule.link)})`;
-  if (o.kind === 'pass') return { ...base, verdict: 'xpass', stageOk: true, summary: `expected ${tag} did not happen`, expectation: { ...rule, matched: false, why: 'the expected failure did not happen' } };
+  if (o.kind === 'pass')
+    return {
+      ...base,
+      verdict: 'xpass',
+      stageOk: true,
+      summary: `expected ${tag} did not happen`,
+      expectation: { ...rule, matched: false, why: 'the expected failure did not happen' },
+    };
   const problems: string[] = [];
   const verdicts: string[] = [rule.verdict].flat();
   if (!verdicts.includes(o.kind)) problems.push(`expected ${verdicts.join(' or ')}, got ${o.kind}`);
   if (rule.stage && rule.stage !== o.stage) problems.push(`expected it at ${rule.stage}, got ${o.stage}`);
   if (!regexMatches(rule.match, o.failureText ?? '')) problems.push(`message does not match /${rule.match}/`);
   if (problems.length === 0) return { ...base, verdict: 'xfail', stageOk: false, summary: tag, expectation: { ...rule, matched: true } };
-  return { ...base, verdict: o.kind, stageOk: false, summary: `${o.summary} [not as expected: ${problems.join('; ')}]`, expectation: { ...rule, matched: false, why: problems.join('; ') } };
+  return {
+    ...base,
+    verdict: o.kind,
+    stageOk: false,
+    summary: `${o.summary} [not as expected: ${problems.join('; ')}]`,
+    expectation: { ...rule, matched: false, why: problems.join('; ') },
+  };
 }

@@ -1,5 +1,5 @@
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { describeSchemaError, withoutOneOfDetail, type SchemaCheck } from './cases.js';
+import { describeSchemaError, type SchemaCheck, withoutOneOfDetail } from './cases.js';
 import { UsageError } from './errors.js';
 import { parseJsonText } from './json-text.js';
 import type { ExpectationRule } from './types.js';
@@ -80,7 +80,14 @@ export function parseConfig(file: string, text: string, check: SchemaCheck): Pro
 }
 
 /** The fields that name paths, and the flag that names such a path from the command line instead. */
-const PATH_FIELDS = { libraries: 'a PATH', cases: '--cases', platformFiles: '--platforms', results: '--results', cache: '--cache', imageCache: '--image-cache' } as const;
+const PATH_FIELDS = {
+  libraries: 'a PATH',
+  cases: '--cases',
+  platformFiles: '--platforms',
+  results: '--results',
+  cache: '--cache',
+  imageCache: '--image-cache',
+} as const;
 
 export interface ConfigPath {
   /** The field as a JSON pointer: /cache, /libraries/0. */

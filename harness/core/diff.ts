@@ -1,8 +1,9 @@
 // What changed between two runs: regressions, fixes and everything else, cell by cell.
-import type { CellResult, Stage, Verdict } from './types.js';
-import { isUnexpected, type RunResults } from './results.js';
+
 import { countsLine, SYMBOL } from './render.js';
+import { isUnexpected, type RunResults } from './results.js';
 import { markdownCode, markdownFileLink, markdownLink, markdownText } from './sanitize.js';
+import type { CellResult, Stage, Verdict } from './types.js';
 
 export interface DiffEntry {
   id: string;
@@ -124,7 +125,9 @@ export function renderDiffMarkdown(d: RunDiff): string {
     ['Added', 'added', 'added', 'cells only in the new run', d.added],
     ['Removed', 'removed', 'removed', 'cells only in the old run', d.removed],
   ];
-  out.push(`**${sections.map(([, one, many, , es]) => `${es.length} ${es.length === 1 ? one : many}`).join(' · ')} · ${d.unchanged} unchanged**`);
+  out.push(
+    `**${sections.map(([, one, many, , es]) => `${es.length} ${es.length === 1 ? one : many}`).join(' · ')} · ${d.unchanged} unchanged**`,
+  );
   for (const [name, , , what, es] of sections) {
     out.push('', `## ${name} (${es.length})`, '', `_${what}_`, '');
     if (es.length) out.push(...table(es));

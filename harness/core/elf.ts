@@ -146,9 +146,11 @@ const HEADINGS: [RegExp, (m: RegExpExecArray) => Section][] = [
 ];
 
 /** TLS relocation types by what they demand of the loader. Names are readelf's. */
-const STATIC_TLS_RELOCS = /^R_(X86_64_TPOFF(64|32)|386_TLS_TPOFF(32)?|ARM_TLS_TPOFF32|AARCH64_TLS_TPREL(64)?|RISCV_TLS_TPREL64|PPC64_TPREL64|390_TLS_TPOFF|LARCH_TLS_TPREL64)$/;
+const STATIC_TLS_RELOCS =
+  /^R_(X86_64_TPOFF(64|32)|386_TLS_TPOFF(32)?|ARM_TLS_TPOFF32|AARCH64_TLS_TPREL(64)?|RISCV_TLS_TPREL64|PPC64_TPREL64|390_TLS_TPOFF|LARCH_TLS_TPREL64)$/;
 const LOCAL_EXEC_RELOCS = /^R_X86_64_TPOFF32$/;
-const DYNAMIC_TLS_RELOCS = /^R_(X86_64_(DTPMOD64|DTPOFF64|TLSDESC)|386_TLS_(DTPMOD32|DTPOFF32|DESC)|ARM_TLS_(DTPMOD32|DTPOFF32|DESC)|AARCH64_TLS_(DTPMOD(64)?|DTPREL(64)?|TLSDESC)|RISCV_TLS_(DTPMOD64|DTPREL64|TLSDESC)|PPC64_(DTPMOD64|DTPREL64)|390_TLS_(DTPMOD|DTPOFF)|LARCH_TLS_(DTPMOD64|DTPREL64|DESC64))$/;
+const DYNAMIC_TLS_RELOCS =
+  /^R_(X86_64_(DTPMOD64|DTPOFF64|TLSDESC)|386_TLS_(DTPMOD32|DTPOFF32|DESC)|ARM_TLS_(DTPMOD32|DTPOFF32|DESC)|AARCH64_TLS_(DTPMOD(64)?|DTPREL(64)?|TLSDESC)|RISCV_TLS_(DTPMOD64|DTPREL64|TLSDESC)|PPC64_(DTPMOD64|DTPREL64)|390_TLS_(DTPMOD|DTPOFF)|LARCH_TLS_(DTPMOD64|DTPREL64|DESC64))$/;
 
 const num = (s: string | undefined): number => (s === undefined ? NaN : s.startsWith('0x') ? parseInt(s, 16) : parseInt(s, 10));
 const bare = (sym: string): string => sym.replace(/\s*\(\d+\)$/, '').replace(/@.*$/, '');
@@ -189,7 +191,13 @@ const READERS: Record<Section, (line: string, r: Reading) => void> = {
     else if (tag === 'RUNPATH') f.runpath = bracket;
     else if (tag === 'RPATH') f.rpath = bracket;
     else if (tag === 'FLAGS') f.flags.push(...value.split(/\s+/).filter(Boolean));
-    else if (tag === 'FLAGS_1') f.flags1.push(...value.replace(/^Flags:\s*/, '').split(/\s+/).filter(Boolean));
+    else if (tag === 'FLAGS_1')
+      f.flags1.push(
+        ...value
+          .replace(/^Flags:\s*/, '')
+          .split(/\s+/)
+          .filter(Boolean),
+      );
   },
   relocs: (line, { f, models }) => {
     // Offset Info Type [SymValue Name [+ addend]] | [addend]: a symbol-less
@@ -214,7 +222,13 @@ const READERS: Record<Section, (line: string, r: Reading) => void> = {
     const m = /^\s*\d+:\s+[0-9a-f]+\s+\S+\s+(\S+)\s+(\S+)\s+(\S+)\s+(?:\[[^\]]*\]\s+)?(\S+)\s*(.*)$/.exec(line);
     if (!m) return;
     const [, type, bind, vis, ndx, name = ''] = m;
-    if ((type === 'FUNC' || type === 'IFUNC') && (bind === 'GLOBAL' || bind === 'WEAK') && (vis === 'DEFAULT' || vis === 'PROTECTED') && ndx !== 'UND' && name)
+    if (
+      (type === 'FUNC' || type === 'IFUNC') &&
+      (bind === 'GLOBAL' || bind === 'WEAK') &&
+      (vis === 'DEFAULT' || vis === 'PROTECTED') &&
+      ndx !== 'UND' &&
+      name
+    )
       r.exports.add(bare(name));
   },
   notes: (line, r) => {
@@ -230,7 +244,15 @@ const READERS: Record<Section, (line: string, r: Reading) => void> = {
 const TLS_MODEL_ORDER: TlsModel[] = ['initial-exec', 'local-exec', 'general-dynamic', 'local-dynamic'];
 
 export function parseReadelf(text: string): ElfFacts {
-  const f: ElfFacts = { flags: [], flags1: [], needed: [], exports: [], go: false, tls: { initialExec: 0, dynamic: 0, local: 0, models: [] }, errors: [] };
+  const f: ElfFacts = {
+    flags: [],
+    flags1: [],
+    needed: [],
+    exports: [],
+    go: false,
+    tls: { initialExec: 0, dynamic: 0, local: 0, models: [] },
+    errors: [],
+  };
   const r: Reading = { f, exports: new Set(), models: new Set(), attrs: new Map() };
   let section: Section = 'other';
   for (const raw of text.split('\n')) {
@@ -273,14 +295,14 @@ function armFacts(attrs: ReadonlyMap<string, string>, eflags: string | undefined
 /** One compact line for a matrix cell's detail. */
 export function summarizeFacts(f: ElfFacts): string {
   const { tls } = f;
-  const counts = [
-    tls.initialExec && `IE×${tls.initialExec}`,
-    tls.dynamic && `GD×${tls.dynamic}`,
-    tls.local && `LD×${tls.local}`,
-  ].filter(Boolean);
+  const counts = [tls.initialExec && `IE×${tls.initialExec}`, tls.dynamic && `GD×${tls.dynamic}`, tls.local && `LD×${tls.local}`].filter(
+    Boolean,
+  );
   const size = tls.segment ? `${tls.segment.memSize} B` : '';
   const tlsPart = counts.length ? `TLS ${counts.join(' ')}${size ? ` (${size})` : ''}` : size ? `TLS ${size}` : '';
-  const arm = f.arm && [f.arm.cpuArch, f.arm.floatAbi && (f.arm.floatAbi === 'softfp' ? 'softfp' : `${f.arm.floatAbi}-float`)].filter(Boolean).join(' ');
+  const arm =
+    f.arm &&
+    [f.arm.cpuArch, f.arm.floatAbi && (f.arm.floatAbi === 'softfp' ? 'softfp' : `${f.arm.floatAbi}-float`)].filter(Boolean).join(' ');
   return [
     f.flags.length ? `FLAGS ${f.flags.join(' ')}` : '',
     f.flags1.length ? `FLAGS_1 ${f.flags1.join(' ')}` : '',

@@ -1,5 +1,5 @@
-import type { Platform } from './types.js';
 import { isEmulated } from './platforms.js';
+import type { Platform } from './types.js';
 
 /**
  * How much slower a platform's emulator runs the same work than this machine

@@ -15,7 +15,8 @@ export type EngineEndpoint =
  * is resolved once at the edge and passed down.
  */
 export function engineEndpoint(address: string, from = 'DOCKER_HOST'): EngineEndpoint {
-  const bad = () => new UsageError(`${from} ${address}: not an engine address; give unix:///path/to/docker.sock, tcp://host:port or ssh://user@host`);
+  const bad = () =>
+    new UsageError(`${from} ${address}: not an engine address; give unix:///path/to/docker.sock, tcp://host:port or ssh://user@host`);
   if (address.startsWith('unix://')) {
     const socketPath = address.slice('unix://'.length);
     if (!socketPath.startsWith('/')) throw bad();
@@ -31,7 +32,12 @@ export function engineEndpoint(address: string, from = 'DOCKER_HOST'): EngineEnd
   const protocol = scheme === 'tcp' ? 'http' : scheme;
   if ((protocol !== 'http' && protocol !== 'https' && protocol !== 'ssh') || !url.hostname) throw bad();
   const port = url.port ? Number(url.port) : protocol === 'ssh' ? undefined : protocol === 'https' ? 2376 : 2375;
-  return { protocol, host: url.hostname, ...(port ? { port } : {}), ...(url.username ? { username: decodeURIComponent(url.username) } : {}) };
+  return {
+    protocol,
+    host: url.hostname,
+    ...(port ? { port } : {}),
+    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+  };
 }
 
 /**

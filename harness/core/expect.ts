@@ -1,6 +1,6 @@
 import semver from 'semver';
-import type { ExpectationRule, OneOrMany, Platform } from './types.js';
 import { isEmulated } from './platforms.js';
+import type { ExpectationRule, OneOrMany, Platform } from './types.js';
 
 export interface CellAxes {
   platform: Platform;

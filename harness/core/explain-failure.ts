@@ -1,4 +1,4 @@
-import { isGoLibrary, type ElfFacts } from './elf.js';
+import { type ElfFacts, isGoLibrary } from './elf.js';
 
 /**
  * A one-sentence explanation of a failed cell, from its failure text and the
@@ -56,7 +56,9 @@ function archMismatch(x: FailureInput): { who: string; level: number; why: strin
     const level = Math.max(...levels);
     if (level <= have) continue;
     // Name only what asks for that level: a GOARM=7 library built with an armel gcc says v5TE.
-    const why = [archLevel(tag) === level ? `Tag_CPU_arch ${tag}` : '', c.goarm === level ? `GOARM=${c.goarm}` : ''].filter(Boolean).join(', ');
+    const why = [archLevel(tag) === level ? `Tag_CPU_arch ${tag}` : '', c.goarm === level ? `GOARM=${c.goarm}` : '']
+      .filter(Boolean)
+      .join(', ');
     return { who: c.who, level, why, cpuLevel: have };
   }
   return undefined;
@@ -95,7 +97,8 @@ export const FAILURE_RULES: readonly Rule[] = [
       if (!l) return "library uses initial-exec TLS; musl's dlopen cannot place it";
       const ie = l.tls.initialExec ? plural(l.tls.initialExec, 'IE relocation') : '';
       // Say what is there: arm64's linker sets no DF_STATIC_TLS, and musl refuses the relocation itself.
-      if (l.flags.includes('STATIC_TLS')) return `library uses initial-exec TLS (DF_STATIC_TLS${ie ? `, ${ie}` : ''}); musl's dlopen cannot place it`;
+      if (l.flags.includes('STATIC_TLS'))
+        return `library uses initial-exec TLS (DF_STATIC_TLS${ie ? `, ${ie}` : ''}); musl's dlopen cannot place it`;
       return `library uses initial-exec TLS (${ie || 'no IE relocation readelf shows'}; no DF_STATIC_TLS flag): musl's dlopen refuses the relocation when it resolves it`;
     },
   },
@@ -128,14 +131,19 @@ export const FAILURE_RULES: readonly Rule[] = [
     text: SIGSEGV,
     // A Go library (or unknown), linked in by the host (or unknown): not a dlopen host.
     when: (x) => (!x.library || isGoLibrary(x.library)) && (!x.host || x.host.needed.some((n) => !LIBC_SONAMES.test(n))),
-    say: () => "host linked against a Go library on musl: musl calls ELF init functions without argc/argv, which Go's runtime init reads (SIGSEGV)",
+    say: () =>
+      "host linked against a Go library on musl: musl calls ELF init functions without argc/argv, which Go's runtime init reads (SIGSEGV)",
   },
 ];
 
 /** One sentence explaining a failed cell from the ELF facts, or undefined when no rule applies. */
 export function explainFailure(input: FailureInput): string | undefined {
   const rule = FAILURE_RULES.find(
-    (r) => (r.libc === undefined || r.libc === input.libc) && r.stages.includes(input.stage) && r.text.test(input.failureText) && (r.when?.(input) ?? true),
+    (r) =>
+      (r.libc === undefined || r.libc === input.libc) &&
+      r.stages.includes(input.stage) &&
+      r.text.test(input.failureText) &&
+      (r.when?.(input) ?? true),
   );
   return rule?.say(input);
 }

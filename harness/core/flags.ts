@@ -63,7 +63,11 @@ export function flagProblems(file: string, c: CaseFile, policy: CompiledPolicy):
   const fields: [string, FlagKind, readonly string[] | undefined][] = [
     ['/host/cflags', 'compiler', c.host?.cflags],
     ['/host/ldflags', 'linker', c.host?.ldflags],
-    ...(c.cLibraries ?? []).map((l, i): [string, FlagKind, readonly string[] | undefined] => [`/cLibraries/${i}/cflags`, 'compiler', l.cflags]),
+    ...(c.cLibraries ?? []).map((l, i): [string, FlagKind, readonly string[] | undefined] => [
+      `/cLibraries/${i}/cflags`,
+      'compiler',
+      l.cflags,
+    ]),
   ];
   const problems: string[] = [];
   for (const [field, kind, flags] of fields)

@@ -70,7 +70,21 @@ export class FrameReader {
       }
       const m = HEADER.exec(this.buf.subarray(0, nl).toString('latin1'));
       if (!m) throw new Error(`not a frame header: ${JSON.stringify(this.buf.subarray(0, Math.min(nl, 80)).toString())}`);
-      const [o, e, od, ed, oh, eh, sl, ok, notOk, csm, loaded, dp, dt] = m.slice(1).map(Number) as number[] as [number, number, number, number, number, number, number, number, number, number, number, number, number];
+      const [o, e, od, ed, oh, eh, sl, ok, notOk, csm, loaded, dp, dt] = m.slice(1).map(Number) as number[] as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
       const start = nl + 1;
       if (this.buf.length < start + o + e + sl) return frames;
       frames.push({

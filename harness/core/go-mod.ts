@@ -65,7 +65,8 @@ function scanIdent(text: string, start: number, line: number): number {
     if (text.startsWith('/*', i)) throw new GoModSyntax(line, 'mod files must use // comments (not /* */ comments)');
     i += ch.length;
   }
-  if (i === start) throw new GoModSyntax(line, `unexpected input character U+${text.codePointAt(start)!.toString(16).toUpperCase().padStart(4, '0')}`);
+  if (i === start)
+    throw new GoModSyntax(line, `unexpected input character U+${text.codePointAt(start)!.toString(16).toUpperCase().padStart(4, '0')}`);
   return i;
 }
 

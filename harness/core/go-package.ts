@@ -1,7 +1,7 @@
-import type { ExpectationRule } from './types.js';
-import type { ProbeExpectations } from './probes.js';
-import { goModRequirements } from './go-mod.js';
 import { RESULTS_DIR_NAME } from './config.js';
+import { goModRequirements } from './go-mod.js';
+import type { ProbeExpectations } from './probes.js';
+import type { ExpectationRule } from './types.js';
 
 /**
  * Zero-config mode: a Go package on its own (`cshared-matrix ./mylib`) becomes
@@ -34,27 +34,41 @@ export function exportsOf(goFiles: readonly { text: string }[]): string[] {
   return goFiles.flatMap((f) => [...f.text.matchAll(/^\/\/export\s+([A-Za-z_][A-Za-z0-9_]*)/gm)].map((m) => m[1]!));
 }
 
-const packageName = (text: string): string | undefined => /^package\s+([A-Za-z_][A-Za-z0-9_]*)/m.exec(text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''))?.[1];
+const packageName = (text: string): string | undefined =>
+  /^package\s+([A-Za-z_][A-Za-z0-9_]*)/m.exec(text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''))?.[1];
 
 /** Why this directory cannot be a c-shared library here, one line each (empty: it can). */
 export function goPackageProblems(f: GoPackageFacts): string[] {
-  if (!f.goFiles.length) return [`${f.shown}: no .go files here: give a Go package (package main with //export functions) or a case directory (with case.json)`];
+  if (!f.goFiles.length)
+    return [`${f.shown}: no .go files here: give a Go package (package main with //export functions) or a case directory (with case.json)`];
   const problems: string[] = [];
   const notMain = f.goFiles.filter((g) => packageName(g.text) !== 'main').map((g) => g.name);
-  if (notMain.length) problems.push(`${f.shown}: ${notMain.join(', ')} ${notMain.length > 1 ? 'are' : 'is'} not package main: -buildmode=c-shared builds a package main whose //export functions a C host calls`);
-  else if (!exportsOf(f.goFiles).length) problems.push(`${f.shown}: no //export functions: the library would give a host nothing to call; mark at least one function with //export Name`);
+  if (notMain.length)
+    problems.push(
+      `${f.shown}: ${notMain.join(', ')} ${notMain.length > 1 ? 'are' : 'is'} not package main: -buildmode=c-shared builds a package main whose //export functions a C host calls`,
+    );
+  else if (!exportsOf(f.goFiles).length)
+    problems.push(
+      `${f.shown}: no //export functions: the library would give a host nothing to call; mark at least one function with //export Name`,
+    );
   const read = f.goMod ? goModRequirements(f.goMod) : { modules: [] };
   // go build would stop at this line; saying so now keeps every problem of the input before the engine.
-  if ('error' in read) return [...problems, `${f.shown}/go.mod:${read.error.line}: ${read.error.message} (go refuses this go.mod; fix that line)`];
+  if ('error' in read)
+    return [...problems, `${f.shown}/go.mod:${read.error.line}: ${read.error.message} (go refuses this go.mod; fix that line)`];
   const needs = read.modules;
   if (needs.length && !f.vendored)
-    problems.push(`${f.shown}/go.mod: requires ${needs[0]}${needs.length > 1 ? ` and ${needs.length - 1} more` : ''}, but there is no vendor/ directory: builds run without network; run "go mod vendor" in ${f.shown} and keep vendor/`);
+    problems.push(
+      `${f.shown}/go.mod: requires ${needs[0]}${needs.length > 1 ? ` and ${needs.length - 1} more` : ''}, but there is no vendor/ directory: builds run without network; run "go mod vendor" in ${f.shown} and keep vendor/`,
+    );
   return problems;
 }
 
 /** A Go library name (cases/case.schema.json: lower-case, digits, "_") from a directory's name. */
 export function libraryName(base: string): string {
-  const n = base.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
+  const n = base
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .replace(/^_+|_+$/g, '');
   return (/^[a-z]/.test(n) ? n : `lib_${n}`).slice(0, 32).replace(/_+$/, '') || 'lib';
 }
 

@@ -22,8 +22,10 @@ export function cannotInstall(f: InstallFacts): string {
   const why = f.neededFor ? ` (needed for ${f.neededFor})` : '';
   const [missing, it] = f.packages.length > 1 ? [`${names}${why} are missing`, 'them'] : [`${names}${why} is missing`, 'it'];
   const apt = `apt-get install ${f.packages.join(' ')}`;
-  if (!f.debian) return `${missing}, and this host is not Debian (no /etc/debian_version), so the harness cannot install ${it}: install ${names} with this system's package manager`;
+  if (!f.debian)
+    return `${missing}, and this host is not Debian (no /etc/debian_version), so the harness cannot install ${it}: install ${names} with this system's package manager`;
   const who = `this user (uid ${f.uid}) is not root`;
-  if (!f.sudo || f.sudo.kind === 'absent') return `${missing}, and the harness cannot install ${it}: ${who} and this host has no sudo; as root, run: ${apt}`;
+  if (!f.sudo || f.sudo.kind === 'absent')
+    return `${missing}, and the harness cannot install ${it}: ${who} and this host has no sudo; as root, run: ${apt}`;
   return `${missing}, and the harness cannot install ${it}: ${who} and sudo -n refused (${f.sudo.said}); run: sudo ${apt} (or allow this user sudo without a password)`;
 }

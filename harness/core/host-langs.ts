@@ -82,7 +82,8 @@ export type LangSupport =
   | { kind: 'none'; reason: string };
 
 /** The musl triplet a row's compiler targets: musl-gcc is amd64's wrapper, the others say it in their names. */
-const muslHost = (p: Platform): string | undefined => (p.cc === 'musl-gcc' ? 'x86_64-linux-musl' : /^([a-z0-9_]+-linux-musl[a-z]*)-gcc$/.exec(p.cc)?.[1]);
+const muslHost = (p: Platform): string | undefined =>
+  p.cc === 'musl-gcc' ? 'x86_64-linux-musl' : /^([a-z0-9_]+-linux-musl[a-z]*)-gcc$/.exec(p.cc)?.[1];
 
 /** qemu's sysroot (-L) replaced by `dir`, or added after the emulator when the row has none. */
 export function withSysroot(run: readonly string[], dir: string): string[] {
@@ -94,9 +95,15 @@ export function withSysroot(run: readonly string[], dir: string): string[] {
 export function langSupport(p: Platform, lang: HostLang): LangSupport {
   const own = lang === 'python' ? p.python : p.java;
   if (own) return { kind: 'toolchain', run: [...p.run], cmd: [...own] };
-  if (!p.run.length && p.libc === 'glibc') return { kind: 'none', reason: `${p.name} names no ${lang === 'python' ? 'Python' : 'JVM'} of its own ("${lang}" in its row)` };
-  if (p.libc === 'musl') return lang === 'python' ? muslPython(p) : { kind: 'none', reason: 'no JVM for musl: Debian builds OpenJDK for glibc only' };
-  if (!p.debArch || !GNU_TYPE[p.debArch]) return { kind: 'none', reason: `no Debian ${lang === 'python' ? 'Python' : 'JVM'} for ${p.name}: the Debian mirror has no packages of its architecture` };
+  if (!p.run.length && p.libc === 'glibc')
+    return { kind: 'none', reason: `${p.name} names no ${lang === 'python' ? 'Python' : 'JVM'} of its own ("${lang}" in its row)` };
+  if (p.libc === 'musl')
+    return lang === 'python' ? muslPython(p) : { kind: 'none', reason: 'no JVM for musl: Debian builds OpenJDK for glibc only' };
+  if (!p.debArch || !GNU_TYPE[p.debArch])
+    return {
+      kind: 'none',
+      reason: `no Debian ${lang === 'python' ? 'Python' : 'JVM'} for ${p.name}: the Debian mirror has no packages of its architecture`,
+    };
   const suite = p.debSuite ?? DEFAULT_SUITE;
   const dir = `/opt/csm/sysroot/${p.debArch}-${suite}-${lang}`;
   // A gccgo library NEEDs its libgo: a target with gccgo's runtime installed, as the row's gccgo cells need.
@@ -109,11 +116,27 @@ export function langSupport(p: Platform, lang: HostLang): LangSupport {
 function muslPython(p: Platform): LangSupport {
   const host = muslHost(p);
   const gnu = p.debArch ? GNU_TYPE[p.debArch] : undefined;
-  if (!host || !gnu) return { kind: 'none', reason: `cannot build a musl Python for ${p.name}: its compiler ${p.cc} names no musl triplet, or its debArch no Debian architecture` };
+  if (!host || !gnu)
+    return {
+      kind: 'none',
+      reason: `cannot build a musl Python for ${p.name}: its compiler ${p.cc} names no musl triplet, or its debArch no Debian architecture`,
+    };
   // The cross gcc of the same architecture carries the kernel headers; amd64's are the image's own.
-  const kernelHeaders = p.debArch === 'amd64' ? { include: '/usr/include', asm: '/usr/include/x86_64-linux-gnu/asm' } : { include: `/usr/${gnu}/include`, asm: `/usr/${gnu}/include/asm` };
+  const kernelHeaders =
+    p.debArch === 'amd64'
+      ? { include: '/usr/include', asm: '/usr/include/x86_64-linux-gnu/asm' }
+      : { include: `/usr/${gnu}/include`, asm: `/usr/${gnu}/include/asm` };
   const prefix = `/opt/csm/python/${host}`;
-  const layer: CpythonLayer = { kind: 'cpython', lang: 'python', host, cc: p.cc, cflags: [...(p.cflags ?? [])], kernelHeaders, sources: { python: 'python3.13', libffi: 'libffi', suite: DEFAULT_SUITE }, prefix };
+  const layer: CpythonLayer = {
+    kind: 'cpython',
+    lang: 'python',
+    host,
+    cc: p.cc,
+    cflags: [...(p.cflags ?? [])],
+    kernelHeaders,
+    sources: { python: 'python3.13', libffi: 'libffi', suite: DEFAULT_SUITE },
+    prefix,
+  };
   return { kind: 'layer', layer, run: [...p.run], cmd: [`${prefix}/bin/${PYTHON_BIN}`] };
 }
 
@@ -176,7 +199,13 @@ export function parseLangVersion(lang: HostLang, stdout: string, stderr: string)
 
 /** The n/a reason of a language that did not start: what it printed last, and how it was started. */
 export function langStartFailure(lang: HostLang, run: readonly string[], how: string, output: string): string {
-  const last = output.trim().split('\n').filter((l) => l.trim()).pop()?.trim().slice(0, 200);
+  const last = output
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim())
+    .pop()
+    ?.trim()
+    .slice(0, 200);
   const under = run.length ? ` under ${run[0]} -cpu ${run[run.indexOf('-cpu') + 1] ?? '?'}` : '';
   return `${lang === 'python' ? 'Python' : 'the JVM'} does not start${under}: ${how}${last ? `: ${last}` : ''}`;
 }

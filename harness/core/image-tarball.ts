@@ -83,8 +83,11 @@ export class TarEntries {
     const outside = this.outside(raw);
     if (outside) return `its entry ${shown} is ${outside}`;
     const parts = path.split('/');
-    for (let i = 1; i < parts.length; i++) if (this.links.has(parts.slice(0, i).join('/'))) return `its entry ${shown} is written through the link ${parts.slice(0, i).join('/')}`;
-    if (this.under === undefined && isManifest(path) && kind !== 'File' && kind !== 'OldFile') return `its ${path} is a ${kind}, not a file`;
+    for (let i = 1; i < parts.length; i++)
+      if (this.links.has(parts.slice(0, i).join('/')))
+        return `its entry ${shown} is written through the link ${parts.slice(0, i).join('/')}`;
+    if (this.under === undefined && isManifest(path) && kind !== 'File' && kind !== 'OldFile')
+      return `its ${path} is a ${kind}, not a file`;
     if (kind === 'SymbolicLink') this.links.set(path, linkpath ?? '');
     return undefined;
   }
@@ -122,7 +125,10 @@ interface SaveEntry {
 const shortRef = (ref: string): string => ref.replace(/^docker\.io\/(library\/)?/, '');
 
 /** Every tag a manifest file names (the engine tags exactly these), with the layers of each tagged image where the format says. */
-export function manifestTags(name: ManifestName, text: string): { tags: string[]; images: { tags: string[]; layers: string[] }[] } | string {
+export function manifestTags(
+  name: ManifestName,
+  text: string,
+): { tags: string[]; images: { tags: string[]; layers: string[] }[] } | string {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -136,7 +142,10 @@ export function manifestTags(name: ManifestName, text: string): { tags: string[]
   }
   if (name === 'repositories') {
     if (!isRecord(data)) return 'its repositories is not an object';
-    return { tags: Object.entries(data).flatMap(([repo, tags]) => (isRecord(tags) ? Object.keys(tags).map((t) => `${repo}:${t}`) : [`${repo}:?`])), images: [] };
+    return {
+      tags: Object.entries(data).flatMap(([repo, tags]) => (isRecord(tags) ? Object.keys(tags).map((t) => `${repo}:${t}`) : [`${repo}:?`])),
+      images: [],
+    };
   }
   const manifests = isRecord(data) && Array.isArray(data.manifests) ? (data.manifests as unknown[]) : undefined;
   if (!manifests) return 'its index.json has no manifests list';
@@ -164,13 +173,17 @@ export function manifestProblem(name: ManifestName, text: string, p: Promised, l
   const allowed = [p.tag, ...p.parents];
   const bare = new Set(allowed.map((t) => t.slice(t.indexOf(':') + 1)));
   const foreign = found.tags.filter((t) => !allowed.includes(shortRef(t)) && !(name === 'index.json' && bare.has(t)));
-  if (foreign.length) return `its ${name} also tags ${foreign.map((t) => JSON.stringify(t)).join(', ')}, which its file name does not promise`;
-  if (!found.tags.some((t) => shortRef(t) === p.tag || (name === 'index.json' && t === p.tag.slice(p.tag.indexOf(':') + 1)))) return `its ${name} does not tag ${p.tag}`;
+  if (foreign.length)
+    return `its ${name} also tags ${foreign.map((t) => JSON.stringify(t)).join(', ')}, which its file name does not promise`;
+  if (!found.tags.some((t) => shortRef(t) === p.tag || (name === 'index.json' && t === p.tag.slice(p.tag.indexOf(':') + 1))))
+    return `its ${name} does not tag ${p.tag}`;
   if (found.images.some((i) => !i.tags.length)) return `its ${name} holds an image with no tag`;
   const own = found.images.filter((i) => i.tags.includes(p.tag));
   if (own.length > 1) return `its ${name} tags ${p.tag} twice`;
   if (!layerOf || !own[0]) return undefined;
   const ownLayers = own[0].layers.map(layerOf);
-  const stranger = found.images.find((i) => i !== own[0] && !(i.layers.length <= ownLayers.length && i.layers.every((l, k) => ownLayers[k] === layerOf(l))));
+  const stranger = found.images.find(
+    (i) => i !== own[0] && !(i.layers.length <= ownLayers.length && i.layers.every((l, k) => ownLayers[k] === layerOf(l))),
+  );
   return stranger && `its ${name} tags ${stranger.tags.join(', ')}, which is not what ${p.tag} is built on`;
 }

@@ -46,6 +46,10 @@ export function jsonSyntaxProblem(text: string): string {
   const before = text.slice(0, at);
   const line = before.split('\n').length;
   const column = at - before.lastIndexOf('\n');
-  const what = first ? (EXPECTED[jsonc.printParseErrorCode(first.error)] ?? 'not JSON here') : text.trim() ? 'not JSON here' : 'the file is empty';
+  const what = first
+    ? (EXPECTED[jsonc.printParseErrorCode(first.error)] ?? 'not JSON here')
+    : text.trim()
+      ? 'not JSON here'
+      : 'the file is empty';
   return `line ${line}, column ${column}: ${what}`;
 }

@@ -35,6 +35,8 @@ export function judge(
   if (Object.keys(repeats).length === 1) return { verdict, repeats };
   if (rule?.race && Object.keys(repeats).every((v) => v === 'pass' || v === 'xfail')) return { verdict: raceShown(all, repeats), repeats };
   const worst = all.find((v) => v.verdict !== 'pass' && v.verdict !== 'xfail') ?? all[0]!;
-  const counts = Object.entries(repeats).map(([k, n]) => `${n} ${k}`).join(', ');
+  const counts = Object.entries(repeats)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
   return { verdict: { ...worst, verdict: 'flaky', summary: `flaky over ${all.length} runs (${counts}): ${worst.summary}` }, repeats };
 }

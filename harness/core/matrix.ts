@@ -1,12 +1,15 @@
 import picomatch from 'picomatch';
 import semver from 'semver';
-import type { CaseSpec, CellSpec, GoToolchain, Platform } from './types.js';
 import { UsageError } from './errors.js';
+import type { CaseSpec, CellSpec, GoToolchain, Platform } from './types.js';
 
 /** "a,b" or ["a,b","c"] → ["a","b","c"]: every filter takes comma lists and may repeat. A comma inside a glob's braces ("{a,b}-musl") stays. */
 export function splitList(values: string | string[] | undefined): string[] {
   const all = Array.isArray(values) ? values : values === undefined ? [] : [values];
-  return all.flatMap(splitOutsideBraces).map((s) => s.trim()).filter(Boolean);
+  return all
+    .flatMap(splitOutsideBraces)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function splitOutsideBraces(v: string): string[] {
@@ -69,14 +72,20 @@ export function newestGo(table: readonly GoToolchain[]): GoToolchain {
 export function pickGo(table: readonly GoToolchain[], wanted: string[]): GoToolchain[] {
   if (!wanted.length) return [newestGo(table)];
   if (wanted.includes('all')) return [...table];
-  return pick('Go version', table, (g) => g.version, wanted.map((w) => w.replace(/^go/, '')));
+  return pick(
+    'Go version',
+    table,
+    (g) => g.version,
+    wanted.map((w) => w.replace(/^go/, '')),
+  );
 }
 
 /** "go1.27" for gc, "gccgo-14" for gccgo (core/toolchains.ts): how a column, a log directory and a cell id name the Go axis value. */
 export const goLabel = (version: string): string => (version.startsWith('gccgo') ? version : `go${version}`);
 
 /** A result's Go: the exact gc release when known ("1.27.4"), else its axis value ("1.27", "gccgo-14"). */
-export const axesGo = (a: { go: string; goVersion?: string; toolchain?: string }): string => (a.toolchain === 'gccgo' ? a.go : (a.goVersion ?? a.go));
+export const axesGo = (a: { go: string; goVersion?: string; toolchain?: string }): string =>
+  a.toolchain === 'gccgo' ? a.go : (a.goVersion ?? a.go);
 /** The same as a label: "go1.27.4", "gccgo-14". */
 export const axesGoLabel = (a: { go: string; goVersion?: string; toolchain?: string }): string => goLabel(axesGo(a));
 

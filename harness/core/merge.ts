@@ -1,16 +1,19 @@
 // Merging the results of several runs (typically the shards of one matrix, core/shard.ts) into one run.
 import { posix } from 'node:path';
-import { VERDICTS, type CellResult } from './types.js';
-import { countVerdicts, exitCodeFor, RESULTS_SCHEMA_VERSION, type RunResults } from './results.js';
 import { UsageError } from './errors.js';
 import { parseJsonText } from './json-text.js';
+import { countVerdicts, exitCodeFor, RESULTS_SCHEMA_VERSION, type RunResults } from './results.js';
+import { type CellResult, VERDICTS } from './types.js';
 
 /** The text of a results.json → the run, checked enough to be merged and diffed; `where` names the file in errors. */
 export function parseRunResults(text: string, where: string): RunResults {
   const data = parseJsonText(text, where);
   const r = data as Partial<RunResults> | null;
   const cellOk = (c: Partial<CellResult> | null) =>
-    typeof c?.id === 'string' && (VERDICTS as readonly string[]).includes(c.verdict ?? '') && typeof c.axes === 'object' && typeof c.logs === 'object';
+    typeof c?.id === 'string' &&
+    (VERDICTS as readonly string[]).includes(c.verdict ?? '') &&
+    typeof c.axes === 'object' &&
+    typeof c.logs === 'object';
   const ok =
     typeof r === 'object' &&
     r !== null &&
@@ -21,7 +24,8 @@ export function parseRunResults(text: string, where: string): RunResults {
     Array.isArray(r.platforms) &&
     Array.isArray(r.cases);
   if (!ok) throw new UsageError(`${where}: not a cshared-matrix results.json`);
-  if (r.schemaVersion !== RESULTS_SCHEMA_VERSION) throw new UsageError(`${where}: results schema version ${String(r.schemaVersion)}; this harness reads ${RESULTS_SCHEMA_VERSION}`);
+  if (r.schemaVersion !== RESULTS_SCHEMA_VERSION)
+    throw new UsageError(`${where}: results schema version ${String(r.schemaVersion)}; this harness reads ${RESULTS_SCHEMA_VERSION}`);
   return r as RunResults;
 }
 
@@ -34,7 +38,10 @@ const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,400}$/;
  * shows an id, escaped, and takes any.
  */
 export function mergeablePart(r: RunResults, where: string): RunResults {
-  if (!RUN_ID.test(r.run.id)) throw new UsageError(`${where}: run.id is not a run id (letters, digits and ._+- only, starting with a letter or digit); merge names directories after it`);
+  if (!RUN_ID.test(r.run.id))
+    throw new UsageError(
+      `${where}: run.id is not a run id (letters, digits and ._+- only, starting with a letter or digit); merge names directories after it`,
+    );
   return r;
 }
 
@@ -80,10 +87,11 @@ export function unionOrder(seqs: readonly (readonly string[])[]): string[] {
   const out: string[] = [];
   while (left.size) {
     let next: string | undefined;
-    for (const x of left) if (indeg.get(x) === 0) {
-      next = x;
-      break;
-    }
+    for (const x of left)
+      if (indeg.get(x) === 0) {
+        next = x;
+        break;
+      }
     next ??= left.values().next().value!; // a cycle: the sequences disagree, first seen wins
     left.delete(next);
     out.push(next);
@@ -198,7 +206,12 @@ export function mergeResults(parts: readonly RunResults[], opts: MergeOptions = 
   const cells = collectCells(parts, opts);
   const ranks = axisRanks(parts);
   // Array.prototype.sort is stable: equal keys keep the parts' order.
-  cells.sort((a, b) => ranks.go.get(a.axes.go)! - ranks.go.get(b.axes.go)! || ranks.case.get(a.axes.case)! - ranks.case.get(b.axes.case)! || ranks.platform.get(a.axes.platform)! - ranks.platform.get(b.axes.platform)!);
+  cells.sort(
+    (a, b) =>
+      ranks.go.get(a.axes.go)! - ranks.go.get(b.axes.go)! ||
+      ranks.case.get(a.axes.case)! - ranks.case.get(b.axes.case)! ||
+      ranks.platform.get(a.axes.platform)! - ranks.platform.get(b.axes.platform)!,
+  );
   const run = mergedRun(parts, opts);
   const counts = countVerdicts(cells);
   return {
@@ -215,7 +228,10 @@ export function mergeResults(parts: readonly RunResults[], opts: MergeOptions = 
 function checkParts(parts: readonly RunResults[], opts: MergeOptions): void {
   if (!parts.length) throw new UsageError('nothing to merge: give at least one run');
   for (const p of parts) {
-    if (p.schemaVersion !== RESULTS_SCHEMA_VERSION) throw new UsageError(`run ${p.run?.id ?? '?'}: results schema version ${String(p.schemaVersion)}, this harness reads ${RESULTS_SCHEMA_VERSION}`);
+    if (p.schemaVersion !== RESULTS_SCHEMA_VERSION)
+      throw new UsageError(
+        `run ${p.run?.id ?? '?'}: results schema version ${String(p.schemaVersion)}, this harness reads ${RESULTS_SCHEMA_VERSION}`,
+      );
   }
   const seen = new Map<string, number>();
   parts.forEach((p, i) => {
@@ -223,7 +239,8 @@ function checkParts(parts: readonly RunResults[], opts: MergeOptions): void {
     if (j !== undefined) throw new UsageError(`run ${p.run.id} is given twice (parts ${j + 1} and ${i + 1})`);
     seen.set(p.run.id, i);
   });
-  if (opts.logDirs && opts.logDirs.length !== parts.length) throw new Error(`mergeResults: ${parts.length} parts but ${opts.logDirs.length} log directories`);
+  if (opts.logDirs && opts.logDirs.length !== parts.length)
+    throw new Error(`mergeResults: ${parts.length} parts but ${opts.logDirs.length} log directories`);
 }
 
 /** Every part's cells, with their logs rebased; a cell id in two parts is not a shard split. */
@@ -234,7 +251,8 @@ function collectCells(parts: readonly RunResults[], opts: MergeOptions): CellRes
     const dir = opts.logDirs?.[i] ?? logDirFor(p);
     for (const c of p.cells) {
       const other = owner.get(c.id);
-      if (other !== undefined) throw new UsageError(`cell ${c.id} is in both run ${other} and run ${p.run.id}: merge the shards of one matrix, each once`);
+      if (other !== undefined)
+        throw new UsageError(`cell ${c.id} is in both run ${other} and run ${p.run.id}: merge the shards of one matrix, each once`);
       owner.set(c.id, p.run.id);
       cells.push({ ...c, logs: Object.fromEntries(Object.entries(c.logs).map(([k, v]) => [k, rebaseLog(dir, v)])) });
     }
@@ -272,9 +290,18 @@ function unionLists(parts: readonly RunResults[], ranks: AxisRanks): Pick<RunRes
     return [...m.values()];
   };
   return {
-    images: unionBy(parts.map((p) => p.images), (im) => `${im.go}\0${im.tag}\0${im.id}`).sort((a, b) => (ranks.go.get(a.go) ?? Infinity) - (ranks.go.get(b.go) ?? Infinity)),
-    platforms: unionBy(parts.map((p) => p.platforms), (x) => x.name).sort((a, b) => ranks.platform.get(a.name)! - ranks.platform.get(b.name)!),
-    cases: unionBy(parts.map((p) => p.cases), (x) => x.name).sort((a, b) => ranks.case.get(a.name)! - ranks.case.get(b.name)!),
+    images: unionBy(
+      parts.map((p) => p.images),
+      (im) => `${im.go}\0${im.tag}\0${im.id}`,
+    ).sort((a, b) => (ranks.go.get(a.go) ?? Infinity) - (ranks.go.get(b.go) ?? Infinity)),
+    platforms: unionBy(
+      parts.map((p) => p.platforms),
+      (x) => x.name,
+    ).sort((a, b) => ranks.platform.get(a.name)! - ranks.platform.get(b.name)!),
+    cases: unionBy(
+      parts.map((p) => p.cases),
+      (x) => x.name,
+    ).sort((a, b) => ranks.case.get(a.name)! - ranks.case.get(b.name)!),
   };
 }
 
@@ -299,7 +326,11 @@ function mergedRun(parts: readonly RunResults[], opts: MergeOptions): RunResults
     ...mergeFlags(parts.map((p) => p.run)),
     ...(rootfs && sameRootfs ? { rootfs } : {}),
     // Each shard measured its own emulated rows; together they are the run's.
-    ...(parts.some((p) => p.run.emulation) ? { emulation: Object.assign({}, ...parts.map((p) => p.run.emulation ?? {})) as NonNullable<RunResults['run']['emulation']> } : {}),
-    ...(parts.some((p) => p.run.canaries) ? { canaries: Object.assign({}, ...parts.map((p) => p.run.canaries ?? {})) as NonNullable<RunResults['run']['canaries']> } : {}),
+    ...(parts.some((p) => p.run.emulation)
+      ? { emulation: Object.assign({}, ...parts.map((p) => p.run.emulation ?? {})) as NonNullable<RunResults['run']['emulation']> }
+      : {}),
+    ...(parts.some((p) => p.run.canaries)
+      ? { canaries: Object.assign({}, ...parts.map((p) => p.run.canaries ?? {})) as NonNullable<RunResults['run']['canaries']> }
+      : {}),
   } as RunResults['run'];
 }

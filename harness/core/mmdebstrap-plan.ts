@@ -13,7 +13,8 @@ export const DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
  * used here. Such a line needs no "mmdebstrap path" of its own: edge/base-image.ts
  * puts the path and why it was taken before it.
  */
-const OTHER_PATHS = 'or let the engine reach a registry with debian:trixie (the registry path; --base-image REF names another image), or pass --image-cache DIR holding the images from a machine that built them';
+const OTHER_PATHS =
+  'or let the engine reach a registry with debian:trixie (the registry path; --base-image REF names another image), or pass --image-cache DIR holding the images from a machine that built them';
 
 /** What this host offers mmdebstrap, as the edge found it. */
 export interface MmdebstrapHost {
@@ -74,7 +75,9 @@ export function chooseMode(h: MmdebstrapHost): { mode: MmdebstrapMode } | { prob
     : !u.newidmap
       ? 'install them (apt-get install uidmap)'
       : `give it a range no other user's overlaps (e.g. sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${h.user})`;
-  return { problem: `${h.user} is not root, has no passwordless sudo, and cannot use mmdebstrap's unshare mode: ${cause}; ${fix}, or run as root, ${OTHER_PATHS}` };
+  return {
+    problem: `${h.user} is not root, has no passwordless sudo, and cannot use mmdebstrap's unshare mode: ${cause}; ${fix}, or run as root, ${OTHER_PATHS}`,
+  };
 }
 
 /** How mmdebstrap runs here for a mirror that does or does not need Debian's keyring, or the one line saying why it cannot. */
@@ -84,24 +87,40 @@ export function planMmdebstrap(h: MmdebstrapHost, keyringNeeded: boolean): Mmdeb
   const canInstall = mode.mode !== 'unshare' && h.apt;
   const install: string[] = [];
   if (!h.mmdebstrap) {
-    if (!canInstall) return { ok: false, problem: `mmdebstrap is not installed${h.apt ? ` and ${h.user} cannot install it (not root, no passwordless sudo)` : ' and this host has no apt to install it from'}: install mmdebstrap (apt-get install mmdebstrap on Debian and Ubuntu), ${OTHER_PATHS}` };
+    if (!canInstall)
+      return {
+        ok: false,
+        problem: `mmdebstrap is not installed${h.apt ? ` and ${h.user} cannot install it (not root, no passwordless sudo)` : ' and this host has no apt to install it from'}: install mmdebstrap (apt-get install mmdebstrap on Debian and Ubuntu), ${OTHER_PATHS}`,
+      };
     install.push('mmdebstrap');
   }
   const keyring = keyringNeeded ? keyringStep(h, canInstall) : { args: [], say: '' };
   if ('problem' in keyring) return { ok: false, problem: keyring.problem };
   if (keyring.install) install.push(keyring.install);
   const args = [...(mode.mode === 'unshare' ? ['--mode=unshare'] : []), ...keyring.args];
-  const who = { root: 'as root', sudo: 'as root through sudo -n', unshare: `as ${h.user} in a user namespace (--mode=unshare: ${h.user} is not root and has no passwordless sudo)` }[mode.mode];
+  const who = {
+    root: 'as root',
+    sudo: 'as root through sudo -n',
+    unshare: `as ${h.user} in a user namespace (--mode=unshare: ${h.user} is not root and has no passwordless sudo)`,
+  }[mode.mode];
   return { ok: true, mode: mode.mode, install, args, line: `mmdebstrap ${who}${keyring.say}` };
 }
 
 /** Debian's keyring for a mirror the host's own keys may not check: present, installed from the host's apt, or the reason it cannot be had. */
 function keyringStep(h: MmdebstrapHost, canInstall: boolean): { args: string[]; install?: string; say: string } | { problem: string } {
   const args = [`--keyring=${DEBIAN_KEYRING}`];
-  if (h.keyring) return { args, say: `, checking Debian's Release files with ${DEBIAN_KEYRING} (the mirror is not this host's own Debian sources)` };
-  if (canInstall) return { args, install: 'debian-archive-keyring', say: `, checking Debian's Release files with ${DEBIAN_KEYRING}, installed now from this host's apt (debian-archive-keyring)` };
+  if (h.keyring)
+    return { args, say: `, checking Debian's Release files with ${DEBIAN_KEYRING} (the mirror is not this host's own Debian sources)` };
+  if (canInstall)
+    return {
+      args,
+      install: 'debian-archive-keyring',
+      say: `, checking Debian's Release files with ${DEBIAN_KEYRING}, installed now from this host's apt (debian-archive-keyring)`,
+    };
   const cause = h.apt ? `${h.user} cannot install it (not root, no passwordless sudo)` : 'this host has no apt to install it from';
-  return { problem: `the mirror is not this host's own Debian sources, so mmdebstrap needs Debian's archive keyring to check its Release files, and ${DEBIAN_KEYRING} is missing and ${cause}: install debian-archive-keyring (sudo apt-get install debian-archive-keyring), or set CSM_DEBIAN_MIRROR to a mirror this host's apt trusts, ${OTHER_PATHS}` };
+  return {
+    problem: `the mirror is not this host's own Debian sources, so mmdebstrap needs Debian's archive keyring to check its Release files, and ${DEBIAN_KEYRING} is missing and ${cause}: install debian-archive-keyring (sudo apt-get install debian-archive-keyring), or set CSM_DEBIAN_MIRROR to a mirror this host's apt trusts, ${OTHER_PATHS}`,
+  };
 }
 
 /** Whether an /etc/subuid or /etc/subgid text gives `user` a range, as mmdebstrap reads it: by name, `name:first:count`. */

@@ -1,7 +1,7 @@
-import type { Platform } from './types.js';
 import { UsageError } from './errors.js';
-import { parseJsonText } from './json-text.js';
 import { JDK_PACKAGE, jdkHome } from './host-langs.js';
+import { parseJsonText } from './json-text.js';
+import type { Platform } from './types.js';
 
 /**
  * The platform table. Adding a row adds a platform, toolchain included: the
@@ -17,14 +17,17 @@ const QEMU = 'qemu-user';
 const RV64 = 'rv64,zba=false,zbb=false,zbs=false';
 const ARMV7 = { level: 'ARMv7 (what GOARM=7 code uses: movw)', asm: '.arch armv7-a\n\tmovw r0, #1' };
 const ARMV8 = { level: 'ARMv8 AArch32 (load-acquire)', asm: '.arch armv8-a\n\tlda r0, [sp]' };
-const ARMV81 = { level: 'ARMv8.1 (LSE atomics, which gcc and Go use when told the CPU has them)', asm: '.arch armv8.1-a\n\tstadd wzr, [sp]' };
+const ARMV81 = {
+  level: 'ARMv8.1 (LSE atomics, which gcc and Go use when told the CPU has them)',
+  asm: '.arch armv8.1-a\n\tstadd wzr, [sp]',
+};
 const SSE41 = { level: 'SSE4.1 (above GO386=sse2 and the Atom N270)', asm: 'pminsd %xmm0, %xmm0' };
 const RVA22 = { level: 'RVA22U64 (Zbb, which GORISCV64=rva22u64 code uses)', asm: '.option arch, +zbb\n\tandn a0, a0, a0' };
 const POWER9 = { level: 'POWER9 (ISA 3.0: modsw; GOPPC64=power9 code uses ISA 3.0)', asm: '.machine power9\n\tmodsw 3, 3, 3' };
 const Z16 = {
   level: 'z16 (NNPA vector conversion)',
   asm: '.machine z16\n\tvclfnh %v0, %v0, 0, 0',
-  note: "qemu's only s390x model under TCG (\"qemu\") also runs z14 and z15 instructions, above Go's z13 baseline: no model here refuses them",
+  note: 'qemu\'s only s390x model under TCG ("qemu") also runs z14 and z15 instructions, above Go\'s z13 baseline: no model here refuses them',
 };
 const LOONG11 = { level: 'LoongArch v1.1 (frecipe, beyond the LA464 baseline)', asm: 'frecipe.s $f0, $f0' };
 const X86V3 = { level: 'x86-64-v3 (AVX2, what GOAMD64=v3 code uses)', asm: 'vpaddd %ymm0, %ymm0, %ymm0' };
@@ -38,106 +41,279 @@ const muslCross = (gcc: string, arch: string) => [`gcc-${gcc}`, `musl:${arch}`, 
 export const PLATFORMS: readonly Platform[] = [
   // The toolchain's own Python and OpenJDK: javac compiles every Java host, its <jni.h> every JNI library.
   {
-    name: 'amd64-glibc', goarch: 'amd64', libc: 'glibc', cc: 'gcc', run: [], timeoutScale: 1, cpu: 'native', debArch: 'amd64',
-    python: ['python3'], java: [JAVA], gccgo: 'native', packages: ['gcc', 'libc6-dev', 'python3', JDK_PACKAGE],
-  },
-  { name: 'amd64-musl', goarch: 'amd64', libc: 'musl', cc: 'musl-gcc', run: [], timeoutScale: 1, cpu: 'native', debArch: 'amd64', packages: ['musl', 'musl-tools', 'musl-dev'] },
-  {
-    name: 'arm7-glibc', goarch: 'arm', goarm: '7', libc: 'glibc', cc: 'arm-linux-gnueabihf-gcc',
-    run: ['qemu-arm', '-cpu', 'cortex-a7', '-L', '/usr/arm-linux-gnueabihf'], timeoutScale: 4, cpu: 'cortex-a7', debArch: 'armhf',
-    gccgo: 'arm-linux-gnueabihf', packages: glibcCross('arm-linux-gnueabihf', 'armhf'), canary: ARMV8,
-  },
-  {
-    name: 'arm5-glibc', goarch: 'arm', goarm: '5', libc: 'glibc', cc: 'arm-linux-gnueabi-gcc',
-    run: ['qemu-arm', '-cpu', 'arm926', '-L', '/usr/arm-linux-gnueabi'], timeoutScale: 4, cpu: 'arm926', debArch: 'armel',
-    gccgo: 'arm-linux-gnueabi', packages: glibcCross('arm-linux-gnueabi', 'armel'), canary: ARMV7,
-  },
-  {
-    name: 'arm7-musl', goarch: 'arm', goarm: '7', libc: 'musl', cc: 'arm-linux-musleabihf-gcc',
-    run: ['qemu-arm', '-cpu', 'cortex-a7'], timeoutScale: 4, cpu: 'cortex-a7', debArch: 'armhf',
-    packages: muslCross('arm-linux-gnueabihf', 'armhf'), dpkgArch: 'armhf', canary: ARMV8,
+    name: 'amd64-glibc',
+    goarch: 'amd64',
+    libc: 'glibc',
+    cc: 'gcc',
+    run: [],
+    timeoutScale: 1,
+    cpu: 'native',
+    debArch: 'amd64',
+    python: ['python3'],
+    java: [JAVA],
+    gccgo: 'native',
+    packages: ['gcc', 'libc6-dev', 'python3', JDK_PACKAGE],
   },
   {
-    name: 'arm5-musl', goarch: 'arm', goarm: '5', libc: 'musl', cc: 'arm-linux-musleabi-gcc',
-    run: ['qemu-arm', '-cpu', 'arm926'], timeoutScale: 4, cpu: 'arm926', debArch: 'armel',
-    packages: muslCross('arm-linux-gnueabi', 'armel'), dpkgArch: 'armel', canary: ARMV7,
+    name: 'amd64-musl',
+    goarch: 'amd64',
+    libc: 'musl',
+    cc: 'musl-gcc',
+    run: [],
+    timeoutScale: 1,
+    cpu: 'native',
+    debArch: 'amd64',
+    packages: ['musl', 'musl-tools', 'musl-dev'],
+  },
+  {
+    name: 'arm7-glibc',
+    goarch: 'arm',
+    goarm: '7',
+    libc: 'glibc',
+    cc: 'arm-linux-gnueabihf-gcc',
+    run: ['qemu-arm', '-cpu', 'cortex-a7', '-L', '/usr/arm-linux-gnueabihf'],
+    timeoutScale: 4,
+    cpu: 'cortex-a7',
+    debArch: 'armhf',
+    gccgo: 'arm-linux-gnueabihf',
+    packages: glibcCross('arm-linux-gnueabihf', 'armhf'),
+    canary: ARMV8,
+  },
+  {
+    name: 'arm5-glibc',
+    goarch: 'arm',
+    goarm: '5',
+    libc: 'glibc',
+    cc: 'arm-linux-gnueabi-gcc',
+    run: ['qemu-arm', '-cpu', 'arm926', '-L', '/usr/arm-linux-gnueabi'],
+    timeoutScale: 4,
+    cpu: 'arm926',
+    debArch: 'armel',
+    gccgo: 'arm-linux-gnueabi',
+    packages: glibcCross('arm-linux-gnueabi', 'armel'),
+    canary: ARMV7,
+  },
+  {
+    name: 'arm7-musl',
+    goarch: 'arm',
+    goarm: '7',
+    libc: 'musl',
+    cc: 'arm-linux-musleabihf-gcc',
+    run: ['qemu-arm', '-cpu', 'cortex-a7'],
+    timeoutScale: 4,
+    cpu: 'cortex-a7',
+    debArch: 'armhf',
+    packages: muslCross('arm-linux-gnueabihf', 'armhf'),
+    dpkgArch: 'armhf',
+    canary: ARMV8,
+  },
+  {
+    name: 'arm5-musl',
+    goarch: 'arm',
+    goarm: '5',
+    libc: 'musl',
+    cc: 'arm-linux-musleabi-gcc',
+    run: ['qemu-arm', '-cpu', 'arm926'],
+    timeoutScale: 4,
+    cpu: 'arm926',
+    debArch: 'armel',
+    packages: muslCross('arm-linux-gnueabi', 'armel'),
+    dpkgArch: 'armel',
+    canary: ARMV7,
   },
   // Raspberry Pi 1 and Zero: the armel toolchain, because Debian's armhf libc needs ARMv7.
   {
-    name: 'arm6-glibc', goarch: 'arm', goarm: '6', libc: 'glibc', cc: 'arm-linux-gnueabi-gcc',
-    run: ['qemu-arm', '-cpu', 'arm1176', '-L', '/usr/arm-linux-gnueabi'], timeoutScale: 4, cpu: 'arm1176', debArch: 'armel',
-    gccgo: 'arm-linux-gnueabi', packages: glibcCross('arm-linux-gnueabi', 'armel'), canary: ARMV7,
+    name: 'arm6-glibc',
+    goarch: 'arm',
+    goarm: '6',
+    libc: 'glibc',
+    cc: 'arm-linux-gnueabi-gcc',
+    run: ['qemu-arm', '-cpu', 'arm1176', '-L', '/usr/arm-linux-gnueabi'],
+    timeoutScale: 4,
+    cpu: 'arm1176',
+    debArch: 'armel',
+    gccgo: 'arm-linux-gnueabi',
+    packages: glibcCross('arm-linux-gnueabi', 'armel'),
+    canary: ARMV7,
   },
   {
-    name: 'arm6-musl', goarch: 'arm', goarm: '6', libc: 'musl', cc: 'arm-linux-musleabi-gcc',
-    run: ['qemu-arm', '-cpu', 'arm1176'], timeoutScale: 4, cpu: 'arm1176', debArch: 'armel',
-    packages: muslCross('arm-linux-gnueabi', 'armel'), dpkgArch: 'armel', canary: ARMV7,
+    name: 'arm6-musl',
+    goarch: 'arm',
+    goarm: '6',
+    libc: 'musl',
+    cc: 'arm-linux-musleabi-gcc',
+    run: ['qemu-arm', '-cpu', 'arm1176'],
+    timeoutScale: 4,
+    cpu: 'arm1176',
+    debArch: 'armel',
+    packages: muslCross('arm-linux-gnueabi', 'armel'),
+    dpkgArch: 'armel',
+    canary: ARMV7,
   },
   {
-    name: 'arm64-glibc', goarch: 'arm64', libc: 'glibc', cc: 'aarch64-linux-gnu-gcc',
-    run: ['qemu-aarch64', '-cpu', 'cortex-a53', '-L', '/usr/aarch64-linux-gnu'], timeoutScale: 4, cpu: 'cortex-a53', debArch: 'arm64',
-    gccgo: 'aarch64-linux-gnu', packages: glibcCross('aarch64-linux-gnu', 'arm64'), canary: ARMV81,
+    name: 'arm64-glibc',
+    goarch: 'arm64',
+    libc: 'glibc',
+    cc: 'aarch64-linux-gnu-gcc',
+    run: ['qemu-aarch64', '-cpu', 'cortex-a53', '-L', '/usr/aarch64-linux-gnu'],
+    timeoutScale: 4,
+    cpu: 'cortex-a53',
+    debArch: 'arm64',
+    gccgo: 'aarch64-linux-gnu',
+    packages: glibcCross('aarch64-linux-gnu', 'arm64'),
+    canary: ARMV81,
   },
   // gcc 14 defaults to outline atomics, whose libgcc helper calls glibc's __getauxval: not in musl.
   {
-    name: 'arm64-musl', goarch: 'arm64', libc: 'musl', cc: 'aarch64-linux-musl-gcc', cflags: ['-mno-outline-atomics'],
-    run: ['qemu-aarch64', '-cpu', 'cortex-a53'], timeoutScale: 4, cpu: 'cortex-a53', debArch: 'arm64',
-    packages: muslCross('aarch64-linux-gnu', 'arm64'), dpkgArch: 'arm64', canary: ARMV81,
+    name: 'arm64-musl',
+    goarch: 'arm64',
+    libc: 'musl',
+    cc: 'aarch64-linux-musl-gcc',
+    cflags: ['-mno-outline-atomics'],
+    run: ['qemu-aarch64', '-cpu', 'cortex-a53'],
+    timeoutScale: 4,
+    cpu: 'cortex-a53',
+    debArch: 'arm64',
+    packages: muslCross('aarch64-linux-gnu', 'arm64'),
+    dpkgArch: 'arm64',
+    canary: ARMV81,
   },
   // qemu 10 has no pentium4 model; the N270 (Atom) has SSE2 and SSE3, not SSE4.1.
   {
-    name: '386-glibc', goarch: '386', goenv: { GO386: 'sse2' }, libc: 'glibc', cc: 'i686-linux-gnu-gcc',
-    run: ['qemu-i386', '-cpu', 'n270', '-L', '/usr/i686-linux-gnu'], timeoutScale: 4, cpu: 'n270', debArch: 'i386',
-    gccgo: 'i686-linux-gnu', packages: glibcCross('i686-linux-gnu', 'i386'), canary: SSE41,
+    name: '386-glibc',
+    goarch: '386',
+    goenv: { GO386: 'sse2' },
+    libc: 'glibc',
+    cc: 'i686-linux-gnu-gcc',
+    run: ['qemu-i386', '-cpu', 'n270', '-L', '/usr/i686-linux-gnu'],
+    timeoutScale: 4,
+    cpu: 'n270',
+    debArch: 'i386',
+    gccgo: 'i686-linux-gnu',
+    packages: glibcCross('i686-linux-gnu', 'i386'),
+    canary: SSE41,
   },
   {
-    name: '386-musl', goarch: '386', goenv: { GO386: 'sse2' }, libc: 'musl', cc: 'i386-linux-musl-gcc',
-    run: ['qemu-i386', '-cpu', 'n270'], timeoutScale: 4, cpu: 'n270', debArch: 'i386',
-    packages: muslCross('i686-linux-gnu', 'i386'), dpkgArch: 'i386', canary: SSE41,
+    name: '386-musl',
+    goarch: '386',
+    goenv: { GO386: 'sse2' },
+    libc: 'musl',
+    cc: 'i386-linux-musl-gcc',
+    run: ['qemu-i386', '-cpu', 'n270'],
+    timeoutScale: 4,
+    cpu: 'n270',
+    debArch: 'i386',
+    packages: muslCross('i686-linux-gnu', 'i386'),
+    dpkgArch: 'i386',
+    canary: SSE41,
   },
   // qemu's rv64 model turns Zba/Zbb/Zbs on, which are RVA22U64, above Go's default RVA20U64: its canary ran.
   {
-    name: 'riscv64-glibc', goarch: 'riscv64', libc: 'glibc', cc: 'riscv64-linux-gnu-gcc',
-    run: ['qemu-riscv64', '-cpu', RV64, '-L', '/usr/riscv64-linux-gnu'], timeoutScale: 4, cpu: RV64, debArch: 'riscv64',
-    gccgo: 'riscv64-linux-gnu', packages: glibcCross('riscv64-linux-gnu', 'riscv64'), canary: RVA22,
+    name: 'riscv64-glibc',
+    goarch: 'riscv64',
+    libc: 'glibc',
+    cc: 'riscv64-linux-gnu-gcc',
+    run: ['qemu-riscv64', '-cpu', RV64, '-L', '/usr/riscv64-linux-gnu'],
+    timeoutScale: 4,
+    cpu: RV64,
+    debArch: 'riscv64',
+    gccgo: 'riscv64-linux-gnu',
+    packages: glibcCross('riscv64-linux-gnu', 'riscv64'),
+    canary: RVA22,
   },
   {
-    name: 'riscv64-musl', goarch: 'riscv64', libc: 'musl', cc: 'riscv64-linux-musl-gcc',
-    run: ['qemu-riscv64', '-cpu', RV64], timeoutScale: 4, cpu: RV64, debArch: 'riscv64',
-    packages: muslCross('riscv64-linux-gnu', 'riscv64'), dpkgArch: 'riscv64', canary: RVA22,
+    name: 'riscv64-musl',
+    goarch: 'riscv64',
+    libc: 'musl',
+    cc: 'riscv64-linux-musl-gcc',
+    run: ['qemu-riscv64', '-cpu', RV64],
+    timeoutScale: 4,
+    cpu: RV64,
+    debArch: 'riscv64',
+    packages: muslCross('riscv64-linux-gnu', 'riscv64'),
+    dpkgArch: 'riscv64',
+    canary: RVA22,
   },
   {
-    name: 'ppc64le-glibc', goarch: 'ppc64le', libc: 'glibc', cc: 'powerpc64le-linux-gnu-gcc',
-    run: ['qemu-ppc64le', '-cpu', 'power8', '-L', '/usr/powerpc64le-linux-gnu'], timeoutScale: 4, cpu: 'power8', debArch: 'ppc64el',
-    gccgo: 'powerpc64le-linux-gnu', packages: glibcCross('powerpc64le-linux-gnu', 'ppc64el'), canary: POWER9,
+    name: 'ppc64le-glibc',
+    goarch: 'ppc64le',
+    libc: 'glibc',
+    cc: 'powerpc64le-linux-gnu-gcc',
+    run: ['qemu-ppc64le', '-cpu', 'power8', '-L', '/usr/powerpc64le-linux-gnu'],
+    timeoutScale: 4,
+    cpu: 'power8',
+    debArch: 'ppc64el',
+    gccgo: 'powerpc64le-linux-gnu',
+    packages: glibcCross('powerpc64le-linux-gnu', 'ppc64el'),
+    canary: POWER9,
   },
   {
-    name: 'ppc64le-musl', goarch: 'ppc64le', libc: 'musl', cc: 'powerpc64le-linux-musl-gcc',
-    run: ['qemu-ppc64le', '-cpu', 'power8'], timeoutScale: 4, cpu: 'power8', debArch: 'ppc64el',
-    packages: muslCross('powerpc64le-linux-gnu', 'ppc64el'), dpkgArch: 'ppc64el', canary: POWER9,
+    name: 'ppc64le-musl',
+    goarch: 'ppc64le',
+    libc: 'musl',
+    cc: 'powerpc64le-linux-musl-gcc',
+    run: ['qemu-ppc64le', '-cpu', 'power8'],
+    timeoutScale: 4,
+    cpu: 'power8',
+    debArch: 'ppc64el',
+    packages: muslCross('powerpc64le-linux-gnu', 'ppc64el'),
+    dpkgArch: 'ppc64el',
+    canary: POWER9,
   },
   // -cpu z13 is refused under TCG; "qemu" is the model TCG runs.
   {
-    name: 's390x-glibc', goarch: 's390x', libc: 'glibc', cc: 's390x-linux-gnu-gcc',
-    run: ['qemu-s390x', '-cpu', 'qemu', '-L', '/usr/s390x-linux-gnu'], timeoutScale: 4, cpu: 'qemu', debArch: 's390x',
-    gccgo: 's390x-linux-gnu', packages: glibcCross('s390x-linux-gnu', 's390x'), canary: Z16,
+    name: 's390x-glibc',
+    goarch: 's390x',
+    libc: 'glibc',
+    cc: 's390x-linux-gnu-gcc',
+    run: ['qemu-s390x', '-cpu', 'qemu', '-L', '/usr/s390x-linux-gnu'],
+    timeoutScale: 4,
+    cpu: 'qemu',
+    debArch: 's390x',
+    gccgo: 's390x-linux-gnu',
+    packages: glibcCross('s390x-linux-gnu', 's390x'),
+    canary: Z16,
   },
   {
-    name: 's390x-musl', goarch: 's390x', libc: 'musl', cc: 's390x-linux-musl-gcc',
-    run: ['qemu-s390x', '-cpu', 'qemu'], timeoutScale: 4, cpu: 'qemu', debArch: 's390x',
-    packages: muslCross('s390x-linux-gnu', 's390x'), dpkgArch: 's390x', canary: Z16,
+    name: 's390x-musl',
+    goarch: 's390x',
+    libc: 'musl',
+    cc: 's390x-linux-musl-gcc',
+    run: ['qemu-s390x', '-cpu', 'qemu'],
+    timeoutScale: 4,
+    cpu: 'qemu',
+    debArch: 's390x',
+    packages: muslCross('s390x-linux-gnu', 's390x'),
+    dpkgArch: 's390x',
+    canary: Z16,
   },
   // trixie has no musl for loong64, and no loong64 userland: its Python and JVM come from sid.
   {
-    name: 'loong64-glibc', goarch: 'loong64', libc: 'glibc', cc: 'loongarch64-linux-gnu-gcc',
-    run: ['qemu-loongarch64', '-cpu', 'la464', '-L', '/usr/loongarch64-linux-gnu'], timeoutScale: 4, cpu: 'la464', debArch: 'loong64', debSuite: 'sid',
-    noGccgo: 'Debian ships no gccgo for loong64 (there is no gccgo-14-loongarch64-linux-gnu)', packages: glibcCross('loongarch64-linux-gnu', 'loong64'), canary: LOONG11,
+    name: 'loong64-glibc',
+    goarch: 'loong64',
+    libc: 'glibc',
+    cc: 'loongarch64-linux-gnu-gcc',
+    run: ['qemu-loongarch64', '-cpu', 'la464', '-L', '/usr/loongarch64-linux-gnu'],
+    timeoutScale: 4,
+    cpu: 'la464',
+    debArch: 'loong64',
+    debSuite: 'sid',
+    noGccgo: 'Debian ships no gccgo for loong64 (there is no gccgo-14-loongarch64-linux-gnu)',
+    packages: glibcCross('loongarch64-linux-gnu', 'loong64'),
+    canary: LOONG11,
   },
   // Big-endian: Go's linux/ppc64 emits ELFv2, Debian's ppc64 userspace is ELFv1, so no c-shared library links.
   {
-    name: 'ppc64-glibc', goarch: 'ppc64', libc: 'glibc', cc: 'powerpc64-linux-gnu-gcc',
-    run: ['qemu-ppc64', '-cpu', 'power8', '-L', '/usr/powerpc64-linux-gnu'], timeoutScale: 4, cpu: 'power8',
-    gccgo: 'powerpc64-linux-gnu', packages: glibcCross('powerpc64-linux-gnu', 'ppc64'), canary: POWER9,
+    name: 'ppc64-glibc',
+    goarch: 'ppc64',
+    libc: 'glibc',
+    cc: 'powerpc64-linux-gnu-gcc',
+    run: ['qemu-ppc64', '-cpu', 'power8', '-L', '/usr/powerpc64-linux-gnu'],
+    timeoutScale: 4,
+    cpu: 'power8',
+    gccgo: 'powerpc64-linux-gnu',
+    packages: glibcCross('powerpc64-linux-gnu', 'ppc64'),
+    canary: POWER9,
     expect: [
       {
         when: { toolchain: 'gc' },
@@ -146,15 +322,27 @@ export const PLATFORMS: readonly Platform[] = [
         match: 'ABI version 2 is not compatible with ABI version 1 output',
         link: 'https://github.com/golang/go/issues/79898',
         label: 'ppc64 ELFv2 vs ELFv1 (go#79898)',
-        reason: "Go's linux/ppc64 port emits ELFv2 objects; Debian's big-endian ppc64 gcc and libc are ELFv1, so the external link of any cgo binary fails",
+        reason:
+          "Go's linux/ppc64 port emits ELFv2 objects; Debian's big-endian ppc64 gcc and libc are ELFv1, so the external link of any cgo binary fails",
       },
     ],
   },
   // For machines whose own CPU is not amd64, and for GOAMD64 checks: Nehalem is x86-64-v2.
   {
-    name: 'amd64-glibc-qemu', goarch: 'amd64', libc: 'glibc', cc: 'gcc', default: false,
-    run: ['qemu-x86_64', '-cpu', 'Nehalem'], timeoutScale: 4, cpu: 'Nehalem', debArch: 'amd64',
-    python: ['/usr/bin/python3'], java: [JAVA], gccgo: 'native', packages: ['gcc', 'libc6-dev', QEMU], canary: X86V3,
+    name: 'amd64-glibc-qemu',
+    goarch: 'amd64',
+    libc: 'glibc',
+    cc: 'gcc',
+    default: false,
+    run: ['qemu-x86_64', '-cpu', 'Nehalem'],
+    timeoutScale: 4,
+    cpu: 'Nehalem',
+    debArch: 'amd64',
+    python: ['/usr/bin/python3'],
+    java: [JAVA],
+    gccgo: 'native',
+    packages: ['gcc', 'libc6-dev', QEMU],
+    canary: X86V3,
   },
 ];
 
@@ -168,7 +356,8 @@ export const isEmulated = (p: Platform): boolean => p.run.length > 0;
  * holds the rules): a bad row's line says the fix, not a regular expression.
  * Keyed by the field's pointer with indices as "N".
  */
-const COMMAND_WORDS = 'must be a command name (letters, digits, "_", ".", "+", "-") or an absolute path made of them: a row\'s command is one argv word, never shell text';
+const COMMAND_WORDS =
+  'must be a command name (letters, digits, "_", ".", "+", "-") or an absolute path made of them: a row\'s command is one argv word, never shell text';
 const PLAIN_WORDS = 'must be text without control characters (newline, carriage return, escape and the like)';
 const ROW_FIELD_WORDS: Record<string, string> = {
   name: 'must be a plain name: a lower-case letter or digit, then lower-case letters, digits, "_", "." or "-" (at most 64)',
@@ -183,11 +372,13 @@ const ROW_FIELD_WORDS: Record<string, string> = {
   'cflags/N': 'a flag starts with "-" and is one word of letters, digits and "_=.,+/:-" (no space, no shell metacharacter)',
   cpu: 'must be a CPU model as qemu names it (letters, digits and "_.,=+-", such as "cortex-a53" or "rv64,zba=false")',
   packages: 'at most 128 packages',
-  'packages/N': 'must be a Debian package name (policy 5.6.1: lower-case letters, digits, "+", "-" and ".", starting with a letter or digit), optionally with ":<arch>" (musl:arm64)',
+  'packages/N':
+    'must be a Debian package name (policy 5.6.1: lower-case letters, digits, "+", "-" and ".", starting with a letter or digit), optionally with ":<arch>" (musl:arm64)',
   debArch: 'must be a Debian architecture name such as "arm64" or "ppc64el"',
   dpkgArch: 'must be a Debian architecture name such as "arm64" or "ppc64el"',
   debSuite: 'must be a Debian suite name such as "trixie" or "sid"',
-  goenv: "holds only Go's CPU-level variables: GOAMD64, GO386, GOARM64, GORISCV64, GOPPC64, GOMIPS, GOMIPS64 (GOFLAGS, GOTOOLCHAIN, GOPROXY and the like are the harness's)",
+  goenv:
+    "holds only Go's CPU-level variables: GOAMD64, GO386, GOARM64, GORISCV64, GOPPC64, GOMIPS, GOMIPS64 (GOFLAGS, GOTOOLCHAIN, GOPROXY and the like are the harness's)",
   'goenv/N': 'must be a value such as "v3" or "sse2" (lower-case letters, digits, "." and ",")',
   'canary/level': PLAIN_WORDS,
   'canary/note': PLAIN_WORDS,
@@ -233,13 +424,17 @@ function rowProblem(file: string, i: number, problem: string): string | undefine
 export function parsePlatformRows(file: string, text: string, validateRow: (row: unknown) => string[]): Platform[] {
   const data = parseJsonText(text, file);
   if (!Array.isArray(data)) throw new UsageError(`${file}: /: must be an array of platform rows`);
-  const problems = [...new Set(data.flatMap((row, i) => withoutRefusedKeys(validateRow(row)).flatMap((p) => rowProblem(file, i, p) ?? [])))];
+  const problems = [
+    ...new Set(data.flatMap((row, i) => withoutRefusedKeys(validateRow(row)).flatMap((p) => rowProblem(file, i, p) ?? []))),
+  ];
   if (problems.length) throw new UsageError(problems.join('\n'));
   const rows = data as Platform[];
   // An emulated row proves its CPU model strict with a canary, or says why it cannot.
   rows.forEach((r, i) => {
     if (isEmulated(r) && !r.canary && !r.noCanary)
-      problems.push(`${file}: /${i}: an emulated row needs "canary" ({"level", "asm"}: an instruction above its baseline that its CPU model must refuse) or "noCanary" (why it can have none)`);
+      problems.push(
+        `${file}: /${i}: an emulated row needs "canary" ({"level", "asm"}: an instruction above its baseline that its CPU model must refuse) or "noCanary" (why it can have none)`,
+      );
   });
   const names = new Set(PLATFORMS.map((p) => p.name));
   rows.forEach((r, i) => {
@@ -252,7 +447,8 @@ export function parsePlatformRows(file: string, text: string, validateRow: (row:
 
 /** The rows for --help, one line each: name, GOARCH (and GOARM), C library, how it runs and on which CPU model. */
 export function describePlatforms(rows: readonly Platform[], indent = '      '): string {
-  const target = (p: Platform) => [p.goarch, ...(p.goarm ? [`GOARM=${p.goarm}`] : []), ...Object.entries(p.goenv ?? {}).map(([k, v]) => `${k}=${v}`)].join(' ');
+  const target = (p: Platform) =>
+    [p.goarch, ...(p.goarm ? [`GOARM=${p.goarm}`] : []), ...Object.entries(p.goenv ?? {}).map(([k, v]) => `${k}=${v}`)].join(' ');
   const how = (p: Platform) => `${p.run.length ? `${p.run[0]} -cpu ${p.cpu}` : 'native'}${p.default === false ? ' (not default)' : ''}`;
   const cols = rows.map((p) => [p.name, target(p), p.libc, how(p)]);
   const widths = [0, 1, 2].map((i) => Math.max(...cols.map((c) => c[i]!.length)));

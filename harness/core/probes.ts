@@ -1,6 +1,6 @@
 import { UsageError } from './errors.js';
-import type { CaseSpec, ExpectationRule } from './types.js';
 import { DEFAULT_HOST_TIMEOUT_S } from './host-timeout.js';
+import type { CaseSpec, ExpectationRule } from './types.js';
 
 export type ProbeMode = 'dlopen' | 'link';
 export const PROBE_MODES: readonly ProbeMode[] = ['dlopen', 'link'];
@@ -13,7 +13,8 @@ export interface ProbeExpectations {
 /** cases/probe-expectations.json's contents, checked (edge/case-files.ts reads the file). */
 export function checkProbeExpectations(file: string, json: unknown): ProbeExpectations {
   const data = json as Partial<ProbeExpectations>;
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new UsageError(`${file}: must be an object with "dlopen" and "link" rule lists`);
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw new UsageError(`${file}: must be an object with "dlopen" and "link" rule lists`);
   return { dlopen: data.dlopen ?? [], link: data.link ?? [] };
 }
 

@@ -28,7 +28,10 @@ export function deriveRecipe(file: BaseRecipe, rows: readonly Platform[]): BaseR
     ...file,
     architectures: unique([...file.architectures, ...rows.flatMap((p) => (p.dpkgArch ? [p.dpkgArch] : []))]),
     include: unique([...file.include, ...rows.flatMap((p) => p.packages ?? [])]),
-    dpkgopts: [...(file.dpkgopts ?? []), ...(runners.length ? ['path-exclude=/usr/bin/qemu-*', ...runners.map((r) => `path-include=/usr/bin/${r}`)] : [])],
+    dpkgopts: [
+      ...(file.dpkgopts ?? []),
+      ...(runners.length ? ['path-exclude=/usr/bin/qemu-*', ...runners.map((r) => `path-include=/usr/bin/${r}`)] : []),
+    ],
   };
 }
 
@@ -45,7 +48,8 @@ export function rowLayer(base: BaseRecipe, row: Platform): RowLayer | undefined 
   const have = new Set(base.include);
   const packages = (row.packages ?? []).filter((p) => !have.has(p));
   const dpkgArch = row.dpkgArch && !base.architectures.includes(row.dpkgArch) ? row.dpkgArch : undefined;
-  const runner = row.run[0]?.startsWith('qemu-') && !base.dpkgopts?.includes(`path-include=/usr/bin/${row.run[0]}`) ? row.run[0] : undefined;
+  const runner =
+    row.run[0]?.startsWith('qemu-') && !base.dpkgopts?.includes(`path-include=/usr/bin/${row.run[0]}`) ? row.run[0] : undefined;
   if (!packages.length && !dpkgArch && !runner) return undefined;
   return { packages, ...(dpkgArch ? { dpkgArch } : {}), ...(runner ? { runner } : {}) };
 }
@@ -64,7 +68,11 @@ export const ROW_LAYER_LINES = {
  * row schema refuses it at load), so it throws rather than build.
  */
 export function rowLayerFiles(l: RowLayer): Record<string, string> {
-  const words: Record<keyof typeof ROW_LAYER_LINES, string[]> = { packages: l.packages, 'dpkg-arch': l.dpkgArch ? [l.dpkgArch] : [], runner: l.runner ? [l.runner] : [] };
+  const words: Record<keyof typeof ROW_LAYER_LINES, string[]> = {
+    packages: l.packages,
+    'dpkg-arch': l.dpkgArch ? [l.dpkgArch] : [],
+    runner: l.runner ? [l.runner] : [],
+  };
   return Object.fromEntries(
     Object.entries(words).map(([name, ws]) => {
       const bad = ws.find((w) => !ROW_LAYER_LINES[name as keyof typeof ROW_LAYER_LINES].test(w));
@@ -95,7 +103,10 @@ export const BASE_RECIPE_LINES = {
  * A line outside its grammar is a bug in the recipe, so it throws.
  */
 export function baseRecipeFiles(recipe: BaseRecipe, mirror: string): Record<string, string> {
-  if (recipe.variant !== 'minbase') throw new Error(`base recipe: the registry path builds on a Debian image, debootstrap's minbase: variant minbase, not ${recipe.variant}`);
+  if (recipe.variant !== 'minbase')
+    throw new Error(
+      `base recipe: the registry path builds on a Debian image, debootstrap's minbase: variant minbase, not ${recipe.variant}`,
+    );
   const lines: Record<keyof typeof BASE_RECIPE_LINES, string[]> = {
     suite: [recipe.suite],
     architectures: recipe.architectures,

@@ -1,10 +1,10 @@
-import { laxLine, laxRows, type CanaryResult } from './canary.js';
-import type { CellResult, Verdict } from './types.js';
-import { VERDICTS } from './types.js';
+import { type CanaryResult, laxLine, laxRows } from './canary.js';
+import { shortLink } from './expect.js';
 import { axesGo, goLabel } from './matrix.js';
 import { isUnexpected, type RunResults } from './results.js';
-import { shortLink } from './expect.js';
 import { markdownCode, markdownLink, markdownText, terminalField } from './sanitize.js';
+import type { CellResult, Verdict } from './types.js';
+import { VERDICTS } from './types.js';
 
 export const SYMBOL: Record<Verdict, string> = {
   pass: '✅',
@@ -71,7 +71,10 @@ export function renderMarkdown(r: RunResults): string {
   // Every string from the run (cases, hosts, rows, a merged results.json) is markdownText: only our own text makes Markdown.
   const esc = markdownText;
   out.push(`# cshared-matrix run ${esc(r.run.id)}`, '');
-  out.push(`Go ${esc(gos.join(', '))} · ${r.cells.length} cells · ${esc((r.run.durationMs / 1000).toFixed(1))} s${r.run.interrupted ? ' · **interrupted**' : ''}`, '');
+  out.push(
+    `Go ${esc(gos.join(', '))} · ${r.cells.length} cells · ${esc((r.run.durationMs / 1000).toFixed(1))} s${r.run.interrupted ? ' · **interrupted**' : ''}`,
+    '',
+  );
   out.push(`| case | ${g.columns.map(esc).join(' | ')} |`);
   out.push(`|---|${g.columns.map(() => '---').join('|')}|`);
   // Many columns (several Go versions): a symbol and the issue, so the table still fits a page.
@@ -79,7 +82,9 @@ export function renderMarkdown(r: RunResults): string {
   for (const row of g.rows) out.push(`| ${esc(row.name)} | ${row.cells.map((c) => (c ? esc(text(c)) : '·')).join(' | ')} |`);
   out.push('', `**${esc(countsLine(r.counts))}**`, '');
   const expected = new Map<string, { label: string; reason?: string }>();
-  for (const c of r.cells) if (c.expectation) expected.set(c.expectation.link, { label: c.expectation.label, ...(c.expectation.reason ? { reason: c.expectation.reason } : {}) });
+  for (const c of r.cells)
+    if (c.expectation)
+      expected.set(c.expectation.link, { label: c.expectation.label, ...(c.expectation.reason ? { reason: c.expectation.reason } : {}) });
   if (expected.size) {
     out.push('Known upstream bugs in this run:', '');
     for (const [link, e] of expected) out.push(`- ${esc(e.label)}: ${markdownLink(link)}${e.reason ? ` — ${esc(e.reason)}` : ''}`);
@@ -89,7 +94,10 @@ export function renderMarkdown(r: RunResults): string {
   for (const c of r.cells) if (c.explanation) why.set(c.explanation, [...(why.get(c.explanation) ?? []), c.id]);
   if (why.size) {
     out.push('Why cells failed (from the ELF facts of the built files):', '');
-    for (const [text, ids] of why) out.push(`- ${esc(text)} — ${ids.length} cell${ids.length > 1 ? 's' : ''}: ${ids.slice(0, 6).map(markdownCode).join(', ')}${ids.length > 6 ? ', …' : ''}`);
+    for (const [text, ids] of why)
+      out.push(
+        `- ${esc(text)} — ${ids.length} cell${ids.length > 1 ? 's' : ''}: ${ids.slice(0, 6).map(markdownCode).join(', ')}${ids.length > 6 ? ', …' : ''}`,
+      );
     out.push('');
   }
   out.push('Legend:', '');
@@ -97,17 +105,27 @@ export function renderMarkdown(r: RunResults): string {
   const bad = r.cells.filter((c) => isUnexpected(c.verdict));
   if (bad.length) {
     out.push('', 'Unexpected cells:', '');
-    for (const c of bad) out.push(`- ${markdownCode(c.id)} ${c.verdict} at ${esc(c.stage)}: ${esc(c.summary)}${c.logs.run ? ` (log: ${esc(c.logs.run)})` : ''}`);
+    for (const c of bad)
+      out.push(
+        `- ${markdownCode(c.id)} ${c.verdict} at ${esc(c.stage)}: ${esc(c.summary)}${c.logs.run ? ` (log: ${esc(c.logs.run)})` : ''}`,
+      );
   }
   const tools = r.images[0]?.tools;
   if (tools) {
     out.push('', 'Toolchain:', '');
-    for (const img of r.images) out.push(`- image ${markdownCode(img.tag)} (${esc(String(img.id).slice(7, 19))}): ${esc(Object.entries(img.tools).map(([k, v]) => `${k} ${v}`).join(', '))}`);
+    for (const img of r.images)
+      out.push(
+        `- image ${markdownCode(img.tag)} (${esc(String(img.id).slice(7, 19))}): ${esc(
+          Object.entries(img.tools)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', '),
+        )}`,
+      );
   }
   const emu = emulationLine(r);
   if (emu) out.push('', `Emulation, measured on this machine (host timeouts scale by it): ${esc(emu)}`);
   const can = canaryLines(r, esc);
-  if (can.length) out.push('', 'CPU model strictness (each row\'s canary must die with SIGILL):', '', ...can.map((l) => `- ${l}`));
+  if (can.length) out.push('', "CPU model strictness (each row's canary must die with SIGILL):", '', ...can.map((l) => `- ${l}`));
   return `${out.join('\n')}\n`;
 }
 
@@ -131,7 +149,16 @@ export function emulationLine(r: RunResults): string | undefined {
 }
 
 /** Narrow symbols: terminals draw emoji two columns wide and would break the grid. */
-export const TEXT_SYMBOL: Record<Verdict, string> = { pass: '✓', fail: '✗', xfail: '○', xpass: '!', timeout: '⧖', error: '⚠', flaky: '~', na: '-' };
+export const TEXT_SYMBOL: Record<Verdict, string> = {
+  pass: '✓',
+  fail: '✗',
+  xfail: '○',
+  xpass: '!',
+  timeout: '⧖',
+  error: '⚠',
+  flaky: '~',
+  na: '-',
+};
 
 /** A terminal cell: symbol, verdict, and the upstream issue or the stage that failed. */
 export function compactCellText(c: Pick<CellResult, 'verdict' | 'stage' | 'expectation'>): string {
@@ -166,14 +193,28 @@ export function renderText(r: RunResults): string {
   const text = tall ? tinyCellText : compactCellText;
   // Every string the run supplied is a terminalField: no control character, no workflow command.
   const field = terminalField;
-  const table = [[tall ? 'platform' : 'case', ...g.columns], ...g.rows.map((row) => [row.name, ...row.cells.map((c) => (c ? text(c) : '·'))])].map((line) => line.map(field));
+  const table = [
+    [tall ? 'platform' : 'case', ...g.columns],
+    ...g.rows.map((row) => [row.name, ...row.cells.map((c) => (c ? text(c) : '·'))]),
+  ].map((line) => line.map(field));
   const widths = table[0]!.map((_, i) => Math.max(...table.map((line) => [...(line[i] ?? '')].length)));
   const pad = (s: string, w: number) => s + ' '.repeat(Math.max(0, w - [...s].length));
-  const lines = table.map((line) => line.map((s, i) => pad(s, widths[i]!)).join('  ').trimEnd());
+  const lines = table.map((line) =>
+    line
+      .map((s, i) => pad(s, widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
   const notes = new Map<string, string>();
-  for (const c of r.cells) if (c.verdict === 'xfail' && c.expectation) notes.set(shortLink(c.expectation.link), field(`${c.expectation.label}: ${c.expectation.link}`));
+  for (const c of r.cells)
+    if (c.verdict === 'xfail' && c.expectation)
+      notes.set(shortLink(c.expectation.link), field(`${c.expectation.label}: ${c.expectation.link}`));
   if (notes.size) lines.push('', ...[...notes.values()].map((n) => `  ○ ${n}`));
-  if (tall) lines.push('', `  ${TEXT_SYMBOL.pass} pass  ${TEXT_SYMBOL.xfail} #N expected failure, golang/go issue N  ${TEXT_SYMBOL.na} not applicable`);
+  if (tall)
+    lines.push(
+      '',
+      `  ${TEXT_SYMBOL.pass} pass  ${TEXT_SYMBOL.xfail} #N expected failure, golang/go issue N  ${TEXT_SYMBOL.na} not applicable`,
+    );
   const why = [...new Set(r.cells.map((c) => c.explanation).filter((e): e is string => !!e))];
   if (why.length) lines.push('', 'why:', ...why.map((w) => `  ${field(w)}`));
   const bad = r.cells.filter((c) => isUnexpected(c.verdict));

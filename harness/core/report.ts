@@ -1,6 +1,6 @@
 import { marked, type Tokens } from 'marked';
-import type { CaseFile } from './types.js';
 import { DEFAULT_HOST_TIMEOUT_S } from './host-timeout.js';
+import type { CaseFile } from './types.js';
 
 /**
  * Turning a pasted bug report into a case. A report is Markdown (or a directory
@@ -33,7 +33,9 @@ const ERRORISH = /(error|exception|panic|fatal|segmentation fault|signal \d+|sig
 const FRAMING = /^(traceback \(most recent call last\):?|during handling of the above exception.*)$/i;
 /** How specific an error line is: "OSError: Error relocating …" beats a sentence that says "cannot". */
 const specificity = (l: string): number =>
-  (/^[\w.]*(error|exception|panic|fatal)[\w.]*:/i.test(l) ? 4 : 0) + (/error|panic|signal \d+|sigsegv/i.test(l) ? 2 : 0) + (/:\s/.test(l) ? 1 : 0);
+  (/^[\w.]*(error|exception|panic|fatal)[\w.]*:/i.test(l) ? 4 : 0) +
+  (/error|panic|signal \d+|sigsegv/i.test(l) ? 2 : 0) +
+  (/:\s/.test(l) ? 1 : 0);
 
 /** `//main.go` or `# test.py` as a block's first line names the file, as people paste them. */
 function nameFromFirstLine(text: string, ext: string): string | undefined {
@@ -76,7 +78,10 @@ function errorLines(text: string): string[] {
 }
 
 function rankErrors(lines: string[]): string[] {
-  return [...new Set(lines)].map((l, i) => ({ l, i })).sort((a, b) => specificity(b.l) - specificity(a.l) || a.i - b.i).map((x) => x.l);
+  return [...new Set(lines)]
+    .map((l, i) => ({ l, i }))
+    .sort((a, b) => specificity(b.l) - specificity(a.l) || a.i - b.i)
+    .map((x) => x.l);
 }
 
 export function parseMarkdownReport(markdown: string): ParsedReport {
@@ -89,7 +94,8 @@ export function parseMarkdownReport(markdown: string): ParsedReport {
       if (t.type === 'code') {
         const { lang = '', text } = t as Tokens.Code;
         const l = lang.toLowerCase();
-        if (l === 'go' || l === 'golang' || (!l && looksGo(text))) out.goFiles.push({ path: names.claim(nameFromFirstLine(text, 'go') ?? 'main.go'), content: `${text}\n` });
+        if (l === 'go' || l === 'golang' || (!l && looksGo(text)))
+          out.goFiles.push({ path: names.claim(nameFromFirstLine(text, 'go') ?? 'main.go'), content: `${text}\n` });
         else if (l === 'python' || l === 'py' || (!l && looksPython(text))) out.pythonHost ??= { path: 'host.py', content: `${text}\n` };
         else if ((l === 'c' || !l) && looksC(text)) out.cHost ??= { path: 'host.c', content: `${text}\n` };
         else if (/^(sh|bash|console|shell|shell-session|text|txt|)$/.test(l)) {
@@ -125,7 +131,8 @@ export function parseDirectoryReport(files: ReportFile[]): ParsedReport {
   const out: ParsedReport = { goFiles: [], reportedErrors: [], ignored: [] };
   const names = new FileNames();
   for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : 1))) {
-    if (f.path.endsWith('.go') && !f.path.endsWith('_test.go')) out.goFiles.push({ path: names.claim(f.path.split('/').pop()!), content: f.content });
+    if (f.path.endsWith('.go') && !f.path.endsWith('_test.go'))
+      out.goFiles.push({ path: names.claim(f.path.split('/').pop()!), content: f.content });
     else if (f.path.endsWith('.py')) out.pythonHost ??= { path: 'host.py', content: f.content };
     else if (f.path.endsWith('.c') && looksC(f.content)) out.cHost ??= { path: 'host.c', content: f.content };
     else if (/\.(md|markdown|txt)$/.test(f.path)) {
@@ -155,7 +162,14 @@ export interface GeneratedCase {
 export function reportToCase(name: string, r: ParsedReport): GeneratedCase {
   if (!r.goFiles.length) throw new Error('the report has no Go source (a fenced ```go block, or .go files)');
   const output = r.output ?? 'libreport.so';
-  const libName = (output.replace(/\.so(\.\d+)*$/, '').replace(/^lib/, '').toLowerCase().replace(/[^a-z0-9_]/g, '_').replace(/^[^a-z]+/, '') || 'report').slice(0, 32);
+  const libName = (
+    output
+      .replace(/\.so(\.\d+)*$/, '')
+      .replace(/^lib/, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9_]/g, '_')
+      .replace(/^[^a-z]+/, '') || 'report'
+  ).slice(0, 32);
   const files: ReportFile[] = r.goFiles.map((f) => ({ path: `go/${f.path}`, content: f.content }));
   const caseFile: CaseFile = {
     description: `Reproduction of a bug report: ${r.reportedErrors[0] ?? 'no error text given'}`.slice(0, 500),
@@ -165,7 +179,9 @@ export function reportToCase(name: string, r: ParsedReport): GeneratedCase {
   };
   if (r.pythonHost) {
     // A path the reporter had (./cc.so, /usr/src/app/cc.so) becomes the built library beside the host.
-    const content = r.pythonHost.content.replace(/(['"])(?:[^'"\n]*\/)?([^'"/\n]+\.so(?:\.\d+)*)\1/g, (m, q: string, file: string) => (file === output ? `${q}./${output}${q}` : m));
+    const content = r.pythonHost.content.replace(/(['"])(?:[^'"\n]*\/)?([^'"/\n]+\.so(?:\.\d+)*)\1/g, (m, q: string, file: string) =>
+      file === output ? `${q}./${output}${q}` : m,
+    );
     files.push({ path: 'host.py', content });
     caseFile.host = { python: 'host.py' };
   } else if (r.cHost) {
@@ -189,7 +205,12 @@ export function errorSignature(line: string): string | undefined {
     .replace(/(?:\.{0,2}\/)?(?:[\w.+-]*\/)+[\w.+-]*|\b\w+\.so(?:\.\d+)*\b/g, '\0')
     .replace(/0x[0-9a-f]+/gi, '\0')
     .split(/[\0:]/)
-    .map((s) => s.trim().replace(/\s+(in|at|of|from)$/i, '').trim())
+    .map((s) =>
+      s
+        .trim()
+        .replace(/\s+(in|at|of|from)$/i, '')
+        .trim(),
+    )
     .filter((s) => s.length >= 6);
   return parts.sort((a, b) => b.length - a.length)[0];
 }
@@ -204,7 +225,11 @@ export const reportedException = (line: string): string | undefined => /^\s*([A-
  * OSError around the loader's text), so the reproduction is the report's
  * program failing the report's way, not just the same loader message.
  */
-export function findReproduction(reported: readonly string[], failureText: string, opts: { sameException?: boolean } = {}): { signature: string; line: string } | undefined {
+export function findReproduction(
+  reported: readonly string[],
+  failureText: string,
+  opts: { sameException?: boolean } = {},
+): { signature: string; line: string } | undefined {
   const lines = failureText.split('\n');
   for (const r of reported) {
     const sig = errorSignature(r);
@@ -222,6 +247,15 @@ export const shortenPaths = (line: string): string => line.replace(/\/work\/(?:[
 /** The line to show for a cell: the first line that says what went wrong. */
 export function actualErrorLine(failureText: string | undefined): string {
   if (!failureText) return '';
-  const lines = failureText.split('\n').map((l) => l.trim()).filter(Boolean);
-  return shortenPaths(lines.find((l) => /Error relocating|error while loading|OSError|qemu: uncaught|panic:|fatal error|cannot execute|^csm-load-failed/i.test(l)) ?? lines[0] ?? '');
+  const lines = failureText
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  return shortenPaths(
+    lines.find((l) =>
+      /Error relocating|error while loading|OSError|qemu: uncaught|panic:|fatal error|cannot execute|^csm-load-failed/i.test(l),
+    ) ??
+      lines[0] ??
+      '',
+  );
 }

@@ -1,9 +1,9 @@
 import type { CanaryResult } from './canary.js';
 import { laxRows } from './canary.js';
 import type { Slowdown } from './emulation.js';
+import { EXIT } from './errors.js';
 import type { CellResult, Platform, Verdict } from './types.js';
 import { VERDICTS } from './types.js';
-import { EXIT } from './errors.js';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 

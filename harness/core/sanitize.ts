@@ -14,7 +14,17 @@
 const UNSAFE_CLASS = '\\x00-\\x1f\\x7f-\\x9f\\u061c\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069';
 const UNSAFE = new RegExp(`[${UNSAFE_CLASS}]`, 'g');
 
-const NAMED: Record<string, string> = { '\0': '\\0', '\x07': '\\a', '\b': '\\b', '\t': '\\t', '\n': '\\n', '\v': '\\v', '\f': '\\f', '\r': '\\r', '\x1b': '\\e' };
+const NAMED: Record<string, string> = {
+  '\0': '\\0',
+  '\x07': '\\a',
+  '\b': '\\b',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\v': '\\v',
+  '\f': '\\f',
+  '\r': '\\r',
+  '\x1b': '\\e',
+};
 
 /** The escape a reader sees instead of the character: `\e`, `\r`, `\x01`, `\u{202e}`. */
 function visible(ch: string): string {
@@ -39,9 +49,7 @@ export function terminalField(text: unknown): string {
 }
 
 function commandFree(escaped: string): string {
-  return escaped
-    .replace(/##\[/g, '##\\[')
-    .replace(/^(\s*):(?=:)/, '$1\\:');
+  return escaped.replace(/##\[/g, '##\\[').replace(/^(\s*):(?=:)/, '$1\\:');
 }
 
 /** Several lines with every other control character, bidi control and separator escaped: for formats (HTML) that need nothing more. */
@@ -54,10 +62,7 @@ export function escapeControlsKeepingLines(text: unknown): string {
 
 /** Several lines for a terminal or a CI log: each line a field, tabs kept. */
 export function terminalText(text: unknown): string {
-  return escapeControlsKeepingLines(text)
-    .split('\n')
-    .map(commandFree)
-    .join('\n');
+  return escapeControlsKeepingLines(text).split('\n').map(commandFree).join('\n');
 }
 
 /**

@@ -109,7 +109,11 @@ export class Scheduler {
       if (j.group !== undefined && this.warming.has(j.group)) continue;
       const cold = j.group !== undefined && !this.warm.has(j.group) ? 1 : 0;
       const rank: [number, number, number] = [cold, j.priority, -j.seq];
-      if (!bestRank || rank[0] > bestRank[0] || (rank[0] === bestRank[0] && (rank[1] > bestRank[1] || (rank[1] === bestRank[1] && rank[2] > bestRank[2])))) {
+      if (
+        !bestRank ||
+        rank[0] > bestRank[0] ||
+        (rank[0] === bestRank[0] && (rank[1] > bestRank[1] || (rank[1] === bestRank[1] && rank[2] > bestRank[2])))
+      ) {
         best = i;
         bestRank = rank;
       }

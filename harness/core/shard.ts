@@ -1,7 +1,8 @@
 // Splitting a matrix into N shards that can run on N machines and be merged back (core/merge.ts).
-import type { CellSpec } from './types.js';
-import type { RunResults } from './results.js';
+
 import { UsageError } from './errors.js';
+import type { RunResults } from './results.js';
+import type { CellSpec } from './types.js';
 
 /** Shard k of n, 1-based: "2/3" is the second of three. */
 export interface Shard {
@@ -66,7 +67,8 @@ const SEARCH_BUDGET = 3_000_000;
 export function planShards(cells: readonly CellSpec[], n: number, costs?: ReadonlyMap<string, number>): CellSpec[][] {
   if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`the number of shards must be a whole number ≥ 1, not ${n}`);
   const sorted = [...cells].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  for (let i = 1; i < sorted.length; i++) if (sorted[i]!.id === sorted[i - 1]!.id) throw new Error(`shard: cell ${sorted[i]!.id} appears twice`);
+  for (let i = 1; i < sorted.length; i++)
+    if (sorted[i]!.id === sorted[i - 1]!.id) throw new Error(`shard: cell ${sorted[i]!.id} appears twice`);
   const shardOf = assign(sorted, n, costs);
   const byId = new Map(sorted.map((c, i) => [c.id, shardOf[i]!]));
   const shards: CellSpec[][] = Array.from({ length: n }, () => []);
@@ -76,7 +78,8 @@ export function planShards(cells: readonly CellSpec[], n: number, costs?: Readon
 
 /** The cells of shard k/n, in input order. The n shards partition the cells; see planShards. */
 export function shardCells(cells: readonly CellSpec[], shard: Shard, costs?: ReadonlyMap<string, number>): CellSpec[] {
-  if (!Number.isSafeInteger(shard.k) || shard.k < 1 || shard.k > shard.n) throw new UsageError(`shard ${shard.k}/${shard.n}: K must be between 1 and N`);
+  if (!Number.isSafeInteger(shard.k) || shard.k < 1 || shard.k > shard.n)
+    throw new UsageError(`shard ${shard.k}/${shard.n}: K must be between 1 and N`);
   return planShards(cells, shard.n, costs)[shard.k - 1]!;
 }
 
@@ -247,7 +250,8 @@ function bestMoveFrom(st: Assignment, budget: { left: number }): Move | undefine
   const spread = current[0] === 0 && current[1] === 0;
   const heaviest = load.indexOf(current[2]!);
   const candidates: number[] = [];
-  for (let i = 0; i < N; i++) if (spread ? shard[i] === heaviest : st.groups[i]!.some((g) => st.covered[g]! < st.target[g]!)) candidates.push(i);
+  for (let i = 0; i < N; i++)
+    if (spread ? shard[i] === heaviest : st.groups[i]!.some((g) => st.covered[g]! < st.target[g]!)) candidates.push(i);
   // Once spread, a move of d from the heaviest shard s to t only helps if 0 < d < load[s] − load[t].
   const helps = (s: number, t: number, d: number) => !spread || (d > 0 && d < load[s]! - load[t]!);
   const consider = (sc: number[], move: Move) => {

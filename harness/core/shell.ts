@@ -10,4 +10,5 @@ export const shellWord = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a 
  * arrive as the script's arguments, never as its text; moving the first N words
  * to the end N times and dropping the rest leaves exactly them in "$@".
  */
-export const SH_FIRST = 'first() { _n=$1; shift; _k=0; while [ "$_k" -lt "$_n" ]; do set -- "$@" "$1"; shift; _k=$((_k + 1)); done; shift $(($# - _n)); "$@"; }';
+export const SH_FIRST =
+  'first() { _n=$1; shift; _k=0; while [ "$_k" -lt "$_n" ]; do set -- "$@" "$1"; shift; _k=$((_k + 1)); done; shift $(($# - _n)); "$@"; }';

@@ -1,6 +1,6 @@
-import type { GoToolchain, Platform } from './types.js';
 import { UsageError } from './errors.js';
 import { newestGo, pick, pickGo } from './matrix.js';
+import type { GoToolchain, Platform } from './types.js';
 
 /**
  * The toolchain axis. gc is Go's own compiler: one column per Go release.
@@ -45,11 +45,19 @@ export const goImageOf = (go: GoToolchain): GoToolchain => go.gccgo?.driver ?? g
  * gccgo one more, driven by the newest of them (the go command only drives
  * gccgo; the compiler and the standard library are GCC's).
  */
-export function pickToolchains(table: readonly GoToolchain[], goWanted: string[], toolchainsWanted: string[], series: GccgoSeries | undefined): GoToolchain[] {
+export function pickToolchains(
+  table: readonly GoToolchain[],
+  goWanted: string[],
+  toolchainsWanted: string[],
+  series: GccgoSeries | undefined,
+): GoToolchain[] {
   const names = pick('toolchain', TOOLCHAINS, (t) => t, toolchainsWanted.length ? toolchainsWanted : ['gc']);
   const gcs = pickGo(table, goWanted);
   if (!names.includes('gccgo')) return gcs;
-  if (!series) throw new UsageError('images/go/versions.json names no gccgo series ("gccgo": {"gcc": "14"}): --toolchain gccgo has nothing to build with');
+  if (!series)
+    throw new UsageError(
+      'images/go/versions.json names no gccgo series ("gccgo": {"gcc": "14"}): --toolchain gccgo has nothing to build with',
+    );
   return [...(names.includes('gc') ? gcs : []), gccgoToolchain(series, newestGo(gcs))];
 }
 
@@ -57,8 +65,12 @@ export function pickToolchains(table: readonly GoToolchain[], goWanted: string[]
 export type RowGccgo = { package: string; command: string } | { reason: string };
 
 export function gccgoOf(p: Platform, gcc: string): RowGccgo {
-  if (p.libc === 'musl') return { reason: `gccgo's runtime, libgo, is built for glibc only: Debian ships no gccgo for musl, so ${p.name} has none` };
-  if (!p.gccgo) return { reason: p.noGccgo ?? `${p.name} names no gccgo (a row's "gccgo": "native", or the triplet of Debian's gccgo-${gcc}-<triplet>)` };
+  if (p.libc === 'musl')
+    return { reason: `gccgo's runtime, libgo, is built for glibc only: Debian ships no gccgo for musl, so ${p.name} has none` };
+  if (!p.gccgo)
+    return {
+      reason: p.noGccgo ?? `${p.name} names no gccgo (a row's "gccgo": "native", or the triplet of Debian's gccgo-${gcc}-<triplet>)`,
+    };
   if (p.gccgo === 'native') return { package: `gccgo-${gcc}`, command: `gccgo-${gcc}` };
   return { package: `gccgo-${gcc}-${p.gccgo}`, command: `${p.gccgo}-gccgo-${gcc}` };
 }

@@ -38,7 +38,9 @@ export async function withCacheFile<T>(cacheDir: string, prefix: string, content
 export function warmGroups(cacheDir: string): string[] {
   const dir = join(cacheDir, 'go-build');
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.startsWith(WARM_MARK)).map((f) => f.slice(WARM_MARK.length));
+  return readdirSync(dir)
+    .filter((f) => f.startsWith(WARM_MARK))
+    .map((f) => f.slice(WARM_MARK.length));
 }
 
 /** Mark a group warm; only scheduling depends on it, so a mark that cannot be written costs one serial build next run. */

@@ -2,12 +2,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type Docker from 'dockerode';
-import { chooseBaseWay, defaultBaseImage, describeBaseWay, type BaseFacts, type BaseWay } from '../core/base-way.js';
+import { type BaseFacts, type BaseWay, chooseBaseWay, defaultBaseImage, describeBaseWay } from '../core/base-way.js';
 import { describeMirror, type MirrorChoice } from '../core/debian-mirror.js';
 import { InfraError } from '../core/errors.js';
-import { baseRecipeFiles, type BaseRecipe } from '../core/recipe.js';
+import { type BaseRecipe, baseRecipeFiles } from '../core/recipe.js';
 import { debianMirror } from './host-apt.js';
-import { BASE_FROM_LABEL, baseTag, buildLayer, follow, IMAGES_DIR, imageId, readBaseRecipe, type BuiltImage } from './images.js';
+import { BASE_FROM_LABEL, type BuiltImage, baseTag, buildLayer, follow, IMAGES_DIR, imageId, readBaseRecipe } from './images.js';
 import { buildBaseWithMmdebstrap } from './mmdebstrap.js';
 
 /**
@@ -31,7 +31,9 @@ export async function ensureBaseImage(docker: Docker, say: (line: string) => voi
   const existing = await imageId(docker, tag);
   if (existing && !opts.rebuild) return { tag, id: existing, built: false, seconds: 0 };
   const t0 = Date.now();
-  const chosen = chooseBaseWay(await registryFacts(docker, opts.baseImage ?? defaultBaseImage(recipe.suite), opts.baseImage !== undefined, say));
+  const chosen = chooseBaseWay(
+    await registryFacts(docker, opts.baseImage ?? defaultBaseImage(recipe.suite), opts.baseImage !== undefined, say),
+  );
   if ('fail' in chosen) throw new InfraError(chosen.fail);
   const mirror = debianMirror();
   say(describeBaseWay(tag, chosen, describeMirror(mirror)));
@@ -44,7 +46,14 @@ export async function ensureBaseImage(docker: Docker, say: (line: string) => voi
   return { tag, id, built: true, seconds };
 }
 
-async function build(docker: Docker, w: BaseWay, recipe: BaseRecipe, tag: string, mirror: MirrorChoice, say: (line: string) => void): Promise<void> {
+async function build(
+  docker: Docker,
+  w: BaseWay,
+  recipe: BaseRecipe,
+  tag: string,
+  mirror: MirrorChoice,
+  say: (line: string) => void,
+): Promise<void> {
   if (w.way === 'registry') {
     await buildBaseOnImage(docker, w.from, recipe, tag, mirror, say);
     return;
@@ -68,12 +77,30 @@ async function registryFacts(docker: Docker, from: string, named: boolean, say: 
     await follow(docker, stream, () => undefined, `pulling ${from} failed`);
     return { from, named, inEngine: false, pull: { ok: true } };
   } catch (e) {
-    return { from, named, inEngine: false, pull: { ok: false, error: (e as Error).message.split('\n')[0]!.replace(/^\(HTTP code \d+\) [\w ]+ - /, '').trim() } };
+    return {
+      from,
+      named,
+      inEngine: false,
+      pull: {
+        ok: false,
+        error: (e as Error).message
+          .split('\n')[0]!
+          .replace(/^\(HTTP code \d+\) [\w ]+ - /, '')
+          .trim(),
+      },
+    };
   }
 }
 
 /** images/base/Dockerfile on `from`, the recipe as files of its build context (core/recipe.ts baseRecipeFiles). */
-async function buildBaseOnImage(docker: Docker, from: string, recipe: BaseRecipe, tag: string, mirror: MirrorChoice, say: (line: string) => void): Promise<void> {
+async function buildBaseOnImage(
+  docker: Docker,
+  from: string,
+  recipe: BaseRecipe,
+  tag: string,
+  mirror: MirrorChoice,
+  say: (line: string) => void,
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'csm-base-'));
   try {
     const files = { Dockerfile: readFileSync(join(IMAGES_DIR, 'base', 'Dockerfile'), 'utf8'), ...baseRecipeFiles(recipe, mirror.uri) };
@@ -82,7 +109,16 @@ async function buildBaseOnImage(docker: Docker, from: string, recipe: BaseRecipe
       writeFileSync(join(dir, name), content);
     }
     const labels = { [BASE_FROM_LABEL]: `${from}@${(await imageId(docker, from)) ?? '?'}` };
-    await buildLayer(docker, { tag, dir: 'base', buildargs: { FROM: from }, labels, show: /^(Step |Get:1 |Fetched |Setting up (gcc|openjdk|qemu-user)[: ]|E: )/, prefix: 'base', say, context: { cwd: dir, files: Object.keys(files) } });
+    await buildLayer(docker, {
+      tag,
+      dir: 'base',
+      buildargs: { FROM: from },
+      labels,
+      show: /^(Step |Get:1 |Fetched |Setting up (gcc|openjdk|qemu-user)[: ]|E: )/,
+      prefix: 'base',
+      say,
+      context: { cwd: dir, files: Object.keys(files) },
+    });
   } catch (e) {
     if (e instanceof InfraError) throw new InfraError(`base image, registry path (on ${from}): ${e.message}`);
     throw e;

@@ -10,7 +10,10 @@ import type { ReportFile } from '../core/report.js';
  */
 export function readBugReport(path: string): { text: string } | { files: ReportFile[] } {
   const abs = resolve(path);
-  if (!existsSync(abs)) throw new UsageError(`${path}: no such file or directory (give a bug report: a .md/.txt file with fenced code blocks, or a directory of sources)`);
+  if (!existsSync(abs))
+    throw new UsageError(
+      `${path}: no such file or directory (give a bug report: a .md/.txt file with fenced code blocks, or a directory of sources)`,
+    );
   if (!statSync(abs).isDirectory()) return { text: readFileSync(abs, 'utf8') };
   const files: ReportFile[] = [];
   const walk = (dir: string, depth: number) => {

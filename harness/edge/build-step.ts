@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type Docker from 'dockerode';
 import * as tar from 'tar';
-import { copyPrograms } from './programs.js';
-import { skippedInPackage } from '../core/go-package.js';
 import { ELF_SCRIPT } from '../core/elf.js';
 import { InfraError } from '../core/errors.js';
+import { skippedInPackage } from '../core/go-package.js';
 import { CACHE_DIR, CSM_DIR, SUPERVISOR, VOL } from '../sandbox/layout.js';
 import { goCacheRel, warmMarkPrefix } from '../sandbox/paths.js';
 import * as scripts from '../sandbox/scripts.js';
 import { readStatus } from '../sandbox/status.js';
+import { copyPrograms } from './programs.js';
 import type { ExecResult, Session } from './sandbox.js';
 
 /**
@@ -27,7 +27,11 @@ import type { ExecResult, Session } from './sandbox.js';
  * its case), and afterwards nothing in the volume is writable but by root: a
  * build step, as its lane's user, reads every case and writes none.
  */
-export async function prepareVolume(session: Session, builder: Docker.Container, cases: { name: string; dir: string; goPackage?: boolean }[]): Promise<void> {
+export async function prepareVolume(
+  session: Session,
+  builder: Docker.Container,
+  cases: { name: string; dir: string; goPackage?: boolean }[],
+): Promise<void> {
   const stage = mkdtempSync(join(tmpdir(), 'csm-sources-'));
   try {
     mkdirSync(join(stage, 'csm'));
@@ -54,12 +58,17 @@ export async function prepareVolume(session: Session, builder: Docker.Container,
  * Returns the KiB it held when it was emptied.
  */
 export async function shareGoCache(session: Session, builder: Docker.Container, imageId: string): Promise<number | undefined> {
-  const g = await session.exec(builder, scripts.shareGoCache(`${CACHE_DIR}/${goCacheRel(imageId)}`, session.limits.goCacheBudgetMiB * 1024), { deadlineMs: 10 * 60_000 });
+  const g = await session.exec(
+    builder,
+    scripts.shareGoCache(`${CACHE_DIR}/${goCacheRel(imageId)}`, session.limits.goCacheBudgetMiB * 1024),
+    { deadlineMs: 10 * 60_000 },
+  );
   if (g.exitCode !== 0) throw new InfraError(`cannot prepare the Go build cache: ${g.stderr.trim().split('\n').pop() ?? ''}`);
   const trimmed = /^csm-trimmed (\d+)$/m.exec(g.stdout);
   if (!trimmed) return undefined;
   const marks = session.cacheDir ? join(session.cacheDir, 'go-build') : undefined;
-  if (marks && existsSync(marks)) for (const f of readdirSync(marks)) if (f.startsWith(warmMarkPrefix(imageId))) rmSync(join(marks, f), { force: true });
+  if (marks && existsSync(marks))
+    for (const f of readdirSync(marks)) if (f.startsWith(warmMarkPrefix(imageId))) rmSync(join(marks, f), { force: true });
   return Number(trimmed[1]);
 }
 
@@ -89,10 +98,18 @@ export async function runBuildStep(
   const cmd = scripts.cachedStep(step.akey, step.out, step.target, opts.rebuild, lane, session.limits.buildQuotaMiB * 2 ** 20, step.cmd);
   // The wrapper reads the artifact's ELF facts with the harness's own script.
   const env = [...step.env, `CSM_ELF_SCRIPT=${ELF_SCRIPT}`];
-  const res = await session.runSupervised(builder, [SUPERVISOR, String(opts.deadlineMs), opts.nonce, '--', ...cmd], { env, workdir: step.workdir, deadlineMs: opts.deadlineMs + 20_000 }, lane);
+  const res = await session.runSupervised(
+    builder,
+    [SUPERVISOR, String(opts.deadlineMs), opts.nonce, '--', ...cmd],
+    { env, workdir: step.workdir, deadlineMs: opts.deadlineMs + 20_000 },
+    lane,
+  );
   const status = readStatus(res.status ?? '');
   const end = status.end;
-  if (!end && !res.deadlineHit) throw new InfraError(`the build supervisor reported nothing${status.error ? `: ${status.error}` : ''}: ${res.stderr.trim().split('\n').pop() ?? ''}`);
+  if (!end && !res.deadlineHit)
+    throw new InfraError(
+      `the build supervisor reported nothing${status.error ? `: ${status.error}` : ''}: ${res.stderr.trim().split('\n').pop() ?? ''}`,
+    );
   const exitCode = end?.kind === 'exit' ? end.code : end?.kind === 'signal' ? 128 + end.signal : -1;
   return { ...res, exitCode, deadlineHit: res.deadlineHit || end?.kind === 'timeout' };
 }

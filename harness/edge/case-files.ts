@@ -3,13 +3,13 @@ import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpat
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { caseNameProblem, caseSchemaCheck, crossCheck, namedPaths, parseCaseText, type SchemaCheck } from '../core/cases.js';
 import { UsageError } from '../core/errors.js';
-import { compilePolicy, flagProblems, type CompiledPolicy, type FlagPolicy } from '../core/flags.js';
+import { type CompiledPolicy, compilePolicy, type FlagPolicy, flagProblems } from '../core/flags.js';
 import { checkProbeExpectations, type ProbeExpectations } from '../core/probes.js';
 import type { CaseFile, CaseSpec } from '../core/types.js';
 import { DEFAULT_CASES_DIR, readJsonFile } from './repo.js';
 
-export { DEFAULT_CASES_DIR, readJsonFile, REPO_ROOT } from './repo.js';
 export { validateAgainst } from '../core/cases.js';
+export { DEFAULT_CASES_DIR, REPO_ROOT, readJsonFile } from './repo.js';
 
 /** Case directories on disk: read, hashed and checked (symlinks, the flag policy) into CaseSpecs. */
 
@@ -56,7 +56,10 @@ export function hashTree(root: string, rel = '', skip: (name: string) => boolean
       const abs = join(root, r);
       if (e.isSymbolicLink()) h.update(`L ${r}\0${readlinkSync(abs)}\0`);
       else if (e.isDirectory()) walk(r);
-      else if (e.isFile()) h.update(`F ${r}\0${lstatSync(abs).mode & 0o111 ? 'x' : '-'}`).update(readFileSync(abs)).update('\0');
+      else if (e.isFile())
+        h.update(`F ${r}\0${lstatSync(abs).mode & 0o111 ? 'x' : '-'}`)
+          .update(readFileSync(abs))
+          .update('\0');
     }
   };
   walk(rel);
@@ -79,7 +82,13 @@ function classifyPath(caseDir: string, rel: string): 'file' | 'dir' | 'missing' 
  * copied into the sandbox, and a link to /etc/passwd or to another case would
  * bring a file of this machine along or let a build read what it should not.
  */
-export function escapingLinks(file: string, caseDir: string, named: ReadonlySet<string>, skip: (name: string) => boolean = () => false, where = 'case directory'): string[] {
+export function escapingLinks(
+  file: string,
+  caseDir: string,
+  named: ReadonlySet<string>,
+  skip: (name: string) => boolean = () => false,
+  where = 'case directory',
+): string[] {
   const realCase = realpathSync(caseDir);
   const problems: string[] = [];
   const walk = (rel: string) => {
@@ -94,7 +103,9 @@ export function escapingLinks(file: string, caseDir: string, named: ReadonlySet<
           real = undefined;
         }
         if (!real || (real !== realCase && !real.startsWith(realCase + sep)))
-          problems.push(`${file}: symlink "${r}" points ${real ? `outside the ${where} (to ${readlinkSync(join(caseDir, r))})` : 'nowhere'}; copy the file into the ${where === 'case directory' ? 'case' : 'package'} instead`);
+          problems.push(
+            `${file}: symlink "${r}" points ${real ? `outside the ${where} (to ${readlinkSync(join(caseDir, r))})` : 'nowhere'}; copy the file into the ${where === 'case directory' ? 'case' : 'package'} instead`,
+          );
       } else if (e.isDirectory()) walk(r);
     }
   };
@@ -116,14 +127,23 @@ export function loadCase(dir: string): CaseSpec {
   if (badName) throw new UsageError(badName);
   const parsed = parseCaseFile(file, readFileSync(join(caseDir, 'case.json'), 'utf8'));
   if (!parsed.ok) throw new UsageError(parsed.problems.join('\n'));
-  const problems = [...crossCheck(file, parsed.value, (rel) => classifyPath(caseDir, rel)), ...flagProblems(file, parsed.value, flagPolicy()), ...escapingLinks(file, caseDir, namedPaths(parsed.value))];
+  const problems = [
+    ...crossCheck(file, parsed.value, (rel) => classifyPath(caseDir, rel)),
+    ...flagProblems(file, parsed.value, flagPolicy()),
+    ...escapingLinks(file, caseDir, namedPaths(parsed.value)),
+  ];
   if (problems.length) throw new UsageError(problems.join('\n'));
   const libraryHashes: Record<string, string> = {};
   const goTargets: Record<string, string[]> = {};
   for (const l of parsed.value.libraries) {
     // The build's own variables are part of what is built: the same source under GOAMD64=v3 is another library.
     const tree = hashTree(join(caseDir, l.dir));
-    libraryHashes[l.name] = l.goenv ? createHash('sha256').update(tree).update(JSON.stringify(Object.entries(l.goenv).sort())).digest('hex') : tree;
+    libraryHashes[l.name] = l.goenv
+      ? createHash('sha256')
+          .update(tree)
+          .update(JSON.stringify(Object.entries(l.goenv).sort()))
+          .digest('hex')
+      : tree;
     goTargets[l.name] = goTargetsOf(readdirSync(join(caseDir, l.dir)));
   }
   return { ...parsed.value, name, dir: caseDir, libraryHashes, goTargets, sourceHash: hashTree(caseDir) };
@@ -153,7 +173,10 @@ export function loadCases(dirs: string[]): CaseSpec[] {
       continue;
     }
     const found = casesIn(abs);
-    if (!found.length) problems.push(`${d}: no case here (neither ${d}/case.json nor a subdirectory with one); point --cases at a case or a folder of cases`);
+    if (!found.length)
+      problems.push(
+        `${d}: no case here (neither ${d}/case.json nor a subdirectory with one); point --cases at a case or a folder of cases`,
+      );
     caseDirs.push(...found);
   }
   const cases: CaseSpec[] = [];
@@ -174,4 +197,3 @@ export function loadCases(dirs: string[]): CaseSpec[] {
   if (problems.length) throw new UsageError(problems.join('\n'));
   return cases;
 }
-

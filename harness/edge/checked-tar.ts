@@ -6,7 +6,18 @@
 import { posix } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import * as tar from 'tar';
-import { compressionOf, formatBytes, isManifest, MAGIC_BYTES, MAX_MANIFEST_BYTES, manifestProblem, TarEntries, tarPath, type ManifestName, type Promised } from '../core/image-tarball.js';
+import {
+  compressionOf,
+  formatBytes,
+  isManifest,
+  MAGIC_BYTES,
+  MAX_MANIFEST_BYTES,
+  type ManifestName,
+  manifestProblem,
+  type Promised,
+  TarEntries,
+  tarPath,
+} from '../core/image-tarball.js';
 
 export interface CheckedTar {
   /** What the engine is given: the archive re-packed, ended only once every check passed. */
@@ -69,7 +80,10 @@ export function checkedTar(src: Readable, rules: TarRules): CheckedTar {
   });
   const manifests: [ManifestName, string][] = [];
   // The whole archive read, its links known: a parent's layers are checked against the promised image's.
-  const finalCheck = (): string | undefined => (rules.tags ? manifests.map(([name, text]) => manifestProblem(name, text, rules.tags!, (l) => entries.resolve(l))).find(Boolean) : undefined);
+  const finalCheck = (): string | undefined =>
+    rules.tags
+      ? manifests.map(([name, text]) => manifestProblem(name, text, rules.tags!, (l) => entries.resolve(l))).find(Boolean)
+      : undefined;
   const fed = feed(src, parser, rules.bound, refuse);
   parser.on('end', () => {
     void rules.sourceDone.then(
@@ -164,7 +178,12 @@ function repack(e: tar.ReadEntry, out: Sink, prefix: string | undefined, watch: 
  * the final check; no file may start compressed (the engine would decompress a
  * layer past the bound).
  */
-function fileWatch(e: tar.ReadEntry, tags: Promised, refuse: (why: string) => void, keep: (name: ManifestName, text: string) => void): Watch {
+function fileWatch(
+  e: tar.ReadEntry,
+  tags: Promised,
+  refuse: (why: string) => void,
+  keep: (name: ManifestName, text: string) => void,
+): Watch {
   const path = tarPath(e.path);
   let head = Buffer.alloc(0);
   let text: Buffer[] | undefined = isManifest(path) ? [] : undefined;

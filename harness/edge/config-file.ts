@@ -1,10 +1,20 @@
 import { existsSync, lstatSync, realpathSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { caseSchemaCheck, type SchemaCheck } from '../core/cases.js';
-import { configInputs, configPathProblems, configPaths, findConfig, isInside, outsideProject, parseConfig, type ProjectConfig, type RunInputs } from '../core/config.js';
+import {
+  configInputs,
+  configPathProblems,
+  configPaths,
+  findConfig,
+  isInside,
+  outsideProject,
+  type ProjectConfig,
+  parseConfig,
+  type RunInputs,
+} from '../core/config.js';
 import { UsageError } from '../core/errors.js';
-import { readJsonFile, readText, REPO_ROOT } from './repo.js';
 import { SCHEMA_PATH } from './case-files.js';
+import { REPO_ROOT, readJsonFile, readText } from './repo.js';
 
 export const CONFIG_SCHEMA_PATH = join(REPO_ROOT, 'harness', 'config.schema.json');
 
@@ -20,7 +30,8 @@ export function configSchemaCheck(): SchemaCheck {
  * in the current directory or the nearest parent that has one; none is fine.
  */
 export function readProjectConfig(explicit: string | undefined, cwd: string): { file: string; inputs: RunInputs } | undefined {
-  if (explicit !== undefined && !existsSync(resolve(cwd, explicit))) throw new UsageError(`--config ${explicit}: no such file (give the path of a cshared-matrix.config.json)`);
+  if (explicit !== undefined && !existsSync(resolve(cwd, explicit)))
+    throw new UsageError(`--config ${explicit}: no such file (give the path of a cshared-matrix.config.json)`);
   const file = explicit !== undefined ? resolve(cwd, explicit) : findConfig(cwd, existsSync);
   if (!file) return undefined;
   const shown = relative(cwd, file) || file;

@@ -22,7 +22,15 @@ export interface Limits {
   runCpus: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { buildMemoryMiB: 4096, buildPids: 4096, buildQuotaMiB: 1024, goCacheBudgetMiB: 8192, runMemoryMiB: 1024, runPids: 256, runCpus: 1 };
+export const DEFAULT_LIMITS: Limits = {
+  buildMemoryMiB: 4096,
+  buildPids: 4096,
+  buildQuotaMiB: 1024,
+  goCacheBudgetMiB: 8192,
+  runMemoryMiB: 1024,
+  runPids: 256,
+  runCpus: 1,
+};
 
 export interface SpecInput {
   image: string;
@@ -41,7 +49,14 @@ export function containerSpec(s: SpecInput): Docker.ContainerCreateOptions {
   const build = s.role === 'build';
   const memory = (build ? l.buildMemoryMiB : l.runMemoryMiB) * 2 ** 20;
   // Each build lane's home and temporary directory is a tmpfs of its own, owned by its user.
-  const laneTmpfs = build ? Object.fromEntries(Array.from({ length: s.lanes }, (_, i) => [laneHome(i), `rw,exec,nosuid,nodev,size=1024m,uid=${buildUid(i)},gid=${BUILD_GID},mode=0700`])) : {};
+  const laneTmpfs = build
+    ? Object.fromEntries(
+        Array.from({ length: s.lanes }, (_, i) => [
+          laneHome(i),
+          `rw,exec,nosuid,nodev,size=1024m,uid=${buildUid(i)},gid=${BUILD_GID},mode=0700`,
+        ]),
+      )
+    : {};
   return {
     Image: s.image,
     // Run containers idle on the static supervisor from the volume, so any rootfs works.
@@ -64,7 +79,9 @@ export function containerSpec(s: SpecInput): Docker.ContainerCreateOptions {
       ...(build ? {} : { NanoCpus: Math.round(l.runCpus * 1e9) }),
       ReadonlyRootfs: true,
       // A builder's /tmp is read-only: the wrapper and each lane have a tmpfs of their own (sandbox/layout.ts: SCRATCH).
-      Tmpfs: build ? { '/tmp': 'ro,size=1m', [WRAPPER_TMP]: 'rw,nosuid,nodev,size=256m,mode=0700', ...laneTmpfs } : { '/tmp': 'rw,exec,nosuid,nodev,size=64m' },
+      Tmpfs: build
+        ? { '/tmp': 'ro,size=1m', [WRAPPER_TMP]: 'rw,nosuid,nodev,size=256m,mode=0700', ...laneTmpfs }
+        : { '/tmp': 'rw,exec,nosuid,nodev,size=64m' },
       Mounts: [
         { Type: 'volume', Source: s.volume, Target: VOL, ReadOnly: !build },
         // Hosts never see the cache: a case's run cannot poison another's build.
@@ -90,7 +107,8 @@ const HOST_FLAGS: Partial<Record<keyof Host, (v: never, mount: string) => string
   NanoCpus: (v: number) => ['--cpus', String(v / 1e9)],
   ReadonlyRootfs: (v: boolean) => (v ? ['--read-only'] : []),
   Tmpfs: (v: Record<string, string>) => Object.entries(v).flatMap(([p, o]) => ['--tmpfs', `${p}:${o}`]),
-  Mounts: (v: { Target: string; ReadOnly?: boolean }[], mount: string) => v.flatMap((m) => ['-v', `${mount}:${m.Target}${m.ReadOnly ? ':ro' : ''}`]),
+  Mounts: (v: { Target: string; ReadOnly?: boolean }[], mount: string) =>
+    v.flatMap((m) => ['-v', `${mount}:${m.Target}${m.ReadOnly ? ':ro' : ''}`]),
   Ulimits: (v: { Name: string; Soft: number; Hard: number }[]) => v.flatMap((u) => ['--ulimit', `${u.Name}=${u.Soft}:${u.Hard}`]),
   // The harness removes its own containers (AutoRemove off); a rerun's is removed by docker.
   AutoRemove: () => ['--rm'],

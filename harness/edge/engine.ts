@@ -51,7 +51,9 @@ export async function ensureEngine(say: (line: string) => void, opts: { address?
   if (why === undefined) return docker;
   if (why === 'EACCES') throw new InfraError(engineRefusesUser(address, process.getuid?.() ?? 0));
   if (address !== DEFAULT_ENGINE)
-    throw new InfraError(`no Docker engine answers at ${address}; start that engine, or leave out --docker-host and DOCKER_HOST to use the local one`);
+    throw new InfraError(
+      `no Docker engine answers at ${address}; start that engine, or leave out --docker-host and DOCKER_HOST to use the local one`,
+    );
   if (!canSelfInstall())
     throw new InfraError(`no Docker engine answers at ${address}; start one (e.g. sudo dockerd) or point --docker-host at one`);
 

@@ -1,4 +1,16 @@
-import { accessSync, appendFileSync, constants, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  appendFileSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InfraError, UsageError } from '../core/errors.js';
 
@@ -15,7 +27,8 @@ export function writeAtomic(path: string, content: string): void {
   } catch (e) {
     rmSync(tmp, { force: true });
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOSPC') throw new InfraError(`disk full while writing ${path}; free space and rerun (files already written are intact)`);
+    if (err.code === 'ENOSPC')
+      throw new InfraError(`disk full while writing ${path}; free space and rerun (files already written are intact)`);
     throw new InfraError(`cannot write ${path}: ${err.message}`);
   }
 }
@@ -30,7 +43,14 @@ export function makeRunDir(runDir: string, given: string): void {
     if (code === 'ENOSPC') throw new InfraError(`disk full while creating ${runDir}; free space and rerun`);
     // A recursive mkdir names the leaf (ENOENT); the reason is with the nearest directory that exists.
     if (code === 'ENOENT') code = whyNotWritable(dirname(runDir)) ?? code;
-    const why = code === 'ENOTDIR' || code === 'EEXIST' ? 'it is not a directory' : code === 'EROFS' ? 'it is on a read-only file system' : code === 'EACCES' || code === 'EPERM' ? 'it is not writable' : code || (e as Error).message;
+    const why =
+      code === 'ENOTDIR' || code === 'EEXIST'
+        ? 'it is not a directory'
+        : code === 'EROFS'
+          ? 'it is on a read-only file system'
+          : code === 'EACCES' || code === 'EPERM'
+            ? 'it is not writable'
+            : code || (e as Error).message;
     throw new UsageError(`--results ${given}: cannot create a run directory there (${why}); pass a writable directory`);
   }
 }

@@ -1,12 +1,13 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import { goPackageProblems, packageCase, packageCaseName, skippedInPackage, type GoPackageFacts } from '../core/go-package.js';
 import { UsageError } from '../core/errors.js';
+import { type GoPackageFacts, goPackageProblems, packageCase, packageCaseName, skippedInPackage } from '../core/go-package.js';
 import type { CaseSpec } from '../core/types.js';
 import { casesIn, escapingLinks, goTargetsOf, hashTree } from './case-files.js';
 
 const isDirectory = (abs: string): boolean => existsSync(abs) && statSync(abs).isDirectory();
-const notADirectory = (shown: string): string => `${shown}: not a directory: give a Go package (package main with //export functions) or a case directory`;
+const notADirectory = (shown: string): string =>
+  `${shown}: not a directory: give a Go package (package main with //export functions) or a case directory`;
 
 /** Sort PATHS into case directories and Go packages; a path that is neither is one line naming it. */
 export function sortPaths(paths: readonly string[]): { caseDirs: string[]; packages: string[]; problems: string[] } {
@@ -28,7 +29,13 @@ function readFacts(dir: string): GoPackageFacts {
     .sort()
     .map((name) => ({ name, text: readFileSync(join(dir, name), 'utf8') }));
   const goMod = names.includes('go.mod') ? readFileSync(join(dir, 'go.mod'), 'utf8') : undefined;
-  return { shown: relative(process.cwd(), dir) || '.', base: basename(dir), goFiles, ...(goMod !== undefined ? { goMod } : {}), vendored: existsSync(join(dir, 'vendor', 'modules.txt')) };
+  return {
+    shown: relative(process.cwd(), dir) || '.',
+    base: basename(dir),
+    goFiles,
+    ...(goMod !== undefined ? { goMod } : {}),
+    vendored: existsSync(join(dir, 'vendor', 'modules.txt')),
+  };
 }
 
 /**

@@ -35,7 +35,8 @@ export const canBeRoot = async (): Promise<boolean> => (await whyNotRoot()) === 
  * Only these run as root when the harness itself does not: nothing a case
  * supplies, and no file a run writes for its results.
  */
-export const asRoot = (cmd: string, args: readonly string[]): [string, string[]] => (process.getuid?.() === 0 ? [cmd, [...args]] : ['sudo', ['-n', '--', cmd, ...args]]);
+export const asRoot = (cmd: string, args: readonly string[]): [string, string[]] =>
+  process.getuid?.() === 0 ? [cmd, [...args]] : ['sudo', ['-n', '--', cmd, ...args]];
 
 export async function onPath(cmd: string): Promise<boolean> {
   return (await $({ nothrow: true, quiet: true })`command -v ${cmd}`).exitCode === 0;
@@ -49,7 +50,8 @@ const aptQueue = pLimit(1);
  * Install Debian packages from the host's own suites. The host's apt sources are
  * never touched: adding the image suites there would upgrade the host's libc.
  */
-export const aptInstall = (packages: string[], say: (line: string) => void, neededFor?: string): Promise<void> => aptQueue(() => install(packages, say, neededFor));
+export const aptInstall = (packages: string[], say: (line: string) => void, neededFor?: string): Promise<void> =>
+  aptQueue(() => install(packages, say, neededFor));
 
 async function install(packages: string[], say: (line: string) => void, neededFor?: string): Promise<void> {
   const facts = { packages, uid: process.getuid?.() ?? 0, ...(neededFor ? { neededFor } : {}) };
@@ -62,7 +64,8 @@ async function install(packages: string[], say: (line: string) => void, neededFo
     say('apt-get update');
     const [cmd, args] = apt('update', '-q');
     const u = await $({ nothrow: true, quiet: true })`${cmd} ${args}`;
-    if (u.exitCode !== 0) throw new InfraError(`apt-get update failed (${u.stderr.trim().split('\n').pop()}); check the machine's apt sources and network`);
+    if (u.exitCode !== 0)
+      throw new InfraError(`apt-get update failed (${u.stderr.trim().split('\n').pop()}); check the machine's apt sources and network`);
     updated = true;
   }
   say(`apt-get install ${packages.join(' ')}`);

@@ -6,10 +6,10 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utime
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { InfraError } from '../core/errors.js';
+import { FAMILY_REPOSITORIES, familyOf, IMAGE_FAMILIES, supersededTags } from '../core/image-families.js';
 import { decompressedBound, formatBytes, type Promised } from '../core/image-tarball.js';
 import { checkedTar } from './checked-tar.js';
 import { currentToolchainTags, follow, imageId } from './images.js';
-import { FAMILY_REPOSITORIES, familyOf, IMAGE_FAMILIES, supersededTags } from '../core/image-families.js';
 import { IMAGE_CACHE_RUN, ownerLabels } from './sandbox.js';
 import { compressTo, decompress, ensureZstd, zstdFault } from './zstd.js';
 
@@ -67,11 +67,15 @@ export function staleFiles(files: readonly CacheFile[], current: readonly string
  * once and restores the whole chain; a tag the engine lacks (undefined) or that
  * was rebuilt since `first` was built on it is left out. Pure.
  */
-export function ancestorTags(first: readonly string[], others: readonly { tag: string; layers: readonly string[] | undefined }[]): string[] {
+export function ancestorTags(
+  first: readonly string[],
+  others: readonly { tag: string; layers: readonly string[] | undefined }[],
+): string[] {
   return others.filter((o) => o.layers && o.layers.length <= first.length && o.layers.every((l, i) => first[i] === l)).map((o) => o.tag);
 }
 
 export { formatBytes };
+
 const seconds = (t0: number): string => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
 const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
 /** Load errors that are the engine's or the disk's, not the tarball's: the file stays. */
@@ -155,7 +159,9 @@ export class ImageCache {
     } catch (e) {
       rmSync(partial, { force: true });
       if ((e as NodeJS.ErrnoException).code === 'ENOSPC')
-        throw new InfraError(`no space left in ${this.dir} for the tarball of ${first}: free space there, or point --image-cache at a larger disk`);
+        throw new InfraError(
+          `no space left in ${this.dir} for the tarball of ${first}: free space there, or point --image-cache at a larger disk`,
+        );
       throw new InfraError(`saving ${names.join(' + ')} to ${this.dir} failed: ${firstLine(e)}`);
     }
     say(`image cache: saved ${names.join(' + ')} to ${file} (${formatBytes(statSync(file).size)}) in ${seconds(t0)}`);
@@ -175,12 +181,20 @@ export class ImageCache {
     try {
       mkdirSync(this.dir, { recursive: true });
       await ensureZstd(say);
-      c = await docker.createContainer({ Image: tag, Cmd: ['true'], Labels: { ...ownerLabels(IMAGE_CACHE_RUN), 'cshared-matrix.cache': 'save' }, HostConfig: { NetworkMode: 'none' } });
+      c = await docker.createContainer({
+        Image: tag,
+        Cmd: ['true'],
+        Labels: { ...ownerLabels(IMAGE_CACHE_RUN), 'cshared-matrix.cache': 'save' },
+        HostConfig: { NetworkMode: 'none' },
+      });
       await compressTo((await c.getArchive({ path: dir })) as unknown as NodeJS.ReadableStream, partial);
       renameSync(partial, file);
     } catch (e) {
       rmSync(partial, { force: true });
-      if ((e as NodeJS.ErrnoException).code === 'ENOSPC') throw new InfraError(`no space left in ${this.dir} for ${dir} of ${tag}: free space there, or point --image-cache at a larger disk`);
+      if ((e as NodeJS.ErrnoException).code === 'ENOSPC')
+        throw new InfraError(
+          `no space left in ${this.dir} for ${dir} of ${tag}: free space there, or point --image-cache at a larger disk`,
+        );
       throw new InfraError(`saving ${dir} of ${tag} to ${this.dir} failed: ${firstLine(e)}`);
     } finally {
       await c?.remove({ force: true }).catch(() => undefined);
@@ -256,7 +270,8 @@ export class ImageCache {
       .map((d) => ({ name: d.name, mtimeMs: statSync(join(this.dir, d.name)).mtimeMs }));
     const stale = staleFiles(files, [...currentToolchainTags(), ...keepTags], now);
     for (const name of stale) rmSync(join(this.dir, name), { force: true });
-    if (stale.length) say(`image cache: removed ${stale.length} stale file${stale.length > 1 ? 's' : ''} from ${this.dir}: ${stale.join(', ')}`);
+    if (stale.length)
+      say(`image cache: removed ${stale.length} stale file${stale.length > 1 ? 's' : ''} from ${this.dir}: ${stale.join(', ')}`);
     return stale;
   }
 }

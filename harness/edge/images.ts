@@ -1,19 +1,19 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import * as tar from 'tar';
-import { readJsonFile, REPO_ROOT } from './repo.js';
 import { InfraError, UsageError } from '../core/errors.js';
-import type { GoToolchain, Platform } from '../core/types.js';
-import { gccgoToolchain, LIBGO, withToolchain, type GccgoSeries } from '../core/toolchains.js';
-import { PLATFORMS } from '../core/platforms.js';
-import { deriveRecipe, rowLayer, rowLayerFiles, rowLayerKey, type BaseRecipe, type RowLayer } from '../core/recipe.js';
-import { debianMirror } from './host-apt.js';
-import { notOwnDir } from '../core/own-dir.js';
 import { familyTag, IMAGE_FAMILIES, supersededTags } from '../core/image-families.js';
+import { notOwnDir } from '../core/own-dir.js';
+import { PLATFORMS } from '../core/platforms.js';
+import { type BaseRecipe, deriveRecipe, type RowLayer, rowLayer, rowLayerFiles, rowLayerKey } from '../core/recipe.js';
+import { type GccgoSeries, gccgoToolchain, LIBGO, withToolchain } from '../core/toolchains.js';
+import type { GoToolchain, Platform } from '../core/types.js';
+import { debianMirror } from './host-apt.js';
+import { REPO_ROOT, readJsonFile } from './repo.js';
 
 export const IMAGES_DIR = join(REPO_ROOT, 'images');
 /** Every image the harness builds carries its own tag under this label. */
@@ -46,7 +46,8 @@ export function readBaseRecipe(rows: readonly Platform[] = PLATFORMS): { recipe:
 export function readGoVersions(): GoToolchain[] {
   const file = join(IMAGES_DIR, 'go', 'versions.json');
   const data = readJsonFile(file) as { versions?: GoToolchain[] };
-  if (!Array.isArray(data?.versions) || !data.versions.length) throw new UsageError(`${file}: must hold {"versions": [{"version": …}, …]} with at least one Go release`);
+  if (!Array.isArray(data?.versions) || !data.versions.length)
+    throw new UsageError(`${file}: must hold {"versions": [{"version": …}, …]} with at least one Go release`);
   return data.versions;
 }
 
@@ -55,7 +56,10 @@ export function readGccgoSeries(): GccgoSeries | undefined {
   const file = join(IMAGES_DIR, 'go', 'versions.json');
   const g = (readJsonFile(file) as { gccgo?: { gcc?: unknown } })?.gccgo;
   if (g === undefined) return undefined;
-  if (typeof g?.gcc !== 'string' || !LIBGO[g.gcc]) throw new UsageError(`${file}: "gccgo" must be {"gcc": "<a GCC series whose libgo package harness/core/toolchains.ts LIBGO names: ${Object.keys(LIBGO).join(', ')}>"}`);
+  if (typeof g?.gcc !== 'string' || !LIBGO[g.gcc])
+    throw new UsageError(
+      `${file}: "gccgo" must be {"gcc": "<a GCC series whose libgo package harness/core/toolchains.ts LIBGO names: ${Object.keys(LIBGO).join(', ')}>"}`,
+    );
   return { gcc: g.gcc };
 }
 
@@ -65,7 +69,8 @@ export function readGccgoSeries(): GccgoSeries | undefined {
  * it is built: a fix to the registry path's Dockerfile must not leave a base it
  * built before (in an engine, or an image cache) under the tag.
  */
-export const baseTag = (recipeText: string, dockerfile: string = baseDockerfile()): string => familyTag('base', [recipeText, dockerfile], { repository: baseRepository() });
+export const baseTag = (recipeText: string, dockerfile: string = baseDockerfile()): string =>
+  familyTag('base', [recipeText, dockerfile], { repository: baseRepository() });
 let dockerfileText: string | undefined;
 const baseDockerfile = (): string => (dockerfileText ??= readFileSync(join(IMAGES_DIR, 'base', 'Dockerfile'), 'utf8'));
 
@@ -77,22 +82,29 @@ const baseDockerfile = (): string => (dockerfileText ??= readFileSync(join(IMAGE
  */
 function baseRepository(): string {
   const repo = process.env.CSM_BASE_REPOSITORY || IMAGE_FAMILIES.base.repository;
-  if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(repo)) throw new UsageError(`CSM_BASE_REPOSITORY ${JSON.stringify(repo)} is not a repository name: lower-case letters, digits and . _ - between them`);
+  if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(repo))
+    throw new UsageError(
+      `CSM_BASE_REPOSITORY ${JSON.stringify(repo)} is not a repository name: lower-case letters, digits and . _ - between them`,
+    );
   return repo;
 }
-export const goTag = (base: string, dockerfile: string, go: GoToolchain): string => familyTag('go', [base, dockerfile, go.version, go.suite], { name: go.version });
+export const goTag = (base: string, dockerfile: string, go: GoToolchain): string =>
+  familyTag('go', [base, dockerfile, go.version, go.suite], { name: go.version });
 
 /** A user row's own packages on top of a Go image, keyed by what it adds. */
-export const rowTag = (goImage: string, dockerfile: string, layer: RowLayer): string => familyTag('row', [goImage, dockerfile, rowLayerKey(layer)]);
+export const rowTag = (goImage: string, dockerfile: string, layer: RowLayer): string =>
+  familyTag('row', [goImage, dockerfile, rowLayerKey(layer)]);
 
 /** The base image's tag under the current recipe, without building anything. */
 export const currentBaseTag = (): string => baseTag(readBaseRecipe().text);
 
 /** A Go image's tag under the current recipes (images/go/Dockerfile on `base`), known before the base is built or even present. */
-export const goImageTag = (go: GoToolchain, base: string = currentBaseTag()): string => goTag(base, readFileSync(join(IMAGES_DIR, 'go', 'Dockerfile'), 'utf8'), go);
+export const goImageTag = (go: GoToolchain, base: string = currentBaseTag()): string =>
+  goTag(base, readFileSync(join(IMAGES_DIR, 'go', 'Dockerfile'), 'utf8'), go);
 
 /** A user row's layer tag on the Go image `goImage` (images/row/Dockerfile). */
-export const rowImageTag = (goImage: string, layer: RowLayer): string => rowTag(goImage, readFileSync(join(IMAGES_DIR, 'row', 'Dockerfile'), 'utf8'), layer);
+export const rowImageTag = (goImage: string, layer: RowLayer): string =>
+  rowTag(goImage, readFileSync(join(IMAGES_DIR, 'row', 'Dockerfile'), 'utf8'), layer);
 
 /**
  * Every toolchain tag the current recipes name: the base, one Go layer per
@@ -169,7 +181,10 @@ export function scratchDir(): string {
 export function ensureFreeSpace(dir: string, gib: number): void {
   const s = statfsSync(dir);
   const free = (s.bavail * s.bsize) / 2 ** 30;
-  if (free < gib) throw new InfraError(`only ${free.toFixed(1)} GiB free in ${dir}; building the toolchain image needs ${gib} GiB: free some space (e.g. docker system prune)`);
+  if (free < gib)
+    throw new InfraError(
+      `only ${free.toFixed(1)} GiB free in ${dir}; building the toolchain image needs ${gib} GiB: free some space (e.g. docker system prune)`,
+    );
 }
 
 /**
@@ -177,7 +192,12 @@ export function ensureFreeSpace(dir: string, gib: number): void {
  * to `onLine`, and an error in the stream (or of the stream) rejects with
  * `<failure>: <the engine's message>`.
  */
-export function follow(docker: Docker, stream: NodeJS.ReadableStream, onLine: (line: string) => void, failure = 'image build failed'): Promise<void> {
+export function follow(
+  docker: Docker,
+  stream: NodeJS.ReadableStream,
+  onLine: (line: string) => void,
+  failure = 'image build failed',
+): Promise<void> {
   return new Promise((resolve, reject) => {
     docker.modem.followProgress(
       stream,
@@ -197,21 +217,33 @@ export function follow(docker: Docker, stream: NodeJS.ReadableStream, onLine: (l
 /** A Dockerfile layer from images/<dir>, its progress lines filtered by `show`; one place for every layer the harness builds. */
 export async function buildLayer(
   docker: Docker,
-  x: { tag: string; dir: string; buildargs: Record<string, string>; labels?: Record<string, string>; show: RegExp; prefix: string; say: (line: string) => void; context?: { cwd: string; files: string[] } },
+  x: {
+    tag: string;
+    dir: string;
+    buildargs: Record<string, string>;
+    labels?: Record<string, string>;
+    show: RegExp;
+    prefix: string;
+    say: (line: string) => void;
+    context?: { cwd: string; files: string[] };
+  },
 ): Promise<BuiltImage> {
   const t0 = Date.now();
   const ctx = x.context ?? { cwd: join(IMAGES_DIR, x.dir), files: ['Dockerfile'] };
   const context = tar.c({ cwd: ctx.cwd, portable: true }, ctx.files);
   // The build's own last lines: the engine's error is only "exit code 1", these say why.
   const last: string[] = [];
-  const stream = await docker.buildImage(Readable.from(context) as unknown as NodeJS.ReadableStream, {
-    t: x.tag,
-    buildargs: x.buildargs,
-    labels: { ...x.labels, [LABEL]: x.tag },
-    rm: true,
-    forcerm: true,
-    pull: false,
-  } as Docker.ImageBuildOptions);
+  const stream = await docker.buildImage(
+    Readable.from(context) as unknown as NodeJS.ReadableStream,
+    {
+      t: x.tag,
+      buildargs: x.buildargs,
+      labels: { ...x.labels, [LABEL]: x.tag },
+      rm: true,
+      forcerm: true,
+      pull: false,
+    } as Docker.ImageBuildOptions,
+  );
   try {
     await follow(docker, stream, (line) => {
       last.push(line);
@@ -233,13 +265,26 @@ export async function buildLayer(
   return { tag: x.tag, id, built: true, seconds };
 }
 
-export async function ensureGoImage(docker: Docker, base: BuiltImage, go: GoToolchain, say: (line: string) => void, opts: { rebuild?: boolean } = {}): Promise<BuiltImage> {
+export async function ensureGoImage(
+  docker: Docker,
+  base: BuiltImage,
+  go: GoToolchain,
+  say: (line: string) => void,
+  opts: { rebuild?: boolean } = {},
+): Promise<BuiltImage> {
   const tag = goImageTag(go, base.tag);
   const existing = await imageId(docker, tag);
   if (existing && !opts.rebuild && !base.built) return { tag, id: existing, built: false, seconds: 0 };
   say(`building ${tag}: golang-${go.version}-go from ${go.suite}`);
   const buildargs = { BASE: base.tag, GO: go.version, SUITE: go.suite, MIRROR: debianMirror().uri };
-  return buildLayer(docker, { tag, dir: 'go', buildargs, show: /^(Step |Setting up golang|go version|Successfully|E: )/, prefix: `go ${go.version}`, say });
+  return buildLayer(docker, {
+    tag,
+    dir: 'go',
+    buildargs,
+    show: /^(Step |Setting up golang|go version|Successfully|E: )/,
+    prefix: `go ${go.version}`,
+    say,
+  });
 }
 
 /**
@@ -247,7 +292,13 @@ export async function ensureGoImage(docker: Docker, base: BuiltImage, go: GoTool
  * lacks, in a layer of its own on the Go image: adding a row never rebuilds
  * the base, and rows that need the same things share the layer.
  */
-export async function ensureRowImage(docker: Docker, goImage: BuiltImage, layer: RowLayer, say: (line: string) => void, opts: { rebuild?: boolean } = {}): Promise<BuiltImage> {
+export async function ensureRowImage(
+  docker: Docker,
+  goImage: BuiltImage,
+  layer: RowLayer,
+  say: (line: string) => void,
+  opts: { rebuild?: boolean } = {},
+): Promise<BuiltImage> {
   const tag = rowImageTag(goImage.tag, layer);
   const existing = await imageId(docker, tag);
   if (existing && !opts.rebuild && !goImage.built) return { tag, id: existing, built: false, seconds: 0 };
@@ -260,7 +311,15 @@ export async function ensureRowImage(docker: Docker, goImage: BuiltImage, layer:
       writeFileSync(join(dir, name), text);
     }
     const context = { cwd: dir, files: Object.keys(files) };
-    return await buildLayer(docker, { tag, dir: 'row', buildargs: { FROM: goImage.tag }, show: /^(Step |Setting up |Successfully|E: )/, prefix: 'row', say, context });
+    return await buildLayer(docker, {
+      tag,
+      dir: 'row',
+      buildargs: { FROM: goImage.tag },
+      show: /^(Step |Setting up |Successfully|E: )/,
+      prefix: 'row',
+      say,
+      context,
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -268,7 +327,8 @@ export async function ensureRowImage(docker: Docker, goImage: BuiltImage, layer:
 
 /** A user's root filesystem tarball as an image, tagged by the hash of its bytes. */
 export async function ensureRootfsImage(docker: Docker, tarball: string, say: (line: string) => void): Promise<BuiltImage> {
-  if (!existsSync(tarball)) throw new UsageError(`--rootfs ${tarball}: no such file (give a root filesystem tarball, e.g. an Alpine minirootfs)`);
+  if (!existsSync(tarball))
+    throw new UsageError(`--rootfs ${tarball}: no such file (give a root filesystem tarball, e.g. an Alpine minirootfs)`);
   const h = createHash('sha256');
   for await (const chunk of createReadStream(tarball)) h.update(chunk as Buffer);
   const tag = `cshared-matrix-rootfs:${h.digest('hex').slice(0, 16)}`;
@@ -278,7 +338,10 @@ export async function ensureRootfsImage(docker: Docker, tarball: string, say: (l
   say(`importing ${tarball} as ${tag}`);
   const [repo, version] = tag.split(':') as [string, string];
   // The tarball may be compressed; the engine's import detects gzip/xz itself.
-  const stream = await docker.importImage(createReadStream(tarball) as unknown as string, { repo, tag: version, changes: [`LABEL ${LABEL}=${tag}`] } as object);
+  const stream = await docker.importImage(
+    createReadStream(tarball) as unknown as string,
+    { repo, tag: version, changes: [`LABEL ${LABEL}=${tag}`] } as object,
+  );
   await follow(docker, stream, () => undefined);
   const id = await imageId(docker, tag);
   if (!id) throw new InfraError(`importing ${tarball} did not produce an image`);

@@ -5,17 +5,26 @@ import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import * as tar from 'tar';
-import { describeLayer, HOST_LANGS, langLayerKey, layersOf, sysrootMmdebstrapArgs, type CpythonLayer, type LangLayer, type SysrootLayer } from '../core/host-langs.js';
-import { familyTag } from '../core/image-families.js';
-import { PLATFORMS } from '../core/platforms.js';
 import { InfraError } from '../core/errors.js';
+import {
+  type CpythonLayer,
+  describeLayer,
+  HOST_LANGS,
+  type LangLayer,
+  langLayerKey,
+  layersOf,
+  type SysrootLayer,
+  sysrootMmdebstrapArgs,
+} from '../core/host-langs.js';
+import { familyTag } from '../core/image-families.js';
 import { decompressedBound } from '../core/image-tarball.js';
+import { PLATFORMS } from '../core/platforms.js';
 import { checkedTar } from './checked-tar.js';
+import { debianMirror } from './host-apt.js';
+import { type BuiltImage, buildLayer, currentBaseTag, ensureFreeSpace, IMAGES_DIR, imageId, readBaseRecipe, scratchDir } from './images.js';
+import { mmdebstrapFailure } from './mmdebstrap.js';
 import { IMAGE_CACHE_RUN, ownerLabels } from './sandbox.js';
 import { decompress, ensureZstd, zstdFault } from './zstd.js';
-import { buildLayer, currentBaseTag, ensureFreeSpace, IMAGES_DIR, imageId, readBaseRecipe, scratchDir, type BuiltImage } from './images.js';
-import { debianMirror } from './host-apt.js';
-import { mmdebstrapFailure } from './mmdebstrap.js';
 
 /**
  * A sysroot's mmdebstrap runs in a container of the base, not on this host:
@@ -44,17 +53,29 @@ const SYSROOT_TAR = '/csm/sysroot.tar';
 // A sysroot's recipe is the script and mmdebstrap command that make it too (hooks included), with the mirror left out as for the base.
 const recipeText = (l: LangLayer): string =>
   l.kind === 'sysroot'
-    ? [readFileSync(join(IMAGES_DIR, 'sysroot', 'Dockerfile'), 'utf8'), SYSROOT_SCRIPT, ...sysrootMmdebstrapArgs(l, '{mirror}', SYSROOT_TAR)].join('\0')
+    ? [
+        readFileSync(join(IMAGES_DIR, 'sysroot', 'Dockerfile'), 'utf8'),
+        SYSROOT_SCRIPT,
+        ...sysrootMmdebstrapArgs(l, '{mirror}', SYSROOT_TAR),
+      ].join('\0')
     : ['Dockerfile', 'build-cpython.sh'].map((f) => readFileSync(join(IMAGES_DIR, 'cpython', f), 'utf8')).join('\0');
 
 export const langImageTag = (baseTag: string, l: LangLayer): string =>
-  familyTag('lang', [baseTag, recipeText(l), langLayerKey(l)], { name: l.kind === 'sysroot' ? `${l.debArch}-${l.lang}` : `musl-${l.host.split('-')[0]}-python` });
+  familyTag('lang', [baseTag, recipeText(l), langLayerKey(l)], {
+    name: l.kind === 'sysroot' ? `${l.debArch}-${l.lang}` : `musl-${l.host.split('-')[0]}-python`,
+  });
 
 /** Every host-language layer the built-in rows may need, on the current base: what --prune-images keeps. */
 export const currentLangTags = (base: string = currentBaseTag()): string[] =>
   [...layersOf(PLATFORMS.flatMap((platform) => HOST_LANGS.map((lang) => ({ platform, lang })))).values()].map((l) => langImageTag(base, l));
 
-export async function ensureLangImage(docker: Docker, base: BuiltImage, l: LangLayer, say: (line: string) => void, opts: { rebuild?: boolean } = {}): Promise<BuiltImage> {
+export async function ensureLangImage(
+  docker: Docker,
+  base: BuiltImage,
+  l: LangLayer,
+  say: (line: string) => void,
+  opts: { rebuild?: boolean } = {},
+): Promise<BuiltImage> {
   const tag = langImageTag(base.tag, l);
   const existing = await imageId(docker, tag);
   if (existing && !opts.rebuild && !base.built) return { tag, id: existing, built: false, seconds: 0 };
@@ -78,15 +99,31 @@ export const langContentDir = (l: LangLayer): string => (l.kind === 'sysroot' ? 
  * decompressedBound, every entry inside the layer's directory, re-packed
  * under its parent. A tarball refused by those checks throws, with why.
  */
-export async function restoreLangImage(docker: Docker, base: BuiltImage, l: LangLayer, tarball: string, say: (line: string) => void): Promise<BuiltImage> {
+export async function restoreLangImage(
+  docker: Docker,
+  base: BuiltImage,
+  l: LangLayer,
+  tarball: string,
+  say: (line: string) => void,
+): Promise<BuiltImage> {
   const tag = langImageTag(base.tag, l);
   const t0 = Date.now();
   await ensureZstd(say);
   const baseCmd = (await docker.getImage(base.tag).inspect()).Config?.Cmd;
-  const c = await docker.createContainer({ Image: base.tag, ...(baseCmd?.length ? {} : { Cmd: ['true'] }), Labels: { ...ownerLabels(IMAGE_CACHE_RUN), 'cshared-matrix.cache': 'restore' }, HostConfig: { NetworkMode: 'none' } });
+  const c = await docker.createContainer({
+    Image: base.tag,
+    ...(baseCmd?.length ? {} : { Cmd: ['true'] }),
+    Labels: { ...ownerLabels(IMAGE_CACHE_RUN), 'cshared-matrix.cache': 'restore' },
+    HostConfig: { NetworkMode: 'none' },
+  });
   const z = decompress(tarball);
   const dir = langContentDir(l);
-  const checked = checkedTar(z.stream, { bound: decompressedBound(tag, statSync(tarball).size), under: basename(dir), prefix: dirname(dir), sourceDone: z.done });
+  const checked = checkedTar(z.stream, {
+    bound: decompressedBound(tag, statSync(tarball).size),
+    under: basename(dir),
+    prefix: dirname(dir),
+    sourceDone: z.done,
+  });
   try {
     const put = await c.putArchive(checked.stream, { path: '/' }).then(
       () => undefined,
@@ -95,7 +132,11 @@ export async function restoreLangImage(docker: Docker, base: BuiltImage, l: Lang
     const why = (await zstdFault(z.done)) ?? (await checked.verdict) ?? put?.message;
     if (why) throw new InfraError(why);
     const [repo, version] = tag.split(':') as [string, string];
-    await c.commit({ repo, tag: version, changes: [`LABEL org.cshared-matrix.lang=${dirname(dir)}`, `LABEL org.cshared-matrix.recipe=${tag}`] });
+    await c.commit({
+      repo,
+      tag: version,
+      changes: [`LABEL org.cshared-matrix.lang=${dirname(dir)}`, `LABEL org.cshared-matrix.recipe=${tag}`],
+    });
   } finally {
     z.stop();
     await c.remove({ force: true }).catch(() => undefined);
@@ -105,14 +146,28 @@ export async function restoreLangImage(docker: Docker, base: BuiltImage, l: Lang
   return { tag, id, built: true, seconds: (Date.now() - t0) / 1000 };
 }
 
-async function buildSysroot(docker: Docker, base: BuiltImage, l: SysrootLayer, tag: string, say: (line: string) => void): Promise<BuiltImage> {
+async function buildSysroot(
+  docker: Docker,
+  base: BuiltImage,
+  l: SysrootLayer,
+  tag: string,
+  say: (line: string) => void,
+): Promise<BuiltImage> {
   const work = scratchDir();
   ensureFreeSpace(work, 2);
   const dir = mkdtempSync(join(work, 'sysroot-'));
   try {
     cpSync(join(IMAGES_DIR, 'sysroot', 'Dockerfile'), join(dir, 'Dockerfile'));
     await extractSysroot(docker, base, l, dir, say);
-    return await buildLayer(docker, { tag, dir: 'sysroot', buildargs: { BASE: base.tag, DIR: l.dir }, show: /^(Step |E: )/, prefix: `sysroot ${l.debArch} ${l.lang}`, say, context: { cwd: dir, files: ['Dockerfile', 'sysroot.tar'] } });
+    return await buildLayer(docker, {
+      tag,
+      dir: 'sysroot',
+      buildargs: { BASE: base.tag, DIR: l.dir },
+      show: /^(Step |E: )/,
+      prefix: `sysroot ${l.debArch} ${l.lang}`,
+      say,
+      context: { cwd: dir, files: ['Dockerfile', 'sysroot.tar'] },
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -140,16 +195,24 @@ async function extractSysroot(docker: Docker, base: BuiltImage, l: SysrootLayer,
     docker.modem.demuxStream(attached, output, output);
     attached.on('end', () => output.end());
     const lines: string[] = [];
-    const ended = new Promise<void>((resolve) => createInterface({ input: output }).on('line', (line) => {
-      lines.push(line);
-      if (lines.length > 40) lines.shift();
-      // In a container without mount rights mmdebstrap warns of every mount it skips: nothing an extraction needs.
-      if (/^[EW]:|^I: (downloading|extracting|success)/.test(line) && !/^W: skipping (bind-)?mount/.test(line)) say(`  [sysroot ${l.debArch} ${l.lang} ${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}`);
-    }).on('close', resolve));
+    const ended = new Promise<void>((resolve) =>
+      createInterface({ input: output })
+        .on('line', (line) => {
+          lines.push(line);
+          if (lines.length > 40) lines.shift();
+          // In a container without mount rights mmdebstrap warns of every mount it skips: nothing an extraction needs.
+          if (/^[EW]:|^I: (downloading|extracting|success)/.test(line) && !/^W: skipping (bind-)?mount/.test(line))
+            say(`  [sysroot ${l.debArch} ${l.lang} ${((Date.now() - t0) / 1000).toFixed(0)}s] ${line}`);
+        })
+        .on('close', resolve),
+    );
     await c.start();
     const { StatusCode } = (await c.wait()) as { StatusCode: number };
     await ended;
-    if (StatusCode !== 0) throw new InfraError(`sysroot ${l.debArch} ${l.lang} (mmdebstrap in a container of ${base.tag}): ${mmdebstrapFailure(lines, StatusCode)}`);
+    if (StatusCode !== 0)
+      throw new InfraError(
+        `sysroot ${l.debArch} ${l.lang} (mmdebstrap in a container of ${base.tag}): ${mmdebstrapFailure(lines, StatusCode)}`,
+      );
     await pipeline(await c.getArchive({ path: SYSROOT_TAR }), tar.x({ cwd: dir, filter: (p) => p === 'sysroot.tar' }));
   } finally {
     await c.remove({ force: true }).catch(() => undefined);

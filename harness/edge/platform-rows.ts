@@ -5,7 +5,7 @@ import { refusal } from '../core/flags.js';
 import { parsePlatformRows } from '../core/platforms.js';
 import type { Platform } from '../core/types.js';
 import { flagPolicy } from './case-files.js';
-import { readText, REPO_ROOT } from './repo.js';
+import { REPO_ROOT, readText } from './repo.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
 

@@ -13,12 +13,19 @@ import { REPO_ROOT } from './repo.js';
 export const PROGRAMS_DIR = join(REPO_ROOT, 'harness', 'programs');
 
 /** Every program file, sorted: what is copied and what is hashed are the same list. */
-export const programFiles = (): string[] => readdirSync(PROGRAMS_DIR).filter((f) => !f.endsWith('.md')).sort();
+export const programFiles = (): string[] =>
+  readdirSync(PROGRAMS_DIR)
+    .filter((f) => !f.endsWith('.md'))
+    .sort();
 
 /** One hash over every program file's name and bytes. */
 export function programsHash(): string {
   const h = createHash('sha256');
-  for (const f of programFiles()) h.update(f).update('\0').update(readFileSync(join(PROGRAMS_DIR, f))).update('\0');
+  for (const f of programFiles())
+    h.update(f)
+      .update('\0')
+      .update(readFileSync(join(PROGRAMS_DIR, f)))
+      .update('\0');
   return h.digest('hex');
 }
 

@@ -18,7 +18,9 @@ export function readLogHeadTail(runDir: string, rel: string, cap: number, headBy
   try {
     fd = openSync(abs, 'r');
   } catch (e) {
-    return { missing: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found in the run directory' : `cannot read: ${(e as Error).message}` };
+    return {
+      missing: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found in the run directory' : `cannot read: ${(e as Error).message}`,
+    };
   }
   try {
     const st = fstatSync(fd);

@@ -1,4 +1,17 @@
-import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { parseRunResults, runFileProblem } from '../core/merge.js';
@@ -27,11 +40,16 @@ export function openRunFile(runDir: string, rel: string): number {
   const lexical = runFileProblem(rel);
   if (lexical) throw new RefusedRunFile(abs, lexical);
   const st = lstatSync(abs);
-  if (st.isSymbolicLink()) throw new RefusedRunFile(abs, 'a symbolic link; merge reads only regular files inside the run directory (put the file itself there)');
+  if (st.isSymbolicLink())
+    throw new RefusedRunFile(abs, 'a symbolic link; merge reads only regular files inside the run directory (put the file itself there)');
   // A cell's bundle is a directory of the run, not a log: the caller decides (merge leaves bundles behind).
   if (st.isDirectory()) throw Object.assign(new Error(`${abs}: a directory`), { code: 'EISDIR' });
   if (!st.isFile()) throw new RefusedRunFile(abs, 'not a regular file; merge reads only regular files inside the run directory');
-  if (realpathSync(abs) !== abs) throw new RefusedRunFile(abs, 'reached through a symbolic link to a directory; merge reads only regular files inside the run directory');
+  if (realpathSync(abs) !== abs)
+    throw new RefusedRunFile(
+      abs,
+      'reached through a symbolic link to a directory; merge reads only regular files inside the run directory',
+    );
   // O_NOFOLLOW and the inode check close the window between the checks above and the open.
   const fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   const opened = fstatSync(fd);
@@ -82,10 +100,12 @@ function copyFromFd(fd: number, to: string): void {
 function locateRun(arg: string, root: boolean): { dir: string; file: string } {
   const given = realpathSync(resolve(arg));
   if (!statSync(given).isDirectory()) return { dir: dirname(given), file: basename(given) };
-  if (!root || existsSync(join(given, 'results.json')) || !existsSync(join(given, 'latest', 'results.json'))) return { dir: given, file: 'results.json' };
+  if (!root || existsSync(join(given, 'results.json')) || !existsSync(join(given, 'latest', 'results.json')))
+    return { dir: given, file: 'results.json' };
   const latest = realpathSync(join(given, 'latest'));
   // `latest` is the harness's own link to a sibling run; one that leads elsewhere is not a results root's.
-  if (dirname(latest) !== given) throw new RefusedRunFile(join(given, 'latest'), 'leads outside the results directory; give the run directory itself');
+  if (dirname(latest) !== given)
+    throw new RefusedRunFile(join(given, 'latest'), 'leads outside the results directory; give the run directory itself');
   return { dir: latest, file: 'results.json' };
 }
 
@@ -109,7 +129,9 @@ export function readRun(arg: string, opts: { root?: boolean } = {}): { results: 
   } catch (e) {
     if (e instanceof RefusedRunFile) throw new UsageError(e.message);
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`${arg}: ${code === 'ENOENT' ? 'no such run directory or results.json' : `cannot read: ${code ?? (e as Error).message}`}`);
+    throw new UsageError(
+      `${arg}: ${code === 'ENOENT' ? 'no such run directory or results.json' : `cannot read: ${code ?? (e as Error).message}`}`,
+    );
   }
   return { results: parseRunResults(text, join(where.dir, where.file)), dir: where.dir };
 }

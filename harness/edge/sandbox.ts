@@ -1,12 +1,12 @@
 import { hostname } from 'node:os';
-import { engineAddressOf } from './engine.js';
-import { Readable, Writable, type Duplex } from 'node:stream';
+import { type Duplex, Readable, Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { InfraError } from '../core/errors.js';
+import { encodeRequest, type Frame, FrameReader, type LineCounts } from '../core/frames.js';
 import { SlotPool } from '../core/slot-pool.js';
-import { encodeRequest, FrameReader, type Frame, type LineCounts } from '../core/frames.js';
-import { containerSpec, DEFAULT_LIMITS, type Limits } from './container-policy.js';
 import { CACHE_DIR } from '../sandbox/layout.js';
+import { containerSpec, DEFAULT_LIMITS, type Limits } from './container-policy.js';
+import { engineAddressOf } from './engine.js';
 
 /**
  * Containers and the volume of one run. Cases may come from untrusted bug
@@ -38,7 +38,8 @@ export interface ExecResult {
 const LABEL = 'cshared-matrix.run';
 
 /** Output cut at the limit says so, the same way whichever way it was run. */
-const withDropped = (text: string, dropped: number): string => (dropped ? `${text}\n[cshared-matrix: ${dropped} more bytes of output dropped]` : text);
+const withDropped = (text: string, dropped: number): string =>
+  dropped ? `${text}\n[cshared-matrix: ${dropped} more bytes of output dropped]` : text;
 
 class Capture extends Writable {
   private chunks: Buffer[] = [];
@@ -110,7 +111,15 @@ class HostServer {
       this.pending = undefined;
       if (!p) return void this.fail('the host server answered a request nobody made');
       clearTimeout(p.timer);
-      p.resolve({ exitCode: 0, stdout: f.stdout, stderr: f.stderr, deadlineHit: false, truncated: f.stdoutDropped + f.stderrDropped > 0, status: f.status, lines: f.lines });
+      p.resolve({
+        exitCode: 0,
+        stdout: f.stdout,
+        stderr: f.stderr,
+        deadlineHit: false,
+        truncated: f.stdoutDropped + f.stderrDropped > 0,
+        status: f.status,
+        lines: f.lines,
+      });
     }
   }
 
@@ -171,7 +180,15 @@ export class Session {
   private async create(image: string, role: 'build' | 'run'): Promise<Docker.Container> {
     if (this.closed) throw new InfraError('the run is shutting down');
     const c = await this.docker.createContainer(
-      containerSpec({ image, role, limits: this.limits, volume: this.volume, ...(this.cacheDir ? { cacheDir: this.cacheDir } : {}), lanes: this.lanes, labels: this.labels }),
+      containerSpec({
+        image,
+        role,
+        limits: this.limits,
+        volume: this.volume,
+        ...(this.cacheDir ? { cacheDir: this.cacheDir } : {}),
+        lanes: this.lanes,
+        labels: this.labels,
+      }),
     );
     this.containers.add(c);
     await c.start();
@@ -198,7 +215,11 @@ export class Session {
   pool(image: string, size: number): SlotPool<Docker.Container> {
     let p = this.pools.get(image);
     if (!p) {
-      p = new SlotPool(size, () => this.create(image, 'run'), (c) => this.discard(c));
+      p = new SlotPool(
+        size,
+        () => this.create(image, 'run'),
+        (c) => this.discard(c),
+      );
       this.pools.set(image, p);
     }
     return p;
@@ -211,13 +232,25 @@ export class Session {
    * server runs one command at a time; `lane` picks one of several in the same
    * container (builds run side by side in one builder).
    */
-  async runSupervised(c: Docker.Container, cmd: string[], opts: { env?: string[]; workdir?: string; deadlineMs: number; maxOutput?: number }, lane = 0): Promise<ExecResult> {
+  async runSupervised(
+    c: Docker.Container,
+    cmd: string[],
+    opts: { env?: string[]; workdir?: string; deadlineMs: number; maxOutput?: number },
+    lane = 0,
+  ): Promise<ExecResult> {
     let lanes = this.servers.get(c);
     if (!lanes) this.servers.set(c, (lanes = new Map()));
     let s = lanes.get(lane);
     if (!s) {
       s = (async () => {
-        const exec = await c.exec({ Cmd: [cmd[0]!, '--serve'], WorkingDir: '/tmp', AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false });
+        const exec = await c.exec({
+          Cmd: [cmd[0]!, '--serve'],
+          WorkingDir: '/tmp',
+          AttachStdin: true,
+          AttachStdout: true,
+          AttachStderr: true,
+          Tty: false,
+        });
         const stream = (await exec.start({ hijack: true, stdin: true })) as unknown as Duplex;
         return new HostServer(stream, (st, out, err) => this.docker.modem.demuxStream(st, out, err));
       })();
@@ -242,7 +275,11 @@ export class Session {
   private stopServers(c: Docker.Container): void {
     const lanes = this.servers.get(c);
     this.servers.delete(c);
-    for (const s of lanes?.values() ?? []) s.then((srv) => srv.close(), () => undefined);
+    for (const s of lanes?.values() ?? [])
+      s.then(
+        (srv) => srv.close(),
+        () => undefined,
+      );
   }
 
   async discard(c: Docker.Container): Promise<void> {
@@ -261,7 +298,15 @@ export class Session {
     cmd: string[],
     opts: { env?: string[]; workdir?: string; deadlineMs: number; maxOutput?: number },
   ): Promise<ExecResult> {
-    const exec = await c.exec({ Cmd: cmd, Env: opts.env ?? [], WorkingDir: opts.workdir ?? '/', AttachStdout: true, AttachStderr: true, AttachStdin: false, Tty: false });
+    const exec = await c.exec({
+      Cmd: cmd,
+      Env: opts.env ?? [],
+      WorkingDir: opts.workdir ?? '/',
+      AttachStdout: true,
+      AttachStderr: true,
+      AttachStdin: false,
+      Tty: false,
+    });
     const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream & { destroy(): void };
     const out = new Capture(opts.maxOutput ?? 1 << 20);
     const err = new Capture(opts.maxOutput ?? 1 << 20);
@@ -276,7 +321,10 @@ export class Session {
       const finish = () => (clearTimeout(timer), resolve());
       stream.on('end', finish);
       stream.on('close', finish);
-      stream.on('error', (e: Error) => (clearTimeout(timer), deadlineHit ? resolve() : reject(new InfraError(`exec stream failed: ${e.message}`))));
+      stream.on(
+        'error',
+        (e: Error) => (clearTimeout(timer), deadlineHit ? resolve() : reject(new InfraError(`exec stream failed: ${e.message}`))),
+      );
     });
     let exitCode = -1;
     if (!deadlineHit) {
@@ -330,7 +378,15 @@ export class Session {
 async function handBack(session: Session, builder: Docker.Container | undefined): Promise<void> {
   const uid = process.getuid?.() ?? 0;
   if (!uid || !builder || !session.cacheDir) return;
-  const cmd = ['/bin/sh', '-c', 'chown -R -h "$1" "$3" && find "$3" -group 0 -exec chgrp -h "$2" {} +', 'csm-hand-back', String(uid), String(process.getgid?.() ?? uid), CACHE_DIR];
+  const cmd = [
+    '/bin/sh',
+    '-c',
+    'chown -R -h "$1" "$3" && find "$3" -group 0 -exec chgrp -h "$2" {} +',
+    'csm-hand-back',
+    String(uid),
+    String(process.getgid?.() ?? uid),
+    CACHE_DIR,
+  ];
   await session.exec(builder, cmd, { deadlineMs: 60_000 }).catch(() => undefined);
 }
 
@@ -339,12 +395,26 @@ async function handBack(session: Session, builder: Docker.Container | undefined)
  * given containers of the run are no longer running (it restarted).
  */
 async function engineLost(docker: Docker, containers: Docker.Container[]): Promise<string | undefined> {
-  const line = (what: string) => `the Docker engine at ${engineAddressOf(docker)} ${what} during the run; start it again (npm run engine) and rerun`;
-  const within = <T>(p: Promise<T>, ms: number): Promise<T | 'late'> => Promise.race([p, new Promise<'late'>((r) => setTimeout(() => r('late'), ms).unref())]);
-  const ping = await within(docker.ping().then(() => true, () => false), 5000);
+  const line = (what: string) =>
+    `the Docker engine at ${engineAddressOf(docker)} ${what} during the run; start it again (npm run engine) and rerun`;
+  const within = <T>(p: Promise<T>, ms: number): Promise<T | 'late'> =>
+    Promise.race([p, new Promise<'late'>((r) => setTimeout(() => r('late'), ms).unref())]);
+  const ping = await within(
+    docker.ping().then(
+      () => true,
+      () => false,
+    ),
+    5000,
+  );
   if (ping !== true) return line('stopped answering');
   for (const c of containers) {
-    const running = await within(c.inspect().then((i) => i.State.Running, () => false), 5000);
+    const running = await within(
+      c.inspect().then(
+        (i) => i.State.Running,
+        () => false,
+      ),
+      5000,
+    );
     if (running !== true) return line("stopped answering (it restarted, and this run's containers stopped)");
   }
   return undefined;
@@ -364,7 +434,11 @@ const pidAlive = (pid: number): boolean => {
  * process and this host. sweepStale removes what a process that died left
  * behind, and removeOwn what this one still has, by these labels.
  */
-export const ownerLabels = (run: string): Record<string, string> => ({ [LABEL]: run, 'cshared-matrix.pid': String(process.pid), 'cshared-matrix.host': hostname() });
+export const ownerLabels = (run: string): Record<string, string> => ({
+  [LABEL]: run,
+  'cshared-matrix.pid': String(process.pid),
+  'cshared-matrix.host': hostname(),
+});
 
 /** The run label of the containers no run owns: those the image cache saves and restores host-language directories through, and those a sysroot is extracted in (edge/lang-images.ts). */
 export const IMAGE_CACHE_RUN = 'image-cache';
@@ -372,7 +446,11 @@ export const IMAGE_CACHE_RUN = 'image-cache';
 /** Remove this process's containers of `run` (the image cache's, when Ctrl-C stops a save or a restore before its own cleanup). */
 export async function removeOwn(docker: Docker, run: string): Promise<void> {
   const filters = { label: [`${LABEL}=${run}`, `cshared-matrix.pid=${process.pid}`, `cshared-matrix.host=${hostname()}`] };
-  for (const info of await docker.listContainers({ all: true, filters })) await docker.getContainer(info.Id).remove({ force: true }).catch(() => undefined);
+  for (const info of await docker.listContainers({ all: true, filters }))
+    await docker
+      .getContainer(info.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
 }
 
 /** Remove what runs on this host left behind when they died without cleaning up (kill -9, power loss). */
@@ -382,13 +460,19 @@ export async function sweepStale(docker: Docker): Promise<number> {
   let n = 0;
   for (const info of await docker.listContainers({ all: true, filters: { label: [LABEL] } }))
     if (mine(info.Labels)) {
-      await docker.getContainer(info.Id).remove({ force: true, v: true }).catch(() => undefined);
+      await docker
+        .getContainer(info.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined);
       n++;
     }
   const vols = (await docker.listVolumes({ filters: { label: [LABEL] } })).Volumes ?? [];
   for (const v of vols)
     if (mine(v.Labels ?? undefined)) {
-      await docker.getVolume(v.Name).remove().catch(() => undefined);
+      await docker
+        .getVolume(v.Name)
+        .remove()
+        .catch(() => undefined);
       n++;
     }
   return n;

@@ -3,7 +3,7 @@
 // a save runs at the engine's export speed, ~60 MB/s) and writes 15% less.
 // The CLI because Node 20's zlib has no zstd, and the engine (docker.io 20.10)
 // cannot read zstd itself: the harness decompresses what it loads.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -20,7 +20,9 @@ function exited(z: ChildProcess & { stderr: Readable }): Promise<void> {
   z.stderr.on('data', (d: Buffer) => void (err += d.toString()));
   return new Promise((res, rej) => {
     z.on('error', rej);
-    z.on('close', (code, signal) => (code === 0 ? res() : rej(new Error(err.trim().split('\n')[0] || `zstd exited with ${code ?? signal}`))));
+    z.on('close', (code, signal) =>
+      code === 0 ? res() : rej(new Error(err.trim().split('\n')[0] || `zstd exited with ${code ?? signal}`)),
+    );
   });
 }
 
@@ -45,6 +47,9 @@ export function decompress(file: string): { stream: Readable; done: Promise<void
 
 /** Why the file itself could not be decompressed, if it could not; not when zstd only lost its reader (the engine failed, or the stream was refused and stopped). */
 export async function zstdFault(done: Promise<void>): Promise<string | undefined> {
-  const why = await done.then(() => undefined, (e: Error) => e.message);
+  const why = await done.then(
+    () => undefined,
+    (e: Error) => e.message,
+  );
   return why && !/Broken pipe|Write error|exited with SIG/.test(why) ? `not a whole zstd file: ${why}` : undefined;
 }

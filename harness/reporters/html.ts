@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { shortLink } from '../core/expect.js';
-import { exitCodeFor, isUnexpected, type RunResults } from '../core/results.js';
 import { EXIT } from '../core/errors.js';
-import { MEANING, canaryLines, countsLine, emulationLine, toGrid } from '../core/render.js';
-import { VERDICTS, type CellResult, type Verdict } from '../core/types.js';
+import { shortLink } from '../core/expect.js';
 import { axesGo, axesGoLabel, goLabel } from '../core/matrix.js';
+import { canaryLines, countsLine, emulationLine, MEANING, toGrid } from '../core/render.js';
+import { exitCodeFor, isUnexpected, type RunResults } from '../core/results.js';
 import { escapeControls, escapeControlsKeepingLines } from '../core/sanitize.js';
+import { type CellResult, VERDICTS, type Verdict } from '../core/types.js';
 import { readAsset } from '../edge/assets.js';
 import { writeAtomic } from '../edge/files.js';
 import { readLogHeadTail } from '../edge/run-logs.js';
@@ -47,7 +47,16 @@ export function collectLogs(results: Pick<RunResults, 'cells'>, runDir: string, 
 }
 
 /** Like render's TEXT_SYMBOL, with glyphs that common web fonts (and DejaVu) all have. */
-export const HTML_SYMBOL: Record<Verdict, string> = { pass: '✓', fail: '✗', xfail: '○', xpass: '!', timeout: '◷', error: '⚠', flaky: '≈', na: '–' };
+export const HTML_SYMBOL: Record<Verdict, string> = {
+  pass: '✓',
+  fail: '✗',
+  xfail: '○',
+  xpass: '!',
+  timeout: '◷',
+  error: '⚠',
+  flaky: '≈',
+  na: '–',
+};
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 /** For the parts written on the server side: text and attribute values alike; control and bidi characters shown as escapes (a bidi override reorders HTML too). */
@@ -70,7 +79,8 @@ const isHttp = (u: string): boolean => /^https?:\/\/[^\s]+$/i.test(u);
 
 const sha256 = (s: string): string => `'sha256-${createHash('sha256').update(s, 'utf8').digest('base64')}'`;
 
-const fmtSecs = (ms: number): string => (ms >= 60_000 ? `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s` : `${(ms / 1000).toFixed(1)} s`);
+const fmtSecs = (ms: number): string =>
+  ms >= 60_000 ? `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
 
 const STATUS: Record<string, { cls: string; text: string }> = {
   ok: { cls: 'pass', text: 'As expected: every cell passed, or failed exactly as a known upstream bug says' },
@@ -81,7 +91,13 @@ const STATUS: Record<string, { cls: string; text: string }> = {
 
 function statusOf(r: RunResults): { cls: string; text: string } {
   const code = exitCodeFor(r.counts, r.run.interrupted, r.run.canaries);
-  return code === EXIT.interrupted ? STATUS.interrupted! : code === EXIT.infra ? STATUS.infra! : code === EXIT.unexpected ? STATUS.unexpected! : STATUS.ok!;
+  return code === EXIT.interrupted
+    ? STATUS.interrupted!
+    : code === EXIT.infra
+      ? STATUS.infra!
+      : code === EXIT.unexpected
+        ? STATUS.unexpected!
+        : STATUS.ok!;
 }
 
 /** The second line of a matrix cell. */
@@ -137,20 +153,33 @@ function metaHtml(r: RunResults): string {
   const rows: [string, string][] = [
     ['Go', esc(gos.length ? gos.join(', ') : r.images.map((i) => i.tools.go ?? i.go).join(', ') || '—')],
     ['Started', `<time datetime="${esc(r.run.startedAt)}">${esc(r.run.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</time>`],
-    ['Duration', `${esc(fmtSecs(r.run.durationMs))} · ${r.run.jobs} job${r.run.jobs === 1 ? '' : 's'}${r.run.interrupted ? ' · <b>interrupted</b>' : ''}`],
+    [
+      'Duration',
+      `${esc(fmtSecs(r.run.durationMs))} · ${r.run.jobs} job${r.run.jobs === 1 ? '' : 's'}${r.run.interrupted ? ' · <b>interrupted</b>' : ''}`,
+    ],
     ['Command', `<code>${esc(r.run.command)}</code>`],
     ['Harness', `${esc(r.harness.name)} ${esc(r.harness.version)} · Node ${esc(r.run.node)}`],
   ];
   const emu = emulationLine(r);
   if (emu) rows.push(['Emulation', `${esc(emu)} <span class="dim">(measured here; emulated timeouts scale by it)</span>`]);
   const can = canaryLines(r);
-  if (can.length) rows.push(['CPU models', `<ul class="canaries">${can.map((l) => `<li>${esc(l).replace(/\*\*(.+)\*\*/, '<b>$1</b>')}</li>`).join('')}</ul><span class="dim">each row's canary, an instruction above its baseline, must die with SIGILL</span>`]);
+  if (can.length)
+    rows.push([
+      'CPU models',
+      `<ul class="canaries">${can.map((l) => `<li>${esc(l).replace(/\*\*(.+)\*\*/, '<b>$1</b>')}</li>`).join('')}</ul><span class="dim">each row's canary, an instruction above its baseline, must die with SIGILL</span>`,
+    ]);
   if (r.run.rootfs) rows.push(['Root fs', `<code>${esc(r.run.rootfs.path)}</code> (${esc(r.run.rootfs.tag)})`]);
   for (const img of r.images) {
     const tools = Object.entries(img.tools).map(([k, v]) => `<span class="tool"><b>${esc(k)}</b> ${esc(v)}</span>`);
-    rows.push([`Image ${esc(goLabel(img.go))}`, `<code>${esc(img.tag)}</code> <span class="dim">${esc(img.id.replace(/^sha256:/, '').slice(0, 12))}</span><div class="tools">${tools.join('')}</div>`]);
+    rows.push([
+      `Image ${esc(goLabel(img.go))}`,
+      `<code>${esc(img.tag)}</code> <span class="dim">${esc(img.id.replace(/^sha256:/, '').slice(0, 12))}</span><div class="tools">${tools.join('')}</div>`,
+    ]);
   }
-  const langs = (r.hostLangs ?? []).map((l) => `<li><b>${esc(l.platform)}</b> ${l.lang === 'python' ? 'Python' : 'JVM'} ${l.version ? `${esc(l.version)}${l.startMs !== undefined ? ` <span class="dim">starts in ${(l.startMs / 1000).toFixed(1)} s</span>` : ''}` : `<b>does not start</b>: ${esc(l.error ?? '')}`} <span class="dim">${esc(l.builtFrom)}</span></li>`);
+  const langs = (r.hostLangs ?? []).map(
+    (l) =>
+      `<li><b>${esc(l.platform)}</b> ${l.lang === 'python' ? 'Python' : 'JVM'} ${l.version ? `${esc(l.version)}${l.startMs !== undefined ? ` <span class="dim">starts in ${(l.startMs / 1000).toFixed(1)} s</span>` : ''}` : `<b>does not start</b>: ${esc(l.error ?? '')}`} <span class="dim">${esc(l.builtFrom)}</span></li>`,
+  );
   if (langs.length) rows.push(['Host languages', `<ul class="canaries">${langs.join('')}</ul>`]);
   return `<dl class="meta">${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>`;
 }
@@ -160,13 +189,19 @@ function notesHtml(r: RunResults): string {
   const bugs = new Map<string, { label: string; reason?: string; n: number }>();
   for (const c of r.cells) {
     if (!c.expectation) continue;
-    const b = bugs.get(c.expectation.link) ?? { label: c.expectation.label, ...(c.expectation.reason ? { reason: c.expectation.reason } : {}), n: 0 };
+    const b = bugs.get(c.expectation.link) ?? {
+      label: c.expectation.label,
+      ...(c.expectation.reason ? { reason: c.expectation.reason } : {}),
+      n: 0,
+    };
     b.n++;
     bugs.set(c.expectation.link, b);
   }
   if (bugs.size) {
     const items = [...bugs].map(([link, b]) => {
-      const a = isHttp(link) ? `<a href="${esc(link)}" target="_blank" rel="noopener noreferrer">${esc(shortLink(link))}</a>` : `<code>${esc(link)}</code>`;
+      const a = isHttp(link)
+        ? `<a href="${esc(link)}" target="_blank" rel="noopener noreferrer">${esc(shortLink(link))}</a>`
+        : `<code>${esc(link)}</code>`;
       return `<li><b>${esc(b.label)}</b> ${a} <span class="dim">· ${b.n} cell${b.n > 1 ? 's' : ''}</span>${b.reason ? `<div class="dim">${esc(b.reason)}</div>` : ''}</li>`;
     });
     out.push(`<section class="note-box"><h2>Known upstream bugs in this run</h2><ul>${items.join('')}</ul></section>`);
@@ -181,7 +216,9 @@ function notesHtml(r: RunResults): string {
 }
 
 function legendHtml(): string {
-  const items = VERDICTS.map((v) => `<li><span class="swatch v-${v}"><span class="sym">${esc(HTML_SYMBOL[v])}</span> ${v}</span> ${esc(MEANING[v])}</li>`);
+  const items = VERDICTS.map(
+    (v) => `<li><span class="swatch v-${v}"><span class="sym">${esc(HTML_SYMBOL[v])}</span> ${v}</span> ${esc(MEANING[v])}</li>`,
+  );
   return `<section class="legend"><h2>Legend</h2><ul>${items.join('')}</ul></section>`;
 }
 
@@ -217,7 +254,15 @@ export function renderHtml(r: RunResults, logs: Record<string, InlinedLog>): str
   // a second line of defence should some untrusted text ever slip through as markup.
   const css = pageAsset('page.css', 'style');
   const js = pageAsset('page.js', 'script');
-  const csp = [`default-src 'none'`, `style-src ${sha256(css)}`, `script-src ${sha256(js)}`, `img-src data:`, `base-uri 'none'`, `form-action 'none'`, `connect-src 'none'`].join('; ');
+  const csp = [
+    `default-src 'none'`,
+    `style-src ${sha256(css)}`,
+    `script-src ${sha256(js)}`,
+    `img-src data:`,
+    `base-uri 'none'`,
+    `form-action 'none'`,
+    `connect-src 'none'`,
+  ].join('; ');
   const title = `cshared-matrix ${r.run.id}${unexpected ? ` · ${unexpected} unexpected` : ''}`;
   return `<!doctype html>
 <html lang="en">

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { create } from 'xmlbuilder2';
+import { axesGo, axesGoLabel } from '../core/matrix.js';
 import { isFailing, type RunResults } from '../core/results.js';
 import type { CellResult } from '../core/types.js';
-import { axesGo, axesGoLabel } from '../core/matrix.js';
 import { writeAtomic } from '../edge/files.js';
 import type { Reporter } from './reporter.js';
 
@@ -15,12 +15,10 @@ export const FAILURE_TAIL_CHARS = 16 * 1024;
  * ANSI colours: show each such character as a visible \xNN (or \uNNNN) escape.
  */
 export function xmlSafe(s: string): string {
-  return s
-    .replace(/\r\n?/g, '\n')
-    .replace(/[^\t\n\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, (ch) => {
-      const n = ch.codePointAt(0)!;
-      return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
-    });
+  return s.replace(/\r\n?/g, '\n').replace(/[^\t\n\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, (ch) => {
+    const n = ch.codePointAt(0)!;
+    return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  });
 }
 
 /** For attributes: one line (parsers turn raw newlines and tabs in attributes into spaces anyway). */
@@ -81,13 +79,22 @@ function countsOf(cells: readonly CellResult[]): Counts {
   };
 }
 
-const countAttrs = (c: Counts) => ({ tests: String(c.tests), failures: String(c.failures), errors: String(c.errors), skipped: String(c.skipped) });
+const countAttrs = (c: Counts) => ({
+  tests: String(c.tests),
+  failures: String(c.failures),
+  errors: String(c.errors),
+  skipped: String(c.skipped),
+});
 
 /** The body of a <failure> or <error>: the failure text's tail, then where the logs are. */
 function failureBody(c: CellResult): string {
   const parts: string[] = [];
-  if (c.verdict === 'xpass' && c.expectation) parts.push(`expected to fail: ${c.expectation.label} ${c.expectation.link}${c.expectation.why ? ` (${c.expectation.why})` : ''}`);
-  else if (c.expectation && !c.expectation.matched) parts.push(`an expectation covers this cell but did not match: ${c.expectation.label} ${c.expectation.link}${c.expectation.why ? ` (${c.expectation.why})` : ''}`);
+  if (c.verdict === 'xpass' && c.expectation)
+    parts.push(`expected to fail: ${c.expectation.label} ${c.expectation.link}${c.expectation.why ? ` (${c.expectation.why})` : ''}`);
+  else if (c.expectation && !c.expectation.matched)
+    parts.push(
+      `an expectation covers this cell but did not match: ${c.expectation.label} ${c.expectation.link}${c.expectation.why ? ` (${c.expectation.why})` : ''}`,
+    );
   if (c.explanation) parts.push(`why: ${c.explanation}`);
   const bad = c.checks.filter((k) => !k.ok);
   if (bad.length) parts.push(bad.map((k) => `not ok - ${k.text}`).join('\n'));

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import type { RunResults } from '../core/results.js';
 import { renderMarkdown } from '../core/render.js';
+import type { RunResults } from '../core/results.js';
 import { appendText, writeAtomic } from '../edge/files.js';
 import type { Reporter } from './reporter.js';
 

@@ -1,6 +1,6 @@
 import { EXIT, FatalError } from '../core/errors.js';
-import { terminalField } from '../core/sanitize.js';
 import type { RunResults } from '../core/results.js';
+import { terminalField } from '../core/sanitize.js';
 import type { CellResult, CellSpec, Stage } from '../core/types.js';
 
 export interface RunInfo {
@@ -42,7 +42,9 @@ export function multiplex(reporters: Reporter[]): Required<Reporter> {
       } catch (e) {
         if (told.has(r)) continue;
         told.add(r);
-        process.stderr.write(`cshared-matrix: the ${nameOf(r)} report failed: ${terminalField((e as Error).message)} (the other reports go on)\n`);
+        process.stderr.write(
+          `cshared-matrix: the ${nameOf(r)} report failed: ${terminalField((e as Error).message)} (the other reports go on)\n`,
+        );
       }
   };
   return {
@@ -60,7 +62,9 @@ export function multiplex(reporters: Reporter[]): Required<Reporter> {
         }
       if (!failed.length) return;
       const [first, ...rest] = failed;
-      const more = rest.length ? ` (the ${rest.map((f) => f.name).join(', ')} report${rest.length > 1 ? 's' : ''} failed too; the others were written)` : ' (the other reports were written)';
+      const more = rest.length
+        ? ` (the ${rest.map((f) => f.name).join(', ')} report${rest.length > 1 ? 's' : ''} failed too; the others were written)`
+        : ' (the other reports were written)';
       const exitCode = Math.max(...failed.map((f) => (f.error instanceof FatalError ? f.error.exitCode : EXIT.infra)));
       throw new FatalError(`${first!.error.message}${more}`, exitCode);
     },

@@ -1,11 +1,11 @@
 import { relative } from 'node:path';
 import logUpdate from 'log-update';
 import { chalk } from 'zx';
-import { isUnexpected, type RunResults } from '../core/results.js';
 import { renderText, TEXT_SYMBOL } from '../core/render.js';
+import { isUnexpected, type RunResults } from '../core/results.js';
 import { terminalField } from '../core/sanitize.js';
-import { presentIn } from '../edge/files.js';
 import type { CellResult, CellSpec, Stage, Verdict } from '../core/types.js';
+import { presentIn } from '../edge/files.js';
 import type { Reporter, RunInfo } from './reporter.js';
 
 const COLOR: Record<Verdict, (s: string) => string> = {
@@ -45,7 +45,10 @@ export class TerminalReporter implements Reporter {
   private render(): void {
     if (!this.live || !this.total) return;
     const secs = ((Date.now() - this.t0) / 1000).toFixed(0);
-    const running = [...this.running].slice(0, 4).map(([id, st]) => terminalField(`${id} (${st})`)).join(', ');
+    const running = [...this.running]
+      .slice(0, 4)
+      .map(([id, st]) => terminalField(`${id} (${st})`))
+      .join(', ');
     const fails = this.failures.length ? chalk.red(` · unexpected: ${this.failures.length}`) : '';
     logUpdate(`[${this.done}/${this.total}] ${secs}s${fails}${running ? ` · running: ${running}` : ''}`);
   }
@@ -57,7 +60,9 @@ export class TerminalReporter implements Reporter {
 
   onBegin(info: RunInfo): void {
     this.total = info.cells.length;
-    this.print(`running ${info.cells.length} cells with ${info.jobs} jobs → ${terminalField(relative(process.cwd(), info.runDir) || info.runDir)}`);
+    this.print(
+      `running ${info.cells.length} cells with ${info.jobs} jobs → ${terminalField(relative(process.cwd(), info.runDir) || info.runDir)}`,
+    );
   }
 
   onStep(cell: CellSpec, stage: Stage): void {

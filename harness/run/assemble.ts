@@ -1,6 +1,14 @@
 import type { CanaryResult } from '../core/canary.js';
 import type { Slowdown } from '../core/emulation.js';
-import { countVerdicts, exitCodeFor, RESULTS_SCHEMA_VERSION, type BuildStats, type HostLangInfo, type ImageInfo, type RunResults } from '../core/results.js';
+import {
+  type BuildStats,
+  countVerdicts,
+  exitCodeFor,
+  type HostLangInfo,
+  type ImageInfo,
+  RESULTS_SCHEMA_VERSION,
+  type RunResults,
+} from '../core/results.js';
 import type { Shard } from '../core/shard.js';
 import type { CaseSpec, CellResult, CellSpec, Platform } from '../core/types.js';
 

@@ -1,12 +1,12 @@
-import { parseReadelf, type ElfFacts } from '../core/elf.js';
+import { type ElfFacts, parseReadelf } from '../core/elf.js';
 import { InfraError } from '../core/errors.js';
 import type { BuildStats } from '../core/results.js';
 import { Scheduler } from '../core/scheduler.js';
 import { hasArtifact, markWarm, readArtifactRecord, warmGroups, withCacheFile } from '../edge/artifact-cache.js';
 import { runBuildStep } from '../edge/build-step.js';
 import type { ExecResult, Session } from '../edge/sandbox.js';
-import { CACHE_DIR, OUT_ROOT } from '../sandbox/layout.js';
 import { shellLine } from '../sandbox/commands.js';
+import { CACHE_DIR, OUT_ROOT } from '../sandbox/layout.js';
 import { RESTORE_SCRIPT } from '../sandbox/scripts.js';
 import { ELF_BEGIN, type QuotaUse, splitCpuMark, splitQuotaMark } from '../sandbox/status.js';
 import type { StepPlan } from '../sandbox/steps.js';
@@ -52,7 +52,15 @@ export class Builds {
   private readonly memo = new Map<string, Promise<BuildOutcome>>();
   private readonly elfByPath = new Map<string, ElfFacts>();
   /** Host runs' CPU is HostRuns' to count; the run's BuildStats joins the two. */
-  readonly stats: Required<Omit<BuildStats, 'runCpuMs'>> = { steps: 0, cacheHits: 0, ms: 0, goBuildMs: 0, compileMs: 0, goBuildCpuMs: 0, compileCpuMs: 0 };
+  readonly stats: Required<Omit<BuildStats, 'runCpuMs'>> = {
+    steps: 0,
+    cacheHits: 0,
+    ms: 0,
+    goBuildMs: 0,
+    compileMs: 0,
+    goBuildCpuMs: 0,
+    compileCpuMs: 0,
+  };
 
   constructor(private readonly cfg: BuildsConfig) {
     this.lanes = Array.from({ length: Math.max(1, cfg.jobs) }, (_, i) => i);
@@ -101,8 +109,15 @@ export class Builds {
     const list = hits.map((st) => `${st.akey}\t${st.out}\n`).join('');
     await withCacheFile(this.cfg.cacheDir, 'restore', list, async (name) => {
       const builder = await this.cfg.session.builder(builderImage);
-      const r = await this.cfg.session.exec(builder, ['/bin/sh', '-c', RESTORE_SCRIPT, 'csm-restore', `${CACHE_DIR}/${name}`, OUT_ROOT, String(this.cfg.jobs)], { deadlineMs: 10 * 60_000 });
-      if (r.exitCode !== 0) throw new InfraError(`restoring cached artifacts failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').pop() ?? ''}; rerun with --rebuild to bypass the cache`);
+      const r = await this.cfg.session.exec(
+        builder,
+        ['/bin/sh', '-c', RESTORE_SCRIPT, 'csm-restore', `${CACHE_DIR}/${name}`, OUT_ROOT, String(this.cfg.jobs)],
+        { deadlineMs: 10 * 60_000 },
+      );
+      if (r.exitCode !== 0)
+        throw new InfraError(
+          `restoring cached artifacts failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').pop() ?? ''}; rerun with --rebuild to bypass the cache`,
+        );
     });
   }
 
@@ -115,12 +130,16 @@ export class Builds {
     }
     if (ran === 'skipped') return { kind: 'skipped' };
     const { r, ms } = ran;
-    if (r.deadlineHit) return { kind: 'infra', message: `build step did not finish within ${BUILD_DEADLINE_MS / 60_000} minutes: ${st.cmd.join(' ')}` };
+    if (r.deadlineHit)
+      return { kind: 'infra', message: `build step did not finish within ${BUILD_DEADLINE_MS / 60_000} minutes: ${st.cmd.join(' ')}` };
     const { out, cpuMs, quota } = this.takeFacts(st, r.stdout);
     const hit = out.includes('[cshared-matrix: artifact cache hit ');
     if (st.group && !hit && r.exitCode === 0) this.markWarm(st.group);
     this.count(st, { ms, cpuMs, hit });
-    this.cfg.logs.write(st.logRel, `$ cd ${st.workdir} && ${shellLine(st.env, st.cmd)}\n${out}${r.stderr}\n[exit ${r.exitCode}, ${(ms / 1000).toFixed(2)} s${hit ? ', from the artifact cache' : ''}]\n`);
+    this.cfg.logs.write(
+      st.logRel,
+      `$ cd ${st.workdir} && ${shellLine(st.env, st.cmd)}\n${out}${r.stderr}\n[exit ${r.exitCode}, ${(ms / 1000).toFixed(2)} s${hit ? ', from the artifact cache' : ''}]\n`,
+    );
     if (r.exitCode === 0) return { kind: 'built', log: `${out}${r.stderr}`, logPath: st.logRel };
     return { kind: 'failed', log: `${out}${r.stderr}`, logPath: st.logRel, ...(quota?.exceeded ? { quota } : {}) };
   }
@@ -135,7 +154,11 @@ export class Builds {
       // The scheduler never runs more steps than lanes, so one is always free.
       const lane = this.lanes.pop()!;
       try {
-        const r = await runBuildStep(this.cfg.session, builder, lane, st, { nonce: this.cfg.nonce, rebuild: this.cfg.rebuild, deadlineMs: BUILD_DEADLINE_MS });
+        const r = await runBuildStep(this.cfg.session, builder, lane, st, {
+          nonce: this.cfg.nonce,
+          rebuild: this.cfg.rebuild,
+          deadlineMs: BUILD_DEADLINE_MS,
+        });
         return { r, ms: Date.now() - t0 };
       } finally {
         this.lanes.push(lane);

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { canaryArgv, laxLine, laxRows, parseCanaries, type CanaryResult } from '../core/canary.js';
+import { type CanaryResult, canaryArgv, laxLine, laxRows, parseCanaries } from '../core/canary.js';
 import { isEmulated } from '../core/platforms.js';
 import type { Platform } from '../core/types.js';
 import { JsonCache } from '../edge/files.js';
-import { laneHome } from '../sandbox/layout.js';
 import { asLane, laneEnv } from '../sandbox/commands.js';
-import { inLanes, laneCount, type CalibrationInput } from './setup.js';
+import { laneHome } from '../sandbox/layout.js';
+import { type CalibrationInput, inLanes, laneCount } from './setup.js';
 
 /**
  * Run every emulated row's strictness canary (core/canary.ts) in the image its
@@ -21,7 +21,11 @@ export async function runCanaries(a: CalibrationInput): Promise<Map<string, Cana
   const cache = new JsonCache<CanaryResult>(join(a.cacheDir, 'canaries.json'), a.rebuild);
   const known = cache.entries;
   // The row's name too: a row that builds and runs like another still has entries of its own.
-  const keyOf = (p: Platform) => createHash('sha256').update(JSON.stringify([a.img.id, p.name, p.cc, p.cflags ?? [], p.run, p.canary ?? p.noCanary ?? ''])).digest('hex').slice(0, 24);
+  const keyOf = (p: Platform) =>
+    createHash('sha256')
+      .update(JSON.stringify([a.img.id, p.name, p.cc, p.cflags ?? [], p.run, p.canary ?? p.noCanary ?? '']))
+      .digest('hex')
+      .slice(0, 24);
   const missing = rows.filter((p) => !known[keyOf(p)]);
   if (missing.length) {
     const builder = await a.session.builder(a.img.tag);

@@ -1,8 +1,8 @@
-import { summarizeFacts, userExports, type ElfFacts } from '../core/elf.js';
+import { type ElfFacts, summarizeFacts, userExports } from '../core/elf.js';
 import { explainFailure } from '../core/explain-failure.js';
+import { hostKind, isCompiledHost } from '../core/host-kind.js';
 import type { CaseSpec, CellResult, Classification, ElfSummary, Platform } from '../core/types.js';
 import { goLibDir, hostPath, libFile } from '../sandbox/paths.js';
-import { hostKind, isCompiledHost } from '../core/host-kind.js';
 
 /** A cell's artifacts' readelf facts: its Go libraries by name, and its C host (a Python host has none). */
 export interface CellFacts {
@@ -53,6 +53,14 @@ function trimFacts(f: ElfFacts, library: boolean): ElfSummary {
     ...(f.interpreter ? { interpreter: f.interpreter } : {}),
     tls: { initialExec: f.tls.initialExec, dynamic: f.tls.dynamic, local: f.tls.local, models: [...f.tls.models] },
     ...(library ? { exports: userExports(f) } : {}),
-    ...(f.arm ? { arm: { ...(f.arm.cpuArch ? { cpuArch: f.arm.cpuArch } : {}), ...(f.arm.floatAbi ? { floatAbi: f.arm.floatAbi } : {}), ...(f.arm.fpArch ? { fpArch: f.arm.fpArch } : {}) } } : {}),
+    ...(f.arm
+      ? {
+          arm: {
+            ...(f.arm.cpuArch ? { cpuArch: f.arm.cpuArch } : {}),
+            ...(f.arm.floatAbi ? { floatAbi: f.arm.floatAbi } : {}),
+            ...(f.arm.fpArch ? { fpArch: f.arm.fpArch } : {}),
+          },
+        }
+      : {}),
   };
 }

@@ -8,9 +8,9 @@ import type { CaseSpec, CellObservation, CellResult, CellSpec, Classification, P
 import { exportBundle } from '../edge/bundle.js';
 import type { BuiltImage } from '../edge/images.js';
 import type { Session } from '../edge/sandbox.js';
-import { artifactPaths, hostCwd } from '../sandbox/paths.js';
-import { hostEnv, runCmd } from '../sandbox/commands.js';
 import type { Reporter } from '../reporters/reporter.js';
+import { hostEnv, runCmd } from '../sandbox/commands.js';
+import { artifactPaths, hostCwd } from '../sandbox/paths.js';
 import { cellLogDir, planSteps, type StepInputs, type StepPlan } from '../sandbox/steps.js';
 import type { Builds } from './builds.js';
 import { cellFacts, elfOfCell, explanationOf } from './cell-facts.js';
@@ -105,9 +105,19 @@ export class CellRunner {
     } catch (e) {
       w.obs = { infraError: { stage: w.reached, message: (e as Error).message } };
     }
-    if (w.obs.infraError) w.obs = { infraError: { ...w.obs.infraError, message: (await this.cfg.engine.check()) ?? w.obs.infraError.message } };
+    if (w.obs.infraError)
+      w.obs = { infraError: { ...w.obs.infraError, message: (await this.cfg.engine.check()) ?? w.obs.infraError.message } };
     const img = this.imageOf(cell);
-    const { verdict, repeats } = judge(w.obs, w.repetitions, c.pass, findExpectation(rulesFor(c.expect, cell.platform), { platform: cell.platform, go: cell.go.gccgo ? cell.go.version : img.goVersion, toolchain: toolchainOf(cell.go) }));
+    const { verdict, repeats } = judge(
+      w.obs,
+      w.repetitions,
+      c.pass,
+      findExpectation(rulesFor(c.expect, cell.platform), {
+        platform: cell.platform,
+        go: cell.go.gccgo ? cell.go.version : img.goVersion,
+        toolchain: toolchainOf(cell.go),
+      }),
+    );
     this.cfg.failures.onCellEnd(verdict.verdict);
     if (this.cfg.bundles && w.obs.run && verdict.verdict !== 'pass') await this.keepBundle(cell, c, verdict, w);
     return this.result(cell, c, verdict, w, repeats);
@@ -134,7 +144,14 @@ export class CellRunner {
       }
       w.logs[st.logName] = b.logPath;
       if (b.kind === 'failed') {
-        w.obs = { buildFailure: { stage: st.stage, what: st.what, log: b.log, ...(b.quota ? { quotaMiB: Math.round(b.quota.quotaBytes / 2 ** 20) } : {}) } };
+        w.obs = {
+          buildFailure: {
+            stage: st.stage,
+            what: st.what,
+            log: b.log,
+            ...(b.quota ? { quotaMiB: Math.round(b.quota.quotaBytes / 2 ** 20) } : {}),
+          },
+        };
         return;
       }
     }
@@ -143,7 +160,8 @@ export class CellRunner {
   /** The host, once per repetition; or n/a where it cannot run. */
   private async runHost(cell: CellSpec, c: CaseSpec, w: CellWork): Promise<'cut' | undefined> {
     const p = cell.platform;
-    if (this.cfg.rootfs && p.run.length) return void (w.obs = { notApplicable: `${p.name} runs under qemu-user, which the supplied rootfs does not provide` });
+    if (this.cfg.rootfs && p.run.length)
+      return void (w.obs = { notApplicable: `${p.name} runs under qemu-user, which the supplied rootfs does not provide` });
     const lang = this.cfg.lang(c, p);
     if (lang && 'notApplicable' in lang) return void (w.obs = { notApplicable: lang.notApplicable });
     if (lang && 'infraError' in lang) return void (w.obs = { infraError: { stage: 'run', message: lang.infraError } });
@@ -154,13 +172,22 @@ export class CellRunner {
     for (let i = 0; i < this.cfg.repeat; i++) {
       const logPath = join(cellLogDir(cell), i ? `run-${i + 1}.log` : 'run.log');
       const cmd = runCmd(c, p, go, timeoutMs, this.cfg.hosts.nonce, lang?.command);
-      const run = await this.cfg.hosts.run({ image: this.runImage(cell, lang).tag, cmd, env: hostEnv(c, p, go, timeoutMs), workdir: hostCwd(c, p, go), timeoutMs, logPath });
+      const run = await this.cfg.hosts.run({
+        image: this.runImage(cell, lang).tag,
+        cmd,
+        env: hostEnv(c, p, go, timeoutMs),
+        workdir: hostCwd(c, p, go),
+        timeoutMs,
+        logPath,
+      });
       if (run.kind === 'skipped') return 'cut';
       w.logs[i ? `run-${i + 1}` : 'run'] = run.logPath;
       if (run.kind === 'infra') w.obs = { infraError: { stage: 'run', message: run.message } };
       else {
         w.end = run.end;
-        w.obs = { run: { end: run.end, stdout: run.stdout, stderr: run.stderr, durationMs: run.ms, ...(run.lines ? { lines: run.lines } : {}) } };
+        w.obs = {
+          run: { end: run.end, stdout: run.stdout, stderr: run.stderr, durationMs: run.ms, ...(run.lines ? { lines: run.lines } : {}) },
+        };
       }
       w.repetitions.push(w.obs);
     }
@@ -215,9 +242,28 @@ export class CellRunner {
     const end = w.end;
     return {
       id: cell.id,
-      axes: { case: c.name, platform: p.name, goarch: p.goarch, ...(p.goarm ? { goarm: p.goarm } : {}), libc: p.libc, cpu: p.cpu, go, goVersion: this.imageOf(cell).goVersion, ...this.gccgoAxes(cell) },
+      axes: {
+        case: c.name,
+        platform: p.name,
+        goarch: p.goarch,
+        ...(p.goarm ? { goarm: p.goarm } : {}),
+        libc: p.libc,
+        cpu: p.cpu,
+        go,
+        goVersion: this.imageOf(cell).goVersion,
+        ...this.gccgoAxes(cell),
+      },
       ...verdict,
-      ...(end ? { exit: end.kind === 'exit' ? { code: end.code } : end.kind === 'signal' ? { signal: end.signal, signalName: end.name } : { timedOut: true } } : {}),
+      ...(end
+        ? {
+            exit:
+              end.kind === 'exit'
+                ? { code: end.code }
+                : end.kind === 'signal'
+                  ? { signal: end.signal, signalName: end.name }
+                  : { timedOut: true },
+          }
+        : {}),
       // The host's own run time; a cell whose host never ran (n/a, build failure) has none.
       durationMs: w.obs.run?.durationMs ?? 0,
       logs: w.logs,

@@ -64,7 +64,12 @@ export class HostRuns {
     this.cpuMs += st.cpuMs;
     const end: ProcessEnd | undefined = st.end ?? (r.deadlineHit ? { kind: 'timeout', afterMs: h.timeoutMs + GRACE_MS } : undefined);
     this.cfg.logs.write(h.logPath, runLog(h, r, end));
-    if (!end) return { kind: 'infra', message: `the run supervisor reported nothing${st.error ? `: ${st.error}` : ''} (exec exit ${r.exitCode}): ${r.stderr.trim().split('\n').pop() ?? ''}`, logPath: h.logPath };
+    if (!end)
+      return {
+        kind: 'infra',
+        message: `the run supervisor reported nothing${st.error ? `: ${st.error}` : ''} (exec exit ${r.exitCode}): ${r.stderr.trim().split('\n').pop() ?? ''}`,
+        logPath: h.logPath,
+      };
     return { kind: 'ran', end, stdout: r.stdout, stderr: r.stderr, ms: st.ms, logPath: h.logPath, ...(r.lines ? { lines: r.lines } : {}) };
   }
 
@@ -76,7 +81,12 @@ export class HostRuns {
     const slot = await pool.acquire();
     let healthy = false;
     try {
-      const r = await this.cfg.session.runSupervised(slot, h.cmd, { env: h.env, workdir: h.workdir, deadlineMs: h.timeoutMs + GRACE_MS, maxOutput: MAX_OUTPUT });
+      const r = await this.cfg.session.runSupervised(slot, h.cmd, {
+        env: h.env,
+        workdir: h.workdir,
+        deadlineMs: h.timeoutMs + GRACE_MS,
+        maxOutput: MAX_OUTPUT,
+      });
       // A timed-out host may have left processes the supervisor could not see, and a
       // scratch directory it could not empty would reach the next cell.
       const st = readStatus(r.status ?? '');
@@ -93,6 +103,10 @@ function runLog(h: HostRun, r: ExecResult, end: ProcessEnd | undefined): string 
   return [
     `$ ${shellLine(h.env, h.cmd)}`,
     `[${end ? JSON.stringify(end) : `no status from the supervisor (exec exit ${r.exitCode})`}]`,
-    '--- stdout', r.stdout, '--- stderr', r.stderr, '',
+    '--- stdout',
+    r.stdout,
+    '--- stderr',
+    r.stderr,
+    '',
   ].join('\n');
 }

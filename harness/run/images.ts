@@ -1,13 +1,22 @@
 import type Docker from 'dockerode';
 import pLimit from 'p-limit';
-import { rowLayer, rowLayerKey, type BaseRecipe } from '../core/recipe.js';
-import { describeLayer, langLayerKey, type LangLayer } from '../core/host-langs.js';
-import type { GoToolchain, Platform } from '../core/types.js';
+import { describeLayer, type LangLayer, langLayerKey } from '../core/host-langs.js';
+import { type BaseRecipe, rowLayer, rowLayerKey } from '../core/recipe.js';
 import { goImageOf, withToolchain } from '../core/toolchains.js';
-import { ensureLangImage, langContentDir, langImageTag, restoreLangImage } from '../edge/lang-images.js';
-import { ImageCache } from '../edge/image-cache.js';
+import type { GoToolchain, Platform } from '../core/types.js';
 import { ensureBaseImage } from '../edge/base-image.js';
-import { currentBaseTag, ensureGoImage, ensureRowImage, goImageTag, imageId, readBaseRecipe, rowImageTag, type BuiltImage } from '../edge/images.js';
+import { ImageCache } from '../edge/image-cache.js';
+import {
+  type BuiltImage,
+  currentBaseTag,
+  ensureGoImage,
+  ensureRowImage,
+  goImageTag,
+  imageId,
+  readBaseRecipe,
+  rowImageTag,
+} from '../edge/images.js';
+import { ensureLangImage, langContentDir, langImageTag, restoreLangImage } from '../edge/lang-images.js';
 
 /**
  * Host-language layers built at once: a sysroot mostly waits on the mirror and
@@ -62,7 +71,10 @@ class Supplier {
   }
 
   baseImage(): Promise<BuiltImage> {
-    return (this.base ??= ensureBaseImage(this.docker, this.say, { rebuild: this.opts.rebuild, ...(this.opts.baseImage ? { baseImage: this.opts.baseImage } : {}) }).then((b) => ((this.baseBuilt ||= b.built), b)));
+    return (this.base ??= ensureBaseImage(this.docker, this.say, {
+      rebuild: this.opts.rebuild,
+      ...(this.opts.baseImage ? { baseImage: this.opts.baseImage } : {}),
+    }).then((b) => ((this.baseBuilt ||= b.built), b)));
   }
 
   async get(w: Wanted): Promise<BuiltImage> {
@@ -88,7 +100,10 @@ class Supplier {
   private later(w: Wanted): void {
     const cache = this.cache!;
     const content = w.content;
-    this.pending.push({ tag: w.tag, save: (say) => (content ? cache.saveDir(this.docker, w.tag, content.dir, say) : cache.save(this.docker, w.chain, say)) });
+    this.pending.push({
+      tag: w.tag,
+      save: (say) => (content ? cache.saveDir(this.docker, w.tag, content.dir, say) : cache.save(this.docker, w.chain, say)),
+    });
   }
 
   /** A host-language layer from its directory's tarball (ImageCache.restoreDir); undefined when it is to be built. */
@@ -154,7 +169,14 @@ export class RunImages {
    * must be known first). A Go layer waits on the mirror while a CPython build
    * uses the cores.
    */
-  async ensure(docker: Docker, gos: readonly GoToolchain[], platforms: readonly Platform[], layers: Iterable<LangLayer>, say: (l: string) => void, opts: EnsureOptions): Promise<void> {
+  async ensure(
+    docker: Docker,
+    gos: readonly GoToolchain[],
+    platforms: readonly Platform[],
+    layers: Iterable<LangLayer>,
+    say: (l: string) => void,
+    opts: EnsureOptions,
+  ): Promise<void> {
     const s = (this.supplier = new Supplier(docker, say, opts));
     let settle!: () => void;
     const baseSettled = new Promise<void>((resolve) => (settle = resolve));
@@ -170,7 +192,12 @@ export class RunImages {
   }
 
   /** The Go images and row layers, in order; `baseSettled` is called once the base is known (the first Go image had, or its build has the base). */
-  private async ensureToolchains(s: Supplier, gos: readonly GoToolchain[], platforms: readonly Platform[], baseSettled: () => void): Promise<void> {
+  private async ensureToolchains(
+    s: Supplier,
+    gos: readonly GoToolchain[],
+    platforms: readonly Platform[],
+    baseSettled: () => void,
+  ): Promise<void> {
     const { docker, say } = s;
     const rebuild = s.opts.rebuild;
     // gc 1.27 and gccgo (driven by 1.27's go command) share one Go image: had once.
@@ -192,7 +219,12 @@ export class RunImages {
         const key = this.keyOf(go, p);
         if (!layer || this.byKey.has(key)) continue;
         const row = rowImageTag(goImage.tag, layer);
-        const image = await s.get({ tag: row, chain: [row, goImage.tag, s.baseTag], parentBuilt: goImage.built, build: () => ensureRowImage(docker, goImage, layer, say, { rebuild }) });
+        const image = await s.get({
+          tag: row,
+          chain: [row, goImage.tag, s.baseTag],
+          parentBuilt: goImage.built,
+          build: () => ensureRowImage(docker, goImage, layer, say, { rebuild }),
+        });
         this.byKey.set(key, { go: go.version, image });
       }
     }
@@ -205,13 +237,23 @@ export class RunImages {
       .filter(([key]) => !this.langs.has(key))
       .sort(([, a], [, b]) => Number(b.kind === 'cpython') - Number(a.kind === 'cpython'));
     const limit = pLimit(LANG_BUILDS_AT_ONCE);
-    await Promise.all(wanted.map(([key, layer]) => limit(async () => this.langs.set(key, await this.langImageOf(s, s.docker, layer, s.say)))));
+    await Promise.all(
+      wanted.map(([key, layer]) => limit(async () => this.langs.set(key, await this.langImageOf(s, s.docker, layer, s.say)))),
+    );
   }
 
-  private async langImageOf(s: Supplier, docker: Docker, layer: LangLayer, say: (l: string) => void): Promise<BuiltImage | { error: string }> {
+  private async langImageOf(
+    s: Supplier,
+    docker: Docker,
+    layer: LangLayer,
+    say: (l: string) => void,
+  ): Promise<BuiltImage | { error: string }> {
     const tag = langImageTag(s.baseTag, layer);
     const build = async () => ensureLangImage(docker, await s.baseImage(), layer, say, { rebuild: s.opts.rebuild });
-    const content = { dir: langContentDir(layer), restore: async (tarball: string) => restoreLangImage(docker, await s.baseImage(), layer, tarball, say) };
+    const content = {
+      dir: langContentDir(layer),
+      restore: async (tarball: string) => restoreLangImage(docker, await s.baseImage(), layer, tarball, say),
+    };
     // One row's layer that cannot be built (its packages missing from the mirror, say) is that row's cells' error, not the run's end.
     try {
       return await s.get({ tag, chain: [tag], parentBuilt: s.baseBuilt, build, content });
@@ -238,7 +280,10 @@ export class RunImages {
   async saveToCache(say: (l: string) => void): Promise<void> {
     if (!this.supplier) return;
     await this.supplier.savePending(say);
-    this.supplier.prune([...this.entries().map((e) => e.image.tag), ...[...this.langs.values()].flatMap((i) => ('tag' in i ? [i.tag] : []))], say);
+    this.supplier.prune(
+      [...this.entries().map((e) => e.image.tag), ...[...this.langs.values()].flatMap((i) => ('tag' in i ? [i.tag] : []))],
+      say,
+    );
   }
 
   /** Every image of the run, each once: its key, the Go series it carries, the image. */

@@ -1,8 +1,16 @@
-import { toolchainNa } from '../core/toolchains.js';
 import pLimit from 'p-limit';
 import { hostLangOf } from '../core/host-kind.js';
-import { describeLayer, langProbeArgs, langStartFailure, langSupport, parseLangVersion, type HostLang, type LangSupport } from '../core/host-langs.js';
+import {
+  describeLayer,
+  type HostLang,
+  type LangSupport,
+  langProbeArgs,
+  langStartFailure,
+  langSupport,
+  parseLangVersion,
+} from '../core/host-langs.js';
 import type { HostLangInfo } from '../core/results.js';
+import { toolchainNa } from '../core/toolchains.js';
 import type { CaseSpec, CellSpec, Platform } from '../core/types.js';
 import type { BuiltImage } from '../edge/images.js';
 import type { Session } from '../edge/sandbox.js';
@@ -75,13 +83,26 @@ export async function probeLangs(a: {
         const image = a.imageOf(p, lang, s);
         if ('error' in image) {
           outcomes.set(langKey(p, lang), { infraError: image.error });
-          infos.push({ platform: p.name, lang, image: '', builtFrom: s.kind === 'layer' ? describeLayer(s.layer) : 'the toolchain image', error: image.error });
+          infos.push({
+            platform: p.name,
+            lang,
+            image: '',
+            builtFrom: s.kind === 'layer' ? describeLayer(s.layer) : 'the toolchain image',
+            error: image.error,
+          });
           return;
         }
         const command = { run: s.run, cmd: s.cmd };
         const timeoutMs = 120_000;
         const cmd = supervisedCmd(timeoutMs, a.hosts.nonce, [...s.run, ...s.cmd, ...langProbeArgs(lang)]);
-        const r = await a.hosts.run({ image: image.tag, cmd, env: [], workdir: '/tmp', timeoutMs, logPath: `logs/langs/${p.name}-${lang}.log` });
+        const r = await a.hosts.run({
+          image: image.tag,
+          cmd,
+          env: [],
+          workdir: '/tmp',
+          timeoutMs,
+          logPath: `logs/langs/${p.name}-${lang}.log`,
+        });
         const from = await builtFrom(a.session, s, image).catch((e: Error) => `(unknown: ${e.message})`);
         if (r.kind !== 'ran') {
           const reason = r.kind === 'infra' ? r.message : 'the run was stopped';
@@ -91,7 +112,12 @@ export async function probeLangs(a: {
         }
         const version = r.end.kind === 'exit' && r.end.code === 0 ? parseLangVersion(lang, r.stdout, r.stderr) : undefined;
         if (!version) {
-          const how = r.end.kind === 'exit' ? `exit ${r.end.code}` : r.end.kind === 'signal' ? `killed by ${r.end.name}` : `no answer in ${timeoutMs / 1000} s`;
+          const how =
+            r.end.kind === 'exit'
+              ? `exit ${r.end.code}`
+              : r.end.kind === 'signal'
+                ? `killed by ${r.end.name}`
+                : `no answer in ${timeoutMs / 1000} s`;
           const reason = langStartFailure(lang, s.run, how, `${r.stdout}\n${r.stderr}`);
           a.say(`${p.name}: ${reason}`);
           outcomes.set(langKey(p, lang), { notApplicable: reason });

@@ -1,18 +1,18 @@
 import { UsageError } from '../core/errors.js';
+import { packageRules } from '../core/go-package.js';
+import { hostKind } from '../core/host-kind.js';
 import { expandMatrix, pick } from '../core/matrix.js';
 import { parseRunResults } from '../core/merge.js';
 import { defaultPlatforms, PLATFORMS } from '../core/platforms.js';
 import { probeCases } from '../core/probes.js';
-import { costsFrom, shardCells, type Shard } from '../core/shard.js';
+import { costsFrom, type Shard, shardCells } from '../core/shard.js';
+import { pickToolchains } from '../core/toolchains.js';
 import type { CaseSpec, CellSpec, ExpectationRule, GoToolchain, Platform } from '../core/types.js';
 import { loadCases, readProbeExpectations } from '../edge/case-files.js';
-import { readPlatformRows } from '../edge/platform-rows.js';
-import { readGccgoSeries, readGoVersions } from '../edge/images.js';
-import { pickToolchains } from '../core/toolchains.js';
-import { readText } from '../edge/repo.js';
 import { loadGoPackages, sortPaths } from '../edge/go-package.js';
-import { packageRules } from '../core/go-package.js';
-import { hostKind } from '../core/host-kind.js';
+import { readGccgoSeries, readGoVersions } from '../edge/images.js';
+import { readPlatformRows } from '../edge/platform-rows.js';
+import { readText } from '../edge/repo.js';
 
 /** What a run selects, before anything touches the engine. */
 export interface MatrixSelection {
@@ -54,8 +54,13 @@ export function loadMatrix(sel: MatrixSelection): LoadedMatrix {
   const platforms = sel.platforms.length ? pick('platform', table, (p) => p.name, sel.platforms) : defaultPlatforms(table);
   const gos = pickToolchains(readGoVersions(), sel.go, sel.toolchains, readGccgoSeries());
   // A case without a host contributes only its probes.
-  const allCells = expandMatrix(cases.filter((c) => hostKind(c) !== undefined), platforms, gos);
-  if (!allCells.length) throw new UsageError('nothing to run: the selected cases have no host (add --probes to load their libraries with the generic probe)');
+  const allCells = expandMatrix(
+    cases.filter((c) => hostKind(c) !== undefined),
+    platforms,
+    gos,
+  );
+  if (!allCells.length)
+    throw new UsageError('nothing to run: the selected cases have no host (add --probes to load their libraries with the generic probe)');
   if (!sel.shard) return { cases, platforms, gos, cells: allCells, allCells };
   const costs = sel.shardCosts ? costsFrom(parseRunResults(readText(sel.shardCosts), sel.shardCosts)) : undefined;
   return { cases, platforms, gos, cells: shardCells(allCells, sel.shard, costs), allCells };
@@ -82,7 +87,8 @@ function loadAllCases(sel: MatrixSelection): CaseSpec[] {
   const sorted = sortPaths(sel.paths);
   const caseDirs = [...sel.caseDirs, ...sorted.caseDirs];
   const packageDirs = [...sel.libraries, ...sorted.packages];
-  if (sorted.problems.length) throw new UsageError([...sorted.problems, ...problemsOf(() => loadGoPackages(packageDirs, new Set()))].join('\n'));
+  if (sorted.problems.length)
+    throw new UsageError([...sorted.problems, ...problemsOf(() => loadGoPackages(packageDirs, new Set()))].join('\n'));
   if (!caseDirs.length && !packageDirs.length) throw new UsageError('no case directories: drop --no-default-cases or add --cases DIR');
   const picked = caseDirs.length ? pick('case', loadCases(caseDirs), (c) => c.name, sel.cases) : [];
   const probeRules = sel.probes || packageDirs.length ? readProbeExpectations() : undefined;

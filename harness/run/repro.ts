@@ -1,13 +1,21 @@
 import { basename, join, relative, resolve } from 'node:path';
+import type { RunConfig } from '../cli/options.js';
 import { UsageError } from '../core/errors.js';
 import { axesGo, goLabel } from '../core/matrix.js';
-import { actualErrorLine, findReproduction, parseDirectoryReport, parseMarkdownReport, reportToCase, type GeneratedCase, type ParsedReport } from '../core/report.js';
+import {
+  actualErrorLine,
+  findReproduction,
+  type GeneratedCase,
+  type ParsedReport,
+  parseDirectoryReport,
+  parseMarkdownReport,
+  reportToCase,
+} from '../core/report.js';
 import type { RunResults } from '../core/results.js';
 import { markdownFence, markdownText, terminalField } from '../core/sanitize.js';
 import { readBugReport, writeCaseFiles } from '../edge/bug-report.js';
 import { writeAtomic } from '../edge/files.js';
-import type { RunConfig } from '../cli/options.js';
-import { runMatrix, type RunIO } from './runner.js';
+import { type RunIO, runMatrix } from './runner.js';
 
 export interface ReproCell {
   id: string;
@@ -28,7 +36,12 @@ export interface ReproOutcome {
 
 function readReport(path: string): { name: string; report: ParsedReport } {
   const stem = basename(resolve(path)).replace(/\.[^.]+$/, '');
-  const name = `repro-${stem.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^[-.]+/, '') || 'report'}`.slice(0, 60);
+  const name = `repro-${
+    stem
+      .toLowerCase()
+      .replace(/[^a-z0-9_.-]+/g, '-')
+      .replace(/^[-.]+/, '') || 'report'
+  }`.slice(0, 60);
   const given = readBugReport(path);
   return { name, report: 'files' in given ? parseDirectoryReport(given.files) : parseMarkdownReport(given.text) };
 }
@@ -45,7 +58,12 @@ export function analyse(results: RunResults, reported: string[], caseName: strin
       kind,
       verdict: c.verdict,
       reproduces: !!hit,
-      actual: c.verdict === 'pass' ? `loads and runs (${c.summary})` : c.verdict === 'na' ? c.summary : (hit?.line ?? actualErrorLine(c.failureText)),
+      actual:
+        c.verdict === 'pass'
+          ? `loads and runs (${c.summary})`
+          : c.verdict === 'na'
+            ? c.summary
+            : (hit?.line ?? actualErrorLine(c.failureText)),
       ...(c.logs.bundle ? { bundle: c.logs.bundle } : {}),
     };
   });
@@ -55,19 +73,41 @@ export function analyse(results: RunResults, reported: string[], caseName: strin
 /** The reproduction as terminal text: the report's and the hosts' words are terminal fields (no escape sequence reaches the reader's terminal). */
 export function renderRepro(o: ReproOutcome, runDir: string): string {
   const lines = [`reported: ${o.reported[0] === undefined ? '(the report gives no error text)' : terminalField(o.reported[0])}`, ''];
-  const rows = [['cell', 'host', 'verdict', 'reproduces', 'actual'], ...o.cells.map((c) => [`${c.platform} ${goLabel(c.go)}`, c.kind, c.verdict, c.reproduces ? 'YES' : 'no', c.actual].map(terminalField))];
+  const rows = [
+    ['cell', 'host', 'verdict', 'reproduces', 'actual'],
+    ...o.cells.map((c) => [`${c.platform} ${goLabel(c.go)}`, c.kind, c.verdict, c.reproduces ? 'YES' : 'no', c.actual].map(terminalField)),
+  ];
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) lines.push(r.map((s, i) => (i < 4 ? s.padEnd(widths[i]!) : s)).join('  '));
   const where = o.cells.filter((c) => c.reproduces).map((c) => terminalField(`${c.platform} (${c.kind})`));
-  lines.push('', o.reproducedIn ? `reproduced in ${o.reproducedIn} of ${o.cells.length} cells: ${where.join(', ')}` : `not reproduced in any of ${o.cells.length} cells`);
+  lines.push(
+    '',
+    o.reproducedIn
+      ? `reproduced in ${o.reproducedIn} of ${o.cells.length} cells: ${where.join(', ')}`
+      : `not reproduced in any of ${o.cells.length} cells`,
+  );
   const byHost = o.cells.filter((c) => c.reproduces && c.kind === 'host').map((c) => c.platform);
-  if (byHost.length) lines.push(`the report's own host fails the reported way (the same exception and text) on ${terminalField([...new Set(byHost)].join(', '))}`);
+  if (byHost.length)
+    lines.push(
+      `the report's own host fails the reported way (the same exception and text) on ${terminalField([...new Set(byHost)].join(', '))}`,
+    );
   const bundles = o.cells.filter((c) => c.bundle);
-  if (bundles.length) lines.push('', 'rerun a failing cell alone:', ...bundles.map((c) => `  sh ${terminalField(join(relative(process.cwd(), runDir) || '.', c.bundle!, 'rerun.sh'))}   # ${terminalField(c.id)}`));
+  if (bundles.length)
+    lines.push(
+      '',
+      'rerun a failing cell alone:',
+      ...bundles.map(
+        (c) => `  sh ${terminalField(join(relative(process.cwd(), runDir) || '.', c.bundle!, 'rerun.sh'))}   # ${terminalField(c.id)}`,
+      ),
+    );
   return lines.join('\n');
 }
 
-export async function reproduce(path: string, opts: RunConfig, io: RunIO): Promise<{ outcome: ReproOutcome; results: RunResults; runDir: string; text: string }> {
+export async function reproduce(
+  path: string,
+  opts: RunConfig,
+  io: RunIO,
+): Promise<{ outcome: ReproOutcome; results: RunResults; runDir: string; text: string }> {
   const { name, report } = readReport(path);
   let gen: GeneratedCase;
   try {
@@ -83,7 +123,10 @@ export async function reproduce(path: string, opts: RunConfig, io: RunIO): Promi
     { path: 'case.json', content: `${JSON.stringify(gen.caseFile, null, 2)}\n` },
     { path: 'report.txt', content: `${report.reportedErrors.join('\n')}\n` },
   ]);
-  for (const r of io.reporters) r.onLog?.(`reproducing ${path}: Go ${report.goFiles.map((f) => f.path).join(', ')} → ${gen.output}; host: ${report.pythonHost ? 'python' : report.cHost ? 'C' : 'none (probes only)'}; case in ${relative(process.cwd(), caseDir)}`);
+  for (const r of io.reporters)
+    r.onLog?.(
+      `reproducing ${path}: Go ${report.goFiles.map((f) => f.path).join(', ')} → ${gen.output}; host: ${report.pythonHost ? 'python' : report.cHost ? 'C' : 'none (probes only)'}; case in ${relative(process.cwd(), caseDir)}`,
+    );
 
   const results = await runMatrix({ ...opts, caseDirs: [casesDir], cases: [], probes: true, bundles: true }, io);
   const runDir = join(resolve(opts.resultsDir), results.run.id);

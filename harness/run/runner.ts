@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
+import type { RunConfig } from '../cli/options.js';
 import { EXIT, FatalError } from '../core/errors.js';
 import type { BuildStats, RunResults } from '../core/results.js';
 import { TaskRunner } from '../core/task-runner.js';
 import { pointLatest, pointLatestIfResults } from '../edge/files.js';
 import { harnessVersion } from '../edge/repo.js';
-import type { RunConfig } from '../cli/options.js';
 import { multiplex, type Reporter } from '../reporters/reporter.js';
 import { assembleResults } from './assemble.js';
 import { newRunId } from './run-dir.js';

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { parseCalibration, slowdownFrom, type Slowdown } from '../core/emulation.js';
+import { parseCalibration, type Slowdown, slowdownFrom } from '../core/emulation.js';
 import { isEmulated } from '../core/platforms.js';
-import { gccgoOf } from '../core/toolchains.js';
 import type { ImageInfo } from '../core/results.js';
+import { gccgoOf } from '../core/toolchains.js';
 import type { CaseSpec, Platform } from '../core/types.js';
 import { prepareVolume, shareGoCache } from '../edge/build-step.js';
 import { JsonCache } from '../edge/files.js';
@@ -50,12 +50,27 @@ while [ $# -ge 2 ]; do
 done
 `;
 
-export const toolsCommand = (rows: readonly Platform[]): string[] => ['/bin/sh', '-c', TOOLS_SCRIPT, 'csm-tools', ...new Set(rows.flatMap((p) => p.packages ?? []))];
+export const toolsCommand = (rows: readonly Platform[]): string[] => [
+  '/bin/sh',
+  '-c',
+  TOOLS_SCRIPT,
+  'csm-tools',
+  ...new Set(rows.flatMap((p) => p.packages ?? [])),
+];
 
 /** Derived from the rows, so a new row's toolchain is recorded without a line here; `gcc`: a gccgo image's series. */
 export function rowToolsCommand(rows: readonly Platform[], lane: number, gcc?: string): string[] {
   const ccs = [...new Set(rows.map((p) => p.cc))];
-  const gccgos = gcc ? [...new Set(rows.flatMap((p) => { const g = gccgoOf(p, gcc); return 'command' in g ? [g.command] : []; }))] : [];
+  const gccgos = gcc
+    ? [
+        ...new Set(
+          rows.flatMap((p) => {
+            const g = gccgoOf(p, gcc);
+            return 'command' in g ? [g.command] : [];
+          }),
+        ),
+      ]
+    : [];
   const runner = rows.find((p) => p.run[0]?.startsWith('qemu-'))?.run[0];
   const pairs = [...ccs.map((c) => ['cc', c]), ...(runner ? [['qemu', runner]] : []), ...gccgos.map((g) => ['gccgo', g])];
   return asLane(lane, ['/bin/sh', '-c', ROW_TOOLS_SCRIPT, 'csm-row-tools', ...pairs.flat()]);
@@ -90,7 +105,11 @@ export class Preparer {
   async prepare(go: string, img: BuiltImage, gcc?: string): Promise<ImageInfo> {
     const builder = await this.session.builder(img.tag);
     // One upload for everything: a request per case cost the engine seconds on large catalogues.
-    this.uploaded ??= prepareVolume(this.session, builder, this.cases.filter((c) => !c.sourceOf));
+    this.uploaded ??= prepareVolume(
+      this.session,
+      builder,
+      this.cases.filter((c) => !c.sourceOf),
+    );
     await this.uploaded;
     await shareGoCache(this.session, builder, img.id);
     const t = await this.session.exec(builder, toolsCommand(this.rows), { deadlineMs: 60_000 });
@@ -124,7 +143,10 @@ export async function calibrate(a: CalibrationInput): Promise<Map<string, Slowdo
   const cache = new JsonCache<Slowdown>(join(a.cacheDir, 'emulation.json'), a.rebuild);
   const known = cache.entries;
   const keyOf = (p: Platform) =>
-    createHash('sha256').update(JSON.stringify([a.img.id, p.name, p.cc, p.cflags ?? [], p.run, a.programsHash, cpus()[0]?.model ?? '', cpus().length])).digest('hex').slice(0, 24);
+    createHash('sha256')
+      .update(JSON.stringify([a.img.id, p.name, p.cc, p.cflags ?? [], p.run, a.programsHash, cpus()[0]?.model ?? '', cpus().length]))
+      .digest('hex')
+      .slice(0, 24);
   const missing = rows.filter((p) => !known[keyOf(p)]);
   if (missing.length) {
     const builder = await a.session.builder(a.img.tag);

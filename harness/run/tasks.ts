@@ -1,34 +1,33 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
+import type { RunConfig } from '../cli/options.js';
 import type { CanaryResult } from '../core/canary.js';
 import type { Slowdown } from '../core/emulation.js';
 import { timeoutScale } from '../core/emulation.js';
 import { FailureTracker } from '../core/failure-tracker.js';
-import type { ImageInfo } from '../core/results.js';
+import { hostLangOf } from '../core/host-kind.js';
+import { langSupport, layersOf } from '../core/host-langs.js';
+import type { HostLangInfo, ImageInfo } from '../core/results.js';
 import type { Task } from '../core/task-runner.js';
 import type { CaseSpec, CellResult, Platform } from '../core/types.js';
 import { makeArtifactDir } from '../edge/artifact-cache.js';
-import { makeRunDir } from '../edge/files.js';
-import { programsHash } from '../edge/programs.js';
 import { ensureEngine } from '../edge/engine.js';
-import { currentToolchainTags, ensureRootfsImage, pruneImages, type BuiltImage } from '../edge/images.js';
+import { makeRunDir } from '../edge/files.js';
+import { type BuiltImage, currentToolchainTags, ensureRootfsImage, pruneImages } from '../edge/images.js';
 import { currentLangTags } from '../edge/lang-images.js';
+import { programsHash } from '../edge/programs.js';
 import { DEFAULT_LIMITS, IMAGE_CACHE_RUN, removeOwn, Session, sweepStale } from '../edge/sandbox.js';
-import type { RunConfig } from '../cli/options.js';
-import { hostTimeoutMs } from '../sandbox/commands.js';
 import type { Reporter } from '../reporters/reporter.js';
+import { hostTimeoutMs } from '../sandbox/commands.js';
 import { Builds } from './builds.js';
 import { runCanaries } from './canaries.js';
 import { CellRunner, type ImageOfRun } from './cell.js';
-import { langSupport, layersOf } from '../core/host-langs.js';
-import { hostLangOf } from '../core/host-kind.js';
-import type { HostLangInfo } from '../core/results.js';
-import { langKey, langPairs, probeLangs, type LangOutcome } from './langs.js';
 import { EngineWatch } from './engine-watch.js';
 import { HostRuns } from './host-runs.js';
 import { RunImages } from './images.js';
-import { loadMatrix, type LoadedMatrix } from './load.js';
+import { type LangOutcome, langKey, langPairs, probeLangs } from './langs.js';
+import { type LoadedMatrix, loadMatrix } from './load.js';
 import { RunLogs } from './run-logs.js';
 import { calibrate, Preparer } from './setup.js';
 
@@ -106,7 +105,11 @@ const engine: Task<RunState> = {
     const matrix = need(s.matrix, 'the matrix');
     // Only the layers of the rows whose cells have a Python or Java host, and none in a user's rootfs.
     const layers = s.cfg.rootfs ? [] : layersOf(langPairs(matrix.cells, new Map(matrix.cases.map((c) => [c.name, c])))).values();
-    await s.toolchains.ensure(docker, matrix.gos, matrix.platforms, layers, say, { rebuild: !!s.cfg.rebuildImages, imageCache: s.cfg.imageCache, baseImage: s.cfg.baseImage });
+    await s.toolchains.ensure(docker, matrix.gos, matrix.platforms, layers, say, {
+      rebuild: !!s.cfg.rebuildImages,
+      imageCache: s.cfg.imageCache,
+      baseImage: s.cfg.baseImage,
+    });
     if (s.cfg.rootfs) s.rootfs = await ensureRootfsImage(docker, s.cfg.rootfs, say);
   },
   // Ctrl-C in a host-language layer's save or restore: its container goes now, not at the next run's sweep.
@@ -120,7 +123,13 @@ const prepare: Task<RunState> = {
   name: 'prepare',
   run: async (s) => {
     makeArtifactDir(s.cfg.cacheDir);
-    const session = (s.session = new Session(need(s.docker, 'the engine'), s.runId, { ...DEFAULT_LIMITS, buildQuotaMiB: s.cfg.buildQuotaMiB ?? DEFAULT_LIMITS.buildQuotaMiB }, s.cfg.cacheDir, s.cfg.jobs));
+    const session = (s.session = new Session(
+      need(s.docker, 'the engine'),
+      s.runId,
+      { ...DEFAULT_LIMITS, buildQuotaMiB: s.cfg.buildQuotaMiB ?? DEFAULT_LIMITS.buildQuotaMiB },
+      s.cfg.cacheDir,
+      s.cfg.jobs,
+    ));
     await session.open();
     const matrix = need(s.matrix, 'the matrix');
     const preparer = new Preparer(session, matrix.cases, matrix.platforms);
@@ -173,9 +182,13 @@ function cellRunnerFor(s: RunState, session: Session, cases: CaseSpec[], images:
     builds: s.builds,
     hosts: s.hosts,
     failures: s.failures,
-    engine: new EngineWatch(() => session.engineLost(), (l) => s.rep.onLog(l)),
+    engine: new EngineWatch(
+      () => session.engineLost(),
+      (l) => s.rep.onLog(l),
+    ),
     rep: s.rep,
-    timeoutMs: (c: CaseSpec, p: Platform) => hostTimeoutMs(c, p, s.cfg.timeout, timeoutScale(p, s.slowdowns.get(p.name))) + langStartAllowance(s, c, p),
+    timeoutMs: (c: CaseSpec, p: Platform) =>
+      hostTimeoutMs(c, p, s.cfg.timeout, timeoutScale(p, s.slowdowns.get(p.name))) + langStartAllowance(s, c, p),
     lang: (c: CaseSpec, p: Platform) => langOf(s, c, p),
     repeat: s.cfg.repeat,
     rootfs: !!s.rootfs,
@@ -196,7 +209,16 @@ const calibration: Task<RunState> = {
     const go = matrix.gos[0]!;
     const say = (l: string) => s.rep.onLog(l);
     for (const [key, rows] of groupBy(matrix.platforms, (p) => s.toolchains.keyOf(go, p))) {
-      const args = { session: need(s.session, 'the session'), img: s.toolchains.get(key), platforms: rows, cacheDir: cfg.cacheDir, rebuild: cfg.rebuild, jobs: cfg.jobs, programsHash: s.programsHash, say };
+      const args = {
+        session: need(s.session, 'the session'),
+        img: s.toolchains.get(key),
+        platforms: rows,
+        cacheDir: cfg.cacheDir,
+        rebuild: cfg.rebuild,
+        jobs: cfg.jobs,
+        programsHash: s.programsHash,
+        say,
+      };
       for (const [name, f] of await calibrate(args)) s.slowdowns.set(name, f);
       for (const [name, r] of await runCanaries(args)) s.canaries.set(name, r);
     }

@@ -1,9 +1,23 @@
-import type { CaseSpec, GoLibrarySpec, Platform } from '../core/types.js';
-import { shellWord } from '../core/shell.js';
-import { BUILD_GID, buildUid, CSM_DIR, HOST_SCRATCH, HOST_USER, laneHome, PROBE_SOURCE, SUPERVISOR } from './layout.js';
-import { cLibDir, goBuildShape, goLibDir, hostPath, javaDir, javaMainClass, JAVA_HELPER, JDK_HOME, libFile, libFileIn, libFileName, libraryDirs, srcDir } from './paths.js';
-import { DEFAULT_HOST_TIMEOUT_S } from '../core/host-timeout.js';
 import { hostKind } from '../core/host-kind.js';
+import { DEFAULT_HOST_TIMEOUT_S } from '../core/host-timeout.js';
+import { shellWord } from '../core/shell.js';
+import type { CaseSpec, GoLibrarySpec, Platform } from '../core/types.js';
+import { BUILD_GID, buildUid, CSM_DIR, HOST_SCRATCH, HOST_USER, laneHome, PROBE_SOURCE, SUPERVISOR } from './layout.js';
+import {
+  cLibDir,
+  goBuildShape,
+  goLibDir,
+  hostPath,
+  JAVA_HELPER,
+  JDK_HOME,
+  javaDir,
+  javaMainClass,
+  libFile,
+  libFileIn,
+  libFileName,
+  libraryDirs,
+  srcDir,
+} from './paths.js';
 
 /**
  * The command lines of a run and their environments: go build, the host
@@ -13,7 +27,16 @@ import { hostKind } from '../core/host-kind.js';
  */
 
 /** javac for a Java host and the harness's helper class, into javaDir. */
-export const javaCompileCmd = (c: CaseSpec, go: string): string[] => [`${JDK_HOME}/bin/javac`, '-encoding', 'UTF-8', '-Xlint:none', '-d', javaDir(c, go), c.host?.java ?? '', JAVA_HELPER];
+export const javaCompileCmd = (c: CaseSpec, go: string): string[] => [
+  `${JDK_HOME}/bin/javac`,
+  '-encoding',
+  'UTF-8',
+  '-Xlint:none',
+  '-d',
+  javaDir(c, go),
+  c.host?.java ?? '',
+  JAVA_HELPER,
+];
 
 export function buildEnv(p: Platform, goCache: string, cflags: readonly string[] = []): string[] {
   const cgoCflags = [...(p.cflags ?? []), ...cflags];
@@ -45,7 +68,16 @@ export function goBuildCmd(c: CaseSpec, lib: GoLibrarySpec, out: string, gccgo?:
   // "./" keeps a file named like a flag (-toolexec=x.go) a file.
   const targets = shape.targets.map((n) => (n === '.' ? n : `./${n}`));
   // gccgo: the go command drives the row's gccgo (GCCGO in the step's environment).
-  return ['go', 'build', ...(gccgo ? ['-compiler', 'gccgo'] : []), '-buildmode=c-shared', '-trimpath', '-o', `${out}/${shape.output}`, ...targets];
+  return [
+    'go',
+    'build',
+    ...(gccgo ? ['-compiler', 'gccgo'] : []),
+    '-buildmode=c-shared',
+    '-trimpath',
+    '-o',
+    `${out}/${shape.output}`,
+    ...targets,
+  ];
 }
 
 /** go build's environment for one library on a row: the row's, with the library's shape over it. */
@@ -71,7 +103,22 @@ export function hostCompileCmd(c: CaseSpec, p: Platform, go: string): string[] {
   // The probe references no symbol at link time; keep the NEEDED entries anyway.
   const asNeeded = c.probe === 'link' ? ['-Wl,--no-as-needed'] : [];
   const sources = hostKind(c) === 'probe' ? [PROBE_SOURCE] : (c.host?.sources ?? []);
-  return [p.cc, '-O1', '-g', ...(p.cflags ?? []), '-o', out, ...sources, ...includes, ...(c.host?.cflags ?? []), ...asNeeded, ...link, '-ldl', '-lpthread', ...(c.host?.ldflags ?? [])];
+  return [
+    p.cc,
+    '-O1',
+    '-g',
+    ...(p.cflags ?? []),
+    '-o',
+    out,
+    ...sources,
+    ...includes,
+    ...(c.host?.cflags ?? []),
+    ...asNeeded,
+    ...link,
+    '-ldl',
+    '-lpthread',
+    ...(c.host?.ldflags ?? []),
+  ];
 }
 
 /**
@@ -120,7 +167,8 @@ function preloaded(c: CaseSpec, p: Platform, go: string): string[] {
 }
 
 /** A host's time limit: --timeout, else the case's run.timeout, else DEFAULT_HOST_TIMEOUT_S; emulated rows scale it. */
-export const hostTimeoutMs = (c: CaseSpec, p: Platform, override?: number, scale = p.timeoutScale): number => Math.round((override ?? c.run?.timeout ?? DEFAULT_HOST_TIMEOUT_S) * scale * 1000);
+export const hostTimeoutMs = (c: CaseSpec, p: Platform, override?: number, scale = p.timeoutScale): number =>
+  Math.round((override ?? c.run?.timeout ?? DEFAULT_HOST_TIMEOUT_S) * scale * 1000);
 
 /**
  * Run argv as build lane `lane`'s user, its home emptied before and after, and
@@ -128,7 +176,15 @@ export const hostTimeoutMs = (c: CaseSpec, p: Platform, override?: number, scale
  * a platform row names (its compiler, runner, canary), exactly as a case's
  * build step runs, with no capability and no write access to the artifact cache.
  */
-export const asLane = (lane: number, argv: readonly string[]): string[] => [SUPERVISOR, '--run-as', `${buildUid(lane)}:${BUILD_GID}`, '--fresh', laneHome(lane), '--', ...argv];
+export const asLane = (lane: number, argv: readonly string[]): string[] => [
+  SUPERVISOR,
+  '--run-as',
+  `${buildUid(lane)}:${BUILD_GID}`,
+  '--fresh',
+  laneHome(lane),
+  '--',
+  ...argv,
+];
 /** The environment of a command run asLane: its home and temporary directory are the lane's tmpfs. */
 export const laneEnv = (lane: number): string[] => [`HOME=${laneHome(lane)}`, `TMPDIR=${laneHome(lane)}`];
 

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { CaseSpec, GoLibrarySpec, Platform } from '../core/types.js';
-import { goLabel } from '../core/matrix.js';
-import { CSM_DIR, OUT_ROOT, VOL } from './layout.js';
-import { jdkHome } from '../core/host-langs.js';
 import { hostKind } from '../core/host-kind.js';
+import { jdkHome } from '../core/host-langs.js';
+import { goLabel } from '../core/matrix.js';
+import type { CaseSpec, GoLibrarySpec, Platform } from '../core/types.js';
+import { CSM_DIR, OUT_ROOT, VOL } from './layout.js';
 
 /**
  * Where every artifact of a run lives in the run volume, and how the Go build
@@ -54,7 +54,17 @@ export const goBuildShape = (c: CaseSpec, lib: GoLibrarySpec): GoBuildShape => (
  */
 function shapeId(c: CaseSpec, lib: GoLibrarySpec): string {
   const s = goBuildShape(c, lib);
-  const parts = [s.sources, s.output, ...Object.entries(s.goenv).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`), '', ...s.cflags, '', ...s.targets];
+  const parts = [
+    s.sources,
+    s.output,
+    ...Object.entries(s.goenv)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, v]) => `${k}=${v}`),
+    '',
+    ...s.cflags,
+    '',
+    ...s.targets,
+  ];
   return `${lib.name}-${createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16)}`;
 }
 
@@ -106,7 +116,10 @@ export const goCacheRel = (imageId: string): string => `go-build/${imageShort(im
  * recompile every time anyway (go#29132).
  */
 export const stdGroup = (imageId: string, p: Platform): string =>
-  [`${imageShort(imageId)}-${p.goarch}${p.goarm ? `-v${p.goarm}` : ''}`, ...Object.entries(p.goenv ?? {}).map(([k, v]) => `${k}=${v}`)].join('-');
+  [
+    `${imageShort(imageId)}-${p.goarch}${p.goarm ? `-v${p.goarm}` : ''}`,
+    ...Object.entries(p.goenv ?? {}).map(([k, v]) => `${k}=${v}`),
+  ].join('-');
 /** Marks a group whose standard library is already in the Go build cache, so a later run need not warm it up. */
 export const WARM_MARK = '.warm-';
 /** The warm marks (WARM_MARK) of an image's groups, by the prefix of their file names: stdGroup starts with the image. */

@@ -118,7 +118,15 @@ for p in $pids; do wait $p || exit 1; done
 find "$2" \\( -name .ok -o -name .log -o -name .elf \\) -type f -delete
 `;
 
-export const cachedStep = (key: string, out: string, target: string, rebuild: boolean, lane: number, quotaBytes: number, cmd: string[]): string[] => [
+export const cachedStep = (
+  key: string,
+  out: string,
+  target: string,
+  rebuild: boolean,
+  lane: number,
+  quotaBytes: number,
+  cmd: string[],
+): string[] => [
   '/bin/sh',
   '-c',
   CACHED_STEP,
@@ -178,5 +186,16 @@ while [ "$i" -lt "$reps" ]; do t "$@" "$bin"; i=$((i + 1)); done
 export function calibrationCmd(lane: number, p?: Platform): string[] {
   const bin = `${laneHome(lane)}/csm-calib`;
   const compile = [...(p ? [p.cc, ...(p.cflags ?? [])] : ['gcc']), '-O1', '-o', bin, CALIB_SOURCE];
-  return asLane(lane, ['/bin/sh', '-c', CALIBRATION_SCRIPT, 'csm-calib', p?.name ?? 'native', p ? '2' : '3', bin, String(compile.length), ...compile, ...(p?.run ?? [])]);
+  return asLane(lane, [
+    '/bin/sh',
+    '-c',
+    CALIBRATION_SCRIPT,
+    'csm-calib',
+    p?.name ?? 'native',
+    p ? '2' : '3',
+    bin,
+    String(compile.length),
+    ...compile,
+    ...(p?.run ?? []),
+  ]);
 }

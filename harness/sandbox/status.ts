@@ -1,5 +1,5 @@
-import type { ProcessEnd } from '../core/types.js';
 import { signalName } from '../core/classify.js';
+import type { ProcessEnd } from '../core/types.js';
 
 /**
  * What the sandbox's programs say back, and how it is read: the marks a build
@@ -30,7 +30,10 @@ export interface QuotaUse {
 export function splitQuotaMark(out: string): { out: string; quota?: QuotaUse } {
   const m = new RegExp(`(^|\\n)${QUOTA_MARK} (\\d+) (\\d+) ([01])\\n?$`).exec(out);
   if (!m) return { out };
-  return { out: out.slice(0, m.index + m[1]!.length), quota: { wroteBytes: Number(m[2]), quotaBytes: Number(m[3]), exceeded: m[4] === '1' } };
+  return {
+    out: out.slice(0, m.index + m[1]!.length),
+    quota: { wroteBytes: Number(m[2]), quotaBytes: Number(m[3]), exceeded: m[4] === '1' },
+  };
 }
 
 /** Split a build step's stdout into its output and the CPU milliseconds of its command (0 for a cache hit). */
@@ -58,7 +61,12 @@ function parseStatusJson(json: string): Status | undefined {
   } catch {
     return undefined;
   }
-  const base: Status = { ms: s.ms ?? 0, cpuMs: s.cpuMs ?? 0, ...(s.clean !== undefined ? { clean: s.clean } : {}), ...(s.error ? { error: s.error } : {}) };
+  const base: Status = {
+    ms: s.ms ?? 0,
+    cpuMs: s.cpuMs ?? 0,
+    ...(s.clean !== undefined ? { clean: s.clean } : {}),
+    ...(s.error ? { error: s.error } : {}),
+  };
   if (s.timeout) return { ...base, end: { kind: 'timeout', afterMs: base.ms } };
   if (s.signal !== undefined) return { ...base, end: { kind: 'signal', signal: s.signal, name: signalName(s.signal) } };
   if (s.exit !== undefined) return { ...base, end: { kind: 'exit', code: s.exit } };
@@ -74,5 +82,11 @@ function parseStatusJson(json: string): Status | undefined {
  */
 export function readStatus(channel: string): Status {
   const m = /@@csm-status \S+ (\{.*\})\s*$/.exec(channel);
-  return (m && parseStatusJson(m[1]!)) || { ms: 0, cpuMs: 0, ...(channel.trim() ? { error: `unreadable status: ${channel.trim().slice(0, 200)}` } : {}) };
+  return (
+    (m && parseStatusJson(m[1]!)) || {
+      ms: 0,
+      cpuMs: 0,
+      ...(channel.trim() ? { error: `unreadable status: ${channel.trim().slice(0, 200)}` } : {}),
+    }
+  );
 }

@@ -1,12 +1,25 @@
 import { join } from 'node:path';
 import { artifactKey } from '../core/cache.js';
-import type { CaseSpec, CellSpec } from '../core/types.js';
+import { hostKind, isCompiledHost } from '../core/host-kind.js';
 import { goLabel } from '../core/matrix.js';
 import { gccgoOf, toolchainNa } from '../core/toolchains.js';
-import { CACHE_DIR } from './layout.js';
-import { cLibDir, goCacheRel, goLibDir, goLibKey, hostDir, hostPath, javaDir, javaMainClass, libFile, libFileName, srcDir, stdGroup } from './paths.js';
+import type { CaseSpec, CellSpec } from '../core/types.js';
 import { cLibCmd, goBuildCmd, goLibEnv, hostCompileCmd, javaCompileCmd } from './commands.js';
-import { hostKind, isCompiledHost } from '../core/host-kind.js';
+import { CACHE_DIR } from './layout.js';
+import {
+  cLibDir,
+  goCacheRel,
+  goLibDir,
+  goLibKey,
+  hostDir,
+  hostPath,
+  javaDir,
+  javaMainClass,
+  libFile,
+  libFileName,
+  srcDir,
+  stdGroup,
+} from './paths.js';
 
 /** One build step of a cell: a Go library, a C library or the host. */
 export interface StepPlan {

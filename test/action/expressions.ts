@@ -15,7 +15,12 @@ export interface ExpressionContext {
   cancelled?: boolean;
 }
 
-type Token = { kind: 'num'; value: number } | { kind: 'str'; value: string } | { kind: 'id'; value: string } | { kind: 'op'; value: string } | { kind: 'eof' };
+type Token =
+  | { kind: 'num'; value: number }
+  | { kind: 'str'; value: string }
+  | { kind: 'id'; value: string }
+  | { kind: 'op'; value: string }
+  | { kind: 'eof' };
 
 const OPS = ['==', '!=', '<=', '>=', '&&', '||', '<', '>', '!', '(', ')', '[', ']', '.', ',', '*'];
 
@@ -88,7 +93,8 @@ export function toText(v: Value): string {
   return JSON.stringify(v, null, 2);
 }
 
-const sameType = (a: Value, b: Value) => (a === null ? 'null' : Array.isArray(a) ? 'array' : typeof a) === (b === null ? 'null' : Array.isArray(b) ? 'array' : typeof b);
+const sameType = (a: Value, b: Value) =>
+  (a === null ? 'null' : Array.isArray(a) ? 'array' : typeof a) === (b === null ? 'null' : Array.isArray(b) ? 'array' : typeof b);
 
 function looseEqual(a: Value, b: Value): boolean {
   if (sameType(a, b)) {

@@ -26,14 +26,27 @@
 // As a command: tsx test/action/run-action-steps.ts --action DIR --workspace DIR
 //   --state DIR [--input name=value …] [--run-id N]
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, type Stats, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  type Stats,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import picomatch from 'picomatch';
 import { parse as parseYaml } from 'yaml';
-import { condition, interpolate, type ExpressionContext, type Value } from './expressions.js';
 import { asUser } from '../support/docker-user.js';
+import { condition, type ExpressionContext, interpolate, type Value } from './expressions.js';
 
 export interface RunActionOptions {
   /** The directory holding action.yml (github.action_path). */
@@ -114,7 +127,8 @@ export function readAction(actionPath: string): ActionMeta {
   const file = ['action.yml', 'action.yaml'].map((f) => join(actionPath, f)).find((f) => existsSync(f));
   if (!file) throw new Error(`no action.yml in ${actionPath}`);
   const meta = parseYaml(readFileSync(file, 'utf8')) as ActionMeta;
-  if (meta?.runs?.using !== 'composite') throw new Error(`${file}: runs.using is ${meta?.runs?.using}, only composite actions are emulated`);
+  if (meta?.runs?.using !== 'composite')
+    throw new Error(`${file}: runs.using is ${meta?.runs?.using}, only composite actions are emulated`);
   if (!Array.isArray(meta.runs.steps)) throw new Error(`${file}: runs.steps is not a list`);
   return meta;
 }
@@ -202,7 +216,8 @@ class CacheStore {
     if (entries.some((e) => e.key === key && JSON.stringify(e.paths) === JSON.stringify(paths))) return false;
     const seq = entries.reduce((m, e) => Math.max(m, e.seq), 0) + 1;
     resolved.forEach((from, i) => {
-      if (existsSync(from)) cpSync(from, join(this.dir, String(seq), String(i)), { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+      if (existsSync(from))
+        cpSync(from, join(this.dir, String(seq), String(i)), { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
     });
     mkdirSync(this.dir, { recursive: true });
     writeFileSync(this.indexFile, `${JSON.stringify([...entries, { key, paths, seq, created: new Date().toISOString() }], null, 2)}\n`);
@@ -248,7 +263,11 @@ function commonAncestor(paths: string[]): string {
   return first.slice(0, n).join(sep) || sep;
 }
 
-export function artifactFiles(pathInput: string, base: string, includeHidden: boolean): { root: string; files: string[]; excluded: number } {
+export function artifactFiles(
+  pathInput: string,
+  base: string,
+  includeHidden: boolean,
+): { root: string; files: string[]; excluded: number } {
   const abs = (p: string) => resolve(base, expandHome(p));
   const patterns = lines(pathInput);
   const includes = patterns.filter((p) => !p.startsWith('!')).map(abs);
@@ -377,7 +396,8 @@ class EmulatedActions {
   private cachePaths(w: StepInputs): { paths: string[]; resolved: string[] } {
     const paths = lines(w.path ?? '');
     if (!paths.length) throw new Error('Input required and not supplied: path');
-    if (paths.some((p) => GLOB.test(p) || p.startsWith('!'))) throw new Error(`cache paths with globs or exclusions are not emulated: ${paths.join(', ')}`);
+    if (paths.some((p) => GLOB.test(p) || p.startsWith('!')))
+      throw new Error(`cache paths with globs or exclusions are not emulated: ${paths.join(', ')}`);
     return { paths, resolved: paths.map((p) => resolve(this.job.workspace, expandHome(p))) };
   }
 
@@ -389,7 +409,8 @@ class EmulatedActions {
     const hit = this.job.cache.find(key, restoreKeys, paths);
     if (!hit) {
       this.job.note(`actions/cache: Cache not found for input keys: ${[key, ...restoreKeys].join(', ')}`);
-      if (w['fail-on-cache-miss'] === 'true') throw new Error(`Failed to restore cache entry. Exiting as fail-on-cache-miss is set. Input key: ${key}`);
+      if (w['fail-on-cache-miss'] === 'true')
+        throw new Error(`Failed to restore cache entry. Exiting as fail-on-cache-miss is set. Input key: ${key}`);
       return { 'cache-hit': 'false', 'cache-primary-key': key, 'cache-matched-key': '' };
     }
     if (w['lookup-only'] !== 'true') {
@@ -405,7 +426,9 @@ class EmulatedActions {
     CacheStore.validateKey(key);
     const { paths, resolved } = this.cachePaths(w);
     if (!resolved.some((p) => existsSync(p))) {
-      this.job.note(`actions/cache: warning: Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.`);
+      this.job.note(
+        `actions/cache: warning: Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.`,
+      );
       return {};
     }
     if (this.job.cache.save(key, paths, resolved)) this.job.note(`actions/cache: Cache saved with key: ${key}`);
@@ -418,7 +441,8 @@ class EmulatedActions {
     if (/[":<>|*?\r\n\\/]/.test(name)) throw new Error(`The artifact name is not valid: ${name}`);
     const dest = join(this.job.artifactsDir, name);
     if (existsSync(dest)) {
-      if (w.overwrite !== 'true') throw new Error(`Failed to CreateArtifact: an artifact with this name already exists on the workflow run: ${name}`);
+      if (w.overwrite !== 'true')
+        throw new Error(`Failed to CreateArtifact: an artifact with this name already exists on the workflow run: ${name}`);
       rmSync(dest, { recursive: true, force: true });
     }
     const { root, files, excluded } = artifactFiles(w.path ?? '', this.job.workspace, w['include-hidden-files'] === 'true');
@@ -438,7 +462,9 @@ class EmulatedActions {
       bytes += statSync(f).size;
     }
     const id = String(++this.artifactSeq);
-    this.job.note(`actions/upload-artifact: ${name}: ${files.length} files (${(bytes / 1e6).toFixed(1)} MB) from ${root}, ${excluded} excluded, to ${dest}`);
+    this.job.note(
+      `actions/upload-artifact: ${name}: ${files.length} files (${(bytes / 1e6).toFixed(1)} MB) from ${root}, ${excluded} excluded, to ${dest}`,
+    );
     return { 'artifact-id': id, 'artifact-url': `file://${dest}`, 'artifact-digest': '' };
   }
 
@@ -459,11 +485,17 @@ class EmulatedActions {
         throw new Error(`${label}: uses: ${uses} is not emulated`);
     }
   }
-
 }
 
 /** bash on the script (as the runner's user, if any), each line it prints logged, workflow-command annotations collected; its exit code. */
-function runBash(script: string, cwd: string, env: Record<string, string>, user: RunnerUser | undefined, log: (line: string) => void, annotations: Annotation[]): Promise<number> {
+function runBash(
+  script: string,
+  cwd: string,
+  env: Record<string, string>,
+  user: RunnerUser | undefined,
+  log: (line: string) => void,
+  annotations: Annotation[],
+): Promise<number> {
   return new Promise<number>((done, fail) => {
     const bash: [string, string[]] = ['bash', ['--noprofile', '--norc', '-eo', 'pipefail', script]];
     const [cmd, args] = user ? user.wrap(...bash) : bash;
@@ -488,9 +520,17 @@ function runBash(script: string, cwd: string, env: Record<string, string>, user:
 }
 
 /** A run: step's script and its fresh GITHUB_* files in the run's files directory, the runner's user's. */
-function stepFiles(filesDir: string, step: StepMeta, index: number, user: RunnerUser | undefined): { script: string; files: Record<string, string> } {
+function stepFiles(
+  filesDir: string,
+  step: StepMeta,
+  index: number,
+  user: RunnerUser | undefined,
+): { script: string; files: Record<string, string> } {
   const files = Object.fromEntries(
-    ['GITHUB_OUTPUT', 'GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_STEP_SUMMARY', 'GITHUB_STATE'].map((k) => [k, join(filesDir, `${index}-${k.toLowerCase()}`)]),
+    ['GITHUB_OUTPUT', 'GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_STEP_SUMMARY', 'GITHUB_STATE'].map((k) => [
+      k,
+      join(filesDir, `${index}-${k.toLowerCase()}`),
+    ]),
   );
   for (const f of Object.values(files)) writeFileSync(f, '');
   const script = join(filesDir, `${index}-script.sh`);
@@ -562,7 +602,8 @@ class ActionRun {
     for (const d of [this.runnerTemp, this.filesDir]) this.user?.own(d);
     this.refuseUnknownInputs();
     this.shim = this.user ? undefined : sudoShim(state);
-    if (this.shim) this.note(`no sudo on this machine, and we are root: a sudo shim that runs its command as is (${this.shim}) is first on PATH`);
+    if (this.shim)
+      this.note(`no sudo on this machine, and we are root: a sudo shim that runs its command as is (${this.shim}) is first on PATH`);
     this.path = [...(this.shim ? [dirname(this.shim)] : []), process.env.PATH ?? ''].join(':');
     ({ github: this.github, runner: this.runner } = jobContexts(this.actionPath, this.workspace, runId, runAttempt, this.runnerTemp));
     this.takeInputs();
@@ -574,7 +615,10 @@ class ActionRun {
 
   ctx(): ExpressionContext {
     const { github, runner, inputs, steps } = this;
-    return { contexts: { github, runner, inputs, steps, env: { ...this.jobEnv } } as unknown as Record<string, Value>, failed: this.failed };
+    return {
+      contexts: { github, runner, inputs, steps, env: { ...this.jobEnv } } as unknown as Record<string, Value>,
+      failed: this.failed,
+    };
   }
 
   /** Only the declared inputs may be given, whatever their case. */
@@ -617,7 +661,13 @@ class ActionRun {
     };
   }
 
-  async runScript(label: string, step: StepMeta, env: Record<string, string>, cwd: string, index: number): Promise<{ code: number; outputs: StepOutputs }> {
+  async runScript(
+    label: string,
+    step: StepMeta,
+    env: Record<string, string>,
+    cwd: string,
+    index: number,
+  ): Promise<{ code: number; outputs: StepOutputs }> {
     const shell = str(step.shell);
     if (!shell) throw new Error(`${label}: a composite run step needs shell:`);
     if (shell !== 'bash') throw new Error(`${label}: shell ${shell} is not emulated (bash only)`);
@@ -639,7 +689,12 @@ class ActionRun {
   }
 
   /** A step that runs: its script, or its emulated action (whose post step is queued); how it went. */
-  private async execute(step: StepMeta, i: number, label: string, name: string): Promise<{ outcome: StepRecord['outcome']; exitCode?: number; outputs: StepOutputs }> {
+  private async execute(
+    step: StepMeta,
+    i: number,
+    label: string,
+    name: string,
+  ): Promise<{ outcome: StepRecord['outcome']; exitCode?: number; outputs: StepOutputs }> {
     const env = Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, interpolate(str(v), this.ctx())]));
     const w = Object.fromEntries(Object.entries(step.with ?? {}).map(([k, v]) => [k, interpolate(str(v), this.ctx())]));
     if (step.run !== undefined) {
@@ -672,10 +727,19 @@ class ActionRun {
       return;
     }
     this.note(`${label}: ${name}`);
-    const continueOnError = step['continue-on-error'] !== undefined && condition(`\${{ always() && (${str(step['continue-on-error'])}) }}`, this.ctx());
+    const continueOnError =
+      step['continue-on-error'] !== undefined && condition(`\${{ always() && (${str(step['continue-on-error'])}) }}`, this.ctx());
     const { outcome, exitCode, outputs } = await this.execute(step, i, label, name);
     if (step.id) this.steps[step.id] = { outputs, outcome, conclusion: outcome === 'failure' && continueOnError ? 'success' : outcome };
-    this.records.push({ index: i, id: step.id, name, phase: 'main', outcome, ...(exitCode !== undefined ? { exitCode } : {}), seconds: (Date.now() - t0) / 1000 });
+    this.records.push({
+      index: i,
+      id: step.id,
+      name,
+      phase: 'main',
+      outcome,
+      ...(exitCode !== undefined ? { exitCode } : {}),
+      seconds: (Date.now() - t0) / 1000,
+    });
     if (outcome === 'failure' && !continueOnError) this.failed = true;
   }
 
@@ -695,7 +759,9 @@ class ActionRun {
   }
 
   result(): ActionResult {
-    const outputs = Object.fromEntries(Object.entries(this.meta.outputs ?? {}).map(([k, spec]) => [k, interpolate(str(spec?.value), this.ctx())]));
+    const outputs = Object.fromEntries(
+      Object.entries(this.meta.outputs ?? {}).map(([k, spec]) => [k, interpolate(str(spec?.value), this.ctx())]),
+    );
     return {
       outcome: this.failed ? 'failure' : 'success',
       outputs,
@@ -730,7 +796,9 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename
     },
   });
   if (!values.state) {
-    process.stderr.write('usage: tsx test/action/run-action-steps.ts --action DIR --workspace DIR --state DIR [--input name=value …] [--run-id N]\n');
+    process.stderr.write(
+      'usage: tsx test/action/run-action-steps.ts --action DIR --workspace DIR --state DIR [--input name=value …] [--run-id N]\n',
+    );
     process.exit(2);
   }
   const inputs = Object.fromEntries(
@@ -740,8 +808,16 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename
       return [kv.slice(0, eq), kv.slice(eq + 1)];
     }),
   );
-  const r = await runAction({ actionPath: values.action, workspace: values.workspace, state: values.state, inputs, runId: Number(values['run-id']) });
-  process.stdout.write(`\n== steps\n${r.steps.map((s) => `${s.phase === 'post' ? 'post ' : ''}${s.id ?? '-'}\t${s.outcome}\t${s.seconds.toFixed(1)} s\t${s.name}`).join('\n')}\n`);
+  const r = await runAction({
+    actionPath: values.action,
+    workspace: values.workspace,
+    state: values.state,
+    inputs,
+    runId: Number(values['run-id']),
+  });
+  process.stdout.write(
+    `\n== steps\n${r.steps.map((s) => `${s.phase === 'post' ? 'post ' : ''}${s.id ?? '-'}\t${s.outcome}\t${s.seconds.toFixed(1)} s\t${s.name}`).join('\n')}\n`,
+  );
   process.stdout.write(`== outputs\n${JSON.stringify(r.outputs, null, 2)}\n== summary\n${r.summary}\n== artifacts in ${r.artifactsDir}\n`);
   process.exit(r.outcome === 'success' ? 0 : 1);
 }

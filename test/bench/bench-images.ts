@@ -6,10 +6,10 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { $ } from 'zx';
-import { REPO_ROOT } from '../../harness/edge/repo.js';
-import { writeAtomic } from '../../harness/edge/files.js';
-import { readRun } from '../../harness/edge/runs.js';
 import type { RunResults } from '../../harness/core/results.js';
+import { writeAtomic } from '../../harness/edge/files.js';
+import { REPO_ROOT } from '../../harness/edge/repo.js';
+import { readRun } from '../../harness/edge/runs.js';
 
 interface Timed {
   name: string;
@@ -40,17 +40,30 @@ export function firstCellSeconds(r: RunResults, spawnedAtMs: number): number {
 async function timed(name: string, cwd: string, args: string[], resultsDir: string): Promise<Timed> {
   const t0 = Date.now();
   const exitCode = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn('npx', ['cshared-matrix', ...args, '--results', resultsDir], { cwd, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, CI: '1' } });
+    const child = spawn('npx', ['cshared-matrix', ...args, '--results', resultsDir], {
+      cwd,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, CI: '1' },
+    });
     child.on('error', reject);
     child.on('exit', resolve);
   });
   const wallS = (Date.now() - t0) / 1000;
   const { results } = readRun(resultsDir, { root: true });
-  return { name, firstCellS: firstCellSeconds(results, t0), imagesS: (results.run.phases?.['engine+images'] ?? NaN) / 1000, wallS, exitCode, images: results.images.map((i) => i.tag) };
+  return {
+    name,
+    firstCellS: firstCellSeconds(results, t0),
+    imagesS: (results.run.phases?.['engine+images'] ?? NaN) / 1000,
+    wallS,
+    exitCode,
+    images: results.images.map((i) => i.tag),
+  };
 }
 
 async function removeEveryImage(say: (l: string) => void): Promise<void> {
-  const tags = (await $({ quiet: true })`docker images --format {{.Repository}}:{{.Tag}}`).stdout.split('\n').filter((t) => t.startsWith('cshared-matrix-'));
+  const tags = (await $({ quiet: true })`docker images --format {{.Repository}}:{{.Tag}}`).stdout
+    .split('\n')
+    .filter((t) => t.startsWith('cshared-matrix-'));
   if (tags.length) await $({ quiet: true })`docker rmi -f ${tags}`;
   // Untagged layers would make a load look faster than on a bare runner.
   await $({ quiet: true })`docker image prune -af`;
@@ -77,7 +90,12 @@ export async function benchImages(stamp: string, say: (l: string) => void): Prom
     const proj = await scratchProject(work);
     const images = join(work, 'image-cache');
     const run = (name: string, tag: string, extra: string[] = []) =>
-      timed(name, proj, ['./lib', '--platform', 'amd64-glibc', '--reporter', 'json', '--cache', join(work, `cache-${tag}`), ...extra], join(work, `results-${tag}`));
+      timed(
+        name,
+        proj,
+        ['./lib', '--platform', 'amd64-glibc', '--reporter', 'json', '--cache', join(work, `cache-${tag}`), ...extra],
+        join(work, `results-${tag}`),
+      );
     await removeEveryImage(say);
     say('cold: no image, no image cache: the images are built…');
     const cold = await run('cold rebuild (mmdebstrap base, Go layer)', 'cold');

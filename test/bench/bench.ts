@@ -4,17 +4,17 @@ import { appendFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync 
 import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { $ } from 'zx';
-import { REPO_ROOT, loadCases } from '../../harness/edge/case-files.js';
-import { EXIT, UsageError } from '../../harness/core/errors.js';
-import { defaultPlatforms, PLATFORMS } from '../../harness/core/platforms.js';
-import type { RunResults } from '../../harness/core/results.js';
 import { parseCommandLine, runCli } from '../../harness/cli/common.js';
 import { resolveRunConfig } from '../../harness/cli/options.js';
-import { naiveScript } from './naive.js';
-import { benchImages } from './bench-images.js';
+import { EXIT, UsageError } from '../../harness/core/errors.js';
+import { newestGo } from '../../harness/core/matrix.js';
+import { defaultPlatforms, PLATFORMS } from '../../harness/core/platforms.js';
+import type { RunResults } from '../../harness/core/results.js';
+import { loadCases, REPO_ROOT } from '../../harness/edge/case-files.js';
 import { writeAtomic } from '../../harness/edge/files.js';
 import { readGoVersions } from '../../harness/edge/images.js';
-import { newestGo } from '../../harness/core/matrix.js';
+import { benchImages } from './bench-images.js';
+import { naiveScript } from './naive.js';
 
 interface Scenario {
   name: string;
@@ -64,7 +64,11 @@ const HELP =
   '  rebuild against a load from --image-cache (the images are back at the end)';
 
 async function main(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(argv, { 'skip-naive': { type: 'boolean' }, scale: { type: 'string' }, jobs: { type: 'string' }, images: { type: 'boolean' } }, HELP);
+  const parsed = parseCommandLine(
+    argv,
+    { 'skip-naive': { type: 'boolean' }, scale: { type: 'string' }, jobs: { type: 'string' }, images: { type: 'boolean' } },
+    HELP,
+  );
   if (!parsed) return EXIT.ok;
   const o = parsed.values;
   if (o.images) {
@@ -73,18 +77,28 @@ async function main(argv: string[]): Promise<number> {
   }
   const { jobs } = resolveRunConfig({ ...(o.jobs !== undefined ? { jobs: o.jobs } : {}) }, process.env, REPO_ROOT);
   const scale = Number(o.scale ?? 10);
-  if (!Number.isInteger(scale) || scale < 0) throw new UsageError(`--scale must be a whole number (0 skips the scaled runs), got "${o.scale}"`);
+  if (!Number.isInteger(scale) || scale < 0)
+    throw new UsageError(`--scale must be a whole number (0 skips the scaled runs), got "${o.scale}"`);
   const b = setUp(jobs);
 
   // Images are built outside the measurement: every scenario has them.
   b.say('making sure the images exist (not measured)');
-  await $({ cwd: REPO_ROOT, quiet: true })`node --import tsx harness/cli/main.ts --case link --platform amd64-glibc --results ${join(b.work, 'prime')}`;
+  await $({
+    cwd: REPO_ROOT,
+    quiet: true,
+  })`node --import tsx harness/cli/main.ts --case link --platform amd64-glibc --results ${join(b.work, 'prime')}`;
 
   const cold = await measure(b, 'cold Go cache, images present');
   const warm = await measure(b, 'warm re-run, no change');
   appendFileSync(join(b.casesDir, 'link', 'golib', 'hello.go'), `\n// bench edit ${b.stamp}\n`);
   const changed = await measure(b, 'one case changed (link: Go source edited)');
-  const seed = await measure(b, `cold Go cache, ${SEED_CASES.length} seed cases only`, ['--case', SEED_CASES.join(',')], [b.casesDir], join(b.work, 'cache-seed'));
+  const seed = await measure(
+    b,
+    `cold Go cache, ${SEED_CASES.length} seed cases only`,
+    ['--case', SEED_CASES.join(',')],
+    [b.casesDir],
+    join(b.work, 'cache-seed'),
+  );
   const scenarios: Scenario[] = [cold, warm, changed, seed];
   const scaled = scale > 1 ? await measureScaled(b, scale) : undefined;
   if (scaled) scenarios.push(scaled.prime, scaled.warm);
@@ -105,7 +119,16 @@ async function main(argv: string[]): Promise<number> {
 function setUp(jobs: number): Bench {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const work = join(REPO_ROOT, 'results', 'bench', stamp);
-  const b: Bench = { jobs, cores: cpus().length, stamp, work, casesDir: join(work, 'cases'), cacheDir: join(work, 'cache'), runsDir: join(work, 'runs'), say: (l) => process.stderr.write(`bench: ${l}\n`) };
+  const b: Bench = {
+    jobs,
+    cores: cpus().length,
+    stamp,
+    work,
+    casesDir: join(work, 'cases'),
+    cacheDir: join(work, 'cache'),
+    runsDir: join(work, 'runs'),
+    say: (l) => process.stderr.write(`bench: ${l}\n`),
+  };
   mkdirSync(b.runsDir, { recursive: true });
   // The benchmark edits a case; it does so on a private copy of the catalogue.
   cpSync(join(REPO_ROOT, 'cases'), b.casesDir, { recursive: true });
@@ -113,10 +136,21 @@ function setUp(jobs: number): Bench {
 }
 
 /** One harness run, timed from outside, with what its results.json says of itself. */
-async function measure(b: Bench, name: string, extra: string[] = [], dirs = [b.casesDir], cache = b.cacheDir): Promise<Scenario & { results: RunResults }> {
+async function measure(
+  b: Bench,
+  name: string,
+  extra: string[] = [],
+  dirs = [b.casesDir],
+  cache = b.cacheDir,
+): Promise<Scenario & { results: RunResults }> {
   b.say(`${name}…`);
   const t0 = process.hrtime.bigint();
-  const p = await $({ cwd: REPO_ROOT, nothrow: true, quiet: true, env: { ...process.env, CI: '1' } })`node --import tsx harness/cli/main.ts --no-default-cases ${dirs.flatMap((d) => ['--cases', d])} --cache ${cache} --results ${b.runsDir} --jobs ${b.jobs} ${extra}`;
+  const p = await $({
+    cwd: REPO_ROOT,
+    nothrow: true,
+    quiet: true,
+    env: { ...process.env, CI: '1' },
+  })`node --import tsx harness/cli/main.ts --no-default-cases ${dirs.flatMap((d) => ['--cases', d])} --cache ${cache} --results ${b.runsDir} --jobs ${b.jobs} ${extra}`;
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   if (p.exitCode !== 0 && p.exitCode !== 1) throw new Error(`${name}: the harness exited ${p.exitCode}:\n${p.stderr.slice(-2000)}`);
   const r = JSON.parse(readFileSync(join(b.runsDir, 'latest', 'results.json'), 'utf8')) as RunResults;
@@ -144,7 +178,10 @@ function scenarioOf(name: string, wall: number, r: RunResults, cores: number): S
     runCpuS: sec(b.runCpuMs),
     cacheHits: `${b.cacheHits}/${b.steps}`,
     floorS: sec(workCpuMs / cores),
-    verdicts: Object.entries(r.counts).filter(([k, v]) => k !== 'total' && v).map(([k, v]) => `${v} ${k}`).join(', '),
+    verdicts: Object.entries(r.counts)
+      .filter(([k, v]) => k !== 'total' && v)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', '),
   };
 }
 
@@ -155,7 +192,8 @@ function scenarioOf(name: string, wall: number, r: RunResults, cores: number): S
  */
 async function measureScaled(b: Bench, scale: number): Promise<{ prime: Scenario; warm: Scenario }> {
   const synth = join(b.work, 'synthetic');
-  for (const c of loadCases([b.casesDir])) for (let i = 1; i <= scale; i++) cpSync(c.dir, join(synth, `${c.name}-x${i}`), { recursive: true });
+  for (const c of loadCases([b.casesDir]))
+    for (let i = 1; i <= scale; i++) cpSync(c.dir, join(synth, `${c.name}-x${i}`), { recursive: true });
   const prime = await measure(b, `first run, ${scale}× cases (hosts compiled, libraries shared)`, [], [synth]);
   const warm = await measure(b, `warm re-run, ${scale}× cases`, [], [synth]);
   return { prime, warm };
@@ -164,7 +202,13 @@ async function measureScaled(b: Bench, scale: number): Promise<{ prime: Scenario
 async function measureNaive(b: Bench, cold: RunResults): Promise<Scenario> {
   const go = newestGo(readGoVersions());
   const image = cold.images.find((i) => i.go === go.version)!;
-  const script = naiveScript(loadCases([join(REPO_ROOT, 'cases')]), defaultPlatforms(PLATFORMS), go.version, image.id, join(b.work, 'naive'));
+  const script = naiveScript(
+    loadCases([join(REPO_ROOT, 'cases')]),
+    defaultPlatforms(PLATFORMS),
+    go.version,
+    image.id,
+    join(b.work, 'naive'),
+  );
   const file = join(b.work, 'naive.sh');
   writeFileSync(file, script);
   b.say(`naive: ${relative(REPO_ROOT, file)} (sequential docker run per step, no cache)…`);
@@ -172,7 +216,11 @@ async function measureNaive(b: Bench, cold: RunResults): Promise<Scenario> {
   const p = await $({ nothrow: true, quiet: true })`bash ${file}`;
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   rmSync(join(b.work, 'naive'), { recursive: true, force: true });
-  return { name: 'naive: docker run per step, sequential, no cache', wallS: Math.round(wall * 100) / 100, cells: Number(/cells=(\d+)/.exec(p.stdout)?.[1] ?? 0) };
+  return {
+    name: 'naive: docker run per step, sequential, no cache',
+    wallS: Math.round(wall * 100) / 100,
+    cells: Number(/cells=(\d+)/.exec(p.stdout)?.[1] ?? 0),
+  };
 }
 
 interface Scaling {
@@ -198,7 +246,21 @@ function scalingOf(scale: number, warm: Scenario, scaled: Scenario): Scaling {
 function renderTable(scenarios: Scenario[]): string {
   const f2 = (n: number | undefined) => (n === undefined ? '' : n.toFixed(2));
   const rows = [
-    ['scenario', 'cells', 'wall s', 'floor s', 'go build cpu s', 'compile cpu s', 'run cpu s', 'harness cpu s', 'rss MiB', 'cache', 'images s', 'prepare s', 'cells s'],
+    [
+      'scenario',
+      'cells',
+      'wall s',
+      'floor s',
+      'go build cpu s',
+      'compile cpu s',
+      'run cpu s',
+      'harness cpu s',
+      'rss MiB',
+      'cache',
+      'images s',
+      'prepare s',
+      'cells s',
+    ],
     ...scenarios.map((s) => [
       s.name,
       String(s.cells ?? ''),
@@ -224,7 +286,9 @@ function notes(b: Bench, ratios: { naiveOverWarm: number; naiveOverCold: number 
     `jobs ${b.jobs}, ${b.cores} cores. floor = CPU of the Go builds and C compiles the run had to do, plus every host run, divided by ${b.cores} cores: no schedule can beat it. wall − floor is the harness's overhead.`,
     ...(ratios ? [`naive/warm = ${ratios.naiveOverWarm}×, naive/cold = ${ratios.naiveOverCold}×`] : ['naive skipped']),
     ...(scaling
-      ? [`${scaling.factor}× cases: cells ×${scaling.cells}, wall ×${scaling.wall}, cells phase ×${scaling.cellsPhase}, host-run CPU ×${scaling.runCpu}; peak RSS ${scaling.rssMiB[0]} → ${scaling.rssMiB[1]} MiB`]
+      ? [
+          `${scaling.factor}× cases: cells ×${scaling.cells}, wall ×${scaling.wall}, cells phase ×${scaling.cellsPhase}, host-run CPU ×${scaling.runCpu}; peak RSS ${scaling.rssMiB[0]} → ${scaling.rssMiB[1]} MiB`,
+        ]
       : []),
   ];
 }

@@ -1,10 +1,19 @@
 import { join } from 'node:path';
-import { PROGRAMS_DIR, programFiles } from '../../harness/edge/programs.js';
+import { hostKind, isCompiledHost } from '../../harness/core/host-kind.js';
 import type { CaseSpec, Platform } from '../../harness/core/types.js';
+import { PROGRAMS_DIR, programFiles } from '../../harness/edge/programs.js';
+import {
+  buildEnv,
+  cLibCmd,
+  goBuildCmd,
+  hostCompileCmd,
+  hostEnv,
+  hostTimeoutMs,
+  runCmd,
+  shellLine,
+} from '../../harness/sandbox/commands.js';
 import { CSM_DIR, RUN_CAPS, SUPERVISOR } from '../../harness/sandbox/layout.js';
 import { cLibDir, goLibDir, hostCwd, hostDir, srcDir } from '../../harness/sandbox/paths.js';
-import { buildEnv, cLibCmd, goBuildCmd, hostCompileCmd, hostEnv, hostTimeoutMs, runCmd, shellLine } from '../../harness/sandbox/commands.js';
-import { hostKind, isCompiledHost } from '../../harness/core/host-kind.js';
 
 /**
  * The baseline the benchmark beats: what a person writes without a harness. A
@@ -12,7 +21,13 @@ import { hostKind, isCompiledHost } from '../../harness/core/host-kind.js';
  * compile the host, run it), nothing shared between steps, a fresh Go build
  * cache every time. Same commands, same sandbox flags, same cells.
  */
-export function naiveScript(cases: readonly CaseSpec[], platforms: readonly Platform[], go: string, imageId: string, workDir: string): string {
+export function naiveScript(
+  cases: readonly CaseSpec[],
+  platforms: readonly Platform[],
+  go: string,
+  imageId: string,
+  workDir: string,
+): string {
   const q = (args: string[]) => shellLine([], args);
   const mk = (out: string, cmd: string[]) => ['sh', '-c', 'mkdir -p "$0" && exec "$@"', out, ...cmd];
   const run = (flags: string[], cmd: string[]) => `docker run --rm --network none --cap-drop ALL ${flags.join(' ')} "$IMAGE" ${q(cmd)}`;
@@ -37,7 +52,12 @@ export function naiveScript(cases: readonly CaseSpec[], platforms: readonly Plat
       lines.push(`# ${c.name} on ${p.name}`);
       for (const lib of c.libraries) {
         const out = goLibDir(c, lib, p, go);
-        lines.push(run(['-v "$W:/work"', `-w ${srcDir(c)}/${lib.dir}`, ...buildEnv(p, '/tmp/gocache').map((e) => `-e ${q([e])}`)], mk(out, goBuildCmd(c, lib, out))));
+        lines.push(
+          run(
+            ['-v "$W:/work"', `-w ${srcDir(c)}/${lib.dir}`, ...buildEnv(p, '/tmp/gocache').map((e) => `-e ${q([e])}`)],
+            mk(out, goBuildCmd(c, lib, out)),
+          ),
+        );
       }
       for (const cl of c.cLibraries ?? []) {
         const out = cLibDir(c, cl.name, p, go);

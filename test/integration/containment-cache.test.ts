@@ -42,7 +42,11 @@ t.teardown(async () => {
       console.error(`\n!!! ${tag} was moved by this test and has been put back\n`);
     }
   }
-  for (const tag of [victim, `${own}:base`, `${own}:evil`]) await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+  for (const tag of [victim, `${own}:base`, `${own}:evil`])
+    await docker
+      .getImage(tag)
+      .remove({ force: true })
+      .catch(() => undefined);
   rmSync(work, { recursive: true, force: true });
   t.comment(`wall time ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 });
@@ -52,17 +56,30 @@ async function tinyImage(tag: string, text: string): Promise<string> {
   const dir = mkdtempSync(join(work, 'rootfs-'));
   writeFileSync(join(dir, 'hello.txt'), text);
   const [repo, version] = tag.split(':') as [string, string];
-  await follow(docker, await docker.importImage(Readable.from(tar.c({ cwd: dir, portable: true }, ['hello.txt'])) as unknown as string, { repo, tag: version } as object), () => undefined);
+  await follow(
+    docker,
+    await docker.importImage(
+      Readable.from(tar.c({ cwd: dir, portable: true }, ['hello.txt'])) as unknown as string,
+      { repo, tag: version } as object,
+    ),
+    () => undefined,
+  );
   return (await imageId(docker, tag))!;
 }
 
 /** `docker save` of `tag` with its manifest.json and repositories rewritten to tag `tags`, as a plain tar. */
 async function retagged(tag: string, tags: string[]): Promise<Buffer> {
   const saved = await new Promise<Buffer>((res, rej) => {
-    void docker.getImage(tag).get().then((s) => {
-      const chunks: Buffer[] = [];
-      (s as unknown as Readable).on('data', (c: Buffer) => chunks.push(c)).on('end', () => res(Buffer.concat(chunks))).on('error', rej);
-    }, rej);
+    void docker
+      .getImage(tag)
+      .get()
+      .then((s) => {
+        const chunks: Buffer[] = [];
+        (s as unknown as Readable)
+          .on('data', (c: Buffer) => chunks.push(c))
+          .on('end', () => res(Buffer.concat(chunks)))
+          .on('error', rej);
+      }, rej);
   });
   const dir = mkdtempSync(join(work, 'save-'));
   spawnSync('tar', ['-x', '-C', dir], { input: saved });
@@ -73,7 +90,8 @@ async function retagged(tag: string, tags: string[]): Promise<Buffer> {
   return spawnSync('tar', ['-c', '-C', dir, '.'], { maxBuffer: 1 << 30 }).stdout;
 }
 
-const zstdInto = (file: string, input: Buffer) => writeFileSync(file, spawnSync('zstd', ['-q', '-c'], { input, maxBuffer: 1 << 30 }).stdout);
+const zstdInto = (file: string, input: Buffer) =>
+  writeFileSync(file, spawnSync('zstd', ['-q', '-c'], { input, maxBuffer: 1 << 30 }).stdout);
 
 /** A client whose loadImage and putArchive count what the engine is handed. */
 function counting(d: Docker): { docker: Docker; handed: () => number } {
@@ -112,13 +130,18 @@ function bomb(file: string, top: string, gib: number): void {
   writeFileSync(file, Buffer.concat([head, ...Array<Buffer>(gib * 16).fill(mib64), zstd(Buffer.alloc(1024))]));
 }
 
-const varTmpEntries = () => (existsSync('/var/tmp/cshared-matrix') ? readdirSync('/var/tmp/cshared-matrix').filter((f) => f.startsWith('restore-')) : []);
+const varTmpEntries = () =>
+  existsSync('/var/tmp/cshared-matrix') ? readdirSync('/var/tmp/cshared-matrix').filter((f) => f.startsWith('restore-')) : [];
 
-t.test('a tarball under the Go image\'s cache file name that also tags a victim: refused before the engine tags anything', async (t) => {
+t.test("a tarball under the Go image's cache file name that also tags a victim: refused before the engine tags anything", async (t) => {
   const victimId = await tinyImage(victim, 'the victim\n');
-  await tinyImage(`${own}:base`, 'the attacker\'s image\n');
+  await tinyImage(`${own}:base`, "the attacker's image\n");
   // The attack is real: a plain docker load of such a tarball moves the victim's tag.
-  await follow(docker, await docker.loadImage(Readable.from([await retagged(`${own}:base`, [`${own}:evil`, victim])]), { quiet: true }), () => undefined);
+  await follow(
+    docker,
+    await docker.loadImage(Readable.from([await retagged(`${own}:base`, [`${own}:evil`, victim])]), { quiet: true }),
+    () => undefined,
+  );
   t.not(await imageId(docker, victim), victimId, 'a bare docker load moved the victim tag');
   await docker.getImage(victimId).tag({ repo: victim.split(':')[0]!, tag: 'latest' });
 
@@ -126,12 +149,18 @@ t.test('a tarball under the Go image\'s cache file name that also tags a victim:
   const lines: string[] = [];
   t.equal(await cache.load(docker, goTag, (l) => lines.push(l), [baseTag]), false);
   t.equal(await imageId(docker, victim), victimId, 'the victim tag is untouched');
-  t.equal(await imageId(docker, goTag), realIds[goTag], 'and so is the real Go image\'s');
+  t.equal(await imageId(docker, goTag), realIds[goTag], "and so is the real Go image's");
   t.notOk(existsSync(cache.fileFor(goTag)), 'the tarball is deleted');
-  t.same(lines, [`image cache: ${cache.fileFor(goTag)} is refused (its manifest.json also tags "${victim}", which its file name does not promise); deleted it, ${goTag} is built instead`], 'one line naming it and why');
+  t.same(
+    lines,
+    [
+      `image cache: ${cache.fileFor(goTag)} is refused (its manifest.json also tags "${victim}", which its file name does not promise); deleted it, ${goTag} is built instead`,
+    ],
+    'one line naming it and why',
+  );
 });
 
-t.test('a zstd bomb under the base image\'s cache file name: refused having handed the engine no more than its bound', async (t) => {
+t.test("a zstd bomb under the base image's cache file name: refused having handed the engine no more than its bound", async (t) => {
   bomb(cache.fileFor(baseTag), 'blobs', 4);
   const size = statSync(cache.fileFor(baseTag)).size;
   const bound = decompressedBound(baseTag, size);
@@ -141,18 +170,35 @@ t.test('a zstd bomb under the base image\'s cache file name: refused having hand
   const s0 = Date.now();
   t.equal(await cache.load(spy.docker, baseTag, (l) => lines.push(l), []), false);
   const seconds = (Date.now() - s0) / 1000;
-  t.ok(spy.handed() <= bound + 512, `the engine was handed ${(spy.handed() / 2 ** 20).toFixed(1)} MiB (bound ${bound / 2 ** 20} MiB) in ${seconds.toFixed(1)} s`);
+  t.ok(
+    spy.handed() <= bound + 512,
+    `the engine was handed ${(spy.handed() / 2 ** 20).toFixed(1)} MiB (bound ${bound / 2 ** 20} MiB) in ${seconds.toFixed(1)} s`,
+  );
   t.ok(seconds < 30, 'refused while streaming, not after 4 GiB');
   t.equal(await imageId(docker, baseTag), realIds[baseTag], 'the real base image is untouched');
   t.notOk(existsSync(cache.fileFor(baseTag)), 'the tarball is deleted');
-  t.same(lines, [`image cache: ${cache.fileFor(baseTag)} is refused (it decompresses to more than 67 MB, the most its size and kind allow); deleted it, ${baseTag} is built instead`]);
+  t.same(lines, [
+    `image cache: ${cache.fileFor(baseTag)} is refused (it decompresses to more than 67 MB, the most its size and kind allow); deleted it, ${baseTag} is built instead`,
+  ]);
 });
 
 t.test('a host-language bomb: refused while it streams into a container of the base, nothing in /var/tmp, no container left', async (t) => {
   const base = { tag: `${own}:base`, id: (await imageId(docker, `${own}:base`))!, built: false, seconds: 0 };
-  const layer = { kind: 'sysroot' as const, lang: 'python' as const, debArch: 'test', suite: 'trixie', packages: ['none'], dir: '/opt/csm/sysroot/test-trixie-python' };
+  const layer = {
+    kind: 'sysroot' as const,
+    lang: 'python' as const,
+    debArch: 'test',
+    suite: 'trixie',
+    packages: ['none'],
+    dir: '/opt/csm/sysroot/test-trixie-python',
+  };
   const langTag = langImageTag(base.tag, layer);
-  t.teardown(async () => docker.getImage(langTag).remove({ force: true }).catch(() => undefined));
+  t.teardown(async () =>
+    docker
+      .getImage(langTag)
+      .remove({ force: true })
+      .catch(() => undefined),
+  );
   bomb(cache.fileFor(langTag), 'test-trixie-python', 4);
   const bound = decompressedBound(langTag, statSync(cache.fileFor(langTag)).size);
   const spy = counting(docker);
@@ -160,31 +206,56 @@ t.test('a host-language bomb: refused while it streams into a container of the b
   const seen = new Set<string>();
   const watch = setInterval(() => varTmpEntries().forEach((f) => void seen.add(f)), 50);
   const lines: string[] = [];
-  const image = await cache.restoreDir(langTag, (f) => restoreLangImage(spy.docker, base, layer, f, (l) => lines.push(l)), (l) => lines.push(l));
+  const image = await cache.restoreDir(
+    langTag,
+    (f) => restoreLangImage(spy.docker, base, layer, f, (l) => lines.push(l)),
+    (l) => lines.push(l),
+  );
   clearInterval(watch);
   t.equal(image, undefined, 'not restored');
   t.ok(spy.handed() <= bound + 512, `the engine was handed ${(spy.handed() / 2 ** 20).toFixed(1)} MiB (bound ${bound / 2 ** 20} MiB)`);
-  t.same([...seen].filter((f) => !before.includes(f)), [], 'nothing was unpacked into /var/tmp/cshared-matrix');
-  t.notOk(await imageId(docker, langTag), 'no image under the layer\'s tag');
-  t.same((await docker.listContainers({ all: true, filters: { label: ['cshared-matrix.cache=restore'] } })).length, 0, 'the container it was put into is gone');
+  t.same(
+    [...seen].filter((f) => !before.includes(f)),
+    [],
+    'nothing was unpacked into /var/tmp/cshared-matrix',
+  );
+  t.notOk(await imageId(docker, langTag), "no image under the layer's tag");
+  t.same(
+    (await docker.listContainers({ all: true, filters: { label: ['cshared-matrix.cache=restore'] } })).length,
+    0,
+    'the container it was put into is gone',
+  );
   t.notOk(existsSync(cache.fileFor(langTag)), 'the tarball is deleted');
-  t.same(lines, [`image cache: could not restore ${langTag} from ${cache.fileFor(langTag)} (it decompresses to more than 67 MB, the most its size and kind allow); deleted it, the layer is built instead`]);
+  t.same(lines, [
+    `image cache: could not restore ${langTag} from ${cache.fileFor(langTag)} (it decompresses to more than 67 MB, the most its size and kind allow); deleted it, the layer is built instead`,
+  ]);
 });
 
-t.test("the containers a save or a restore goes through carry their owner: a dead process's are swept, this one's go at its teardown", async (t) => {
-  const base = `${own}:base`;
-  if (!(await imageId(docker, base))) await tinyImage(base, 'base\n');
-  const make = (labels: Record<string, string>) => docker.createContainer({ Image: base, Cmd: ['true'], Labels: { ...labels, 'cshared-matrix.cache': 'restore' }, HostConfig: { NetworkMode: 'none' } });
-  const alive = async (c: Docker.Container) => !!(await c.inspect().catch(() => undefined));
-  // As the image cache labels it (edge/lang-images.ts), then as a process killed mid-restore would have left it.
-  const mine = await make(ownerLabels(IMAGE_CACHE_RUN));
-  const dead = spawnSync('true').pid!;
-  const orphan = await make({ ...ownerLabels(IMAGE_CACHE_RUN), 'cshared-matrix.pid': String(dead) });
-  t.teardown(async () => { for (const c of [mine, orphan]) await c.remove({ force: true }).catch(() => undefined); });
-  t.ok((await leftovers(docker)).length >= 2, 'both count as leftovers of the harness');
-  t.ok((await sweepStale(docker)) >= 1, "the next run's sweep removes the dead process's");
-  t.notOk(await alive(orphan), 'the orphan is gone');
-  t.ok(await alive(mine), "a live process's is left to it");
-  await removeOwn(docker, IMAGE_CACHE_RUN);
-  t.notOk(await alive(mine), "and the engine+images teardown (run/tasks.ts) removes this process's");
-});
+t.test(
+  "the containers a save or a restore goes through carry their owner: a dead process's are swept, this one's go at its teardown",
+  async (t) => {
+    const base = `${own}:base`;
+    if (!(await imageId(docker, base))) await tinyImage(base, 'base\n');
+    const make = (labels: Record<string, string>) =>
+      docker.createContainer({
+        Image: base,
+        Cmd: ['true'],
+        Labels: { ...labels, 'cshared-matrix.cache': 'restore' },
+        HostConfig: { NetworkMode: 'none' },
+      });
+    const alive = async (c: Docker.Container) => !!(await c.inspect().catch(() => undefined));
+    // As the image cache labels it (edge/lang-images.ts), then as a process killed mid-restore would have left it.
+    const mine = await make(ownerLabels(IMAGE_CACHE_RUN));
+    const dead = spawnSync('true').pid!;
+    const orphan = await make({ ...ownerLabels(IMAGE_CACHE_RUN), 'cshared-matrix.pid': String(dead) });
+    t.teardown(async () => {
+      for (const c of [mine, orphan]) await c.remove({ force: true }).catch(() => undefined);
+    });
+    t.ok((await leftovers(docker)).length >= 2, 'both count as leftovers of the harness');
+    t.ok((await sweepStale(docker)) >= 1, "the next run's sweep removes the dead process's");
+    t.notOk(await alive(orphan), 'the orphan is gone');
+    t.ok(await alive(mine), "a live process's is left to it");
+    await removeOwn(docker, IMAGE_CACHE_RUN);
+    t.notOk(await alive(mine), "and the engine+images teardown (run/tasks.ts) removes this process's");
+  },
+);

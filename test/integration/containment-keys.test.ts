@@ -30,7 +30,7 @@ async function matrix(resultsDir: string, ...args: string[]) {
   return { code: r.code, out: r.out.slice(-3000), results: r.results, verdicts, ms: Date.now() - t0 };
 }
 
-t.test('one source, two outputs: a byte copy of link\'s library built as evil.so does not take over link\'s build', async (t) => {
+t.test("one source, two outputs: a byte copy of link's library built as evil.so does not take over link's build", async (t) => {
   const r = await matrix(fresh('outputs'), '--cases', join(attacks, 'same-source-other-output'), '--case', 'link,same-source-other-output');
   t.equal(r.code, 0, r.out);
   t.same(r.verdicts, { [id('link')]: 'pass', [id('same-source-other-output')]: 'pass' }, 'both pass: two builds, two directories');
@@ -39,17 +39,28 @@ t.test('one source, two outputs: a byte copy of link\'s library built as evil.so
   t.same(await leftovers(docker, r.results!.run.id), []);
 });
 
-t.test('a catastrophic regex in an expectation: the run ends promptly with the right verdict, and link beside it still passes from the same cache', async (t) => {
-  const r = await matrix(fresh('redos'), '--cases', join(attacks, 'redos'), '--case', 'link,redos');
-  t.equal(r.code, 1, `redos fails: exit 1, not 3\n${r.out}`);
-  // A backtracking engine spent over 150 s on this one match; the bound is generous for a loaded 2-core machine.
-  t.ok(r.ms < 60_000, `the whole run took ${(r.ms / 1000).toFixed(1)} s`);
-  t.same(r.verdicts, { [id('link')]: 'pass', [id('redos')]: 'fail' }, 'link (built in the run before, from the same --cache) passes; redos fails');
-  const redos = r.results!.cells.find((c) => c.id === id('redos'))!;
-  t.equal(redos.summary, 'run: exited with code 1 [not as expected: message does not match /(a+)+$/]', 'no line ends in "a": not the expected failure');
-  t.equal(redos.expectation?.matched, false);
-  t.same(await leftovers(docker, r.results!.run.id), []);
-});
+t.test(
+  'a catastrophic regex in an expectation: the run ends promptly with the right verdict, and link beside it still passes from the same cache',
+  async (t) => {
+    const r = await matrix(fresh('redos'), '--cases', join(attacks, 'redos'), '--case', 'link,redos');
+    t.equal(r.code, 1, `redos fails: exit 1, not 3\n${r.out}`);
+    // A backtracking engine spent over 150 s on this one match; the bound is generous for a loaded 2-core machine.
+    t.ok(r.ms < 60_000, `the whole run took ${(r.ms / 1000).toFixed(1)} s`);
+    t.same(
+      r.verdicts,
+      { [id('link')]: 'pass', [id('redos')]: 'fail' },
+      'link (built in the run before, from the same --cache) passes; redos fails',
+    );
+    const redos = r.results!.cells.find((c) => c.id === id('redos'))!;
+    t.equal(
+      redos.summary,
+      'run: exited with code 1 [not as expected: message does not match /(a+)+$/]',
+      'no line ends in "a": not the expected failure',
+    );
+    t.equal(redos.expectation?.matched, false);
+    t.same(await leftovers(docker, r.results!.run.id), []);
+  },
+);
 
 /** The run directory a run in `resultsDir` made (the only one), once it exists. */
 const runDirIn = (resultsDir: string): string | undefined => readdirSync(resultsDir).find((d) => /^\d{4}-/.test(d));
@@ -67,8 +78,17 @@ async function until(what: string, ready: () => boolean | Promise<boolean>, ms =
  * wait until `ready`, send it SIGINT as a terminal's Ctrl-C would, and return
  * how it ended.
  */
-async function interrupt(resultsDir: string, cache: string, args: string[], ready: (runDir: string, pid: number) => boolean | Promise<boolean>) {
-  const child = spawn('node', ['--import', 'tsx', 'harness/cli/main.ts', '--results', resultsDir, '--cache', cache, '--platform', 'amd64-glibc', ...args], { cwd: ROOT, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function interrupt(
+  resultsDir: string,
+  cache: string,
+  args: string[],
+  ready: (runDir: string, pid: number) => boolean | Promise<boolean>,
+) {
+  const child = spawn(
+    'node',
+    ['--import', 'tsx', 'harness/cli/main.ts', '--results', resultsDir, '--cache', cache, '--platform', 'amd64-glibc', ...args],
+    { cwd: ROOT, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += String(d)));
   child.stderr.on('data', (d: Buffer) => (out += String(d)));
@@ -95,7 +115,10 @@ async function interrupt(resultsDir: string, cache: string, args: string[], read
 async function running(pid: number, what: RegExp): Promise<boolean> {
   const mine = await docker.listContainers({ filters: { label: [`cshared-matrix.pid=${pid}`] } });
   for (const info of mine) {
-    const top = await docker.getContainer(info.Id).top().catch(() => undefined);
+    const top = await docker
+      .getContainer(info.Id)
+      .top()
+      .catch(() => undefined);
     if (top?.Processes?.some((row: string[]) => what.test(row.join(' ')))) return true;
   }
   return false;
@@ -103,7 +126,9 @@ async function running(pid: number, what: RegExp): Promise<boolean> {
 
 t.test('Ctrl-C while a host is busy: no container, no volume left; results.json written, marked interrupted', async (t) => {
   const resultsDir = fresh('sigint-cells');
-  const r = await interrupt(resultsDir, cacheDir, ['--cases', join(attacks, 'busy-host'), '--case', 'busy-host'], (_dir, pid) => running(pid, /\/host\/busy-host\/host\b/));
+  const r = await interrupt(resultsDir, cacheDir, ['--cases', join(attacks, 'busy-host'), '--case', 'busy-host'], (_dir, pid) =>
+    running(pid, /\/host\/busy-host\/host\b/),
+  );
   t.equal(r.code, 130, r.out);
   t.ok(r.ms < 20_000, `stopped within 20 s of the signal (${r.ms} ms)`);
   t.ok(r.results, 'results.json is written');

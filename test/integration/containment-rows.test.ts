@@ -32,10 +32,22 @@ async function matrix(...args: string[]) {
 /** Every file of the artifact cache with its hash: what a poisoned cache would change. */
 const artifacts = (): Map<string, string> => {
   const dir = join(cacheDir, 'artifacts');
-  const files = readdirSync(dir, { recursive: true }).map(String).filter((f) => statSync(join(dir, f)).isFile());
-  return new Map(files.map((f) => [f, createHash('sha256').update(readFileSync(join(dir, f))).digest('hex')]));
+  const files = readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => statSync(join(dir, f)).isFile());
+  return new Map(
+    files.map((f) => [
+      f,
+      createHash('sha256')
+        .update(readFileSync(join(dir, f)))
+        .digest('hex'),
+    ]),
+  );
 };
-const pwned = () => readdirSync(cacheDir, { recursive: true }).map(String).filter((f) => /pwned/.test(f));
+const pwned = () =>
+  readdirSync(cacheDir, { recursive: true })
+    .map(String)
+    .filter((f) => /pwned/.test(f));
 
 t.test("a row whose runner is a shell attacking the cache touches nothing of another row's", async (t) => {
   const link = `link/amd64-glibc/go${go}`;
@@ -46,13 +58,25 @@ t.test("a row whose runner is a shell attacking the cache touches nothing of ano
   t.ok(before.size > 0, `${before.size} cached files to attack`);
 
   const hostile = await matrix('--case', 'link', '--platform', 'amd64-glibc,evil-glibc', '--platforms', join(rows, 'hostile.json'));
-  t.equal(hostile.cell(link).verdict, 'pass', `link/amd64-glibc passes beside the hostile row (${hostile.cell(link).summary})\n${hostile.out.slice(-2000)}`);
+  t.equal(
+    hostile.cell(link).verdict,
+    'pass',
+    `link/amd64-glibc passes beside the hostile row (${hostile.cell(link).summary})\n${hostile.out.slice(-2000)}`,
+  );
   const evil = hostile.cell(`link/evil-glibc/go${go}`);
   t.equal(evil.verdict, 'pass', `the hostile row's own cell runs, its runner contained (${evil.summary})`);
-  t.equal(hostile.results!.run.canaries?.['evil-glibc']?.outcome, 'trapped', "the canary ran under the row's runner (the shell exec'd qemu, which trapped)");
+  t.equal(
+    hostile.results!.run.canaries?.['evil-glibc']?.outcome,
+    'trapped',
+    "the canary ran under the row's runner (the shell exec'd qemu, which trapped)",
+  );
   t.ok(hostile.results!.run.emulation?.['evil-glibc'], "and so did the calibration: the row's slowdown was measured");
   const tools = hostile.results!.images[0]!.tools;
-  t.match(tools['cc arm-linux-gnueabihf-gcc'], /^\d+\.\d+/, `the rows' compilers, run as a lane's user, still say their versions (${tools['cc arm-linux-gnueabihf-gcc']})`);
+  t.match(
+    tools['cc arm-linux-gnueabihf-gcc'],
+    /^\d+\.\d+/,
+    `the rows' compilers, run as a lane's user, still say their versions (${tools['cc arm-linux-gnueabihf-gcc']})`,
+  );
   t.match(tools.go, /^\d+\.\d+/, "the harness's own tools are read as before");
   const runLog = readFileSync(join(resultsDir, 'latest', evil.logs.run!), 'utf8');
   t.match(runLog, /csm-rows-attack as uid 65534/, 'the attack ran in the host run, as nobody');
@@ -73,9 +97,14 @@ t.test('a row the schema refuses: exit 2, one line per field, before the engine 
   const cache = mkdtempSync(join(tmpdir(), 'csm-rows-refused-'));
   t.teardown(() => rmSync(cache, { recursive: true, force: true }));
   // An engine that does not exist: touching it would be exit 3 and a line about it.
-  const p = await $({ cwd: ROOT, nothrow: true, quiet: true })`npx tsx harness/cli/main.ts --results ${cache} --cache ${cache} --docker-host unix:///nonexistent/csm-rows.sock --case link --platforms ${file}`;
+  const p = await $({
+    cwd: ROOT,
+    nothrow: true,
+    quiet: true,
+  })`npx tsx harness/cli/main.ts --results ${cache} --cache ${cache} --docker-host unix:///nonexistent/csm-rows.sock --case link --platforms ${file}`;
   t.equal(p.exitCode, 2, p.stderr);
-  const command = 'must be a command name (letters, digits, "_", ".", "+", "-") or an absolute path made of them: a row\'s command is one argv word, never shell text';
+  const command =
+    'must be a command name (letters, digits, "_", ".", "+", "-") or an absolute path made of them: a row\'s command is one argv word, never shell text';
   t.same(p.stderr.trimEnd().split('\n'), [
     `cshared-matrix: ${file}: /0/cc: ${command}`,
     `cshared-matrix: ${file}: /1/goenv: "GOFLAGS" is not allowed: goenv holds only Go's CPU-level variables: GOAMD64, GO386, GOARM64, GORISCV64, GOPPC64, GOMIPS, GOMIPS64 (GOFLAGS, GOTOOLCHAIN, GOPROXY and the like are the harness's)`,

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { $ } from 'zx';
-import { loadCase } from '../../harness/edge/case-files.js';
 import { prepareVolume, runBuildStep, shareGoCache } from '../../harness/edge/build-step.js';
+import { loadCase } from '../../harness/edge/case-files.js';
 import { ensureEngine } from '../../harness/edge/engine.js';
 import { DEFAULT_LIMITS, leftovers, Session } from '../../harness/edge/sandbox.js';
 import { type Cell, matrixRunner, NEWEST_GO } from '../support/cli-run.js';
@@ -30,10 +30,20 @@ const matrix = matrixRunner(resultsDir, cacheDir);
 const log = (c: Cell, name = 'run') => readFileSync(join(resultsDir, 'latest', c.logs[name]!), 'utf8');
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 /** Every file under the cache directory whose name says an attack wrote it. */
-const pwned = () => readdirSync(cacheDir, { recursive: true }).map(String).filter((f) => /pwned/.test(f));
+const pwned = () =>
+  readdirSync(cacheDir, { recursive: true })
+    .map(String)
+    .filter((f) => /pwned/.test(f));
 
 t.test('output floods: the status always arrives, the head and tail are kept, every check is counted', async (t) => {
-  const r = await matrix('--cases', faults, '--case', 'flood-stderr,flood-crash,flood-stdout,flood-hidden-fail', '--platform', 'amd64-glibc,arm7-glibc');
+  const r = await matrix(
+    '--cases',
+    faults,
+    '--case',
+    'flood-stderr,flood-crash,flood-stdout,flood-hidden-fail',
+    '--platform',
+    'amd64-glibc,arm7-glibc',
+  );
   t.equal(r.code, 1, `the two failing floods make the run exit 1, not 3\n${r.out.slice(-2000)}`);
   t.equal(r.results?.counts.error, 0, 'no cell is an error');
   for (const p of ['amd64-glibc', 'arm7-glibc']) {
@@ -41,7 +51,11 @@ t.test('output floods: the status always arrives, the head and tail are kept, ev
     t.equal(passed.verdict, 'pass', `${passed.id}: 1 MiB on stderr, then a pass (${passed.summary})`);
     const err = log(passed).split('--- stderr')[1] ?? '';
     t.match(err, /^\nfirst stderr line\n/, `${p}: the head of stderr is kept`);
-    t.match(err, /\[cshared-matrix: \d+ bytes of output dropped here; the first and last parts are kept\]/, `${p}: and where its middle was dropped`);
+    t.match(
+      err,
+      /\[cshared-matrix: \d+ bytes of output dropped here; the first and last parts are kept\]/,
+      `${p}: and where its middle was dropped`,
+    );
     t.match(err, /last stderr line\n/, `${p}: and its tail`);
     t.ok(err.length < 300_000, `${p}: at most 128 KiB of head and 128 KiB of tail (${err.length} bytes)`);
 
@@ -58,19 +72,26 @@ t.test('output floods: the status always arrives, the head and tail are kept, ev
     const hidden = r.cell(`flood-hidden-fail/${p}/go${go}`);
     t.equal(hidden.verdict, 'fail');
     t.equal(hidden.stage, 'checks');
-    t.match(hidden.summary, /^checks: 1 more not ok lines in the output that was dropped/, `${p}: a failed check in the dropped middle still fails the cell`);
+    t.match(
+      hidden.summary,
+      /^checks: 1 more not ok lines in the output that was dropped/,
+      `${p}: a failed check in the dropped middle still fails the cell`,
+    );
   }
   t.same(await leftovers(docker, r.results!.run.id), []);
 });
 
-t.test("a host can neither signal, trace nor forge its supervisor", async (t) => {
+t.test('a host can neither signal, trace nor forge its supervisor', async (t) => {
   const r = await matrix('--cases', faults, '--case', 'signal-supervisor,tiny', '--platform', 'amd64-glibc,arm7-glibc');
   t.equal(r.code, 0, r.out.slice(-3000));
   for (const p of ['amd64-glibc', 'arm7-glibc']) {
     const c = r.cell(`signal-supervisor/${p}/go${go}`);
     t.equal(c.verdict, 'pass', `${c.id}: ${c.summary}`);
     t.equal(c.checks.length, 8);
-    t.ok(c.checks.every((k) => k.ok), c.checks.map((k) => `${k.ok ? 'ok' : 'NOT OK'} ${k.text}`).join('\n'));
+    t.ok(
+      c.checks.every((k) => k.ok),
+      c.checks.map((k) => `${k.ok ? 'ok' : 'NOT OK'} ${k.text}`).join('\n'),
+    );
     t.match(log(c), /@@csm-status forged \{"signal":11/, `${p}: the forged status line is just the host's stderr`);
     t.same(c.exit, { code: 0 }, `${p}: how it really ended`);
     t.equal(r.cell(`tiny/${p}/go${go}`).verdict, 'pass', `${p}: the next cell in the slot is unaffected`);
@@ -111,9 +132,17 @@ t.test('build-stage attacks', async (t) => {
   const victimSha = sha(victim);
 
   t.test('-B in case data is refused before anything is built', async (t) => {
-    const r = await $({ cwd: root, nothrow: true, quiet: true, env: { ...process.env, CI: '1' } })`npx tsx harness/cli/main.ts --results ${resultsDir} --cache ${cacheDir} --cases ${join(attacks, 'flag-b')} --platform amd64-glibc`;
+    const r = await $({
+      cwd: root,
+      nothrow: true,
+      quiet: true,
+      env: { ...process.env, CI: '1' },
+    })`npx tsx harness/cli/main.ts --results ${resultsDir} --cache ${cacheDir} --cases ${join(attacks, 'flag-b')} --platform amd64-glibc`;
     t.equal(r.exitCode, 2);
-    t.match(r.stderr, /^cshared-matrix: .*flag-b\/case\.json: \/host\/cflags\/0: flag "-B\/work\/src\/flag-b\/bin\/" is not allowed: names a directory the compiler driver runs its programs \(cc1, as, ld\) from \(policy: cases\/flag-policy\.json\)$/m);
+    t.match(
+      r.stderr,
+      /^cshared-matrix: .*flag-b\/case\.json: \/host\/cflags\/0: flag "-B\/work\/src\/flag-b\/bin\/" is not allowed: names a directory the compiler driver runs its programs \(cc1, as, ld\) from \(policy: cases\/flag-policy\.json\)$/m,
+    );
     t.equal(r.stderr.trim().split('\n').length, 1, 'one line');
   });
 
@@ -133,7 +162,20 @@ t.test('build-stage attacks', async (t) => {
     await prepareVolume(session, builder, [loadCase(join(root, 'cases', 'link'))]);
     await shareGoCache(session, builder, image.id);
     const step = (lane: number, out: string, script: string) =>
-      runBuildStep(session, builder, lane, { akey: `contain-${lane}-${randomBytes(4).toString('hex')}`, out, target: `${out}/lib.so`, cmd: ['/bin/sh', '-c', script], env: [], workdir: '/work/src/link' }, { nonce: 'n', rebuild: true, deadlineMs: 60_000 });
+      runBuildStep(
+        session,
+        builder,
+        lane,
+        {
+          akey: `contain-${lane}-${randomBytes(4).toString('hex')}`,
+          out,
+          target: `${out}/lib.so`,
+          cmd: ['/bin/sh', '-c', script],
+          env: [],
+          workdir: '/work/src/link',
+        },
+        { nonce: 'n', rebuild: true, deadlineMs: 60_000 },
+      );
 
     // Another case's finished output, built on the other lane.
     const other = await step(0, '/work/out/other', 'echo victim > /work/out/other/lib.so');
@@ -163,13 +205,18 @@ t.test('build-stage attacks', async (t) => {
     ].join('\n');
     const r = await step(1, '/work/out/attacker', attack);
     t.equal(r.exitCode, 0, `the attack step itself ran to the end\n${r.stdout}`);
-    t.match(r.stdout, /^20002$/m, 'as lane 1\'s user, not root');
-    for (const f of targets) t.match(r.stdout, new RegExp(`^DENIED ${f.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`, 'm'), `cannot write ${f}`);
+    t.match(r.stdout, /^20002$/m, "as lane 1's user, not root");
+    for (const f of targets)
+      t.match(r.stdout, new RegExp(`^DENIED ${f.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`, 'm'), `cannot write ${f}`);
     t.match(r.stdout, /^WROTE own output$/m, 'it can write its own output directory');
     t.notMatch(r.stdout, /^WROTE \//m, 'and nothing else');
 
     await new Promise((res) => setTimeout(res, 3000));
-    const look = await session.exec(builder, ['/bin/sh', '-c', 'cat /work/out/other/lib.so; ls /work/out/attacker; ls -ln /work/out/attacker/lib.so'], { deadlineMs: 30_000 });
+    const look = await session.exec(
+      builder,
+      ['/bin/sh', '-c', 'cat /work/out/other/lib.so; ls /work/out/attacker; ls -ln /work/out/attacker/lib.so'],
+      { deadlineMs: 30_000 },
+    );
     t.match(look.stdout, /^victim\n/, "the other case's output is unchanged");
     t.notMatch(look.stdout, /late/, 'no process of the step outlived it to write afterwards');
     t.match(look.stdout, /-rw-r--r-- +1 0 0 .*lib\.so/, 'its outputs were taken back: root-owned, writable by no lane');

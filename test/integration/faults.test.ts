@@ -2,7 +2,18 @@
 // memory or reach for the network; the engine restarted under a run; a full
 // results disk; two runs at once. Each runs the harness as a subprocess, the
 // way a user does, and asserts the one result that is acceptable.
-import { closeSync, existsSync, lstatSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import t, { type Test } from 'tap';
@@ -44,7 +55,13 @@ function start(dir: string, ...args: string[]) {
         const m = re.exec(l.text);
         if (m) return { at: l.at, m };
       }
-      if (Date.now() > until) throw new Error(`no line matching ${re} within ${ms / 1000} s; output so far:\n${lines.map((l) => l.text).join('\n').slice(-3000)}`);
+      if (Date.now() > until)
+        throw new Error(
+          `no line matching ${re} within ${ms / 1000} s; output so far:\n${lines
+            .map((l) => l.text)
+            .join('\n')
+            .slice(-3000)}`,
+        );
       await sleep(50);
     }
   };
@@ -78,7 +95,8 @@ async function ran(...args: string[]) {
   const latest = join(resultsDir, 'latest');
   const before = existsSync(latest) ? readlinkSync(latest) : undefined;
   const r = await matrix(resultsDir, ...args);
-  if (!existsSync(latest) || readlinkSync(latest) === before) throw new Error(`the run wrote no results (exit ${r.code}):\n${r.out.slice(-3000)}`);
+  if (!existsSync(latest) || readlinkSync(latest) === before)
+    throw new Error(`the run wrote no results (exit ${r.code}):\n${r.out.slice(-3000)}`);
   return { ...r, ...readResults(latest) };
 }
 
@@ -142,7 +160,10 @@ async function engineProcesses(runId: string): Promise<string[]> {
   const cs = await docker.listContainers({ filters: { label: [`cshared-matrix.run=${runId}`] } });
   const rows: string[] = [];
   for (const c of cs) {
-    const top = (await docker.getContainer(c.Id).top({ ps_args: '-eo pid,args' }).catch(() => ({ Processes: [] }))) as { Processes?: string[][] };
+    const top = (await docker
+      .getContainer(c.Id)
+      .top({ ps_args: '-eo pid,args' })
+      .catch(() => ({ Processes: [] }))) as { Processes?: string[][] };
     for (const p of top.Processes ?? []) rows.push(`${c.Names.join(',')}: ${p.join(' ')}`);
   }
   return rows;
@@ -164,9 +185,17 @@ t.test('hangs: a spinning host and a sleeping one with a forked child time out a
   await run.line(/timeout +hang-fork\/amd64-glibc\//, 120_000);
   await run.line(/timeout +hang-spin\/amd64-glibc\//, 120_000);
   await sleep(300);
-  t.same(HostProcesses.now().get('hang-fork/amd64-glibc') ?? [], [], 'no hang-fork process on the machine once its cell timed out, while the run goes on');
+  t.same(
+    HostProcesses.now().get('hang-fork/amd64-glibc') ?? [],
+    [],
+    'no hang-fork process on the machine once its cell timed out, while the run goes on',
+  );
   const inEngine = await engineProcesses(runId);
-  t.same(inEngine.filter((l) => /\/host\/hang-/.test(l) && /amd64-glibc/.test(l)), [], `docker top of the run's containers shows no amd64 hang process:\n${inEngine.join('\n')}`);
+  t.same(
+    inEngine.filter((l) => /\/host\/hang-/.test(l) && /amd64-glibc/.test(l)),
+    [],
+    `docker top of the run's containers shows no amd64 hang process:\n${inEngine.join('\n')}`,
+  );
 
   const p = await run.p;
   watch.stop();
@@ -177,9 +206,15 @@ t.test('hangs: a spinning host and a sleeping one with a forked child time out a
 
   // Emulated hosts get the case's 2 s times the slowdown the run measured for their platform.
   const arm7 = results.run.emulation?.['arm7-glibc'];
-  t.ok(arm7 && arm7.factor > 0 && arm7.nativeMs > 0 && arm7.emulatedMs > 0, `the run measured arm7-glibc's emulation slowdown: ${JSON.stringify(arm7)}`);
+  t.ok(
+    arm7 && arm7.factor > 0 && arm7.nativeMs > 0 && arm7.emulatedMs > 0,
+    `the run measured arm7-glibc's emulation slowdown: ${JSON.stringify(arm7)}`,
+  );
   const arm7Limit = Math.round(2000 * Math.max(1, arm7?.factor ?? 0));
-  for (const [platform, limit] of [['amd64-glibc', 2000], ['arm7-glibc', arm7Limit]] as const) {
+  for (const [platform, limit] of [
+    ['amd64-glibc', 2000],
+    ['arm7-glibc', arm7Limit],
+  ] as const) {
     t.equal(cell(`tiny/${platform}/go${go}`).verdict, 'pass', `${platform}: the rest of the run continues: tiny passes`);
     for (const c of ['hang-spin', 'hang-fork']) {
       const id = `${c}/${platform}/go${go}`;
@@ -187,7 +222,10 @@ t.test('hangs: a spinning host and a sleeping one with a forked child time out a
       t.equal(k.verdict, 'timeout', `${id} is a timeout`);
       t.equal(k.stage, 'run');
       t.same(k.exit, { timedOut: true }, `${id}: exit.timedOut`);
-      t.ok(k.durationMs >= limit && k.durationMs < limit + 1500, `${id}: the supervisor killed it at ${limit} ms (run.timeout 2 × ${limit / 2000}): ${k.durationMs} ms`);
+      t.ok(
+        k.durationMs >= limit && k.durationMs < limit + 1500,
+        `${id}: the supervisor killed it at ${limit} ms (run.timeout 2 × ${limit / 2000}): ${k.durationMs} ms`,
+      );
       t.match(k.failureText, new RegExp(`^timed out after ${Math.floor(limit / 1000)}\\.\\d s and was killed`));
 
       // Seen from the machine: the host's processes lived as long as the limit, no longer.
@@ -196,13 +234,20 @@ t.test('hangs: a spinning host and a sleeping one with a forked child time out a
       t.ok(s && ended, `${id}: its processes were seen running, and its line printed`);
       if (!s || !ended) continue;
       const wall = ended - s.first;
-      t.ok(wall >= limit - 500 && wall < limit + 3000, `${id}: ${wall} ms from the host starting to the harness reporting the timeout (limit ${limit} ms)`);
+      t.ok(
+        wall >= limit - 500 && wall < limit + 3000,
+        `${id}: ${wall} ms from the host starting to the harness reporting the timeout (limit ${limit} ms)`,
+      );
       t.ok(s.last <= ended + 100, `${id}: no process of it after the timeout was reported (last seen ${s.last - ended} ms after)`);
       if (c === 'hang-fork') t.ok(s.max >= 2, `${id}: the forked child existed (${s.max} processes at once)`);
       t.comment(`${id}: supervisor ${k.durationMs} ms, seen for ${wall} ms, ${s.max} processes at most`);
     }
   }
-  t.same([...HostProcesses.now().keys()].filter((k) => k.startsWith('hang-')), [], 'no hang process anywhere on the machine after the run');
+  t.same(
+    [...HostProcesses.now().keys()].filter((k) => k.startsWith('hang-')),
+    [],
+    'no hang process anywhere on the machine after the run',
+  );
   t.same(await leftovers(docker, runId), [], "the run's containers and volume are gone");
 });
 
@@ -218,7 +263,11 @@ t.test('a host whose child escapes its process group (setsid) leaves nothing run
   await sleep(1000);
   const survivors = HostProcesses.now().get('hang-daemon/amd64-glibc') ?? [];
   const inEngine = (await engineProcesses(runId)).filter((l) => /\/amd64-glibc\/host\/hang-daemon\//.test(l));
-  t.same(survivors, [], `1 s after ${id} timed out, while the run goes on, none of its processes runs on the machine (still running: ${survivors.join(', ') || 'none'})`);
+  t.same(
+    survivors,
+    [],
+    `1 s after ${id} timed out, while the run goes on, none of its processes runs on the machine (still running: ${survivors.join(', ') || 'none'})`,
+  );
   t.same(inEngine, [], `docker top of the run's containers shows none of them:\n${inEngine.join('\n')}`);
   const p = await run.p;
   watch.stop();
@@ -227,7 +276,10 @@ t.test('a host whose child escapes its process group (setsid) leaves nothing run
   t.same(cell(id).exit, { timedOut: true });
   const s = watch.seen.get('hang-daemon/amd64-glibc');
   t.ok(s && s.max >= 2, `the escaped child existed (${s?.max ?? 0} processes at once)`);
-  if (s) t.comment(`${id}: last process seen ${s.last - ended} ms after the timeout was reported; the run ended ${Date.now() - ended} ms after it`);
+  if (s)
+    t.comment(
+      `${id}: last process seen ${s.last - ended} ms after the timeout was reported; the run ended ${Date.now() - ended} ms after it`,
+    );
   t.equal(p.exitCode, 1);
   t.same(await leftovers(docker, runId), []);
 });
@@ -247,7 +299,11 @@ t.test('a fork bomb is contained by the pid limit, fails with its reason, and th
   } else {
     t.equal(bomb.verdict, 'fail');
     t.same(bomb.exit, { code: 1 }, 'the host gave up forking and exited 1');
-    t.match(bomb.failureText, /fork: Resource temporarily unavailable \(EAGAIN\) 200 times after \d+ forks from the host/, 'the reason is in the failure text');
+    t.match(
+      bomb.failureText,
+      /fork: Resource temporarily unavailable \(EAGAIN\) 200 times after \d+ forks from the host/,
+      'the reason is in the failure text',
+    );
   }
   t.equal(r.cell(`tiny/amd64-glibc/go${go}`).verdict, 'pass', 'the next cell in the same run passes');
   const most = watch.seen.get('fork-bomb/amd64-glibc')?.max ?? 0;
@@ -291,14 +347,24 @@ t.test('a host reaching for the network finds only loopback and no Docker socket
   t.equal(r.code, 0, r.out.slice(-3000));
   for (const p of ['amd64-glibc', 'arm7-glibc']) {
     const c = r.cell(`net-probe/${p}/go${go}`);
-    t.equal(c.verdict, 'pass', `${c.id}: ${c.checks.filter((k) => !k.ok).map((k) => k.text).join('; ')}`);
+    t.equal(
+      c.verdict,
+      'pass',
+      `${c.id}: ${c.checks
+        .filter((k) => !k.ok)
+        .map((k) => k.text)
+        .join('; ')}`,
+    );
     t.equal(c.checks.length, 8);
     t.ok(c.checks.every((k) => k.ok));
     const texts = c.checks.map((k) => k.text);
     t.ok(texts.includes('no network interface but lo'));
     t.ok(texts.includes('no IPv4 route (0 in /proc/net/route)'));
     t.ok(texts.includes('TCP to 127.0.0.1:1 is refused (Connection refused)'));
-    t.ok(texts.some((x) => /^deb\.debian\.org does not resolve \(/.test(x)), 'the name lookup fails');
+    t.ok(
+      texts.some((x) => /^deb\.debian\.org does not resolve \(/.test(x)),
+      'the name lookup fails',
+    );
     t.ok(texts.includes('/var/run/docker.sock does not exist'));
     t.ok(texts.includes('connecting to /var/run/docker.sock fails: No such file or directory'));
   }
@@ -345,14 +411,21 @@ t.test('the engine restarted mid-run: the cell is an error, exit 3, results writ
   let timer: ReturnType<typeof setTimeout> | undefined;
   const p = await Promise.race([run.p, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), 240_000)))]);
   clearTimeout(timer);
-  if (!p) throw new Error(`the harness did not finish within 4 minutes of the engine restart:\n${run.lines.map((l) => l.text).join('\n').slice(-3000)}`);
+  if (!p)
+    throw new Error(
+      `the harness did not finish within 4 minutes of the engine restart:\n${run.lines
+        .map((l) => l.text)
+        .join('\n')
+        .slice(-3000)}`,
+    );
   const out = p.stdout + p.stderr;
   t.equal(p.exitCode, 3, `an infrastructure error exits 3\n${out.slice(-3000)}`);
   t.ok(existsSync(join(dir, runId, 'results.json')), 'results.json was written');
   const { results } = readResults(join(dir, runId));
   t.equal(results.exitCode, 3);
   t.ok(results.cells.length === 1, 'the affected cell is in the results');
-  const lost = /the Docker engine at \S+ stopped answering( \(it restarted, and this run's containers stopped\))? during the run; start it again \(npm run engine\) and rerun/;
+  const lost =
+    /the Docker engine at \S+ stopped answering( \(it restarted, and this run's containers stopped\))? during the run; start it again \(npm run engine\) and rerun/;
   for (const c of results.cells) {
     t.equal(c.verdict, 'error', `${c.id}: error, never pass or fail (${c.summary})`);
     t.match(c.summary, lost, `${c.id}: the reason names the Docker engine`);
@@ -397,7 +470,11 @@ function noTornResults(t: Test, dir: string): void {
   for (const run of readdirSync(dir).filter((d) => RUN_ID.test(d))) {
     const f = join(dir, run, 'results.json');
     if (existsSync(f)) t.doesNotThrow(() => JSON.parse(readFileSync(f, 'utf8')), `${run}/results.json is valid JSON`);
-    t.same(readdirSync(join(dir, run)).filter((n) => n.endsWith('.tmp')), [], `${run}: no temporary file left`);
+    t.same(
+      readdirSync(join(dir, run)).filter((n) => n.endsWith('.tmp')),
+      [],
+      `${run}: no temporary file left`,
+    );
   }
 }
 
@@ -446,8 +523,19 @@ t.test('the results disk fills up: a one-line error naming the path, exit 3, nev
     const p = await run.p;
     const out = p.stdout + p.stderr;
     t.equal(p.exitCode, 3, `exit 3\n${out.slice(-3000)}`);
-    t.match(p.stderr, new RegExp(`^cshared-matrix: disk full while writing ${join(dir, runId)}/results\\.json; free space and rerun`, 'm'), 'one line naming results.json');
-    t.equal(p.stderr.trim().split('\n').filter((l) => l.startsWith('cshared-matrix: ')).length, 1, 'exactly one error line');
+    t.match(
+      p.stderr,
+      new RegExp(`^cshared-matrix: disk full while writing ${join(dir, runId)}/results\\.json; free space and rerun`, 'm'),
+      'one line naming results.json',
+    );
+    t.equal(
+      p.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('cshared-matrix: ')).length,
+      1,
+      'exactly one error line',
+    );
     t.notOk(existsSync(join(dir, runId, 'results.json')), 'no results.json rather than a torn one');
     t.notOk(existsSync(join(dir, 'latest')), 'latest does not point at a run without results');
     noTornResults(t, dir);
@@ -493,5 +581,9 @@ t.test('two runs at once into the same results directory', async (t) => {
   t.ok(lstatSync(latest).isSymbolicLink(), 'latest is a symlink');
   t.ok(ids.includes(readlinkSync(latest)), `latest points at one of them (${readlinkSync(latest)})`);
   t.same(bad, [], `latest was never partial (${checks} looks while the runs went)`);
-  t.same(readdirSync(dir).filter((n) => n.startsWith('.')), [], 'no temporary link left');
+  t.same(
+    readdirSync(dir).filter((n) => n.startsWith('.')),
+    [],
+    'no temporary link left',
+  );
 });

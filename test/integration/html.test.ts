@@ -4,12 +4,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { aptInstall } from '../../harness/edge/host-packages.js';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import t from 'tap';
-import { countVerdicts, type RunResults } from '../../harness/core/results.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';
-import { VERDICTS, type CellResult, type ElfSummary, type ExpectationRule } from '../../harness/core/types.js';
+import { countVerdicts, type RunResults } from '../../harness/core/results.js';
+import { type CellResult, type ElfSummary, type ExpectationRule, VERDICTS } from '../../harness/core/types.js';
+import { aptInstall } from '../../harness/edge/host-packages.js';
 import { displayText, HtmlReporter, LOG_CAP_BYTES, readLogCapped, renderHtml, scriptJson } from '../../harness/reporters/html.js';
 import { DEFAULT_REPORTERS, makeReporters } from '../../harness/reporters/index.js';
 import { IE_TLS_RULE, INIT_ARGV_RULE } from '../support/helpers.js';
@@ -19,8 +19,14 @@ const SCREENSHOT = '/tmp/cshared-matrix-report.png';
 const OVERVIEW = '/tmp/cshared-matrix-report-overview.png';
 
 // The shared fixtures, with the long reasons whose text this test finds on the page.
-const IE_TLS: ExpectationRule = { ...IE_TLS_RULE, reason: "Go c-shared libraries use the initial-exec TLS model (DF_STATIC_TLS); musl's dlopen refuses it" };
-const INIT_ARGV: ExpectationRule = { ...INIT_ARGV_RULE, reason: 'musl passes no argc/argv/envp to ELF init functions; the Go runtime reads them during init and crashes' };
+const IE_TLS: ExpectationRule = {
+  ...IE_TLS_RULE,
+  reason: "Go c-shared libraries use the initial-exec TLS model (DF_STATIC_TLS); musl's dlopen refuses it",
+};
+const INIT_ARGV: ExpectationRule = {
+  ...INIT_ARGV_RULE,
+  reason: 'musl passes no argc/argv/envp to ELF init functions; the Go runtime reads them during init and crashes',
+};
 
 /** Case output that tries to become markup: it must stay text. */
 const INJECT = '<img src=x onerror="window.__pwned=1"></script><script>window.__pwned=2</script><!--';
@@ -75,9 +81,20 @@ function mkCell(caseName: string, platform: string, go: string, goVersion: strin
     elf: { libraries: { hello: elfLib(p.libc, p.goarch === 'arm') }, host: elfHost(p.libc) },
   };
   logFiles[`${base}/compile.log`] = `$ ${p.cc} -o host host.c -L. -lhello\n`;
-  logFiles[`${base}/run.log`] = `$ /work/csm/csm-run 30000 -- ./host\n[{"kind":"exit","code":0}]\n--- stdout\ncsm-loaded\nok 1 - Add(2, 3) == 5\ncsm-done\n`;
+  logFiles[`${base}/run.log`] =
+    `$ /work/csm/csm-run 30000 -- ./host\n[{"kind":"exit","code":0}]\n--- stdout\ncsm-loaded\nok 1 - Add(2, 3) == 5\ncsm-done\n`;
 
-  if (caseName === 'python' && musl) return { ...c, verdict: 'na', stage: 'run', stageOk: false, summary: `no Python for ${platform} in the image`, checks: [], logs: {}, exit: undefined };
+  if (caseName === 'python' && musl)
+    return {
+      ...c,
+      verdict: 'na',
+      stage: 'run',
+      stageOk: false,
+      summary: `no Python for ${platform} in the image`,
+      checks: [],
+      logs: {},
+      exit: undefined,
+    };
   if (caseName === 'dlopen' && musl) {
     logFiles[`${base}/run.log`] =
       `$ CSM_LIB_HELLO=/work/out/libhello.so /work/csm/csm-run 30000 -- ./host\n[{"kind":"exit","code":3}]\n--- stdout\ncsm-load-failed hello\n\n--- stderr\n` +
@@ -90,7 +107,8 @@ function mkCell(caseName: string, platform: string, go: string, goVersion: strin
       summary: IE_TLS.label,
       checks: [],
       exit: { code: 3 },
-      failureText: 'exited with code 3\ncsm-load-failed hello: Error relocating /work/out/libhello.so: free: initial-exec TLS resolves to dynamic definition\n',
+      failureText:
+        'exited with code 3\ncsm-load-failed hello: Error relocating /work/out/libhello.so: free: initial-exec TLS resolves to dynamic definition\n',
       expectation: { ...IE_TLS, matched: true },
       explanation: "library uses initial-exec TLS (DF_STATIC_TLS, 1 IE relocation); musl's dlopen cannot place it",
     };
@@ -104,12 +122,18 @@ function mkCell(caseName: string, platform: string, go: string, goVersion: strin
       summary: go === '1.27' && p.goarch === 'arm' ? 'expected musl init argv (go#13492) did not happen' : INIT_ARGV.label,
       checks: [],
       exit: { signal: 11, signalName: 'SIGSEGV' },
-      expectation: { ...INIT_ARGV, matched: !(go === '1.27' && p.goarch === 'arm'), ...(go === '1.27' && p.goarch === 'arm' ? { why: 'the expected failure did not happen' } : {}) },
-      explanation: "host linked against a Go library on musl: musl calls ELF init functions without argc/argv/envp, and Go's runtime init reads (SIGSEGV)",
+      expectation: {
+        ...INIT_ARGV,
+        matched: !(go === '1.27' && p.goarch === 'arm'),
+        ...(go === '1.27' && p.goarch === 'arm' ? { why: 'the expected failure did not happen' } : {}),
+      },
+      explanation:
+        "host linked against a Go library on musl: musl calls ELF init functions without argc/argv/envp, and Go's runtime init reads (SIGSEGV)",
     };
   if (caseName === 'threads' && platform === 'amd64-glibc' && go === '1.27') {
     // The fail cell: HTML in its summary and stdout, failed checks, an explanation.
-    logFiles[`${base}/run.log`] = `$ /work/csm/csm-run 30000 -- ./host\n[{"kind":"exit","code":1}]\n--- stdout\ncsm-loaded\nok 1 - Add(2, 3) == 5\nnot ok 2 - 8 threads call Greet concurrently\n${INJECT}\ncsm-done\n--- stderr\n\x1b[31mfatal error: concurrent map writes\x1b[0m\n`;
+    logFiles[`${base}/run.log`] =
+      `$ /work/csm/csm-run 30000 -- ./host\n[{"kind":"exit","code":1}]\n--- stdout\ncsm-loaded\nok 1 - Add(2, 3) == 5\nnot ok 2 - 8 threads call Greet concurrently\n${INJECT}\ncsm-done\n--- stderr\n\x1b[31mfatal error: concurrent map writes\x1b[0m\n`;
     return {
       ...c,
       verdict: 'fail',
@@ -128,10 +152,28 @@ function mkCell(caseName: string, platform: string, go: string, goVersion: strin
   if (caseName === 'threads' && platform === 'arm7-musl' && go === '1.26') {
     // A run log far past the cap: the report keeps its head and tail.
     logFiles[`${base}/run.log`] = `FIRST LINE OF THE LOG\n${'spinning…\n'.repeat(12_000)}LAST LINE OF THE LOG\n`;
-    return { ...c, verdict: 'timeout', stage: 'run', stageOk: false, summary: 'run: timed out after 120.0 s and was killed', exit: { timedOut: true }, durationMs: 120_000 };
+    return {
+      ...c,
+      verdict: 'timeout',
+      stage: 'run',
+      stageOk: false,
+      summary: 'run: timed out after 120.0 s and was killed',
+      exit: { timedOut: true },
+      durationMs: 120_000,
+    };
   }
   if (caseName === 'threads' && platform === 'amd64-musl' && go === '1.26')
-    return { ...c, verdict: 'error', stage: 'build', stageOk: false, summary: 'the engine went away: connect ENOENT /var/run/docker.sock', checks: [], logs: { 'build-hello': build, missing: 'logs/not-there.log', escape: '../../etc/passwd' }, elf: undefined, exit: undefined };
+    return {
+      ...c,
+      verdict: 'error',
+      stage: 'build',
+      stageOk: false,
+      summary: 'the engine went away: connect ENOENT /var/run/docker.sock',
+      checks: [],
+      logs: { 'build-hello': build, missing: 'logs/not-there.log', escape: '../../etc/passwd' },
+      elf: undefined,
+      exit: undefined,
+    };
   return c;
 }
 
@@ -215,7 +257,11 @@ t.test('readLogCapped and scriptJson', async (t) => {
   const s = scriptJson({ a: '</script><!-- \u2028 & >' });
   t.notMatch(s, /[<>&\u2028]/);
   t.same(JSON.parse(s), { a: '</script><!-- \u2028 & >' });
-  t.equal(displayText('a\x1b[31mred\x1b[0m\r\nb\rc\x00d\x1b]0;title\x07e\tf'), 'ared\nb\nc\\x00de\tf', 'ANSI dropped, CR to LF, NUL visible');
+  t.equal(
+    displayText('a\x1b[31mred\x1b[0m\r\nb\rc\x00d\x1b]0;title\x07e\tf'),
+    'ared\nb\nc\\x00de\tf',
+    'ANSI dropped, CR to LF, NUL visible',
+  );
   const one = renderHtml({ ...res, cells: res.cells.filter((c) => c.axes.go === '1.27') }, {});
   t.notMatch(one, /class="go"/, 'one Go version: plain platform columns');
 });
@@ -233,7 +279,15 @@ t.test('in a headless browser', async (t) => {
   }
   const browser: Browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+    ],
   });
   t.teardown(() => browser.close());
   const page: Page = await browser.newPage({ viewport: { width: 1440, height: 960 } });
@@ -261,15 +315,22 @@ t.test('in a headless browser', async (t) => {
     t.match(await page.locator('.chip[data-verdict="xfail"]').textContent(), new RegExp(`${res.counts.xfail}\\s*xfail`));
     t.match(await page.locator('.counts .total').textContent(), `${res.counts.total} cells`);
     const meta = (await page.locator('.meta').textContent())!;
-    for (const s of ['1.26.9, 1.27.4', '2 min 39 s', 'cshared-matrix-go:1.27-555d4c86a73bc6d1', 'qemu 10.0.13', 'npm run matrix']) t.match(meta, s);
+    for (const s of ['1.26.9, 1.27.4', '2 min 39 s', 'cshared-matrix-go:1.27-555d4c86a73bc6d1', 'qemu 10.0.13', 'npm run matrix'])
+      t.match(meta, s);
     t.match(await page.locator('.status').textContent(), /Incomplete/);
     t.equal(await page.locator('.legend li').count(), VERDICTS.length, 'one legend entry per verdict');
-    const bg = (sel: string) => page.locator(sel).first().evaluate((el) => getComputedStyle(el).backgroundColor);
+    const bg = (sel: string) =>
+      page
+        .locator(sel)
+        .first()
+        .evaluate((el) => getComputedStyle(el).backgroundColor);
     t.not(await bg('.cell.v-pass'), await bg('.cell.v-fail'), 'verdicts have their own colours');
     t.not(await bg('.cell.v-xfail'), await bg('.cell.v-fail'));
     t.notOk(await panel.isVisible(), 'no panel before a click');
     await page.screenshot({ path: OVERVIEW, fullPage: true });
-    const external = await page.evaluate(() => [...document.querySelectorAll('[src], link[href]:not([rel="icon"]), iframe, object, embed')].map((e) => e.outerHTML.slice(0, 120)));
+    const external = await page.evaluate(() =>
+      [...document.querySelectorAll('[src], link[href]:not([rel="icon"]), iframe, object, embed')].map((e) => e.outerHTML.slice(0, 120)),
+    );
     t.same(external, [], 'no element that loads anything');
     t.match(await page.locator('link[rel="icon"]').getAttribute('href'), /^data:/, 'the favicon is inline');
   });

@@ -20,6 +20,10 @@ t.test('after the suite the engine holds no container, volume or network of the 
   t.same(left, [], `no container or volume labelled cshared-matrix.run:\n${left.join('\n')}`);
 
   const ls = await $({ quiet: true })`docker network ls --format {{.Name}}`;
-  const networks = ls.stdout.split('\n').map((l) => l.trim()).filter(Boolean).sort();
+  const networks = ls.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .sort();
   t.same(networks, ['bridge', 'host', 'none'], `only the default networks: ${networks.join(', ')}`);
 });

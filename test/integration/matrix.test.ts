@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { $ } from 'zx';
+import { defaultPlatforms, isEmulated, PLATFORMS } from '../../harness/core/platforms.js';
 import type { RunResults } from '../../harness/core/results.js';
 import { ensureEngine } from '../../harness/edge/engine.js';
 import { leftovers } from '../../harness/edge/sandbox.js';
-import { defaultPlatforms, isEmulated, PLATFORMS } from '../../harness/core/platforms.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const fixtures = join(root, 'test', 'fixtures');
@@ -19,7 +19,12 @@ const latest = () => (existsSync(join(resultsDir, 'latest')) ? readlinkSync(join
 
 async function matrix(...args: string[]) {
   const before = latest();
-  const p = await $({ cwd: root, nothrow: true, quiet: !process.env.CSM_TEST_VERBOSE, env: { ...process.env, CI: '1' } })`npx tsx harness/cli/main.ts --results ${resultsDir} ${args}`;
+  const p = await $({
+    cwd: root,
+    nothrow: true,
+    quiet: !process.env.CSM_TEST_VERBOSE,
+    env: { ...process.env, CI: '1' },
+  })`npx tsx harness/cli/main.ts --results ${resultsDir} ${args}`;
   if (latest() === before) return { code: p.exitCode, out: p.stdout + p.stderr, results: undefined, cell: () => undefined };
   const results = JSON.parse(readFileSync(join(resultsDir, 'latest', 'results.json'), 'utf8')) as RunResults;
   const cell = (id: string) => {
@@ -47,7 +52,11 @@ const MUSL = DEFAULT_ROWS.filter((p) => p.libc === 'musl').map((p) => p.name);
 t.test('link and dlopen on every default platform match the measured ground truth', async (t) => {
   const r = await ran('--case', 'link,dlopen');
   t.equal(r.code, 0, `exit 0 when every verdict is as expected\n${r.out.slice(-3000)}`);
-  t.equal(DEFAULT_ROWS.length, 20, 'amd64, ARMv5/6/7, arm64, 386, riscv64, ppc64le, s390x with glibc and musl; loong64 and ppc64 with glibc');
+  t.equal(
+    DEFAULT_ROWS.length,
+    20,
+    'amd64, ARMv5/6/7, arm64, 386, riscv64, ppc64le, s390x with glibc and musl; loong64 and ppc64 with glibc',
+  );
   t.equal(r.results.cells.length, 2 * DEFAULT_ROWS.length);
   t.same(r.results.counts, { pass: 20, fail: 0, xfail: 20, xpass: 0, timeout: 0, error: 0, flaky: 0, na: 0, total: 40 });
   t.match(r.results.images[0]?.tools.go, new RegExp(`^${go.replace('.', '\\.')}\\.\\d+$`), 'the exact Go version is read from the image');
@@ -68,7 +77,8 @@ t.test('link and dlopen on every default platform match the measured ground trut
     t.match(linked.failureText, /^killed by signal 11 \(SIGSEGV\)/);
     t.match(linked.explanation, /musl calls ELF init functions without argc\/argv/);
     // qemu reports a guest's fatal signal; on riscv64 the process dies with no such line (see cases/link/README.md).
-    if (p !== 'amd64-musl' && p !== 'riscv64-musl') t.match(linked.failureText, /qemu: uncaught target signal 11 \(Segmentation fault\)/, `${p}: the crash comes from qemu`);
+    if (p !== 'amd64-musl' && p !== 'riscv64-musl')
+      t.match(linked.failureText, /qemu: uncaught target signal 11 \(Segmentation fault\)/, `${p}: the crash comes from qemu`);
 
     const opened = r.cell(`dlopen/${p}/go${go}`);
     t.equal(opened.verdict, 'xfail', `${opened.id}: dlopen refuses initial-exec TLS`);
@@ -100,20 +110,35 @@ t.test('link and dlopen on every default platform match the measured ground trut
   }
   t.same(r.cell(`link/arm7-glibc/go${go}`).elf?.libraries.hello?.arm, { cpuArch: 'v7', floatAbi: 'hard', fpArch: 'VFPv3-D16' });
   t.match(r.cell(`link/arm5-glibc/go${go}`).elf?.libraries.hello?.arm, { cpuArch: 'v5TE', floatAbi: 'soft' });
-  t.match(r.cell(`dlopen/amd64-musl/go${go}`).explanation, /initial-exec TLS \(DF_STATIC_TLS, 1 IE relocation\); musl's dlopen cannot place it/);
-  t.match(r.cell(`dlopen/arm64-musl/go${go}`).explanation, /^library uses initial-exec TLS \(\d+ IE relocations?; no DF_STATIC_TLS flag\)/, 'arm64: what is really there');
+  t.match(
+    r.cell(`dlopen/amd64-musl/go${go}`).explanation,
+    /initial-exec TLS \(DF_STATIC_TLS, 1 IE relocation\); musl's dlopen cannot place it/,
+  );
+  t.match(
+    r.cell(`dlopen/arm64-musl/go${go}`).explanation,
+    /^library uses initial-exec TLS \(\d+ IE relocations?; no DF_STATIC_TLS flag\)/,
+    'arm64: what is really there',
+  );
   t.equal(r.cell(`link/amd64-glibc/go${go}`).explanation, undefined, 'a pass needs no explanation');
 
   // Every emulated row's CPU model refused its canary.
   const canaries = r.results.run.canaries ?? {};
-  for (const p of DEFAULT_ROWS.filter(isEmulated)) t.equal(canaries[p.name]?.outcome, 'trapped', `${p.name}: ${p.cpu} refuses ${p.canary?.level}`);
+  for (const p of DEFAULT_ROWS.filter(isEmulated))
+    t.equal(canaries[p.name]?.outcome, 'trapped', `${p.name}: ${p.cpu} refuses ${p.canary?.level}`);
   t.equal(Object.keys(canaries).length, DEFAULT_ROWS.filter(isEmulated).length, 'one canary per emulated row');
-  t.same(r.results.platforms.map((p) => p.name), DEFAULT_ROWS.map((p) => p.name));
+  t.same(
+    r.results.platforms.map((p) => p.name),
+    DEFAULT_ROWS.map((p) => p.name),
+  );
 
   const md = readFileSync(join(resultsDir, 'latest', 'matrix.md'), 'utf8');
   t.match(md, `| case | ${DEFAULT_ROWS.map((p) => p.name).join(' | ')} |`);
   t.match(md, /\| dlopen \| ✅ \| ☑️ go#54805 \|/, 'a compact cell per platform');
-  t.match(md, /- IE TLS \(go#54805\): <https:\/\/github\.com\/golang\/go\/issues\/54805>/, 'the upstream issue, an autolink (core/sanitize.ts markdownLink)');
+  t.match(
+    md,
+    /- IE TLS \(go#54805\): <https:\/\/github\.com\/golang\/go\/issues\/54805>/,
+    'the upstream issue, an autolink (core/sanitize.ts markdownLink)',
+  );
   t.match(md, /CPU model strictness/);
   t.match(r.out, /40 cells: 20 pass, 0 fail, 20 xfail/, 'the matrix is printed at the end');
   t.same(await leftovers(docker, r.results.run.id), [], 'no container or volume outlives the run');
@@ -130,17 +155,24 @@ t.test('a row whose CPU model runs its canary makes the run exit 3, said loudly'
   const dir = mkdtempSync(join(tmpdir(), 'csm-lax-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   // ARMv5 code on a v7 model, with a v7 canary: the model accepts it.
-  const lax = { ...PLATFORMS.find((p) => p.name === 'arm5-glibc')!, name: 'arm5-on-cortex-a7', run: ['qemu-arm', '-cpu', 'cortex-a7', '-L', '/usr/arm-linux-gnueabi'], cpu: 'cortex-a7' };
+  const lax = {
+    ...PLATFORMS.find((p) => p.name === 'arm5-glibc')!,
+    name: 'arm5-on-cortex-a7',
+    run: ['qemu-arm', '-cpu', 'cortex-a7', '-L', '/usr/arm-linux-gnueabi'],
+    cpu: 'cortex-a7',
+  };
   const { packages: _p, ...row } = lax;
   writeFileSync(join(dir, 'rows.json'), JSON.stringify([row]));
   const r = await ran('--platforms', join(dir, 'rows.json'), '--case', 'link', '--platform', 'arm5-on-cortex-a7');
   t.equal(r.code, 3, `exit 3: the row may hide bugs\n${r.out.slice(-2000)}`);
   t.equal(r.cell(`link/arm5-on-cortex-a7/go${go}`).verdict, 'pass', 'its cells still ran');
   t.match(r.results.run.canaries?.['arm5-on-cortex-a7'], { outcome: 'ran', cached: false });
-  t.match(r.out, /CANARY: arm5-on-cortex-a7: its CPU model did not refuse ARMv7 \(what GOARM=7 code uses: movw\) \(exit 0: the instruction ran\)/);
+  t.match(
+    r.out,
+    /CANARY: arm5-on-cortex-a7: its CPU model did not refuse ARMv7 \(what GOARM=7 code uses: movw\) \(exit 0: the instruction ran\)/,
+  );
   t.match(readFileSync(join(resultsDir, 'latest', 'matrix.md'), 'utf8'), /\*\*arm5-on-cortex-a7: its CPU model did not refuse/);
 });
-
 
 t.test('a warm re-run restores every artifact from the cache, and still runs every host', async (t) => {
   const r = await ran('--case', 'link', '--platform', 'amd64-glibc,arm5-musl');
@@ -158,7 +190,18 @@ t.test('a warm re-run restores every artifact from the cache, and still runs eve
 });
 
 t.test('--repeat: repetitions that disagree make a cell flaky, never pass', async (t) => {
-  const r = await ran('--cases', join(fixtures, 'cases'), '--case', 'flaky-probe', '--platform', 'amd64-glibc', '--repeat', '3', '--jobs', '1');
+  const r = await ran(
+    '--cases',
+    join(fixtures, 'cases'),
+    '--case',
+    'flaky-probe',
+    '--platform',
+    'amd64-glibc',
+    '--repeat',
+    '3',
+    '--jobs',
+    '1',
+  );
   t.equal(r.code, 1, 'flaky is unexpected: exit 1');
   const c = r.cell(`flaky-probe/amd64-glibc/go${go}`);
   t.equal(c.verdict, 'flaky');
@@ -178,30 +221,64 @@ t.test('two shards merged equal the unsharded run, cell for cell', async (t) => 
   t.ok(a!.length > 0 && b!.length > 0, `both shards have cells (${a!.length} + ${b!.length})`);
   t.same([...a!, ...b!].sort(), whole.results.cells.map((c) => c.id).sort(), 'the shards partition the matrix');
   t.equal(parts[0]!.results.run.shard?.of, 3 * DEFAULT_ROWS.length);
-  const m = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli/main.ts merge --results ${resultsDir} ${join(resultsDir, parts[0]!.results.run.id)} ${join(resultsDir, parts[1]!.results.run.id)}`;
+  const m = await $({
+    cwd: root,
+    nothrow: true,
+    quiet: true,
+  })`npx tsx harness/cli/main.ts merge --results ${resultsDir} ${join(resultsDir, parts[0]!.results.run.id)} ${join(resultsDir, parts[1]!.results.run.id)}`;
   t.equal(m.exitCode, 0, m.stderr);
   const merged = JSON.parse(readFileSync(join(resultsDir, 'latest', 'results.json'), 'utf8')) as RunResults;
   // Two executions, so a stage an expectation leaves unpinned (the musl init crash races main) may differ; verdicts may not.
   const shape = (cs: RunResults['cells']) =>
-    cs.map((c) => ({ id: c.id, verdict: c.verdict, stage: c.expectation && !c.expectation.stage ? 'unpinned' : c.stage, exit: c.exit, expectation: c.expectation?.link }));
+    cs.map((c) => ({
+      id: c.id,
+      verdict: c.verdict,
+      stage: c.expectation && !c.expectation.stage ? 'unpinned' : c.stage,
+      exit: c.exit,
+      expectation: c.expectation?.link,
+    }));
   t.same(shape(merged.cells), shape(whole.results.cells), 'same cells, same order, same verdicts');
   t.same(merged.counts, whole.results.counts);
-  t.ok(existsSync(join(resultsDir, 'latest', 'report.html')) && existsSync(join(resultsDir, 'latest', 'matrix.md')), 'every report format for the merged run');
+  t.ok(
+    existsSync(join(resultsDir, 'latest', 'report.html')) && existsSync(join(resultsDir, 'latest', 'matrix.md')),
+    'every report format for the merged run',
+  );
 
-  const d = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli/main.ts diff ${join(resultsDir, whole.results.run.id)} ${join(resultsDir, 'latest')}`;
+  const d = await $({
+    cwd: root,
+    nothrow: true,
+    quiet: true,
+  })`npx tsx harness/cli/main.ts diff ${join(resultsDir, whole.results.run.id)} ${join(resultsDir, 'latest')}`;
   t.equal(d.exitCode, 0, 'no regression between the unsharded and the merged run');
   t.match(d.stdout, /Regressions/);
 
   // One shard alone is an incomplete run: written, but never a green exit.
-  const one = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli/main.ts merge --results ${resultsDir} ${join(resultsDir, parts[0]!.results.run.id)}`;
+  const one = await $({
+    cwd: root,
+    nothrow: true,
+    quiet: true,
+  })`npx tsx harness/cli/main.ts merge --results ${resultsDir} ${join(resultsDir, parts[0]!.results.run.id)}`;
   t.equal(one.exitCode, 3, `a missing shard exits 3\n${one.stderr}`);
   t.match(one.stderr, /^cshared-matrix: incomplete: shard 2\/2 missing; the merged run is written but covers only the shards given/m);
-  const partial = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli/main.ts merge --partial --results ${resultsDir} ${join(resultsDir, parts[0]!.results.run.id)}`;
+  const partial = await $({
+    cwd: root,
+    nothrow: true,
+    quiet: true,
+  })`npx tsx harness/cli/main.ts merge --partial --results ${resultsDir} ${join(resultsDir, parts[0]!.results.run.id)}`;
   t.equal(partial.exitCode, 0, `--partial accepts it\n${partial.stderr}`);
 });
 
 t.test('the CPU model is real: GOARM=7 code dies with SIGILL on arm926', async (t) => {
-  const r = await ran('--platforms', join(fixtures, 'platforms-v7-on-v5.json'), '--cases', join(fixtures, 'cases'), '--case', 'sigill-probe', '--platform', 'arm7-glibc,arm7-on-arm926');
+  const r = await ran(
+    '--platforms',
+    join(fixtures, 'platforms-v7-on-v5.json'),
+    '--cases',
+    join(fixtures, 'cases'),
+    '--case',
+    'sigill-probe',
+    '--platform',
+    'arm7-glibc,arm7-on-arm926',
+  );
   t.equal(r.code, 0, r.out.slice(-3000));
   t.equal(r.cell(`sigill-probe/arm7-glibc/go${go}`).verdict, 'pass');
   const v5 = r.cell(`sigill-probe/arm7-on-arm926/go${go}`);
@@ -217,7 +294,14 @@ t.test('hosts run without root, capabilities, network or writable files', async 
   t.equal(r.code, 0, r.out.slice(-3000));
   for (const id of [`sandbox-probe/amd64-glibc/go${go}`, `sandbox-probe/arm7-glibc/go${go}`]) {
     const c = r.cell(id);
-    t.equal(c.verdict, 'pass', `${id}: ${c.checks.filter((k) => !k.ok).map((k) => k.text).join('; ')}`);
+    t.equal(
+      c.verdict,
+      'pass',
+      `${id}: ${c.checks
+        .filter((k) => !k.ok)
+        .map((k) => k.text)
+        .join('; ')}`,
+    );
     t.equal(c.checks.length, 7);
   }
   t.same(await leftovers(docker, r.results.run.id), []);
@@ -246,9 +330,15 @@ t.test('bad input stops before anything is built, with one line naming the thing
   const dir = mkdtempSync(join(tmpdir(), 'csm-bad-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(join(dir, 'typo'));
-  writeFileSync(join(dir, 'typo', 'case.json'), JSON.stringify({ description: 'x', libraries: [{ name: 'a', dir: '.' }], host: { sources: ['h.c'] }, run: { timeout: 'ten' } }));
+  writeFileSync(
+    join(dir, 'typo', 'case.json'),
+    JSON.stringify({ description: 'x', libraries: [{ name: 'a', dir: '.' }], host: { sources: ['h.c'] }, run: { timeout: 'ten' } }),
+  );
   mkdirSync(join(dir, 'missing'));
-  writeFileSync(join(dir, 'missing', 'case.json'), JSON.stringify({ description: 'x', libraries: [{ name: 'a', dir: '.' }], host: { sources: ['h.c'] } }));
+  writeFileSync(
+    join(dir, 'missing', 'case.json'),
+    JSON.stringify({ description: 'x', libraries: [{ name: 'a', dir: '.' }], host: { sources: ['h.c'] } }),
+  );
   const bad = await matrix('--cases', dir);
   t.equal(bad.code, 2);
   t.match(bad.out, /cshared-matrix: .*typo\/case\.json: \/run\/timeout: must be number/);
@@ -260,15 +350,32 @@ t.test('bad input stops before anything is built, with one line naming the thing
   const empty = join(dir, 'empty');
   mkdirSync(empty);
   for (const [args, line] of [
-    [['--results', file, '--case', 'link'], new RegExp(`^cshared-matrix: --results ${file}: cannot create a run directory there \\(it is not a directory\\); pass a writable directory$`, 'm')],
-    [['--cases', empty], new RegExp(`^cshared-matrix: ${empty}: no case here \\(neither ${empty}/case\\.json nor a subdirectory with one\\)`, 'm')],
+    [
+      ['--results', file, '--case', 'link'],
+      new RegExp(
+        `^cshared-matrix: --results ${file}: cannot create a run directory there \\(it is not a directory\\); pass a writable directory$`,
+        'm',
+      ),
+    ],
+    [
+      ['--cases', empty],
+      new RegExp(`^cshared-matrix: ${empty}: no case here \\(neither ${empty}/case\\.json nor a subdirectory with one\\)`, 'm'),
+    ],
     [['--jobs', '1.5'], /^cshared-matrix: --jobs takes a whole number, not "1\.5"/m],
     [['--repeat', '2.5'], /^cshared-matrix: --repeat takes a whole number, not "2\.5"/m],
     [['--timeout', '99999'], /^cshared-matrix: --timeout takes at most 3600, not "99999"/m],
     [['--platform', 'mips*'], /^cshared-matrix: no platform matches "mips\*"; known: amd64-glibc, /m],
-    [['--docker-host', 'ftp://x'], /^cshared-matrix: --docker-host ftp:\/\/x: not an engine address; give unix:\/\/\/path\/to\/docker\.sock, tcp:\/\/host:port or ssh:\/\/user@host$/m],
+    [
+      ['--docker-host', 'ftp://x'],
+      /^cshared-matrix: --docker-host ftp:\/\/x: not an engine address; give unix:\/\/\/path\/to\/docker\.sock, tcp:\/\/host:port or ssh:\/\/user@host$/m,
+    ],
   ] as const) {
-    const p = await $({ cwd: root, nothrow: true, quiet: true, env: { ...process.env, CI: '1' } })`npx tsx harness/cli/main.ts --results ${args[0] === '--results' ? args[1] : join(dir, 'out')} ${args[0] === '--results' ? args.slice(2) : args}`;
+    const p = await $({
+      cwd: root,
+      nothrow: true,
+      quiet: true,
+      env: { ...process.env, CI: '1' },
+    })`npx tsx harness/cli/main.ts --results ${args[0] === '--results' ? args[1] : join(dir, 'out')} ${args[0] === '--results' ? args.slice(2) : args}`;
     t.equal(p.exitCode, 2, `${args.join(' ')}: exit 2\n${p.stderr}`);
     t.match(p.stderr, line, `${args.join(' ')}: ${p.stderr.trim()}`);
     t.notMatch(p.stderr, /internal error|\n\s+at /, `${args.join(' ')}: no stack trace`);
@@ -280,10 +387,18 @@ t.test('bad input stops before anything is built, with one line naming the thing
   const m = await $({ nothrow: true, quiet: true })`mount -t tmpfs -o ro,size=1m tmpfs ${ro}`;
   t.equal(m.exitCode, 0, `a read-only tmpfs to write into (mount: ${m.stderr.trim()})`);
   if (m.exitCode === 0) {
-    const p = await $({ cwd: root, nothrow: true, quiet: true, env: { ...process.env, CI: '1' } })`npx tsx harness/cli/main.ts --results ${ro} --case link`;
+    const p = await $({
+      cwd: root,
+      nothrow: true,
+      quiet: true,
+      env: { ...process.env, CI: '1' },
+    })`npx tsx harness/cli/main.ts --results ${ro} --case link`;
     await $({ nothrow: true, quiet: true })`umount ${ro}`;
     t.equal(p.exitCode, 2, `a read-only --results: exit 2\n${p.stderr}`);
-    t.equal(p.stderr.trim(), `cshared-matrix: --results ${ro}: cannot create a run directory there (it is on a read-only file system); pass a writable directory`);
+    t.equal(
+      p.stderr.trim(),
+      `cshared-matrix: --results ${ro}: cannot create a run directory there (it is on a read-only file system); pass a writable directory`,
+    );
   }
 
   const engineOnly = await $({ cwd: root, nothrow: true, quiet: true })`npx tsx harness/cli/main.ts --engine-only`;
@@ -292,18 +407,36 @@ t.test('bad input stops before anything is built, with one line naming the thing
   // The engine address is resolved once and passed down: --docker-host wins over DOCKER_HOST, and a silent engine is one line.
   const none = `unix://${join(dir, 'none.sock')}`;
   const env = { ...process.env, CI: '1', DOCKER_HOST: none };
-  const chosen = await $({ cwd: root, nothrow: true, quiet: true, env })`npx tsx harness/cli/main.ts --engine-only --docker-host unix:///var/run/docker.sock`;
+  const chosen = await $({
+    cwd: root,
+    nothrow: true,
+    quiet: true,
+    env,
+  })`npx tsx harness/cli/main.ts --engine-only --docker-host unix:///var/run/docker.sock`;
   t.equal(chosen.exitCode, 0, `--docker-host is the engine used, whatever DOCKER_HOST says\n${chosen.stderr}`);
-  const silent = await $({ cwd: root, nothrow: true, quiet: true, env })`npx tsx harness/cli/main.ts --case link --results ${join(dir, 'out')}`;
+  const silent = await $({
+    cwd: root,
+    nothrow: true,
+    quiet: true,
+    env,
+  })`npx tsx harness/cli/main.ts --case link --results ${join(dir, 'out')}`;
   t.equal(silent.exitCode, 3, 'no engine at DOCKER_HOST: exit 3');
-  t.equal(silent.stderr.trim(), `cshared-matrix: no Docker engine answers at ${none}; start that engine, or leave out --docker-host and DOCKER_HOST to use the local one`);
+  t.equal(
+    silent.stderr.trim(),
+    `cshared-matrix: no Docker engine answers at ${none}; start that engine, or leave out --docker-host and DOCKER_HOST to use the local one`,
+  );
 });
 
 /** Start a run of five cases on one job and send SIGINT `times` times once its first cell finished. */
 async function interrupted(times: number) {
   const before = latest();
   // node itself, not npx: the exit status checked is the harness's own.
-  const p = $({ cwd: root, nothrow: true, quiet: true, env: { ...process.env, CI: '1' } })`node --import tsx harness/cli/main.ts --results ${resultsDir} --case link,dlopen,tls,environ,multi --jobs 1`;
+  const p = $({
+    cwd: root,
+    nothrow: true,
+    quiet: true,
+    env: { ...process.env, CI: '1' },
+  })`node --import tsx harness/cli/main.ts --results ${resultsDir} --case link,dlopen,tls,environ,multi --jobs 1`;
   // Interrupt once the first cell has finished, so there is something to keep.
   await new Promise<void>((resolve) => {
     const onData = (d: Buffer) => /(pass|xfail) +\w+\//.test(String(d)) && (p.stdout.off('data', onData), resolve());
@@ -329,7 +462,10 @@ t.test('Ctrl-C mid-run: containers and volume removed, partial results kept and 
   if (!res) return;
   t.equal(res.run.interrupted, true);
   t.ok(res.cells.length > 0 && res.cells.length < 30, `kept the ${res.cells.length} finished cells`);
-  t.ok(res.cells.every((c) => c.verdict !== 'error'), 'cells cut short are left out, not reported as errors');
+  t.ok(
+    res.cells.every((c) => c.verdict !== 'error'),
+    'cells cut short are left out, not reported as errors',
+  );
   t.same(await leftovers(docker, res.run.id), [], 'nothing of the run is left in the engine');
 });
 

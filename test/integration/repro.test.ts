@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import t from 'tap';
-import { defaultPlatforms, PLATFORMS } from '../../harness/core/platforms.js';
 import { $ } from 'zx';
+import { defaultPlatforms, PLATFORMS } from '../../harness/core/platforms.js';
 import { ensureEngine } from '../../harness/edge/engine.js';
 import { leftovers } from '../../harness/edge/sandbox.js';
 import type { ReproOutcome } from '../../harness/run/repro.js';
@@ -21,7 +21,12 @@ t.teardown(() => rmSync(resultsDir, { recursive: true, force: true }));
 const docker = await ensureEngine((l) => t.comment(l));
 
 async function repro(...args: string[]) {
-  const p = await $({ cwd: root, nothrow: true, quiet: !process.env.CSM_TEST_VERBOSE, env: { ...process.env, CI: '1' } })`npx tsx harness/cli/main.ts repro --results ${resultsDir} ${args}`;
+  const p = await $({
+    cwd: root,
+    nothrow: true,
+    quiet: !process.env.CSM_TEST_VERBOSE,
+    env: { ...process.env, CI: '1' },
+  })`npx tsx harness/cli/main.ts repro --results ${resultsDir} ${args}`;
   const dir = join(resultsDir, 'latest');
   const outcome = JSON.parse(readFileSync(join(dir, 'repro.json'), 'utf8')) as ReproOutcome & { case: string };
   const runId = (JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { run: { id: string } }).run.id;
@@ -39,14 +44,20 @@ t.test("the Alpine/Python report: the report's own test.py fails on musl with th
   for (const p of ['arm64-musl']) {
     const host = cell(p, 'host');
     t.ok(host.reproduces, `${p}: the report's Python host reproduces`);
-    t.match(host.actual, /^OSError: Error relocating \.\/cc\.so: [^\n]*initial-exec TLS resolves to dynamic definition in \.\/cc\.so/, `${p}: the same exception text, from Python`);
+    t.match(
+      host.actual,
+      /^OSError: Error relocating \.\/cc\.so: [^\n]*initial-exec TLS resolves to dynamic definition in \.\/cc\.so/,
+      `${p}: the same exception text, from Python`,
+    );
     t.ok(cell(p, 'dlopen-probe').reproduces, `${p}: the probes still run beside it`);
   }
   for (const p of ['amd64-glibc', 'arm64-glibc']) {
     t.equal(cell(p, 'host').verdict, 'pass', `${p}: the report's Python host loads ./cc.so and runs`);
     t.notOk(cell(p, 'host').reproduces);
   }
-  const results = JSON.parse(readFileSync(join(r.dir, 'results.json'), 'utf8')) as { cells: { id: string; logs: Record<string, string> }[] };
+  const results = JSON.parse(readFileSync(join(r.dir, 'results.json'), 'utf8')) as {
+    cells: { id: string; logs: Record<string, string> }[];
+  };
   const hostCell = results.cells.find((c) => c.id === cell('arm64-glibc', 'host').id)!;
   const log = readFileSync(join(r.dir, hostCell.logs.run!), 'utf8');
   t.match(log, /--- stdout\ncan load so\n/, "arm64 glibc: test.py's own output, from Debian's arm64 Python");
@@ -55,52 +66,68 @@ t.test("the Alpine/Python report: the report's own test.py fails on musl with th
   t.same(await leftovers(docker, r.runId), []);
 });
 
-t.test('a C report on every default platform: its host and the probes reproduce on every musl row, and a bundle reruns a cell alone', async (t) => {
-  const r = await repro(join(reports, 'musl-dlopen-c'));
-  t.equal(r.code, 0, `exit 0: the reported error reproduced\n${r.out.slice(-3000)}`);
-  const cell = (platform: string, kind: string) => r.outcome.cells.find((c) => c.platform === platform && c.kind === kind)!;
-  const rows = defaultPlatforms(PLATFORMS);
-  const musl = rows.filter((p) => p.libc === 'musl').map((p) => p.name);
-  for (const p of musl) {
-    for (const kind of ['host', 'dlopen-probe']) {
-      const c = cell(p, kind);
-      t.ok(c.reproduces, `${p} ${kind}: the loader's error is the reported one`);
-      t.match(c.actual, /Error relocating \.?\/?libgreet\.so: .*initial-exec TLS resolves to dynamic definition/);
-      t.ok(c.bundle, `${p} ${kind}: a bundle was kept`);
+t.test(
+  'a C report on every default platform: its host and the probes reproduce on every musl row, and a bundle reruns a cell alone',
+  async (t) => {
+    const r = await repro(join(reports, 'musl-dlopen-c'));
+    t.equal(r.code, 0, `exit 0: the reported error reproduced\n${r.out.slice(-3000)}`);
+    const cell = (platform: string, kind: string) => r.outcome.cells.find((c) => c.platform === platform && c.kind === kind)!;
+    const rows = defaultPlatforms(PLATFORMS);
+    const musl = rows.filter((p) => p.libc === 'musl').map((p) => p.name);
+    for (const p of musl) {
+      for (const kind of ['host', 'dlopen-probe']) {
+        const c = cell(p, kind);
+        t.ok(c.reproduces, `${p} ${kind}: the loader's error is the reported one`);
+        t.match(c.actual, /Error relocating \.?\/?libgreet\.so: .*initial-exec TLS resolves to dynamic definition/);
+        t.ok(c.bundle, `${p} ${kind}: a bundle was kept`);
+      }
     }
-  }
-  for (const p of rows.filter((p) => p.libc === 'glibc' && p.goarch !== 'ppc64').map((p) => p.name)) {
-    t.equal(cell(p, 'host').verdict, 'pass', `${p}: the report's host dlopens it on glibc`);
-    t.equal(cell(p, 'dlopen-probe').verdict, 'pass', `${p}: glibc dlopens it`);
-    t.equal(cell(p, 'link-probe').verdict, 'pass', `${p}: glibc loads it linked`);
-    t.notOk(cell(p, 'dlopen-probe').reproduces);
-  }
-  // Every musl row's host and dlopen probe: 9 of 20 rows × (host, dlopen probe, link probe).
-  t.match(r.out, new RegExp(`reproduced in ${2 * musl.length} of ${3 * rows.length} cells`));
-  t.equal(cell('ppc64-glibc', 'dlopen-probe').verdict, 'xfail', 'ppc64: nothing links (go#79898)');
+    for (const p of rows.filter((p) => p.libc === 'glibc' && p.goarch !== 'ppc64').map((p) => p.name)) {
+      t.equal(cell(p, 'host').verdict, 'pass', `${p}: the report's host dlopens it on glibc`);
+      t.equal(cell(p, 'dlopen-probe').verdict, 'pass', `${p}: glibc dlopens it`);
+      t.equal(cell(p, 'link-probe').verdict, 'pass', `${p}: glibc loads it linked`);
+      t.notOk(cell(p, 'dlopen-probe').reproduces);
+    }
+    // Every musl row's host and dlopen probe: 9 of 20 rows × (host, dlopen probe, link probe).
+    t.match(r.out, new RegExp(`reproduced in ${2 * musl.length} of ${3 * rows.length} cells`));
+    t.equal(cell('ppc64-glibc', 'dlopen-probe').verdict, 'xfail', 'ppc64: nothing links (go#79898)');
 
-  // The bundle reruns the cell alone, with the engine's CLI and nothing of the harness.
-  const bundle = join(r.dir, cell('arm7-musl', 'dlopen-probe').bundle!);
-  t.ok(existsSync(join(bundle, 'work', 'csm', 'csm-run')), 'the supervisor is in the bundle');
-  const again = await $({ nothrow: true, quiet: true })`sh ${join(bundle, 'rerun.sh')}`;
-  t.equal(again.exitCode, 3, 'the host exits 3 on a failed dlopen, as in the run');
-  t.match(again.stderr, /initial-exec TLS resolves to dynamic definition/);
-  t.match(again.stderr, /@@csm-status bundle \{"exit":3/);
-  const meta = JSON.parse(readFileSync(join(bundle, 'cell.json'), 'utf8'));
-  t.match(meta.image.id, /^sha256:/);
-  t.match(meta.tools.go, /^\d+\.\d+\.\d+$/);
-  t.same(await leftovers(docker, r.runId), []);
-});
+    // The bundle reruns the cell alone, with the engine's CLI and nothing of the harness.
+    const bundle = join(r.dir, cell('arm7-musl', 'dlopen-probe').bundle!);
+    t.ok(existsSync(join(bundle, 'work', 'csm', 'csm-run')), 'the supervisor is in the bundle');
+    const again = await $({ nothrow: true, quiet: true })`sh ${join(bundle, 'rerun.sh')}`;
+    t.equal(again.exitCode, 3, 'the host exits 3 on a failed dlopen, as in the run');
+    t.match(again.stderr, /initial-exec TLS resolves to dynamic definition/);
+    t.match(again.stderr, /@@csm-status bundle \{"exit":3/);
+    const meta = JSON.parse(readFileSync(join(bundle, 'cell.json'), 'utf8'));
+    t.match(meta.image.id, /^sha256:/);
+    t.match(meta.tools.go, /^\d+\.\d+\.\d+$/);
+    t.same(await leftovers(docker, r.runId), []);
+  },
+);
 
 t.test('--rootfs runs the hosts inside a root filesystem made here from Debian musl', async (t) => {
   // A rootfs with nothing but musl's loader (which is its libc): a stand-in for an Alpine minirootfs.
   const images = await docker.listImages({ filters: { reference: ['cshared-matrix-go'] } });
   const image = images.sort((a, b) => b.Created - a.Created)[0]!.RepoTags![0]!;
-  const c = await docker.createContainer({ Image: image, Cmd: ['sleep', 'infinity'], HostConfig: { NetworkMode: 'none', AutoRemove: false }, Labels: { 'cshared-matrix.test': 'rootfs' } });
+  const c = await docker.createContainer({
+    Image: image,
+    Cmd: ['sleep', 'infinity'],
+    HostConfig: { NetworkMode: 'none', AutoRemove: false },
+    Labels: { 'cshared-matrix.test': 'rootfs' },
+  });
   const tarball = join(resultsDir, 'musl-rootfs.tar');
   try {
     await c.start();
-    const exec = await c.exec({ Cmd: ['sh', '-c', 'mkdir -p /stage/lib /stage/tmp /stage/work /stage/etc && cp /lib/ld-musl-x86_64.so.1 /stage/lib/ && printf "nobody:x:65534:65534::/:/nonexistent\\n" > /stage/etc/passwd'], AttachStdout: true, AttachStderr: true });
+    const exec = await c.exec({
+      Cmd: [
+        'sh',
+        '-c',
+        'mkdir -p /stage/lib /stage/tmp /stage/work /stage/etc && cp /lib/ld-musl-x86_64.so.1 /stage/lib/ && printf "nobody:x:65534:65534::/:/nonexistent\\n" > /stage/etc/passwd',
+      ],
+      AttachStdout: true,
+      AttachStderr: true,
+    });
     const s = await exec.start({});
     await new Promise((res) => (s.on('end', res), s.resume()));
     await pipeline((await c.getArchive({ path: '/stage/.' })) as unknown as NodeJS.ReadableStream, createWriteStream(tarball));

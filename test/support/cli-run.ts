@@ -13,7 +13,12 @@ export type Cell = RunResults['cells'][number];
 /** `cshared-matrix --results resultsDir --cache cacheDir ARGS…`, with its exit code, output, results.json and a cell finder that says what went wrong. */
 export function matrixRunner(resultsDir: string, cacheDir: string) {
   return async (...args: string[]) => {
-    const p = await $({ cwd: ROOT, nothrow: true, quiet: !process.env.CSM_TEST_VERBOSE, env: { ...process.env, CI: '1' } })`npx tsx harness/cli/main.ts --results ${resultsDir} --cache ${cacheDir} ${args}`;
+    const p = await $({
+      cwd: ROOT,
+      nothrow: true,
+      quiet: !process.env.CSM_TEST_VERBOSE,
+      env: { ...process.env, CI: '1' },
+    })`npx tsx harness/cli/main.ts --results ${resultsDir} --cache ${cacheDir} ${args}`;
     const file = join(resultsDir, 'latest', 'results.json');
     const results = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RunResults) : undefined;
     const cell = (id: string): Cell => {

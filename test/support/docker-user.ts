@@ -27,7 +27,9 @@ export function cannotMakeUsers(): string | undefined {
 export function makeUser(t: { teardown: (fn: () => void) => void }, prefix: string, dockerGroup = true): MadeUser | undefined {
   if (cannotMakeUsers()) return undefined;
   const name = `${prefix}${randomBytes(3).toString('hex')}`;
-  const made = spawnSync('useradd', ['--no-create-home', '--user-group', ...(dockerGroup ? ['--groups', 'docker'] : []), name], { encoding: 'utf8' });
+  const made = spawnSync('useradd', ['--no-create-home', '--user-group', ...(dockerGroup ? ['--groups', 'docker'] : []), name], {
+    encoding: 'utf8',
+  });
   if (made.status !== 0) throw new Error(`useradd ${name}: ${made.stderr}`);
   t.teardown(() => void spawnSync('userdel', [name]));
   const id = (flag: string) => Number(spawnSync('id', [flag, name], { encoding: 'utf8' }).stdout.trim());
@@ -35,4 +37,7 @@ export function makeUser(t: { teardown: (fn: () => void) => void }, prefix: stri
 }
 
 /** `cmd args…` as `name`, with its groups (the docker group): for spawn. */
-export const asUser = (name: string, cmd: string, args: readonly string[]): [string, string[]] => ['setpriv', [`--reuid=${name}`, `--regid=${name}`, '--init-groups', '--', cmd, ...args]];
+export const asUser = (name: string, cmd: string, args: readonly string[]): [string, string[]] => [
+  'setpriv',
+  [`--reuid=${name}`, `--regid=${name}`, '--init-groups', '--', cmd, ...args],
+];

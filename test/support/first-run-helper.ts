@@ -23,7 +23,13 @@ import { ensureLangImage } from '../../harness/edge/lang-images.js';
 import { mmdebstrapRootfs } from '../../harness/edge/mmdebstrap.js';
 
 /** The base recipe's shape with one small package and no dependencies: apt's update and one download, in seconds. */
-export const TINY_RECIPE: BaseRecipe = { suite: 'trixie', variant: 'extract', architectures: ['amd64'], sources: ['deb {mirror} trixie main'], include: ['debian-archive-keyring'] };
+export const TINY_RECIPE: BaseRecipe = {
+  suite: 'trixie',
+  variant: 'extract',
+  architectures: ['amd64'],
+  sources: ['deb {mirror} trixie main'],
+  include: ['debian-archive-keyring'],
+};
 
 async function sysroot(debArch: string, pkg: string, dir: string): Promise<void> {
   const docker = await ensureEngine(console.log);

@@ -92,7 +92,10 @@ export function cell(caseName: string, platformName: string, go: string, over: P
  * Everything a test cares about is an explicit override: run metadata through
  * `run`, any other top-level field directly.
  */
-export function runResults(cells: CellResult[], over: Omit<Partial<RunResults>, 'run'> & { run?: Partial<RunResults['run']> } = {}): RunResults {
+export function runResults(
+  cells: CellResult[],
+  over: Omit<Partial<RunResults>, 'run'> & { run?: Partial<RunResults['run']> } = {},
+): RunResults {
   const { run, ...rest } = over;
   const counts = countVerdicts(cells);
   return {

@@ -19,4 +19,17 @@ export const LANG_IMAGES_ARGS = ['--images-only', '--case', 'python,jni', '--pla
  * and none of them restarts the engine (faults.test.ts does) or leans on the
  * CPU for long (matrix.test.ts). The rest run after the layers are built.
  */
-export const BESIDE_LANG_LAYERS = ['action', 'base-registry', 'containment', 'containment-cache', 'containment-disk', 'containment-keys', 'containment-rows', 'containment-text', 'first-run-apt', 'gccgo', 'html', 'image-cache'].map((f) => `test/integration/${f}.test.ts`);
+export const BESIDE_LANG_LAYERS = [
+  'action',
+  'base-registry',
+  'containment',
+  'containment-cache',
+  'containment-disk',
+  'containment-keys',
+  'containment-rows',
+  'containment-text',
+  'first-run-apt',
+  'gccgo',
+  'html',
+  'image-cache',
+].map((f) => `test/integration/${f}.test.ts`);

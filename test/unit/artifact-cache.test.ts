@@ -1,7 +1,14 @@
-import t from 'tap';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hasArtifact, makeArtifactDir, markWarm, readArtifactRecord, warmGroups, withCacheFile } from '../../harness/edge/artifact-cache.js';
+import t from 'tap';
+import {
+  hasArtifact,
+  makeArtifactDir,
+  markWarm,
+  readArtifactRecord,
+  warmGroups,
+  withCacheFile,
+} from '../../harness/edge/artifact-cache.js';
 import { WARM_MARK } from '../../harness/sandbox/paths.js';
 import { tempDir } from '../support/helpers.js';
 
@@ -29,7 +36,10 @@ t.test('withCacheFile: the file is there while it is used, under a fresh name, a
   });
   t.equal(got, 42);
   t.notOk(existsSync(join(cache, seen)));
-  await t.rejects(withCacheFile(cache, 'restore', 'x', async () => Promise.reject(new Error('exec failed'))), { message: 'exec failed' });
+  await t.rejects(
+    withCacheFile(cache, 'restore', 'x', async () => Promise.reject(new Error('exec failed'))),
+    { message: 'exec failed' },
+  );
   t.same(readdirSync(cache), [], 'removed after a failure too');
 });
 

@@ -1,6 +1,6 @@
-import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import t from 'tap';
 import { UsageError } from '../../harness/core/errors.js';
 import { readBugReport, writeCaseFiles } from '../../harness/edge/bug-report.js';
 import { tempDir, writeTree } from '../support/helpers.js';
@@ -9,7 +9,12 @@ t.test('a report file is its text; a missing one is one line saying what to give
   const dir = tempDir(t);
   writeFileSync(join(dir, 'report.md'), '```go\npackage main\n```\n');
   t.same(readBugReport(join(dir, 'report.md')), { text: '```go\npackage main\n```\n' });
-  t.throws(() => readBugReport(join(dir, 'nope.md')), new UsageError(`${join(dir, 'nope.md')}: no such file or directory (give a bug report: a .md/.txt file with fenced code blocks, or a directory of sources)`));
+  t.throws(
+    () => readBugReport(join(dir, 'nope.md')),
+    new UsageError(
+      `${join(dir, 'nope.md')}: no such file or directory (give a bug report: a .md/.txt file with fenced code blocks, or a directory of sources)`,
+    ),
+  );
 });
 
 t.test('a report directory: its files three levels deep, no dot-directories, nothing of 1 MiB or more', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { artifactKey, type ArtifactInputs } from '../../harness/core/cache.js';
+import { type ArtifactInputs, artifactKey } from '../../harness/core/cache.js';
 
 const base: ArtifactInputs = {
   sources: ['a1b2'],

@@ -1,11 +1,11 @@
-import t from 'tap';
-import type { Test } from 'tap';
 import { chmodSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import type { Test } from 'tap';
+import t from 'tap';
 import { crossCheck } from '../../harness/core/cases.js';
-import { DEFAULT_CASES_DIR, loadCase, loadCases, parseCaseFile } from '../../harness/edge/case-files.js';
 import { EXIT, UsageError } from '../../harness/core/errors.js';
 import type { CaseFile } from '../../harness/core/types.js';
+import { DEFAULT_CASES_DIR, loadCase, loadCases, parseCaseFile } from '../../harness/edge/case-files.js';
 import { HELLO_GO, minimalCaseFile, tempDir, writeCase, writeTree } from '../support/helpers.js';
 
 const RELPATH = '^(?!/)(?!.*(^|/)\\.\\.(/|$)).+$';
@@ -75,7 +75,9 @@ t.test('parseCaseFile', async (t) => {
       'cases/x/case.json: /host: unknown field "linkk" (see cases/case.schema.json)',
     ]);
     const rule = { when: { arch: 'arm' }, verdict: 'fail', match: 'x', link: 'https://example.com/1', label: 'l' };
-    t.same(problemsOf(t, { ...minimalCaseFile(), expect: [rule] }), ['cases/x/case.json: /expect/0/when: unknown field "arch" (see cases/case.schema.json)']);
+    t.same(problemsOf(t, { ...minimalCaseFile(), expect: [rule] }), [
+      'cases/x/case.json: /expect/0/when: unknown field "arch" (see cases/case.schema.json)',
+    ]);
   });
 
   t.test('wrong type', async (t) => {
@@ -94,44 +96,76 @@ t.test('parseCaseFile', async (t) => {
     // A case without a host is valid: it has only its generated load probes.
     const { host: _host, ...noHost } = minimalCaseFile();
     t.ok(parseCaseFile('cases/x/case.json', JSON.stringify(noHost)).ok);
-    t.same(problemsOf(t, { ...minimalCaseFile(), libraries: [{ name: 'hello' }] }), ['cases/x/case.json: /libraries/0: missing required field "dir"']);
+    t.same(problemsOf(t, { ...minimalCaseFile(), libraries: [{ name: 'hello' }] }), [
+      'cases/x/case.json: /libraries/0: missing required field "dir"',
+    ]);
     const rule = { when: {}, verdict: 'fail', match: 'x', link: 'https://example.com/1' };
     t.same(problemsOf(t, { ...minimalCaseFile(), expect: [rule] }), ['cases/x/case.json: /expect/0: missing required field "label"']);
   });
 
   t.test('enum: a verdict outside fail/timeout', async (t) => {
     const rule = { when: {}, verdict: 'pass', match: 'x', link: 'https://example.com/1', label: 'l' };
-    t.same(problemsOf(t, { ...minimalCaseFile(), expect: [rule] }), ['cases/x/case.json: /expect/0/verdict: must be "fail" or "timeout", or a list of them']);
+    t.same(problemsOf(t, { ...minimalCaseFile(), expect: [rule] }), [
+      'cases/x/case.json: /expect/0/verdict: must be "fail" or "timeout", or a list of them',
+    ]);
   });
 
   t.test('bad regexes are rejected where they are written', async (t) => {
-    t.same(problemsOf(t, { ...minimalCaseFile(), pass: { stdout: ['ok', 'csm-done ('] } }), ['cases/x/case.json: /pass/stdout/1: not a regular expression RE2 accepts (missing closing ): `csm-done (`); see https://github.com/google/re2/wiki/Syntax']);
+    t.same(problemsOf(t, { ...minimalCaseFile(), pass: { stdout: ['ok', 'csm-done ('] } }), [
+      'cases/x/case.json: /pass/stdout/1: not a regular expression RE2 accepts (missing closing ): `csm-done (`); see https://github.com/google/re2/wiki/Syntax',
+    ]);
     const rule = { when: {}, verdict: 'fail', match: '[unclosed', link: 'https://example.com/1', label: 'l' };
-    t.same(problemsOf(t, { ...minimalCaseFile(), expect: [rule] }), ['cases/x/case.json: /expect/0/match: not a regular expression RE2 accepts (missing closing ]: `[unclosed`); see https://github.com/google/re2/wiki/Syntax']);
+    t.same(problemsOf(t, { ...minimalCaseFile(), expect: [rule] }), [
+      'cases/x/case.json: /expect/0/match: not a regular expression RE2 accepts (missing closing ]: `[unclosed`); see https://github.com/google/re2/wiki/Syntax',
+    ]);
   });
 
   t.test('relPath: "..", absolute paths rejected; plain relative paths accepted', async (t) => {
     const bad = 'must be a relative path inside the case directory: no leading "/", no ".." component, not starting with "-" or "@"';
     t.notMatch(bad, RELPATH, 'words, not the regular expression');
-    t.same(problemsOf(t, { ...minimalCaseFile(), libraries: [{ name: 'hello', dir: '../x' }] }), [`cases/x/case.json: /libraries/0/dir: ${bad}`]);
+    t.same(problemsOf(t, { ...minimalCaseFile(), libraries: [{ name: 'hello', dir: '../x' }] }), [
+      `cases/x/case.json: /libraries/0/dir: ${bad}`,
+    ]);
     t.same(problemsOf(t, { ...minimalCaseFile(), host: { sources: ['/abs/host.c'] } }), [`cases/x/case.json: /host/sources/0: ${bad}`]);
-    t.same(problemsOf(t, { ...minimalCaseFile(), host: { sources: ['src/../../host.c'] } }), [`cases/x/case.json: /host/sources/0: ${bad}`]);
+    t.same(problemsOf(t, { ...minimalCaseFile(), host: { sources: ['src/../../host.c'] } }), [
+      `cases/x/case.json: /host/sources/0: ${bad}`,
+    ]);
     t.same(problemsOf(t, { ...minimalCaseFile(), host: { sources: ['src/..'] } }), [`cases/x/case.json: /host/sources/0: ${bad}`]);
-    t.same(problemsOf(t, { ...minimalCaseFile(), cLibraries: [{ name: 'c', sources: ['..'] }] }), [`cases/x/case.json: /cLibraries/0/sources/0: ${bad}`]);
-    t.same(problemsOf(t, { ...minimalCaseFile(), host: { sources: ['-fplugin=evil.so'] } }), [`cases/x/case.json: /host/sources/0: ${bad}`], 'a source named like a flag would be one on the command line');
-    t.same(problemsOf(t, { ...minimalCaseFile(), host: { sources: ['@flags'] } }), [`cases/x/case.json: /host/sources/0: ${bad}`], 'and one named @file would read flags from it');
+    t.same(problemsOf(t, { ...minimalCaseFile(), cLibraries: [{ name: 'c', sources: ['..'] }] }), [
+      `cases/x/case.json: /cLibraries/0/sources/0: ${bad}`,
+    ]);
+    t.same(
+      problemsOf(t, { ...minimalCaseFile(), host: { sources: ['-fplugin=evil.so'] } }),
+      [`cases/x/case.json: /host/sources/0: ${bad}`],
+      'a source named like a flag would be one on the command line',
+    );
+    t.same(
+      problemsOf(t, { ...minimalCaseFile(), host: { sources: ['@flags'] } }),
+      [`cases/x/case.json: /host/sources/0: ${bad}`],
+      'and one named @file would read flags from it',
+    );
     for (const ok of ['host.c', 'src/host.c', '..host.c', 'a..b/c.c', 'src/-odd.c'])
-      t.equal(parseCaseFile('case.json', JSON.stringify({ ...minimalCaseFile(), host: { sources: [ok] } })).ok, true, `"${ok}" is accepted`);
+      t.equal(
+        parseCaseFile('case.json', JSON.stringify({ ...minimalCaseFile(), host: { sources: [ok] } })).ok,
+        true,
+        `"${ok}" is accepted`,
+      );
   });
 
   t.test('library names and flags', async (t) => {
     t.same(problemsOf(t, { ...minimalCaseFile(), libraries: [{ name: 'Hello', dir: 'golib' }] }), [
       'cases/x/case.json: /libraries/0/name: must be a library name: a lower-case letter, then up to 31 lower-case letters, digits or "_"',
     ]);
-    t.same(problemsOf(t, { ...minimalCaseFile(), host: { sources: ['host.c'], cflags: ['O2'] } }), ['cases/x/case.json: /host/cflags/0: a flag starts with "-"']);
-    t.same(problemsOf(t, { ...minimalCaseFile(), run: { env: { 'BAD-KEY': 'x', GOOD: 'y' } } }), [
-      'cases/x/case.json: /run/env: "BAD-KEY" is not a valid name here (an environment variable name: letters, digits and _, not starting with a digit)',
-    ], 'a bad run.env key is named, once');
+    t.same(problemsOf(t, { ...minimalCaseFile(), host: { sources: ['host.c'], cflags: ['O2'] } }), [
+      'cases/x/case.json: /host/cflags/0: a flag starts with "-"',
+    ]);
+    t.same(
+      problemsOf(t, { ...minimalCaseFile(), run: { env: { 'BAD-KEY': 'x', GOOD: 'y' } } }),
+      [
+        'cases/x/case.json: /run/env: "BAD-KEY" is not a valid name here (an environment variable name: letters, digits and _, not starting with a digit)',
+      ],
+      'a bad run.env key is named, once',
+    );
   });
 
   t.test('every problem is reported, one line each', async (t) => {
@@ -149,7 +183,10 @@ t.test('crossCheck', async (t) => {
   const allThere = (rel: string): 'file' | 'dir' => (rel.includes('.') ? 'file' : 'dir');
 
   t.test('a consistent case has no problems', async (t) => {
-    const c = minimalCaseFile({ cLibraries: [{ name: 'tlsc', sources: ['tlsc.c'] }], host: { sources: ['host.c'], link: ['tlsc'], dlopen: ['hello'] } });
+    const c = minimalCaseFile({
+      cLibraries: [{ name: 'tlsc', sources: ['tlsc.c'] }],
+      host: { sources: ['host.c'], link: ['tlsc'], dlopen: ['hello'] },
+    });
     t.same(crossCheck('f', c, allThere), []);
   });
 
@@ -162,11 +199,17 @@ t.test('crossCheck', async (t) => {
       cLibraries: [{ name: 'hello', sources: ['c.c'] }],
       host: { sources: ['host.c'] },
     });
-    t.same(crossCheck('f', c, allThere), ['f: /libraries/1/name: library name "hello" is used twice', 'f: /cLibraries/0/name: library name "hello" is used twice']);
+    t.same(crossCheck('f', c, allThere), [
+      'f: /libraries/1/name: library name "hello" is used twice',
+      'f: /cLibraries/0/name: library name "hello" is used twice',
+    ]);
   });
 
   t.test('host.link and host.dlopen naming unknown libraries', async (t) => {
-    const c = minimalCaseFile({ cLibraries: [{ name: 'tlsc', sources: ['tlsc.c'] }], host: { sources: ['host.c'], link: ['hello', 'nope'], dlopen: ['gone'] } });
+    const c = minimalCaseFile({
+      cLibraries: [{ name: 'tlsc', sources: ['tlsc.c'] }],
+      host: { sources: ['host.c'], link: ['hello', 'nope'], dlopen: ['gone'] },
+    });
     t.same(crossCheck('f', c, allThere), [
       'f: /host/link/1: "nope" is not a library of this case (hello, tlsc)',
       'f: /host/dlopen/0: "gone" is not a library of this case (hello, tlsc)',
@@ -178,7 +221,13 @@ t.test('crossCheck', async (t) => {
     const seen: string[] = [];
     const exists = (rel: string) => {
       seen.push(rel);
-      const table: Record<string, 'file' | 'dir' | 'missing' | 'escapes'> = { golib: 'missing', 'tlsc.c': 'dir', 'link.c': 'escapes', 'host.c': 'file', 'extra.c': 'missing' };
+      const table: Record<string, 'file' | 'dir' | 'missing' | 'escapes'> = {
+        golib: 'missing',
+        'tlsc.c': 'dir',
+        'link.c': 'escapes',
+        'host.c': 'file',
+        'extra.c': 'missing',
+      };
       return table[rel] ?? 'missing';
     };
     t.same(crossCheck('cases/x/case.json', c, exists), [
@@ -191,7 +240,10 @@ t.test('crossCheck', async (t) => {
   });
 
   t.test('a library dir that is a file', async (t) => {
-    t.same(crossCheck('f', minimalCaseFile(), () => 'file'), ['f: /libraries/0/dir: "golib" must be a dir']);
+    t.same(
+      crossCheck('f', minimalCaseFile(), () => 'file'),
+      ['f: /libraries/0/dir: "golib" must be a dir'],
+    );
   });
 });
 
@@ -281,7 +333,10 @@ t.test('loadCase', async (t) => {
   t.test('a case whose flags the policy refuses is rejected before anything is built, naming file, field and flag', async (t) => {
     const dir = join(tempDir(t), 'attack');
     writeTree(dir, {
-      'case.json': { ...minimalCaseFile(), host: { sources: ['host.c'], cflags: ['-O2', '-B/work/src/attack/bin/'], ldflags: ['-Wl,-T,evil.ld'] } },
+      'case.json': {
+        ...minimalCaseFile(),
+        host: { sources: ['host.c'], cflags: ['-O2', '-B/work/src/attack/bin/'], ldflags: ['-Wl,-T,evil.ld'] },
+      },
       'host.c': 'int main(void){return 0;}\n',
       'golib/hello.go': HELLO_GO,
     });
@@ -295,18 +350,27 @@ t.test('loadCase', async (t) => {
   t.test('a missing source and a dangling symlink are missing', async (t) => {
     const root = tempDir(t);
     const dir = join(root, 'holes');
-    writeTree(dir, { 'case.json': minimalCaseFile({ host: { sources: ['host.c', 'gone.c'], link: ['hello'] } }), 'golib/hello.go': HELLO_GO });
+    writeTree(dir, {
+      'case.json': minimalCaseFile({ host: { sources: ['host.c', 'gone.c'], link: ['hello'] } }),
+      'golib/hello.go': HELLO_GO,
+    });
     symlinkSync('nowhere.c', join(dir, 'host.c'));
     t.equal(
       usageError(t, () => loadCase(dir)).message,
-      [`${fileOf(dir)}: /host/sources/0: file "host.c" does not exist`, `${fileOf(dir)}: /host/sources/1: file "gone.c" does not exist`].join('\n'),
+      [
+        `${fileOf(dir)}: /host/sources/0: file "host.c" does not exist`,
+        `${fileOf(dir)}: /host/sources/1: file "gone.c" does not exist`,
+      ].join('\n'),
     );
   });
 
   t.test('a case directory name that is not a plain name', async (t) => {
     const root = tempDir(t);
     const dir = writeCase(root, 'has space');
-    t.equal(usageError(t, () => loadCase(dir)).message, `${fileOf(dir)}: case directory name "has space" must be letters, digits, "-", "_" or "."`);
+    t.equal(
+      usageError(t, () => loadCase(dir)).message,
+      `${fileOf(dir)}: case directory name "has space" must be letters, digits, "-", "_" or "."`,
+    );
   });
 
   t.test('schema problems come through with the file name', async (t) => {
@@ -347,7 +411,10 @@ t.test('loadCases', async (t) => {
     writeCase(coll, 'fine');
     const unknown = writeCase(coll, 'unknown-field', { ...minimalCaseFile(), colour: 'blue' });
     const missing = join(coll, 'missing-file');
-    writeTree(missing, { 'case.json': minimalCaseFile({ host: { sources: ['host.c'], link: ['hello', 'ghost'] } }), 'golib/hello.go': HELLO_GO });
+    writeTree(missing, {
+      'case.json': minimalCaseFile({ host: { sources: ['host.c'], link: ['hello', 'ghost'] } }),
+      'golib/hello.go': HELLO_GO,
+    });
     const badJson = join(coll, 'bad-json');
     writeTree(badJson, { 'case.json': '{ nope' });
     const nowhere = join(root, 'no-such-dir');
@@ -355,7 +422,11 @@ t.test('loadCases', async (t) => {
     const e = usageError(t, () => loadCases([coll, nowhere]));
     const lines = e.message.split('\n');
     t.same(lines.length, 5, 'five problems, one line each');
-    t.equal(lines[0], `${nowhere}: not a directory (--cases takes a directory of cases, or one case directory)`, 'directory problems first');
+    t.equal(
+      lines[0],
+      `${nowhere}: not a directory (--cases takes a directory of cases, or one case directory)`,
+      'directory problems first',
+    );
     t.match(lines[1], new RegExp(`^${escapeRe(fileOf(badJson))}: not valid JSON: `));
     t.equal(lines[2], `${fileOf(missing)}: /host/sources/0: file "host.c" does not exist`);
     t.equal(lines[3], `${fileOf(missing)}: /host/link/1: "ghost" is not a library of this case (hello)`);
@@ -377,7 +448,10 @@ t.test('loadCases', async (t) => {
     t.same(loadCases([]), []);
     const dir = tempDir(t);
     const e = usageError(t, () => loadCases([dir]));
-    t.equal(e.message, `${dir}: no case here (neither ${dir}/case.json nor a subdirectory with one); point --cases at a case or a folder of cases`);
+    t.equal(
+      e.message,
+      `${dir}: no case here (neither ${dir}/case.json nor a subdirectory with one); point --cases at a case or a folder of cases`,
+    );
   });
 });
 
@@ -410,7 +484,11 @@ t.test('a verdict may be a list (a race that hangs or throws); a bad one is one 
   const ok = { when: {}, verdict: ['fail', 'timeout'], match: 'x', link: 'https://example.com/1', label: 'l', race: true };
   t.ok(parseCaseFile('cases/x/case.json', JSON.stringify({ ...minimalCaseFile(), expect: [ok] })).ok, 'fail or timeout, as a list');
   const bad = { ...ok, verdict: ['fail', 'hang'] };
-  t.same(problemsOf(t, { ...minimalCaseFile(), expect: [bad] }), ['cases/x/case.json: /expect/0/verdict: must be "fail" or "timeout", or a list of them']);
+  t.same(problemsOf(t, { ...minimalCaseFile(), expect: [bad] }), [
+    'cases/x/case.json: /expect/0/verdict: must be "fail" or "timeout", or a list of them',
+  ]);
   const tc = { ...ok, when: { toolchain: 'clang' } };
-  t.same(problemsOf(t, { ...minimalCaseFile(), expect: [tc] }), ['cases/x/case.json: /expect/0/when/toolchain: must be "gc" or "gccgo", or a list of them']);
+  t.same(problemsOf(t, { ...minimalCaseFile(), expect: [tc] }), [
+    'cases/x/case.json: /expect/0/when/toolchain: must be "gc" or "gccgo", or a list of them',
+  ]);
 });

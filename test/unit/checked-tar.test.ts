@@ -23,7 +23,14 @@ function tarOf(entries: E[], end = true): Buffer {
   const parts: Buffer[] = [];
   for (const e of entries) {
     const body = Buffer.from(e.body ?? '');
-    const h = new tar.Header({ path: e.path, type: (e.type ?? 'File') as 'File', size: body.length, mode: 0o644, linkpath: e.linkpath, mtime: new Date(0) });
+    const h = new tar.Header({
+      path: e.path,
+      type: (e.type ?? 'File') as 'File',
+      size: body.length,
+      mode: 0o644,
+      linkpath: e.linkpath,
+      mtime: new Date(0),
+    });
     h.encode();
     parts.push(h.block!, body, Buffer.alloc((512 - (body.length % 512)) % 512));
   }
@@ -45,7 +52,12 @@ const SAVE: E[] = [
 /** Runs `src` through checkedTar and reads all it passes on. */
 async function check(src: Readable | Buffer, rules: Partial<TarRules> = {}) {
   const stream = Buffer.isBuffer(src) ? Readable.from([src]) : src;
-  const c = checkedTar(stream, { bound: 64 * MiB, tags: { tag: GO, parents: [BASE] }, sourceDone: new Promise((res) => stream.on('close', res)), ...rules });
+  const c = checkedTar(stream, {
+    bound: 64 * MiB,
+    tags: { tag: GO, parents: [BASE] },
+    sourceDone: new Promise((res) => stream.on('close', res)),
+    ...rules,
+  });
   const chunks: Buffer[] = [];
   for await (const chunk of c.stream) chunks.push(chunk as Buffer);
   return { verdict: await c.verdict, out: Buffer.concat(chunks) };
@@ -57,7 +69,14 @@ async function entriesOf(archive: Buffer): Promise<{ path: string; type: string;
     onReadEntry: (e) => {
       const body: Buffer[] = [];
       e.on('data', (c: Buffer) => body.push(c));
-      e.on('end', () => found.push({ path: e.path, type: e.type, ...(e.linkpath ? { linkpath: e.linkpath } : {}), body: Buffer.concat(body).toString('latin1') }));
+      e.on('end', () =>
+        found.push({
+          path: e.path,
+          type: e.type,
+          ...(e.linkpath ? { linkpath: e.linkpath } : {}),
+          body: Buffer.concat(body).toString('latin1'),
+        }),
+      );
     },
   });
   await new Promise<void>((res) => p.end(archive, res));
@@ -74,7 +93,10 @@ t.test('a save of its own passes, re-packed entry for entry, and ends', async (t
     (await entriesOf(out)).map((e) => [e.path, e.type, e.linkpath ?? '', e.body]),
     (await entriesOf(archive)).map((e) => [e.path, e.type, e.linkpath ?? '', e.body]),
   );
-  t.ok(out.subarray(-1024).every((b) => b === 0), 'the end-of-archive blocks, only now');
+  t.ok(
+    out.subarray(-1024).every((b) => b === 0),
+    'the end-of-archive blocks, only now',
+  );
 });
 
 t.test('a manifest that also tags a victim: refused, and the archive never ends', async (t) => {
@@ -97,7 +119,11 @@ t.test('a base that is not what the image is built on: refused only once the who
     { Config: 'c.json', RepoTags: [GO], Layers: ['aa/layer.tar'] },
     { Config: 'c.json', RepoTags: [BASE], Layers: ['bb/layer.tar'] },
   ]);
-  t.equal((await check(tarOf(SAVE.map((e) => (e.path === 'manifest.json' ? { ...e, body: linked } : e))))).verdict, undefined, 'its layer through the save\'s link is the same');
+  t.equal(
+    (await check(tarOf(SAVE.map((e) => (e.path === 'manifest.json' ? { ...e, body: linked } : e))))).verdict,
+    undefined,
+    "its layer through the save's link is the same",
+  );
 });
 
 t.test('a zstd bomb: refused at the bound, having read no more', async (t) => {
@@ -121,14 +147,27 @@ t.test('a zstd bomb: refused at the bound, having read no more', async (t) => {
 t.test('compressed streams the engine would open by itself', async (t) => {
   t.equal((await check(gzipSync(tarOf(SAVE)))).verdict, 'it holds a gzip stream, not a tar');
   const layer = SAVE.map((e) => (e.path === 'aa/layer.tar' ? { ...e, body: gzipSync(Buffer.alloc(MiB)) } : e));
-  t.equal((await check(tarOf(layer))).verdict, 'its entry "aa/layer.tar" is gzip-compressed', 'a layer the engine would gunzip past the bound');
+  t.equal(
+    (await check(tarOf(layer))).verdict,
+    'its entry "aa/layer.tar" is gzip-compressed',
+    'a layer the engine would gunzip past the bound',
+  );
 });
 
 t.test('entries an untar would misuse', async (t) => {
-  const through = [{ path: 'x', type: 'SymbolicLink', linkpath: '.' }, { path: 'x/manifest.json', body: manifest([GO, 'victim:latest']) }];
+  const through = [
+    { path: 'x', type: 'SymbolicLink', linkpath: '.' },
+    { path: 'x/manifest.json', body: manifest([GO, 'victim:latest']) },
+  ];
   t.equal((await check(tarOf(through))).verdict, 'its entry "x/manifest.json" is written through the link x');
-  t.equal((await check(tarOf([{ path: 'manifest.json', type: 'SymbolicLink', linkpath: 'blobs/evil' }]))).verdict, 'its manifest.json is a SymbolicLink, not a file');
-  t.equal((await check(tarOf([{ path: 'dev/sda', type: 'BlockDevice' }]))).verdict, 'its entry "dev/sda" is a BlockDevice, not a file, directory or link');
+  t.equal(
+    (await check(tarOf([{ path: 'manifest.json', type: 'SymbolicLink', linkpath: 'blobs/evil' }]))).verdict,
+    'its manifest.json is a SymbolicLink, not a file',
+  );
+  t.equal(
+    (await check(tarOf([{ path: 'dev/sda', type: 'BlockDevice' }]))).verdict,
+    'its entry "dev/sda" is a BlockDevice, not a file, directory or link',
+  );
   const big = await check(tarOf([{ path: 'manifest.json', body: Buffer.alloc(2 * MiB, 0x20) }]));
   t.equal(big.verdict, 'its manifest.json is larger than 1048576 bytes');
 });
@@ -147,9 +186,17 @@ t.test('a stream that is not a whole tar, or whose source failed', async (t) => 
   t.same(garbage.out, Buffer.alloc(1024));
 });
 
-t.test('a directory\'s archive: inside its directory only, re-rooted under the prefix', async (t) => {
+t.test("a directory's archive: inside its directory only, re-rooted under the prefix", async (t) => {
   const rules = { tags: undefined, under: 'test-py', prefix: '/opt/csm/sysroot' };
-  const ok = await check(tarOf([{ path: 'test-py/', type: 'Directory' }, { path: 'test-py/bin/python3', body: 'elf' }, { path: 'test-py/bin/py', type: 'Link', linkpath: 'test-py/bin/python3' }, { path: 'test-py/lib', type: 'SymbolicLink', linkpath: '/usr/lib' }]), rules);
+  const ok = await check(
+    tarOf([
+      { path: 'test-py/', type: 'Directory' },
+      { path: 'test-py/bin/python3', body: 'elf' },
+      { path: 'test-py/bin/py', type: 'Link', linkpath: 'test-py/bin/python3' },
+      { path: 'test-py/lib', type: 'SymbolicLink', linkpath: '/usr/lib' },
+    ]),
+    rules,
+  );
   t.equal(ok.verdict, undefined);
   t.same(
     (await entriesOf(ok.out)).map((e) => [e.path, e.linkpath ?? '']),
@@ -161,6 +208,21 @@ t.test('a directory\'s archive: inside its directory only, re-rooted under the p
     ],
     'hard links follow their target; symbolic links keep theirs',
   );
-  t.equal((await check(tarOf([{ path: 'test-py/', type: 'Directory' }, { path: 'etc/ld.so.preload', body: '/x.so' }]), rules)).verdict, 'its entry "etc/ld.so.preload" is outside test-py/');
-  t.equal((await check(tarOf([{ path: 'test-py/x', body: gzipSync(Buffer.alloc(10)) }]), rules)).verdict, undefined, 'a compressed file is a sysroot\'s business (its docs are .gz)');
+  t.equal(
+    (
+      await check(
+        tarOf([
+          { path: 'test-py/', type: 'Directory' },
+          { path: 'etc/ld.so.preload', body: '/x.so' },
+        ]),
+        rules,
+      )
+    ).verdict,
+    'its entry "etc/ld.so.preload" is outside test-py/',
+  );
+  t.equal(
+    (await check(tarOf([{ path: 'test-py/x', body: gzipSync(Buffer.alloc(10)) }]), rules)).verdict,
+    undefined,
+    "a compressed file is a sysroot's business (its docs are .gz)",
+  );
 });

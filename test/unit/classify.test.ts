@@ -1,9 +1,9 @@
-import t from 'tap';
 import { join } from 'node:path';
-import { DEFAULT_CASES_DIR, loadCase } from '../../harness/edge/case-files.js';
+import t from 'tap';
 import { classify, describeEnd, outcomeOf, signalName } from '../../harness/core/classify.js';
 import { findExpectation } from '../../harness/core/expect.js';
 import type { CellObservation, ExpectationRule, ProcessEnd } from '../../harness/core/types.js';
+import { DEFAULT_CASES_DIR, loadCase } from '../../harness/edge/case-files.js';
 import { platform } from '../support/helpers.js';
 
 const link = loadCase(join(DEFAULT_CASES_DIR, 'link'));
@@ -94,10 +94,13 @@ t.test('exit 0 but a pass.stdout pattern is missing fails at checks', async (t) 
   t.equal(c.verdict, 'fail');
   t.equal(c.stage, 'checks');
   t.equal(c.summary, 'checks: stdout does not match /ok \\d+ - Greet\\("linker"\\) == "hello, linker"/ (+1)');
-  t.match(c.failureText, /^stdout does not match \/ok \\d\+ - Greet.*\ncsm-done says 3\/3, but the host printed 2 checks \(2 ok, 0 not ok\)\n/);
+  t.match(
+    c.failureText,
+    /^stdout does not match \/ok \\d\+ - Greet.*\ncsm-done says 3\/3, but the host printed 2 checks \(2 ok, 0 not ok\)\n/,
+  );
 });
 
-t.test('a short count in csm-done fails at checks: the tally is the harness\'s to check, no backreference needed', async (t) => {
+t.test("a short count in csm-done fails at checks: the tally is the harness's to check, no backreference needed", async (t) => {
   const c = classify(run(exit(0), LINK_PASS_STDOUT.replace('csm-done 3/3', 'csm-done 3/4')), link.pass, undefined);
   t.equal(c.verdict, 'fail');
   t.equal(c.summary, 'checks: csm-done says 3/4, but the host printed 3 checks (3 ok, 0 not ok)');
@@ -114,14 +117,20 @@ t.test('exit 0 without csm-done when the protocol is used fails at checks', asyn
 t.test('several check problems: the first, and how many more', async (t) => {
   const c = classify(run(exit(0), 'csm-loaded hello\nnot ok 1 - a\nnot ok 2 - b\n'), { stdout: ['never'] }, undefined);
   t.equal(c.summary, 'checks: not ok - a (+3)');
-  t.match(c.failureText, /^not ok - a\nnot ok - b\nstdout does not match \/never\/\nthe host exited 0 without printing csm-done\nexited with code 0\n/);
+  t.match(
+    c.failureText,
+    /^not ok - a\nnot ok - b\nstdout does not match \/never\/\nthe host exited 0 without printing csm-done\nexited with code 0\n/,
+  );
 });
 
 t.test('non-zero exit before csm-loaded fails at load (musl IE TLS)', async (t) => {
   const o = outcomeOf(MUSL_IE, dlopen.pass);
   t.equal(o.kind, 'fail');
   t.equal(o.stage, 'load');
-  t.equal(o.summary, 'load: hello: Error relocating /work/out/x/libhello.so: free: initial-exec TLS resolves to dynamic definition in /work/out/x/libhello.so');
+  t.equal(
+    o.summary,
+    'load: hello: Error relocating /work/out/x/libhello.so: free: initial-exec TLS resolves to dynamic definition in /work/out/x/libhello.so',
+  );
   t.equal(o.failureText, `exited with code 3\n${MUSL_IE_STDERR}\ncsm-load-failed hello\n`);
   const c = classify(MUSL_IE, dlopen.pass, undefined);
   t.equal(c.verdict, 'fail');
@@ -130,7 +139,8 @@ t.test('non-zero exit before csm-loaded fails at load (musl IE TLS)', async (t) 
 });
 
 t.test('a glibc loader error without the protocol fails at load with that line', async (t) => {
-  const stderr = '/work/out/go1.27/amd64-glibc/case/link/host: error while loading shared libraries: libhello.so: cannot open shared object file: No such file or directory\n';
+  const stderr =
+    '/work/out/go1.27/amd64-glibc/case/link/host: error while loading shared libraries: libhello.so: cannot open shared object file: No such file or directory\n';
   const c = classify(run(exit(127), '', stderr), link.pass, undefined);
   t.equal(c.verdict, 'fail');
   t.equal(c.stage, 'load');
@@ -145,7 +155,8 @@ t.test('a non-zero exit after csm-loaded, before csm-done, fails at run; no head
 });
 
 t.test('a host that printed csm-done and exited 1 reports its failed checks', async (t) => {
-  const stdout = 'csm-loaded hello\nok 1 - Add(2, 3) == 5\nnot ok 2 - Greet("linker") == "hello, linker"\nok 3 - CountRunes("héllo") == 5\ncsm-done 2/3\n';
+  const stdout =
+    'csm-loaded hello\nok 1 - Add(2, 3) == 5\nnot ok 2 - Greet("linker") == "hello, linker"\nok 3 - CountRunes("héllo") == 5\ncsm-done 2/3\n';
   const c = classify(run(exit(1), stdout), link.pass, undefined);
   t.equal(c.verdict, 'fail');
   t.equal(c.stage, 'checks');
@@ -179,7 +190,8 @@ t.test('a signal after csm-loaded fails at run', async (t) => {
 });
 
 t.test('a Go panic is the headline', async (t) => {
-  const stderr = 'some noise\npanic: runtime error: invalid memory address or nil pointer dereference\n[signal SIGSEGV: segmentation violation]\n';
+  const stderr =
+    'some noise\npanic: runtime error: invalid memory address or nil pointer dereference\n[signal SIGSEGV: segmentation violation]\n';
   const c = classify(run(exit(2), 'csm-loaded hello\n', stderr), undefined, undefined);
   t.equal(c.summary, 'run: panic: runtime error: invalid memory address or nil pointer dereference');
 });
@@ -207,20 +219,38 @@ t.test('build failures', async (t) => {
   t.equal(host.failureText, `C compile of host failed\n${log.split('\n').slice(40).join('\n')}`, 'the last 60 lines of the log');
   t.same(host.checks, []);
 
-  const go = classify({ buildFailure: { stage: 'build', what: 'libhello.so', log: '# command-line-arguments\n./hello.go:9:2: undefined: x' } }, link.pass, undefined);
+  const go = classify(
+    { buildFailure: { stage: 'build', what: 'libhello.so', log: '# command-line-arguments\n./hello.go:9:2: undefined: x' } },
+    link.pass,
+    undefined,
+  );
   t.equal(go.verdict, 'fail');
   t.equal(go.stage, 'build');
   t.equal(go.summary, 'go build libhello.so failed');
   t.equal(go.failureText, 'go build of libhello.so failed\n# command-line-arguments\n./hello.go:9:2: undefined: x');
 
-  const big = classify({ buildFailure: { stage: 'build', what: 'libbig.so', log: 'link: write: file too large\n[cshared-matrix: the step reached its disk quota of 64 MiB …]', quotaMiB: 64 } }, link.pass, undefined);
-  t.equal(big.verdict, 'fail', 'over the disk quota: the case\'s doing, a fail, never an error');
+  const big = classify(
+    {
+      buildFailure: {
+        stage: 'build',
+        what: 'libbig.so',
+        log: 'link: write: file too large\n[cshared-matrix: the step reached its disk quota of 64 MiB …]',
+        quotaMiB: 64,
+      },
+    },
+    link.pass,
+    undefined,
+  );
+  t.equal(big.verdict, 'fail', "over the disk quota: the case's doing, a fail, never an error");
   t.equal(big.stage, 'build');
   t.equal(big.summary, 'go build libbig.so exceeded the disk quota of 64 MiB (--build-quota)', 'the summary says the quota and its limit');
 });
 
 t.test('infrastructure errors are "error", never pass or fail', async (t) => {
-  const obs: CellObservation = { infraError: { stage: 'run', message: 'exec in container 3f2a failed: socket hang up' }, run: { end: exit(0), stdout: LINK_PASS_STDOUT, stderr: '', durationMs: 1 } };
+  const obs: CellObservation = {
+    infraError: { stage: 'run', message: 'exec in container 3f2a failed: socket hang up' },
+    run: { end: exit(0), stdout: LINK_PASS_STDOUT, stderr: '', durationMs: 1 },
+  };
   const plain = classify(obs, link.pass, undefined);
   t.equal(plain.verdict, 'error');
   t.equal(plain.stage, 'run');
@@ -278,7 +308,11 @@ t.test('an expectation and a pass is xpass', async (t) => {
 });
 
 t.test('an expectation whose regex does not match is a plain fail', async (t) => {
-  const other = run(exit(3), 'csm-load-failed hello\n', 'csm-load-failed hello: Error loading shared library libgo.so: No such file or directory\n');
+  const other = run(
+    exit(3),
+    'csm-load-failed hello\n',
+    'csm-load-failed hello: Error loading shared library libgo.so: No such file or directory\n',
+  );
   const c = classify(other, dlopen.pass, IE_TLS);
   t.equal(c.verdict, 'fail');
   t.not(c.verdict, 'xfail');
@@ -304,7 +338,10 @@ t.test('an expectation at load but a failure at run is a plain fail', async (t) 
 t.test('every mismatch is listed', async (t) => {
   const c = classify(run(TIMEOUT, TLS_CRASH_STDOUT), tls.pass, IE_TLS);
   t.equal(c.verdict, 'timeout');
-  t.equal(c.expectation?.why, 'expected fail, got timeout; expected it at load, got run; message does not match /initial-exec TLS resolves to dynamic definition/');
+  t.equal(
+    c.expectation?.why,
+    'expected fail, got timeout; expected it at load, got run; message does not match /initial-exec TLS resolves to dynamic definition/',
+  );
 });
 
 t.test('expected timeout and an actual timeout is xfail', async (t) => {
@@ -327,7 +364,14 @@ t.test('expected timeout and an actual timeout is xfail', async (t) => {
 });
 
 t.test('an expected build failure', async (t) => {
-  const rule: ExpectationRule = { when: {}, verdict: 'fail', stage: 'build', match: 'unsupported GOARM', link: 'https://github.com/golang/go/issues/1', label: 'old arm' };
+  const rule: ExpectationRule = {
+    when: {},
+    verdict: 'fail',
+    stage: 'build',
+    match: 'unsupported GOARM',
+    link: 'https://github.com/golang/go/issues/1',
+    label: 'old arm',
+  };
   const c = classify({ buildFailure: { stage: 'build', what: 'libhello.so', log: 'go: unsupported GOARM=5' } }, link.pass, rule);
   t.equal(c.verdict, 'xfail');
   t.equal(c.stage, 'build');

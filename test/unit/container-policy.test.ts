@@ -42,5 +42,9 @@ t.test("a bundle's docker run flags say every field of the run slot's config", a
       '-v /b/work:/work:ro --ulimit core=0:0 --rm',
     ].join(' '),
   );
-  t.throws(() => dockerRunFlags({ ...run, HostConfig: { ...run.HostConfig, Privileged: false } }, '/b'), /no docker run flag for HostConfig\.Privileged/, 'a field it cannot say is an error, not a silent gap');
+  t.throws(
+    () => dockerRunFlags({ ...run, HostConfig: { ...run.HostConfig, Privileged: false } }, '/b'),
+    /no docker run flag for HostConfig\.Privileged/,
+    'a field it cannot say is an error, not a silent gap',
+  );
 });

@@ -2,17 +2,20 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { main as diffMain } from '../../harness/cli/commands/diff.js';
-import { classifyChange, diffRuns, renderDiffMarkdown, type RunDiff } from '../../harness/core/diff.js';
+import { classifyChange, diffRuns, type RunDiff, renderDiffMarkdown } from '../../harness/core/diff.js';
 import { EXIT } from '../../harness/core/errors.js';
 import type { RunResults } from '../../harness/core/results.js';
-import { VERDICTS, type CellResult } from '../../harness/core/types.js';
+import { type CellResult, VERDICTS } from '../../harness/core/types.js';
 import { cell, IE_TLS_RULE, runResults, tempDir, writeTree } from '../support/helpers.js';
 import { runCommand } from '../support/run-command.js';
 
 const IE_TLS = { ...IE_TLS_RULE, matched: true };
 
 function run(id: string, cells: CellResult[]): RunResults {
-  return runResults(cells, { run: { id, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:01:00.000Z', durationMs: 60_000, node: 'v20' }, platforms: [] });
+  return runResults(cells, {
+    run: { id, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:01:00.000Z', durationMs: 60_000, node: 'v20' },
+    platforms: [],
+  });
 }
 
 const logs = (c: string, p: string) => ({ compile: `logs/go1.27/${p}/${c}/compile.log`, run: `logs/go1.27/${p}/${c}/run.log` });
@@ -29,7 +32,13 @@ function pair(): [RunResults, RunResults] {
   ]);
   const now = run('new-run', [
     cell('link', 'amd64-glibc', '1.27', { verdict: 'fail', stage: 'run', summary: 'exit 1 | a pipe', logs: logs('link', 'amd64-glibc') }),
-    cell('link', 'amd64-musl', '1.27', { verdict: 'xpass', stage: 'checks', summary: 'expected IE TLS (go#54805) did not happen', expectation: { ...IE_TLS, matched: false }, logs: logs('link', 'amd64-musl') }),
+    cell('link', 'amd64-musl', '1.27', {
+      verdict: 'xpass',
+      stage: 'checks',
+      summary: 'expected IE TLS (go#54805) did not happen',
+      expectation: { ...IE_TLS, matched: false },
+      logs: logs('link', 'amd64-musl'),
+    }),
     cell('link', 'arm7-glibc', '1.27', { verdict: 'pass' }),
     cell('link', 'arm5-glibc', '1.27', { verdict: 'pass' }),
     cell('link', 'arm7-musl', '1.27', { verdict: 'error', stage: 'build', summary: 'engine went away', expectation: IE_TLS }),
@@ -68,11 +77,35 @@ t.test('diffRuns sorts every cell into one bucket', async (t) => {
   t.same(d.old, { id: 'old-run', startedAt: old.run.startedAt, counts: old.counts });
   t.same(d.new, { id: 'new-run', startedAt: now.run.startedAt, counts: now.counts });
   t.same(d.regressions, [
-    { id: 'link/amd64-glibc/go1.27', old: 'pass', new: 'fail', stage: 'run', summary: 'exit 1 | a pipe', log: 'logs/go1.27/amd64-glibc/link/run.log' },
-    { id: 'link/arm7-musl/go1.27', old: 'xfail', new: 'error', stage: 'build', summary: 'engine went away', link: IE_TLS.link, label: IE_TLS.label },
+    {
+      id: 'link/amd64-glibc/go1.27',
+      old: 'pass',
+      new: 'fail',
+      stage: 'run',
+      summary: 'exit 1 | a pipe',
+      log: 'logs/go1.27/amd64-glibc/link/run.log',
+    },
+    {
+      id: 'link/arm7-musl/go1.27',
+      old: 'xfail',
+      new: 'error',
+      stage: 'build',
+      summary: 'engine went away',
+      link: IE_TLS.link,
+      label: IE_TLS.label,
+    },
   ]);
   t.same(d.fixes, [
-    { id: 'link/amd64-musl/go1.27', old: 'xfail', new: 'xpass', stage: 'checks', summary: 'expected IE TLS (go#54805) did not happen', link: IE_TLS.link, label: IE_TLS.label, log: 'logs/go1.27/amd64-musl/link/run.log' },
+    {
+      id: 'link/amd64-musl/go1.27',
+      old: 'xfail',
+      new: 'xpass',
+      stage: 'checks',
+      summary: 'expected IE TLS (go#54805) did not happen',
+      link: IE_TLS.link,
+      label: IE_TLS.label,
+      log: 'logs/go1.27/amd64-musl/link/run.log',
+    },
     { id: 'link/arm7-glibc/go1.27', old: 'fail', new: 'pass', stage: 'checks', summary: '3 checks' },
   ]);
   t.same(d.otherChanges, []);
@@ -83,8 +116,14 @@ t.test('diffRuns sorts every cell into one bucket', async (t) => {
   t.equal(n + d.added.length, now.cells.length, 'every new cell is counted once');
   t.equal(n + d.removed.length, old.cells.length, 'every old cell is counted once');
 
-  const other = diffRuns(run('a', [cell('x', 'amd64-glibc', '1.27', { verdict: 'fail' })]), run('b', [cell('x', 'amd64-glibc', '1.27', { verdict: 'timeout' })]));
-  t.same(other.otherChanges.map((e) => [e.old, e.new]), [['fail', 'timeout']]);
+  const other = diffRuns(
+    run('a', [cell('x', 'amd64-glibc', '1.27', { verdict: 'fail' })]),
+    run('b', [cell('x', 'amd64-glibc', '1.27', { verdict: 'timeout' })]),
+  );
+  t.same(
+    other.otherChanges.map((e) => [e.old, e.new]),
+    [['fail', 'timeout']],
+  );
 });
 
 t.test('the JSON is the diff object itself', async (t) => {
@@ -111,11 +150,23 @@ t.test('renderDiffMarkdown', async (t) => {
   const headings = [...md.matchAll(/^## (.*)$/gm)].map((m) => m[1]);
   t.same(headings, ['Regressions (2)', 'Fixes (2)', 'Other changes (0)', 'Added (1)', 'Removed (1)']);
   t.equal(md.match(/^\| cell \| was \| now \| summary \| expectation \| log \|$/gm)?.length, 4, 'a table for each section with entries');
-  t.match(md, /\| `link\/amd64-glibc\/go1\.27` \| ✅ pass \| ❌ fail \| exit 1 \\\| a pipe \|  \| \[log\]\(logs\/go1\.27\/amd64-glibc\/link\/run\.log\) \|/, 'pipes escaped; the log linked relative to the new run');
-  t.match(md, /\| `link\/amd64-musl\/go1\.27` \| ☑️ xfail \| ❗ xpass \| .* \| \[IE TLS \(go#54805\)\]\(https:\/\/github\.com\/golang\/go\/issues\/54805\) \|/);
+  t.match(
+    md,
+    /\| `link\/amd64-glibc\/go1\.27` \| ✅ pass \| ❌ fail \| exit 1 \\\| a pipe \|  \| \[log\]\(logs\/go1\.27\/amd64-glibc\/link\/run\.log\) \|/,
+    'pipes escaped; the log linked relative to the new run',
+  );
+  t.match(
+    md,
+    /\| `link\/amd64-musl\/go1\.27` \| ☑️ xfail \| ❗ xpass \| .* \| \[IE TLS \(go#54805\)\]\(https:\/\/github\.com\/golang\/go\/issues\/54805\) \|/,
+  );
   t.match(md, /\| `gone\/amd64-glibc\/go1\.27` \| ✅ pass \| · \| was here \|/);
   t.match(md, /\n\n## Other changes \(0\)\n\n_any other change of verdict_\n\nNone\.\n/);
-  t.match(renderDiffMarkdown(diffRuns(run('a', [cell('x', 'amd64-glibc', '1.27')]), run('b', [cell('x', 'amd64-glibc', '1.27', { verdict: 'fail' })]))), /\*\*1 regression · 0 fixes/);
+  t.match(
+    renderDiffMarkdown(
+      diffRuns(run('a', [cell('x', 'amd64-glibc', '1.27')]), run('b', [cell('x', 'amd64-glibc', '1.27', { verdict: 'fail' })])),
+    ),
+    /\*\*1 regression · 0 fixes/,
+  );
 });
 
 t.test('diff-cli', async (t) => {
@@ -136,7 +187,14 @@ t.test('diff-cli', async (t) => {
   const reversed = await cli(join(dir, 'new'), join(dir, 'old'));
   t.equal(reversed.status, EXIT.unexpected, 'the other way round, pass → fail is a regression');
 
-  for (const args of [[], [join(dir, 'old')], [join(dir, 'old'), join(dir, 'new'), join(dir, 'same')], ['--nope', 'a', 'b'], [join(dir, 'nope'), join(dir, 'new')], [join(dir, 'bad.json'), join(dir, 'new')]]) {
+  for (const args of [
+    [],
+    [join(dir, 'old')],
+    [join(dir, 'old'), join(dir, 'new'), join(dir, 'same')],
+    ['--nope', 'a', 'b'],
+    [join(dir, 'nope'), join(dir, 'new')],
+    [join(dir, 'bad.json'), join(dir, 'new')],
+  ]) {
     const u = await cli(...args);
     t.equal(u.status, EXIT.usage, `usage error for ${args.map((a) => a.replace(dir, '…')).join(' ') || 'no arguments'}`);
     t.match(u.stderr, /^cshared-matrix: [^\n]+\n$/, 'one line');

@@ -23,6 +23,9 @@ t.test('--docker-host wins over a DOCKER_HOST of another kind', async (t) => {
 // A user outside the docker group finds the engine running and its socket closed to it: it is told that, not to start one.
 t.test('an engine that refuses this user is said as such, with the fix', async (t) => {
   const line = engineRefusesUser('unix:///var/run/docker.sock', 1002);
-  t.equal(line, 'the Docker engine at unix:///var/run/docker.sock refuses this user (uid 1002): permission denied on its socket; add the user to the docker group (as root: usermod -aG docker <user>, then log in again), or point --docker-host at an engine it may use');
+  t.equal(
+    line,
+    'the Docker engine at unix:///var/run/docker.sock refuses this user (uid 1002): permission denied on its socket; add the user to the docker group (as root: usermod -aG docker <user>, then log in again), or point --docker-host at an engine it may use',
+  );
   t.notMatch(line, /start one|sudo dockerd/, 'never told to start an engine that runs');
 });

@@ -13,7 +13,8 @@ const rule = (when: ExpectationRule['when'], label = 'r'): ExpectationRule => ({
 const at = (name: string, go = '1.27.4') => ({ platform: platform(name), go });
 
 t.test('ruleSelects: an empty selector matches every cell', async (t) => {
-  for (const p of ['amd64-glibc', 'amd64-musl', 'arm7-glibc', 'arm5-glibc', 'arm7-musl', 'arm5-musl']) t.ok(ruleSelects(rule({}), at(p)), p);
+  for (const p of ['amd64-glibc', 'amd64-musl', 'arm7-glibc', 'arm5-glibc', 'arm7-musl', 'arm5-musl'])
+    t.ok(ruleSelects(rule({}), at(p)), p);
 });
 
 t.test('ruleSelects: each axis', async (t) => {
@@ -81,8 +82,16 @@ t.test("rulesFor: a row's expectations come first, and select only that row", as
   const glibc = rule({ libc: 'glibc' }, 'case: glibc');
   const ppc64 = platform('ppc64-glibc');
   const rules = rulesFor([glibc], ppc64);
-  t.same(rules.map((r) => r.label), ['ppc64 ELFv2 vs ELFv1 (go#79898)', 'case: glibc'], "nothing builds there: what a case expects of glibc cannot happen");
-  t.same(rules[0]!.when, { platform: 'ppc64-glibc', toolchain: 'gc' }, 'a row rule selects its row (and there, gc: gccgo builds for ELFv1)');
+  t.same(
+    rules.map((r) => r.label),
+    ['ppc64 ELFv2 vs ELFv1 (go#79898)', 'case: glibc'],
+    'nothing builds there: what a case expects of glibc cannot happen',
+  );
+  t.same(
+    rules[0]!.when,
+    { platform: 'ppc64-glibc', toolchain: 'gc' },
+    'a row rule selects its row (and there, gc: gccgo builds for ELFv1)',
+  );
   t.equal(findExpectation(rules, at('ppc64-glibc'))?.stage, 'build');
   t.equal(findExpectation(rulesFor([glibc], platform('arm64-glibc')), at('arm64-glibc')), glibc, 'a row without rules: the case decides');
   t.same(rulesFor(undefined, platform('amd64-glibc')), []);
@@ -97,10 +106,14 @@ t.test('shortLink', async (t) => {
   t.equal(shortLink('https://github.com/golang/sys/issues/7'), 'golang/sys#7');
   t.equal(shortLink('https://github.com/bminor/musl/issues/42'), 'bminor/musl#42');
   t.equal(shortLink('https://go.dev/issue/54805'), 'go#54805', "go.dev/issue is golang/go's tracker");
-    t.equal(shortLink('https://go.dev/wiki/MinimumRequirements#amd64'), 'Go docs', 'documented behaviour, not an issue');
+  t.equal(shortLink('https://go.dev/wiki/MinimumRequirements#amd64'), 'Go docs', 'documented behaviour, not an issue');
   t.equal(shortLink('https://www.openwall.com/lists/musl/2022/09/01/1'), 'https://www.openwall.com/lists/musl/2022/09/01/1');
-  t.equal(shortLink('https://github.com/golang/go/wiki/cgo'), 'https://github.com/golang/go/wiki/cgo', 'a GitHub page that is not an issue');
-  t.equal(shortLink('https://gitlab.example.com/team/mylib/-/issues/7'), 'mylib#7', 'a project\'s own GitLab tracker');
+  t.equal(
+    shortLink('https://github.com/golang/go/wiki/cgo'),
+    'https://github.com/golang/go/wiki/cgo',
+    'a GitHub page that is not an issue',
+  );
+  t.equal(shortLink('https://gitlab.example.com/team/mylib/-/issues/7'), 'mylib#7', "a project's own GitLab tracker");
   t.equal(shortLink('https://example.com/mylib/issues/7'), 'mylib#7', 'or any tracker in that shape');
   t.equal(shortLink('https://gitea.example.com/team/mylib/issues/12#issuecomment-3'), 'mylib#12');
   t.equal(shortLink('https://example.atlassian.net/browse/LIB-42'), 'LIB-42', 'a Jira issue key');

@@ -1,6 +1,6 @@
-import t from 'tap';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import t from 'tap';
 import { InfraError } from '../../harness/core/errors.js';
 import { appendText, JsonCache, makeDir, pointLatest, pointLatestIfResults, presentIn, writeAtomic } from '../../harness/edge/files.js';
 import { tempDir } from '../support/helpers.js';

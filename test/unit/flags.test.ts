@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import { compilePolicy, type FlagKind, flagProblems, refusal } from '../../harness/core/flags.js';
 import { DEFAULT_CASES_DIR, FLAG_POLICY_PATH, flagPolicy, loadCases } from '../../harness/edge/case-files.js';
-import { compilePolicy, flagProblems, refusal, type FlagKind } from '../../harness/core/flags.js';
 import { minimalCaseFile } from '../support/helpers.js';
 
 const policy = flagPolicy();
@@ -93,13 +93,21 @@ t.test('the flags real cases use, and their usual neighbours, are allowed', asyn
 
 t.test('every flag in the repository cases passes the policy', async (t) => {
   const cases = loadCases([DEFAULT_CASES_DIR]);
-  const flags = cases.flatMap((c) => [...(c.host?.cflags ?? []), ...(c.host?.ldflags ?? []), ...(c.cLibraries ?? []).flatMap((l) => l.cflags ?? [])]);
+  const flags = cases.flatMap((c) => [
+    ...(c.host?.cflags ?? []),
+    ...(c.host?.ldflags ?? []),
+    ...(c.cLibraries ?? []).flatMap((l) => l.cflags ?? []),
+  ]);
   t.ok(flags.length > 0, `the cases use flags: ${flags.join(' ')}`);
   for (const c of cases) t.same(flagProblems(`${c.name}/case.json`, c, policy), [], `${c.name}: no refused flag`);
 });
 
 t.test('flagProblems names the file, the field and the flag of every refusal', async (t) => {
-  const c = { ...minimalCaseFile(), cLibraries: [{ name: 'c', sources: ['c.c'], cflags: ['-O2', '-fplugin=x.so'] }], host: { sources: ['h.c'], ldflags: ['-lm', '-Wl,-Map=/cache/m'] } };
+  const c = {
+    ...minimalCaseFile(),
+    cLibraries: [{ name: 'c', sources: ['c.c'], cflags: ['-O2', '-fplugin=x.so'] }],
+    host: { sources: ['h.c'], ldflags: ['-lm', '-Wl,-Map=/cache/m'] },
+  };
   t.same(flagProblems('x/case.json', c, policy), [
     'x/case.json: /host/ldflags/1: flag "-Wl,-Map=/cache/m" is not allowed: writes a file where the case says; a step may write only its own outputs (policy: cases/flag-policy.json)',
     'x/case.json: /cLibraries/0/cflags/1: flag "-fplugin=x.so" is not allowed: loads a plugin: code of the case\'s choosing inside the compiler or linker (policy: cases/flag-policy.json)',
@@ -110,6 +118,9 @@ t.test('the policy file: its patterns compile, and a broken one is named', async
   const data = JSON.parse(readFileSync(FLAG_POLICY_PATH, 'utf8'));
   t.ok(data.compiler.allow.length > 5 && data.linker.allow.length > 5 && data.refused.length > 5);
   t.equal(FLAG_POLICY_PATH, join(DEFAULT_CASES_DIR, 'flag-policy.json'));
-  t.throws(() => compilePolicy('p.json', { ...data, linker: { allow: [{ pattern: '(' }] } }), /^p\.json: \/linker\/allow\/0: "\(" is not a regular expression/);
+  t.throws(
+    () => compilePolicy('p.json', { ...data, linker: { allow: [{ pattern: '(' }] } }),
+    /^p\.json: \/linker\/allow\/0: "\(" is not a regular expression/,
+  );
   t.throws(() => compilePolicy('p.json', { ...data, compiler: {} }), /p\.json: \/compiler\/allow: must be a list/);
 });

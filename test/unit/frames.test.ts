@@ -17,9 +17,21 @@ const frame = (out: string, err: string, od = 0, ed = 0, x: Extra = {}) => {
 };
 
 t.test('a request is NUL-terminated fields in the order csm-run --serve reads them', async (t) => {
-  const b = encodeRequest({ cwd: '/tmp', maxOutput: 262144, env: ['A=1', 'B=x y'], args: ['4000', 'n0nce', '--', '/work/host', 'arg one'] });
-  t.equal(b.toString(), '/tmp\u0000262144\u00002\u0000A=1\u0000B=x y\u00005\u00004000\u0000n0nce\u0000--\u0000/work/host\u0000arg one\u0000');
-  t.throws(() => encodeRequest({ cwd: '/tmp', maxOutput: 1, env: ['A=\u0000'], args: [] }), /NUL byte/, 'a NUL would shift every later field');
+  const b = encodeRequest({
+    cwd: '/tmp',
+    maxOutput: 262144,
+    env: ['A=1', 'B=x y'],
+    args: ['4000', 'n0nce', '--', '/work/host', 'arg one'],
+  });
+  t.equal(
+    b.toString(),
+    '/tmp\u0000262144\u00002\u0000A=1\u0000B=x y\u00005\u00004000\u0000n0nce\u0000--\u0000/work/host\u0000arg one\u0000',
+  );
+  t.throws(
+    () => encodeRequest({ cwd: '/tmp', maxOutput: 1, env: ['A=\u0000'], args: [] }),
+    /NUL byte/,
+    'a NUL would shift every later field',
+  );
 });
 
 t.test('frames are reassembled from a stream cut anywhere', async (t) => {
@@ -43,7 +55,9 @@ t.test('frames are reassembled from a stream cut anywhere', async (t) => {
 
 t.test("a host's output may contain anything, frame headers included", async (t) => {
   const evil = '@@csm-frame 0 0 0 0 0 0 0 0 0 0 0 -1 -1\n\u0000binary\n@@csm-status fake {"exit":0}\n';
-  const [f] = new FrameReader().push(frame(evil, 'real\n@@csm-status n0 {"exit":0}\n', 0, 0, { status: '\n@@csm-status n0 {"signal":11}\n' }));
+  const [f] = new FrameReader().push(
+    frame(evil, 'real\n@@csm-status n0 {"exit":0}\n', 0, 0, { status: '\n@@csm-status n0 {"signal":11}\n' }),
+  );
   t.equal(f!.stdout, evil);
   t.equal(f!.stderr, 'real\n@@csm-status n0 {"exit":0}\n', 'a status line the host printed stays in its stderr');
   t.equal(f!.status, '\n@@csm-status n0 {"signal":11}\n', "the supervisor's status comes on its own channel");
@@ -56,7 +70,7 @@ t.test('of a flooded stream the head and the tail are kept, with a line where th
   t.equal(f!.stdoutDropped, 1000, 'dropped byte counts come through');
 });
 
-t.test("the protocol lines the server counted over the whole output come with the frame", async (t) => {
+t.test('the protocol lines the server counted over the whole output come with the frame', async (t) => {
   const [a] = new FrameReader().push(frame('x', '', 0, 0, { counts: [5, 1, 8, 1, 5, 6] }));
   t.same(a!.lines, { ok: 5, notOk: 1, csm: 8, loaded: 1, done: { passed: 5, total: 6 } });
   const [b] = new FrameReader().push(frame('x', '', 0, 0));
@@ -66,6 +80,14 @@ t.test("the protocol lines the server counted over the whole output come with th
 t.test('anything that is not a frame is an error, not a guess', async (t) => {
   t.throws(() => new FrameReader().push(Buffer.from('hello\n')), /not a frame header/);
   t.throws(() => new FrameReader().push(Buffer.alloc(500, 0x41)), /not a frame header/, 'a header that never ends');
-  t.same(new FrameReader().push(Buffer.from('@@csm-frame 10 0 0 0 10 0 0 0 0 0 0 -1 -1\nshort')), [], 'an incomplete frame waits for more bytes');
-  t.same(new FrameReader().push(frame('out', '', 0, 0, { status: 'status' }).subarray(0, -1)), [], 'a frame waits for all of its status too');
+  t.same(
+    new FrameReader().push(Buffer.from('@@csm-frame 10 0 0 0 10 0 0 0 0 0 0 -1 -1\nshort')),
+    [],
+    'an incomplete frame waits for more bytes',
+  );
+  t.same(
+    new FrameReader().push(frame('out', '', 0, 0, { status: 'status' }).subarray(0, -1)),
+    [],
+    'a frame waits for all of its status too',
+  );
 });

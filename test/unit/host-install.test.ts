@@ -6,7 +6,10 @@ import { cannotInstall } from '../../harness/core/host-install.js';
 
 t.test('not Debian: its own package manager, whoever runs the harness', async (t) => {
   for (const uid of [0, 1001])
-    t.equal(cannotInstall({ packages: ['mmdebstrap'], debian: false, uid }), "mmdebstrap is missing, and this host is not Debian (no /etc/debian_version), so the harness cannot install it: install mmdebstrap with this system's package manager");
+    t.equal(
+      cannotInstall({ packages: ['mmdebstrap'], debian: false, uid }),
+      "mmdebstrap is missing, and this host is not Debian (no /etc/debian_version), so the harness cannot install it: install mmdebstrap with this system's package manager",
+    );
 });
 
 t.test('Debian, not root, no sudo at all: the command to run as root', async (t) => {
@@ -25,6 +28,9 @@ t.test("Debian, not root, sudo asks for a password: sudo's own words, and both f
 
 t.test('several packages: named together, one command for all', async (t) => {
   const line = cannotInstall({ packages: ['mmdebstrap', 'debian-archive-keyring'], debian: true, uid: 1001, sudo: { kind: 'absent' } });
-  t.equal(line, 'mmdebstrap, debian-archive-keyring are missing, and the harness cannot install them: this user (uid 1001) is not root and this host has no sudo; as root, run: apt-get install mmdebstrap debian-archive-keyring');
+  t.equal(
+    line,
+    'mmdebstrap, debian-archive-keyring are missing, and the harness cannot install them: this user (uid 1001) is not root and this host has no sudo; as root, run: apt-get install mmdebstrap debian-archive-keyring',
+  );
   t.notMatch(line, /\n/, 'one line');
 });

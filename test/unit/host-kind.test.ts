@@ -15,7 +15,8 @@ const load = (n: string) => loadCase(join(DEFAULT_CASES_DIR, n));
 const go = { version: '1.27' } as GoToolchain;
 const amd64 = PLATFORMS.find((p) => p.name === 'amd64-glibc')!;
 const inputs = { imageId: `sha256:${'a'.repeat(64)}`, programsHash: 'b'.repeat(64) };
-const hostSteps = (c: CaseSpec) => planSteps(expandMatrix([c], [amd64], [go])[0]!, c, inputs).filter((s) => s.what === 'the host' || s.what === 'the Java host');
+const hostSteps = (c: CaseSpec) =>
+  planSteps(expandMatrix([c], [amd64], [go])[0]!, c, inputs).filter((s) => s.what === 'the host' || s.what === 'the Java host');
 
 t.test('each kind, from the real cases, and what follows from it', async (t) => {
   const link = load('link');
@@ -26,11 +27,18 @@ t.test('each kind, from the real cases, and what follows from it', async (t) => 
     t.equal(hostLangOf(c), kind === 'python' || kind === 'java' ? kind : undefined);
     t.equal(isCompiledHost(hostKind(c)), kind === 'c' || kind === 'probe');
     const steps = hostSteps(c);
-    t.same(steps.map((s) => s.what), kind === 'python' ? [] : kind === 'java' ? ['the Java host'] : ['the host'], `${kind}: its host step`);
+    t.same(
+      steps.map((s) => s.what),
+      kind === 'python' ? [] : kind === 'java' ? ['the Java host'] : ['the host'],
+      `${kind}: its host step`,
+    );
   }
   t.equal(hostKind({ ...link, host: undefined }), undefined, 'a case with no host and no probe: no kind, no cells');
   t.match(hostArgv(kinds.python, amd64, '1.27').join(' '), /^python3 \S+\/host\.py$/);
   t.match(hostArgv(kinds.java, amd64, '1.27').join(' '), /\/bin\/java -cp /);
-  t.ok(hostEnv(kinds.python, amd64, '1.27', 1000).includes('PYTHONDONTWRITEBYTECODE=1'), 'a Python host\'s environment');
-  t.notOk(hostEnv(kinds.c, amd64, '1.27', 1000).some((e) => e.startsWith('PYTHON')), 'a C host\'s has none of it');
+  t.ok(hostEnv(kinds.python, amd64, '1.27', 1000).includes('PYTHONDONTWRITEBYTECODE=1'), "a Python host's environment");
+  t.notOk(
+    hostEnv(kinds.c, amd64, '1.27', 1000).some((e) => e.startsWith('PYTHON')),
+    "a C host's has none of it",
+  );
 });

@@ -109,10 +109,18 @@ t.test('a shipped file that cannot be read is an infrastructure error naming it'
 
 t.test('the logs it inlines: read by edge/run-logs.ts, shown as text by the reporter', async (t) => {
   const run = tempDir(t);
-  writeTree(run, { 'logs/short.log': 'a\x1b[31mred\x1b[0m\r\n', 'logs/long.log': `${'h'.repeat(10)}${'m'.repeat(100)}${'t'.repeat(30)}`, 'logs/dir/x': '' });
+  writeTree(run, {
+    'logs/short.log': 'a\x1b[31mred\x1b[0m\r\n',
+    'logs/long.log': `${'h'.repeat(10)}${'m'.repeat(100)}${'t'.repeat(30)}`,
+    'logs/dir/x': '',
+  });
   t.same(readLogHeadTail(run, 'logs/short.log', 64, 16), { text: 'a\x1b[31mred\x1b[0m\r\n', bytes: 15 }, 'a short log whole, as its bytes');
   t.same(readLogCapped(run, 'logs/short.log'), { text: 'ared\n', bytes: 15 }, 'and as the page shows it');
-  t.same(readLogHeadTail(run, 'logs/long.log', 40, 10), { text: `${'h'.repeat(10)}\n${'t'.repeat(30)}`, bytes: 140, omitted: 100 }, 'a long one: its head, a line end, its tail');
+  t.same(
+    readLogHeadTail(run, 'logs/long.log', 40, 10),
+    { text: `${'h'.repeat(10)}\n${'t'.repeat(30)}`, bytes: 140, omitted: 100 },
+    'a long one: its head, a line end, its tail',
+  );
   t.same(readLogHeadTail(run, 'logs/dir', 40, 10), { missing: 'not a regular file' });
   t.same(readLogHeadTail(run, '../outside.log', 40, 10), { missing: 'outside the run directory; not read' });
   t.same(readLogHeadTail(run, 'logs/none.log', 40, 10), { missing: 'not found in the run directory' });

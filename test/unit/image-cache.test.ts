@@ -6,7 +6,16 @@ import { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import t from 'tap';
 import { InfraError } from '../../harness/core/errors.js';
-import { ancestorTags, cacheFileName, formatBytes, ImageCache, PARTIAL_MS, ROW_UNUSED_MS, staleFiles, tagOfCacheFile } from '../../harness/edge/image-cache.js';
+import {
+  ancestorTags,
+  cacheFileName,
+  formatBytes,
+  ImageCache,
+  PARTIAL_MS,
+  ROW_UNUSED_MS,
+  staleFiles,
+  tagOfCacheFile,
+} from '../../harness/edge/image-cache.js';
 import { currentToolchainTags } from '../../harness/edge/images.js';
 import { ensureZstd } from '../../harness/edge/zstd.js';
 
@@ -24,7 +33,14 @@ t.test('file name ↔ tag', async (t) => {
   t.equal(cacheFileName(GO), 'cshared-matrix-go_1.27-4d7c32a2a3201551.tar.zst');
   t.equal(cacheFileName('registry.example/cshared-matrix-go:1.27'), 'registry.example_cshared-matrix-go_1.27.tar.zst', "'/' too");
   for (const tag of [BASE, GO, ROW, ...currentToolchainTags()]) t.equal(tagOfCacheFile(cacheFileName(tag)), tag, `${tag} round-trips`);
-  for (const name of ['cshared-matrix-go_1.27-aa.tar.zst.partial-123', 'cshared-matrix-rootfs_1234.tar.zst', 'debian_trixie.tar.zst', 'notes.txt', 'cshared-matrix-go_.tar.zst', 'cshared-matrix-go_1.27-aa.tar.gz'])
+  for (const name of [
+    'cshared-matrix-go_1.27-aa.tar.zst.partial-123',
+    'cshared-matrix-rootfs_1234.tar.zst',
+    'debian_trixie.tar.zst',
+    'notes.txt',
+    'cshared-matrix-go_.tar.zst',
+    'cshared-matrix-go_1.27-aa.tar.gz',
+  ])
     t.equal(tagOfCacheFile(name), undefined, `${name}: not a toolchain tarball`);
 });
 
@@ -33,20 +49,47 @@ t.test('staleFiles', async (t) => {
   const f = (tag: string, ageDays: number) => ({ name: cacheFileName(tag), mtimeMs: NOW - ageDays * DAY });
   t.same(staleFiles([f(BASE, 400), f(GO, 400)], current, NOW), [], 'current base and Go tarballs stay, however old');
   t.same(
-    staleFiles([f('cshared-matrix-base:0ld0', 0), f('cshared-matrix-go:1.27-0ld1', 0), f('cshared-matrix-go:1.19-0ld2', 0), f(GO, 0)], current, NOW),
-    [cacheFileName('cshared-matrix-base:0ld0'), cacheFileName('cshared-matrix-go:1.19-0ld2'), cacheFileName('cshared-matrix-go:1.27-0ld1')].sort(),
+    staleFiles(
+      [f('cshared-matrix-base:0ld0', 0), f('cshared-matrix-go:1.27-0ld1', 0), f('cshared-matrix-go:1.19-0ld2', 0), f(GO, 0)],
+      current,
+      NOW,
+    ),
+    [
+      cacheFileName('cshared-matrix-base:0ld0'),
+      cacheFileName('cshared-matrix-go:1.19-0ld2'),
+      cacheFileName('cshared-matrix-go:1.27-0ld1'),
+    ].sort(),
     'superseded base and Go tarballs go at once, even just saved',
   );
   const rowDays = ROW_UNUSED_MS / DAY;
-  t.same(staleFiles([f(ROW, rowDays + 1)], [...current, ROW], NOW), [], "a row the run uses stays, however long since it was touched");
+  t.same(staleFiles([f(ROW, rowDays + 1)], [...current, ROW], NOW), [], 'a row the run uses stays, however long since it was touched');
   t.same(staleFiles([f(ROW, rowDays - 1)], current, NOW), [], 'a row another run may use stays for 30 days');
   t.same(staleFiles([f(ROW, rowDays + 1)], current, NOW), [cacheFileName(ROW)], 'an unused row tarball goes after 30 days');
   const partial = (ageMs: number) => ({ name: `${cacheFileName(GO)}.partial-4242`, mtimeMs: NOW - ageMs });
   t.same(staleFiles([partial(PARTIAL_MS - 60_000)], current, NOW), [], 'a partial file may be a save in progress');
-  t.same(staleFiles([partial(PARTIAL_MS + 60_000)], current, NOW), [`${cacheFileName(GO)}.partial-4242`], 'a day-old partial file is a killed save');
-  t.same(staleFiles([{ name: 'README', mtimeMs: 0 }, { name: 'cshared-matrix-rootfs_1234.tar.gz', mtimeMs: 0 }], current, NOW), [], 'other files are not the cache’s');
+  t.same(
+    staleFiles([partial(PARTIAL_MS + 60_000)], current, NOW),
+    [`${cacheFileName(GO)}.partial-4242`],
+    'a day-old partial file is a killed save',
+  );
+  t.same(
+    staleFiles(
+      [
+        { name: 'README', mtimeMs: 0 },
+        { name: 'cshared-matrix-rootfs_1234.tar.gz', mtimeMs: 0 },
+      ],
+      current,
+      NOW,
+    ),
+    [],
+    'other files are not the cache’s',
+  );
   const gz = cacheFileName(GO).replace(/\.zst$/, '.gz');
-  t.same(staleFiles([{ name: gz, mtimeMs: NOW }], current, NOW), [gz], 'a tarball of the gzip format before zstd goes at once, even of a current tag');
+  t.same(
+    staleFiles([{ name: gz, mtimeMs: NOW }], current, NOW),
+    [gz],
+    'a tarball of the gzip format before zstd goes at once, even of a current tag',
+  );
 });
 
 t.test('ancestorTags: only tags whose layers the first image starts with', async (t) => {
@@ -70,7 +113,11 @@ t.test('formatBytes', async (t) => {
 });
 
 /** A client no engine answers: every method a test needs is replaced; followProgress is docker-modem's own. */
-function fakeDocker(x: { load?: () => Promise<NodeJS.ReadableStream>; has?: (tag: string) => boolean; save?: (o: { names: string[] }) => Promise<NodeJS.ReadableStream> }): Docker {
+function fakeDocker(x: {
+  load?: () => Promise<NodeJS.ReadableStream>;
+  has?: (tag: string) => boolean;
+  save?: (o: { names: string[] }) => Promise<NodeJS.ReadableStream>;
+}): Docker {
   const d = new Docker({ socketPath: '/nonexistent/docker.sock' });
   const image = (tag: string) => ({
     inspect: async () => {
@@ -96,22 +143,47 @@ t.test('ImageCache.load', async (t) => {
   t.match(lines.pop(), `image cache: no tarball of ${ROW} in ${dir}`);
 
   garbage();
-  const corrupt = fakeDocker({ load: async () => jsonLines({ errorDetail: { message: 'archive/tar: invalid tar header' }, error: 'Error processing tar file(exit status 1): archive/tar: invalid tar header' }) });
+  const corrupt = fakeDocker({
+    load: async () =>
+      jsonLines({
+        errorDetail: { message: 'archive/tar: invalid tar header' },
+        error: 'Error processing tar file(exit status 1): archive/tar: invalid tar header',
+      }),
+  });
   t.equal(await cache.load(corrupt, ROW, say), false, 'a corrupt tarball: false');
   t.notOk(existsSync(cache.fileFor(ROW)), 'and deleted');
-  t.match(lines.pop(), /^image cache: .*cshared-matrix-row_0b67ea71d62c5cff\.tar\.zst is corrupt \(.*invalid tar header\); deleted it, cshared-matrix-row:0b67ea71d62c5cff is built instead$/);
+  t.match(
+    lines.pop(),
+    /^image cache: .*cshared-matrix-row_0b67ea71d62c5cff\.tar\.zst is corrupt \(.*invalid tar header\); deleted it, cshared-matrix-row:0b67ea71d62c5cff is built instead$/,
+  );
 
   writeFileSync(cache.fileFor(ROW), 'not zstd at all');
   t.equal(await cache.load(corrupt, ROW, say), false, 'a file zstd cannot read');
   t.notOk(existsSync(cache.fileFor(ROW)), 'is deleted');
-  t.match(lines.pop(), /^image cache: .* is corrupt \(not a whole zstd file: .*\); deleted it, cshared-matrix-row:0b67ea71d62c5cff is built instead$/, 'zstd\'s reason, not the engine\'s');
+  t.match(
+    lines.pop(),
+    /^image cache: .* is corrupt \(not a whole zstd file: .*\); deleted it, cshared-matrix-row:0b67ea71d62c5cff is built instead$/,
+    "zstd's reason, not the engine's",
+  );
 
   writeFileSync(cache.fileFor(ROW), zstdOf('not a tarball, and cut short').subarray(0, 12));
-  t.equal(await cache.load(fakeDocker({ load: async () => jsonLines({ stream: `Loaded image: ${ROW}\n` }), has: (tag) => tag === ROW }), ROW, say), false, 'a truncated file, even if the engine took it');
+  t.equal(
+    await cache.load(
+      fakeDocker({ load: async () => jsonLines({ stream: `Loaded image: ${ROW}\n` }), has: (tag) => tag === ROW }),
+      ROW,
+      say,
+    ),
+    false,
+    'a truncated file, even if the engine took it',
+  );
   t.match(lines.pop(), /is corrupt \(not a whole zstd file: .*\); deleted it/);
 
   garbage();
-  t.equal(await cache.load(fakeDocker({ load: async () => jsonLines({ stream: 'Loaded image: something:else\n' }) }), ROW, say), false, 'a tarball without the tag');
+  t.equal(
+    await cache.load(fakeDocker({ load: async () => jsonLines({ stream: 'Loaded image: something:else\n' }) }), ROW, say),
+    false,
+    'a tarball without the tag',
+  );
   t.notOk(existsSync(cache.fileFor(ROW)), 'is deleted too');
   t.match(lines.pop(), `(it does not hold ${ROW})`);
 
@@ -155,7 +227,10 @@ t.test('ImageCache.save', async (t) => {
   symlinkSync('/dev/full', partial);
   const err = await cache.save(docker, [BASE], say).catch((e: unknown) => e);
   t.ok(err instanceof InfraError, 'ENOSPC is an InfraError');
-  t.equal((err as Error).message, `no space left in ${cache.dir} for the tarball of ${BASE}: free space there, or point --image-cache at a larger disk`);
+  t.equal(
+    (err as Error).message,
+    `no space left in ${cache.dir} for the tarball of ${BASE}: free space there, or point --image-cache at a larger disk`,
+  );
   t.notOk(existsSync(partial), 'the partial file is removed');
   t.notOk(cache.has(BASE), 'and there is no tarball');
 });
@@ -181,7 +256,15 @@ t.test('ImageCache.prune', async (t) => {
   t.same(removed, [cacheFileName('cshared-matrix-go:1.27-0ld1'), `${cacheFileName(go!)}.partial-1`, cacheFileName(ROW)].sort());
   t.same(readdirSync(dir).sort(), [cacheFileName(base!), cacheFileName(go!), cacheFileName('cshared-matrix-row:used'), 'notes.txt'].sort());
   t.match(lines, [`image cache: removed 3 stale files from ${dir}: ${removed.join(', ')}`]);
-  t.same(cache.prune(['cshared-matrix-row:used'], (l) => lines.push(l), NOW), [], 'then nothing');
+  t.same(
+    cache.prune(['cshared-matrix-row:used'], (l) => lines.push(l), NOW),
+    [],
+    'then nothing',
+  );
   t.equal(lines.length, 1, 'and no line');
-  t.same(new ImageCache(join(dir, 'none')).prune([], () => t.fail('no line'), NOW), [], 'a cache that does not exist yet');
+  t.same(
+    new ImageCache(join(dir, 'none')).prune([], () => t.fail('no line'), NOW),
+    [],
+    'a cache that does not exist yet',
+  );
 });

@@ -1,12 +1,12 @@
 // The image families (core/image-families.ts): one definition that tags,
 // the image cache and --prune-images all read.
 import t from 'tap';
+import { langSupport } from '../../harness/core/host-langs.js';
 import { contentHash, FAMILIES, familyOf, familyTag, IMAGE_FAMILIES, supersededTags } from '../../harness/core/image-families.js';
+import { PLATFORMS } from '../../harness/core/platforms.js';
 import { cacheFileName, staleFiles, tagOfCacheFile } from '../../harness/edge/image-cache.js';
 import { currentBaseTag } from '../../harness/edge/images.js';
 import { currentLangTags, langImageTag } from '../../harness/edge/lang-images.js';
-import { langSupport } from '../../harness/core/host-langs.js';
-import { PLATFORMS } from '../../harness/core/platforms.js';
 
 t.test('every family: its tag names it, its tarball name round-trips, and it sits on a family that exists', async (t) => {
   t.same(FAMILIES, ['base', 'go', 'row', 'lang']);
@@ -22,7 +22,10 @@ t.test('every family: its tag names it, its tarball name round-trips, and it sit
 });
 
 t.test('familyTag: repository, name, and the salted hash of what it is built from', async (t) => {
-  t.equal(familyTag('go', ['b', 'd', '1.27', 'trixie'], { name: '1.27' }), `cshared-matrix-go:1.27-${contentHash('go-v1', 'b', 'd', '1.27', 'trixie')}`);
+  t.equal(
+    familyTag('go', ['b', 'd', '1.27', 'trixie'], { name: '1.27' }),
+    `cshared-matrix-go:1.27-${contentHash('go-v1', 'b', 'd', '1.27', 'trixie')}`,
+  );
   t.equal(familyTag('row', ['g']), `cshared-matrix-row:${contentHash('row-v1', 'g')}`);
   t.equal(familyTag('base', ['r'], { repository: 'other-base' }), `other-base:${contentHash('base-v2', 'r')}`);
   t.not(familyTag('row', ['g']), familyTag('lang', ['g']).replace('lang', 'row'), 'the salt tells families apart');
@@ -48,22 +51,31 @@ t.test('supersededTags: host-language images too, each before the base it sits o
   ]);
 });
 
-t.test('staleFiles: a host-language tarball lives as a row layer\'s does (unused for 30 days), a Go one as the recipes say', async (t) => {
+t.test("staleFiles: a host-language tarball lives as a row layer's does (unused for 30 days), a Go one as the recipes say", async (t) => {
   const DAY = 24 * 3600 * 1000;
   const now = 100 * DAY;
-  const files = ['cshared-matrix-lang:a-0ld', 'cshared-matrix-lang:b-new', 'cshared-matrix-go:1.27-0ld'].map((tag) => ({ name: cacheFileName(tag), mtimeMs: tag.endsWith('0ld') ? 0 : now - DAY }));
+  const files = ['cshared-matrix-lang:a-0ld', 'cshared-matrix-lang:b-new', 'cshared-matrix-go:1.27-0ld'].map((tag) => ({
+    name: cacheFileName(tag),
+    mtimeMs: tag.endsWith('0ld') ? 0 : now - DAY,
+  }));
   t.same(staleFiles(files, [], now), [cacheFileName('cshared-matrix-go:1.27-0ld'), cacheFileName('cshared-matrix-lang:a-0ld')]);
 });
 
 t.test('currentLangTags: every layer the built-in rows may need, on the current base; --prune-images keeps them', async (t) => {
   const tags = currentLangTags();
   const base = currentBaseTag();
-  for (const [row, lang] of [['arm64-glibc', 'python'], ['arm64-glibc', 'java'], ['arm64-musl', 'python']] as const) {
+  for (const [row, lang] of [
+    ['arm64-glibc', 'python'],
+    ['arm64-glibc', 'java'],
+    ['arm64-musl', 'python'],
+  ] as const) {
     const s = langSupport(PLATFORMS.find((p) => p.name === row)!, lang);
     if (s.kind !== 'layer') throw new Error(`${row} ${lang}: no layer`);
     t.ok(tags.includes(langImageTag(base, s.layer)), `${row} ${lang}`);
   }
   t.ok(tags.every((x) => familyOf(x) === 'lang'));
   t.same(supersededTags(tags, tags), []);
-  t.same(supersededTags([...tags, 'cshared-matrix-lang:arm64-python-0000000000000000'], tags), ['cshared-matrix-lang:arm64-python-0000000000000000']);
+  t.same(supersededTags([...tags, 'cshared-matrix-lang:arm64-python-0000000000000000'], tags), [
+    'cshared-matrix-lang:arm64-python-0000000000000000',
+  ]);
 });

@@ -1,7 +1,7 @@
 import t from 'tap';
-import { mmdebstrapArgs } from '../../harness/edge/mmdebstrap.js';
-import { baseTag, currentToolchainTags, goTag, readBaseRecipe, readGoVersions, type BaseRecipe } from '../../harness/edge/images.js';
 import { supersededTags } from '../../harness/core/image-families.js';
+import { type BaseRecipe, baseTag, currentToolchainTags, goTag, readBaseRecipe, readGoVersions } from '../../harness/edge/images.js';
+import { mmdebstrapArgs } from '../../harness/edge/mmdebstrap.js';
 
 const MIRROR = 'http://deb.debian.org/debian';
 
@@ -26,19 +26,32 @@ t.test('mmdebstrapArgs on a small recipe', async (t) => {
     `deb ${MIRROR}-security ${MIRROR}`,
   ]);
   const { dpkgopts: _d, ...noOpts } = recipe;
-  t.notOk(mmdebstrapArgs(noOpts, MIRROR, '/o').some((a) => a.startsWith('--dpkgopt')), 'no dpkgopts → none');
+  t.notOk(
+    mmdebstrapArgs(noOpts, MIRROR, '/o').some((a) => a.startsWith('--dpkgopt')),
+    'no dpkgopts → none',
+  );
 });
 
 t.test('mmdebstrapArgs on the real recipe', async (t) => {
   const { recipe } = readBaseRecipe();
   const args = mmdebstrapArgs(recipe, MIRROR, '/out.tar');
-  t.notOk(args.some((a) => a.includes('{mirror}')), 'every {mirror} is substituted');
+  t.notOk(
+    args.some((a) => a.includes('{mirror}')),
+    'every {mirror} is substituted',
+  );
   const sources = args.slice(args.indexOf('/out.tar') + 1);
   t.equal(sources.length, recipe.sources.length);
-  t.ok(sources.every((s) => s.includes(MIRROR)), 'every source names the mirror');
-  const include = args.find((a) => a.startsWith('--include='))!.slice('--include='.length).split(',');
+  t.ok(
+    sources.every((s) => s.includes(MIRROR)),
+    'every source names the mirror',
+  );
+  const include = args
+    .find((a) => a.startsWith('--include='))!
+    .slice('--include='.length)
+    .split(',');
   t.same(include, recipe.include, 'every package, in order');
-  for (const pkg of ['gcc', 'musl-tools', 'musl:armhf', 'musl:armel', 'qemu-user', 'gcc-arm-linux-gnueabi', 'gcc-arm-linux-gnueabihf']) t.ok(include.includes(pkg), pkg);
+  for (const pkg of ['gcc', 'musl-tools', 'musl:armhf', 'musl:armel', 'qemu-user', 'gcc-arm-linux-gnueabi', 'gcc-arm-linux-gnueabihf'])
+    t.ok(include.includes(pkg), pkg);
   t.ok(args.includes(`--architectures=${recipe.architectures.join(',')}`));
   t.equal(args[args.indexOf('/out.tar') - 1], recipe.suite);
 });
@@ -51,7 +64,11 @@ t.test('baseTag', async (t) => {
   t.equal(baseTag(`${text}`), tag, 'depends only on the text');
   t.not(baseTag(text.replace('"gcc",', '"gcc", "make",')), tag, 'a changed recipe → a new tag');
   t.not(baseTag(`${text} `), tag, 'even one byte');
-  t.not(baseTag(text, 'FROM x\n'), tag, "and the registry path's Dockerfile: a base it built before a fix is not taken for one it builds after");
+  t.not(
+    baseTag(text, 'FROM x\n'),
+    tag,
+    "and the registry path's Dockerfile: a base it built before a fix is not taken for one it builds after",
+  );
 });
 
 t.test('goTag', async (t) => {
@@ -104,5 +121,9 @@ t.test('currentToolchainTags: the base, one Go layer per versions.json row, and 
   t.equal(tags.filter((x) => x.startsWith('cshared-matrix-go:')).length, readGoVersions().length);
   // One gccgo layer per distinct row gccgo (arm5 and arm6 share armel's; both amd64 rows share gccgo-14) and Go release.
   t.equal(tags.filter((x) => x.startsWith('cshared-matrix-row:')).length, 9 * readGoVersions().length);
-  for (const g of readGoVersions()) t.ok(tags.some((x) => x.startsWith(`cshared-matrix-go:${g.version}-`)), `Go ${g.version}`);
+  for (const g of readGoVersions())
+    t.ok(
+      tags.some((x) => x.startsWith(`cshared-matrix-go:${g.version}-`)),
+      `Go ${g.version}`,
+    );
 });

@@ -9,13 +9,21 @@ const run = (end: ProcessEnd, stdout: string, stderr = ''): CellObservation => (
 const PASS = run({ kind: 'exit', code: 0 }, 'csm-loaded x\nok 1 - a\ncsm-done 1/1\n');
 const FAIL = run({ kind: 'exit', code: 1 }, 'csm-loaded x\nnot ok 1 - a\ncsm-done 0/1\n');
 const SEGV = run({ kind: 'signal', signal: 11, name: 'SIGSEGV' }, 'csm-loaded x\n');
-const IE = run({ kind: 'exit', code: 3 }, 'csm-load-failed x\n', 'csm-load-failed x: Error relocating /l.so: free: initial-exec TLS resolves to dynamic definition in /l.so\n');
+const IE = run(
+  { kind: 'exit', code: 3 },
+  'csm-load-failed x\n',
+  'csm-load-failed x: Error relocating /l.so: free: initial-exec TLS resolves to dynamic definition in /l.so\n',
+);
 
 t.test('one observation: its classification, no repeats', async (t) => {
   const j = judge(PASS, [PASS], undefined, undefined);
   t.equal(j.verdict.verdict, 'pass');
   t.equal(j.repeats, undefined, 'a single run has no repeat counts');
-  t.equal(judge({ buildFailure: { stage: 'build', what: 'libx.so', log: 'boom' } }, [], undefined, undefined).verdict.verdict, 'fail', 'a build failure has no repetitions at all');
+  t.equal(
+    judge({ buildFailure: { stage: 'build', what: 'libx.so', log: 'boom' } }, [], undefined, undefined).verdict.verdict,
+    'fail',
+    'a build failure has no repetitions at all',
+  );
 });
 
 t.test('repetitions that agree: the verdict, with its counts', async (t) => {
@@ -54,7 +62,14 @@ t.test('FailureTracker: --max-failures counts unexpected verdicts only', async (
 });
 
 t.test('a declared race: a run without it passes, a mix is the expected failure, anything else as always', async (t) => {
-  const RACE = { when: {}, verdict: 'fail' as const, match: 'SIGSEGV', link: 'https://github.com/golang/go/issues/63567', label: 'setenv race (go#63567)', race: true };
+  const RACE = {
+    when: {},
+    verdict: 'fail' as const,
+    match: 'SIGSEGV',
+    link: 'https://github.com/golang/go/issues/63567',
+    label: 'setenv race (go#63567)',
+    race: true,
+  };
   const one = judge(PASS, [PASS], undefined, RACE);
   t.equal(one.verdict.verdict, 'pass', 'one run where the race did not show: pass, not xpass');
   t.match(one.verdict.summary, /declared race \(setenv race \(go#63567\)\) did not show/);
@@ -72,7 +87,14 @@ t.test('a declared race: a run without it passes, a mix is the expected failure,
 });
 
 t.test('a race that sometimes hangs and sometimes throws: verdict as a list', async (t) => {
-  const EITHER = { when: {}, verdict: ['fail', 'timeout'] as ('fail' | 'timeout')[], match: 'timed out|SIGSEGV', link: 'https://example.com/1', label: 'either', race: true };
+  const EITHER = {
+    when: {},
+    verdict: ['fail', 'timeout'] as ('fail' | 'timeout')[],
+    match: 'timed out|SIGSEGV',
+    link: 'https://example.com/1',
+    label: 'either',
+    race: true,
+  };
   const HANG = run({ kind: 'timeout', afterMs: 1000 }, 'csm-loaded x\n');
   const j = judge(PASS, [HANG, SEGV, PASS], undefined, EITHER);
   t.equal(j.verdict.verdict, 'xfail', 'a hang, a crash and a pass: the declared race');

@@ -4,10 +4,9 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import t from 'tap';
 import type { RunResults } from '../../harness/core/results.js';
 import type { CellResult } from '../../harness/core/types.js';
-import { FAILURE_TAIL_CHARS, JunitReporter, renderJunit, tail, xmlSafe } from '../../harness/reporters/junit.js';
 import { makeReporters, REPORTERS } from '../../harness/reporters/index.js';
-import { IE_TLS_RULE, cell, runResults, tempDir } from '../support/helpers.js';
-
+import { FAILURE_TAIL_CHARS, JunitReporter, renderJunit, tail, xmlSafe } from '../../harness/reporters/junit.js';
+import { cell, IE_TLS_RULE, runResults, tempDir } from '../support/helpers.js';
 
 /** Untrusted host output: markup, an ANSI colour, a NUL, a CDATA terminator, a lone surrogate. */
 const NASTY = 'exited with code 2\n<img src=x onerror=alert(1)> & "quotes" \x1b[31mred\x1b[0m \x00nul ]]> end \ud800 \r\nlast line';
@@ -36,20 +35,52 @@ function matrix(): CellResult[] {
         musl
           ? { verdict: 'xfail', stage: 'load', stageOk: false, summary: IE_TLS_RULE.label, expectation: { ...IE_TLS_RULE, matched: true } }
           : go === '1.27'
-            ? { verdict: 'fail', stage: 'run', stageOk: false, summary: 'run: <b>bold</b> & broken', failureText: NASTY, checks: [{ ok: false, text: 'Add(2, 3) == 5' }], explanation: 'library uses <TLS>', logs: { run: 'logs/run.log' } }
-            : { verdict: 'xpass', stage: 'checks', stageOk: true, summary: 'expected IE TLS did not happen', expectation: { ...IE_TLS_RULE, matched: false, why: 'the expected failure did not happen' } },
+            ? {
+                verdict: 'fail',
+                stage: 'run',
+                stageOk: false,
+                summary: 'run: <b>bold</b> & broken',
+                failureText: NASTY,
+                checks: [{ ok: false, text: 'Add(2, 3) == 5' }],
+                explanation: 'library uses <TLS>',
+                logs: { run: 'logs/run.log' },
+              }
+            : {
+                verdict: 'xpass',
+                stage: 'checks',
+                stageOk: true,
+                summary: 'expected IE TLS did not happen',
+                expectation: { ...IE_TLS_RULE, matched: false, why: 'the expected failure did not happen' },
+              },
       );
-      mk('threads', musl ? { verdict: 'timeout', stage: 'run', stageOk: false, summary: 'run: timed out after 30.0 s', failureText: 'timed out\nstill waiting' } : { verdict: 'error', stage: 'build', stageOk: false, summary: 'engine went away', failureText: 'docker: connection reset' });
+      mk(
+        'threads',
+        musl
+          ? {
+              verdict: 'timeout',
+              stage: 'run',
+              stageOk: false,
+              summary: 'run: timed out after 30.0 s',
+              failureText: 'timed out\nstill waiting',
+            }
+          : { verdict: 'error', stage: 'build', stageOk: false, summary: 'engine went away', failureText: 'docker: connection reset' },
+      );
       mk('python', musl ? { verdict: 'na', stage: 'run', stageOk: false, summary: 'no Python for amd64-musl in the image' } : {});
     }
   }
   return out;
 }
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (name) => ['testsuite', 'testcase', 'property', 'failure', 'error', 'skipped'].includes(name), trimValues: false });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  isArray: (name) => ['testsuite', 'testcase', 'property', 'failure', 'error', 'skipped'].includes(name),
+  trimValues: false,
+});
 
 type Node = Record<string, unknown> & { '#text'?: string };
-const parse = (xml: string) => parser.parse(xml) as { testsuites: Node & { testsuite: (Node & { testcase: Node[]; properties: { property: Node[] } })[] } };
+const parse = (xml: string) =>
+  parser.parse(xml) as { testsuites: Node & { testsuite: (Node & { testcase: Node[]; properties: { property: Node[] } })[] } };
 const attrs = (n: Node, ...names: string[]) => Object.fromEntries(names.map((k) => [k, n[`@${k}`]]));
 
 t.test('the XML is well-formed and parses back into suites per platform × Go', async (t) => {
@@ -57,7 +88,11 @@ t.test('the XML is well-formed and parses back into suites per platform × Go', 
   t.equal(XMLValidator.validate(xml), true, 'valid XML');
   t.match(xml, /^<\?xml version="1.0" encoding="UTF-8"\?>/);
   const doc = parse(xml).testsuites;
-  t.same(attrs(doc, 'tests', 'failures', 'errors', 'skipped', 'time'), { tests: '16', failures: '4', errors: '2', skipped: '2', time: '83.400' }, 'root counts: fail+xpass+timeout are failures, error errors, na skipped');
+  t.same(
+    attrs(doc, 'tests', 'failures', 'errors', 'skipped', 'time'),
+    { tests: '16', failures: '4', errors: '2', skipped: '2', time: '83.400' },
+    'root counts: fail+xpass+timeout are failures, error errors, na skipped',
+  );
   t.equal(doc['@name'], 'cshared-matrix 2026-11-26T11-50-59Z-ab12');
   t.same(
     doc.testsuite.map((s) => s['@name']),
@@ -65,9 +100,24 @@ t.test('the XML is well-formed and parses back into suites per platform × Go', 
     'one suite per platform × Go version, in matrix column order',
   );
   const suite = (name: string) => doc.testsuite.find((s) => s['@name'] === name)!;
-  t.same(attrs(suite('amd64-glibc go1.27.4'), 'tests', 'failures', 'errors', 'skipped', 'time'), { tests: '4', failures: '1', errors: '1', skipped: '0', time: '6.000' });
-  t.same(attrs(suite('amd64-glibc go1.26.9'), 'tests', 'failures', 'errors', 'skipped'), { tests: '4', failures: '1', errors: '1', skipped: '0' }, 'xpass counts as a failure');
-  t.same(attrs(suite('amd64-musl go1.27.4'), 'tests', 'failures', 'errors', 'skipped'), { tests: '4', failures: '1', errors: '0', skipped: '1' });
+  t.same(attrs(suite('amd64-glibc go1.27.4'), 'tests', 'failures', 'errors', 'skipped', 'time'), {
+    tests: '4',
+    failures: '1',
+    errors: '1',
+    skipped: '0',
+    time: '6.000',
+  });
+  t.same(
+    attrs(suite('amd64-glibc go1.26.9'), 'tests', 'failures', 'errors', 'skipped'),
+    { tests: '4', failures: '1', errors: '1', skipped: '0' },
+    'xpass counts as a failure',
+  );
+  t.same(attrs(suite('amd64-musl go1.27.4'), 'tests', 'failures', 'errors', 'skipped'), {
+    tests: '4',
+    failures: '1',
+    errors: '0',
+    skipped: '1',
+  });
   let sum = 0;
   for (const s of doc.testsuite) {
     t.equal(s.testcase.length, Number(s['@tests']), `${s['@name']}: tests attribute counts its testcases`);
@@ -94,11 +144,18 @@ t.test('each verdict becomes the JUnit element a CI system expects', async (t) =
 
   const xfail = tc('amd64-musl go1.27.4', 'dlopen');
   t.same(children(xfail), ['properties'], 'xfail: a pass, with a property');
-  t.same((xfail.properties as { property: Node[] }).property.map((p) => attrs(p, 'name', 'value')), [{ name: 'xfail', value: 'IE TLS (go#54805) https://github.com/golang/go/issues/54805' }]);
+  t.same(
+    (xfail.properties as { property: Node[] }).property.map((p) => attrs(p, 'name', 'value')),
+    [{ name: 'xfail', value: 'IE TLS (go#54805) https://github.com/golang/go/issues/54805' }],
+  );
 
   const fail = tc('amd64-glibc go1.27.4', 'dlopen');
   const f = (fail.failure as Node[])[0]!;
-  t.same(attrs(f, 'message', 'type'), { message: 'run: run: <b>bold</b> & broken', type: 'fail' }, 'fail: message is stage: summary, markup round-trips as text');
+  t.same(
+    attrs(f, 'message', 'type'),
+    { message: 'run: run: <b>bold</b> & broken', type: 'fail' },
+    'fail: message is stage: summary, markup round-trips as text',
+  );
   const body = f['#text']!;
   t.match(body, '<img src=x onerror=alert(1)> & "quotes"', 'markup in the output comes back as text');
   t.match(body, '\\x1b[31mred\\x1b[0m', 'ANSI escapes shown as \\x1b');
@@ -148,7 +205,13 @@ t.test('xmlSafe and tail', async (t) => {
 });
 
 t.test('a huge failure text is cut to its tail', async (t) => {
-  const c = cell('big', 'amd64-glibc', '1.27', { verdict: 'fail', stage: 'run', stageOk: false, summary: 'boom', failureText: `${'x'.repeat(200_000)}\nTHE ERROR\n` });
+  const c = cell('big', 'amd64-glibc', '1.27', {
+    verdict: 'fail',
+    stage: 'run',
+    stageOk: false,
+    summary: 'boom',
+    failureText: `${'x'.repeat(200_000)}\nTHE ERROR\n`,
+  });
   const doc = parse(renderJunit(results([c]))).testsuites;
   const body = (doc.testsuite[0]!.testcase[0]!.failure as Node[])[0]!['#text']!;
   t.ok(body.length < FAILURE_TAIL_CHARS + 500, `body is ${body.length} chars`);

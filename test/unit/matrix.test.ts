@@ -28,8 +28,16 @@ const SIX = PLATFORMS.slice(0, 6);
 
 t.test('pick', async (t) => {
   t.same(names(pick('platform', SIX, (p) => p.name, [])), names(SIX), 'nothing wanted → everything');
-  t.not(pick('platform', SIX, (p) => p.name, []), SIX, 'a copy, not the table');
-  t.same(names(pick('platform', SIX, (p) => p.name, ['arm5-musl', 'amd64-glibc'])), ['amd64-glibc', 'arm5-musl'], 'table order, not argument order');
+  t.not(
+    pick('platform', SIX, (p) => p.name, []),
+    SIX,
+    'a copy, not the table',
+  );
+  t.same(
+    names(pick('platform', SIX, (p) => p.name, ['arm5-musl', 'amd64-glibc'])),
+    ['amd64-glibc', 'arm5-musl'],
+    'table order, not argument order',
+  );
   t.same(names(pick('platform', SIX, (p) => p.name, ['amd64-musl', 'amd64-musl'])), ['amd64-musl'], 'a repeat picks once');
 
   let err: unknown;
@@ -55,8 +63,15 @@ t.test('pick with globs', async (t) => {
   t.same(splitList('{amd64,arm5}-glibc,*-musl'), ['{amd64,arm5}-glibc', '*-musl'], 'a comma inside braces belongs to the glob');
   t.same(pickP(...splitList('{amd64,arm5}-glibc,arm7-musl')), ['amd64-glibc', 'arm5-glibc', 'arm7-musl'], 'as the CLI passes it');
   t.same(pickP('*', 'amd64-glibc'), names(SIX), 'overlaps pick once');
-  t.throws(() => pickP('riscv*'), { name: 'UsageError', message: 'no platform matches "riscv*"; known: amd64-glibc, amd64-musl, arm7-glibc, arm5-glibc, arm7-musl, arm5-musl' });
-  t.throws(() => pickP('riscv*', 'mips'), { name: 'UsageError', message: /^unknown platform "mips"; no platform matches "riscv\*"; known: / }, 'each problem named');
+  t.throws(() => pickP('riscv*'), {
+    name: 'UsageError',
+    message: 'no platform matches "riscv*"; known: amd64-glibc, amd64-musl, arm7-glibc, arm5-glibc, arm7-musl, arm5-musl',
+  });
+  t.throws(
+    () => pickP('riscv*', 'mips'),
+    { name: 'UsageError', message: /^unknown platform "mips"; no platform matches "riscv\*"; known: / },
+    'each problem named',
+  );
   t.same(pickGo([{ version: '1.26' }, { version: '1.27' }] as never, ['1.2*']).length, 2, 'Go versions take globs too');
 });
 
@@ -69,7 +84,11 @@ t.test('newestGo / pickGo', async (t) => {
   t.same(pickGo(GOS, ['go1.24']), [GOS[1]], 'a go prefix is accepted');
   t.same(pickGo(GOS, ['1.27', 'go1.19']), [GOS[0], GOS[2]], 'table order');
   t.throws(() => pickGo(GOS, ['1.99']), new UsageError('unknown Go version "1.99"; known: 1.19, 1.24, 1.27, 1.9'));
-  t.throws(() => pickGo(GOS, ['1.24.3']), { name: 'UsageError', exitCode: 2, message: /unknown Go version "1\.24\.3"/ }, 'a patch version is not a series');
+  t.throws(
+    () => pickGo(GOS, ['1.24.3']),
+    { name: 'UsageError', exitCode: 2, message: /unknown Go version "1\.24\.3"/ },
+    'a patch version is not a series',
+  );
 });
 
 t.test('cellId', async (t) => {

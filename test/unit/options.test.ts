@@ -1,13 +1,13 @@
-import t from 'tap';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DEFAULT_ENGINE, engineEndpoint } from '../../harness/core/engine-address.js';
+import t from 'tap';
 import { defaultJobs, engineFrom, resolveRunConfig } from '../../harness/cli/options.js';
+import { DEFAULT_ENGINE, engineEndpoint } from '../../harness/core/engine-address.js';
 import { MAX_HOST_TIMEOUT_S } from '../../harness/core/host-timeout.js';
 
 const ROOT = '/repo';
 
-t.test('defaults: the repository\'s cases, results and cache; one job per core; the local engine', async (t) => {
+t.test("defaults: the repository's cases, results and cache; one job per core; the local engine", async (t) => {
   const c = resolveRunConfig({}, {}, ROOT);
   t.same(c.caseDirs, [join(ROOT, 'cases')]);
   t.equal(c.resultsDir, join(ROOT, 'results'));
@@ -70,20 +70,31 @@ t.test('bad numbers are one usage line naming the flag', async (t) => {
     [{ timeout: String(MAX_HOST_TIMEOUT_S + 1) }, new RegExp(`^--timeout takes at most ${MAX_HOST_TIMEOUT_S}`)],
     [{ shard: '4/3' }, /shard/],
   ];
-  for (const [values, message] of bad) t.throws(() => resolveRunConfig(values, {}, ROOT), { name: 'UsageError', message }, JSON.stringify(values));
+  for (const [values, message] of bad)
+    t.throws(() => resolveRunConfig(values, {}, ROOT), { name: 'UsageError', message }, JSON.stringify(values));
 });
 
 t.test('the engine: --docker-host, DOCKER_HOST, or the local socket; a malformed one is a usage error', async (t) => {
   t.equal(engineFrom({}, { DOCKER_HOST: 'tcp://h:1' }), 'tcp://h:1');
   t.equal(engineFrom({}, { DOCKER_HOST: '' }), DEFAULT_ENGINE, 'an empty DOCKER_HOST is unset');
-  t.throws(() => engineFrom({ 'docker-host': 'ftp://x' }, {}), { name: 'UsageError', message: /^--docker-host ftp:\/\/x: not an engine address/ });
-  t.throws(() => engineFrom({}, { DOCKER_HOST: 'unix://relative.sock' }), { name: 'UsageError', message: /^DOCKER_HOST unix:\/\/relative.sock: not an engine address/ });
+  t.throws(() => engineFrom({ 'docker-host': 'ftp://x' }, {}), {
+    name: 'UsageError',
+    message: /^--docker-host ftp:\/\/x: not an engine address/,
+  });
+  t.throws(() => engineFrom({}, { DOCKER_HOST: 'unix://relative.sock' }), {
+    name: 'UsageError',
+    message: /^DOCKER_HOST unix:\/\/relative.sock: not an engine address/,
+  });
 });
 
 t.test('engine addresses as dockerode options', async (t) => {
   t.same(engineEndpoint('unix:///var/run/docker.sock'), { socketPath: '/var/run/docker.sock' });
   t.same(engineEndpoint('tcp://ci-runner-2:2375'), { protocol: 'http', host: 'ci-runner-2', port: 2375 });
-  t.same(engineEndpoint('ci-runner-2:2380'), { protocol: 'http', host: 'ci-runner-2', port: 2380 }, 'a bare host:port is tcp, as for the docker CLI');
+  t.same(
+    engineEndpoint('ci-runner-2:2380'),
+    { protocol: 'http', host: 'ci-runner-2', port: 2380 },
+    'a bare host:port is tcp, as for the docker CLI',
+  );
   t.same(engineEndpoint('tcp://ci'), { protocol: 'http', host: 'ci', port: 2375 }, "tcp's default port");
   t.same(engineEndpoint('https://ci'), { protocol: 'https', host: 'ci', port: 2376 });
   t.same(engineEndpoint('ssh://me@builder'), { protocol: 'ssh', host: 'builder', username: 'me' });
@@ -98,13 +109,16 @@ t.test('a path outside the project comes from the command line, never from the c
   const project = mkdtempSync(join(tmpdir(), 'csm-options-'));
   t.teardown(() => rmSync(project, { recursive: true, force: true }));
   writeFileSync(join(project, CONFIG_FILE), JSON.stringify({ cache: '/root/.ssh' }));
-  t.throws(() => readProjectConfig(undefined, project), { name: 'UsageError', message: /^cshared-matrix\.config\.json: \/cache: "\/root\/\.ssh" is an absolute path, outside the project .*: pass it as --cache$/ });
+  t.throws(() => readProjectConfig(undefined, project), {
+    name: 'UsageError',
+    message: /^cshared-matrix\.config\.json: \/cache: "\/root\/\.ssh" is an absolute path, outside the project .*: pass it as --cache$/,
+  });
   writeFileSync(join(project, CONFIG_FILE), JSON.stringify({ cache: 'cache', results: 'out' }));
   const file = readProjectConfig(undefined, project)!.inputs;
   const c = resolveRunConfig(withFlags(file, { cache: '/var/cache/csm', results: '/ci/results' }), {}, ROOT, project);
   t.equal(c.cacheDir, '/var/cache/csm', '--cache names any directory');
   t.equal(c.resultsDir, '/ci/results', 'and --results');
   const fromFile = resolveRunConfig(withFlags(file, {}), {}, ROOT, '/elsewhere');
-  t.equal(fromFile.cacheDir, join(project, 'cache'), 'the file\'s own paths resolve beside it, wherever the command runs');
+  t.equal(fromFile.cacheDir, join(project, 'cache'), "the file's own paths resolve beside it, wherever the command runs");
   t.equal(fromFile.resultsDir, join(project, 'out'));
 });

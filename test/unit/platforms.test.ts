@@ -1,30 +1,64 @@
-import t from 'tap';
-import type { Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../harness/edge/repo.js';
-import { validateRow } from '../../harness/edge/platform-rows.js';
+import type { Test } from 'tap';
+import t from 'tap';
 import { EXIT, UsageError } from '../../harness/core/errors.js';
-import { defaultPlatforms, describePlatforms, isEmulated, parsePlatformRows, PLATFORMS } from '../../harness/core/platforms.js';
+import { defaultPlatforms, describePlatforms, isEmulated, PLATFORMS, parsePlatformRows } from '../../harness/core/platforms.js';
+import { validateRow } from '../../harness/edge/platform-rows.js';
+import { REPO_ROOT } from '../../harness/edge/repo.js';
 
 const NAMES = [
-  'amd64-glibc', 'amd64-musl', 'arm7-glibc', 'arm5-glibc', 'arm7-musl', 'arm5-musl', 'arm6-glibc', 'arm6-musl',
-  'arm64-glibc', 'arm64-musl', '386-glibc', '386-musl', 'riscv64-glibc', 'riscv64-musl', 'ppc64le-glibc', 'ppc64le-musl',
-  's390x-glibc', 's390x-musl', 'loong64-glibc', 'ppc64-glibc', 'amd64-glibc-qemu',
+  'amd64-glibc',
+  'amd64-musl',
+  'arm7-glibc',
+  'arm5-glibc',
+  'arm7-musl',
+  'arm5-musl',
+  'arm6-glibc',
+  'arm6-musl',
+  'arm64-glibc',
+  'arm64-musl',
+  '386-glibc',
+  '386-musl',
+  'riscv64-glibc',
+  'riscv64-musl',
+  'ppc64le-glibc',
+  'ppc64le-musl',
+  's390x-glibc',
+  's390x-musl',
+  'loong64-glibc',
+  'ppc64-glibc',
+  'amd64-glibc-qemu',
 ];
 
 t.test('the table', async (t) => {
-  t.same(PLATFORMS.map((p) => p.name), NAMES);
+  t.same(
+    PLATFORMS.map((p) => p.name),
+    NAMES,
+  );
   t.equal(new Set(PLATFORMS.map((p) => p.name)).size, PLATFORMS.length, 'names are unique');
-  t.equal(new Set(PLATFORMS.map((p) => JSON.stringify([p.cc, p.goarm, p.run]))).size, PLATFORMS.length, 'no two rows build and run the same way');
+  t.equal(
+    new Set(PLATFORMS.map((p) => JSON.stringify([p.cc, p.goarm, p.run]))).size,
+    PLATFORMS.length,
+    'no two rows build and run the same way',
+  );
   for (const p of PLATFORMS) {
     const arch = p.goarch === 'arm' ? `arm${p.goarm}` : p.goarch;
     t.equal(p.name, `${arch}-${p.libc}${isEmulated(p) && p.goarch === 'amd64' ? '-qemu' : ''}`, `${p.name}: the name says its axes`);
     t.ok(p.timeoutScale >= 1, `${p.name}: timeoutScale`);
   }
-  t.same(defaultPlatforms(PLATFORMS).map((p) => p.name), NAMES.filter((n) => n !== 'amd64-glibc-qemu'), 'every row but amd64-glibc-qemu is in the default set');
+  t.same(
+    defaultPlatforms(PLATFORMS).map((p) => p.name),
+    NAMES.filter((n) => n !== 'amd64-glibc-qemu'),
+    'every row but amd64-glibc-qemu is in the default set',
+  );
   // Every Linux target Go builds c-shared for, with glibc; musl wherever Debian ships one (not loong64, not ppc64).
-  const archs = (libc: string) => new Set(defaultPlatforms(PLATFORMS).filter((p) => p.libc === libc).map((p) => p.goarch));
+  const archs = (libc: string) =>
+    new Set(
+      defaultPlatforms(PLATFORMS)
+        .filter((p) => p.libc === libc)
+        .map((p) => p.goarch),
+    );
   t.same([...archs('glibc')].sort(), ['386', 'amd64', 'arm', 'arm64', 'loong64', 'ppc64', 'ppc64le', 'riscv64', 's390x']);
   t.same([...archs('musl')].sort(), ['386', 'amd64', 'arm', 'arm64', 'ppc64le', 'riscv64', 's390x']);
 });
@@ -64,12 +98,19 @@ t.test('every emulated row: the recorded cpu is the one qemu is given, a canary,
     if (p.libc === 'glibc' && p.goarch !== 'amd64') {
       t.equal(sysroot, `/usr/${p.cc.replace(/-gcc$/, '')}`, `${p.name}: the cross compiler's sysroot`);
       t.ok(p.packages?.includes(`gcc-${p.cc.replace(/-gcc$/, '')}`), `${p.name}: its compiler's package`);
-      t.ok(p.packages?.some((x) => /^libc6-dev-[a-z0-9]+-cross$/.test(x)), `${p.name}: its cross libc`);
+      t.ok(
+        p.packages?.some((x) => /^libc6-dev-[a-z0-9]+-cross$/.test(x)),
+        `${p.name}: its cross libc`,
+      );
     }
     if (p.libc === 'musl') {
       t.equal(sysroot, undefined, `${p.name}: no -L (musl's loader is in /lib)`);
       t.ok(p.dpkgArch, `${p.name}: a dpkg architecture`);
-      t.same(p.packages?.filter((x) => x.includes(':')), [`musl:${p.dpkgArch}`, `musl-dev:${p.dpkgArch}`], `${p.name}: musl of its architecture`);
+      t.same(
+        p.packages?.filter((x) => x.includes(':')),
+        [`musl:${p.dpkgArch}`, `musl-dev:${p.dpkgArch}`],
+        `${p.name}: musl of its architecture`,
+      );
     }
   }
 });
@@ -84,7 +125,10 @@ t.test('the facts of the new rows', async (t) => {
   t.ok(row('s390x-glibc').canary?.note, 's390x says what its canary cannot cover');
   t.equal(row('ppc64le-glibc').cpu, 'power8', "Go's ppc64le baseline");
   t.match(row('riscv64-glibc').cpu, /^rv64,zba=false,zbb=false,zbs=false$/, 'rv64 with the RVA22 bit-manipulation extensions off');
-  t.same(row('ppc64-glibc').expect?.map((e) => [e.stage, e.link]), [['build', 'https://github.com/golang/go/issues/79898']]);
+  t.same(
+    row('ppc64-glibc').expect?.map((e) => [e.stage, e.link]),
+    [['build', 'https://github.com/golang/go/issues/79898']],
+  );
   t.equal(row('amd64-glibc-qemu').default, false);
   t.same(row('amd64-glibc-qemu').run, ['qemu-x86_64', '-cpu', 'Nehalem']);
 });
@@ -167,7 +211,12 @@ t.test('parsePlatformRows', async (t) => {
   });
 
   t.test('rows bring their packages', async (t) => {
-    const withPkgs = { ...row, name: 'mips-glibc', packages: ['gcc-mips-linux-gnu', 'libc6-dev-mips-cross', 'musl:mips'], dpkgArch: 'mips' };
+    const withPkgs = {
+      ...row,
+      name: 'mips-glibc',
+      packages: ['gcc-mips-linux-gnu', 'libc6-dev-mips-cross', 'musl:mips'],
+      dpkgArch: 'mips',
+    };
     t.same(parse([withPkgs])[0]?.packages, withPkgs.packages);
     t.equal(
       problem(t, [{ ...row, packages: ['gcc; rm -rf /'] }]),
@@ -175,7 +224,10 @@ t.test('parsePlatformRows', async (t) => {
       'a package name is a package name',
     );
     t.match(problem(t, [{ ...row, goenv: { PATH: '/x' } }]), /^extra\.json: \/0\/goenv/, 'goenv holds only GO* variables');
-    t.equal(problem(t, [{ ...row, cflags: ['x'] }]), 'extra.json: /0/cflags/0: a flag starts with "-" and is one word of letters, digits and "_=.,+/:-" (no space, no shell metacharacter)');
+    t.equal(
+      problem(t, [{ ...row, cflags: ['x'] }]),
+      'extra.json: /0/cflags/0: a flag starts with "-" and is one word of letters, digits and "_=.,+/:-" (no space, no shell metacharacter)',
+    );
   });
 
   t.test('a null row is a usage error, not a crash', async (t) => {
@@ -187,9 +239,17 @@ t.test('describePlatforms: one aligned line per row, with its CPU model', async 
   const lines = describePlatforms(PLATFORMS, '').split('\n');
   t.equal(lines.length, PLATFORMS.length);
   t.same(lines[0]!.split(/\s{2,}/), ['amd64-glibc', 'amd64', 'glibc', 'native']);
-  t.same(lines.find((l) => l.startsWith('arm5-musl'))!.split(/\s{2,}/), ['arm5-musl', 'arm GOARM=5', 'musl', 'qemu-arm -cpu arm926'], 'the v5 row names the v5 CPU model');
+  t.same(
+    lines.find((l) => l.startsWith('arm5-musl'))!.split(/\s{2,}/),
+    ['arm5-musl', 'arm GOARM=5', 'musl', 'qemu-arm -cpu arm926'],
+    'the v5 row names the v5 CPU model',
+  );
   t.equal(new Set(lines.map((l) => l.search(/native|qemu-\S+ -cpu/))).size, 1, 'the last column is aligned');
-  t.same(lines.find((l) => l.startsWith('386-glibc'))!.split(/\s{2,}/), ['386-glibc', '386 GO386=sse2', 'glibc', 'qemu-i386 -cpu n270'], "a row's Go variables are shown");
+  t.same(
+    lines.find((l) => l.startsWith('386-glibc'))!.split(/\s{2,}/),
+    ['386-glibc', '386 GO386=sse2', 'glibc', 'qemu-i386 -cpu n270'],
+    "a row's Go variables are shown",
+  );
   t.match(lines.at(-1), /^amd64-glibc-qemu .* qemu-x86_64 -cpu Nehalem \(not default\)$/, 'rows outside the default set say so');
 });
 
@@ -210,16 +270,44 @@ t.test("a row's cflags pass the cases' flag policy: no flag that names a program
     }
   };
   t.same(problems(['-mno-outline-atomics', '-march=armv8-a', '-O2']), [], 'what the built-in rows use is allowed');
-  for (const [i, flag] of ['-wrapper', '-fplugin=/tmp/x.so', '-specs=/tmp/evil.specs', '-B/tmp/bin', '-Wl,--wrap=main', '-Wp,-MD,/tmp/x'].entries()) {
+  for (const [i, flag] of [
+    '-wrapper',
+    '-fplugin=/tmp/x.so',
+    '-specs=/tmp/evil.specs',
+    '-B/tmp/bin',
+    '-Wl,--wrap=main',
+    '-Wp,-MD,/tmp/x',
+  ].entries()) {
     const lines = problems(['-O2', flag]);
     t.equal(lines.length, 1, `${flag}: one line`);
-    t.match(lines[0], new RegExp(`^rows\\.json: /0/cflags/1: flag ${JSON.stringify(flag).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not allowed: .* \\(policy: cases/flag-policy\\.json\\)$`), `${flag} (${i}): names the file, row, field, flag and the policy`);
+    t.match(
+      lines[0],
+      new RegExp(
+        `^rows\\.json: /0/cflags/1: flag ${JSON.stringify(flag).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not allowed: .* \\(policy: cases/flag-policy\\.json\\)$`,
+      ),
+      `${flag} (${i}): names the file, row, field, flag and the policy`,
+    );
   }
-  for (const p of PLATFORMS) t.same(validateRow(p).filter((l) => l.startsWith('/cflags')), [], `${p.name}: the built-in row's cflags pass`);
+  for (const p of PLATFORMS)
+    t.same(
+      validateRow(p).filter((l) => l.startsWith('/cflags')),
+      [],
+      `${p.name}: the built-in row's cflags pass`,
+    );
 });
 
 t.test('the row schema refuses what a hostile rows file tries', async (t) => {
-  const row = { name: 'x-glibc', goarch: 'arm', goarm: '7', libc: 'glibc', cc: 'arm-linux-gnueabihf-gcc', run: ['qemu-arm', '-cpu', 'cortex-a7'], timeoutScale: 4, cpu: 'cortex-a7', noCanary: 'none' };
+  const row = {
+    name: 'x-glibc',
+    goarch: 'arm',
+    goarm: '7',
+    libc: 'glibc',
+    cc: 'arm-linux-gnueabihf-gcc',
+    run: ['qemu-arm', '-cpu', 'cortex-a7'],
+    timeoutScale: 4,
+    cpu: 'cortex-a7',
+    noCanary: 'none',
+  };
   const lines = (over: Record<string, unknown>): string[] => {
     try {
       parsePlatformRows('rows.json', JSON.stringify([row, { ...row, name: 'y-glibc', ...over }]), validateRow);
@@ -229,9 +317,11 @@ t.test('the row schema refuses what a hostile rows file tries', async (t) => {
     }
     return [];
   };
-  const COMMAND = 'must be a command name (letters, digits, "_", ".", "+", "-") or an absolute path made of them: a row\'s command is one argv word, never shell text';
+  const COMMAND =
+    'must be a command name (letters, digits, "_", ".", "+", "-") or an absolute path made of them: a row\'s command is one argv word, never shell text';
   const PLAIN = 'must be text without control characters (newline, carriage return, escape and the like)';
-  const PKG = 'must be a Debian package name (policy 5.6.1: lower-case letters, digits, "+", "-" and ".", starting with a letter or digit), optionally with ":<arch>" (musl:arm64)';
+  const PKG =
+    'must be a Debian package name (policy 5.6.1: lower-case letters, digits, "+", "-" and ".", starting with a letter or digit), optionally with ":<arch>" (musl:arm64)';
   const vectors: [string, Record<string, unknown>, string][] = [
     ['cc runs a command substitution', { cc: 'gcc$(id > /cache/x)' }, `/1/cc: ${COMMAND}`],
     ['cc with a space (CC is split by go build)', { cc: 'gcc -wrapper=/tmp/x' }, `/1/cc: ${COMMAND}`],
@@ -252,31 +342,87 @@ t.test('the row schema refuses what a hostile rows file tries', async (t) => {
     ['dpkgArch an option', { dpkgArch: '--force-all' }, '/1/dpkgArch: must be a Debian architecture name such as "arm64" or "ppc64el"'],
     ['debArch with a newline', { debArch: 'arm64\nx' }, '/1/debArch: must be a Debian architecture name such as "arm64" or "ppc64el"'],
     ['debSuite an option', { debSuite: '-x' }, '/1/debSuite: must be a Debian suite name such as "trixie" or "sid"'],
-    ['a name with a slash', { name: '../x' }, '/1/name: must be a plain name: a lower-case letter or digit, then lower-case letters, digits, "_", "." or "-" (at most 64)'],
-    ['goarch with a space', { goarch: 'arm GOFLAGS=-x' }, '/1/goarch: must be a GOARCH value such as "arm64" (lower-case letters and digits)'],
-    ['cpu with a newline', { cpu: 'a7\n' }, '/1/cpu: must be a CPU model as qemu names it (letters, digits and "_.,=+-", such as "cortex-a53" or "rv64,zba=false")'],
-    ['a cflag with a space', { cflags: ['-O2 -fplugin=x'] }, '/1/cflags/0: a flag starts with "-" and is one word of letters, digits and "_=.,+/:-" (no space, no shell metacharacter)'],
-    ['a cflag with a command substitution', { cflags: ['-O2$(id>/x)'] }, '/1/cflags/0: a flag starts with "-" and is one word of letters, digits and "_=.,+/:-" (no space, no shell metacharacter)'],
-    ['a cflag with a backquote', { cflags: ['-D`id`'] }, '/1/cflags/0: a flag starts with "-" and is one word of letters, digits and "_=.,+/:-" (no space, no shell metacharacter)'],
+    [
+      'a name with a slash',
+      { name: '../x' },
+      '/1/name: must be a plain name: a lower-case letter or digit, then lower-case letters, digits, "_", "." or "-" (at most 64)',
+    ],
+    [
+      'goarch with a space',
+      { goarch: 'arm GOFLAGS=-x' },
+      '/1/goarch: must be a GOARCH value such as "arm64" (lower-case letters and digits)',
+    ],
+    [
+      'cpu with a newline',
+      { cpu: 'a7\n' },
+      '/1/cpu: must be a CPU model as qemu names it (letters, digits and "_.,=+-", such as "cortex-a53" or "rv64,zba=false")',
+    ],
+    [
+      'a cflag with a space',
+      { cflags: ['-O2 -fplugin=x'] },
+      '/1/cflags/0: a flag starts with "-" and is one word of letters, digits and "_=.,+/:-" (no space, no shell metacharacter)',
+    ],
+    [
+      'a cflag with a command substitution',
+      { cflags: ['-O2$(id>/x)'] },
+      '/1/cflags/0: a flag starts with "-" and is one word of letters, digits and "_=.,+/:-" (no space, no shell metacharacter)',
+    ],
+    [
+      'a cflag with a backquote',
+      { cflags: ['-D`id`'] },
+      '/1/cflags/0: a flag starts with "-" and is one word of letters, digits and "_=.,+/:-" (no space, no shell metacharacter)',
+    ],
     ['python a shell word', { python: ['python3;id'] }, `/1/python/0: ${COMMAND}`],
     ['java with a control character', { java: ['/usr/bin/java', '-Dx=\u0000'] }, `/1/java/1: ${PLAIN}`],
     ['a canary level with ESC', { noCanary: undefined, canary: { level: '\u001b[2J', asm: 'nop' } }, `/1/canary/level: ${PLAIN}`],
-    ['a canary asm with CR', { noCanary: undefined, canary: { level: 'v8', asm: 'nop\r' } }, '/1/canary/asm: must be assembler text: newlines and tabs, no other control character'],
+    [
+      'a canary asm with CR',
+      { noCanary: undefined, canary: { level: 'v8', asm: 'nop\r' } },
+      '/1/canary/asm: must be assembler text: newlines and tabs, no other control character',
+    ],
     ['noCanary with a newline', { noCanary: 'x\n::warning::y' }, `/1/noCanary: ${PLAIN}`],
     ['noGccgo with BEL', { noGccgo: 'x\u0007' }, `/1/noGccgo: ${PLAIN}`],
   ];
   for (const [what, over, line] of vectors) t.same(lines(over), [`rows.json: ${line}`], what);
-  const GOENV = "holds only Go's CPU-level variables: GOAMD64, GO386, GOARM64, GORISCV64, GOPPC64, GOMIPS, GOMIPS64 (GOFLAGS, GOTOOLCHAIN, GOPROXY and the like are the harness's)";
+  const GOENV =
+    "holds only Go's CPU-level variables: GOAMD64, GO386, GOARM64, GORISCV64, GOPPC64, GOMIPS, GOMIPS64 (GOFLAGS, GOTOOLCHAIN, GOPROXY and the like are the harness's)";
   for (const key of ['GOFLAGS', 'GOTOOLCHAIN', 'GOPROXY', 'GOCACHE', 'CC', 'GOARM', 'GOEXPERIMENT'])
     t.same(lines({ goenv: { [key]: 'x' } }), [`rows.json: /1/goenv: "${key}" is not allowed: goenv ${GOENV}`], `goenv ${key}`);
-  t.same(lines({ goenv: { GOFLAGS: '-toolexec=/bin/sh' } }), [`rows.json: /1/goenv: "GOFLAGS" is not allowed: goenv ${GOENV}`], 'a refused key is one line, not one more for its value');
-  t.same(lines({ goenv: { GOAMD64: 'v3 -toolexec=x' } }), ['rows.json: /1/goenv/GOAMD64: must be a value such as "v3" or "sse2" (lower-case letters, digits, "." and ",")']);
-  t.same(lines({ goenv: { GOAMD64: 'v3' }, run: ['/bin/sh', '-c', 'exec "$@"', 'sh'], cc: '/usr/bin/gcc', packages: ['musl-dev:arm64', 'g++-14'] }), [], 'CPU-level goenv, a shell runner, an absolute cc, qualified packages: allowed');
-  t.same(lines({ goenv: { 'GO\n::error::forged': 'x' } }), [`rows.json: /1/goenv: "GO\\n::error::forged" is not allowed: goenv ${GOENV}`], 'a made-up key is shown escaped');
-  t.same(lines({ '\u001b]52;c;aGk=\u0007': 1 }), ['rows.json: /1: unknown field "\\u001b]52;c;aGk=\\u0007"'], "an unknown field's name is shown escaped");
-  t.same(lines({ cc: 'gcc$(id)', packages: ['a b'] }), [`rows.json: /1/cc: ${COMMAND}`, `rows.json: /1/packages/0: ${PKG}`], 'every problem, one line each');
+  t.same(
+    lines({ goenv: { GOFLAGS: '-toolexec=/bin/sh' } }),
+    [`rows.json: /1/goenv: "GOFLAGS" is not allowed: goenv ${GOENV}`],
+    'a refused key is one line, not one more for its value',
+  );
+  t.same(lines({ goenv: { GOAMD64: 'v3 -toolexec=x' } }), [
+    'rows.json: /1/goenv/GOAMD64: must be a value such as "v3" or "sse2" (lower-case letters, digits, "." and ",")',
+  ]);
+  t.same(
+    lines({
+      goenv: { GOAMD64: 'v3' },
+      run: ['/bin/sh', '-c', 'exec "$@"', 'sh'],
+      cc: '/usr/bin/gcc',
+      packages: ['musl-dev:arm64', 'g++-14'],
+    }),
+    [],
+    'CPU-level goenv, a shell runner, an absolute cc, qualified packages: allowed',
+  );
+  t.same(
+    lines({ goenv: { 'GO\n::error::forged': 'x' } }),
+    [`rows.json: /1/goenv: "GO\\n::error::forged" is not allowed: goenv ${GOENV}`],
+    'a made-up key is shown escaped',
+  );
+  t.same(
+    lines({ '\u001b]52;c;aGk=\u0007': 1 }),
+    ['rows.json: /1: unknown field "\\u001b]52;c;aGk=\\u0007"'],
+    "an unknown field's name is shown escaped",
+  );
+  t.same(
+    lines({ cc: 'gcc$(id)', packages: ['a b'] }),
+    [`rows.json: /1/cc: ${COMMAND}`, `rows.json: /1/packages/0: ${PKG}`],
+    'every problem, one line each',
+  );
 });
 
-t.test('the built-in table passes the row schema its users\' rows must pass', async (t) => {
+t.test("the built-in table passes the row schema its users' rows must pass", async (t) => {
   for (const { expect: _rules, ...p } of PLATFORMS) t.same(validateRow(p), [], p.name);
 });

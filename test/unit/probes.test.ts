@@ -1,9 +1,8 @@
-import t from 'tap';
 import { join } from 'node:path';
-import { DEFAULT_CASES_DIR } from '../../harness/edge/case-files.js';
-import { PROBE_MODES, probeCases, probeName, type ProbeExpectations } from '../../harness/core/probes.js';
-import { readProbeExpectations } from '../../harness/edge/case-files.js';
-import { IE_TLS_RULE, INIT_ARGV_RULE, fakeCase, tempDir, writeTree } from '../support/helpers.js';
+import t from 'tap';
+import { PROBE_MODES, type ProbeExpectations, probeCases, probeName } from '../../harness/core/probes.js';
+import { DEFAULT_CASES_DIR, readProbeExpectations } from '../../harness/edge/case-files.js';
+import { fakeCase, IE_TLS_RULE, INIT_ARGV_RULE, tempDir, writeTree } from '../support/helpers.js';
 
 const EXPECTATIONS: ProbeExpectations = { dlopen: [IE_TLS_RULE], link: [INIT_ARGV_RULE] };
 
@@ -138,5 +137,8 @@ t.test('a broken probe-expectations file is one line naming it', async (t) => {
   t.ok(e instanceof UsageError, 'exit 2, one line');
   t.equal(e.message, `${bad}: not valid JSON: line 1, column 13: expected "]"; fix or restore the file`);
   writeFileSync(bad, '[]');
-  t.throws(() => readProbeExpectations(bad), { name: 'UsageError', message: `${bad}: must be an object with "dlopen" and "link" rule lists` });
+  t.throws(() => readProbeExpectations(bad), {
+    name: 'UsageError',
+    message: `${bad}: must be an object with "dlopen" and "link" rule lists`,
+  });
 });

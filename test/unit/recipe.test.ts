@@ -1,6 +1,6 @@
 import t from 'tap';
 import { PLATFORMS } from '../../harness/core/platforms.js';
-import { deriveRecipe, rowLayer, rowLayerKey, type BaseRecipe } from '../../harness/core/recipe.js';
+import { type BaseRecipe, deriveRecipe, rowLayer, rowLayerKey } from '../../harness/core/recipe.js';
 import type { Platform } from '../../harness/core/types.js';
 import { baseTag, readBaseRecipe, rowTag } from '../../harness/edge/images.js';
 
@@ -14,16 +14,36 @@ const FILE: BaseRecipe = {
 };
 const row = (name: string): Platform => PLATFORMS.find((p) => p.name === name)!;
 const MIPS: Platform = {
-  name: 'mips64le-glibc', goarch: 'mips64le', libc: 'glibc', cc: 'mips64el-linux-gnuabi64-gcc',
-  run: ['qemu-mips64el', '-cpu', 'Loongson-3A1000', '-L', '/usr/mips64el-linux-gnuabi64'], timeoutScale: 4, cpu: 'Loongson-3A1000',
-  packages: ['gcc-mips64el-linux-gnuabi64', 'libc6-dev-mips64el-cross', 'qemu-user'], noCanary: 'test row',
+  name: 'mips64le-glibc',
+  goarch: 'mips64le',
+  libc: 'glibc',
+  cc: 'mips64el-linux-gnuabi64-gcc',
+  run: ['qemu-mips64el', '-cpu', 'Loongson-3A1000', '-L', '/usr/mips64el-linux-gnuabi64'],
+  timeoutScale: 4,
+  cpu: 'Loongson-3A1000',
+  packages: ['gcc-mips64el-linux-gnuabi64', 'libc6-dev-mips64el-cross', 'qemu-user'],
+  noCanary: 'test row',
 };
 
 t.test("a row's packages and dpkg architecture reach the recipe", async (t) => {
   const r = deriveRecipe(FILE, [row('amd64-glibc'), row('arm64-musl')]);
-  t.same(r.architectures, ['amd64', 'arm64'], 'the file\'s, then the rows\', once each');
-  t.same(r.include, ['gcc', 'libc6-dev', 'binutils', 'python3', 'openjdk-21-jdk-headless', 'gcc-aarch64-linux-gnu', 'musl:arm64', 'musl-dev:arm64', 'qemu-user']);
-  t.same(r.dpkgopts, ['path-exclude=/usr/share/man/*', 'path-exclude=/usr/bin/qemu-*', 'path-include=/usr/bin/qemu-aarch64'], 'only the emulators a row runs are kept');
+  t.same(r.architectures, ['amd64', 'arm64'], "the file's, then the rows', once each");
+  t.same(r.include, [
+    'gcc',
+    'libc6-dev',
+    'binutils',
+    'python3',
+    'openjdk-21-jdk-headless',
+    'gcc-aarch64-linux-gnu',
+    'musl:arm64',
+    'musl-dev:arm64',
+    'qemu-user',
+  ]);
+  t.same(
+    r.dpkgopts,
+    ['path-exclude=/usr/share/man/*', 'path-exclude=/usr/bin/qemu-*', 'path-include=/usr/bin/qemu-aarch64'],
+    'only the emulators a row runs are kept',
+  );
   t.same(deriveRecipe(FILE, [row('amd64-glibc')]).dpkgopts, FILE.dpkgopts, 'no emulated row: qemu untouched');
   t.same(FILE.include, ['gcc', 'libc6-dev', 'binutils'], 'the file is not modified');
 });
@@ -43,13 +63,27 @@ t.test('the real recipe: every built-in row brings its toolchain, and the tag fo
   t.equal(baseTag(readBaseRecipe().text), baseTag(text), 'stable');
 });
 
-t.test("a user row with packages the base lacks gets a layer, keyed by what it adds", async (t) => {
+t.test('a user row with packages the base lacks gets a layer, keyed by what it adds', async (t) => {
   const { recipe } = readBaseRecipe();
   const layer = rowLayer(recipe, MIPS);
-  t.same(layer, { packages: ['gcc-mips64el-linux-gnuabi64', 'libc6-dev-mips64el-cross'], runner: 'qemu-mips64el' }, 'qemu-user is there; its mips64el binary is not');
-  const musl = rowLayer(recipe, { ...MIPS, name: 'x', packages: ['musl:mips64el'], dpkgArch: 'mips64el', run: ['qemu-arm', '-cpu', 'arm926'] });
+  t.same(
+    layer,
+    { packages: ['gcc-mips64el-linux-gnuabi64', 'libc6-dev-mips64el-cross'], runner: 'qemu-mips64el' },
+    'qemu-user is there; its mips64el binary is not',
+  );
+  const musl = rowLayer(recipe, {
+    ...MIPS,
+    name: 'x',
+    packages: ['musl:mips64el'],
+    dpkgArch: 'mips64el',
+    run: ['qemu-arm', '-cpu', 'arm926'],
+  });
   t.same(musl, { packages: ['musl:mips64el'], dpkgArch: 'mips64el' }, 'a new dpkg architecture, a runner the base has');
-  t.equal(rowLayer(recipe, { ...row('arm5-glibc'), name: 'arm5-on-arm1176', run: ['qemu-arm', '-cpu', 'arm1176'] }), undefined, 'a user row built from the base\'s packages: no layer');
+  t.equal(
+    rowLayer(recipe, { ...row('arm5-glibc'), name: 'arm5-on-arm1176', run: ['qemu-arm', '-cpu', 'arm1176'] }),
+    undefined,
+    "a user row built from the base's packages: no layer",
+  );
   t.equal(rowLayerKey(layer!), rowLayerKey({ ...layer!, packages: [...layer!.packages].reverse() }), 'package order does not matter');
   const go = 'cshared-matrix-go:1.27-0123456789abcdef';
   t.match(rowTag(go, 'FROM x', layer!), /^cshared-matrix-row:[0-9a-f]{16}$/);

@@ -2,9 +2,9 @@ import t from 'tap';
 import { classify } from '../../harness/core/classify.js';
 import { parseConfig } from '../../harness/core/config.js';
 import { EXIT, UsageError } from '../../harness/core/errors.js';
+import { PLATFORMS } from '../../harness/core/platforms.js';
 import { regexMatches, regexProblem } from '../../harness/core/regex.js';
 import type { CellObservation } from '../../harness/core/types.js';
-import { PLATFORMS } from '../../harness/core/platforms.js';
 import { DEFAULT_CASES_DIR, loadCases, parseCaseFile, readProbeExpectations } from '../../harness/edge/case-files.js';
 import { configSchemaCheck } from '../../harness/edge/config-file.js';
 import { IE_TLS_RULE, minimalCaseFile } from '../support/helpers.js';
@@ -60,26 +60,41 @@ t.test('what RE2 cannot use is refused at load, one line naming the file and fie
   t.same(refused('csm-done (\\d+)/\\1'), [
     'cases/x/case.json: /expect/0/match: not a regular expression RE2 accepts (invalid escape sequence: `\\1`); RE2 has no backreferences (for "csm-done (\\d+)/\\1" write "csm-done \\d+/\\d+": the harness already checks that csm-done agrees with the ok and not ok lines)',
   ]);
-  t.same(refused('ok(?= 1)'), ['cases/x/case.json: /expect/0/match: not a regular expression RE2 accepts (invalid or unsupported Perl syntax: `(?=`); RE2 has no lookahead or lookbehind']);
-  t.same(refused('(?<!not )ok'), ['cases/x/case.json: /expect/0/match: not a regular expression RE2 accepts (invalid named capture: `(?<!not )ok`); RE2 has no lookahead or lookbehind']);
+  t.same(refused('ok(?= 1)'), [
+    'cases/x/case.json: /expect/0/match: not a regular expression RE2 accepts (invalid or unsupported Perl syntax: `(?=`); RE2 has no lookahead or lookbehind',
+  ]);
+  t.same(refused('(?<!not )ok'), [
+    'cases/x/case.json: /expect/0/match: not a regular expression RE2 accepts (invalid named capture: `(?<!not )ok`); RE2 has no lookahead or lookbehind',
+  ]);
   const stdout = parseCaseFile('cases/x/case.json', JSON.stringify({ ...minimalCaseFile(), pass: { stdout: ['fine', '(a|b'] } }));
-  t.same(stdout.ok ? [] : stdout.problems, ['cases/x/case.json: /pass/stdout/1: not a regular expression RE2 accepts (missing closing ): `(a|b`); see https://github.com/google/re2/wiki/Syntax']);
+  t.same(stdout.ok ? [] : stdout.problems, [
+    'cases/x/case.json: /pass/stdout/1: not a regular expression RE2 accepts (missing closing ): `(a|b`); see https://github.com/google/re2/wiki/Syntax',
+  ]);
   t.equal(regexProblem(CATASTROPHIC), undefined, 'a slow pattern for a backtracking engine is a fine one for RE2');
 });
 
-t.test('a config file\'s expect rule is refused the same way, exit 2', async (t) => {
+t.test("a config file's expect rule is refused the same way, exit 2", async (t) => {
   const text = JSON.stringify({ expect: [{ ...IE_TLS_RULE, match: '(\\w+) \\1' }] });
   const e = t.throws(() => parseConfig('cshared-matrix.config.json', text, configSchemaCheck())) as unknown as UsageError;
   t.type(e, UsageError);
   t.equal(e.exitCode, EXIT.usage);
   t.equal(e.message.split('\n').length, 1, 'one line');
-  t.match(e.message, /^cshared-matrix\.config\.json: \/expect\/0\/match: not a regular expression RE2 accepts \(invalid escape sequence: `\\1`\); RE2 has no backreferences/);
+  t.match(
+    e.message,
+    /^cshared-matrix\.config\.json: \/expect\/0\/match: not a regular expression RE2 accepts \(invalid escape sequence: `\\1`\); RE2 has no backreferences/,
+  );
 });
 
-t.test('every pattern the harness ships is one RE2 accepts: the cases, the probe expectations, the rows\' own rules', async (t) => {
+t.test("every pattern the harness ships is one RE2 accepts: the cases, the probe expectations, the rows' own rules", async (t) => {
   const rules = [...PLATFORMS.flatMap((p) => p.expect ?? []), ...Object.values(readProbeExpectations()).flat()];
   const cases = loadCases([DEFAULT_CASES_DIR]);
-  const patterns = [...rules.map((r) => r.match), ...cases.flatMap((c) => [...(c.pass?.stdout ?? []), ...(c.expect ?? []).map((r) => r.match)])];
+  const patterns = [
+    ...rules.map((r) => r.match),
+    ...cases.flatMap((c) => [...(c.pass?.stdout ?? []), ...(c.expect ?? []).map((r) => r.match)]),
+  ];
   t.ok(patterns.length > 100, `${patterns.length} patterns`);
-  t.same(patterns.filter((p) => regexProblem(p) !== undefined), []);
+  t.same(
+    patterns.filter((p) => regexProblem(p) !== undefined),
+    [],
+  );
 });

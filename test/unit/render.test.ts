@@ -1,14 +1,25 @@
 import t from 'tap';
+import { PLATFORMS as TABLE } from '../../harness/core/platforms.js';
+import {
+  cellText,
+  compactCellText,
+  countsLine,
+  MEANING,
+  renderMarkdown,
+  renderText,
+  SYMBOL,
+  TEXT_SYMBOL,
+  toGrid,
+  transposeGrid,
+} from '../../harness/core/render.js';
 import type { RunResults } from '../../harness/core/results.js';
 import { countVerdicts } from '../../harness/core/results.js';
-import { cellText, compactCellText, countsLine, MEANING, renderMarkdown, renderText, SYMBOL, TEXT_SYMBOL, toGrid, transposeGrid } from '../../harness/core/render.js';
-import { PLATFORMS as TABLE } from '../../harness/core/platforms.js';
 
 // The first six rows (amd64, ARMv7, ARMv5 × glibc, musl): the grid's rules, not the table's size.
 const PLATFORMS = TABLE.slice(0, 6);
-import { VERDICTS, type CellResult } from '../../harness/core/types.js';
-import { IE_TLS_RULE, INIT_ARGV_RULE, cell, runResults } from '../support/helpers.js';
 
+import { type CellResult, VERDICTS } from '../../harness/core/types.js';
+import { cell, IE_TLS_RULE, INIT_ARGV_RULE, runResults } from '../support/helpers.js';
 
 const SIGILL = 'run: qemu: uncaught target signal 4 (Illegal instruction) - core dumped';
 
@@ -22,9 +33,21 @@ function cellsFor(go: string, goVersion?: string): CellResult[] {
     for (const p of PLATFORMS) {
       let c: CellResult;
       if (p.libc === 'musl')
-        c = cell(caseName, p.name, go, { verdict: 'xfail', stage: 'load', stageOk: false, summary: rule.label, expectation: { ...rule, matched: true } });
+        c = cell(caseName, p.name, go, {
+          verdict: 'xfail',
+          stage: 'load',
+          stageOk: false,
+          summary: rule.label,
+          expectation: { ...rule, matched: true },
+        });
       else if (caseName === 'link' && p.name === 'arm5-glibc')
-        c = cell(caseName, p.name, go, { verdict: 'fail', stage: 'run', stageOk: false, summary: SIGILL, logs: { run: `logs/link/arm5-glibc/go${go}/run.log` } });
+        c = cell(caseName, p.name, go, {
+          verdict: 'fail',
+          stage: 'run',
+          stageOk: false,
+          summary: SIGILL,
+          logs: { run: `logs/link/arm5-glibc/go${go}/run.log` },
+        });
       else c = cell(caseName, p.name, go);
       if (goVersion) c.axes.goVersion = goVersion;
       out.push(c);
@@ -36,7 +59,14 @@ function cellsFor(go: string, goVersion?: string): CellResult[] {
 function results(cells: CellResult[], over: Partial<RunResults['run']> = {}): RunResults {
   return runResults(cells, {
     run: { jobs: 4, ...over },
-    images: [{ go: '1.27', tag: 'cshared-matrix-go:1.27-0123456789abcdef', id: 'sha256:0123456789abcdef0123', tools: { go: '1.27.4', gcc: '14.2.0', musl: '1.2.5' } }],
+    images: [
+      {
+        go: '1.27',
+        tag: 'cshared-matrix-go:1.27-0123456789abcdef',
+        id: 'sha256:0123456789abcdef0123',
+        tools: { go: '1.27.4', gcc: '14.2.0', musl: '1.2.5' },
+      },
+    ],
     exitCode: 1,
   });
 }
@@ -44,8 +74,15 @@ function results(cells: CellResult[], over: Partial<RunResults['run']> = {}): Ru
 t.test('cellText', async (t) => {
   t.equal(cellText({ verdict: 'pass', summary: '3 checks' }), '✅ pass');
   t.equal(cellText({ verdict: 'xfail', summary: 'IE TLS (go#54805)' }), '☑️ xfail: IE TLS (go#54805)');
-  t.equal(cellText({ verdict: 'fail', summary: 'load: hello:\n  Error   relocating' }), '❌ fail: load: hello: Error relocating', 'whitespace runs collapse');
-  t.equal(cellText({ verdict: 'timeout', summary: 'run: timed out after 120.0 s and was killed' }), '⏱️ timeout: run: timed out after 120.0 s and was killed');
+  t.equal(
+    cellText({ verdict: 'fail', summary: 'load: hello:\n  Error   relocating' }),
+    '❌ fail: load: hello: Error relocating',
+    'whitespace runs collapse',
+  );
+  t.equal(
+    cellText({ verdict: 'timeout', summary: 'run: timed out after 120.0 s and was killed' }),
+    '⏱️ timeout: run: timed out after 120.0 s and was killed',
+  );
   t.equal(cellText({ verdict: 'error', summary: 'x' }), '⚠️ error: x');
   t.equal(cellText({ verdict: 'xpass', summary: 'x' }), '❗ xpass: x');
 
@@ -67,7 +104,10 @@ t.test('compactCellText', async (t) => {
 t.test('toGrid with one Go version', async (t) => {
   const cells = cellsFor('1.27');
   const g = toGrid({ cells });
-  t.same(g.columns, PLATFORMS.map((p) => p.name));
+  t.same(
+    g.columns,
+    PLATFORMS.map((p) => p.name),
+  );
   t.same(
     g.rows.map((r) => r.name),
     ['dlopen', 'link'],
@@ -111,24 +151,40 @@ t.test('renderMarkdown', async (t) => {
   t.equal(lines[2], 'Go 1.27.4 · 12 cells · 83.4 s');
   t.equal(lines[4], '| case | amd64-glibc | amd64-musl | arm7-glibc | arm5-glibc | arm7-musl | arm5-musl |');
   t.equal(lines[5], '|---|---|---|---|---|---|---|');
-  t.equal(lines[6], '| dlopen | ✅ pass | ☑️ xfail: IE TLS (go#54805) | ✅ pass | ✅ pass | ☑️ xfail: IE TLS (go#54805) | ☑️ xfail: IE TLS (go#54805) |');
+  t.equal(
+    lines[6],
+    '| dlopen | ✅ pass | ☑️ xfail: IE TLS (go#54805) | ✅ pass | ✅ pass | ☑️ xfail: IE TLS (go#54805) | ☑️ xfail: IE TLS (go#54805) |',
+  );
   t.equal(
     lines[7],
     `| link | ✅ pass | ☑️ xfail: musl init argv (go#13492) | ✅ pass | ❌ fail: ${SIGILL.slice(0, 47)}… | ☑️ xfail: musl init argv (go#13492) | ☑️ xfail: musl init argv (go#13492) |`,
   );
   t.ok(md.includes('\n**12 cells: 5 pass, 1 fail, 6 xfail, 0 xpass, 0 timeout, 0 error, 0 flaky, 0 na**\n'), 'the counts line');
-  t.ok(md.includes("\n- IE TLS (go#54805): <https://github.com/golang/go/issues/54805> — musl's dlopen refuses initial-exec TLS\n"), 'upstream link, an autolink, with its reason');
+  t.ok(
+    md.includes("\n- IE TLS (go#54805): <https://github.com/golang/go/issues/54805> — musl's dlopen refuses initial-exec TLS\n"),
+    'upstream link, an autolink, with its reason',
+  );
   t.ok(md.includes('\n- musl init argv (go#13492): <https://github.com/golang/go/issues/13492>\n'), 'upstream link without a reason');
   t.equal(md.split('https://github.com/golang/go/issues/54805').length - 1, 1, 'each upstream bug listed once');
   t.ok(md.includes('\nLegend:\n'));
   for (const v of VERDICTS) t.ok(md.includes(`\n- ${SYMBOL[v]} **${v}**: ${MEANING[v]}`), `legend for ${v}`);
-  t.ok(md.includes(`\n- \`link/arm5-glibc/go1.27\` fail at run: ${SIGILL} (log: logs/link/arm5-glibc/go1.27/run.log)`), 'unexpected cells listed in full');
+  t.ok(
+    md.includes(`\n- \`link/arm5-glibc/go1.27\` fail at run: ${SIGILL} (log: logs/link/arm5-glibc/go1.27/run.log)`),
+    'unexpected cells listed in full',
+  );
   t.ok(md.includes('\n- image `cshared-matrix-go:1.27-0123456789abcdef` (0123456789ab): go 1.27.4, gcc 14.2.0, musl 1.2.5'), 'toolchain');
   t.ok(md.endsWith('\n'));
 });
 
 t.test('renderMarkdown: interrupted, pipes escaped, no bugs section when no expectation', async (t) => {
-  const cells = [cell('pi|pe', 'amd64-glibc', '1.27', { verdict: 'fail', stage: 'checks', stageOk: false, summary: 'checks: stdout does not match /a|b/' })];
+  const cells = [
+    cell('pi|pe', 'amd64-glibc', '1.27', {
+      verdict: 'fail',
+      stage: 'checks',
+      stageOk: false,
+      summary: 'checks: stdout does not match /a|b/',
+    }),
+  ];
   const md = renderMarkdown({ ...results(cells, { interrupted: true }), images: [] });
   t.ok(md.includes(' · **interrupted**'));
   t.ok(md.includes('| pi\\|pe | ❌ fail: checks: stdout does not match /a\\|b/ |'));
@@ -181,7 +237,13 @@ t.test('renderText: all passing, with a missing cell', async (t) => {
   const cells = [cell('a', 'amd64-glibc', '1.27'), cell('a', 'amd64-musl', '1.27'), cell('longer-name', 'amd64-glibc', '1.27')];
   t.equal(
     renderText(results(cells)),
-    ['case         amd64-glibc  amd64-musl', 'a            ✓ pass       ✓ pass', 'longer-name  ✓ pass       ·', '', '3 cells: 3 pass, 0 fail, 0 xfail, 0 xpass, 0 timeout, 0 error, 0 flaky, 0 na'].join('\n'),
+    [
+      'case         amd64-glibc  amd64-musl',
+      'a            ✓ pass       ✓ pass',
+      'longer-name  ✓ pass       ·',
+      '',
+      '3 cells: 3 pass, 0 fail, 0 xfail, 0 xpass, 0 timeout, 0 error, 0 flaky, 0 na',
+    ].join('\n'),
   );
   t.same(Object.keys(TEXT_SYMBOL), [...VERDICTS]);
   for (const v of VERDICTS) t.equal([...TEXT_SYMBOL[v]].length, 1, `${v}: a one-code-point symbol`);
@@ -190,17 +252,46 @@ t.test('renderText: all passing, with a missing cell', async (t) => {
 t.test('renderText: more platform columns than cases → a platform per row, tiny cells', async (t) => {
   const many = TABLE.filter((p) => p.default !== false);
   const cells = many.flatMap((p) => [
-    cell('link', p.name, '1.27', p.libc === 'musl' ? { verdict: 'xfail', stage: 'run', stageOk: false, summary: INIT_ARGV_RULE.label, expectation: { ...INIT_ARGV_RULE, matched: true } } : {}),
-    cell('dlopen', p.name, '1.27', p.name === 'ppc64-glibc' ? { verdict: 'fail', stage: 'build', stageOk: false, summary: 'go build failed' } : {}),
+    cell(
+      'link',
+      p.name,
+      '1.27',
+      p.libc === 'musl'
+        ? {
+            verdict: 'xfail',
+            stage: 'run',
+            stageOk: false,
+            summary: INIT_ARGV_RULE.label,
+            expectation: { ...INIT_ARGV_RULE, matched: true },
+          }
+        : {},
+    ),
+    cell(
+      'dlopen',
+      p.name,
+      '1.27',
+      p.name === 'ppc64-glibc' ? { verdict: 'fail', stage: 'build', stageOk: false, summary: 'go build failed' } : {},
+    ),
   ]);
   const lines = renderText(runResults(cells)).split('\n');
   t.match(lines[0], /^platform\s+link\s+dlopen$/, 'cases across');
   t.match(lines[1], /^amd64-glibc\s+✓\s+✓$/);
-  t.match(lines.find((l) => l.startsWith('arm64-musl')), /^arm64-musl\s+○ #13492\s+✓$/, 'the issue number, without go');
-  t.match(lines.find((l) => l.startsWith('ppc64-glibc')), /✗ fail@build$/, 'an unexpected verdict keeps its stage');
+  t.match(
+    lines.find((l) => l.startsWith('arm64-musl')),
+    /^arm64-musl\s+○ #13492\s+✓$/,
+    'the issue number, without go',
+  );
+  t.match(
+    lines.find((l) => l.startsWith('ppc64-glibc')),
+    /✗ fail@build$/,
+    'an unexpected verdict keeps its stage',
+  );
   t.equal(lines.filter((l) => /^\S+-(glibc|musl)/.test(l)).length, many.length, 'a line per platform');
-  t.ok(lines.some((l) => l.includes('#N expected failure, golang/go issue N')), 'the tiny symbols are explained');
+  t.ok(
+    lines.some((l) => l.includes('#N expected failure, golang/go issue N')),
+    'the tiny symbols are explained',
+  );
   t.same(transposeGrid(transposeGrid(toGrid({ cells }))), toGrid({ cells }), 'transposing twice is the identity');
-  const few = renderText(runResults(cellsFor("1.27"))).split('\n');
+  const few = renderText(runResults(cellsFor('1.27'))).split('\n');
   t.match(few[0], /^case\s+amd64-glibc\s+amd64-musl/, 'six platforms still fit across');
 });

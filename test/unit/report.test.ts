@@ -1,29 +1,29 @@
-import t from 'tap';
-import type { Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Test } from 'tap';
+import t from 'tap';
 import { crossCheck } from '../../harness/core/cases.js';
-import { parseCaseFile } from '../../harness/edge/case-files.js';
-import {
-  actualErrorLine,
-  errorSignature,
-  findReproduction,
-  parseDirectoryReport,
-  parseMarkdownReport,
-  reportToCase,
-  shortenPaths,
-  type GeneratedCase,
-  type ParsedReport,
-  type ReportFile,
-} from '../../harness/core/report.js';
-import { HELLO_GO } from '../support/helpers.js';
 import { outcomeOf } from '../../harness/core/classify.js';
 import { expandMatrix } from '../../harness/core/matrix.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';
 import { probeCases } from '../../harness/core/probes.js';
+import {
+  actualErrorLine,
+  errorSignature,
+  findReproduction,
+  type GeneratedCase,
+  type ParsedReport,
+  parseDirectoryReport,
+  parseMarkdownReport,
+  type ReportFile,
+  reportToCase,
+  shortenPaths,
+} from '../../harness/core/report.js';
 import type { CaseSpec, GoToolchain } from '../../harness/core/types.js';
+import { parseCaseFile } from '../../harness/edge/case-files.js';
 import { hostCompileCmd, hostEnv } from '../../harness/sandbox/commands.js';
 import { planSteps } from '../../harness/sandbox/steps.js';
+import { HELLO_GO } from '../support/helpers.js';
 
 const REPORTS = join(import.meta.dirname, '..', 'fixtures', 'reports');
 const ALPINE_MD = readFileSync(join(REPORTS, 'alpine-python.md'), 'utf8');
@@ -119,7 +119,9 @@ t.test('parseMarkdownReport variants', async (t) => {
       'main.go, then main2.go',
     );
     t.equal(r.goFiles[1]!.content, 'package main\n\nfunc helper() {}\n');
-    const named = parseMarkdownReport(md(fence('go', `//main.go\n${HELLO_GO}`), fence('go', HELLO_GO), fence('go', `//main.go\n${HELLO_GO}`)));
+    const named = parseMarkdownReport(
+      md(fence('go', `//main.go\n${HELLO_GO}`), fence('go', HELLO_GO), fence('go', `//main.go\n${HELLO_GO}`)),
+    );
     t.same(
       named.goFiles.map((f) => f.path),
       ['main.go', 'main2.go', 'main3.go'],
@@ -137,13 +139,19 @@ t.test('parseMarkdownReport variants', async (t) => {
     const names = r.goFiles.map((f) => f.path);
     t.equal(names.length, count, 'one file per block');
     t.equal(new Set(names).size, count, 'every name unique');
-    t.same(names, Array.from({ length: count }, (_, i) => (i === 0 ? 'main.go' : `main${i + 1}.go`)), 'main.go, then main2.go … in block order');
+    t.same(
+      names,
+      Array.from({ length: count }, (_, i) => (i === 0 ? 'main.go' : `main${i + 1}.go`)),
+      'main.go, then main2.go … in block order',
+    );
     t.match(r.goFiles[19_999]!.content, /var X19999 = 19999/, 'the last block keeps its own content');
     t.ok(elapsedMs < 5_000, `a hang guard, not a benchmark: parsed in ${Math.round(elapsedMs)} ms`);
   });
 
   t.test('a block named like a numbered copy is skipped over, not overwritten', async (t) => {
-    const r = parseMarkdownReport(md(fence('go', `//main2.go\n${HELLO_GO}`), fence('go', HELLO_GO), fence('go', HELLO_GO), fence('go', `//main2.go\n${HELLO_GO}`)));
+    const r = parseMarkdownReport(
+      md(fence('go', `//main2.go\n${HELLO_GO}`), fence('go', HELLO_GO), fence('go', HELLO_GO), fence('go', `//main2.go\n${HELLO_GO}`)),
+    );
     t.same(
       r.goFiles.map((f) => f.path),
       ['main2.go', 'main.go', 'main3.go', 'main22.go'],
@@ -187,12 +195,18 @@ t.test('parseMarkdownReport variants', async (t) => {
       ),
     );
     t.equal(r.output, 'libfoo.so', 'the file name of -o, without its directory');
-    t.same(r.reportedErrors, ['Error relocating ./libfoo.so: free: initial-exec TLS resolves to dynamic definition in ./libfoo.so'], 'commands and comments are not errors');
+    t.same(
+      r.reportedErrors,
+      ['Error relocating ./libfoo.so: free: initial-exec TLS resolves to dynamic definition in ./libfoo.so'],
+      'commands and comments are not errors',
+    );
     t.same(r.ignored, []);
   });
 
   t.test('the build line in prose, as inline code', async (t) => {
-    const r = parseMarkdownReport(md(fence('go', HELLO_GO), 'I built it with `go build -o cc.so -buildmode=c-shared main.go` and it failed.'));
+    const r = parseMarkdownReport(
+      md(fence('go', HELLO_GO), 'I built it with `go build -o cc.so -buildmode=c-shared main.go` and it failed.'),
+    );
     t.equal(r.output, 'cc.so');
   });
 
@@ -203,19 +217,38 @@ t.test('parseMarkdownReport variants', async (t) => {
   });
 
   t.test('an error in a blockquote', async (t) => {
-    const r = parseMarkdownReport(md(fence('go', HELLO_GO), 'It crashes:', '', `> ${GO_NIL}`, '> [signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x7f3c5e2a1b2c]', ''));
+    const r = parseMarkdownReport(
+      md(
+        fence('go', HELLO_GO),
+        'It crashes:',
+        '',
+        `> ${GO_NIL}`,
+        '> [signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x7f3c5e2a1b2c]',
+        '',
+      ),
+    );
     t.same(r.reportedErrors, [GO_NIL, '[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x7f3c5e2a1b2c]']);
   });
 
   t.test('an error in a list', async (t) => {
-    const r = parseMarkdownReport(md(fence('go', HELLO_GO), 'Steps:', '', '- build the library', `- run the host: it prints ${ALPINE_ERROR}`, ''));
+    const r = parseMarkdownReport(
+      md(fence('go', HELLO_GO), 'Steps:', '', '- build the library', `- run the host: it prints ${ALPINE_ERROR}`, ''),
+    );
     t.equal(r.reportedErrors.length, 1, 'the list item holding the error is read');
     t.match(r.reportedErrors[0] ?? '', ALPINE_ERROR);
   });
 
   t.test('code blocks inside a numbered list', async (t) => {
     const r = parseMarkdownReport(
-      md('Steps to reproduce:', '', '1. Save this as main.go:', '', fence('go', HELLO_GO).replace(/^/gm, '   '), '2. Build it with `go build -o cc.so -buildmode=c-shared main.go`', ''),
+      md(
+        'Steps to reproduce:',
+        '',
+        '1. Save this as main.go:',
+        '',
+        fence('go', HELLO_GO).replace(/^/gm, '   '),
+        '2. Build it with `go build -o cc.so -buildmode=c-shared main.go`',
+        '',
+      ),
     );
     t.equal(r.goFiles.length, 1, 'the Go block of a list item is found');
     t.equal(r.output, 'cc.so', 'the build line of a list item is found');
@@ -227,7 +260,14 @@ t.test('parseMarkdownReport variants', async (t) => {
   });
 
   t.test('blocks of other languages are recorded in ignored', async (t) => {
-    const r = parseMarkdownReport(md(fence('go', HELLO_GO), fence('dockerfile', 'FROM alpine:3.9\nRUN apk add go'), fence('rust', 'fn main() {}'), fence('YAML', 'a: 1')));
+    const r = parseMarkdownReport(
+      md(
+        fence('go', HELLO_GO),
+        fence('dockerfile', 'FROM alpine:3.9\nRUN apk add go'),
+        fence('rust', 'fn main() {}'),
+        fence('YAML', 'a: 1'),
+      ),
+    );
     t.same(r.ignored, ['dockerfile block', 'rust block', 'yaml block']);
     t.equal(r.goFiles.length, 1);
     t.equal(r.pythonHost, undefined);
@@ -252,7 +292,10 @@ t.test('parseMarkdownReport variants', async (t) => {
     );
     t.ok(r.reportedErrors.includes(ALPINE_ERROR), 'the OSError line is reported');
     // A header every Python failure prints would match any traceback in any cell (see findReproduction below).
-    const hit = findReproduction(r.reportedErrors, `exited with code 1\nTraceback (most recent call last):\n  File "host.py", line 3, in <module>\nAttributeError: function 'add' not found\n`);
+    const hit = findReproduction(
+      r.reportedErrors,
+      `exited with code 1\nTraceback (most recent call last):\n  File "host.py", line 3, in <module>\nAttributeError: function 'add' not found\n`,
+    );
     t.equal(hit, undefined, 'another Python exception does not reproduce the report');
   });
 
@@ -267,7 +310,20 @@ t.test('parseMarkdownReport variants', async (t) => {
 
 t.test('parseDirectoryReport', async (t) => {
   const files: ReportFile[] = [
-    { path: 'README.md', content: md("A C program on Alpine can't dlopen my Go library.", '', '    go build -o libgreet.so -buildmode=c-shared greet.go', '    cc -o host host.c', '', 'Running ./host prints:', '', '    dlopen: Error relocating ./libgreet.so: free: initial-exec TLS resolves to dynamic definition in ./libgreet.so', '') },
+    {
+      path: 'README.md',
+      content: md(
+        "A C program on Alpine can't dlopen my Go library.",
+        '',
+        '    go build -o libgreet.so -buildmode=c-shared greet.go',
+        '    cc -o host host.c',
+        '',
+        'Running ./host prints:',
+        '',
+        '    dlopen: Error relocating ./libgreet.so: free: initial-exec TLS resolves to dynamic definition in ./libgreet.so',
+        '',
+      ),
+    },
     { path: 'greet.go', content: HELLO_GO },
     { path: 'greet_test.go', content: 'package main\n\nimport "testing"\n\nfunc TestX(t *testing.T) {}\n' },
     { path: 'util/extra.go', content: 'package main\n\nfunc extra() {}\n' },
@@ -287,7 +343,9 @@ t.test('parseDirectoryReport', async (t) => {
   t.equal(r.cHost?.content, C_DLOPEN_HOST);
   t.equal(r.pythonHost, undefined);
   t.equal(r.output, 'libgreet.so', 'the build line of the README');
-  t.same(r.reportedErrors, ['dlopen: Error relocating ./libgreet.so: free: initial-exec TLS resolves to dynamic definition in ./libgreet.so']);
+  t.same(r.reportedErrors, [
+    'dlopen: Error relocating ./libgreet.so: free: initial-exec TLS resolves to dynamic definition in ./libgreet.so',
+  ]);
   t.same(r.ignored, ['Dockerfile', 'go.sum', 'greet_test.go', 'helper.c'], 'everything else, by path (a C file without main is no host)');
 
   t.test('a Python host, and notes in .txt', async (t) => {
@@ -326,26 +384,43 @@ t.test('parseDirectoryReport', async (t) => {
   });
 });
 
-t.test('a reproduced report that builds cc.so: its build, a failure\'s summary, the probes and the host name cc.so, never libcc.so', async (t) => {
-  const g = reportToCase('repro-alpine-python', parseMarkdownReport(ALPINE_MD));
-  const c: CaseSpec = { ...g.caseFile, name: g.name, dir: '/report', libraryHashes: { cc: 'a'.repeat(64) }, goTargets: { cc: ['main.go'] }, sourceHash: 'b'.repeat(64) };
-  const go = { version: '1.27' } as GoToolchain;
-  const p = PLATFORMS.find((x) => x.name === 'amd64-musl')!;
-  const inputs = { imageId: `sha256:${'c'.repeat(64)}`, programsHash: 'd'.repeat(64) };
-  const [build] = planSteps(expandMatrix([c], [p], [go])[0]!, c, inputs);
-  t.equal(build!.what, 'cc.so');
-  t.match(build!.target, /\/cc\.so$/);
-  const failed = outcomeOf({ buildFailure: { stage: 'build', what: build!.what, log: 'main.go:3: syntax error' } }, undefined);
-  t.equal(failed.summary, 'go build cc.so failed', 'the failure summary');
-  t.match(failed.failureText, /^go build of cc\.so failed\n/);
-  const probes = probeCases(c, { dlopen: [], link: [] });
-  const linkProbe = probes.find((x) => x.probe === 'link');
-  const dlopenProbe = probes.find((x) => x.probe === 'dlopen');
-  t.equal(planSteps(expandMatrix([linkProbe!], [p], [go])[0]!, linkProbe!, inputs)[0]!.what, 'cc.so', 'a probe shares the build, under its name');
-  t.ok(hostCompileCmd(linkProbe!, p, go.version).includes('-l:cc.so'), 'the link probe links the file by name');
-  t.notOk(hostCompileCmd(linkProbe!, p, go.version).some((a) => a.includes('libcc')));
-  t.ok(hostEnv(dlopenProbe!, p, go.version, 1000).some((e) => /^CSM_LIB_CC=\S+\/cc\.so$/.test(e)), 'the dlopen probe is handed cc.so');
-});
+t.test(
+  "a reproduced report that builds cc.so: its build, a failure's summary, the probes and the host name cc.so, never libcc.so",
+  async (t) => {
+    const g = reportToCase('repro-alpine-python', parseMarkdownReport(ALPINE_MD));
+    const c: CaseSpec = {
+      ...g.caseFile,
+      name: g.name,
+      dir: '/report',
+      libraryHashes: { cc: 'a'.repeat(64) },
+      goTargets: { cc: ['main.go'] },
+      sourceHash: 'b'.repeat(64),
+    };
+    const go = { version: '1.27' } as GoToolchain;
+    const p = PLATFORMS.find((x) => x.name === 'amd64-musl')!;
+    const inputs = { imageId: `sha256:${'c'.repeat(64)}`, programsHash: 'd'.repeat(64) };
+    const [build] = planSteps(expandMatrix([c], [p], [go])[0]!, c, inputs);
+    t.equal(build!.what, 'cc.so');
+    t.match(build!.target, /\/cc\.so$/);
+    const failed = outcomeOf({ buildFailure: { stage: 'build', what: build!.what, log: 'main.go:3: syntax error' } }, undefined);
+    t.equal(failed.summary, 'go build cc.so failed', 'the failure summary');
+    t.match(failed.failureText, /^go build of cc\.so failed\n/);
+    const probes = probeCases(c, { dlopen: [], link: [] });
+    const linkProbe = probes.find((x) => x.probe === 'link');
+    const dlopenProbe = probes.find((x) => x.probe === 'dlopen');
+    t.equal(
+      planSteps(expandMatrix([linkProbe!], [p], [go])[0]!, linkProbe!, inputs)[0]!.what,
+      'cc.so',
+      'a probe shares the build, under its name',
+    );
+    t.ok(hostCompileCmd(linkProbe!, p, go.version).includes('-l:cc.so'), 'the link probe links the file by name');
+    t.notOk(hostCompileCmd(linkProbe!, p, go.version).some((a) => a.includes('libcc')));
+    t.ok(
+      hostEnv(dlopenProbe!, p, go.version, 1000).some((e) => /^CSM_LIB_CC=\S+\/cc\.so$/.test(e)),
+      'the dlopen probe is handed cc.so',
+    );
+  },
+);
 
 t.test('reportToCase', async (t) => {
   t.test('the Alpine fixture', async (t) => {
@@ -397,12 +472,19 @@ t.test('reportToCase', async (t) => {
       t.equal(g.files.find((f) => f.path === 'host.py')?.content, PY_HOST('./cc.so'), `'${path}' → './cc.so'`);
       assertValidCase(t, g);
     }
-    const dq = reportToCase('repro-py', parsed({ output: 'cc.so', pythonHost: { path: 'host.py', content: 'import ctypes\nlib = ctypes.CDLL("/opt/cc.so")\n' } }));
+    const dq = reportToCase(
+      'repro-py',
+      parsed({ output: 'cc.so', pythonHost: { path: 'host.py', content: 'import ctypes\nlib = ctypes.CDLL("/opt/cc.so")\n' } }),
+    );
     t.equal(dq.files[1]!.content, 'import ctypes\nlib = ctypes.CDLL("./cc.so")\n', 'double quotes too');
     for (const other of ['/usr/lib/libother.so', './libcc.so', 'cc.so.6', '/lib/libc.so']) {
       const content = `import ctypes\nother = ctypes.CDLL('${other}')\nlib = ctypes.CDLL('/usr/src/app/cc.so')\n`;
       const g = reportToCase('repro-py', parsed({ output: 'cc.so', pythonHost: { path: 'host.py', content } }));
-      t.equal(g.files[1]!.content, `import ctypes\nother = ctypes.CDLL('${other}')\nlib = ctypes.CDLL('./cc.so')\n`, `'${other}' is another library's path: unchanged`);
+      t.equal(
+        g.files[1]!.content,
+        `import ctypes\nother = ctypes.CDLL('${other}')\nlib = ctypes.CDLL('./cc.so')\n`,
+        `'${other}' is another library's path: unchanged`,
+      );
     }
   });
 
@@ -422,7 +504,14 @@ t.test('reportToCase', async (t) => {
   });
 
   t.test('Python wins over C when a report has both', async (t) => {
-    const g = reportToCase('repro-both', parsed({ output: 'cc.so', pythonHost: { path: 'host.py', content: PY_HOST('./cc.so') }, cHost: { path: 'host.c', content: C_LINK_HOST } }));
+    const g = reportToCase(
+      'repro-both',
+      parsed({
+        output: 'cc.so',
+        pythonHost: { path: 'host.py', content: PY_HOST('./cc.so') },
+        cHost: { path: 'host.c', content: C_LINK_HOST },
+      }),
+    );
     t.same(g.caseFile.host, { python: 'host.py' });
     t.same(
       g.files.map((f) => f.path),
@@ -443,7 +532,9 @@ t.test('reportToCase', async (t) => {
   });
 
   t.test('several Go files land in one library directory', async (t) => {
-    const r = parseMarkdownReport(md(fence('go', `//lib.go\n${HELLO_GO}`), fence('go', 'package main\n'), fence('sh', 'go build -o libx.so -buildmode=c-shared .')));
+    const r = parseMarkdownReport(
+      md(fence('go', `//lib.go\n${HELLO_GO}`), fence('go', 'package main\n'), fence('sh', 'go build -o libx.so -buildmode=c-shared .')),
+    );
     const g = reportToCase('repro-multi', r);
     t.same(
       g.files.map((f) => f.path),
@@ -469,7 +560,14 @@ t.test('reportToCase', async (t) => {
   t.test('the Markdown variants all give valid cases', async (t) => {
     const variants: Record<string, string> = {
       untagged: md(fence('', HELLO_GO), fence('sh', 'go build -o cc.so -buildmode=c-shared')),
-      cDlopen: md(fence('go', HELLO_GO), fence('c', C_DLOPEN_HOST), fence('console', '$ go build -buildmode=c-shared -o libgreet.so\n$ ./host\ndlopen: Error relocating ./libgreet.so: free: initial-exec TLS resolves to dynamic definition in ./libgreet.so')),
+      cDlopen: md(
+        fence('go', HELLO_GO),
+        fence('c', C_DLOPEN_HOST),
+        fence(
+          'console',
+          '$ go build -buildmode=c-shared -o libgreet.so\n$ ./host\ndlopen: Error relocating ./libgreet.so: free: initial-exec TLS resolves to dynamic definition in ./libgreet.so',
+        ),
+      ),
       cLink: md(fence('go', HELLO_GO), fence('', C_LINK_HOST)),
       twoGo: md(fence('go', HELLO_GO), fence('go', HELLO_GO), 'go build -o libFoo-bar.so.1 -buildmode=c-shared'),
       other: md(fence('go', HELLO_GO), fence('rust', 'fn main() {}'), `> ${GO_NIL}`),
@@ -481,8 +579,16 @@ t.test('reportToCase', async (t) => {
 t.test('errorSignature', async (t) => {
   t.equal(errorSignature(ALPINE_ERROR), IE_TLS, 'the Alpine line: the longest stretch between paths and colons');
   t.equal(errorSignature(GO_NIL), 'invalid memory address or nil pointer dereference');
-  t.equal(errorSignature('[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x7f3c5e2a1b2c]'), 'segmentation violation code=', 'hex addresses cut the text');
-  t.equal(errorSignature('Error loading shared library /usr/lib/libgo.so.1.2: No such file or directory'), 'Error loading shared library', 'paths with versioned .so are cut out');
+  t.equal(
+    errorSignature('[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x7f3c5e2a1b2c]'),
+    'segmentation violation code=',
+    'hex addresses cut the text',
+  );
+  t.equal(
+    errorSignature('Error loading shared library /usr/lib/libgo.so.1.2: No such file or directory'),
+    'Error loading shared library',
+    'paths with versioned .so are cut out',
+  );
   t.equal(errorSignature(QEMU_SEGV), 'uncaught target signal 11 (Segmentation fault) - core dumped');
   t.equal(errorSignature('oops: a: b'), undefined, 'nothing long enough');
   t.equal(errorSignature(''), undefined);
@@ -493,7 +599,11 @@ t.test('findReproduction', async (t) => {
     const hit = findReproduction([ALPINE_ERROR], `exited with code 3\n${MUSL_LOAD_FAILED}\n\n`);
     t.ok(hit, 'reproduced');
     t.equal(hit!.signature, IE_TLS);
-    t.equal(hit!.line, 'Error relocating cc.so: free: initial-exec TLS resolves to dynamic definition in cc.so', 'the loader message, with short paths');
+    t.equal(
+      hit!.line,
+      'Error relocating cc.so: free: initial-exec TLS resolves to dynamic definition in cc.so',
+      'the loader message, with short paths',
+    );
     t.notMatch(hit!.line, /\/work\//, 'no sandbox paths');
     t.notMatch(hit!.line, /csm-load-failed/);
   });
@@ -506,11 +616,27 @@ t.test('findReproduction', async (t) => {
 
   t.test('a Go panic signature; hex addresses ignored', async (t) => {
     const reported = [GO_NIL, '[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x7f3c5e2a1b2c]'];
-    const actual = ['killed by signal 2 (SIGINT)', 'panic: runtime error: invalid memory address or nil pointer dereference', '[signal SIGSEGV: segmentation violation code=0x2 addr=0x18 pc=0x4a5b6c]', 'goroutine 1 [running]:'].join('\n');
+    const actual = [
+      'killed by signal 2 (SIGINT)',
+      'panic: runtime error: invalid memory address or nil pointer dereference',
+      '[signal SIGSEGV: segmentation violation code=0x2 addr=0x18 pc=0x4a5b6c]',
+      'goroutine 1 [running]:',
+    ].join('\n');
     t.same(findReproduction(reported, actual), { signature: 'invalid memory address or nil pointer dereference', line: GO_NIL });
-    const onlyAddrs = findReproduction(['[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x7f3c5e2a1b2c]'], '[signal SIGSEGV: segmentation violation code=0x2 addr=0x18 pc=0x4a5b6c]');
-    t.same(onlyAddrs, { signature: 'segmentation violation code=', line: '[signal SIGSEGV: segmentation violation code=0x2 addr=0x18 pc=0x4a5b6c]' }, 'other addresses, same failure');
-    t.equal(findReproduction([GO_NIL], 'panic: runtime error: index out of range [3] with length 2'), undefined, 'another panic is not a reproduction');
+    const onlyAddrs = findReproduction(
+      ['[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x7f3c5e2a1b2c]'],
+      '[signal SIGSEGV: segmentation violation code=0x2 addr=0x18 pc=0x4a5b6c]',
+    );
+    t.same(
+      onlyAddrs,
+      { signature: 'segmentation violation code=', line: '[signal SIGSEGV: segmentation violation code=0x2 addr=0x18 pc=0x4a5b6c]' },
+      'other addresses, same failure',
+    );
+    t.equal(
+      findReproduction([GO_NIL], 'panic: runtime error: index out of range [3] with length 2'),
+      undefined,
+      'another panic is not a reproduction',
+    );
   });
 
   t.test('case-insensitive', async (t) => {
@@ -525,9 +651,16 @@ t.test('findReproduction', async (t) => {
 });
 
 t.test('shortenPaths', async (t) => {
-  t.equal(shortenPaths(MUSL_LOAD_FAILED), 'csm-load-failed cc.so: Error relocating cc.so: free: initial-exec TLS resolves to dynamic definition in cc.so');
+  t.equal(
+    shortenPaths(MUSL_LOAD_FAILED),
+    'csm-load-failed cc.so: Error relocating cc.so: free: initial-exec TLS resolves to dynamic definition in cc.so',
+  );
   t.equal(shortenPaths(QEMU_SEGV), QEMU_SEGV, 'nothing to shorten');
-  t.equal(shortenPaths('cannot open /usr/lib/libfoo.so and /work/cases/x/host.c'), 'cannot open /usr/lib/libfoo.so and host.c', 'only sandbox paths');
+  t.equal(
+    shortenPaths('cannot open /usr/lib/libfoo.so and /work/cases/x/host.c'),
+    'cannot open /usr/lib/libfoo.so and host.c',
+    'only sandbox paths',
+  );
   t.equal(shortenPaths(''), '');
 });
 

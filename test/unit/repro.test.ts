@@ -1,9 +1,9 @@
-import t from 'tap';
 import { join } from 'node:path';
-import type { RunResults } from '../../harness/core/results.js';
+import t from 'tap';
 import { PLATFORMS } from '../../harness/core/platforms.js';
+import type { RunResults } from '../../harness/core/results.js';
 import type { CellResult } from '../../harness/core/types.js';
-import { analyse, renderRepro, type ReproOutcome } from '../../harness/run/repro.js';
+import { analyse, type ReproOutcome, renderRepro } from '../../harness/run/repro.js';
 import { cell, runResults } from '../support/helpers.js';
 
 const CASE = 'repro-alpine-python';
@@ -14,7 +14,14 @@ const SHORT_IE = 'Error relocating cc.so: free: initial-exec TLS resolves to dyn
 
 function results(cells: CellResult[]): RunResults {
   return runResults(cells, {
-    run: { id: 'r1', startedAt: '2025-01-01T00:00:00.000Z', finishedAt: '2025-01-01T00:01:00.000Z', durationMs: 60_000, command: 'repro', node: 'v20' },
+    run: {
+      id: 'r1',
+      startedAt: '2025-01-01T00:00:00.000Z',
+      finishedAt: '2025-01-01T00:01:00.000Z',
+      durationMs: 60_000,
+      command: 'repro',
+      node: 'v20',
+    },
     platforms: PLATFORMS.filter((p) => p.name.startsWith('amd64-')),
     cases: [CASE, `${CASE}+dlopen-probe`, `${CASE}+link-probe`].map((name) => ({ name, dir: `/cases/${name}`, description: name })),
     exitCode: 0,
@@ -100,13 +107,23 @@ t.test('analyse', async (t) => {
   });
 
   t.test('a failed cell without failure text', async (t) => {
-    const [c] = analyse(results([cell(CASE, 'amd64-glibc', '1.27', { verdict: 'error', stage: 'build', stageOk: false, summary: 'engine gone' })]), [ALPINE_ERROR], CASE).cells;
+    const [c] = analyse(
+      results([cell(CASE, 'amd64-glibc', '1.27', { verdict: 'error', stage: 'build', stageOk: false, summary: 'engine gone' })]),
+      [ALPINE_ERROR],
+      CASE,
+    ).cells;
     t.equal(c!.actual, '');
     t.equal(c!.reproduces, false);
   });
 
   t.test('a host failing with the reported line reproduces it; a pass never does', async (t) => {
-    const hostFail = cell(CASE, 'amd64-musl', '1.27', { verdict: 'fail', stage: 'load', stageOk: false, summary: 'load: exited with code 1', failureText: `exited with code 1\n${ALPINE_ERROR}\n` });
+    const hostFail = cell(CASE, 'amd64-musl', '1.27', {
+      verdict: 'fail',
+      stage: 'load',
+      stageOk: false,
+      summary: 'load: exited with code 1',
+      failureText: `exited with code 1\n${ALPINE_ERROR}\n`,
+    });
     const o = analyse(results([hostFail, cell(CASE, 'amd64-glibc', '1.27')]), [ALPINE_ERROR], CASE);
     t.same(
       o.cells.map((c) => [c.reproduces, c.actual]),
@@ -122,7 +139,10 @@ t.test('analyse', async (t) => {
     const o = analyse(results(CELLS), [], CASE);
     t.equal(o.reproducedIn, 0);
     t.same(o.reported, []);
-    t.equal(o.cells[3]!.actual, 'csm-load-failed cc.so: Error relocating cc.so: free: initial-exec TLS resolves to dynamic definition in cc.so');
+    t.equal(
+      o.cells[3]!.actual,
+      'csm-load-failed cc.so: Error relocating cc.so: free: initial-exec TLS resolves to dynamic definition in cc.so',
+    );
   });
 });
 
@@ -161,7 +181,10 @@ t.test('renderRepro', async (t) => {
       cells: o.cells.map((c) => (c.platform === 'amd64-musl' ? { ...c, reproduces: true } : c)),
       reproducedIn: 3,
     };
-    t.match(renderRepro(several, runDir), /\nreproduced in 3 of 6 cells: amd64-musl \(host\), amd64-musl \(dlopen-probe\), amd64-musl \(link-probe\)\n/);
+    t.match(
+      renderRepro(several, runDir),
+      /\nreproduced in 3 of 6 cells: amd64-musl \(host\), amd64-musl \(dlopen-probe\), amd64-musl \(link-probe\)\n/,
+    );
   });
 
   t.test('not reproduced, no bundles, no reported text', async (t) => {

@@ -14,7 +14,12 @@ const schema = JSON.parse(readFileSync(schemaPath, 'utf8'));
 
 t.test('the checked-in schema is the one the RunResults type generates', async (t) => {
   // The generator's own API with `npm run schema`'s arguments, in this process: no npx, no second node.
-  const generated = createGenerator({ path: join(REPO_ROOT, 'harness', 'core', 'results.ts'), type: 'RunResults', tsconfig: join(REPO_ROOT, 'tsconfig.json'), skipTypeCheck: true }).createSchema('RunResults');
+  const generated = createGenerator({
+    path: join(REPO_ROOT, 'harness', 'core', 'results.ts'),
+    type: 'RunResults',
+    tsconfig: join(REPO_ROOT, 'tsconfig.json'),
+    skipTypeCheck: true,
+  }).createSchema('RunResults');
   t.same(JSON.parse(JSON.stringify(generated)), schema, 'run `npm run schema` after changing harness/core/results.ts or types.ts');
 });
 

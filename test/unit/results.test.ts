@@ -39,26 +39,30 @@ t.test('exitCodeFor', async (t) => {
 });
 
 t.test('isUnexpected', async (t) => {
-  t.same(
-    VERDICTS.filter(isUnexpected),
-    ['fail', 'xpass', 'timeout', 'error', 'flaky'],
-  );
+  t.same(VERDICTS.filter(isUnexpected), ['fail', 'xpass', 'timeout', 'error', 'flaky']);
 });
 
 t.test('a flaky cell is never promoted: the run exits 1', async (t) => {
   t.equal(exitCodeFor(countVerdicts(cells('pass', 'flaky')), false), 1);
 });
 
-t.test('one failing-verdict rule: fail, xpass, timeout and flaky fail a run; error outranks them; pass, xfail and na fail nothing', async (t) => {
-  const { FAILING, isFailing, isUnexpected, exitCodeFor, EXIT_CODES_HELP } = await import('../../harness/core/results.js');
-  const { VERDICTS } = await import('../../harness/core/types.js');
-  t.same([...FAILING].sort(), ['fail', 'flaky', 'timeout', 'xpass']);
-  for (const v of VERDICTS) {
-    t.equal(isUnexpected(v), isFailing(v) || v === 'error', `${v}: unexpected iff failing or error`);
-    const counts = Object.fromEntries([...VERDICTS, 'total'].map((k) => [k, 0])) as Parameters<typeof exitCodeFor>[0];
-    counts[v] = 1;
-    counts.total = 1;
-    t.equal(exitCodeFor(counts, false), v === 'error' ? 3 : isFailing(v) ? 1 : 0, `a run with one ${v} cell exits by the rule`);
-  }
-  t.match(EXIT_CODES_HELP, /0 every cell is pass, xfail or n\/a; 1 some cell is fail, xpass,\ntimeout or flaky/, 'the help text says the same');
-});
+t.test(
+  'one failing-verdict rule: fail, xpass, timeout and flaky fail a run; error outranks them; pass, xfail and na fail nothing',
+  async (t) => {
+    const { FAILING, isFailing, isUnexpected, exitCodeFor, EXIT_CODES_HELP } = await import('../../harness/core/results.js');
+    const { VERDICTS } = await import('../../harness/core/types.js');
+    t.same([...FAILING].sort(), ['fail', 'flaky', 'timeout', 'xpass']);
+    for (const v of VERDICTS) {
+      t.equal(isUnexpected(v), isFailing(v) || v === 'error', `${v}: unexpected iff failing or error`);
+      const counts = Object.fromEntries([...VERDICTS, 'total'].map((k) => [k, 0])) as Parameters<typeof exitCodeFor>[0];
+      counts[v] = 1;
+      counts.total = 1;
+      t.equal(exitCodeFor(counts, false), v === 'error' ? 3 : isFailing(v) ? 1 : 0, `a run with one ${v} cell exits by the rule`);
+    }
+    t.match(
+      EXIT_CODES_HELP,
+      /0 every cell is pass, xfail or n\/a; 1 some cell is fail, xpass,\ntimeout or flaky/,
+      'the help text says the same',
+    );
+  },
+);

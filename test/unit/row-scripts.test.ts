@@ -1,16 +1,16 @@
-import t from 'tap';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import t from 'tap';
 import { CANARY_SCRIPT, canaryArgv, parseCanaries } from '../../harness/core/canary.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';
 import { ROW_LAYER_LINES, rowLayerFiles } from '../../harness/core/recipe.js';
 import type { Platform } from '../../harness/core/types.js';
 import { IMAGES_DIR } from '../../harness/edge/images.js';
-import { laneHome, SUPERVISOR } from '../../harness/sandbox/layout.js';
-import { asLane } from '../../harness/sandbox/commands.js';
-import { CALIBRATION_SCRIPT, calibrationCmd } from '../../harness/sandbox/scripts.js';
 import { inLanes, parseTools, ROW_TOOLS_SCRIPT, rowToolsCommand, TOOLS_SCRIPT, toolsCommand } from '../../harness/run/setup.js';
+import { asLane } from '../../harness/sandbox/commands.js';
+import { laneHome, SUPERVISOR } from '../../harness/sandbox/layout.js';
+import { CALIBRATION_SCRIPT, calibrationCmd } from '../../harness/sandbox/scripts.js';
 import { platform } from '../support/helpers.js';
 
 /**
@@ -29,18 +29,25 @@ const HOSTILE = (dir: string): Platform => ({
   packages: ['gcc', 'musl:arm64'],
 });
 const SCRIPTS = [CALIBRATION_SCRIPT, CANARY_SCRIPT, TOOLS_SCRIPT, ROW_TOOLS_SCRIPT];
-const rowStrings = (p: Platform): string[] => [p.cc, ...(p.cflags ?? []), ...p.run, p.canary?.asm ?? '', p.canary?.level ?? ''].filter((s) => s.length > 3);
+const rowStrings = (p: Platform): string[] =>
+  [p.cc, ...(p.cflags ?? []), ...p.run, p.canary?.asm ?? '', p.canary?.level ?? ''].filter((s) => s.length > 3);
 
 t.test("no row string ever appears in a script's text: each is one argument", async (t) => {
   const dir = t.testdir();
   const evil = HOSTILE(dir);
-  const argvs = { calibration: calibrationCmd(0, evil), canary: canaryArgv(evil, dir), tools: toolsCommand([evil]), rowTools: rowToolsCommand([evil], 0) };
+  const argvs = {
+    calibration: calibrationCmd(0, evil),
+    canary: canaryArgv(evil, dir),
+    tools: toolsCommand([evil]),
+    rowTools: rowToolsCommand([evil], 0),
+  };
   for (const [what, argv] of Object.entries(argvs)) {
     const script = argv[argv.indexOf('-c') + 1]!;
     t.ok(SCRIPTS.includes(script), `${what}: the script is one of the harness's constants`);
     for (const s of rowStrings(evil)) t.notOk(script.includes(s), `${what}: ${JSON.stringify(s)} is not in the script`);
   }
-  for (const s of [evil.cc, ...evil.run]) t.ok(argvs.calibration.includes(s), `calibration: ${JSON.stringify(s)} is an argument of its own`);
+  for (const s of [evil.cc, ...evil.run])
+    t.ok(argvs.calibration.includes(s), `calibration: ${JSON.stringify(s)} is an argument of its own`);
   t.ok(argvs.rowTools.includes(evil.cc), 'row tools: the compiler is an argument');
   t.same(toolsCommand([evil]).slice(4), ['gcc', 'musl:arm64'], "root's tools: the rows' packages, for dpkg-query to look up");
 });
@@ -51,7 +58,10 @@ t.test('whatever a row names runs as a lane user, never as root', async (t) => {
   t.same(calibrationCmd(0, evil).slice(0, 6), [SUPERVISOR, ...lane], 'calibration');
   t.same(rowToolsCommand([evil], 0).slice(0, 6), [SUPERVISOR, ...lane], "reading the compilers' versions runs them");
   t.same(asLane(0, canaryArgv(evil, laneHome(0))).slice(0, 6), [SUPERVISOR, ...lane], 'canary');
-  t.notOk(toolsCommand([evil]).some((a) => a === evil.cc || evil.run.includes(a)), "the root tools step runs nothing a row names");
+  t.notOk(
+    toolsCommand([evil]).some((a) => a === evil.cc || evil.run.includes(a)),
+    'the root tools step runs nothing a row names',
+  );
 });
 
 t.test('run for real, a hostile row executes none of its text as shell', async (t) => {
@@ -65,15 +75,28 @@ t.test('run for real, a hostile row executes none of its text as shell', async (
   const tools = rowToolsCommand([evil], 0);
   const out = sh(tools.slice(tools.indexOf('--') + 1)).stdout;
   t.equal(parseTools(out)[`cc ${evil.cc}`], 'missing', 'its version line names it, as text');
-  t.same(readdirSync(dir).filter((f) => !f.startsWith('canary')), [], 'no file was touched by the row\'s text');
+  t.same(
+    readdirSync(dir).filter((f) => !f.startsWith('canary')),
+    [],
+    "no file was touched by the row's text",
+  );
 });
 
 t.test("the calibration script times the row's own runner on its own compile", async (t) => {
   const dir = t.testdir();
   // "cc" is sh writing a script to its -o ($3); the runner is sh running it.
-  const row: Platform = { ...platform('arm5-glibc'), cc: 'sh', cflags: ['-c', 'printf "#!/bin/sh\\nexit 0\\n" >"$3"; chmod +x "$3"', 'sh'], run: ['sh', '-c', 'exec "$0"'] };
+  const row: Platform = {
+    ...platform('arm5-glibc'),
+    cc: 'sh',
+    cflags: ['-c', 'printf "#!/bin/sh\\nexit 0\\n" >"$3"; chmod +x "$3"', 'sh'],
+    run: ['sh', '-c', 'exec "$0"'],
+  };
   const cmd = calibrationCmd(0, row);
-  const r = execFileSync('/bin/sh', cmd.slice(cmd.indexOf('--') + 2).map((a) => a.replace(laneHome(0), dir)), { encoding: 'utf8' });
+  const r = execFileSync(
+    '/bin/sh',
+    cmd.slice(cmd.indexOf('--') + 2).map((a) => a.replace(laneHome(0), dir)),
+    { encoding: 'utf8' },
+  );
   t.match(r, /^arm5-glibc \d+\narm5-glibc \d+\n$/, 'two timings under its name');
 });
 
@@ -106,7 +129,11 @@ t.test('a row layer is files of data, checked by the Dockerfile again; no build 
   t.throws(() => rowLayerFiles({ packages: [], runner: 'qemu-arm\nstatus-logger=/bin/sh' }), /not a valid runner line/);
   t.throws(() => rowLayerFiles({ packages: [], dpkgArch: '--force-all' }), /not a valid dpkg-arch line/);
   const dockerfile = readFileSync(join(IMAGES_DIR, 'row', 'Dockerfile'), 'utf8');
-  t.same([...dockerfile.matchAll(/^ARG (\S+)/gm)].map((m) => m[1]), ['FROM'], 'the only build argument is the image it starts from');
+  t.same(
+    [...dockerfile.matchAll(/^ARG (\S+)/gm)].map((m) => m[1]),
+    ['FROM'],
+    'the only build argument is the image it starts from',
+  );
   for (const [name, re] of Object.entries(ROW_LAYER_LINES))
     t.ok(dockerfile.includes(`grep -qvxE '${re.source.slice(1, -1)}' "$d/${name}"`), `the Dockerfile checks ${name} with the same grammar`);
   t.ok(existsSync(join(IMAGES_DIR, 'row', 'Dockerfile')));
@@ -114,7 +141,10 @@ t.test('a row layer is files of data, checked by the Dockerfile again; no build 
 
 t.test("the Dockerfile's checks refuse a bad line before apt or dpkg sees it", async (t) => {
   const dockerfile = readFileSync(join(IMAGES_DIR, 'row', 'Dockerfile'), 'utf8');
-  const checks = dockerfile.split('\n').filter((l) => /grep -qvxE/.test(l)).map((l) => l.trim().replace(/; \\$/, ''));
+  const checks = dockerfile
+    .split('\n')
+    .filter((l) => /grep -qvxE/.test(l))
+    .map((l) => l.trim().replace(/; \\$/, ''));
   t.equal(checks.length, 3);
   const dir = t.testdir({ packages: 'gcc\n--allow-unauthenticated\n', 'dpkg-arch': 'arm64\n', runner: '' });
   const script = [`d=${dir}`, 'refuse() { echo "E: $d/$1 holds a line that is not $2"; exit 1; }', ...checks, 'echo fine'].join('\n');
@@ -126,7 +156,8 @@ t.test("the Dockerfile's checks refuse a bad line before apt or dpkg sees it", a
 });
 
 t.test('every built-in row gives layer files the Dockerfile accepts', async (t) => {
-  for (const p of PLATFORMS) t.doesNotThrow(() => rowLayerFiles({ packages: p.packages ?? [], ...(p.dpkgArch ? { dpkgArch: p.dpkgArch } : {}) }), p.name);
+  for (const p of PLATFORMS)
+    t.doesNotThrow(() => rowLayerFiles({ packages: p.packages ?? [], ...(p.dpkgArch ? { dpkgArch: p.dpkgArch } : {}) }), p.name);
 });
 
 t.test("a row's exec cannot speak for another row: only its own row is read from its output", async (t) => {

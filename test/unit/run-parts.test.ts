@@ -39,9 +39,16 @@ function record(over: Partial<RunRecord> = {}): RunRecord {
 
 t.test('results in matrix order, whatever order the cells finished in', async (t) => {
   const r = record();
-  const done = [cell('b', 'amd64-musl', '1.27', { verdict: 'fail' }), cell('a', 'amd64-glibc', '1.27'), cell('a', 'amd64-musl', '1.27', { verdict: 'xfail' })];
+  const done = [
+    cell('b', 'amd64-musl', '1.27', { verdict: 'fail' }),
+    cell('a', 'amd64-glibc', '1.27'),
+    cell('a', 'amd64-musl', '1.27', { verdict: 'xfail' }),
+  ];
   const out = assembleResults({ ...r, results: done });
-  t.same(out.cells.map((c) => c.id), ['a/amd64-glibc/go1.27', 'a/amd64-musl/go1.27', 'b/amd64-musl/go1.27']);
+  t.same(
+    out.cells.map((c) => c.id),
+    ['a/amd64-glibc/go1.27', 'a/amd64-musl/go1.27', 'b/amd64-musl/go1.27'],
+  );
   t.same([out.counts.pass, out.counts.xfail, out.counts.fail, out.counts.total], [1, 1, 1, 3]);
   t.equal(out.exitCode, 1, 'a fail is exit 1');
   t.equal(out.run.durationMs, 42_500);
@@ -54,7 +61,14 @@ t.test('results in matrix order, whatever order the cells finished in', async (t
 
 t.test('interrupted, stopped early, sharded, emulated', async (t) => {
   const r = record();
-  const out = assembleResults({ ...r, interrupted: true, stoppedEarly: true, shard: { k: 1, n: 2 }, allCells: 8, slowdowns: new Map([['arm5-glibc', { factor: 4, nativeMs: 10, emulatedMs: 40 }]]) });
+  const out = assembleResults({
+    ...r,
+    interrupted: true,
+    stoppedEarly: true,
+    shard: { k: 1, n: 2 },
+    allCells: 8,
+    slowdowns: new Map([['arm5-glibc', { factor: 4, nativeMs: 10, emulatedMs: 40 }]]),
+  });
   t.equal(out.exitCode, 130);
   t.equal(out.run.stoppedEarly, true);
   t.same(out.run.shard, { k: 1, n: 2, of: 8 });
@@ -62,14 +76,21 @@ t.test('interrupted, stopped early, sharded, emulated', async (t) => {
 });
 
 t.test('tool versions from the image', async (t) => {
-  t.same(parseTools('go=1.27.1\ngcc=14.2.0\n\nbroken\nqemu=9.2.0 (Debian 1:9.2.0=1)\n'), { go: '1.27.1', gcc: '14.2.0', qemu: '9.2.0 (Debian 1:9.2.0=1)' });
+  t.same(parseTools('go=1.27.1\ngcc=14.2.0\n\nbroken\nqemu=9.2.0 (Debian 1:9.2.0=1)\n'), {
+    go: '1.27.1',
+    gcc: '14.2.0',
+    qemu: '9.2.0 (Debian 1:9.2.0=1)',
+  });
 });
 
 t.test('engine loss: said once, then every cell gets the same line; a healthy answer is asked again', async (t) => {
   const said: string[] = [];
   let asked = 0;
   const answers: (string | undefined)[] = [undefined, 'the engine at X stopped answering'];
-  const w = new EngineWatch(async () => answers[asked++], (l) => void said.push(l));
+  const w = new EngineWatch(
+    async () => answers[asked++],
+    (l) => void said.push(l),
+  );
   t.equal(await w.check(), undefined, 'healthy');
   t.equal(w.lost, undefined);
   t.equal(await w.check(), 'the engine at X stopped answering');

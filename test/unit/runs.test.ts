@@ -16,5 +16,9 @@ t.test('a results root stands for its latest run where a root is accepted', asyn
   const viaRoot = readRun(root, { root: true });
   t.equal(viaRoot.results.run.id, id, 'a root: its latest run');
   t.match(viaRoot.dir, new RegExp(`${id}$`), 'and that run is the directory its logs are under');
-  t.throws(() => readRun(root), { name: 'UsageError', message: `${root}: no such run directory or results.json` }, 'elsewhere a root is not a run');
+  t.throws(
+    () => readRun(root),
+    { name: 'UsageError', message: `${root}: no such run directory or results.json` },
+    'elsewhere a root is not a run',
+  );
 });

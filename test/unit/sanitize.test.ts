@@ -1,20 +1,29 @@
 // Untrusted text, as a hostile case, host or results.json would write it, through
 // every sanitizer and every renderer that shows it: terminal and CI log, Markdown.
 import { PassThrough } from 'node:stream';
+import { XMLValidator } from 'fast-xml-parser';
 import type { Token } from 'marked';
 import t, { type Test } from 'tap';
-import { renderDiffMarkdown, diffRuns } from '../../harness/core/diff.js';
+import { pauseWorkflowCommands } from '../../harness/cli/common.js';
+import { diffRuns, renderDiffMarkdown } from '../../harness/core/diff.js';
 import { renderMarkdown, renderText } from '../../harness/core/render.js';
 import type { RunResults } from '../../harness/core/results.js';
-import { escapeControls, markdownCode, markdownFence, markdownFileLink, markdownLink, markdownText, terminalField, terminalText } from '../../harness/core/sanitize.js';
+import {
+  escapeControls,
+  markdownCode,
+  markdownFence,
+  markdownFileLink,
+  markdownLink,
+  markdownText,
+  terminalField,
+  terminalText,
+} from '../../harness/core/sanitize.js';
 import type { CellResult } from '../../harness/core/types.js';
 import { parseCaseFile } from '../../harness/edge/case-files.js';
-import { renderRepro } from '../../harness/run/repro.js';
 import { displayText, renderHtml } from '../../harness/reporters/html.js';
 import { renderJunit } from '../../harness/reporters/junit.js';
-import { XMLValidator } from 'fast-xml-parser';
 import { TerminalReporter } from '../../harness/reporters/terminal.js';
-import { pauseWorkflowCommands } from '../../harness/cli/common.js';
+import { renderRepro } from '../../harness/run/repro.js';
 import { cell, markdownTokens, minimalCaseFile, runResults } from '../support/helpers.js';
 
 /** Every vector of issue 23, items 1 and 2. */
@@ -96,7 +105,11 @@ t.test('markdownText: nothing untrusted opens Markdown', async (t) => {
   t.equal(markdownText('*b* _i_ ~s~ `c` $m$ &amp; \\'), '\\*b\\* \\_i\\_ \\~s\\~ \\`c\\` \\$m\\$ \\&amp; \\\\');
   t.equal(markdownText('see www.evil.example or http://x'), 'see www\\.evil.example or http\\://x', 'no bare URL becomes a link');
   t.equal(markdownText('a\x00b\rc\nd'), 'a\\\\0b\\\\rc\\\\nd', 'controls as escapes, their backslash escaped so it shows');
-  t.equal(markdownText('IE TLS (go#54805): load failed - see above'), 'IE TLS (go#54805): load failed - see above', 'ordinary text reads as it was');
+  t.equal(
+    markdownText('IE TLS (go#54805): load failed - see above'),
+    'IE TLS (go#54805): load failed - see above',
+    'ordinary text reads as it was',
+  );
 });
 
 t.test('markdownCode, markdownFence, markdownLink, markdownFileLink', async (t) => {
@@ -119,17 +132,44 @@ t.test('markdownCode, markdownFence, markdownLink, markdownFileLink', async (t) 
 
 /** A results.json in which every string a case, a host, a row or a forged file can set is hostile. */
 function hostileResults(): RunResults {
-  const expectation = { when: {}, verdict: 'fail' as const, match: 'x', link: `https://evil.example/${VECTORS.newlineWarning}`, label: `label ${VECTORS.newlineWarning}`, reason: HOSTILE, matched: true };
+  const expectation = {
+    when: {},
+    verdict: 'fail' as const,
+    match: 'x',
+    link: `https://evil.example/${VECTORS.newlineWarning}`,
+    label: `label ${VECTORS.newlineWarning}`,
+    reason: HOSTILE,
+    matched: true,
+  };
   const c = (over: Partial<CellResult>): CellResult => {
     const base = cell('link', 'amd64-glibc', '1.27', over);
     return { ...base, id: `${HOSTILE}/amd64-glibc/go1.27`, axes: { ...base.axes, case: HOSTILE }, ...over };
   };
   const cells = [
-    c({ verdict: 'fail', stage: 'load', stageOk: false, summary: HOSTILE, failureText: HOSTILE, explanation: HOSTILE, logs: { run: `logs/${VECTORS.details}/run.log` } }),
-    { ...c({ verdict: 'xfail', stage: 'load', stageOk: false, summary: HOSTILE, expectation }), axes: { ...cell('link', 'amd64-musl', '1.27').axes, case: HOSTILE, platform: `musl ${HOSTILE}` }, id: `${HOSTILE}/musl/go1.27` },
+    c({
+      verdict: 'fail',
+      stage: 'load',
+      stageOk: false,
+      summary: HOSTILE,
+      failureText: HOSTILE,
+      explanation: HOSTILE,
+      logs: { run: `logs/${VECTORS.details}/run.log` },
+    }),
+    {
+      ...c({ verdict: 'xfail', stage: 'load', stageOk: false, summary: HOSTILE, expectation }),
+      axes: { ...cell('link', 'amd64-musl', '1.27').axes, case: HOSTILE, platform: `musl ${HOSTILE}` },
+      id: `${HOSTILE}/musl/go1.27`,
+    },
   ];
   return runResults(cells, {
-    run: { id: `run ${VECTORS.heading}`, canaries: { [`row ${VECTORS.clear}`]: { outcome: 'ran', level: HOSTILE, detail: HOSTILE }, [`row2 ${VECTORS.details}`]: { outcome: 'none', level: HOSTILE, detail: '' } }, emulation: { [`row ${VECTORS.osc52}`]: { factor: 2, nativeMs: 1, emulatedMs: 2 } as never } },
+    run: {
+      id: `run ${VECTORS.heading}`,
+      canaries: {
+        [`row ${VECTORS.clear}`]: { outcome: 'ran', level: HOSTILE, detail: HOSTILE },
+        [`row2 ${VECTORS.details}`]: { outcome: 'none', level: HOSTILE, detail: '' },
+      },
+      emulation: { [`row ${VECTORS.osc52}`]: { factor: 2, nativeMs: 1, emulatedMs: 2 } as never },
+    },
     images: [{ go: '1.27', tag: `tag ${VECTORS.fence}`, id: `sha256:${HOSTILE}`, tools: { go: HOSTILE } }],
   });
 }
@@ -139,8 +179,16 @@ t.test('matrix.md (and the job summary) of a hostile run: the only headings, HTM
   t.notMatch(md, RAW_CONTROL, 'no NUL, CR, ESC or other control byte');
   const tokens = markdownTokens(md);
   const of = (type: string) => tokens.filter((x) => x.type === type);
-  t.same(of('heading').map((h) => (h as Token & { depth: number }).depth), [1], 'one heading: ours');
-  t.match((of('heading')[0] as Token & { text: string }).text, /^cshared-matrix run run \\\\n# ✅ All cells passed$/, 'the forged heading is text in ours');
+  t.same(
+    of('heading').map((h) => (h as Token & { depth: number }).depth),
+    [1],
+    'one heading: ours',
+  );
+  t.match(
+    (of('heading')[0] as Token & { text: string }).text,
+    /^cshared-matrix run run \\\\n# ✅ All cells passed$/,
+    'the forged heading is text in ours',
+  );
   t.same(of('html'), [], 'no HTML');
   t.same(of('link').concat(of('image')), [], 'no link or image (the hostile link is not a plain URL)');
   t.same(of('code'), [], 'no code block');
@@ -148,8 +196,15 @@ t.test('matrix.md (and the job summary) of a hostile run: the only headings, HTM
   t.same(of('del'), [], 'no strike-through');
   t.equal(of('table').length, 1, 'one table');
   const table = of('table')[0] as Token & { header: unknown[]; rows: unknown[][] };
-  t.ok(table.rows.every((r) => r.length === table.header.length), 'every row has as many cells as the header');
-  t.same(md.split('\n').filter((l) => /^\s*::/.test(l)), [], 'no line starts with ::');
+  t.ok(
+    table.rows.every((r) => r.length === table.header.length),
+    'every row has as many cells as the header',
+  );
+  t.same(
+    md.split('\n').filter((l) => /^\s*::/.test(l)),
+    [],
+    'no line starts with ::',
+  );
   t.notOk(md.includes('##['), 'no legacy workflow command');
   t.ok(md.includes('\\\\e\\]52;c;'), 'the OSC 52 write is shown, escaped');
 });
@@ -163,11 +218,21 @@ t.test('diff.md of hostile runs: the same', async (t) => {
   const md = renderDiffMarkdown(diffRuns(old, now));
   t.notMatch(md, RAW_CONTROL);
   const tokens = markdownTokens(md);
-  t.same(tokens.filter((x) => x.type === 'heading').map((h) => (h as Token & { depth: number }).depth), [1, 2, 2, 2, 2, 2], 'our headings only');
-  t.same(tokens.filter((x) => x.type === 'html' || x.type === 'image' || x.type === 'code'), []);
+  t.same(
+    tokens.filter((x) => x.type === 'heading').map((h) => (h as Token & { depth: number }).depth),
+    [1, 2, 2, 2, 2, 2],
+    'our headings only',
+  );
+  t.same(
+    tokens.filter((x) => x.type === 'html' || x.type === 'image' || x.type === 'code'),
+    [],
+  );
   t.same(commandLines(md), [], 'printed to a CI log, no line is a workflow command');
   for (const tab of tokens.filter((x) => x.type === 'table') as (Token & { header: unknown[]; rows: unknown[][] })[])
-    t.ok(tab.rows.every((r) => r.length === tab.header.length), 'table cells hold');
+    t.ok(
+      tab.rows.every((r) => r.length === tab.header.length),
+      'table cells hold',
+    );
 });
 
 t.test('the closing grid and notes of a hostile run: no control byte, no workflow command', async (t) => {
@@ -175,14 +240,28 @@ t.test('the closing grid and notes of a hostile run: no control byte, no workflo
   t.notMatch(text, RAW_CONTROL);
   t.same(commandLines(text), []);
   t.ok(text.includes('\\e]52;c;'), 'the OSC 52 write is shown, escaped');
-  t.ok(text.includes('label \\n::warning::forged by a label: https://evil.example/\\n::warning::forged by a label'), 'the label and link note, on one line');
+  t.ok(
+    text.includes('label \\n::warning::forged by a label: https://evil.example/\\n::warning::forged by a label'),
+    'the label and link note, on one line',
+  );
 });
 
 t.test('renderRepro of a hostile report: the reported text and each actual line are fields', async (t) => {
   const text = renderRepro(
     {
       reported: [HOSTILE],
-      cells: [{ id: HOSTILE, platform: 'amd64-glibc', go: '1.27', kind: 'host', verdict: 'fail', reproduces: true, actual: HOSTILE, bundle: `bundles/${VECTORS.osc52}` }],
+      cells: [
+        {
+          id: HOSTILE,
+          platform: 'amd64-glibc',
+          go: '1.27',
+          kind: 'host',
+          verdict: 'fail',
+          reproduces: true,
+          actual: HOSTILE,
+          bundle: `bundles/${VECTORS.osc52}`,
+        },
+      ],
       reproducedIn: 1,
     },
     '/tmp/run',
@@ -199,7 +278,11 @@ t.test('report.html and junit.xml of a hostile run hold (their own escaping)', a
   const xml = renderJunit(hostileResults());
   t.equal(XMLValidator.validate(xml), true, 'junit.xml is well-formed XML 1.0 (no NUL or ESC in it)');
   t.notOk(xml.includes('<details open>'), 'junit.xml: the HTML is text');
-  t.equal(displayText('a\x9b31m \u202eb\u202c\tc\nd\x00'), 'a\\x9b31m \\u{202e}b\\u{202c}\tc\nd\\x00', 'inlined logs: C1 and bidi controls shown too, lines and tabs kept');
+  t.equal(
+    displayText('a\x9b31m \u202eb\u202c\tc\nd\x00'),
+    'a\\x9b31m \\u{202e}b\\u{202c}\tc\nd\\x00',
+    'inlined logs: C1 and bidi controls shown too, lines and tabs kept',
+  );
 });
 
 /** A stream a TerminalReporter writes to, with what it got. */
@@ -225,8 +308,9 @@ function hostileRun(rep: TerminalReporter): void {
 function withEnv(t: Test, env: Record<string, string | undefined>): void {
   const before = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   const set = (e: Record<string, string | undefined>) => {
-    for (const [k, v] of Object.entries(e)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
+    for (const [k, v] of Object.entries(e))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
   };
   set(env);
   t.teardown(() => set(before));
@@ -268,15 +352,26 @@ t.test('load refuses a label, link or reason that is not one line of plain text,
     const r = parseCaseFile('cases/evil/case.json', JSON.stringify(minimalCaseFile({ expect: [{ ...rule, ...over }] } as never)));
     return r.ok ? [] : r.problems;
   };
-  t.same(refused({ label: 'x\n::warning::forged' }), ['cases/evil/case.json: /expect/0/label: must be one line of plain text: no newline, CR, tab, escape or other control character, no Unicode bidi control; write it on one line']);
-  t.same(refused({ reason: 'a\x1b]52;c;x\x07' }), ['cases/evil/case.json: /expect/0/reason: must be one line of plain text: no newline, CR, tab, escape or other control character, no Unicode bidi control; write it on one line']);
-  t.same(refused({ label: 'ab\u202edc' }), ['cases/evil/case.json: /expect/0/label: must be one line of plain text: no newline, CR, tab, escape or other control character, no Unicode bidi control; write it on one line']);
-  const link = 'cases/evil/case.json: /expect/0/link: must be an http(s) link to the upstream issue (no spaces or control characters), or for a finding nobody has reported, its write-up here (cases/<case>/README.md#<section>)';
+  t.same(refused({ label: 'x\n::warning::forged' }), [
+    'cases/evil/case.json: /expect/0/label: must be one line of plain text: no newline, CR, tab, escape or other control character, no Unicode bidi control; write it on one line',
+  ]);
+  t.same(refused({ reason: 'a\x1b]52;c;x\x07' }), [
+    'cases/evil/case.json: /expect/0/reason: must be one line of plain text: no newline, CR, tab, escape or other control character, no Unicode bidi control; write it on one line',
+  ]);
+  t.same(refused({ label: 'ab\u202edc' }), [
+    'cases/evil/case.json: /expect/0/label: must be one line of plain text: no newline, CR, tab, escape or other control character, no Unicode bidi control; write it on one line',
+  ]);
+  const link =
+    'cases/evil/case.json: /expect/0/link: must be an http(s) link to the upstream issue (no spaces or control characters), or for a finding nobody has reported, its write-up here (cases/<case>/README.md#<section>)';
   t.same(refused({ link: 'https://x.example/\n::warning::forged' }), [link]);
   t.same(refused({ link: 'https://x.example/a b' }), [link]);
   t.same(refused({ link: 'javascript:alert(1)' }), [link]);
   t.same(refused({ link: 'cases/x/README.md#a\n::warning::y' }), [link]);
-  t.same(refused({ label: 'go#1 ::warning:: ##[error] <b>', reason: '# ✅ All cells passed <details open>' }), [], 'one line of text is accepted: the renderers escape it');
+  t.same(
+    refused({ label: 'go#1 ::warning:: ##[error] <b>', reason: '# ✅ All cells passed <details open>' }),
+    [],
+    'one line of text is accepted: the renderers escape it',
+  );
 });
 
 t.test('pauseWorkflowCommands: in GitHub Actions, stop-commands with a random token on both streams, resumed on exit', async (t) => {
@@ -284,7 +379,8 @@ t.test('pauseWorkflowCommands: in GitHub Actions, stop-commands with a random to
   const capture = (stream: 'stdout' | 'stderr') => {
     const write = process[stream].write.bind(process[stream]);
     // tap writes its own report to stdout meanwhile: that goes through.
-    process[stream].write = ((d: string) => (String(d).startsWith('::') ? (written.push({ stream, text: String(d) }), true) : write(d))) as typeof process.stdout.write;
+    process[stream].write = ((d: string) =>
+      String(d).startsWith('::') ? (written.push({ stream, text: String(d) }), true) : write(d)) as typeof process.stdout.write;
     return () => (process[stream].write = write);
   };
   const before = process.listeners('exit');

@@ -10,9 +10,12 @@ import { REPO_ROOT } from '../../harness/edge/repo.js';
 
 const schema = (rel: string) => JSON.parse(readFileSync(join(REPO_ROOT, rel), 'utf8'));
 
-t.test('a host\'s time limit: cases/case.schema.json\'s run.timeout and the config file\'s timeout', async (t) => {
+t.test("a host's time limit: cases/case.schema.json's run.timeout and the config file's timeout", async (t) => {
   const run = schema('cases/case.schema.json').properties.run.properties.timeout;
-  t.same({ min: run.exclusiveMinimum, max: run.maximum, default: run.default }, { min: 0, max: MAX_HOST_TIMEOUT_S, default: DEFAULT_HOST_TIMEOUT_S });
+  t.same(
+    { min: run.exclusiveMinimum, max: run.maximum, default: run.default },
+    { min: 0, max: MAX_HOST_TIMEOUT_S, default: DEFAULT_HOST_TIMEOUT_S },
+  );
   const config = schema('harness/config.schema.json').properties.timeout;
   t.same({ min: config.exclusiveMinimum, max: config.maximum }, { min: 0, max: MAX_HOST_TIMEOUT_S });
   t.ok(DEFAULT_HOST_TIMEOUT_S > 0 && DEFAULT_HOST_TIMEOUT_S <= MAX_HOST_TIMEOUT_S, 'the default is a limit the schemas allow');

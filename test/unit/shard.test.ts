@@ -24,7 +24,10 @@ function shuffled<T>(xs: readonly T[], seed: number): T[] {
 
 /** cases × platforms × Go versions, as expandMatrix makes it; platforms beyond the table get made-up names. */
 function grid(cases: number, platforms: number, gos = 1): CellSpec[] {
-  const plats = Array.from({ length: platforms }, (_, i) => ({ ...PLATFORMS[i % PLATFORMS.length]!, name: i < PLATFORMS.length ? PLATFORMS[i]!.name : `extra${i}` }));
+  const plats = Array.from({ length: platforms }, (_, i) => ({
+    ...PLATFORMS[i % PLATFORMS.length]!,
+    name: i < PLATFORMS.length ? PLATFORMS[i]!.name : `extra${i}`,
+  }));
   return expandMatrix(
     Array.from({ length: cases }, (_, i) => fakeCase(`case${i}`)),
     plats,
@@ -32,9 +35,14 @@ function grid(cases: number, platforms: number, gos = 1): CellSpec[] {
   );
 }
 
-const AXES: Record<string, (c: CellSpec) => string> = { case: (c) => c.caseName, platform: (c) => c.platform.name, go: (c) => c.go.version };
+const AXES: Record<string, (c: CellSpec) => string> = {
+  case: (c) => c.caseName,
+  platform: (c) => c.platform.name,
+  go: (c) => c.go.version,
+};
 const ids = (cells: readonly CellSpec[]) => cells.map((c) => c.id);
-const load = (cells: readonly CellSpec[], costs?: Map<string, number>) => cells.reduce((s, c) => s + Math.max(1, Math.round(costs?.get(c.id) ?? 1)), 0);
+const load = (cells: readonly CellSpec[], costs?: Map<string, number>) =>
+  cells.reduce((s, c) => s + Math.max(1, Math.round(costs?.get(c.id) ?? 1)), 0);
 
 /** Every cell in exactly one shard; each shard in input order. */
 function checkPartition(t: Test, input: readonly CellSpec[], shards: CellSpec[][]): void {
@@ -71,7 +79,20 @@ t.test('parseShard', async (t) => {
   t.same(parseShard('1/1'), { k: 1, n: 1 });
   t.same(parseShard(' 3 / 3 '), { k: 3, n: 3 });
   t.same(parseShard('10/12'), { k: 10, n: 12 });
-  for (const bad of ['', '2', '0/3', '4/3', '2/0', '-1/2', '1.5/2', 'a/b', '1/2/3', '2/3x', '/3', '99999999999999999999/99999999999999999999']) {
+  for (const bad of [
+    '',
+    '2',
+    '0/3',
+    '4/3',
+    '2/0',
+    '-1/2',
+    '1.5/2',
+    'a/b',
+    '1/2/3',
+    '2/3x',
+    '/3',
+    '99999999999999999999/99999999999999999999',
+  ]) {
     t.throws(() => parseShard(bad), UsageError, `"${bad}" is a usage error`);
     try {
       parseShard(bad);
@@ -85,12 +106,20 @@ t.test('parseShard', async (t) => {
 
 t.test('costsFrom', async (t) => {
   const costs = costsFrom({
-    cells: [cell('a', 'amd64-glibc', '1.27', { durationMs: 120 }), cell('b', 'amd64-glibc', '1.27', { durationMs: 0 }), cell('c', 'amd64-glibc', '1.27', { durationMs: Number.NaN }), cell('d', 'amd64-glibc', '1.27', { durationMs: -5 })],
+    cells: [
+      cell('a', 'amd64-glibc', '1.27', { durationMs: 120 }),
+      cell('b', 'amd64-glibc', '1.27', { durationMs: 0 }),
+      cell('c', 'amd64-glibc', '1.27', { durationMs: Number.NaN }),
+      cell('d', 'amd64-glibc', '1.27', { durationMs: -5 }),
+    ],
   });
-  t.same([...costs], [
-    ['a/amd64-glibc/go1.27', 120],
-    ['b/amd64-glibc/go1.27', 0],
-  ]);
+  t.same(
+    [...costs],
+    [
+      ['a/amd64-glibc/go1.27', 120],
+      ['b/amd64-glibc/go1.27', 0],
+    ],
+  );
 });
 
 t.test('the shards partition the input, for any n', async (t) => {
@@ -100,7 +129,8 @@ t.test('the shards partition the input, for any n', async (t) => {
     const shards = planShards(cells, n, costs);
     t.equal(shards.length, n);
     checkPartition(t, cells, shards);
-    for (let k = 1; k <= n; k++) t.same(ids(shardCells(cells, { k, n }, costs)), ids(shards[k - 1]!), `shardCells(${k}/${n}) is planShards' shard ${k}`);
+    for (let k = 1; k <= n; k++)
+      t.same(ids(shardCells(cells, { k, n }, costs)), ids(shards[k - 1]!), `shardCells(${k}/${n}) is planShards' shard ${k}`);
   }
   const few = grid(1, 2);
   const shards = planShards(few, 5);
@@ -114,11 +144,23 @@ t.test('deterministic, and independent of the input order', async (t) => {
   const costs = new Map(cells.map((c, i) => [c.id, Math.floor(rng(i + 1)() * 500)]));
   for (const n of [2, 3, 4]) {
     const want = planShards(cells, n, costs).map((s) => new Set(ids(s)));
-    t.same(planShards(cells, n, costs).map((s) => new Set(ids(s))), want, `${n} shards: the same twice`);
+    t.same(
+      planShards(cells, n, costs).map((s) => new Set(ids(s))),
+      want,
+      `${n} shards: the same twice`,
+    );
     for (const seed of [1, 2, 3]) {
       const input = shuffled(cells, seed);
-      t.same(planShards(input, n, costs).map((s) => new Set(ids(s))), want, `${n} shards: the same for a shuffled input (seed ${seed})`);
-      t.same(planShards(input, n, new Map(shuffled([...costs], seed))).map((s) => new Set(ids(s))), want, 'and for costs in another order');
+      t.same(
+        planShards(input, n, costs).map((s) => new Set(ids(s))),
+        want,
+        `${n} shards: the same for a shuffled input (seed ${seed})`,
+      );
+      t.same(
+        planShards(input, n, new Map(shuffled([...costs], seed))).map((s) => new Set(ids(s))),
+        want,
+        'and for costs in another order',
+      );
     }
   }
 });
@@ -170,7 +212,13 @@ t.test('a Latin square where greedy alone gets stuck', async (t) => {
     t.equal(new Set(s.map((c) => c.caseName)).size, s.length, 'no case twice in a shard');
     t.equal(new Set(s.map((c) => c.platform.name)).size, s.length, 'no platform twice in a shard');
   }
-  t.same(spread(shards).filter((s) => s.axis !== 'go').map((s) => s.shards), Array(8).fill(4), 'every case and platform in all 4 shards');
+  t.same(
+    spread(shards)
+      .filter((s) => s.axis !== 'go')
+      .map((s) => s.shards),
+    Array(8).fill(4),
+    'every case and platform in all 4 shards',
+  );
 });
 
 t.test('balanced by expected cost', async (t) => {
@@ -207,8 +255,16 @@ t.test('unknown costs: the median of the known ones, or 1 if none is known', asy
   const mid = known.length % 2 ? known[known.length >> 1]! : (known[known.length / 2 - 1]! + known[known.length / 2]!) / 2;
   const filled = new Map(cells.map((c) => [c.id, partial.get(c.id) ?? mid]));
   for (const n of [2, 3]) {
-    t.same(ids(planShards(cells, n, partial).flat()), ids(planShards(cells, n, filled).flat()), `${n} shards: unknown costs are the median (${mid})`);
-    t.same(planShards(cells, n, new Map()), planShards(cells, n, new Map(cells.map((c) => [c.id, 1]))), `${n} shards: nothing known is cost 1 each`);
+    t.same(
+      ids(planShards(cells, n, partial).flat()),
+      ids(planShards(cells, n, filled).flat()),
+      `${n} shards: unknown costs are the median (${mid})`,
+    );
+    t.same(
+      planShards(cells, n, new Map()),
+      planShards(cells, n, new Map(cells.map((c) => [c.id, 1]))),
+      `${n} shards: nothing known is cost 1 each`,
+    );
     t.same(planShards(cells, n), planShards(cells, n, new Map([['not/a/cell', 500]])), 'costs of other cells do not count');
   }
 });
@@ -230,6 +286,9 @@ t.test('a large matrix splits quickly', async (t) => {
     const shards = planShards(cells, n, costs);
     const ms = Date.now() - t0;
     t.ok(ms < 3000, `${cells.length} cells into ${n} shards in ${ms} ms`);
-    t.ok(spread(shards).every((s) => s.shards === Math.min(n, s.cells)), 'every axis spread');
+    t.ok(
+      spread(shards).every((s) => s.shards === Math.min(n, s.cells)),
+      'every axis spread',
+    );
   }
 });

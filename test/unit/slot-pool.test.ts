@@ -36,7 +36,10 @@ function pool(size: number) {
   /** Whether a promise has settled yet, and how. */
   const state = async <T>(x: Promise<T>): Promise<{ value?: T; error?: string } | 'pending'> => {
     let s: { value?: T; error?: string } | 'pending' = 'pending';
-    x.then((value) => (s = { value }), (e: Error) => (s = { error: e.message }));
+    x.then(
+      (value) => (s = { value }),
+      (e: Error) => (s = { error: e.message }),
+    );
     await settle();
     return s;
   };
@@ -111,7 +114,7 @@ t.test('a replaced slot with nobody waiting frees its place: the next caller get
   t.same(await h.state(b), { value: 2 });
 });
 
-t.test('a slot that cannot be made is the caller\'s error, and frees its place', async (t) => {
+t.test("a slot that cannot be made is the caller's error, and frees its place", async (t) => {
   const h = pool(1);
   const a = h.p.acquire();
   await h.failMake('engine gone');
@@ -134,7 +137,7 @@ t.test('a caller waiting behind a make that fails gets a make of its own, not a 
   t.same(await h.state(b), { value: 1 });
 });
 
-t.test('a replacement that cannot be made is the waiter\'s error; the next waiter tries again', async (t) => {
+t.test("a replacement that cannot be made is the waiter's error; the next waiter tries again", async (t) => {
   const h = pool(1);
   const a = h.p.acquire();
   await h.made();

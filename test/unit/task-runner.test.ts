@@ -1,5 +1,5 @@
 import t from 'tap';
-import { TaskRunner, TEARDOWN_PHASE, type Task } from '../../harness/core/task-runner.js';
+import { type Task, TaskRunner, TEARDOWN_PHASE } from '../../harness/core/task-runner.js';
 
 /** A clock that moves only when a task says so. */
 function fakeClock() {
@@ -18,7 +18,9 @@ const task = (name: string, over: Partial<Task<Log>> = {}): Task<Log> => ({
 t.test('tasks run in order; teardowns in reverse; each is timed under its name', async (t) => {
   const clock = fakeClock();
   const log: Log = [];
-  const tasks = ['load', 'prepare', 'cells'].map((n, i) => task(n, { run: async (l) => (l.push(`run ${n}`), clock.advance(10 * (i + 1))) }));
+  const tasks = ['load', 'prepare', 'cells'].map((n, i) =>
+    task(n, { run: async (l) => (l.push(`run ${n}`), clock.advance(10 * (i + 1))) }),
+  );
   const out = await new TaskRunner(tasks, { now: clock.now }).run(log);
   t.same(log, ['run load', 'run prepare', 'run cells', 'teardown cells', 'teardown prepare', 'teardown load']);
   t.equal(out.status, 'passed');
@@ -33,7 +35,7 @@ t.test('a failing task: the rest are skipped, the started ones torn down, the er
   t.same(log, ['run a', 'teardown b', 'teardown a'], 'c never ran; b started, so it is torn down');
 });
 
-t.test('a failing teardown does not stop the others; its error is the run\'s', async (t) => {
+t.test("a failing teardown does not stop the others; its error is the run's", async (t) => {
   const log: Log = [];
   const bad = new Error('teardown failed');
   const tasks = [task('a'), task('b', { teardown: async () => Promise.reject(bad) })];
@@ -43,11 +45,13 @@ t.test('a failing teardown does not stop the others; its error is the run\'s', a
 
 t.test('a task error wins over a teardown error', async (t) => {
   const first = new Error('task');
-  const tasks: Task<Log>[] = [{ name: 'a', run: async () => Promise.reject(first), teardown: async () => Promise.reject(new Error('teardown')) }];
+  const tasks: Task<Log>[] = [
+    { name: 'a', run: async () => Promise.reject(first), teardown: async () => Promise.reject(new Error('teardown')) },
+  ];
   await t.rejects(new TaskRunner(tasks).run([]), first);
 });
 
-t.test('interrupted: abort hooks of started tasks fire, the running task\'s error is the interruption, the rest are skipped', async (t) => {
+t.test("interrupted: abort hooks of started tasks fire, the running task's error is the interruption, the rest are skipped", async (t) => {
   const log: Log = [];
   const ac = new AbortController();
   let release!: () => void;

@@ -1,16 +1,25 @@
-import t from 'tap';
 import { join } from 'node:path';
-import { axesGo, axesGoLabel, cellId, expandMatrix, goLabel } from '../../harness/core/matrix.js';
+import t from 'tap';
+import { UsageError } from '../../harness/core/errors.js';
 import { findExpectation, rulesFor, shortLink } from '../../harness/core/expect.js';
 import { langSupport } from '../../harness/core/host-langs.js';
+import { axesGo, axesGoLabel, cellId, expandMatrix, goLabel } from '../../harness/core/matrix.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';
 import { rowLayer } from '../../harness/core/recipe.js';
-import { gccgoOf, gccgoToolchain, goImageOf, LIBGO, pickToolchains, toolchainNa, toolchainOf, withToolchain } from '../../harness/core/toolchains.js';
-import { UsageError } from '../../harness/core/errors.js';
+import {
+  gccgoOf,
+  gccgoToolchain,
+  goImageOf,
+  LIBGO,
+  pickToolchains,
+  toolchainNa,
+  toolchainOf,
+  withToolchain,
+} from '../../harness/core/toolchains.js';
 import type { ExpectationRule, GoToolchain } from '../../harness/core/types.js';
 import { DEFAULT_CASES_DIR, loadCase } from '../../harness/edge/case-files.js';
 import { readBaseRecipe, readGccgoSeries } from '../../harness/edge/images.js';
-import { planSteps, cellLogDir } from '../../harness/sandbox/steps.js';
+import { cellLogDir, planSteps } from '../../harness/sandbox/steps.js';
 import { platform } from '../support/helpers.js';
 
 const GOS: GoToolchain[] = [
@@ -22,9 +31,17 @@ const GCCGO = gccgoToolchain(SERIES, GOS[1]!);
 
 t.test('--toolchain: gc by default; gccgo one more column, driven by the newest Go picked', async (t) => {
   t.same(pickToolchains(GOS, [], [], SERIES), [GOS[1]], 'nothing asked: gc, the newest Go');
-  t.same(pickToolchains(GOS, ['all'], ['gc', 'gccgo'], SERIES).map((g) => g.version), ['1.26', '1.27', 'gccgo-14'], 'side by side, gccgo last');
+  t.same(
+    pickToolchains(GOS, ['all'], ['gc', 'gccgo'], SERIES).map((g) => g.version),
+    ['1.26', '1.27', 'gccgo-14'],
+    'side by side, gccgo last',
+  );
   t.same(pickToolchains(GOS, ['1.26'], ['gccgo'], SERIES), [gccgoToolchain(SERIES, GOS[0]!)], 'gccgo alone, driven by the Go named');
-  t.same(GCCGO, { version: 'gccgo-14', suite: 'trixie-backports', gccgo: { gcc: '14', driver: { version: '1.27', suite: 'trixie-backports' } } });
+  t.same(GCCGO, {
+    version: 'gccgo-14',
+    suite: 'trixie-backports',
+    gccgo: { gcc: '14', driver: { version: '1.27', suite: 'trixie-backports' } },
+  });
   t.same(goImageOf(GCCGO), { version: '1.27', suite: 'trixie-backports' }, "it builds in its driver's Go image");
   t.throws(() => pickToolchains(GOS, [], ['clang'], SERIES), new UsageError('unknown toolchain "clang"; known: gc, gccgo'));
   t.throws(() => pickToolchains(GOS, [], ['gccgo'], undefined), UsageError, 'no series in versions.json: said, not guessed');
@@ -84,17 +101,29 @@ t.test('go build -compiler gccgo with GCCGO; nothing at all where the row has no
 });
 
 t.test('expectations select a toolchain; a Go range selects gc cells only', async (t) => {
-  const rule = (when: ExpectationRule['when']): ExpectationRule => ({ when, verdict: 'fail', match: 'x', link: 'https://github.com/golang/go/issues/1', label: 'l' });
+  const rule = (when: ExpectationRule['when']): ExpectationRule => ({
+    when,
+    verdict: 'fail',
+    match: 'x',
+    link: 'https://github.com/golang/go/issues/1',
+    label: 'l',
+  });
   const p = platform('arm64-glibc');
   const gccgoAxes = { platform: p, go: 'gccgo-14', toolchain: 'gccgo' as const };
   const gcAxes = { platform: p, go: '1.27.4' };
   t.ok(findExpectation([rule({ toolchain: 'gccgo' })], gccgoAxes));
   t.notOk(findExpectation([rule({ toolchain: 'gccgo' })], gcAxes), 'absent toolchain means gc');
   t.ok(findExpectation([rule({ toolchain: ['gc', 'gccgo'] })], gcAxes));
-  t.notOk(findExpectation([rule({ go: '>=1.0' })], gccgoAxes), '"gccgo-14" is no Go release for a range (semver would coerce it to 14.0.0)');
+  t.notOk(
+    findExpectation([rule({ go: '>=1.0' })], gccgoAxes),
+    '"gccgo-14" is no Go release for a range (semver would coerce it to 14.0.0)',
+  );
   t.ok(findExpectation([rule({ go: '>=1.0' })], gcAxes));
   const ppc64 = platform('ppc64-glibc');
-  t.notOk(findExpectation(rulesFor([], ppc64), { platform: ppc64, go: 'gccgo-14', toolchain: 'gccgo' }), "ppc64's ELFv2 build failure is gc's, not gccgo's");
+  t.notOk(
+    findExpectation(rulesFor([], ppc64), { platform: ppc64, go: 'gccgo-14', toolchain: 'gccgo' }),
+    "ppc64's ELFv2 build failure is gc's, not gccgo's",
+  );
   t.ok(findExpectation(rulesFor([], ppc64), { platform: ppc64, go: '1.27.4' }));
 });
 
@@ -108,20 +137,32 @@ t.test("a gccgo row's Python and JVM sysroots carry libgo, which gccgo libraries
   const sup = langSupport(platform('arm64-glibc'), 'python');
   t.ok(sup.kind === 'layer' && sup.layer.kind === 'sysroot' && sup.layer.packages.includes('libgo23'));
   const loong = langSupport(platform('loong64-glibc'), 'python');
-  t.ok(loong.kind === 'layer' && loong.layer.kind === 'sysroot' && !loong.layer.packages.includes('libgo23'), 'not where there is no gccgo');
+  t.ok(
+    loong.kind === 'layer' && loong.layer.kind === 'sysroot' && !loong.layer.packages.includes('libgo23'),
+    'not where there is no gccgo',
+  );
 });
 
 t.test('no host language is built for cells a toolchain makes n/a', async (t) => {
   const { langPairs } = await import('../../harness/run/langs.js');
   const python = loadCase(join(DEFAULT_CASES_DIR, 'python'));
   const cells = expandMatrix([python], [platform('arm64-glibc'), platform('arm64-musl')], [GCCGO]);
-  t.same(langPairs(cells, new Map([[python.name, python]])).map((x) => x.platform.name), ['arm64-glibc'], 'no musl CPython for gccgo, which has no musl');
+  t.same(
+    langPairs(cells, new Map([[python.name, python]])).map((x) => x.platform.name),
+    ['arm64-glibc'],
+    'no musl CPython for gccgo, which has no musl',
+  );
 });
 
 t.test('every finding an expectation links to is written down where it points', async (t) => {
   const { readdirSync, readFileSync, existsSync } = await import('node:fs');
   // GitHub's heading anchors: lower case, punctuation dropped, spaces as "-".
-  const slug = (h: string) => h.trim().toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-');
+  const slug = (h: string) =>
+    h
+      .trim()
+      .toLowerCase()
+      .replace(/[^a-z0-9 -]/g, '')
+      .replace(/ /g, '-');
   const root = join(DEFAULT_CASES_DIR, '..');
   let findings = 0;
   for (const name of readdirSync(DEFAULT_CASES_DIR)) {
@@ -132,7 +173,12 @@ t.test('every finding an expectation links to is written down where it points', 
       const [file, anchor] = rule.link.split('#') as [string, string];
       const path = join(root, file);
       t.ok(existsSync(path), `${name}: ${file} exists`);
-      const headings = existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => /^#{1,6} /.test(l)).map((l) => slug(l.replace(/^#+ /, ''))) : [];
+      const headings = existsSync(path)
+        ? readFileSync(path, 'utf8')
+            .split('\n')
+            .filter((l) => /^#{1,6} /.test(l))
+            .map((l) => slug(l.replace(/^#+ /, '')))
+        : [];
       t.ok(headings.includes(anchor), `${name}: ${rule.link} names a heading there`);
     }
   }
@@ -150,7 +196,10 @@ t.test('run.preload: LD_PRELOAD for the host alone, through env natively and qem
   t.same(arm.slice(0, 3), ['qemu-aarch64', '-E', arm[2]]);
   t.match(arm[2], /^LD_PRELOAD=.*\/arm64-glibc\/golib\/pre-/);
   t.same(arm.slice(3, 7), ['-cpu', 'cortex-a53', '-L', '/usr/aarch64-linux-gnu'], "then the row's own runner flags");
-  t.notOk(hostArgv(loadCase(join(DEFAULT_CASES_DIR, 'link')), platform('amd64-glibc'), '1.27').includes('/usr/bin/env'), 'no preload, no env');
+  t.notOk(
+    hostArgv(loadCase(join(DEFAULT_CASES_DIR, 'link')), platform('amd64-glibc'), '1.27').includes('/usr/bin/env'),
+    'no preload, no env',
+  );
 });
 
 t.test('libraries[].goenv: the build gets it over the row, and it is another library', async (t) => {
@@ -162,7 +211,11 @@ t.test('libraries[].goenv: the build gets it over the row, and it is another lib
   const [c386] = expandMatrix([v3], [platform('386-glibc')], [GOS[1]!]);
   t.ok(planSteps(c386!, v3, inputs)[0]!.env.includes('GO386=sse2'), "the row's own variables stay");
   const { hashTree } = await import('../../harness/edge/case-files.js');
-  t.not(v3.libraryHashes.levelgo, hashTree(join(DEFAULT_CASES_DIR, 'goamd64-v3', 'levelgo')), 'the same source under another goenv is another library');
+  t.not(
+    v3.libraryHashes.levelgo,
+    hashTree(join(DEFAULT_CASES_DIR, 'goamd64-v3', 'levelgo')),
+    'the same source under another goenv is another library',
+  );
 });
 
 t.test('--prune-images keeps the gccgo layers the current recipes name', async (t) => {

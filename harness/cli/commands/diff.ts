@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { EXIT, UsageError } from '../../core/errors.js';
 import { diffRuns, renderDiffMarkdown } from '../../core/diff.js';
-import { parseCommandLine } from '../common.js';
-import { readRun } from '../../edge/runs.js';
+import { EXIT, UsageError } from '../../core/errors.js';
 import { writeAtomic } from '../../edge/files.js';
+import { readRun } from '../../edge/runs.js';
+import { parseCommandLine } from '../common.js';
 
 const HELP = `usage: cshared-matrix diff <old> <new>     (in this repository: npm run diff -- <old> <new>)
 
@@ -22,11 +22,11 @@ into the new run's directory.
 Exit codes: 0 no regression; 1 some regression; 2 bad usage or unreadable
 results; 3 the diff could not be written.`;
 
-
 export async function main(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(argv, {}, HELP, true);
   if (!parsed) return EXIT.ok;
-  if (parsed.positionals.length !== 2) throw new UsageError('diff: give exactly two runs, <old> <new> (run directories or results.json files); see --help');
+  if (parsed.positionals.length !== 2)
+    throw new UsageError('diff: give exactly two runs, <old> <new> (run directories or results.json files); see --help');
   const [oldArg, newArg] = parsed.positionals as [string, string];
   const before = readRun(oldArg);
   const after = readRun(newArg);
@@ -37,5 +37,3 @@ export async function main(argv: string[]): Promise<number> {
   process.stdout.write(md);
   return diff.regressions.length ? EXIT.unexpected : EXIT.ok;
 }
-
-

@@ -1,22 +1,21 @@
 import { join, relative } from 'node:path';
-import { withFlags } from '../../core/config.js';
-import { readProjectConfig } from '../../edge/config-file.js';
-import { REPO_ROOT } from '../../edge/repo.js';
-import { EXIT } from '../../core/errors.js';
-import { EXIT_CODES_HELP } from '../../core/results.js';
-import { abortOnSignals, parseCommandLine, sayLine } from '../common.js';
-import { splitList } from '../../core/matrix.js';
+import { RESULTS_DIR_NAME, withFlags } from '../../core/config.js';
 import { diffRuns, renderDiffMarkdown } from '../../core/diff.js';
-import { readRun } from '../../edge/runs.js';
-import { writeAtomic } from '../../edge/files.js';
-import { describePlatforms, PLATFORMS } from '../../core/platforms.js';
-import { RESULTS_DIR_NAME } from '../../core/config.js';
+import { EXIT } from '../../core/errors.js';
 import { DEFAULT_HOST_TIMEOUT_S } from '../../core/host-timeout.js';
+import { splitList } from '../../core/matrix.js';
+import { describePlatforms, PLATFORMS } from '../../core/platforms.js';
+import { EXIT_CODES_HELP } from '../../core/results.js';
+import { readProjectConfig } from '../../edge/config-file.js';
 import { ensureEngine } from '../../edge/engine.js';
+import { writeAtomic } from '../../edge/files.js';
 import { readGccgoSeries, readGoVersions } from '../../edge/images.js';
+import { REPO_ROOT } from '../../edge/repo.js';
+import { readRun } from '../../edge/runs.js';
 import { DEFAULT_REPORTERS, makeReporters, REPORTERS } from '../../reporters/index.js';
-import { defaultJobs, resolveRunConfig } from '../options.js';
 import { prepareImages, runMatrix } from '../../run/runner.js';
+import { abortOnSignals, parseCommandLine, sayLine } from '../common.js';
+import { defaultJobs, resolveRunConfig } from '../options.js';
 
 // A function: it reads images/go/versions.json, whose errors must reach runCli as one line.
 const help = (): string => `usage: cshared-matrix [PATHS…] [options]      (in this repository: npm run matrix -- …)
@@ -37,7 +36,9 @@ hosts, runs them (every foreign CPU under qemu-user) and prints the matrix.
                     not marked (not default)):
 ${describePlatforms(PLATFORMS)}
   --case LIST       cases to run, by name or glob (default: all in cases/ and --cases dirs)
-  --go LIST         Go versions, or "all" (default: the newest): ${readGoVersions().map((g) => g.version).join(', ')}
+  --go LIST         Go versions, or "all" (default: the newest): ${readGoVersions()
+    .map((g) => g.version)
+    .join(', ')}
   --toolchain LIST  gc (Go's compiler, default) and/or gccgo (GCC's, gccgo-${readGccgoSeries()?.gcc ?? '?'} from Debian, driven
                     by the newest --go's go command): one column each, side by side; gccgo
                     has no musl rows and no loong64 (n/a)
@@ -127,7 +128,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (o['images-only']) {
     const failed = await prepareImages(cfg, sayLine, abortOnSignals());
-    process.stderr.write(`cshared-matrix: ${failed ? `${failed} image${failed > 1 ? 's' : ''} could not be built (above)` : 'the images are ready'}\n`);
+    process.stderr.write(
+      `cshared-matrix: ${failed ? `${failed} image${failed > 1 ? 's' : ''} could not be built (above)` : 'the images are ready'}\n`,
+    );
     return failed ? EXIT.infra : EXIT.ok;
   }
   const baseline = o.baseline ? readRun(o.baseline) : undefined;
@@ -142,5 +145,3 @@ export async function main(argv: string[]): Promise<number> {
   }
   return results.exitCode;
 }
-
-

@@ -1,16 +1,16 @@
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../edge/repo.js';
 import { EXIT, InfraError, UsageError } from '../../core/errors.js';
+import { splitList } from '../../core/matrix.js';
 import { logDirFor, mergeablePart, mergeResults, shardGaps } from '../../core/merge.js';
 import { EXIT_CODES_HELP, type RunResults } from '../../core/results.js';
-import { parseCommandLine, sayLine } from '../common.js';
-import { resolveRunConfig } from '../options.js';
-import { copyRunFile, readRun, RefusedRunFile } from '../../edge/runs.js';
 import { makeDir, pointLatest, pointLatestIfResults } from '../../edge/files.js';
-import { newRunId } from '../../run/run-dir.js';
+import { REPO_ROOT } from '../../edge/repo.js';
+import { copyRunFile, RefusedRunFile, readRun } from '../../edge/runs.js';
 import { DEFAULT_REPORTERS, makeReporters } from '../../reporters/index.js';
 import { multiplex } from '../../reporters/reporter.js';
-import { splitList } from '../../core/matrix.js';
+import { newRunId } from '../../run/run-dir.js';
+import { parseCommandLine, sayLine } from '../common.js';
+import { resolveRunConfig } from '../options.js';
 
 const HELP = `usage: cshared-matrix merge [--results DIR] <run>...     (in this repository: npm run merge -- …)
 
@@ -35,7 +35,6 @@ From the merged cells, as for npm run matrix; 2 also means unreadable results
 or a log that was left out (a link, or outside its run), and 3 also a missing shard (without --partial) or a merged run that could not
 be written.
 ${EXIT_CODES_HELP}`;
-
 
 /** A directory name: the run id if it is short enough, else a fresh time-stamped one. */
 const mergedRunId = (id: string): string => (id.length <= 200 ? id : `merged-${newRunId()}`);
@@ -69,14 +68,26 @@ function copyLogs(run: { results: RunResults; dir: string }, runDir: string, tal
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(argv, { results: { type: 'string' }, partial: { type: 'boolean' }, reporter: { type: 'string', multiple: true } }, HELP, true);
+  const parsed = parseCommandLine(
+    argv,
+    { results: { type: 'string' }, partial: { type: 'boolean' }, reporter: { type: 'string', multiple: true } },
+    HELP,
+    true,
+  );
   if (!parsed) return EXIT.ok;
   const { values: o, positionals } = parsed;
   if (!positionals.length) throw new UsageError('merge: give the run directories to merge (e.g. one per shard); see --help');
   const reporters = makeReporters(o.reporter ? splitList(o.reporter) : DEFAULT_REPORTERS);
-  const runs = positionals.map((p) => readRun(p, { root: true })).map((r) => ({ ...r, results: mergeablePart(r.results, join(r.dir, 'results.json')) }));
+  const runs = positionals
+    .map((p) => readRun(p, { root: true }))
+    .map((r) => ({ ...r, results: mergeablePart(r.results, join(r.dir, 'results.json')) }));
 
-  const { resultsDir } = resolveRunConfig({ ...(o.results !== undefined ? { results: o.results } : {}) }, process.env, REPO_ROOT, process.cwd());
+  const { resultsDir } = resolveRunConfig(
+    { ...(o.results !== undefined ? { results: o.results } : {}) },
+    process.env,
+    REPO_ROOT,
+    process.cwd(),
+  );
   const realResults = makeDir(resultsDir);
   const parts = runs.map((r) => r.results);
   const gaps = shardGaps(parts);
@@ -95,7 +106,10 @@ export async function main(argv: string[]): Promise<number> {
   const tally: CopyTally = { missing: 0, refused: 0 };
   for (const r of runs) copyLogs(r, runDir, tally);
   const { missing } = tally;
-  if (missing) sayLine(`${missing} log file${missing > 1 ? 's' : ''} named in the runs' results ${missing > 1 ? 'are' : 'is'} missing; the reports say so`);
+  if (missing)
+    sayLine(
+      `${missing} log file${missing > 1 ? 's' : ''} named in the runs' results ${missing > 1 ? 'are' : 'is'} missing; the reports say so`,
+    );
   try {
     await multiplex(reporters).onEnd(merged, runDir);
   } catch (e) {
@@ -108,5 +122,3 @@ export async function main(argv: string[]): Promise<number> {
   if (gaps && !o.partial) return Math.max(byCells, EXIT.infra);
   return tally.refused ? Math.max(byCells, EXIT.usage) : merged.exitCode;
 }
-
-
