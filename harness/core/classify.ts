@@ -73,19 +73,7 @@ export function outcomeOf(obs: CellObservation, pass: CaseFile['pass']): Outcome
       failureText: obs.infraError.message,
       checks: none,
     };
-  if (obs.buildFailure) {
-    const b = obs.buildFailure;
-    const text = `${b.stage === 'build' ? 'go build' : 'C compile'} of ${b.what} failed\n${tail(b.log, 60)}`;
-    // Over quota is the case's doing (what it builds is that big), so a fail, saying the limit.
-    const why = b.quotaMiB !== undefined ? `exceeded the disk quota of ${b.quotaMiB} MiB (--build-quota)` : 'failed';
-    return {
-      kind: 'fail',
-      stage: b.stage,
-      summary: `${b.stage === 'build' ? 'go build' : 'compile'} ${b.what} ${why}`,
-      failureText: text,
-      checks: none,
-    };
-  }
+  if (obs.buildFailure) return { ...buildFailureOutcome(obs.buildFailure), checks: none };
   const run = obs.run;
   if (!run) return { kind: 'error', stage: 'run', summary: 'the host never ran', failureText: 'the host never ran', checks: none };
 
@@ -104,6 +92,35 @@ export function outcomeOf(obs: CellObservation, pass: CaseFile['pass']): Outcome
   if (!finished && (run.end.kind === 'signal' || run.end.code !== 0))
     return { kind: 'fail', stage, summary: `${stage}: ${why ?? describeEnd(run.end)}`, failureText, checks };
 
+  const missing = checkProblems(run, lines, checks, pass);
+  if (missing.length)
+    return {
+      kind: 'fail',
+      stage: 'checks',
+      summary: `checks: ${missing[0]}${missing.length > 1 ? ` (+${missing.length - 1})` : ''}`,
+      failureText: `${missing.join('\n')}\n${failureText}`,
+      checks,
+    };
+  const counted = lines.ok + lines.notOk;
+  return { kind: 'pass', stage: 'checks', summary: counted ? `${counted} checks` : 'ran', checks };
+}
+
+/** A build step that failed: the case's doing, so a fail, at its stage. */
+function buildFailureOutcome(b: NonNullable<CellObservation['buildFailure']>): Outcome {
+  const text = `${b.stage === 'build' ? 'go build' : 'C compile'} of ${b.what} failed\n${tail(b.log, 60)}`;
+  // Over quota is the case's doing (what it builds is that big), so a fail, saying the limit.
+  const why = b.quotaMiB !== undefined ? `exceeded the disk quota of ${b.quotaMiB} MiB (--build-quota)` : 'failed';
+  return { kind: 'fail', stage: b.stage, summary: `${b.stage === 'build' ? 'go build' : 'compile'} ${b.what} ${why}`, failureText: text };
+}
+
+/** Why a host that ran to its end did not pass its checks, one line each (none: it passed). */
+function checkProblems(
+  run: NonNullable<CellObservation['run']>,
+  lines: LineCounts,
+  checks: Classification['checks'],
+  pass: CaseFile['pass'],
+): string[] {
+  const done = lines.done;
   const missing: string[] = [];
   const failed = checks.filter((c) => !c.ok);
   for (const c of failed) missing.push(`not ok - ${c.text}`);
@@ -117,16 +134,7 @@ export function outcomeOf(obs: CellObservation, pass: CaseFile['pass']): Outcome
       `csm-done says ${done.passed}/${done.total}, but the host printed ${lines.ok + lines.notOk} checks (${lines.ok} ok, ${lines.notOk} not ok)`,
     );
   if (!missing.length && run.end.kind === 'exit' && run.end.code !== 0) missing.push(`${describeEnd(run.end)} after csm-done`);
-  if (missing.length)
-    return {
-      kind: 'fail',
-      stage: 'checks',
-      summary: `checks: ${missing[0]}${missing.length > 1 ? ` (+${missing.length - 1})` : ''}`,
-      failureText: `${missing.join('\n')}\n${failureText}`,
-      checks,
-    };
-  const counted = lines.ok + lines.notOk;
-  return { kind: 'pass', stage: 'checks', summary: counted ? `${counted} checks` : 'ran', checks };
+  return missing;
 }
 
 /**

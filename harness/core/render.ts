@@ -81,6 +81,25 @@ export function renderMarkdown(r: RunResults): string {
   const text = (c: CellResult) => (g.columns.length > 8 ? compactMarkdown(c) : cellText(c));
   for (const row of g.rows) out.push(`| ${esc(row.name)} | ${row.cells.map((c) => (c ? esc(text(c)) : '·')).join(' | ')} |`);
   out.push('', `**${esc(countsLine(r.counts))}**`, '');
+  out.push(...markdownNotes(r));
+  out.push('Legend:', '');
+  for (const v of VERDICTS) out.push(`- ${SYMBOL[v]} **${v}**: ${MEANING[v]}`);
+  const bad = r.cells.filter((c) => isUnexpected(c.verdict));
+  if (bad.length) {
+    out.push('', 'Unexpected cells:', '');
+    for (const c of bad)
+      out.push(
+        `- ${markdownCode(c.id)} ${c.verdict} at ${esc(c.stage)}: ${esc(c.summary)}${c.logs.run ? ` (log: ${esc(c.logs.run)})` : ''}`,
+      );
+  }
+  out.push(...markdownMachine(r));
+  return `${out.join('\n')}\n`;
+}
+
+/** The known upstream bugs a run met, and why cells failed: Markdown lines (none when there is nothing to say). */
+function markdownNotes(r: RunResults): string[] {
+  const out: string[] = [];
+  const esc = markdownText;
   const expected = new Map<string, { label: string; reason?: string }>();
   for (const c of r.cells)
     if (c.expectation)
@@ -100,16 +119,13 @@ export function renderMarkdown(r: RunResults): string {
       );
     out.push('');
   }
-  out.push('Legend:', '');
-  for (const v of VERDICTS) out.push(`- ${SYMBOL[v]} **${v}**: ${MEANING[v]}`);
-  const bad = r.cells.filter((c) => isUnexpected(c.verdict));
-  if (bad.length) {
-    out.push('', 'Unexpected cells:', '');
-    for (const c of bad)
-      out.push(
-        `- ${markdownCode(c.id)} ${c.verdict} at ${esc(c.stage)}: ${esc(c.summary)}${c.logs.run ? ` (log: ${esc(c.logs.run)})` : ''}`,
-      );
-  }
+  return out;
+}
+
+/** The toolchain images, the emulation slowdown and the CPU models' strictness: Markdown lines. */
+function markdownMachine(r: RunResults): string[] {
+  const out: string[] = [];
+  const esc = markdownText;
   const tools = r.images[0]?.tools;
   if (tools) {
     out.push('', 'Toolchain:', '');
@@ -126,7 +142,7 @@ export function renderMarkdown(r: RunResults): string {
   if (emu) out.push('', `Emulation, measured on this machine (host timeouts scale by it): ${esc(emu)}`);
   const can = canaryLines(r, esc);
   if (can.length) out.push('', "CPU model strictness (each row's canary must die with SIGILL):", '', ...can.map((l) => `- ${l}`));
-  return `${out.join('\n')}\n`;
+  return out;
 }
 
 /** One line per emulated row: its canary's level and outcome; lax rows first, said so. `text` escapes what the run supplied for the format. */

@@ -311,33 +311,8 @@ export class Session {
     const out = new Capture(opts.maxOutput ?? 1 << 20);
     const err = new Capture(opts.maxOutput ?? 1 << 20);
     this.docker.modem.demuxStream(stream, out, err);
-    let deadlineHit = false;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        deadlineHit = true;
-        stream.destroy();
-        resolve();
-      }, opts.deadlineMs);
-      const finish = () => (clearTimeout(timer), resolve());
-      stream.on('end', finish);
-      stream.on('close', finish);
-      stream.on(
-        'error',
-        (e: Error) => (clearTimeout(timer), deadlineHit ? resolve() : reject(new InfraError(`exec stream failed: ${e.message}`))),
-      );
-    });
-    let exitCode = -1;
-    if (!deadlineHit) {
-      // The stream can end a moment before the engine records the exit code.
-      for (let i = 0; i < 50; i++) {
-        const info = await exec.inspect();
-        if (!info.Running && info.ExitCode !== null) {
-          exitCode = info.ExitCode;
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
+    const deadlineHit = await streamEnd(stream, opts.deadlineMs);
+    const exitCode = deadlineHit ? -1 : await recordedExitCode(exec);
     return { exitCode, stdout: out.text(), stderr: err.text(), deadlineHit, truncated: out.dropped + err.dropped > 0 };
   }
 
@@ -365,6 +340,34 @@ export class Session {
       }
     }
   }
+}
+
+/** Wait for an exec's stream to end; at the deadline it is destroyed instead, and true says so. */
+function streamEnd(stream: NodeJS.ReadableStream & { destroy(): void }, deadlineMs: number): Promise<boolean> {
+  let deadlineHit = false;
+  return new Promise<boolean>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      deadlineHit = true;
+      stream.destroy();
+      resolve(true);
+    }, deadlineMs);
+    const finish = () => (clearTimeout(timer), resolve(deadlineHit));
+    stream.on('end', finish);
+    stream.on('close', finish);
+    stream.on('error', (e: Error) =>
+      deadlineHit ? resolve(true) : (clearTimeout(timer), reject(new InfraError(`exec stream failed: ${e.message}`))),
+    );
+  });
+}
+
+/** An ended exec's exit code: the stream can end a moment before the engine records it (-1 if it never does). */
+async function recordedExitCode(exec: Docker.Exec): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const info = await exec.inspect();
+    if (!info.Running && info.ExitCode !== null) return info.ExitCode;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return -1;
 }
 
 /**

@@ -254,16 +254,7 @@ export class CellRunner {
         ...this.gccgoAxes(cell),
       },
       ...verdict,
-      ...(end
-        ? {
-            exit:
-              end.kind === 'exit'
-                ? { code: end.code }
-                : end.kind === 'signal'
-                  ? { signal: end.signal, signalName: end.name }
-                  : { timedOut: true },
-          }
-        : {}),
+      ...(end ? { exit: exitOf(end) } : {}),
       // The host's own run time; a cell whose host never ran (n/a, build failure) has none.
       durationMs: w.obs.run?.durationMs ?? 0,
       logs: w.logs,
@@ -272,4 +263,10 @@ export class CellRunner {
       ...(repeats ? { repeats } : {}),
     };
   }
+}
+
+/** How the host ended, as results.json says it. */
+function exitOf(end: NonNullable<CellWork['end']>): CellResult['exit'] {
+  if (end.kind === 'exit') return { code: end.code };
+  return end.kind === 'signal' ? { signal: end.signal, signalName: end.name } : { timedOut: true };
 }

@@ -64,72 +64,63 @@ async function builtFrom(session: Session, s: LangSupport, image: BuiltImage): P
  * hosts' time limits, its version into results.json, and a language that does
  * not start makes its cells n/a with what it printed, instead of failing them.
  */
-export async function probeLangs(a: {
+interface ProbeLangsInput {
   pairs: { platform: Platform; lang: HostLang }[];
   imageOf: (p: Platform, lang: HostLang, s: LangSupport) => BuiltImage | { error: string };
   session: Session;
   hosts: HostRuns;
   jobs: number;
   say: (line: string) => void;
-}): Promise<{ outcomes: Map<string, LangOutcome>; infos: HostLangInfo[] }> {
+}
+
+export async function probeLangs(a: ProbeLangsInput): Promise<{ outcomes: Map<string, LangOutcome>; infos: HostLangInfo[] }> {
   const outcomes = new Map<string, LangOutcome>();
   const infos: HostLangInfo[] = [];
   const limit = pLimit(Math.max(1, a.jobs));
   await Promise.all(
     a.pairs.map(({ platform: p, lang }) =>
       limit(async () => {
-        const s = langSupport(p, lang);
-        if (s.kind === 'none') return void outcomes.set(langKey(p, lang), { notApplicable: s.reason });
-        const image = a.imageOf(p, lang, s);
-        if ('error' in image) {
-          outcomes.set(langKey(p, lang), { infraError: image.error });
-          infos.push({
-            platform: p.name,
-            lang,
-            image: '',
-            builtFrom: s.kind === 'layer' ? describeLayer(s.layer) : 'the toolchain image',
-            error: image.error,
-          });
-          return;
-        }
-        const command = { run: s.run, cmd: s.cmd };
-        const timeoutMs = 120_000;
-        const cmd = supervisedCmd(timeoutMs, a.hosts.nonce, [...s.run, ...s.cmd, ...langProbeArgs(lang)]);
-        const r = await a.hosts.run({
-          image: image.tag,
-          cmd,
-          env: [],
-          workdir: '/tmp',
-          timeoutMs,
-          logPath: `logs/langs/${p.name}-${lang}.log`,
-        });
-        const from = await builtFrom(a.session, s, image).catch((e: Error) => `(unknown: ${e.message})`);
-        if (r.kind !== 'ran') {
-          const reason = r.kind === 'infra' ? r.message : 'the run was stopped';
-          outcomes.set(langKey(p, lang), { infraError: reason });
-          infos.push({ platform: p.name, lang, image: image.tag, builtFrom: from, error: reason });
-          return;
-        }
-        const version = r.end.kind === 'exit' && r.end.code === 0 ? parseLangVersion(lang, r.stdout, r.stderr) : undefined;
-        if (!version) {
-          const how =
-            r.end.kind === 'exit'
-              ? `exit ${r.end.code}`
-              : r.end.kind === 'signal'
-                ? `killed by ${r.end.name}`
-                : `no answer in ${timeoutMs / 1000} s`;
-          const reason = langStartFailure(lang, s.run, how, `${r.stdout}\n${r.stderr}`);
-          a.say(`${p.name}: ${reason}`);
-          outcomes.set(langKey(p, lang), { notApplicable: reason });
-          infos.push({ platform: p.name, lang, image: image.tag, builtFrom: from, error: reason });
-          return;
-        }
-        outcomes.set(langKey(p, lang), { ...(s.kind === 'layer' ? { image } : {}), command, startMs: r.ms });
-        infos.push({ platform: p.name, lang, image: image.tag, builtFrom: from, version, startMs: r.ms });
-        a.say(`${p.name}: ${lang === 'python' ? 'Python' : 'JVM'} ${version} starts in ${(r.ms / 1000).toFixed(1)} s (${from})`);
+        const { outcome, info } = await probeLang(a, p, lang);
+        outcomes.set(langKey(p, lang), outcome);
+        if (info) infos.push(info);
       }),
     ),
   );
   infos.sort((x, y) => x.platform.localeCompare(y.platform) || x.lang.localeCompare(y.lang));
   return { outcomes, infos };
+}
+
+/** One row's language started once: its outcome for the cells, and what results.json says of it (none when the row has no such language). */
+async function probeLang(a: ProbeLangsInput, p: Platform, lang: HostLang): Promise<{ outcome: LangOutcome; info?: HostLangInfo }> {
+  const s = langSupport(p, lang);
+  if (s.kind === 'none') return { outcome: { notApplicable: s.reason } };
+  const image = a.imageOf(p, lang, s);
+  if ('error' in image) {
+    const builtFrom = s.kind === 'layer' ? describeLayer(s.layer) : 'the toolchain image';
+    return { outcome: { infraError: image.error }, info: { platform: p.name, lang, image: '', builtFrom, error: image.error } };
+  }
+  const command = { run: s.run, cmd: s.cmd };
+  const timeoutMs = 120_000;
+  const cmd = supervisedCmd(timeoutMs, a.hosts.nonce, [...s.run, ...s.cmd, ...langProbeArgs(lang)]);
+  const r = await a.hosts.run({ image: image.tag, cmd, env: [], workdir: '/tmp', timeoutMs, logPath: `logs/langs/${p.name}-${lang}.log` });
+  const from = await builtFrom(a.session, s, image).catch((e: Error) => `(unknown: ${e.message})`);
+  const info = { platform: p.name, lang, image: image.tag, builtFrom: from };
+  if (r.kind !== 'ran') {
+    const reason = r.kind === 'infra' ? r.message : 'the run was stopped';
+    return { outcome: { infraError: reason }, info: { ...info, error: reason } };
+  }
+  const version = r.end.kind === 'exit' && r.end.code === 0 ? parseLangVersion(lang, r.stdout, r.stderr) : undefined;
+  if (!version) {
+    const how =
+      r.end.kind === 'exit'
+        ? `exit ${r.end.code}`
+        : r.end.kind === 'signal'
+          ? `killed by ${r.end.name}`
+          : `no answer in ${timeoutMs / 1000} s`;
+    const reason = langStartFailure(lang, s.run, how, `${r.stdout}\n${r.stderr}`);
+    a.say(`${p.name}: ${reason}`);
+    return { outcome: { notApplicable: reason }, info: { ...info, error: reason } };
+  }
+  a.say(`${p.name}: ${lang === 'python' ? 'Python' : 'JVM'} ${version} starts in ${(r.ms / 1000).toFixed(1)} s (${from})`);
+  return { outcome: { ...(s.kind === 'layer' ? { image } : {}), command, startMs: r.ms }, info: { ...info, version, startMs: r.ms } };
 }

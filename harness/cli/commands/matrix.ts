@@ -17,6 +17,11 @@ import { prepareImages, runMatrix } from '../../run/runner.js';
 import { abortOnSignals, parseCommandLine, sayLine } from '../common.js';
 import { defaultJobs, resolveRunConfig } from '../options.js';
 
+const goVersionsList = (): string =>
+  readGoVersions()
+    .map((g) => g.version)
+    .join(', ');
+
 // A function: it reads images/go/versions.json, whose errors must reach runCli as one line.
 const help = (): string => `usage: cshared-matrix [PATHS…] [options]      (in this repository: npm run matrix -- …)
        cshared-matrix repro REPORT | merge RUN… | diff OLD NEW   (each has --help)
@@ -36,9 +41,7 @@ hosts, runs them (every foreign CPU under qemu-user) and prints the matrix.
                     not marked (not default)):
 ${describePlatforms(PLATFORMS)}
   --case LIST       cases to run, by name or glob (default: all in cases/ and --cases dirs)
-  --go LIST         Go versions, or "all" (default: the newest): ${readGoVersions()
-    .map((g) => g.version)
-    .join(', ')}
+  --go LIST         Go versions, or "all" (default: the newest): ${goVersionsList()}
   --toolchain LIST  gc (Go's compiler, default) and/or gccgo (GCC's, gccgo-${readGccgoSeries()?.gcc ?? '?'} from Debian, driven
                     by the newest --go's go command): one column each, side by side; gccgo
                     has no musl rows and no loong64 (n/a)
