@@ -24,7 +24,7 @@ function capturing(into: string[]): Write {
 }
 
 /** Set these variables (undefined unsets one) for the call; returns what restores them. */
-function withEnv(env: Record<string, string | undefined>): () => void {
+export function setEnv(env: Record<string, string | undefined>): () => void {
   const before = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   const set = (e: Record<string, string | undefined>) => {
     for (const [k, v] of Object.entries(e))
@@ -45,7 +45,7 @@ export async function runCommand(
   const err: string[] = [];
   const { stdout, stderr } = process;
   const writes = { out: stdout.write, err: stderr.write };
-  const restoreEnv = withEnv(env);
+  const restoreEnv = setEnv(env);
   stdout.write = capturing(out);
   stderr.write = capturing(err);
   try {

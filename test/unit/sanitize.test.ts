@@ -25,6 +25,7 @@ import { renderJunit } from '../../harness/reporters/junit.js';
 import { TerminalReporter } from '../../harness/reporters/terminal.js';
 import { renderRepro } from '../../harness/run/repro.js';
 import { cell, markdownTokens, minimalCaseFile, runResults } from '../support/helpers.js';
+import { setEnv } from '../support/run-command.js';
 
 /** Every vector of issue 23, items 1 and 2. */
 const VECTORS = {
@@ -306,14 +307,7 @@ function hostileRun(rep: TerminalReporter): void {
 
 /** Set environment variables for one test. */
 function withEnv(t: Test, env: Record<string, string | undefined>): void {
-  const before = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  const set = (e: Record<string, string | undefined>) => {
-    for (const [k, v] of Object.entries(e))
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-  };
-  set(env);
-  t.teardown(() => set(before));
+  t.teardown(setEnv(env));
 }
 
 t.test('TerminalReporter in CI (CI=true, not a TTY): every line it prints is safe', async (t) => {
