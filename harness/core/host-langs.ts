@@ -50,11 +50,12 @@ const GNU_TYPE: Readonly<Record<string, string>> = {
 
 export interface SysrootLayer {
   kind: 'sysroot';
-  lang: HostLang;
+  /** What it is for: a host language, or an older userland's C library (core/userlands.ts). */
+  lang: HostLang | 'libc';
   debArch: string;
   suite: string;
   packages: string[];
-  /** Where the sysroot is in the image. */
+  /** Where the sysroot is in the image: "/" for a userland a native host runs in, as the image's whole root. */
   dir: string;
 }
 

@@ -22,6 +22,15 @@ const goVersionsList = (): string =>
     .map((g) => g.version)
     .join(', ');
 
+/** The axes beside Go's: the compilers, and the userlands a build is loaded on. */
+const axesHelp =
+  (): string => `  --toolchain LIST  gc (Go's compiler, default) and/or gccgo (GCC's, gccgo-${readGccgoSeries()?.gcc ?? '?'} from Debian, driven
+                    by the newest --go's go command): one column each, side by side; gccgo
+                    has no musl rows and no loong64 (n/a)
+  --userland LIST   where the hosts load: debian11 (glibc 2.31, musl 1.2.2), debian12 (2.36, 1.2.3),
+                    debian13 (2.41, 1.2.5: the toolchain's own, the default); the same build loaded
+                    on each, side by side; rows without a Debian port of that release are n/a`;
+
 // A function: it reads images/go/versions.json, whose errors must reach runCli as one line.
 const help = (): string => `usage: cshared-matrix [PATHS…] [options]      (in this repository: npm run matrix -- …)
        cshared-matrix repro REPORT | merge RUN… | diff OLD NEW   (each has --help)
@@ -42,9 +51,7 @@ hosts, runs them (every foreign CPU under qemu-user) and prints the matrix.
 ${describePlatforms(PLATFORMS)}
   --case LIST       cases to run, by name or glob (default: all in cases/ and --cases dirs)
   --go LIST         Go versions, or "all" (default: the newest): ${goVersionsList()}
-  --toolchain LIST  gc (Go's compiler, default) and/or gccgo (GCC's, gccgo-${readGccgoSeries()?.gcc ?? '?'} from Debian, driven
-                    by the newest --go's go command): one column each, side by side; gccgo
-                    has no musl rows and no loong64 (n/a)
+${axesHelp()}
   --jobs N          hosts and builds at once (default: number of cores, ${defaultJobs()})
   --timeout S       per-host time limit in seconds on native platforms (default: each case's
                     run.timeout, else ${DEFAULT_HOST_TIMEOUT_S}); emulated platforms multiply it by their slowdown,
@@ -89,6 +96,7 @@ const OPTIONS = {
   case: { type: 'string', multiple: true },
   go: { type: 'string', multiple: true },
   toolchain: { type: 'string', multiple: true },
+  userland: { type: 'string', multiple: true },
   jobs: { type: 'string' },
   timeout: { type: 'string' },
   cases: { type: 'string', multiple: true },
