@@ -10,7 +10,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { $, type ProcessPromise } from 'zx';
 import { ensureZstd } from '../harness/edge/zstd.js';
-import { BESIDE_LANG_LAYERS, LANG_IMAGES_ARGS, TOOLCHAIN_IMAGES_ARGS } from './support/images.js';
+import { BESIDE_LANG_LAYERS, LANG_IMAGES_ARGS, TOOLCHAIN_IMAGES_ARGS, USERLAND_IMAGES_ARGS } from './support/images.js';
 
 const root = join(import.meta.dirname, '..');
 const LEFTOVERS_CHECK = 'test/integration/leftovers.after.ts';
@@ -71,17 +71,20 @@ async function stop(b: Build | undefined): Promise<void> {
 await ensureZstd(say);
 const toolchains = images('npm-test-toolchain-images', TOOLCHAIN_IMAGES_ARGS);
 let langs: Build | undefined;
+let userlands: Build | undefined;
 let integrationRan = false;
 let ok = (await step('tsc', fg`npm run --silent typecheck`)) && (await step('the unit files', fg`npm run --silent test:unit`));
 if (ok) {
   say(`unit files done after ${elapsed()}`);
   await waitFor(toolchains, 'the toolchain images');
   langs = images('npm-test-lang-images', LANG_IMAGES_ARGS);
+  userlands = images('npm-test-userland-images', USERLAND_IMAGES_ARGS);
   integrationRan = true;
   ok = await step('the integration files beside the layers', fg`npx tap ${BESIDE_LANG_LAYERS}`);
 }
 if (ok && langs) {
   await waitFor(langs, 'the host-language layers');
+  if (userlands) await waitFor(userlands, "the older userlands' layers");
   const rest = readdirSync(join(root, 'test', 'integration'))
     .filter((f) => f.endsWith('.test.ts'))
     .map((f) => `test/integration/${f}`)
@@ -91,6 +94,7 @@ if (ok && langs) {
 }
 await stop(toolchains);
 await stop(langs);
+await stop(userlands);
 // Last by this ordering, not by a file name: whatever the integration files did, passed or failed, nothing of the harness's is left in the engine.
 if (integrationRan) ok = (await step('the leftovers check', fg`npx tap ${LEFTOVERS_CHECK}`)) && ok;
 say(`${ok ? 'passed' : 'failed'} in ${elapsed()}`);

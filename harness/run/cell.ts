@@ -103,8 +103,9 @@ export class CellRunner {
     if (this.stopped) return undefined;
     const c = this.caseOf(cell);
     const w: CellWork = { obs: {}, logs: {}, reached: 'build', repetitions: [] };
-    // A toolchain the row has none of (gccgo on musl) builds and runs nothing.
-    const na = toolchainNa(cell.platform, cell.go);
+    // A toolchain the row has none of (gccgo on musl), or a userland it has none of (riscv64 on Debian 11), builds and runs nothing.
+    const na =
+      toolchainNa(cell.platform, cell.go) ?? userlandNa(cell.platform, cell.userland, { lang: hostLangOf(c), gccgo: !!cell.go.gccgo });
     try {
       if (na) w.obs = { notApplicable: na };
       else if ((await this.buildAndRun(cell, c, w)) === 'cut') return undefined;
@@ -167,11 +168,8 @@ export class CellRunner {
   /** The host, once per repetition; or n/a where it cannot run. */
   private async runHost(cell: CellSpec, c: CaseSpec, w: CellWork): Promise<'cut' | undefined> {
     const p = cell.platform;
-    const na =
-      this.cfg.rootfs && p.run.length
-        ? `${p.name} runs under qemu-user, which the supplied rootfs does not provide`
-        : userlandNa(p, cell.userland, { lang: hostLangOf(c), gccgo: !!cell.go.gccgo });
-    if (na) return void (w.obs = { notApplicable: na });
+    if (this.cfg.rootfs && p.run.length)
+      return void (w.obs = { notApplicable: `${p.name} runs under qemu-user, which the supplied rootfs does not provide` });
     const lang = this.cfg.lang(c, p);
     if (lang && 'notApplicable' in lang) return void (w.obs = { notApplicable: lang.notApplicable });
     if (lang && 'infraError' in lang) return void (w.obs = { infraError: { stage: 'run', message: lang.infraError } });
