@@ -136,3 +136,22 @@ export function muslLine(missing: readonly string[], musl = 'musl'): string {
     ? `${musl}'s libc.so does not define ${missing.length} symbol${missing.length === 1 ? '' : 's'} it needs: ${someNames(missing, 8)}`
     : `${musl}'s libc.so defines every symbol it needs`;
 }
+
+/** The ELF architecture (core/elf-versions.ts `ElfArch`) of each GOARCH the rows build. */
+const ELF_ARCH_OF_GOARCH: Record<string, string> = {
+  amd64: 'x86-64',
+  '386': 'i386',
+  arm64: 'aarch64',
+  arm: 'arm',
+  riscv64: 'riscv64',
+  ppc64le: 'ppc64le',
+  ppc64: 'ppc64',
+  s390x: 's390x',
+  loong64: 'loong64',
+};
+
+/** A built file's floor with its line, as a glibc cell's results carry it; the GOARCH names the manylinux tag's architecture. */
+export function cellFloor(needs: VersionNeeds, goarch?: string): GlibcFloor & { line: string } {
+  const floor = glibcFloor(needs);
+  return { ...floor, line: floorLine(floor, goarch === undefined ? undefined : ELF_ARCH_OF_GOARCH[goarch]) };
+}
