@@ -34,6 +34,11 @@ t.test('link × three rows × debian11, 12, 13: Debian 11 fails at load naming G
     t.equal(old.stage, 'load', `${old.id}: at load, the loader refusing it`);
     t.match(old.failureText, /libc\.so\.6: version `GLIBC_2\.34' not found \(required by /, `${old.id}: the loader's own line`);
     t.equal(old.axes.userland, 'debian11');
+    t.match(
+      old.explanation,
+      /^library and host need GLIBC_2\.34, which this glibc does not have; library needs glibc ≥ 2\.34 \(.*pthread_create/,
+      `${old.id}: the floor explanation: ${old.explanation}`,
+    );
     const runLog = readFileSync(join(resultsDir, 'latest', old.logs.run!), 'utf8');
     t.match(runLog, /version `GLIBC_2\.34' not found/, `${old.id}: its own run log (${old.logs.run})`);
     t.equal(old.logs.run, `logs/${go}/${row}/link/debian11/run.log`, 'each userland its own run log');
