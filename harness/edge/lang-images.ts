@@ -100,11 +100,7 @@ export async function ensureLangImage(
   if (existing && !opts.rebuild && !base.built) return { tag, id: existing, built: false, seconds: 0 };
   say(`building ${tag}: ${describeLayer(l)}`);
   const t0 = Date.now();
-  const image = await (l.kind === 'cpython'
-    ? buildCpython(docker, base, l, tag, say)
-    : l.dir === '/'
-      ? buildRootfs(docker, base, l, tag, say)
-      : buildSysroot(docker, base, l, tag, say));
+  const image = await (l.kind === 'sysroot' ? buildSysroot(docker, base, l, tag, say) : buildCpython(docker, base, l, tag, say));
   const seconds = (Date.now() - t0) / 1000;
   say(`  ${tag}: the layer took ${seconds.toFixed(0)} s in all`);
   return { ...image, seconds };
@@ -183,8 +179,10 @@ async function buildSysroot(
   ensureFreeSpace(work, 2);
   const dir = mkdtempSync(join(work, 'sysroot-'));
   try {
-    cpSync(join(IMAGES_DIR, 'sysroot', 'Dockerfile'), join(dir, 'Dockerfile'));
     await extractSysroot(docker, base, l, dir, say);
+    // An older userland a native host runs in (core/userlands.ts) is the image's whole root, imported as --rootfs is (the supervisor is static).
+    if (isRootfsLayer(l)) return await importRootfs(docker, join(dir, 'sysroot.tar'), tag);
+    cpSync(join(IMAGES_DIR, 'sysroot', 'Dockerfile'), join(dir, 'Dockerfile'));
     return await buildLayer(docker, {
       tag,
       dir: 'sysroot',
@@ -194,29 +192,6 @@ async function buildSysroot(
       say,
       context: { cwd: dir, files: ['Dockerfile', 'sysroot.tar'] },
     });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/**
- * An older userland a native host runs in (core/userlands.ts): the extracted
- * tarball is the image's whole root, imported as --rootfs is. The supervisor
- * is static, so it needs nothing of the base.
- */
-async function buildRootfs(
-  docker: Docker,
-  base: BuiltImage,
-  l: SysrootLayer,
-  tag: string,
-  say: (line: string) => void,
-): Promise<BuiltImage> {
-  const work = scratchDir();
-  ensureFreeSpace(work, 1);
-  const dir = mkdtempSync(join(work, 'userland-'));
-  try {
-    await extractSysroot(docker, base, l, dir, say);
-    return await importRootfs(docker, join(dir, 'sysroot.tar'), tag);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
