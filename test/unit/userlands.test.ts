@@ -2,6 +2,7 @@ import t from 'tap';
 import { resolveRunConfig } from '../../harness/cli/options.js';
 import { configInputs } from '../../harness/core/config.js';
 import { findExpectation } from '../../harness/core/expect.js';
+import { langSupport, sysrootMmdebstrapArgs } from '../../harness/core/host-langs.js';
 import { cellId, expandMatrix } from '../../harness/core/matrix.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';
 import { toGrid } from '../../harness/core/render.js';
@@ -123,6 +124,22 @@ t.test(
       USERLANDS.map((u) => `${u.name}=${u.glibc}/${u.musl}`).join(' '),
       'debian11=2.31/1.2.2 debian12=2.36/1.2.3 debian13=2.41/1.2.5',
     );
+  },
+);
+
+t.test(
+  "a userland sysroot's absolute symlinks are made relative (qemu -L would follow them out of it); a language sysroot's recipe is unchanged",
+  async (t) => {
+    const ppc = userlandSupport(row('ppc64le-glibc'), userlandNamed('debian12'));
+    if (ppc.kind !== 'layer') throw new Error('ppc64le has a debian12 userland');
+    const hooks = (l: Parameters<typeof sysrootMmdebstrapArgs>[0]) =>
+      sysrootMmdebstrapArgs(l, 'http://m', '/o').filter((a) => a.startsWith('--extract-hook='));
+    t.equal(hooks(ppc.layer).length, 2);
+    t.match(hooks(ppc.layer)[1], /find \. -type l -lname '\/\*'.*realpath -ms --relative-to=/);
+    const amd = userlandSupport(row('amd64-glibc'), userlandNamed('debian12'));
+    t.equal(amd.kind === 'layer' && hooks(amd.layer).length, 1, 'a root filesystem keeps its absolute links: they point inside it');
+    const python = langSupport(row('arm64-glibc'), 'python');
+    t.equal(python.kind === 'layer' && python.layer.kind === 'sysroot' && hooks(python.layer).length, 1);
   },
 );
 
