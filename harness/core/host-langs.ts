@@ -159,6 +159,9 @@ export function describeLayer(l: LangLayer): string {
  */
 const RELATIVE_LINKS_HOOK = `--extract-hook=cd "$1" && find . -type l -lname '/*' | while read -r f; do ln -sfn "$(realpath -ms --relative-to="$(dirname "$f")" ".$(readlink "$f")")" "$f"; done`;
 
+/** A userland a native host runs in has /bin/sh, as dash's maintainer script (which the extract variant does not run) would make it. */
+const SHELL_LINK_HOOK = '--extract-hook=[ -e "$1/usr/bin/sh" ] || ln -s dash "$1/usr/bin/sh"';
+
 /**
  * mmdebstrap's arguments for a sysroot: the packages and what they depend on,
  * extracted only. The merged-/usr links are what base-files' maintainer script
@@ -176,7 +179,7 @@ export function sysrootMmdebstrapArgs(l: SysrootLayer, mirror: string, out: stri
     ...['/usr/share/doc/*', '/usr/share/man/*', '/usr/share/locale/*', '/usr/share/info/*'].map((p) => `--dpkgopt=path-exclude=${p}`),
     '--setup-hook=mkdir -p "$1/usr/bin" "$1/usr/lib"; ln -s usr/bin "$1/bin"; ln -s usr/bin "$1/sbin"; ln -s usr/lib "$1/lib"; ln -s usr/lib64 "$1/lib64"',
     `--extract-hook=for d in "$1"/var/cache/apt/archives/*.deb; do dpkg-deb -W --showformat='\${Package} \${Version} \${Architecture}\\n' "$d"; done > "$1/csm-packages.txt"`,
-    ...(l.lang === 'libc' && l.dir !== '/' ? [RELATIVE_LINKS_HOOK] : []),
+    ...(l.lang === 'libc' ? [l.dir === '/' ? SHELL_LINK_HOOK : RELATIVE_LINKS_HOOK] : []),
     // sid's Release carries a Valid-Until (trixie's does not): a mirror that is a snapshot would otherwise be refused as expired once it is a week old. Signatures are still checked.
     ...(l.suite === 'sid' || l.suite === 'unstable' ? ['--aptopt=Acquire::Check-Valid-Until "false"'] : []),
     l.suite,

@@ -75,6 +75,8 @@ export type UserlandSupport =
   | { kind: 'none'; reason: string };
 
 const PACKAGE = { glibc: 'libc6', musl: 'musl' } as const;
+/** Debian's essential tools a native host's userland has (dash's /bin/sh link is its maintainer script's: the extraction adds it). */
+const ROOTFS_TOOLS = ['coreutils', 'dash'];
 
 export function userlandSupport(p: Platform, u: Userland): UserlandSupport {
   if (isDefaultUserland(u.name)) return { kind: 'image' };
@@ -88,7 +90,9 @@ export function userlandSupport(p: Platform, u: Userland): UserlandSupport {
   const libc = p.libc === 'musl' ? 'musl' : 'glibc';
   const rootfs = p.run.length === 0;
   const dir = rootfs ? '/' : `/opt/csm/userland/${p.debArch}-${u.suite}-${libc}`;
-  const layer: SysrootLayer = { kind: 'sysroot', lang: 'libc', debArch: p.debArch, suite: u.suite, packages: [PACKAGE[libc]], dir };
+  // A root of its own must have what a host may exec: env(1), through which the supervisor sets LD_PRELOAD natively, and /bin/sh (os/exec's children).
+  const packages = [PACKAGE[libc], ...(rootfs ? ROOTFS_TOOLS : [])];
+  const layer: SysrootLayer = { kind: 'sysroot', lang: 'libc', debArch: p.debArch, suite: u.suite, packages, dir };
   return { kind: 'layer', layer, rootfs, run: rootfs ? [] : withSysroot(p.run, dir) };
 }
 
