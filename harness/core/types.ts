@@ -181,7 +181,11 @@ export interface GoToolchain {
   /** Debian suite that ships golang-<version>-go (for gccgo: its driver's). */
   suite: string;
   /** gccgo: GCC's series, and the gc release whose go command drives it (go build -compiler gccgo). */
-  gccgo?: { gcc: string; driver: { version: string; suite: string } };
+  gccgo?: {
+    gcc: string;
+    driver: { version: string; suite: string } /** Why every cell of it is n/a in this run (a glibc floor). */;
+    na?: string;
+  };
 }
 
 /** One cell of the matrix before it runs. */

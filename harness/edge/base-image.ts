@@ -27,7 +27,21 @@ export interface BaseOptions {
 
 export async function ensureBaseImage(docker: Docker, say: (line: string) => void, opts: BaseOptions = {}): Promise<BuiltImage> {
   const { recipe, text } = readBaseRecipe();
-  const tag = baseTag(text);
+  return ensureDebianImage(docker, say, { recipe, tag: baseTag(text) }, opts);
+}
+
+/**
+ * An image of a Debian recipe (the base, or an older release's floor toolchain:
+ * core/floor-toolchain.ts), the base's ways: on `debian:<suite>` (or
+ * --base-image) through images/base/Dockerfile, else mmdebstrap.
+ */
+export async function ensureDebianImage(
+  docker: Docker,
+  say: (line: string) => void,
+  want: { recipe: BaseRecipe; tag: string },
+  opts: BaseOptions = {},
+): Promise<BuiltImage> {
+  const { recipe, tag } = want;
   const existing = await imageId(docker, tag);
   if (existing && !opts.rebuild) return { tag, id: existing, built: false, seconds: 0 };
   const t0 = Date.now();

@@ -14,6 +14,7 @@ import type { CaseSpec, CellResult, Platform } from '../core/types.js';
 import { makeArtifactDir } from '../edge/artifact-cache.js';
 import { ensureEngine } from '../edge/engine.js';
 import { makeRunDir } from '../edge/files.js';
+import { currentFloorTags, releaseForFloor } from '../edge/floor-images.js';
 import { type BuiltImage, currentToolchainTags, ensureRootfsImage, pruneImages } from '../edge/images.js';
 import { currentLangTags } from '../edge/lang-images.js';
 import { programsHash } from '../edge/programs.js';
@@ -101,7 +102,7 @@ const engine: Task<RunState> = {
     const docker = (s.docker = await ensureEngine(say, { address: s.cfg.engine }));
     const swept = await sweepStale(docker);
     if (swept) say(`removed ${swept} containers/volumes left by earlier runs that died`);
-    if (s.cfg.pruneImages) await pruneImages(docker, [...currentToolchainTags(), ...currentLangTags()], say);
+    if (s.cfg.pruneImages) await pruneImages(docker, [...currentToolchainTags(), ...currentLangTags(), ...currentFloorTags()], say);
     const matrix = need(s.matrix, 'the matrix');
     // Only the layers of the rows whose cells have a Python or Java host, and none in a user's rootfs.
     const layers = s.cfg.rootfs ? [] : layersOf(langPairs(matrix.cells, new Map(matrix.cases.map((c) => [c.name, c])))).values();
@@ -109,6 +110,7 @@ const engine: Task<RunState> = {
       rebuild: !!s.cfg.rebuildImages,
       imageCache: s.cfg.imageCache,
       baseImage: s.cfg.baseImage,
+      ...(s.cfg.glibcFloor ? { floor: releaseForFloor(s.cfg.glibcFloor) } : {}),
     });
     if (s.cfg.rootfs) s.rootfs = await ensureRootfsImage(docker, s.cfg.rootfs, say);
   },
@@ -134,10 +136,11 @@ const prepare: Task<RunState> = {
     const matrix = need(s.matrix, 'the matrix');
     const preparer = new Preparer(session, matrix.cases, matrix.platforms);
     const images = new Map<string, ImageOfRun>();
-    for (const { key, go, image: build } of s.toolchains.entries()) {
+    for (const { key, go, image: build, runKey } of s.toolchains.entries()) {
       const info = await preparer.prepare(go, build, matrix.gos.find((g) => g.version === go)?.gccgo?.gcc);
       s.images.push(info);
-      images.set(key, { build, run: s.rootfs ?? build, goVersion: info.tools.go ?? go, tools: info.tools });
+      const run = runKey ? s.toolchains.get(runKey) : build;
+      images.set(key, { build, run: s.rootfs ?? run, goVersion: info.tools.go ?? go, tools: info.tools });
     }
     s.cellRunner = cellRunnerFor(s, session, matrix.cases, images);
   },
@@ -177,7 +180,7 @@ function cellRunnerFor(s: RunState, session: Session, cases: CaseSpec[], images:
     runDir: s.runDir,
     cases: new Map(cases.map((c) => [c.name, c])),
     images,
-    imageKey: (cell) => s.toolchains.keyOf(cell.go, cell.platform),
+    imageKey: (cell) => s.toolchains.buildKeyOf(cell.go, cell.platform),
     programsHash: s.programsHash,
     builds: s.builds,
     hosts: s.hosts,

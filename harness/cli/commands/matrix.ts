@@ -74,6 +74,8 @@ ${describePlatforms(PLATFORMS)}
   --build-quota MIB disk one build step may fill, outputs and Go build cache together (default: 1024)
   --image-cache DIR toolchain images saved and loaded there as .tar.zst by recipe hash (for bare CI runners)
   --base-image REF  the Debian trixie image to build the base image on (default: debian:trixie, pulled)
+  --glibc-floor V   build the glibc rows' libraries and hosts for glibc V (2.31 or above) in the oldest
+                    Debian toolchain that keeps it (2.31: bullseye; 2.36: bookworm); anything needing more fails at build
   --rebuild-images  rebuild the toolchain images even if their recipes are unchanged
   --prune-images    first remove toolchain and host-language images of older recipes (for nightly machines)
   --engine-only     make sure a Docker engine answers (installing and starting one as root on Debian), then exit
@@ -113,6 +115,7 @@ const OPTIONS = {
   config: { type: 'string' },
   'image-cache': { type: 'string' },
   'base-image': { type: 'string' },
+  'glibc-floor': { type: 'string' },
 } as const;
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,109 @@
+import { UsageError } from './errors.js';
+import type { BaseRecipe } from './recipe.js';
+import type { Platform } from './types.js';
+
+/**
+ * Building for a glibc floor (--glibc-floor, config glibcFloor): which Debian
+ * release's toolchain keeps a library's needs at or below the floor, and what
+ * its image holds. The data is images/floor/recipe.json; this is pure, so the
+ * choice is unit-tested without an engine.
+ *
+ * Why an older release's own toolchain and not a sysroot: Debian's cross
+ * compilers search their own libc before any --sysroot, so a trixie gcc binds
+ * GLIBC_2.34 whatever it is pointed at; bullseye's gcc with bullseye's libc
+ * cannot bind what that libc does not have.
+ */
+
+export interface FloorRelease {
+  suite: string;
+  /** Debian's release number, for the lines people read ("Debian 11"). */
+  debian: string;
+  glibc: string;
+  gcc: string;
+  /** The compiler packages this release does not ship: the rows that need them build as today. */
+  lacks?: string[];
+  /** The release the base already is: a floor here builds as today, with no image of its own. */
+  today?: boolean;
+}
+
+/** images/floor/recipe.json: the releases, and what every floor image holds before the rows add their compilers. */
+export interface FloorRecipeFile extends Omit<BaseRecipe, 'suite'> {
+  releases: FloorRelease[];
+}
+
+/** Major and minor of a glibc version, compared as numbers (2.4 < 2.31). */
+const parts = (v: string): [number, number] => {
+  const [major, minor] = v.split('.').map(Number);
+  return [major ?? 0, minor ?? 0];
+};
+export const compareGlibc = (a: string, b: string): number => {
+  const [am, an] = parts(a);
+  const [bm, bn] = parts(b);
+  return am - bm || an - bn;
+};
+
+/** A floor as the user wrote it: `2.NN` (glibc has been 2.x since 1997), or one line naming the field and the fix. */
+export function parseGlibcFloor(field: string, value: string): string {
+  if (!/^2\.(0|[1-9][0-9]?)$/.test(value))
+    throw new UsageError(`${field} ${JSON.stringify(value)} is not a glibc version: give one like 2.31 (2.<minor>)`);
+  return value;
+}
+
+/**
+ * The release whose toolchain builds for `floor`: the newest whose glibc is at
+ * most the floor (bullseye for 2.31 to 2.35, bookworm for 2.36 to 2.40,
+ * today's for 2.41 and above). Below the oldest, nothing on the mirror is that
+ * old: one line, exit 2.
+ */
+export function floorRelease(releases: readonly FloorRelease[], floor: string, field = '--glibc-floor'): FloorRelease {
+  const fitting = releases.filter((r) => compareGlibc(r.glibc, floor) <= 0).sort((a, b) => compareGlibc(b.glibc, a.glibc));
+  const chosen = fitting[0];
+  if (chosen) return chosen;
+  const oldest = [...releases].sort((a, b) => compareGlibc(a.glibc, b.glibc))[0];
+  throw new UsageError(
+    `${field} ${floor}: the oldest toolchain here is Debian ${oldest?.debian} ${oldest?.suite}'s, glibc ${oldest?.glibc} (the Debian mirror serves nothing older): give ${oldest?.glibc} or above`,
+  );
+}
+
+/** A row's compiler packages: its gcc and cross libc, not its runner, musl, Python or JVM. */
+const COMPILER = /^(gcc(-[a-z0-9_]+(-[a-z0-9_]+)*)?|libc6-dev(-[a-z0-9]+-cross)?)$/;
+export const compilerPackages = (p: Platform): string[] => (p.packages ?? []).filter((pkg) => COMPILER.test(pkg));
+
+/** How a row builds under a floor: in the release's image, or as today and why. */
+export type FloorCoverage = { kind: 'floor'; release: FloorRelease } | { kind: 'today'; reason: string };
+
+export function floorCoverage(release: FloorRelease, p: Platform): FloorCoverage {
+  if (release.today) return { kind: 'today', reason: `glibc floor ${release.glibc}: today's toolchain (Debian ${release.suite}) keeps it` };
+  if (p.libc !== 'glibc')
+    return {
+      kind: 'today',
+      reason: `the glibc floor does not apply to ${p.name}: it links musl, so it builds as today (Debian trixie's musl)`,
+    };
+  const missing = compilerPackages(p).filter((pkg) => release.lacks?.includes(pkg));
+  if (missing.length)
+    return {
+      kind: 'today',
+      reason: `Debian ${release.debian} (${release.suite}) ships no ${missing.join(' or ')}: ${p.name} has no toolchain of glibc ${release.glibc}'s age and builds as today, not for the floor`,
+    };
+  return { kind: 'floor', release };
+}
+
+/** Why gccgo cells are n/a under a floor: gccgo-14 and its libgo are trixie's only. */
+export const gccgoUnderFloor = (floor: string, gcc: string): string =>
+  `gccgo-${gcc} is Debian trixie's (glibc 2.41), and its libgo needs that glibc: no gccgo builds for the glibc floor ${floor}`;
+
+/**
+ * The recipe of a release's floor image: the file's own part, plus the
+ * compiler packages of every glibc row the release has them for. The same
+ * shape as the base's, so both of the base's ways build it.
+ */
+export function deriveFloorRecipe(file: FloorRecipeFile, release: FloorRelease, rows: readonly Platform[]): BaseRecipe {
+  const { releases: _releases, ...own } = file;
+  const covered = rows.filter((p) => floorCoverage(release, p).kind === 'floor');
+  return {
+    ...own,
+    suite: release.suite,
+    sources: own.sources.map((s) => s.replaceAll('{suite}', release.suite)),
+    include: [...new Set([...own.include, ...covered.flatMap(compilerPackages)])],
+  };
+}
