@@ -107,6 +107,8 @@ export function outcomeOf(obs: CellObservation, pass: CaseFile['pass']): Outcome
 
 /** A build step that failed: the case's doing, so a fail, at its stage. */
 function buildFailureOutcome(b: NonNullable<CellObservation['buildFailure']>): Outcome {
+  // Built, but above --glibc-floor: the floor's line says it all; the log is the build's, which succeeded.
+  if (b.floor) return { kind: 'fail', stage: b.stage, summary: b.floor, failureText: `${b.floor}\n${tail(b.log, 20)}` };
   const text = `${b.stage === 'build' ? 'go build' : 'C compile'} of ${b.what} failed\n${tail(b.log, 60)}`;
   // Over quota is the case's doing (what it builds is that big), so a fail, saying the limit.
   const why = b.quotaMiB !== undefined ? `exceeded the disk quota of ${b.quotaMiB} MiB (--build-quota)` : 'failed';

@@ -1,3 +1,4 @@
+import { compareVersions } from './distros.js';
 import { UsageError } from './errors.js';
 import type { BaseRecipe } from './recipe.js';
 import type { Platform } from './types.js';
@@ -31,17 +32,6 @@ export interface FloorRecipeFile extends Omit<BaseRecipe, 'suite'> {
   releases: FloorRelease[];
 }
 
-/** Major and minor of a glibc version, compared as numbers (2.4 < 2.31). */
-const parts = (v: string): [number, number] => {
-  const [major, minor] = v.split('.').map(Number);
-  return [major ?? 0, minor ?? 0];
-};
-export const compareGlibc = (a: string, b: string): number => {
-  const [am, an] = parts(a);
-  const [bm, bn] = parts(b);
-  return am - bm || an - bn;
-};
-
 /** A floor as the user wrote it: `2.NN` (glibc has been 2.x since 1997), or one line naming the field and the fix. */
 export function parseGlibcFloor(field: string, value: string): string {
   if (!/^2\.(0|[1-9][0-9]?)$/.test(value))
@@ -56,10 +46,10 @@ export function parseGlibcFloor(field: string, value: string): string {
  * old: one line, exit 2.
  */
 export function floorRelease(releases: readonly FloorRelease[], floor: string, field = '--glibc-floor'): FloorRelease {
-  const fitting = releases.filter((r) => compareGlibc(r.glibc, floor) <= 0).sort((a, b) => compareGlibc(b.glibc, a.glibc));
+  const fitting = releases.filter((r) => compareVersions(r.glibc, floor) <= 0).sort((a, b) => compareVersions(b.glibc, a.glibc));
   const chosen = fitting[0];
   if (chosen) return chosen;
-  const oldest = [...releases].sort((a, b) => compareGlibc(a.glibc, b.glibc))[0];
+  const oldest = [...releases].sort((a, b) => compareVersions(a.glibc, b.glibc))[0];
   throw new UsageError(
     `${field} ${floor}: the oldest toolchain here is Debian ${oldest?.debian} ${oldest?.suite}'s, glibc ${oldest?.glibc} (the Debian mirror serves nothing older): give ${oldest?.glibc} or above`,
   );
@@ -86,6 +76,27 @@ export function floorCoverage(release: FloorRelease, p: Platform): FloorCoverage
       reason: `Debian ${release.debian} (${release.suite}) ships no ${missing.join(' or ')}: ${p.name} has no toolchain of glibc ${release.glibc}'s age and builds as today, not for the floor`,
     };
   return { kind: 'floor', release };
+}
+
+/** The run's lines: where the glibc rows build, and each row that builds as today, with why. */
+export function floorLines(release: FloorRelease | undefined, rows: readonly Platform[]): string[] {
+  if (!release) return [];
+  if (release.today)
+    return [`glibc floor ${release.glibc}: today's toolchain (Debian ${release.debian} ${release.suite}, glibc ${release.glibc}) keeps it`];
+  const asToday = rows.flatMap((p) => {
+    const c = floorCoverage(release, p);
+    return c.kind === 'today' ? [`  ${c.reason}`] : [];
+  });
+  const head = `glibc floor ${release.glibc}: the glibc rows build in Debian ${release.debian} ${release.suite}'s toolchain (gcc ${release.gcc}, glibc ${release.glibc}) with the run's Go tree; a library or host needing more fails at build`;
+  return [head, ...asToday];
+}
+
+/** What a cell's result says of the floor: the toolchain it built in, or why it built as today. */
+export function floorNote(release: FloorRelease, p: Platform): { floor: string; toolchain?: string; asToday?: string } {
+  const c = floorCoverage(release, p);
+  return c.kind === 'floor'
+    ? { floor: release.glibc, toolchain: `Debian ${release.debian} ${release.suite} (gcc ${release.gcc}, glibc ${release.glibc})` }
+    : { floor: release.glibc, asToday: c.reason };
 }
 
 /** Why gccgo cells are n/a under a floor: gccgo-14 and its libgo are trixie's only. */

@@ -226,6 +226,8 @@ export interface CellObservation {
     log: string;
     /** The step reached its disk quota (MiB): what it wrote was removed. */
     quotaMiB?: number;
+    /** It built, but needs more than --glibc-floor: the line naming the floor and the symbols. */
+    floor?: string;
   };
   run?: {
     end: ProcessEnd;
@@ -291,4 +293,6 @@ export interface CellResult extends Classification {
   explanation?: string;
   /** With --repeat: the verdict of each repetition, counted. */
   repeats?: Partial<Record<Verdict, number>>;
+  /** --glibc-floor: the floor, and the toolchain the cell built in, or why it built as today. */
+  glibcFloor?: { floor: string; toolchain?: string; asToday?: string };
 }

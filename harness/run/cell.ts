@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { InfraError } from '../core/errors.js';
 import { findExpectation, rulesFor } from '../core/expect.js';
 import type { FailureTracker } from '../core/failure-tracker.js';
+import { type FloorRelease, floorCoverage, floorNote } from '../core/floor-toolchain.js';
+import { beyondLimit, glibcFloor } from '../core/glibc-floor.js';
 import { judge } from '../core/judge.js';
 import { gccgoOf, toolchainNa, toolchainOf } from '../core/toolchains.js';
 import type { CaseSpec, CellObservation, CellResult, CellSpec, Classification, Platform, ProcessEnd, Stage } from '../core/types.js';
@@ -36,6 +38,8 @@ export interface CellRunnerConfig {
   /** The run's images by key (a Go version, or a Go version and a row's own layer). */
   images: ReadonlyMap<string, ImageOfRun>;
   imageKey: (cell: CellSpec) => string;
+  /** --glibc-floor: the release the glibc rows build in; each built file is held to its glibc. */
+  floor?: FloorRelease;
   programsHash: string;
   builds: Builds;
   hosts: HostRuns;
@@ -143,6 +147,8 @@ export class CellRunner {
         return;
       }
       w.logs[st.logName] = b.logPath;
+      const above = b.kind === 'built' ? this.aboveFloor(cell, st) : undefined;
+      if (above) return void (w.obs = { buildFailure: { stage: st.stage, what: st.what, log: b.log, floor: above } });
       if (b.kind === 'failed') {
         w.obs = {
           buildFailure: {
@@ -155,6 +161,25 @@ export class CellRunner {
         return;
       }
     }
+  }
+
+  /**
+   * What a file built for the floor still needs above it, in one line; the
+   * loader would refuse it on a libc of the floor's age, so the build fails
+   * here instead. undefined when the cell builds as today.
+   */
+  private aboveFloor(cell: CellSpec, st: StepPlan): string | undefined {
+    const floor = this.cfg.floor;
+    if (!floor || cell.go.gccgo || floorCoverage(floor, cell.platform).kind !== 'floor') return undefined;
+    const facts = this.cfg.builds.facts(st.target);
+    if (!facts) return undefined;
+    const above = beyondLimit(
+      glibcFloor({ imports: facts.imports, ...(facts.versionsRequired ? { required: facts.versionsRequired } : {}) }),
+      floor.glibc,
+    );
+    return (
+      above && `built for the glibc floor ${floor.glibc} (Debian ${floor.debian} ${floor.suite}'s toolchain), ${st.what} still ${above}`
+    );
   }
 
   /** The host, once per repetition; or n/a where it cannot run. */
@@ -261,6 +286,7 @@ export class CellRunner {
       ...(facts ? { elf: elfOfCell(facts) } : {}),
       ...(explanation ? { explanation } : {}),
       ...(repeats ? { repeats } : {}),
+      ...(this.cfg.floor && !cell.go.gccgo ? { glibcFloor: floorNote(this.cfg.floor, p) } : {}),
     };
   }
 }

@@ -6,6 +6,7 @@ import type { CanaryResult } from '../core/canary.js';
 import type { Slowdown } from '../core/emulation.js';
 import { timeoutScale } from '../core/emulation.js';
 import { FailureTracker } from '../core/failure-tracker.js';
+import { type FloorRelease, floorLines } from '../core/floor-toolchain.js';
 import { hostLangOf } from '../core/host-kind.js';
 import { langSupport, layersOf } from '../core/host-langs.js';
 import type { HostLangInfo, ImageInfo } from '../core/results.js';
@@ -110,8 +111,9 @@ const engine: Task<RunState> = {
       rebuild: !!s.cfg.rebuildImages,
       imageCache: s.cfg.imageCache,
       baseImage: s.cfg.baseImage,
-      ...(s.cfg.glibcFloor ? { floor: releaseForFloor(s.cfg.glibcFloor) } : {}),
+      ...floorOf(s),
     });
+    for (const line of floorLines(floorOf(s).floor, matrix.platforms)) say(line);
     if (s.cfg.rootfs) s.rootfs = await ensureRootfsImage(docker, s.cfg.rootfs, say);
   },
   // Ctrl-C in a host-language layer's save or restore: its container goes now, not at the next run's sweep.
@@ -119,6 +121,9 @@ const engine: Task<RunState> = {
     if (s.docker) await removeOwn(s.docker, IMAGE_CACHE_RUN);
   },
 };
+
+/** --glibc-floor's release (core/floor-toolchain.ts), checked when the flags were read. */
+const floorOf = (s: RunState): { floor?: FloorRelease } => (s.cfg.glibcFloor ? { floor: releaseForFloor(s.cfg.glibcFloor) } : {});
 
 /** The run's volume and containers: removed in the teardown, and at once on Ctrl-C so everything in flight ends. */
 const prepare: Task<RunState> = {
@@ -181,6 +186,7 @@ function cellRunnerFor(s: RunState, session: Session, cases: CaseSpec[], images:
     cases: new Map(cases.map((c) => [c.name, c])),
     images,
     imageKey: (cell) => s.toolchains.buildKeyOf(cell.go, cell.platform),
+    ...floorOf(s),
     programsHash: s.programsHash,
     builds: s.builds,
     hosts: s.hosts,
