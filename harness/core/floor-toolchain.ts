@@ -1,7 +1,9 @@
 import { compareVersions } from './distros.js';
+import type { ElfFacts } from './elf.js';
 import { UsageError } from './errors.js';
+import { beyondLimit, glibcFloor } from './glibc-floor.js';
 import type { BaseRecipe } from './recipe.js';
-import type { Platform } from './types.js';
+import type { CellSpec, Platform } from './types.js';
 
 /**
  * Building for a glibc floor (--glibc-floor, config glibcFloor): which Debian
@@ -117,4 +119,23 @@ export function deriveFloorRecipe(file: FloorRecipeFile, release: FloorRelease, 
     sources: own.sources.map((s) => s.replaceAll('{suite}', release.suite)),
     include: [...new Set([...own.include, ...covered.flatMap(compilerPackages)])],
   };
+}
+
+/** "the glibc floor 2.31 (Debian 11 bullseye's toolchain)" when the cell builds for a floor; undefined when it builds as today. */
+export function builtForFloor(floor: FloorRelease | undefined, cell: CellSpec): string | undefined {
+  if (!floor || cell.go.gccgo || floorCoverage(floor, cell.platform).kind !== 'floor') return undefined;
+  return `the glibc floor ${floor.glibc} (Debian ${floor.debian} ${floor.suite}'s toolchain)`;
+}
+
+/**
+ * What a file built for the floor still needs above it, in one line; the
+ * loader would refuse it on a libc of the floor's age, so its build fails
+ * instead. undefined when it needs no more, or the cell builds as today.
+ */
+export function aboveFloor(floor: FloorRelease | undefined, cell: CellSpec, what: string, facts: ElfFacts | undefined): string | undefined {
+  const where = builtForFloor(floor, cell);
+  if (!floor || !where || !facts) return undefined;
+  const needs = glibcFloor({ imports: facts.imports, ...(facts.versionsRequired ? { required: facts.versionsRequired } : {}) });
+  const above = beyondLimit(needs, floor.glibc);
+  return above && `built for ${where}, ${what} still ${above}`;
 }

@@ -32,8 +32,8 @@ export const IMAGE_FAMILIES: Readonly<Record<ImageFamily, FamilyFacts>> = {
   row: { repository: 'cshared-matrix-row', salt: 'row-v1', parent: 'go', capBytes: 8 * GIB, cacheLife: 'unused' },
   lang: { repository: 'cshared-matrix-lang', salt: 'lang-v1', parent: 'base', capBytes: 3 * GIB, cacheLife: 'unused' },
   // An older Debian's own toolchain (--glibc-floor, core/floor-toolchain.ts), and on it the Go tree of a Go image.
-  floor: { repository: 'cshared-matrix-floor', salt: 'floor-v1', capBytes: 3 * GIB, cacheLife: 'superseded' },
-  'floor-go': { repository: 'cshared-matrix-floor-go', salt: 'floor-go-v1', parent: 'floor', capBytes: 4 * GIB, cacheLife: 'superseded' },
+  floor: { repository: 'cshared-matrix-floor', salt: 'floor-v1', capBytes: 5 * GIB, cacheLife: 'superseded' },
+  'floor-go': { repository: 'cshared-matrix-floor-go', salt: 'floor-go-v1', parent: 'floor', capBytes: 6 * GIB, cacheLife: 'superseded' },
 };
 
 export const FAMILIES = Object.keys(IMAGE_FAMILIES) as ImageFamily[];

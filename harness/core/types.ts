@@ -228,6 +228,8 @@ export interface CellObservation {
     quotaMiB?: number;
     /** It built, but needs more than --glibc-floor: the line naming the floor and the symbols. */
     floor?: string;
+    /** It was built for a floor, in an older toolchain ("the glibc floor 2.31 (Debian 11 bullseye's toolchain)"): its failure may be the older libc's. */
+    underFloor?: string;
   };
   run?: {
     end: ProcessEnd;

@@ -2,8 +2,7 @@ import { join } from 'node:path';
 import { InfraError } from '../core/errors.js';
 import { findExpectation, rulesFor } from '../core/expect.js';
 import type { FailureTracker } from '../core/failure-tracker.js';
-import { type FloorRelease, floorCoverage, floorNote } from '../core/floor-toolchain.js';
-import { beyondLimit, glibcFloor } from '../core/glibc-floor.js';
+import { aboveFloor, builtForFloor, type FloorRelease, floorNote } from '../core/floor-toolchain.js';
 import { judge } from '../core/judge.js';
 import { gccgoOf, toolchainNa, toolchainOf } from '../core/toolchains.js';
 import type { CaseSpec, CellObservation, CellResult, CellSpec, Classification, Platform, ProcessEnd, Stage } from '../core/types.js';
@@ -14,7 +13,7 @@ import type { Reporter } from '../reporters/reporter.js';
 import { hostEnv, runCmd } from '../sandbox/commands.js';
 import { artifactPaths, hostCwd } from '../sandbox/paths.js';
 import { cellLogDir, planSteps, type StepInputs, type StepPlan } from '../sandbox/steps.js';
-import type { Builds } from './builds.js';
+import type { BuildOutcome, Builds } from './builds.js';
 import { cellFacts, elfOfCell, explanationOf } from './cell-facts.js';
 import type { EngineWatch } from './engine-watch.js';
 import type { HostRuns } from './host-runs.js';
@@ -147,39 +146,10 @@ export class CellRunner {
         return;
       }
       w.logs[st.logName] = b.logPath;
-      const above = b.kind === 'built' ? this.aboveFloor(cell, st) : undefined;
+      const above = b.kind === 'built' ? aboveFloor(this.cfg.floor, cell, st.what, this.cfg.builds.facts(st.target)) : undefined;
       if (above) return void (w.obs = { buildFailure: { stage: st.stage, what: st.what, log: b.log, floor: above } });
-      if (b.kind === 'failed') {
-        w.obs = {
-          buildFailure: {
-            stage: st.stage,
-            what: st.what,
-            log: b.log,
-            ...(b.quota ? { quotaMiB: Math.round(b.quota.quotaBytes / 2 ** 20) } : {}),
-          },
-        };
-        return;
-      }
+      if (b.kind === 'failed') return void (w.obs = { buildFailure: failedStep(st, b, builtForFloor(this.cfg.floor, cell)) });
     }
-  }
-
-  /**
-   * What a file built for the floor still needs above it, in one line; the
-   * loader would refuse it on a libc of the floor's age, so the build fails
-   * here instead. undefined when the cell builds as today.
-   */
-  private aboveFloor(cell: CellSpec, st: StepPlan): string | undefined {
-    const floor = this.cfg.floor;
-    if (!floor || cell.go.gccgo || floorCoverage(floor, cell.platform).kind !== 'floor') return undefined;
-    const facts = this.cfg.builds.facts(st.target);
-    if (!facts) return undefined;
-    const above = beyondLimit(
-      glibcFloor({ imports: facts.imports, ...(facts.versionsRequired ? { required: facts.versionsRequired } : {}) }),
-      floor.glibc,
-    );
-    return (
-      above && `built for the glibc floor ${floor.glibc} (Debian ${floor.debian} ${floor.suite}'s toolchain), ${st.what} still ${above}`
-    );
   }
 
   /** The host, once per repetition; or n/a where it cannot run. */
@@ -295,4 +265,19 @@ export class CellRunner {
 function exitOf(end: NonNullable<CellWork['end']>): CellResult['exit'] {
   if (end.kind === 'exit') return { code: end.code };
   return end.kind === 'signal' ? { signal: end.signal, signalName: end.name } : { timedOut: true };
+}
+
+/** A step that failed, as the cell's observation: its log, the disk quota it reached, the floor it was built for. */
+function failedStep(
+  st: StepPlan,
+  b: Extract<BuildOutcome, { kind: 'failed' }>,
+  underFloor: string | undefined,
+): NonNullable<CellObservation['buildFailure']> {
+  return {
+    stage: st.stage,
+    what: st.what,
+    log: b.log,
+    ...(underFloor ? { underFloor } : {}),
+    ...(b.quota ? { quotaMiB: Math.round(b.quota.quotaBytes / 2 ** 20) } : {}),
+  };
 }
