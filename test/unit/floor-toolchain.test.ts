@@ -13,7 +13,10 @@ import {
 import { familyOf } from '../../harness/core/image-families.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';
 import { baseRecipeFiles } from '../../harness/core/recipe.js';
+import { toolchainNa } from '../../harness/core/toolchains.js';
+import { DEFAULT_CASES_DIR } from '../../harness/edge/case-files.js';
 import { floorBase, floorGoTag, readFloorRecipe } from '../../harness/edge/floor-images.js';
+import { loadMatrix } from '../../harness/run/load.js';
 
 const row = (name: string) => PLATFORMS.find((p) => p.name === name)!;
 const RELEASES = readFloorRecipe().releases;
@@ -136,4 +139,26 @@ t.test("the floor images' tags: their own families, the recipe and the Go image 
   t.equal(familyOf(onGo), 'floor-go');
   t.not(onGo, floorGoTag(bullseye, 'cshared-matrix-go:1.27-bbbb', go), 'another Go image is another floor image');
   t.not(onGo, floorGoTag(bookworm, 'cshared-matrix-go:1.27-aaaa', go));
+});
+
+t.test('under --glibc-floor the gccgo column is n/a on every row, with why; gc is not', async (t) => {
+  const m = loadMatrix({
+    caseDirs: [DEFAULT_CASES_DIR],
+    libraries: [],
+    paths: [],
+    libraryRules: [],
+    platformFiles: [],
+    cases: ['link'],
+    platforms: ['amd64-glibc', 'arm64-musl'],
+    go: [],
+    toolchains: ['gc', 'gccgo'],
+    probes: false,
+    glibcFloor: '2.31',
+  });
+  const gccgo = m.gos.find((g) => g.gccgo)!;
+  const gc = m.gos.find((g) => !g.gccgo)!;
+  for (const p of m.platforms) {
+    t.equal(toolchainNa(p, gccgo), gccgoUnderFloor('2.31', gccgo.gccgo!.gcc), p.name);
+    t.equal(toolchainNa(p, gc), undefined, `gc on ${p.name}`);
+  }
 });
