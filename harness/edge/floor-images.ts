@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { deriveFloorRecipe, type FloorRecipeFile, type FloorRelease, floorRelease } from '../core/floor-toolchain.js';
+import { jdkHome } from '../core/host-langs.js';
 import { familyTag } from '../core/image-families.js';
 import { PLATFORMS } from '../core/platforms.js';
 import type { BaseRecipe } from '../core/recipe.js';
@@ -64,7 +65,7 @@ export async function ensureFloorGoImage(
   return buildLayer(docker, {
     tag,
     dir: 'floor',
-    buildargs: { FLOOR: x.floor.tag, GO_IMAGE: x.goImage.tag, GO: x.go.version },
+    buildargs: { FLOOR: x.floor.tag, GO_IMAGE: x.goImage.tag, GO: x.go.version, JDK: jdkHome('amd64') },
     show: /^(Step |go version|gcc |ldd |Successfully|E: )/,
     prefix: `floor ${x.release.suite} ${x.go.version}`,
     say,

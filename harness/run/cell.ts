@@ -134,8 +134,10 @@ export class CellRunner {
 
   /** The cell's steps in order; the first that fails ends the cell's building. */
   private async buildAll(cell: CellSpec, w: CellWork): Promise<'cut' | undefined> {
-    const image = this.imageOf(cell).build.tag;
+    const img = this.imageOf(cell);
+    const floored = builtForFloor(this.cfg.floor, cell);
     for (const st of this.steps(cell)) {
+      const image = st.bytecode && floored ? img.run.tag : img.build.tag;
       if (this.stopped) return 'cut';
       w.reached = st.stage;
       this.cfg.rep.onStep(cell, st.stage);
@@ -148,7 +150,7 @@ export class CellRunner {
       w.logs[st.logName] = b.logPath;
       const above = b.kind === 'built' ? aboveFloor(this.cfg.floor, cell, st.what, this.cfg.builds.facts(st.target)) : undefined;
       if (above) return void (w.obs = { buildFailure: { stage: st.stage, what: st.what, log: b.log, floor: above } });
-      if (b.kind === 'failed') return void (w.obs = { buildFailure: failedStep(st, b, builtForFloor(this.cfg.floor, cell)) });
+      if (b.kind === 'failed') return void (w.obs = { buildFailure: failedStep(st, b, floored) });
     }
   }
 
