@@ -25,6 +25,8 @@ export interface ImageOfRun {
   build: BuiltImage;
   /** Hosts run here: the toolchain image, or the user's rootfs. */
   run: BuiltImage;
+  /** Under a glibc floor, today's toolchain image: a Java host compiles there (javac is today's; bytecode is the same from any image). */
+  bytecode?: BuiltImage;
   /** The exact Go version the image reported (the expectations match on it). */
   goVersion: string;
   tools: Record<string, string>;
@@ -137,7 +139,7 @@ export class CellRunner {
     const img = this.imageOf(cell);
     const floored = builtForFloor(this.cfg.floor, cell);
     for (const st of this.steps(cell)) {
-      const image = st.bytecode && floored ? img.run.tag : img.build.tag;
+      const image = st.bytecode && img.bytecode ? img.bytecode.tag : img.build.tag;
       if (this.stopped) return 'cut';
       w.reached = st.stage;
       this.cfg.rep.onStep(cell, st.stage);

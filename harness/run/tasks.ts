@@ -145,7 +145,8 @@ const prepare: Task<RunState> = {
       const info = await preparer.prepare(go, build, matrix.gos.find((g) => g.version === go)?.gccgo?.gcc);
       s.images.push(info);
       const run = runKey ? s.toolchains.get(runKey) : build;
-      images.set(key, { build, run: s.rootfs ?? run, goVersion: info.tools.go ?? go, tools: info.tools });
+      const bytecode = runKey ? { bytecode: run } : {};
+      images.set(key, { build, run: s.rootfs ?? run, ...bytecode, goVersion: info.tools.go ?? go, tools: info.tools });
     }
     s.cellRunner = cellRunnerFor(s, session, matrix.cases, images);
   },

@@ -82,7 +82,7 @@ t.test('arc4random: under --glibc-floor 2.31 it fails at build, saying why; as t
   t.equal(cell.stage, 'build', 'at build, never at load');
   t.match(
     cell.summary,
-    /^go build librandom\.so failed building for the glibc floor 2\.31 \(Debian 11 bullseye's toolchain\): implicit declaration of function 'arc4random'/,
+    /^go build librandom\.so failed building for the glibc floor 2\.31 \(Debian 11 bullseye's toolchain\): implicit declaration of function ‘arc4random’ \[-Werror=implicit-function-declaration\]$/,
   );
   t.same(await leftovers(docker, floored.results!.run.id), []);
   t.notOk(
