@@ -115,7 +115,8 @@ export function floorLine(floor: GlibcFloor, arch?: string, distros: readonly Di
 export function beyondLimit(floor: GlibcFloor, limit: string): string | undefined {
   const above = needsAbove(floor, limit);
   if (!above.length || floor.glibc === undefined) return undefined;
-  const parts = above.map((n) => (n.symbols.length ? `${someNames(n.symbols)} (GLIBC_${n.version})` : `GLIBC_${n.version}`));
+  // Every symbol: this is the list to act on (few are above any floor a distribution still ships).
+  const parts = above.map((n) => (n.symbols.length ? `${n.symbols.join(', ')} (GLIBC_${n.version})` : `GLIBC_${n.version}`));
   return `needs glibc ${floor.glibc} > ${limit}: ${parts.join('; ')}`;
 }
 
