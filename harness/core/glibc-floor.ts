@@ -131,11 +131,11 @@ export function muslMissing(imports: readonly ImportedSymbol[], defined: Readonl
   return [...new Set(imports.filter((s) => !s.weak && !defined.has(s.name)).map((s) => s.name))].sort();
 }
 
-/** The line for a musl cell: what its libc.so lacks, or that it lacks nothing. */
-export function muslLine(missing: readonly string[], musl = 'musl'): string {
+/** The line for a musl file: what its libc (named as the caller knows it: "musl 1.2.5's libc.so", a path) lacks, or that it lacks nothing. */
+export function muslLine(missing: readonly string[], libc = "musl's libc.so"): string {
   return missing.length
-    ? `${musl}'s libc.so does not define ${missing.length} symbol${missing.length === 1 ? '' : 's'} it needs: ${someNames(missing, 8)}`
-    : `${musl}'s libc.so defines every symbol it needs`;
+    ? `${libc} does not define ${missing.length} symbol${missing.length === 1 ? '' : 's'} it needs: ${someNames(missing, 8)}`
+    : `${libc} defines every symbol it needs`;
 }
 
 /** The ELF architecture (core/elf-versions.ts `ElfArch`) of each GOARCH the rows build. */

@@ -161,6 +161,6 @@ t.test('musl: the strong undefined symbols its libc.so does not define', async (
   ];
   const missing = muslMissing(imports, new Set(['malloc', 'pthread_getattr_np']));
   t.same(missing, ['__nanosleep64']);
-  t.equal(muslLine(missing, 'musl 1.2.5'), "musl 1.2.5's libc.so does not define 1 symbol it needs: __nanosleep64");
+  t.equal(muslLine(missing, "musl 1.2.5's libc.so"), "musl 1.2.5's libc.so does not define 1 symbol it needs: __nanosleep64");
   t.equal(muslLine([]), "musl's libc.so defines every symbol it needs");
 });
