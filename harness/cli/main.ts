@@ -1,7 +1,7 @@
 import { runCli } from './common.js';
 
 /**
- * The one entry point (bin/cshared-matrix.js, npm run matrix/repro/merge/diff):
+ * The one entry point (bin/cshared-matrix.js, npm run matrix/repro/merge/diff/audit):
  * `cshared-matrix [PATHS…]` runs the matrix; a first word naming a subcommand
  * runs that instead, as Playwright Test and vitest do. A directory that happens
  * to be called "repro" is given as ./repro.
@@ -10,6 +10,7 @@ const SUBCOMMANDS = {
   repro: () => import('./commands/repro.js'),
   merge: () => import('./commands/merge.js'),
   diff: () => import('./commands/diff.js'),
+  audit: () => import('./commands/audit.js'),
 } as const;
 
 type Subcommand = keyof typeof SUBCOMMANDS;

@@ -1,3 +1,5 @@
+import type { ImportedSymbol, VersionNeeds } from './glibc-floor.js';
+
 /**
  * ELF facts from GNU readelf's text output (what explain-failure.ts reasons
  * from, and what a cell's detail shows).
@@ -23,6 +25,8 @@ export const ELF_MARKER = '@@csm-elf';
  *  - R_*_RELATIVE relocations are dropped: a Go c-shared library has ~6,000 of them
  *    (≈700 KB of text) and they say nothing about loading; the section headers still
  *    give the totals ("contains 6581 entries", RELACOUNT/RELCOUNT).
+ *  - `--version-info` gives `.gnu.version_r`, the versions the loader checks (the glibc floor,
+ *    core/glibc-floor.ts), even those no symbol binds to.
  *  - LC_ALL=C keeps readelf's words in English for the parser.
  */
 export const ELF_SCRIPT = [
@@ -30,7 +34,7 @@ export const ELF_SCRIPT = [
   'f=$1',
   `echo "${ELF_MARKER} file-header"`,
   'readelf --wide --file-header -- "$f" 2>&1 || exit $?',
-  'for s in program-headers dynamic dyn-syms notes arch-specific; do',
+  'for s in program-headers dynamic dyn-syms version-info notes arch-specific; do',
   `  echo "${ELF_MARKER} $s"`,
   '  readelf --wide "--$s" -- "$f" 2>&1',
   'done',
@@ -67,6 +71,10 @@ export interface ElfFacts {
    * (crosscall2, _cgo_*, x_cgo_*, _cgoexp_*, threadentry, fatalf); see userExports.
    */
   exports: string[];
+  /** The undefined dynamic symbols, each with the version it binds to (`pthread_create@GLIBC_2.34`), in .dynsym order. */
+  imports: ImportedSymbol[];
+  /** The version names `.gnu.version_r` requires; absent when readelf's text has no version-info part. */
+  versionsRequired?: string[];
   /** Whether a Go build-id note (.note.go.buildid) is present. */
   go: boolean;
   tls: {
@@ -127,10 +135,16 @@ export const CRT_EXPORTS = /^_(init|fini)$/;
 /** The exports a person wrote (//export, or C code): exports minus cgo's plumbing and _init/_fini. */
 export const userExports = (f: ElfFacts): string[] => f.exports.filter((n) => !CGO_INTERNAL.test(n) && !CRT_EXPORTS.test(n));
 
+/** What the facts say of the file's version needs, for core/glibc-floor.ts. */
+export const versionNeedsOf = (f: ElfFacts): VersionNeeds => ({
+  imports: f.imports,
+  ...(f.versionsRequired ? { required: f.versionsRequired } : {}),
+});
+
 /** Whether the facts are a Go library's: a Go build-id note or cgo's entry point. */
 export const isGoLibrary = (f: ElfFacts): boolean => f.go || f.exports.includes('crosscall2');
 
-type Section = 'other' | 'header' | 'phdrs' | 'dynamic' | 'relocs' | 'dynsym' | 'notes' | 'attrs';
+type Section = 'other' | 'header' | 'phdrs' | 'dynamic' | 'relocs' | 'dynsym' | 'verneed' | 'notes' | 'attrs';
 
 const HEADINGS: [RegExp, (m: RegExpExecArray) => Section][] = [
   [/^ELF Header:/, () => 'header'],
@@ -139,6 +153,8 @@ const HEADINGS: [RegExp, (m: RegExpExecArray) => Section][] = [
   [/^Dynamic section at offset/, () => 'dynamic'],
   [/^Relocation section '/, () => 'relocs'],
   [/^Symbol table '([^']*)'/, (m) => (m[1] === '.dynsym' ? 'dynsym' : 'other')],
+  [/^Version needs section '/, () => 'verneed'],
+  [/^Version (symbols|definition) section '/, () => 'other'],
   [/^Displaying notes found in/, () => 'notes'],
   [/^Attribute Section: aeabi/, () => 'attrs'],
   [/^Attribute Section:/, () => 'other'],
@@ -153,6 +169,11 @@ const DYNAMIC_TLS_RELOCS =
   /^R_(X86_64_(DTPMOD64|DTPOFF64|TLSDESC)|386_TLS_(DTPMOD32|DTPOFF32|DESC)|ARM_TLS_(DTPMOD32|DTPOFF32|DESC)|AARCH64_TLS_(DTPMOD(64)?|DTPREL(64)?|TLSDESC)|RISCV_TLS_(DTPMOD64|DTPREL64|TLSDESC)|PPC64_(DTPMOD64|DTPREL64)|390_TLS_(DTPMOD|DTPOFF)|LARCH_TLS_(DTPMOD64|DTPREL64|DESC64))$/;
 
 const num = (s: string | undefined): number => (s === undefined ? NaN : s.startsWith('0x') ? parseInt(s, 16) : parseInt(s, 10));
+/** "free@GLIBC_2.2.5 (2)" → free, GLIBC_2.2.5. */
+function importOf(field: string, weak: boolean): ImportedSymbol {
+  const [name = '', version] = field.replace(/\s*\(\d+\)$/, '').split('@');
+  return { name, ...(version ? { version } : {}), ...(weak ? { weak } : {}) };
+}
 const bare = (sym: string): string => sym.replace(/\s*\(\d+\)$/, '').replace(/@.*$/, '');
 
 /** What parseReadelf gathers while it reads, before the facts are final. */
@@ -222,6 +243,7 @@ const READERS: Record<Section, (line: string, r: Reading) => void> = {
     const m = /^\s*\d+:\s+[0-9a-f]+\s+\S+\s+(\S+)\s+(\S+)\s+(\S+)\s+(?:\[[^\]]*\]\s+)?(\S+)\s*(.*)$/.exec(line);
     if (!m) return;
     const [, type, bind, vis, ndx, name = ''] = m;
+    if (ndx === 'UND' && name) r.f.imports.push(importOf(name, bind === 'WEAK'));
     if (
       (type === 'FUNC' || type === 'IFUNC') &&
       (bind === 'GLOBAL' || bind === 'WEAK') &&
@@ -230,6 +252,11 @@ const READERS: Record<Section, (line: string, r: Reading) => void> = {
       name
     )
       r.exports.add(bare(name));
+  },
+  verneed: (line, { f }) => {
+    // "  0x0010:   Name: GLIBC_2.34  Flags: none  Version: 5"
+    const m = /^\s*0x[0-9a-f]+:\s+Name:\s+(\S+)\s+Flags:/.exec(line);
+    if (m?.[1]) (f.versionsRequired ??= []).push(m[1]);
   },
   notes: (line, r) => {
     if (/^\s+Go\s+0x[0-9a-f]+\s/.test(line)) r.f.go = true;
@@ -249,6 +276,7 @@ export function parseReadelf(text: string): ElfFacts {
     flags1: [],
     needed: [],
     exports: [],
+    imports: [],
     go: false,
     tls: { initialExec: 0, dynamic: 0, local: 0, models: [] },
     errors: [],

@@ -258,7 +258,7 @@ export class CellRunner {
       // The host's own run time; a cell whose host never ran (n/a, build failure) has none.
       durationMs: w.obs.run?.durationMs ?? 0,
       logs: w.logs,
-      ...(facts ? { elf: elfOfCell(facts) } : {}),
+      ...(facts ? { elf: elfOfCell(facts, p) } : {}),
       ...(explanation ? { explanation } : {}),
       ...(repeats ? { repeats } : {}),
     };
