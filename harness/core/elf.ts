@@ -1,4 +1,4 @@
-import type { ImportedSymbol } from './glibc-floor.js';
+import type { ImportedSymbol, VersionNeeds } from './glibc-floor.js';
 
 /**
  * ELF facts from GNU readelf's text output (what explain-failure.ts reasons
@@ -134,6 +134,12 @@ export const CRT_EXPORTS = /^_(init|fini)$/;
 
 /** The exports a person wrote (//export, or C code): exports minus cgo's plumbing and _init/_fini. */
 export const userExports = (f: ElfFacts): string[] => f.exports.filter((n) => !CGO_INTERNAL.test(n) && !CRT_EXPORTS.test(n));
+
+/** What the facts say of the file's version needs, for core/glibc-floor.ts. */
+export const versionNeedsOf = (f: ElfFacts): VersionNeeds => ({
+  imports: f.imports,
+  ...(f.versionsRequired ? { required: f.versionsRequired } : {}),
+});
 
 /** Whether the facts are a Go library's: a Go build-id note or cgo's entry point. */
 export const isGoLibrary = (f: ElfFacts): boolean => f.go || f.exports.includes('crosscall2');

@@ -1,4 +1,5 @@
-import { type ElfFacts, isGoLibrary } from './elf.js';
+import { type ElfFacts, isGoLibrary, versionNeedsOf } from './elf.js';
+import { floorLine, glibcFloor } from './glibc-floor.js';
 
 /**
  * A one-sentence explanation of a failed cell, from its failure text and the
@@ -64,6 +65,24 @@ function archMismatch(x: FailureInput): { who: string; level: number; why: strin
   return undefined;
 }
 
+/** glibc's loader: "version `GLIBC_2.34' not found (required by ./libhello.so)". */
+const GLIBC_NOT_FOUND = /version [`']GLIBC_(\d+(?:\.\d+)+)' not found/;
+
+/** Which of the cell's files need the version the loader did not find, and the floor line of the first. */
+function glibcTooOld(x: FailureInput): string {
+  const missing = GLIBC_NOT_FOUND.exec(x.failureText)?.[1];
+  const needing = (['library', 'host'] as const)
+    .map((who) => ({ who, facts: x[who] }))
+    .flatMap(({ who, facts }) => {
+      const floor = facts && glibcFloor(versionNeedsOf(facts));
+      return floor?.needs.some((n) => n.version === missing) ? [{ who, floor }] : [];
+    });
+  const first = needing[0];
+  if (!first) return `a file needs GLIBC_${missing}, which this glibc does not have`;
+  const who = needing.map((n) => n.who).join(' and ');
+  return `${who} need${needing.length === 1 ? 's' : ''} GLIBC_${missing}, which this glibc does not have; ${first.who} ${floorLine(first.floor)}`;
+}
+
 interface Rule {
   id: string;
   libc?: FailureInput['libc'];
@@ -80,6 +99,13 @@ interface Rule {
  * under a failed cell; the facts sharpen it when they are known.
  */
 export const FAILURE_RULES: readonly Rule[] = [
+  {
+    id: 'glibc-version-not-found',
+    libc: 'glibc',
+    stages: RUNNING,
+    text: GLIBC_NOT_FOUND,
+    say: glibcTooOld,
+  },
   {
     id: 'missing-interpreter',
     stages: RUNNING,

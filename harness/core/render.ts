@@ -5,6 +5,7 @@ import { isUnexpected, type RunResults } from './results.js';
 import { markdownCode, markdownLink, markdownText, terminalField } from './sanitize.js';
 import type { CellResult, Verdict } from './types.js';
 import { VERDICTS } from './types.js';
+import { floorGroupLine, whereItLoads } from './where-it-loads.js';
 
 export const SYMBOL: Record<Verdict, string> = {
   pass: '✅',
@@ -82,6 +83,9 @@ export function renderMarkdown(r: RunResults): string {
   for (const row of g.rows) out.push(`| ${esc(row.name)} | ${row.cells.map((c) => (c ? esc(text(c)) : '·')).join(' | ')} |`);
   out.push('', `**${esc(countsLine(r.counts))}**`, '');
   out.push(...markdownNotes(r));
+  const floors = whereItLoads(r.cells);
+  if (floors.length)
+    out.push('Where it loads (glibc floor of each Go library):', '', ...floors.map((g) => `- ${esc(floorGroupLine(g))}`), '');
   out.push('Legend:', '');
   for (const v of VERDICTS) out.push(`- ${SYMBOL[v]} **${v}**: ${MEANING[v]}`);
   const bad = r.cells.filter((c) => isUnexpected(c.verdict));
@@ -233,6 +237,8 @@ export function renderText(r: RunResults): string {
     );
   const why = [...new Set(r.cells.map((c) => c.explanation).filter((e): e is string => !!e))];
   if (why.length) lines.push('', 'why:', ...why.map((w) => `  ${field(w)}`));
+  const floors = whereItLoads(r.cells);
+  if (floors.length) lines.push('', 'where it loads:', ...floors.map((g) => `  ${field(floorGroupLine(g))}`));
   const bad = r.cells.filter((c) => isUnexpected(c.verdict));
   if (bad.length) lines.push('', ...bad.map((c) => `  ${TEXT_SYMBOL[c.verdict]} ${field(`${c.id}: ${c.summary}`)}`));
   lines.push('', field(countsLine(r.counts)));

@@ -1,5 +1,7 @@
 // The vocabulary shared by the pure core, the edges and the reporters.
 
+import type { GlibcFloor } from './glibc-floor.js';
+
 export type Libc = 'glibc' | 'musl';
 
 /** One row of the platform table: everything needed to build for and run on a target. */
@@ -268,6 +270,8 @@ export interface ElfSummary {
   tls: { initialExec: number; dynamic: number; local: number; models: string[] };
   exports?: string[];
   arm?: { cpuArch?: string; floatAbi?: string; fpArch?: string };
+  /** glibc rows: the newest GLIBC_x.y it needs, the symbols per version, and the line saying where it loads (core/glibc-floor.ts). */
+  glibcFloor?: GlibcFloor & { line: string };
 }
 
 export interface CellResult extends Classification {
@@ -296,5 +300,5 @@ export interface CellResult extends Classification {
   /** With --repeat: the verdict of each repetition, counted. */
   repeats?: Partial<Record<Verdict, number>>;
   /** --glibc-floor: the floor, and the toolchain the cell built in, or why it built as today. */
-  glibcFloor?: { floor: string; toolchain?: string; asToday?: string };
+  floorBuild?: { floor: string; toolchain?: string; asToday?: string };
 }

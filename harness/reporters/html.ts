@@ -7,6 +7,7 @@ import { canaryLines, countsLine, emulationLine, MEANING, toGrid } from '../core
 import { exitCodeFor, isUnexpected, type RunResults } from '../core/results.js';
 import { escapeControls, escapeControlsKeepingLines } from '../core/sanitize.js';
 import { type CellResult, VERDICTS, type Verdict } from '../core/types.js';
+import { floorGroupLine, whereItLoads } from '../core/where-it-loads.js';
 import { readAsset } from '../edge/assets.js';
 import { writeAtomic } from '../edge/files.js';
 import { readLogHeadTail } from '../edge/run-logs.js';
@@ -212,6 +213,11 @@ function notesHtml(r: RunResults): string {
     const items = [...why].map(([text, n]) => `<li>${esc(text)} <span class="dim">· ${n} cell${n > 1 ? 's' : ''}</span></li>`);
     out.push(`<section class="note-box"><h2>Why cells failed</h2><ul>${items.join('')}</ul></section>`);
   }
+  const floors = whereItLoads(r.cells);
+  if (floors.length)
+    out.push(
+      `<section class="note-box"><h2>Where it loads</h2><ul>${floors.map((g) => `<li>${esc(floorGroupLine(g))}</li>`).join('')}</ul></section>`,
+    );
   return out.length ? `<div class="notes">${out.join('')}</div>` : '';
 }
 

@@ -1,5 +1,6 @@
-import { type ElfFacts, summarizeFacts, userExports } from '../core/elf.js';
+import { type ElfFacts, summarizeFacts, userExports, versionNeedsOf } from '../core/elf.js';
 import { explainFailure } from '../core/explain-failure.js';
+import { cellFloor } from '../core/glibc-floor.js';
 import { hostKind, isCompiledHost } from '../core/host-kind.js';
 import type { CaseSpec, CellResult, Classification, ElfSummary, Platform } from '../core/types.js';
 import { goLibDir, hostPath, libFile } from '../sandbox/paths.js';
@@ -21,11 +22,15 @@ export function cellFacts(c: CaseSpec, p: Platform, go: string, lookup: (path: s
   return { libs, ...(host ? { host } : {}) };
 }
 
-/** What results.json keeps of the facts. */
-export function elfOfCell(facts: CellFacts): NonNullable<CellResult['elf']> {
+/** What results.json keeps of the facts; on glibc rows, each file's glibc floor. */
+export function elfOfCell(facts: CellFacts, p: Platform): NonNullable<CellResult['elf']> {
+  const withFloor = (f: ElfFacts, library: boolean): ElfSummary => ({
+    ...trimFacts(f, library),
+    ...(p.libc === 'glibc' ? { glibcFloor: cellFloor(versionNeedsOf(f), p.goarch) } : {}),
+  });
   return {
-    libraries: Object.fromEntries([...facts.libs].map(([n, f]) => [n, trimFacts(f, true)])),
-    ...(facts.host ? { host: trimFacts(facts.host, false) } : {}),
+    libraries: Object.fromEntries([...facts.libs].map(([n, f]) => [n, withFloor(f, true)])),
+    ...(facts.host ? { host: withFloor(facts.host, false) } : {}),
   };
 }
 

@@ -257,10 +257,10 @@ export class CellRunner {
       // The host's own run time; a cell whose host never ran (n/a, build failure) has none.
       durationMs: w.obs.run?.durationMs ?? 0,
       logs: w.logs,
-      ...(facts ? { elf: elfOfCell(facts) } : {}),
+      ...(facts ? { elf: elfOfCell(facts, p) } : {}),
       ...(explanation ? { explanation } : {}),
       ...(repeats ? { repeats } : {}),
-      ...(this.cfg.floor && !cell.go.gccgo ? { glibcFloor: floorNote(this.cfg.floor, p) } : {}),
+      ...(this.cfg.floor && !cell.go.gccgo ? { floorBuild: floorNote(this.cfg.floor, p) } : {}),
     };
   }
 }

@@ -51,7 +51,12 @@ t.test('--glibc-floor 2.31: link on amd64, arm64 and armhf passes, every file ne
   for (const row of FLOOR_ROWS.split(',')) {
     const cell = r.cell(`link/${row}/go${NEWEST_GO}`);
     t.equal(cell.verdict, 'pass', `${row}: ${cell.summary}`);
-    t.same(cell.glibcFloor, { floor: '2.31', toolchain: 'Debian 11 bullseye (gcc 10, glibc 2.31)' }, row);
+    t.same(cell.floorBuild, { floor: '2.31', toolchain: 'Debian 11 bullseye (gcc 10, glibc 2.31)' }, row);
+    // What results.json says of each file's own floor (the version reader's, over the ELF facts).
+    for (const [what, summary] of [...Object.entries(cell.elf?.libraries ?? {}), ['host', cell.elf?.host] as const]) {
+      const needs = summary?.glibcFloor?.glibc;
+      t.ok(needs && compareVersions(needs, '2.31') <= 0, `${row}: results.json says ${what} needs glibc ${needs} ≤ 2.31`);
+    }
     t.equal(cell.axes.goVersion, r.cell(`link/amd64-glibc/go${NEWEST_GO}`).axes.goVersion, "the Go of the run's own image");
   }
   const files = builtFiles(cache);
@@ -93,9 +98,14 @@ t.test('arc4random: under --glibc-floor 2.31 it fails at build, saying why; as t
   const asToday = await matrixRunner(dir('results-today'), cache)('--cases', FIXTURES, '--case', 'arc4random', '--platform', 'amd64-glibc');
   t.equal(asToday.code, 0, asToday.out.slice(-3000));
   t.equal(asToday.cell(`arc4random/amd64-glibc/go${NEWEST_GO}`).verdict, 'pass');
-  t.notOk(asToday.cell(`arc4random/amd64-glibc/go${NEWEST_GO}`).glibcFloor, 'no floor asked, none said');
+  t.notOk(asToday.cell(`arc4random/amd64-glibc/go${NEWEST_GO}`).floorBuild, 'no floor asked, none said');
   const lib = builtFiles(cache).find((f) => f.file === 'librandom.so')!;
   t.equal(lib.floor.glibc, '2.36', 'built in trixie, it needs glibc 2.36');
   t.same(lib.floor.needs[0], { version: '2.36', symbols: ['arc4random'] }, 'for arc4random alone');
+  t.equal(
+    asToday.cell(`arc4random/amd64-glibc/go${NEWEST_GO}`).elf?.libraries.random?.glibcFloor?.glibc,
+    '2.36',
+    'and results.json says so',
+  );
   t.same(await leftovers(docker, asToday.results!.run.id), []);
 });

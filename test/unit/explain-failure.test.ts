@@ -132,6 +132,7 @@ t.test('explainFailure', async (t) => {
   t.test('rule table', async (t) => {
     const ids = FAILURE_RULES.map((r) => r.id);
     t.strictSame(ids, [
+      'glibc-version-not-found',
       'missing-interpreter',
       'musl-initial-exec-tls',
       'glibc-static-tls-surplus',

@@ -24,7 +24,7 @@ const goVersionsList = (): string =>
 
 /** The help's head: no file behind it, so a constant (the rest reads versions.json and the rows). */
 const HELP_HEAD = `usage: cshared-matrix [PATHS…] [options]      (in this repository: npm run matrix -- …)
-       cshared-matrix repro REPORT | merge RUN… | diff OLD NEW   (each has --help)
+       cshared-matrix repro REPORT | merge RUN… | diff OLD NEW | audit FILE…   (each has --help)
 
 Builds Go libraries with -buildmode=c-shared for every platform, compiles the C
 hosts, runs them (every foreign CPU under qemu-user) and prints the matrix.

@@ -90,6 +90,7 @@
       if (e.arm.fpArch) a.push(`FP ${e.arm.fpArch}`);
       if (a.length) sub.push(`ARM ${a.join(', ')}`);
     }
+    if (e.glibcFloor) sub.push(`glibc floor: ${e.glibcFloor.line}`);
     return h('tr', null, [
       h('th', { text: name }),
       h('td', null, [h('code', { text: e.summary || '—' }), ...sub.map((s) => h('div', { class: 'sub', text: s }))]),
