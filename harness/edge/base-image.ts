@@ -46,7 +46,7 @@ export async function ensureDebianImage(
   if (existing && !opts.rebuild) return { tag, id: existing, built: false, seconds: 0 };
   const t0 = Date.now();
   const chosen = chooseBaseWay(
-    await registryFacts(docker, opts.baseImage ?? defaultBaseImage(recipe.suite), opts.baseImage !== undefined, say),
+    await registryFacts(docker, opts.baseImage ?? defaultBaseImage(recipe.suite), opts.baseImage !== undefined, { tag, say }),
   );
   if ('fail' in chosen) throw new InfraError(chosen.fail);
   const mirror = debianMirror();
@@ -82,9 +82,14 @@ async function build(
 }
 
 /** Whether the engine has the registry path's Debian image, or can pull it (one line while it does). */
-async function registryFacts(docker: Docker, from: string, named: boolean, say: (line: string) => void): Promise<BaseFacts> {
+async function registryFacts(
+  docker: Docker,
+  from: string,
+  named: boolean,
+  x: { tag: string; say: (line: string) => void },
+): Promise<BaseFacts> {
   if (await imageId(docker, from)) return { from, named, inEngine: true };
-  say(`pulling ${from} for the base image`);
+  x.say(`pulling ${from} to build ${x.tag} on`);
   try {
     // The toolchains are amd64's: an arm64 engine (Docker Desktop on Apple silicon) gets the amd64 image, run under its emulation.
     const stream = await docker.pull(from, { platform: 'linux/amd64' });
