@@ -4,13 +4,22 @@
 // files (in one process: test/unit/in-one-process.ts) touch no engine, so the
 // base and Go images build beside them; the host-language layers (a CPython
 // build among them) build beside the first integration files, which need none
-// of them (test/support/images.ts). Once any integration file has run, the
+// of them (test/support/images.ts), and so does the glibc floor's Debian 11
+// toolchain (--glibc-floor 2.31), whose one file runs after all the others.
+// Once any integration file has run, the
 // last step, pass or fail, checks that the engine holds nothing of the harness.
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { $, type ProcessPromise } from 'zx';
 import { ensureZstd } from '../harness/edge/zstd.js';
-import { BESIDE_LANG_LAYERS, LANG_IMAGES_ARGS, TOOLCHAIN_IMAGES_ARGS, USERLAND_IMAGES_ARGS } from './support/images.js';
+import {
+  AFTER_FLOOR_IMAGES,
+  BESIDE_LANG_LAYERS,
+  FLOOR_IMAGES_ARGS,
+  LANG_IMAGES_ARGS,
+  TOOLCHAIN_IMAGES_ARGS,
+  USERLAND_IMAGES_ARGS,
+} from './support/images.js';
 
 const root = join(import.meta.dirname, '..');
 const LEFTOVERS_CHECK = 'test/integration/leftovers.after.ts';
@@ -72,6 +81,7 @@ await ensureZstd(say);
 const toolchains = images('npm-test-toolchain-images', TOOLCHAIN_IMAGES_ARGS);
 let langs: Build | undefined;
 let userlands: Build | undefined;
+let floor: Build | undefined;
 let integrationRan = false;
 let ok = (await step('tsc', fg`npm run --silent typecheck`)) && (await step('the unit files', fg`npm run --silent test:unit`));
 if (ok) {
@@ -79,6 +89,8 @@ if (ok) {
   await waitFor(toolchains, 'the toolchain images');
   langs = images('npm-test-lang-images', LANG_IMAGES_ARGS);
   userlands = images('npm-test-userland-images', USERLAND_IMAGES_ARGS);
+  // Debian 11's toolchain (mmdebstrap, about 5 minutes) for glibc-floor.test.ts, which runs last.
+  floor = images('npm-test-floor-images', FLOOR_IMAGES_ARGS);
   integrationRan = true;
   ok = await step('the integration files beside the layers', fg`npx tap ${BESIDE_LANG_LAYERS}`);
 }
@@ -88,13 +100,18 @@ if (ok && langs) {
   const rest = readdirSync(join(root, 'test', 'integration'))
     .filter((f) => f.endsWith('.test.ts'))
     .map((f) => `test/integration/${f}`)
-    .filter((f) => !BESIDE_LANG_LAYERS.includes(f))
+    .filter((f) => !BESIDE_LANG_LAYERS.includes(f) && !AFTER_FLOOR_IMAGES.includes(f))
     .sort();
   ok = await step('the integration files', fg`npx tap ${rest}`);
+}
+if (ok && floor) {
+  await waitFor(floor, 'the glibc floor images');
+  ok = await step('the integration files on the glibc floor images', fg`npx tap ${AFTER_FLOOR_IMAGES}`);
 }
 await stop(toolchains);
 await stop(langs);
 await stop(userlands);
+await stop(floor);
 // Last by this ordering, not by a file name: whatever the integration files did, passed or failed, nothing of the harness's is left in the engine.
 if (integrationRan) ok = (await step('the leftovers check', fg`npx tap ${LEFTOVERS_CHECK}`)) && ok;
 say(`${ok ? 'passed' : 'failed'} in ${elapsed()}`);

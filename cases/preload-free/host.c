@@ -3,6 +3,9 @@
  * free() in LD_PRELOAD (golang/go#26184). The host allocates and frees a
  * little, then asks the library how many frees reached Go.
  */
+/* glibc 2.31's dlfcn.h (a build for --glibc-floor 2.31) defines RTLD_DEFAULT only under
+ * _GNU_SOURCE; trixie's 2.41 always does (POSIX.1-2024 made it standard). */
+#define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdlib.h>
 

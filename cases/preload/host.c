@@ -5,6 +5,9 @@
  * library (the runtime started anyway, from the library's init), then it
  * finds the exports through the global scope and calls them.
  */
+/* glibc 2.31's dlfcn.h (a build for --glibc-floor 2.31) defines RTLD_DEFAULT only under
+ * _GNU_SOURCE; trixie's 2.41 always does (POSIX.1-2024 made it standard). */
+#define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>

@@ -4,10 +4,12 @@ import { imageReference } from '../core/base-way.js';
 import { RESULTS_DIR_NAME } from '../core/config.js';
 import { DEFAULT_ENGINE, engineEndpoint } from '../core/engine-address.js';
 import { UsageError } from '../core/errors.js';
+import { parseGlibcFloor } from '../core/floor-toolchain.js';
 import { MAX_HOST_TIMEOUT_S } from '../core/host-timeout.js';
 import { splitList } from '../core/matrix.js';
 import { parseShard } from '../core/shard.js';
 import type { ExpectationRule } from '../core/types.js';
+import { releaseForFloor } from '../edge/floor-images.js';
 import type { MatrixSelection } from '../run/load.js';
 
 /**
@@ -43,6 +45,7 @@ export interface RunValues {
   'docker-host'?: string;
   'image-cache'?: string;
   'base-image'?: string;
+  'glibc-floor'?: string;
   rootfs?: string;
   /** From a config file or PATHS (core/config.ts): what no single flag says. */
   libraries?: string[];
@@ -161,8 +164,16 @@ export function resolveRunConfig(values: RunValues, env: Record<string, string |
     pruneImages: !!values['prune-images'],
     ...(values['image-cache'] ? { imageCache: resolve(values['image-cache']) } : {}),
     ...(values['base-image'] !== undefined ? { baseImage: imageReference('--base-image', values['base-image']) } : {}),
+    ...(values['glibc-floor'] !== undefined ? { glibcFloor: glibcFloorOf(values['glibc-floor']) } : {}),
     bundles: false,
     ...(values.rootfs ? { rootfs: values.rootfs } : {}),
     engine: engineFrom(values, env),
   };
+}
+
+/** --glibc-floor (or config glibcFloor): a glibc version with a Debian toolchain of its age on the mirror, or one line and exit 2. */
+function glibcFloorOf(value: string): string {
+  const field = '--glibc-floor (config glibcFloor)';
+  releaseForFloor(parseGlibcFloor(field, value), field);
+  return value;
 }

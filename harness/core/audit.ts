@@ -4,7 +4,7 @@
  * it needs more than that. Pure: cli/commands/audit.ts reads the files.
  */
 import type { ElfVersions } from './elf-versions.js';
-import { beyondLimit, floorLine, type GlibcFloor, glibcFloor } from './glibc-floor.js';
+import { beyondLimit, floorLine, type GlibcFloor, glibcFloor, muslLine, muslMissing } from './glibc-floor.js';
 
 export interface FileAudit {
   file: string;
@@ -20,6 +20,14 @@ export interface FileAudit {
   line: string;
   /** With a limit: the line naming what needs more than it; absent when the file is within it. */
   over?: string;
+  /** A musl file audited against a musl libc.so (--musl-libc): its strong undefined symbols that libc does not define. */
+  musl?: { missing: string[]; line: string };
+}
+
+/** What audit compares files with: a glibc version, and a musl libc.so's defined symbols. */
+export interface AuditLimits {
+  glibc?: string;
+  musl?: { name: string; defines: ReadonlySet<string> };
 }
 
 /** musl's libc is DT_NEEDED as libc.so (Debian, musl-gcc) or libc.musl-<arch>.so.1 (Alpine). */
@@ -37,7 +45,7 @@ const NO_FLOOR: Record<Exclude<FileAudit['libc'], 'glibc'>, string> = {
   none: 'needs no versioned glibc symbol: loads on any glibc',
 };
 
-export function auditFile(file: string, v: ElfVersions, limit?: string): FileAudit {
+export function auditFile(file: string, v: ElfVersions, limits: AuditLimits = {}): FileAudit {
   const floor = glibcFloor(v);
   const libc = libcOf(v, floor);
   const audit: FileAudit = {
@@ -51,8 +59,13 @@ export function auditFile(file: string, v: ElfVersions, limit?: string): FileAud
     floor,
     line: libc === 'glibc' ? floorLine(floor, v.arch) : NO_FLOOR[libc],
   };
-  const over = limit === undefined ? undefined : beyondLimit(floor, limit);
+  const over = limits.glibc === undefined ? undefined : beyondLimit(floor, limits.glibc);
   if (over) audit.over = over;
+  if (limits.musl && libc === 'musl') {
+    const missing = muslMissing(v.imports, limits.musl.defines);
+    audit.musl = { missing, line: muslLine(missing, limits.musl.name) };
+    if (missing.length) audit.over = audit.musl.line;
+  }
   return audit;
 }
 
@@ -60,6 +73,7 @@ export function auditFile(file: string, v: ElfVersions, limit?: string): FileAud
 export function auditLines(a: FileAudit): string[] {
   const kind = `${a.arch}, ${a.bits}-bit ${a.endian}-endian, ${a.type}`;
   const lines = [`${a.file} (${kind}${a.needed.length ? `; NEEDED ${a.needed.join(' ')}` : ''})`, `  ${a.line}`];
+  if (a.musl) lines.push(`  ${a.musl.line}`);
   for (const n of a.floor.needs) lines.push(`    GLIBC_${n.version}: ${n.symbols.join(', ') || '(required by .gnu.version_r, no symbol)'}`);
   for (const o of a.floor.other) lines.push(`    ${o.version}: ${o.symbols.join(', ') || '(required by .gnu.version_r, no symbol)'}`);
   return lines;

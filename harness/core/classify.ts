@@ -107,10 +107,32 @@ export function outcomeOf(obs: CellObservation, pass: CaseFile['pass']): Outcome
 
 /** A build step that failed: the case's doing, so a fail, at its stage. */
 function buildFailureOutcome(b: NonNullable<CellObservation['buildFailure']>): Outcome {
+  // Built, but above --glibc-floor: the floor's line says it all; the log is the build's, which succeeded.
+  if (b.floor) return { kind: 'fail', stage: b.stage, summary: b.floor, failureText: `${b.floor}\n${tail(b.log, 20)}` };
   const text = `${b.stage === 'build' ? 'go build' : 'C compile'} of ${b.what} failed\n${tail(b.log, 60)}`;
   // Over quota is the case's doing (what it builds is that big), so a fail, saying the limit.
   const why = b.quotaMiB !== undefined ? `exceeded the disk quota of ${b.quotaMiB} MiB (--build-quota)` : 'failed';
-  return { kind: 'fail', stage: b.stage, summary: `${b.stage === 'build' ? 'go build' : 'compile'} ${b.what} ${why}`, failureText: text };
+  const summary = `${b.stage === 'build' ? 'go build' : 'compile'} ${b.what} ${why}`;
+  return {
+    kind: 'fail',
+    stage: b.stage,
+    summary: b.underFloor ? underFloorSummary(summary, b.underFloor, b.log) : summary,
+    failureText: text,
+  };
+}
+
+/**
+ * A build for a glibc floor that failed: the compiler's own line for what the
+ * older libc lacks (a function it does not declare, or the linker cannot
+ * find), with the floor it was built for.
+ */
+function underFloorSummary(summary: string, floor: string, log: string): string {
+  const cause = log
+    .split('\n')
+    .find((l) => /undefined reference to|implicit declaration of function|undeclared \(first use/.test(l))
+    ?.replace(/^.*?(undefined reference to|implicit declaration of function|‘?\w+’? undeclared)/, '$1')
+    .trim();
+  return `${summary} building for ${floor}${cause ? `: ${cause}` : ''}`;
 }
 
 /** Why a host that ran to its end did not pass its checks, one line each (none: it passed). */

@@ -27,6 +27,7 @@ export interface ProjectConfig {
   cache?: string;
   imageCache?: string;
   baseImage?: string;
+  glibcFloor?: string;
   timeout?: number;
   jobs?: number;
   repeat?: number;
@@ -51,6 +52,7 @@ export interface RunInputs {
   cache?: string;
   'image-cache'?: string;
   'base-image'?: string;
+  'glibc-floor'?: string;
   repeat?: string;
   'max-failures'?: string;
   reporter?: string[];
@@ -154,6 +156,7 @@ export function configInputs(c: ProjectConfig, file: string): RunInputs {
     cache: c.cache === undefined ? undefined : at(c.cache),
     'image-cache': c.imageCache === undefined ? undefined : at(c.imageCache),
     'base-image': c.baseImage,
+    'glibc-floor': c.glibcFloor,
     repeat: num(c.repeat),
     'max-failures': num(c.maxFailures),
     reporter: c.reporters,

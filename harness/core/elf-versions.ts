@@ -20,6 +20,8 @@ export interface ElfVersions extends VersionNeeds {
   /** ET_DYN, ET_EXEC…, as readelf names them ("DYN", "EXEC"). */
   type: string;
   needed: string[];
+  /** The dynamic symbols it defines (global or weak), in .dynsym order. */
+  defines: string[];
   /** Whether the file has a dynamic symbol table at all (a static executable has none). */
   dynamic: boolean;
 }
@@ -32,6 +34,7 @@ const SHT_DYNSYM = 11;
 const SHT_GNU_VERNEED = 0x6ffffffe;
 const SHT_GNU_VERSYM = 0x6fffffff;
 const DT_NEEDED = 1;
+const STB_GLOBAL = 1;
 const STB_WEAK = 2;
 const ET_NAMES = ['NONE', 'REL', 'EXEC', 'DYN', 'CORE'];
 
@@ -141,24 +144,38 @@ function verneed(r: Reader, sec: Section | undefined, strtab: Section | undefine
   return { byIndex, names };
 }
 
-/** The undefined symbols of `.dynsym` (index 0, the null symbol, skipped), with their versions. */
-function imports(r: Reader, dynsym: Section, strtab: Section, versym: Section | undefined, byIndex: Map<number, string>): ImportedSymbol[] {
+/**
+ * `.dynsym` (index 0, the null symbol, skipped): its undefined symbols with their
+ * versions, and the names it defines for others (global or weak: what a musl
+ * libc.so gives a library, core/glibc-floor.ts muslMissing).
+ */
+function dynamicSymbols(
+  r: Reader,
+  dynsym: Section,
+  strtab: Section,
+  versym: Section | undefined,
+  byIndex: Map<number, string>,
+): { imports: ImportedSymbol[]; defines: string[] } {
   const size = dynsym.entsize || (r.bits === 64 ? 24 : 16);
   const strEnd = strtab.offset + strtab.size;
-  const out: ImportedSymbol[] = [];
+  const imports: ImportedSymbol[] = [];
+  const defines: string[] = [];
   for (let i = 1; i < Math.floor(dynsym.size / size); i++) {
     const at = dynsym.offset + i * size;
     const [info, shndx] = r.bits === 64 ? [r.u8(at + 4), r.u16(at + 6)] : [r.u8(at + 12), r.u16(at + 14)];
-    if (shndx !== 0) continue;
     const name = r.string(strtab.offset + r.u32(at), strEnd);
     if (!name) continue;
+    if (shndx !== 0) {
+      if (info >> 4 === STB_GLOBAL || info >> 4 === STB_WEAK) defines.push(name);
+      continue;
+    }
     const symbol: ImportedSymbol = { name };
     const version = versym ? byIndex.get(r.u16(versym.offset + i * 2) & 0x7fff) : undefined;
     if (version !== undefined) symbol.version = version;
     if (info >> 4 === STB_WEAK) symbol.weak = true;
-    out.push(symbol);
+    imports.push(symbol);
   }
-  return out;
+  return { imports, defines };
 }
 
 function neededOf(r: Reader, dynamic: Section | undefined, all: Section[]): string[] {
@@ -194,7 +211,7 @@ export function readElfVersions(bytes: Uint8Array): ElfVersions {
     type: ET_NAMES[r.u16(16)] ?? `type ${r.u16(16)}`,
     needed: neededOf(r, find(SHT_DYNAMIC), all),
     dynamic: dynsym !== undefined,
-    imports: dynsym && strtab ? imports(r, dynsym, strtab, find(SHT_GNU_VERSYM), vn.byIndex) : [],
+    ...(dynsym && strtab ? dynamicSymbols(r, dynsym, strtab, find(SHT_GNU_VERSYM), vn.byIndex) : { imports: [], defines: [] }),
     required: vn.names,
   };
 }

@@ -115,7 +115,8 @@ export function floorLine(floor: GlibcFloor, arch?: string, distros: readonly Di
 export function beyondLimit(floor: GlibcFloor, limit: string): string | undefined {
   const above = needsAbove(floor, limit);
   if (!above.length || floor.glibc === undefined) return undefined;
-  const parts = above.map((n) => (n.symbols.length ? `${someNames(n.symbols)} (GLIBC_${n.version})` : `GLIBC_${n.version}`));
+  // Every symbol: this is the list to act on (few are above any floor a distribution still ships).
+  const parts = above.map((n) => (n.symbols.length ? `${n.symbols.join(', ')} (GLIBC_${n.version})` : `GLIBC_${n.version}`));
   return `needs glibc ${floor.glibc} > ${limit}: ${parts.join('; ')}`;
 }
 
@@ -130,11 +131,11 @@ export function muslMissing(imports: readonly ImportedSymbol[], defined: Readonl
   return [...new Set(imports.filter((s) => !s.weak && !defined.has(s.name)).map((s) => s.name))].sort();
 }
 
-/** The line for a musl cell: what its libc.so lacks, or that it lacks nothing. */
-export function muslLine(missing: readonly string[], musl = 'musl'): string {
+/** The line for a musl file: what its libc (named as the caller knows it: "musl 1.2.5's libc.so", a path) lacks, or that it lacks nothing. */
+export function muslLine(missing: readonly string[], libc = "musl's libc.so"): string {
   return missing.length
-    ? `${musl}'s libc.so does not define ${missing.length} symbol${missing.length === 1 ? '' : 's'} it needs: ${someNames(missing, 8)}`
-    : `${musl}'s libc.so defines every symbol it needs`;
+    ? `${libc} does not define ${missing.length} symbol${missing.length === 1 ? '' : 's'} it needs: ${someNames(missing, 8)}`
+    : `${libc} defines every symbol it needs`;
 }
 
 /** The ELF architecture (core/elf-versions.ts `ElfArch`) of each GOARCH the rows build. */

@@ -6,7 +6,7 @@
 // user's bytes, so no recipe supersedes it, and it is never cached.
 import { createHash } from 'node:crypto';
 
-export type ImageFamily = 'base' | 'go' | 'row' | 'lang';
+export type ImageFamily = 'base' | 'go' | 'row' | 'lang' | 'floor' | 'floor-go';
 
 const GIB = 2 ** 30;
 
@@ -31,6 +31,9 @@ export const IMAGE_FAMILIES: Readonly<Record<ImageFamily, FamilyFacts>> = {
   go: { repository: 'cshared-matrix-go', salt: 'go-v1', parent: 'base', capBytes: 6 * GIB, cacheLife: 'superseded' },
   row: { repository: 'cshared-matrix-row', salt: 'row-v1', parent: 'go', capBytes: 8 * GIB, cacheLife: 'unused' },
   lang: { repository: 'cshared-matrix-lang', salt: 'lang-v1', parent: 'base', capBytes: 3 * GIB, cacheLife: 'unused' },
+  // An older Debian's own toolchain (--glibc-floor, core/floor-toolchain.ts), and on it the Go tree of a Go image.
+  floor: { repository: 'cshared-matrix-floor', salt: 'floor-v1', capBytes: 5 * GIB, cacheLife: 'superseded' },
+  'floor-go': { repository: 'cshared-matrix-floor-go', salt: 'floor-go-v1', parent: 'floor', capBytes: 6 * GIB, cacheLife: 'superseded' },
 };
 
 export const FAMILIES = Object.keys(IMAGE_FAMILIES) as ImageFamily[];

@@ -20,6 +20,9 @@ export function checkProbeExpectations(file: string, json: unknown): ProbeExpect
 
 export const probeName = (caseName: string, mode: ProbeMode): string => `${caseName}+${mode}-probe`;
 
+/** The case a probe's name was made from (probeName's inverse); any other name is its own. Probes build their case's libraries. */
+export const probedCase = (caseName: string): string => caseName.replace(/\+(dlopen|link)-probe$/, '');
+
 /**
  * The probe cells a case gets for free: its Go libraries loaded by the generic
  * probe host (harness/programs/csm-probe.c), once through dlopen and once linked at

@@ -78,6 +78,7 @@ export function gccgoOf(p: Platform, gcc: string): RowGccgo {
 /** Why a cell of this toolchain cannot exist on the row; undefined when it can. */
 export function toolchainNa(p: Platform, go: GoToolchain): string | undefined {
   if (!go.gccgo) return undefined;
+  if (go.gccgo.na) return go.gccgo.na;
   const g = gccgoOf(p, go.gccgo.gcc);
   return 'reason' in g ? g.reason : undefined;
 }

@@ -185,7 +185,11 @@ export interface GoToolchain {
   /** Debian suite that ships golang-<version>-go (for gccgo: its driver's). */
   suite: string;
   /** gccgo: GCC's series, and the gc release whose go command drives it (go build -compiler gccgo). */
-  gccgo?: { gcc: string; driver: { version: string; suite: string } };
+  gccgo?: {
+    gcc: string;
+    driver: { version: string; suite: string } /** Why every cell of it is n/a in this run (a glibc floor). */;
+    na?: string;
+  };
 }
 
 /** One cell of the matrix before it runs. */
@@ -228,6 +232,10 @@ export interface CellObservation {
     log: string;
     /** The step reached its disk quota (MiB): what it wrote was removed. */
     quotaMiB?: number;
+    /** It built, but needs more than --glibc-floor: the line naming the floor and the symbols. */
+    floor?: string;
+    /** It was built for a floor, in an older toolchain ("the glibc floor 2.31 (Debian 11 bullseye's toolchain)"): its failure may be the older libc's. */
+    underFloor?: string;
   };
   run?: {
     end: ProcessEnd;
@@ -297,4 +305,6 @@ export interface CellResult extends Classification {
   explanation?: string;
   /** With --repeat: the verdict of each repetition, counted. */
   repeats?: Partial<Record<Verdict, number>>;
+  /** --glibc-floor: the floor, and the toolchain the cell built in, or why it built as today. */
+  floorBuild?: { floor: string; toolchain?: string; asToday?: string };
 }

@@ -4,12 +4,13 @@
  * the terminal, matrix.md and report.html show once per library, not per cell.
  */
 import { floorLine, someNames } from './glibc-floor.js';
+import { probedCase } from './probes.js';
 import type { CellResult } from './types.js';
 
 export interface FloorGroup {
   /** The floor line without a row's manylinux architecture, so the rows of one floor share it. */
   line: string;
-  /** "case/library", in the order met. */
+  /** "case/library", in the order met; a probe's library is its case's (the same build). */
   libraries: string[];
   platforms: string[];
 }
@@ -22,7 +23,7 @@ export function whereItLoads(cells: readonly Pick<CellResult, 'axes' | 'elf'>[])
       const line = floorLine(e.glibcFloor);
       const g = groups.get(line) ?? { libraries: new Set<string>(), platforms: new Set<string>() };
       groups.set(line, g);
-      g.libraries.add(`${c.axes.case}/${name}`);
+      g.libraries.add(`${probedCase(c.axes.case)}/${name}`);
       g.platforms.add(c.axes.platform);
     }
   return [...groups].map(([line, g]) => ({ line, libraries: [...g.libraries], platforms: [...g.platforms] }));

@@ -27,12 +27,26 @@ export interface BaseOptions {
 
 export async function ensureBaseImage(docker: Docker, say: (line: string) => void, opts: BaseOptions = {}): Promise<BuiltImage> {
   const { recipe, text } = readBaseRecipe();
-  const tag = baseTag(text);
+  return ensureDebianImage(docker, say, { recipe, tag: baseTag(text) }, opts);
+}
+
+/**
+ * An image of a Debian recipe (the base, or an older release's floor toolchain:
+ * core/floor-toolchain.ts), the base's ways: on `debian:<suite>` (or
+ * --base-image) through images/base/Dockerfile, else mmdebstrap.
+ */
+export async function ensureDebianImage(
+  docker: Docker,
+  say: (line: string) => void,
+  want: { recipe: BaseRecipe; tag: string },
+  opts: BaseOptions = {},
+): Promise<BuiltImage> {
+  const { recipe, tag } = want;
   const existing = await imageId(docker, tag);
   if (existing && !opts.rebuild) return { tag, id: existing, built: false, seconds: 0 };
   const t0 = Date.now();
   const chosen = chooseBaseWay(
-    await registryFacts(docker, opts.baseImage ?? defaultBaseImage(recipe.suite), opts.baseImage !== undefined, say),
+    await registryFacts(docker, opts.baseImage ?? defaultBaseImage(recipe.suite), opts.baseImage !== undefined, { tag, say }),
   );
   if ('fail' in chosen) throw new InfraError(chosen.fail);
   const mirror = debianMirror();
@@ -68,9 +82,14 @@ async function build(
 }
 
 /** Whether the engine has the registry path's Debian image, or can pull it (one line while it does). */
-async function registryFacts(docker: Docker, from: string, named: boolean, say: (line: string) => void): Promise<BaseFacts> {
+async function registryFacts(
+  docker: Docker,
+  from: string,
+  named: boolean,
+  x: { tag: string; say: (line: string) => void },
+): Promise<BaseFacts> {
   if (await imageId(docker, from)) return { from, named, inEngine: true };
-  say(`pulling ${from} for the base image`);
+  x.say(`pulling ${from} to build ${x.tag} on`);
   try {
     // The toolchains are amd64's: an arm64 engine (Docker Desktop on Apple silicon) gets the amd64 image, run under its emulation.
     const stream = await docker.pull(from, { platform: 'linux/amd64' });

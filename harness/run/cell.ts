@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { InfraError } from '../core/errors.js';
 import { findExpectation, rulesFor } from '../core/expect.js';
 import type { FailureTracker } from '../core/failure-tracker.js';
+import { aboveFloor, builtForFloor, type FloorRelease, floorNote } from '../core/floor-toolchain.js';
 import { hostLangOf } from '../core/host-kind.js';
 import type { SysrootLayer } from '../core/host-langs.js';
 import { judge } from '../core/judge.js';
@@ -16,7 +17,7 @@ import type { Reporter } from '../reporters/reporter.js';
 import { hostEnv, runCmd } from '../sandbox/commands.js';
 import { artifactPaths, hostCwd } from '../sandbox/paths.js';
 import { cellLogDir, planSteps, type StepInputs, type StepPlan } from '../sandbox/steps.js';
-import type { Builds } from './builds.js';
+import type { BuildOutcome, Builds } from './builds.js';
 import { cellFacts, elfOfCell, explanationOf } from './cell-facts.js';
 import type { EngineWatch } from './engine-watch.js';
 import type { HostRuns } from './host-runs.js';
@@ -28,6 +29,8 @@ export interface ImageOfRun {
   build: BuiltImage;
   /** Hosts run here: the toolchain image, or the user's rootfs. */
   run: BuiltImage;
+  /** Under a glibc floor, today's toolchain image: a Java host compiles there (javac is today's; bytecode is the same from any image). */
+  bytecode?: BuiltImage;
   /** The exact Go version the image reported (the expectations match on it). */
   goVersion: string;
   tools: Record<string, string>;
@@ -40,6 +43,8 @@ export interface CellRunnerConfig {
   /** The run's images by key (a Go version, or a Go version and a row's own layer). */
   images: ReadonlyMap<string, ImageOfRun>;
   imageKey: (cell: CellSpec) => string;
+  /** --glibc-floor: the release the glibc rows build in; each built file is held to its glibc. */
+  floor?: FloorRelease;
   programsHash: string;
   builds: Builds;
   hosts: HostRuns;
@@ -139,8 +144,10 @@ export class CellRunner {
 
   /** The cell's steps in order; the first that fails ends the cell's building. */
   private async buildAll(cell: CellSpec, w: CellWork): Promise<'cut' | undefined> {
-    const image = this.imageOf(cell).build.tag;
+    const img = this.imageOf(cell);
+    const floored = builtForFloor(this.cfg.floor, cell);
     for (const st of this.steps(cell)) {
+      const image = st.bytecode && img.bytecode ? img.bytecode.tag : img.build.tag;
       if (this.stopped) return 'cut';
       w.reached = st.stage;
       this.cfg.rep.onStep(cell, st.stage);
@@ -151,17 +158,9 @@ export class CellRunner {
         return;
       }
       w.logs[st.logName] = b.logPath;
-      if (b.kind === 'failed') {
-        w.obs = {
-          buildFailure: {
-            stage: st.stage,
-            what: st.what,
-            log: b.log,
-            ...(b.quota ? { quotaMiB: Math.round(b.quota.quotaBytes / 2 ** 20) } : {}),
-          },
-        };
-        return;
-      }
+      const above = b.kind === 'built' ? aboveFloor(this.cfg.floor, cell, st.what, this.cfg.builds.facts(st.target)) : undefined;
+      if (above) return void (w.obs = { buildFailure: { stage: st.stage, what: st.what, log: b.log, floor: above } });
+      if (b.kind === 'failed') return void (w.obs = { buildFailure: failedStep(st, b, floored) });
     }
   }
 
@@ -261,6 +260,7 @@ export class CellRunner {
       ...(facts ? { elf: elfOfCell(facts, p) } : {}),
       ...(explanation ? { explanation } : {}),
       ...(repeats ? { repeats } : {}),
+      ...(this.cfg.floor && !cell.go.gccgo ? { floorBuild: floorNote(this.cfg.floor, p) } : {}),
     };
   }
 }
@@ -296,4 +296,19 @@ const runLogDir = (cell: CellSpec): string => (userlandIdSuffix(cell.userland) ?
 function exitOf(end: NonNullable<CellWork['end']>): CellResult['exit'] {
   if (end.kind === 'exit') return { code: end.code };
   return end.kind === 'signal' ? { signal: end.signal, signalName: end.name } : { timedOut: true };
+}
+
+/** A step that failed, as the cell's observation: its log, the disk quota it reached, the floor it was built for. */
+function failedStep(
+  st: StepPlan,
+  b: Extract<BuildOutcome, { kind: 'failed' }>,
+  underFloor: string | undefined,
+): NonNullable<CellObservation['buildFailure']> {
+  return {
+    stage: st.stage,
+    what: st.what,
+    log: b.log,
+    ...(underFloor ? { underFloor } : {}),
+    ...(b.quota ? { quotaMiB: Math.round(b.quota.quotaBytes / 2 ** 20) } : {}),
+  };
 }

@@ -1,10 +1,12 @@
 import type Docker from 'dockerode';
 import pLimit from 'p-limit';
+import { type FloorRelease, floorCoverage } from '../core/floor-toolchain.js';
 import { describeLayer, type LangLayer, langLayerKey } from '../core/host-langs.js';
 import { type BaseRecipe, rowLayer, rowLayerKey } from '../core/recipe.js';
 import { goImageOf, withToolchain } from '../core/toolchains.js';
 import type { GoToolchain, Platform } from '../core/types.js';
 import { ensureBaseImage } from '../edge/base-image.js';
+import { ensureFloorBase, ensureFloorGoImage, floorBase, floorGoTag } from '../edge/floor-images.js';
 import { ImageCache } from '../edge/image-cache.js';
 import {
   type BuiltImage,
@@ -32,6 +34,8 @@ export interface EnsureOptions {
   imageCache?: string;
   /** --base-image: the Debian image the base is built on when the engine lacks the base. */
   baseImage?: string;
+  /** --glibc-floor: the release whose toolchain the glibc rows build in (core/floor-toolchain.ts). */
+  floor?: FloorRelease;
 }
 
 /** One image a run uses: its tag, known before anything is built; the tags a tarball of it holds (it first); how to build it. */
@@ -146,7 +150,8 @@ class Supplier {
  */
 export class RunImages {
   private readonly recipe: BaseRecipe = readBaseRecipe().recipe;
-  private readonly byKey = new Map<string, { go: string; image: BuiltImage }>();
+  private readonly byKey = new Map<string, { go: string; image: BuiltImage; runKey?: string }>();
+  private floor?: FloorRelease;
   /** Host-language layers (core/host-langs.ts), on the base, by langLayerKey: the image, or why it could not be had. */
   private readonly langs = new Map<string, BuiltImage | { error: string }>();
   private supplier?: Supplier;
@@ -159,6 +164,12 @@ export class RunImages {
   keyOf(go: GoToolchain, p: Platform): string {
     const layer = rowLayer(this.recipe, withToolchain(p, go));
     return layer ? `${go.version}+${rowLayerKey(layer)}` : go.version;
+  }
+
+  /** Where a cell builds: its floor's toolchain image when the row has one of that age (its hosts still run in keyOf's), else keyOf's. */
+  buildKeyOf(go: GoToolchain, p: Platform): string {
+    const floored = this.floor && !go.gccgo && floorCoverage(this.floor, p).kind === 'floor';
+    return floored ? `${go.version}@${this.floor!.suite}` : this.keyOf(go, p);
   }
 
   /**
@@ -178,6 +189,7 @@ export class RunImages {
     opts: EnsureOptions,
   ): Promise<void> {
     const s = (this.supplier = new Supplier(docker, say, opts));
+    this.floor = opts.floor?.today ? undefined : opts.floor;
     let settle!: () => void;
     const baseSettled = new Promise<void>((resolve) => (settle = resolve));
     let failed = false;
@@ -214,6 +226,8 @@ export class RunImages {
       const goImage = await goImages.get(tag)!;
       baseSettled();
       this.byKey.set(go.version, { go: go.version, image: goImage });
+      if (this.floor && !go.gccgo && platforms.some((p) => floorCoverage(this.floor!, p).kind === 'floor'))
+        this.byKey.set(`${go.version}@${this.floor.suite}`, await this.floorImage(s, go, goImage, this.floor));
       for (const p of platforms) {
         const layer = rowLayer(this.recipe, withToolchain(p, go));
         const key = this.keyOf(go, p);
@@ -228,6 +242,29 @@ export class RunImages {
         this.byKey.set(key, { go: go.version, image });
       }
     }
+  }
+
+  /** The floor's toolchain (its base had once per run) with `goImage`'s Go tree; its cells' hosts run in the Go image. */
+  private floorBase?: Promise<BuiltImage>;
+  private async floorImage(s: Supplier, go: GoToolchain, goImage: BuiltImage, release: FloorRelease) {
+    const { docker, say } = s;
+    const rebuild = s.opts.rebuild;
+    const { tag: baseTag } = floorBase(release);
+    this.floorBase ??= s.get({
+      tag: baseTag,
+      chain: [baseTag],
+      parentBuilt: false,
+      build: () => ensureFloorBase(docker, release, say, rebuild),
+    });
+    const floor = await this.floorBase;
+    const tag = floorGoTag(floor.tag, goImage.tag, go);
+    const image = await s.get({
+      tag,
+      chain: [tag, floor.tag],
+      parentBuilt: floor.built || goImage.built,
+      build: () => ensureFloorGoImage(docker, { floor, goImage, go, release }, say, rebuild),
+    });
+    return { go: go.version, image, runKey: go.version };
   }
 
   /** The host-language layers (core/host-langs.ts), LANG_BUILDS_AT_ONCE at a time; one that cannot be had is its cells' error. */
@@ -286,8 +323,8 @@ export class RunImages {
     );
   }
 
-  /** Every image of the run, each once: its key, the Go series it carries, the image. */
-  entries(): { key: string; go: string; image: BuiltImage }[] {
+  /** Every image of the run, each once: its key, the Go series it carries, the image (and a floor image's, where its hosts run). */
+  entries(): { key: string; go: string; image: BuiltImage; runKey?: string }[] {
     return [...this.byKey].map(([key, v]) => ({ key, ...v }));
   }
 

@@ -1,4 +1,5 @@
 import { UsageError } from '../core/errors.js';
+import { gccgoUnderFloor } from '../core/floor-toolchain.js';
 import { packageRules } from '../core/go-package.js';
 import { hostKind } from '../core/host-kind.js';
 import { expandMatrix, pick } from '../core/matrix.js';
@@ -32,11 +33,13 @@ export interface MatrixSelection {
   /** --toolchain: gc, gccgo (default gc). */
   toolchains: string[];
   /** --userland: debian11, debian12, debian13 (default: debian13 alone, no axis). */
-  userlands: string[];
+  userlands?: string[];
   probes: boolean;
   shard?: Shard;
   /** A previous results.json whose durations balance the shards. */
   shardCosts?: string;
+  /** --glibc-floor: the glibc the glibc rows build for (core/floor-toolchain.ts); gccgo has no toolchain that old. */
+  glibcFloor?: string;
 }
 
 export interface LoadedMatrix {
@@ -55,13 +58,16 @@ export function loadMatrix(sel: MatrixSelection): LoadedMatrix {
   const table = [...PLATFORMS, ...sel.platformFiles.flatMap(readPlatformRows)];
   // Names and globs pick from every row; nothing named → the default rows (amd64-glibc-qemu is not one).
   const platforms = sel.platforms.length ? pick('platform', table, (p) => p.name, sel.platforms) : defaultPlatforms(table);
-  const gos = pickToolchains(readGoVersions(), sel.go, sel.toolchains, readGccgoSeries());
+  const floor = sel.glibcFloor;
+  const gos = pickToolchains(readGoVersions(), sel.go, sel.toolchains, readGccgoSeries()).map((g) =>
+    floor && g.gccgo ? { ...g, gccgo: { ...g.gccgo, na: gccgoUnderFloor(floor, g.gccgo.gcc) } } : g,
+  );
   // A case without a host contributes only its probes.
   const allCells = expandMatrix(
     cases.filter((c) => hostKind(c) !== undefined),
     platforms,
     gos,
-    pickUserlands(sel.userlands),
+    pickUserlands(sel.userlands ?? []),
   );
   if (!allCells.length)
     throw new UsageError('nothing to run: the selected cases have no host (add --probes to load their libraries with the generic probe)');

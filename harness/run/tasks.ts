@@ -6,6 +6,7 @@ import type { CanaryResult } from '../core/canary.js';
 import type { Slowdown } from '../core/emulation.js';
 import { timeoutScale } from '../core/emulation.js';
 import { FailureTracker } from '../core/failure-tracker.js';
+import { type FloorRelease, floorLines } from '../core/floor-toolchain.js';
 import { hostLangOf } from '../core/host-kind.js';
 import { langSupport, layersOf } from '../core/host-langs.js';
 import type { HostLangInfo, ImageInfo } from '../core/results.js';
@@ -15,6 +16,7 @@ import { userlandLayersOf } from '../core/userlands.js';
 import { makeArtifactDir } from '../edge/artifact-cache.js';
 import { ensureEngine } from '../edge/engine.js';
 import { makeRunDir } from '../edge/files.js';
+import { currentFloorTags, releaseForFloor } from '../edge/floor-images.js';
 import { type BuiltImage, currentToolchainTags, ensureRootfsImage, pruneImages } from '../edge/images.js';
 import { currentLangTags } from '../edge/lang-images.js';
 import { programsHash } from '../edge/programs.js';
@@ -102,7 +104,7 @@ const engine: Task<RunState> = {
     const docker = (s.docker = await ensureEngine(say, { address: s.cfg.engine }));
     const swept = await sweepStale(docker);
     if (swept) say(`removed ${swept} containers/volumes left by earlier runs that died`);
-    if (s.cfg.pruneImages) await pruneImages(docker, [...currentToolchainTags(), ...currentLangTags()], say);
+    if (s.cfg.pruneImages) await pruneImages(docker, [...currentToolchainTags(), ...currentLangTags(), ...currentFloorTags()], say);
     const matrix = need(s.matrix, 'the matrix');
     // Only the layers of the rows whose cells have a Python or Java host, or load on an older userland; none in a user's rootfs.
     const byName = new Map(matrix.cases.map((c) => [c.name, c]));
@@ -113,7 +115,9 @@ const engine: Task<RunState> = {
       rebuild: !!s.cfg.rebuildImages,
       imageCache: s.cfg.imageCache,
       baseImage: s.cfg.baseImage,
+      ...floorOf(s),
     });
+    for (const line of floorLines(floorOf(s).floor, matrix.platforms)) say(line);
     if (s.cfg.rootfs) s.rootfs = await ensureRootfsImage(docker, s.cfg.rootfs, say);
   },
   // Ctrl-C in a host-language layer's save or restore: its container goes now, not at the next run's sweep.
@@ -134,6 +138,9 @@ const userlandCells = (cells: readonly CellSpec[], cases: ReadonlyMap<string, Ca
     };
   });
 
+/** --glibc-floor's release (core/floor-toolchain.ts), checked when the flags were read. */
+const floorOf = (s: RunState): { floor?: FloorRelease } => (s.cfg.glibcFloor ? { floor: releaseForFloor(s.cfg.glibcFloor) } : {});
+
 /** The run's volume and containers: removed in the teardown, and at once on Ctrl-C so everything in flight ends. */
 const prepare: Task<RunState> = {
   name: 'prepare',
@@ -150,10 +157,12 @@ const prepare: Task<RunState> = {
     const matrix = need(s.matrix, 'the matrix');
     const preparer = new Preparer(session, matrix.cases, matrix.platforms);
     const images = new Map<string, ImageOfRun>();
-    for (const { key, go, image: build } of s.toolchains.entries()) {
+    for (const { key, go, image: build, runKey } of s.toolchains.entries()) {
       const info = await preparer.prepare(go, build, matrix.gos.find((g) => g.version === go)?.gccgo?.gcc);
       s.images.push(info);
-      images.set(key, { build, run: s.rootfs ?? build, goVersion: info.tools.go ?? go, tools: info.tools });
+      const run = runKey ? s.toolchains.get(runKey) : build;
+      const bytecode = runKey ? { bytecode: run } : {};
+      images.set(key, { build, run: s.rootfs ?? run, ...bytecode, goVersion: info.tools.go ?? go, tools: info.tools });
     }
     s.cellRunner = cellRunnerFor(s, session, matrix.cases, images);
   },
@@ -193,7 +202,8 @@ function cellRunnerFor(s: RunState, session: Session, cases: CaseSpec[], images:
     runDir: s.runDir,
     cases: new Map(cases.map((c) => [c.name, c])),
     images,
-    imageKey: (cell) => s.toolchains.keyOf(cell.go, cell.platform),
+    imageKey: (cell) => s.toolchains.buildKeyOf(cell.go, cell.platform),
+    ...floorOf(s),
     programsHash: s.programsHash,
     builds: s.builds,
     hosts: s.hosts,

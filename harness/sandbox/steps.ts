@@ -41,6 +41,8 @@ export interface StepPlan {
   what: string;
   /** The name of the step's log in the cell's result. */
   logName: string;
+  /** Its output is bytecode, the same from any image: a cell built for a glibc floor compiles it where its host runs (today's javac). */
+  bytecode?: true;
 }
 
 /** What a cell's steps depend on besides the cell: the image it builds in and the harness's own C sources. */
@@ -148,6 +150,7 @@ function javaStep(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Unkeyed {
     sources: [c.sourceHash, inputs.programsHash],
     what: 'the Java host',
     logName: 'compile',
+    bytecode: true,
   };
 }
 

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import t from 'tap';
+import { cellFloor } from '../../harness/core/glibc-floor.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';
 import { countVerdicts, type RunResults } from '../../harness/core/results.js';
 import { type CellResult, type ElfSummary, type ExpectationRule, VERDICTS } from '../../harness/core/types.js';
@@ -39,6 +40,7 @@ const elfLib = (libc: 'glibc' | 'musl', arm = false): ElfSummary => ({
   tls: { initialExec: 1, dynamic: 0, local: 0, models: ['initial-exec'] },
   exports: ['Add', 'CountRunes', 'Greet'],
   ...(arm ? { arm: { cpuArch: 'v7', floatAbi: 'VFP registers', fpArch: 'VFPv3-D16' } } : {}),
+  ...(libc === 'glibc' ? { glibcFloor: cellFloor({ imports: [{ name: 'pthread_create', version: 'GLIBC_2.34' }] }, 'amd64') } : {}),
 });
 const elfHost = (libc: 'glibc' | 'musl'): ElfSummary => ({
   summary: `FLAGS_1 PIE · NEEDED ${libc === 'musl' ? 'libc.so' : 'libc.so.6'} · INTERP ${libc === 'musl' ? '/lib/ld-musl-x86_64.so.1' : '/lib64/ld-linux-x86-64.so.2'}`,
@@ -359,6 +361,12 @@ t.test('in a headless browser', async (t) => {
     await cell('threads/amd64-glibc/go1.27').click();
     t.match(await panel.locator('h2').textContent(), 'threads/amd64-glibc/go1.27');
     t.match(await panel.locator('.explanation').textContent(), 'Go reports concurrent map writes');
+    t.match(
+      await panel.locator('.elf').textContent(),
+      'glibc floor: needs glibc ≥ 2.34 (pthread_create from GLIBC_2.34): loads on Debian 12+',
+      "the library's glibc floor on its cell page",
+    );
+    t.match(await page.locator('.note-box').last().textContent(), 'Where it loads', 'and once for the run');
     const checks = await panel.locator('.checks li').allTextContents();
     t.equal(checks.length, 2);
     t.match(checks[0], /✓ ok\s+Add\(2, 3\) == 5/);

@@ -107,7 +107,16 @@ t.test('link and dlopen on every default platform match the measured ground trut
     t.same(lib?.exports, ['Add', 'CountRunes', 'Greet'], `${p}: the //export functions`);
     t.same(lib?.needed, [p.endsWith('musl') ? 'libc.so' : 'libc.so.6']);
     t.match(elf?.host?.interpreter, p.endsWith('musl') ? /^\/lib\/ld-musl-/ : /^\/lib(64)?\/ld/, `${p}: host interpreter`);
+    // The glibc floor (issue 26): trixie's glibc binds pthread_create at GLIBC_2.34; loong64's glibc begins at 2.36.
+    if (p.endsWith('musl')) t.equal(lib?.glibcFloor, undefined, `${p}: musl has no glibc floor`);
+    else {
+      const floor = p.startsWith('loong64-') ? '2.36' : '2.34';
+      t.equal(lib?.glibcFloor?.glibc, floor, `${p}: the library needs glibc ${floor}`);
+      t.ok(lib?.glibcFloor?.needs[0]?.symbols.includes('pthread_create'), `${p}: pthread_create among the symbols that force it`);
+      t.equal(elf?.host?.glibcFloor?.glibc, floor, `${p}: so does the host`);
+    }
   }
+  t.match(r.out, /\nwhere it loads:\n {2}dlopen\/hello, link\/hello on amd64-glibc, [^\n]*: needs glibc ≥ 2\.34 \(pthread_attr_getstack, /);
   t.same(r.cell(`link/arm7-glibc/go${go}`).elf?.libraries.hello?.arm, { cpuArch: 'v7', floatAbi: 'hard', fpArch: 'VFPv3-D16' });
   t.match(r.cell(`link/arm5-glibc/go${go}`).elf?.libraries.hello?.arm, { cpuArch: 'v5TE', floatAbi: 'soft' });
   t.match(

@@ -11,6 +11,15 @@ export const GCCGO_ROWS = 'amd64-glibc,amd64-musl';
 /** --images-only for the base, the newest Go (every file runs on them: the built-in rows need no layer of their own) and amd64's gccgo layer on it. */
 export const TOOLCHAIN_IMAGES_ARGS = ['--images-only', '--case', 'link', '--platform', 'amd64-glibc', '--toolchain', 'gc,gccgo'];
 
+/** The rows of glibc-floor.test.ts: natively, and the two ARM rows the issue measured. */
+export const FLOOR_ROWS = 'amd64-glibc,arm64-glibc,arm7-glibc';
+
+/** The files that need the glibc floor's images: they run last, so the images build beside every other file. */
+export const AFTER_FLOOR_IMAGES = ['test/integration/glibc-floor.test.ts'];
+
+/** --images-only for Debian 11's toolchain with the newest Go (--glibc-floor 2.31), on the toolchain images. */
+export const FLOOR_IMAGES_ARGS = ['--images-only', '--case', 'link', '--platform', FLOOR_ROWS, '--glibc-floor', '2.31'];
+
 /** --images-only for the host-language layers of LANG_ROWS, on those toolchain images. */
 export const LANG_IMAGES_ARGS = ['--images-only', '--case', 'python,jni', '--platform', LANG_ROWS];
 

@@ -96,5 +96,26 @@ t.test('bad input: one line each, exit 2; the readable files are still reported'
   t.match(badFloor.stderr, 'audit: --glibc-floor "bookworm" is not a glibc version: give one like 2.31');
   const help = await audit('--help');
   t.equal(help.status, 0);
-  t.match(help.stdout, /^usage: cshared-matrix audit \[--glibc-floor X\.Y\] \[--json\] FILE\.so…/);
+  t.match(help.stdout, /^usage: cshared-matrix audit \[--glibc-floor X\.Y\] \[--musl-libc LIBC\.so\] \[--json\] FILE\.so…/);
+});
+
+t.test('--musl-libc: what a musl file needs that the given libc.so does not define', async (t) => {
+  // A libc.so that defines pthread_create and pthread_join, not pthread_key_create (src/fake-libc.c).
+  const libc = join(BIN, 'arm64-fake-musl-libc.so.bin');
+  const r = await audit('--musl-libc', libc, bin('arm64-musl-floor'), bin('arm64-floor'));
+  t.equal(r.status, 1);
+  const line = `${libc} does not define 1 symbol it needs: pthread_key_create`;
+  t.match(
+    r.stdout,
+    `NEEDED libc.so)\n  linked against musl's libc.so: musl has no symbol versions, so no glibc floor (it does not load on glibc without a musl loader)\n  ${line}\n`,
+  );
+  t.ok(r.stdout.endsWith(`\nneeding what ${libc} lacks:\n  ${bin('arm64-musl-floor')}: ${line}\n`), 'only the musl file is held to it');
+  const both = await audit('--musl-libc', libc, '--glibc-floor', '2.34', bin('arm64-musl-floor'));
+  t.match(both.stdout, `\nover the floor 2.34, or needing what ${libc} lacks:\n`);
+  // The musl file itself defines `start`: given as the libc, it lacks all three.
+  const own = await audit('--json', '--musl-libc', bin('arm64-musl-floor'), bin('arm64-musl-floor'));
+  t.same((JSON.parse(own.stdout) as FileAudit[])[0]?.musl?.missing, ['pthread_create', 'pthread_join', 'pthread_key_create']);
+  const bad = await audit('--musl-libc', join(BIN, 'amd64-go.txt'), bin('arm64-musl-floor'));
+  t.equal(bad.status, 2);
+  t.match(bad.stderr, `audit: --musl-libc ${join(BIN, 'amd64-go.txt')}: not an ELF file (no \\x7fELF magic)`);
 });

@@ -246,6 +246,35 @@ t.test('build failures', async (t) => {
   t.equal(big.summary, 'go build libbig.so exceeded the disk quota of 64 MiB (--build-quota)', 'the summary says the quota and its limit');
 });
 
+t.test('under a glibc floor: above it, or what the older libc lacks, fails at build saying so', async (t) => {
+  const floor = "the glibc floor 2.31 (Debian 11 bullseye's toolchain)";
+  const above = `built for ${floor}, libhello.so still needs glibc 2.34 > 2.31: pthread_create (GLIBC_2.34)`;
+  const built = classify({ buildFailure: { stage: 'build', what: 'libhello.so', log: 'ok', floor: above } }, link.pass, undefined);
+  t.equal(built.verdict, 'fail');
+  t.equal(built.stage, 'build');
+  t.equal(built.summary, above, 'the floor line is the summary');
+  t.equal(built.failureText, `${above}\nok`);
+  const log = [
+    '# example.com/random',
+    "./random.go:11:44: warning: implicit declaration of function 'arc4random' [-Wimplicit-function-declaration]",
+    "/usr/bin/ld: $WORK/b001/_x002.o: in function `csm_random':",
+    "./random.go:11: undefined reference to `arc4random'",
+    'collect2: error: ld returned 1 exit status',
+  ].join('\n');
+  const lacking = classify({ buildFailure: { stage: 'build', what: 'librandom.so', log, underFloor: floor } }, link.pass, undefined);
+  t.equal(
+    lacking.summary,
+    `go build librandom.so failed building for ${floor}: implicit declaration of function 'arc4random' [-Wimplicit-function-declaration]`,
+    "the compiler's first line about it",
+  );
+  const other = classify(
+    { buildFailure: { stage: 'build', what: 'librandom.so', log: 'syntax error', underFloor: floor } },
+    link.pass,
+    undefined,
+  );
+  t.equal(other.summary, `go build librandom.so failed building for ${floor}`, 'no such line: the floor alone');
+});
+
 t.test('infrastructure errors are "error", never pass or fail', async (t) => {
   const obs: CellObservation = {
     infraError: { stage: 'run', message: 'exec in container 3f2a failed: socket hang up' },

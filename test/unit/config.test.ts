@@ -341,3 +341,9 @@ t.test(
     );
   },
 );
+
+t.test('glibcFloor: a glibc version, the flag --glibc-floor stands for', async (t) => {
+  t.same(configInputs(parse({ glibcFloor: '2.31' }), FILE), { 'glibc-floor': '2.31', results: '/proj/cshared-matrix-results' });
+  t.match(problems({ glibcFloor: '2.31.1' }), [/: \/glibcFloor: must match pattern/]);
+  t.match(problems({ glibcFloor: 2.31 }), [/: \/glibcFloor: must be string/]);
+});

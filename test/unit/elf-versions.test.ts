@@ -36,6 +36,7 @@ t.test('the binary reader agrees with GNU readelf on every architecture', async 
     t.same(v.needed, text.needed, `${name}: DT_NEEDED`);
     t.same(v.imports, text.imports, `${name}: undefined symbols and their versions, in .dynsym order`);
     t.same(v.required, text.versionsRequired, `${name}: .gnu.version_r`);
+    t.same(v.defines, ['start'], `${name}: the one symbol it defines for others (stripped, -fPIC, no _init)`);
     const floor = glibcFloor(v);
     t.same(floor, glibcFloor({ imports: text.imports, required: text.versionsRequired ?? [] }), `${name}: the same floor`);
     t.equal(floor.glibc, want.floor, `${name}: floor`);

@@ -144,6 +144,8 @@ t.test('beyond a limit: one line naming the symbols per version above it', async
     'needs glibc 2.34 > 2.31: pthread_attr_getstack, pthread_attr_getstacksize, pthread_create, pthread_key_create, pthread_setspecific (GLIBC_2.34); ' +
       'pthread_getattr_np, pthread_sigmask (GLIBC_2.32)',
   );
+  const six = glibcFloor({ imports: ['a', 'b', 'c', 'd', 'e', 'f'].map((name) => ({ name, version: 'GLIBC_2.34' })) });
+  t.equal(beyondLimit(six, '2.17'), 'needs glibc 2.34 > 2.17: a, b, c, d, e, f (GLIBC_2.34)', 'every symbol: the list to act on');
   t.equal(beyondLimit(floor, '2.34'), undefined);
   t.equal(beyondLimit(floor, '2.41'), undefined);
   t.equal(beyondLimit(glibcFloor({ imports: [] }), '2.17'), undefined);
@@ -159,6 +161,6 @@ t.test('musl: the strong undefined symbols its libc.so does not define', async (
   ];
   const missing = muslMissing(imports, new Set(['malloc', 'pthread_getattr_np']));
   t.same(missing, ['__nanosleep64']);
-  t.equal(muslLine(missing, 'musl 1.2.5'), "musl 1.2.5's libc.so does not define 1 symbol it needs: __nanosleep64");
+  t.equal(muslLine(missing, "musl 1.2.5's libc.so"), "musl 1.2.5's libc.so does not define 1 symbol it needs: __nanosleep64");
   t.equal(muslLine([]), "musl's libc.so defines every symbol it needs");
 });

@@ -4,12 +4,13 @@ import t from 'tap';
 import { langSupport } from '../../harness/core/host-langs.js';
 import { contentHash, FAMILIES, familyOf, familyTag, IMAGE_FAMILIES, supersededTags } from '../../harness/core/image-families.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';
+import { currentFloorTags } from '../../harness/edge/floor-images.js';
 import { cacheFileName, staleFiles, tagOfCacheFile } from '../../harness/edge/image-cache.js';
-import { currentBaseTag } from '../../harness/edge/images.js';
+import { currentBaseTag, readGoVersions } from '../../harness/edge/images.js';
 import { currentLangTags, langImageTag } from '../../harness/edge/lang-images.js';
 
 t.test('every family: its tag names it, its tarball name round-trips, and it sits on a family that exists', async (t) => {
-  t.same(FAMILIES, ['base', 'go', 'row', 'lang']);
+  t.same(FAMILIES, ['base', 'go', 'row', 'lang', 'floor', 'floor-go']);
   for (const f of FAMILIES) {
     const tag = familyTag(f, ['x'], { name: f === 'go' ? '1.27' : undefined });
     t.equal(familyOf(tag), f, `${tag} is of ${f}`);
@@ -78,4 +79,17 @@ t.test('currentLangTags: every layer the built-in rows may need, on the current 
   t.same(supersededTags([...tags, 'cshared-matrix-lang:arm64-python-0000000000000000'], tags), [
     'cshared-matrix-lang:arm64-python-0000000000000000',
   ]);
+});
+
+t.test('currentFloorTags: each release below today, and on it each Go image of versions.json; --prune-images keeps them', async (t) => {
+  const tags = currentFloorTags();
+  const floors = tags.filter((x) => familyOf(x) === 'floor');
+  t.same(
+    floors.map((x) => x.replace(/-[0-9a-f]{16}$/, '')),
+    ['cshared-matrix-floor:bullseye', 'cshared-matrix-floor:bookworm'],
+  );
+  t.equal(tags.filter((x) => familyOf(x) === 'floor-go').length, 2 * readGoVersions().length);
+  t.same(supersededTags(tags, tags), []);
+  const old = ['cshared-matrix-floor:bullseye-0000000000000000', 'cshared-matrix-floor-go:1.27-0000000000000000'];
+  t.same(supersededTags([...tags, ...old], tags), [old[1], old[0]], 'a Go layer before the toolchain it sits on');
 });

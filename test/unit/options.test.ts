@@ -122,3 +122,18 @@ t.test('a path outside the project comes from the command line, never from the c
   t.equal(fromFile.cacheDir, join(project, 'cache'), "the file's own paths resolve beside it, wherever the command runs");
   t.equal(fromFile.resultsDir, join(project, 'out'));
 });
+
+t.test('--glibc-floor: a glibc version with a Debian toolchain of its age, else one usage line', async (t) => {
+  t.equal(resolveRunConfig({ 'glibc-floor': '2.31' }, {}, ROOT).glibcFloor, '2.31');
+  t.equal(resolveRunConfig({ 'glibc-floor': '2.45' }, {}, ROOT).glibcFloor, '2.45', "above today's: builds as today");
+  t.notOk('glibcFloor' in resolveRunConfig({}, {}, ROOT), 'no floor unless asked');
+  t.throws(() => resolveRunConfig({ 'glibc-floor': 'bullseye' }, {}, ROOT), {
+    name: 'UsageError',
+    message: '--glibc-floor (config glibcFloor) "bullseye" is not a glibc version: give one like 2.31 (2.<minor>)',
+  });
+  t.throws(() => resolveRunConfig({ 'glibc-floor': '2.28' }, {}, ROOT), {
+    name: 'UsageError',
+    message:
+      "--glibc-floor (config glibcFloor) 2.28: the oldest toolchain here is Debian 11 bullseye's, glibc 2.31 (the Debian mirror serves nothing older): give 2.31 or above",
+  });
+});

@@ -42,6 +42,8 @@ t.test('where it loads: one line per floor, in the terminal and in matrix.md', a
   const cells = [
     cell('link', 'amd64-glibc', '1.27', { elf: elf('amd64-glibc-go-lib', 'amd64-glibc') }),
     cell('probe', 'amd64-glibc', '1.27', { elf: elf('amd64-glibc-go-lib', 'amd64-glibc') }),
+    cell('probe+dlopen-probe', 'amd64-glibc', '1.27', { elf: elf('amd64-glibc-go-lib', 'amd64-glibc') }),
+    cell('link+link-probe', 'amd64-glibc', '1.27', { elf: elf('amd64-glibc-go-lib', 'amd64-glibc') }),
     cell('link', 'arm7-glibc', '1.27', { elf: elf('arm7-glibc-go-lib', 'arm7-glibc') }),
     cell('link', 'amd64-musl', '1.27', { elf: elf('amd64-musl-go-lib', 'amd64-musl') }),
   ];
@@ -49,7 +51,7 @@ t.test('where it loads: one line per floor, in the terminal and in matrix.md', a
   t.same(
     groups.map((g) => [g.libraries, g.platforms]),
     [
-      [['link/hello', 'probe/hello'], ['amd64-glibc']],
+      [['link/hello', 'probe/hello'], ['amd64-glibc']], // a probe's library is its case's: once
       [['link/hello'], ['arm7-glibc']],
     ],
   );
@@ -64,7 +66,7 @@ t.test('where it loads: one line per floor, in the terminal and in matrix.md', a
     md,
     '\nWhere it loads (glibc floor of each Go library):\n\n- link/hello, probe/hello on amd64-glibc: needs glibc ≥ 2.34 (pthread\\_attr\\_getstack,',
   );
-  t.notMatch(renderText(runResults([cells[3]!])), 'where it loads', 'musl only: no floor lines');
+  t.notMatch(renderText(runResults([cells[5]!])), 'where it loads', 'musl only: no floor lines');
   const Ajv = AjvModule.default ?? AjvModule;
   const validate = new Ajv({ strict: false }).compile(JSON.parse(readFileSync(join(REPO_ROOT, 'harness', 'results.schema.json'), 'utf8')));
   t.ok(validate(JSON.parse(JSON.stringify(runResults(cells)))), 'results.json with the floors validates against the schema');

@@ -22,18 +22,9 @@ const goVersionsList = (): string =>
     .map((g) => g.version)
     .join(', ');
 
-/** The axes beside Go's: the compilers, and the userlands a build is loaded on. */
-const axesHelp =
-  (): string => `  --toolchain LIST  gc (Go's compiler, default) and/or gccgo (GCC's, gccgo-${readGccgoSeries()?.gcc ?? '?'} from Debian, driven
-                    by the newest --go's go command): one column each, side by side; gccgo
-                    has no musl rows and no loong64 (n/a)
-  --userland LIST   where the hosts load: debian11 (glibc 2.31, musl 1.2.2), debian12 (2.36, 1.2.3),
-                    debian13 (2.41, 1.2.5: the toolchain's own, the default); the same build loaded
-                    on each, side by side; rows without a Debian port of that release are n/a`;
-
-// A function: it reads images/go/versions.json, whose errors must reach runCli as one line.
-const help = (): string => `usage: cshared-matrix [PATHS…] [options]      (in this repository: npm run matrix -- …)
-       cshared-matrix repro REPORT | merge RUN… | diff OLD NEW   (each has --help)
+/** The help's head: no file behind it, so a constant (the rest reads versions.json and the rows). */
+const HELP_HEAD = `usage: cshared-matrix [PATHS…] [options]      (in this repository: npm run matrix -- …)
+       cshared-matrix repro REPORT | merge RUN… | diff OLD NEW | audit FILE…   (each has --help)
 
 Builds Go libraries with -buildmode=c-shared for every platform, compiles the C
 hosts, runs them (every foreign CPU under qemu-user) and prints the matrix.
@@ -44,14 +35,22 @@ hosts, runs them (every foreign CPU under qemu-user) and prints the matrix.
                     every platform; or case directories. Without PATHS (and without
                     libraries or cases in a config file): the harness's seed cases.
   --config FILE     the project's config (default: cshared-matrix.config.json here or in
-                    the nearest parent directory); flags override its fields
+                    the nearest parent directory); flags override its fields`;
+
+// A function: it reads images/go/versions.json, whose errors must reach runCli as one line.
+const help = (): string => `${HELP_HEAD}
 
   --platform LIST   platforms to run, by name or glob ('arm*', '*-musl'; default: every row
                     not marked (not default)):
 ${describePlatforms(PLATFORMS)}
   --case LIST       cases to run, by name or glob (default: all in cases/ and --cases dirs)
   --go LIST         Go versions, or "all" (default: the newest): ${goVersionsList()}
-${axesHelp()}
+  --toolchain LIST  gc (Go's compiler, default) and/or gccgo (GCC's, gccgo-${readGccgoSeries()?.gcc ?? '?'} from Debian, driven
+                    by the newest --go's go command): one column each, side by side; gccgo
+                    has no musl rows and no loong64 (n/a)
+  --userland LIST   where the hosts load: debian11 (glibc 2.31, musl 1.2.2), debian12 (2.36, 1.2.3),
+                    debian13 (2.41, 1.2.5: the toolchain's own, the default); the same build loaded
+                    on each, side by side; rows without a Debian port of that release are n/a
   --jobs N          hosts and builds at once (default: number of cores, ${defaultJobs()})
   --timeout S       per-host time limit in seconds on native platforms (default: each case's
                     run.timeout, else ${DEFAULT_HOST_TIMEOUT_S}); emulated platforms multiply it by their slowdown,
@@ -81,6 +80,8 @@ ${axesHelp()}
   --build-quota MIB disk one build step may fill, outputs and Go build cache together (default: 1024)
   --image-cache DIR toolchain images saved and loaded there as .tar.zst by recipe hash (for bare CI runners)
   --base-image REF  the Debian trixie image to build the base image on (default: debian:trixie, pulled)
+  --glibc-floor V   build the glibc rows for glibc V (2.31 or above) in the oldest Debian toolchain
+                    that keeps it (2.31: bullseye; 2.36: bookworm); a file needing more fails at build
   --rebuild-images  rebuild the toolchain images even if their recipes are unchanged
   --prune-images    first remove toolchain and host-language images of older recipes (for nightly machines)
   --engine-only     make sure a Docker engine answers (installing and starting one as root on Debian), then exit
@@ -121,6 +122,7 @@ const OPTIONS = {
   config: { type: 'string' },
   'image-cache': { type: 'string' },
   'base-image': { type: 'string' },
+  'glibc-floor': { type: 'string' },
 } as const;
 
 export async function main(argv: string[]): Promise<number> {
