@@ -12,7 +12,14 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { $, type ProcessPromise } from 'zx';
 import { ensureZstd } from '../harness/edge/zstd.js';
-import { AFTER_FLOOR_IMAGES, BESIDE_LANG_LAYERS, FLOOR_IMAGES_ARGS, LANG_IMAGES_ARGS, TOOLCHAIN_IMAGES_ARGS } from './support/images.js';
+import {
+  AFTER_FLOOR_IMAGES,
+  BESIDE_LANG_LAYERS,
+  FLOOR_IMAGES_ARGS,
+  LANG_IMAGES_ARGS,
+  TOOLCHAIN_IMAGES_ARGS,
+  USERLAND_IMAGES_ARGS,
+} from './support/images.js';
 
 const root = join(import.meta.dirname, '..');
 const LEFTOVERS_CHECK = 'test/integration/leftovers.after.ts';
@@ -73,6 +80,7 @@ async function stop(b: Build | undefined): Promise<void> {
 await ensureZstd(say);
 const toolchains = images('npm-test-toolchain-images', TOOLCHAIN_IMAGES_ARGS);
 let langs: Build | undefined;
+let userlands: Build | undefined;
 let floor: Build | undefined;
 let integrationRan = false;
 let ok = (await step('tsc', fg`npm run --silent typecheck`)) && (await step('the unit files', fg`npm run --silent test:unit`));
@@ -80,6 +88,7 @@ if (ok) {
   say(`unit files done after ${elapsed()}`);
   await waitFor(toolchains, 'the toolchain images');
   langs = images('npm-test-lang-images', LANG_IMAGES_ARGS);
+  userlands = images('npm-test-userland-images', USERLAND_IMAGES_ARGS);
   // Debian 11's toolchain (mmdebstrap, about 5 minutes) for glibc-floor.test.ts, which runs last.
   floor = images('npm-test-floor-images', FLOOR_IMAGES_ARGS);
   integrationRan = true;
@@ -87,6 +96,7 @@ if (ok) {
 }
 if (ok && langs) {
   await waitFor(langs, 'the host-language layers');
+  if (userlands) await waitFor(userlands, "the older userlands' layers");
   const rest = readdirSync(join(root, 'test', 'integration'))
     .filter((f) => f.endsWith('.test.ts'))
     .map((f) => `test/integration/${f}`)
@@ -100,6 +110,7 @@ if (ok && floor) {
 }
 await stop(toolchains);
 await stop(langs);
+await stop(userlands);
 await stop(floor);
 // Last by this ordering, not by a file name: whatever the integration files did, passed or failed, nothing of the harness's is left in the engine.
 if (integrationRan) ok = (await step('the leftovers check', fg`npx tap ${LEFTOVERS_CHECK}`)) && ok;

@@ -25,6 +25,7 @@ export interface RunValues {
   case?: string[];
   go?: string[];
   toolchain?: string[];
+  userland?: string[];
   jobs?: string;
   timeout?: string;
   cases?: string[];
@@ -145,6 +146,7 @@ export function resolveRunConfig(values: RunValues, env: Record<string, string |
     platforms: splitList(values.platform),
     go: splitList(values.go),
     toolchains: splitList(values.toolchain),
+    userlands: splitList(values.userland),
     probes: !!values.probes,
     ...(shard ? { shard } : {}),
     ...(values['shard-costs'] ? { shardCosts: values['shard-costs'] } : {}),

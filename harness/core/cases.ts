@@ -74,6 +74,7 @@ export function describeSchemaError(file: string, e: ErrorObject): string {
         return `${file}: /host: give exactly one of "sources" (a C host), "python" (a Python host) or "java" (a Java host)`;
       if (field.endsWith('/verdict')) return `${file}: ${field}: must be "fail" or "timeout", or a list of them`;
       if (field.endsWith('/toolchain')) return `${file}: ${field}: must be "gc" or "gccgo", or a list of them`;
+      if (field.endsWith('/userland')) return `${file}: ${field}: must be "debian11", "debian12" or "debian13", or a list of them`;
       return `${file}: ${field}: must match exactly one of its allowed shapes`;
     case 'enum':
       return `${file}: ${field}: must be one of ${JSON.stringify(p.allowedValues)}`;

@@ -21,6 +21,7 @@ export interface ProjectConfig {
   platformFiles?: string[];
   go?: string[];
   toolchains?: string[];
+  userlands?: string[];
   reporters?: string[];
   results?: string;
   cache?: string;
@@ -43,6 +44,7 @@ export interface RunInputs {
   platform?: string[];
   go?: string[];
   toolchain?: string[];
+  userland?: string[];
   jobs?: string;
   timeout?: string;
   platforms?: string[];
@@ -145,6 +147,7 @@ export function configInputs(c: ProjectConfig, file: string): RunInputs {
     platform: c.platforms,
     go: c.go,
     toolchain: c.toolchains,
+    userland: c.userlands,
     jobs: num(c.jobs),
     timeout: num(c.timeout),
     platforms: c.platformFiles?.map(at),

@@ -1,4 +1,5 @@
 import semver from 'semver';
+import { DEFAULT_USERLAND } from './matrix.js';
 import { isEmulated } from './platforms.js';
 import type { ExpectationRule, OneOrMany, Platform } from './types.js';
 
@@ -8,6 +9,8 @@ export interface CellAxes {
   go: string;
   /** Absent: gc. */
   toolchain?: 'gc' | 'gccgo';
+  /** Absent: the default userland (core/userlands.ts). */
+  userland?: string;
 }
 
 const oneOf = (want: OneOrMany | undefined, have: string | undefined): boolean =>
@@ -29,6 +32,7 @@ export function ruleSelects(rule: ExpectationRule, axes: CellAxes): boolean {
     oneOf(when.goarm, p.goarm) &&
     (when.emulated === undefined || when.emulated === isEmulated(p)) &&
     oneOf(when.toolchain, axes.toolchain ?? 'gc') &&
+    oneOf(when.userland, axes.userland ?? DEFAULT_USERLAND) &&
     // A gccgo cell has no gc release for a range to select.
     (when.go === undefined || (axes.toolchain !== 'gccgo' && goMatches(when.go, axes.go)))
   );

@@ -50,11 +50,12 @@ const GNU_TYPE: Readonly<Record<string, string>> = {
 
 export interface SysrootLayer {
   kind: 'sysroot';
-  lang: HostLang;
+  /** What it is for: a host language, or an older userland's C library (core/userlands.ts). */
+  lang: HostLang | 'libc';
   debArch: string;
   suite: string;
   packages: string[];
-  /** Where the sysroot is in the image. */
+  /** Where the sysroot is in the image: "/" for a userland a native host runs in, as the image's whole root. */
   dir: string;
 }
 
@@ -150,6 +151,18 @@ export function describeLayer(l: LangLayer): string {
 }
 
 /**
+ * An absolute symlink in a sysroot points out of it, into the image qemu runs
+ * in: bookworm's ppc64el libc6 has /lib64/ld64.so.2 -> /lib/powerpc64le-linux-gnu/ld64.so.2,
+ * which qemu -L then cannot open. Each is made relative, so it stays inside.
+ * Only the userlands' layers (core/userlands.ts) carry this hook: the language
+ * sysroots' recipes, and so their tags, stay as they were.
+ */
+const RELATIVE_LINKS_HOOK = `--extract-hook=cd "$1" && find . -type l -lname '/*' | while read -r f; do ln -sfn "$(realpath -ms --relative-to="$(dirname "$f")" ".$(readlink "$f")")" "$f"; done`;
+
+/** A userland a native host runs in has /bin/sh, as dash's maintainer script (which the extract variant does not run) would make it. */
+const SHELL_LINK_HOOK = '--extract-hook=[ -e "$1/usr/bin/sh" ] || ln -s dash "$1/usr/bin/sh"';
+
+/**
  * mmdebstrap's arguments for a sysroot: the packages and what they depend on,
  * extracted only. The merged-/usr links are what base-files' maintainer script
  * would have made; without /lib the loader qemu looks for (/lib/ld-*.so) is
@@ -166,6 +179,7 @@ export function sysrootMmdebstrapArgs(l: SysrootLayer, mirror: string, out: stri
     ...['/usr/share/doc/*', '/usr/share/man/*', '/usr/share/locale/*', '/usr/share/info/*'].map((p) => `--dpkgopt=path-exclude=${p}`),
     '--setup-hook=mkdir -p "$1/usr/bin" "$1/usr/lib"; ln -s usr/bin "$1/bin"; ln -s usr/bin "$1/sbin"; ln -s usr/lib "$1/lib"; ln -s usr/lib64 "$1/lib64"',
     `--extract-hook=for d in "$1"/var/cache/apt/archives/*.deb; do dpkg-deb -W --showformat='\${Package} \${Version} \${Architecture}\\n' "$d"; done > "$1/csm-packages.txt"`,
+    ...(l.lang === 'libc' ? [l.dir === '/' ? SHELL_LINK_HOOK : RELATIVE_LINKS_HOOK] : []),
     // sid's Release carries a Valid-Until (trixie's does not): a mirror that is a snapshot would otherwise be refused as expired once it is a week old. Signatures are still checked.
     ...(l.suite === 'sid' || l.suite === 'unstable' ? ['--aptopt=Acquire::Check-Valid-Until "false"'] : []),
     l.suite,

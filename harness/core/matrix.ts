@@ -89,13 +89,41 @@ export const axesGo = (a: { go: string; goVersion?: string; toolchain?: string }
 /** The same as a label: "go1.27.4", "gccgo-14". */
 export const axesGoLabel = (a: { go: string; goVersion?: string; toolchain?: string }): string => goLabel(axesGo(a));
 
-export const cellId = (caseName: string, platform: string, go: string): string => `${caseName}/${platform}/${goLabel(go)}`;
+/** The userland of the toolchain image (core/userlands.ts): a run without the axis loads on it. */
+export const DEFAULT_USERLAND = 'debian13';
 
-/** Every case × platform × Go version, in a stable order: Go, then case, then platform. */
-export function expandMatrix(cases: readonly CaseSpec[], platforms: readonly Platform[], gos: readonly GoToolchain[]): CellSpec[] {
+/** A cell id's userland part: none for the default, so its cells keep the ids they had before the axis; "/debian11" else. */
+export const userlandIdSuffix = (name: string | undefined): string => (!name || name === DEFAULT_USERLAND ? '' : `/${name}`);
+
+/** The userland of a result's axes: absent means the default. */
+export const userlandOfAxes = (a: { userland?: string }): string => a.userland ?? DEFAULT_USERLAND;
+
+export const cellId = (caseName: string, platform: string, go: string, userland?: string): string =>
+  `${caseName}/${platform}/${goLabel(go)}${userlandIdSuffix(userland)}`;
+
+/**
+ * Every case × platform × Go version (× userland when the run chose userlands:
+ * `userlands` empty leaves the cells as they were without the axis), in a
+ * stable order: Go, then case, then platform, then userland.
+ */
+export function expandMatrix(
+  cases: readonly CaseSpec[],
+  platforms: readonly Platform[],
+  gos: readonly GoToolchain[],
+  userlands: readonly string[] = [],
+): CellSpec[] {
   const cells: CellSpec[] = [];
+  const uls: (string | undefined)[] = userlands.length ? [...userlands] : [undefined];
   for (const go of gos)
     for (const c of cases)
-      for (const platform of platforms) cells.push({ id: cellId(c.name, platform.name, go.version), caseName: c.name, platform, go });
+      for (const platform of platforms)
+        for (const u of uls)
+          cells.push({
+            id: cellId(c.name, platform.name, go.version, u),
+            caseName: c.name,
+            platform,
+            go,
+            ...(u ? { userland: u } : {}),
+          });
   return cells;
 }

@@ -1,6 +1,6 @@
 import { type CanaryResult, laxLine, laxRows } from './canary.js';
 import { shortLink } from './expect.js';
-import { axesGo, goLabel } from './matrix.js';
+import { axesGo, goLabel, userlandOfAxes } from './matrix.js';
 import { isUnexpected, type RunResults } from './results.js';
 import { markdownCode, markdownLink, markdownText, terminalField } from './sanitize.js';
 import type { CellResult, Verdict } from './types.js';
@@ -47,16 +47,18 @@ export interface Grid {
   rows: { name: string; cells: (CellResult | undefined)[] }[];
 }
 
-/** Cases as rows; platforms as columns, one column per platform × Go when several Go versions ran. */
+/** Cases as rows; platforms as columns, one column per platform × Go (× userland) when several Go versions (userlands) ran. */
 export function toGrid(r: Pick<RunResults, 'cells'>): Grid {
   const gos = [...new Set(r.cells.map((c) => c.axes.go))];
+  const uls = [...new Set(r.cells.map((c) => userlandOfAxes(c.axes)))];
   const plats = [...new Set(r.cells.map((c) => c.axes.platform))];
   const cases = [...new Set(r.cells.map((c) => c.axes.case))];
-  const cols = plats.flatMap((p) => gos.map((g) => ({ p, g, label: gos.length > 1 ? `${p} ${goLabel(g)}` : p })));
-  const byKey = new Map(r.cells.map((c) => [`${c.axes.case}\0${c.axes.platform}\0${c.axes.go}`, c]));
+  const label = (p: string, g: string, u: string) => [p, ...(gos.length > 1 ? [goLabel(g)] : []), ...(uls.length > 1 ? [u] : [])].join(' ');
+  const cols = plats.flatMap((p) => gos.flatMap((g) => uls.map((u) => ({ key: `${p}\0${g}\0${u}`, label: label(p, g, u) }))));
+  const byKey = new Map(r.cells.map((c) => [`${c.axes.case}\0${c.axes.platform}\0${c.axes.go}\0${userlandOfAxes(c.axes)}`, c]));
   return {
     columns: cols.map((c) => c.label),
-    rows: cases.map((name) => ({ name, cells: cols.map((col) => byKey.get(`${name}\0${col.p}\0${col.g}`)) })),
+    rows: cases.map((name) => ({ name, cells: cols.map((col) => byKey.get(`${name}\0${col.key}`)) })),
   };
 }
 

@@ -89,6 +89,8 @@ export interface ExpectationRule {
     go?: string;
     /** "gc" or "gccgo" (core/toolchains.ts). */
     toolchain?: OneOrMany;
+    /** The userland the host loads on: "debian11", "debian12", "debian13" (core/userlands.ts). */
+    userland?: OneOrMany;
   };
   /** Either, as a list: a race that sometimes hangs and sometimes throws. */
   verdict: 'fail' | 'timeout' | ('fail' | 'timeout')[];
@@ -196,6 +198,8 @@ export interface CellSpec {
   caseName: string;
   platform: Platform;
   go: GoToolchain;
+  /** The userland its host loads on (core/userlands.ts); absent: the toolchain image's own, and a run without the axis. */
+  userland?: string;
 }
 
 /** How a host process ended, as reported by the in-container supervisor. */
@@ -289,6 +293,8 @@ export interface CellResult extends Classification {
     toolchain?: 'gccgo';
     /** A gccgo cell's compiler, as `<gccgo> --version` said it ("gccgo-14 (Debian 14.2.0-19) 14.2.0"). */
     gccgo?: string;
+    /** The userland the host loaded on ("debian11"), when the run chose userlands (--userland); absent: the default, debian13. */
+    userland?: string;
   };
   exit?: { code?: number; signal?: number; signalName?: string; timedOut?: boolean };
   durationMs: number;

@@ -334,8 +334,13 @@ export async function ensureRootfsImage(docker: Docker, tarball: string, say: (l
   const tag = `cshared-matrix-rootfs:${h.digest('hex').slice(0, 16)}`;
   const existing = await imageId(docker, tag);
   if (existing) return { tag, id: existing, built: false, seconds: 0 };
-  const t0 = Date.now();
   say(`importing ${tarball} as ${tag}`);
+  return importRootfs(docker, tarball, tag);
+}
+
+/** A root filesystem tarball imported as the image `tag` (a user's --rootfs, an older Debian userland's libc). */
+export async function importRootfs(docker: Docker, tarball: string, tag: string): Promise<BuiltImage> {
+  const t0 = Date.now();
   const [repo, version] = tag.split(':') as [string, string];
   // The tarball may be compressed; the engine's import detects gzip/xz itself.
   const stream = await docker.importImage(

@@ -19,9 +19,20 @@ import {
 import { familyTag } from '../core/image-families.js';
 import { decompressedBound } from '../core/image-tarball.js';
 import { PLATFORMS } from '../core/platforms.js';
+import { USERLANDS, userlandLayersOf } from '../core/userlands.js';
 import { checkedTar } from './checked-tar.js';
 import { debianMirror } from './host-apt.js';
-import { type BuiltImage, buildLayer, currentBaseTag, ensureFreeSpace, IMAGES_DIR, imageId, readBaseRecipe, scratchDir } from './images.js';
+import {
+  type BuiltImage,
+  buildLayer,
+  currentBaseTag,
+  ensureFreeSpace,
+  IMAGES_DIR,
+  imageId,
+  importRootfs,
+  readBaseRecipe,
+  scratchDir,
+} from './images.js';
 import { mmdebstrapFailure } from './mmdebstrap.js';
 import { IMAGE_CACHE_RUN, ownerLabels } from './sandbox.js';
 import { decompress, ensureZstd, zstdFault } from './zstd.js';
@@ -62,12 +73,20 @@ const recipeText = (l: LangLayer): string =>
 
 export const langImageTag = (baseTag: string, l: LangLayer): string =>
   familyTag('lang', [baseTag, recipeText(l), langLayerKey(l)], {
-    name: l.kind === 'sysroot' ? `${l.debArch}-${l.lang}` : `musl-${l.host.split('-')[0]}-python`,
+    name:
+      l.kind === 'cpython'
+        ? `musl-${l.host.split('-')[0]}-python`
+        : l.lang === 'libc'
+          ? `${l.debArch}-${l.suite}-${l.packages.join('-')}`
+          : `${l.debArch}-${l.lang}`,
   });
 
 /** Every host-language layer the built-in rows may need, on the current base: what --prune-images keeps. */
 export const currentLangTags = (base: string = currentBaseTag()): string[] =>
-  [...layersOf(PLATFORMS.flatMap((platform) => HOST_LANGS.map((lang) => ({ platform, lang })))).values()].map((l) => langImageTag(base, l));
+  [
+    ...layersOf(PLATFORMS.flatMap((platform) => HOST_LANGS.map((lang) => ({ platform, lang })))).values(),
+    ...userlandLayersOf(PLATFORMS.flatMap((platform) => USERLANDS.map((u) => ({ platform, userland: u.name })))),
+  ].map((l) => langImageTag(base, l));
 
 export async function ensureLangImage(
   docker: Docker,
@@ -89,6 +108,9 @@ export async function ensureLangImage(
 
 /** What a layer adds to the base: the one directory its hosts use. */
 export const langContentDir = (l: LangLayer): string => (l.kind === 'sysroot' ? l.dir : l.prefix);
+
+/** A userland's root filesystem is an image of its own, not a directory on the base: the image cache saves it whole. */
+export const isRootfsLayer = (l: LangLayer): boolean => l.kind === 'sysroot' && l.dir === '/';
 
 /**
  * A layer from its directory's tarball (ImageCache.saveDir) instead of its
@@ -157,8 +179,10 @@ async function buildSysroot(
   ensureFreeSpace(work, 2);
   const dir = mkdtempSync(join(work, 'sysroot-'));
   try {
-    cpSync(join(IMAGES_DIR, 'sysroot', 'Dockerfile'), join(dir, 'Dockerfile'));
     await extractSysroot(docker, base, l, dir, say);
+    // An older userland a native host runs in (core/userlands.ts) is the image's whole root, imported as --rootfs is (the supervisor is static).
+    if (isRootfsLayer(l)) return await importRootfs(docker, join(dir, 'sysroot.tar'), tag);
+    cpSync(join(IMAGES_DIR, 'sysroot', 'Dockerfile'), join(dir, 'Dockerfile'));
     return await buildLayer(docker, {
       tag,
       dir: 'sysroot',

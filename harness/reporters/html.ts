@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { EXIT } from '../core/errors.js';
 import { shortLink } from '../core/expect.js';
-import { axesGo, axesGoLabel, goLabel } from '../core/matrix.js';
+import { axesGo, axesGoLabel, goLabel, userlandOfAxes } from '../core/matrix.js';
 import { canaryLines, countsLine, emulationLine, MEANING, toGrid } from '../core/render.js';
 import { exitCodeFor, isUnexpected, type RunResults } from '../core/results.js';
 import { escapeControls, escapeControlsKeepingLines } from '../core/sanitize.js';
@@ -114,6 +114,7 @@ function matrixHtml(r: RunResults): string {
   const g = toGrid(r);
   const index = new Map(r.cells.map((c, i) => [c, i]));
   const gos = new Set(r.cells.map((c) => c.axes.go));
+  const uls = new Set(r.cells.map((c) => userlandOfAxes(c.axes)));
   const desc = new Map(r.cases.map((c) => [c.name, c.description]));
   const head = g.columns.map((label, ci) => {
     const any = g.rows.map((row) => row.cells[ci]).find((c): c is CellResult => !!c);
@@ -121,7 +122,8 @@ function matrixHtml(r: RunResults): string {
     const a = any.axes;
     const arch = `${a.goarch}${a.goarm ? `v${a.goarm}` : ''} · ${a.libc}${a.cpu && a.cpu !== 'native' ? ` · ${a.cpu}` : ''}`;
     const go = gos.size > 1 ? `<span class="go">${esc(axesGoLabel(a))}</span>` : '';
-    return `<th scope="col"><span class="plat">${esc(a.platform)}</span>${go}<span class="arch">${esc(arch)}</span></th>`;
+    const ul = uls.size > 1 ? `<span class="go">${esc(userlandOfAxes(a))}</span>` : '';
+    return `<th scope="col"><span class="plat">${esc(a.platform)}</span>${go}${ul}<span class="arch">${esc(arch)}</span></th>`;
   });
   const rows = g.rows.map((row) => {
     const d = desc.get(row.name);

@@ -3,9 +3,13 @@ import { InfraError } from '../core/errors.js';
 import { findExpectation, rulesFor } from '../core/expect.js';
 import type { FailureTracker } from '../core/failure-tracker.js';
 import { aboveFloor, builtForFloor, type FloorRelease, floorNote } from '../core/floor-toolchain.js';
+import { hostLangOf } from '../core/host-kind.js';
+import type { SysrootLayer } from '../core/host-langs.js';
 import { judge } from '../core/judge.js';
+import { userlandIdSuffix } from '../core/matrix.js';
 import { gccgoOf, toolchainNa, toolchainOf } from '../core/toolchains.js';
 import type { CaseSpec, CellObservation, CellResult, CellSpec, Classification, Platform, ProcessEnd, Stage } from '../core/types.js';
+import { onUserland, userlandNa, userlandNamed, userlandSupport } from '../core/userlands.js';
 import { exportBundle } from '../edge/bundle.js';
 import type { BuiltImage } from '../edge/images.js';
 import type { Session } from '../edge/sandbox.js';
@@ -17,7 +21,7 @@ import type { BuildOutcome, Builds } from './builds.js';
 import { cellFacts, elfOfCell, explanationOf } from './cell-facts.js';
 import type { EngineWatch } from './engine-watch.js';
 import type { HostRuns } from './host-runs.js';
-import type { LangOutcome, LangRuntime } from './langs.js';
+import type { LangOutcome } from './langs.js';
 
 /** What one image of the run gives its cells. */
 export interface ImageOfRun {
@@ -52,6 +56,8 @@ export interface CellRunnerConfig {
   /** A Python or Java host's language on the row (run/langs.ts); undefined for a C host or in a user's rootfs. */
   lang: (c: CaseSpec, p: Platform) => LangOutcome | undefined;
   repeat: number;
+  /** An older userland's layer (core/userlands.ts): its image, or why the run has none. */
+  userlandImage: (layer: SysrootLayer) => BuiltImage | { error: string };
   /** Hosts run in a user-supplied rootfs (no qemu there). */
   rootfs: boolean;
   bundles: boolean;
@@ -102,8 +108,9 @@ export class CellRunner {
     if (this.stopped) return undefined;
     const c = this.caseOf(cell);
     const w: CellWork = { obs: {}, logs: {}, reached: 'build', repetitions: [] };
-    // A toolchain the row has none of (gccgo on musl) builds and runs nothing.
-    const na = toolchainNa(cell.platform, cell.go);
+    // A toolchain the row has none of (gccgo on musl), or a userland it has none of (riscv64 on Debian 11), builds and runs nothing.
+    const na =
+      toolchainNa(cell.platform, cell.go) ?? userlandNa(cell.platform, cell.userland, { lang: hostLangOf(c), gccgo: !!cell.go.gccgo });
     try {
       if (na) w.obs = { notApplicable: na };
       else if ((await this.buildAndRun(cell, c, w)) === 'cut') return undefined;
@@ -121,6 +128,7 @@ export class CellRunner {
         platform: cell.platform,
         go: cell.go.gccgo ? cell.go.version : img.goVersion,
         toolchain: toolchainOf(cell.go),
+        ...(cell.userland ? { userland: cell.userland } : {}),
       }),
     );
     this.cfg.failures.onCellEnd(verdict.verdict);
@@ -164,15 +172,17 @@ export class CellRunner {
     const lang = this.cfg.lang(c, p);
     if (lang && 'notApplicable' in lang) return void (w.obs = { notApplicable: lang.notApplicable });
     if (lang && 'infraError' in lang) return void (w.obs = { infraError: { stage: 'run', message: lang.infraError } });
+    const host = hostOf(cell, lang?.image ?? this.imageOf(cell).run, this.cfg.userlandImage);
+    if ('error' in host) return void (w.obs = { infraError: { stage: 'run', message: host.error } });
     w.reached = 'load';
     this.cfg.rep.onStep(cell, 'run');
     const go = cell.go.version;
     const timeoutMs = this.cfg.timeoutMs(c, p);
     for (let i = 0; i < this.cfg.repeat; i++) {
-      const logPath = join(cellLogDir(cell), i ? `run-${i + 1}.log` : 'run.log');
-      const cmd = runCmd(c, p, go, timeoutMs, this.cfg.hosts.nonce, lang?.command);
+      const logPath = join(runLogDir(cell), i ? `run-${i + 1}.log` : 'run.log');
+      const cmd = runCmd(c, host.platform, go, timeoutMs, this.cfg.hosts.nonce, lang?.command);
       const run = await this.cfg.hosts.run({
-        image: this.runImage(cell, lang).tag,
+        image: host.image.tag,
         cmd,
         env: hostEnv(c, p, go, timeoutMs),
         workdir: hostCwd(c, p, go),
@@ -192,11 +202,6 @@ export class CellRunner {
     }
   }
 
-  /** Hosts run in their language's image (a sysroot, a musl CPython), else in the cell's. */
-  private runImage(cell: CellSpec, lang: LangRuntime | undefined): BuiltImage {
-    return lang?.image ?? this.imageOf(cell).run;
-  }
-
   /** A directory that reruns the cell alone; a bundle that cannot be kept is said, never a verdict. */
   private async keepBundle(cell: CellSpec, c: CaseSpec, verdict: Classification, w: CellWork): Promise<void> {
     const p = cell.platform;
@@ -204,6 +209,8 @@ export class CellRunner {
     const img = this.imageOf(cell);
     const l = this.cfg.lang(c, p);
     const lang = l && 'command' in l ? l : undefined;
+    const host = hostOf(cell, lang?.image ?? img.run, this.cfg.userlandImage);
+    if ('error' in host) return;
     try {
       w.logs.bundle = await exportBundle({
         session: this.cfg.session,
@@ -211,10 +218,10 @@ export class CellRunner {
         runDir: this.cfg.runDir,
         cellId: cell.id,
         paths: artifactPaths(c, p, go),
-        image: this.runImage(cell, lang),
+        image: host.image,
         tools: img.tools,
         env: hostEnv(c, p, go, this.cfg.timeoutMs(c, p)),
-        cmd: runCmd(c, p, go, this.cfg.timeoutMs(c, p), 'bundle', lang?.command),
+        cmd: runCmd(c, host.platform, go, this.cfg.timeoutMs(c, p), 'bundle', lang?.command),
         cwd: hostCwd(c, p, go),
         verdict: verdict.verdict,
         failureText: verdict.failureText ?? '',
@@ -223,14 +230,6 @@ export class CellRunner {
     } catch (e) {
       this.cfg.rep.onLog(`could not keep a bundle for ${cell.id}: ${(e as Error).message}`);
     }
-  }
-
-  /** A gccgo cell's toolchain and its compiler's exact version, as the image said it. */
-  private gccgoAxes(cell: CellSpec): { toolchain?: 'gccgo'; gccgo?: string } {
-    if (!cell.go.gccgo) return {};
-    const g = gccgoOf(cell.platform, cell.go.gccgo.gcc);
-    const version = 'command' in g ? this.imageOf(cell).tools[`gccgo ${g.command}`] : undefined;
-    return { toolchain: 'gccgo', ...(version ? { gccgo: version } : {}) };
   }
 
   private result(cell: CellSpec, c: CaseSpec, verdict: Classification, w: CellWork, repeats: CellResult['repeats']): CellResult {
@@ -250,7 +249,8 @@ export class CellRunner {
         cpu: p.cpu,
         go,
         goVersion: this.imageOf(cell).goVersion,
-        ...this.gccgoAxes(cell),
+        ...gccgoAxes(cell, this.imageOf(cell).tools),
+        ...(cell.userland ? { userland: cell.userland } : {}),
       },
       ...verdict,
       ...(end ? { exit: exitOf(end) } : {}),
@@ -264,6 +264,33 @@ export class CellRunner {
     };
   }
 }
+
+/** A gccgo cell's toolchain and its compiler's exact version, as the image said it. */
+function gccgoAxes(cell: CellSpec, tools: Record<string, string>): { toolchain?: 'gccgo'; gccgo?: string } {
+  if (!cell.go.gccgo) return {};
+  const g = gccgoOf(cell.platform, cell.go.gccgo.gcc);
+  const version = 'command' in g ? tools[`gccgo ${g.command}`] : undefined;
+  return { toolchain: 'gccgo', ...(version ? { gccgo: version } : {}) };
+}
+
+/**
+ * Where and how the host runs: in `image` (its language's, a sysroot or a musl
+ * CPython, else the cell's); on an older userland, in that userland's layer,
+ * the row's emulator given it as -L (or, native, as the container's root).
+ */
+function hostOf(
+  cell: CellSpec,
+  image: BuiltImage,
+  userlandImage: CellRunnerConfig['userlandImage'],
+): { platform: Platform; image: BuiltImage } | { error: string } {
+  const s = userlandSupport(cell.platform, userlandNamed(cell.userland));
+  if (s.kind !== 'layer') return { platform: cell.platform, image };
+  const on = userlandImage(s.layer);
+  return 'error' in on ? on : { platform: onUserland(cell.platform, s), image: on };
+}
+
+/** A host's logs: the cell's own directory, and on an older userland a directory of that userland's in it (the builds are shared). */
+const runLogDir = (cell: CellSpec): string => (userlandIdSuffix(cell.userland) ? join(cellLogDir(cell), cell.userland!) : cellLogDir(cell));
 
 /** How the host ended, as results.json says it. */
 function exitOf(end: NonNullable<CellWork['end']>): CellResult['exit'] {

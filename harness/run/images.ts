@@ -18,7 +18,7 @@ import {
   readBaseRecipe,
   rowImageTag,
 } from '../edge/images.js';
-import { ensureLangImage, langContentDir, langImageTag, restoreLangImage } from '../edge/lang-images.js';
+import { ensureLangImage, isRootfsLayer, langContentDir, langImageTag, restoreLangImage } from '../edge/lang-images.js';
 
 /**
  * Host-language layers built at once: a sysroot mostly waits on the mirror and
@@ -293,7 +293,7 @@ export class RunImages {
     };
     // One row's layer that cannot be built (its packages missing from the mirror, say) is that row's cells' error, not the run's end.
     try {
-      return await s.get({ tag, chain: [tag], parentBuilt: s.baseBuilt, build, content });
+      return await s.get({ tag, chain: [tag], parentBuilt: s.baseBuilt, build, ...(isRootfsLayer(layer) ? {} : { content }) });
     } catch (e) {
       const error = `could not build ${tag} (${describeLayer(layer)}): ${(e as Error).message.split('\n')[0]}`;
       say(error);

@@ -9,6 +9,7 @@ import { probeCases } from '../core/probes.js';
 import { costsFrom, type Shard, shardCells } from '../core/shard.js';
 import { pickToolchains } from '../core/toolchains.js';
 import type { CaseSpec, CellSpec, ExpectationRule, GoToolchain, Platform } from '../core/types.js';
+import { pickUserlands } from '../core/userlands.js';
 import { loadCases, readProbeExpectations } from '../edge/case-files.js';
 import { loadGoPackages, sortPaths } from '../edge/go-package.js';
 import { readGccgoSeries, readGoVersions } from '../edge/images.js';
@@ -31,6 +32,8 @@ export interface MatrixSelection {
   go: string[];
   /** --toolchain: gc, gccgo (default gc). */
   toolchains: string[];
+  /** --userland: debian11, debian12, debian13 (default: debian13 alone, no axis). */
+  userlands?: string[];
   probes: boolean;
   shard?: Shard;
   /** A previous results.json whose durations balance the shards. */
@@ -64,6 +67,7 @@ export function loadMatrix(sel: MatrixSelection): LoadedMatrix {
     cases.filter((c) => hostKind(c) !== undefined),
     platforms,
     gos,
+    pickUserlands(sel.userlands ?? []),
   );
   if (!allCells.length)
     throw new UsageError('nothing to run: the selected cases have no host (add --probes to load their libraries with the generic probe)');

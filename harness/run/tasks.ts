@@ -11,7 +11,8 @@ import { hostLangOf } from '../core/host-kind.js';
 import { langSupport, layersOf } from '../core/host-langs.js';
 import type { HostLangInfo, ImageInfo } from '../core/results.js';
 import type { Task } from '../core/task-runner.js';
-import type { CaseSpec, CellResult, Platform } from '../core/types.js';
+import type { CaseSpec, CellResult, CellSpec, Platform } from '../core/types.js';
+import { userlandLayersOf } from '../core/userlands.js';
 import { makeArtifactDir } from '../edge/artifact-cache.js';
 import { ensureEngine } from '../edge/engine.js';
 import { makeRunDir } from '../edge/files.js';
@@ -105,8 +106,11 @@ const engine: Task<RunState> = {
     if (swept) say(`removed ${swept} containers/volumes left by earlier runs that died`);
     if (s.cfg.pruneImages) await pruneImages(docker, [...currentToolchainTags(), ...currentLangTags(), ...currentFloorTags()], say);
     const matrix = need(s.matrix, 'the matrix');
-    // Only the layers of the rows whose cells have a Python or Java host, and none in a user's rootfs.
-    const layers = s.cfg.rootfs ? [] : layersOf(langPairs(matrix.cells, new Map(matrix.cases.map((c) => [c.name, c])))).values();
+    // Only the layers of the rows whose cells have a Python or Java host, or load on an older userland; none in a user's rootfs.
+    const byName = new Map(matrix.cases.map((c) => [c.name, c]));
+    const layers = s.cfg.rootfs
+      ? []
+      : [...layersOf(langPairs(matrix.cells, byName)).values(), ...userlandLayersOf(userlandCells(matrix.cells, byName))];
     await s.toolchains.ensure(docker, matrix.gos, matrix.platforms, layers, say, {
       rebuild: !!s.cfg.rebuildImages,
       imageCache: s.cfg.imageCache,
@@ -121,6 +125,18 @@ const engine: Task<RunState> = {
     if (s.docker) await removeOwn(s.docker, IMAGE_CACHE_RUN);
   },
 };
+
+/** What a cell's userland depends on: its row, its userland, its host's language, its toolchain. */
+const userlandCells = (cells: readonly CellSpec[], cases: ReadonlyMap<string, CaseSpec>) =>
+  cells.map((cell) => {
+    const lang = hostLangOf(cases.get(cell.caseName)!);
+    return {
+      platform: cell.platform,
+      ...(cell.userland ? { userland: cell.userland } : {}),
+      ...(lang ? { lang } : {}),
+      gccgo: !!cell.go.gccgo,
+    };
+  });
 
 /** --glibc-floor's release (core/floor-toolchain.ts), checked when the flags were read. */
 const floorOf = (s: RunState): { floor?: FloorRelease } => (s.cfg.glibcFloor ? { floor: releaseForFloor(s.cfg.glibcFloor) } : {});
@@ -200,6 +216,7 @@ function cellRunnerFor(s: RunState, session: Session, cases: CaseSpec[], images:
     timeoutMs: (c: CaseSpec, p: Platform) =>
       hostTimeoutMs(c, p, s.cfg.timeout, timeoutScale(p, s.slowdowns.get(p.name))) + langStartAllowance(s, c, p),
     lang: (c: CaseSpec, p: Platform) => langOf(s, c, p),
+    userlandImage: (layer) => s.toolchains.langImage(layer),
     repeat: s.cfg.repeat,
     rootfs: !!s.rootfs,
     bundles: s.cfg.bundles,

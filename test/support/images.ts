@@ -23,6 +23,12 @@ export const FLOOR_IMAGES_ARGS = ['--images-only', '--case', 'link', '--platform
 /** --images-only for the host-language layers of LANG_ROWS, on those toolchain images. */
 export const LANG_IMAGES_ARGS = ['--images-only', '--case', 'python,jni', '--platform', LANG_ROWS];
 
+/** The rows of userlands.test.ts: natively (a rootfs of each userland) and two emulated rows (a sysroot each, under qemu -L). */
+export const USERLAND_ROWS = 'amd64-glibc,arm64-glibc,arm7-glibc';
+
+/** --images-only for the older userlands' layers of USERLAND_ROWS (debian13 is the toolchain image: no layer). */
+export const USERLAND_IMAGES_ARGS = ['--images-only', '--case', 'link', '--platform', USERLAND_ROWS, '--userland', 'debian11,debian12'];
+
 /**
  * The files that run while the host-language layers build: they need none,
  * and none of them restarts the engine (faults.test.ts does) or leans on the

@@ -48,6 +48,9 @@ ${describePlatforms(PLATFORMS)}
   --toolchain LIST  gc (Go's compiler, default) and/or gccgo (GCC's, gccgo-${readGccgoSeries()?.gcc ?? '?'} from Debian, driven
                     by the newest --go's go command): one column each, side by side; gccgo
                     has no musl rows and no loong64 (n/a)
+  --userland LIST   where the hosts load: debian11 (glibc 2.31, musl 1.2.2), debian12 (2.36, 1.2.3),
+                    debian13 (2.41, 1.2.5: the toolchain's own, the default); the same build loaded
+                    on each, side by side; rows without a Debian port of that release are n/a
   --jobs N          hosts and builds at once (default: number of cores, ${defaultJobs()})
   --timeout S       per-host time limit in seconds on native platforms (default: each case's
                     run.timeout, else ${DEFAULT_HOST_TIMEOUT_S}); emulated platforms multiply it by their slowdown,
@@ -94,6 +97,7 @@ const OPTIONS = {
   case: { type: 'string', multiple: true },
   go: { type: 'string', multiple: true },
   toolchain: { type: 'string', multiple: true },
+  userland: { type: 'string', multiple: true },
   jobs: { type: 'string' },
   timeout: { type: 'string' },
   cases: { type: 'string', multiple: true },
