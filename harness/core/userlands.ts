@@ -145,11 +145,13 @@ const GLIBC_NOT_FOUND = /version [`'‘]GLIBC_(\d+\.\d+(?:\.\d+)?)['’] not fou
  * Where a report quoting the loader's "version `GLIBC_2.34' not found" shows
  * it again: the loader says it only on a glibc older than that version, so
  * the newest userland below it, and today's (the default) for contrast. []
- * when the report quotes no such line, or no userland here is older.
+ * when the report quotes no such line, no userland here is older, or today's
+ * is (the run without the axis shows it).
  */
 export function userlandsReproducing(reported: readonly string[]): string[] {
   const needed = reported.map((l) => GLIBC_NOT_FOUND.exec(l)?.[1]).find((v) => v !== undefined);
   if (!needed) return [];
   const older = USERLANDS.filter((u) => compareVersions(u.glibc, needed) < 0).at(-1);
-  return older ? [older.name, DEFAULT_USERLAND] : [];
+  // Newer than today's own glibc: today's userland shows it, and is the run without the axis.
+  return older && older.name !== DEFAULT_USERLAND ? [older.name, DEFAULT_USERLAND] : [];
 }

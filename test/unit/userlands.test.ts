@@ -202,6 +202,8 @@ t.test("a report's `GLIBC_x.y' not found: reproduced on the newest userland belo
   t.same(userlandsReproducing([line('2.36')]), ['debian11', 'debian13'], '2.36 itself loads on Debian 12: strictly below');
   t.same(userlandsReproducing([line('2.32')]), ['debian11', 'debian13']);
   t.same(userlandsReproducing([line('2.31')]), [], 'no userland here is older than 2.31: nothing to choose');
+  t.same(userlandsReproducing([line('2.41')]), ['debian12', 'debian13']);
+  t.same(userlandsReproducing([line('2.42')]), [], "today's glibc 2.41 is older: the run without the axis shows it");
   t.same(
     userlandsReproducing(['OSError: Error relocating ./cc.so: : initial-exec TLS', line('2.34')]),
     ['debian11', 'debian13'],
