@@ -1,3 +1,4 @@
+import { compareVersions } from './distros.js';
 import { type SysrootLayer, withSysroot } from './host-langs.js';
 import { DEFAULT_USERLAND, pick } from './matrix.js';
 import type { Platform } from './types.js';
@@ -136,3 +137,21 @@ export function userlandLayersOf(
 /** The userland in words, for progress lines and reports: "debian11 (bullseye, glibc 2.31)". */
 export const describeUserland = (u: Userland, libc: 'glibc' | 'musl' = 'glibc'): string =>
   `${u.name} (${u.suite}, ${libc} ${libc === 'musl' ? u.musl : u.glibc})`;
+
+/** The loader's line for a glibc too old: "version `GLIBC_2.34' not found (required by ./libhello.so)". */
+const GLIBC_NOT_FOUND = /version [`'‘]GLIBC_(\d+\.\d+(?:\.\d+)?)['’] not found/;
+
+/**
+ * Where a report quoting the loader's "version `GLIBC_2.34' not found" shows
+ * it again: the loader says it only on a glibc older than that version, so
+ * the newest userland below it, and today's (the default) for contrast. []
+ * when the report quotes no such line, no userland here is older, or today's
+ * is (the run without the axis shows it).
+ */
+export function userlandsReproducing(reported: readonly string[]): string[] {
+  const needed = reported.map((l) => GLIBC_NOT_FOUND.exec(l)?.[1]).find((v) => v !== undefined);
+  if (!needed) return [];
+  const older = USERLANDS.filter((u) => compareVersions(u.glibc, needed) < 0).at(-1);
+  // Newer than today's own glibc: today's userland shows it, and is the run without the axis.
+  return older && older.name !== DEFAULT_USERLAND ? [older.name, DEFAULT_USERLAND] : [];
+}

@@ -13,6 +13,7 @@ import {
 } from '../core/report.js';
 import type { RunResults } from '../core/results.js';
 import { markdownFence, markdownText, terminalField } from '../core/sanitize.js';
+import { userlandsReproducing } from '../core/userlands.js';
 import { readBugReport, writeCaseFiles } from '../edge/bug-report.js';
 import { writeAtomic } from '../edge/files.js';
 import { type RunIO, runMatrix } from './runner.js';
@@ -21,6 +22,8 @@ export interface ReproCell {
   id: string;
   platform: string;
   go: string;
+  /** The userland it loaded on, when the reproduction chose userlands (a report of a glibc too old). */
+  userland?: string;
   kind: 'host' | 'dlopen-probe' | 'link-probe';
   verdict: string;
   reproduces: boolean;
@@ -55,6 +58,7 @@ export function analyse(results: RunResults, reported: string[], caseName: strin
       id: c.id,
       platform: c.axes.platform,
       go: axesGo(c.axes),
+      ...(c.axes.userland ? { userland: c.axes.userland } : {}),
       kind,
       verdict: c.verdict,
       reproduces: !!hit,
@@ -75,11 +79,17 @@ export function renderRepro(o: ReproOutcome, runDir: string): string {
   const lines = [`reported: ${o.reported[0] === undefined ? '(the report gives no error text)' : terminalField(o.reported[0])}`, ''];
   const rows = [
     ['cell', 'host', 'verdict', 'reproduces', 'actual'],
-    ...o.cells.map((c) => [`${c.platform} ${goLabel(c.go)}`, c.kind, c.verdict, c.reproduces ? 'YES' : 'no', c.actual].map(terminalField)),
+    ...o.cells.map((c) =>
+      [`${c.platform} ${goLabel(c.go)}${c.userland ? ` ${c.userland}` : ''}`, c.kind, c.verdict, c.reproduces ? 'YES' : 'no', c.actual].map(
+        terminalField,
+      ),
+    ),
   ];
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) lines.push(r.map((s, i) => (i < 4 ? s.padEnd(widths[i]!) : s)).join('  '));
-  const where = o.cells.filter((c) => c.reproduces).map((c) => terminalField(`${c.platform} (${c.kind})`));
+  const where = o.cells
+    .filter((c) => c.reproduces)
+    .map((c) => terminalField(`${c.platform}${c.userland ? ` ${c.userland}` : ''} (${c.kind})`));
   lines.push(
     '',
     o.reproducedIn
@@ -123,12 +133,14 @@ export async function reproduce(
     { path: 'case.json', content: `${JSON.stringify(gen.caseFile, null, 2)}\n` },
     { path: 'report.txt', content: `${report.reportedErrors.join('\n')}\n` },
   ]);
+  // The loader's "version `GLIBC_2.34' not found" shows only on an older glibc: load on the userland below it, and today's.
+  const userlands = opts.userlands?.length ? opts.userlands : userlandsReproducing(report.reportedErrors);
   for (const r of io.reporters)
     r.onLog?.(
-      `reproducing ${path}: Go ${report.goFiles.map((f) => f.path).join(', ')} → ${gen.output}; host: ${report.pythonHost ? 'python' : report.cHost ? 'C' : 'none (probes only)'}; case in ${relative(process.cwd(), caseDir)}`,
+      `reproducing ${path}: Go ${report.goFiles.map((f) => f.path).join(', ')} → ${gen.output}; host: ${report.pythonHost ? 'python' : report.cHost ? 'C' : 'none (probes only)'}${userlands.length ? `; userlands ${userlands.join(', ')}` : ''}; case in ${relative(process.cwd(), caseDir)}`,
     );
 
-  const results = await runMatrix({ ...opts, caseDirs: [casesDir], cases: [], probes: true, bundles: true }, io);
+  const results = await runMatrix({ ...opts, userlands, caseDirs: [casesDir], cases: [], probes: true, bundles: true }, io);
   const runDir = join(resolve(opts.resultsDir), results.run.id);
   const outcome = analyse(results, report.reportedErrors, gen.name);
   const text = renderRepro(outcome, runDir);

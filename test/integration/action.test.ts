@@ -199,6 +199,8 @@ t.test('the run step turns only the given inputs into flags, and keeps the exit 
     CSM_PLATFORMS: '',
     CSM_GO: '',
     CSM_SHARD: '',
+    CSM_GLIBC_FLOOR: '',
+    CSM_USERLANDS: '',
     CSM_CONFIG: '',
     CSM_RESULTS_DIR: '/r',
     CSM_IMAGE_CACHE_DIR: '/i',
@@ -231,6 +233,8 @@ t.test('the run step turns only the given inputs into flags, and keeps the exit 
     CSM_PLATFORMS: 'arm*,*-musl',
     CSM_GO: '1.26,1.27',
     CSM_SHARD: '2/3',
+    CSM_GLIBC_FLOOR: '2.31',
+    CSM_USERLANDS: 'debian11,debian13',
     CSM_CONFIG: 'ci config.json',
   });
   t.same(
@@ -242,6 +246,10 @@ t.test('the run step turns only the given inputs into flags, and keeps the exit 
       '1.26,1.27',
       '--shard',
       '2/3',
+      '--glibc-floor',
+      '2.31',
+      '--userland',
+      'debian11,debian13',
       '--config',
       'ci config.json',
       '--',

@@ -106,6 +106,32 @@ t.test(
   },
 );
 
+t.test(
+  "a report quoting `GLIBC_2.34' not found: reproduced at load on Debian 11 with the loader's line, and passes on Debian 13",
+  async (t) => {
+    const started = Date.now();
+    const r = await repro(join(reports, 'glibc-too-old.md'), '--platform', 'amd64-glibc');
+    t.comment(`repro of glibc-too-old.md: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    t.equal(r.code, 0, `exit 0: the reported error reproduced\n${r.out.slice(-3000)}`);
+    t.match(r.out, /userlands debian11, debian13/, 'the userlands chosen from the reported GLIBC_2.34, said before the run');
+    const results = JSON.parse(readFileSync(join(r.dir, 'results.json'), 'utf8')) as {
+      cells: { id: string; verdict: string; stage: string }[];
+    };
+    const on = (userland: string, kind: string) => r.outcome.cells.find((c) => c.userland === userland && c.kind === kind)!;
+    for (const kind of ['host', 'link-probe', 'dlopen-probe']) {
+      const old = on('debian11', kind);
+      t.ok(old.reproduces, `debian11 ${kind}: the reported line again`);
+      t.match(old.actual, /version `GLIBC_2\.34' not found \(required by /, `debian11 ${kind}: the loader's own words`);
+      const cell = results.cells.find((c) => c.id === old.id)!;
+      t.same([cell.verdict, cell.stage], ['fail', 'load'], `debian11 ${kind}: fails at load, not an error`);
+      t.equal(on('debian13', kind).verdict, 'pass', `debian13 ${kind}: glibc 2.41 has GLIBC_2.34`);
+      t.notOk(on('debian13', kind).reproduces, `debian13 ${kind}: nothing to reproduce`);
+    }
+    t.match(r.out, /reproduced in 3 of 6 cells: amd64-glibc debian11 \(host\)/);
+    t.same(await leftovers(docker, r.runId), []);
+  },
+);
+
 t.test('--rootfs runs the hosts inside a root filesystem made here from Debian musl', async (t) => {
   // A rootfs with nothing but musl's loader (which is its libc): a stand-in for an Alpine minirootfs.
   const images = await docker.listImages({ filters: { reference: ['cshared-matrix-go'] } });

@@ -27,6 +27,8 @@ import { HELLO_GO } from '../support/helpers.js';
 
 const REPORTS = join(import.meta.dirname, '..', 'fixtures', 'reports');
 const ALPINE_MD = readFileSync(join(REPORTS, 'alpine-python.md'), 'utf8');
+const GLIBC_MD = readFileSync(join(REPORTS, 'glibc-too-old.md'), 'utf8');
+const GLIBC_ERROR = "./host: /lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.34' not found (required by ./libhello.so)";
 
 const ALPINE_ERROR = 'OSError: Error relocating ./cc.so: : initial-exec TLS resolves to dynamic definition in ./cc.so';
 const IE_TLS = 'initial-exec TLS resolves to dynamic definition';
@@ -92,6 +94,31 @@ t.test('parseMarkdownReport on the Alpine/Python fixture', async (t) => {
   t.equal(r.reportedErrors[0], ALPINE_ERROR, 'and the first one (the prose says nothing errorish)');
   t.same(r.ignored, []);
 });
+
+t.test(
+  'the glibc-too-old fixture: a C host linked to libhello.so, the loader line reported, and the same line found in a cell',
+  async (t) => {
+    const r = parseMarkdownReport(GLIBC_MD);
+    t.equal(r.reportedErrors[0], GLIBC_ERROR, "the loader's line is the first reported error");
+    t.equal(r.output, 'libhello.so');
+    const gen = reportToCase('repro-glibc-too-old', r);
+    t.same(gen.caseFile.host, { sources: ['host.c'], link: ['hello'] }, 'the host links the library, as the report builds it');
+    // What Debian 11's loader prints for the host of a run (paths in the sandbox), and for the library.
+    const onDebian11 = [
+      'exited with code 1',
+      "/work/out/go1.27/amd64-glibc/repro/host: /lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.34' not found (required by /work/out/go1.27/amd64-glibc/repro/host)",
+    ].join('\n');
+    t.same(findReproduction(r.reportedErrors, onDebian11), {
+      signature: "version `GLIBC_2.34' not found (required by",
+      line: "host: /lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.34' not found (required by host)",
+    });
+    t.equal(
+      findReproduction(r.reportedErrors, "host: libc.so.6: version `GLIBC_2.36' not found (required by libhello.so)"),
+      undefined,
+      'another glibc version is another failure',
+    );
+  },
+);
 
 t.test('parseMarkdownReport variants', async (t) => {
   t.test('an untagged Go block is sniffed by its package clause', async (t) => {

@@ -146,6 +146,33 @@ t.test('analyse', async (t) => {
   });
 });
 
+t.test('a reproduction across userlands: each cell names its userland, in the table and in where it reproduced', async (t) => {
+  const TOO_OLD = "host: /lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.34' not found (required by ./libhello.so)";
+  const on = (userland: string, over: Partial<CellResult> = {}) => {
+    const c = cell(CASE, 'amd64-glibc', '1.27', over);
+    return { ...c, id: `${c.id}/${userland}`, axes: { ...c.axes, userland } };
+  };
+  const o = analyse(
+    results([
+      on('debian11', { verdict: 'fail', stage: 'load', stageOk: false, summary: 'load', failureText: `exited with code 1\n${TOO_OLD}\n` }),
+      on('debian13'),
+    ]),
+    [TOO_OLD],
+    CASE,
+  );
+  t.same(
+    o.cells.map((c) => [c.userland, c.reproduces]),
+    [
+      ['debian11', true],
+      ['debian13', false],
+    ],
+  );
+  const text = renderRepro(o, '/r/run');
+  t.match(text, /amd64-glibc go1\.27 debian11 +host +fail +YES +host: .*GLIBC_2\.34' not found/);
+  t.match(text, /amd64-glibc go1\.27 debian13 +host +pass +no +loads and runs/);
+  t.match(text, /reproduced in 1 of 2 cells: amd64-glibc debian11 \(host\)/);
+});
+
 t.test('renderRepro', async (t) => {
   const runDir = join(process.cwd(), 'results', 'r1');
   const o = analyse(results(CELLS), [ALPINE_ERROR], CASE);

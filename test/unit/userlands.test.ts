@@ -15,6 +15,7 @@ import {
   userlandNa,
   userlandNamed,
   userlandSupport,
+  userlandsReproducing,
 } from '../../harness/core/userlands.js';
 import { DEFAULT_CASES_DIR, loadCase } from '../../harness/edge/case-files.js';
 import { REPO_ROOT } from '../../harness/edge/repo.js';
@@ -192,4 +193,23 @@ t.test('when.userland selects cells; a rule without it selects every userland; c
     'arm64-glibc debian13',
   ]);
   t.same(toGrid({ cells: [cell('arm64-glibc')] }).columns, ['arm64-glibc'], 'one userland: the column as before');
+});
+
+t.test("a report's `GLIBC_x.y' not found: reproduced on the newest userland below x.y, and today's for contrast", async (t) => {
+  const line = (v: string) => `./host: /lib/x86_64-linux-gnu/libc.so.6: version \`GLIBC_${v}' not found (required by ./libhello.so)`;
+  t.same(userlandsReproducing([line('2.34')]), ['debian11', 'debian13'], 'Debian 11 (2.31) is the newest below 2.34');
+  t.same(userlandsReproducing([line('2.38')]), ['debian12', 'debian13'], 'Debian 12 (2.36) is the newest below 2.38');
+  t.same(userlandsReproducing([line('2.36')]), ['debian11', 'debian13'], '2.36 itself loads on Debian 12: strictly below');
+  t.same(userlandsReproducing([line('2.32')]), ['debian11', 'debian13']);
+  t.same(userlandsReproducing([line('2.31')]), [], 'no userland here is older than 2.31: nothing to choose');
+  t.same(userlandsReproducing([line('2.41')]), ['debian12', 'debian13']);
+  t.same(userlandsReproducing([line('2.42')]), [], "today's glibc 2.41 is older: the run without the axis shows it");
+  t.same(
+    userlandsReproducing(['OSError: Error relocating ./cc.so: : initial-exec TLS', line('2.34')]),
+    ['debian11', 'debian13'],
+    'the first GLIBC line among the reported ones',
+  );
+  t.same(userlandsReproducing(['version ‘GLIBC_2.35’ not found']), ['debian11', 'debian13'], 'typographic quotes, as pasted');
+  t.same(userlandsReproducing(['undefined symbol: pthread_create, version GLIBC_2.34']), [], 'not the loader line: no choice');
+  t.same(userlandsReproducing([]), []);
 });
