@@ -87,7 +87,12 @@ export function renderMarkdown(r: RunResults): string {
   out.push(...markdownNotes(r));
   const floors = whereItLoads(r.cells);
   if (floors.length)
-    out.push('Where it loads (glibc floor of each Go library):', '', ...floors.map((g) => `- ${esc(floorGroupLine(g))}`), '');
+    out.push(
+      'Where it loads (glibc floor, or what musl lacks, of each Go library):',
+      '',
+      ...floors.map((g) => `- ${esc(floorGroupLine(g))}`),
+      '',
+    );
   out.push('Legend:', '');
   for (const v of VERDICTS) out.push(`- ${SYMBOL[v]} **${v}**: ${MEANING[v]}`);
   const bad = r.cells.filter((c) => isUnexpected(c.verdict));

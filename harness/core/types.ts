@@ -276,6 +276,10 @@ export interface ElfSummary {
   arm?: { cpuArch?: string; floatAbi?: string; fpArch?: string };
   /** glibc rows: the newest GLIBC_x.y it needs, the symbols per version, and the line saying where it loads (core/glibc-floor.ts). */
   glibcFloor?: GlibcFloor & { line: string };
+  /** musl rows: its strong undefined symbols the row's musl libc.so does not define (weak ones load without it; its libraries' exports excluded), core/musl-libc.ts. */
+  muslMissing?: string[];
+  /** musl rows: "musl 1.2.5 defines every symbol it needs", or what it lacks. */
+  muslLine?: string;
 }
 
 export interface CellResult extends Classification {

@@ -1,6 +1,6 @@
 /**
- * "Where it loads": the glibc floor lines of a run's Go libraries, one per
- * distinct floor, naming the libraries (case/library) and rows that share it. What
+ * "Where it loads": the glibc floor lines of a run's Go libraries (on musl
+ * rows, what the row's musl does not define), one per distinct line, naming the libraries (case/library) and rows that share it. What
  * the terminal, matrix.md and report.html show once per library, not per cell.
  */
 import { floorLine, someNames } from './glibc-floor.js';
@@ -19,8 +19,9 @@ export function whereItLoads(cells: readonly Pick<CellResult, 'axes' | 'elf'>[])
   const groups = new Map<string, { libraries: Set<string>; platforms: Set<string> }>();
   for (const c of cells)
     for (const [name, e] of Object.entries(c.elf?.libraries ?? {})) {
-      if (!e.glibcFloor) continue;
-      const line = floorLine(e.glibcFloor);
+      // A musl file's line is what its row's musl (named with its version) lacks: it groups per userland.
+      const line = e.glibcFloor ? floorLine(e.glibcFloor) : e.muslLine;
+      if (!line) continue;
       const g = groups.get(line) ?? { libraries: new Set<string>(), platforms: new Set<string>() };
       groups.set(line, g);
       g.libraries.add(`${probedCase(c.axes.case)}/${name}`);

@@ -296,10 +296,11 @@ export class Session {
   async exec(
     c: Docker.Container,
     cmd: string[],
-    opts: { env?: string[]; workdir?: string; deadlineMs: number; maxOutput?: number },
+    opts: { env?: string[]; workdir?: string; deadlineMs: number; maxOutput?: number; user?: string },
   ): Promise<ExecResult> {
     const exec = await c.exec({
       Cmd: cmd,
+      ...(opts.user ? { User: opts.user } : {}),
       Env: opts.env ?? [],
       WorkingDir: opts.workdir ?? '/',
       AttachStdout: true,

@@ -2,6 +2,7 @@ import { type ElfFacts, summarizeFacts, userExports, versionNeedsOf } from '../c
 import { explainFailure } from '../core/explain-failure.js';
 import { cellFloor } from '../core/glibc-floor.js';
 import { hostKind, isCompiledHost } from '../core/host-kind.js';
+import { type MuslLibc, muslFit } from '../core/musl-libc.js';
 import type { CaseSpec, CellResult, Classification, ElfSummary, Platform } from '../core/types.js';
 import { goLibDir, hostPath, libFile } from '../sandbox/paths.js';
 
@@ -22,11 +23,16 @@ export function cellFacts(c: CaseSpec, p: Platform, go: string, lookup: (path: s
   return { libs, ...(host ? { host } : {}) };
 }
 
-/** What results.json keeps of the facts; on glibc rows, each file's glibc floor. */
-export function elfOfCell(facts: CellFacts, p: Platform): NonNullable<CellResult['elf']> {
+/**
+ * What results.json keeps of the facts; on glibc rows, each file's glibc floor;
+ * on musl rows, what the row's musl (when it was read) does not define.
+ */
+export function elfOfCell(facts: CellFacts, p: Platform, musl?: MuslLibc): NonNullable<CellResult['elf']> {
+  const provided = new Set([...facts.libs.values()].flatMap((f) => f.exports));
   const withFloor = (f: ElfFacts, library: boolean): ElfSummary => ({
     ...trimFacts(f, library),
     ...(p.libc === 'glibc' ? { glibcFloor: cellFloor(versionNeedsOf(f), p.goarch) } : {}),
+    ...(p.libc === 'musl' && musl ? muslFit(f.imports, musl, provided) : {}),
   });
   return {
     libraries: Object.fromEntries([...facts.libs].map(([n, f]) => [n, withFloor(f, true)])),

@@ -7,6 +7,7 @@ import { hostLangOf } from '../core/host-kind.js';
 import type { SysrootLayer } from '../core/host-langs.js';
 import { judge } from '../core/judge.js';
 import { userlandIdSuffix } from '../core/matrix.js';
+import { type MuslLibc, muslLibcPath } from '../core/musl-libc.js';
 import { gccgoOf, toolchainNa, toolchainOf } from '../core/toolchains.js';
 import type { CaseSpec, CellObservation, CellResult, CellSpec, Classification, Platform, ProcessEnd, Stage } from '../core/types.js';
 import { onUserland, userlandNa, userlandNamed, userlandSupport } from '../core/userlands.js';
@@ -15,7 +16,7 @@ import type { BuiltImage } from '../edge/images.js';
 import type { Session } from '../edge/sandbox.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { hostEnv, runCmd } from '../sandbox/commands.js';
-import { artifactPaths, hostCwd } from '../sandbox/paths.js';
+import { artifactPaths, hostCwd, hostPath } from '../sandbox/paths.js';
 import { cellLogDir, planSteps, type StepInputs, type StepPlan } from '../sandbox/steps.js';
 import type { BuildOutcome, Builds } from './builds.js';
 import { cellFacts, elfOfCell, explanationOf } from './cell-facts.js';
@@ -70,6 +71,8 @@ interface CellWork {
   reached: Stage;
   repetitions: CellObservation[];
   end?: ProcessEnd;
+  /** A musl row's libc.so as the host loads it (core/musl-libc.ts). */
+  musl?: MuslLibc;
 }
 
 /** undefined: the cell was cut short by --max-failures and is left out of the results. */
@@ -177,6 +180,7 @@ export class CellRunner {
     w.reached = 'load';
     this.cfg.rep.onStep(cell, 'run');
     const go = cell.go.version;
+    if (p.libc === 'musl') w.musl = await muslLibcOf(this.cfg, cell, c, host.image);
     const timeoutMs = this.cfg.timeoutMs(c, p);
     for (let i = 0; i < this.cfg.repeat; i++) {
       const logPath = join(runLogDir(cell), i ? `run-${i + 1}.log` : 'run.log');
@@ -257,7 +261,7 @@ export class CellRunner {
       // The host's own run time; a cell whose host never ran (n/a, build failure) has none.
       durationMs: w.obs.run?.durationMs ?? 0,
       logs: w.logs,
-      ...(facts ? { elf: elfOfCell(facts, p) } : {}),
+      ...(facts ? { elf: elfOfCell(facts, p, w.musl) } : {}),
       ...(explanation ? { explanation } : {}),
       ...(repeats ? { repeats } : {}),
       ...(this.cfg.floor && !cell.go.gccgo ? { floorBuild: floorNote(this.cfg.floor, p) } : {}),
@@ -311,4 +315,15 @@ function failedStep(
     ...(underFloor ? { underFloor } : {}),
     ...(b.quota ? { quotaMiB: Math.round(b.quota.quotaBytes / 2 ** 20) } : {}),
   };
+}
+
+/** The musl libc.so the cell's host loads: the image's own, or an older userland's (its version named in lines). */
+async function muslLibcOf(cfg: CellRunnerConfig, cell: CellSpec, c: CaseSpec, image: BuiltImage): Promise<MuslLibc | undefined> {
+  const p = cell.platform;
+  const s = userlandSupport(p, userlandNamed(cell.userland));
+  const root = s.kind === 'layer' && !s.rootfs ? s.layer.dir : '';
+  const path = muslLibcPath(p, root, cfg.builds.facts(hostPath(c, p, cell.go.version))?.interpreter);
+  const defines = path && (await cfg.hosts.libcDefines(image.tag, path));
+  if (!defines) return undefined;
+  return { name: cfg.rootfs ? "the rootfs's musl" : `musl ${userlandNamed(cell.userland).musl}`, defines };
 }

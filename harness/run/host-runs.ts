@@ -1,4 +1,5 @@
 import pLimit from 'p-limit';
+import { readElfVersions } from '../core/elf-versions.js';
 import type { LineCounts } from '../core/frames.js';
 import type { ProcessEnd } from '../core/types.js';
 import type { ExecResult, Session } from '../edge/sandbox.js';
@@ -10,6 +11,8 @@ import type { RunLogs } from './run-logs.js';
 const GRACE_MS = 20_000;
 /** What the harness keeps of a host's stdout and stderr (head and tail, see csm-run.c). */
 const MAX_OUTPUT = 256 << 10;
+/** Reading a libc.so's bytes out of a run container (under a megabyte). */
+const LIBC_READ_MS = 60_000;
 
 /** One host run to do: the command line, where, and its time limit. */
 export interface HostRun {
@@ -39,6 +42,7 @@ export type HostOutcome =
  */
 export class HostRuns {
   private readonly limit;
+  private readonly libcs = new Map<string, Promise<ReadonlySet<string> | undefined>>();
   /** CPU the hosts used, as their supervisor measured it. */
   cpuMs = 0;
 
@@ -71,6 +75,39 @@ export class HostRuns {
         logPath: h.logPath,
       };
     return { kind: 'ran', end, stdout: r.stdout, stderr: r.stderr, ms: st.ms, logPath: h.logPath, ...(r.lines ? { lines: r.lines } : {}) };
+  }
+
+  /**
+   * The dynamic symbols a libc.so in `image` defines (a musl row's, core/musl-libc.ts),
+   * read once per image and path: its bytes through base64(1), which the toolchain
+   * images and a userland's own root both have, parsed here. Best-effort: undefined
+   * when it cannot be read; it never changes a verdict.
+   */
+  libcDefines(image: string, path: string): Promise<ReadonlySet<string> | undefined> {
+    const key = `${image}\0${path}`;
+    let read = this.libcs.get(key);
+    if (!read) {
+      read = this.limit(() => this.readLibc(image, path)).catch(() => undefined);
+      this.libcs.set(key, read);
+    }
+    return read;
+  }
+
+  private async readLibc(image: string, path: string): Promise<ReadonlySet<string> | undefined> {
+    const pool = this.cfg.session.pool(image, Math.max(1, this.cfg.jobs));
+    const slot = await pool.acquire();
+    try {
+      const r = await this.cfg.session.exec(slot, ['base64', '-w0', path], {
+        deadlineMs: LIBC_READ_MS,
+        maxOutput: 16 << 20,
+        // Nobody's: the path comes from a row and a built host's PT_INTERP, data that reads no file root alone may.
+        user: '65534:65534',
+      });
+      if (r.exitCode !== 0 || r.truncated) return undefined;
+      return new Set(readElfVersions(Buffer.from(r.stdout, 'base64')).defines);
+    } finally {
+      pool.release(slot);
+    }
   }
 
   /** One run in a slot of the image's pool; a slot that may hold leftovers is replaced, never reused. */

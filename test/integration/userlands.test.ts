@@ -66,3 +66,17 @@ t.test('a row without a Debian 11 port is n/a with the reason, and nothing is bu
   t.same(c.logs, {}, 'no build, no host run');
   t.same(await leftovers(docker, r.results!.run.id), []);
 });
+
+t.test("a musl cell says what its userland's musl lacks: nothing, on Debian 11's musl 1.2.2 as on trixie's 1.2.5", async (t) => {
+  const r = await matrix('--case', 'link', '--platform', 'amd64-musl', '--userland', 'debian11,debian13');
+  for (const [id, musl] of [
+    [`link/amd64-musl/${go}/debian11`, '1.2.2'],
+    [`link/amd64-musl/${go}`, '1.2.5'],
+  ] as const) {
+    const elf = r.cell(id).elf;
+    t.same(elf?.libraries.hello?.muslMissing, [], `${id}: the Go library needs nothing musl ${musl} lacks`);
+    t.equal(elf?.host?.muslLine, `musl ${musl} defines every symbol it needs`, `${id}: nor does its host`);
+  }
+  t.match(r.out, /\nwhere it loads:\n(?: {2}[^\n]*\n)* {2}link\/hello on amd64-musl: musl 1\.2\.2 defines every symbol it needs\n/);
+  t.same(await leftovers(docker, r.results!.run.id), []);
+});

@@ -64,7 +64,7 @@ t.test('where it loads: one line per floor, in the terminal and in matrix.md', a
   const md = renderMarkdown(runResults(cells));
   t.match(
     md,
-    '\nWhere it loads (glibc floor of each Go library):\n\n- link/hello, probe/hello on amd64-glibc: needs glibc ≥ 2.34 (pthread\\_attr\\_getstack,',
+    '\nWhere it loads (glibc floor, or what musl lacks, of each Go library):\n\n- link/hello, probe/hello on amd64-glibc: needs glibc ≥ 2.34 (pthread\\_attr\\_getstack,',
   );
   t.notMatch(renderText(runResults([cells[5]!])), 'where it loads', 'musl only: no floor lines');
   const Ajv = AjvModule.default ?? AjvModule;

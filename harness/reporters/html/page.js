@@ -91,6 +91,7 @@
       if (a.length) sub.push(`ARM ${a.join(', ')}`);
     }
     if (e.glibcFloor) sub.push(`glibc floor: ${e.glibcFloor.line}`);
+    if (e.muslLine) sub.push(e.muslLine);
     return h('tr', null, [
       h('th', { text: name }),
       h('td', null, [h('code', { text: e.summary || '—' }), ...sub.map((s) => h('div', { class: 'sub', text: s }))]),
