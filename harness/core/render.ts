@@ -3,6 +3,7 @@ import { shortLink } from './expect.js';
 import { axesGo, goLabel, userlandOfAxes } from './matrix.js';
 import { isUnexpected, type RunResults } from './results.js';
 import { markdownCode, markdownLink, markdownText, terminalField } from './sanitize.js';
+import { tierLine } from './tiers.js';
 import type { CellResult, Verdict } from './types.js';
 import { VERDICTS } from './types.js';
 import { floorGroupLine, whereItLoads } from './where-it-loads.js';
@@ -84,6 +85,8 @@ export function renderMarkdown(r: RunResults): string {
   const text = (c: CellResult) => (g.columns.length > 8 ? compactMarkdown(c) : cellText(c));
   for (const row of g.rows) out.push(`| ${esc(row.name)} | ${row.cells.map((c) => (c ? esc(text(c)) : '·')).join(' | ')} |`);
   out.push('', `**${esc(countsLine(r.counts))}**`, '');
+  const tier = tierLine(r);
+  if (tier) out.push(esc(tier), '');
   out.push(...markdownNotes(r));
   const floors = whereItLoads(r.cells);
   if (floors.length)
@@ -249,5 +252,7 @@ export function renderText(r: RunResults): string {
   const bad = r.cells.filter((c) => isUnexpected(c.verdict));
   if (bad.length) lines.push('', ...bad.map((c) => `  ${TEXT_SYMBOL[c.verdict]} ${field(`${c.id}: ${c.summary}`)}`));
   lines.push('', field(countsLine(r.counts)));
+  const tier = tierLine(r);
+  if (tier) lines.push(field(tier));
   return lines.join('\n');
 }

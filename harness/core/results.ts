@@ -80,6 +80,10 @@ export interface RunResults {
     stoppedEarly?: boolean;
     /** --shard k/n: this run is one part of a larger matrix. */
     shard?: { k: number; n: number; of: number };
+    /** --tier (core/tiers.ts): push or nightly; absent in older results and in a merge of runs of different tiers. */
+    tier?: 'push' | 'nightly';
+    /** Cells of the matrix the tier left out (nightly: 0). */
+    tierLeftOut?: number;
     /** The user's root filesystem the hosts ran in (--rootfs). */
     rootfs?: { path: string; tag: string; id: string };
   };
