@@ -156,7 +156,7 @@ t.test('link and dlopen on every default platform match the measured ground trut
 });
 
 t.test('amd64-glibc-qemu: not in the default set, runs when named, its Nehalem refuses AVX2', async (t) => {
-  // The glob picks fork too, a nightly case: the push tier (the default) leaves it out, and says so.
+  // The glob picks fork too, nightly on glibc rows: the push tier (the default) leaves it out, and says so.
   const r = await ran('--case', '{link,fork}', '--platform', 'amd64-glibc-qemu');
   t.equal(r.code, 0, r.out.slice(-2000));
   t.equal(r.cell(`link/amd64-glibc-qemu/go${go}`).verdict, 'pass');
