@@ -1,12 +1,14 @@
 // The terminal's closing text at the size of the default matrix: a glyph a
 // cell, fitted to the width (turned or split when it must be), what needs
 // attention first, colour only where a person reads it.
+import { PassThrough } from 'node:stream';
 import t from 'tap';
 import { DEFAULT_TEXT_WIDTH, needsAttention, renderText } from '../../harness/core/render.js';
 import { type GlyphGrid, GRID_GLYPH, layoutGrid, splitColumns, verticalHeader, wrap } from '../../harness/core/render-grid.js';
 import { VERDICTS } from '../../harness/core/types.js';
-import { colorWanted, textWidth } from '../../harness/reporters/terminal.js';
+import { colorWanted, TerminalReporter, textWidth } from '../../harness/reporters/terminal.js';
 import { BIG_ATTENTION, BIG_CASES, BIG_ROWS, bigRun } from '../support/big-run.js';
+import { setEnv } from '../support/run-command.js';
 
 const widest = (text: string) => Math.max(...text.split('\n').map((l) => [...l].length));
 const ESC = '\x1b';
@@ -164,4 +166,26 @@ t.test('wrap', async (t) => {
   t.same(wrap('aaa bbb ccc ddd', 11, 8), ['aaa bbb ccc', 'ddd']);
   t.same(wrap('x'.repeat(20), 8), ['x'.repeat(8), 'x'.repeat(8), 'xxxx'], 'a longer word is cut');
   t.same(wrap('', 8), ['']);
+});
+
+t.test('TerminalReporter ends with the text fitted to COLUMNS, else 120 in CI, with no escape sequence', async (t) => {
+  t.teardown(setEnv({ CI: 'true', COLUMNS: undefined, NO_COLOR: undefined }));
+  const r = bigRun();
+  const closing = (columns?: string) => {
+    const restore = setEnv({ COLUMNS: columns });
+    try {
+      const out = new PassThrough();
+      let text = '';
+      out.on('data', (d: Buffer) => (text += d.toString()));
+      Object.assign(out, { isTTY: false });
+      new TerminalReporter(out as unknown as NodeJS.WriteStream).onEnd(r, '/tmp/nonexistent-run');
+      return text;
+    } finally {
+      restore();
+    }
+  };
+  const ci = closing();
+  t.ok(ci.startsWith(`\n${renderText(r, { width: 120 })}\n\nresults: `), 'the text at 120 columns, then where the files are');
+  t.notOk(ci.includes(ESC), 'no colour in a CI log');
+  t.ok(closing('80').startsWith(`\n${renderText(r, { width: 80 })}\n\n`), 'COLUMNS=80: the text at 80');
 });
