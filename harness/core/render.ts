@@ -242,8 +242,13 @@ export function renderText(r: RunResults, o: TextOptions = {}): string {
     ...legendText(width, paint, gaps),
     ...notesText(r, width),
   ];
-  lines.push('', ...summaryLines(r).flatMap((l) => wrap(l, width, width - 2).map((w, i) => (i ? `  ${w}` : w))));
+  lines.push('', ...summaryLines(r).flatMap((l) => summaryWrap(l, width)));
   return lines.join('\n');
+}
+
+/** A summary line that fits the width, broken between counts, never inside "2 na". */
+function summaryWrap(line: string, width: number): string[] {
+  return wrap(line.replace(/(\d) (?=\w)/g, '$1\u00a0'), width, width - 2).map((w, i) => `${i ? '  ' : ''}${w.replace(/\u00a0/g, ' ')}`);
 }
 
 /** The last lines: the counts (and whatever else sums the run up). */

@@ -110,8 +110,19 @@ function cellNote(c: CellResult): string {
   return stageSummary(c);
 }
 
+/** More platform columns than this, and the matrix is drawn narrow (a symbol and a word a cell, names upright): 20 rows fit 1400 px. */
+export const WIDE_MATRIX_COLUMNS = 10;
+
+/** A narrow cell's word: the bug's number, or the stage that failed; nothing for a pass. */
+function shortNote(c: CellResult): string {
+  if (c.verdict === 'pass' || c.verdict === 'na') return '';
+  if ((c.verdict === 'xfail' || c.verdict === 'xpass') && c.expectation) return shortLink(c.expectation.link).replace(/^go#/, '#');
+  return c.stage;
+}
+
 function matrixHtml(r: RunResults): string {
   const g = toGrid(r);
+  const wide = g.columns.length > WIDE_MATRIX_COLUMNS;
   const index = new Map(r.cells.map((c, i) => [c, i]));
   const gos = new Set(r.cells.map((c) => c.axes.go));
   const uls = new Set(r.cells.map((c) => userlandOfAxes(c.axes)));
@@ -134,12 +145,12 @@ function matrixHtml(r: RunResults): string {
       return (
         `<td><button type="button" class="cell v-${c.verdict}" data-i="${i}" title="${esc(title)}">` +
         `<span class="sym" aria-hidden="true">${esc(HTML_SYMBOL[c.verdict])}</span><span class="vd">${esc(c.verdict)}</span>` +
-        `<span class="note">${esc(cellNote(c))}</span></button></td>`
+        `<span class="note">${esc(wide ? shortNote(c) : cellNote(c))}</span></button></td>`
       );
     });
     return `<tr><th scope="row"${d ? ` title="${esc(d)}"` : ''}>${esc(row.name)}</th>${cells.join('')}</tr>`;
   });
-  return `<table class="matrix"><thead><tr><th class="corner">case</th>${head.join('')}</tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
+  return `<table class="matrix${wide ? ' wide' : ''}"><thead><tr><th class="corner">case</th>${head.join('')}</tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
 }
 
 function countsHtml(r: RunResults): string {
@@ -178,16 +189,16 @@ function attentionHtml(r: RunResults): string {
 
 /** Where the run's answers come from: collapsed below the matrix, complete. */
 function provenanceHtml(r: RunResults): string {
+  const has = (o: object | undefined) => Object.keys(o ?? {}).length > 0;
   const what = [
     'the run',
-    r.run.emulation && 'emulation',
-    r.run.canaries && 'CPU models',
-    'toolchain images',
-    r.hostLangs?.length && 'host languages',
-  ]
-    .filter(Boolean)
-    .join(', ');
-  return `<details class="provenance"><summary><h2 class="prov-title">Provenance</h2> <span class="dim">${esc(what)}</span></summary><div class="prov-body">${metaHtml(r)}</div></details>`;
+    has(r.run.emulation) && 'emulation',
+    has(r.run.canaries) && 'CPU models',
+    r.run.rootfs && 'root fs',
+    r.images.length > 0 && 'toolchain images',
+    has(r.hostLangs) && 'host languages',
+  ];
+  return `<details class="provenance"><summary><h2 class="prov-title">Provenance</h2> <span class="dim">${esc(what.filter(Boolean).join(', '))}</span></summary><div class="prov-body">${metaHtml(r)}</div></details>`;
 }
 
 function metaHtml(r: RunResults): string {

@@ -419,6 +419,11 @@ t.test('in a headless browser', async (t) => {
     const top = async (sel: string) => (await view.locator(sel).boundingBox())!.y;
     t.ok((await top('.attention li:first-child')) < 900, 'the first cell that needs attention is in the first screenful');
     t.ok((await top('table.matrix tbody tr:first-child')) < 900, "and so is the matrix's first row");
+    const [tableWidth, room] = await view.evaluate(() => [
+      document.querySelector('table.matrix')!.getBoundingClientRect().width,
+      document.querySelector('.scroll')!.clientWidth,
+    ]);
+    t.ok(tableWidth <= room, `all 20 platform columns fit the width, no scrolling sideways (${tableWidth} of ${room} px)`);
     const details = view.locator('details.provenance');
     t.equal(await details.evaluate((d) => (d as HTMLDetailsElement).open), false, 'the provenance starts collapsed');
     t.notOk(await view.locator('.meta').isVisible(), 'its facts hidden');

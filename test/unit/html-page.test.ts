@@ -140,7 +140,7 @@ t.test('the answer first: counts, what needs attention, the matrix; the provenan
     '<p class="runline">',
     '<div class="counts"',
     '<section class="attention">',
-    '<table class="matrix">',
+    '<table class="matrix wide">',
     '<section class="legend">',
     '<details class="provenance">',
   ];
@@ -150,6 +150,12 @@ t.test('the answer first: counts, what needs attention, the matrix; the provenan
     'in this order on the page',
   );
   t.notMatch(html, /<details class="provenance" open/, 'the provenance starts collapsed');
+  t.match(
+    html,
+    '<summary><h2 class="prov-title">Provenance</h2> <span class="dim">the run, emulation, CPU models, toolchain images, host languages</span></summary>',
+    'its one line says what it holds',
+  );
+  t.match(page, '<span class="dim">the run</span></summary>', 'a run without emulation, images or languages: only the run');
   const provenance = html.slice(at('<details class="provenance">'), at('</details>') + '</details>'.length);
   for (const [what, text] of <[string, string][]>[
     ['emulation factors', 'ppc64-glibc 21× slower'],
@@ -159,7 +165,7 @@ t.test('the answer first: counts, what needs attention, the matrix; the provenan
     ['the command', 'npm run matrix'],
   ])
     t.ok(provenance.includes(text), `${what}: in it`);
-  t.notMatch(html.slice(0, at('<table class="matrix">')), /slower|openjdk|SIGILL/, 'and none of it comes before the matrix');
+  t.notMatch(html.slice(0, at('<table class="matrix wide">')), /slower|openjdk|SIGILL/, 'and none of it comes before the matrix');
 
   const list = html.slice(at('<section class="attention">'), html.indexOf('</section>', at('<section class="attention">')));
   t.match(list, '<h2>Needs attention: 12 of 480 cells</h2>');
@@ -174,5 +180,20 @@ t.test('the answer first: counts, what needs attention, the matrix; the provenan
     '<code>setenv-race/arm64-glibc/go1.27</code> <span class="att-summary" title="run: timed out after 44.0 s and was killed">',
   );
   t.notMatch(page, 'class="attention"', 'nothing needs attention: no list');
+  t.match(html, '<table class="matrix wide">', 'more than 10 platform columns: the narrow matrix');
+  t.match(page, '<table class="matrix">', 'two: the usual one');
+  const note = (id: string, of = html) =>
+    new RegExp(`data-i="${big.cells.findIndex((c) => c.id === id)}"[^>]*>.*?<span class="note">([^<]*)</span>`).exec(of)?.[1];
+  t.same(
+    [
+      'link/amd64-glibc/go1.27',
+      'link/amd64-musl/go1.27',
+      'dlopen/loong64-glibc/go1.27',
+      'setenv-race/arm64-glibc/go1.27',
+      'python/arm5-musl/go1.27',
+    ].map((id) => note(id)),
+    ['', '#13492', '#54805', 'run', ''],
+    "a narrow cell's word: the bug's number or the stage; nothing for a pass or n/a",
+  );
   t.match(page, '<p class="runline">Go 1.27 · 1 min 23 s · 2 jobs · started', 'one line of run facts under the status');
 });
