@@ -76,6 +76,8 @@ export interface RunResults {
     resources?: { userMs: number; systemMs: number; maxRssMiB: number };
     /** Wall milliseconds per phase: load, engine+images, prepare, restore, cells (builds and runs), cleanup. */
     phases?: Record<string, number>;
+    /** Milliseconds from the run's start until its first cell was judged: what a user waits for the first answer. */
+    firstVerdictMs?: number;
     /** --max-failures stopped the run early: cells not started are not in the results. */
     stoppedEarly?: boolean;
     /** --shard k/n: this run is one part of a larger matrix. */

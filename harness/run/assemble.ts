@@ -34,6 +34,8 @@ export interface RunRecord {
   slowdowns: ReadonlyMap<string, Slowdown>;
   canaries: ReadonlyMap<string, CanaryResult & { cached?: boolean }>;
   phases: Record<string, number>;
+  /** When the first cell was judged, if any was. */
+  firstVerdictAt?: Date;
   resources: { userMs: number; systemMs: number; maxRssMiB: number };
   rootfs?: { path: string; tag: string; id: string };
   images: ImageInfo[];
@@ -67,6 +69,7 @@ export function assembleResults(r: RunRecord): RunResults {
       ...(r.slowdowns.size ? { emulation: Object.fromEntries(r.slowdowns) } : {}),
       ...(r.canaries.size ? { canaries: Object.fromEntries(r.canaries) } : {}),
       phases: r.phases,
+      ...(r.firstVerdictAt ? { firstVerdictMs: r.firstVerdictAt.getTime() - r.startedAt.getTime() } : {}),
       resources: r.resources,
       ...(r.rootfs ? { rootfs: r.rootfs } : {}),
     },
