@@ -4,6 +4,7 @@ import { axesGo, goLabel, userlandOfAxes } from './matrix.js';
 import { clipTo, type GlyphGrid, GRID_GLYPH, layoutGrid, NO_PAINT, type Paint, wrap } from './render-grid.js';
 import type { RunResults } from './results.js';
 import { markdownCode, markdownLink, markdownText, terminalField } from './sanitize.js';
+import { tierLine } from './tiers.js';
 import type { CellResult, Verdict } from './types.js';
 import { VERDICTS } from './types.js';
 import { floorGroupLine, whereItLoads } from './where-it-loads.js';
@@ -86,6 +87,8 @@ export function renderMarkdown(r: RunResults): string {
   const text = (c: CellResult) => (g.columns.length > 8 ? compactMarkdown(c) : cellText(c));
   for (const row of g.rows) out.push(`| ${esc(row.name)} | ${row.cells.map((c) => (c ? esc(text(c)) : '·')).join(' | ')} |`);
   out.push('', `**${esc(countsLine(r.counts))}**`, '');
+  const tier = tierLine(r);
+  if (tier) out.push(esc(tier), '');
   out.push(...markdownNotes(r));
   const floors = whereItLoads(r.cells);
   if (floors.length)
@@ -253,7 +256,8 @@ function summaryWrap(line: string, width: number): string[] {
 
 /** The last lines: the counts (and whatever else sums the run up). */
 export function summaryLines(r: RunResults): string[] {
-  return [terminalField(countsLine(r.counts))];
+  const tier = tierLine(r);
+  return [terminalField(countsLine(r.counts)), ...(tier ? [terminalField(tier)] : [])];
 }
 
 /** A line each, clipped to the width: matrix.md, report.html and the line printed as the cell ended hold the whole summary. */

@@ -2,7 +2,7 @@ import type { CanaryResult } from './canary.js';
 import { laxRows } from './canary.js';
 import type { Slowdown } from './emulation.js';
 import { EXIT } from './errors.js';
-import type { CellResult, Platform, Verdict } from './types.js';
+import type { CellResult, Platform, Tier, Verdict } from './types.js';
 import { VERDICTS } from './types.js';
 
 export const RESULTS_SCHEMA_VERSION = 1;
@@ -82,6 +82,10 @@ export interface RunResults {
     stoppedEarly?: boolean;
     /** --shard k/n: this run is one part of a larger matrix. */
     shard?: { k: number; n: number; of: number };
+    /** --tier (core/tiers.ts): push or nightly; absent in older results and in a merge of runs of different tiers. */
+    tier?: Tier;
+    /** Cells of the matrix the tier left out (nightly: 0). */
+    tierLeftOut?: number;
     /** The user's root filesystem the hosts ran in (--rootfs). */
     rootfs?: { path: string; tag: string; id: string };
   };

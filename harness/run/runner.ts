@@ -48,6 +48,8 @@ export async function runMatrix(cfg: RunConfig, io: RunIO): Promise<RunResults> 
     node: process.version,
     ...(cfg.shard ? { shard: cfg.shard } : {}),
     allCells: state.matrix!.allCells.length,
+    tier: state.matrix!.tier,
+    tierLeftOut: state.matrix!.tierLeftOut,
     cells: state.matrix!.cells,
     results: state.results,
     builds: buildStats(state),

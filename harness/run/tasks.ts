@@ -11,6 +11,7 @@ import { hostLangOf } from '../core/host-kind.js';
 import { langSupport, layersOf } from '../core/host-langs.js';
 import type { HostLangInfo, ImageInfo } from '../core/results.js';
 import type { Task } from '../core/task-runner.js';
+import { namedNightlyLines } from '../core/tiers.js';
 import type { CaseSpec, CellResult, CellSpec, Platform } from '../core/types.js';
 import { userlandLayersOf } from '../core/userlands.js';
 import { makeArtifactDir } from '../edge/artifact-cache.js';
@@ -90,6 +91,7 @@ const load: Task<RunState> = {
   name: 'load',
   run: async (s) => {
     s.matrix = loadMatrix(s.cfg);
+    for (const line of namedNightlyLines(s.matrix.namedNightly)) s.rep.onLog(line);
     makeRunDir(s.runDir, s.cfg.resultsArg);
   },
 };
