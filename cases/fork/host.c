@@ -31,8 +31,8 @@
 /* Each child may take this share of the host's own limit (CSM_TIMEOUT_MS, emulation included): 2 s of the case's 20 natively. */
 #define CHILD_SHARE 0.1
 /* The child that calls Go hangs by design (go#15538) and is killed at this
- * share: 200 ms natively, 2-4 s under qemu. Where it does not hang, its calls
- * return within 14 ms after the fork on the slowest rows (README), so a fix
+ * share: 200 ms natively, 1.2 s or more under qemu. Where it does not hang, its
+ * calls return within 20 ms of the fork on the slowest rows (README), so a fix
  * upstream still passes; waiting a tenth cost 10-23 s a cell under qemu. */
 #define GO_CHILD_SHARE 0.01
 
