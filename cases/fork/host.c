@@ -9,8 +9,10 @@
  *
  * Two children: one calls Go again (a plain call, then one that needs another
  * goroutine to run), one only exec()s /bin/sh. Each reports through a pipe
- * and has a tenth of the host's time limit to finish: a hung child is killed, and the checks say
- * which step it reached. The parent alone prints checks.
+ * and has a share of the host's time limit to finish (a hundredth for the
+ * child that calls Go, which hangs by design; a tenth for the other): a hung
+ * child is killed, and the checks say which step it reached. The parent alone
+ * prints checks.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -28,6 +30,11 @@
 
 /* Each child may take this share of the host's own limit (CSM_TIMEOUT_MS, emulation included): 2 s of the case's 20 natively. */
 #define CHILD_SHARE 0.1
+/* The child that calls Go hangs by design (go#15538) and is killed at this
+ * share: 200 ms natively, 1.2 s or more under qemu. Where it does not hang, its
+ * calls return within 20 ms of the fork on the slowest rows (README), so a fix
+ * upstream still passes; waiting a tenth cost 10-23 s a cell under qemu. */
+#define GO_CHILD_SHARE 0.01
 
 static __typeof__(&StartBackground) start_background;
 static __typeof__(&Ticks) ticks;
@@ -62,6 +69,10 @@ struct child {
     char report[256];
     int status;
     int hung;
+    /* Milliseconds from the fork to the child's first report: how long a call into Go took there. */
+    double first_ms;
+    /* Milliseconds from the fork to its pipe's end (it exited or exec()ed) or its deadline. */
+    double took_ms;
 };
 
 /* Fork `body`, read its reports until it closes the pipe or the deadline, then reap it (killed if still running). */
@@ -76,8 +87,9 @@ static void run_child(void (*body)(int), double seconds, struct child *c) {
     }
     close(p[1]);
     size_t n = 0;
-    double deadline = now() + seconds;
+    double forked = now(), deadline = forked + seconds;
     c->hung = 0;
+    c->first_ms = -1;
     for (;;) {
         int left = (int)((deadline - now()) * 1000);
         if (left <= 0) {
@@ -90,8 +102,10 @@ static void run_child(void (*body)(int), double seconds, struct child *c) {
         if (r <= 0) continue;
         ssize_t got = read(p[0], c->report + n, sizeof c->report - 1 - n);
         if (got <= 0) break;
+        if (n == 0) c->first_ms = (now() - forked) * 1000;
         n += (size_t)got;
     }
+    c->took_ms = (now() - forked) * 1000;
     c->report[n] = 0;
     close(p[0]);
     if (c->hung) kill(pid, SIGKILL);
@@ -129,14 +143,19 @@ int main(void) {
     CSM_CHECK(before >= 50, "before fork: 4 background goroutines are running (%lld ticks)", before);
 
     struct child go, ex;
-    run_child(child_calls_go, CHILD_SHARE * seconds, &go);
+    run_child(child_calls_go, GO_CHILD_SHARE * seconds, &go);
     int sum = reported(&go, "add"), twice = reported(&go, "roundtrip");
-    printf("# the child that calls Go: %s; add(2, 3) %s %d, round trip %s %d\n", go.hung ? "hung, killed at its deadline" : "finished",
-           sum < 0 ? "never returned," : "=", sum, twice < 0 ? "never returned," : "=", twice);
+    printf("# the child that calls Go: %s; add(2, 3) %s %d, round trip %s %d; first report %.0f ms after the fork\n",
+           go.hung ? "hung, killed at its deadline" : "finished", sum < 0 ? "never returned," : "=", sum, twice < 0 ? "never returned," : "=",
+           twice, go.first_ms);
     run_child(exec_body, CHILD_SHARE * seconds, &ex);
 
     CSM_CHECK(!ex.hung && WIFEXITED(ex.status) && WEXITSTATUS(ex.status) == 7, "the child that only exec()s: /bin/sh ran and exited 7");
-    CSM_CHECK(add(2, 3) == 5 && round_trip(21) == 42, "the parent after both forks: a call and a goroutine round trip into Go work");
+    double calls = now();
+    int parent_ok = add(2, 3) == 5 && round_trip(21) == 42;
+    printf("# the parent's call and round trip after the forks took %.1f ms; the exec-only child's pipe closed after %.0f ms\n",
+           (now() - calls) * 1000, ex.took_ms);
+    CSM_CHECK(parent_ok, "the parent after both forks: a call and a goroutine round trip into Go work");
     until = now() + CHILD_SHARE * seconds;
     while (ticks() < before + 50 && now() < until) usleep(1000);
     CSM_CHECK(ticks() >= before + 50, "the parent after both forks: its background goroutines still run");

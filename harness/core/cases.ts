@@ -89,6 +89,11 @@ export function describeSchemaError(file: string, e: ErrorObject): string {
     case 'type':
       if (field === '/tier') return `${file}: /tier: ${TIER_SHAPE}`;
       return `${file}: ${field}: ${e.message ?? 'is invalid'}`;
+    case 'const':
+      // The one const: an expectation's deadline is the time an expected hang is given, so only a timeout may have one.
+      if (e.schemaPath.includes('/dependencies/deadline/'))
+        return `${file}: ${field.replace(/\/verdict$/, '')}/deadline: a deadline is given only to an expected hang: use it with "verdict": "timeout", or drop it`;
+      return `${file}: ${field}: must be ${JSON.stringify(p.allowedValue)}`;
     case 'pattern':
       return `${file}: ${field}: ${PATTERN_WORDS[String(p.pattern)] ?? e.message ?? `must match ${String(p.pattern)}`}`;
     case 'format':

@@ -1,6 +1,7 @@
 import { constants } from 'node:os';
 import { shortLink } from './expect.js';
 import type { LineCounts } from './frames.js';
+import { describeDeadline } from './hang-deadline.js';
 import { regexMatches } from './regex.js';
 import type { CaseFile, CellObservation, Classification, ExpectationRule, ProcessEnd, Stage } from './types.js';
 
@@ -34,7 +35,7 @@ export function describeEnd(end: ProcessEnd): string {
     case 'signal':
       return `killed by signal ${end.signal} (${end.name})`;
     case 'timeout':
-      return `timed out after ${(end.afterMs / 1000).toFixed(1)} s and was killed`;
+      return `timed out after ${(end.afterMs / 1000).toFixed(1)} s and was killed${end.deadline ? `: an expected hang, at ${describeDeadline(end.deadline)}` : ''}`;
   }
 }
 
@@ -192,7 +193,10 @@ export function classify(obs: CellObservation, pass: CaseFile['pass'], rule: Exp
   if (!verdicts.includes(o.kind)) problems.push(`expected ${verdicts.join(' or ')}, got ${o.kind}`);
   if (rule.stage && rule.stage !== o.stage) problems.push(`expected it at ${rule.stage}, got ${o.stage}`);
   if (!regexMatches(rule.match, o.failureText ?? '')) problems.push(`message does not match /${rule.match}/`);
-  if (problems.length === 0) return { ...base, verdict: 'xfail', stageOk: false, summary: tag, expectation: { ...rule, matched: true } };
+  // A hang killed at its declared deadline says so: the reader should not take the short wait for the case's whole limit.
+  const end = obs.run?.end;
+  const summary = end?.kind === 'timeout' && end.deadline ? `${tag}: killed after ${describeDeadline(end.deadline)}` : tag;
+  if (problems.length === 0) return { ...base, verdict: 'xfail', stageOk: false, summary, expectation: { ...rule, matched: true } };
   return {
     ...base,
     verdict: o.kind,

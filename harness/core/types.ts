@@ -1,6 +1,7 @@
 // The vocabulary shared by the pure core, the edges and the reporters.
 
 import type { GlibcFloor } from './glibc-floor.js';
+import type { HangDeadline } from './hang-deadline.js';
 
 export type Libc = 'glibc' | 'musl';
 
@@ -106,6 +107,12 @@ export interface ExpectationRule {
    * always. Declared with `--repeat` evidence in the case's README.
    */
   race?: boolean;
+  /**
+   * Only with `verdict: "timeout"`: the native seconds the expected hang is
+   * given instead of the case's run.timeout, scaled like it on emulated rows
+   * (core/hang-deadline.ts).
+   */
+  deadline?: number;
 }
 
 export interface GoLibrarySpec {
@@ -213,7 +220,8 @@ export interface CellSpec {
 export type ProcessEnd =
   | { kind: 'exit'; code: number }
   | { kind: 'signal'; signal: number; name: string }
-  | { kind: 'timeout'; afterMs: number };
+  /** deadline: the host was an expected hang, killed at its expectation's declared deadline. */
+  | { kind: 'timeout'; afterMs: number; deadline?: HangDeadline };
 
 /** The protocol lines the server counted over a host's whole stdout, however much of it was kept. */
 export interface LineCounts {

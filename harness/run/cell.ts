@@ -3,13 +3,24 @@ import { InfraError } from '../core/errors.js';
 import { findExpectation, rulesFor } from '../core/expect.js';
 import type { FailureTracker } from '../core/failure-tracker.js';
 import { aboveFloor, builtForFloor, type FloorRelease, floorNote } from '../core/floor-toolchain.js';
+import type { HostLimit } from '../core/hang-deadline.js';
 import { hostLangOf } from '../core/host-kind.js';
 import type { SysrootLayer } from '../core/host-langs.js';
 import { judge } from '../core/judge.js';
 import { userlandIdSuffix } from '../core/matrix.js';
 import { type MuslLibc, muslLibcPath } from '../core/musl-libc.js';
 import { gccgoOf, toolchainNa, toolchainOf } from '../core/toolchains.js';
-import type { CaseSpec, CellObservation, CellResult, CellSpec, Classification, Platform, ProcessEnd, Stage } from '../core/types.js';
+import type {
+  CaseSpec,
+  CellObservation,
+  CellResult,
+  CellSpec,
+  Classification,
+  ExpectationRule,
+  Platform,
+  ProcessEnd,
+  Stage,
+} from '../core/types.js';
 import { onUserland, userlandNa, userlandNamed, userlandSupport } from '../core/userlands.js';
 import { exportBundle } from '../edge/bundle.js';
 import type { BuiltImage } from '../edge/images.js';
@@ -52,8 +63,8 @@ export interface CellRunnerConfig {
   failures: FailureTracker;
   engine: EngineWatch;
   rep: Required<Reporter>;
-  /** The host's time limit on its platform (the case's budget times the measured slowdown). */
-  timeoutMs: (c: CaseSpec, p: Platform) => number;
+  /** The host's time limit on its platform (the case's budget, or its expected hang's declared deadline, times the measured slowdown). */
+  hostLimit: (c: CaseSpec, p: Platform, rule: ExpectationRule | undefined) => HostLimit;
   /** A Python or Java host's language on the row (run/langs.ts); undefined for a C host or in a user's rootfs. */
   lang: (c: CaseSpec, p: Platform) => LangOutcome | undefined;
   repeat: number;
@@ -122,21 +133,20 @@ export class CellRunner {
     }
     if (w.obs.infraError)
       w.obs = { infraError: { ...w.obs.infraError, message: (await this.cfg.engine.check()) ?? w.obs.infraError.message } };
-    const img = this.imageOf(cell);
-    const { verdict, repeats } = judge(
-      w.obs,
-      w.repetitions,
-      c.pass,
-      findExpectation(rulesFor(c.expect, cell.platform), {
-        platform: cell.platform,
-        go: cell.go.gccgo ? cell.go.version : img.goVersion,
-        toolchain: toolchainOf(cell.go),
-        ...(cell.userland ? { userland: cell.userland } : {}),
-      }),
-    );
+    const { verdict, repeats } = judge(w.obs, w.repetitions, c.pass, this.ruleOf(cell, c));
     this.cfg.failures.onCellEnd(verdict.verdict);
     if (this.cfg.bundles && w.obs.run && verdict.verdict !== 'pass') await this.keepBundle(cell, c, verdict, w);
     return this.result(cell, c, verdict, w, repeats);
+  }
+
+  /** The expectation that applies to the cell: known before its host runs, so it also sets the host's limit. */
+  private ruleOf(cell: CellSpec, c: CaseSpec): ExpectationRule | undefined {
+    return findExpectation(rulesFor(c.expect, cell.platform), {
+      platform: cell.platform,
+      go: cell.go.gccgo ? cell.go.version : this.imageOf(cell).goVersion,
+      toolchain: toolchainOf(cell.go),
+      ...(cell.userland ? { userland: cell.userland } : {}),
+    });
   }
 
   private async buildAndRun(cell: CellSpec, c: CaseSpec, w: CellWork): Promise<'cut' | undefined> {
@@ -181,7 +191,8 @@ export class CellRunner {
     this.cfg.rep.onStep(cell, 'run');
     const go = cell.go.version;
     if (p.libc === 'musl') w.musl = await muslLibcOf(this.cfg, cell, c, host.image);
-    const timeoutMs = this.cfg.timeoutMs(c, p);
+    const limit = this.cfg.hostLimit(c, p, this.ruleOf(cell, c));
+    const timeoutMs = limit.ms;
     for (let i = 0; i < this.cfg.repeat; i++) {
       const logPath = join(runLogDir(cell), i ? `run-${i + 1}.log` : 'run.log');
       const cmd = runCmd(c, host.platform, go, timeoutMs, this.cfg.hosts.nonce, lang?.command);
@@ -197,9 +208,9 @@ export class CellRunner {
       w.logs[i ? `run-${i + 1}` : 'run'] = run.logPath;
       if (run.kind === 'infra') w.obs = { infraError: { stage: 'run', message: run.message } };
       else {
-        w.end = run.end;
+        w.end = run.end.kind === 'timeout' && limit.deadline ? { ...run.end, deadline: limit.deadline } : run.end;
         w.obs = {
-          run: { end: run.end, stdout: run.stdout, stderr: run.stderr, durationMs: run.ms, ...(run.lines ? { lines: run.lines } : {}) },
+          run: { end: w.end, stdout: run.stdout, stderr: run.stderr, durationMs: run.ms, ...(run.lines ? { lines: run.lines } : {}) },
         };
       }
       w.repetitions.push(w.obs);
@@ -215,6 +226,7 @@ export class CellRunner {
     const lang = l && 'command' in l ? l : undefined;
     const host = hostOf(cell, lang?.image ?? img.run, this.cfg.userlandImage);
     if ('error' in host) return;
+    const limitMs = this.cfg.hostLimit(c, p, this.ruleOf(cell, c)).ms;
     try {
       w.logs.bundle = await exportBundle({
         session: this.cfg.session,
@@ -224,8 +236,8 @@ export class CellRunner {
         paths: artifactPaths(c, p, go),
         image: host.image,
         tools: img.tools,
-        env: hostEnv(c, p, go, this.cfg.timeoutMs(c, p)),
-        cmd: runCmd(c, host.platform, go, this.cfg.timeoutMs(c, p), 'bundle', lang?.command),
+        env: hostEnv(c, p, go, limitMs),
+        cmd: runCmd(c, host.platform, go, limitMs, 'bundle', lang?.command),
         cwd: hostCwd(c, p, go),
         verdict: verdict.verdict,
         failureText: verdict.failureText ?? '',

@@ -7,12 +7,13 @@ import type { Slowdown } from '../core/emulation.js';
 import { timeoutScale } from '../core/emulation.js';
 import { FailureTracker } from '../core/failure-tracker.js';
 import { type FloorRelease, floorLines } from '../core/floor-toolchain.js';
+import { hostLimit } from '../core/hang-deadline.js';
 import { hostLangOf } from '../core/host-kind.js';
 import { langSupport, layersOf } from '../core/host-langs.js';
 import type { HostLangInfo, ImageInfo } from '../core/results.js';
 import type { Task } from '../core/task-runner.js';
 import { namedNightlyLines } from '../core/tiers.js';
-import type { CaseSpec, CellResult, CellSpec, Platform } from '../core/types.js';
+import type { CaseSpec, CellResult, CellSpec, ExpectationRule, Platform } from '../core/types.js';
 import { userlandLayersOf } from '../core/userlands.js';
 import { makeArtifactDir } from '../edge/artifact-cache.js';
 import { ensureEngine } from '../edge/engine.js';
@@ -23,7 +24,6 @@ import { currentLangTags } from '../edge/lang-images.js';
 import { programsHash } from '../edge/programs.js';
 import { DEFAULT_LIMITS, IMAGE_CACHE_RUN, removeOwn, Session, sweepStale } from '../edge/sandbox.js';
 import type { Reporter } from '../reporters/reporter.js';
-import { hostTimeoutMs } from '../sandbox/commands.js';
 import { Builds } from './builds.js';
 import { runCanaries } from './canaries.js';
 import { CellRunner, type ImageOfRun } from './cell.js';
@@ -215,8 +215,11 @@ function cellRunnerFor(s: RunState, session: Session, cases: CaseSpec[], images:
       (l) => s.rep.onLog(l),
     ),
     rep: s.rep,
-    timeoutMs: (c: CaseSpec, p: Platform) =>
-      hostTimeoutMs(c, p, s.cfg.timeout, timeoutScale(p, s.slowdowns.get(p.name))) + langStartAllowance(s, c, p),
+    hostLimit: (c: CaseSpec, p: Platform, rule: ExpectationRule | undefined) => {
+      const scale = timeoutScale(p, s.slowdowns.get(p.name));
+      const limit = hostLimit({ override: s.cfg.timeout, caseTimeout: c.run?.timeout, rule, scale });
+      return { ...limit, ms: limit.ms + langStartAllowance(s, c, p) };
+    },
     lang: (c: CaseSpec, p: Platform) => langOf(s, c, p),
     userlandImage: (layer) => s.toolchains.langImage(layer),
     repeat: s.cfg.repeat,

@@ -1,5 +1,5 @@
+import { hostLimit } from '../core/hang-deadline.js';
 import { hostKind } from '../core/host-kind.js';
-import { DEFAULT_HOST_TIMEOUT_S } from '../core/host-timeout.js';
 import { shellWord } from '../core/shell.js';
 import type { CaseSpec, GoLibrarySpec, Platform } from '../core/types.js';
 import { BUILD_GID, buildUid, CSM_DIR, HOST_SCRATCH, HOST_USER, laneHome, PROBE_SOURCE, SUPERVISOR } from './layout.js';
@@ -166,9 +166,9 @@ function preloaded(c: CaseSpec, p: Platform, go: string): string[] {
   return p.run.length ? [p.run[0]!, '-E', value, ...p.run.slice(1)] : ['/usr/bin/env', value];
 }
 
-/** A host's time limit: --timeout, else the case's run.timeout, else DEFAULT_HOST_TIMEOUT_S; emulated rows scale it. */
+/** A host's time limit without its expectation (core/hang-deadline.ts adds that): --timeout, else the case's run.timeout, else the default; emulated rows scale it. */
 export const hostTimeoutMs = (c: CaseSpec, p: Platform, override?: number, scale = p.timeoutScale): number =>
-  Math.round((override ?? c.run?.timeout ?? DEFAULT_HOST_TIMEOUT_S) * scale * 1000);
+  hostLimit({ override, caseTimeout: c.run?.timeout, scale }).ms;
 
 /**
  * Run argv as build lane `lane`'s user, its home emptied before and after, and

@@ -46,6 +46,7 @@ export const BESIDE_LANG_LAYERS = [
   'containment-text',
   'first-run-apt',
   'gccgo',
+  'hang-deadline',
   'html',
   'image-cache',
 ].map((f) => `test/integration/${f}.test.ts`);

@@ -56,8 +56,8 @@ ${describePlatforms(PLATFORMS)}
                     Tiers); a case named exactly with --case runs whatever its tier
   --jobs N          hosts and builds at once (default: number of cores, ${defaultJobs()})
   --timeout S       per-host time limit in seconds on native platforms (default: each case's
-                    run.timeout, else ${DEFAULT_HOST_TIMEOUT_S}); emulated platforms multiply it by their slowdown,
-                    measured on this machine
+                    run.timeout, or an expected hang's declared deadline, else ${DEFAULT_HOST_TIMEOUT_S});
+                    emulated platforms multiply it by their slowdown, measured on this machine
   --cases DIR       also load cases from DIR (repeatable); DIR is one case or a folder of cases
   --platforms FILE  add platform rows from a JSON file (repeatable): an array of
                     {name, goarch, goarm?, goenv?, libc, cc, cflags?, run: [qemu…], timeoutScale,
