@@ -85,6 +85,8 @@ export interface RunConfig extends MatrixSelection {
   rootfs?: string;
   /** The Docker engine's address (as DOCKER_HOST spells it). */
   engine: string;
+  /** Test seam, CSM_TEST_LAYER_DELAY_MS: each host-language or userland layer waits this long first, a stand-in for a slow build (test/integration/early-cells.test.ts). */
+  testLayerDelayMs?: number;
 }
 
 export const defaultJobs = (): number => Math.max(1, cpus().length);
@@ -168,7 +170,18 @@ export function resolveRunConfig(values: RunValues, env: Record<string, string |
     bundles: false,
     ...(values.rootfs ? { rootfs: values.rootfs } : {}),
     engine: engineFrom(values, env),
+    ...testLayerDelay(env),
   };
+}
+
+/** CSM_TEST_LAYER_DELAY_MS, read here alone: set only by the tests, it slows every layer and nothing else. */
+function testLayerDelay(env: Record<string, string | undefined>): { testLayerDelayMs?: number } {
+  const v = env.CSM_TEST_LAYER_DELAY_MS;
+  if (!v) return {};
+  const ms = Number(v);
+  if (!Number.isInteger(ms) || ms <= 0 || ms > 600_000)
+    throw new UsageError(`CSM_TEST_LAYER_DELAY_MS takes whole milliseconds from 1 to 600000, not "${v}" (unset it outside the tests)`);
+  return { testLayerDelayMs: ms };
 }
 
 /** --glibc-floor (or config glibcFloor): a glibc version with a Debian toolchain of its age on the mirror, or one line and exit 2. */

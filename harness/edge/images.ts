@@ -226,6 +226,8 @@ export async function buildLayer(
     prefix: string;
     say: (line: string) => void;
     context?: { cwd: string; files: string[] };
+    /** Ends the build: its stream is closed, and the engine cancels a build whose client went away. */
+    signal?: AbortSignal;
   },
 ): Promise<BuiltImage> {
   const t0 = Date.now();
@@ -244,6 +246,9 @@ export async function buildLayer(
       pull: false,
     } as Docker.ImageBuildOptions,
   );
+  const stop = () => (stream as unknown as Readable).destroy(new InfraError(`building ${x.tag} was stopped: the run ended`));
+  if (x.signal?.aborted) stop();
+  x.signal?.addEventListener('abort', stop, { once: true });
   try {
     await follow(docker, stream, (line) => {
       last.push(line);
@@ -257,6 +262,8 @@ export async function buildLayer(
     const code = /returned a non-zero code: (\d+)/.exec((e as Error).message)?.[1];
     if (said && code) throw new InfraError(`building ${x.tag} failed: ${said} (exit code ${code})`);
     throw e;
+  } finally {
+    x.signal?.removeEventListener('abort', stop);
   }
   const id = await imageId(docker, x.tag);
   if (!id) throw new InfraError(`building ${x.tag} finished but the engine has no such image`);

@@ -52,13 +52,13 @@ export interface CellRunnerConfig {
   failures: FailureTracker;
   engine: EngineWatch;
   rep: Required<Reporter>;
-  /** The host's time limit on its platform (the case's budget times the measured slowdown). */
-  timeoutMs: (c: CaseSpec, p: Platform) => number;
-  /** A Python or Java host's language on the row (run/langs.ts); undefined for a C host or in a user's rootfs. */
-  lang: (c: CaseSpec, p: Platform) => LangOutcome | undefined;
+  /** The host's time limit on its platform (the case's budget times the measured slowdown, plus its language's start). */
+  timeoutMs: (c: CaseSpec, p: Platform, lang: LangOutcome | undefined) => number;
+  /** A Python or Java host's language on the row, once its layer is had and it started (run/langs.ts); undefined for a C host or in a user's rootfs. */
+  lang: (c: CaseSpec, p: Platform) => Promise<LangOutcome> | undefined;
   repeat: number;
-  /** An older userland's layer (core/userlands.ts): its image, or why the run has none. */
-  userlandImage: (layer: SysrootLayer) => BuiltImage | { error: string };
+  /** An older userland's layer (core/userlands.ts), once it is had: its image, or why the run has none. */
+  userlandImage: (layer: SysrootLayer) => Promise<BuiltImage | { error: string }>;
   /** Hosts run in a user-supplied rootfs (no qemu there). */
   rootfs: boolean;
   bundles: boolean;
@@ -172,16 +172,18 @@ export class CellRunner {
     const p = cell.platform;
     if (this.cfg.rootfs && p.run.length)
       return void (w.obs = { notApplicable: `${p.name} runs under qemu-user, which the supplied rootfs does not provide` });
-    const lang = this.cfg.lang(c, p);
+    // Here, after the builds and before a run slot: a cell waiting for its layer holds neither a build lane nor a slot.
+    const lang = await this.cfg.lang(c, p);
     if (lang && 'notApplicable' in lang) return void (w.obs = { notApplicable: lang.notApplicable });
     if (lang && 'infraError' in lang) return void (w.obs = { infraError: { stage: 'run', message: lang.infraError } });
-    const host = hostOf(cell, lang?.image ?? this.imageOf(cell).run, this.cfg.userlandImage);
+    const host = await hostOf(cell, lang?.image ?? this.imageOf(cell).run, this.cfg.userlandImage);
     if ('error' in host) return void (w.obs = { infraError: { stage: 'run', message: host.error } });
+    if (this.stopped) return 'cut';
     w.reached = 'load';
     this.cfg.rep.onStep(cell, 'run');
     const go = cell.go.version;
     if (p.libc === 'musl') w.musl = await muslLibcOf(this.cfg, cell, c, host.image);
-    const timeoutMs = this.cfg.timeoutMs(c, p);
+    const timeoutMs = this.cfg.timeoutMs(c, p, lang);
     for (let i = 0; i < this.cfg.repeat; i++) {
       const logPath = join(runLogDir(cell), i ? `run-${i + 1}.log` : 'run.log');
       const cmd = runCmd(c, host.platform, go, timeoutMs, this.cfg.hosts.nonce, lang?.command);
@@ -211,10 +213,11 @@ export class CellRunner {
     const p = cell.platform;
     const go = cell.go.version;
     const img = this.imageOf(cell);
-    const l = this.cfg.lang(c, p);
+    const l = await this.cfg.lang(c, p);
     const lang = l && 'command' in l ? l : undefined;
-    const host = hostOf(cell, lang?.image ?? img.run, this.cfg.userlandImage);
+    const host = await hostOf(cell, lang?.image ?? img.run, this.cfg.userlandImage);
     if ('error' in host) return;
+    const timeoutMs = this.cfg.timeoutMs(c, p, l);
     try {
       w.logs.bundle = await exportBundle({
         session: this.cfg.session,
@@ -224,8 +227,8 @@ export class CellRunner {
         paths: artifactPaths(c, p, go),
         image: host.image,
         tools: img.tools,
-        env: hostEnv(c, p, go, this.cfg.timeoutMs(c, p)),
-        cmd: runCmd(c, host.platform, go, this.cfg.timeoutMs(c, p), 'bundle', lang?.command),
+        env: hostEnv(c, p, go, timeoutMs),
+        cmd: runCmd(c, host.platform, go, timeoutMs, 'bundle', lang?.command),
         cwd: hostCwd(c, p, go),
         verdict: verdict.verdict,
         failureText: verdict.failureText ?? '',
@@ -282,14 +285,14 @@ function gccgoAxes(cell: CellSpec, tools: Record<string, string>): { toolchain?:
  * CPython, else the cell's); on an older userland, in that userland's layer,
  * the row's emulator given it as -L (or, native, as the container's root).
  */
-function hostOf(
+async function hostOf(
   cell: CellSpec,
   image: BuiltImage,
   userlandImage: CellRunnerConfig['userlandImage'],
-): { platform: Platform; image: BuiltImage } | { error: string } {
+): Promise<{ platform: Platform; image: BuiltImage } | { error: string }> {
   const s = userlandSupport(cell.platform, userlandNamed(cell.userland));
   if (s.kind !== 'layer') return { platform: cell.platform, image };
-  const on = userlandImage(s.layer);
+  const on = await userlandImage(s.layer);
   return 'error' in on ? on : { platform: onUserland(cell.platform, s), image: on };
 }
 
