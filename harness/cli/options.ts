@@ -85,8 +85,8 @@ export interface RunConfig extends MatrixSelection {
   rootfs?: string;
   /** The Docker engine's address (as DOCKER_HOST spells it). */
   engine: string;
-  /** Test seam, CSM_TEST_LAYER_DELAY_MS: each host-language or userland layer waits this long first, a stand-in for a slow build (test/integration/early-cells.test.ts). */
-  testLayerDelayMs?: number;
+  /** Test seam, CSM_TEST_LAYER_GATE: each host-language or userland layer waits until this file exists, a stand-in for a slow build (test/integration/early-cells.test.ts). */
+  testLayerGate?: string;
 }
 
 export const defaultJobs = (): number => Math.max(1, cpus().length);
@@ -170,18 +170,16 @@ export function resolveRunConfig(values: RunValues, env: Record<string, string |
     bundles: false,
     ...(values.rootfs ? { rootfs: values.rootfs } : {}),
     engine: engineFrom(values, env),
-    ...testLayerDelay(env),
+    ...testLayerGate(env),
   };
 }
 
-/** CSM_TEST_LAYER_DELAY_MS, read here alone: set only by the tests, it slows every layer and nothing else. */
-function testLayerDelay(env: Record<string, string | undefined>): { testLayerDelayMs?: number } {
-  const v = env.CSM_TEST_LAYER_DELAY_MS;
+/** CSM_TEST_LAYER_GATE, read here alone: set only by the tests, it holds every layer back until its file exists, and nothing else. */
+function testLayerGate(env: Record<string, string | undefined>): { testLayerGate?: string } {
+  const v = env.CSM_TEST_LAYER_GATE;
   if (!v) return {};
-  const ms = Number(v);
-  if (!Number.isInteger(ms) || ms <= 0 || ms > 600_000)
-    throw new UsageError(`CSM_TEST_LAYER_DELAY_MS takes whole milliseconds from 1 to 600000, not "${v}" (unset it outside the tests)`);
-  return { testLayerDelayMs: ms };
+  if (!isAbsolute(v)) throw new UsageError(`CSM_TEST_LAYER_GATE takes an absolute file path, not "${v}" (unset it outside the tests)`);
+  return { testLayerGate: v };
 }
 
 /** --glibc-floor (or config glibcFloor): a glibc version with a Debian toolchain of its age on the mirror, or one line and exit 2. */

@@ -7,6 +7,7 @@ import { type BaseRecipe, rowLayer, rowLayerKey } from '../core/recipe.js';
 import { goImageOf, withToolchain } from '../core/toolchains.js';
 import type { GoToolchain, Platform } from '../core/types.js';
 import { ensureBaseImage } from '../edge/base-image.js';
+import { untilFileExists } from '../edge/files.js';
 import { ensureFloorBase, ensureFloorGoImage, floorBase, floorGoTag } from '../edge/floor-images.js';
 import { ImageCache } from '../edge/image-cache.js';
 import {
@@ -37,8 +38,8 @@ export interface EnsureOptions {
   baseImage?: string;
   /** --glibc-floor: the release whose toolchain the glibc rows build in (core/floor-toolchain.ts). */
   floor?: FloorRelease;
-  /** Test seam (CSM_TEST_LAYER_DELAY_MS, cli/options.ts): each layer waits this long before it is looked for, a stand-in for a slow build. */
-  layerDelayMs?: number;
+  /** Test seam (CSM_TEST_LAYER_GATE, cli/options.ts): each layer waits until this file exists before it is looked for, a stand-in for a slow build. */
+  layerGate?: string;
 }
 
 /** One image a run uses: its tag, known before anything is built; the tags a tarball of it holds (it first); how to build it. */
@@ -202,7 +203,7 @@ class RunLayers {
     // One row's layer that cannot be built (its packages missing from the mirror, say) is that row's cells' error, not the run's end.
     try {
       if (signal.aborted) throw new Error('the run ended before it was built');
-      if (s.opts.layerDelayMs) await sleep(s.opts.layerDelayMs, signal);
+      if (s.opts.layerGate) await untilFileExists(s.opts.layerGate, signal);
       return await s.get({ tag, chain: [tag], parentBuilt: s.baseBuilt, build, ...(isRootfsLayer(layer) ? {} : { content }) });
     } catch (e) {
       const error = `could not build ${tag} (${describeLayer(layer)}): ${(e as Error).message.split('\n')[0]}`;
@@ -390,10 +391,3 @@ export class RunImages {
     return this.get(this.keyOf(go, p));
   }
 }
-
-/** The stand-in for a slow layer build: ends early, throwing, when the run stops its layers. */
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), reject(new Error('the run ended before it was built'))), { once: true });
-  });

@@ -116,7 +116,7 @@ const engineTask = (withLayers: boolean): Task<RunState> => ({
       imageCache: s.cfg.imageCache,
       baseImage: s.cfg.baseImage,
       ...floorOf(s),
-      ...(s.cfg.testLayerDelayMs ? { layerDelayMs: s.cfg.testLayerDelayMs } : {}),
+      ...(s.cfg.testLayerGate ? { layerGate: s.cfg.testLayerGate } : {}),
     });
     for (const line of floorLines(floorOf(s).floor, matrix.platforms)) say(line);
     if (s.cfg.rootfs) s.rootfs = await ensureRootfsImage(docker, s.cfg.rootfs, say);
