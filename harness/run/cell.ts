@@ -174,11 +174,13 @@ export class CellRunner {
       return void (w.obs = { notApplicable: `${p.name} runs under qemu-user, which the supplied rootfs does not provide` });
     // Here, after the builds and before a run slot: a cell waiting for its layer holds neither a build lane nor a slot.
     const lang = await this.cfg.lang(c, p);
+    // --max-failures reached while it waited: the cell is not started (its language's start may have been skipped for it).
+    if (this.stopped) return 'cut';
     if (lang && 'notApplicable' in lang) return void (w.obs = { notApplicable: lang.notApplicable });
     if (lang && 'infraError' in lang) return void (w.obs = { infraError: { stage: 'run', message: lang.infraError } });
     const host = await hostOf(cell, lang?.image ?? this.imageOf(cell).run, this.cfg.userlandImage);
-    if ('error' in host) return void (w.obs = { infraError: { stage: 'run', message: host.error } });
     if (this.stopped) return 'cut';
+    if ('error' in host) return void (w.obs = { infraError: { stage: 'run', message: host.error } });
     w.reached = 'load';
     this.cfg.rep.onStep(cell, 'run');
     const go = cell.go.version;
