@@ -228,6 +228,8 @@ export async function buildLayer(
     context?: { cwd: string; files: string[] };
     /** Ends the build: its stream is closed, and the engine cancels a build whose client went away. */
     signal?: AbortSignal;
+    /** The build's CPU weight against other containers (the engine's default is 1024): a layer built beside the cells yields to them. */
+    cpuShares?: number;
   },
 ): Promise<BuiltImage> {
   const t0 = Date.now();
@@ -244,6 +246,7 @@ export async function buildLayer(
       rm: true,
       forcerm: true,
       pull: false,
+      ...(x.cpuShares ? { cpushares: x.cpuShares } : {}),
     } as Docker.ImageBuildOptions,
   );
   const stop = () => (stream as unknown as Readable).destroy(new InfraError(`building ${x.tag} was stopped: the run ended`));

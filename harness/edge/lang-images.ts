@@ -257,6 +257,13 @@ async function extractSysroot(
   }
 }
 
+/**
+ * A CPython build takes minutes of both cores and goes on beside the cells
+ * that need no layer: at an eighth of the default weight it takes only what
+ * their builds and hosts leave (alone, as under --images-only, it has it all).
+ */
+const BESIDE_CELLS_CPU_SHARES = 128;
+
 function buildCpython(
   docker: Docker,
   base: BuiltImage,
@@ -284,6 +291,7 @@ function buildCpython(
     prefix: `python ${l.host}`,
     say,
     context: { cwd: join(IMAGES_DIR, 'cpython'), files: ['Dockerfile', 'build-cpython.sh'] },
+    cpuShares: BESIDE_CELLS_CPU_SHARES,
     ...(signal ? { signal } : {}),
   });
 }
