@@ -8,6 +8,7 @@ import { parseGlibcFloor } from '../core/floor-toolchain.js';
 import { MAX_HOST_TIMEOUT_S } from '../core/host-timeout.js';
 import { splitList } from '../core/matrix.js';
 import { parseShard } from '../core/shard.js';
+import { parseTier } from '../core/tiers.js';
 import type { ExpectationRule } from '../core/types.js';
 import { releaseForFloor } from '../edge/floor-images.js';
 import type { MatrixSelection } from '../run/load.js';
@@ -26,6 +27,8 @@ export interface RunValues {
   go?: string[];
   toolchain?: string[];
   userland?: string[];
+  /** push (default) or nightly (core/tiers.ts). */
+  tier?: string;
   jobs?: string;
   timeout?: string;
   cases?: string[];
@@ -149,6 +152,7 @@ export function resolveRunConfig(values: RunValues, env: Record<string, string |
     go: splitList(values.go),
     toolchains: splitList(values.toolchain),
     userlands: splitList(values.userland),
+    tier: parseTier(values.tier),
     probes: !!values.probes,
     ...(shard ? { shard } : {}),
     ...(values['shard-costs'] ? { shardCosts: values['shard-costs'] } : {}),

@@ -43,16 +43,24 @@ const PATTERN_WORDS: Record<string, string> = {
   '^[A-Za-z0-9_.+-]+\\.so(\\.[0-9]+)*$': 'must be a file name ending in .so (optionally .so.N)',
 };
 
+const TIER_SHAPE =
+  'must be "push" or "nightly", or a list of rules such as [{ "when": { "platform": "amd64-musl" }, "tier": "push" }, { "tier": "nightly" }] (cases/README.md, Tiers)';
+
 const SCHEMA_HINT: [string, string][] = [
   ['case.json', ' (see cases/case.schema.json)'],
   ['config.json', ' (see harness/config.schema.json)'],
 ];
 
-/** A oneOf that failed is said once: the errors of each of its shapes underneath it would only repeat it. */
+/**
+ * A oneOf that failed is said once: the errors of each of its shapes underneath it would only repeat it.
+ * An if/then/else's own error ("must match "else" schema") is dropped: the branch's errors say what is wrong, deeper.
+ */
 export function withoutOneOfDetail(errors: ErrorObject[]): ErrorObject[] {
   const oneOfs = errors.filter((e) => e.keyword === 'oneOf');
   return errors.filter(
-    (e) => !oneOfs.some((o) => o !== e && e.schemaPath.startsWith(`${o.schemaPath}/`) && e.instancePath.startsWith(o.instancePath)),
+    (e) =>
+      e.keyword !== 'if' &&
+      !oneOfs.some((o) => o !== e && e.schemaPath.startsWith(`${o.schemaPath}/`) && e.instancePath.startsWith(o.instancePath)),
   );
 }
 
@@ -78,6 +86,9 @@ export function describeSchemaError(file: string, e: ErrorObject): string {
       return `${file}: ${field}: must match exactly one of its allowed shapes`;
     case 'enum':
       return `${file}: ${field}: must be one of ${JSON.stringify(p.allowedValues)}`;
+    case 'type':
+      if (field === '/tier') return `${file}: /tier: ${TIER_SHAPE}`;
+      return `${file}: ${field}: ${e.message ?? 'is invalid'}`;
     case 'pattern':
       return `${file}: ${field}: ${PATTERN_WORDS[String(p.pattern)] ?? e.message ?? `must match ${String(p.pattern)}`}`;
     case 'format':

@@ -22,6 +22,8 @@ export interface ProjectConfig {
   go?: string[];
   toolchains?: string[];
   userlands?: string[];
+  /** push or nightly, as --tier (core/tiers.ts). */
+  tier?: string;
   reporters?: string[];
   results?: string;
   cache?: string;
@@ -45,6 +47,7 @@ export interface RunInputs {
   go?: string[];
   toolchain?: string[];
   userland?: string[];
+  tier?: string;
   jobs?: string;
   timeout?: string;
   platforms?: string[];
@@ -148,6 +151,7 @@ export function configInputs(c: ProjectConfig, file: string): RunInputs {
     go: c.go,
     toolchain: c.toolchains,
     userland: c.userlands,
+    tier: c.tier,
     jobs: num(c.jobs),
     timeout: num(c.timeout),
     platforms: c.platformFiles?.map(at),

@@ -23,7 +23,11 @@ function goMatches(range: string | undefined, version: string): boolean {
 }
 
 export function ruleSelects(rule: ExpectationRule, axes: CellAxes): boolean {
-  const { when } = rule;
+  return whenSelects(rule.when, axes);
+}
+
+/** An expectation's `when`, and a case's tier rule's (core/tiers.ts): one grammar, one matcher. */
+export function whenSelects(when: ExpectationRule['when'], axes: CellAxes): boolean {
   const p = axes.platform;
   return (
     oneOf(when.platform, p.name) &&

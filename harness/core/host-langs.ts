@@ -72,6 +72,15 @@ export interface CpythonLayer {
   sources: { python: string; libffi: string; suite: string };
   /** The install prefix in the image. */
   prefix: string;
+  /**
+   * What links where configure asks for libatomic: absent, gcc's libatomic.a;
+   * `atomic64-shim`, images/cpython/atomic64.c's 8-byte __atomic_* over
+   * libgcc's __sync_*_8, on 32-bit ARM (ARMv5 and v6 have no ldrexd). ARM's
+   * libatomic.a picks each function by IFUNC: linked in, it leaves
+   * R_ARM_IRELATIVE (relocation type 160) in python, and musl's loader stops
+   * there ("unsupported relocation type 160").
+   */
+  libatomic?: 'atomic64-shim';
 }
 
 export type LangLayer = SysrootLayer | CpythonLayer;
@@ -137,6 +146,7 @@ function muslPython(p: Platform): LangSupport {
     kernelHeaders,
     sources: { python: 'python3.13', libffi: 'libffi', suite: DEFAULT_SUITE },
     prefix,
+    ...(host.startsWith('arm-') ? { libatomic: 'atomic64-shim' as const } : {}),
   };
   return { kind: 'layer', layer, run: [...p.run], cmd: [`${prefix}/bin/${PYTHON_BIN}`] };
 }
@@ -147,7 +157,8 @@ export const langLayerKey = (l: LangLayer): string => JSON.stringify(l);
 /** A layer in words, for progress lines and the run's tool versions. */
 export function describeLayer(l: LangLayer): string {
   if (l.kind === 'sysroot') return `Debian ${l.packages.join(', ')} (${l.suite}, ${l.debArch}), extracted into ${l.dir}`;
-  return `CPython from Debian's ${l.sources.python} source package with libffi from ${l.sources.libffi}'s (${l.sources.suite}), built by ${[l.cc, ...l.cflags].join(' ')} into ${l.prefix}`;
+  const atomics = l.libatomic ? ', 8-byte atomics from images/cpython/atomic64.c (not libatomic.a),' : '';
+  return `CPython from Debian's ${l.sources.python} source package with libffi from ${l.sources.libffi}'s (${l.sources.suite}), built by ${[l.cc, ...l.cflags].join(' ')}${atomics} into ${l.prefix}`;
 }
 
 /**

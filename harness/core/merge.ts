@@ -305,6 +305,13 @@ function unionLists(parts: readonly RunResults[], ranks: AxisRanks): Pick<RunRes
   };
 }
 
+/** The shards of one tier's matrix share its tier and left-out count; runs of different tiers have no one tier. */
+function sameTier(runs: readonly RunResults['run'][]): Pick<RunResults['run'], 'tier' | 'tierLeftOut'> {
+  const first = runs[0]!;
+  if (!first.tier || !runs.every((r) => r.tier === first.tier && r.tierLeftOut === first.tierLeftOut)) return {};
+  return { tier: first.tier, ...(first.tierLeftOut !== undefined ? { tierLeftOut: first.tierLeftOut } : {}) };
+}
+
 /** The merged run record: the parts' span, the largest jobs, merged statistics, flags and emulation. */
 function mergedRun(parts: readonly RunResults[], opts: MergeOptions): RunResults['run'] {
   const byTime = (key: 'startedAt' | 'finishedAt') => [...parts].sort((a, b) => Date.parse(a.run[key]) - Date.parse(b.run[key]));
@@ -325,6 +332,7 @@ function mergedRun(parts: readonly RunResults[], opts: MergeOptions): RunResults
     ...mergeStats(parts.map((p) => p.run)),
     ...mergeFlags(parts.map((p) => p.run)),
     ...(rootfs && sameRootfs ? { rootfs } : {}),
+    ...sameTier(parts.map((p) => p.run)),
     // Each shard measured its own emulated rows; together they are the run's.
     ...(parts.some((p) => p.run.emulation)
       ? { emulation: Object.assign({}, ...parts.map((p) => p.run.emulation ?? {})) as NonNullable<RunResults['run']['emulation']> }

@@ -39,6 +39,8 @@ export function probeCases(c: CaseSpec, expectations: ProbeExpectations): CaseSp
     host: { sources: [], ...(mode === 'link' ? { link: c.libraries.map((l) => l.name) } : { dlopen: c.libraries.map((l) => l.name) }) },
     run: { timeout: c.run?.timeout ?? DEFAULT_HOST_TIMEOUT_S },
     pass: {},
+    // Loading a library answers at once on every row: a probe is per-push whatever its case's tier.
+    tier: 'push',
     expect: expectations[mode],
   }));
 }

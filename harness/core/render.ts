@@ -1,8 +1,10 @@
 import { type CanaryResult, laxLine, laxRows } from './canary.js';
 import { shortLink } from './expect.js';
 import { axesGo, goLabel, userlandOfAxes } from './matrix.js';
-import { isUnexpected, type RunResults } from './results.js';
+import { clipTo, type GlyphGrid, GRID_GLYPH, layoutGrid, NO_PAINT, type Paint, wrap } from './render-grid.js';
+import type { RunResults } from './results.js';
 import { markdownCode, markdownLink, markdownText, terminalField } from './sanitize.js';
+import { tierLine } from './tiers.js';
 import type { CellResult, Verdict } from './types.js';
 import { VERDICTS } from './types.js';
 import { floorGroupLine, whereItLoads } from './where-it-loads.js';
@@ -78,12 +80,15 @@ export function renderMarkdown(r: RunResults): string {
     `Go ${esc(gos.join(', '))} · ${r.cells.length} cells · ${esc((r.run.durationMs / 1000).toFixed(1))} s${r.run.interrupted ? ' · **interrupted**' : ''}`,
     '',
   );
+  out.push(...markdownAttention(r.cells));
   out.push(`| case | ${g.columns.map(esc).join(' | ')} |`);
   out.push(`|---|${g.columns.map(() => '---').join('|')}|`);
   // Many columns (several Go versions): a symbol and the issue, so the table still fits a page.
   const text = (c: CellResult) => (g.columns.length > 8 ? compactMarkdown(c) : cellText(c));
   for (const row of g.rows) out.push(`| ${esc(row.name)} | ${row.cells.map((c) => (c ? esc(text(c)) : '·')).join(' | ')} |`);
   out.push('', `**${esc(countsLine(r.counts))}**`, '');
+  const tier = tierLine(r);
+  if (tier) out.push(esc(tier), '');
   out.push(...markdownNotes(r));
   const floors = whereItLoads(r.cells);
   if (floors.length)
@@ -95,16 +100,24 @@ export function renderMarkdown(r: RunResults): string {
     );
   out.push('Legend:', '');
   for (const v of VERDICTS) out.push(`- ${SYMBOL[v]} **${v}**: ${MEANING[v]}`);
-  const bad = r.cells.filter((c) => isUnexpected(c.verdict));
-  if (bad.length) {
-    out.push('', 'Unexpected cells:', '');
-    for (const c of bad)
-      out.push(
-        `- ${markdownCode(c.id)} ${c.verdict} at ${esc(c.stage)}: ${esc(c.summary)}${c.logs.run ? ` (log: ${esc(c.logs.run)})` : ''}`,
-      );
-  }
   out.push(...markdownMachine(r));
   return `${out.join('\n')}\n`;
+}
+
+/** What needs attention, before the table: a line a cell, in full. */
+function markdownAttention(cells: readonly CellResult[]): string[] {
+  const bad = needsAttention(cells);
+  if (!bad.length) return [];
+  const esc = markdownText;
+  return [
+    `Needs attention (${bad.length} of ${cells.length} cells):`,
+    '',
+    ...bad.map(
+      (c) =>
+        `- ${SYMBOL[c.verdict]} ${markdownCode(c.id)} ${c.verdict} at ${esc(c.stage)}: ${esc(c.summary)}${c.logs.run ? ` (log: ${esc(c.logs.run)})` : ''}`,
+    ),
+    '',
+  ];
 }
 
 /** The known upstream bugs a run met, and why cells failed: Markdown lines (none when there is nothing to say). */
@@ -187,67 +200,142 @@ export const TEXT_SYMBOL: Record<Verdict, string> = {
   na: '-',
 };
 
-/** A terminal cell: symbol, verdict, and the upstream issue or the stage that failed. */
-export function compactCellText(c: Pick<CellResult, 'verdict' | 'stage' | 'expectation'>): string {
-  const s = `${TEXT_SYMBOL[c.verdict]} ${c.verdict}`;
-  if (c.verdict === 'pass') return s;
-  if (c.verdict === 'xfail' && c.expectation) return `${s} ${shortLink(c.expectation.link)}`;
-  return `${s} @${c.stage}`;
-}
-
 /** The same cells with the axes swapped: a row per platform (and Go), a column per case. */
 export function transposeGrid(g: Grid): Grid {
   return { columns: g.rows.map((r) => r.name), rows: g.columns.map((name, i) => ({ name, cells: g.rows.map((r) => r.cells[i]) })) };
 }
 
-/** A narrower cell for the transposed grid: the symbol, and the issue number or the stage. */
-export function tinyCellText(c: Pick<CellResult, 'verdict' | 'stage' | 'expectation'>): string {
-  if (c.verdict === 'pass' || c.verdict === 'na') return TEXT_SYMBOL[c.verdict];
-  if (c.verdict === 'xfail' && c.expectation) return `${TEXT_SYMBOL.xfail} ${shortLink(c.expectation.link).replace(/^go#/, '#')}`;
-  return `${TEXT_SYMBOL[c.verdict]} ${c.verdict}@${c.stage}`;
+/** What needs a reader first, as Playwright and nextest list failures before anything else. */
+export const ATTENTION: readonly Verdict[] = ['fail', 'xpass', 'timeout', 'flaky', 'error'];
+
+/** The cells that need attention: by verdict in ATTENTION's order, then in the run's order. */
+export function needsAttention<C extends Pick<CellResult, 'verdict'>>(cells: readonly C[]): C[] {
+  return ATTENTION.flatMap((v) => cells.filter((c) => c.verdict === v));
+}
+
+/** "run: timed out after …": the summary, led by its stage unless it already is. */
+export function stageSummary(c: Pick<CellResult, 'stage' | 'summary'>): string {
+  return c.summary.startsWith(`${c.stage}:`) ? c.summary : `${c.stage}: ${c.summary}`;
+}
+
+/** Where the terminal's width is unknown (a CI log, a pipe): GitHub's log view shows this much unwrapped. */
+export const DEFAULT_TEXT_WIDTH = 120;
+
+export interface TextOptions {
+  /** Columns the output may use; every grid line fits (a long note wraps). */
+  width?: number;
+  paint?: Paint;
 }
 
 /**
- * A plain-text grid for terminals: columns padded to their widest cell, details
- * below. A case per row while the platforms fit across; with more platform
- * columns than cases (20 rows × 13 cases), a platform per row, so the grid
- * grows down a log instead of off the side of a terminal.
+ * The closing text for terminals and CI logs: what needs attention, then the
+ * grid (a glyph a cell, fitted to the width), the legend and notes, then the
+ * counts. Every string the run supplied is a terminalField: no control
+ * character, no workflow command.
  */
-export function renderText(r: RunResults): string {
-  const byCase = toGrid(r);
-  const tall = byCase.columns.length > Math.max(12, byCase.rows.length);
-  const g = tall ? transposeGrid(byCase) : byCase;
-  const text = tall ? tinyCellText : compactCellText;
-  // Every string the run supplied is a terminalField: no control character, no workflow command.
-  const field = terminalField;
-  const table = [
-    [tall ? 'platform' : 'case', ...g.columns],
-    ...g.rows.map((row) => [row.name, ...row.cells.map((c) => (c ? text(c) : '·'))]),
-  ].map((line) => line.map(field));
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((line) => [...(line[i] ?? '')].length)));
-  const pad = (s: string, w: number) => s + ' '.repeat(Math.max(0, w - [...s].length));
-  const lines = table.map((line) =>
-    line
-      .map((s, i) => pad(s, widths[i]!))
-      .join('  ')
-      .trimEnd(),
-  );
-  const notes = new Map<string, string>();
+export function renderText(r: RunResults, o: TextOptions = {}): string {
+  const width = o.width ?? DEFAULT_TEXT_WIDTH;
+  const paint = o.paint ?? NO_PAINT;
+  const grids = glyphGrids(r.cells);
+  const gaps = grids.some((g) => g.rows.some((row) => row.verdicts.includes(undefined)));
+  const lines = [
+    ...attentionText(r.cells, width, paint),
+    ...grids.flatMap((g, i) => [...(i ? [''] : []), ...layoutGrid(g, width, paint)]),
+    '',
+    ...legendText(width, paint, gaps),
+    ...notesText(r, width),
+  ];
+  lines.push('', ...summaryLines(r).flatMap((l) => summaryWrap(l, width)));
+  return lines.join('\n');
+}
+
+/** A summary line that fits the width, broken between counts, never inside "2 na". */
+function summaryWrap(line: string, width: number): string[] {
+  return wrap(line.replace(/(\d) (?=\w)/g, '$1\u00a0'), width, width - 2).map((w, i) => `${i ? '  ' : ''}${w.replace(/\u00a0/g, ' ')}`);
+}
+
+/** The last lines: the counts (and whatever else sums the run up). */
+export function summaryLines(r: RunResults): string[] {
+  const tier = tierLine(r);
+  return [terminalField(countsLine(r.counts)), ...(tier ? [terminalField(tier)] : [])];
+}
+
+/** A line each, clipped to the width: matrix.md, report.html and the line printed as the cell ended hold the whole summary. */
+function attentionText(cells: readonly CellResult[], width: number, paint: Paint): string[] {
+  const bad = needsAttention(cells);
+  if (!bad.length) return [];
+  const lines = bad.map((c) => {
+    const lead = `${GRID_GLYPH[c.verdict]} ${c.verdict.padEnd(7)}`;
+    const text = clipTo(terminalField(`${c.id}  ${stageSummary(c)}`), width - lead.length - 3);
+    return `  ${paint(c.verdict, lead)} ${text}`;
+  });
+  return [`needs attention (${bad.length} of ${cells.length} cells):`, ...lines, ''];
+}
+
+/** A grid per Go (and userland), cases as rows, platforms as columns. */
+function glyphGrids(cells: readonly CellResult[]): GlyphGrid[] {
+  const key = (c: CellResult) => `${goLabel(c.axes.go)}\0${userlandOfAxes(c.axes)}`;
+  const keys = [...new Set(cells.map(key))];
+  const uls = new Set(cells.map((c) => userlandOfAxes(c.axes)));
+  const cases = [...new Set(cells.map((c) => c.axes.case))];
+  return keys.map((k) => {
+    const g = toGrid({ cells: cells.filter((c) => key(c) === k) });
+    const byCase = new Map(g.rows.map((row) => [row.name, row.cells]));
+    const [go, ul] = k.split('\0');
+    return {
+      ...(keys.length > 1 ? { title: terminalField(uls.size > 1 ? `${go} · ${ul}` : go) } : {}),
+      columns: g.columns.map(terminalField),
+      rows: cases.map((name) => ({ name: terminalField(name), verdicts: g.columns.map((_, i) => byCase.get(name)?.[i]?.verdict) })),
+    };
+  });
+}
+
+const LEGEND_WORDS: Record<Verdict, string> = {
+  pass: 'pass',
+  fail: 'fail',
+  xfail: 'xfail (known bug)',
+  xpass: 'xpass (known bug did not show)',
+  timeout: 'timeout',
+  error: 'error (harness or engine)',
+  flaky: 'flaky',
+  na: 'n/a',
+};
+
+function legendText(width: number, paint: Paint, gaps: boolean): string[] {
+  const items = VERDICTS.map((v) => ({
+    plain: `${GRID_GLYPH[v]} ${LEGEND_WORDS[v]}`,
+    shown: `${paint(v, GRID_GLYPH[v])} ${LEGEND_WORDS[v]}`,
+  }));
+  if (gaps) items.push({ plain: '(blank: no such cell)', shown: '(blank: no such cell)' });
+  const lines: string[] = [];
+  let plain = '';
+  let shown = '';
+  for (const it of items) {
+    if (plain && 2 + [...plain].length + 3 + it.plain.length > width) {
+      lines.push(`  ${shown}`);
+      plain = shown = '';
+    }
+    plain = plain ? `${plain}   ${it.plain}` : it.plain;
+    shown = shown ? `${shown}   ${it.shown}` : it.shown;
+  }
+  return [...lines, `  ${shown}`];
+}
+
+/** A note on lines that fit the width: two spaces in, four on the lines it wraps onto. */
+function noteLines(text: string, width: number): string[] {
+  return wrap(terminalField(text), width - 2, width - 4).map((l, i) => terminalField(`${i ? '    ' : '  '}${l}`));
+}
+
+function notesText(r: RunResults, width: number): string[] {
+  const lines: string[] = [];
+  const bugs = new Map<string, string>();
   for (const c of r.cells)
     if (c.verdict === 'xfail' && c.expectation)
-      notes.set(shortLink(c.expectation.link), field(`${c.expectation.label}: ${c.expectation.link}`));
-  if (notes.size) lines.push('', ...[...notes.values()].map((n) => `  ○ ${n}`));
-  if (tall)
-    lines.push(
-      '',
-      `  ${TEXT_SYMBOL.pass} pass  ${TEXT_SYMBOL.xfail} #N expected failure, golang/go issue N  ${TEXT_SYMBOL.na} not applicable`,
-    );
+      bugs.set(c.expectation.link, `${GRID_GLYPH.xfail} ${c.expectation.label}: ${c.expectation.link}`);
+  if (bugs.size) lines.push('', 'known bugs (x):', ...[...bugs.values()].flatMap((n) => noteLines(n, width)));
   const why = [...new Set(r.cells.map((c) => c.explanation).filter((e): e is string => !!e))];
-  if (why.length) lines.push('', 'why:', ...why.map((w) => `  ${field(w)}`));
+  if (why.length) lines.push('', 'why:', ...why.flatMap((w) => noteLines(w, width)));
   const floors = whereItLoads(r.cells);
-  if (floors.length) lines.push('', 'where it loads:', ...floors.map((g) => `  ${field(floorGroupLine(g))}`));
-  const bad = r.cells.filter((c) => isUnexpected(c.verdict));
-  if (bad.length) lines.push('', ...bad.map((c) => `  ${TEXT_SYMBOL[c.verdict]} ${field(`${c.id}: ${c.summary}`)}`));
-  lines.push('', field(countsLine(r.counts)));
-  return lines.join('\n');
+  if (floors.length) lines.push('', 'where it loads:', ...floors.flatMap((g) => noteLines(floorGroupLine(g), width)));
+  return lines;
 }

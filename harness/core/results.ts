@@ -2,7 +2,7 @@ import type { CanaryResult } from './canary.js';
 import { laxRows } from './canary.js';
 import type { Slowdown } from './emulation.js';
 import { EXIT } from './errors.js';
-import type { CellResult, Platform, Verdict } from './types.js';
+import type { CellResult, Platform, Tier, Verdict } from './types.js';
 import { VERDICTS } from './types.js';
 
 export const RESULTS_SCHEMA_VERSION = 1;
@@ -76,10 +76,16 @@ export interface RunResults {
     resources?: { userMs: number; systemMs: number; maxRssMiB: number };
     /** Wall milliseconds per phase: load, engine+images (the toolchain images), prepare, calibrate, restore, cells (builds, host-language and userland layers still building, each language's start, runs), cleanup. */
     phases?: Record<string, number>;
+    /** Milliseconds from the run's start until its first cell was judged: what a user waits for the first answer. */
+    firstVerdictMs?: number;
     /** --max-failures stopped the run early: cells not started are not in the results. */
     stoppedEarly?: boolean;
     /** --shard k/n: this run is one part of a larger matrix. */
     shard?: { k: number; n: number; of: number };
+    /** --tier (core/tiers.ts): push or nightly; absent in older results and in a merge of runs of different tiers. */
+    tier?: Tier;
+    /** Cells of the matrix the tier left out (nightly: 0). */
+    tierLeftOut?: number;
     /** The user's root filesystem the hosts ran in (--rootfs). */
     rootfs?: { path: string; tag: string; id: string };
   };

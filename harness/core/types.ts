@@ -150,8 +150,15 @@ export interface CaseFile {
     timeout?: number;
   };
   pass?: { stdout?: string[] };
+  /** When its cells run (core/tiers.ts): absent, "push". */
+  tier?: CaseTier;
   expect?: ExpectationRule[];
 }
+
+/** push: every run (the default); nightly: only a --tier nightly run, which runs every cell. */
+export type Tier = 'push' | 'nightly';
+/** A case's tier: one for every cell, or rules with an expectation's `when`, the first that selects a cell deciding (none: push). */
+export type CaseTier = Tier | { when?: ExpectationRule['when']; tier: Tier }[];
 
 /** A loaded case: its file plus where it lives and fingerprints of its sources. */
 export interface CaseSpec extends CaseFile {

@@ -61,6 +61,8 @@ const SYSROOT_TAR = '/csm/sysroot.tar';
  * the layer, like every image here.
  */
 
+const CPYTHON_FILES = ['Dockerfile', 'build-cpython.sh', 'atomic64.c'];
+
 // A sysroot's recipe is the script and mmdebstrap command that make it too (hooks included), with the mirror left out as for the base.
 const recipeText = (l: LangLayer): string =>
   l.kind === 'sysroot'
@@ -69,7 +71,7 @@ const recipeText = (l: LangLayer): string =>
         SYSROOT_SCRIPT,
         ...sysrootMmdebstrapArgs(l, '{mirror}', SYSROOT_TAR),
       ].join('\0')
-    : ['Dockerfile', 'build-cpython.sh'].map((f) => readFileSync(join(IMAGES_DIR, 'cpython', f), 'utf8')).join('\0');
+    : CPYTHON_FILES.map((f) => readFileSync(join(IMAGES_DIR, 'cpython', f), 'utf8')).join('\0');
 
 export const langImageTag = (baseTag: string, l: LangLayer): string =>
   familyTag('lang', [baseTag, recipeText(l), langLayerKey(l)], {
@@ -282,6 +284,7 @@ function buildCpython(
     KINC: l.kernelHeaders.include,
     KASM: l.kernelHeaders.asm,
     PREFIX: l.prefix,
+    LIBATOMIC: l.libatomic ?? '',
   };
   return buildLayer(docker, {
     tag,
@@ -290,7 +293,7 @@ function buildCpython(
     show: /^(\[cpython |Step |E: |Failed to build|Following modules)/,
     prefix: `python ${l.host}`,
     say,
-    context: { cwd: join(IMAGES_DIR, 'cpython'), files: ['Dockerfile', 'build-cpython.sh'] },
+    context: { cwd: join(IMAGES_DIR, 'cpython'), files: CPYTHON_FILES },
     cpuShares: BESIDE_CELLS_CPU_SHARES,
     ...(signal ? { signal } : {}),
   });

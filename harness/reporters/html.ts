@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { EXIT } from '../core/errors.js';
 import { shortLink } from '../core/expect.js';
 import { axesGo, axesGoLabel, goLabel, userlandOfAxes } from '../core/matrix.js';
-import { canaryLines, countsLine, emulationLine, MEANING, toGrid } from '../core/render.js';
+import { canaryLines, countsLine, emulationLine, MEANING, needsAttention, stageSummary, toGrid } from '../core/render.js';
 import { exitCodeFor, isUnexpected, type RunResults } from '../core/results.js';
 import { escapeControls, escapeControlsKeepingLines } from '../core/sanitize.js';
 import { type CellResult, VERDICTS, type Verdict } from '../core/types.js';
@@ -107,11 +107,22 @@ function cellNote(c: CellResult): string {
   if (c.verdict === 'xfail' && c.expectation) return shortLink(c.expectation.link);
   if (c.verdict === 'xpass' && c.expectation) return `${shortLink(c.expectation.link)} did not show`;
   if (c.verdict === 'na') return c.summary;
-  return c.summary.startsWith(`${c.stage}:`) ? c.summary : `${c.stage}: ${c.summary}`;
+  return stageSummary(c);
+}
+
+/** More platform columns than this, and the matrix is drawn narrow (a symbol and a word a cell, names upright): 20 rows fit 1400 px. */
+export const WIDE_MATRIX_COLUMNS = 10;
+
+/** A narrow cell's word: the bug's number, or the stage that failed; nothing for a pass. */
+function shortNote(c: CellResult): string {
+  if (c.verdict === 'pass' || c.verdict === 'na') return '';
+  if ((c.verdict === 'xfail' || c.verdict === 'xpass') && c.expectation) return shortLink(c.expectation.link).replace(/^go#/, '#');
+  return c.stage;
 }
 
 function matrixHtml(r: RunResults): string {
   const g = toGrid(r);
+  const wide = g.columns.length > WIDE_MATRIX_COLUMNS;
   const index = new Map(r.cells.map((c, i) => [c, i]));
   const gos = new Set(r.cells.map((c) => c.axes.go));
   const uls = new Set(r.cells.map((c) => userlandOfAxes(c.axes)));
@@ -134,12 +145,12 @@ function matrixHtml(r: RunResults): string {
       return (
         `<td><button type="button" class="cell v-${c.verdict}" data-i="${i}" title="${esc(title)}">` +
         `<span class="sym" aria-hidden="true">${esc(HTML_SYMBOL[c.verdict])}</span><span class="vd">${esc(c.verdict)}</span>` +
-        `<span class="note">${esc(cellNote(c))}</span></button></td>`
+        `<span class="note">${esc(wide ? shortNote(c) : cellNote(c))}</span></button></td>`
       );
     });
     return `<tr><th scope="row"${d ? ` title="${esc(d)}"` : ''}>${esc(row.name)}</th>${cells.join('')}</tr>`;
   });
-  return `<table class="matrix"><thead><tr><th class="corner">case</th>${head.join('')}</tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
+  return `<table class="matrix${wide ? ' wide' : ''}"><thead><tr><th class="corner">case</th>${head.join('')}</tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
 }
 
 function countsHtml(r: RunResults): string {
@@ -149,6 +160,45 @@ function countsHtml(r: RunResults): string {
       `<span class="sym" aria-hidden="true">${esc(HTML_SYMBOL[v])}</span><b>${r.counts[v]}</b> ${v}</button>`,
   );
   return `<div class="counts" aria-label="${esc(countsLine(r.counts))}"><span class="total"><b>${r.counts.total}</b> cells</span>${chips.join('')}</div>`;
+}
+
+/** One line under the status: which Go, how long, when; the rest of the provenance is one click away. */
+function runLineHtml(r: RunResults): string {
+  const gos = [...new Set(r.cells.map((c) => axesGo(c.axes)))];
+  const parts = [
+    `Go ${esc(gos.join(', ') || '—')}`,
+    `${esc(fmtSecs(r.run.durationMs))} · ${r.run.jobs} job${r.run.jobs === 1 ? '' : 's'}${r.run.interrupted ? ' · <b>interrupted</b>' : ''}`,
+    `started <time datetime="${esc(r.run.startedAt)}">${esc(r.run.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</time>`,
+  ];
+  return `<p class="runline">${parts.join(' · ')}</p>`;
+}
+
+/** Cells that need attention, each linked to its details: the same list, in the same order, as the terminal's. */
+function attentionHtml(r: RunResults): string {
+  const bad = needsAttention(r.cells);
+  if (!bad.length) return '';
+  const index = new Map(r.cells.map((c, i) => [c, i]));
+  const items = bad.map(
+    (c) =>
+      `<li><a class="att v-${c.verdict}" href="#${esc(encodeURIComponent(c.id))}" data-i="${index.get(c)}">` +
+      `<span class="sym" aria-hidden="true">${esc(HTML_SYMBOL[c.verdict])}</span> ${c.verdict}</a> ` +
+      `<code>${esc(c.id)}</code> <span class="att-summary" title="${esc(stageSummary(c))}">${esc(stageSummary(c))}</span></li>`,
+  );
+  return `<section class="attention"><h2>Needs attention: ${bad.length} of ${r.cells.length} cells</h2><ol>${items.join('')}</ol></section>`;
+}
+
+/** Where the run's answers come from: collapsed below the matrix, complete. */
+function provenanceHtml(r: RunResults): string {
+  const has = (o: object | undefined) => Object.keys(o ?? {}).length > 0;
+  const what = [
+    'the run',
+    has(r.run.emulation) && 'emulation',
+    has(r.run.canaries) && 'CPU models',
+    r.run.rootfs && 'root fs',
+    r.images.length > 0 && 'toolchain images',
+    has(r.hostLangs) && 'host languages',
+  ];
+  return `<details class="provenance"><summary><h2 class="prov-title">Provenance</h2> <span class="dim">${esc(what.filter(Boolean).join(', '))}</span></summary><div class="prov-body">${metaHtml(r)}</div></details>`;
 }
 
 function metaHtml(r: RunResults): string {
@@ -289,12 +339,14 @@ export function renderHtml(r: RunResults, logs: Record<string, InlinedLog>): str
 <h1>cshared-matrix <span class="run">run ${esc(r.run.id)}</span></h1>
 <div class="status v-${status.cls}">${esc(status.text)}</div>
 </header>
-<div class="top">${metaHtml(r)}</div>
+${runLineHtml(r)}
 ${countsHtml(r)}
+${attentionHtml(r)}
 <noscript><p>Click-through details need JavaScript; results.json and matrix.md hold the same data.</p></noscript>
 <div class="scroll">${matrixHtml(r)}</div>
 ${notesHtml(r)}
 ${legendHtml()}
+${provenanceHtml(r)}
 <footer>Click a cell for its details and logs. Written by ${esc(r.harness.name)} ${esc(r.harness.version)}; logs are inlined up to ${LOG_CAP_BYTES / 1024} KiB each, the full files are under the run directory.</footer>
 </main>
 <aside id="panel" aria-hidden="true" aria-label="cell details"></aside>

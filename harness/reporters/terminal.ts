@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import logUpdate from 'log-update';
 import { chalk } from 'zx';
-import { renderText, TEXT_SYMBOL } from '../core/render.js';
+import { DEFAULT_TEXT_WIDTH, renderText, TEXT_SYMBOL } from '../core/render.js';
 import { isUnexpected, type RunResults } from '../core/results.js';
 import { terminalField } from '../core/sanitize.js';
 import type { CellResult, CellSpec, Stage, Verdict } from '../core/types.js';
@@ -19,6 +19,23 @@ const COLOR: Record<Verdict, (s: string) => string> = {
   na: chalk.dim,
 };
 
+/** Narrower than this, not even a glyph grid with its case names fits: lines may wrap. */
+const MIN_WIDTH = 40;
+
+/**
+ * The columns the closing text may use: COLUMNS when set (a user's override),
+ * else the terminal's own width, else (a CI log, a pipe) DEFAULT_TEXT_WIDTH.
+ */
+export function textWidth(env: NodeJS.ProcessEnv, out: { isTTY?: boolean; columns?: number }): number {
+  const asked = Number.parseInt(env.COLUMNS ?? '', 10);
+  const width = asked > 0 ? asked : out.isTTY && out.columns ? out.columns : DEFAULT_TEXT_WIDTH;
+  return Math.max(MIN_WIDTH, width);
+}
+
+/** Colour only for a person at a terminal: never in a pipe or CI log, and never under NO_COLOR (no-color.org) or TERM=dumb. */
+export const colorWanted = (env: NodeJS.ProcessEnv, isTTY: boolean | undefined): boolean =>
+  !!isTTY && !env.NO_COLOR && !env.CI && env.TERM !== 'dumb';
+
 /**
  * Live progress on a TTY (cells done, what is running, failures so far); one
  * plain line per cell elsewhere, so CI logs stay readable. Prints the matrix at the end.
@@ -33,7 +50,7 @@ export class TerminalReporter implements Reporter {
 
   constructor(private readonly out: NodeJS.WriteStream = process.stdout) {
     this.live = !!out.isTTY && !process.env.CI && process.env.TERM !== 'dumb';
-    if (process.env.NO_COLOR || !out.isTTY) chalk.level = 0;
+    if (!colorWanted(process.env, out.isTTY)) chalk.level = 0;
   }
 
   private print(line: string): void {
@@ -85,7 +102,8 @@ export class TerminalReporter implements Reporter {
   onEnd(results: RunResults, runDir: string): void {
     if (this.live) logUpdate.clear();
     const where = terminalField(relative(process.cwd(), runDir) || runDir);
-    this.out.write(`\n${renderText(results)}\n\n`);
+    const paint = (v: Verdict, text: string) => COLOR[v](text);
+    this.out.write(`\n${renderText(results, { width: textWidth(process.env, this.out), paint })}\n\n`);
     const files = presentIn(runDir, ['results.json', 'matrix.md', 'report.html', 'junit.xml']).map((f) => `${where}/${f}`);
     this.out.write(`results: ${files.join(', ')}, logs in ${where}/logs (${(results.run.durationMs / 1000).toFixed(1)} s)\n`);
     if (results.run.interrupted) this.out.write(chalk.yellow('interrupted: the results above cover only the cells that finished\n'));

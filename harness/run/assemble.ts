@@ -10,7 +10,7 @@ import {
   type RunResults,
 } from '../core/results.js';
 import type { Shard } from '../core/shard.js';
-import type { CaseSpec, CellResult, CellSpec, Platform } from '../core/types.js';
+import type { CaseSpec, CellResult, CellSpec, Platform, Tier } from '../core/types.js';
 
 /** What a finished (or interrupted) run knows; assembleResults turns it into results.json. Pure. */
 export interface RunRecord {
@@ -24,14 +24,18 @@ export interface RunRecord {
   stoppedEarly: boolean;
   node: string;
   shard?: Shard;
-  /** The cells of the whole matrix (a shard's total), and this run's, in matrix order. */
+  /** The cells of the tier's whole matrix (a shard's total), and this run's, in matrix order. */
   allCells: number;
+  tier: Tier;
+  tierLeftOut: number;
   cells: readonly CellSpec[];
   results: readonly CellResult[];
   builds: BuildStats;
   slowdowns: ReadonlyMap<string, Slowdown>;
   canaries: ReadonlyMap<string, CanaryResult & { cached?: boolean }>;
   phases: Record<string, number>;
+  /** When the first cell was judged, if any was. */
+  firstVerdictAt?: Date;
   resources: { userMs: number; systemMs: number; maxRssMiB: number };
   rootfs?: { path: string; tag: string; id: string };
   images: ImageInfo[];
@@ -59,10 +63,13 @@ export function assembleResults(r: RunRecord): RunResults {
       node: r.node,
       ...(r.stoppedEarly ? { stoppedEarly: true } : {}),
       ...(r.shard ? { shard: { ...r.shard, of: r.allCells } } : {}),
+      tier: r.tier,
+      tierLeftOut: r.tierLeftOut,
       builds: r.builds,
       ...(r.slowdowns.size ? { emulation: Object.fromEntries(r.slowdowns) } : {}),
       ...(r.canaries.size ? { canaries: Object.fromEntries(r.canaries) } : {}),
       phases: r.phases,
+      ...(r.firstVerdictAt ? { firstVerdictMs: r.firstVerdictAt.getTime() - r.startedAt.getTime() } : {}),
       resources: r.resources,
       ...(r.rootfs ? { rootfs: r.rootfs } : {}),
     },

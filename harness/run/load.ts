@@ -7,8 +7,9 @@ import { parseRunResults } from '../core/merge.js';
 import { defaultPlatforms, PLATFORMS } from '../core/platforms.js';
 import { probeCases } from '../core/probes.js';
 import { costsFrom, type Shard, shardCells } from '../core/shard.js';
+import { selectTier } from '../core/tiers.js';
 import { pickToolchains } from '../core/toolchains.js';
-import type { CaseSpec, CellSpec, ExpectationRule, GoToolchain, Platform } from '../core/types.js';
+import type { CaseSpec, CellSpec, ExpectationRule, GoToolchain, Platform, Tier } from '../core/types.js';
 import { pickUserlands } from '../core/userlands.js';
 import { loadCases, readProbeExpectations } from '../edge/case-files.js';
 import { loadGoPackages, sortPaths } from '../edge/go-package.js';
@@ -40,6 +41,8 @@ export interface MatrixSelection {
   shardCosts?: string;
   /** --glibc-floor: the glibc the glibc rows build for (core/floor-toolchain.ts); gccgo has no toolchain that old. */
   glibcFloor?: string;
+  /** --tier (core/tiers.ts): absent, push. */
+  tier?: Tier;
 }
 
 export interface LoadedMatrix {
@@ -48,8 +51,13 @@ export interface LoadedMatrix {
   gos: GoToolchain[];
   /** The cells this run (or this shard) runs, in matrix order. */
   cells: CellSpec[];
-  /** Every cell of the whole matrix: a shard's results name their total. */
+  /** Every cell of the tier's whole matrix: a shard's results name their total. */
   allCells: CellSpec[];
+  tier: Tier;
+  /** Cells of the matrix the tier left out. */
+  tierLeftOut: number;
+  /** Cases named with --case that have nightly cells, run anyway. */
+  namedNightly: string[];
 }
 
 /** Cases, platforms, Go versions and cells: every problem in the input is found here, before the engine is touched. */
@@ -63,17 +71,25 @@ export function loadMatrix(sel: MatrixSelection): LoadedMatrix {
     floor && g.gccgo ? { ...g, gccgo: { ...g.gccgo, na: gccgoUnderFloor(floor, g.gccgo.gcc) } } : g,
   );
   // A case without a host contributes only its probes.
-  const allCells = expandMatrix(
+  const matrix = expandMatrix(
     cases.filter((c) => hostKind(c) !== undefined),
     platforms,
     gos,
     pickUserlands(sel.userlands ?? []),
   );
-  if (!allCells.length)
+  if (!matrix.length)
     throw new UsageError('nothing to run: the selected cases have no host (add --probes to load their libraries with the generic probe)');
-  if (!sel.shard) return { cases, platforms, gos, cells: allCells, allCells };
+  // An exact --case name is a choice; a glob picks among the tier's cells.
+  const tiered = selectTier(matrix, cases, sel.tier ?? 'push', sel.cases);
+  const allCells = tiered.cells;
+  if (!allCells.length)
+    throw new UsageError(
+      `nothing to run: every selected cell is in the nightly tier (add --tier nightly, or name each case exactly with --case)`,
+    );
+  const tier = { tier: tiered.tier, tierLeftOut: tiered.leftOut, namedNightly: tiered.namedNightly };
+  if (!sel.shard) return { cases, platforms, gos, cells: allCells, allCells, ...tier };
   const costs = sel.shardCosts ? costsFrom(parseRunResults(readText(sel.shardCosts), sel.shardCosts)) : undefined;
-  return { cases, platforms, gos, cells: shardCells(allCells, sel.shard, costs), allCells };
+  return { cases, platforms, gos, cells: shardCells(allCells, sel.shard, costs), allCells, ...tier };
 }
 
 /** The lines of the UsageError `f` throws, if it does: every bad PATH is reported, not just the first. */

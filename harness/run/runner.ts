@@ -28,7 +28,10 @@ export interface RunIO {
  */
 export async function runMatrix(cfg: RunConfig, io: RunIO): Promise<RunResults> {
   const startedAt = new Date();
-  const rep = multiplex(io.reporters);
+  // The first verdict's time, seen as any reporter sees it: what a user waits for the first answer (npm run bench).
+  let firstVerdictAt: Date | undefined;
+  const clock: Reporter = { onCellEnd: () => void (firstVerdictAt ??= new Date()) };
+  const rep = multiplex([...io.reporters, clock]);
   const state = newRunState(cfg, rep, newRunId(startedAt), io.signal);
   const outcome = await new TaskRunner(MATRIX_TASKS, io.signal ? { signal: io.signal } : {}).run(state);
   const interrupted = outcome.status === 'interrupted';
@@ -45,12 +48,15 @@ export async function runMatrix(cfg: RunConfig, io: RunIO): Promise<RunResults> 
     node: process.version,
     ...(cfg.shard ? { shard: cfg.shard } : {}),
     allCells: state.matrix!.allCells.length,
+    tier: state.matrix!.tier,
+    tierLeftOut: state.matrix!.tierLeftOut,
     cells: state.matrix!.cells,
     results: state.results,
     builds: buildStats(state),
     slowdowns: state.slowdowns,
     canaries: state.canaries,
     phases: outcome.phases,
+    ...(firstVerdictAt ? { firstVerdictAt } : {}),
     resources: resources(),
     ...(state.rootfs && cfg.rootfs ? { rootfs: { path: resolve(cfg.rootfs), tag: state.rootfs.tag, id: state.rootfs.id } } : {}),
     images: state.images,

@@ -11,6 +11,7 @@ import { type FloorRelease, floorLines } from '../core/floor-toolchain.js';
 import { hostLangOf } from '../core/host-kind.js';
 import type { HostLangInfo, ImageInfo } from '../core/results.js';
 import type { Task } from '../core/task-runner.js';
+import { namedNightlyLines } from '../core/tiers.js';
 import type { CaseSpec, CellResult, Platform } from '../core/types.js';
 import { makeArtifactDir } from '../edge/artifact-cache.js';
 import { ensureEngine } from '../edge/engine.js';
@@ -88,6 +89,7 @@ const load: Task<RunState> = {
   name: 'load',
   run: async (s) => {
     s.matrix = loadMatrix(s.cfg);
+    for (const line of namedNightlyLines(s.matrix.namedNightly)) s.rep.onLog(line);
     makeRunDir(s.runDir, s.cfg.resultsArg);
   },
 };

@@ -2,9 +2,9 @@
 # Cross-build libffi and a small CPython for one musl target, from the
 # Debian source packages already downloaded into SRC (their .orig tarballs:
 # Debian's patches are for its own glibc layout, so they are not applied).
-# Usage: build-cpython.sh HOST CC KERNEL_INCLUDE KERNEL_ASM PREFIX SRC [CFLAGS]
+# Usage: build-cpython.sh HOST CC KERNEL_INCLUDE KERNEL_ASM PREFIX SRC [CFLAGS [LIBATOMIC]]
 set -eu
-HOST=$1 CC=$2 KINC=$3 KASM=$4 PREFIX=$5 SRC=$6 EXTRA=${7:-}
+HOST=$1 CC=$2 KINC=$3 KASM=$4 PREFIX=$5 SRC=$6 EXTRA=${7:-} LIBATOMIC=${8:-}
 W=/tmp/csm-cpython
 rm -rf "$W"; mkdir -p "$W/kh"
 start=$(date +%s)
@@ -18,6 +18,12 @@ ln -s "$KINC/linux" "$KINC/asm-generic" "$W/kh/"; ln -s "$KASM" "$W/kh/asm"
 # ARMv5 has no atomic instructions, so configure links gcc's libatomic; its
 # shared library is built against glibc, its static archive links with musl.
 atomic=$($CC -print-file-name=libatomic.a); [ -f "$atomic" ] || atomic=-latomic
+# 32-bit ARM's libatomic.a picks its functions by IFUNC, which musl's loader
+# cannot relocate: the layer names the 8-byte functions of atomic64.c instead.
+if [ "$LIBATOMIC" = atomic64-shim ]; then
+  $CC $EXTRA -O2 -fPIC -c "$(dirname "$0")/atomic64.c" -o "$W/atomic64.o"
+  "$($CC -print-prog-name=ar)" rcs "$W/libatomic64.a" "$W/atomic64.o"; atomic=$W/libatomic64.a
+fi
 cat > "$W/cc" <<CC
 #!/bin/sh
 n=\$#
@@ -70,6 +76,15 @@ make install >"$W/install.log" 2>&1 || { tail -30 "$W/install.log"; exit 1; }
 rm -rf "$PREFIX"/lib/python3.13/test "$PREFIX"/lib/python3.13/idlelib "$PREFIX"/lib/python3.13/tkinter \
   "$PREFIX"/lib/python3.13/turtledemo "$PREFIX"/lib/python3.13/ensurepip "$PREFIX"/lib/python3.13/config-3.13-*
 ls "$PREFIX"/lib/python3.13/lib-dynload/_ctypes.* >/dev/null
+# An IFUNC a static archive brought in is an R_*_IRELATIVE relocation, which
+# musl's loader refuses at start: fail the build here, naming the file.
+readelf=$($CC -print-prog-name=readelf)
+for f in "$PREFIX"/bin/python3.13 "$PREFIX"/lib/python3.13/lib-dynload/*.so; do
+  if "$readelf" -rW "$f" | grep -q IRELATIVE; then
+    say "$f has IRELATIVE relocations (an IFUNC), which musl's loader cannot apply:"; "$readelf" -rW "$f" | grep IRELATIVE | head; exit 1
+  fi
+done
+say "no IRELATIVE relocations in python and its $(ls "$PREFIX"/lib/python3.13/lib-dynload/*.so | wc -l) extension modules"
 printf 'CPython %s and libffi %s (Debian source packages, %s), built by %s\n' "$pyv" "$ffiv" "$HOST" "$($CC -dumpfullversion 2>/dev/null | sed 's/^/gcc /')" > "$PREFIX/csm-build.txt"
 say "done: $(cat "$PREFIX/csm-build.txt"); $(du -sh "$PREFIX" | cut -f1)"
 rm -rf "$W"

@@ -25,15 +25,18 @@ interface Timed {
 
 /**
  * Seconds from spawning the command until its first cell was judged, from its
- * results.json: the harness's start, its phases before the cells, and the
- * quickest cell (cells start together). Pure.
+ * results.json: the harness's start plus its own clock of the first verdict
+ * (run.firstVerdictMs); for a results.json older than that field, its phases
+ * before the cells and the quickest cell (cells then started together). Pure.
  */
 export function firstCellSeconds(r: RunResults, spawnedAtMs: number): number {
+  const started = Date.parse(r.run.startedAt) - spawnedAtMs;
+  if (r.run.firstVerdictMs !== undefined) return (started + r.run.firstVerdictMs) / 1000;
   const phases = Object.entries(r.run.phases ?? {});
   const cells = phases.findIndex(([name]) => name === 'cells');
   const before = (cells < 0 ? phases : phases.slice(0, cells)).reduce((sum, [, ms]) => sum + ms, 0);
   const quickest = r.cells.length ? Math.min(...r.cells.map((c) => c.durationMs)) : NaN;
-  return (Date.parse(r.run.startedAt) - spawnedAtMs + before + quickest) / 1000;
+  return (started + before + quickest) / 1000;
 }
 
 /** Run the installed command as a user's CI does, then read what it recorded: its results.json, not its terminal output. */
@@ -60,7 +63,7 @@ async function timed(name: string, cwd: string, args: string[], resultsDir: stri
   };
 }
 
-async function removeEveryImage(say: (l: string) => void): Promise<void> {
+export async function removeEveryImage(say: (l: string) => void): Promise<void> {
   const tags = (await $({ quiet: true })`docker images --format {{.Repository}}:{{.Tag}}`).stdout
     .split('\n')
     .filter((t) => t.startsWith('cshared-matrix-'));

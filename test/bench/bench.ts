@@ -13,8 +13,9 @@ import type { RunResults } from '../../harness/core/results.js';
 import { loadCases, REPO_ROOT } from '../../harness/edge/case-files.js';
 import { writeAtomic } from '../../harness/edge/files.js';
 import { readGoVersions } from '../../harness/edge/images.js';
-import { benchImages } from './bench-images.js';
+import { benchImages, firstCellSeconds, removeEveryImage } from './bench-images.js';
 import { naiveScript } from './naive.js';
+import { checkTargets, SCENARIO, targetLines } from './targets.js';
 
 interface Scenario {
   name: string;
@@ -34,6 +35,8 @@ interface Scenario {
   runCpuS?: number;
   /** The physical floor: the steps' CPU over the machine's cores. */
   floorS?: number;
+  /** Seconds from the command until its first cell was judged. */
+  firstVerdictS?: number;
   verdicts?: string;
 }
 
@@ -56,19 +59,28 @@ interface Bench {
 }
 
 const HELP =
-  'usage: npm run bench -- [--skip-naive] [--scale N] [--jobs N]\n' +
-  '  cold, warm, one-case-changed and naive runs of the default matrix, a cold run of the seed cases,\n' +
-  '  and a warm run over N copies of the catalogue (default 10; 0 skips it)\n' +
+  'usage: npm run bench -- [--bare] [--skip-nightly] [--skip-seed] [--skip-naive] [--scale N] [--jobs N]\n' +
+  '  the per-push tier (the default run) cold, warm and with one case changed; the nightly tier first and warm;\n' +
+  '  a cold run of the seed cases; a first and a warm run over N copies of the catalogue (default 10; 0 skips it);\n' +
+  '  a naive script; then the targets of issue 27 against what was measured\n' +
+  '  --bare first removes every cshared-matrix image and times the per-push default from nothing:\n' +
+  '  its first verdict and its whole run (destructive: the images are rebuilt by the run and the bench)\n' +
   '       npm run bench -- --images\n' +
   '  only the image cache: removes every cshared-matrix image, then times the first cell of a cold\n' +
   '  rebuild against a load from --image-cache (the images are back at the end)';
 
+const FLAGS = {
+  bare: { type: 'boolean' },
+  'skip-nightly': { type: 'boolean' },
+  'skip-seed': { type: 'boolean' },
+  'skip-naive': { type: 'boolean' },
+  scale: { type: 'string' },
+  jobs: { type: 'string' },
+  images: { type: 'boolean' },
+} as const;
+
 async function main(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine(
-    argv,
-    { 'skip-naive': { type: 'boolean' }, scale: { type: 'string' }, jobs: { type: 'string' }, images: { type: 'boolean' } },
-    HELP,
-  );
+  const parsed = parseCommandLine(argv, FLAGS, HELP);
   if (!parsed) return EXIT.ok;
   const o = parsed.values;
   if (o.images) {
@@ -80,40 +92,74 @@ async function main(argv: string[]): Promise<number> {
   if (!Number.isInteger(scale) || scale < 0)
     throw new UsageError(`--scale must be a whole number (0 skips the scaled runs), got "${o.scale}"`);
   const b = setUp(jobs);
-
-  // Images are built outside the measurement: every scenario has them.
-  b.say('making sure the images exist (not measured)');
-  await $({
-    cwd: REPO_ROOT,
-    quiet: true,
-  })`node --import tsx harness/cli/main.ts --case link --platform amd64-glibc --results ${join(b.work, 'prime')}`;
-
-  const cold = await measure(b, 'cold Go cache, images present');
-  const warm = await measure(b, 'warm re-run, no change');
-  appendFileSync(join(b.casesDir, 'link', 'golib', 'hello.go'), `\n// bench edit ${b.stamp}\n`);
-  const changed = await measure(b, 'one case changed (link: Go source edited)');
-  const seed = await measure(
-    b,
-    `cold Go cache, ${SEED_CASES.length} seed cases only`,
-    ['--case', SEED_CASES.join(',')],
-    [b.casesDir],
-    join(b.work, 'cache-seed'),
-  );
-  const scenarios: Scenario[] = [cold, warm, changed, seed];
+  const scenarios: Scenario[] = [];
+  if (o.bare) scenarios.push(await measureBare(b));
+  await primeImages(b, !o['skip-nightly']);
+  const push = await measurePush(b);
+  scenarios.push(...push.scenarios);
+  if (!o['skip-nightly']) scenarios.push(...(await measureNightly(b)));
+  if (!o['skip-seed'])
+    scenarios.push(
+      await measure(
+        b,
+        `cold Go cache, ${SEED_CASES.length} seed cases only`,
+        ['--case', SEED_CASES.join(',')],
+        [b.casesDir],
+        join(b.work, 'cache-seed'),
+      ),
+    );
   const scaled = scale > 1 ? await measureScaled(b, scale) : undefined;
   if (scaled) scenarios.push(scaled.prime, scaled.warm);
-  const naive = o['skip-naive'] ? undefined : await measureNaive(b, cold.results);
+  const naive = o['skip-naive'] ? undefined : await measureNaive(b, push.cold.results);
   if (naive) scenarios.push(naive);
+  const ratios = naive
+    ? { naiveOverWarm: ratio(naive.wallS, push.warm.wallS), naiveOverCold: ratio(naive.wallS, push.cold.wallS) }
+    : undefined;
+  writeBench(b, scenarios, ratios, scaled ? scalingOf(scale, push.warm, scaled.warm) : undefined);
+  return EXIT.ok;
+}
 
-  const ratios = naive ? { naiveOverWarm: ratio(naive.wallS, warm.wallS), naiveOverCold: ratio(naive.wallS, cold.wallS) } : undefined;
-  const scaling = scaled ? scalingOf(scale, warm, scaled.warm) : undefined;
+function writeBench(b: Bench, scenarios: Scenario[], ratios: Ratios | undefined, scaling: Scaling | undefined): void {
   const table = renderTable(scenarios);
-  process.stdout.write(`\n${table}\n\n${notes(b, ratios, scaling).join('\n')}\n`);
+  const targets = checkTargets(scenarios);
+  const lines = [...notes(b, ratios, scaling), '', 'targets (issue 27):', ...targetLines(targets)];
+  process.stdout.write(`\n${table}\n\n${lines.join('\n')}\n`);
   const out = join(REPO_ROOT, 'results', `bench-${b.stamp}.json`);
   const stripped = scenarios.map((s) => ({ ...s, results: undefined }));
-  writeAtomic(out, `${JSON.stringify({ stamp: b.stamp, jobs, cores: b.cores, scenarios: stripped, ratios, scaling, table }, null, 2)}\n`);
+  const record = { stamp: b.stamp, jobs: b.jobs, cores: b.cores, scenarios: stripped, ratios, scaling, targets, table };
+  writeAtomic(out, `${JSON.stringify(record, null, 2)}\n`);
   process.stdout.write(`written: ${relative(process.cwd(), out)}\n`);
-  return EXIT.ok;
+}
+
+type Ratios = { naiveOverWarm: number; naiveOverCold: number };
+
+/** Images are built outside the measurement: every scenario but the bare one has them (the nightly tier's layers too). */
+async function primeImages(b: Bench, nightly: boolean): Promise<void> {
+  b.say('making sure the images exist (not measured)');
+  const tier = nightly ? ['--tier', 'nightly'] : [];
+  await $({ cwd: REPO_ROOT, quiet: true })`node --import tsx harness/cli/main.ts --images-only ${tier}`;
+}
+
+/** The per-push tier, the default run: cold Go cache, warm, and after one edit. */
+async function measurePush(b: Bench): Promise<{ scenarios: Scenario[]; cold: Scenario & { results: RunResults }; warm: Scenario }> {
+  const cold = await measure(b, SCENARIO.pushCold);
+  const warm = await measure(b, SCENARIO.pushWarm);
+  appendFileSync(join(b.casesDir, 'link', 'golib', 'hello.go'), `\n// bench edit ${b.stamp}\n`);
+  const changed = await measure(b, SCENARIO.pushChanged);
+  return { scenarios: [cold, warm, changed], cold, warm };
+}
+
+/** The nightly tier on the push runs' cache: its first run builds only what the push tier did not, then warm. */
+async function measureNightly(b: Bench): Promise<Scenario[]> {
+  const first = await measure(b, SCENARIO.nightlyFirst, ['--tier', 'nightly']);
+  const warm = await measure(b, SCENARIO.nightlyWarm, ['--tier', 'nightly']);
+  return [first, warm];
+}
+
+/** A bare machine's first push: every image removed, caches empty; the clock starts at the command. */
+async function measureBare(b: Bench): Promise<Scenario> {
+  await removeEveryImage(b.say);
+  return measure(b, SCENARIO.bare, [], [b.casesDir], join(b.work, 'cache-bare'));
 }
 
 function setUp(jobs: number): Bench {
@@ -144,6 +190,7 @@ async function measure(
   cache = b.cacheDir,
 ): Promise<Scenario & { results: RunResults }> {
   b.say(`${name}…`);
+  const t0ms = Date.now();
   const t0 = process.hrtime.bigint();
   const p = await $({
     cwd: REPO_ROOT,
@@ -154,7 +201,7 @@ async function measure(
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   if (p.exitCode !== 0 && p.exitCode !== 1) throw new Error(`${name}: the harness exited ${p.exitCode}:\n${p.stderr.slice(-2000)}`);
   const r = JSON.parse(readFileSync(join(b.runsDir, 'latest', 'results.json'), 'utf8')) as RunResults;
-  return { ...scenarioOf(name, wall, r, b.cores), results: r };
+  return { ...scenarioOf(name, wall, r, b.cores), firstVerdictS: Math.round(firstCellSeconds(r, t0ms) * 10) / 10, results: r };
 }
 
 function scenarioOf(name: string, wall: number, r: RunResults, cores: number): Scenario {
@@ -251,6 +298,7 @@ function renderTable(scenarios: Scenario[]): string {
       'cells',
       'wall s',
       'floor s',
+      'first verdict s',
       'go build cpu s',
       'compile cpu s',
       'run cpu s',
@@ -266,6 +314,7 @@ function renderTable(scenarios: Scenario[]): string {
       String(s.cells ?? ''),
       f2(s.wallS),
       f2(s.floorS),
+      s.firstVerdictS === undefined ? '' : s.firstVerdictS.toFixed(1),
       f2(s.goBuildCpuS),
       f2(s.compileCpuS),
       f2(s.runCpuS),

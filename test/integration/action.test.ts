@@ -201,6 +201,7 @@ t.test('the run step turns only the given inputs into flags, and keeps the exit 
     CSM_SHARD: '',
     CSM_GLIBC_FLOOR: '',
     CSM_USERLANDS: '',
+    CSM_TIER: '',
     CSM_CONFIG: '',
     CSM_RESULTS_DIR: '/r',
     CSM_IMAGE_CACHE_DIR: '/i',
@@ -235,6 +236,7 @@ t.test('the run step turns only the given inputs into flags, and keeps the exit 
     CSM_SHARD: '2/3',
     CSM_GLIBC_FLOOR: '2.31',
     CSM_USERLANDS: 'debian11,debian13',
+    CSM_TIER: 'nightly',
     CSM_CONFIG: 'ci config.json',
   });
   t.same(
@@ -250,6 +252,8 @@ t.test('the run step turns only the given inputs into flags, and keeps the exit 
       '2.31',
       '--userland',
       'debian11,debian13',
+      '--tier',
+      'nightly',
       '--config',
       'ci config.json',
       '--',
@@ -301,6 +305,11 @@ t.test('examples/github-actions.yml gives the action only inputs it declares, an
   const steps = Object.values(wf.jobs).flatMap((j) => j.steps);
   const ours = steps.filter((s) => s.uses && /(^|\/)cshared-matrix@|^\.\/?$/.test(s.uses));
   t.ok(ours.length, 'the example uses the action');
+  t.same(
+    ours.map((s) => s.with?.tier),
+    ours.map(() => 'nightly'),
+    'the nightly example runs the nightly tier',
+  );
   for (const s of ours)
     t.same(
       Object.keys(s.with ?? {}).filter((k) => !(k in (meta.inputs ?? {}))),

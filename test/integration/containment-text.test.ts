@@ -163,7 +163,7 @@ t.test('hostile host output and one-line hostile expectations: terminal, CI log,
   t.match(r.stdout, /\\u\{202e\}desrever\\u\{202c\} c1 \\x9b31m nul \\0 after the nul/, 'bidi, C1 and NUL as escapes');
   t.match(
     r.stdout,
-    / {2}○ go#1 ::warning::x ##\\\[error\]y <b>: https:\/\/evil\.example\/::warning::forged/,
+    / {2}x go#1 ::warning::x ##\\\[error\]y <b>: https:\/\/evil\.example\/::warning::forged/,
     'the xfail note: label and link on our line',
   );
 

@@ -13,11 +13,15 @@ import { type CellResult, type ElfSummary, type ExpectationRule, VERDICTS } from
 import { aptInstall } from '../../harness/edge/host-packages.js';
 import { displayText, HtmlReporter, LOG_CAP_BYTES, readLogCapped, renderHtml, scriptJson } from '../../harness/reporters/html.js';
 import { DEFAULT_REPORTERS, makeReporters } from '../../harness/reporters/index.js';
+import { bigRun } from '../support/big-run.js';
 import { IE_TLS_RULE, INIT_ARGV_RULE } from '../support/helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = '/tmp/cshared-matrix-report.png';
 const OVERVIEW = '/tmp/cshared-matrix-report-overview.png';
+// A default-sized run's page, for a person to look at: all of it, and its first screenful.
+const BIG_FULL = process.env.CSM_REPORT_SHOT ?? '/tmp/cshared-matrix-report-480.png';
+const BIG_TOP = BIG_FULL.replace(/\.png$/, '-top.png');
 
 // The shared fixtures, with the long reasons whose text this test finds on the page.
 const IE_TLS: ExpectationRule = {
@@ -400,6 +404,41 @@ t.test('in a headless browser', async (t) => {
     await page.reload({ waitUntil: 'load' });
     await panel.waitFor({ state: 'visible' });
     t.match(await panel.locator('.badge').textContent(), 'xpass');
+  });
+
+  t.test('a 480-cell run: the answer in the first screenful at 1400×900, the provenance one click away', async (t) => {
+    const big = bigRun();
+    const dir = mkdtempSync(join(tmpdir(), 'csm-html-big-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'report.html'), renderHtml(big, {}));
+    const view = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    t.teardown(() => view.close());
+    const errors: string[] = [];
+    view.on('pageerror', (e) => errors.push(e.message));
+    await view.goto(pathToFileURL(join(dir, 'report.html')).href, { waitUntil: 'load' });
+    const top = async (sel: string) => (await view.locator(sel).boundingBox())!.y;
+    t.ok((await top('.attention li:first-child')) < 900, 'the first cell that needs attention is in the first screenful');
+    t.ok((await top('table.matrix tbody tr:first-child')) < 900, "and so is the matrix's first row");
+    const [tableWidth, room] = await view.evaluate(() => [
+      document.querySelector('table.matrix')!.getBoundingClientRect().width,
+      document.querySelector('.scroll')!.clientWidth,
+    ]);
+    t.ok(tableWidth <= room, `all 20 platform columns fit the width, no scrolling sideways (${tableWidth} of ${room} px)`);
+    const details = view.locator('details.provenance');
+    t.equal(await details.evaluate((d) => (d as HTMLDetailsElement).open), false, 'the provenance starts collapsed');
+    t.notOk(await view.locator('.meta').isVisible(), 'its facts hidden');
+    const height = await view.evaluate(() => document.documentElement.scrollHeight);
+    t.comment(`report.html of ${big.cells.length} cells: ${height} px tall at 1400 wide`);
+    await view.screenshot({ path: BIG_TOP });
+    await view.screenshot({ path: BIG_FULL, fullPage: true });
+    await details.locator('summary').click();
+    t.ok(await view.locator('.meta').isVisible(), 'one click shows them');
+    t.match(await view.locator('.meta').textContent(), 'ppc64-glibc 21× slower', 'emulation factors among them');
+    await view.locator('.attention a.att').nth(2).click();
+    await view.locator('#panel').waitFor({ state: 'visible' });
+    t.match(await view.locator('#panel h2').textContent(), 'setenv-race/arm64-glibc/go1.27', "an entry opens its cell's details");
+    t.match(await view.locator('#panel .badge').textContent(), 'timeout');
+    t.same(errors, [], 'no page errors');
   });
 
   t.test('nothing but the file itself was requested, and nothing complained', async (t) => {

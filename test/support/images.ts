@@ -36,6 +36,7 @@ export const USERLAND_IMAGES_ARGS = ['--images-only', '--case', 'link', '--platf
  */
 export const BESIDE_LANG_LAYERS = [
   'action',
+  'arm-atomics',
   'base-registry',
   'containment',
   'containment-cache',

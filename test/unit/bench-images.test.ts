@@ -24,3 +24,9 @@ t.test('firstCellSeconds: the start, every phase before the cells, the quickest 
   );
   t.ok(Number.isNaN(firstCellSeconds(results({ load: 500, cells: 0 }, []), spawned)), 'no cell, no first cell');
 });
+
+t.test('firstCellSeconds: the harness clock of its first verdict, when results.json has it', async (t) => {
+  const r = results({ load: 500, 'engine+images': 60_000, cells: 9_000 }, [4_000, 3_000]);
+  r.run.firstVerdictMs = 75_250;
+  t.equal(firstCellSeconds(r, spawned), 1.5 + 75.25, 'the start, then the clock: not the phases, which a cell no longer waits for');
+});

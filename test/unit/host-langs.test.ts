@@ -25,6 +25,49 @@ t.test('every default row answers for Python: a way to run it, or a reason', asy
   }
 });
 
+t.test(
+  "each default row's Python: the toolchain's, a Debian sysroot, a musl CPython (32-bit ARM's without libatomic.a), or n/a",
+  async (t) => {
+    const python = (p: Platform): string => {
+      const s = langSupport(p, 'python');
+      if (s.kind !== 'layer') return s.kind;
+      if (s.layer.kind === 'sysroot') return `sysroot ${s.layer.debArch}-${s.layer.suite}`;
+      return `cpython ${s.layer.host}${s.layer.libatomic ? ` ${s.layer.libatomic}` : ''}`;
+    };
+    // arm5-musl and arm6-musl: with libatomic.a's IFUNCs, python stopped at "unsupported relocation type 160" (R_ARM_IRELATIVE).
+    t.same(
+      PLATFORMS.map((p) => [p.name, python(p)]),
+      [
+        ['amd64-glibc', 'toolchain'],
+        ['amd64-musl', 'cpython x86_64-linux-musl'],
+        ['arm7-glibc', 'sysroot armhf-trixie'],
+        ['arm5-glibc', 'sysroot armel-trixie'],
+        ['arm7-musl', 'cpython arm-linux-musleabihf atomic64-shim'],
+        ['arm5-musl', 'cpython arm-linux-musleabi atomic64-shim'],
+        ['arm6-glibc', 'sysroot armel-trixie'],
+        ['arm6-musl', 'cpython arm-linux-musleabi atomic64-shim'],
+        ['arm64-glibc', 'sysroot arm64-trixie'],
+        ['arm64-musl', 'cpython aarch64-linux-musl'],
+        ['386-glibc', 'sysroot i386-trixie'],
+        ['386-musl', 'cpython i386-linux-musl'],
+        ['riscv64-glibc', 'sysroot riscv64-trixie'],
+        ['riscv64-musl', 'cpython riscv64-linux-musl'],
+        ['ppc64le-glibc', 'sysroot ppc64el-trixie'],
+        ['ppc64le-musl', 'cpython powerpc64le-linux-musl'],
+        ['s390x-glibc', 'sysroot s390x-trixie'],
+        ['s390x-musl', 'cpython s390x-linux-musl'],
+        ['loong64-glibc', 'sysroot loong64-sid'],
+        ['ppc64-glibc', 'none'],
+        ['amd64-glibc-qemu', 'toolchain'],
+      ],
+    );
+    t.match(
+      describeLayer((langSupport(row('arm5-musl'), 'python') as { layer: SysrootLayer }).layer),
+      /built by arm-linux-musleabi-gcc, 8-byte atomics from images\/cpython\/atomic64\.c \(not libatomic\.a\), into /,
+    );
+  },
+);
+
 t.test("amd64 runs the toolchain image's own Python and JVM", async (t) => {
   t.same(langSupport(row('amd64-glibc'), 'python'), { kind: 'toolchain', run: [], cmd: ['python3'] });
   t.same(langSupport(row('amd64-glibc'), 'java'), { kind: 'toolchain', run: [], cmd: [JAVA] });

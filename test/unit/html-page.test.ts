@@ -7,9 +7,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { EXIT, InfraError } from '../../harness/core/errors.js';
+import { needsAttention } from '../../harness/core/render.js';
 import { readAsset } from '../../harness/edge/assets.js';
 import { readLogHeadTail } from '../../harness/edge/run-logs.js';
 import { breaksElement, readLogCapped, renderHtml } from '../../harness/reporters/html.js';
+import { bigRun } from '../support/big-run.js';
 import { cell, IE_TLS_RULE, runResults, tempDir, writeTree } from '../support/helpers.js';
 
 const ASSETS = join(import.meta.dirname, '..', '..', 'harness', 'reporters', 'html');
@@ -124,4 +126,74 @@ t.test('the logs it inlines: read by edge/run-logs.ts, shown as text by the repo
   t.same(readLogHeadTail(run, 'logs/dir', 40, 10), { missing: 'not a regular file' });
   t.same(readLogHeadTail(run, '../outside.log', 40, 10), { missing: 'outside the run directory; not read' });
   t.same(readLogHeadTail(run, 'logs/none.log', 40, 10), { missing: 'not found in the run directory' });
+});
+
+t.test('the answer first: counts, what needs attention, the matrix; the provenance collapsed below, complete', async (t) => {
+  const big = bigRun();
+  const html = renderHtml(big, {});
+  const at = (s: string) => {
+    const i = html.indexOf(s);
+    if (i < 0) throw new Error(`no ${s} in the page`);
+    return i;
+  };
+  const order = [
+    '<p class="runline">',
+    '<div class="counts"',
+    '<section class="attention">',
+    '<table class="matrix wide">',
+    '<section class="legend">',
+    '<details class="provenance">',
+  ];
+  t.same(
+    order.map(at),
+    [...order.map(at)].sort((a, b) => a - b),
+    'in this order on the page',
+  );
+  t.notMatch(html, /<details class="provenance" open/, 'the provenance starts collapsed');
+  t.match(
+    html,
+    '<summary><h2 class="prov-title">Provenance</h2> <span class="dim">the run, emulation, CPU models, toolchain images, host languages</span></summary>',
+    'its one line says what it holds',
+  );
+  t.match(page, '<span class="dim">the run</span></summary>', 'a run without emulation, images or languages: only the run');
+  const provenance = html.slice(at('<details class="provenance">'), at('</details>') + '</details>'.length);
+  for (const [what, text] of <[string, string][]>[
+    ['emulation factors', 'ppc64-glibc 21× slower'],
+    ['CPU models', 'arm5-glibc: arm926 baseline + 1: SIGILL'],
+    ['toolchain packages', '<b>musl</b> 1.2.5-3.1~deb13u1'],
+    ['host languages', 'Debian trixie openjdk-21-jdk-headless'],
+    ['the command', 'npm run matrix'],
+  ])
+    t.ok(provenance.includes(text), `${what}: in it`);
+  t.notMatch(html.slice(0, at('<table class="matrix wide">')), /slower|openjdk|SIGILL/, 'and none of it comes before the matrix');
+
+  const list = html.slice(at('<section class="attention">'), html.indexOf('</section>', at('<section class="attention">')));
+  t.match(list, '<h2>Needs attention: 12 of 480 cells</h2>');
+  const links = [...list.matchAll(/<a class="att v-(\w+)" href="#([^"]+)" data-i="(\d+)">/g)];
+  t.same(
+    links.map((m) => [m[1], decodeURIComponent(m[2]!), big.cells[Number(m[3])]!.id]),
+    needsAttention(big.cells).map((c) => [c.verdict, c.id, c.id]),
+    "the terminal's list, in its order, each linked to its cell",
+  );
+  t.match(
+    list,
+    '<code>setenv-race/arm64-glibc/go1.27</code> <span class="att-summary" title="run: timed out after 44.0 s and was killed">',
+  );
+  t.notMatch(page, 'class="attention"', 'nothing needs attention: no list');
+  t.match(html, '<table class="matrix wide">', 'more than 10 platform columns: the narrow matrix');
+  t.match(page, '<table class="matrix">', 'two: the usual one');
+  const note = (id: string, of = html) =>
+    new RegExp(`data-i="${big.cells.findIndex((c) => c.id === id)}"[^>]*>.*?<span class="note">([^<]*)</span>`).exec(of)?.[1];
+  t.same(
+    [
+      'link/amd64-glibc/go1.27',
+      'link/amd64-musl/go1.27',
+      'dlopen/loong64-glibc/go1.27',
+      'setenv-race/arm64-glibc/go1.27',
+      'python/arm5-musl/go1.27',
+    ].map((id) => note(id)),
+    ['', '#13492', '#54805', 'run', ''],
+    "a narrow cell's word: the bug's number or the stage; nothing for a pass or n/a",
+  );
+  t.match(page, '<p class="runline">Go 1.27 · 1 min 23 s · 2 jobs · started', 'one line of run facts under the status');
 });

@@ -23,6 +23,8 @@ function record(over: Partial<RunRecord> = {}): RunRecord {
     stoppedEarly: false,
     node: 'v20.0.0',
     allCells: cells.length,
+    tier: 'push',
+    tierLeftOut: 0,
     cells,
     results: [],
     builds: { steps: 1, cacheHits: 0, ms: 5, goBuildMs: 5, compileMs: 0 },
@@ -57,6 +59,17 @@ t.test('results in matrix order, whatever order the cells finished in', async (t
   t.notOk('emulation' in out.run, 'no emulated platform, no emulation line');
   t.notOk('stoppedEarly' in out.run);
   t.notOk('shard' in out.run);
+  t.equal(out.run.tier, 'push', 'the tier the run ran');
+  t.equal(out.run.tierLeftOut, 0);
+});
+
+t.test("the tier and how many cells it left out go into results.json's run", async (t) => {
+  const out = assembleResults({ ...record(), tier: 'push', tierLeftOut: 68, results: [cell('a', 'amd64-glibc', '1.27')] });
+  t.equal(out.run.tier, 'push');
+  t.equal(out.run.tierLeftOut, 68);
+  const nightly = assembleResults({ ...record(), tier: 'nightly', tierLeftOut: 0 });
+  t.equal(nightly.run.tier, 'nightly');
+  t.equal(nightly.run.tierLeftOut, 0);
 });
 
 t.test('interrupted, stopped early, sharded, emulated', async (t) => {

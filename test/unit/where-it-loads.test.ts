@@ -56,10 +56,24 @@ t.test('where it loads: one line per floor, in the terminal and in matrix.md', a
     ],
   );
   t.equal(groups[0]?.line, `${AMD64_LINE}; manylinux_2_34`, 'without the row architecture');
-  const text = renderText(runResults(cells));
+  const text = renderText(runResults(cells), { width: 400 });
   t.match(
     text,
     `\nwhere it loads:\n  link/hello, probe/hello on amd64-glibc: ${AMD64_LINE}; manylinux_2_34\n  link/hello on arm7-glibc: needs glibc ≥ 2.34 (__nanosleep64,`,
+  );
+  const at120 = renderText(runResults(cells)).split('\n');
+  const from = at120.indexOf('where it loads:');
+  t.ok(
+    at120.slice(from).every((l) => [...l].length <= 120),
+    'at the default width each line wraps to fit',
+  );
+  t.equal(
+    at120
+      .slice(from + 1, at120.indexOf('', from))
+      .map((l) => l.trim())
+      .join(' '),
+    `link/hello, probe/hello on amd64-glibc: ${AMD64_LINE}; manylinux_2_34 link/hello on arm7-glibc: ${groups[1]?.line}`,
+    'and says the same words',
   );
   const md = renderMarkdown(runResults(cells));
   t.match(

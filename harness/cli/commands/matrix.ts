@@ -51,6 +51,9 @@ ${describePlatforms(PLATFORMS)}
   --userland LIST   where the hosts load: debian11 (glibc 2.31, musl 1.2.2), debian12 (2.36, 1.2.3),
                     debian13 (2.41, 1.2.5: the toolchain's own, the default); the same build loaded
                     on each, side by side; rows without a Debian port of that release are n/a
+  --tier TIER       push (default): the cases that answer in about a second on every row;
+                    nightly: every cell, races, soaks and expected hangs too (cases/README.md,
+                    Tiers); a case named exactly with --case runs whatever its tier
   --jobs N          hosts and builds at once (default: number of cores, ${defaultJobs()})
   --timeout S       per-host time limit in seconds on native platforms (default: each case's
                     run.timeout, else ${DEFAULT_HOST_TIMEOUT_S}); emulated platforms multiply it by their slowdown,
@@ -98,6 +101,7 @@ const OPTIONS = {
   go: { type: 'string', multiple: true },
   toolchain: { type: 'string', multiple: true },
   userland: { type: 'string', multiple: true },
+  tier: { type: 'string' },
   jobs: { type: 'string' },
   timeout: { type: 'string' },
   cases: { type: 'string', multiple: true },

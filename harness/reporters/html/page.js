@@ -258,9 +258,13 @@
     });
   }
 
-  if (location.hash.length > 1) {
+  // A link to a cell (the attention list's, or one pasted into the address bar) opens it.
+  function openFromHash() {
+    if (location.hash.length <= 1) return;
     const id = decodeURIComponent(location.hash.slice(1));
     const i = DATA.cells.findIndex((c) => c.id === id);
     if (i >= 0) openPanel(i);
   }
+  window.addEventListener('hashchange', openFromHash);
+  openFromHash();
 })();
