@@ -88,6 +88,8 @@ export interface RunConfig extends MatrixSelection {
   rootfs?: string;
   /** The Docker engine's address (as DOCKER_HOST spells it). */
   engine: string;
+  /** Test seam, CSM_TEST_LAYER_GATE: each host-language or userland layer waits until this file exists, a stand-in for a slow build (test/integration/early-cells.test.ts). */
+  testLayerGate?: string;
 }
 
 export const defaultJobs = (): number => Math.max(1, cpus().length);
@@ -172,7 +174,16 @@ export function resolveRunConfig(values: RunValues, env: Record<string, string |
     bundles: false,
     ...(values.rootfs ? { rootfs: values.rootfs } : {}),
     engine: engineFrom(values, env),
+    ...testLayerGate(env),
   };
+}
+
+/** CSM_TEST_LAYER_GATE, read here alone: set only by the tests, it holds every layer back until its file exists, and nothing else. */
+function testLayerGate(env: Record<string, string | undefined>): { testLayerGate?: string } {
+  const v = env.CSM_TEST_LAYER_GATE;
+  if (!v) return {};
+  if (!isAbsolute(v)) throw new UsageError(`CSM_TEST_LAYER_GATE takes an absolute file path, not "${v}" (unset it outside the tests)`);
+  return { testLayerGate: v };
 }
 
 /** --glibc-floor (or config glibcFloor): a glibc version with a Debian toolchain of its age on the mirror, or one line and exit 2. */

@@ -74,7 +74,7 @@ export interface RunResults {
     canaries?: Record<string, CanaryResult & { cached?: boolean }>;
     /** The harness process itself: CPU time and peak resident memory. */
     resources?: { userMs: number; systemMs: number; maxRssMiB: number };
-    /** Wall milliseconds per phase: load, engine+images, prepare, restore, cells (builds and runs), cleanup. */
+    /** Wall milliseconds per phase: load, engine+images (the toolchain images), prepare, calibrate, restore, cells (builds, host-language and userland layers still building, each language's start, runs), cleanup. */
     phases?: Record<string, number>;
     /** Milliseconds from the run's start until its first cell was judged: what a user waits for the first answer. */
     firstVerdictMs?: number;

@@ -75,6 +75,17 @@ export const presentIn = (dir: string, names: readonly string[]): string[] => na
 /** Add text to the end of a file someone else owns (GitHub's job summary). */
 export const appendText = (path: string, text: string): void => appendFileSync(path, text);
 
+/** Resolves once `path` exists (polled: a test seam's file, not worth a watcher); rejects when `signal` fires first. */
+export function untilFileExists(path: string, signal: AbortSignal, everyMs = 200): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const poll = setInterval(() => existsSync(path) && done(resolve), everyMs);
+    const stop = () => done(() => reject(new Error('the run ended before it was built')));
+    const done = (end: () => void) => (clearInterval(poll), signal.removeEventListener('abort', stop), end());
+    if (signal.aborted) return stop();
+    signal.addEventListener('abort', stop, { once: true });
+  });
+}
+
 /** Make a directory and its parents; its real path. */
 export function makeDir(dir: string): string {
   mkdirSync(dir, { recursive: true });

@@ -226,6 +226,10 @@ export async function buildLayer(
     prefix: string;
     say: (line: string) => void;
     context?: { cwd: string; files: string[] };
+    /** Ends the build: its stream is closed, and the engine cancels a build whose client went away. */
+    signal?: AbortSignal;
+    /** The build's CPU weight against other containers (the engine's default is 1024): a layer built beside the cells yields to them. */
+    cpuShares?: number;
   },
 ): Promise<BuiltImage> {
   const t0 = Date.now();
@@ -242,8 +246,12 @@ export async function buildLayer(
       rm: true,
       forcerm: true,
       pull: false,
+      ...(x.cpuShares ? { cpushares: x.cpuShares } : {}),
     } as Docker.ImageBuildOptions,
   );
+  const stop = () => (stream as unknown as Readable).destroy(new InfraError(`building ${x.tag} was stopped: the run ended`));
+  if (x.signal?.aborted) stop();
+  x.signal?.addEventListener('abort', stop, { once: true });
   try {
     await follow(docker, stream, (line) => {
       last.push(line);
@@ -257,6 +265,8 @@ export async function buildLayer(
     const code = /returned a non-zero code: (\d+)/.exec((e as Error).message)?.[1];
     if (said && code) throw new InfraError(`building ${x.tag} failed: ${said} (exit code ${code})`);
     throw e;
+  } finally {
+    x.signal?.removeEventListener('abort', stop);
   }
   const id = await imageId(docker, x.tag);
   if (!id) throw new InfraError(`building ${x.tag} finished but the engine has no such image`);

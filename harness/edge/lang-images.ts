@@ -95,14 +95,16 @@ export async function ensureLangImage(
   base: BuiltImage,
   l: LangLayer,
   say: (line: string) => void,
-  opts: { rebuild?: boolean } = {},
+  opts: { rebuild?: boolean; signal?: AbortSignal } = {},
 ): Promise<BuiltImage> {
   const tag = langImageTag(base.tag, l);
   const existing = await imageId(docker, tag);
   if (existing && !opts.rebuild && !base.built) return { tag, id: existing, built: false, seconds: 0 };
   say(`building ${tag}: ${describeLayer(l)}`);
   const t0 = Date.now();
-  const image = await (l.kind === 'sysroot' ? buildSysroot(docker, base, l, tag, say) : buildCpython(docker, base, l, tag, say));
+  const image = await (l.kind === 'sysroot'
+    ? buildSysroot(docker, base, l, tag, say, opts.signal)
+    : buildCpython(docker, base, l, tag, say, opts.signal));
   const seconds = (Date.now() - t0) / 1000;
   say(`  ${tag}: the layer took ${seconds.toFixed(0)} s in all`);
   return { ...image, seconds };
@@ -176,12 +178,13 @@ async function buildSysroot(
   l: SysrootLayer,
   tag: string,
   say: (line: string) => void,
+  signal?: AbortSignal,
 ): Promise<BuiltImage> {
   const work = scratchDir();
   ensureFreeSpace(work, 2);
   const dir = mkdtempSync(join(work, 'sysroot-'));
   try {
-    await extractSysroot(docker, base, l, dir, say);
+    await extractSysroot(docker, base, l, dir, say, signal);
     // An older userland a native host runs in (core/userlands.ts) is the image's whole root, imported as --rootfs is (the supervisor is static).
     if (isRootfsLayer(l)) return await importRootfs(docker, join(dir, 'sysroot.tar'), tag);
     cpSync(join(IMAGES_DIR, 'sysroot', 'Dockerfile'), join(dir, 'Dockerfile'));
@@ -193,6 +196,7 @@ async function buildSysroot(
       prefix: `sysroot ${l.debArch} ${l.lang}`,
       say,
       context: { cwd: dir, files: ['Dockerfile', 'sysroot.tar'] },
+      ...(signal ? { signal } : {}),
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -205,7 +209,14 @@ async function buildSysroot(
  * labels, so Ctrl-C's teardown or a later run's sweep removes it if this
  * process cannot.
  */
-async function extractSysroot(docker: Docker, base: BuiltImage, l: SysrootLayer, dir: string, say: (line: string) => void): Promise<void> {
+async function extractSysroot(
+  docker: Docker,
+  base: BuiltImage,
+  l: SysrootLayer,
+  dir: string,
+  say: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<void> {
   const t0 = Date.now();
   const mirror = debianMirror().uri;
   const c = await docker.createContainer({
@@ -232,8 +243,11 @@ async function extractSysroot(docker: Docker, base: BuiltImage, l: SysrootLayer,
         })
         .on('close', resolve),
     );
+    // Stopped by the run (its layers no longer wanted): the container goes, so its wait ends.
+    const stop = () => void c.remove({ force: true }).catch(() => undefined);
+    signal?.addEventListener('abort', stop, { once: true });
     await c.start();
-    const { StatusCode } = (await c.wait()) as { StatusCode: number };
+    const { StatusCode } = (await c.wait().finally(() => signal?.removeEventListener('abort', stop))) as { StatusCode: number };
     await ended;
     if (StatusCode !== 0)
       throw new InfraError(
@@ -245,7 +259,21 @@ async function extractSysroot(docker: Docker, base: BuiltImage, l: SysrootLayer,
   }
 }
 
-function buildCpython(docker: Docker, base: BuiltImage, l: CpythonLayer, tag: string, say: (line: string) => void): Promise<BuiltImage> {
+/**
+ * A CPython build takes minutes of both cores and goes on beside the cells
+ * that need no layer: at an eighth of the default weight it takes only what
+ * their builds and hosts leave (alone, as under --images-only, it has it all).
+ */
+const BESIDE_CELLS_CPU_SHARES = 128;
+
+function buildCpython(
+  docker: Docker,
+  base: BuiltImage,
+  l: CpythonLayer,
+  tag: string,
+  say: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<BuiltImage> {
   const buildargs = {
     BASE: base.tag,
     MIRROR: debianMirror().uri,
@@ -266,5 +294,7 @@ function buildCpython(docker: Docker, base: BuiltImage, l: CpythonLayer, tag: st
     prefix: `python ${l.host}`,
     say,
     context: { cwd: join(IMAGES_DIR, 'cpython'), files: CPYTHON_FILES },
+    cpuShares: BESIDE_CELLS_CPU_SHARES,
+    ...(signal ? { signal } : {}),
   });
 }

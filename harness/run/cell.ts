@@ -63,13 +63,13 @@ export interface CellRunnerConfig {
   failures: FailureTracker;
   engine: EngineWatch;
   rep: Required<Reporter>;
-  /** The host's time limit on its platform (the case's budget, or its expected hang's declared deadline, times the measured slowdown). */
-  hostLimit: (c: CaseSpec, p: Platform, rule: ExpectationRule | undefined) => HostLimit;
-  /** A Python or Java host's language on the row (run/langs.ts); undefined for a C host or in a user's rootfs. */
-  lang: (c: CaseSpec, p: Platform) => LangOutcome | undefined;
+  /** The host's time limit on its platform (the case's budget, or its expected hang's declared deadline, times the measured slowdown, plus its language's start). */
+  hostLimit: (c: CaseSpec, p: Platform, rule: ExpectationRule | undefined, lang: LangOutcome | undefined) => HostLimit;
+  /** A Python or Java host's language on the row, once its layer is had and it started (run/langs.ts); undefined for a C host or in a user's rootfs. */
+  lang: (c: CaseSpec, p: Platform) => Promise<LangOutcome> | undefined;
   repeat: number;
-  /** An older userland's layer (core/userlands.ts): its image, or why the run has none. */
-  userlandImage: (layer: SysrootLayer) => BuiltImage | { error: string };
+  /** An older userland's layer (core/userlands.ts), once it is had: its image, or why the run has none. */
+  userlandImage: (layer: SysrootLayer) => Promise<BuiltImage | { error: string }>;
   /** Hosts run in a user-supplied rootfs (no qemu there). */
   rootfs: boolean;
   bundles: boolean;
@@ -182,16 +182,20 @@ export class CellRunner {
     const p = cell.platform;
     if (this.cfg.rootfs && p.run.length)
       return void (w.obs = { notApplicable: `${p.name} runs under qemu-user, which the supplied rootfs does not provide` });
-    const lang = this.cfg.lang(c, p);
+    // Here, after the builds and before a run slot: a cell waiting for its layer holds neither a build lane nor a slot.
+    const lang = await this.cfg.lang(c, p);
+    // --max-failures reached while it waited: the cell is not started (its language's start may have been skipped for it).
+    if (this.stopped) return 'cut';
     if (lang && 'notApplicable' in lang) return void (w.obs = { notApplicable: lang.notApplicable });
     if (lang && 'infraError' in lang) return void (w.obs = { infraError: { stage: 'run', message: lang.infraError } });
-    const host = hostOf(cell, lang?.image ?? this.imageOf(cell).run, this.cfg.userlandImage);
+    const host = await hostOf(cell, lang?.image ?? this.imageOf(cell).run, this.cfg.userlandImage);
+    if (this.stopped) return 'cut';
     if ('error' in host) return void (w.obs = { infraError: { stage: 'run', message: host.error } });
     w.reached = 'load';
     this.cfg.rep.onStep(cell, 'run');
     const go = cell.go.version;
     if (p.libc === 'musl') w.musl = await muslLibcOf(this.cfg, cell, c, host.image);
-    const limit = this.cfg.hostLimit(c, p, this.ruleOf(cell, c));
+    const limit = this.cfg.hostLimit(c, p, this.ruleOf(cell, c), lang);
     const timeoutMs = limit.ms;
     for (let i = 0; i < this.cfg.repeat; i++) {
       const logPath = join(runLogDir(cell), i ? `run-${i + 1}.log` : 'run.log');
@@ -222,11 +226,11 @@ export class CellRunner {
     const p = cell.platform;
     const go = cell.go.version;
     const img = this.imageOf(cell);
-    const l = this.cfg.lang(c, p);
+    const l = await this.cfg.lang(c, p);
     const lang = l && 'command' in l ? l : undefined;
-    const host = hostOf(cell, lang?.image ?? img.run, this.cfg.userlandImage);
+    const host = await hostOf(cell, lang?.image ?? img.run, this.cfg.userlandImage);
     if ('error' in host) return;
-    const limitMs = this.cfg.hostLimit(c, p, this.ruleOf(cell, c)).ms;
+    const limitMs = this.cfg.hostLimit(c, p, this.ruleOf(cell, c), l).ms;
     try {
       w.logs.bundle = await exportBundle({
         session: this.cfg.session,
@@ -294,14 +298,14 @@ function gccgoAxes(cell: CellSpec, tools: Record<string, string>): { toolchain?:
  * CPython, else the cell's); on an older userland, in that userland's layer,
  * the row's emulator given it as -L (or, native, as the container's root).
  */
-function hostOf(
+async function hostOf(
   cell: CellSpec,
   image: BuiltImage,
   userlandImage: CellRunnerConfig['userlandImage'],
-): { platform: Platform; image: BuiltImage } | { error: string } {
+): Promise<{ platform: Platform; image: BuiltImage } | { error: string }> {
   const s = userlandSupport(cell.platform, userlandNamed(cell.userland));
   if (s.kind !== 'layer') return { platform: cell.platform, image };
-  const on = userlandImage(s.layer);
+  const on = await userlandImage(s.layer);
   return 'error' in on ? on : { platform: onUserland(cell.platform, s), image: on };
 }
 

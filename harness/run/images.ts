@@ -1,11 +1,13 @@
 import type Docker from 'dockerode';
 import pLimit from 'p-limit';
+import { layersLine, type WantedLayer } from '../core/cell-images.js';
 import { type FloorRelease, floorCoverage } from '../core/floor-toolchain.js';
 import { describeLayer, type LangLayer, langLayerKey } from '../core/host-langs.js';
 import { type BaseRecipe, rowLayer, rowLayerKey } from '../core/recipe.js';
 import { goImageOf, withToolchain } from '../core/toolchains.js';
 import type { GoToolchain, Platform } from '../core/types.js';
 import { ensureBaseImage } from '../edge/base-image.js';
+import { untilFileExists } from '../edge/files.js';
 import { ensureFloorBase, ensureFloorGoImage, floorBase, floorGoTag } from '../edge/floor-images.js';
 import { ImageCache } from '../edge/image-cache.js';
 import {
@@ -36,6 +38,8 @@ export interface EnsureOptions {
   baseImage?: string;
   /** --glibc-floor: the release whose toolchain the glibc rows build in (core/floor-toolchain.ts). */
   floor?: FloorRelease;
+  /** Test seam (CSM_TEST_LAYER_GATE, cli/options.ts): each layer waits until this file exists before it is looked for, a stand-in for a slow build. */
+  layerGate?: string;
 }
 
 /** One image a run uses: its tag, known before anything is built; the tags a tarball of it holds (it first); how to build it. */
@@ -143,6 +147,101 @@ class Supplier {
 }
 
 /**
+ * The layers of host languages and older userlands (core/cell-images.ts):
+ * each a promise from the start, built beside the cells; a cell awaits its
+ * own, --images-only all of them.
+ */
+class RunLayers {
+  /** On the base, by langLayerKey: the image, or why it could not be had. */
+  private readonly langs = new Map<string, Promise<BuiltImage | { error: string }>>();
+  /** The layers not settled yet: their labels by key. */
+  private readonly building = new Map<string, string>();
+  private readonly abort = new AbortController();
+
+  /**
+   * Each layer a promise in `langs` from the start (the cells look theirs up
+   * at once), LANG_BUILDS_AT_ONCE built at a time once `go` says the base is
+   * settled. The CPython builds (minutes) go first, so that the sysroots
+   * (seconds) go beside them rather than before.
+   */
+  start(s: Supplier, layers: readonly WantedLayer[], go: Promise<boolean>): void {
+    const limit = pLimit(LANG_BUILDS_AT_ONCE);
+    const wanted = [...new Map(layers.map((l) => [l.key, l])).values()]
+      .filter((l) => !this.langs.has(l.key))
+      .sort((a, b) => Number(b.layer.kind === 'cpython') - Number(a.layer.kind === 'cpython'));
+    for (const w of wanted) {
+      this.building.set(w.key, w.label);
+      const image = go.then((ok) =>
+        ok ? limit(() => this.langImageOf(s, w.layer)) : { error: `${w.label}: not built, the toolchain images failed` },
+      );
+      this.langs.set(w.key, image);
+      void image.then((i) => this.layerDone(s, w, i));
+    }
+  }
+
+  /** A layer settled: the log says which, and which are still building (the live view's line). */
+  private layerDone(s: Supplier, w: WantedLayer, image: BuiltImage | { error: string }): void {
+    this.building.delete(w.key);
+    if (this.abort.signal.aborted) return;
+    s.say(`${w.label}: ${'error' in image ? 'could not be had' : 'ready'}; ${layersLine(this.stillBuilding())}`);
+  }
+
+  /** The labels of the layers not settled yet, in the order they were wanted. */
+  stillBuilding(): string[] {
+    return [...this.building.values()];
+  }
+
+  private async langImageOf(s: Supplier, layer: LangLayer): Promise<BuiltImage | { error: string }> {
+    const { docker, say } = s;
+    const signal = this.abort.signal;
+    const tag = langImageTag(s.baseTag, layer);
+    const build = async () => ensureLangImage(docker, await s.baseImage(), layer, say, { rebuild: s.opts.rebuild, signal });
+    const content = {
+      dir: langContentDir(layer),
+      restore: async (tarball: string) => restoreLangImage(docker, await s.baseImage(), layer, tarball, say),
+    };
+    // One row's layer that cannot be built (its packages missing from the mirror, say) is that row's cells' error, not the run's end.
+    try {
+      if (signal.aborted) throw new Error('the run ended before it was built');
+      if (s.opts.layerGate) await untilFileExists(s.opts.layerGate, signal);
+      return await s.get({ tag, chain: [tag], parentBuilt: s.baseBuilt, build, ...(isRootfsLayer(layer) ? {} : { content }) });
+    } catch (e) {
+      const error = `could not build ${tag} (${describeLayer(layer)}): ${(e as Error).message.split('\n')[0]}`;
+      if (!signal.aborted) say(error);
+      return { error };
+    }
+  }
+
+  /** Every layer settled (built, found, loaded, or its error): what --images-only waits for. */
+  async ready(): Promise<void> {
+    await Promise.all(this.langs.values());
+  }
+
+  /** The run is over (Ctrl-C, or the teardown after --max-failures): layers still building stop, and are waited for. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.ready();
+  }
+
+  /** Why each host-language layer that failed has no image (after layersReady). */
+  async errors(): Promise<string[]> {
+    return (await Promise.all(this.langs.values())).flatMap((i) => ('error' in i ? [i.error] : []));
+  }
+
+  /** The layer's image once it is had, or why the run has none. */
+  image(layer: LangLayer): Promise<BuiltImage | { error: string }> {
+    const image = this.langs.get(langLayerKey(layer));
+    if (!image) throw new Error(`internal: no image for the layer ${langLayerKey(layer)}`);
+    return image;
+  }
+
+  /** The tags of the layers had (after the run, for the image cache's prune). */
+  async tags(): Promise<string[]> {
+    return (await Promise.all(this.langs.values())).flatMap((i) => ('tag' in i ? [i.tag] : []));
+  }
+}
+
+/**
  * The images one run builds in: one per Go version, and for a user row whose
  * packages the base lacks, that Go image plus the row's own layer. A cell's
  * image is `imageOf(go, platform)`; the key says which, so cells of rows that
@@ -152,8 +251,8 @@ export class RunImages {
   private readonly recipe: BaseRecipe = readBaseRecipe().recipe;
   private readonly byKey = new Map<string, { go: string; image: BuiltImage; runKey?: string }>();
   private floor?: FloorRelease;
-  /** Host-language layers (core/host-langs.ts), on the base, by langLayerKey: the image, or why it could not be had. */
-  private readonly langs = new Map<string, BuiltImage | { error: string }>();
+  /** Host-language and older userlands' layers: built beside the cells, each awaited by its own. */
+  readonly layers = new RunLayers();
   private supplier?: Supplier;
 
   /**
@@ -173,18 +272,19 @@ export class RunImages {
   }
 
   /**
-   * Every image the run uses: one per Go version (with the row layers on it)
-   * and the host-language layers. A language layer needs only the base, so the
-   * layers go beside the Go images as soon as the base is settled: found,
-   * loaded or built (a layer on a base this run built is rebuilt too, so that
-   * must be known first). A Go layer waits on the mirror while a CPython build
-   * uses the cores.
+   * The toolchain images (one per Go version, with the row layers and the
+   * floor's), awaited: every cell and calibration needs them. The layers of
+   * `layers` (host languages, older userlands) need only the base, so they start
+   * as soon as the base is settled (found, loaded or built: a layer on a base
+   * this run built is rebuilt too) but are not awaited here: a cell awaits its
+   * own (`layers.image`), and `layers.ready` all of them. A Go layer waits on the
+   * mirror while a CPython build uses the cores.
    */
   async ensure(
     docker: Docker,
     gos: readonly GoToolchain[],
     platforms: readonly Platform[],
-    layers: Iterable<LangLayer>,
+    layers: readonly WantedLayer[],
     say: (l: string) => void,
     opts: EnsureOptions,
   ): Promise<void> {
@@ -193,14 +293,15 @@ export class RunImages {
     let settle!: () => void;
     const baseSettled = new Promise<void>((resolve) => (settle = resolve));
     let failed = false;
-    const [toolchains] = await Promise.allSettled([
-      this.ensureToolchains(s, gos, platforms, settle)
-        .catch((e: unknown) => Promise.reject(((failed = true), e)))
-        .finally(settle),
-      // After a toolchain failed before the base was settled, the run ends with that error alone.
-      baseSettled.then(() => (failed ? undefined : this.ensureLangs(s, layers))),
-    ]);
-    if (toolchains.status === 'rejected') throw toolchains.reason;
+    // After a toolchain failed before the base was settled, no layer starts: the run ends with that error alone.
+    this.layers.start(
+      s,
+      layers,
+      baseSettled.then(() => !failed),
+    );
+    await this.ensureToolchains(s, gos, platforms, settle)
+      .catch((e: unknown) => Promise.reject(((failed = true), e)))
+      .finally(settle);
   }
 
   /** The Go images and row layers, in order; `baseSettled` is called once the base is known (the first Go image had, or its build has the base). */
@@ -267,60 +368,12 @@ export class RunImages {
     return { go: go.version, image, runKey: go.version };
   }
 
-  /** The host-language layers (core/host-langs.ts), LANG_BUILDS_AT_ONCE at a time; one that cannot be had is its cells' error. */
-  private async ensureLangs(s: Supplier, layers: Iterable<LangLayer>): Promise<void> {
-    // The CPython builds (minutes) first, so that the sysroots (seconds) go beside them rather than before.
-    const wanted = [...new Map([...layers].map((l) => [langLayerKey(l), l])).entries()]
-      .filter(([key]) => !this.langs.has(key))
-      .sort(([, a], [, b]) => Number(b.kind === 'cpython') - Number(a.kind === 'cpython'));
-    const limit = pLimit(LANG_BUILDS_AT_ONCE);
-    await Promise.all(
-      wanted.map(([key, layer]) => limit(async () => this.langs.set(key, await this.langImageOf(s, s.docker, layer, s.say)))),
-    );
-  }
-
-  private async langImageOf(
-    s: Supplier,
-    docker: Docker,
-    layer: LangLayer,
-    say: (l: string) => void,
-  ): Promise<BuiltImage | { error: string }> {
-    const tag = langImageTag(s.baseTag, layer);
-    const build = async () => ensureLangImage(docker, await s.baseImage(), layer, say, { rebuild: s.opts.rebuild });
-    const content = {
-      dir: langContentDir(layer),
-      restore: async (tarball: string) => restoreLangImage(docker, await s.baseImage(), layer, tarball, say),
-    };
-    // One row's layer that cannot be built (its packages missing from the mirror, say) is that row's cells' error, not the run's end.
-    try {
-      return await s.get({ tag, chain: [tag], parentBuilt: s.baseBuilt, build, ...(isRootfsLayer(layer) ? {} : { content }) });
-    } catch (e) {
-      const error = `could not build ${tag} (${describeLayer(layer)}): ${(e as Error).message.split('\n')[0]}`;
-      say(error);
-      return { error };
-    }
-  }
-
-  /** Why each host-language layer that failed has no image. */
-  langErrors(): string[] {
-    return [...this.langs.values()].flatMap((i) => ('error' in i ? [i.error] : []));
-  }
-
-  /** The layer's image, or why the run has none. */
-  langImage(layer: LangLayer): BuiltImage | { error: string } {
-    const image = this.langs.get(langLayerKey(layer));
-    if (!image) throw new Error(`internal: no image for the layer ${langLayerKey(layer)}`);
-    return image;
-  }
-
   /** After the run's reports: save the images the cache lacks, then prune it (no-op without --image-cache). */
   async saveToCache(say: (l: string) => void): Promise<void> {
     if (!this.supplier) return;
     await this.supplier.savePending(say);
-    this.supplier.prune(
-      [...this.entries().map((e) => e.image.tag), ...[...this.langs.values()].flatMap((i) => ('tag' in i ? [i.tag] : []))],
-      say,
-    );
+    const layers = await this.layers.tags();
+    this.supplier.prune([...this.entries().map((e) => e.image.tag), ...layers], say);
   }
 
   /** Every image of the run, each once: its key, the Go series it carries, the image (and a floor image's, where its hosts run). */

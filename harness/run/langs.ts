@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { hostLangOf } from '../core/host-kind.js';
+import { cellImageNeeds } from '../core/cell-images.js';
 import {
   describeLayer,
   type HostLang,
@@ -10,7 +10,6 @@ import {
   parseLangVersion,
 } from '../core/host-langs.js';
 import type { HostLangInfo } from '../core/results.js';
-import { toolchainNa } from '../core/toolchains.js';
 import type { CaseSpec, CellSpec, Platform } from '../core/types.js';
 import type { BuiltImage } from '../edge/images.js';
 import type { Session } from '../edge/sandbox.js';
@@ -32,13 +31,16 @@ export interface LangRuntime {
 /** Ready; n/a where the row cannot have the language; an infrastructure error where its layer could not be built. */
 export type LangOutcome = LangRuntime | { notApplicable: string } | { infraError: string };
 
-/** Every (row, language) the cells need, each once. */
-export function langPairs(cells: readonly CellSpec[], cases: ReadonlyMap<string, CaseSpec>): { platform: Platform; lang: HostLang }[] {
+/** Every (row, language) the cells start (core/cell-images.ts), each once. */
+export function langPairs(
+  cells: readonly CellSpec[],
+  cases: ReadonlyMap<string, CaseSpec>,
+  rootfs: boolean,
+): { platform: Platform; lang: HostLang }[] {
   const seen = new Map<string, { platform: Platform; lang: HostLang }>();
   for (const cell of cells) {
-    const lang = hostLangOf(cases.get(cell.caseName)!);
-    // A cell of a toolchain the row lacks (gccgo on musl) runs no host: its language is not built for it.
-    if (lang && !toolchainNa(cell.platform, cell.go)) seen.set(`${cell.platform.name}\0${lang}`, { platform: cell.platform, lang });
+    const { lang } = cellImageNeeds(cell, cases.get(cell.caseName)!, rootfs);
+    if (lang) seen.set(langKey(cell.platform, lang), { platform: cell.platform, lang });
   }
   return [...seen.values()];
 }
@@ -58,43 +60,71 @@ async function builtFrom(session: Session, s: LangSupport, image: BuiltImage): P
   return `Debian ${main.join(', ')} (${s.layer.suite}), extracted with ${text.split('\n').length - main.length} dependencies`;
 }
 
-/**
- * Start each row's language once, as a host would (the run pool, as nobody,
- * under the row's emulator), before any cell: its start time goes into the
- * hosts' time limits, its version into results.json, and a language that does
- * not start makes its cells n/a with what it printed, instead of failing them.
- */
-interface ProbeLangsInput {
-  pairs: { platform: Platform; lang: HostLang }[];
-  imageOf: (p: Platform, lang: HostLang, s: LangSupport) => BuiltImage | { error: string };
+interface LangStartsInput {
+  /** Where the language runs: the toolchain image, or its layer once the layer is had (run/images.ts langImage). */
+  imageOf: (p: Platform, lang: HostLang, s: LangSupport) => Promise<BuiltImage | { error: string }>;
   session: Session;
   hosts: HostRuns;
   jobs: number;
   say: (line: string) => void;
 }
 
-export async function probeLangs(a: ProbeLangsInput): Promise<{ outcomes: Map<string, LangOutcome>; infos: HostLangInfo[] }> {
-  const outcomes = new Map<string, LangOutcome>();
-  const infos: HostLangInfo[] = [];
-  const limit = pLimit(Math.max(1, a.jobs));
-  await Promise.all(
-    a.pairs.map(({ platform: p, lang }) =>
-      limit(async () => {
-        const { outcome, info } = await probeLang(a, p, lang);
-        outcomes.set(langKey(p, lang), outcome);
-        if (info) infos.push(info);
-      }),
-    ),
-  );
-  infos.sort((x, y) => x.platform.localeCompare(y.platform) || x.lang.localeCompare(y.lang));
-  return { outcomes, infos };
+/**
+ * Each row's language started once, as a host would (the run pool, as nobody,
+ * under the row's emulator), as soon as its image is had: the first cell that
+ * asks starts it, later ones share the answer. Its start time goes into the
+ * hosts' time limits, its version into results.json, and a language that does
+ * not start makes its cells n/a with what it printed, instead of failing them.
+ */
+export class LangStarts {
+  private readonly started = new Map<string, Promise<{ outcome: LangOutcome; info?: HostLangInfo }>>();
+  private readonly limit: ReturnType<typeof pLimit>;
+
+  constructor(private readonly a: LangStartsInput) {
+    this.limit = pLimit(Math.max(1, a.jobs));
+  }
+
+  private start(p: Platform, lang: HostLang): Promise<{ outcome: LangOutcome; info?: HostLangInfo }> {
+    const key = langKey(p, lang);
+    let s = this.started.get(key);
+    if (!s) {
+      const sup = langSupport(p, lang);
+      // The image first, outside the limit: a language waiting for its layer holds no place of the ones that can start.
+      s =
+        sup.kind === 'none'
+          ? Promise.resolve({ outcome: { notApplicable: sup.reason } })
+          : this.a.imageOf(p, lang, sup).then((image) => this.limit(() => probeLang(this.a, { p, lang, sup }, image)));
+      this.started.set(key, s);
+    }
+    return s;
+  }
+
+  /** The language of a cell's host: ready, n/a with why, or the error that left it without an image. */
+  async outcome(p: Platform, lang: HostLang): Promise<LangOutcome> {
+    return (await this.start(p, lang)).outcome;
+  }
+
+  /** Start each of `pairs` now, so that none waits for the first cell that needs it. */
+  startAll(pairs: readonly { platform: Platform; lang: HostLang }[]): void {
+    // Its error (an internal one: the answer is always an outcome) reaches the cells that await it, not this caller.
+    for (const { platform, lang } of pairs) this.start(platform, lang).catch(() => undefined);
+  }
+
+  /** What results.json says of every language started (once each has its answer), by row then language. */
+  async infos(): Promise<HostLangInfo[]> {
+    const all = await Promise.all(this.started.values());
+    return all
+      .flatMap((x) => (x.info ? [x.info] : []))
+      .sort((x, y) => x.platform.localeCompare(y.platform) || x.lang.localeCompare(y.lang));
+  }
 }
 
 /** One row's language started once: its outcome for the cells, and what results.json says of it (none when the row has no such language). */
-async function probeLang(a: ProbeLangsInput, p: Platform, lang: HostLang): Promise<{ outcome: LangOutcome; info?: HostLangInfo }> {
-  const s = langSupport(p, lang);
-  if (s.kind === 'none') return { outcome: { notApplicable: s.reason } };
-  const image = a.imageOf(p, lang, s);
+async function probeLang(
+  a: LangStartsInput,
+  { p, lang, sup: s }: { p: Platform; lang: HostLang; sup: Exclude<LangSupport, { kind: 'none' }> },
+  image: BuiltImage | { error: string },
+): Promise<{ outcome: LangOutcome; info?: HostLangInfo }> {
   if ('error' in image) {
     const builtFrom = s.kind === 'layer' ? describeLayer(s.layer) : 'the toolchain image';
     return { outcome: { infraError: image.error }, info: { platform: p.name, lang, image: '', builtFrom, error: image.error } };

@@ -82,7 +82,7 @@ export async function prepareImages(cfg: RunConfig, say: (line: string) => void,
   const outcome = await new TaskRunner(IMAGE_TASKS, signal ? { signal } : {}).run(state);
   if (outcome.status === 'interrupted') throw new FatalError('interrupted while building images', EXIT.interrupted);
   await state.toolchains.saveToCache(say);
-  return state.toolchains.langErrors().length;
+  return (await state.toolchains.layers.errors()).length;
 }
 
 function buildStats(s: RunState): BuildStats {

@@ -3,18 +3,17 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { RunConfig } from '../cli/options.js';
 import type { CanaryResult } from '../core/canary.js';
+import { layersLine, layersOfCells } from '../core/cell-images.js';
 import type { Slowdown } from '../core/emulation.js';
 import { timeoutScale } from '../core/emulation.js';
 import { FailureTracker } from '../core/failure-tracker.js';
 import { type FloorRelease, floorLines } from '../core/floor-toolchain.js';
 import { hostLimit } from '../core/hang-deadline.js';
 import { hostLangOf } from '../core/host-kind.js';
-import { langSupport, layersOf } from '../core/host-langs.js';
 import type { HostLangInfo, ImageInfo } from '../core/results.js';
 import type { Task } from '../core/task-runner.js';
 import { namedNightlyLines } from '../core/tiers.js';
-import type { CaseSpec, CellResult, CellSpec, ExpectationRule, Platform } from '../core/types.js';
-import { userlandLayersOf } from '../core/userlands.js';
+import type { CaseSpec, CellResult, ExpectationRule, Platform } from '../core/types.js';
 import { makeArtifactDir } from '../edge/artifact-cache.js';
 import { ensureEngine } from '../edge/engine.js';
 import { makeRunDir } from '../edge/files.js';
@@ -30,7 +29,7 @@ import { CellRunner, type ImageOfRun } from './cell.js';
 import { EngineWatch } from './engine-watch.js';
 import { HostRuns } from './host-runs.js';
 import { RunImages } from './images.js';
-import { type LangOutcome, langKey, langPairs, probeLangs } from './langs.js';
+import { type LangOutcome, LangStarts, langPairs } from './langs.js';
 import { type LoadedMatrix, loadMatrix } from './load.js';
 import { RunLogs } from './run-logs.js';
 import { calibrate, Preparer } from './setup.js';
@@ -54,8 +53,8 @@ export interface RunState {
   hosts?: HostRuns;
   cellRunner?: CellRunner;
   images: ImageInfo[];
-  /** Each row's Python or JVM, by langKey: ready, or n/a with the reason. */
-  langs: Map<string, LangOutcome>;
+  /** Each row's Python or JVM, started once its image is had: ready, or n/a with the reason. */
+  langs?: LangStarts;
   hostLangs: HostLangInfo[];
   slowdowns: Map<string, Slowdown>;
   canaries: Map<string, CanaryResult>;
@@ -73,7 +72,6 @@ export function newRunState(cfg: RunConfig, rep: Required<Reporter>, runId: stri
     failures: new FailureTracker(cfg.maxFailures),
     toolchains: new RunImages(),
     images: [],
-    langs: new Map(),
     hostLangs: [],
     slowdowns: new Map(),
     canaries: new Map(),
@@ -99,7 +97,12 @@ const load: Task<RunState> = {
 /** --images-only reads the same input but writes no run directory. */
 const loadInput: Task<RunState> = { name: 'load', run: async (s) => void (s.matrix = loadMatrix(s.cfg)) };
 
-const engine: Task<RunState> = {
+/**
+ * The toolchain images, awaited; the layers of host languages and older
+ * userlands started beside them and left building: each cell awaits its own
+ * (core/cell-images.ts). --images-only awaits them all (`withLayers`).
+ */
+const engineTask = (withLayers: boolean): Task<RunState> => ({
   name: 'engine+images',
   run: async (s) => {
     const say = (l: string) => s.rep.onLog(l);
@@ -109,36 +112,26 @@ const engine: Task<RunState> = {
     if (s.cfg.pruneImages) await pruneImages(docker, [...currentToolchainTags(), ...currentLangTags(), ...currentFloorTags()], say);
     const matrix = need(s.matrix, 'the matrix');
     // Only the layers of the rows whose cells have a Python or Java host, or load on an older userland; none in a user's rootfs.
-    const byName = new Map(matrix.cases.map((c) => [c.name, c]));
-    const layers = s.cfg.rootfs
-      ? []
-      : [...layersOf(langPairs(matrix.cells, byName)).values(), ...userlandLayersOf(userlandCells(matrix.cells, byName))];
+    const layers = layersOfCells(matrix.cells, new Map(matrix.cases.map((c) => [c.name, c])), !!s.cfg.rootfs);
     await s.toolchains.ensure(docker, matrix.gos, matrix.platforms, layers, say, {
       rebuild: !!s.cfg.rebuildImages,
       imageCache: s.cfg.imageCache,
       baseImage: s.cfg.baseImage,
       ...floorOf(s),
+      ...(s.cfg.testLayerGate ? { layerGate: s.cfg.testLayerGate } : {}),
     });
     for (const line of floorLines(floorOf(s).floor, matrix.platforms)) say(line);
     if (s.cfg.rootfs) s.rootfs = await ensureRootfsImage(docker, s.cfg.rootfs, say);
+    if (withLayers) await s.toolchains.layers.ready();
   },
-  // Ctrl-C in a host-language layer's save or restore: its container goes now, not at the next run's sweep.
+  // Ctrl-C: the layers still building stop at once (a build's stream closed, a sysroot's container removed).
+  abort: (s) => void s.toolchains.layers.stop(),
+  // Layers no cell waited for (--max-failures stopped them) stop too; a Ctrl-C in a layer's save or restore leaves no container.
   teardown: async (s) => {
+    await s.toolchains.layers.stop();
     if (s.docker) await removeOwn(s.docker, IMAGE_CACHE_RUN);
   },
-};
-
-/** What a cell's userland depends on: its row, its userland, its host's language, its toolchain. */
-const userlandCells = (cells: readonly CellSpec[], cases: ReadonlyMap<string, CaseSpec>) =>
-  cells.map((cell) => {
-    const lang = hostLangOf(cases.get(cell.caseName)!);
-    return {
-      platform: cell.platform,
-      ...(cell.userland ? { userland: cell.userland } : {}),
-      ...(lang ? { lang } : {}),
-      gccgo: !!cell.go.gccgo,
-    };
-  });
+});
 
 /** --glibc-floor's release (core/floor-toolchain.ts), checked when the flags were read. */
 const floorOf = (s: RunState): { floor?: FloorRelease } => (s.cfg.glibcFloor ? { floor: releaseForFloor(s.cfg.glibcFloor) } : {});
@@ -176,22 +169,14 @@ const prepare: Task<RunState> = {
   },
 };
 
-/** A case's host language on the row, as the languages task found it; undefined for a C host or in a user's rootfs (it brings its own). */
-function langOf(s: RunState, c: CaseSpec, p: Platform): LangOutcome | undefined {
+/** A case's host language on the row, once started (run/langs.ts); undefined for a C host or in a user's rootfs (it brings its own). */
+function langOf(s: RunState, c: CaseSpec, p: Platform): Promise<LangOutcome> | undefined {
   const lang = hostLangOf(c);
-  return lang && !s.rootfs ? (s.langs.get(langKey(p, lang)) ?? { notApplicable: langUnknown(p, lang) }) : undefined;
+  return lang && !s.rootfs ? need(s.langs, 'the languages').outcome(p, lang) : undefined;
 }
 
 /** A JVM under qemu takes seconds to start before the case's own budget begins: twice the measured start is added. */
-function langStartAllowance(s: RunState, c: CaseSpec, p: Platform): number {
-  const o = langOf(s, c, p);
-  return o && 'startMs' in o ? 2 * o.startMs : 0;
-}
-
-const langUnknown = (p: Platform, lang: 'python' | 'java'): string => {
-  const sup = langSupport(p, lang);
-  return sup.kind === 'none' ? sup.reason : `${lang} on ${p.name} was not started before the cells`;
-};
+const langStartAllowance = (o: LangOutcome | undefined): number => (o && 'startMs' in o ? 2 * o.startMs : 0);
 
 function cellRunnerFor(s: RunState, session: Session, cases: CaseSpec[], images: Map<string, ImageOfRun>): CellRunner {
   const logs = new RunLogs(s.runDir);
@@ -199,6 +184,14 @@ function cellRunnerFor(s: RunState, session: Session, cases: CaseSpec[], images:
   const nonce = randomBytes(8).toString('hex');
   s.builds = new Builds({ session, logs, jobs: s.cfg.jobs, cacheDir: s.cfg.cacheDir, rebuild: s.cfg.rebuild, nonce, stopped });
   s.hosts = new HostRuns({ session, logs, jobs: s.cfg.jobs, nonce, stopped });
+  const go = need(s.matrix, 'the matrix').gos[0]!;
+  s.langs = new LangStarts({
+    imageOf: async (p, _lang, sup) => (sup.kind === 'layer' ? s.toolchains.layers.image(sup.layer) : s.toolchains.imageOf(go, p)),
+    session,
+    hosts: s.hosts,
+    jobs: s.cfg.jobs,
+    say: (l) => s.rep.onLog(l),
+  });
   return new CellRunner({
     session,
     runDir: s.runDir,
@@ -215,13 +208,13 @@ function cellRunnerFor(s: RunState, session: Session, cases: CaseSpec[], images:
       (l) => s.rep.onLog(l),
     ),
     rep: s.rep,
-    hostLimit: (c: CaseSpec, p: Platform, rule: ExpectationRule | undefined) => {
+    hostLimit: (c: CaseSpec, p: Platform, rule: ExpectationRule | undefined, lang: LangOutcome | undefined) => {
       const scale = timeoutScale(p, s.slowdowns.get(p.name));
       const limit = hostLimit({ override: s.cfg.timeout, caseTimeout: c.run?.timeout, rule, scale });
-      return { ...limit, ms: limit.ms + langStartAllowance(s, c, p) };
+      return { ...limit, ms: limit.ms + langStartAllowance(lang) };
     },
     lang: (c: CaseSpec, p: Platform) => langOf(s, c, p),
-    userlandImage: (layer) => s.toolchains.langImage(layer),
+    userlandImage: (layer) => s.toolchains.layers.image(layer),
     repeat: s.cfg.repeat,
     rootfs: !!s.rootfs,
     bundles: s.cfg.bundles,
@@ -263,28 +256,6 @@ function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
   return m;
 }
 
-/** Each row's Python or JVM started once, before any cell: its version, its start time, or why its cells are n/a. */
-const languages: Task<RunState> = {
-  name: 'languages',
-  run: async (s) => {
-    const matrix = need(s.matrix, 'the matrix');
-    if (s.rootfs) return;
-    const pairs = langPairs(matrix.cells, new Map(matrix.cases.map((c) => [c.name, c])));
-    if (!pairs.length) return;
-    const go = matrix.gos[0]!;
-    const { outcomes, infos } = await probeLangs({
-      pairs,
-      imageOf: (p, _lang, sup) => (sup.kind === 'layer' ? s.toolchains.langImage(sup.layer) : s.toolchains.imageOf(go, p)),
-      session: need(s.session, 'the session'),
-      hosts: need(s.hosts, 'the host runs'),
-      jobs: s.cfg.jobs,
-      say: (l) => s.rep.onLog(l),
-    });
-    s.langs = outcomes;
-    s.hostLangs = infos;
-  },
-};
-
 const restore: Task<RunState> = {
   name: 'restore',
   run: async (s) => {
@@ -301,6 +272,11 @@ const cells: Task<RunState> = {
     const { cells } = need(s.matrix, 'the matrix');
     const runner = need(s.cellRunner, 'the cell runner');
     s.rep.onBegin({ runId: s.runId, runDir: s.runDir, cells, jobs: s.cfg.jobs });
+    const building = s.toolchains.layers.stillBuilding();
+    if (building.length) s.rep.onLog(layersLine(building));
+    // Each row's language starts as soon as its image is had, not when its first cell gets to its host.
+    const cases = new Map(need(s.matrix, 'the matrix').cases.map((c) => [c.name, c]));
+    need(s.langs, 'the languages').startAll(langPairs(cells, cases, !!s.rootfs));
     await Promise.all(
       cells.map(async (cell) => {
         const r = await runner.run(cell);
@@ -310,11 +286,14 @@ const cells: Task<RunState> = {
         s.rep.onCellEnd(r);
       }),
     );
+    // Every cell is over: a layer still building is one no cell waits for any more (--max-failures stopped them).
+    await s.toolchains.layers.stop();
+    s.hostLangs = await need(s.langs, 'the languages').infos();
   },
 };
 
 /** The run, in order; each name is a phase in results.json. */
-export const MATRIX_TASKS: readonly Task<RunState>[] = [load, engine, prepare, calibration, languages, restore, cells];
+export const MATRIX_TASKS: readonly Task<RunState>[] = [load, engineTask(false), prepare, calibration, restore, cells];
 
 /** --images-only: the images the same run would use, and nothing else. */
-export const IMAGE_TASKS: readonly Task<RunState>[] = [loadInput, engine];
+export const IMAGE_TASKS: readonly Task<RunState>[] = [loadInput, engineTask(true)];

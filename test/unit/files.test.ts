@@ -2,7 +2,16 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpath
 import { join } from 'node:path';
 import t from 'tap';
 import { InfraError } from '../../harness/core/errors.js';
-import { appendText, JsonCache, makeDir, pointLatest, pointLatestIfResults, presentIn, writeAtomic } from '../../harness/edge/files.js';
+import {
+  appendText,
+  JsonCache,
+  makeDir,
+  pointLatest,
+  pointLatestIfResults,
+  presentIn,
+  untilFileExists,
+  writeAtomic,
+} from '../../harness/edge/files.js';
 import { tempDir } from '../support/helpers.js';
 
 t.test('writeAtomic writes the content and leaves no temp file', async (t) => {
@@ -106,3 +115,23 @@ t.test('presentIn, appendText, makeDir', async (t) => {
   t.ok(lstatSync(made).isDirectory());
   t.equal(made, join(realpathSync(dir), 'a', 'b'), 'its real path');
 });
+
+t.test(
+  'untilFileExists (the layer gate of early-cells.test): resolves once the file is there; the run ending first rejects it',
+  async (t) => {
+    const gate = join(tempDir(t), 'open');
+    const open = new AbortController();
+    let opened = false;
+    const waiting = untilFileExists(gate, open.signal, 10).then(() => (opened = true));
+    await new Promise((r) => setTimeout(r, 50));
+    t.notOk(opened, 'still waiting while the file is absent');
+    writeFileSync(gate, '');
+    await waiting;
+    t.ok(opened, 'resolved once it exists');
+    const ended = new AbortController();
+    const never = untilFileExists(join(tempDir(t), 'never'), ended.signal, 10);
+    ended.abort();
+    await t.rejects(never, { message: 'the run ended before it was built' });
+    await t.rejects(untilFileExists(gate, ended.signal), { message: 'the run ended before it was built' }, 'already ended: at once');
+  },
+);

@@ -137,3 +137,16 @@ t.test('--glibc-floor: a glibc version with a Debian toolchain of its age, else 
       "--glibc-floor (config glibcFloor) 2.28: the oldest toolchain here is Debian 11 bullseye's, glibc 2.31 (the Debian mirror serves nothing older): give 2.31 or above",
   });
 });
+
+t.test(
+  "CSM_TEST_LAYER_GATE, the early-cells test's seam: an absolute file path, else one usage line naming it; absent, nothing",
+  async (t) => {
+    t.equal(resolveRunConfig({}, { CSM_TEST_LAYER_GATE: '/tmp/gate/open' }, ROOT).testLayerGate, '/tmp/gate/open');
+    t.notOk('testLayerGate' in resolveRunConfig({}, {}, ROOT), 'unset: no layer is held back');
+    t.notOk('testLayerGate' in resolveRunConfig({}, { CSM_TEST_LAYER_GATE: '' }, ROOT), 'empty: the same');
+    t.throws(() => resolveRunConfig({}, { CSM_TEST_LAYER_GATE: 'gate' }, ROOT), {
+      name: 'UsageError',
+      message: 'CSM_TEST_LAYER_GATE takes an absolute file path, not "gate" (unset it outside the tests)',
+    });
+  },
+);

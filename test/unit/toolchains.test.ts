@@ -148,7 +148,7 @@ t.test('no host language is built for cells a toolchain makes n/a', async (t) =>
   const python = loadCase(join(DEFAULT_CASES_DIR, 'python'));
   const cells = expandMatrix([python], [platform('arm64-glibc'), platform('arm64-musl')], [GCCGO]);
   t.same(
-    langPairs(cells, new Map([[python.name, python]])).map((x) => x.platform.name),
+    langPairs(cells, new Map([[python.name, python]]), false).map((x) => x.platform.name),
     ['arm64-glibc'],
     'no musl CPython for gccgo, which has no musl',
   );
