@@ -137,7 +137,7 @@ type Ratios = { naiveOverWarm: number; naiveOverCold: number };
 async function primeImages(b: Bench, nightly: boolean): Promise<void> {
   b.say('making sure the images exist (not measured)');
   const tier = nightly ? ['--tier', 'nightly'] : [];
-  await $({ cwd: REPO_ROOT, quiet: true })`node --import tsx harness/cli/main.ts --images-only ${tier}`;
+  await $({ cwd: REPO_ROOT, quiet: true })`node --max-semi-space-size=4 --import tsx harness/cli/main.ts --images-only ${tier}`;
 }
 
 /** The per-push tier, the default run: cold Go cache, warm, and after one edit. */
@@ -197,7 +197,7 @@ async function measure(
     nothrow: true,
     quiet: true,
     env: { ...process.env, CI: '1' },
-  })`node --import tsx harness/cli/main.ts --no-default-cases ${dirs.flatMap((d) => ['--cases', d])} --cache ${cache} --results ${b.runsDir} --jobs ${b.jobs} ${extra}`;
+  })`node --max-semi-space-size=4 --import tsx harness/cli/main.ts --no-default-cases ${dirs.flatMap((d) => ['--cases', d])} --cache ${cache} --results ${b.runsDir} --jobs ${b.jobs} ${extra}`;
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   if (p.exitCode !== 0 && p.exitCode !== 1) throw new Error(`${name}: the harness exited ${p.exitCode}:\n${p.stderr.slice(-2000)}`);
   const r = JSON.parse(readFileSync(join(b.runsDir, 'latest', 'results.json'), 'utf8')) as RunResults;
