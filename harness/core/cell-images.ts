@@ -10,6 +10,7 @@ import { type HostLang, type LangLayer, langLayerKey, langSupport, type SysrootL
 import { toolchainNa } from './toolchains.js';
 import type { CaseSpec, CellSpec } from './types.js';
 import { userlandNa, userlandNamed, userlandSupport } from './userlands.js';
+import { rowNa } from './windows.js';
 
 export interface CellImageNeeds {
   /** The host's language, started once per row before its first host (absent for a C host, and where no host runs). */
@@ -28,7 +29,7 @@ export interface CellImageNeeds {
 export function cellImageNeeds(cell: CellSpec, c: CaseSpec, rootfs: boolean): CellImageNeeds {
   const p = cell.platform;
   const lang = hostLangOf(c);
-  if (rootfs || toolchainNa(p, cell.go) || userlandNa(p, cell.userland, { lang, gccgo: !!cell.go.gccgo })) return {};
+  if (rootfs || rowNa(p, c) || toolchainNa(p, cell.go) || userlandNa(p, cell.userland, { lang, gccgo: !!cell.go.gccgo })) return {};
   const sup = lang && langSupport(p, lang);
   const on = userlandSupport(p, userlandNamed(cell.userland));
   return {

@@ -31,6 +31,7 @@ export function whenSelects(when: ExpectationRule['when'], axes: CellAxes): bool
   const p = axes.platform;
   return (
     oneOf(when.platform, p.name) &&
+    oneOf(when.os, p.goos ?? 'linux') &&
     oneOf(when.libc, p.libc) &&
     oneOf(when.goarch, p.goarch) &&
     oneOf(when.goarm, p.goarm) &&

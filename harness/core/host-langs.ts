@@ -1,5 +1,6 @@
 import { LIBGO } from './toolchains.js';
 import type { Platform } from './types.js';
+import { NO_WINDOWS_LANG } from './windows.js';
 
 /**
  * Host languages: where a row's Python or JVM comes from, and how a host
@@ -105,6 +106,7 @@ export function withSysroot(run: readonly string[], dir: string): string[] {
 export function langSupport(p: Platform, lang: HostLang): LangSupport {
   const own = lang === 'python' ? p.python : p.java;
   if (own) return { kind: 'toolchain', run: [...p.run], cmd: [...own] };
+  if (p.goos === 'windows') return { kind: 'none', reason: NO_WINDOWS_LANG[lang] };
   if (!p.run.length && p.libc === 'glibc')
     return { kind: 'none', reason: `${p.name} names no ${lang === 'python' ? 'Python' : 'JVM'} of its own ("${lang}" in its row)` };
   if (p.libc === 'musl')

@@ -32,6 +32,17 @@ const Z16 = {
 const LOONG11 = { level: 'LoongArch v1.1 (frecipe, beyond the LA464 baseline)', asm: 'frecipe.s $f0, $f0' };
 const X86V3 = { level: 'x86-64-v3 (AVX2, what GOAMD64=v3 code uses)', asm: 'vpaddd %ymm0, %ymm0, %ymm0' };
 
+/**
+ * The Windows rows' layer, one for both (the same packages, so one image):
+ * both mingw-w64 compilers (14.2, msvcrt) and Wine 10.0, whose 32-bit half
+ * (wine32:i386) runs windows-386's hosts. Not in the base (3.8 GB): built only
+ * when a Windows row is selected.
+ */
+const WINDOWS_PACKAGES = ['gcc-mingw-w64-x86-64', 'gcc-mingw-w64-i686', 'wine', 'wine64', 'wine32:i386'];
+const WINDOWS_NO_GCCGO = 'Debian ships no gccgo for mingw-w64: gccgo has no Windows target here';
+const WINE_NO_CANARY =
+  "Wine runs a Windows program's instructions on this machine's own CPU: there is no CPU model to hold to a baseline, so a strictness canary has no meaning here";
+
 /** The amd64 JVM of the toolchain image (JDK_PACKAGE); qemu-user needs its path, not a name to look up. */
 export const JAVA = `${jdkHome('amd64')}/bin/java`;
 
@@ -344,12 +355,61 @@ export const PLATFORMS: readonly Platform[] = [
     packages: ['gcc', 'libc6-dev', QEMU],
     canary: X86V3,
   },
+  // Windows: Go's GOOS=windows c-shared DLLs, built with mingw-w64 (msvcrt), hosts run under Wine on this CPU.
+  {
+    name: 'windows-amd64',
+    goos: 'windows',
+    goarch: 'amd64',
+    libc: 'msvcrt',
+    cc: 'x86_64-w64-mingw32-gcc',
+    run: ['wine'],
+    timeoutScale: 2,
+    cpu: 'native',
+    default: false,
+    inBase: false,
+    packages: WINDOWS_PACKAGES,
+    noCanary: WINE_NO_CANARY,
+    noGccgo: WINDOWS_NO_GCCGO,
+  },
+  {
+    name: 'windows-386',
+    goos: 'windows',
+    goarch: '386',
+    goenv: { GO386: 'sse2' },
+    libc: 'msvcrt',
+    cc: 'i686-w64-mingw32-gcc',
+    run: ['wine'],
+    timeoutScale: 2,
+    cpu: 'native',
+    default: false,
+    inBase: false,
+    packages: WINDOWS_PACKAGES,
+    noCanary: WINE_NO_CANARY,
+    noGccgo: WINDOWS_NO_GCCGO,
+  },
+  // Go supports windows/arm64, but its c-shared build links with a C toolchain for it, and Debian has none (and no Wine for arm64).
+  {
+    name: 'windows-arm64',
+    goos: 'windows',
+    goarch: 'arm64',
+    libc: 'msvcrt',
+    cc: 'aarch64-w64-mingw32-gcc',
+    run: ['wine'],
+    timeoutScale: 2,
+    cpu: 'none',
+    default: false,
+    inBase: false,
+    noCanary: WINE_NO_CANARY,
+    noGccgo: WINDOWS_NO_GCCGO,
+    na: 'windows/arm64 is a Go target, but a c-shared DLL is linked by a C toolchain for it, and Debian ships none (mingw-w64 only for x86-64 and i686); nor is there a Wine for arm64 here',
+  },
 ];
 
 /** The rows a run takes when --platform names none. */
 export const defaultPlatforms = (table: readonly Platform[]): Platform[] => table.filter((p) => p.default !== false);
 
-export const isEmulated = (p: Platform): boolean => p.run.length > 0;
+/** Under qemu-user, on a CPU model: Wine (a Windows row's runner) runs on this machine's own CPU. */
+export const isEmulated = (p: Platform): boolean => p.run.length > 0 && p.goos !== 'windows';
 
 /**
  * What each field of a row must be, in words (harness/platform.schema.json
@@ -385,6 +445,7 @@ const ROW_FIELD_WORDS: Record<string, string> = {
   'canary/asm': 'must be assembler text: newlines and tabs, no other control character',
   noCanary: PLAIN_WORDS,
   noGccgo: PLAIN_WORDS,
+  na: PLAIN_WORDS,
 };
 
 /** A field's key in ROW_FIELD_WORDS: "packages/3" is "packages/N", a command's first word "run/0", canary's fields by name. */
@@ -448,8 +509,13 @@ export function parsePlatformRows(file: string, text: string, validateRow: (row:
 /** The rows for --help, one line each: name, GOARCH (and GOARM), C library, how it runs and on which CPU model. */
 export function describePlatforms(rows: readonly Platform[], indent = '      '): string {
   const target = (p: Platform) =>
-    [p.goarch, ...(p.goarm ? [`GOARM=${p.goarm}`] : []), ...Object.entries(p.goenv ?? {}).map(([k, v]) => `${k}=${v}`)].join(' ');
-  const how = (p: Platform) => `${p.run.length ? `${p.run[0]} -cpu ${p.cpu}` : 'native'}${p.default === false ? ' (not default)' : ''}`;
+    [
+      p.goos && p.goos !== 'linux' ? `${p.goos}/${p.goarch}` : p.goarch,
+      ...(p.goarm ? [`GOARM=${p.goarm}`] : []),
+      ...Object.entries(p.goenv ?? {}).map(([k, v]) => `${k}=${v}`),
+    ].join(' ');
+  const runner = (p: Platform) => (!p.run.length ? 'native' : isEmulated(p) ? `${p.run[0]} -cpu ${p.cpu}` : `${p.run[0]} on this CPU`);
+  const how = (p: Platform) => `${p.na ? 'n/a' : runner(p)}${p.default === false ? ' (not default)' : ''}`;
   const cols = rows.map((p) => [p.name, target(p), p.libc, how(p)]);
   const widths = [0, 1, 2].map((i) => Math.max(...cols.map((c) => c[i]!.length)));
   return cols.map((c) => indent + c.map((x, i) => (i < 3 ? x.padEnd(widths[i]!) : x)).join('  ')).join('\n');

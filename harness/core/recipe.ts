@@ -1,4 +1,5 @@
 import type { Platform } from './types.js';
+import { WINE_PREFIX } from './windows.js';
 
 /** images/base/recipe.json: what every image has, before the rows add their toolchains. */
 export interface BaseRecipe {
@@ -22,7 +23,9 @@ const qemuRunners = (rows: readonly Platform[]): string[] => unique(rows.map((p)
  * emulators (455 MB); only those a row runs are kept (dpkg's last matching
  * filter wins, so the includes after the exclude bring them back).
  */
-export function deriveRecipe(file: BaseRecipe, rows: readonly Platform[]): BaseRecipe {
+export function deriveRecipe(file: BaseRecipe, all: readonly Platform[]): BaseRecipe {
+  // A row whose toolchain is a layer of its own (the Windows rows' 3.8 GB) stays out of every run's base.
+  const rows = all.filter((p) => p.inBase !== false);
   const runners = qemuRunners(rows);
   return {
     ...file,
@@ -41,6 +44,8 @@ export interface RowLayer {
   dpkgArch?: string;
   /** A qemu binary the base's dpkg filter left out. */
   runner?: string;
+  /** A row run under Wine: the prefix the layer prepares once, as the hosts' user (core/windows.ts WINE_PREFIX). */
+  winePrefix?: string;
 }
 
 /** undefined when the base has everything the row needs (every built-in row). */
@@ -50,8 +55,9 @@ export function rowLayer(base: BaseRecipe, row: Platform): RowLayer | undefined 
   const dpkgArch = row.dpkgArch && !base.architectures.includes(row.dpkgArch) ? row.dpkgArch : undefined;
   const runner =
     row.run[0]?.startsWith('qemu-') && !base.dpkgopts?.includes(`path-include=/usr/bin/${row.run[0]}`) ? row.run[0] : undefined;
+  const wine = row.run[0] === 'wine' ? { winePrefix: WINE_PREFIX } : {};
   if (!packages.length && !dpkgArch && !runner) return undefined;
-  return { packages, ...(dpkgArch ? { dpkgArch } : {}), ...(runner ? { runner } : {}) };
+  return { packages, ...(dpkgArch ? { dpkgArch } : {}), ...(runner ? { runner } : {}), ...wine };
 }
 
 /** The grammar images/row/Dockerfile checks each line of its files against again: Debian's names, a qemu binary. */
@@ -59,6 +65,7 @@ export const ROW_LAYER_LINES = {
   packages: /^[a-z0-9][a-z0-9+.-]+(:[a-z0-9]+(-[a-z0-9]+)*)?$/,
   'dpkg-arch': /^[a-z0-9]+(-[a-z0-9]+)*$/,
   runner: /^qemu-[A-Za-z0-9_.+-]+$/,
+  'wine-prefix': /^[/][a-z0-9/-]+$/,
 } as const;
 
 /**
@@ -72,6 +79,7 @@ export function rowLayerFiles(l: RowLayer): Record<string, string> {
     packages: l.packages,
     'dpkg-arch': l.dpkgArch ? [l.dpkgArch] : [],
     runner: l.runner ? [l.runner] : [],
+    'wine-prefix': l.winePrefix ? [l.winePrefix] : [],
   };
   return Object.fromEntries(
     Object.entries(words).map(([name, ws]) => {
@@ -83,7 +91,8 @@ export function rowLayerFiles(l: RowLayer): Record<string, string> {
 }
 
 /** One key per distinct layer: rows that need the same things share one image. */
-export const rowLayerKey = (l: RowLayer): string => JSON.stringify([[...l.packages].sort(), l.dpkgArch ?? '', l.runner ?? '']);
+export const rowLayerKey = (l: RowLayer): string =>
+  JSON.stringify([[...l.packages].sort(), l.dpkgArch ?? '', l.runner ?? '', ...(l.winePrefix ? [l.winePrefix] : [])]);
 
 /** The lines each file of the registry path's build context may hold (images/base/Dockerfile checks them again before apt or dpkg sees one). */
 export const BASE_RECIPE_LINES = {

@@ -3,7 +3,10 @@
 import type { GlibcFloor } from './glibc-floor.js';
 import type { HangDeadline } from './hang-deadline.js';
 
-export type Libc = 'glibc' | 'musl';
+/** msvcrt: a Windows row's C runtime (mingw-w64 links msvcrt.dll, measured on trixie's 14.2). */
+export type Libc = 'glibc' | 'musl' | 'msvcrt';
+/** The operating system a row's binaries are for: absent is linux. */
+export type Goos = 'linux' | 'windows';
 
 /** One row of the platform table: everything needed to build for and run on a target. */
 export interface Platform {
@@ -14,6 +17,8 @@ export interface Platform {
   /** More of Go's target variables for this row (GO386, GOAMD64, GORISCV64, …). */
   goenv?: Record<string, string>;
   libc: Libc;
+  /** GOOS; absent: linux. A windows row builds DLLs with mingw-w64 and runs its hosts under Wine (core/windows.ts). */
+  goos?: Goos;
   /** C compiler inside the toolchain image; also cgo's CC. */
   cc: string;
   /** Flags every C compile for this row gets: cgo's (CGO_CFLAGS), the hosts' and the C libraries'. */
@@ -51,6 +56,14 @@ export interface Platform {
    */
   gccgo?: string;
   noGccgo?: string;
+  /**
+   * false: the row's packages are not in the base image but a layer of their
+   * own on the Go image, built only when the row is selected (the Windows
+   * rows: mingw-w64 and Wine, 3.8 GB).
+   */
+  inBase?: boolean;
+  /** Every cell of the row is n/a, with this reason (a target nothing here can build or run). */
+  na?: string;
 }
 
 /**
@@ -82,6 +95,8 @@ export type OneOrMany = string | string[];
 export interface ExpectationRule {
   when: {
     platform?: OneOrMany;
+    /** "linux" or "windows". */
+    os?: OneOrMany;
     libc?: OneOrMany;
     goarch?: OneOrMany;
     goarm?: OneOrMany;
@@ -157,10 +172,17 @@ export interface CaseFile {
     timeout?: number;
   };
   pass?: { stdout?: string[] };
+  /**
+   * Its host on Windows rows: other C sources (and flags) than host's, or why
+   * the case cannot exist there. Absent: a C host's sources as they are.
+   */
+  windows?: WindowsHost;
   /** When its cells run (core/tiers.ts): absent, "push". */
   tier?: CaseTier;
   expect?: ExpectationRule[];
 }
+
+export type WindowsHost = { sources: string[]; cflags?: string[]; ldflags?: string[] } | { na: string };
 
 /** push: every run (the default); nightly: only a --tier nightly run, which runs every cell. */
 export type Tier = 'push' | 'nightly';
@@ -314,6 +336,10 @@ export interface CellResult extends Classification {
     gccgo?: string;
     /** The userland the host loaded on ("debian11"), when the run chose userlands (--userland); absent: the default, debian13. */
     userland?: string;
+    /** "windows" on a Windows row (absent: linux). */
+    os?: Goos;
+    /** What ran a Windows row's host, as `wine --version` said it ("wine-10.0 (Debian 10.0~repack-6)"): Wine is not Windows. */
+    wine?: string;
   };
   exit?: { code?: number; signal?: number; signalName?: string; timedOut?: boolean };
   durationMs: number;

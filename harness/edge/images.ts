@@ -108,8 +108,8 @@ export const rowImageTag = (goImage: string, layer: RowLayer): string =>
 
 /**
  * Every toolchain tag the current recipes name: the base, one Go layer per
- * row of versions.json, and on each the built-in rows' gccgo layers (any Go
- * may drive gccgo).
+ * row of versions.json, and on each the built-in rows' own layers (the
+ * Windows rows') and gccgo layers (any Go may drive gccgo).
  */
 export function currentToolchainTags(): string[] {
   const base = currentBaseTag();
@@ -120,8 +120,10 @@ export function currentToolchainTags(): string[] {
     ...readGoVersions().flatMap((g) => {
       const goTag = goImageTag(g, base);
       const gccgo = series ? gccgoToolchain(series, g) : undefined;
+      // The rows' own layers (the Windows rows' mingw-w64 and Wine), and each row's gccgo layer.
+      const own = PLATFORMS.flatMap((p) => rowLayer(recipe, p) ?? []);
       const layers = gccgo ? PLATFORMS.flatMap((p) => rowLayer(recipe, withToolchain(p, gccgo)) ?? []) : [];
-      return [goTag, ...layers.map((l) => rowImageTag(goTag, l))];
+      return unique([goTag, ...[...own, ...layers].map((l) => rowImageTag(goTag, l))]);
     }),
   ]);
 }
@@ -325,7 +327,7 @@ export async function ensureRowImage(
       tag,
       dir: 'row',
       buildargs: { FROM: goImage.tag },
-      show: /^(Step |Setting up |Successfully|E: )/,
+      show: /^(Step |Setting up |Successfully|E: |wine prefix )/,
       prefix: 'row',
       say,
       context,

@@ -16,7 +16,7 @@ export interface CellFacts {
 export function cellFacts(c: CaseSpec, p: Platform, go: string, lookup: (path: string) => ElfFacts | undefined): CellFacts {
   const libs = new Map<string, ElfFacts>();
   for (const l of c.libraries) {
-    const f = lookup(`${goLibDir(c, l, p, go)}/${libFile(l)}`);
+    const f = lookup(`${goLibDir(c, l, p, go)}/${libFile(p, l)}`);
     if (f) libs.set(l.name, f);
   }
   const host = isCompiledHost(hostKind(c)) ? lookup(hostPath(c, p, go)) : undefined;
@@ -42,7 +42,7 @@ export function elfOfCell(facts: CellFacts, p: Platform, musl?: MuslLibc): NonNu
 
 /** Why a cell that did not pass failed, from its facts (e.g. initial-exec TLS under musl); undefined when nothing explains it. */
 export function explanationOf(facts: CellFacts, p: Platform, verdict: Classification): string | undefined {
-  if (verdict.verdict === 'pass' || verdict.verdict === 'na') return undefined;
+  if (verdict.verdict === 'pass' || verdict.verdict === 'na' || p.libc === 'msvcrt') return undefined;
   return explainFailure({
     libc: p.libc,
     stage: verdict.stage,

@@ -22,6 +22,7 @@ import type {
   Stage,
 } from '../core/types.js';
 import { onUserland, userlandNa, userlandNamed, userlandSupport } from '../core/userlands.js';
+import { isWindows, rowNa } from '../core/windows.js';
 import { exportBundle } from '../edge/bundle.js';
 import type { BuiltImage } from '../edge/images.js';
 import type { Session } from '../edge/sandbox.js';
@@ -122,9 +123,11 @@ export class CellRunner {
     if (this.stopped) return undefined;
     const c = this.caseOf(cell);
     const w: CellWork = { obs: {}, logs: {}, reached: 'build', repetitions: [] };
-    // A toolchain the row has none of (gccgo on musl), or a userland it has none of (riscv64 on Debian 11), builds and runs nothing.
+    // A case the row cannot hold (a Python host on Windows), a toolchain it has none of (gccgo on musl), or a userland it has none of (riscv64 on Debian 11), builds and runs nothing.
     const na =
-      toolchainNa(cell.platform, cell.go) ?? userlandNa(cell.platform, cell.userland, { lang: hostLangOf(c), gccgo: !!cell.go.gccgo });
+      rowNa(cell.platform, c) ??
+      toolchainNa(cell.platform, cell.go) ??
+      userlandNa(cell.platform, cell.userland, { lang: hostLangOf(c), gccgo: !!cell.go.gccgo });
     try {
       if (na) w.obs = { notApplicable: na };
       else if ((await this.buildAndRun(cell, c, w)) === 'cut') return undefined;
@@ -271,6 +274,7 @@ export class CellRunner {
         goVersion: this.imageOf(cell).goVersion,
         ...gccgoAxes(cell, this.imageOf(cell).tools),
         ...(cell.userland ? { userland: cell.userland } : {}),
+        ...windowsAxes(p, this.imageOf(cell).tools),
       },
       ...verdict,
       ...(end ? { exit: exitOf(end) } : {}),
@@ -283,6 +287,12 @@ export class CellRunner {
       ...(this.cfg.floor && !cell.go.gccgo ? { floorBuild: floorNote(this.cfg.floor, p) } : {}),
     };
   }
+}
+
+/** A Windows cell's OS, and the Wine that ran its host, as the image said it: Wine is not Windows. */
+function windowsAxes(p: Platform, tools: Record<string, string>): { os?: 'windows'; wine?: string } {
+  if (!isWindows(p)) return {};
+  return { os: 'windows', ...(tools.wine ? { wine: tools.wine } : {}) };
 }
 
 /** A gccgo cell's toolchain and its compiler's exact version, as the image said it. */

@@ -36,8 +36,10 @@ for p in "$@"; do printf 'deb %s=%s\\n' "$p" "$(v "$p")"; done
 
 /**
  * The versions of what the rows name, read by running it (so as a lane's user):
- * each compiler ("cc <name>"), the first qemu runner ("qemu"), and in a gccgo
- * image each gccgo ("gccgo <command>"). argv: pairs of a kind and a command.
+ * each compiler ("cc <name>"), the first qemu runner ("qemu"), Wine where a
+ * Windows row runs ("wine": what ran its hosts, which every Windows cell
+ * records), and in a gccgo image each gccgo ("gccgo <command>"). argv: pairs
+ * of a kind and a command.
  */
 export const ROW_TOOLS_SCRIPT = `set -u
 while [ $# -ge 2 ]; do
@@ -46,6 +48,7 @@ while [ $# -ge 2 ]; do
     cc) v=$("$cmd" -dumpfullversion 2>/dev/null) || v=missing; printf 'cc %s=%s\\n' "$cmd" "$(printf '%s\\n' "$v" | head -n 1)" ;;
     qemu) printf 'qemu=%s\\n' "$("$cmd" --version | head -n 1 | sed 's/^qemu-[a-z0-9_]* version //')" ;;
     gccgo) command -v "$cmd" >/dev/null && printf 'gccgo %s=%s\\n' "$cmd" "$("$cmd" --version | head -n 1)" ;;
+    wine) command -v "$cmd" >/dev/null && printf 'wine=%s\\n' "$("$cmd" --version 2>/dev/null | head -n 1)" ;;
   esac
 done
 `;
@@ -72,12 +75,13 @@ export function rowToolsCommand(rows: readonly Platform[], lane: number, gcc?: s
       ]
     : [];
   const runner = rows.find((p) => p.run[0]?.startsWith('qemu-'))?.run[0];
-  const pairs = [...ccs.map((c) => ['cc', c]), ...(runner ? [['qemu', runner]] : []), ...gccgos.map((g) => ['gccgo', g])];
+  const wine = rows.some((p) => p.run[0] === 'wine') ? [['wine', 'wine']] : [];
+  const pairs = [...ccs.map((c) => ['cc', c]), ...(runner ? [['qemu', runner]] : []), ...wine, ...gccgos.map((g) => ['gccgo', g])];
   return asLane(lane, ['/bin/sh', '-c', ROW_TOOLS_SCRIPT, 'csm-row-tools', ...pairs.flat()]);
 }
 
 /** What the rows' own commands may report: their lines cannot stand for the harness's (go, gcc, glibc, musl, deb). */
-const rowToolKey = (key: string): boolean => key === 'qemu' || key.startsWith('cc ') || key.startsWith('gccgo ');
+const rowToolKey = (key: string): boolean => key === 'qemu' || key === 'wine' || key.startsWith('cc ') || key.startsWith('gccgo ');
 
 /** `key=value` lines → a record (values may contain "="). */
 export function parseTools(stdout: string): Record<string, string> {

@@ -2,6 +2,7 @@ import { hostLimit } from '../core/hang-deadline.js';
 import { hostKind } from '../core/host-kind.js';
 import { shellWord } from '../core/shell.js';
 import type { CaseSpec, GoLibrarySpec, Platform } from '../core/types.js';
+import { hostSourcesOn, isWindows, WINE_PREFIX, windowsPath, wineEnv } from '../core/windows.js';
 import { BUILD_GID, buildUid, CSM_DIR, HOST_SCRATCH, HOST_USER, laneHome, PROBE_SOURCE, SUPERVISOR } from './layout.js';
 import {
   cLibDir,
@@ -45,7 +46,7 @@ export function buildEnv(p: Platform, goCache: string, cflags: readonly string[]
     'GOTOOLCHAIN=local',
     'GOPROXY=off',
     'GOFLAGS=-buildvcs=false',
-    'GOOS=linux',
+    `GOOS=${p.goos ?? 'linux'}`,
     `GOARCH=${p.goarch}`,
     ...(p.goarm ? [`GOARM=${p.goarm}`] : []),
     ...Object.entries(p.goenv ?? {}).map(([k, v]) => `${k}=${v}`),
@@ -63,8 +64,8 @@ export function buildEnv(p: Platform, goCache: string, cflags: readonly string[]
  * go build for one library. Without a go.mod the package's files are named,
  * exactly as bug reports do (`go build -buildmode=c-shared main.go`).
  */
-export function goBuildCmd(c: CaseSpec, lib: GoLibrarySpec, out: string, gccgo?: string): string[] {
-  const shape = goBuildShape(c, lib);
+export function goBuildCmd(c: CaseSpec, lib: GoLibrarySpec, p: Platform, out: string, gccgo?: string): string[] {
+  const shape = goBuildShape(c, lib, p);
   // "./" keeps a file named like a flag (-toolexec=x.go) a file.
   const targets = shape.targets.map((n) => (n === '.' ? n : `./${n}`));
   // gccgo: the go command drives the row's gccgo (GCCGO in the step's environment).
@@ -82,42 +83,63 @@ export function goBuildCmd(c: CaseSpec, lib: GoLibrarySpec, out: string, gccgo?:
 
 /** go build's environment for one library on a row: the row's, with the library's shape over it. */
 export function goLibEnv(c: CaseSpec, lib: GoLibrarySpec, p: Platform, goCache: string): string[] {
-  const shape = goBuildShape(c, lib);
+  const shape = goBuildShape(c, lib, p);
   return buildEnv(Object.keys(shape.goenv).length ? { ...p, goenv: { ...p.goenv, ...shape.goenv } } : p, goCache, shape.cflags);
 }
 
 export function cLibCmd(p: Platform, sources: string[], cflags: string[], out: string, name: string): string[] {
-  return [p.cc, '-shared', '-fPIC', '-O2', ...(p.cflags ?? []), '-o', `${out}/${libFileName(name)}`, ...sources, `-I${CSM_DIR}`, ...cflags];
+  // A DLL's code is position-independent by its relocations: mingw's gcc takes no -fPIC.
+  const pic = isWindows(p) ? [] : ['-fPIC'];
+  return [
+    p.cc,
+    '-shared',
+    ...pic,
+    '-O2',
+    ...(p.cflags ?? []),
+    '-o',
+    `${out}/${libFileName(p, name)}`,
+    ...sources,
+    `-I${CSM_DIR}`,
+    ...cflags,
+  ];
+}
+
+/**
+ * How a host links its libraries: an rpath per library on Linux (linked hosts
+ * need no LD_LIBRARY_PATH), on Windows the DLL itself (mingw's ld links
+ * against a DLL directly; Windows finds it at run time on PATH: wineEnv).
+ * A library named like a bug report's (cc.so) is linked by file name.
+ */
+function linkFlags(c: CaseSpec, p: Platform, dirs: Map<string, string>): string[] {
+  return (c.host?.link ?? []).flatMap((n) => {
+    const file = libFileIn(p, c, n);
+    const l = file === libFileName(p, n) ? `-l${n}` : `-l:${file}`;
+    return [`-L${dirs.get(n)!}`, l, ...(isWindows(p) ? [] : [`-Wl,-rpath,${dirs.get(n)!}`])];
+  });
 }
 
 export function hostCompileCmd(c: CaseSpec, p: Platform, go: string): string[] {
   const dirs = libraryDirs(c, p, go);
-  const out = hostPath(c, p, go);
   const includes = [`-I${CSM_DIR}`, '-I.', ...c.libraries.map((l) => `-I${dirs.get(l.name)!}`)];
-  // An rpath per linked library: linked hosts need no LD_LIBRARY_PATH. A library
-  // named like a bug report's (cc.so) is linked by file name.
-  const link = (c.host?.link ?? []).flatMap((n) => {
-    const file = libFileIn(c, n);
-    return [`-L${dirs.get(n)!}`, file === libFileName(n) ? `-l${n}` : `-l:${file}`, `-Wl,-rpath,${dirs.get(n)!}`];
-  });
+  const own = hostSourcesOn(p, c);
   // The probe references no symbol at link time; keep the NEEDED entries anyway.
-  const asNeeded = c.probe === 'link' ? ['-Wl,--no-as-needed'] : [];
-  const sources = hostKind(c) === 'probe' ? [PROBE_SOURCE] : (c.host?.sources ?? []);
+  const asNeeded = c.probe === 'link' && !isWindows(p) ? ['-Wl,--no-as-needed'] : [];
+  const sources = hostKind(c) === 'probe' ? [PROBE_SOURCE] : own.sources;
+  const system = isWindows(p) ? [] : ['-ldl', '-lpthread'];
   return [
     p.cc,
     '-O1',
     '-g',
     ...(p.cflags ?? []),
     '-o',
-    out,
+    hostPath(c, p, go),
     ...sources,
     ...includes,
-    ...(c.host?.cflags ?? []),
+    ...own.cflags,
     ...asNeeded,
-    ...link,
-    '-ldl',
-    '-lpthread',
-    ...(c.host?.ldflags ?? []),
+    ...linkFlags(c, p, dirs),
+    ...system,
+    ...own.ldflags,
   ];
 }
 
@@ -129,8 +151,12 @@ export function hostCompileCmd(c: CaseSpec, p: Platform, go: string): string[] {
  */
 export function hostEnv(c: CaseSpec, p: Platform, go: string, timeoutMs: number): string[] {
   const env = Object.entries(c.run?.env ?? {}).map(([k, v]) => `${k}=${v}`);
-  for (const l of c.libraries) env.push(`CSM_LIB_${l.name.toUpperCase()}=${goLibDir(c, l, p, go)}/${libFile(l)}`);
-  for (const l of c.cLibraries ?? []) env.push(`CSM_LIB_${l.name.toUpperCase()}=${cLibDir(c, l.name, p, go)}/${libFileName(l.name)}`);
+  // A Windows host is given its libraries' paths as Windows sees them (Z:\work\…).
+  const path = isWindows(p) ? windowsPath : (f: string) => f;
+  for (const l of c.libraries) env.push(`CSM_LIB_${l.name.toUpperCase()}=${path(`${goLibDir(c, l, p, go)}/${libFile(p, l)}`)}`);
+  for (const l of c.cLibraries ?? [])
+    env.push(`CSM_LIB_${l.name.toUpperCase()}=${path(`${cLibDir(c, l.name, p, go)}/${libFileName(p, l.name)}`)}`);
+  if (isWindows(p)) env.push(...wineEnv(WINE_PREFIX, [...libraryDirs(c, p, go).values()]));
   env.push(`CSM_PLATFORM=${p.name}`, `CSM_CASE=${c.name}`, `CSM_GO=${go}`, `CSM_TIMEOUT_MS=${timeoutMs}`);
   if (hostKind(c) === 'python') env.push(`PYTHONPATH=${CSM_DIR}`, 'PYTHONDONTWRITEBYTECODE=1', 'PYTHONUNBUFFERED=1');
   return env;
@@ -162,7 +188,7 @@ function preloaded(c: CaseSpec, p: Platform, go: string): string[] {
   const libs = c.run?.preload ?? [];
   if (!libs.length) return [...p.run];
   const dirs = libraryDirs(c, p, go);
-  const value = `LD_PRELOAD=${libs.map((n) => `${dirs.get(n)!}/${libFileIn(c, n)}`).join(':')}`;
+  const value = `LD_PRELOAD=${libs.map((n) => `${dirs.get(n)!}/${libFileIn(p, c, n)}`).join(':')}`;
   return p.run.length ? [p.run[0]!, '-E', value, ...p.run.slice(1)] : ['/usr/bin/env', value];
 }
 
@@ -200,10 +226,14 @@ export const supervisedCmd = (timeoutMs: number, nonce: string, argv: readonly s
   ...argv,
 ];
 
+/** The libraries a probe is given, as its row's programs name files. */
+const probeLibs = (c: CaseSpec, p: Platform, go: string): string[] =>
+  c.libraries.map((l) => `${goLibDir(c, l, p, go)}/${libFile(p, l)}`).map(isWindows(p) ? windowsPath : (f) => f);
+
 export const runCmd = (c: CaseSpec, p: Platform, go: string, timeoutMs: number, nonce: string, lang?: LangCommand): string[] =>
   supervisedCmd(timeoutMs, nonce, [
     ...hostArgv(c, p, go, lang),
-    ...(hostKind(c) === 'probe' ? [c.probe!, ...c.libraries.map((l) => `${goLibDir(c, l, p, go)}/${libFile(l)}`)] : (c.run?.args ?? [])),
+    ...(hostKind(c) === 'probe' ? [c.probe!, ...probeLibs(c, p, go)] : (c.run?.args ?? [])),
   ]);
 
 /** The shell line a person can paste to redo a step by hand. */

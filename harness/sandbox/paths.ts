@@ -3,6 +3,7 @@ import { hostKind } from '../core/host-kind.js';
 import { jdkHome } from '../core/host-langs.js';
 import { goLabel } from '../core/matrix.js';
 import type { CaseSpec, GoLibrarySpec, Platform } from '../core/types.js';
+import { hostFileOn, libFileOn } from '../core/windows.js';
 import { CSM_DIR, OUT_ROOT, VOL } from './layout.js';
 
 /**
@@ -14,11 +15,16 @@ import { CSM_DIR, OUT_ROOT, VOL } from './layout.js';
 export const srcDir = (c: CaseSpec): string => `${VOL}/src/${c.sourceOf ?? c.name}`;
 const outRoot = (go: string, p: Platform) => `${OUT_ROOT}/${goLabel(go)}/${p.name}`;
 
-/** The file a library is built as: a Go library's `output` when it names one, else lib<name>.so, the file `-l<name>` finds (a C library's only name). */
-export const libFileName = (name: string, output?: string): string => output ?? `lib${name}.so`;
-export const libFile = (lib: GoLibrarySpec): string => libFileName(lib.name, lib.output);
+/**
+ * The file a library is built as on row p: a Go library's `output` when it
+ * names one, else lib<name>.so, the file `-l<name>` finds (a C library's only
+ * name); on Windows the same with .dll (core/windows.ts libFileOn).
+ */
+export const libFileName = (p: Pick<Platform, 'goos'>, name: string, output?: string): string => libFileOn(p, output ?? `lib${name}.so`);
+export const libFile = (p: Pick<Platform, 'goos'>, lib: GoLibrarySpec): string => libFileName(p, lib.name, lib.output);
 /** The file of the case's library `name`, Go or C: what a host links or preloads by that name. */
-export const libFileIn = (c: CaseSpec, name: string): string => libFileName(name, c.libraries.find((l) => l.name === name)?.output);
+export const libFileIn = (p: Pick<Platform, 'goos'>, c: CaseSpec, name: string): string =>
+  libFileName(p, name, c.libraries.find((l) => l.name === name)?.output);
 
 /**
  * Everything a case decides about one Go library's build: the row and the Go
@@ -38,9 +44,9 @@ export interface GoBuildShape {
   targets: readonly string[];
 }
 
-export const goBuildShape = (c: CaseSpec, lib: GoLibrarySpec): GoBuildShape => ({
+export const goBuildShape = (c: CaseSpec, lib: GoLibrarySpec, p: Pick<Platform, 'goos'>): GoBuildShape => ({
   sources: c.libraryHashes[lib.name]!,
-  output: libFile(lib),
+  output: libFile(p, lib),
   goenv: lib.goenv ?? {},
   cflags: hostKind(c) === 'java' ? JNI_CFLAGS : [],
   targets: c.goTargets[lib.name] ?? [],
@@ -52,8 +58,8 @@ export const goBuildShape = (c: CaseSpec, lib: GoLibrarySpec): GoBuildShape => (
  * shape is equal. Hashing the sources alone let a byte copy of a library with
  * another `output` take over the other case's directory.
  */
-function shapeId(c: CaseSpec, lib: GoLibrarySpec): string {
-  const s = goBuildShape(c, lib);
+function shapeId(c: CaseSpec, lib: GoLibrarySpec, p: Platform): string {
+  const s = goBuildShape(c, lib, p);
   const parts = [
     s.sources,
     s.output,
@@ -68,11 +74,13 @@ function shapeId(c: CaseSpec, lib: GoLibrarySpec): string {
   return `${lib.name}-${createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16)}`;
 }
 
-export const goLibKey = (c: CaseSpec, lib: GoLibrarySpec, p: Platform, go: string): string => `${goLabel(go)}/${p.name}/${shapeId(c, lib)}`;
-export const goLibDir = (c: CaseSpec, lib: GoLibrarySpec, p: Platform, go: string): string => `${outRoot(go, p)}/golib/${shapeId(c, lib)}`;
+export const goLibKey = (c: CaseSpec, lib: GoLibrarySpec, p: Platform, go: string): string =>
+  `${goLabel(go)}/${p.name}/${shapeId(c, lib, p)}`;
+export const goLibDir = (c: CaseSpec, lib: GoLibrarySpec, p: Platform, go: string): string =>
+  `${outRoot(go, p)}/golib/${shapeId(c, lib, p)}`;
 export const cLibDir = (c: CaseSpec, name: string, p: Platform, go: string): string => `${outRoot(go, p)}/case/${c.name}/clib/${name}`;
 export const hostDir = (c: CaseSpec, p: Platform, go: string): string => `${outRoot(go, p)}/host/${c.name}`;
-export const hostPath = (c: CaseSpec, p: Platform, go: string): string => `${hostDir(c, p, go)}/host`;
+export const hostPath = (c: CaseSpec, p: Platform, go: string): string => `${hostDir(c, p, go)}/${hostFileOn(p)}`;
 /** A Java host's classes: bytecode is portable, so one directory per case and Go image, not per row. */
 export const javaDir = (c: CaseSpec, go: string): string => `${OUT_ROOT}/${goLabel(go)}/java/${c.name}`;
 /** A Java host's main class: its file's name (Host.java holds the public class Host). */

@@ -4,6 +4,7 @@ import { hostKind, isCompiledHost } from '../core/host-kind.js';
 import { goLabel } from '../core/matrix.js';
 import { gccgoOf, toolchainNa } from '../core/toolchains.js';
 import type { CaseSpec, CellSpec } from '../core/types.js';
+import { rowNa } from '../core/windows.js';
 import { cLibCmd, goBuildCmd, goLibEnv, hostCompileCmd, javaCompileCmd } from './commands.js';
 import { CACHE_DIR } from './layout.js';
 import {
@@ -63,8 +64,8 @@ export const cellLogDir = (cell: CellSpec): string => join('logs', goLabel(cell.
  */
 export function planSteps(cell: CellSpec, c: CaseSpec, inputs: StepInputs): StepPlan[] {
   const steps: StepPlan[] = [];
-  // A toolchain the row has none of (gccgo on musl) builds nothing: the cell is n/a.
-  if (toolchainNa(cell.platform, cell.go)) return steps;
+  // A case the row cannot hold, or a toolchain it has none of (gccgo on musl), builds nothing: the cell is n/a.
+  if (rowNa(cell.platform, c) || toolchainNa(cell.platform, cell.go)) return steps;
   const add = (st: Omit<StepPlan, 'akey'> & { sources: string[]; deps?: string[] }): string => {
     const { sources, deps, ...rest } = st;
     const akey = artifactKey({ sources, imageId: inputs.imageId, env: st.env, cmd: st.cmd, deps: deps ?? [] });
@@ -100,14 +101,14 @@ function goLibrarySteps(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Unkeye
       stage: 'build',
       key,
       logRel: join('logs', 'builds', `${key}.log`),
-      cmd: goBuildCmd(c, lib, out, gccgo),
+      cmd: goBuildCmd(c, lib, p, out, gccgo),
       // A library a JVM loads includes <jni.h>: the toolchain's JDK headers are on its include path.
       env: [...goLibEnv(c, lib, p, goCache), ...(gccgo ? [`GCCGO=${gccgo}`] : [])],
       out,
-      target: `${out}/${libFile(lib)}`,
+      target: `${out}/${libFile(p, lib)}`,
       workdir: `${srcDir(c)}/${lib.dir}`,
       sources: [c.libraryHashes[lib.name]!],
-      what: libFile(lib),
+      what: libFile(p, lib),
       logName: `build-${lib.name}`,
       group: stdGroup(inputs.imageId, p),
     };
@@ -126,10 +127,10 @@ function cLibrarySteps(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Unkeyed
       cmd: cLibCmd(p, cl.sources, cl.cflags ?? [], out, cl.name),
       env: [],
       out,
-      target: `${out}/${libFileName(cl.name)}`,
+      target: `${out}/${libFileName(p, cl.name)}`,
       workdir: srcDir(c),
       sources: [c.sourceHash, inputs.programsHash],
-      what: libFileName(cl.name),
+      what: libFileName(p, cl.name),
       logName: `compile-${cl.name}`,
     };
   });

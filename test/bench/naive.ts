@@ -55,7 +55,7 @@ export function naiveScript(
         lines.push(
           run(
             ['-v "$W:/work"', `-w ${srcDir(c)}/${lib.dir}`, ...buildEnv(p, '/tmp/gocache').map((e) => `-e ${q([e])}`)],
-            mk(out, goBuildCmd(c, lib, out)),
+            mk(out, goBuildCmd(c, lib, p, out)),
           ),
         );
       }

@@ -9,7 +9,7 @@ import t from 'tap';
 import { cellFloor } from '../../harness/core/glibc-floor.js';
 import { PLATFORMS } from '../../harness/core/platforms.js';
 import { countVerdicts, type RunResults } from '../../harness/core/results.js';
-import { type CellResult, type ElfSummary, type ExpectationRule, VERDICTS } from '../../harness/core/types.js';
+import { type CellResult, type ElfSummary, type ExpectationRule, type Libc, VERDICTS } from '../../harness/core/types.js';
 import { aptInstall } from '../../harness/edge/host-packages.js';
 import { displayText, HtmlReporter, LOG_CAP_BYTES, readLogCapped, renderHtml, scriptJson } from '../../harness/reporters/html.js';
 import { DEFAULT_REPORTERS, makeReporters } from '../../harness/reporters/index.js';
@@ -36,7 +36,7 @@ const INIT_ARGV: ExpectationRule = {
 /** Case output that tries to become markup: it must stay text. */
 const INJECT = '<img src=x onerror="window.__pwned=1"></script><script>window.__pwned=2</script><!--';
 
-const elfLib = (libc: 'glibc' | 'musl', arm = false): ElfSummary => ({
+const elfLib = (libc: Libc, arm = false): ElfSummary => ({
   summary: `FLAGS SYMBOLIC STATIC_TLS · FLAGS_1 NODELETE · TLS IE×1 (8 B) · NEEDED ${libc === 'musl' ? 'libc.so' : 'libc.so.6'}`,
   flags: ['SYMBOLIC', 'STATIC_TLS'],
   flags1: ['NODELETE'],
@@ -46,7 +46,7 @@ const elfLib = (libc: 'glibc' | 'musl', arm = false): ElfSummary => ({
   ...(arm ? { arm: { cpuArch: 'v7', floatAbi: 'VFP registers', fpArch: 'VFPv3-D16' } } : {}),
   ...(libc === 'glibc' ? { glibcFloor: cellFloor({ imports: [{ name: 'pthread_create', version: 'GLIBC_2.34' }] }, 'amd64') } : {}),
 });
-const elfHost = (libc: 'glibc' | 'musl'): ElfSummary => ({
+const elfHost = (libc: Libc): ElfSummary => ({
   summary: `FLAGS_1 PIE · NEEDED ${libc === 'musl' ? 'libc.so' : 'libc.so.6'} · INTERP ${libc === 'musl' ? '/lib/ld-musl-x86_64.so.1' : '/lib64/ld-linux-x86-64.so.2'}`,
   flags: [],
   flags1: ['PIE'],

@@ -129,7 +129,7 @@ t.test('bad fields: one line each, naming the file and the field', async (t) => 
       { expect: [{ ...IE_TLS_RULE, match: '(' }] },
       /: \/expect\/0\/match: not a regular expression RE2 accepts \(missing closing \): `\(`\); see https:\/\/github\.com\/google\/re2\/wiki\/Syntax$/,
     ],
-    ['expect bad selector', { expect: [{ ...IE_TLS_RULE, when: { os: 'linux' } }] }, /: \/expect\/0\/when: unknown field "os"/],
+    ['expect bad selector', { expect: [{ ...IE_TLS_RULE, when: { kernel: 'linux' } }] }, /: \/expect\/0\/when: unknown field "kernel"/],
     ['expect bad link', { expect: [{ ...IE_TLS_RULE, link: 'go#54805' }] }, /: \/expect\/0\/link: must be an http\(s\) link/],
   ];
   for (const [what, data, want] of cases) {

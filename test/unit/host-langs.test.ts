@@ -21,6 +21,8 @@ t.test('every default row answers for Python: a way to run it, or a reason', asy
     const s = langSupport(p, 'python');
     if (p.name === 'ppc64-glibc')
       t.match(s, { kind: 'none', reason: /no Debian Python for ppc64-glibc/ }, 'big-endian ppc64 is only in debian-ports');
+    else if (p.goos === 'windows')
+      t.match(s, { kind: 'none', reason: /^no Python for Windows here: Debian ships CPython for Linux only/ }, `${p.name}: none, and why`);
     else t.not(s.kind, 'none', `${p.name} has a Python`);
   }
 });
@@ -59,6 +61,9 @@ t.test(
         ['loong64-glibc', 'sysroot loong64-sid'],
         ['ppc64-glibc', 'none'],
         ['amd64-glibc-qemu', 'toolchain'],
+        ['windows-amd64', 'none'],
+        ['windows-386', 'none'],
+        ['windows-arm64', 'none'],
       ],
     );
     t.match(

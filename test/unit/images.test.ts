@@ -119,8 +119,9 @@ t.test('currentToolchainTags: the base, one Go layer per versions.json row, and 
   const tags = currentToolchainTags();
   t.equal(tags[0], baseTag(readBaseRecipe().text));
   t.equal(tags.filter((x) => x.startsWith('cshared-matrix-go:')).length, readGoVersions().length);
-  // One gccgo layer per distinct row gccgo (arm5 and arm6 share armel's; both amd64 rows share gccgo-14) and Go release.
-  t.equal(tags.filter((x) => x.startsWith('cshared-matrix-row:')).length, 9 * readGoVersions().length);
+  // One gccgo layer per distinct row gccgo (arm5 and arm6 share armel's; both amd64 rows share gccgo-14) and Go release,
+  // and the Windows rows' one layer (mingw-w64 and Wine) on each.
+  t.equal(tags.filter((x) => x.startsWith('cshared-matrix-row:')).length, (9 + 1) * readGoVersions().length);
   for (const g of readGoVersions())
     t.ok(
       tags.some((x) => x.startsWith(`cshared-matrix-go:${g.version}-`)),

@@ -29,7 +29,11 @@ const NAMES = [
   'loong64-glibc',
   'ppc64-glibc',
   'amd64-glibc-qemu',
+  'windows-amd64',
+  'windows-386',
+  'windows-arm64',
 ];
+const WINDOWS = ['windows-amd64', 'windows-386', 'windows-arm64'];
 
 t.test('the table', async (t) => {
   t.same(
@@ -44,13 +48,14 @@ t.test('the table', async (t) => {
   );
   for (const p of PLATFORMS) {
     const arch = p.goarch === 'arm' ? `arm${p.goarm}` : p.goarch;
-    t.equal(p.name, `${arch}-${p.libc}${isEmulated(p) && p.goarch === 'amd64' ? '-qemu' : ''}`, `${p.name}: the name says its axes`);
+    const name = p.goos === 'windows' ? `windows-${arch}` : `${arch}-${p.libc}${isEmulated(p) && p.goarch === 'amd64' ? '-qemu' : ''}`;
+    t.equal(p.name, name, `${p.name}: the name says its axes`);
     t.ok(p.timeoutScale >= 1, `${p.name}: timeoutScale`);
   }
   t.same(
     defaultPlatforms(PLATFORMS).map((p) => p.name),
-    NAMES.filter((n) => n !== 'amd64-glibc-qemu'),
-    'every row but amd64-glibc-qemu is in the default set',
+    NAMES.filter((n) => n !== 'amd64-glibc-qemu' && !WINDOWS.includes(n)),
+    'every row but amd64-glibc-qemu and the Windows rows is in the default set',
   );
   // Every Linux target Go builds c-shared for, with glibc; musl wherever Debian ships one (not loong64, not ppc64).
   const archs = (libc: string) =>
@@ -64,14 +69,40 @@ t.test('the table', async (t) => {
 });
 
 t.test('native rows: no runner, native cpu, no GOARM', async (t) => {
-  for (const p of PLATFORMS.filter((p) => p.goarch === 'amd64' && !isEmulated(p))) {
+  for (const p of PLATFORMS.filter((p) => p.goarch === 'amd64' && !isEmulated(p) && p.goos !== 'windows')) {
     t.same(p.run, [], p.name);
     t.equal(p.cpu, 'native');
     t.equal(p.goarm, undefined);
     t.equal(p.timeoutScale, 1);
     t.equal(p.canary, undefined, `${p.name}: no canary on the machine's own CPU`);
   }
-  t.equal(PLATFORMS.filter((p) => !isEmulated(p)).length, 2);
+  t.same(
+    PLATFORMS.filter((p) => !isEmulated(p)).map((p) => p.name),
+    ['amd64-glibc', 'amd64-musl', ...WINDOWS],
+    'Wine runs on this CPU: the Windows rows are not emulated',
+  );
+});
+
+t.test('the Windows rows: mingw-w64 builds, Wine runs, a layer of their own, no canary but why', async (t) => {
+  const rows = PLATFORMS.filter((p) => p.goos === 'windows');
+  t.same(
+    rows.map((p) => [p.name, p.goarch, p.libc, p.cc, p.run]),
+    [
+      ['windows-amd64', 'amd64', 'msvcrt', 'x86_64-w64-mingw32-gcc', ['wine']],
+      ['windows-386', '386', 'msvcrt', 'i686-w64-mingw32-gcc', ['wine']],
+      ['windows-arm64', 'arm64', 'msvcrt', 'aarch64-w64-mingw32-gcc', ['wine']],
+    ],
+  );
+  for (const p of rows) {
+    t.equal(p.inBase, false, `${p.name}: its 3.8 GB stay out of the base`);
+    t.equal(p.default, false, `${p.name}: asked for by name`);
+    t.match(p.noCanary, /no CPU model/, `${p.name}: says why it has no canary`);
+    t.match(p.noGccgo ?? p.na, /gccgo|C toolchain/);
+  }
+  t.same(rows[0]!.packages, rows[1]!.packages, 'one layer serves both runnable rows');
+  t.same(rows[0]!.packages, ['gcc-mingw-w64-x86-64', 'gcc-mingw-w64-i686', 'wine', 'wine64', 'wine32:i386']);
+  t.match(rows[2]!.na, /Debian ships none.*Wine for arm64/, 'windows-arm64: every cell n/a, with the reason');
+  t.equal(rows[2]!.packages, undefined, 'windows-arm64 installs nothing');
 });
 
 t.test('ARM rows run under qemu-arm on a CPU of their own architecture version', async (t) => {
@@ -183,7 +214,7 @@ t.test('parsePlatformRows', async (t) => {
     t.equal(problem(t, [{ ...row, name: 'amd64-glibc' }]), 'extra.json: /0/name: platform "amd64-glibc" already exists');
     t.equal(problem(t, [row, { ...row }]), 'extra.json: /1/name: platform "arm7-on-arm926" already exists');
     t.equal(problem(t, [{ ...row, goarm: '8' }]), 'extra.json: /0/goarm: must match pattern "^[5-7]$"');
-    t.equal(problem(t, [{ ...row, libc: 'uclibc' }]), 'extra.json: /0/libc: must be one of ["glibc","musl"]');
+    t.equal(problem(t, [{ ...row, libc: 'uclibc' }]), 'extra.json: /0/libc: must be one of ["glibc","musl","msvcrt"]');
     t.equal(problem(t, [{ ...row, timeoutScale: 0 }]), 'extra.json: /0/timeoutScale: must be > 0');
   });
 
@@ -244,13 +275,26 @@ t.test('describePlatforms: one aligned line per row, with its CPU model', async 
     ['arm5-musl', 'arm GOARM=5', 'musl', 'qemu-arm -cpu arm926'],
     'the v5 row names the v5 CPU model',
   );
-  t.equal(new Set(lines.map((l) => l.search(/native|qemu-\S+ -cpu/))).size, 1, 'the last column is aligned');
+  t.equal(new Set(lines.map((l) => l.search(/native|qemu-\S+ -cpu|wine on|n\/a/))).size, 1, 'the last column is aligned');
   t.same(
     lines.find((l) => l.startsWith('386-glibc'))!.split(/\s{2,}/),
     ['386-glibc', '386 GO386=sse2', 'glibc', 'qemu-i386 -cpu n270'],
     "a row's Go variables are shown",
   );
-  t.match(lines.at(-1), /^amd64-glibc-qemu .* qemu-x86_64 -cpu Nehalem \(not default\)$/, 'rows outside the default set say so');
+  t.match(
+    lines.find((l) => l.startsWith('amd64-glibc-qemu')),
+    /^amd64-glibc-qemu .* qemu-x86_64 -cpu Nehalem \(not default\)$/,
+    'rows outside the default set say so',
+  );
+  t.same(
+    lines.filter((l) => l.startsWith('windows')).map((l) => l.split(/\s{2,}/)),
+    [
+      ['windows-amd64', 'windows/amd64', 'msvcrt', 'wine on this CPU (not default)'],
+      ['windows-386', 'windows/386 GO386=sse2', 'msvcrt', 'wine on this CPU (not default)'],
+      ['windows-arm64', 'windows/arm64', 'msvcrt', 'n/a (not default)'],
+    ],
+    'the Windows rows: GOOS shown, Wine on this CPU, arm64 n/a',
+  );
 });
 
 /**

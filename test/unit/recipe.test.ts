@@ -50,13 +50,22 @@ t.test("a row's packages and dpkg architecture reach the recipe", async (t) => {
 
 t.test('the real recipe: every built-in row brings its toolchain, and the tag follows the rows', async (t) => {
   const { recipe, text } = readBaseRecipe();
-  for (const p of PLATFORMS) {
+  for (const p of PLATFORMS.filter((p) => p.inBase !== false)) {
     for (const pkg of p.packages ?? []) t.ok(recipe.include.includes(pkg), `${p.name}: ${pkg}`);
     if (p.dpkgArch) t.ok(recipe.architectures.includes(p.dpkgArch), `${p.name}: dpkg architecture ${p.dpkgArch}`);
     if (p.run[0]) t.ok(recipe.dpkgopts?.includes(`path-include=/usr/bin/${p.run[0]}`), `${p.name}: keeps ${p.run[0]}`);
     t.equal(rowLayer(recipe, p), undefined, `${p.name}: needs no layer of its own`);
   }
   t.ok(recipe.dpkgopts?.includes('path-exclude=/usr/bin/*-lto-dump-*'), "gcc's lto-dump (300 MB for 11 compilers) is left out");
+  // The Windows rows' mingw-w64 and Wine (3.8 GB) are a layer of their own, built only when such a row is selected.
+  for (const pkg of ['gcc-mingw-w64-x86-64', 'gcc-mingw-w64-i686', 'wine', 'wine64', 'wine32:i386'])
+    t.notOk(recipe.include.includes(pkg), `the base has no ${pkg}`);
+  const win = PLATFORMS.filter((p) => p.goos === 'windows' && !p.na).map((p) => rowLayer(recipe, p));
+  t.same(win[0], {
+    packages: ['gcc-mingw-w64-x86-64', 'gcc-mingw-w64-i686', 'wine', 'wine64', 'wine32:i386'],
+    winePrefix: '/opt/csm-wine/prefix',
+  });
+  t.equal(rowLayerKey(win[0]!), rowLayerKey(win[1]!), 'one layer, one image, for windows-amd64 and windows-386');
   const fewer = readBaseRecipe(PLATFORMS.filter((p) => p.name !== 'loong64-glibc'));
   t.notOk(fewer.recipe.include.includes('gcc-loongarch64-linux-gnu'), 'a row removed takes its compiler with it');
   t.not(baseTag(fewer.text), baseTag(text), 'and changes the tag');

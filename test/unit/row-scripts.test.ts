@@ -122,8 +122,16 @@ t.test('a row layer is files of data, checked by the Dockerfile again; no build 
     'row-layer/packages': 'gccgo-14-mips-linux-gnu\nmusl:mips\n',
     'row-layer/dpkg-arch': 'mips\n',
     'row-layer/runner': 'qemu-mips\n',
+    'row-layer/wine-prefix': '',
   });
-  t.same(rowLayerFiles({ packages: ['x1'] }), { 'row-layer/packages': 'x1\n', 'row-layer/dpkg-arch': '', 'row-layer/runner': '' });
+  t.same(rowLayerFiles({ packages: ['x1'] }), {
+    'row-layer/packages': 'x1\n',
+    'row-layer/dpkg-arch': '',
+    'row-layer/runner': '',
+    'row-layer/wine-prefix': '',
+  });
+  t.same(rowLayerFiles({ packages: ['wine'], winePrefix: '/opt/csm-wine/prefix' })['row-layer/wine-prefix'], '/opt/csm-wine/prefix\n');
+  t.throws(() => rowLayerFiles({ packages: [], winePrefix: '/opt/x; rm -rf /' }), /not a valid wine-prefix line/);
   for (const bad of ['gcc make', 'gcc\nstatus-logger=x', '--allow-unauthenticated', '$(id)'])
     t.throws(() => rowLayerFiles({ packages: [bad] }), /row layer: .* is not a valid packages line/, JSON.stringify(bad));
   t.throws(() => rowLayerFiles({ packages: [], runner: 'qemu-arm\nstatus-logger=/bin/sh' }), /not a valid runner line/);
@@ -145,14 +153,19 @@ t.test("the Dockerfile's checks refuse a bad line before apt or dpkg sees it", a
     .split('\n')
     .filter((l) => /grep -qvxE/.test(l))
     .map((l) => l.trim().replace(/; \\$/, ''));
-  t.equal(checks.length, 3);
-  const dir = t.testdir({ packages: 'gcc\n--allow-unauthenticated\n', 'dpkg-arch': 'arm64\n', runner: '' });
+  t.equal(checks.length, 4);
+  const dir = t.testdir({ packages: 'gcc\n--allow-unauthenticated\n', 'dpkg-arch': 'arm64\n', runner: '', 'wine-prefix': '' });
   const script = [`d=${dir}`, 'refuse() { echo "E: $d/$1 holds a line that is not $2"; exit 1; }', ...checks, 'echo fine'].join('\n');
   const r = spawnSync('sh', ['-c', script], { encoding: 'utf8' });
   t.equal(r.status, 1);
   t.match(r.stdout, /packages holds a line that is not a Debian package name/);
-  const ok = t.testdir({ packages: 'gcc\nmusl:arm64\n', 'dpkg-arch': '', runner: 'qemu-mips\n' });
+  const ok = t.testdir({ packages: 'gcc\nmusl:arm64\n', 'dpkg-arch': '', runner: 'qemu-mips\n', 'wine-prefix': '/opt/csm-wine/prefix\n' });
   t.equal(spawnSync('sh', ['-c', script.replace(dir, ok)], { encoding: 'utf8' }).stdout, 'fine\n', 'good lines and empty files pass');
+  const prefix = t.testdir({ packages: '', 'dpkg-arch': '', runner: '', 'wine-prefix': 'opt/$(id)\n' });
+  t.match(
+    spawnSync('sh', ['-c', script.replace(dir, prefix)], { encoding: 'utf8' }).stdout,
+    /wine-prefix holds a line that is not an absolute path/,
+  );
 });
 
 t.test('every built-in row gives layer files the Dockerfile accepts', async (t) => {

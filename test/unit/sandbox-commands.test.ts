@@ -60,7 +60,7 @@ t.test('paths', async (t) => {
 
 t.test('goBuildCmd: no go.mod → the package files by name', async (t) => {
   const out = '/work/out/go1.27/amd64-glibc/golib/hello-x';
-  t.same(goBuildCmd(link, link.libraries[0]!, out), [
+  t.same(goBuildCmd(link, link.libraries[0]!, platform('amd64-glibc'), out), [
     'go',
     'build',
     '-buildmode=c-shared',
@@ -80,7 +80,7 @@ t.test('goBuildCmd: no go.mod → the package files by name', async (t) => {
     'golib/notgo.go.txt': 'x',
   });
   const c = loadCase(dir);
-  const cmd = goBuildCmd(c, c.libraries[0]!, '/o');
+  const cmd = goBuildCmd(c, c.libraries[0]!, platform('amd64-glibc'), '/o');
   t.same(
     cmd,
     ['go', 'build', '-buildmode=c-shared', '-trimpath', '-o', '/o/libhello.so', './a.go', './b.go', './hello.go'],
@@ -93,7 +93,15 @@ t.test('goBuildCmd: a go.mod → "."', async (t) => {
   const dir = writeCase(root, 'mod', minimalCaseFile({ libraries: [{ name: 'hello', dir: 'golib' }] }));
   writeTree(dir, { 'golib/go.mod': 'module example.com/hello\n\ngo 1.19\n', 'golib/extra.go': 'package main\n' });
   const c = loadCase(dir);
-  t.same(goBuildCmd(c, c.libraries[0]!, '/o'), ['go', 'build', '-buildmode=c-shared', '-trimpath', '-o', '/o/libhello.so', '.']);
+  t.same(goBuildCmd(c, c.libraries[0]!, platform('amd64-glibc'), '/o'), [
+    'go',
+    'build',
+    '-buildmode=c-shared',
+    '-trimpath',
+    '-o',
+    '/o/libhello.so',
+    '.',
+  ]);
 });
 
 t.test('cLibCmd', async (t) => {
