@@ -79,7 +79,20 @@ export type PeRead = { pe: PeSummary } | { error: string };
 /** A read outside the file (or a cap reached): caught per part, it becomes one of `problems`. */
 class PeFormatError extends Error {}
 
-const CAP = { sections: 96, exports: 65_536, importDlls: 1_024, functions: 16_384, callbacks: 1_024, name: 4_096 };
+/**
+ * Caps on what a hostile file can make the reader walk: tables longer than any real
+ * file's, and a budget of name bytes for the whole file (so that many entries naming
+ * one long string are still bounded work).
+ */
+const CAP = {
+  sections: 96,
+  exports: 65_536,
+  importDlls: 1_024,
+  functions: 65_536,
+  callbacks: 1_024,
+  name: 4_096,
+  nameBytes: 32 * 1024 ** 2,
+};
 const MACHINES: Record<number, string> = { 332: 'i386', 34404: 'amd64', 43620: 'arm64', 452: 'arm' };
 const SUBSYSTEMS: Record<number, string> = {
   1: 'native',
@@ -95,6 +108,7 @@ const DIR = { export: 0, import: 1, tls: 9 };
 /** A bounds-checked little-endian view of the file. */
 class Bytes {
   private readonly view: DataView;
+  private scanned = 0;
   constructor(readonly bytes: Uint8Array) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
@@ -123,6 +137,8 @@ class Bytes {
     this.check(at, 1);
     let stop = at;
     while (stop < this.bytes.length && stop - at < max && this.bytes[stop] !== 0) stop++;
+    this.scanned += stop - at + 1;
+    if (this.scanned > CAP.nameBytes) throw new PeFormatError(`names longer than ${CAP.nameBytes} bytes in all`);
     return new TextDecoder('latin1').decode(this.bytes.subarray(at, stop));
   }
 }
@@ -205,15 +221,18 @@ function offsetOf(img: Image, rva: number): number {
 
 const rvaString = (img: Image, rva: number): string => img.b.string(offsetOf(img, rva));
 
-function exportsOf(img: Image): { name?: string; exports: PeExport[] } {
+/** The export directory: its exports appended to `out` as they are read (a bad table leaves those before it), and the DLL's name. */
+function exportsOf(img: Image, out: PeExport[]): string | undefined {
   const dir = img.dirs[DIR.export];
-  if (!dir?.rva) return { exports: [] };
+  if (!dir?.rva) return undefined;
   const b = img.b;
   const at = offsetOf(img, dir.rva);
+  const dllName = b.u32(at + 12) ? rvaString(img, b.u32(at + 12)) : undefined;
   const base = b.u32(at + 16);
   const nFunctions = b.u32(at + 20);
   const nNames = b.u32(at + 24);
-  if (nFunctions > CAP.exports || nNames > CAP.exports) throw new PeFormatError(`${nFunctions} exports: more than ${CAP.exports}`);
+  if (nFunctions > CAP.exports || nNames > CAP.exports)
+    throw new PeFormatError(`${Math.max(nFunctions, nNames)} exports: more than ${CAP.exports}`);
   const functions = offsetOf(img, b.u32(at + 28));
   const names = new Map<number, string>();
   if (nNames) {
@@ -221,27 +240,25 @@ function exportsOf(img: Image): { name?: string; exports: PeExport[] } {
     const ordinals = offsetOf(img, b.u32(at + 36));
     for (let i = 0; i < nNames; i++) names.set(b.u16(ordinals + i * 2), rvaString(img, b.u32(namePtrs + i * 4)));
   }
-  const exports: PeExport[] = [];
   for (let i = 0; i < nFunctions; i++) {
     const rva = b.u32(functions + i * 4);
     if (!rva) continue;
     const name = names.get(i);
     // An address inside the export directory itself is a forwarder string, not code.
     const forwarder = rva >= dir.rva && rva < dir.rva + dir.size ? rvaString(img, rva) : undefined;
-    exports.push({ ordinal: base + i, ...(name !== undefined ? { name } : {}), ...(forwarder ? { forwarder } : {}) });
+    out.push({ ordinal: base + i, ...(name !== undefined ? { name } : {}), ...(forwarder ? { forwarder } : {}) });
   }
-  const dllName = b.u32(at + 12);
-  return { ...(dllName ? { name: rvaString(img, dllName) } : {}), exports };
+  return dllName;
 }
 
-/** One import lookup table: names ("#n" for ordinals), up to its zero entry. */
-function thunks(img: Image, rva: number): string[] {
+/** One import lookup table: names ("#n" for ordinals), up to its zero entry; `before` functions were read already. */
+function thunks(img: Image, rva: number, before: number): string[] {
   const b = img.b;
   const size = img.plus ? 8 : 4;
   const at = offsetOf(img, rva);
   const out: string[] = [];
   for (let i = 0; ; i++) {
-    if (i >= CAP.functions) throw new PeFormatError(`an import table longer than ${CAP.functions} entries`);
+    if (before + i >= CAP.functions) throw new PeFormatError(`more than ${CAP.functions} imported functions`);
     const entry = img.plus ? b.u64(at + i * size) : BigInt(b.u32(at + i * size));
     if (entry === 0n) return out;
     const byOrdinal = img.plus ? entry >> 63n === 1n : entry >> 31n === 1n;
@@ -249,20 +266,23 @@ function thunks(img: Image, rva: number): string[] {
   }
 }
 
-function importsOf(img: Image): PeImport[] {
+/** The import directory, each DLL appended to `out` once its table is read (a bad one leaves those before it). */
+function importsOf(img: Image, out: PeImport[]): void {
   const dir = img.dirs[DIR.import];
-  if (!dir?.rva) return [];
+  if (!dir?.rva) return;
   const b = img.b;
   const at = offsetOf(img, dir.rva);
-  const out: PeImport[] = [];
+  let functions = 0;
   for (let i = 0; ; i++) {
     if (i >= CAP.importDlls) throw new PeFormatError(`an import directory longer than ${CAP.importDlls} DLLs`);
     const d = at + i * 20;
     const lookup = b.u32(d);
     const name = b.u32(d + 12);
     const iat = b.u32(d + 16);
-    if (!lookup && !name && !iat) return out;
-    out.push({ dll: rvaString(img, name), functions: thunks(img, lookup || iat) });
+    if (!lookup && !name && !iat) return;
+    const imp = { dll: rvaString(img, name), functions: thunks(img, lookup || iat, functions) };
+    out.push(imp);
+    functions += imp.functions.length;
   }
 }
 
@@ -382,11 +402,13 @@ export function readPe(bytes: Uint8Array): PeRead {
     return { error: e.message.startsWith('not a PE') ? e.message : `truncated or corrupt PE headers: ${e.message}` };
   }
   const problems: string[] = [];
-  const exp = part(problems, 'exports', () => exportsOf(img), { exports: [] });
-  const imports = part(problems, 'imports', () => importsOf(img), []);
+  const exports: PeExport[] = [];
+  const name = part(problems, 'exports', () => exportsOf(img, exports), undefined);
+  const imports: PeImport[] = [];
+  part(problems, 'imports', () => importsOf(img, imports), undefined);
   const tls = part(problems, 'TLS directory', () => tlsOf(img), undefined);
   const syms = part<Symbols>(problems, 'COFF symbols', () => symbolsOf(img), { dllMain: 'unknown' });
-  const entryExport = exp.exports.find((x) => !x.forwarder && x.name && exportRva(img, x) === img.entryPoint);
+  const entryExport = exports.find((x) => !x.forwarder && x.name && exportRva(img, x) === img.entryPoint);
   const entryName = syms.entryName ?? entryExport?.name;
   const facts: Omit<PeSummary, 'summary'> = {
     format: img.plus ? 'PE32+' : 'PE32',
@@ -395,8 +417,8 @@ export function readPe(bytes: Uint8Array): PeRead {
     subsystem: SUBSYSTEMS[img.subsystem] ?? `subsystem ${img.subsystem}`,
     entryPoint: img.entryPoint,
     ...(entryName ? { entryName } : {}),
-    ...(exp.name !== undefined ? { name: exp.name } : {}),
-    exports: exp.exports,
+    ...(name !== undefined ? { name } : {}),
+    exports,
     imports,
     ...crtOf(imports),
     ...(tls ? { tls } : {}),

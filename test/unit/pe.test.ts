@@ -322,3 +322,104 @@ t.test('the C runtime: msvcrt, the UCRT, a versioned MSVC runtime, none', async 
   t.same(of('VCRUNTIME140.dll', 'KERNEL32.dll'), { crt: 'versioned', crtDlls: ['VCRUNTIME140.dll'] });
   t.same(of('KERNEL32.dll'), { crt: 'none', crtDlls: [] });
 });
+
+/**
+ * A PE32+ DLL laid out by hand: no sections, SizeOfHeaders the whole file, so that an RVA is its file
+ * offset; `dirs` are data directories (index: [rva, size]), `fill` writes the tables.
+ */
+function handMade(
+  size: number,
+  dirs: Record<number, [number, number]>,
+  fill: (v: DataView, text: (at: number, s: string) => void) => void,
+) {
+  const b = new Uint8Array(size);
+  const v = new DataView(b.buffer);
+  const coff = 0x44;
+  const opt = coff + 20;
+  v.setUint16(0, 0x5a4d, true);
+  v.setUint32(0x3c, 0x40, true);
+  v.setUint32(0x40, 0x4550, true);
+  v.setUint16(coff, 0x8664, true);
+  v.setUint16(coff + 16, 240, true);
+  v.setUint16(coff + 18, 0x2022, true);
+  v.setUint16(opt, 0x20b, true);
+  v.setBigUint64(opt + 24, 0x180000000n, true);
+  v.setUint32(opt + 60, size, true);
+  v.setUint16(opt + 68, 3, true);
+  v.setUint32(opt + 108, 16, true);
+  for (const [i, [rva, len]] of Object.entries(dirs)) {
+    v.setUint32(opt + 112 + Number(i) * 8, rva, true);
+    v.setUint32(opt + 116 + Number(i) * 8, len, true);
+  }
+  fill(v, (at, s) => b.set(new TextEncoder().encode(`${s}\0`), at));
+  const r = readPe(b);
+  if ('error' in r) throw new Error(r.error);
+  return r.pe;
+}
+
+t.test('hand-made tables: a forwarder, and walks a hostile file cannot make long', async (t) => {
+  // An export whose address lies inside the export directory is a forwarder ("KERNEL32.Sleep"), the next one code.
+  const fwd = handMade(0x2000, { 0: [0x200, 0x100] }, (v, text) => {
+    for (const [at, x] of [
+      [12, 0x280],
+      [16, 5],
+      [20, 2],
+      [24, 1],
+      [28, 0x240],
+      [32, 0x250],
+      [36, 0x258],
+    ] as const)
+      v.setUint32(0x200 + at, x, true);
+    v.setUint32(0x240, 0x290, true);
+    v.setUint32(0x244, 0x1000, true);
+    v.setUint32(0x250, 0x2a0, true);
+    text(0x280, 'fwd.dll');
+    text(0x290, 'KERNEL32.Sleep');
+    text(0x2a0, 'Nap');
+  });
+  t.same([fwd.name, fwd.exports], ['fwd.dll', [{ ordinal: 5, name: 'Nap', forwarder: 'KERNEL32.Sleep' }, { ordinal: 6 }]]);
+  t.equal(fwd.summary, 'PE32+ DLL amd64, 2 exports, imports nothing, no TLS directory, DllMain unknown (stripped)');
+
+  // 70,000 imports by ordinal from one DLL: capped at 65,536 in all.
+  const many = handMade(0x400 + 70_001 * 8, { 1: [0x200, 40] }, (v, text) => {
+    v.setUint32(0x200, 0x400, true);
+    v.setUint32(0x20c, 0x300, true);
+    text(0x300, 'loop.dll');
+    for (let i = 0; i < 70_000; i++) v.setBigUint64(0x400 + i * 8, (1n << 63n) | BigInt(i % 65_536), true);
+  });
+  t.same([many.imports, many.problems], [[], ['imports: more than 65536 imported functions']]);
+
+  // 1,100 import descriptors, each with an empty table: the first 1,024 are kept.
+  const dlls = handMade(0x1000 + 1_101 * 20, { 1: [0x1000, 1_101 * 20] }, (v, text) => {
+    text(0x300, 'one.dll');
+    for (let i = 0; i < 1_100; i++) {
+      v.setUint32(0x1000 + i * 20, 0x400, true);
+      v.setUint32(0x1000 + i * 20 + 12, 0x300, true);
+    }
+  });
+  t.same(
+    [dlls.imports.length, dlls.imports[0], dlls.problems],
+    [1_024, { dll: 'one.dll', functions: [] }, ['imports: an import directory longer than 1024 DLLs']],
+  );
+
+  // 65,536 export names, each the same 4,000-byte string: the name budget (32 MiB) ends the walk.
+  const start = Date.now();
+  const names = handMade(0x10000 + 65_536 * 10, { 0: [0x200, 40] }, (v, text) => {
+    for (const [at, x] of [
+      [20, 65_536],
+      [24, 65_536],
+      [28, 0x10000],
+      [32, 0x10000 + 65_536 * 4],
+      [36, 0x10000 + 65_536 * 8],
+    ] as const)
+      v.setUint32(0x200 + at, x, true);
+    text(0x1000, 'x'.repeat(4_000));
+    for (let i = 0; i < 65_536; i++) {
+      v.setUint32(0x10000 + i * 4, 0x1000, true);
+      v.setUint32(0x10000 + 65_536 * 4 + i * 4, 0x1000, true);
+      v.setUint16(0x10000 + 65_536 * 8 + i * 2, i, true);
+    }
+  });
+  t.same([names.exports, names.problems], [[], ['exports: names longer than 33554432 bytes in all']]);
+  t.ok(Date.now() - start < 5_000, `bounded work (${Date.now() - start} ms)`);
+});
