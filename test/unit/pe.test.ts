@@ -6,7 +6,8 @@ import { readPeFile } from '../../harness/edge/pe-file.js';
 
 // Real DLLs built by mingw-w64 (test/fixtures/pe/build.sh, README.md there): full-* (a DllMain, a TLS
 // callback, an export by ordinal only, an import by ordinal only), lean-* (stripped, no DllMain of its
-// own) and libhello-* (cases/link's Go library, Go 1.27.4, -ldflags=-s -w), each for amd64 and 386,
+// own), ucrt-* (no start-up files: the UCRT, no DllMain, no TLS directory) and libhello-* (cases/link's
+// Go library, Go 1.27.4, -ldflags=-s -w), each for amd64 and 386,
 // and each beside `objdump -p`'s text of it (<name>.objdump.txt), which every fact below is checked against.
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'pe');
 const bytes = (name: string): Uint8Array => readFileSync(join(DIR, `${name}.dll`));
@@ -14,7 +15,7 @@ const ARCHES = {
   amd64: { format: 'PE32+', machine: 'amd64', pei: 'pei-x86-64' },
   386: { format: 'PE32', machine: 'i386', pei: 'pei-i386' },
 };
-const FIXTURES = ['full', 'lean', 'libhello'];
+const FIXTURES = ['full', 'lean', 'ucrt', 'libhello'];
 
 function pe(name: string): PeSummary {
   const r = readPe(bytes(name));
@@ -128,6 +129,19 @@ t.test('stripped DLLs: DllMain unknown, the CRT TLS directory still there', asyn
     pe('lean-386').summary,
     'PE32 DLL i386, 1 export, needs KERNEL32.dll msvcrt.dll, TLS directory (2 callbacks), DllMain unknown (stripped)',
   );
+});
+
+t.test('without start-up files: the UCRT, no TLS directory, no DllMain in a symbol table', async (t) => {
+  for (const [arch, entry] of [
+    ['amd64', 'csm_entry'],
+    ['386', '_csm_entry@12'],
+  ]) {
+    const p = pe(`ucrt-${arch}`);
+    // objdump -t: csm_entry (_csm_entry@12) at AddressOfEntryPoint, no DllMain, no _tls_used.
+    t.same([p.symbols, p.dllMain, p.entryName, p.tls], [true, 'none', entry, undefined], arch);
+    t.same([p.crt, p.crtDlls], ['ucrt', ['api-ms-win-crt-string-l1-1-0.dll']], `${arch}: strlen from the UCRT`);
+    t.match(p.summary, /, 1 export, needs api-ms-win-crt-string-l1-1-0\.dll, no TLS directory, no DllMain$/);
+  }
 });
 
 t.test('not a PE file: one line, no throw', async (t) => {
