@@ -85,7 +85,7 @@ t.test('the full fixture: DllMain, TLS callbacks, ordinal-only export and import
   for (const [arch, runtime] of [
     ['amd64', 'libgcc_s_seh-1.dll'],
     ['386', 'libgcc_s_dw2-1.dll'],
-  ]) {
+  ] as const) {
     const p = pe(`full-${arch}`);
     // objdump -t: DllMain (_DllMain@12 on i386) follows the .file symbol "full.c"; the entry, DllMainCRTStartup
     // (_DllMainCRTStartup@12), sits at AddressOfEntryPoint. The callback array runs from __xl_a+1 to __xl_z:
@@ -99,7 +99,7 @@ t.test('the full fixture: DllMain, TLS callbacks, ordinal-only export and import
     t.same([p.crt, p.crtDlls], ['msvcrt', ['msvcrt.dll']], `${arch}: msvcrt`);
     t.equal(
       p.summary,
-      `${ARCHES[arch as 'amd64'].format} DLL ${ARCHES[arch as 'amd64'].machine}, 4 exports, needs WS2_32.dll KERNEL32.dll msvcrt.dll ${runtime}, TLS directory (3 callbacks), DllMain (full.c)`,
+      `${ARCHES[arch].format} DLL ${ARCHES[arch].machine}, 4 exports, needs WS2_32.dll KERNEL32.dll msvcrt.dll ${runtime}, TLS directory (3 callbacks), DllMain (full.c)`,
     );
   }
 });
@@ -135,7 +135,7 @@ t.test('without start-up files: the UCRT, no TLS directory, no DllMain in a symb
   for (const [arch, entry] of [
     ['amd64', 'csm_entry'],
     ['386', '_csm_entry@12'],
-  ]) {
+  ] as const) {
     const p = pe(`ucrt-${arch}`);
     // objdump -t: csm_entry (_csm_entry@12) at AddressOfEntryPoint, no DllMain, no _tls_used.
     t.same([p.symbols, p.dllMain, p.entryName, p.tls], [true, 'none', entry, undefined], arch);
