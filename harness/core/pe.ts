@@ -93,7 +93,13 @@ const CAP = {
   name: 4_096,
   nameBytes: 32 * 1024 ** 2,
 };
-const MACHINES: Record<number, string> = { 332: 'i386', 34404: 'amd64', 43620: 'arm64', 452: 'arm' };
+/** IMAGE_FILE_MACHINE_* by the names the rows use (GOARCH's, i386 for 386). */
+const MACHINES = new Map([
+  [0x14c, 'i386'],
+  [0x8664, 'amd64'],
+  [0xaa64, 'arm64'],
+  [0x1c4, 'arm'],
+]);
 const SUBSYSTEMS: Record<number, string> = {
   1: 'native',
   2: 'Windows GUI',
@@ -184,7 +190,7 @@ function headers(b: Bytes): Image {
   return {
     b,
     plus,
-    machine: MACHINES[machine] ?? `machine 0x${machine.toString(16)}`,
+    machine: MACHINES.get(machine) ?? `machine 0x${machine.toString(16)}`,
     characteristics: b.u16(coff + 18),
     subsystem: b.u16(opt + 68),
     entryPoint: b.u32(opt + 16),
@@ -337,6 +343,7 @@ function symbolsOf(img: Image): Symbols {
     if (cls !== C_EXT || section === 0 || section > img.sections.length) continue;
     const name = symbolName(b, at, strings);
     const rva = (img.sections[section - 1]?.va ?? 0) + b.u32(at + 8);
+    // mingw-w64 links its stub from dllmain.c only when no object defines DllMain (a source of one's own by that name would read the same).
     if (DLLMAIN.test(name) && found.dllMain === 'none')
       Object.assign(found, { dllMain: file === 'dllmain.c' ? 'mingw-default' : 'own', ...(file ? { dllMainFile: file } : {}) });
     if (rva === img.entryPoint && img.entryPoint && !found.entryName) found.entryName = name;
