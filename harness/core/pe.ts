@@ -12,6 +12,7 @@
  * The layouts are Microsoft's PE/COFF specification's.
  */
 
+/** One export: its ordinal, its name unless exported by ordinal only, and where it forwards to if it does. */
 export interface PeExport {
   ordinal: number;
   /** Absent for an export by ordinal only (NONAME in a .def file). */
