@@ -394,7 +394,8 @@ export function summarizePe(p: Omit<PeSummary, 'summary'>): string {
     plural(p.exports.length, 'export'),
     needs.length ? `needs ${needs.join(' ')}` : 'imports nothing',
     p.tls ? `TLS directory (${plural(p.tls.callbacks, 'callback')})` : 'no TLS directory',
-    p.dllMain === 'own' && p.dllMainFile ? `DllMain (${p.dllMainFile})` : DLLMAIN_WORDS[p.dllMain],
+    // Only a DLL has a DllMain to speak of; an executable's entry is its CRT's mainCRTStartup.
+    ...(!p.dll ? [] : [p.dllMain === 'own' && p.dllMainFile ? `DllMain (${p.dllMainFile})` : DLLMAIN_WORDS[p.dllMain]]),
     ...(p.problems.length ? [plural(p.problems.length, 'problem')] : []),
   ].join(', ');
 }

@@ -204,6 +204,12 @@ t.test('corrupted copies: bounded, each bad part a problem line', async (t) => {
   const syms = readPe(patched(name, peAt + 16, [0x0fffffff], 4));
   t.match('pe' in syms && syms.pe.problems, [/^COFF symbols: 268435455 COFF symbols do not fit/]);
   t.equal('pe' in syms && syms.pe.dllMain, 'unknown');
+  // The DLL flag cleared: an executable, whose summary says nothing of DllMain.
+  const exe = readPe(patched(name, peAt + 22, [0x0026], 2));
+  t.equal(
+    'pe' in exe && exe.pe.summary,
+    'PE32+ executable amd64, 4 exports, needs WS2_32.dll KERNEL32.dll msvcrt.dll libgcc_s_seh-1.dll, TLS directory (3 callbacks)',
+  );
   // An unknown optional-header magic.
   t.same(readPe(patched(name, opt, [0x999], 2)), { error: 'truncated or corrupt PE headers: unknown optional header magic 0x999' });
   // e_lfanew pointing past the end of the file.
