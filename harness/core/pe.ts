@@ -588,7 +588,12 @@ export const PE_FAILURE_RULES: readonly PeRule[] = [
     text: /err:module:import_dll Loading library (\S+) \(which is needed by L"([^"]*)"\) failed \(error ([0-9a-f]{8})\)/i,
     say: importLoadFailed,
   },
-  { id: 'wine-unimplemented-function', text: /unimplemented function ([^\s.]+(?:\.[^\s.]+)*?\.dll)\.([^\s,]+)/i, say: unimplemented },
+  {
+    id: 'wine-unimplemented-function',
+    // At the first call; with WINEDEBUG=warn+module Wine also says so at load ("No implementation for X.F imported from …").
+    text: /(?:unimplemented function|No implementation for) ([^\s.]+(?:\.[^\s.]+)*?\.dll)\.([^\s,]+)/i,
+    say: unimplemented,
+  },
   {
     id: 'proc-not-found',
     // A failed check naming the call, or the call with the error a host printed for it.

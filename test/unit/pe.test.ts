@@ -324,6 +324,13 @@ t.test('explanations without facts, and the lines that explain nothing', async (
     explainPeFailure({ failureText: 'not ok 3 - GetProcAddress(h, "Add") != NULL', libraries: { hello: stdcall } }),
     'libhello.dll does not export Add; it exports Add@8, the stdcall-decorated name (ERROR_PROC_NOT_FOUND, 127)',
   );
+  // WINEDEBUG=fixme-all,warn+module: Wine says at load that it stubbed the import (the same run as SEEN.unimplemented).
+  const warned =
+    '0124:warn:module:import_dll No implementation for libhello.dll.Missing imported from L"Z:\\\\t\\\\amd64\\\\linkhost.exe", setting to 00007FFFFE450000';
+  t.match(
+    explainPeFailure({ failureText: warned, libraries: {} }),
+    /^a file imports Missing from libhello\.dll, which libhello\.dll does not export; Wine loaded it/,
+  );
   // Wine's start-up noise alone, and a passing GetProcAddress check, explain nothing.
   t.equal(
     explainPeFailure({ failureText: `${WINE_NOISE}\nok 1 - GetProcAddress("Add") != NULL\nnot ok 2 - Add(2, 3) == 5`, libraries: {} }),
