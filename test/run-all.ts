@@ -14,11 +14,13 @@ import { $, type ProcessPromise } from 'zx';
 import { ensureZstd } from '../harness/edge/zstd.js';
 import {
   AFTER_FLOOR_IMAGES,
+  AFTER_WINDOWS_IMAGES,
   BESIDE_LANG_LAYERS,
   FLOOR_IMAGES_ARGS,
   LANG_IMAGES_ARGS,
   TOOLCHAIN_IMAGES_ARGS,
   USERLAND_IMAGES_ARGS,
+  WINDOWS_IMAGES_ARGS,
 } from './support/images.js';
 
 const root = join(import.meta.dirname, '..');
@@ -82,6 +84,7 @@ const toolchains = images('npm-test-toolchain-images', TOOLCHAIN_IMAGES_ARGS);
 let langs: Build | undefined;
 let userlands: Build | undefined;
 let floor: Build | undefined;
+let windows: Build | undefined;
 let integrationRan = false;
 let ok = (await step('tsc', fg`npm run --silent typecheck`)) && (await step('the unit files', fg`npm run --silent test:unit`));
 if (ok) {
@@ -91,6 +94,8 @@ if (ok) {
   userlands = images('npm-test-userland-images', USERLAND_IMAGES_ARGS);
   // Debian 11's toolchain (mmdebstrap, about 5 minutes) for glibc-floor.test.ts, which runs last.
   floor = images('npm-test-floor-images', FLOOR_IMAGES_ARGS);
+  // The Windows rows' layer (mingw-w64 and Wine, about 3 minutes of apt each) on two Go releases, for windows.test.ts.
+  windows = images('npm-test-windows-images', WINDOWS_IMAGES_ARGS);
   integrationRan = true;
   ok = await step('the integration files beside the layers', fg`npx tap ${BESIDE_LANG_LAYERS}`);
 }
@@ -100,9 +105,13 @@ if (ok && langs) {
   const rest = readdirSync(join(root, 'test', 'integration'))
     .filter((f) => f.endsWith('.test.ts'))
     .map((f) => `test/integration/${f}`)
-    .filter((f) => !BESIDE_LANG_LAYERS.includes(f) && !AFTER_FLOOR_IMAGES.includes(f))
+    .filter((f) => ![...BESIDE_LANG_LAYERS, ...AFTER_FLOOR_IMAGES, ...AFTER_WINDOWS_IMAGES].includes(f))
     .sort();
   ok = await step('the integration files', fg`npx tap ${rest}`);
+}
+if (ok && windows) {
+  await waitFor(windows, "the Windows rows' layers");
+  ok = await step('the integration files on the Windows layers', fg`npx tap ${AFTER_WINDOWS_IMAGES}`);
 }
 if (ok && floor) {
   await waitFor(floor, 'the glibc floor images');
@@ -112,6 +121,7 @@ await stop(toolchains);
 await stop(langs);
 await stop(userlands);
 await stop(floor);
+await stop(windows);
 // Last by this ordering, not by a file name: whatever the integration files did, passed or failed, nothing of the harness's is left in the engine.
 if (integrationRan) ok = (await step('the leftovers check', fg`npx tap ${LEFTOVERS_CHECK}`)) && ok;
 say(`${ok ? 'passed' : 'failed'} in ${elapsed()}`);

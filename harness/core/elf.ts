@@ -17,6 +17,15 @@ import type { ImportedSymbol, VersionNeeds } from './glibc-floor.js';
 /** The marker ELF_COMMAND prints before each readelf section ("@@csm-elf dynamic"). */
 export const ELF_MARKER = '@@csm-elf';
 
+/** The part of ELF_SCRIPT's output that is a PE file's bytes, in base64, instead of readelf's text. */
+export const PE_SECTION = 'pe-base64';
+
+/** A PE file's gzipped bytes in base64, when ELF_SCRIPT's output is one; undefined for readelf's text (edge/pe-file.ts reads them). */
+export function peBase64Of(text: string): string | undefined {
+  const head = `${ELF_MARKER} ${PE_SECTION}\n`;
+  return text.startsWith(head) ? text.slice(head.length).trim() : undefined;
+}
+
 /**
  * One sh script, one readelf call per part, each after a marker line:
  *  - `--file-header` first, because it is the only part that names the machine and
@@ -32,6 +41,8 @@ export const ELF_MARKER = '@@csm-elf';
 export const ELF_SCRIPT = [
   'export LC_ALL=C',
   'f=$1',
+  // A Windows row's DLL or .exe is PE, not ELF: its bytes go back whole (gzipped: a Go DLL's 2.7 MB are 1.7 MB of base64), for core/pe.ts to read.
+  `if [ "$(head -c 2 -- "$f" 2>/dev/null)" = MZ ]; then echo "${ELF_MARKER} ${PE_SECTION}"; gzip -1 -c -- "$f" | base64 -w 0; echo; exit 0; fi`,
   `echo "${ELF_MARKER} file-header"`,
   'readelf --wide --file-header -- "$f" 2>&1 || exit $?',
   'for s in program-headers dynamic dyn-syms version-info notes arch-specific; do',

@@ -35,7 +35,7 @@ const X86V3 = { level: 'x86-64-v3 (AVX2, what GOAMD64=v3 code uses)', asm: 'vpad
 /**
  * The Windows rows' layer, one for both (the same packages, so one image):
  * both mingw-w64 compilers (14.2, msvcrt) and Wine 10.0, whose 32-bit half
- * (wine32:i386) runs windows-386's hosts. Not in the base (3.8 GB): built only
+ * (wine32:i386) runs windows-386's hosts. Not in the base (2.9 GB): built only
  * when a Windows row is selected.
  */
 const WINDOWS_PACKAGES = ['gcc-mingw-w64-x86-64', 'gcc-mingw-w64-i686', 'wine', 'wine64', 'wine32:i386'];

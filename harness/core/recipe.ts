@@ -24,7 +24,7 @@ const qemuRunners = (rows: readonly Platform[]): string[] => unique(rows.map((p)
  * filter wins, so the includes after the exclude bring them back).
  */
 export function deriveRecipe(file: BaseRecipe, all: readonly Platform[]): BaseRecipe {
-  // A row whose toolchain is a layer of its own (the Windows rows' 3.8 GB) stays out of every run's base.
+  // A row whose toolchain is a layer of its own (the Windows rows' 2.9 GB) stays out of every run's base.
   const rows = all.filter((p) => p.inBase !== false);
   const runners = qemuRunners(rows);
   return {

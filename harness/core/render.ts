@@ -8,6 +8,7 @@ import { tierLine } from './tiers.js';
 import type { CellResult, Verdict } from './types.js';
 import { VERDICTS } from './types.js';
 import { floorGroupLine, whereItLoads } from './where-it-loads.js';
+import { platformLabel, wineByPlatform, wineLine } from './windows.js';
 
 export const SYMBOL: Record<Verdict, string> = {
   pass: '✅',
@@ -50,12 +51,15 @@ export interface Grid {
 }
 
 /** Cases as rows; platforms as columns, one column per platform × Go (× userland) when several Go versions (userlands) ran. */
-export function toGrid(r: Pick<RunResults, 'cells'>): Grid {
+export function toGrid(r: Pick<RunResults, 'cells'>, o: { wine?: boolean } = {}): Grid {
   const gos = [...new Set(r.cells.map((c) => c.axes.go))];
   const uls = [...new Set(r.cells.map((c) => userlandOfAxes(c.axes)))];
   const plats = [...new Set(r.cells.map((c) => c.axes.platform))];
   const cases = [...new Set(r.cells.map((c) => c.axes.case))];
-  const label = (p: string, g: string, u: string) => [p, ...(gos.length > 1 ? [goLabel(g)] : []), ...(uls.length > 1 ? [u] : [])].join(' ');
+  // Markdown and HTML head a Windows column with its Wine; the terminal's names are written downwards, and its note says it.
+  const wine = o.wine === false ? new Map<string, string>() : wineByPlatform(r.cells);
+  const label = (p: string, g: string, u: string) =>
+    [platformLabel(p, wine), ...(gos.length > 1 ? [goLabel(g)] : []), ...(uls.length > 1 ? [u] : [])].join(' ');
   const cols = plats.flatMap((p) => gos.flatMap((g) => uls.map((u) => ({ key: `${p}\0${g}\0${u}`, label: label(p, g, u) }))));
   const byKey = new Map(r.cells.map((c) => [`${c.axes.case}\0${c.axes.platform}\0${c.axes.go}\0${userlandOfAxes(c.axes)}`, c]));
   return {
@@ -124,6 +128,8 @@ function markdownAttention(cells: readonly CellResult[]): string[] {
 function markdownNotes(r: RunResults): string[] {
   const out: string[] = [];
   const esc = markdownText;
+  const wine = wineLine(wineByPlatform(r.cells));
+  if (wine) out.push(esc(wine), '');
   const expected = new Map<string, { label: string; reason?: string }>();
   for (const c of r.cells)
     if (c.expectation)
@@ -279,7 +285,7 @@ function glyphGrids(cells: readonly CellResult[]): GlyphGrid[] {
   const uls = new Set(cells.map((c) => userlandOfAxes(c.axes)));
   const cases = [...new Set(cells.map((c) => c.axes.case))];
   return keys.map((k) => {
-    const g = toGrid({ cells: cells.filter((c) => key(c) === k) });
+    const g = toGrid({ cells: cells.filter((c) => key(c) === k) }, { wine: false });
     const byCase = new Map(g.rows.map((row) => [row.name, row.cells]));
     const [go, ul] = k.split('\0');
     return {
@@ -337,5 +343,7 @@ function notesText(r: RunResults, width: number): string[] {
   if (why.length) lines.push('', 'why:', ...why.flatMap((w) => noteLines(w, width)));
   const floors = whereItLoads(r.cells);
   if (floors.length) lines.push('', 'where it loads:', ...floors.flatMap((g) => noteLines(floorGroupLine(g), width)));
+  const wine = wineLine(wineByPlatform(r.cells));
+  if (wine) lines.push('', 'windows:', ...noteLines(wine, width));
   return lines;
 }

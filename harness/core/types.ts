@@ -2,6 +2,7 @@
 
 import type { GlibcFloor } from './glibc-floor.js';
 import type { HangDeadline } from './hang-deadline.js';
+import type { PeSummary } from './pe.js';
 
 /** msvcrt: a Windows row's C runtime (mingw-w64 links msvcrt.dll, measured on trixie's 14.2). */
 export type Libc = 'glibc' | 'musl' | 'msvcrt';
@@ -59,7 +60,7 @@ export interface Platform {
   /**
    * false: the row's packages are not in the base image but a layer of their
    * own on the Go image, built only when the row is selected (the Windows
-   * rows: mingw-w64 and Wine, 3.8 GB).
+   * rows: mingw-w64 and Wine, 2.9 GB).
    */
   inBase?: boolean;
   /** Every cell of the row is n/a, with this reason (a target nothing here can build or run). */
@@ -346,6 +347,8 @@ export interface CellResult extends Classification {
   logs: Record<string, string>;
   /** ELF facts of the cell's Go libraries (by name) and of its host. */
   elf?: { libraries: Record<string, ElfSummary>; host?: ElfSummary };
+  /** A Windows cell's PE facts (core/pe.ts): its Go DLLs (by name) and its host.exe. */
+  pe?: { libraries: Record<string, PeSummary>; host?: PeSummary };
   /** Why it failed, in a sentence, from the ELF facts and the failure text. */
   explanation?: string;
   /** With --repeat: the verdict of each repetition, counted. */

@@ -64,17 +64,52 @@ export function rowNa(p: Platform, c: Pick<CaseFile, 'host' | 'windows' | 'run'>
 }
 
 /**
+ * Wine's own errors are kept (a failed import says which DLL, and for whom);
+ * its FIXMEs and the errors of a desktop a console host never has (no display
+ * driver, no Vulkan, no tray, no Bluetooth driver) are not: measured, they were
+ * every line of a passing host's stderr.
+ */
+const WINEDEBUG = 'fixme-all,err-vulkan,err-winediag,err-systray,err-ntoskrnl';
+/** No display: Wine's Wayland driver would say "XDG_RUNTIME_DIR is invalid" on every start. */
+const WINEDLLOVERRIDES = 'winewayland.drv,winex11.drv=d';
+
+/**
  * The environment a host on a Windows row runs with: the image's Wine prefix
- * (prepared once, read-only: no cell leaves anything in it for another),
- * Wine's own errors kept (a failed import says which DLL) but not its FIXMEs,
- * and each library's directory on PATH, where Windows finds a linked DLL.
+ * (prepared once, read-only: no cell leaves anything in it for another), and
+ * each library's directory on PATH, where Windows finds a linked DLL.
  */
 export function wineEnv(prefix: string, libDirs: readonly string[]): string[] {
-  return [`WINEPREFIX=${prefix}`, 'WINEDEBUG=fixme-all', 'HOME=/tmp', `WINEPATH=${libDirs.map(windowsPath).join(';')}`];
+  return [
+    `WINEPREFIX=${prefix}`,
+    `WINEDEBUG=${WINEDEBUG}`,
+    `WINEDLLOVERRIDES=${WINEDLLOVERRIDES}`,
+    'HOME=/tmp',
+    `WINEPATH=${libDirs.map(windowsPath).join(';')}`,
+  ];
 }
 
 /** `wine --version`'s line ("wine-10.0 (Debian 10.0~repack-6)") as the reports label a row: "Wine 10.0". */
 export function wineLabel(version: string | undefined): string | undefined {
   const m = /^wine-([0-9][0-9.]*)/.exec(version ?? '');
   return m ? `Wine ${m[1]}` : undefined;
+}
+
+/** Each Windows platform of a run and the Wine its hosts ran under, as its cells recorded it. */
+export function wineByPlatform(cells: readonly { axes: { platform: string; wine?: string } }[]): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const c of cells) if (c.axes.wine && !m.has(c.axes.platform)) m.set(c.axes.platform, c.axes.wine);
+  return m;
+}
+
+/** A platform's name as the reports head its column: a Windows row says what ran it ("windows-amd64 (Wine 10.0)"). */
+export function platformLabel(platform: string, wine: ReadonlyMap<string, string>): string {
+  const w = wineLabel(wine.get(platform));
+  return w ? `${platform} (${w})` : platform;
+}
+
+/** The line under a run's matrix when Windows rows ran: where their verdicts come from. */
+export function wineLine(wine: ReadonlyMap<string, string>): string | undefined {
+  if (!wine.size) return undefined;
+  const versions = [...new Set(wine.values())].join(', ');
+  return `${[...wine.keys()].join(', ')}: run under ${versions}, not Windows: a failure seen only there is a Wine finding until a report from real Windows shows the same`;
 }

@@ -88,6 +88,9 @@ export interface BuildStep {
  * home, within the session's build quota. The exit code is the command's,
  * 128+N for a signal, -1 at the deadline, 123 when the step reached its quota.
  */
+/** What a build step's output may hold: its log and its artifact's facts (readelf's text, or a DLL's bytes). */
+const BUILD_OUTPUT_BYTES = 16 * 2 ** 20;
+
 export async function runBuildStep(
   session: Session,
   builder: Docker.Container,
@@ -101,7 +104,8 @@ export async function runBuildStep(
   const res = await session.runSupervised(
     builder,
     [SUPERVISOR, String(opts.deadlineMs), opts.nonce, '--', ...cmd],
-    { env, workdir: step.workdir, deadlineMs: opts.deadlineMs + 20_000 },
+    // A PE file's facts are its bytes (core/elf.ts ELF_SCRIPT): a Go DLL sends 1.7 MB, past the 1 MiB an exec keeps by default.
+    { env, workdir: step.workdir, deadlineMs: opts.deadlineMs + 20_000, maxOutput: BUILD_OUTPUT_BYTES },
     lane,
   );
   const status = readStatus(res.status ?? '');

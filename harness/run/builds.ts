@@ -1,9 +1,11 @@
-import { type ElfFacts, parseReadelf } from '../core/elf.js';
+import { type ElfFacts, parseReadelf, peBase64Of } from '../core/elf.js';
 import { InfraError } from '../core/errors.js';
+import type { PeSummary } from '../core/pe.js';
 import type { BuildStats } from '../core/results.js';
 import { Scheduler } from '../core/scheduler.js';
 import { hasArtifact, markWarm, readArtifactRecord, warmGroups, withCacheFile } from '../edge/artifact-cache.js';
 import { runBuildStep } from '../edge/build-step.js';
+import { readPeSent } from '../edge/pe-file.js';
 import type { ExecResult, Session } from '../edge/sandbox.js';
 import { shellLine } from '../sandbox/commands.js';
 import { CACHE_DIR, OUT_ROOT } from '../sandbox/layout.js';
@@ -51,6 +53,8 @@ export class Builds {
   private readonly marked: Set<string>;
   private readonly memo = new Map<string, Promise<BuildOutcome>>();
   private readonly elfByPath = new Map<string, ElfFacts>();
+  /** A Windows row's files are PE: their facts by path, read from their bytes (core/pe.ts). */
+  private readonly peByPath = new Map<string, PeSummary>();
   /** Host runs' CPU is HostRuns' to count; the run's BuildStats joins the two. */
   readonly stats: Required<Omit<BuildStats, 'runCpuMs'>> = {
     steps: 0,
@@ -71,6 +75,19 @@ export class Builds {
   /** readelf facts of a built file, by its path in the volume; best-effort, they never change a verdict. */
   facts(path: string): ElfFacts | undefined {
     return this.elfByPath.get(path);
+  }
+
+  /** PE facts of a built file (a Windows row's DLL or .exe); best-effort like facts(). */
+  peFacts(path: string): PeSummary | undefined {
+    return this.peByPath.get(path);
+  }
+
+  /** What ELF_SCRIPT said of a target: readelf's text, or a PE file's bytes. */
+  private keepFacts(target: string, text: string): void {
+    const sent = peBase64Of(text);
+    if (sent === undefined) return void this.elfByPath.set(target, parseReadelf(text));
+    const r = readPeSent(sent);
+    if ('pe' in r) this.peByPath.set(target, r.pe);
   }
 
   /** One build step, memoized within the run; its log is written once and shared by every cell that needs it. */
@@ -97,7 +114,7 @@ export class Builds {
     await this.copyFromCache([...hits.values()], builderImage);
     for (const st of hits.values()) {
       const { log, elf } = readArtifactRecord(this.cfg.cacheDir, st.akey);
-      this.elfByPath.set(st.target, parseReadelf(elf));
+      this.keepFacts(st.target, elf);
       this.cfg.logs.write(st.logRel, `$ cd ${st.workdir} && ${shellLine(st.env, st.cmd)}\n${log}\n[artifact cache hit ${st.akey}]\n`);
       this.stats.steps++;
       this.stats.cacheHits++;
@@ -174,7 +191,7 @@ export class Builds {
     // The marker opens a line; a silent build puts it on the very first one.
     const m = new RegExp(`(^|\\n)${ELF_BEGIN}\\n`).exec(stdout);
     if (!m) return { out: stdout, ...used };
-    this.elfByPath.set(st.target, parseReadelf(stdout.slice(m.index + m[0].length)));
+    this.keepFacts(st.target, stdout.slice(m.index + m[0].length));
     return { out: stdout.slice(0, m.index + m[1]!.length), ...used };
   }
 

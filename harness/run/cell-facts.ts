@@ -3,6 +3,7 @@ import { explainFailure } from '../core/explain-failure.js';
 import { cellFloor } from '../core/glibc-floor.js';
 import { hostKind, isCompiledHost } from '../core/host-kind.js';
 import { type MuslLibc, muslFit } from '../core/musl-libc.js';
+import { explainPeFailure, type PeSummary } from '../core/pe.js';
 import type { CaseSpec, CellResult, Classification, ElfSummary, Platform } from '../core/types.js';
 import { goLibDir, hostPath, libFile } from '../sandbox/paths.js';
 
@@ -74,4 +75,27 @@ function trimFacts(f: ElfFacts, library: boolean): ElfSummary {
         }
       : {}),
   };
+}
+
+/** A Windows cell's PE facts, as results.json keeps them: its Go libraries by name, and its host. */
+export function peOfCell(
+  c: CaseSpec,
+  p: Platform,
+  go: string,
+  lookup: (path: string) => PeSummary | undefined,
+): NonNullable<CellResult['pe']> | undefined {
+  const libraries: Record<string, PeSummary> = {};
+  for (const l of c.libraries) {
+    const f = lookup(`${goLibDir(c, l, p, go)}/${libFile(p, l)}`);
+    if (f) libraries[l.name] = f;
+  }
+  const host = isCompiledHost(hostKind(c)) ? lookup(hostPath(c, p, go)) : undefined;
+  if (!Object.keys(libraries).length && !host) return undefined;
+  return { libraries, ...(host ? { host } : {}) };
+}
+
+/** Why a Windows cell that did not pass failed, from its PE facts (a DLL Wine could not find, a machine that differs). */
+export function peExplanationOf(pe: NonNullable<CellResult['pe']>, verdict: Classification): string | undefined {
+  if (verdict.verdict === 'pass' || verdict.verdict === 'na') return undefined;
+  return explainPeFailure({ failureText: verdict.failureText ?? '', libraries: pe.libraries, ...(pe.host ? { host: pe.host } : {}) });
 }

@@ -31,7 +31,7 @@ import { hostEnv, runCmd } from '../sandbox/commands.js';
 import { artifactPaths, hostCwd, hostPath } from '../sandbox/paths.js';
 import { cellLogDir, planSteps, type StepInputs, type StepPlan } from '../sandbox/steps.js';
 import type { BuildOutcome, Builds } from './builds.js';
-import { cellFacts, elfOfCell, explanationOf } from './cell-facts.js';
+import { cellFacts, elfOfCell, explanationOf, peExplanationOf, peOfCell } from './cell-facts.js';
 import type { EngineWatch } from './engine-watch.js';
 import type { HostRuns } from './host-runs.js';
 import type { LangOutcome } from './langs.js';
@@ -259,7 +259,8 @@ export class CellRunner {
     const p = cell.platform;
     const go = cell.go.version;
     const facts = w.obs.run ? cellFacts(c, p, go, (path) => this.cfg.builds.facts(path)) : undefined;
-    const explanation = facts && explanationOf(facts, p, verdict);
+    const pe = w.obs.run && isWindows(p) ? peOfCell(c, p, go, (path) => this.cfg.builds.peFacts(path)) : undefined;
+    const explanation = pe ? peExplanationOf(pe, verdict) : facts && explanationOf(facts, p, verdict);
     const end = w.end;
     return {
       id: cell.id,
@@ -281,7 +282,8 @@ export class CellRunner {
       // The host's own run time; a cell whose host never ran (n/a, build failure) has none.
       durationMs: w.obs.run?.durationMs ?? 0,
       logs: w.logs,
-      ...(facts ? { elf: elfOfCell(facts, p, w.musl) } : {}),
+      ...(facts && !isWindows(p) ? { elf: elfOfCell(facts, p, w.musl) } : {}),
+      ...(pe ? { pe } : {}),
       ...(explanation ? { explanation } : {}),
       ...(repeats ? { repeats } : {}),
       ...(this.cfg.floor && !cell.go.gccgo ? { floorBuild: floorNote(this.cfg.floor, p) } : {}),

@@ -1,3 +1,5 @@
+import { NEWEST_GO } from './cli-run.js';
+
 // What the integration files run on, in one place, for test/run-all.ts: it
 // builds the toolchain images beside the unit files, and the host-language
 // layers beside the first integration files (those that need none of them).
@@ -19,6 +21,26 @@ export const AFTER_FLOOR_IMAGES = ['test/integration/glibc-floor.test.ts'];
 
 /** --images-only for Debian 11's toolchain with the newest Go (--glibc-floor 2.31), on the toolchain images. */
 export const FLOOR_IMAGES_ARGS = ['--images-only', '--case', 'link', '--platform', FLOOR_ROWS, '--glibc-floor', '2.31'];
+
+/** The rows of windows.test.ts: both Windows rows Wine runs (one layer for both), and windows-arm64, n/a with no image. */
+export const WINDOWS_ROWS = 'windows-amd64,windows-386,windows-arm64';
+
+/** The older Go of windows.test.ts's Go axis: the release before the one whose Windows behaviour it shows changing. */
+export const WINDOWS_OLDER_GO = '1.24';
+
+/** --images-only for the Windows rows' layer (mingw-w64, Wine and its prefix) on the newest Go and on WINDOWS_OLDER_GO. */
+export const WINDOWS_IMAGES_ARGS = [
+  '--images-only',
+  '--case',
+  'link',
+  '--platform',
+  'windows-amd64',
+  '--go',
+  `${WINDOWS_OLDER_GO},${NEWEST_GO}`,
+];
+
+/** The files that need the Windows rows' layers: they run after the others, so the layers build beside them. */
+export const AFTER_WINDOWS_IMAGES = ['test/integration/windows.test.ts'];
 
 /** --images-only for the host-language layers of LANG_ROWS, on those toolchain images. */
 export const LANG_IMAGES_ARGS = ['--images-only', '--case', 'python,jni', '--platform', LANG_ROWS];

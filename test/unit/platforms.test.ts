@@ -94,7 +94,7 @@ t.test('the Windows rows: mingw-w64 builds, Wine runs, a layer of their own, no 
     ],
   );
   for (const p of rows) {
-    t.equal(p.inBase, false, `${p.name}: its 3.8 GB stay out of the base`);
+    t.equal(p.inBase, false, `${p.name}: its 2.9 GB stay out of the base`);
     t.equal(p.default, false, `${p.name}: asked for by name`);
     t.match(p.noCanary, /no CPU model/, `${p.name}: says why it has no canary`);
     t.match(p.noGccgo ?? p.na, /gccgo|C toolchain/);

@@ -57,7 +57,7 @@ t.test('the real recipe: every built-in row brings its toolchain, and the tag fo
     t.equal(rowLayer(recipe, p), undefined, `${p.name}: needs no layer of its own`);
   }
   t.ok(recipe.dpkgopts?.includes('path-exclude=/usr/bin/*-lto-dump-*'), "gcc's lto-dump (300 MB for 11 compilers) is left out");
-  // The Windows rows' mingw-w64 and Wine (3.8 GB) are a layer of their own, built only when such a row is selected.
+  // The Windows rows' mingw-w64 and Wine (2.9 GB) are a layer of their own, built only when such a row is selected.
   for (const pkg of ['gcc-mingw-w64-x86-64', 'gcc-mingw-w64-i686', 'wine', 'wine64', 'wine32:i386'])
     t.notOk(recipe.include.includes(pkg), `the base has no ${pkg}`);
   const win = PLATFORMS.filter((p) => p.goos === 'windows' && !p.na).map((p) => rowLayer(recipe, p));
