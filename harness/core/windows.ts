@@ -34,11 +34,9 @@ export const windowsPath = (unixPath: string): string => `Z:${unixPath.replace(/
 /** The C sources and flags a host compiles from on the row: a case's Windows host where it has one. */
 export function hostSourcesOn(p: Pick<Platform, 'goos'>, c: Pick<CaseFile, 'host' | 'windows'>) {
   const w = isWindows(p) && c.windows && 'sources' in c.windows ? c.windows : undefined;
-  return {
-    sources: w?.sources ?? c.host?.sources ?? [],
-    cflags: w?.cflags ?? c.host?.cflags ?? [],
-    ldflags: w?.ldflags ?? c.host?.ldflags ?? [],
-  };
+  // A Windows host's flags replace the Linux host's: -D_GNU_SOURCE or -ldl mean nothing to mingw-w64.
+  if (w) return { sources: w.sources, cflags: w.cflags ?? [], ldflags: w.ldflags ?? [] };
+  return { sources: c.host?.sources ?? [], cflags: c.host?.cflags ?? [], ldflags: c.host?.ldflags ?? [] };
 }
 
 /** Why a Python or Java host has no interpreter on a Windows row. */
