@@ -31,8 +31,21 @@
 static int csm_checks_total;
 static int csm_checks_failed;
 
-/* Unbuffered stdout: if the host crashes, every line it printed is still seen. */
-__attribute__((constructor)) static void csm_init_stdout(void) { setvbuf(stdout, NULL, _IONBF, 0); }
+#ifdef _WIN32
+#include <fcntl.h>
+#include <io.h>
+#endif
+
+/* Unbuffered stdout: if the host crashes, every line it printed is still seen.
+ * On Windows also binary: the C runtime's text mode would end every line in
+ * "\r\n", and the protocol's patterns anchor lines at "\n". */
+__attribute__((constructor)) static void csm_init_stdout(void) {
+    setvbuf(stdout, NULL, _IONBF, 0);
+#ifdef _WIN32
+    _setmode(_fileno(stdout), _O_BINARY);
+    _setmode(_fileno(stderr), _O_BINARY);
+#endif
+}
 
 static inline void CSM_LOADED(const char *what) { printf("csm-loaded %s\n", what); }
 
