@@ -33,6 +33,16 @@ static char **utf8_argv(int *argc) {
     return argv;
 }
 
+/* An ANSI argument as ASCII, other bytes as \xNN: in code page 1252 they are
+ * not UTF-8, and the harness reads the output as UTF-8 text. */
+static const char *escaped(const char *arg, char *buf, size_t len) {
+    size_t k = 0;
+    for (const unsigned char *p = (const unsigned char *)arg; *p && k + 5 < len; p++)
+        k += (size_t)snprintf(buf + k, len - k, *p < 0x80 ? "%c" : "\\x%02x", *p);
+    buf[k] = 0;
+    return buf;
+}
+
 int main(int ansi_argc, char **ansi_argv) {
     /* Linked (an import of libargs.dll): the loader loaded it before main. */
     CSM_LOADED("args");
@@ -48,8 +58,9 @@ int main(int ansi_argc, char **ansi_argv) {
            GetACP(), n);
     for (int i = 0; i < n; i++) {
         char *arg = ArgAt(i);
+        char buf[256];
         printf("# Go os.Args[%d] = \"%s\"; main()'s ANSI argv[%d] = \"%s\"\n", i, arg ? arg : "(null)", i,
-               i < ansi_argc ? ansi_argv[i] : "(past argc)");
+               i < ansi_argc ? escaped(ansi_argv[i], buf, sizeof buf) : "(past argc)");
         free(arg);
     }
 
