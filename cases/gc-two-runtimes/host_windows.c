@@ -128,10 +128,7 @@ int main(void) {
         started[i] = t[i] != NULL;
     }
     for (int i = 0; i < THREADS; i++)
-        if (started[i]) {
-            WaitForSingleObject(t[i], INFINITE);
-            CloseHandle(t[i]);
-        }
+        if (started[i] && WaitForSingleObject(t[i], INFINITE) == WAIT_OBJECT_0) CloseHandle(t[i]);
 
     for (int i = 0; i < THREADS; i++) {
         printf("# thread %d (%s): %lld calls, %lld forced collections, in %.2f s\n", i, w[i].lib->name, w[i].calls,

@@ -90,6 +90,16 @@ static DWORD WINAPI second_thread(LPVOID arg) {
     return 0;
 }
 
+/* This thread's first call and a new thread's, at once; 0 if the thread could not start. */
+static int both_first_calls(struct first_call *mine, struct first_call *other) {
+    HANDLE t = CreateThread(NULL, 0, second_thread, other, 0, NULL);
+    first_call(mine);
+    if (t == NULL) return 0;
+    WaitForSingleObject(t, INFINITE);
+    CloseHandle(t);
+    return 1;
+}
+
 static double ms(long long ns) { return (double)ns / 1e6; }
 
 int main(void) {
@@ -118,13 +128,7 @@ int main(void) {
     /* Two first calls at once: this thread's, and a new C thread's. */
     struct first_call main_call = {0}, other_call = {0};
     long long started = now_ns();
-    HANDLE t = CreateThread(NULL, 0, second_thread, &other_call, 0, NULL);
-    int threaded = t != NULL;
-    first_call(&main_call);
-    if (threaded) {
-        WaitForSingleObject(t, INFINITE);
-        CloseHandle(t);
-    }
+    int threaded = both_first_calls(&main_call, &other_call);
 
     /* When each marker was set, relative to LoadLibrary returning (negative: while it still ran). */
     if (mark(0)) printf("# early marker set %+.2f ms after LoadLibrary returned, on %s\n", ms(csm_init_ns[0] - opened),
