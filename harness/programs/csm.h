@@ -13,6 +13,15 @@
 #ifndef CSM_H
 #define CSM_H
 
+#ifdef _WIN32
+/* mingw-w64's own printf family rather than msvcrt.dll's, so %zu, %lld and
+ * vsnprintf's truncation behave as in C99 on every row. Only effective when
+ * csm.h is a host's first include. */
+#ifndef __USE_MINGW_ANSI_STDIO
+#define __USE_MINGW_ANSI_STDIO 1
+#endif
+#endif
+
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,8 +31,21 @@
 static int csm_checks_total;
 static int csm_checks_failed;
 
-/* Unbuffered stdout: if the host crashes, every line it printed is still seen. */
-__attribute__((constructor)) static void csm_init_stdout(void) { setvbuf(stdout, NULL, _IONBF, 0); }
+#ifdef _WIN32
+#include <fcntl.h>
+#include <io.h>
+#endif
+
+/* Unbuffered stdout: if the host crashes, every line it printed is still seen.
+ * On Windows also binary: the C runtime's text mode would end every line in
+ * "\r\n", and the protocol's patterns anchor lines at "\n". */
+__attribute__((constructor)) static void csm_init_stdout(void) {
+    setvbuf(stdout, NULL, _IONBF, 0);
+#ifdef _WIN32
+    _setmode(_fileno(stdout), _O_BINARY);
+    _setmode(_fileno(stderr), _O_BINARY);
+#endif
+}
 
 static inline void CSM_LOADED(const char *what) { printf("csm-loaded %s\n", what); }
 
@@ -63,6 +85,27 @@ static inline const char *csm_lib(const char *name) {
     }
     return path;
 }
+
+#ifdef _WIN32
+#include <windows.h>
+
+/* A Win32 failure in the words Windows gives it, for csm_load_failed and
+ * checks: "LoadLibrary: error 126: The specified module could not be found."
+ * The text comes from FormatMessage (the system's message table), so an
+ * expectation can match either the code or the words. Not thread-safe. */
+static inline const char *csm_win_error(const char *call, DWORD code) {
+    static char buf[512];
+    int n = snprintf(buf, sizeof buf, "%s: error %lu: ", call, (unsigned long)code);
+    if (n < 0 || (size_t)n >= sizeof buf) return call;
+    DWORD m = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, code, 0, buf + n,
+                             (DWORD)(sizeof buf - (size_t)n), NULL);
+    size_t len = strlen(buf);
+    /* FormatMessage ends its text with "\r\n". */
+    while (len > 0 && isspace((unsigned char)buf[len - 1])) buf[--len] = 0;
+    if (m == 0) snprintf(buf + n, sizeof buf - (size_t)n, "(no message text)");
+    return buf;
+}
+#endif
 
 /* Report a failed dlopen in the form expectations match on, then exit 3. */
 static inline void csm_load_failed(const char *what, const char *err) {

@@ -10,8 +10,35 @@ package main
 
 /*
 #include <stdint.h>
-#include <sys/syscall.h>
 #include <time.h>
+
+#ifdef _WIN32
+// PE has no weak references to an executable's data: the host exports its
+// globals (__declspec(dllexport) in an .exe) and the library asks for them
+// by name; a host that has none leaves them NULL, as on ELF.
+#include <windows.h>
+
+static volatile int *csm_init_mark;
+static volatile long long *csm_init_ns;
+static volatile long *csm_init_tid;
+
+static inline void csm_find_marks(void) {
+	HMODULE exe = GetModuleHandleW(NULL);
+	csm_init_mark = (volatile int *)(void *)GetProcAddress(exe, "csm_init_mark");
+	csm_init_ns = (volatile long long *)(void *)GetProcAddress(exe, "csm_init_ns");
+	csm_init_tid = (volatile long *)(void *)GetProcAddress(exe, "csm_init_tid");
+}
+
+// QueryPerformanceCounter in nanoseconds, the clock the Windows host reads too.
+static inline long long csm_now_ns(void) {
+	LARGE_INTEGER t, f;
+	QueryPerformanceCounter(&t);
+	QueryPerformanceFrequency(&f);
+	return (long long)((double)t.QuadPart * 1e9 / (double)f.QuadPart);
+}
+static inline long csm_thread_id(void) { return (long)GetCurrentThreadId(); }
+#else
+#include <sys/syscall.h>
 #include <unistd.h>
 
 // Defined by the host executable and exported from it; weak here, so the library
@@ -20,15 +47,23 @@ extern volatile int csm_init_mark[2] __attribute__((weak));
 extern volatile long long csm_init_ns[2] __attribute__((weak));
 extern volatile long csm_init_tid[2] __attribute__((weak));
 
-// Marker `which` (0 early, 1 late): when (CLOCK_MONOTONIC) and on which thread,
-// then the count, last and with release order, so a host that sees the count
-// also sees the other two.
-static inline void csm_mark(int which) {
-	if (!csm_init_mark || !csm_init_ns || !csm_init_tid) return;
+static inline void csm_find_marks(void) {}
+static inline long long csm_now_ns(void) {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	csm_init_ns[which] = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-	csm_init_tid[which] = (long)syscall(SYS_gettid);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+static inline long csm_thread_id(void) { return (long)syscall(SYS_gettid); }
+#endif
+
+// Marker `which` (0 early, 1 late): when (CLOCK_MONOTONIC; on Windows
+// QueryPerformanceCounter) and on which thread, then the count, last and with
+// release order, so a host that sees the count also sees the other two.
+static inline void csm_mark(int which) {
+	csm_find_marks();
+	if (!csm_init_mark || !csm_init_ns || !csm_init_tid) return;
+	csm_init_ns[which] = csm_now_ns();
+	csm_init_tid[which] = csm_thread_id();
 	__atomic_add_fetch(&csm_init_mark[which], 1, __ATOMIC_RELEASE);
 }
 */
