@@ -88,8 +88,9 @@ export function goLibEnv(c: CaseSpec, lib: GoLibrarySpec, p: Platform, goCache: 
 }
 
 export function cLibCmd(p: Platform, sources: string[], cflags: string[], out: string, name: string): string[] {
-  // A DLL's code is position-independent by its relocations: mingw's gcc takes no -fPIC.
-  const pic = isWindows(p) ? [] : ['-fPIC'];
+  // A DLL's code is position-independent by its relocations: mingw's gcc takes no -fPIC; its emulated
+  // __thread data would import libgcc_s_seh-1.dll (libgcc_s_dw2-1.dll on i386), which no host ships beside it.
+  const pic = isWindows(p) ? ['-static-libgcc'] : ['-fPIC'];
   return [
     p.cc,
     '-shared',

@@ -199,3 +199,36 @@ export function calibrationCmd(lane: number, p?: Platform): string[] {
     ...(p?.run ?? []),
   ]);
 }
+
+/**
+ * The link probe's compile on a Windows row: mingw-w64's ld keeps a DLL's
+ * import only when a symbol of it is referenced, and the probe references
+ * none, so each linked DLL's first export (from the header cgo wrote beside
+ * it, after its prologue) is named undefined (-Wl,-u), as a host calling it
+ * would. An export is a C identifier or the compile stops, naming the header.
+ * argv: symbol-prefix ("_" on i386) header... -- the compiler's argv.
+ */
+const WINDOWS_LINK_PROBE = `set -eu
+prefix=$1; shift
+flags=""
+while [ "$1" != -- ]; do
+  name=$(sed -n '/End of boilerplate cgo prologue/,$ s/^extern [^(]*[^A-Za-z0-9_(]\\([A-Za-z_][A-Za-z0-9_]*\\)[[:space:]]*(.*/\\1/p' "$1" | head -n 1)
+  if [ -z "$name" ]; then echo "cshared-matrix: $1 declares no export: the link probe has nothing to link its DLL by" >&2; exit 1; fi
+  flags="$flags -Wl,-u,$prefix$name"
+  shift
+done
+shift
+exec "$@" $flags
+`;
+
+/** `cc` (a link probe's compile on a Windows row) with one export of each header's DLL named undefined. */
+export const windowsLinkProbeCmd = (symbolPrefix: string, headers: readonly string[], cc: readonly string[]): string[] => [
+  '/bin/sh',
+  '-c',
+  WINDOWS_LINK_PROBE,
+  'csm-link-probe',
+  symbolPrefix,
+  ...headers,
+  '--',
+  ...cc,
+];

@@ -4,7 +4,7 @@ import { hostKind, isCompiledHost } from '../core/host-kind.js';
 import { goLabel } from '../core/matrix.js';
 import { gccgoOf, toolchainNa } from '../core/toolchains.js';
 import type { CaseSpec, CellSpec } from '../core/types.js';
-import { rowNa } from '../core/windows.js';
+import { isWindows, rowNa } from '../core/windows.js';
 import { cLibCmd, goBuildCmd, goLibEnv, hostCompileCmd, javaCompileCmd } from './commands.js';
 import { CACHE_DIR } from './layout.js';
 import {
@@ -21,6 +21,7 @@ import {
   srcDir,
   stdGroup,
 } from './paths.js';
+import { windowsLinkProbeCmd } from './scripts.js';
 
 /** One build step of a cell: a Go library, a C library or the host. */
 export interface StepPlan {
@@ -155,6 +156,14 @@ function javaStep(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Unkeyed {
   };
 }
 
+/** The host's compile: a Windows row's link probe names one export of each DLL, so its import is kept (scripts.ts). */
+function hostCompile(c: CaseSpec, p: CellSpec['platform'], go: string): string[] {
+  const cc = hostCompileCmd(c, p, go);
+  if (c.probe !== 'link' || !isWindows(p)) return cc;
+  const headers = c.libraries.map((l) => `${goLibDir(c, l, p, go)}/${libFile(p, l).replace(/\.dll$/, '.h')}`);
+  return windowsLinkProbeCmd(p.goarch === '386' ? '_' : '', headers, cc);
+}
+
 function hostStep(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Unkeyed {
   const { platform: p } = cell;
   const go = cell.go.version;
@@ -162,7 +171,7 @@ function hostStep(cell: CellSpec, c: CaseSpec, inputs: StepInputs): Unkeyed {
     stage: 'host-compile',
     key: `host:${go}/${p.name}/${c.name}`,
     logRel: join(cellLogDir(cell), 'compile.log'),
-    cmd: hostCompileCmd(c, p, go),
+    cmd: hostCompile(c, p, go),
     env: [],
     out: hostDir(c, p, go),
     target: hostPath(c, p, go),

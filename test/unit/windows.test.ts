@@ -2,6 +2,7 @@
 // sees them, the host's sources, what is n/a there and why, Wine's
 // environment and the reports' labels; and the command lines the sandbox runs
 // for a Windows cell.
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import t from 'tap';
 import { whenSelects } from '../../harness/core/expect.js';
@@ -22,6 +23,8 @@ import {
 import { DEFAULT_CASES_DIR, loadCase } from '../../harness/edge/case-files.js';
 import { goBuildCmd, goLibEnv, hostCompileCmd, hostEnv, runCmd } from '../../harness/sandbox/commands.js';
 import { goLibDir, hostPath } from '../../harness/sandbox/paths.js';
+import { windowsLinkProbeCmd } from '../../harness/sandbox/scripts.js';
+import { planSteps } from '../../harness/sandbox/steps.js';
 import { cell, platform, runResults } from '../support/helpers.js';
 
 const win = platform('windows-amd64');
@@ -143,4 +146,36 @@ t.test('reports: a Windows column says what ran it; the line under the matrix sa
   t.match(renderMarkdown(r), /\| case \| windows-amd64 \(Wine 10\.0\) \| amd64-glibc \|/);
   t.match(renderMarkdown(r), /windows-amd64: run under wine-10\.0 \(Debian 10\.0\\~repack-6\), not Windows/);
   t.match(renderText(r, { width: 120 }), /windows:\n {2}windows-amd64: run under wine-10\.0/);
+});
+
+t.test("a Windows link probe names one export of each DLL, so mingw-w64's ld keeps the import", async (t) => {
+  const dir = t.testdir({
+    'libhello.h':
+      'extern const char *_GoStringPtr(_GoString_ s);\n/* End of boilerplate cgo prologue.  */\nextern "C" {\nextern int Add(int a, int b);\nextern char* Greet(char* name);\n',
+    'libnone.h': '/* End of boilerplate cgo prologue.  */\n',
+    'libevil.h': '/* End of boilerplate cgo prologue.  */\nextern int $(id)(int);\n',
+  });
+  const run = (prefix: string, headers: string[]) => {
+    const argv = windowsLinkProbeCmd(
+      prefix,
+      headers.map((h) => `${dir}/${h}`),
+      ['echo', 'cc', '-o', 'host.exe'],
+    );
+    return spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
+  };
+  t.equal(run('', ['libhello.h']).stdout, 'cc -o host.exe -Wl,-u,Add\n', "the first export after cgo's prologue");
+  t.equal(run('_', ['libhello.h', 'libhello.h']).stdout, 'cc -o host.exe -Wl,-u,_Add -Wl,-u,_Add\n', 'i386 symbols carry "_"');
+  const none = run('', ['libnone.h']);
+  t.equal(none.status, 1);
+  t.match(none.stderr, /libnone\.h declares no export: the link probe has nothing to link its DLL by/);
+  t.equal(run('', ['libevil.h']).status, 1, 'a name that is not a C identifier is no export');
+  const probe = loadCase(join(DEFAULT_CASES_DIR, 'link'));
+  const steps = planSteps(
+    { id: 'x', caseName: 'link', platform: win32, go: { version: '1.27', suite: 'trixie' } },
+    { ...probe, probe: 'link' },
+    { imageId: 'sha256:1', programsHash: 'h' },
+  );
+  const host = steps.find((s) => s.stage === 'host-compile')!;
+  t.same(host.cmd.slice(0, 2), ['/bin/sh', '-c'], 'the probe compile goes through the script');
+  t.ok(host.cmd.includes('_') && host.cmd.some((a) => a.endsWith('/libhello.h')), host.cmd.join(' '));
 });
