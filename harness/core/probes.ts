@@ -29,8 +29,10 @@ export const probedCase = (caseName: string): string => caseName.replace(/\+(dlo
  * build time. They reuse the case's library builds (same sources, same keys).
  */
 export function probeCases(c: CaseSpec, expectations: ProbeExpectations): CaseSpec[] {
+  // The probe is the harness's host: the case's Windows host, or why the case cannot exist on Windows, is not its.
+  const { windows: _host, ...probed } = c;
   return PROBE_MODES.map((mode) => ({
-    ...c,
+    ...probed,
     name: probeName(c.name, mode),
     description: `${mode === 'dlopen' ? 'dlopen' : 'link-time'} load probe of ${c.name}'s Go libraries: load, then look up every export in the generated header`,
     sourceOf: c.sourceOf ?? c.name,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import t from 'tap';
 import { PROBE_MODES, type ProbeExpectations, probeCases, probeName } from '../../harness/core/probes.js';
-import { DEFAULT_CASES_DIR, readProbeExpectations } from '../../harness/edge/case-files.js';
+import { DEFAULT_CASES_DIR, loadCase, readProbeExpectations } from '../../harness/edge/case-files.js';
 import { fakeCase, IE_TLS_RULE, INIT_ARGV_RULE, tempDir, writeTree } from '../support/helpers.js';
 
 const EXPECTATIONS: ProbeExpectations = { dlopen: [IE_TLS_RULE], link: [INIT_ARGV_RULE] };
@@ -47,7 +47,15 @@ t.test('probeCases', async (t) => {
     t.same(p.pass, {}, `${p.name}: no stdout patterns of the case`);
     t.same(p.run, { timeout: 90 }, `${p.name}: the case's timeout, and nothing else of its run`);
     t.match(p.description, /multi's Go libraries/);
+    t.equal(p.windows, undefined, `${p.name}: the case's Windows host is not the probe's`);
   }
+  const fork = probeCases(loadCase(join(DEFAULT_CASES_DIR, 'fork')), EXPECTATIONS);
+  t.ok(loadCase(join(DEFAULT_CASES_DIR, 'fork')).windows, 'fork says why it cannot exist on Windows');
+  t.same(
+    fork.map((p) => p.windows),
+    [undefined, undefined],
+    "but its library loads there: the probes run on Windows rows (the reason is the host's, fork())",
+  );
   t.same(dl.host, { sources: [], dlopen: ['alpha', 'beta'] }, 'the dlopen probe dlopens every Go library');
   t.same(ln.host, { sources: [], link: ['alpha', 'beta'] }, 'the link probe links every Go library');
   t.match(dl.description, /^dlopen load probe/);
