@@ -1,4 +1,5 @@
 import { UsageError } from './errors.js';
+import { hostLangOf } from './host-kind.js';
 import { DEFAULT_HOST_TIMEOUT_S } from './host-timeout.js';
 import type { CaseSpec, ExpectationRule } from './types.js';
 
@@ -37,6 +38,7 @@ export function probeCases(c: CaseSpec, expectations: ProbeExpectations): CaseSp
     description: `${mode === 'dlopen' ? 'dlopen' : 'link-time'} load probe of ${c.name}'s Go libraries: load, then look up every export in the generated header`,
     sourceOf: c.sourceOf ?? c.name,
     probe: mode,
+    ...(hostLangOf(c) === 'java' ? { probedJava: true } : {}),
     cLibraries: [],
     host: { sources: [], ...(mode === 'link' ? { link: c.libraries.map((l) => l.name) } : { dlopen: c.libraries.map((l) => l.name) }) },
     run: { timeout: c.run?.timeout ?? DEFAULT_HOST_TIMEOUT_S },

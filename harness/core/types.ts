@@ -209,6 +209,8 @@ export interface CaseSpec extends CaseFile {
   sourceOf?: string;
   /** Set on generated probe cases: the host is harness/programs/csm-probe.c in this mode. */
   probe?: 'dlopen' | 'link';
+  /** A probe's case had a JVM host: its libraries include <jni.h>, and the probe builds them as the case does. */
+  probedJava?: boolean;
   /** A user's Go package given as a PATH (zero-config): `dir` is the package, copied without what go build ignores. */
   goPackage?: boolean;
 }

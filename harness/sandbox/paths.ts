@@ -48,7 +48,8 @@ export const goBuildShape = (c: CaseSpec, lib: GoLibrarySpec, p: Pick<Platform, 
   sources: c.libraryHashes[lib.name]!,
   output: libFile(p, lib),
   goenv: lib.goenv ?? {},
-  cflags: hostKind(c) === 'java' ? JNI_CFLAGS : [],
+  // The probes of a JVM host's case build its libraries as it does (with <jni.h>), so they share the build.
+  cflags: hostKind(c) === 'java' || c.probedJava ? JNI_CFLAGS : [],
   targets: c.goTargets[lib.name] ?? [],
 });
 

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import t from 'tap';
+import { PLATFORMS } from '../../harness/core/platforms.js';
 import { PROBE_MODES, type ProbeExpectations, probeCases, probeName } from '../../harness/core/probes.js';
 import { DEFAULT_CASES_DIR, loadCase, readProbeExpectations } from '../../harness/edge/case-files.js';
+import { goLibDir } from '../../harness/sandbox/paths.js';
 import { fakeCase, IE_TLS_RULE, INIT_ARGV_RULE, tempDir, writeTree } from '../support/helpers.js';
 
 const EXPECTATIONS: ProbeExpectations = { dlopen: [IE_TLS_RULE], link: [INIT_ARGV_RULE] };
@@ -49,6 +51,17 @@ t.test('probeCases', async (t) => {
     t.match(p.description, /multi's Go libraries/);
     t.equal(p.windows, undefined, `${p.name}: the case's Windows host is not the probe's`);
   }
+  const jni = loadCase(join(DEFAULT_CASES_DIR, 'jni'));
+  const amd64 = PLATFORMS.find((p) => p.name === 'amd64-glibc')!;
+  for (const p of probeCases(jni, EXPECTATIONS)) {
+    t.equal(p.probedJava, true, `${p.name}: its case's libraries include <jni.h>`);
+    t.equal(
+      goLibDir(p, p.libraries[0]!, amd64, '1.27'),
+      goLibDir(jni, jni.libraries[0]!, amd64, '1.27'),
+      `${p.name}: builds the library as the case does, in one build (without <jni.h> on its path the probe's build failed)`,
+    );
+  }
+  t.equal(dl.probedJava, undefined, 'a C host case: no JNI');
   const fork = probeCases(loadCase(join(DEFAULT_CASES_DIR, 'fork')), EXPECTATIONS);
   t.ok(loadCase(join(DEFAULT_CASES_DIR, 'fork')).windows, 'fork says why it cannot exist on Windows');
   t.same(
