@@ -30,10 +30,12 @@ export const probedCase = (caseName: string): string => caseName.replace(/\+(dlo
  * build time. They reuse the case's library builds (same sources, same keys).
  */
 export function probeCases(c: CaseSpec, expectations: ProbeExpectations): CaseSpec[] {
-  // The probe is the harness's host: the case's Windows host, or why the case cannot exist on Windows, is not its.
-  const { windows: _host, ...probed } = c;
+  // The probe is the harness's host, so the case's Windows host is not its; but a case that cannot exist on
+  // Windows keeps its n/a there (sa-onstack's and signals' libraries use Linux's signals, and do not build for it).
+  const { windows, ...probed } = c;
   return PROBE_MODES.map((mode) => ({
     ...probed,
+    ...(windows && 'na' in windows ? { windows } : {}),
     name: probeName(c.name, mode),
     description: `${mode === 'dlopen' ? 'dlopen' : 'link-time'} load probe of ${c.name}'s Go libraries: load, then look up every export in the generated header`,
     sourceOf: c.sourceOf ?? c.name,

@@ -62,12 +62,11 @@ t.test('probeCases', async (t) => {
     );
   }
   t.equal(dl.probedJava, undefined, 'a C host case: no JNI');
-  const fork = probeCases(loadCase(join(DEFAULT_CASES_DIR, 'fork')), EXPECTATIONS);
-  t.ok(loadCase(join(DEFAULT_CASES_DIR, 'fork')).windows, 'fork says why it cannot exist on Windows');
+  const signals = loadCase(join(DEFAULT_CASES_DIR, 'signals'));
   t.same(
-    fork.map((p) => p.windows),
-    [undefined, undefined],
-    "but its library loads there: the probes run on Windows rows (the reason is the host's, fork())",
+    probeCases(signals, EXPECTATIONS).map((p) => p.windows),
+    [signals.windows, signals.windows],
+    "a case that cannot exist on Windows: its probes neither (its library uses Linux's signals and does not build there)",
   );
   t.same(dl.host, { sources: [], dlopen: ['alpha', 'beta'] }, 'the dlopen probe dlopens every Go library');
   t.same(ln.host, { sources: [], link: ['alpha', 'beta'] }, 'the link probe links every Go library');
