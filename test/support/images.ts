@@ -25,8 +25,8 @@ export const FLOOR_IMAGES_ARGS = ['--images-only', '--case', 'link', '--platform
 /** The rows of windows.test.ts: both Windows rows Wine runs (one layer for both), and windows-arm64, n/a with no image. */
 export const WINDOWS_ROWS = 'windows-amd64,windows-386,windows-arm64';
 
-/** The older Go of windows.test.ts's Go axis: the release before the one whose Windows behaviour it shows changing. */
-export const WINDOWS_OLDER_GO = '1.24';
+/** The older Go of windows.test.ts's Go axis: the last release before Go 1.26's linker wrote the DLL's exports as a .def file. */
+export const WINDOWS_OLDER_GO = '1.25';
 
 /** --images-only for the Windows rows' layer (mingw-w64, Wine and its prefix) on the newest Go and on WINDOWS_OLDER_GO. */
 export const WINDOWS_IMAGES_ARGS = [
