@@ -9,6 +9,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Test } from 'tap';
 import t from 'tap';
 import { ensureEngine } from '../../harness/edge/engine.js';
 import { leftovers } from '../../harness/edge/sandbox.js';
@@ -23,19 +24,40 @@ t.teardown(() => rmSync(cacheDir, { recursive: true, force: true }));
 const docker = await ensureEngine((l) => t.comment(l));
 const runIn = (dir: string) => matrixRunner(dir, cacheDir);
 const ROWS = ['windows-amd64', 'windows-386'];
+type Cell = ReturnType<Awaited<ReturnType<ReturnType<typeof matrixRunner>>>['cell']>;
+
+/**
+ * A pass; or, on windows-386 only, the Wine finding of cases/WINDOWS.md: the
+ * process killed by SIGSEGV after the host printed csm-done with every check
+ * passed (3 of 404 windows-386 runs, 0 of 404 windows-amd64, 2026-12-07). The
+ * harness reports that run as the failure it is; this test names it exactly,
+ * so that anything else still fails it.
+ */
+function passedOrDiedAtExit(t: Test, c: Cell): void {
+  if (c.verdict === 'pass' || c.axes.platform !== 'windows-386') return void t.equal(c.verdict, 'pass', c.id);
+  t.match(c, { verdict: 'fail', exit: { signal: 11 } }, `${c.id}: Wine's 32-bit exit crash (cases/WINDOWS.md)`);
+  t.match(c.failureText, /^csm-done (\d+)\/\d+$/m, 'after csm-done');
+  t.notMatch(c.failureText, /^not ok /m, 'with every check passed');
+}
 
 t.test('link, dlopen, dlclose and init-before-call on both Windows rows, under Wine', async (t) => {
   const dir = mkdtempSync(join(scratch, 'run-'));
   const r = await runIn(dir)('--platform', WINDOWS_ROWS, '--case', 'link,dlopen,dlclose,init-before-call,jni');
-  if (!t.equal(r.code, 0, 'passes and expected failures only: exit 0')) t.comment(r.out.slice(-4000));
+  const fails = r.results!.cells.filter((c) => c.verdict === 'fail');
+  for (const c of fails) passedOrDiedAtExit(t, c);
+  if (!t.equal(r.code, fails.length ? 1 : 0, 'passes and expected failures only (but the finding): exit 0')) t.comment(r.out.slice(-4000));
   for (const row of ROWS) {
     const cell = (c: string) => r.cell(`${c}/${row}/go${NEWEST_GO}`);
-    t.equal(cell('link').verdict, 'pass', `${row}: a host linked against the DLL (its import kept, the DLL found on PATH)`);
-    t.equal(cell('link').summary, '4 checks');
+    passedOrDiedAtExit(t, cell('link'));
+    t.equal(cell('link').checks.length, 4, `${row}: a host linked against the DLL (its import kept, the DLL found on PATH)`);
     t.match(cell('link').axes, { os: 'windows', libc: 'msvcrt' });
     t.match(cell('link').axes.wine, /^wine-10\.0 /, `${row}: the Wine that ran it is recorded`);
-    t.equal(cell('dlopen').verdict, 'pass', `${row}: LoadLibrary and GetProcAddress`);
-    t.equal(cell('init-before-call').verdict, 'pass', `${row}: the first call returns after init finished`);
+    passedOrDiedAtExit(t, cell('dlopen'));
+    t.ok(
+      cell('dlopen').checks.some((c) => c.ok && /GetProcAddress/.test(c.text)),
+      `${row}: LoadLibrary and GetProcAddress`,
+    );
+    passedOrDiedAtExit(t, cell('init-before-call'));
     const unload = cell('dlclose');
     t.equal(unload.verdict, 'xfail', `${row}: FreeLibrary of the only reference unloads the Go DLL`);
     t.equal(unload.expectation?.link, 'https://github.com/golang/go/issues/11100');
