@@ -43,6 +43,26 @@ const WINDOWS_NO_GCCGO = 'Debian ships no gccgo for mingw-w64: gccgo has no Wind
 const WINE_NO_CANARY =
   "Wine runs a Windows program's instructions on this machine's own CPU: there is no CPU model to hold to a baseline, so a strictness canary has no meaning here";
 
+/** A Windows row Wine runs: one layer (WINDOWS_PACKAGES) for all of them; asked for by name. */
+function windowsRow(goarch: string, cc: string, extra: Partial<Platform> = {}): Platform {
+  return {
+    name: `windows-${goarch}`,
+    goos: 'windows',
+    goarch,
+    ...extra,
+    libc: 'msvcrt',
+    cc,
+    run: ['wine'],
+    timeoutScale: 2,
+    cpu: 'native',
+    default: false,
+    inBase: false,
+    packages: WINDOWS_PACKAGES,
+    noCanary: WINE_NO_CANARY,
+    noGccgo: WINDOWS_NO_GCCGO,
+  };
+}
+
 /** The amd64 JVM of the toolchain image (JDK_PACKAGE); qemu-user needs its path, not a name to look up. */
 export const JAVA = `${jdkHome('amd64')}/bin/java`;
 
@@ -356,37 +376,8 @@ export const PLATFORMS: readonly Platform[] = [
     canary: X86V3,
   },
   // Windows: Go's GOOS=windows c-shared DLLs, built with mingw-w64 (msvcrt), hosts run under Wine on this CPU.
-  {
-    name: 'windows-amd64',
-    goos: 'windows',
-    goarch: 'amd64',
-    libc: 'msvcrt',
-    cc: 'x86_64-w64-mingw32-gcc',
-    run: ['wine'],
-    timeoutScale: 2,
-    cpu: 'native',
-    default: false,
-    inBase: false,
-    packages: WINDOWS_PACKAGES,
-    noCanary: WINE_NO_CANARY,
-    noGccgo: WINDOWS_NO_GCCGO,
-  },
-  {
-    name: 'windows-386',
-    goos: 'windows',
-    goarch: '386',
-    goenv: { GO386: 'sse2' },
-    libc: 'msvcrt',
-    cc: 'i686-w64-mingw32-gcc',
-    run: ['wine'],
-    timeoutScale: 2,
-    cpu: 'native',
-    default: false,
-    inBase: false,
-    packages: WINDOWS_PACKAGES,
-    noCanary: WINE_NO_CANARY,
-    noGccgo: WINDOWS_NO_GCCGO,
-  },
+  windowsRow('amd64', 'x86_64-w64-mingw32-gcc'),
+  windowsRow('386', 'i686-w64-mingw32-gcc', { goenv: { GO386: 'sse2' } }),
   // Go supports windows/arm64, but its c-shared build links with a C toolchain for it, and Debian has none (and no Wine for arm64).
   {
     name: 'windows-arm64',
