@@ -142,7 +142,7 @@ function markdownNotes(r: RunResults): string[] {
   const why = new Map<string, string[]>();
   for (const c of r.cells) if (c.explanation) why.set(c.explanation, [...(why.get(c.explanation) ?? []), c.id]);
   if (why.size) {
-    out.push('Why cells failed (from the ELF facts of the built files):', '');
+    out.push('Why cells failed (from the ELF or PE facts of the built files):', '');
     for (const [text, ids] of why)
       out.push(
         `- ${esc(text)} — ${ids.length} cell${ids.length > 1 ? 's' : ''}: ${ids.slice(0, 6).map(markdownCode).join(', ')}${ids.length > 6 ? ', …' : ''}`,

@@ -10,6 +10,7 @@
   /** @typedef {import('./data.js').HtmlData} HtmlData */
   /** @typedef {HtmlData['cells'][number]} Cell */
   /** @typedef {NonNullable<Cell['elf']>['libraries'][string]} Elf */
+  /** @typedef {NonNullable<Cell['pe']>['libraries'][string]} Pe */
   /** @typedef {Node | string | null | undefined | false} Kid */
 
   /** @param {string} id */
@@ -106,6 +107,8 @@
       a.goarch + (a.goarm ? `v${a.goarm}` : ''),
       a.libc,
       `cpu ${a.cpu}`,
+      // Wine is not Windows: a Windows cell says what ran its host.
+      a.wine ? `under ${a.wine}` : '',
       a.toolchain === 'gccgo' ? a.go : `go${a.goVersion || a.go}`,
       exitText(c),
       `${(c.durationMs / 1000).toFixed(2)} s`,
@@ -163,6 +166,28 @@
     return rows.length ? section('ELF facts', [h('table', { class: 'elf' }, [h('tbody', null, rows)])], 'elf-box') : null;
   }
 
+  /** A Windows file's PE facts: the summary, then what it exports and imports. @param {string} name @param {Pe} p */
+  function peRow(name, p) {
+    const names = p.exports.map((e) => e.name ?? `#${e.ordinal}`);
+    const sub = [
+      ...(names.length ? [`exports ${names.slice(0, 24).join(', ')}${names.length > 24 ? `, … (${names.length})` : ''}`] : []),
+      ...p.imports.map((i) => `imports ${i.dll}: ${i.functions.length} function${i.functions.length === 1 ? '' : 's'}`),
+      `entry ${p.entryName ?? `0x${p.entryPoint.toString(16)}`}, C runtime ${p.crt}`,
+      ...p.problems.map((x) => `unread: ${x}`),
+    ];
+    return h('tr', null, [
+      h('th', { text: name }),
+      h('td', null, [h('code', { text: p.summary || '—' }), ...sub.map((x) => h('div', { class: 'sub', text: x }))]),
+    ]);
+  }
+
+  /** @param {NonNullable<Cell['pe']>} pe */
+  function peOf(pe) {
+    const rows = Object.entries(pe.libraries || {}).map(([n, p]) => peRow(`lib ${n}`, p));
+    if (pe.host) rows.push(peRow('host', pe.host));
+    return rows.length ? section('PE facts', [h('table', { class: 'elf pe' }, [h('tbody', null, rows)])], 'elf-box') : null;
+  }
+
   /** Each log of the cell, the one of its stage open. @param {Cell} c */
   function logsOf(c) {
     const names = Object.keys(c.logs || {});
@@ -198,6 +223,7 @@
       c.expectation ? expectationOf(c.expectation) : null,
       c.checks?.length ? checksOf(c) : null,
       c.elf ? elfOf(c.elf) : null,
+      c.pe ? peOf(c.pe) : null,
       c.failureText && c.verdict !== 'pass'
         ? section('Failure text', [
             h('details', { class: 'log' }, [
