@@ -8,6 +8,7 @@ import { exitCodeFor, isUnexpected, type RunResults } from '../core/results.js';
 import { escapeControls, escapeControlsKeepingLines } from '../core/sanitize.js';
 import { type CellResult, VERDICTS, type Verdict } from '../core/types.js';
 import { floorGroupLine, whereItLoads } from '../core/where-it-loads.js';
+import { wineLabel } from '../core/windows.js';
 import { readAsset } from '../edge/assets.js';
 import { writeAtomic } from '../edge/files.js';
 import { readLogHeadTail } from '../edge/run-logs.js';
@@ -131,7 +132,9 @@ function matrixHtml(r: RunResults): string {
     const any = g.rows.map((row) => row.cells[ci]).find((c): c is CellResult => !!c);
     if (!any) return `<th scope="col">${esc(label)}</th>`;
     const a = any.axes;
-    const arch = `${a.goarch}${a.goarm ? `v${a.goarm}` : ''} · ${a.libc}${a.cpu && a.cpu !== 'native' ? ` · ${a.cpu}` : ''}`;
+    // Wine is not Windows: a Windows column says what ran it.
+    const wine = wineLabel(a.wine);
+    const arch = `${a.goarch}${a.goarm ? `v${a.goarm}` : ''} · ${a.libc}${a.cpu && a.cpu !== 'native' ? ` · ${a.cpu}` : ''}${wine ? ` · ${wine}` : ''}`;
     const go = gos.size > 1 ? `<span class="go">${esc(axesGoLabel(a))}</span>` : '';
     const ul = uls.size > 1 ? `<span class="go">${esc(userlandOfAxes(a))}</span>` : '';
     return `<th scope="col"><span class="plat">${esc(a.platform)}</span>${go}${ul}<span class="arch">${esc(arch)}</span></th>`;

@@ -11,6 +11,7 @@ import { PLATFORMS } from '../../harness/core/platforms.js';
 import { countVerdicts, type RunResults } from '../../harness/core/results.js';
 import { type CellResult, type ElfSummary, type ExpectationRule, type Libc, VERDICTS } from '../../harness/core/types.js';
 import { aptInstall } from '../../harness/edge/host-packages.js';
+import { readPeFile } from '../../harness/edge/pe-file.js';
 import { displayText, HtmlReporter, LOG_CAP_BYTES, readLogCapped, renderHtml, scriptJson } from '../../harness/reporters/html.js';
 import { DEFAULT_REPORTERS, makeReporters } from '../../harness/reporters/index.js';
 import { bigRun } from '../support/big-run.js';
@@ -439,6 +440,39 @@ t.test('in a headless browser', async (t) => {
     t.match(await view.locator('#panel h2').textContent(), 'setenv-race/arm64-glibc/go1.27', "an entry opens its cell's details");
     t.match(await view.locator('#panel .badge').textContent(), 'timeout');
     t.same(errors, [], 'no page errors');
+  });
+
+  t.test('a Windows cell: its column says Wine, its details its PE facts and the Wine that ran it', async (t) => {
+    const fixture = readPeFile(join(import.meta.dirname, '..', 'fixtures', 'pe', 'libhello-amd64.dll'));
+    if (!('pe' in fixture)) return void t.fail(fixture.error);
+    const w = mkCell('link', 'windows-amd64', '1.27', '1.27.4');
+    const win: CellResult = {
+      ...w,
+      axes: { ...w.axes, os: 'windows', wine: 'wine-10.0 (Debian 10.0~repack-6)' },
+      elf: undefined,
+      pe: { libraries: { hello: fixture.pe } },
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'csm-html-win-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const cells = [win];
+    writeFileSync(join(dir, 'report.html'), renderHtml({ ...res, cells, counts: countVerdicts(cells) }, {}));
+    const view = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    t.teardown(() => view.close());
+    await view.goto(pathToFileURL(join(dir, 'report.html')).href, { waitUntil: 'load' });
+    t.match(
+      await view.locator('table.matrix thead').textContent(),
+      /windows-amd64\s*amd64 · msvcrt · Wine 10\.0/,
+      'the column says what ran it',
+    );
+    await view.locator('.cell').first().click();
+    await view.locator('#panel').waitFor({ state: 'visible' });
+    t.match(await view.locator('#panel .axes').textContent(), 'under wine-10.0 (Debian 10.0~repack-6)');
+    const facts = (await view.locator('#panel .pe').textContent())!;
+    // The committed fixture is the link case's Go 1.27.4 DLL stripped (-s -w): no symbols to name DllMain or the entry by.
+    t.match(facts, 'PE32+ DLL amd64, 3 exports, needs KERNEL32.dll msvcrt.dll, TLS directory (2 callbacks), DllMain unknown (stripped)');
+    t.match(facts, 'exports Add, CountRunes, Greet');
+    t.match(facts, /imports msvcrt\.dll: \d+ functions/);
+    t.match(facts, /entry 0x[0-9a-f]+, C runtime msvcrt/);
   });
 
   t.test('nothing but the file itself was requested, and nothing complained', async (t) => {
