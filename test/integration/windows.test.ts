@@ -61,7 +61,12 @@ t.test('link, dlopen, dlclose and init-before-call on both Windows rows, under W
     const unload = cell('dlclose');
     t.equal(unload.verdict, 'xfail', `${row}: FreeLibrary of the only reference unloads the Go DLL`);
     t.equal(unload.expectation?.link, 'https://github.com/golang/go/issues/11100');
-    t.match(unload.failureText, /not ok \d+ - libcounter\.dll stays loaded after FreeLibrary\(\) of its only reference/);
+    // Either form of it (cases/dlclose's expectation): the check that says so, or, under Wine, the unmapped runtime
+    // killing the process first, Wine's stack-overflow line after the host's last line before FreeLibrary.
+    t.match(
+      unload.failureText,
+      /not ok \d+ - libcounter\.dll stays loaded after FreeLibrary\(\) of its only reference|virtual_setup_exception stack overflow[\s\S]*ok \d+ - Bump\(\) == 2 /,
+    );
     t.equal(cell('jni').verdict, 'na');
     t.match(cell('jni').summary, /^no JVM for Windows here/);
     const arch = row === 'windows-amd64' ? { format: 'PE32+', machine: 'amd64' } : { format: 'PE32', machine: 'i386' };
