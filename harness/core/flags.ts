@@ -63,6 +63,13 @@ export function flagProblems(file: string, c: CaseFile, policy: CompiledPolicy):
   const fields: [string, FlagKind, readonly string[] | undefined][] = [
     ['/host/cflags', 'compiler', c.host?.cflags],
     ['/host/ldflags', 'linker', c.host?.ldflags],
+    // A Windows host's flags replace host's on the Windows rows: the same policy binds them.
+    ...(c.windows && 'sources' in c.windows
+      ? ([
+          ['/windows/cflags', 'compiler', c.windows.cflags],
+          ['/windows/ldflags', 'linker', c.windows.ldflags],
+        ] as [string, FlagKind, readonly string[] | undefined][])
+      : []),
     ...(c.cLibraries ?? []).map((l, i): [string, FlagKind, readonly string[] | undefined] => [
       `/cLibraries/${i}/cflags`,
       'compiler',

@@ -114,6 +114,19 @@ t.test('flagProblems names the file, the field and the flag of every refusal', a
   ]);
 });
 
+t.test("a Windows host's flags pass the same policy: they replace host's on the Windows rows", async (t) => {
+  const c = {
+    ...minimalCaseFile(),
+    host: { sources: ['h.c'] },
+    windows: { sources: ['h_windows.c'], cflags: ['-O2', '-B/tmp/bin'], ldflags: ['-lm', '-Wl,-Map=/cache/m'] },
+  };
+  t.same(
+    flagProblems('x/case.json', c, policy).map((l) => l.replace(/ is not allowed: .*/, '')),
+    ['x/case.json: /windows/cflags/1: flag "-B/tmp/bin"', 'x/case.json: /windows/ldflags/1: flag "-Wl,-Map=/cache/m"'],
+  );
+  t.same(flagProblems('x/case.json', { ...c, windows: { na: 'no fork' } }, policy), [], 'an n/a Windows host has no flags');
+});
+
 t.test('the policy file: its patterns compile, and a broken one is named', async (t) => {
   const data = JSON.parse(readFileSync(FLAG_POLICY_PATH, 'utf8'));
   t.ok(data.compiler.allow.length > 5 && data.linker.allow.length > 5 && data.refused.length > 5);
