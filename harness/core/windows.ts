@@ -50,7 +50,7 @@ export const NO_WINDOWS_LANG = {
  * Windows row's missing languages and loader features, the case's own word);
  * undefined when it can.
  */
-export function rowNa(p: Platform, c: Pick<CaseFile, 'host' | 'windows' | 'run'> & { probe?: string }): string | undefined {
+export function rowNa(p: Platform, c: Pick<CaseFile, 'host' | 'windows' | 'run'>): string | undefined {
   if (p.na) return p.na;
   if (!isWindows(p)) return undefined;
   if (c.windows && 'na' in c.windows) return `not on Windows: ${c.windows.na}`;

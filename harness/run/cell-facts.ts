@@ -7,15 +7,15 @@ import { explainPeFailure, type PeSummary } from '../core/pe.js';
 import type { CaseSpec, CellResult, Classification, ElfSummary, Platform } from '../core/types.js';
 import { goLibDir, hostPath, libFile } from '../sandbox/paths.js';
 
-/** A cell's artifacts' readelf facts: its Go libraries by name, and its C host (a Python host has none). */
-export interface CellFacts {
-  libs: Map<string, ElfFacts>;
-  host?: ElfFacts;
+/** A cell's artifacts' facts (readelf's, or a Windows file's PE facts): its Go libraries by name, and its C host (a Python host has none). */
+export interface CellFacts<F = ElfFacts> {
+  libs: Map<string, F>;
+  host?: F;
 }
 
 /** The facts the build steps gathered for one cell's artifacts, looked up by their paths in the volume. */
-export function cellFacts(c: CaseSpec, p: Platform, go: string, lookup: (path: string) => ElfFacts | undefined): CellFacts {
-  const libs = new Map<string, ElfFacts>();
+export function cellFacts<F = ElfFacts>(c: CaseSpec, p: Platform, go: string, lookup: (path: string) => F | undefined): CellFacts<F> {
+  const libs = new Map<string, F>();
   for (const l of c.libraries) {
     const f = lookup(`${goLibDir(c, l, p, go)}/${libFile(p, l)}`);
     if (f) libs.set(l.name, f);
@@ -78,20 +78,9 @@ function trimFacts(f: ElfFacts, library: boolean): ElfSummary {
 }
 
 /** A Windows cell's PE facts, as results.json keeps them: its Go libraries by name, and its host. */
-export function peOfCell(
-  c: CaseSpec,
-  p: Platform,
-  go: string,
-  lookup: (path: string) => PeSummary | undefined,
-): NonNullable<CellResult['pe']> | undefined {
-  const libraries: Record<string, PeSummary> = {};
-  for (const l of c.libraries) {
-    const f = lookup(`${goLibDir(c, l, p, go)}/${libFile(p, l)}`);
-    if (f) libraries[l.name] = f;
-  }
-  const host = isCompiledHost(hostKind(c)) ? lookup(hostPath(c, p, go)) : undefined;
-  if (!Object.keys(libraries).length && !host) return undefined;
-  return { libraries, ...(host ? { host } : {}) };
+export function peOfCell(facts: CellFacts<PeSummary>): NonNullable<CellResult['pe']> | undefined {
+  if (!facts.libs.size && !facts.host) return undefined;
+  return { libraries: Object.fromEntries(facts.libs), ...(facts.host ? { host: facts.host } : {}) };
 }
 
 /** Why a Windows cell that did not pass failed, from its PE facts (a DLL Wine could not find, a machine that differs). */

@@ -259,7 +259,7 @@ export class CellRunner {
     const p = cell.platform;
     const go = cell.go.version;
     const facts = w.obs.run ? cellFacts(c, p, go, (path) => this.cfg.builds.facts(path)) : undefined;
-    const pe = w.obs.run && isWindows(p) ? peOfCell(c, p, go, (path) => this.cfg.builds.peFacts(path)) : undefined;
+    const pe = w.obs.run && isWindows(p) ? peOfCell(cellFacts(c, p, go, (path) => this.cfg.builds.peFacts(path))) : undefined;
     const explanation = pe ? peExplanationOf(pe, verdict) : facts && explanationOf(facts, p, verdict);
     const end = w.end;
     return {
